@@ -1,0 +1,139 @@
+"""Configuration for lxp, read from ``LXP_*`` environment variables.
+
+Nothing here runs at import time: ``Config.from_env()`` is called by ``create_app`` when no
+configuration is passed in, so tests and tools can build an app from a plain mapping.
+Every setting is listed in the README's configuration table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected a yes/no value, got {value!r}")
+
+
+class Config:
+    """Safe defaults for development; ``from_env`` overrides them from ``LXP_*`` variables."""
+
+    LXP_ENV = "development"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: instance/lxp.db
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BASE_URL = "http://127.0.0.1:5000"
+    HTTPS = False
+
+    # Sessions: idle time-out refreshes on every request; the absolute one does not.
+    SESSION_IDLE_MINUTES = 120
+    SESSION_ABSOLUTE_HOURS = 12
+    REMEMBER_DAYS = 14
+
+    # Tokens sent by e-mail.
+    INVITATION_DAYS = 7
+    PASSWORD_RESET_HOURS = 2
+
+    # Rate limits: memory:// is per process; use redis://127.0.0.1:6379 with several workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "5 per minute"
+
+    # Mail: with no SMTP host, mails are written to the log (development only).
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    SMTP_SSL = False
+    SMTP_TIMEOUT = 10
+    MAIL_FROM = "lxp <no-reply@lxp.localhost>"
+
+    DEFAULT_LOCALE = "en"
+    DEFAULT_TIMEZONE = "UTC"
+    LOCALES = ("en", "de", "ru")
+
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    CSV_IMPORT_MAX_ROWS = 5000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> dict:
+        """Return the settings as a dict, with ``LXP_*`` variables applied over the defaults.
+
+        Raises ``ValueError`` naming the variable when a value cannot be read.
+        """
+        env = os.environ if environ is None else environ
+        settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+
+        def text(name: str, key: str) -> None:
+            if env.get(name):
+                settings[key] = env[name]
+
+        def number(name: str, key: str) -> None:
+            if env.get(name):
+                try:
+                    settings[key] = int(env[name])
+                except ValueError:
+                    raise ValueError(f"{name} must be a whole number, got {env[name]!r}") from None
+
+        def flag(name: str, key: str) -> None:
+            try:
+                settings[key] = _flag(env.get(name), settings[key])
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+
+        text("LXP_ENV", "LXP_ENV")
+        text("LXP_SECRET_KEY", "SECRET_KEY")
+        text("LXP_DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
+        text("LXP_BASE_URL", "BASE_URL")
+        flag("LXP_HTTPS", "HTTPS")
+        number("LXP_SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES")
+        number("LXP_SESSION_ABSOLUTE_HOURS", "SESSION_ABSOLUTE_HOURS")
+        number("LXP_REMEMBER_DAYS", "REMEMBER_DAYS")
+        number("LXP_INVITATION_DAYS", "INVITATION_DAYS")
+        number("LXP_PASSWORD_RESET_HOURS", "PASSWORD_RESET_HOURS")
+        text("LXP_RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI")
+        flag("LXP_RATELIMIT_ENABLED", "RATELIMIT_ENABLED")
+        text("LXP_LOGIN_RATE_LIMIT", "LOGIN_RATE_LIMIT")
+        text("LXP_SMTP_HOST", "SMTP_HOST")
+        number("LXP_SMTP_PORT", "SMTP_PORT")
+        text("LXP_SMTP_USERNAME", "SMTP_USERNAME")
+        text("LXP_SMTP_PASSWORD", "SMTP_PASSWORD")
+        flag("LXP_SMTP_STARTTLS", "SMTP_STARTTLS")
+        flag("LXP_SMTP_SSL", "SMTP_SSL")
+        text("LXP_MAIL_FROM", "MAIL_FROM")
+        text("LXP_DEFAULT_LOCALE", "DEFAULT_LOCALE")
+        text("LXP_DEFAULT_TIMEZONE", "DEFAULT_TIMEZONE")
+        number("LXP_MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH")
+        if env.get("LXP_MAX_UPLOAD_MB"):
+            settings["MAX_CONTENT_LENGTH"] *= 1024 * 1024
+        return settings
+
+
+def derived_settings(settings: dict) -> dict:
+    """Flask and extension settings that follow from the lxp ones."""
+    https = settings["HTTPS"]
+    return {
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=settings["REMEMBER_DAYS"]),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "BABEL_DEFAULT_LOCALE": settings["DEFAULT_LOCALE"],
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
+    }

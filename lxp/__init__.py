@@ -1,0 +1,117 @@
+"""lxp: an adaptive learner-experience platform."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+
+from config import Config, derived_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping | object | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is a mapping or an object with upper-case attributes; without one, settings
+    come from ``LXP_*`` environment variables (see ``config.py``). Raises ``RuntimeError``
+    when production is configured without a secret key.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    settings = Config.from_env() if config is None else _as_mapping(config)
+    base = {key: getattr(Config, key) for key in dir(Config) if key.isupper()}
+    merged = {**base, **settings}
+    app.config.update({**derived_settings(merged), **merged})
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_secret_key(app)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lxp.db'}"
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("lxp").setLevel(logging.INFO)  # e.g. mails written to the log in development
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from lxp import cli
+    from lxp.core import error_pages
+
+    error_pages.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _as_mapping(config: Mapping | object) -> dict:
+    if isinstance(config, Mapping):
+        return dict(config)
+    return {key: getattr(config, key) for key in dir(config) if key.isupper()}
+
+
+def _configure_secret_key(app: Flask) -> None:
+    """Production needs LXP_SECRET_KEY; elsewhere one is generated once into instance/."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["LXP_ENV"] == "production":
+        raise RuntimeError("LXP_SECRET_KEY must be set when LXP_ENV=production")
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _init_extensions(app: Flask) -> None:
+    from lxp.core import auth, i18n, security, unit_of_work
+    from lxp.extensions import babel, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _tune_sqlite(db.engine)
+    unit_of_work.install(db.session)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+    security.init_app(app)
+    app.before_request(auth.require_login_by_default)
+
+
+def _tune_sqlite(engine) -> None:
+    """Make SQLite behave like the production database where our code relies on it."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        # Let SQLAlchemy, not pysqlite, begin transactions, so SAVEPOINTs nest correctly.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lxp.accounts.admin_views import bp as admin_users_bp
+    from lxp.accounts.views import bp as accounts_bp
+    from lxp.core.views import bp as core_bp
+    from lxp.learning.views import bp as learning_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_users_bp)
+    app.register_blueprint(learning_bp)

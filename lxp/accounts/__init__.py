@@ -1,0 +1,1 @@
+"""Users, roles, sign-in, invitations, password reset and the profile."""

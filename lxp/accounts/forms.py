@@ -1,0 +1,83 @@
+"""Account forms. Validation of rules lives in the services; forms check shape."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lxp.core.i18n import LANGUAGE_NAMES
+from lxp.core.time import timezone_choices
+
+
+def role_choices():
+    return [("learner", _l("Learner")), ("trainer", _l("Trainer")), ("admin", _l("L&D admin"))]
+
+
+def locale_choices(with_browser_default: bool = True):
+    first = [("", _l("Same as my browser"))] if with_browser_default else []
+    return first + list(LANGUAGE_NAMES.items())
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired()], render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class EmailOnlyForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired()], render_kw={"autocomplete": "email"})
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired()], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=locale_choices)
+    timezone = SelectField(_l("Time zone"), choices=timezone_choices)
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired()])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    roles = CheckboxListField(_l("Roles"), choices=role_choices, default=["learner"])
+    locale = SelectField(_l("Language"), choices=lambda: locale_choices())
+    timezone = SelectField(_l("Time zone"), choices=timezone_choices, default="UTC")
+
+
+class CsvImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a CSV file.")), FileAllowed(["csv", "txt"], _l("Upload a .csv file."))],
+    )
+
+
+class RolesForm(FlaskForm):
+    roles = CheckboxListField(_l("Roles"), choices=role_choices)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button that posts with its CSRF token."""

@@ -1,0 +1,334 @@
+"""Account rules and transactions: sign-in, invitations, passwords, profile, roles.
+
+Each public function is one unit of work: it validates, writes, commits, and only then
+sends e-mail (through ``after_commit``). Errors are raised as ``lxp.core.errors`` types with
+a message for the person and nothing written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lxp import events
+from lxp.accounts import tokens
+from lxp.accounts.models import Organisation, User, UserRole
+from lxp.channels import email as email_channel
+from lxp.core.auth import ROLES
+from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.time import is_valid_timezone, utcnow
+from lxp.core.unit_of_work import after_commit
+from lxp.extensions import db
+
+MIN_PASSWORD_LENGTH = 10
+# Checked when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("lxp-timing-equaliser")
+
+
+def normalise_email(raw: str) -> str:
+    """Lower-case, trimmed e-mail; raises ``Invalid`` when it is not an address."""
+    candidate = (raw or "").strip()
+    try:
+        checked = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError:
+        raise Invalid(_l("Enter a valid e-mail address."), field="email") from None
+    return checked.normalized.lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    try:
+        normalised = normalise_email(email)
+    except Invalid:
+        return None
+    return db.session.execute(select(User).where(User.email == normalised)).scalar_one_or_none()
+
+
+def get_user(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+# --- signing in -----------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else None (for any reason).
+
+    Never says which part was wrong, and takes as long for an unknown e-mail.
+    """
+    user = find_user_by_email(email)
+    if user is None or user.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    """Note the sign-in on the user and in the event log."""
+    user.last_login_at = utcnow()
+    events.record(actor_id=user.id, verb="logged-in", object_type="site", object_id="lxp")
+    db.session.commit()
+
+
+def record_logout(user: User) -> None:
+    events.record(actor_id=user.id, verb="logged-out", object_type="site", object_id="lxp")
+    db.session.commit()
+
+
+# --- passwords ------------------------------------------------------------------------
+
+
+def check_password_rules(password: str) -> None:
+    """Raises ``Invalid`` when the password is too short or too plain."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password")
+    if len(set(password)) < 4:
+        raise Invalid(_l("Use a less repetitive password."), field="password")
+
+
+def _set_password(user: User, password: str) -> None:
+    check_password_rules(password)
+    user.password_hash = generate_password_hash(password)
+    user.auth_version += 1  # ends other sessions and used links
+
+
+def accept_invitation(token: str, password: str) -> User:
+    """Set the first password of an invited user. Raises ``tokens.TokenExpired``/``TokenInvalid``, ``Invalid``."""
+    user = tokens.read_token(token, tokens.INVITATION, get_user)
+    if not user.invitation_pending:
+        raise tokens.TokenInvalid()
+    _set_password(user, password)
+    db.session.commit()
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from an e-mailed link. Raises ``tokens.TokenExpired``/``TokenInvalid``, ``Invalid``."""
+    user = tokens.read_token(token, tokens.PASSWORD_RESET, get_user)
+    _set_password(user, password)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change a signed-in user's password. Raises ``Invalid`` on a wrong current password."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
+        raise Invalid(_l("That is not your current password."), field="current_password")
+    _set_password(user, new_password)
+    db.session.commit()
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link when an active account with a password exists; silent otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    if user.invitation_pending:
+        _send_invitation(user)  # they never set a password: the invitation is what they need
+        db.session.commit()
+        return
+    link = _external_url("accounts.reset_password", token=tokens.make_token(user, tokens.PASSWORD_RESET))
+    _send_mail(user, "password_reset", link=link, hours=current_app.config["PASSWORD_RESET_HOURS"])
+    db.session.commit()  # nothing written; the commit releases the mail
+
+
+def request_new_invitation(email: str) -> None:
+    """Send a fresh invitation to a still-invited, active person; silent otherwise."""
+    user = find_user_by_email(email)
+    if user is not None and user.active and user.invitation_pending:
+        _send_invitation(user)
+        db.session.commit()  # nothing written; the commit releases the mail
+
+
+# --- invitations ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitee:
+    email: str
+    display_name: str
+    roles: tuple[str, ...]
+    locale: str | None
+    timezone: str
+
+
+def check_invitee(email: str, display_name: str, roles: Iterable[str], locale: str | None, timezone: str) -> Invitee:
+    """Validate one person's details; raises ``Invalid`` naming the field."""
+    normalised = normalise_email(email)
+    name = (display_name or "").strip()
+    if not name:
+        raise Invalid(_l("Enter a name."), field="display_name")
+    if len(name) > 120:
+        raise Invalid(_l("Keep the name under 120 characters."), field="display_name")
+    role_set = tuple(sorted({r.strip().lower() for r in roles if r and r.strip()}))
+    if not role_set:
+        raise Invalid(_l("Choose at least one role."), field="roles")
+    unknown = [r for r in role_set if r not in ROLES]
+    if unknown:
+        raise Invalid(_l("Unknown role: %(role)s. Use learner, trainer or admin.", role=", ".join(unknown)), field="roles")
+    locale = (locale or "").strip().lower() or None
+    if locale is not None and locale not in current_app.config["LOCALES"]:
+        raise Invalid(_l("Unknown language: %(locale)s. Use en, de or ru.", locale=locale), field="locale")
+    timezone = (timezone or "").strip() or current_app.config["DEFAULT_TIMEZONE"]
+    if not is_valid_timezone(timezone):
+        raise Invalid(_l("Unknown time zone: %(tz)s. Use a name like Europe/Berlin.", tz=timezone), field="timezone")
+    return Invitee(normalised, name, role_set, locale, timezone)
+
+
+def _email_taken(email: str) -> bool:
+    return db.session.execute(select(User.id).where(User.email == email)).first() is not None
+
+
+def _add_invited_user(organisation_id: int, invitee: Invitee) -> User:
+    user = User(
+        organisation_id=organisation_id,
+        email=invitee.email,
+        display_name=invitee.display_name,
+        locale=invitee.locale,
+        timezone=invitee.timezone,
+        invited_at=utcnow(),
+        role_rows=[UserRole(role=r) for r in invitee.roles],
+    )
+    db.session.add(user)
+    return user
+
+
+def invite_user(admin: User, invitee: Invitee) -> User:
+    """Create an invited user in the admin's organisation and e-mail the link after commit.
+
+    Raises ``Conflict`` when the e-mail is already in use.
+    """
+    if _email_taken(invitee.email):
+        raise Conflict(_l("Someone with this e-mail already has an account."), field="email")
+    user = _add_invited_user(admin.organisation_id, invitee)
+    db.session.flush()
+    _send_invitation(user)
+    db.session.commit()
+    return user
+
+
+def invite_users(admin: User, invitees: list[Invitee]) -> list[User]:
+    """Invite several people in one transaction (used by the CSV import); all or nothing."""
+    users = [_add_invited_user(admin.organisation_id, invitee) for invitee in invitees]
+    db.session.flush()
+    for user in users:
+        _send_invitation(user)
+    db.session.commit()
+    return users
+
+
+def resend_invitation(admin: User, user: User) -> None:
+    """Send a new invitation link. Raises ``Conflict`` when the person already has a password."""
+    _require_same_organisation(admin, user)
+    if not user.invitation_pending:
+        raise Conflict(_l("%(name)s has already set a password.", name=user.display_name))
+    user.invited_at = utcnow()
+    _send_invitation(user)
+    db.session.commit()
+
+
+def _send_invitation(user: User) -> None:
+    link = _external_url("accounts.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
+    _send_mail(user, "invitation", link=link, days=current_app.config["INVITATION_DAYS"],
+               organisation=user.organisation.name if user.organisation else "lxp")
+
+
+# --- profile and administration -------------------------------------------------------
+
+
+def update_profile(user: User, display_name: str, locale: str | None, timezone: str) -> None:
+    """Save name, language and time zone. Raises ``Invalid`` naming the field."""
+    checked = check_invitee(user.email, display_name, ["learner"], locale, timezone)
+    user.display_name = checked.display_name
+    user.locale = checked.locale
+    user.timezone = checked.timezone
+    db.session.commit()
+
+
+def _require_same_organisation(admin: User, user: User) -> None:
+    if user.organisation_id != admin.organisation_id:
+        raise NotFound(_l("No such person."))
+
+
+def user_in_organisation(admin: User, user_id: int) -> User:
+    """The user with this id in the admin's organisation. Raises ``NotFound``."""
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != admin.organisation_id:
+        raise NotFound(_l("No such person."))
+    return user
+
+
+def set_roles(admin: User, user: User, roles: Iterable[str]) -> None:
+    """Replace the user's roles. Raises ``Invalid`` for none or unknown roles, ``NotAllowed``
+    when admins would remove their own admin role (someone else must do it)."""
+    _require_same_organisation(admin, user)
+    wanted = {r for r in roles if r}
+    if not wanted:
+        raise Invalid(_l("Choose at least one role."), field="roles")
+    if not wanted <= set(ROLES):
+        raise Invalid(_l("Unknown role."), field="roles")
+    if user.id == admin.id and "admin" not in wanted:
+        raise NotAllowed(_l("You cannot remove your own admin role; ask another admin."), field="roles")
+    user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
+        UserRole(role=r) for r in sorted(wanted - user.roles)
+    ]
+    db.session.commit()
+
+
+def set_active(admin: User, user: User, active: bool) -> None:
+    """Deactivate (ending all sessions at once) or reactivate a user.
+
+    Raises ``NotAllowed`` when admins try to deactivate themselves.
+    """
+    _require_same_organisation(admin, user)
+    if user.id == admin.id and not active:
+        raise NotAllowed(_l("You cannot deactivate your own account."))
+    if user.active != active:
+        user.active = active
+        user.auth_version += 1
+    db.session.commit()
+
+
+def search_users(admin: User, query: str = "", role: str | None = None, page: int = 1, per_page: int = 25):
+    """People in the admin's organisation matching ``query`` (name or e-mail), by name."""
+    statement = select(User).where(User.organisation_id == admin.organisation_id)
+    words = (query or "").strip()
+    if words:
+        pattern = f"%{words.lower()}%"
+        statement = statement.where(or_(func.lower(User.display_name).like(pattern), User.email.like(pattern)))
+    if role in ROLES:
+        statement = statement.where(User.role_rows.any(UserRole.role == role))
+    statement = statement.order_by(func.lower(User.display_name), User.id)
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def get_or_create_organisation(slug: str, name: str) -> Organisation:
+    organisation = db.session.execute(select(Organisation).where(Organisation.slug == slug)).scalar_one_or_none()
+    if organisation is None:
+        organisation = Organisation(slug=slug, name=name)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+# --- mail -----------------------------------------------------------------------------
+
+
+def _external_url(endpoint: str, **values) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def _send_mail(user: User, template: str, **context) -> None:
+    """Render the mail in the recipient's language now, send it after the commit."""
+    locale = user.locale or current_app.config["DEFAULT_LOCALE"]
+    with force_locale(locale):
+        message = email_channel.render(template, to=user.email, name=user.display_name, **context)
+    after_commit(db.session, lambda: email_channel.send(message))

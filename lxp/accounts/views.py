@@ -1,0 +1,195 @@
+"""Sign-in, sign-out, invitations, password reset and the profile."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from lxp.accounts import services, tokens
+from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm
+from lxp.core.auth import public
+from lxp.core.errors import ServiceError
+from lxp.core.security import start_session
+from lxp.extensions import limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _ip_and_email() -> str:
+    return f"{request.remote_addr}|{(request.form.get('email') or '').strip().lower()}"
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only local paths: an attacker's link must not bounce a fresh login to their site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def show_form_error(form, error: ServiceError) -> None:
+    """Put a service's refusal next to the field it is about, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+# Only failed attempts count, per address and e-mail, and a looser cap per address alone.
+@limiter.limit(_login_limit, key_func=_ip_and_email, methods=["POST"], deduct_when=lambda r: r.status_code == 200)
+@limiter.limit("30 per minute", methods=["POST"], deduct_when=lambda r: r.status_code == 200)
+def login():
+    """Sign in. A wrong password and an unknown e-mail get the same answer."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # a fresh session: nothing from before the login carries over
+            login_user(user, remember=form.remember.data)
+            start_session(remember=form.remember.data)
+            services.record_login(user)
+            return redirect(next_url or url_for("core.home"))
+        form.form_errors.append(_("That e-mail and password do not match an active account."))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out and forget the remember-me cookie."""
+    services.record_logout(current_user)
+    session.clear()
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    """Set the first password from an invitation link."""
+    try:
+        invited = tokens.read_token(token, tokens.INVITATION, services.get_user)
+    except tokens.TokenExpired:
+        return render_template("accounts/link_expired.html", kind="invitation", form=EmailOnlyForm()), 410
+    except tokens.TokenInvalid:
+        return render_template("accounts/link_invalid.html", kind="invitation", form=EmailOnlyForm()), 404
+    if not invited.invitation_pending:
+        flash(_("You have already set your password. Sign in here."), "info")
+        return redirect(url_for("accounts.login"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, form.password.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+        except (tokens.TokenExpired, tokens.TokenInvalid):
+            abort(404)
+        else:
+            session.clear()
+            login_user(user)
+            start_session(remember=False)
+            services.record_login(user)
+            flash(_("Welcome, %(name)s. Your password is set.", name=user.display_name), "success")
+            return redirect(url_for("core.home"))
+    return render_template("accounts/accept_invitation.html", form=form, invited=invited)
+
+
+@bp.route("/invitation/renew", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"])
+def renew_invitation():
+    """Ask for a fresh invitation link; the answer never says whether the e-mail is known."""
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_new_invitation(form.email.data)
+        return render_template("accounts/check_mail.html")
+    return render_template("accounts/renew_invitation.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password():
+    """Ask for a reset link; the answer never says whether the e-mail is known."""
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        return render_template("accounts/check_mail.html")
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    """Choose a new password from an e-mailed link."""
+    try:
+        tokens.read_token(token, tokens.PASSWORD_RESET, services.get_user)
+    except tokens.TokenExpired:
+        return render_template("accounts/link_expired.html", kind="reset", form=EmailOnlyForm()), 410
+    except tokens.TokenInvalid:
+        return render_template("accounts/link_invalid.html", kind="reset", form=EmailOnlyForm()), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+        except (tokens.TokenExpired, tokens.TokenInvalid):
+            abort(404)
+        else:
+            session.clear()
+            logout_user()
+            flash(_("Your password is changed. Sign in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/me", methods=["GET", "POST"])
+def profile():
+    """The person's own name, language and time zone."""
+    form = ProfileForm(obj=current_user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+    password_form = ChangePasswordForm(formdata=None)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, form.display_name.data, form.locale.data, form.timezone.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, password_form=password_form)
+
+
+@bp.post("/me/password")
+def change_password():
+    """Change the password; other devices are signed out, this one stays in."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            login_user(current_user._get_current_object())  # the session carries the new auth version
+            flash(_("Your password is changed. Other devices are signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    profile_form = ProfileForm(obj=current_user)
+    profile_form.locale.data = current_user.locale or ""
+    return render_template("accounts/profile.html", form=profile_form, password_form=form), 400

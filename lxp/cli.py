@@ -1,0 +1,30 @@
+"""``flask lxp …`` commands for operators and newcomers."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+lxp_cli = AppGroup("lxp", help="lxp administration commands.")
+
+
+@lxp_cli.command("seed-demo")
+@click.option("--force", is_flag=True, help="Allow seeding although LXP_ENV=production.")
+def seed_demo(force: bool) -> None:
+    """Load the demo organisation (safe to run again) and print its logins."""
+    from lxp import demo
+
+    if current_app.config["LXP_ENV"] == "production" and not force:
+        raise click.ClickException("refusing to load demo people into production; pass --force if you mean it")
+    report = demo.seed()
+    created = sum(1 for _, was_created in report if was_created)
+    click.echo(f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there.")
+    click.echo(f"Every demo account's password: {demo.DEMO_PASSWORD}")
+    width = max(len(person.email) for person, _ in report)
+    for person, _ in report:
+        click.echo(f"  {person.email:<{width}}  {'+'.join(person.roles):<15} {person.locale}  {person.timezone}")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(lxp_cli)

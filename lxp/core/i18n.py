@@ -1,0 +1,47 @@
+"""Locale and time zone of the viewer, and the filters that show dates in them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "ru": "Русский"}
+
+
+def select_locale() -> str:
+    """The profile's locale, else the browser's Accept-Language, else the default (English)."""
+    locales = current_app.config["LOCALES"]
+    if current_user and current_user.is_authenticated and current_user.locale in locales:
+        return current_user.locale
+    if request:
+        best = request.accept_languages.best_match(locales)
+        if best:
+            return best
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """The profile's time zone, else the configured default."""
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def local_datetime(value: datetime | None, format: str = "medium") -> str:
+    """Jinja filter: an aware UTC datetime shown in the viewer's zone and locale."""
+    return "" if value is None else format_datetime(value, format)
+
+
+def local_date(value: datetime | None, format: str = "medium") -> str:
+    """Jinja filter: the date part, in the viewer's zone and locale."""
+    return "" if value is None else format_date(value, format)
+
+
+def init_app(app) -> None:
+    app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(local_date, "date")
+    app.add_template_global(get_locale, "current_locale")
+    app.add_template_global(LANGUAGE_NAMES, "language_names")

@@ -1,0 +1,180 @@
+"""The learning-event log: the one write path for "something happened".
+
+Every action a person takes is recorded once as an xAPI-shaped statement through
+``record(...)``. Recording is idempotent on the event id, so a phone replaying its offline
+queue never double-counts; the same id with different content is refused. Events are never
+edited: a mistaken one is voided by a later ``voided`` event that names it. Projections
+(progress, mastery) are written by the caller in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Uuid, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lxp.core.errors import Conflict, Invalid
+from lxp.core.time import UTCDateTime, utcnow
+from lxp.extensions import db
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    iri: str
+
+
+def _adl(name: str) -> Verb:
+    return Verb(name, f"http://adlnet.gov/expapi/verbs/{name}")
+
+
+# The vocabulary is closed so that analytics and rules can rely on it; features add verbs
+# here when they start recording something new.
+VERBS: dict[str, Verb] = {
+    v.name: v
+    for v in (
+        _adl("registered"),
+        _adl("launched"),
+        _adl("initialized"),
+        _adl("experienced"),
+        _adl("progressed"),
+        _adl("attempted"),
+        _adl("answered"),
+        _adl("completed"),
+        _adl("passed"),
+        _adl("failed"),
+        _adl("mastered"),
+        _adl("attended"),
+        _adl("commented"),
+        _adl("asked"),
+        _adl("responded"),
+        _adl("shared"),
+        _adl("suspended"),
+        _adl("resumed"),
+        _adl("terminated"),
+        _adl("voided"),
+        Verb("logged-in", "https://w3id.org/xapi/adl/verbs/logged-in"),
+        Verb("logged-out", "https://w3id.org/xapi/adl/verbs/logged-out"),
+    )
+}
+
+RESULT_KEYS = frozenset({"score", "success", "completion", "duration", "response", "extensions"})
+
+
+class LearningEvent(db.Model):
+    """One xAPI-shaped statement: actor, verb, object, result, context, when."""
+
+    __tablename__ = "learning_events"
+    __table_args__ = (
+        Index("ix_learning_events_actor_time", "actor_id", "occurred_at"),
+        Index("ix_learning_events_object_verb", "object_type", "object_id", "verb"),
+        Index("ix_learning_events_verb_time", "verb", "occurred_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    verb: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    context: Mapped[dict | None] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def same_statement(self, other: dict[str, Any]) -> bool:
+        """True when ``other`` (the fields of a new ``record`` call) says what this event says."""
+        return (
+            self.actor_id == other["actor_id"]
+            and self.verb == other["verb"]
+            and self.object_type == other["object_type"]
+            and self.object_id == other["object_id"]
+            and (self.result or None) == (other["result"] or None)
+            and (self.context or None) == (other["context"] or None)
+            and self.occurred_at == other["occurred_at"]
+        )
+
+
+def record(
+    *,
+    actor_id: int,
+    verb: str,
+    object_type: str,
+    object_id: str | int,
+    result: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+    event_id: uuid.UUID | str | None = None,
+) -> LearningEvent:
+    """Record one event in the current transaction and return it; the caller commits.
+
+    ``event_id`` may come from the client. Recording an id that is already stored with the
+    same content returns the stored event and writes nothing. Raises ``Conflict`` when the id
+    is stored with different content, and ``Invalid`` for an unknown verb, a naive or future
+    timestamp, an unknown result key or a malformed id.
+    """
+    if verb not in VERBS:
+        raise Invalid(f"unknown verb {verb!r}", field="verb")
+    if result and not set(result) <= RESULT_KEYS:
+        raise Invalid(f"unknown result keys {sorted(set(result) - RESULT_KEYS)}", field="result")
+    now = utcnow()
+    occurred_at = occurred_at or now
+    if occurred_at.tzinfo is None:
+        raise Invalid("occurred_at needs a time zone", field="occurred_at")
+    if (occurred_at - now).total_seconds() > 300:  # allow for a phone's clock running fast
+        raise Invalid("occurred_at is in the future", field="occurred_at")
+    try:
+        event_uuid = uuid.UUID(str(event_id)) if event_id is not None else uuid.uuid4()
+    except ValueError:
+        raise Invalid("event id is not a UUID", field="id") from None
+
+    fields = {
+        "actor_id": actor_id,
+        "verb": verb,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "result": result or None,
+        "context": context or None,
+        # stored precision is microseconds on both databases; compare like with like
+        "occurred_at": occurred_at.astimezone(UTC),
+    }
+    stored = db.session.get(LearningEvent, event_uuid)
+    if stored is None:
+        event = LearningEvent(id=event_uuid, recorded_at=now, **fields)
+        try:
+            with db.session.begin_nested():  # a concurrent insert of the same id lands here
+                db.session.add(event)
+        except IntegrityError:
+            stored = db.session.execute(
+                select(LearningEvent).where(LearningEvent.id == event_uuid)
+            ).scalar_one()
+        else:
+            return event
+    if not stored.same_statement(fields):
+        raise Conflict(f"event {event_uuid} was already recorded with different content")
+    return stored
+
+
+def void(*, actor_id: int, event_id: uuid.UUID, reason: str | None = None) -> LearningEvent:
+    """Void a stored event by recording a ``voided`` event that names it.
+
+    Raises ``Invalid`` when the event does not exist or is itself a voiding event (xAPI
+    forbids voiding a voiding statement).
+    """
+    target = db.session.get(LearningEvent, event_id)
+    if target is None:
+        raise Invalid(f"no event {event_id} to void", field="event_id")
+    if target.verb == "voided":
+        raise Invalid("a voiding event cannot be voided", field="event_id")
+    return record(
+        actor_id=actor_id,
+        verb="voided",
+        object_type="event",
+        object_id=str(event_id),
+        context={"reason": reason} if reason else None,
+    )
+

@@ -1,0 +1,1 @@
+"""The learner's side: Today, the path, the inbox (filled in by the learner-journey issue)."""
