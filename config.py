@@ -27,6 +27,7 @@ class Config:
     """Safe defaults for development; ``from_env`` overrides them from ``LXP_*`` variables."""
 
     LXP_ENV = "development"
+    INSTANCE_PATH: str | None = None  # None: instance/ beside the lxp package
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: instance/lxp.db
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -91,6 +92,7 @@ class Config:
                 raise ValueError(f"{name}: {exc}") from None
 
         text("LXP_ENV", "LXP_ENV")
+        text("LXP_INSTANCE_PATH", "INSTANCE_PATH")
         text("LXP_SECRET_KEY", "SECRET_KEY")
         text("LXP_DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
         text("LXP_BASE_URL", "BASE_URL")

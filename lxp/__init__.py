@@ -22,15 +22,15 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     come from ``LXP_*`` environment variables (see ``config.py``). Raises ``RuntimeError``
     when production is configured without a secret key.
     """
+    settings = Config.from_env() if config is None else _as_mapping(config)
+    base = {key: getattr(Config, key) for key in dir(Config) if key.isupper()}
+    merged = {**base, **settings}
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=str(merged["INSTANCE_PATH"] or PROJECT_ROOT / "instance"),
     )
-    settings = Config.from_env() if config is None else _as_mapping(config)
-    base = {key: getattr(Config, key) for key in dir(Config) if key.isupper()}
-    merged = {**base, **settings}
     app.config.update({**derived_settings(merged), **merged})
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

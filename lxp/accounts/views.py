@@ -13,6 +13,7 @@ from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, New
 from lxp.core.auth import public
 from lxp.core.errors import ServiceError
 from lxp.core.security import start_session
+from lxp.core.views import start_page_for
 from lxp.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
@@ -63,7 +64,7 @@ def login():
             login_user(user, remember=form.remember.data)
             start_session(remember=form.remember.data)
             services.record_login(user)
-            return redirect(next_url or url_for("core.home"))
+            return redirect(next_url or start_page_for(user))
         form.form_errors.append(_("That e-mail and password do not match an active account."))
     return render_template("accounts/login.html", form=form)
 
@@ -105,7 +106,7 @@ def accept_invitation(token: str):
             start_session(remember=False)
             services.record_login(user)
             flash(_("Welcome, %(name)s. Your password is set.", name=user.display_name), "success")
-            return redirect(url_for("core.home"))
+            return redirect(start_page_for(user))
     return render_template("accounts/accept_invitation.html", form=form, invited=invited)
 
 

@@ -12,17 +12,22 @@ from lxp.extensions import db
 bp = Blueprint("core", __name__)
 
 
+def start_page_for(user) -> str:
+    """The first page a person sees: admins their people, trainers their desk, learners Today."""
+    if user.has_role("admin"):
+        return url_for("admin_users.list_users")
+    if user.has_role("trainer"):
+        return url_for("learning.trainer_desk")
+    return url_for("learning.today")
+
+
 @bp.get("/")
 @public
 def home():
-    """Send each person to their start page: learners to Today, staff to their desk."""
+    """Send each person to their start page."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    if current_user.has_role("admin"):
-        return redirect(url_for("admin_users.list_users"))
-    if current_user.has_role("trainer"):
-        return redirect(url_for("learning.trainer_desk"))
-    return redirect(url_for("learning.today"))
+    return redirect(start_page_for(current_user))
 
 
 @bp.get("/healthz")

@@ -1,0 +1,44 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app lxp
+STAMP  := $(VENV)/.installed-stamp
+CATALOGS := $(wildcard lxp/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: install run test migrate seed messages check-messages clean
+
+install: $(STAMP) $(COMPILED)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("lxp needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) lxp seed-demo
+
+## Serve on http://127.0.0.1:5000 with the demo organisation loaded.
+run: seed
+	$(FLASK) run --debug --host 127.0.0.1 --port 5000
+
+## The whole suite: unit, integration and browser tests (PostgreSQL with LXP_TEST_DATABASE_URL).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Extract the strings to translate and merge them into the de and ru catalogues.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output -o lxp/translations/messages.pot .
+	$(BIN)/pybabel update -i lxp/translations/messages.pot -d lxp/translations --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
