@@ -80,12 +80,13 @@ def _init_extensions(app: Flask) -> None:
             _tune_sqlite(db.engine)
     unit_of_work.install(db.session)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    # Sign-in is checked before CSRF, so an anonymous POST is sent to the login page.
+    app.before_request(auth.require_login_by_default)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     security.init_app(app)
-    app.before_request(auth.require_login_by_default)
 
 
 def _tune_sqlite(engine) -> None:

@@ -64,7 +64,8 @@ class EmailChannel(Channel):
         config = current_app.config
         email = build_message(message, config["MAIL_FROM"])
         if not config.get("SMTP_HOST"):
-            log.info("No SMTP host configured; this mail was not sent:\n%s", email.as_string())
+            log.info("No SMTP host configured; this mail was not sent:\nTo: %s\nSubject: %s\n\n%s",
+                     message.to, message.subject, message.text)
             return
         try:
             smtp_class = smtplib.SMTP_SSL if config["SMTP_SSL"] else smtplib.SMTP

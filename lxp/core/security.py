@@ -9,7 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 
 from lxp.core.time import utcnow
-from lxp.extensions import db, login_manager, talisman
+from flask_talisman import Talisman
+
+from lxp.extensions import db, login_manager
 
 # No inline script anywhere: pages load static/*.js files only.
 CONTENT_SECURITY_POLICY = {
@@ -30,7 +32,8 @@ EXPIRES_AT = "lxp_expires_at"
 
 def init_app(app) -> None:
     https = app.config["HTTPS"]
-    talisman.init_app(
+    # Talisman keeps its settings on the instance, so each app gets its own.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=https,
         strict_transport_security=https,

@@ -1,0 +1,71 @@
+"""A walk over the whole URL map: every endpoint that is not deliberately public refuses
+anonymous visitors, and every role-restricted endpoint refuses the other roles.
+New endpoints join the walk on their own."""
+
+import re
+
+import pytest
+
+from lxp.core.auth import ROLES
+from tests.conftest import csrf_from
+
+# Adding to this set is a decision: say in review why the page must be open to everyone.
+DELIBERATELY_PUBLIC = {
+    "core.home",
+    "core.health",
+    "accounts.login",
+    "accounts.accept_invitation",
+    "accounts.renew_invitation",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if m.group(0).startswith("<int:") else "x", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, path
+
+
+def _view(app, endpoint):
+    return app.view_functions[endpoint]
+
+
+def test_public_endpoints_are_exactly_the_deliberate_ones(app):
+    public = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "lxp_public", False)}
+    assert public == DELIBERATELY_PUBLIC
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_everywhere_else(app, client):
+    checked = 0
+    for endpoint, method, path in _routes(app):
+        if endpoint in DELIBERATELY_PUBLIC:
+            continue
+        response = client.open(path, method=method)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), (endpoint, method)
+        checked += 1
+    assert checked >= 10
+
+
+def test_admin_pages_are_all_marked_admin_only(app):
+    for endpoint, _method, path in _routes(app):
+        if path.startswith("/admin"):
+            assert getattr(_view(app, endpoint), "lxp_roles", None) == {"admin"}, endpoint
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_restricted_endpoints_refuse_other_roles(app, client, login_as, role):
+    login_as(role)
+    token = csrf_from(client.get("/me").get_data(as_text=True))
+    refused = 0
+    for endpoint, method, path in _routes(app):
+        allowed = getattr(_view(app, endpoint), "lxp_roles", None)
+        if allowed is None or role in allowed:
+            continue
+        response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
+        assert response.status_code == 403, (role, endpoint, method, response.status_code)
+        refused += 1
+    assert refused > 0

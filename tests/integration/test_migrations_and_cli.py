@@ -1,0 +1,42 @@
+"""The migrations build exactly the models' schema; the CLI's demo loader is idempotent."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from lxp.accounts.models import User
+from lxp.demo import DEMO_PASSWORD
+from lxp.extensions import db
+from tests.conftest import sign_in
+
+
+def test_migrations_match_the_models(ctx):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_seed_demo_loads_people_once_and_their_logins_work(app, client):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["lxp", "seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "15 people added" in first.output and DEMO_PASSWORD in first.output
+    second = runner.invoke(args=["lxp", "seed-demo"])
+    assert "0 people added, 15 already there" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 15
+        zones = set(db.session.execute(select(User.timezone)).scalars())
+        locales = set(db.session.execute(select(User.locale)).scalars())
+    assert {"Europe/Berlin", "Europe/Moscow", "America/New_York", "Asia/Kolkata"} <= zones
+    assert locales == {"en", "de", "ru"}
+    assert sign_in(client, "admin@northwind.example", DEMO_PASSWORD).headers["Location"] == "/admin/users"
+
+
+def test_seed_demo_refuses_production_with_one_line(app):
+    app.config["LXP_ENV"] = "production"
+    try:
+        result = app.test_cli_runner().invoke(args=["lxp", "seed-demo"])
+    finally:
+        app.config["LXP_ENV"] = "testing"
+    assert result.exit_code != 0
+    assert result.output.strip().count("\n") == 0 and "refusing" in result.output

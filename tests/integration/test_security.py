@@ -1,0 +1,62 @@
+"""Headers, cookies and error pages every response carries."""
+
+import pytest
+
+from lxp import create_app
+from tests.conftest import sign_in
+
+
+def test_every_page_sends_strict_security_headers(client):
+    for path in ("/login", "/does-not-exist", "/healthz"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookie_is_httponly_and_samesite(client, make_user):
+    make_user(email="cookie@example.com")
+    response = sign_in(client, "cookie@example.com", remember=True)
+    cookies = response.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("session="))
+    remember_cookie = next(c for c in cookies if c.startswith("remember_token="))
+    for cookie in (session_cookie, remember_cookie):
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert "Secure" not in cookie  # plain HTTP in development and tests
+
+
+def test_https_deployments_get_secure_cookies_and_hsts(app):
+    keep = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING", "LXP_ENV")
+    secure_app = create_app({**{key: app.config[key] for key in keep}, "HTTPS": True})
+    client = secure_app.test_client()
+    response = client.get("/login", base_url="https://lxp.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert secure_app.config["SESSION_COOKIE_SECURE"] and secure_app.config["REMEMBER_COOKIE_SECURE"]
+    assert client.get("/login", base_url="http://lxp.example").status_code in (301, 302)
+
+
+@pytest.mark.parametrize(("language", "title"), [("en", "Page not found"), ("de", "Seite nicht gefunden"), ("ru", "Страница не найдена")])
+def test_not_found_page_is_friendly_in_three_languages(client, language, title):
+    response = client.get("/no/such/page", headers={"Accept-Language": language})
+    assert response.status_code == 404
+    assert title in response.get_data(as_text=True)
+
+
+def test_health_check_reports_the_database(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(RuntimeError, match="LXP_SECRET_KEY"):
+        create_app({"LXP_ENV": "production", "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_development_generates_a_secret_key_once(tmp_path):
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0

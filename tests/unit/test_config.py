@@ -1,0 +1,25 @@
+"""Settings from LXP_* variables."""
+
+import pytest
+
+from config import Config
+
+
+def test_defaults_are_safe_for_development():
+    settings = Config.from_env({})
+    assert settings["LXP_ENV"] == "development" and settings["SECRET_KEY"] is None
+    assert settings["HTTPS"] is False and settings["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_variables_override_defaults():
+    settings = Config.from_env({"LXP_DATABASE_URL": "postgresql+psycopg://db/lxp", "LXP_HTTPS": "yes",
+                                "LXP_SMTP_PORT": "2525", "LXP_MAX_UPLOAD_MB": "5"})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/lxp"
+    assert settings["HTTPS"] is True and settings["SMTP_PORT"] == 2525
+    assert settings["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize(("name", "value"), [("LXP_SMTP_PORT", "twenty-five"), ("LXP_HTTPS", "maybe")])
+def test_unreadable_values_name_the_variable(name, value):
+    with pytest.raises(ValueError, match=name):
+        Config.from_env({name: value})
