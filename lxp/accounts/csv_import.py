@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from lxp.accounts.models import User
@@ -56,7 +57,7 @@ def read_invitees(data: bytes) -> list[Invitee]:
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise CsvRejected([RowError(1, str(_l("The header row needs the columns: %(columns)s.", columns=", ".join(missing))))])
+        raise CsvRejected([RowError(1, str(_l("These columns are missing from the header row: %(columns)s.", columns=", ".join(missing))))])
     reader.fieldnames = header
 
     errors: list[RowError] = []
@@ -66,7 +67,7 @@ def read_invitees(data: bytes) -> list[Invitee]:
     for row in reader:
         line = reader.line_num
         if len(invitees) + len(errors) >= limit:
-            errors.append(RowError(line, str(_l("The file has more than %(n)d rows; split it.", n=limit))))
+            errors.append(RowError(line, ngettext("The file has more than %(num)d row; split it.", "The file has more than %(num)d rows; split it.", limit)))
             break
         if None in row:
             errors.append(RowError(line, str(_l("This row has more cells than the header."))))

@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -89,7 +90,7 @@ def record_logout(user: User) -> None:
 def check_password_rules(password: str) -> None:
     """Raises ``Invalid`` when the password is too short or too plain."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Invalid(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password")
+        raise Invalid(lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH), field="password")
     if len(set(password)) < 4:
         raise Invalid(_l("Use a less repetitive password."), field="password")
 
@@ -167,7 +168,7 @@ def check_invitee(email: str, display_name: str, roles: Iterable[str], locale: s
     if not name:
         raise Invalid(_l("Enter a name."), field="display_name")
     if len(name) > 120:
-        raise Invalid(_l("Keep the name under 120 characters."), field="display_name")
+        raise Invalid(_l("Use at most 120 characters for the name."), field="display_name")
     role_set = tuple(sorted({r.strip().lower() for r in roles if r and r.strip()}))
     if not role_set:
         raise Invalid(_l("Choose at least one role."), field="roles")

@@ -179,7 +179,7 @@ def test_bad_csv_rows_are_reported_by_line_and_nothing_is_written(app, client, l
 def test_csv_without_the_required_columns_or_not_utf8_is_refused(app, client, login_as):
     login_as("admin")
     response = _upload(client, b"mail,fullname\nx@example.com,X\n")
-    assert "Line 1: The header row needs the columns: email, name, roles." in response.get_data(as_text=True)
+    assert "Line 1: These columns are missing from the header row: email, name, roles." in response.get_data(as_text=True)
     response = _upload(client, "email,name,roles\nm@example.com,Müller,learner\n".encode("latin-1"))
     assert "The file is not UTF-8 text" in response.get_data(as_text=True)
     response = _upload(client, b"email,name,roles\n")
