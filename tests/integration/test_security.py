@@ -60,3 +60,19 @@ def test_development_generates_a_secret_key_once(tmp_path):
     second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
     assert first == second and len(first) >= 40
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_unexpected_errors_get_a_friendly_page_in_the_viewers_language(app):
+    keep = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "LXP_ENV")
+    broken_app = create_app({key: app.config[key] for key in keep})
+
+    @broken_app.get("/broken")
+    def broken():
+        raise RuntimeError("a bug")
+
+    broken.lxp_public = True
+    response = broken_app.test_client().get("/broken", headers={"Accept-Language": "de"})
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert '<html lang="de">' in page and "a bug" not in page
+    assert "Go to the start page" not in page  # translated, not English
