@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard lxp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test migrate seed messages check-messages clean
+.PHONY: install run test lint migrate seed messages clean
 
 install: $(STAMP) $(COMPILED)
 
@@ -34,6 +34,11 @@ run: seed
 ## The whole suite: unit, integration and browser tests (PostgreSQL with LXP_TEST_DATABASE_URL).
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Style and common mistakes (ruff); `ruff format .` fixes the layout.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## Extract the strings to translate and merge them into the de and ru catalogues.
 messages: $(STAMP)

@@ -38,7 +38,9 @@ def main() -> None:
             organisation = Organisation(slug=f"bench-{uuid.uuid4().hex[:8]}", name="Bench")
             db.session.add(organisation)
             db.session.flush()
-            learner = User(organisation_id=organisation.id, email=f"{uuid.uuid4().hex}@bench.example", display_name="Bench")
+            learner = User(
+                organisation_id=organisation.id, email=f"{uuid.uuid4().hex}@bench.example", display_name="Bench"
+            )
             db.session.add(learner)
             db.session.commit()
 
@@ -54,14 +56,23 @@ def main() -> None:
                 for batch in batches:
                     t0 = time.perf_counter()
                     for event_id, when in batch:
-                        events.record(actor_id=learner.id, verb="completed", object_type="item", object_id="7",
-                                      result={"success": True}, occurred_at=when, event_id=event_id)
+                        events.record(
+                            actor_id=learner.id,
+                            verb="completed",
+                            object_type="item",
+                            object_id="7",
+                            result={"success": True},
+                            occurred_at=when,
+                            event_id=event_id,
+                        )
                     db.session.commit()
                     per_batch.append((time.perf_counter() - t0) * 1000)
                 elapsed = time.perf_counter() - began
                 total = len(batches) * args.batch
-                print(f"{label:<28} {total / elapsed:9.0f} events/s   batch of {args.batch}: "
-                      f"median {statistics.median(per_batch):6.1f} ms, p95 {sorted(per_batch)[int(len(per_batch) * 0.95)]:6.1f} ms")
+                print(
+                    f"{label:<28} {total / elapsed:9.0f} events/s   batch of {args.batch}: "
+                    f"median {statistics.median(per_batch):6.1f} ms, p95 {sorted(per_batch)[int(len(per_batch) * 0.95)]:6.1f} ms"
+                )
 
             print(f"database: {db.engine.dialect.name}, {len(batches) * args.batch} events")
             run("first recording")

@@ -19,7 +19,9 @@ def seed_demo(force: bool) -> None:
         raise click.ClickException("refusing to load demo people into production; pass --force if you mean it")
     report = demo.seed()
     created = sum(1 for _, was_created in report if was_created)
-    click.echo(f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there.")
+    click.echo(
+        f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there."
+    )
     click.echo(f"Every demo account's password: {demo.DEMO_PASSWORD}")
     width = max(len(person.email) for person, _ in report)
     for person, _ in report:

@@ -149,9 +149,7 @@ def record(
             with db.session.begin_nested():  # a concurrent insert of the same id lands here
                 db.session.add(event)
         except IntegrityError:
-            stored = db.session.execute(
-                select(LearningEvent).where(LearningEvent.id == event_uuid)
-            ).scalar_one()
+            stored = db.session.execute(select(LearningEvent).where(LearningEvent.id == event_uuid)).scalar_one()
         else:
             return event
     if not stored.same_statement(fields):
@@ -177,4 +175,3 @@ def void(*, actor_id: int, event_id: uuid.UUID, reason: str | None = None) -> Le
         object_id=str(event_id),
         context={"reason": reason} if reason else None,
     )
-

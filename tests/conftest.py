@@ -18,11 +18,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from lxp import create_app
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.extensions import db, limiter
-from werkzeug.security import generate_password_hash
 
 PASSWORD = "correct horse battery"
 # Hashing with scrypt's defaults costs ~50 ms; tests create many users, so hash once.
@@ -168,8 +168,17 @@ def make_user(app, organisation):
     """Create a user who can sign in with ``PASSWORD``; returns its id."""
     counter = iter(range(1, 10_000))
 
-    def make(roles=("learner",), *, email=None, name=None, locale=None, timezone="UTC", active=True,
-             invited=False, organisation_id=None) -> int:
+    def make(
+        roles=("learner",),
+        *,
+        email=None,
+        name=None,
+        locale=None,
+        timezone="UTC",
+        active=True,
+        invited=False,
+        organisation_id=None,
+    ) -> int:
         n = next(counter)
         with app.app_context():
             user = User(

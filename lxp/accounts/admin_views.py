@@ -84,7 +84,9 @@ def import_users():
 @_admin_view
 def import_template():
     """A CSV with the expected columns and one example row."""
-    return Response(TEMPLATE, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=lxp-people.csv"})
+    return Response(
+        TEMPLATE, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=lxp-people.csv"}
+    )
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -109,24 +111,31 @@ def edit_user(user_id: int):
 @_admin_view
 def deactivate_user(user_id: int):
     """Deactivate: the person is signed out everywhere at once."""
-    return _confirmed_action(user_id, lambda user: services.set_active(current_user, user, False),
-                             _("%(name)s is deactivated and signed out everywhere."))
+    return _confirmed_action(
+        user_id,
+        lambda user: services.set_active(current_user, user, False),
+        _("%(name)s is deactivated and signed out everywhere."),
+    )
 
 
 @bp.post("/<int:user_id>/reactivate")
 @_admin_view
 def reactivate_user(user_id: int):
     """Let a deactivated person sign in again."""
-    return _confirmed_action(user_id, lambda user: services.set_active(current_user, user, True),
-                             _("%(name)s can sign in again."))
+    return _confirmed_action(
+        user_id, lambda user: services.set_active(current_user, user, True), _("%(name)s can sign in again.")
+    )
 
 
 @bp.post("/<int:user_id>/resend-invitation")
 @_admin_view
 def resend_invitation(user_id: int):
     """Send a new invitation link to someone who has not set a password yet."""
-    return _confirmed_action(user_id, lambda user: services.resend_invitation(current_user, user),
-                             _("A new invitation is on its way to %(name)s."))
+    return _confirmed_action(
+        user_id,
+        lambda user: services.resend_invitation(current_user, user),
+        _("A new invitation is on its way to %(name)s."),
+    )
 
 
 def _user_or_404(user_id: int):

@@ -45,7 +45,9 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CsvRejected([RowError(1, str(_l("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.")))]) from None
+        raise CsvRejected(
+            [RowError(1, str(_l("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.")))]
+        ) from None
 
 
 def read_invitees(data: bytes) -> list[Invitee]:
@@ -57,7 +59,14 @@ def read_invitees(data: bytes) -> list[Invitee]:
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise CsvRejected([RowError(1, str(_l("These columns are missing from the header row: %(columns)s.", columns=", ".join(missing))))])
+        raise CsvRejected(
+            [
+                RowError(
+                    1,
+                    str(_l("These columns are missing from the header row: %(columns)s.", columns=", ".join(missing))),
+                )
+            ]
+        )
     reader.fieldnames = header
 
     errors: list[RowError] = []
@@ -67,7 +76,16 @@ def read_invitees(data: bytes) -> list[Invitee]:
     for row in reader:
         line = reader.line_num
         if len(invitees) + len(errors) >= limit:
-            errors.append(RowError(line, ngettext("The file has more than %(num)d row; split it.", "The file has more than %(num)d rows; split it.", limit)))
+            errors.append(
+                RowError(
+                    line,
+                    ngettext(
+                        "The file has more than %(num)d row; split it.",
+                        "The file has more than %(num)d rows; split it.",
+                        limit,
+                    ),
+                )
+            )
             break
         if None in row:
             errors.append(RowError(line, str(_l("This row has more cells than the header."))))
@@ -76,12 +94,25 @@ def read_invitees(data: bytes) -> list[Invitee]:
             continue  # blank line
         roles = (row.get("roles") or "").replace("|", ";").split(";")
         try:
-            invitee = check_invitee(row.get("email") or "", row.get("name") or "", roles, row.get("locale"), row.get("timezone"))
+            invitee = check_invitee(
+                row.get("email") or "", row.get("name") or "", roles, row.get("locale"), row.get("timezone")
+            )
         except ServiceError as error:
             errors.append(RowError(line, f"{error.field}: {error.message}" if error.field else str(error.message)))
             continue
         if invitee.email in first_line_of:
-            errors.append(RowError(line, str(_l("%(email)s is already on line %(line)d.", email=invitee.email, line=first_line_of[invitee.email]))))
+            errors.append(
+                RowError(
+                    line,
+                    str(
+                        _l(
+                            "%(email)s is already on line %(line)d.",
+                            email=invitee.email,
+                            line=first_line_of[invitee.email],
+                        )
+                    ),
+                )
+            )
             continue
         first_line_of[invitee.email] = line
         invitees.append(invitee)

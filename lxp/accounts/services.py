@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -90,7 +89,10 @@ def record_logout(user: User) -> None:
 def check_password_rules(password: str) -> None:
     """Raises ``Invalid`` when the password is too short or too plain."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Invalid(lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH), field="password")
+        raise Invalid(
+            lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH),
+            field="password",
+        )
     if len(set(password)) < 4:
         raise Invalid(_l("Use a less repetitive password."), field="password")
 
@@ -174,7 +176,9 @@ def check_invitee(email: str, display_name: str, roles: Iterable[str], locale: s
         raise Invalid(_l("Choose at least one role."), field="roles")
     unknown = [r for r in role_set if r not in ROLES]
     if unknown:
-        raise Invalid(_l("Unknown role: %(role)s. Use learner, trainer or admin.", role=", ".join(unknown)), field="roles")
+        raise Invalid(
+            _l("Unknown role: %(role)s. Use learner, trainer or admin.", role=", ".join(unknown)), field="roles"
+        )
     locale = (locale or "").strip().lower() or None
     if locale is not None and locale not in current_app.config["LOCALES"]:
         raise Invalid(_l("Unknown language: %(locale)s. Use en, de or ru.", locale=locale), field="locale")
@@ -238,8 +242,13 @@ def resend_invitation(admin: User, user: User) -> None:
 
 def _send_invitation(user: User) -> None:
     link = _external_url("accounts.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
-    _send_mail(user, "invitation", link=link, days=current_app.config["INVITATION_DAYS"],
-               organisation=user.organisation.name if user.organisation else "lxp")
+    _send_mail(
+        user,
+        "invitation",
+        link=link,
+        days=current_app.config["INVITATION_DAYS"],
+        organisation=user.organisation.name if user.organisation else "lxp",
+    )
 
 
 # --- profile and administration -------------------------------------------------------

@@ -107,8 +107,9 @@ def accept_invitation(token: str):
             services.record_login(user)
             flash(_("Welcome, %(name)s. Your password is set.", name=user.display_name), "success")
             return redirect(start_page_for(user))
-    return render_template("accounts/accept_invitation.html", form=form, invited=invited,
-                           min_password_length=services.MIN_PASSWORD_LENGTH)
+    return render_template(
+        "accounts/accept_invitation.html", form=form, invited=invited, min_password_length=services.MIN_PASSWORD_LENGTH
+    )
 
 
 @bp.route("/invitation/renew", methods=["GET", "POST"])

@@ -64,8 +64,12 @@ class EmailChannel(Channel):
         config = current_app.config
         email = build_message(message, config["MAIL_FROM"])
         if not config.get("SMTP_HOST"):
-            log.info("No SMTP host configured; this mail was not sent:\nTo: %s\nSubject: %s\n\n%s",
-                     message.to, message.subject, message.text)
+            log.info(
+                "No SMTP host configured; this mail was not sent:\nTo: %s\nSubject: %s\n\n%s",
+                message.to,
+                message.subject,
+                message.text,
+            )
             return
         try:
             smtp_class = smtplib.SMTP_SSL if config["SMTP_SSL"] else smtplib.SMTP

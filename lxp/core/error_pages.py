@@ -13,12 +13,18 @@ log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: (_l("That request did not work"), _l("Something in the request was not right. Go back and try again.")),
-    403: (_l("Not for you, sorry"), _l("Your account does not have access to this page. If you think it should, ask your L&D admin.")),
+    403: (
+        _l("Not for you, sorry"),
+        _l("Your account does not have access to this page. If you think it should, ask your L&D admin."),
+    ),
     404: (_l("Page not found"), _l("We could not find this page. It may have moved, or the link may be incomplete.")),
     405: (_l("That request did not work"), _l("This page cannot be used that way.")),
     413: (_l("File too large"), _l("The file is larger than we accept. Choose a smaller one.")),
     429: (_l("Too many attempts"), _l("Please wait a minute before you try again.")),
-    500: (_l("Something went wrong on our side"), _l("We have noted the problem. Please try again in a moment; what you saved before is safe.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("We have noted the problem. Please try again in a moment; what you saved before is safe."),
+    ),
 }
 
 
@@ -30,7 +36,12 @@ def render_error(status: int, detail=None):
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, _l("This form has expired or was sent from somewhere else. Reload the page and try again; nothing was changed."))
+        return render_error(
+            400,
+            _l(
+                "This form has expired or was sent from somewhere else. Reload the page and try again; nothing was changed."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -7,10 +7,9 @@ from datetime import timedelta
 from flask import flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_loaded_from_cookie
-
-from lxp.core.time import utcnow
 from flask_talisman import Talisman
 
+from lxp.core.time import utcnow
 from lxp.extensions import db, login_manager
 
 # No inline script anywhere: pages load static/*.js files only.
@@ -79,7 +78,9 @@ def start_session(remember: bool) -> None:
     from flask import current_app
 
     config = current_app.config
-    lifetime = timedelta(days=config["REMEMBER_DAYS"]) if remember else timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
+    lifetime = (
+        timedelta(days=config["REMEMBER_DAYS"]) if remember else timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
+    )
     session.permanent = True
     session[EXPIRES_AT] = (utcnow() + lifetime).timestamp()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import DateTime
@@ -53,17 +54,16 @@ def is_valid_timezone(name: str) -> bool:
     return True
 
 
-_ZONES: tuple[str, ...] | None = None
+_NON_GEOGRAPHIC = ("Etc/", "SystemV/", "posix/", "right/")
 
 
+@lru_cache(maxsize=1)
 def _zone_names() -> frozenset[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = tuple(sorted(available_timezones()))
-    return frozenset(_ZONES)
+    return frozenset(available_timezones())
 
 
+@lru_cache(maxsize=1)
 def timezone_choices() -> list[tuple[str, str]]:
-    """(value, label) pairs of the canonical ``Area/City`` zones, for a select box."""
-    _zone_names()
-    return [(z, z.replace("_", " ")) for z in _ZONES if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))] + [("UTC", "UTC")]
+    """(value, label) pairs of the ``Area/City`` zones and UTC, sorted, for a select box."""
+    zones = sorted(z for z in _zone_names() if "/" in z and not z.startswith(_NON_GEOGRAPHIC))
+    return [(z, z.replace("_", " ")) for z in zones] + [("UTC", "UTC")]

@@ -15,7 +15,7 @@ from lxp.accounts.models import User, UserRole
 from lxp.accounts.services import get_or_create_organisation
 from lxp.extensions import db
 
-DEMO_PASSWORD = "learn-together-2026"
+DEMO_PASSWORD = "learn-together-2026"  # noqa: S105 (printed for the demo on purpose)
 DEMO_ORGANISATION = ("northwind", "Northwind Retail")
 
 

@@ -16,8 +16,14 @@ from werkzeug.serving import make_server
 
 CHROMIUM = Path(os.environ.get("LXP_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # A small Android phone: 360 px is the narrowest width lxp promises to work one-handed on.
 PHONE = {
@@ -27,7 +33,7 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
     "user_agent": "Mozilla/5.0 (Linux; Android 14; SM-A156B) AppleWebKit/537.36 (KHTML, like Gecko) "
-                  "Chrome/156.0 Mobile Safari/537.36",
+    "Chrome/156.0 Mobile Safari/537.36",
 }
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 

@@ -52,8 +52,9 @@ def test_admins_cannot_lock_themselves_out(app, client, login_as):
     admin = login_as("admin")
     response = submit(client, f"/admin/users/{admin.id}", {"roles": ["learner"]})
     assert "You cannot remove your own admin role" in response.get_data(as_text=True)
-    response = submit(client, f"/admin/users/{admin.id}/deactivate", {}, form_page=f"/admin/users/{admin.id}",
-                      follow_redirects=True)
+    response = submit(
+        client, f"/admin/users/{admin.id}/deactivate", {}, form_page=f"/admin/users/{admin.id}", follow_redirects=True
+    )
     assert "You cannot deactivate your own account." in response.get_data(as_text=True)
     with app.app_context():
         saved = db.session.get(User, admin.id)
@@ -63,8 +64,9 @@ def test_admins_cannot_lock_themselves_out(app, client, login_as):
 def test_deactivate_and_reactivate(app, client, login_as, make_user):
     person = make_user(name="Tobias Wagner")
     login_as("admin")
-    response = submit(client, f"/admin/users/{person}/deactivate", {}, form_page=f"/admin/users/{person}",
-                      follow_redirects=True)
+    response = submit(
+        client, f"/admin/users/{person}/deactivate", {}, form_page=f"/admin/users/{person}", follow_redirects=True
+    )
     assert "Tobias Wagner is deactivated and signed out everywhere." in response.get_data(as_text=True)
     with app.app_context():
         assert not db.session.get(User, person).active

@@ -9,8 +9,13 @@ from lxp.channels.email import OutgoingEmail
 
 
 def _mail():
-    return OutgoingEmail(to="olga@example.com", to_name="Ольга Петрова", subject="Ваш путь обучения",
-                         text="Привет!\nhttp://lxp.test/path", html="<p>Привет!</p>")
+    return OutgoingEmail(
+        to="olga@example.com",
+        to_name="Ольга Петрова",
+        subject="Ваш путь обучения",
+        text="Привет!\nhttp://lxp.test/path",
+        html="<p>Привет!</p>",
+    )
 
 
 def test_email_is_registered_as_a_channel():
@@ -58,8 +63,17 @@ def test_a_failed_mail_does_not_undo_the_committed_change(app, client, login_as,
     login_as("admin")
     app.config["SMTP_PORT"], saved = 1, app.config["SMTP_PORT"]
     try:
-        response = submit(client, "/admin/users/invite", {"email": "x@example.com", "display_name": "X Person",
-                                                          "roles": ["learner"], "locale": "", "timezone": "UTC"})
+        response = submit(
+            client,
+            "/admin/users/invite",
+            {
+                "email": "x@example.com",
+                "display_name": "X Person",
+                "roles": ["learner"],
+                "locale": "",
+                "timezone": "UTC",
+            },
+        )
     finally:
         app.config["SMTP_PORT"] = saved
     assert response.status_code == 302

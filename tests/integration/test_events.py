@@ -22,9 +22,16 @@ def _count():
 
 
 def _complete(learner, event_id=None, **overrides):
-    fields = dict(actor_id=learner, verb="completed", object_type="item", object_id=42,
-                  result={"success": True, "duration": "PT4M30S"}, context={"device": "phone"},
-                  occurred_at=datetime(2026, 11, 2, 8, 15, 30, 123456, tzinfo=UTC), event_id=event_id)
+    fields = dict(
+        actor_id=learner,
+        verb="completed",
+        object_type="item",
+        object_id=42,
+        result={"success": True, "duration": "PT4M30S"},
+        context={"device": "phone"},
+        occurred_at=datetime(2026, 11, 2, 8, 15, 30, 123456, tzinfo=UTC),
+        event_id=event_id,
+    )
     return events.record(**{**fields, **overrides})
 
 

@@ -17,8 +17,14 @@ def _users(app):
 
 
 def _invite(client, **fields):
-    data = {"email": "new.person@example.com", "display_name": "New Person", "roles": ["learner"],
-            "locale": "de", "timezone": "Europe/Berlin", **fields}
+    data = {
+        "email": "new.person@example.com",
+        "display_name": "New Person",
+        "roles": ["learner"],
+        "locale": "de",
+        "timezone": "Europe/Berlin",
+        **fields,
+    }
     return submit(client, "/admin/users/invite", data)
 
 
@@ -112,7 +118,9 @@ def test_tampered_invitation_link_is_refused(client, login_as, mailbox):
 def test_admin_can_resend_an_invitation(app, client, login_as, make_user, mailbox):
     login_as("admin")
     invited_id = make_user(email="slow@example.com", invited=True)
-    response = submit(client, f"/admin/users/{invited_id}/resend-invitation", {}, form_page=f"/admin/users/{invited_id}")
+    response = submit(
+        client, f"/admin/users/{invited_id}/resend-invitation", {}, form_page=f"/admin/users/{invited_id}"
+    )
     assert response.status_code == 302
     assert len(mailbox.to("slow@example.com")) == 1
 
@@ -128,8 +136,9 @@ GOOD_CSV = (
 def _upload(client, content: bytes, filename="people.csv"):
     from io import BytesIO
 
-    return submit(client, "/admin/users/import", {"file": (BytesIO(content), filename)},
-                  content_type="multipart/form-data")
+    return submit(
+        client, "/admin/users/import", {"file": (BytesIO(content), filename)}, content_type="multipart/form-data"
+    )
 
 
 def test_csv_import_invites_everyone_in_the_file(app, client, login_as, mailbox):
@@ -140,7 +149,11 @@ def test_csv_import_invites_everyone_in_the_file(app, client, login_as, mailbox)
     assert users["ivan@example.com"].roles == {"learner", "trainer"}
     assert users["ivan@example.com"].display_name == "Иван Петров"
     assert users["sam@example.com"].timezone == "UTC" and users["sam@example.com"].locale is None
-    assert {m["X-Envelope-To"] for m in mailbox.messages} == {"maria@example.com", "ivan@example.com", "sam@example.com"}
+    assert {m["X-Envelope-To"] for m in mailbox.messages} == {
+        "maria@example.com",
+        "ivan@example.com",
+        "sam@example.com",
+    }
 
 
 def test_csv_with_semicolons_from_a_german_spreadsheet_works(app, client, login_as):
@@ -179,7 +192,9 @@ def test_bad_csv_rows_are_reported_by_line_and_nothing_is_written(app, client, l
 def test_csv_without_the_required_columns_or_not_utf8_is_refused(app, client, login_as):
     login_as("admin")
     response = _upload(client, b"mail,fullname\nx@example.com,X\n")
-    assert "Line 1: These columns are missing from the header row: email, name, roles." in response.get_data(as_text=True)
+    assert "Line 1: These columns are missing from the header row: email, name, roles." in response.get_data(
+        as_text=True
+    )
     response = _upload(client, "email,name,roles\nm@example.com,Müller,learner\n".encode("latin-1"))
     assert "The file is not UTF-8 text" in response.get_data(as_text=True)
     response = _upload(client, b"email,name,roles\n")

@@ -76,15 +76,18 @@ def test_next_parameter_only_leads_to_local_pages(client, make_user):
     make_user(email="next@example.com")
     page = client.get("/login?next=//evil.example/steal")
     token = csrf_from(page.get_data(as_text=True))
-    response = client.post("/login?next=//evil.example/steal",
-                           data={"csrf_token": token, "email": "next@example.com", "password": PASSWORD})
+    response = client.post(
+        "/login?next=//evil.example/steal",
+        data={"csrf_token": token, "email": "next@example.com", "password": PASSWORD},
+    )
     assert response.headers["Location"] == "/today"
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/me").get_data(as_text=True))})
     response = client.get("/me")
     assert response.headers["Location"].startswith("/login?next=")
     token = csrf_from(client.get(response.headers["Location"]).get_data(as_text=True))
-    response = client.post(response.headers["Location"],
-                           data={"csrf_token": token, "email": "next@example.com", "password": PASSWORD})
+    response = client.post(
+        response.headers["Location"], data={"csrf_token": token, "email": "next@example.com", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/me"
 
 

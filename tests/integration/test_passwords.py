@@ -42,7 +42,9 @@ def test_mismatched_or_short_new_passwords_change_nothing(app, client, make_user
     make_user(email="typo@example.com")
     submit(client, "/password/forgot", {"email": "typo@example.com"})
     link = mailbox.link_in(mailbox.messages[0])
-    page = submit(client, link, {"password": "a brand new secret", "confirm": "a brand new secreT"}).get_data(as_text=True)
+    page = submit(client, link, {"password": "a brand new secret", "confirm": "a brand new secreT"}).get_data(
+        as_text=True
+    )
     assert "The two passwords differ." in page
     page = submit(client, link, {"password": "aaaaaaaaaaaa", "confirm": "aaaaaaaaaaaa"}).get_data(as_text=True)
     assert "Use a less repetitive password." in page
@@ -55,14 +57,22 @@ def test_changing_the_password_signs_out_other_devices_only(app, client, make_us
     laptop = app.test_client()
     sign_in(laptop, "careful@example.com", remember=True)
 
-    response = submit(client, "/me/password", {"current_password": "wrong one", "password": "another good one",
-                                               "confirm": "another good one"}, form_page="/me")
+    response = submit(
+        client,
+        "/me/password",
+        {"current_password": "wrong one", "password": "another good one", "confirm": "another good one"},
+        form_page="/me",
+    )
     assert response.status_code == 400
     assert "That is not your current password." in response.get_data(as_text=True)
     assert laptop.get("/today").status_code == 200
 
-    response = submit(client, "/me/password", {"current_password": PASSWORD, "password": "another good one",
-                                               "confirm": "another good one"}, form_page="/me")
+    response = submit(
+        client,
+        "/me/password",
+        {"current_password": PASSWORD, "password": "another good one", "confirm": "another good one"},
+        form_page="/me",
+    )
     assert response.status_code == 302
     assert client.get("/today").status_code == 200
     assert laptop.get("/today").headers["Location"].startswith("/login")

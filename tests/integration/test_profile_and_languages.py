@@ -73,7 +73,11 @@ def test_profile_form_without_csrf_token_changes_nothing(app, client, login_as):
 
 @pytest.mark.parametrize(
     ("timezone", "locale", "shown"),
-    [("Asia/Kolkata", "en", "5:30\u202fPM"), ("Europe/Berlin", "de", "13:00"), ("America/New_York", "en", "7:00\u202fAM")],
+    [
+        ("Asia/Kolkata", "en", "5:30\u202fPM"),
+        ("Europe/Berlin", "de", "13:00"),
+        ("America/New_York", "en", "7:00\u202fAM"),
+    ],
 )
 def test_times_are_shown_in_the_viewers_zone_and_locale(app, client, login_as, make_user, timezone, locale, shown):
     learner_id = make_user(email="seen@example.com", name="Seen Person")

@@ -39,7 +39,9 @@ def test_https_deployments_get_secure_cookies_and_hsts(app):
     assert client.get("/login", base_url="http://lxp.example").status_code in (301, 302)
 
 
-@pytest.mark.parametrize(("language", "title"), [("en", "Page not found"), ("de", "Seite nicht gefunden"), ("ru", "Страница не найдена")])
+@pytest.mark.parametrize(
+    ("language", "title"), [("en", "Page not found"), ("de", "Seite nicht gefunden"), ("ru", "Страница не найдена")]
+)
 def test_not_found_page_is_friendly_in_three_languages(client, language, title):
     response = client.get("/no/such/page", headers={"Accept-Language": language})
     assert response.status_code == 404

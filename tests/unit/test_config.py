@@ -12,8 +12,14 @@ def test_defaults_are_safe_for_development():
 
 
 def test_variables_override_defaults():
-    settings = Config.from_env({"LXP_DATABASE_URL": "postgresql+psycopg://db/lxp", "LXP_HTTPS": "yes",
-                                "LXP_SMTP_PORT": "2525", "LXP_MAX_UPLOAD_MB": "5"})
+    settings = Config.from_env(
+        {
+            "LXP_DATABASE_URL": "postgresql+psycopg://db/lxp",
+            "LXP_HTTPS": "yes",
+            "LXP_SMTP_PORT": "2525",
+            "LXP_MAX_UPLOAD_MB": "5",
+        }
+    )
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/lxp"
     assert settings["HTTPS"] is True and settings["SMTP_PORT"] == 2525
     assert settings["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
