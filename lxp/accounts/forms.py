@@ -9,12 +9,12 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Select
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lxp.core.i18n import LANGUAGE_NAMES
+from lxp.core.i18n import LANGUAGE_NAMES, ROLE_LABELS
 from lxp.core.time import timezone_choices
 
 
 def role_choices():
-    return [("learner", _l("Learner")), ("trainer", _l("Trainer")), ("admin", _l("L&D admin"))]
+    return list(ROLE_LABELS.items())
 
 
 def locale_choices(with_browser_default: bool = True):

@@ -163,14 +163,18 @@ class Invitee:
     timezone: str
 
 
-def check_invitee(email: str, display_name: str, roles: Iterable[str], locale: str | None, timezone: str) -> Invitee:
-    """Validate one person's details; raises ``Invalid`` naming the field."""
-    normalised = normalise_email(email)
+def check_name(display_name: str) -> str:
+    """The trimmed name; raises ``Invalid`` when it is empty or too long."""
     name = (display_name or "").strip()
     if not name:
         raise Invalid(_l("Enter a name."), field="display_name")
     if len(name) > 120:
         raise Invalid(_l("Use at most 120 characters for the name."), field="display_name")
+    return name
+
+
+def check_roles(roles: Iterable[str]) -> tuple[str, ...]:
+    """The roles as a sorted tuple; raises ``Invalid`` for none or an unknown one."""
     role_set = tuple(sorted({r.strip().lower() for r in roles if r and r.strip()}))
     if not role_set:
         raise Invalid(_l("Choose at least one role."), field="roles")
@@ -179,13 +183,34 @@ def check_invitee(email: str, display_name: str, roles: Iterable[str], locale: s
         raise Invalid(
             _l("Unknown role: %(role)s. Use learner, trainer or admin.", role=", ".join(unknown)), field="roles"
         )
+    return role_set
+
+
+def check_locale(locale: str | None) -> str | None:
+    """One of the supported locales, or None for "follow the browser"; raises ``Invalid``."""
     locale = (locale or "").strip().lower() or None
     if locale is not None and locale not in current_app.config["LOCALES"]:
         raise Invalid(_l("Unknown language: %(locale)s. Use en, de or ru.", locale=locale), field="locale")
+    return locale
+
+
+def check_timezone(timezone: str | None) -> str:
+    """An IANA zone name (the default when empty); raises ``Invalid`` for an unknown one."""
     timezone = (timezone or "").strip() or current_app.config["DEFAULT_TIMEZONE"]
     if not is_valid_timezone(timezone):
         raise Invalid(_l("Unknown time zone: %(tz)s. Use a name like Europe/Berlin.", tz=timezone), field="timezone")
-    return Invitee(normalised, name, role_set, locale, timezone)
+    return timezone
+
+
+def check_invitee(email: str, display_name: str, roles: Iterable[str], locale: str | None, timezone: str) -> Invitee:
+    """Validate one person's details; raises ``Invalid`` naming the field."""
+    return Invitee(
+        normalise_email(email),
+        check_name(display_name),
+        check_roles(roles),
+        check_locale(locale),
+        check_timezone(timezone),
+    )
 
 
 def _email_taken(email: str) -> bool:
@@ -256,10 +281,8 @@ def _send_invitation(user: User) -> None:
 
 def update_profile(user: User, display_name: str, locale: str | None, timezone: str) -> None:
     """Save name, language and time zone. Raises ``Invalid`` naming the field."""
-    checked = check_invitee(user.email, display_name, ["learner"], locale, timezone)
-    user.display_name = checked.display_name
-    user.locale = checked.locale
-    user.timezone = checked.timezone
+    name, locale, timezone = check_name(display_name), check_locale(locale), check_timezone(timezone)
+    user.display_name, user.locale, user.timezone = name, locale, timezone
     db.session.commit()
 
 

@@ -6,9 +6,16 @@ from datetime import datetime
 
 from flask import current_app, request
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "ru": "Русский"}
+ROLE_LABELS = {"learner": _l("Learner"), "trainer": _l("Trainer"), "admin": _l("L&D admin")}
+
+
+def role_label(role: str) -> str:
+    """The translated name of a role, for pages and forms."""
+    return str(ROLE_LABELS.get(role, role))
 
 
 def select_locale() -> str:
@@ -45,3 +52,4 @@ def init_app(app) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_global(get_locale, "current_locale")
     app.add_template_global(LANGUAGE_NAMES, "language_names")
+    app.add_template_global(role_label, "role_label")

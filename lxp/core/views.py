@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from lxp.core.auth import public
 from lxp.extensions import db
@@ -34,8 +35,16 @@ def home():
 @public
 def health():
     """Liveness and database check for load balancers; answers 503 when the database is down."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:
+    if not database_reachable():
         return jsonify(status="database unavailable"), 503
     return jsonify(status="ok")
+
+
+def database_reachable() -> bool:
+    """True when a trivial query succeeds; any database error counts as unreachable."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True

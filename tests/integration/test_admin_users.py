@@ -80,3 +80,10 @@ def test_learners_and_trainers_get_403_on_admin_pages(client, login_as):
     response = client.get("/admin/users")
     assert response.status_code == 403
     assert "Not for you, sorry" in response.get_data(as_text=True)
+
+
+def test_roles_are_listed_by_their_translated_names(client, login_as, make_user):
+    make_user(("learner", "trainer"), name="Priya Raman")
+    login_as("admin", locale="de")
+    page = client.get("/admin/users?q=priya").get_data(as_text=True)
+    assert "<td>Lernende, Trainer</td>" in page
