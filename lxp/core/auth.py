@@ -14,7 +14,8 @@ from functools import wraps
 from flask import abort, current_app, request
 from flask_login import current_user
 
-ROLES = ("learner", "trainer", "admin")
+# A reviewer may approve a course version they wrote themselves (with the admin role).
+ROLES = ("learner", "trainer", "admin", "reviewer")
 
 
 def public(view: Callable) -> Callable:

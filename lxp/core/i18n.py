@@ -10,7 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "ru": "Русский"}
-ROLE_LABELS = {"learner": _l("Learner"), "trainer": _l("Trainer"), "admin": _l("L&D admin")}
+ROLE_LABELS = {
+    "learner": _l("Learner"),
+    "trainer": _l("Trainer"),
+    "admin": _l("L&D admin"),
+    "reviewer": _l("Reviewer"),
+}
 
 
 def role_label(role: str) -> str:

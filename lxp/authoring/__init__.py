@@ -1,0 +1,2 @@
+"""Authoring for L&D admins: course concepts, competencies, goals, modules, items, packages,
+versions and publishing, import and export."""
