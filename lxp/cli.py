@@ -29,4 +29,7 @@ def seed_demo(force: bool) -> None:
 
 
 def init_app(app) -> None:
+    from lxp.authoring.cli import course_cli
+
+    lxp_cli.add_command(course_cli)
     app.cli.add_command(lxp_cli)

@@ -192,12 +192,14 @@ def copy_version(source: CourseVersion, actor_id: int | None) -> CourseVersion:
     copies: dict[int, Item] = {}
     for module in source.modules:
         new_module = Module(version=draft, position=module.position, title=module.title, summary=module.summary)
+        db.session.add(new_module)
         for item in module.items:
             copies[item.id] = Item(
                 version=draft, module=new_module, key=item.key, position=item.position, kind=item.kind,
                 title=item.title, minutes=item.minutes, language=item.language, content=_copy_value(item.content),
                 teaches=list(item.teaches), assesses=list(item.assesses),
             )  # fmt: skip
+            db.session.add(copies[item.id])
     for module in source.modules:
         for item in module.items:
             copies[item.id].prerequisites = [copies[p.id] for p in item.prerequisites]
@@ -226,9 +228,8 @@ def update_concept(admin, version: CourseVersion, **concept) -> None:
     if "title" in concept and not (concept["title"] or "").strip():
         raise Invalid(_l("Give the course a title."), field="title")
     mix = concept.get("modality_mix")
-    if mix is not None:
-        if any(share < 0 for share in mix.values()) or (mix and sum(mix.values()) != 100):
-            raise Invalid(_l("The shares of the four ways of learning must add up to 100 %."), field="modality_mix")
+    if mix is not None and (any(share < 0 for share in mix.values()) or (mix and sum(mix.values()) != 100)):
+        raise Invalid(_l("The shares of the four ways of learning must add up to 100 %."), field="modality_mix")
     changed = sorted(name for name, value in concept.items() if getattr(version, name) != value)
     for name, value in concept.items():
         setattr(version, name, value.strip() if isinstance(value, str) else value)
