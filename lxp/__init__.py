@@ -99,11 +99,16 @@ def _tune_sqlite(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # Write-ahead log: an open read transaction (a page, the scheduler) never blocks a write.
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, so a unit of work that reads and then
+        # writes waits for other writers (busy_timeout) instead of failing when its snapshot
+        # went stale. SQLite serialises writers anyway; PostgreSQL is the path to scale.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import re
 import socket
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import has_app_context
 from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
@@ -154,9 +156,20 @@ def submit(client, path: str, data: dict, *, form_page: str | None = None, **kwa
     return client.post(path, data={"csrf_token": token, **data}, **kwargs)
 
 
+@contextmanager
+def app_session(app):
+    """The test's own application context (and so its database session) when it has one,
+    else a fresh one: two sessions in one test would wait on each other's locks."""
+    if has_app_context():
+        yield
+    else:
+        with app.app_context():
+            yield
+
+
 @pytest.fixture
 def organisation(app, clean_db):
-    with app.app_context():
+    with app_session(app):
         org = Organisation(slug="acme", name="Acme Learning")
         db.session.add(org)
         db.session.commit()
@@ -180,7 +193,7 @@ def make_user(app, organisation):
         organisation_id=None,
     ) -> int:
         n = next(counter)
-        with app.app_context():
+        with app_session(app):
             user = User(
                 organisation_id=organisation_id or organisation,
                 email=email or f"person{n}@example.com",

@@ -181,7 +181,8 @@ def check_roles(roles: Iterable[str]) -> tuple[str, ...]:
     unknown = [r for r in role_set if r not in ROLES]
     if unknown:
         raise Invalid(
-            _l("Unknown role: %(role)s. Use learner, trainer, admin or reviewer.", role=", ".join(unknown)), field="roles"
+            _l("Unknown role: %(role)s. Use learner, trainer, admin or reviewer.", role=", ".join(unknown)),
+            field="roles",
         )
     return role_set
 

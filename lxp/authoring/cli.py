@@ -27,7 +27,9 @@ def _organisation(slug: str | None) -> Organisation:
 
 
 def _admin(organisation: Organisation, email: str | None) -> User:
-    statement = select(User).where(User.organisation_id == organisation.id, User.role_rows.any(UserRole.role == "admin"))
+    statement = select(User).where(
+        User.organisation_id == organisation.id, User.role_rows.any(UserRole.role == "admin")
+    )
     if email:
         statement = statement.where(User.email == email.strip().lower())
     admin = db.session.execute(statement.order_by(User.id)).scalars().first()
@@ -36,7 +38,9 @@ def _admin(organisation: Organisation, email: str | None) -> User:
     return admin
 
 
-organisation_option = click.option("--organisation", "organisation_slug", help="Organisation slug (when there are several).")
+organisation_option = click.option(
+    "--organisation", "organisation_slug", help="Organisation slug (when there are several)."
+)
 
 
 @course_cli.command("list")

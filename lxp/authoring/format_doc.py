@@ -24,7 +24,9 @@ def json_schema() -> dict:
         if component not in spec.components.schemas:
             spec.components.schema(component, schema=kind.schema)
         content_names[name] = component
-    definitions = json.loads(json.dumps(spec.to_dict()["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/"))
+    definitions = json.loads(
+        json.dumps(spec.to_dict()["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/")
+    )
     definitions["Item"]["allOf"] = [
         {
             "if": {"properties": {"kind": {"const": name}}},

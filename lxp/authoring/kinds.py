@@ -122,5 +122,7 @@ register(ItemKind("quiz", _l("Quiz"), "self_paced", QuizContent))
 register(ItemKind("reflection", _l("Reflection"), "self_paced", ReflectionContent))
 register(ItemKind("job_aid", _l("Job aid"), "self_paced", JobAidContent))
 register(ItemKind("live_session", _l("Live session"), "live", LiveSessionContent, short_block=False))
-register(ItemKind("coaching_checkpoint", _l("Coaching checkpoint"), "coaching", CoachingCheckpointContent, short_block=False))
+register(
+    ItemKind("coaching_checkpoint", _l("Coaching checkpoint"), "coaching", CoachingCheckpointContent, short_block=False)
+)
 register(ItemKind("workplace_task", _l("On-the-job task"), "on_the_job", WorkplaceTaskContent, short_block=False))

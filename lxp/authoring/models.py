@@ -103,9 +103,7 @@ class CourseVersion(db.Model):
     modules: Mapped[list[Module]] = relationship(
         back_populates="version", order_by="Module.position", cascade="all, delete-orphan"
     )
-    items: Mapped[list[Item]] = relationship(
-        back_populates="version", cascade="all, delete-orphan"
-    )
+    items: Mapped[list[Item]] = relationship(back_populates="version", cascade="all, delete-orphan")
 
     @property
     def editable(self) -> bool:

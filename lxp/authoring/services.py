@@ -130,9 +130,13 @@ def resolve_competencies(organisation_id: int, ids: Iterable[int]) -> list[Compe
     wanted = {int(i) for i in ids}
     if not wanted:
         return []
-    found = db.session.execute(
-        select(Competency).where(Competency.organisation_id == organisation_id, Competency.id.in_(wanted))
-    ).scalars().all()
+    found = (
+        db.session.execute(
+            select(Competency).where(Competency.organisation_id == organisation_id, Competency.id.in_(wanted))
+        )
+        .scalars()
+        .all()
+    )
     if len(found) != len(wanted):
         raise Invalid(_l("Choose competencies from the list."), field="competencies")
     return sorted(found, key=lambda c: c.code)
@@ -329,7 +333,9 @@ def check_content(kind: str, content: dict) -> dict:
 
 def _format_errors(messages, path: str = "") -> str:
     if isinstance(messages, dict):
-        return "; ".join(_format_errors(value, f"{path}.{key}" if path else str(key)) for key, value in messages.items())
+        return "; ".join(
+            _format_errors(value, f"{path}.{key}" if path else str(key)) for key, value in messages.items()
+        )
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         return f"{path}: {' '.join(messages)}" if path else " ".join(messages)
     return "; ".join(_format_errors(m, path) for m in messages)
@@ -369,7 +375,13 @@ def save_item(admin, module: Module, data: ItemInput, item: Item | None = None) 
             item.module = module
             item.position = len(module.items)
         action = "item_edited"
-    item.kind, item.title, item.minutes, item.language, item.content = data.kind, title, data.minutes, data.language, content
+    item.kind, item.title, item.minutes, item.language, item.content = (
+        data.kind,
+        title,
+        data.minutes,
+        data.language,
+        content,
+    )
     item.teaches, item.assesses = teaches, assesses
     item.prerequisites = [siblings[int(i)] for i in data.prerequisites]
     item.alternatives = [siblings[int(i)] for i in data.alternatives]

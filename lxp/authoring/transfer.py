@@ -46,7 +46,9 @@ def flatten_errors(messages, path: str = "$") -> list[DocumentError]:
     if isinstance(messages, list):
         found = []
         for message in messages:
-            found.extend(flatten_errors(message, path) if not isinstance(message, str) else [DocumentError(path, message)])
+            found.extend(
+                flatten_errors(message, path) if not isinstance(message, str) else [DocumentError(path, message)]
+            )
         return found
     return [DocumentError(path, str(messages))]
 
@@ -99,7 +101,9 @@ def _cross_check(organisation_id: int, document: dict) -> list[DocumentError]:
     def check_codes(codes, path):
         for n, code in enumerate(_list(codes)):
             if code not in known_codes:
-                errors.append(DocumentError(f"{path}[{n}]", f"Unknown competency {code!r}: list it under $.competencies."))
+                errors.append(
+                    DocumentError(f"{path}[{n}]", f"Unknown competency {code!r}: list it under $.competencies.")
+                )
 
     for n, outcome in enumerate(_list(course.get("outcomes"))):
         check_codes(_dict(outcome).get("competencies"), f"$.course.outcomes[{n}].competencies")
@@ -153,11 +157,19 @@ def _cross_check(organisation_id: int, document: dict) -> list[DocumentError]:
                     continue
                 if entry["course"] == course.get("slug"):
                     if entry["item"] not in keys:
-                        errors.append(DocumentError(f"{entry_path}.item", f"No item of this course has the key {entry['item']!r}."))
+                        errors.append(
+                            DocumentError(
+                                f"{entry_path}.item", f"No item of this course has the key {entry['item']!r}."
+                            )
+                        )
                 elif entry["course"] not in other_courses:
                     errors.append(DocumentError(f"{entry_path}.course", f"Unknown course {entry['course']!r}."))
                 elif entry["item"] not in _item_keys(services.latest_version(other_courses[entry["course"]])):
-                    errors.append(DocumentError(f"{entry_path}.item", f"The course {entry['course']!r} has no item {entry['item']!r}."))
+                    errors.append(
+                        DocumentError(
+                            f"{entry_path}.item", f"The course {entry['course']!r} has no item {entry['item']!r}."
+                        )
+                    )
     return errors
 
 
@@ -195,7 +207,9 @@ def import_document(admin, raw: bytes | str) -> CourseVersion:
             version.modules.clear()
             db.session.flush()
         else:
-            version = CourseVersion(course=course, number=latest.number + 1, title=data["title"], created_by_id=admin.id)
+            version = CourseVersion(
+                course=course, number=latest.number + 1, title=data["title"], created_by_id=admin.id
+            )
             db.session.add(version)
     _fill_version(version, data, competencies)
     db.session.flush()
@@ -238,8 +252,11 @@ def _fill_version(version: CourseVersion, data: dict, competencies: dict[str, Co
     version.span_weeks = how.get("span_weeks", 1)
     for n, outcome in enumerate(data["outcomes"]):
         version.outcomes.append(
-            Outcome(position=n, statement=outcome["statement"],
-                    competencies=[competencies[c] for c in outcome["competencies"]])  # fmt: skip
+            Outcome(
+                position=n,
+                statement=outcome["statement"],
+                competencies=[competencies[c] for c in outcome["competencies"]],
+            )  # fmt: skip
         )
     by_key: dict[str, Item] = {}
     for m, module_data in enumerate(data["modules"]):
@@ -314,17 +331,34 @@ def export_document(course: Course, version: CourseVersion | None = None) -> str
             })  # fmt: skip
         modules.append({"title": module.title, "summary": module.summary, "items": items})
 
-    goals = db.session.execute(
-        select(Goal).where(Goal.organisation_id == course.organisation_id, Goal.courses.contains(course)).order_by(Goal.slug)
-    ).scalars().all()
+    goals = (
+        db.session.execute(
+            select(Goal)
+            .where(Goal.organisation_id == course.organisation_id, Goal.courses.contains(course))
+            .order_by(Goal.slug)
+        )
+        .scalars()
+        .all()
+    )
     goal_documents = [
         {
-            "slug": goal.slug, "title": goal.title, "description": goal.description, "language": goal.language,
-            "suggested_roles": list(goal.suggested_roles), "competencies": codes(goal.competencies),
+            "slug": goal.slug,
+            "title": goal.title,
+            "description": goal.description,
+            "language": goal.language,
+            "suggested_roles": list(goal.suggested_roles),
+            "competencies": codes(goal.competencies),
             "courses": sorted(c.slug for c in goal.courses),
             "packages": [
-                {"slug": p.slug, "title": p.title, "description": p.description, "weeks": p.weeks,
-                 "items": [{"course": e.course.slug, "item": e.item_key, "mandatory": e.mandatory} for e in p.entries]}
+                {
+                    "slug": p.slug,
+                    "title": p.title,
+                    "description": p.description,
+                    "weeks": p.weeks,
+                    "items": [
+                        {"course": e.course.slug, "item": e.item_key, "mandatory": e.mandatory} for e in p.entries
+                    ],
+                }
                 for p in goal.packages
             ],
         }  # fmt: skip
@@ -340,13 +374,24 @@ def export_document(course: Course, version: CourseVersion | None = None) -> str
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "course": {
-            "slug": course.slug, "language": version.language, "title": version.title, "summary": version.summary,
+            "slug": course.slug,
+            "language": version.language,
+            "title": version.title,
+            "summary": version.summary,
             "questions": list(version.questions),
-            "audience": {"role": version.audience_role, "experience": version.audience_experience,
-                         "prior_learning": version.audience_prior_learning, "language": version.audience_language},
+            "audience": {
+                "role": version.audience_role,
+                "experience": version.audience_experience,
+                "prior_learning": version.audience_prior_learning,
+                "language": version.audience_language,
+            },
             "why": {"problem_today": version.problem_today, "cost_of_inaction": version.cost_of_inaction},
-            "how": {"approach": version.approach, "modality_mix": dict(sorted(version.modality_mix.items())),
-                    "expected_minutes": version.expected_minutes, "span_weeks": version.span_weeks},
+            "how": {
+                "approach": version.approach,
+                "modality_mix": dict(sorted(version.modality_mix.items())),
+                "expected_minutes": version.expected_minutes,
+                "span_weeks": version.span_weeks,
+            },
             "outcomes": outcomes,
             "modules": modules,
         },  # fmt: skip

@@ -34,7 +34,10 @@ def test_import_stores_the_whole_course_as_a_draft(admin):
     lesson, quiz = version.modules[0].items
     assert quiz.prerequisites == [lesson] and [c.code for c in quiz.assesses] == ["active-listening"]
     goal = db.session.execute(select(Goal)).scalar_one()
-    assert [(e.item_key, e.mandatory) for e in goal.packages[0].entries] == [("listen-lesson", True), ("listen-check", True)]
+    assert [(e.item_key, e.mandatory) for e in goal.packages[0].entries] == [
+        ("listen-lesson", True),
+        ("listen-check", True),
+    ]
 
 
 def test_export_import_export_is_byte_for_byte_stable(admin):
@@ -82,9 +85,18 @@ def test_a_document_with_three_errors_reports_all_three_and_writes_nothing(admin
     [
         (lambda d: d.update(format="something-else"), "$.format"),
         (lambda d: d["course"].update(colour="red"), "$.course.colour"),
-        (lambda d: d["course"]["outcomes"][0]["competencies"].append("juggling"), "$.course.outcomes[0].competencies[1]"),
-        (lambda d: d["course"]["modules"][0]["items"][1].update(key="listen-lesson"), "$.course.modules[0].items[1].key"),
-        (lambda d: d["goals"][0]["packages"][0]["items"][0].update(item="ghost"), "$.goals[0].packages[0].items[0].item"),
+        (
+            lambda d: d["course"]["outcomes"][0]["competencies"].append("juggling"),
+            "$.course.outcomes[0].competencies[1]",
+        ),
+        (
+            lambda d: d["course"]["modules"][0]["items"][1].update(key="listen-lesson"),
+            "$.course.modules[0].items[1].key",
+        ),
+        (
+            lambda d: d["goals"][0]["packages"][0]["items"][0].update(item="ghost"),
+            "$.goals[0].packages[0].items[0].item",
+        ),
         (lambda d: d["goals"][0]["courses"].append("unknown-course"), "$.goals[0].courses[1]"),
     ],
 )
@@ -143,7 +155,9 @@ def test_cli_import_of_a_bad_document_fails_listing_the_errors(app, admin, tmp_p
 
 def test_documented_json_schema_matches_the_importer():
     documented = json.loads((ROOT / "docs/course-format.schema.json").read_text())
-    assert documented == json_schema(), "regenerate with: flask --app lxp lxp course schema > docs/course-format.schema.json"
+    assert documented == json_schema(), (
+        "regenerate with: flask --app lxp lxp course schema > docs/course-format.schema.json"
+    )
 
 
 def test_the_example_document_is_valid_against_the_documented_schema():

@@ -10,7 +10,9 @@ RECOVER = OutcomeSpec("o2", "I can turn a complaint into trust", frozenset({"rec
 
 
 def item(ref, minutes=5, teaches=(), assesses=(), prerequisites=(), short_block=True):
-    return ItemSpec(ref, f"Item {ref}", minutes, frozenset(teaches), frozenset(assesses), tuple(prerequisites), short_block)
+    return ItemSpec(
+        ref, f"Item {ref}", minutes, frozenset(teaches), frozenset(assesses), tuple(prerequisites), short_block
+    )
 
 
 def test_a_fully_covered_course_passes():
