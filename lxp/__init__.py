@@ -113,7 +113,6 @@ def _tune_sqlite(engine) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import lxp.authoring.models  # noqa: F401  (models without views yet still need their tables known)
-
     from lxp.accounts.admin_views import bp as admin_users_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.core.views import bp as core_bp

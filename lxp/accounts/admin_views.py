@@ -11,26 +11,16 @@ from lxp.accounts import services
 from lxp.accounts.csv_import import TEMPLATE, CsvRejected, read_invitees
 from lxp.accounts.forms import ConfirmForm, CsvImportForm, InviteForm, RolesForm
 from lxp.accounts.views import show_form_error
-from lxp.core.auth import ROLES, roles_required
+from lxp.core.auth import ROLES, restrict_blueprint
 from lxp.core.errors import ServiceError
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
 
-@bp.before_request
-@roles_required("admin")
-def _admins_only():
-    """Every page here is for admins; the decorator answers 403 to anyone else."""
-
-
-# The blueprint hook guards every view; marking the views lets the authorization test see it.
-def _admin_view(view):
-    view.lxp_roles = frozenset({"admin"})
-    return view
+restrict_blueprint(bp, "admin")
 
 
 @bp.get("")
-@_admin_view
 def list_users():
     """People in the organisation, searchable by name or e-mail and filterable by role."""
     query = request.args.get("q", "")
@@ -41,7 +31,6 @@ def list_users():
 
 
 @bp.route("/invite", methods=["GET", "POST"])
-@_admin_view
 def invite_user():
     """Invite one person by e-mail."""
     form = InviteForm()
@@ -62,7 +51,6 @@ def invite_user():
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@_admin_view
 def import_users():
     """Invite many people from a CSV file: all rows or none."""
     form = CsvImportForm()
@@ -81,7 +69,6 @@ def import_users():
 
 
 @bp.get("/import/template.csv")
-@_admin_view
 def import_template():
     """A CSV with the expected columns and one example row."""
     return Response(
@@ -90,7 +77,6 @@ def import_template():
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
-@_admin_view
 def edit_user(user_id: int):
     """One person: roles, status, invitation."""
     user = _user_or_404(user_id)
@@ -108,7 +94,6 @@ def edit_user(user_id: int):
 
 
 @bp.post("/<int:user_id>/deactivate")
-@_admin_view
 def deactivate_user(user_id: int):
     """Deactivate: the person is signed out everywhere at once."""
     return _confirmed_action(
@@ -119,7 +104,6 @@ def deactivate_user(user_id: int):
 
 
 @bp.post("/<int:user_id>/reactivate")
-@_admin_view
 def reactivate_user(user_id: int):
     """Let a deactivated person sign in again."""
     return _confirmed_action(
@@ -128,7 +112,6 @@ def reactivate_user(user_id: int):
 
 
 @bp.post("/<int:user_id>/resend-invitation")
-@_admin_view
 def resend_invitation(user_id: int):
     """Send a new invitation link to someone who has not set a password yet."""
     return _confirmed_action(

@@ -45,6 +45,35 @@ def roles_required(*roles: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
+# Blueprints whose every view needs one of these roles (see ``restrict_blueprint``).
+BLUEPRINT_ROLES: dict[str, frozenset[str]] = {}
+
+
+def restrict_blueprint(bp, *roles: str) -> None:
+    """Every view of ``bp`` needs one of ``roles``: a signed-in user without one gets 403."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+    BLUEPRINT_ROLES[bp.name] = frozenset(roles)
+
+    @bp.before_request
+    def _check_roles():
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if not current_user.has_any_role(roles):
+            abort(403)
+        return None
+
+
+def required_roles(app, endpoint: str) -> frozenset[str] | None:
+    """The roles an endpoint needs, from ``@roles_required`` or its blueprint; None if any user may."""
+    view = app.view_functions.get(endpoint)
+    if view is not None and getattr(view, "lxp_roles", None):
+        return view.lxp_roles
+    blueprint = endpoint.rpartition(".")[0]
+    return BLUEPRINT_ROLES.get(blueprint)
+
+
 def endpoint_is_public(endpoint: str | None) -> bool:
     """True for the static files and for views marked ``@public``."""
     if endpoint is None:

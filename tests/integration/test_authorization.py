@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lxp.core.auth import ROLES
+from lxp.core.auth import ROLES, required_roles
 from tests.conftest import csrf_from
 
 # Adding to this set is a decision: say in review why the page must be open to everyone.
@@ -30,10 +30,6 @@ def _routes(app):
             yield rule.endpoint, method, path
 
 
-def _view(app, endpoint):
-    return app.view_functions[endpoint]
-
-
 def test_public_endpoints_are_exactly_the_deliberate_ones(app):
     public = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "lxp_public", False)}
     assert public == DELIBERATELY_PUBLIC
@@ -50,10 +46,10 @@ def test_anonymous_visitors_are_sent_to_sign_in_everywhere_else(app, client):
     assert checked >= 10
 
 
-def test_admin_pages_are_all_marked_admin_only(app):
+def test_admin_pages_are_all_admin_only(app):
     for endpoint, _method, path in _routes(app):
         if path.startswith("/admin"):
-            assert getattr(_view(app, endpoint), "lxp_roles", None) == {"admin"}, endpoint
+            assert required_roles(app, endpoint) == {"admin"}, endpoint
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -62,7 +58,7 @@ def test_role_restricted_endpoints_refuse_other_roles(app, client, login_as, rol
     token = csrf_from(client.get("/me").get_data(as_text=True))
     refused = 0
     for endpoint, method, path in _routes(app):
-        allowed = getattr(_view(app, endpoint), "lxp_roles", None)
+        allowed = required_roles(app, endpoint)
         if allowed is None or role in allowed:
             continue
         response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
