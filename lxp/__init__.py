@@ -112,9 +112,10 @@ def _tune_sqlite(engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import lxp.authoring.models  # noqa: F401  (models without views yet still need their tables known)
     from lxp.accounts.admin_views import bp as admin_users_bp
     from lxp.accounts.views import bp as accounts_bp
+    from lxp.authoring.catalogue_views import bp as catalogue_bp
+    from lxp.authoring.views import bp as authoring_bp
     from lxp.core.views import bp as core_bp
     from lxp.learning.views import bp as learning_bp
 
@@ -122,3 +123,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(authoring_bp)
+    app.register_blueprint(catalogue_bp)
