@@ -71,7 +71,7 @@ def _configure_secret_key(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lxp.core import auth, i18n, security, unit_of_work
+    from lxp.core import auth, i18n, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
+    app.add_template_filter(markdown.render, "markdown")
     security.init_app(app)
 
 
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.accounts.admin_views import bp as admin_users_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp
+    from lxp.authoring.structure_views import bp as course_structure_bp
     from lxp.authoring.views import bp as authoring_bp
     from lxp.core.views import bp as core_bp
     from lxp.learning.views import bp as learning_bp
@@ -124,4 +126,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(authoring_bp)
+    app.register_blueprint(course_structure_bp)
     app.register_blueprint(catalogue_bp)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms import Field
 
 from lxp.accounts import services, tokens
 from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm
@@ -40,7 +41,7 @@ def _safe_next(target: str | None) -> str | None:
 def show_form_error(form, error: ServiceError) -> None:
     """Put a service's refusal next to the field it is about, or at the top of the form."""
     field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
+    if isinstance(field, Field):
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)

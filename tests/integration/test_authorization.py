@@ -21,11 +21,20 @@ DELIBERATELY_PUBLIC = {
 }
 
 
+def _sample_value(match) -> str:
+    converter, arguments = match.group(1), match.group(2)
+    if converter == "int":
+        return "1"
+    if converter == "any":
+        return arguments.split(",")[0].strip()
+    return "x"
+
+
 def _routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        path = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if m.group(0).startswith("<int:") else "x", rule.rule)
+        path = re.sub(r"<(?:(\w+)(?:\(([^)]*)\))?:)?\w+>", _sample_value, rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, path
 
