@@ -18,6 +18,7 @@ def seed_demo(force: bool) -> None:
     if current_app.config["LXP_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo people into production; pass --force if you mean it")
     report = demo.seed()
+    courses = demo.seed_courses()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
         f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there."
@@ -25,7 +26,9 @@ def seed_demo(force: bool) -> None:
     click.echo(f"Every demo account's password: {demo.DEMO_PASSWORD}")
     width = max(len(person.email) for person, _ in report)
     for person, _ in report:
-        click.echo(f"  {person.email:<{width}}  {'+'.join(person.roles):<15} {person.locale}  {person.timezone}")
+        click.echo(f"  {person.email:<{width}}  {'+'.join(person.roles):<16} {person.locale}  {person.timezone}")
+    for slug, was_created in courses:
+        click.echo(f"Course {slug!r}: {'imported and published' if was_created else 'already there'}.")
 
 
 def init_app(app) -> None:

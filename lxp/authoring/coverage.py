@@ -8,7 +8,8 @@ errors
   - an item that teaches or assesses none of the outcomes' competencies;
   - a cycle in the prerequisites (named item by item);
 warnings
-  - total duration differs from the promised effort by more than the tolerance;
+  - total duration (an item and its stand-ins counted once) differs from the promised effort by
+    more than the tolerance;
   - a self-paced block longer than 10 minutes.
 """
 
@@ -36,6 +37,7 @@ class ItemSpec:
     assesses: frozenset[str] = frozenset()
     prerequisites: tuple[str, ...] = ()
     short_block: bool = True
+    alternatives: tuple[str, ...] = ()  # items that can stand in for this one
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,23 @@ def check(
             report.long_blocks.append(item)
 
     report.cycles = find_cycles(items)
-    report.total_minutes = sum(item.minutes for item in items)
+    report.total_minutes = effort_minutes(items)
     if promised_minutes > 0:
         report.effort_off_by = abs(report.total_minutes - promised_minutes) / promised_minutes
         report.effort_warning = report.effort_off_by > tolerance
     return report
+
+
+def effort_minutes(items: list[ItemSpec]) -> int:
+    """The minutes one learner spends: an item's stand-ins are the same slot, counted once."""
+    stand_ins: set[str] = set()
+    total = 0
+    for item in items:
+        if item.ref in stand_ins:
+            continue
+        total += item.minutes
+        stand_ins.update(item.alternatives)
+    return total
 
 
 def find_cycles(items: list[ItemSpec]) -> list[list[ItemSpec]]:

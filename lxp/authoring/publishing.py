@@ -34,6 +34,7 @@ def coverage_report(version: CourseVersion) -> coverage.CoverageReport:
             assesses=frozenset(c.code for c in item.assesses),
             prerequisites=tuple(str(p.id) for p in item.prerequisites),
             short_block=KINDS[item.kind].short_block if item.kind in KINDS else True,
+            alternatives=tuple(str(a.id) for a in item.alternatives),
         )
         for module in version.modules
         for item in module.items

@@ -45,7 +45,7 @@ class ItemSchema(_Strict):
     kind = fields.String(required=True, validate=validate.OneOf(sorted(KINDS)))
     title = _text(200, required=True)
     minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=600))
-    language = fields.String(load_default="en", validate=LANGUAGE)
+    language = fields.String(load_default=None, validate=LANGUAGE, metadata={"description": "Default: the course's."})
     teaches = fields.List(fields.String(validate=CODE), load_default=list)
     assesses = fields.List(fields.String(validate=CODE), load_default=list)
     prerequisites = fields.List(fields.String(validate=KEY), load_default=list)

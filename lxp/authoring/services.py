@@ -358,6 +358,10 @@ def save_item(admin, module: Module, data: ItemInput, item: Item | None = None) 
     org = version.course.organisation_id
     teaches = resolve_competencies(org, data.teaches)
     assesses = resolve_competencies(org, data.assesses)
+    unassessed = sorted({q["competency"] for q in content.get("questions", [])} - {c.code for c in assesses})
+    if unassessed:
+        raise Invalid(_l("Questions check %(codes)s: tick it under \u201cAssesses\u201d too.", codes=", ".join(unassessed)),
+                      field="assesses")  # fmt: skip
     siblings = {i.id: i for i in version.items}
     own_id = item.id if item is not None else None
     for field_name, ids in (("prerequisites", data.prerequisites), ("alternatives", data.alternatives)):
@@ -410,16 +414,19 @@ def delete_item(admin, item: Item) -> None:
 def move(admin, thing: Outcome | Module | Item, step: int) -> None:
     """Move an outcome, module or item one place up (-1) or down (+1) among its siblings."""
     if isinstance(thing, Item):
-        siblings, version = thing.module.items, thing.version
-    elif isinstance(thing, Module):
-        siblings, version = thing.version.modules, thing.version
+        parent, collection = thing.module, "items"
     else:
-        siblings, version = thing.version.outcomes, thing.version
+        parent, collection = thing.version, "modules" if isinstance(thing, Module) else "outcomes"
+    version = thing.version
     _require_draft(version)
+    siblings = list(getattr(parent, collection))
     index = siblings.index(thing)
     target = index + step
     if 0 <= target < len(siblings):
         siblings[index], siblings[target] = siblings[target], siblings[index]
+        # Assign the whole list: swapping in place briefly drops a row, and delete-orphan
+        # would delete it.
+        setattr(parent, collection, siblings)
         _renumber(siblings)
         log_change(version.course, version, admin.id, "reordered",
                    title=getattr(thing, "title", None) or getattr(thing, "statement", ""))  # fmt: skip

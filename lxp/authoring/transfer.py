@@ -105,6 +105,9 @@ def _cross_check(organisation_id: int, document: dict) -> list[DocumentError]:
                     DocumentError(f"{path}[{n}]", f"Unknown competency {code!r}: list it under $.competencies.")
                 )
 
+    mix = _dict(_dict(course.get("how")).get("modality_mix"))
+    if mix and all(isinstance(share, int) for share in mix.values()) and sum(mix.values()) != 100:
+        errors.append(DocumentError("$.course.how.modality_mix", "The shares must add up to 100."))
     for n, outcome in enumerate(_list(course.get("outcomes"))):
         check_codes(_dict(outcome).get("competencies"), f"$.course.outcomes[{n}].competencies")
 
@@ -127,8 +130,14 @@ def _cross_check(organisation_id: int, document: dict) -> list[DocumentError]:
             except ValidationError as error:
                 errors.extend(flatten_errors(error.messages, f"{path}.content"))
             else:
+                assessed = set(_list(item.get("assesses")))
                 for q, question in enumerate(item["content"].get("questions", [])):
-                    check_codes([question["competency"]], f"{path}.content.questions[{q}].competency")
+                    question_path = f"{path}.content.questions[{q}].competency"
+                    check_codes([question["competency"]], question_path)
+                    if question["competency"] not in assessed:
+                        errors.append(
+                            DocumentError(question_path, "List this competency under the item's assesses too.")
+                        )
     for m, items in enumerate(modules):
         for i, item in enumerate(items):
             for field in ("prerequisites", "alternatives"):
@@ -150,7 +159,11 @@ def _cross_check(organisation_id: int, document: dict) -> list[DocumentError]:
         for n, slug in enumerate(_list(goal.get("courses"))):
             if slug != course.get("slug") and slug not in other_courses:
                 errors.append(DocumentError(f"{path}.courses[{n}]", f"Unknown course {slug!r}."))
+        package_slugs: set[str] = set()
         for p, package in enumerate(_dict(p) for p in _list(goal.get("packages"))):
+            if package.get("slug") in package_slugs:
+                errors.append(DocumentError(f"{path}.packages[{p}].slug", "This package appears twice in the goal."))
+            package_slugs.add(package.get("slug"))
             for n, entry in enumerate(_dict(e) for e in _list(package.get("items"))):
                 entry_path = f"{path}.packages[{p}].items[{n}]"
                 if "course" not in entry or "item" not in entry:
@@ -265,7 +278,8 @@ def _fill_version(version: CourseVersion, data: dict, competencies: dict[str, Co
         for i, entry in enumerate(module_data["items"]):
             by_key[entry["key"]] = Item(
                 version=version, module=module, key=entry["key"], position=i, kind=entry["kind"],
-                title=entry["title"], minutes=entry["minutes"], language=entry["language"], content=entry["content"],
+                title=entry["title"], minutes=entry["minutes"], language=entry["language"] or version.language,
+                content=entry["content"],
                 teaches=[competencies[c] for c in entry["teaches"]],
                 assesses=[competencies[c] for c in entry["assesses"]],
             )  # fmt: skip

@@ -6,7 +6,9 @@ features add their content through ``seed(...)``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -29,7 +31,8 @@ class DemoPerson:
 
 
 PEOPLE = (
-    DemoPerson("admin@northwind.example", "Amara Okafor", ("admin",), "en", "Europe/London"),
+    # The demo admin also reviews, so the demo courses can be published by one person.
+    DemoPerson("admin@northwind.example", "Amara Okafor", ("admin", "reviewer"), "en", "Europe/London"),
     DemoPerson("trainer.berlin@northwind.example", "Jonas Becker", ("trainer",), "de", "Europe/Berlin"),
     DemoPerson("trainer.newyork@northwind.example", "Priya Raman", ("trainer", "learner"), "en", "America/New_York"),
     DemoPerson("lena.fischer@northwind.example", "Lena Fischer", ("learner",), "de", "Europe/Berlin"),
@@ -47,15 +50,24 @@ PEOPLE = (
 )
 
 
+COURSES = Path(__file__).with_name("courses")
+
+
 def seed() -> list[tuple[DemoPerson, bool]]:
     """Create the demo organisation and people that are missing; return (person, created)."""
     organisation = get_or_create_organisation(*DEMO_ORGANISATION)
-    existing = set(db.session.execute(select(User.email).where(User.email.in_([p.email for p in PEOPLE]))).scalars())
+    existing = {
+        user.email: user
+        for user in db.session.execute(select(User).where(User.email.in_([p.email for p in PEOPLE]))).scalars()
+    }
     password_hash = generate_password_hash(DEMO_PASSWORD)
     report = []
     for person in PEOPLE:
         created = person.email not in existing
-        if created:
+        if not created:  # a role added to the demo later reaches older demo databases too
+            user = existing[person.email]
+            user.role_rows += [UserRole(role=r) for r in person.roles if r not in user.roles]
+        else:
             db.session.add(
                 User(
                     organisation_id=organisation.id,
@@ -69,4 +81,27 @@ def seed() -> list[tuple[DemoPerson, bool]]:
             )
         report.append((person, created))
     db.session.commit()
+    return report
+
+
+def seed_courses() -> list[tuple[str, bool]]:
+    """Import and publish the demo courses that are missing; return (slug, created) in order.
+
+    The demo admin imports each document and, holding the reviewer role, approves it, so
+    the history reads as it would in real use.
+    """
+    from lxp.authoring import publishing, services, transfer
+
+    admin = db.session.execute(select(User).where(User.email == PEOPLE[0].email)).scalar_one()
+    report = []
+    for path in sorted(COURSES.glob("*.json")):
+        raw = path.read_text(encoding="utf-8")
+        slug = json.loads(raw)["course"]["slug"]
+        if services.find_course(admin.organisation_id, slug) is not None:
+            report.append((slug, False))
+            continue
+        version = transfer.import_document(admin, raw)
+        publishing.submit_for_review(admin, version)
+        publishing.approve(admin, version)
+        report.append((slug, True))
     return report

@@ -166,3 +166,18 @@ def test_reordering_moves_one_place_and_is_logged(author, draft):
     assert [i.position for i in draft.modules[0].items] == [0, 1]
     services.move(author, quiz, -1)  # already first: nothing changes
     assert draft.modules[0].items[0] is quiz
+
+
+def test_moving_modules_and_outcomes_keeps_every_one_of_them(author, draft):
+    services.save_module(author, draft, "Second module")
+    first, second = draft.modules
+    services.move(author, second, -1)
+    db.session.expire_all()
+    assert [m.title for m in draft.modules] == ["Second module", "Listening"]
+    services.save_outcome(author, draft, "A second outcome", [])
+    services.move(author, draft.outcomes[1], -1)
+    db.session.expire_all()
+    assert [o.statement for o in draft.outcomes] == [
+        "A second outcome",
+        "I can summarise a customer's concern in my own words",
+    ]

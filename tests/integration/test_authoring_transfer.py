@@ -166,3 +166,30 @@ def test_the_example_document_is_valid_against_the_documented_schema():
     broken["course"]["modules"][0]["items"][1]["content"]["questions"][0]["options"] = "none"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, json_schema())
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda d: d["goals"][0]["packages"].append(dict(d["goals"][0]["packages"][0])), "$.goals[0].packages[1].slug"),
+        (lambda d: d["course"]["how"].update(modality_mix={"self_paced": 70, "live": 70}), "$.course.how.modality_mix"),
+        (
+            lambda d: d["course"]["modules"][0]["items"][1].update(assesses=[]),
+            "$.course.modules[0].items[1].content.questions[0].competency",
+        ),
+    ],
+)
+def test_rules_the_editor_enforces_hold_for_imports_too(admin, mutate, path):
+    broken = copy.deepcopy(MINI)
+    mutate(broken)
+    with pytest.raises(transfer.DocumentRejected) as rejected:
+        transfer.import_document(admin, json.dumps(broken))
+    assert path in {error.path for error in rejected.value.errors}
+
+
+def test_items_take_the_course_language_unless_they_say_otherwise(admin):
+    german = copy.deepcopy(MINI)
+    german["course"]["language"] = "de"
+    german["course"]["modules"][0]["items"][1]["language"] = "en"
+    version = transfer.import_document(admin, json.dumps(german))
+    assert [i.language for i in version.modules[0].items] == ["de", "en"]

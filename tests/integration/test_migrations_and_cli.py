@@ -21,8 +21,10 @@ def test_seed_demo_loads_people_once_and_their_logins_work(app, client):
     first = runner.invoke(args=["lxp", "seed-demo"])
     assert first.exit_code == 0, first.output
     assert "15 people added" in first.output and DEMO_PASSWORD in first.output
+    assert "Course 'customer-conversations': imported and published." in first.output
     second = runner.invoke(args=["lxp", "seed-demo"])
     assert "0 people added, 15 already there" in second.output
+    assert "Course 'leading-hybrid-team': already there." in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 15
         zones = set(db.session.execute(select(User.timezone)).scalars())
@@ -40,3 +42,27 @@ def test_seed_demo_refuses_production_with_one_line(app):
         app.config["LXP_ENV"] = "testing"
     assert result.exit_code != 0
     assert result.output.strip().count("\n") == 0 and "refusing" in result.output
+
+
+def test_demo_courses_are_published_complete_and_cover_every_kind(app):
+    from lxp.authoring.kinds import KINDS
+    from lxp.authoring.models import Course, Goal
+    from lxp.authoring.publishing import coverage_report
+
+    assert app.test_cli_runner().invoke(args=["lxp", "seed-demo"]).exit_code == 0
+    with app.app_context():
+        courses = db.session.execute(select(Course).order_by(Course.slug)).scalars().all()
+        assert [c.slug for c in courses] == ["customer-conversations", "kundengespraeche", "leading-hybrid-team"]
+        items = 0
+        for course in courses:
+            version = course.versions[-1]
+            report = coverage_report(version)
+            assert version.status == "published"
+            assert not report.has_errors and not report.has_warnings, course.slug
+            assert {i.kind for i in version.items} == set(KINDS), course.slug
+            items += len(version.items)
+        assert courses[1].versions[-1].language == "de"
+        assert {i.language for i in courses[1].versions[-1].items} == {"de"}
+        assert items >= 30
+        goals = db.session.execute(select(Goal)).scalars().all()
+        assert all(len(goal.packages) >= 2 for goal in goals) and len(goals) >= 3

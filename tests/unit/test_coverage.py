@@ -99,3 +99,11 @@ def test_cycles_found_exactly_when_the_graph_has_one(prerequisite_lists):
         refs_in_order = [i.ref for i in cycle]
         for here, there in zip(refs_in_order, refs_in_order[1:] + refs_in_order[:1], strict=True):
             assert there in edges[here]
+
+
+def test_an_item_and_its_stand_in_count_once_for_effort():
+    live = ItemSpec("live", "Live practice", 60, frozenset({"listening"}), short_block=False, alternatives=("self",))
+    self_study = ItemSpec("self", "Self-study practice", 10, frozenset({"listening"}))
+    check_item = item("quiz", minutes=5, assesses={"listening"})
+    report = check([LISTEN], [live, self_study, check_item], promised_minutes=65)
+    assert report.total_minutes == 65 and not report.effort_warning
