@@ -56,12 +56,12 @@ def _require_coverage(version: CourseVersion) -> None:
         return
     if report.gaps:
         gap = report.gaps[0]
-        message = _l(
-            "The outcome \u201c%(outcome)s\u201d is not covered yet: nothing %(missing)s %(competency)s.",
-            outcome=gap.outcome.statement,
-            missing=_l("teaches") if gap.missing == "teaching" else _l("assesses"),
-            competency=gap.competency,
-        )
+        if gap.missing == "teaching":
+            message = _l("The outcome \u201c%(outcome)s\u201d is not covered yet: nothing teaches %(competency)s.",
+                         outcome=gap.outcome.statement, competency=gap.competency)  # fmt: skip
+        else:
+            message = _l("The outcome \u201c%(outcome)s\u201d is not covered yet: nothing assesses %(competency)s.",
+                         outcome=gap.outcome.statement, competency=gap.competency)  # fmt: skip
     elif report.outcomes_without_competency:
         message = _l("The outcome \u201c%(outcome)s\u201d is not mapped to a competency.",
                      outcome=report.outcomes_without_competency[0].statement)  # fmt: skip

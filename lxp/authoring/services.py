@@ -360,7 +360,7 @@ def save_item(admin, module: Module, data: ItemInput, item: Item | None = None) 
     assesses = resolve_competencies(org, data.assesses)
     unassessed = sorted({q["competency"] for q in content.get("questions", [])} - {c.code for c in assesses})
     if unassessed:
-        raise Invalid(_l("Questions check %(codes)s: tick it under \u201cAssesses\u201d too.", codes=", ".join(unassessed)),
+        raise Invalid(_l("The questions check %(codes)s; tick the same under \u201cAssesses\u201d.", codes=", ".join(unassessed)),
                       field="assesses")  # fmt: skip
     siblings = {i.id: i for i in version.items}
     own_id = item.id if item is not None else None

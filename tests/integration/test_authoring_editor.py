@@ -71,7 +71,7 @@ def test_admin_builds_a_course_and_sees_coverage_pass(app, client, login_as, com
     course_id = _build_small_course(client, app, competency)
     page = client.get(f"/admin/courses/{course_id}").get_data(as_text=True)
     assert "Every outcome is taught and assessed" in page
-    assert "10 of 10 promised minutes." in page
+    assert "Minutes: 10 of 10 promised." in page
     version = _latest(app)
     quiz = version.modules[0].items[1]
     assert quiz.content["questions"][0]["options"][0] == {"text": "That is frustrating.", "correct": True,
