@@ -177,6 +177,16 @@ def organisation(app, clean_db):
 
 
 @pytest.fixture
+def other_organisation(app, clean_db):
+    """A second organisation, for proving that nothing crosses the boundary; returns its id."""
+    with app_session(app):
+        org = Organisation(slug="other", name="Other Corp")
+        db.session.add(org)
+        db.session.commit()
+        return org.id
+
+
+@pytest.fixture
 def make_user(app, organisation):
     """Create a user who can sign in with ``PASSWORD``; returns its id."""
     counter = iter(range(1, 10_000))

@@ -1,4 +1,4 @@
-"""Forms of the catalogue pages. They check shape; the rules live in ``catalogue.py``.
+"""Forms of the catalogue pages. They check shape; the rules live in ``competencies.py`` and ``goals.py``.
 
 A package's items are not a form field: the page lists them as plain ``include`` and
 ``mandatory`` checkboxes, one pair per item, and the view hands the ticked values on.

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.views import show_form_error
-from lxp.authoring import catalogue
+from lxp.authoring import competencies, goals
 from lxp.authoring.catalogue_forms import CompetencyEditForm, CompetencyForm, GoalForm, MoveForm, PackageForm
 from lxp.authoring.kinds import KINDS
 from lxp.core.auth import restrict_blueprint
@@ -42,7 +42,7 @@ def list_competencies():
     """The organisation's competencies by code, searchable by code or name."""
     query = request.args.get("q", "")
     page = request.args.get("page", 1, type=int)
-    pagination = catalogue.search_competencies(current_user, query, page=max(page, 1))
+    pagination = competencies.search_competencies(current_user, query, page=max(page, 1))
     return render_template("authoring/catalogue/competencies.html", pagination=pagination, query=query)
 
 
@@ -52,7 +52,7 @@ def new_competency():
     form = CompetencyForm()
     if form.validate_on_submit():
         try:
-            competency = catalogue.create_competency(
+            competency = competencies.create_competency(
                 current_user, form.code.data, form.name.data, form.description.data
             )
         except ServiceError as error:
@@ -66,11 +66,11 @@ def new_competency():
 @bp.route("/competencies/<int:competency_id>", methods=["GET", "POST"])
 def edit_competency(competency_id: int):
     """Change a competency's name and description; its code is fixed."""
-    competency = _or_404(catalogue.get_competency, competency_id)
+    competency = _or_404(competencies.get_competency, competency_id)
     form = CompetencyEditForm(obj=competency if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            catalogue.update_competency(current_user, competency, form.name.data, form.description.data)
+            competencies.update_competency(current_user, competency, form.name.data, form.description.data)
         except ServiceError as error:
             show_form_error(form, error)
         else:
@@ -80,7 +80,7 @@ def edit_competency(competency_id: int):
         "authoring/catalogue/competency.html",
         competency=competency,
         form=form,
-        uses=catalogue.competency_uses(competency),
+        uses=competencies.competency_uses(competency),
         confirm=ConfirmForm(),
     ), _status(form)
 
@@ -88,13 +88,13 @@ def edit_competency(competency_id: int):
 @bp.post("/competencies/<int:competency_id>/delete")
 def delete_competency(competency_id: int):
     """Delete a competency nothing uses; otherwise say what uses it."""
-    competency = _or_404(catalogue.get_competency, competency_id)
+    competency = _or_404(competencies.get_competency, competency_id)
     if not ConfirmForm().validate_on_submit():
         _expired()
         return redirect(url_for("catalogue.edit_competency", competency_id=competency.id))
     code = competency.code
     try:
-        catalogue.delete_competency(current_user, competency)
+        competencies.delete_competency(current_user, competency)
     except ServiceError as error:
         flash(str(error.message), "error")
         return redirect(url_for("catalogue.edit_competency", competency_id=competency.id))
@@ -123,13 +123,13 @@ def _goal_form(goal=None) -> GoalForm:
         form = GoalForm()
         if request.method == "GET":
             form.language.data = current_user.locale or "en"
-    form.competencies.choices = [(c.id, f"{c.name} ({c.code})") for c in catalogue.all_competencies(current_user)]
-    form.courses.choices = catalogue.course_choices(current_user)
+    form.competencies.choices = [(c.id, f"{c.name} ({c.code})") for c in competencies.all_competencies(current_user)]
+    form.courses.choices = goals.course_choices(current_user)
     return form
 
 
-def _goal_input(form: GoalForm) -> catalogue.GoalInput:
-    return catalogue.GoalInput(
+def _goal_input(form: GoalForm) -> goals.GoalInput:
+    return goals.GoalInput(
         title=form.title.data,
         slug=form.slug.data,
         description=form.description.data,
@@ -143,7 +143,7 @@ def _goal_input(form: GoalForm) -> catalogue.GoalInput:
 @bp.get("/goals")
 def list_goals():
     """The organisation's goals with their packages and the courses they draw on."""
-    return render_template("authoring/catalogue/goals.html", rows=catalogue.list_goals(current_user))
+    return render_template("authoring/catalogue/goals.html", rows=goals.list_goals(current_user))
 
 
 @bp.route("/goals/new", methods=["GET", "POST"])
@@ -152,7 +152,7 @@ def new_goal():
     form = _goal_form()
     if form.validate_on_submit():
         try:
-            goal = catalogue.save_goal(current_user, _goal_input(form))
+            goal = goals.save_goal(current_user, _goal_input(form))
         except ServiceError as error:
             show_form_error(form, error)
         else:
@@ -164,11 +164,11 @@ def new_goal():
 @bp.route("/goals/<int:goal_id>", methods=["GET", "POST"])
 def edit_goal(goal_id: int):
     """Change a goal; the page also lists its packages."""
-    goal = _or_404(catalogue.get_goal, goal_id)
+    goal = _or_404(goals.get_goal, goal_id)
     form = _goal_form(goal)
     if form.validate_on_submit():
         try:
-            catalogue.save_goal(current_user, _goal_input(form), goal)
+            goals.save_goal(current_user, _goal_input(form), goal)
         except ServiceError as error:
             show_form_error(form, error)
         else:
@@ -182,12 +182,12 @@ def edit_goal(goal_id: int):
 @bp.post("/goals/<int:goal_id>/delete")
 def delete_goal(goal_id: int):
     """Delete a goal together with its packages."""
-    goal = _or_404(catalogue.get_goal, goal_id)
+    goal = _or_404(goals.get_goal, goal_id)
     if not ConfirmForm().validate_on_submit():
         _expired()
         return redirect(url_for("catalogue.edit_goal", goal_id=goal.id))
     title = goal.title
-    packages = catalogue.delete_goal(current_user, goal)
+    packages = goals.delete_goal(current_user, goal)
     flash(
         ngettext(
             "Goal “%(title)s” and its %(num)d package deleted.",
@@ -209,11 +209,11 @@ def _package_page(goal, package, form):
     if request.method == "POST":
         included, mandatory = request.form.getlist("include"), request.form.getlist("mandatory")
     elif package is not None:
-        included, mandatory = catalogue.package_selection(package)
+        included, mandatory = goals.package_selection(package)
     else:
         included, mandatory = [], []
     if form.validate_on_submit():
-        data = catalogue.PackageInput(
+        data = goals.PackageInput(
             title=form.title.data,
             slug=form.slug.data,
             description=form.description.data,
@@ -222,7 +222,7 @@ def _package_page(goal, package, form):
             mandatory=mandatory,
         )
         try:
-            package = catalogue.save_package(current_user, goal, data, package)
+            package = goals.save_package(current_user, goal, data, package)
         except ServiceError as error:
             if error.field == "items":
                 item_errors.append(error.message)
@@ -236,8 +236,8 @@ def _package_page(goal, package, form):
         goal=goal,
         package=package,
         form=form,
-        choices=catalogue.package_choices(goal),
-        stale=catalogue.stale_entries(package) if package is not None else [],
+        choices=goals.package_choices(goal),
+        stale=goals.stale_entries(package) if package is not None else [],
         included=set(included) | set(mandatory),
         mandatory=set(mandatory),
         item_errors=item_errors,
@@ -250,26 +250,26 @@ def _package_page(goal, package, form):
 @bp.route("/goals/<int:goal_id>/packages/new", methods=["GET", "POST"])
 def new_package(goal_id: int):
     """Put together a package for a goal: title, length in weeks and the items it includes."""
-    goal = _or_404(catalogue.get_goal, goal_id)
+    goal = _or_404(goals.get_goal, goal_id)
     return _package_page(goal, None, PackageForm())
 
 
 @bp.route("/packages/<int:package_id>", methods=["GET", "POST"])
 def edit_package(package_id: int):
     """Change a package and its items."""
-    package = _or_404(catalogue.get_package, package_id)
+    package = _or_404(goals.get_package, package_id)
     return _package_page(package.goal, package, PackageForm(obj=package if request.method == "GET" else None))
 
 
 @bp.post("/packages/<int:package_id>/delete")
 def delete_package(package_id: int):
     """Delete a package; the goal stays."""
-    package = _or_404(catalogue.get_package, package_id)
+    package = _or_404(goals.get_package, package_id)
     goal_id, title = package.goal_id, package.title
     if not ConfirmForm().validate_on_submit():
         _expired()
         return redirect(url_for("catalogue.edit_package", package_id=package.id))
-    catalogue.delete_package(current_user, package)
+    goals.delete_package(current_user, package)
     flash(_("Package “%(title)s” deleted.", title=title), "success")
     return redirect(url_for("catalogue.edit_goal", goal_id=goal_id))
 
@@ -277,7 +277,7 @@ def delete_package(package_id: int):
 @bp.post("/packages/<int:package_id>/move")
 def move_package(package_id: int):
     """Move a package one place up or down in its goal's list."""
-    package = _or_404(catalogue.get_package, package_id)
+    package = _or_404(goals.get_package, package_id)
     form = MoveForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -286,7 +286,7 @@ def move_package(package_id: int):
             flash(_("Move a package one place up or down."), "error")
     else:
         try:
-            catalogue.move_package(current_user, package, form.step.data)
+            goals.move_package(current_user, package, form.step.data)
         except ServiceError as error:
             flash(str(error.message), "error")
     return redirect(url_for("catalogue.edit_goal", goal_id=package.goal_id) + f"#package-{package.id}")

@@ -8,7 +8,6 @@ message for the admin; nothing is written when one is raised.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,10 +26,10 @@ from lxp.authoring.models import (
     Module,
     Outcome,
 )
+from lxp.authoring.text import SLUG, ascii_slug, renumber
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from lxp.extensions import db
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONCEPT_FIELDS = (
     "title", "summary", "questions", "audience_role", "audience_experience", "audience_prior_learning",
     "audience_language", "problem_today", "cost_of_inaction", "approach", "modality_mix", "expected_minutes",
@@ -40,8 +39,7 @@ CONCEPT_FIELDS = (
 
 def slugify(text: str) -> str:
     """A URL-safe slug from a title ("Leading a hybrid team" -> "leading-a-hybrid-team")."""
-    ascii_text = text.lower().translate(str.maketrans("äöüß", "aous")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:80] or f"course-{uuid.uuid4().hex[:8]}"
+    return ascii_slug(text) or f"course-{uuid.uuid4().hex[:8]}"
 
 
 def log_change(course: Course, version: CourseVersion, actor_id: int | None, action: str, **details) -> None:
@@ -53,6 +51,12 @@ def log_change(course: Course, version: CourseVersion, actor_id: int | None, act
 
 
 # --- finding things, within the admin's organisation ---------------------------------
+
+
+def require_organisation(admin, organisation_id: int, message) -> None:
+    """Raises ``NotFound`` with ``message`` unless the thing belongs to the admin's organisation."""
+    if organisation_id != admin.organisation_id:
+        raise NotFound(message)
 
 
 def get_course(admin, course_id: int) -> Course:
@@ -270,7 +274,7 @@ def delete_outcome(admin, outcome: Outcome) -> None:
     version = outcome.version
     _require_draft(version)
     version.outcomes.remove(outcome)
-    _renumber(version.outcomes)
+    renumber(version.outcomes)
     log_change(version.course, version, admin.id, "outcome_deleted", statement=outcome.statement)
     db.session.commit()
 
@@ -301,7 +305,7 @@ def delete_module(admin, module: Module) -> None:
     if module.items:
         raise Conflict(_l("Move or delete the items of this module first."))
     version.modules.remove(module)
-    _renumber(version.modules)
+    renumber(version.modules)
     log_change(version.course, version, admin.id, "module_deleted", title=module.title)
     db.session.commit()
 
@@ -375,7 +379,7 @@ def save_item(admin, module: Module, data: ItemInput, item: Item | None = None) 
     else:
         if item.module is not module:
             item.module.items.remove(item)
-            _renumber(item.module.items)
+            renumber(item.module.items)
             item.module = module
             item.position = len(module.items)
         action = "item_edited"
@@ -406,7 +410,7 @@ def delete_item(admin, item: Item) -> None:
             other.alternatives.remove(item)
     module.items.remove(item)
     db.session.delete(item)
-    _renumber(module.items)
+    renumber(module.items)
     log_change(version.course, version, admin.id, "item_deleted", title=item.title)
     db.session.commit()
 
@@ -427,12 +431,7 @@ def move(admin, thing: Outcome | Module | Item, step: int) -> None:
         # Assign the whole list: swapping in place briefly drops a row, and delete-orphan
         # would delete it.
         setattr(parent, collection, siblings)
-        _renumber(siblings)
+        renumber(siblings)
         log_change(version.course, version, admin.id, "reordered",
                    title=getattr(thing, "title", None) or getattr(thing, "statement", ""))  # fmt: skip
     db.session.commit()
-
-
-def _renumber(rows) -> None:
-    for position, row in enumerate(rows):
-        row.position = position

@@ -1,6 +1,6 @@
 """The admin's people list: search, roles, deactivation, organisation boundaries."""
 
-from lxp.accounts.models import Organisation, User
+from lxp.accounts.models import User
 from lxp.extensions import db
 from tests.conftest import submit
 
@@ -18,13 +18,8 @@ def test_search_finds_people_by_name_or_email_and_role(client, login_as, make_us
     assert "Nobody matches this search." in client.get("/admin/users?q=zzz").get_data(as_text=True)
 
 
-def test_people_of_another_organisation_are_invisible(app, client, login_as, make_user):
-    with app.app_context():
-        other = Organisation(slug="other", name="Other Corp")
-        db.session.add(other)
-        db.session.commit()
-        other_id = other.id
-    stranger = make_user(email="stranger@other.example", name="Other Stranger", organisation_id=other_id)
+def test_people_of_another_organisation_are_invisible(app, client, login_as, make_user, other_organisation):
+    stranger = make_user(email="stranger@other.example", name="Other Stranger", organisation_id=other_organisation)
     login_as("admin")
     assert "Other Stranger" not in client.get("/admin/users").get_data(as_text=True)
     assert client.get(f"/admin/users/{stranger}").status_code == 404

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lxp.accounts.models import Organisation, User
-from lxp.authoring import catalogue, transfer
+from lxp.accounts.models import User
+from lxp.authoring import competencies, goals, transfer
 from lxp.authoring.models import Competency, Course, Goal, Package, PackageItem
 from lxp.core.errors import Invalid
 from lxp.extensions import db
@@ -97,9 +97,9 @@ def test_a_competency_code_is_unique_in_any_case_and_well_formed(app, client, ad
 def test_no_code_is_made_up_from_a_name_without_latin_letters(ctx, make_user):
     admin = db.session.get(User, make_user(("admin",)))
     with pytest.raises(Invalid) as refused:
-        catalogue.create_competency(admin, "", "Активное слушание")
+        competencies.create_competency(admin, "", "Активное слушание")
     assert refused.value.field == "code"
-    assert catalogue.create_competency(admin, "aktivnoe-slushanie", "Активное слушание").code == "aktivnoe-slushanie"
+    assert competencies.create_competency(admin, "aktivnoe-slushanie", "Активное слушание").code == "aktivnoe-slushanie"
 
 
 def test_a_used_competency_is_not_deleted_and_the_page_says_what_uses_it(app, client, imported):
@@ -296,12 +296,8 @@ def test_packages_move_up_and_down_and_are_deleted(app, client, imported):
 # --- boundaries -------------------------------------------------------------------------
 
 
-def test_another_organisations_catalogue_is_not_found(app, client, imported, make_user):
-    with app.app_context():
-        other = Organisation(slug="other", name="Other Corp")
-        db.session.add(other)
-        db.session.commit()
-        other_id = other.id
+def test_another_organisations_catalogue_is_not_found(app, client, imported, make_user, other_organisation):
+    other_id = other_organisation
     login_client = app.test_client()
     stranger_id = make_user(("admin",), email="admin@other.example", organisation_id=other_id)
     assert sign_in(login_client, "admin@other.example").status_code == 302
@@ -326,10 +322,10 @@ def test_another_organisations_catalogue_is_not_found(app, client, imported, mak
     # nor can the course be put into one of the stranger's own goals
     with app.app_context():
         stranger = db.session.get(User, stranger_id)
-        spare = catalogue.create_competency(stranger, "spare", "Spare")
-        data = catalogue.GoalInput("Theirs", "", "", "en", [], [spare.id], [imported["course"]])
+        spare = competencies.create_competency(stranger, "spare", "Spare")
+        data = goals.GoalInput("Theirs", "", "", "en", [], [spare.id], [imported["course"]])
         with pytest.raises(Invalid):
-            catalogue.save_goal(stranger, data)
+            goals.save_goal(stranger, data)
     assert _count(app, Goal) == 1 and _count(app, Package) == 1 and _count(app, Competency) == 2
 
 

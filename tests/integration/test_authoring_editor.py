@@ -235,19 +235,13 @@ def test_upload_of_a_bad_document_lists_every_error(app, client, login_as):
         assert db.session.execute(select(Course)).first() is None
 
 
-def test_another_organisations_course_is_not_found(app, client, login_as):
-    from lxp.accounts.models import Organisation, User, UserRole
+def test_another_organisations_course_is_not_found(app, client, login_as, make_user, other_organisation):
+    from lxp.accounts.models import User
     from lxp.authoring import transfer
 
+    stranger_id = make_user(("admin",), email="s@other.example", organisation_id=other_organisation)
     with app.app_context():
-        other = Organisation(slug="other", name="Other")
-        db.session.add(other)
-        db.session.flush()
-        stranger = User(organisation_id=other.id, email="s@other.example", display_name="S",
-                        role_rows=[UserRole(role="admin")])  # fmt: skip
-        db.session.add(stranger)
-        db.session.commit()
-        course_id = transfer.import_document(stranger, MINI).course_id
+        course_id = transfer.import_document(db.session.get(User, stranger_id), MINI).course_id
     login_as("admin")
     for path in ("", "/concept", "/history", "/export", "/coverage"):
         assert client.get(f"/admin/courses/{course_id}{path}").status_code == 404, path

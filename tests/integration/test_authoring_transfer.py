@@ -40,22 +40,16 @@ def test_import_stores_the_whole_course_as_a_draft(admin):
     ]
 
 
-def test_export_import_export_is_byte_for_byte_stable(admin):
+def test_export_import_export_is_byte_for_byte_stable(admin, make_user, other_organisation):
     version = transfer.import_document(admin, json.dumps(MINI))
     first = transfer.export_document(version.course)
     transfer.import_document(admin, first)  # replaces the draft in place
     second = transfer.export_document(services.find_course(admin.organisation_id, "listening-basics"))
     assert second == first
     # ...and into another organisation, where nothing exists yet.
-    from lxp.accounts.models import Organisation, UserRole
-
-    other_org = Organisation(slug="elsewhere", name="Elsewhere")
-    db.session.add(other_org)
-    db.session.flush()
-    other_admin = User(organisation_id=other_org.id, email="else@example.com", display_name="Else",
-                       role_rows=[UserRole(role="admin")])  # fmt: skip
-    db.session.add(other_admin)
-    db.session.commit()
+    other_admin = db.session.get(
+        User, make_user(("admin",), email="else@example.com", organisation_id=other_organisation)
+    )
     elsewhere = transfer.import_document(other_admin, first)
     assert transfer.export_document(elsewhere.course) == first
 

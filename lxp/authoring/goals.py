@@ -1,36 +1,29 @@
-"""The catalogue: competencies, goals and their packages, within one organisation.
+"""Goals learners choose, and the ready-made packages of items each goal offers.
 
-Each public function that writes is one unit of work: it validates, writes and commits once.
-Errors are ``lxp.core.errors`` types with a message for the admin and, where it is about one
-input, the field's name; nothing is written when one is raised. Everything is looked up within
-the admin's organisation: another organisation's competency, goal or package is ``NotFound``.
+Each writing function is one unit of work; errors are ``lxp.core.errors`` types naming the
+field, and nothing is written when one is raised. Another organisation's goal or package is
+``NotFound``.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from lxp.authoring import services
 from lxp.authoring.models import (
-    Competency,
     Course,
     CourseVersion,
     Goal,
     Item,
-    Outcome,
     Package,
     PackageItem,
-    item_assesses,
-    item_teaches,
-    outcome_competencies,
 )
+from lxp.authoring.text import check_slug, check_text, renumber
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.core.i18n import LANGUAGE_NAMES
 from lxp.extensions import db
@@ -45,204 +38,7 @@ MAX_ROLE = 200
 MIN_WEEKS, MAX_WEEKS = 1, 104
 
 
-def _ascii_words(text: str, max_length: int) -> str:
-    """Lower-case ASCII words joined by dashes; empty when nothing ASCII is left (e.g. Cyrillic)."""
-    ascii_text = (text or "").lower().translate(str.maketrans("äöüß", "aous")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:max_length].strip("-")
-
-
-def _check_text(value: str | None, max_length: int, field: str, required_message=None) -> str:
-    text = (value or "").strip()
-    if required_message is not None and not text:
-        raise Invalid(required_message, field=field)
-    if len(text) > max_length:
-        raise Invalid(_l("Use at most %(num)d characters here.", num=max_length), field=field)
-    return text
-
-
-def _check_slug(slug: str | None, title: str, prefix: str) -> str:
-    """The slug given, or one derived from the title. Raises ``Invalid`` for a malformed one."""
-    slug = (slug or "").strip().lower() or _ascii_words(title, 80) or f"{prefix}-{uuid.uuid4().hex[:8]}"
-    if len(slug) > 80 or not services.SLUG.match(slug):
-        raise Invalid(_l("Use lower-case letters, digits and dashes for the short name."), field="slug")
-    return slug
-
-
-def _renumber(rows) -> None:
-    for position, row in enumerate(rows):
-        row.position = position
-
-
-# --- competencies -----------------------------------------------------------------------
-
-
-def get_competency(admin, competency_id: int) -> Competency:
-    """The competency with this id in the admin's organisation. Raises ``NotFound``."""
-    competency = db.session.get(Competency, competency_id)
-    if competency is None or competency.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such competency."))
-    return competency
-
-
-def search_competencies(admin, query: str = "", page: int = 1, per_page: int = 50):
-    """The organisation's competencies whose code or name contains ``query``, by code, paginated."""
-    statement = select(Competency).where(Competency.organisation_id == admin.organisation_id)
-    words = (query or "").strip().lower()
-    if words:
-        pattern = f"%{words}%"
-        statement = statement.where(
-            or_(func.lower(Competency.code).like(pattern), func.lower(Competency.name).like(pattern))
-        )
-    statement = statement.order_by(Competency.code, Competency.id)
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
-
-
-def all_competencies(admin) -> list[Competency]:
-    """Every competency of the organisation, by code (for choosing a goal's competencies)."""
-    return list(
-        db.session.execute(
-            select(Competency).where(Competency.organisation_id == admin.organisation_id).order_by(Competency.code)
-        ).scalars()
-    )
-
-
-def _code_taken(organisation_id: int, code: str) -> bool:
-    return (
-        db.session.execute(
-            select(Competency.id).where(
-                Competency.organisation_id == organisation_id, func.lower(Competency.code) == code.lower()
-            )
-        ).first()
-        is not None
-    )
-
-
-def create_competency(admin, code: str | None, name: str, description: str = "") -> Competency:
-    """Add a competency; an empty code is suggested from the name.
-
-    Raises ``Invalid`` for a missing or too long name, a malformed code or a name from which no
-    code can be suggested; ``Conflict`` when the code is in use in the organisation (in any case).
-    """
-    name = _check_text(name, MAX_TITLE, "name", _l("Give the competency a name."))
-    description = _check_text(description, MAX_COMPETENCY_DESCRIPTION, "description")
-    code = (code or "").strip().lower()
-    if not code:
-        code = _ascii_words(name, 64)
-        if not code:
-            raise Invalid(_l("Enter a code: no code can be made from this name."), field="code")
-    if not CODE.match(code):
-        raise Invalid(
-            _l("Use up to 64 lower-case letters, digits, - or _ for the code, starting with a letter or digit."),
-            field="code",
-        )
-    if _code_taken(admin.organisation_id, code):
-        raise Conflict(_l("The code %(code)s is already in use.", code=code), field="code")
-    competency = Competency(organisation_id=admin.organisation_id, code=code, name=name, description=description)
-    db.session.add(competency)
-    db.session.commit()
-    return competency
-
-
-def update_competency(admin, competency: Competency, name: str, description: str = "") -> None:
-    """Change name and description. The code stays: imports refer to it.
-
-    Raises ``NotFound`` for another organisation's competency, ``Invalid`` for a missing or too
-    long name or description.
-    """
-    _require_organisation(admin, competency.organisation_id, _l("No such competency."))
-    competency.name = _check_text(name, MAX_TITLE, "name", _l("Give the competency a name."))
-    competency.description = _check_text(description, MAX_COMPETENCY_DESCRIPTION, "description")
-    db.session.commit()
-
-
-@dataclass(frozen=True)
-class CompetencyUses:
-    """Where a competency is used, counted across all versions of every course.
-
-    Outcomes count once per course and statement and items once per course and item key, so a
-    course with three versions does not triple the figures.
-    """
-
-    outcomes: int
-    items: int
-    goals: int
-
-    @property
-    def total(self) -> int:
-        return self.outcomes + self.items + self.goals
-
-
-def competency_uses(competency: Competency) -> CompetencyUses:
-    """Count the outcomes, items (teaching, assessing, or asked about in a quiz) and goals using it."""
-    outcomes = db.session.execute(
-        select(CourseVersion.course_id, Outcome.statement)
-        .select_from(Outcome)
-        .join(Outcome.version)
-        .join(outcome_competencies, outcome_competencies.c.outcome_id == Outcome.id)
-        .where(outcome_competencies.c.competency_id == competency.id)
-        .distinct()
-    ).all()
-    item_keys = set()
-    for link in (item_teaches, item_assesses):
-        item_keys |= set(
-            db.session.execute(
-                select(CourseVersion.course_id, Item.key)
-                .select_from(Item)
-                .join(Item.version)
-                .join(link, link.c.item_id == Item.id)
-                .where(link.c.competency_id == competency.id)
-            ).all()
-        )
-    # Quiz questions name the competency they check by code, inside the item's content.
-    quizzes = db.session.execute(
-        select(CourseVersion.course_id, Item.key, Item.content)
-        .select_from(Item)
-        .join(Item.version)
-        .join(CourseVersion.course)
-        .where(Course.organisation_id == competency.organisation_id, Item.kind == "quiz")
-    ).all()
-    item_keys |= {
-        (course_id, key)
-        for course_id, key, content in quizzes
-        if any(q.get("competency") == competency.code for q in (content or {}).get("questions", []))
-    }
-    goals = db.session.execute(select(func.count(Goal.id)).where(Goal.competencies.contains(competency))).scalar_one()
-    return CompetencyUses(outcomes=len(outcomes), items=len(item_keys), goals=goals)
-
-
-def delete_competency(admin, competency: Competency) -> None:
-    """Delete an unused competency.
-
-    Raises ``NotFound`` for another organisation's competency and ``Conflict``, naming how many
-    outcomes, items and goals use it, while anything does (in any version of any course).
-    """
-    _require_organisation(admin, competency.organisation_id, _l("No such competency."))
-    uses = competency_uses(competency)
-    if uses.total:
-        parts = []
-        if uses.outcomes:
-            parts.append(str(lazy_ngettext("%(num)d outcome", "%(num)d outcomes", uses.outcomes)))
-        if uses.items:
-            parts.append(str(lazy_ngettext("%(num)d item", "%(num)d items", uses.items)))
-        if uses.goals:
-            parts.append(str(lazy_ngettext("%(num)d goal", "%(num)d goals", uses.goals)))
-        raise Conflict(
-            _l(
-                "%(code)s is still used by %(uses)s (counting every version of each course). Take it out of those first.",
-                code=competency.code,
-                uses=", ".join(parts),
-            )
-        )
-    db.session.delete(competency)
-    db.session.commit()
-
-
 # --- goals ------------------------------------------------------------------------------
-
-
-def _require_organisation(admin, organisation_id: int, message) -> None:
-    if organisation_id != admin.organisation_id:
-        raise NotFound(message)
 
 
 def get_goal(admin, goal_id: int) -> Goal:
@@ -332,11 +128,11 @@ def save_goal(admin, data: GoalInput, goal: Goal | None = None) -> Goal:
     a course taken out of the goal still has items in one of its packages.
     """
     if goal is not None:
-        _require_organisation(admin, goal.organisation_id, _l("No such goal."))
+        services.require_organisation(admin, goal.organisation_id, _l("No such goal."))
     organisation_id = admin.organisation_id
-    title = _check_text(data.title, MAX_TITLE, "title", _l("Give the goal a title."))
-    slug = _check_slug(data.slug, title, "goal")
-    description = _check_text(data.description, MAX_DESCRIPTION, "description")
+    title = check_text(data.title, MAX_TITLE, "title", _l("Give the goal a title."))
+    slug = check_slug(data.slug, title, "goal")
+    description = check_text(data.description, MAX_DESCRIPTION, "description")
     if data.language not in LANGUAGE_NAMES:
         raise Invalid(_l("Choose English, Deutsch or Русский."), field="language")
     roles = _check_roles(data.suggested_roles)
@@ -375,7 +171,7 @@ def delete_goal(admin, goal: Goal) -> int:
 
     Raises ``NotFound`` for another organisation's goal.
     """
-    _require_organisation(admin, goal.organisation_id, _l("No such goal."))
+    services.require_organisation(admin, goal.organisation_id, _l("No such goal."))
     packages = len(goal.packages)
     db.session.delete(goal)
     db.session.commit()
@@ -463,12 +259,12 @@ def save_package(admin, goal: Goal, data: PackageInput, package: Package | None 
     or an item that is not in the newest version of one of the goal's courses; ``Conflict`` when
     the goal has a package with this short name.
     """
-    _require_organisation(admin, goal.organisation_id, _l("No such goal."))
+    services.require_organisation(admin, goal.organisation_id, _l("No such goal."))
     if package is not None and package.goal is not goal:
         raise NotFound(_l("No such package."))
-    title = _check_text(data.title, MAX_TITLE, "title", _l("Give the package a title."))
-    slug = _check_slug(data.slug, title, "package")
-    description = _check_text(data.description, MAX_DESCRIPTION, "description")
+    title = check_text(data.title, MAX_TITLE, "title", _l("Give the package a title."))
+    slug = check_slug(data.slug, title, "package")
+    description = check_text(data.description, MAX_DESCRIPTION, "description")
     if data.weeks is None or not MIN_WEEKS <= data.weeks <= MAX_WEEKS:
         raise Invalid(
             _l("Give the length in weeks, from %(min)d to %(max)d.", min=MIN_WEEKS, max=MAX_WEEKS), field="weeks"
@@ -495,7 +291,7 @@ def save_package(admin, goal: Goal, data: PackageInput, package: Package | None 
         entry.mandatory = value in mandatory
         entries.append(entry)
     package.entries = entries
-    _renumber(package.entries)
+    renumber(package.entries)
     db.session.commit()
     return package
 
@@ -503,9 +299,9 @@ def save_package(admin, goal: Goal, data: PackageInput, package: Package | None 
 def delete_package(admin, package: Package) -> None:
     """Delete a package; the goal's other packages close the gap. Raises ``NotFound``."""
     goal = package.goal
-    _require_organisation(admin, goal.organisation_id, _l("No such package."))
+    services.require_organisation(admin, goal.organisation_id, _l("No such package."))
     goal.packages.remove(package)
-    _renumber(goal.packages)
+    renumber(goal.packages)
     db.session.commit()
 
 
@@ -515,7 +311,7 @@ def move_package(admin, package: Package, step: int | None) -> None:
     Raises ``NotFound`` for another organisation's package, ``Invalid`` for another step.
     """
     goal = package.goal
-    _require_organisation(admin, goal.organisation_id, _l("No such package."))
+    services.require_organisation(admin, goal.organisation_id, _l("No such package."))
     if step not in (-1, 1):
         raise Invalid(_l("Move a package one place up or down."), field="step")
     packages = list(goal.packages)
@@ -526,5 +322,5 @@ def move_package(admin, package: Package, step: int | None) -> None:
         # Assign the whole list: swapping in place would briefly remove a package from the
         # collection, and delete-orphan would then delete it.
         goal.packages = packages
-        _renumber(goal.packages)
+        renumber(goal.packages)
     db.session.commit()
