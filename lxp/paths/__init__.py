@@ -1,0 +1,1 @@
+"""The adaptive path: a pure planner, and the stored plan of each learner's enrolment."""

@@ -1,0 +1,404 @@
+"""The path planner: a pure function from goals, catalogue, learner state and calendar to a plan.
+
+No database and no Flask: plain frozen dataclasses in, a ``Plan`` out, so it is fast to test
+and to benchmark, and the same input always gives the same plan.
+
+Rules
+  - every targeted competency the learner has not shown is covered by an item that teaches it
+    and one that assesses it, or is reported as unmet;
+  - prerequisites come before what needs them;
+  - where an item has an alternative in a preferred modality, the preferred one is planned;
+  - mastered competencies are not taught again unless a later check on them failed;
+  - each week holds at most the learner's weekly minutes (a single step longer than a whole
+    week gets a week of its own);
+  - a live session is planned in a week with a date the learner can attend, or replaced by its
+    self-paced alternative when there is none.
+Every step carries its reasons; every item left out carries why.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+MODALITIES = ("self_paced", "live", "coaching", "on_the_job")
+
+
+# --- input -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    ref: str  # stable across versions: "<course id>:<item key>"
+    title: str
+    kind: str
+    modality: str
+    minutes: int
+    order: int  # course order (courses, then modules, then items), for stable choices
+    teaches: frozenset[str] = frozenset()
+    assesses: frozenset[str] = frozenset()
+    prerequisites: tuple[str, ...] = ()
+    alternatives: tuple[str, ...] = ()  # items that can stand in for this one
+
+
+@dataclass(frozen=True)
+class Goal:
+    ref: str
+    title: str
+    competencies: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Package:
+    ref: str
+    title: str
+    items: tuple[tuple[str, bool], ...]  # (item ref, mandatory)
+
+
+@dataclass(frozen=True)
+class FailedCheck:
+    item: str  # the check's ref
+    competencies: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    mastered: frozenset[str] = frozenset()
+    completed: frozenset[str] = frozenset()
+    failed_checks: tuple[FailedCheck, ...] = ()  # since the last pass of the same check
+    shown_in_placement: frozenset[str] = frozenset()  # the subset of ``mastered`` shown there
+
+
+@dataclass(frozen=True)
+class Calendar:
+    start: date
+    weekly_minutes: int
+    target: date | None = None
+    preferred_modalities: frozenset[str] = frozenset(MODALITIES)
+    live_dates: tuple[tuple[str, tuple[date, ...]], ...] = ()  # (item ref, dates the learner can attend)
+
+    def dates_for(self, ref: str) -> tuple[date, ...]:
+        return next((dates for item, dates in self.live_dates if item == ref), ())
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a step is there (or was left out): a code the pages translate, with its values."""
+
+    code: str  # teaches, assesses, prerequisite, mandatory, optional, remediation, retry,
+    #            preferred_modality, live_unavailable, mastered, completed, not_needed
+    competency: str | None = None
+    goal: str | None = None
+    item: str | None = None  # a title
+
+
+@dataclass(frozen=True)
+class Step:
+    ref: str
+    title: str
+    kind: str
+    modality: str
+    minutes: int
+    week: int | None  # 0 = the week starting on ``Calendar.start``; None for done steps
+    due: date | None
+    reasons: tuple[Reason, ...]
+    done: bool = False
+    optional: bool = False
+    live_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    ref: str
+    title: str
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    reachable: bool
+    finish: date  # the due date of the last open step (``Calendar.start`` if none)
+    weeks_needed: int
+    remaining_minutes: int
+    late_by_days: int = 0
+    weekly_minutes_needed: int | None = None  # what would make the target, if anything would
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]
+    skipped: tuple[Skipped, ...]
+    unmet: tuple[str, ...]  # competencies no item teaches or assesses
+    feasibility: Feasibility
+
+    @property
+    def open_steps(self) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if not step.done)
+
+
+# --- the planner -------------------------------------------------------------------------
+
+
+@dataclass
+class _Pick:
+    item: CatalogueItem
+    reasons: list[Reason] = field(default_factory=list)
+    optional: bool = False
+
+    def add(self, reason: Reason) -> None:
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+def plan(
+    goals: Iterable[Goal],
+    catalogue: Iterable[CatalogueItem],
+    state: LearnerState,
+    calendar: Calendar,
+    package: Package | None = None,
+) -> Plan:
+    """The learner's plan. Deterministic: the same input always gives the same plan."""
+    goals = sorted(goals, key=lambda g: g.ref)
+    items = {item.ref: item for item in sorted(catalogue, key=lambda i: (i.order, i.ref))}
+    failed = {c for check in state.failed_checks for c in check.competencies}
+    mastered = state.mastered - failed
+    goal_of = {}
+    for goal in goals:
+        for competency in sorted(goal.competencies):
+            goal_of.setdefault(competency, goal.title)
+    needed = sorted(set(goal_of) - mastered)
+
+    picks: dict[str, _Pick] = {}
+    skipped: dict[str, Skipped] = {}
+
+    def pick(item: CatalogueItem, reason: Reason, optional: bool = False) -> _Pick:
+        chosen = picks.get(item.ref)
+        if chosen is None:
+            chosen = picks[item.ref] = _Pick(item, optional=optional)
+        elif not optional:
+            chosen.optional = False
+        chosen.add(reason)
+        return chosen
+
+    def teaches_only_mastered(item: CatalogueItem) -> bool:
+        return bool(item.teaches) and item.teaches <= mastered and not (item.assesses - mastered)
+
+    # 1. The package's items, when one was chosen.
+    if package is not None:
+        for ref, mandatory in package.items:
+            item = items.get(ref)
+            if item is None:
+                continue
+            if teaches_only_mastered(item) and ref not in state.completed:
+                skipped[ref] = Skipped(ref, item.title, _mastered_reason(item, mastered, state))
+                continue
+            if mandatory:
+                pick(item, Reason("mandatory", goal=package.title))
+            else:
+                pick(item, Reason("optional", goal=package.title), optional=True)
+
+    # 2. Cover what is still needed: one item teaching, one assessing, each competency.
+    unmet = []
+    for competency in needed:
+        for role in ("teaches", "assesses"):
+            covering = sorted(
+                (p for p in picks.values() if competency in getattr(p.item, role)), key=lambda p: p.item.order
+            )
+            if covering:
+                for p in covering:
+                    p.add(Reason(role, competency=competency, goal=goal_of[competency]))
+                if all(p.optional for p in covering):
+                    covering[0].optional = False  # the goal needs it, whatever the package says
+                continue
+            candidates = [i for i in items.values() if competency in getattr(i, role)]
+            if not candidates:
+                unmet.append(competency)
+                continue
+            best = min(candidates, key=lambda i: (
+                i.ref not in state.completed,
+                i.modality not in calendar.preferred_modalities,
+                bool(i.teaches & mastered),  # rather not go over what the learner has shown
+                i.order,
+            ))  # fmt: skip
+            chosen = pick(best, Reason(role, competency=competency, goal=goal_of[competency]))
+            first = min(candidates, key=lambda i: i.order)
+            if first is not best and first.modality not in calendar.preferred_modalities:
+                chosen.add(Reason("preferred_modality", item=first.title))
+    unmet = sorted(set(unmet))
+
+    # 3. Remediation after a failed check: teach the competency again, then retry the check.
+    for check in sorted(state.failed_checks, key=lambda c: c.item):
+        check_item = items.get(check.item)
+        for competency in sorted(check.competencies):
+            teachers = [i for i in items.values() if competency in i.teaches]
+            if teachers:
+                best = min(teachers, key=lambda i: (i.modality not in calendar.preferred_modalities, i.order))
+                pick(best, Reason("remediation", competency=competency, item=check_item.title if check_item else None))
+        if check_item is not None:
+            pick(check_item, Reason("retry", item=check_item.title))
+
+    # 4. Swap for an alternative in a preferred modality, and live sessions without a date.
+    for ref in sorted(picks, key=lambda r: items[r].order):
+        chosen = picks.get(ref)
+        if chosen is None:
+            continue
+        item = chosen.item
+        swap_reason = None
+        if item.modality not in calendar.preferred_modalities:
+            swap_reason = Reason("preferred_modality", item=item.title)
+        elif item.modality == "live" and not _usable_dates(calendar.dates_for(ref), calendar.start):
+            swap_reason = Reason("live_unavailable", item=item.title)
+        if swap_reason is None or ref in state.completed:
+            continue
+        # A stand-in must cover whatever the item was chosen to teach or assess.
+        must_teach = {r.competency for r in chosen.reasons if r.code in ("teaches", "remediation")}
+        must_assess = {r.competency for r in chosen.reasons if r.code == "assesses"}
+        options = [items[a] for a in item.alternatives if a in items]
+        options = [a for a in options if a.modality in calendar.preferred_modalities and not teaches_only_mastered(a)
+                   and must_teach <= a.teaches and must_assess <= a.assesses
+                   and (a.modality != "live" or _usable_dates(calendar.dates_for(a.ref), calendar.start))]  # fmt: skip
+        if options:
+            stand_in = min(options, key=lambda i: i.order)
+            del picks[ref]
+            replacement = pick(stand_in, swap_reason, optional=chosen.optional)
+            for reason in chosen.reasons:
+                replacement.add(reason)
+
+    # 5. Prerequisites, transitively, before what needs them.
+    queue = sorted(picks, key=lambda r: items[r].order)
+    while queue:
+        ref = queue.pop(0)
+        for prerequisite in picks[ref].item.prerequisites:
+            item = items.get(prerequisite)
+            if item is None:
+                continue
+            if prerequisite in picks:
+                picks[prerequisite].add(Reason("prerequisite", item=picks[ref].item.title))
+                picks[prerequisite].optional = picks[prerequisite].optional and picks[ref].optional
+                continue
+            if prerequisite not in state.completed and teaches_only_mastered(item):
+                skipped.setdefault(
+                    prerequisite, Skipped(prerequisite, item.title, _mastered_reason(item, mastered, state))
+                )
+                continue
+            pick(item, Reason("prerequisite", item=picks[ref].item.title), optional=picks[ref].optional)
+            queue.append(prerequisite)
+
+    # 6. Whatever the goals' courses offer that was not chosen, and why.
+    for item in items.values():
+        if item.ref in picks or item.ref in skipped:
+            continue
+        if (item.teaches | item.assesses) and (item.teaches | item.assesses) <= mastered:
+            skipped[item.ref] = Skipped(item.ref, item.title, _mastered_reason(item, mastered, state))
+        else:
+            skipped[item.ref] = Skipped(item.ref, item.title, Reason("not_needed"))
+
+    ordered = _order(picks, items)
+    steps = _schedule(ordered, picks, state, calendar)
+    return Plan(
+        steps=tuple(steps),
+        skipped=tuple(sorted(skipped.values(), key=lambda s: items[s.ref].order)),
+        unmet=tuple(unmet),
+        feasibility=_feasibility(steps, calendar),
+    )
+
+
+def _mastered_reason(item: CatalogueItem, mastered: frozenset[str], state: LearnerState) -> Reason:
+    shown = sorted((item.teaches | item.assesses) & mastered)
+    code = "mastered"
+    competency = shown[0] if shown else None
+    if competency is not None and competency in state.shown_in_placement:
+        code = "placement"
+    return Reason(code, competency=competency)
+
+
+def _usable_dates(dates: tuple[date, ...], start: date) -> tuple[date, ...]:
+    return tuple(sorted(d for d in dates if d >= start))
+
+
+def _order(picks: dict[str, _Pick], items: dict[str, CatalogueItem]) -> list[str]:
+    """Prerequisites first, otherwise course order (Kahn's algorithm with a priority queue).
+
+    A prerequisite cycle (never in a published course) is broken at its earliest item.
+    """
+    needs = {ref: {p for p in picks[ref].item.prerequisites if p in picks and p != ref} for ref in picks}
+    waiting = {ref: len(deps) for ref, deps in needs.items()}
+    needed_by: dict[str, list[str]] = {ref: [] for ref in picks}
+    for ref, deps in needs.items():
+        for dep in deps:
+            needed_by[dep].append(ref)
+    ready = [(items[ref].order, ref) for ref, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    ordered: list[str] = []
+    placed: set[str] = set()
+    while len(ordered) < len(picks):
+        if not ready:  # a cycle: release its earliest remaining item
+            ref = min((r for r in picks if r not in placed), key=lambda r: items[r].order)
+            heapq.heappush(ready, (items[ref].order, ref))
+            waiting[ref] = 0
+        _, ref = heapq.heappop(ready)
+        if ref in placed:
+            continue
+        placed.add(ref)
+        ordered.append(ref)
+        for dependant in needed_by[ref]:
+            waiting[dependant] -= 1
+            if waiting[dependant] == 0 and dependant not in placed:
+                heapq.heappush(ready, (items[dependant].order, dependant))
+    return ordered
+
+
+def _schedule(ordered: list[str], picks: dict[str, _Pick], state: LearnerState, calendar: Calendar) -> list[Step]:
+    """Done steps first, then open ones week by week within the weekly minutes."""
+    budget = max(calendar.weekly_minutes, 1)
+    done, open_steps = [], []
+    week, used = 0, 0
+    for ref in ordered:
+        chosen = picks[ref]
+        item = chosen.item
+        reasons = tuple(chosen.reasons)
+        if ref in state.completed and not any(r.code in ("retry", "remediation") for r in reasons):
+            done.append(Step(ref, item.title, item.kind, item.modality, item.minutes, None, None, reasons, done=True,
+                             optional=chosen.optional))  # fmt: skip
+            continue
+        live_date = None
+        if item.modality == "live":
+            # The first date the learner can attend from this week on, in a week with room.
+            fits = lambda d: _week_of(d, calendar) > week or not used or used + item.minutes <= budget
+            live_date = next((d for d in _usable_dates(calendar.dates_for(ref), calendar.start)
+                              if _week_of(d, calendar) >= week and fits(d)), None)  # fmt: skip
+            if live_date is not None and _week_of(live_date, calendar) > week:
+                week, used = _week_of(live_date, calendar), 0
+        if live_date is None and used and used + item.minutes > budget:
+            week, used = week + 1, 0
+        used += item.minutes
+        due = live_date or calendar.start + timedelta(days=7 * week + 6)
+        open_steps.append(Step(ref, item.title, item.kind, item.modality, item.minutes, week, due, reasons,
+                               optional=chosen.optional, live_date=live_date))  # fmt: skip
+    return done + open_steps
+
+
+def _week_of(day: date, calendar: Calendar) -> int:
+    return (day - calendar.start).days // 7
+
+
+def _feasibility(steps: list[Step], calendar: Calendar) -> Feasibility:
+    open_steps = [s for s in steps if not s.done]
+    remaining = sum(s.minutes for s in open_steps)
+    weeks_needed = (max(s.week for s in open_steps) + 1) if open_steps else 0
+    finish = max((s.due for s in open_steps), default=calendar.start)
+    if calendar.target is None or finish <= calendar.target:
+        return Feasibility(True, finish, weeks_needed, remaining)
+    weeks_available = max((calendar.target - calendar.start).days // 7 + 1, 1)
+    longest = max(s.minutes for s in open_steps)
+    needed = max(math.ceil(remaining / weeks_available), longest)
+    # More minutes cannot move a live session that is itself after the target.
+    fixable = all(s.live_date is None or s.live_date <= calendar.target for s in open_steps)
+    return Feasibility(False, finish, weeks_needed, remaining, (finish - calendar.target).days,
+                       needed if fixable else None)  # fmt: skip
