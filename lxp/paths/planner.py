@@ -369,10 +369,7 @@ def _schedule(ordered: list[str], picks: dict[str, _Pick], state: LearnerState, 
             continue
         live_date = None
         if item.modality == "live":
-            # The first date the learner can attend from this week on, in a week with room.
-            fits = lambda d: _week_of(d, calendar) > week or not used or used + item.minutes <= budget
-            live_date = next((d for d in _usable_dates(calendar.dates_for(ref), calendar.start)
-                              if _week_of(d, calendar) >= week and fits(d)), None)  # fmt: skip
+            live_date = _first_live_date(calendar.dates_for(ref), calendar, week, used, item.minutes, budget)
             if live_date is not None and _week_of(live_date, calendar) > week:
                 week, used = _week_of(live_date, calendar), 0
         if live_date is None and used and used + item.minutes > budget:
@@ -382,6 +379,15 @@ def _schedule(ordered: list[str], picks: dict[str, _Pick], state: LearnerState, 
         open_steps.append(Step(ref, item.title, item.kind, item.modality, item.minutes, week, due, reasons,
                                optional=chosen.optional, live_date=live_date))  # fmt: skip
     return done + open_steps
+
+
+def _first_live_date(dates, calendar: Calendar, week: int, used: int, minutes: int, budget: int) -> date | None:
+    """The first date the learner can attend from ``week`` on, in a week with room for it."""
+    for day in _usable_dates(dates, calendar.start):
+        session_week = _week_of(day, calendar)
+        if session_week > week or (session_week == week and (not used or used + minutes <= budget)):
+            return day
+    return None
 
 
 def _week_of(day: date, calendar: Calendar) -> int:
