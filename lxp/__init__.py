@@ -113,6 +113,7 @@ def _tune_sqlite(engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import lxp.paths.models  # noqa: F401  (tables known to migrations before their views exist)
     from lxp.accounts.admin_views import bp as admin_users_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp

@@ -157,6 +157,31 @@ def record(
     return stored
 
 
+def replayed(
+    event_id, *, actor_id: int, verb: str | tuple[str, ...], object_type: str, object_id: str
+) -> LearningEvent | None:
+    """The stored event when ``event_id`` was recorded before for this actor and object.
+
+    A form posted twice, or an offline queue replayed, carries the same id but a later
+    timestamp; callers use this to treat it as the same action. Raises ``Conflict`` when the id
+    belongs to a different action, and ``Invalid`` for a malformed id.
+    """
+    if event_id is None:
+        return None
+    try:
+        stored = db.session.get(LearningEvent, uuid.UUID(str(event_id)))
+    except ValueError:
+        raise Invalid("event id is not a UUID", field="id") from None
+    if stored is None:
+        return None
+    verbs = (verb,) if isinstance(verb, str) else verb
+    if (stored.actor_id, stored.object_type, stored.object_id) != (actor_id, object_type, str(object_id)) or (
+        stored.verb not in verbs
+    ):
+        raise Conflict(f"event {event_id} was already recorded for something else")
+    return stored
+
+
 def void(*, actor_id: int, event_id: uuid.UUID, reason: str | None = None) -> LearningEvent:
     """Void a stored event by recording a ``voided`` event that names it.
 

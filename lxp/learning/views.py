@@ -1,26 +1,119 @@
-"""Start pages. Until goals, paths and touchpoints land they show honest empty states."""
+"""The learner's pages: Today, the path, choosing goals, and the block player."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import time
+import uuid
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lxp.accounts.views import show_form_error
+from lxp.authoring.kinds import KINDS
 from lxp.core.auth import roles_required
+from lxp.core.errors import ServiceError
+from lxp.learning import services as learning
+from lxp.learning.forms import BlockDoneForm, JourneyForm
+from lxp.paths import services as paths
 
 bp = Blueprint("learning", __name__)
+
+
+def _competency_names() -> dict[str, str]:
+    return paths.competency_names(current_user.organisation_id)
 
 
 @bp.get("/today")
 @roles_required("learner")
 def today():
-    """Everything due today across the four modalities."""
-    return render_template("learning/today.html")
+    """Everything due today across the four modalities, with one next best step on top."""
+    journey = paths.open_journey(current_user)
+    plan = paths.current_plan(journey) if journey else None
+    return render_template("learning/today.html", journey=journey, plan=plan, names=_competency_names())
 
 
 @bp.get("/path")
 @roles_required("learner")
 def path():
     """The learner's journey as stations, each with its reason."""
-    return render_template("learning/path.html")
+    journey = paths.open_journey(current_user)
+    if journey is None:
+        return render_template("learning/path.html", journey=None)
+    plan = paths.current_plan(journey)
+    return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(),
+                           kinds=KINDS)  # fmt: skip
+
+
+@bp.route("/path/goals", methods=["GET", "POST"])
+@roles_required("learner")
+def choose_goals():
+    """Choose goals (or a package), a target date, weekly minutes and ways of learning."""
+    journey = paths.open_journey(current_user)
+    goals = paths.offered_goals(current_user)
+    form = JourneyForm()
+    form.goals.choices = [(g.id, g.title) for g in goals]
+    form.package.choices = [("", _("No package: plan it for me"))] + [
+        (p.id, f"{g.title} \u2014 {p.title}") for g in goals for p in g.packages
+    ]
+    if request.method == "GET" and journey is not None:
+        form.goals.data = [g.id for g in journey.goals]
+        form.package.data = journey.package_id
+        form.target_date.data = journey.target_date
+        form.weekly_minutes.data = journey.weekly_minutes
+        form.modalities.data = list(journey.modalities)
+    if form.validate_on_submit():
+        choice = paths.JourneyChoice(tuple(form.goals.data or ()), form.package.data, form.target_date.data,
+                                     form.weekly_minutes.data, tuple(form.modalities.data or ()))  # fmt: skip
+        try:
+            if journey is None:
+                paths.start_journey(current_user, choice)
+            else:
+                paths.change_journey(current_user, journey, choice)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            flash(_("Your path is ready.") if journey is None else _("Your path follows your changes."), "success")
+            return redirect(url_for("learning.path"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("learning/choose_goals.html", form=form, goals=goals, journey=journey), status
+
+
+@bp.route("/learn/<ref>", methods=["GET", "POST"])
+@roles_required("learner")
+def block(ref: str):
+    """One step of the path: read it, do it, mark it done or answer it."""
+    try:
+        block = learning.open_block(current_user, ref)
+    except ServiceError:
+        abort(404)
+    kind = KINDS[block.item.kind]
+    form = BlockDoneForm()
+    result = None
+    if request.method == "POST" and form.validate_on_submit():
+        seconds = _seconds_since(form.started_at.data)
+        try:
+            if block.item.kind == "quiz":
+                answers = {q["key"]: [int(v) for v in request.form.getlist(q["key"]) if v.isdigit()]
+                           for q in block.item.content["questions"]}  # fmt: skip
+                result = learning.answer_quiz(current_user, ref, answers, form.event_id.data or None, seconds)
+            else:
+                learning.complete_block(current_user, ref, form.event_id.data or None, seconds)
+                flash(_("Done. Well spent minutes."), "success")
+                return redirect(url_for("learning.today"))
+        except ServiceError as error:
+            flash(str(error.message), "error")
+    elif request.method == "POST":
+        abort(400)
+    fresh = BlockDoneForm(formdata=None, data={"event_id": str(uuid.uuid4()), "started_at": str(int(time.time()))})
+    return render_template("learning/block.html", block=block, item=block.item, kind=kind, form=fresh, result=result)
+
+
+def _seconds_since(started_at: str | None) -> int | None:
+    try:
+        return max(int(time.time()) - int(started_at), 0)
+    except (TypeError, ValueError):
+        return None
 
 
 @bp.get("/inbox")

@@ -102,3 +102,12 @@ def test_record_joins_the_callers_transaction(learner):
     _complete(learner, None)
     db.session.rollback()  # the caller's unit of work failed: the event goes with it
     assert _count() == 0
+
+
+def test_a_replay_is_recognised_and_a_reused_id_for_something_else_is_refused(learner):
+    event = _complete(learner)
+    db.session.commit()
+    assert events.replayed(event.id, actor_id=learner, verb="completed", object_type="item", object_id="42") == event
+    assert events.replayed(uuid.uuid4(), actor_id=learner, verb="completed", object_type="item", object_id="42") is None
+    with pytest.raises(Conflict):
+        events.replayed(event.id, actor_id=learner, verb="completed", object_type="item", object_id="43")

@@ -1,0 +1,158 @@
+"""The learner's side of blocks: opening one, completing it, answering a quiz.
+
+An item is reachable only through the learner's own journey, on the course version that
+journey is on; anything else is ``NotFound``. Every action is recorded through
+``lxp.events.record`` with the client's event id when it sends one, so a replay never counts
+twice, and the path is replanned in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from lxp import events
+from lxp.authoring.models import Item
+from lxp.core.errors import Conflict, Invalid, NotFound
+from lxp.extensions import db
+from lxp.paths import services as paths
+from lxp.paths.models import Journey
+
+SELF_COMPLETED_KINDS = ("lesson", "job_aid", "reflection")
+
+
+@dataclass(frozen=True)
+class Block:
+    journey: Journey
+    item: Item
+    ref: str
+
+
+def open_block(learner, ref: str) -> Block:
+    """The item ``ref`` of the learner's open journey. Raises ``NotFound``."""
+    journey = paths.open_journey(learner)
+    course_id, _, key = (ref or "").partition(":")
+    if journey is None or not course_id.isdigit():
+        raise NotFound(_l("This step is not on your path."))
+    for journey_course in journey.courses:
+        if journey_course.course_id == int(course_id):
+            item = next((i for i in journey_course.version.items if i.key == key), None)
+            if item is not None:
+                return Block(journey, item, ref)
+    raise NotFound(_l("This step is not on your path."))
+
+
+def _duration(seconds: int | None) -> str | None:
+    """Time on task as an ISO 8601 duration, as xAPI has it."""
+    if seconds is None or seconds < 0:
+        return None
+    return f"PT{min(seconds, 6 * 3600)}S"
+
+
+def complete_block(learner, ref: str, event_id: str | None = None, seconds: int | None = None) -> None:
+    """Mark a lesson, job aid or reflection done. Raises ``NotFound``, ``Invalid`` (a quiz is
+    completed by answering it), ``Conflict`` (the same event id with other content)."""
+    block = open_block(learner, ref)
+    if block.item.kind not in SELF_COMPLETED_KINDS:
+        raise Invalid(_l("This step is completed by doing it, not by ticking it off."))
+    if events.replayed(event_id, actor_id=learner.id, verb="completed", object_type="item", object_id=ref):
+        return
+    events.record(actor_id=learner.id, verb="completed", object_type="item", object_id=ref,
+                  result={"completion": True, "duration": _duration(seconds)},
+                  context={"journey": block.journey.id, "version": block.item.version_id},
+                  event_id=event_id)  # fmt: skip
+    paths.replan(block.journey)
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class QuestionFeedback:
+    key: str
+    prompt: str
+    chosen: tuple[int, ...]
+    correct: bool
+    options: tuple[tuple[str, bool, bool, str], ...]  # text, is correct, was chosen, feedback
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    score: int  # percent
+    passed: bool
+    questions: tuple[QuestionFeedback, ...]
+    attempts: int
+    attempts_left: int | None
+
+
+def attempts_so_far(learner_id: int, ref: str) -> int:
+    from sqlalchemy import func, select
+
+    from lxp.events import LearningEvent
+
+    return db.session.scalar(
+        select(func.count()).select_from(LearningEvent).where(
+            LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",
+            LearningEvent.object_id == ref, LearningEvent.verb.in_(("passed", "failed")))
+    )  # fmt: skip
+
+
+def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str | None = None,
+                seconds: int | None = None) -> QuizResult:  # fmt: skip
+    """Mark a quiz attempt, record it with mastery per competency, and replan.
+
+    Raises ``NotFound`` (not on the path), ``Invalid`` (not a quiz, an answer missing or out of
+    range), ``Conflict`` (no attempts left, or the same event id with other answers).
+    """
+    block = open_block(learner, ref)
+    item = block.item
+    if item.kind != "quiz":
+        raise Invalid(_l("This step is not a quiz."))
+    content = item.content
+    previous = events.replayed(event_id, actor_id=learner.id, verb=("passed", "failed"), object_type="item",
+                               object_id=ref)  # fmt: skip
+    if previous is not None:  # the same attempt sent again: show its result, count it once
+        answers = {key: list(chosen) for key, chosen in previous.result["response"].items()}
+    limit = content.get("max_attempts")
+    if previous is None and limit is not None and attempts_so_far(learner.id, ref) >= limit:
+        raise Conflict(_l("You have used all attempts at this quiz. Your coach can help you with it."))
+
+    feedback, by_competency = [], {}
+    for question in content["questions"]:
+        chosen = tuple(sorted(set(answers.get(question["key"], []))))
+        if not chosen:
+            raise Invalid(_l("Answer every question."), field=question["key"])
+        if any(not 0 <= n < len(question["options"]) for n in chosen) or (len(chosen) > 1 and not question["multiple"]):
+            raise Invalid(_l("That answer is not one of the options."), field=question["key"])
+        right = tuple(n for n, option in enumerate(question["options"]) if option["correct"])
+        correct = chosen == right
+        by_competency.setdefault(question["competency"], []).append(correct)
+        feedback.append(QuestionFeedback(
+            question["key"], question["prompt"], chosen, correct,
+            tuple((o["text"], o["correct"], n in chosen, o.get("feedback", "")) for n, o in enumerate(question["options"])),
+        ))  # fmt: skip
+    score = round(100 * sum(f.correct for f in feedback) / len(feedback))
+    passed = score >= content.get("pass_mark", 80)
+    failed_competencies = sorted(c for c, marks in by_competency.items() if not all(marks))
+
+    if previous is not None:
+        attempts = attempts_so_far(learner.id, ref)
+        return QuizResult(score, passed, tuple(feedback), attempts, None if limit is None else max(limit - attempts, 0))
+    recorded = events.record(
+        actor_id=learner.id, verb="passed" if passed else "failed", object_type="item", object_id=ref,
+        result={"score": {"scaled": score / 100, "raw": score, "min": 0, "max": 100}, "success": passed,
+                "completion": True, "duration": _duration(seconds),
+                "response": {f.key: list(f.chosen) for f in feedback},
+                "extensions": {"failed_competencies": failed_competencies}},
+        context={"journey": block.journey.id, "version": item.version_id},
+        event_id=event_id,
+    )  # fmt: skip
+    if passed:
+        for competency in sorted(c for c, marks in by_competency.items() if all(marks)):
+            events.record(actor_id=learner.id, verb="mastered", object_type="competency", object_id=competency,
+                          context={"check": ref}, occurred_at=recorded.occurred_at,
+                          event_id=uuid.uuid5(recorded.id, competency))  # fmt: skip
+    paths.replan(block.journey)
+    db.session.commit()
+    attempts = attempts_so_far(learner.id, ref)
+    return QuizResult(score, passed, tuple(feedback), attempts, None if limit is None else max(limit - attempts, 0))

@@ -1,0 +1,245 @@
+"""Journeys: starting and changing one, and keeping its plan current.
+
+The planner is pure; this module feeds it from the database: the catalogue from the course
+versions the journey is on, the learner's state from their learning events. Every change that
+can move the plan (a goal change, a completion, a failed check) ends in ``replan``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from lxp import events
+from lxp.authoring.kinds import KINDS
+from lxp.authoring.models import Competency, Goal, Package
+from lxp.authoring.services import current_published
+from lxp.core.errors import Conflict, Invalid
+from lxp.core.time import utcnow
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from lxp.paths import planner
+from lxp.paths.models import Journey, JourneyCourse
+from lxp.paths.storage import plan_from_json, plan_to_json
+
+MIN_WEEKLY_MINUTES, MAX_WEEKLY_MINUTES = 15, 1200
+OPEN = ("active", "paused")
+
+
+def item_ref(course_id: int, key: str) -> str:
+    """The stable name of an item for paths and events: ``"<course id>:<item key>"``."""
+    return f"{course_id}:{key}"
+
+
+def offered_goals(learner) -> list[Goal]:
+    """Goals of the learner's organisation that draw on at least one published course;
+    those in the learner's language first."""
+    goals = (
+        db.session.execute(select(Goal).where(Goal.organisation_id == learner.organisation_id).order_by(Goal.title))
+        .scalars()
+        .all()
+    )
+    offered = [g for g in goals if any(current_published(c) for c in g.courses)]
+    return sorted(offered, key=lambda g: (g.language != (learner.locale or "en"), g.title.lower()))
+
+
+def open_journey(learner) -> Journey | None:
+    return (
+        db.session.execute(
+            select(Journey)
+            .where(Journey.learner_id == learner.id, Journey.status.in_(OPEN))
+            .order_by(Journey.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class JourneyChoice:
+    goal_ids: tuple[int, ...]
+    package_id: int | None
+    target_date: date | None
+    weekly_minutes: int
+    modalities: tuple[str, ...]
+
+
+def _check_choice(learner, choice: JourneyChoice) -> tuple[list[Goal], Package | None]:
+    offered = {g.id: g for g in offered_goals(learner)}
+    if not choice.goal_ids:
+        raise Invalid(_l("Choose at least one goal."), field="goals")
+    if any(goal_id not in offered for goal_id in choice.goal_ids):
+        raise Invalid(_l("Choose goals from the list."), field="goals")
+    goals = [offered[goal_id] for goal_id in sorted(set(choice.goal_ids))]
+    package = None
+    if choice.package_id is not None:
+        package = next((p for g in goals for p in g.packages if p.id == choice.package_id), None)
+        if package is None:
+            raise Invalid(_l("Choose a package of the goals you picked."), field="package")
+    if not MIN_WEEKLY_MINUTES <= choice.weekly_minutes <= MAX_WEEKLY_MINUTES:
+        raise Invalid(_l("Give between %(low)d and %(high)d minutes a week.", low=MIN_WEEKLY_MINUTES,
+                         high=MAX_WEEKLY_MINUTES), field="weekly_minutes")  # fmt: skip
+    if choice.target_date is not None and choice.target_date <= date.today():
+        raise Invalid(_l("Choose a target date in the future."), field="target_date")
+    if not choice.modalities or not set(choice.modalities) <= set(planner.MODALITIES):
+        raise Invalid(_l("Choose at least one way of learning."), field="modalities")
+    return goals, package
+
+
+def start_journey(learner, choice: JourneyChoice) -> Journey:
+    """Start the learner's journey and plan it. Raises ``Invalid`` for a bad choice and
+    ``Conflict`` when one is already open (change that one instead)."""
+    goals, package = _check_choice(learner, choice)
+    if open_journey(learner) is not None:
+        raise Conflict(_l("You already have a path. Change it instead of starting another."))
+    journey = Journey(learner_id=learner.id, start_date=date.today())
+    db.session.add(journey)
+    _apply_choice(learner, journey, goals, package, choice)
+    db.session.commit()
+    return journey
+
+
+def change_journey(learner, journey: Journey, choice: JourneyChoice) -> Journey:
+    """Change goals, package or calendar; the path follows. Raises ``Invalid``."""
+    goals, package = _check_choice(learner, choice)
+    _apply_choice(learner, journey, goals, package, choice)
+    db.session.commit()
+    return journey
+
+
+def _apply_choice(learner, journey: Journey, goals: list[Goal], package: Package | None, choice: JourneyChoice) -> None:
+    new_goals = {g.id for g in goals} - {g.id for g in journey.goals}
+    journey.goals = goals
+    journey.package = package
+    journey.target_date = choice.target_date
+    journey.weekly_minutes = choice.weekly_minutes
+    journey.modalities = sorted(set(choice.modalities))
+    frozen = {jc.course_id for jc in journey.courses}
+    for course in sorted({c for g in goals for c in g.courses}, key=lambda c: c.id):
+        version = current_published(course)
+        if version is not None and course.id not in frozen:  # learners keep the version they started on
+            journey.courses.append(JourneyCourse(course_id=course.id, version_id=version.id))
+    db.session.flush()
+    for goal_id in sorted(new_goals):
+        events.record(actor_id=learner.id, verb="registered", object_type="goal", object_id=goal_id,
+                      context={"journey": journey.id, "package": package.id if package else None})  # fmt: skip
+    replan(journey, learner)
+
+
+def set_paused(learner, journey: Journey, paused: bool) -> None:
+    """Pause or resume the journey (reminders stop while it is paused)."""
+    journey.status = "paused" if paused else "active"
+    events.record(actor_id=learner.id, verb="suspended" if paused else "resumed", object_type="journey",
+                  object_id=journey.id)  # fmt: skip
+    if not paused:
+        replan(journey, learner)
+    db.session.commit()
+
+
+# --- feeding the planner -------------------------------------------------------------------
+
+
+def catalogue(journey: Journey) -> list[planner.CatalogueItem]:
+    """The items of the course versions the journey is on, in course order."""
+    found = []
+    order = 0
+    for journey_course in journey.courses:
+        version = journey_course.version
+        for module in version.modules:
+            for item in module.items:
+                found.append(planner.CatalogueItem(
+                    ref=item_ref(version.course_id, item.key), title=item.title, kind=item.kind,
+                    modality=KINDS[item.kind].modality, minutes=item.minutes, order=order,
+                    teaches=frozenset(c.code for c in item.teaches), assesses=frozenset(c.code for c in item.assesses),
+                    prerequisites=tuple(item_ref(version.course_id, p.key) for p in item.prerequisites),
+                    alternatives=tuple(item_ref(version.course_id, a.key) for a in item.alternatives),
+                ))  # fmt: skip
+                order += 1
+    return found
+
+
+def learner_state(learner_id: int) -> planner.LearnerState:
+    """What the events say the learner has done and shown (voided events left out)."""
+    voided = set(
+        db.session.execute(
+            select(LearningEvent.object_id).where(LearningEvent.actor_id == learner_id, LearningEvent.verb == "voided")
+        ).scalars()
+    )
+    rows = db.session.execute(
+        select(LearningEvent)
+        .where(LearningEvent.actor_id == learner_id,
+               LearningEvent.verb.in_(("completed", "passed", "failed", "mastered", "attended")))
+        .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
+    ).scalars()  # fmt: skip
+    completed, mastered, placement = set(), set(), set()
+    last_check: dict[str, tuple[str, frozenset[str]]] = {}
+    for event in rows:
+        if str(event.id) in voided:
+            continue
+        if event.object_type == "competency" and event.verb == "mastered":
+            mastered.add(event.object_id)
+            if (event.context or {}).get("placement"):
+                placement.add(event.object_id)
+        elif event.object_type == "item":
+            completed.add(event.object_id)
+            if event.verb in ("passed", "failed"):
+                failed = frozenset(((event.result or {}).get("extensions") or {}).get("failed_competencies", []))
+                last_check[event.object_id] = (event.verb, failed)
+    failed_checks = tuple(
+        planner.FailedCheck(ref, competencies)
+        for ref, (verb, competencies) in sorted(last_check.items())
+        if verb == "failed" and competencies
+    )
+    return planner.LearnerState(frozenset(mastered), frozenset(completed), failed_checks, frozenset(placement))
+
+
+def calendar(journey: Journey, today: date | None = None) -> planner.Calendar:
+    today = today or date.today()
+    monday = today - timedelta(days=today.weekday())  # weeks run Monday to Sunday
+    return planner.Calendar(
+        start=monday,
+        weekly_minutes=journey.weekly_minutes,
+        target=journey.target_date,
+        preferred_modalities=frozenset(journey.modalities or planner.MODALITIES),
+        live_dates=(),  # the dated live sessions arrive with the live-sessions issue
+    )
+
+
+def planner_goals(journey: Journey) -> list[planner.Goal]:
+    return [planner.Goal(str(g.id), g.title, frozenset(c.code for c in g.competencies)) for g in journey.goals]
+
+
+def planner_package(journey: Journey) -> planner.Package | None:
+    package = journey.package
+    if package is None:
+        return None
+    return planner.Package(str(package.id), package.title,
+                           tuple((item_ref(e.course_id, e.item_key), e.mandatory) for e in package.entries))  # fmt: skip
+
+
+def replan(journey: Journey, learner=None, today: date | None = None) -> planner.Plan:
+    """Plan the journey afresh from its goals, calendar and the learner's events; store it."""
+    result = planner.plan(planner_goals(journey), catalogue(journey), learner_state(journey.learner_id),
+                          calendar(journey, today), planner_package(journey))  # fmt: skip
+    journey.plan = plan_to_json(result)
+    journey.planned_at = utcnow()
+    return result
+
+
+def current_plan(journey: Journey) -> planner.Plan:
+    """The stored plan (planned now if it never was)."""
+    if journey.plan is None:
+        replan(journey)
+        db.session.commit()
+    return plan_from_json(journey.plan)
+
+
+def competency_names(organisation_id: int) -> dict[str, str]:
+    """Competency code -> name, for showing reasons in words."""
+    rows = db.session.execute(
+        select(Competency.code, Competency.name).where(Competency.organisation_id == organisation_id)
+    )
+    return dict(rows.all())

@@ -1,0 +1,38 @@
+"""The planner's ``Plan`` as JSON and back, for storing on the journey."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+from lxp.paths.planner import Feasibility, Plan, Reason, Skipped, Step
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def plan_to_json(plan: Plan) -> dict:
+    data = asdict(plan)
+    for step in data["steps"]:
+        step["due"] = step["due"].isoformat() if step["due"] else None
+        step["live_date"] = step["live_date"].isoformat() if step["live_date"] else None
+    data["feasibility"]["finish"] = plan.feasibility.finish.isoformat()
+    return data
+
+
+def plan_from_json(data: dict) -> Plan:
+    steps = tuple(
+        Step(
+            **{
+                **s,
+                "due": _day(s["due"]),
+                "live_date": _day(s["live_date"]),
+                "reasons": tuple(Reason(**r) for r in s["reasons"]),
+            }
+        )  # fmt: skip
+        for s in data["steps"]
+    )
+    skipped = tuple(Skipped(s["ref"], s["title"], Reason(**s["reason"])) for s in data["skipped"])
+    feasibility = Feasibility(**{**data["feasibility"], "finish": date.fromisoformat(data["feasibility"]["finish"])})
+    return Plan(steps=steps, skipped=skipped, unmet=tuple(data["unmet"]), feasibility=feasibility)
