@@ -1,0 +1,58 @@
+"""A demo learner on a phone picks a goal and a package, sees why each step is there, and
+works through the first steps; Today follows."""
+
+import re
+
+from playwright.sync_api import expect
+
+from lxp import demo
+from lxp.extensions import db
+
+
+def test_learner_onboards_and_works_through_the_first_steps(app, phone):
+    with app.app_context():
+        demo.seed()
+        demo.seed_courses()
+        db.session.remove()
+    learner = next(p for p in demo.PEOPLE if p.email == "marcus.johnson@northwind.example")
+    page = phone
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(learner.email)
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.get_by_role("link", name="Choose a goal").click()
+    page.get_by_label("Handle a complaint so the customer stays").check()
+    page.get_by_label("A ready-made package").select_option(
+        label="Handle a complaint so the customer stays \u2014 Essentials in 2 weeks"
+    )
+    page.get_by_label("Minutes a week you can give").fill("90")
+    page.get_by_role("button", name="Show my path").click()
+
+    expect(page).to_have_url(re.compile(r"/path$"))
+    expect(page.get_by_text("Your path is ready.")).to_be_visible()
+    first_station = page.locator(".station").first
+    expect(first_station.locator(".reasons")).to_contain_text("Part of your package")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.locator("nav.bottom-nav a").first.click()  # Today
+    next_step = page.locator(".step-card.primary")
+    first_title = next_step.locator(".step-title").inner_text()
+    next_step.click()
+    page.get_by_role("button", name="I have done this").click()
+    expect(page.get_by_text("Done. Well spent minutes.")).to_be_visible()
+    expect(page.locator(".step-card.primary .step-title")).not_to_have_text(first_title)
+
+    # Work down the path until the first quiz, answering it.
+    for _ in range(6):
+        page.locator(".step-card.primary").click()
+        if page.get_by_role("button", name="Check my answers").count():
+            for fieldset in page.locator("fieldset.quiz-question").all():
+                fieldset.locator("input").first.check()
+            page.get_by_role("button", name="Check my answers").click()
+            expect(page.locator(".result")).to_be_visible()
+            expect(page.locator(".verdict").first).to_be_visible()
+            break
+        page.get_by_role("button", name="I have done this").click()
+    else:
+        raise AssertionError("no quiz among the first steps of the package")
