@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lxp.accounts.forms import CheckboxListField
 from lxp.authoring.forms import MODALITY_LABELS
@@ -26,3 +26,22 @@ class BlockDoneForm(FlaskForm):
 
     event_id = HiddenField()
     started_at = HiddenField()
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class PulseForm(FlaskForm):
+    """One tap: how it felt. Everything but the face is optional."""
+
+    event_id = HiddenField()
+    mood = RadioField(_l("How did it feel?"), coerce=int, choices=_choices(
+        [(5, _l("Great")), (4, _l("Good")), (3, _l("Okay")), (2, _l("Not great")), (1, _l("Bad"))]))  # fmt: skip
+    effort = RadioField(_l("How much effort did it take?"), coerce=int, validators=[Optional()], choices=_choices(
+        [(1, _l("Very little")), (2, _l("Little")), (3, _l("Some")), (4, _l("A lot")), (5, _l("Too much"))]))  # fmt: skip
+    useful = RadioField(_l("Was it useful for your work?"), validators=[Optional()],
+                        choices=_choices([("yes", _l("Yes")), ("no", _l("Not really"))]))  # fmt: skip
+    comment = TextAreaField(_l("Anything to add? (optional)"), validators=[Optional(), Length(max=1000)])
+    nps = RadioField(_l("How likely are you to recommend this programme to a colleague? (0 = not at all, 10 = very)"),
+                     coerce=int, validators=[Optional()], choices=_choices((n, str(n)) for n in range(11)))  # fmt: skip

@@ -156,3 +156,80 @@ def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str 
     db.session.commit()
     attempts = attempts_so_far(learner.id, ref)
     return QuizResult(score, passed, tuple(feedback), attempts, None if limit is None else max(limit - attempts, 0))
+
+
+# --- how did it feel ---------------------------------------------------------------------
+
+MILESTONES = ("halfway", "end")
+
+
+def give_pulse(learner, ref: str, mood: int, effort: int | None = None, useful: bool | None = None,
+               comment: str = "", event_id: str | None = None) -> None:  # fmt: skip
+    """Record how a block felt: mood 1-5 (required), effort 1-5, useful, a short comment.
+
+    Raises ``NotFound`` (not on the path), ``Invalid`` (values out of range), ``Conflict``.
+    """
+    block = open_block(learner, ref)
+    if mood not in range(1, 6):
+        raise Invalid(_l("Choose one of the five faces."), field="mood")
+    if effort is not None and effort not in range(1, 6):
+        raise Invalid(_l("Choose how much effort it took."), field="effort")
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise Invalid(_l("Keep the comment under 1,000 characters."), field="comment")
+    if events.replayed(event_id, actor_id=learner.id, verb="responded", object_type="item", object_id=ref):
+        return
+    events.record(actor_id=learner.id, verb="responded", object_type="item", object_id=ref,
+                  result={"response": comment or None,
+                          "extensions": {"mood": mood, "effort": effort, "useful": useful}},
+                  context={"journey": block.journey.id, "pulse": True}, event_id=event_id)  # fmt: skip
+    db.session.commit()
+
+
+def milestone_due(learner) -> str | None:
+    """``"halfway"`` or ``"end"`` when the learner has reached it and not yet said how likely
+    they are to recommend the programme; otherwise None."""
+    from sqlalchemy import select
+
+    from lxp.events import LearningEvent
+
+    journey = paths.open_journey(learner)
+    if journey is None:
+        return None
+    plan = paths.current_plan(journey)
+    required = [s for s in plan.steps if not s.optional]
+    if not required:
+        return None
+    share_done = sum(s.done for s in required) / len(required)
+    reached = "end" if share_done == 1 else "halfway" if share_done >= 0.5 else None
+    if reached is None:
+        return None
+    answered = list(db.session.execute(
+        select(LearningEvent.context).where(LearningEvent.actor_id == learner.id, LearningEvent.verb == "responded",
+                                            LearningEvent.object_type == "journey",
+                                            LearningEvent.object_id == str(journey.id))
+    ).scalars())  # fmt: skip
+    said = {c.get("milestone") for c in answered if c}
+    return None if reached in said else reached
+
+
+def recommend(learner, milestone: str, score: int, comment: str = "", event_id: str | None = None) -> None:
+    """Record the Net Promoter answer (0-10) at a milestone of the learner's journey.
+
+    Raises ``Invalid`` for a score out of range or an unknown milestone, ``NotFound`` without a path.
+    """
+    journey = paths.open_journey(learner)
+    if journey is None:
+        raise NotFound(_l("You have no path yet."))
+    if milestone not in MILESTONES:
+        raise Invalid(_l("Unknown milestone."), field="milestone")
+    if score not in range(0, 11):
+        raise Invalid(_l("Choose a number from 0 to 10."), field="score")
+    if events.replayed(
+        event_id, actor_id=learner.id, verb="responded", object_type="journey", object_id=str(journey.id)
+    ):
+        return
+    events.record(actor_id=learner.id, verb="responded", object_type="journey", object_id=journey.id,
+                  result={"score": {"raw": score, "min": 0, "max": 10}, "response": (comment or "").strip()[:1000] or None},
+                  context={"milestone": milestone, "nps": True}, event_id=event_id)  # fmt: skip
+    db.session.commit()

@@ -14,7 +14,7 @@ from lxp.authoring.kinds import KINDS
 from lxp.core.auth import roles_required
 from lxp.core.errors import ServiceError
 from lxp.learning import services as learning
-from lxp.learning.forms import BlockDoneForm, JourneyForm
+from lxp.learning.forms import BlockDoneForm, JourneyForm, PulseForm
 from lxp.paths import services as paths
 
 bp = Blueprint("learning", __name__)
@@ -99,14 +99,42 @@ def block(ref: str):
                 result = learning.answer_quiz(current_user, ref, answers, form.event_id.data or None, seconds)
             else:
                 learning.complete_block(current_user, ref, form.event_id.data or None, seconds)
-                flash(_("Done. Well spent minutes."), "success")
-                return redirect(url_for("learning.today"))
+                flash(_("Done. Minutes well spent."), "success")
+                return redirect(url_for("learning.pulse", ref=ref))
         except ServiceError as error:
             flash(str(error.message), "error")
     elif request.method == "POST":
         abort(400)
     fresh = BlockDoneForm(formdata=None, data={"event_id": str(uuid.uuid4()), "started_at": str(int(time.time()))})
     return render_template("learning/block.html", block=block, item=block.item, kind=kind, form=fresh, result=result)
+
+
+@bp.route("/learn/<ref>/pulse", methods=["GET", "POST"])
+@roles_required("learner")
+def pulse(ref: str):
+    """One tap on how the block felt, and at milestones whether they would recommend it."""
+    try:
+        block = learning.open_block(current_user, ref)
+    except ServiceError:
+        abort(404)
+    milestone = learning.milestone_due(current_user)
+    form = PulseForm()
+    if form.validate_on_submit():
+        useful = {"yes": True, "no": False}.get(form.useful.data)
+        try:
+            learning.give_pulse(current_user, ref, form.mood.data, form.effort.data, useful, form.comment.data,
+                                form.event_id.data or None)  # fmt: skip
+            if milestone and form.nps.data is not None:
+                learning.recommend(current_user, milestone, form.nps.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            flash(_("Thank you. This helps us make the programme better."), "success")
+            return redirect(url_for("learning.today"))
+    if request.method == "GET":
+        form.event_id.data = str(uuid.uuid4())
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("learning/pulse.html", form=form, item=block.item, milestone=milestone), status
 
 
 def _seconds_since(started_at: str | None) -> int | None:

@@ -290,7 +290,20 @@ def plan(
             pick(item, Reason("prerequisite", item=picks[ref].item.title), optional=picks[ref].optional)
             queue.append(prerequisite)
 
-    # 6. Whatever the goals' courses offer that was not chosen, and why.
+    # 6. What the learner already did for these goals stays on the path, as done.
+    in_package = {ref for ref, _ in package.items} if package is not None else set()
+    for ref in sorted(state.completed & set(items), key=lambda r: items[r].order):
+        item = items[ref]
+        served = sorted((item.teaches | item.assesses) & set(goal_of))
+        if ref in picks or not (served or ref in in_package):
+            continue
+        competency = served[0] if served else None
+        role = "teaches" if competency in item.teaches else "assesses"
+        pick(item, Reason(role, competency=competency, goal=goal_of.get(competency)) if competency
+             else Reason("mandatory" if dict(package.items).get(ref) else "optional", goal=package.title))  # fmt: skip
+        skipped.pop(ref, None)
+
+    # 7. Whatever the goals' courses offer that was not chosen, and why.
     for item in items.values():
         if item.ref in picks or item.ref in skipped:
             continue

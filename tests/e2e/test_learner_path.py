@@ -40,7 +40,11 @@ def test_learner_onboards_and_works_through_the_first_steps(app, phone):
     first_title = next_step.locator(".step-title").inner_text()
     next_step.click()
     page.get_by_role("button", name="I have done this").click()
-    expect(page.get_by_text("Done. Well spent minutes.")).to_be_visible()
+    expect(page.get_by_text("Done. Minutes well spent.")).to_be_visible()
+    # One tap on how it felt, then Today has moved on.
+    page.locator("label.face-4").click()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Thank you. This helps us make the programme better.")).to_be_visible()
     expect(page.locator(".step-card.primary .step-title")).not_to_have_text(first_title)
 
     # Work down the path until the first quiz, answering it.
@@ -54,5 +58,6 @@ def test_learner_onboards_and_works_through_the_first_steps(app, phone):
             expect(page.locator(".verdict").first).to_be_visible()
             break
         page.get_by_role("button", name="I have done this").click()
+        page.get_by_role("link", name="Not now").click()
     else:
         raise AssertionError("no quiz among the first steps of the package")

@@ -193,3 +193,51 @@ def test_a_replayed_quiz_attempt_counts_once(app, client, login_as, published):
         attempts = db.session.scalar(select(func.count()).select_from(LearningEvent).where(
             LearningEvent.actor_id == learner.id, LearningEvent.verb.in_(("passed", "failed"))))  # fmt: skip
         assert attempts == 1
+
+
+def _pulse(client, ref, **fields):
+    return submit(client, f"/learn/{ref}/pulse", {"mood": "4", **fields})
+
+
+def test_a_pulse_after_a_block_is_recorded_with_what_the_learner_said(app, client, login_as, published):
+    learner = login_as("learner")
+    _start(client, published)
+    page = client.get(f"/learn/{published['lesson']}").get_data(as_text=True)
+    response = client.post(f"/learn/{published['lesson']}", data={"csrf_token": csrf_from(page), "event_id": str(uuid.uuid4()),
+                                                                  "started_at": "0"})  # fmt: skip
+    assert response.headers["Location"] == f"/learn/{published['lesson']}/pulse"
+    response = _pulse(client, published["lesson"], effort="2", useful="yes", comment="The dialogue helped.")
+    assert response.headers["Location"] == "/today"
+    with app.app_context():
+        pulse = db.session.execute(select(LearningEvent).where(LearningEvent.actor_id == learner.id,
+                                                               LearningEvent.verb == "responded")).scalar_one()  # fmt: skip
+        assert pulse.object_id == published["lesson"]
+        assert pulse.result == {
+            "response": "The dialogue helped.",
+            "extensions": {"mood": 4, "effort": 2, "useful": True},
+        }
+
+
+def test_a_pulse_without_a_face_is_refused_and_nothing_is_recorded(app, client, login_as, published):
+    login_as("learner")
+    _start(client, published)
+    response = submit(client, f"/learn/{published['lesson']}/pulse", {"comment": "hm"})
+    assert response.status_code == 400
+    assert _events(app, "responded") == 0
+
+
+def test_at_the_end_of_the_path_the_learner_is_asked_to_recommend(app, client, login_as, published):
+    learner = login_as("learner")
+    _start(client, published)
+    for ref, option in ((published["lesson"], None), (published["quiz"], 0)):
+        page = client.get(f"/learn/{ref}").get_data(as_text=True)
+        data = {"csrf_token": csrf_from(page), "event_id": str(uuid.uuid4()), "started_at": "0"}
+        client.post(f"/learn/{ref}", data={**data, **({"q1": str(option)} if option is not None else {})})
+    page = client.get(f"/learn/{published['quiz']}/pulse").get_data(as_text=True)
+    assert "You have finished your path." in page and "recommend this programme" in page
+    _pulse(client, published["quiz"], nps="9")
+    with app.app_context():
+        nps = db.session.execute(select(LearningEvent).where(LearningEvent.actor_id == learner.id,
+                                                             LearningEvent.object_type == "journey")).scalar_one()  # fmt: skip
+        assert nps.result["score"]["raw"] == 9 and nps.context["milestone"] == "end"
+    assert "recommend this programme" not in client.get(f"/learn/{published['quiz']}/pulse").get_data(as_text=True)

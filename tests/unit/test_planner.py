@@ -205,3 +205,10 @@ def test_competencies_no_item_offers_are_reported_unmet():
     goal = Goal("g", "Everything", frozenset({"listen", "recover", "negotiate"}))
     result = plan([goal], CATALOGUE, LearnerState(), _calendar())
     assert result.unmet == ("negotiate",)
+
+
+def test_work_already_done_stays_on_the_path_after_the_goal_is_reached():
+    state = LearnerState(mastered=frozenset({"listen", "recover"}), completed=frozenset({"c:lesson", "c:quiz"}))
+    result = plan([GOAL], CATALOGUE, state, _calendar())
+    assert [(s.ref, s.done) for s in result.steps] == [("c:lesson", True), ("c:quiz", True)]
+    assert result.open_steps == () and result.feasibility.reachable
