@@ -6,7 +6,6 @@ field, and nothing is written when one is raised. Another organisation's compete
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -25,19 +24,9 @@ from lxp.authoring.models import (
     item_teaches,
     outcome_competencies,
 )
-from lxp.authoring.text import ascii_slug, check_text
+from lxp.authoring.text import CODE, MAX_COMPETENCY_DESCRIPTION, MAX_TITLE, ascii_slug, check_text
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.extensions import db
-
-# The same shapes the course exchange document accepts (``schemas.py``), so what an admin
-# saves here always exports.
-CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-MAX_TITLE = 200
-MAX_DESCRIPTION = 5000
-MAX_COMPETENCY_DESCRIPTION = 2000
-MAX_ROLE = 200
-MIN_WEEKS, MAX_WEEKS = 1, 104
-
 
 # --- competencies -----------------------------------------------------------------------
 

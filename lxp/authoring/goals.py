@@ -7,7 +7,6 @@ field, and nothing is written when one is raised. Another organisation's goal or
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,20 +22,19 @@ from lxp.authoring.models import (
     Package,
     PackageItem,
 )
-from lxp.authoring.text import check_slug, check_text, renumber
+from lxp.authoring.text import (
+    MAX_DESCRIPTION,
+    MAX_ROLE,
+    MAX_TITLE,
+    MAX_WEEKS,
+    MIN_WEEKS,
+    check_slug,
+    check_text,
+    renumber,
+)
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.core.i18n import LANGUAGE_NAMES
 from lxp.extensions import db
-
-# The same shapes the course exchange document accepts (``schemas.py``), so what an admin
-# saves here always exports.
-CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-MAX_TITLE = 200
-MAX_DESCRIPTION = 5000
-MAX_COMPETENCY_DESCRIPTION = 2000
-MAX_ROLE = 200
-MIN_WEEKS, MAX_WEEKS = 1, 104
-
 
 # --- goals ------------------------------------------------------------------------------
 

@@ -10,6 +10,14 @@ from flask_babel import lazy_gettext as _l
 from lxp.core.errors import Invalid
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The same shapes the course exchange document accepts (``schemas.py``), so what an admin
+# saves in the editor always exports.
+CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
+MAX_COMPETENCY_DESCRIPTION = 2000
+MAX_ROLE = 200
+MIN_WEEKS, MAX_WEEKS = 1, 104
 
 
 def ascii_slug(text: str, max_length: int = 80) -> str:
