@@ -43,5 +43,5 @@ class PulseForm(FlaskForm):
     useful = RadioField(_l("Was it useful for your work?"), validators=[Optional()],
                         choices=_choices([("yes", _l("Yes")), ("no", _l("Not really"))]))  # fmt: skip
     comment = TextAreaField(_l("Anything to add? (optional)"), validators=[Optional(), Length(max=1000)])
-    nps = RadioField(_l("How likely are you to recommend this programme to a colleague? (0 = not at all, 10 = very)"),
+    nps = RadioField(_l("How likely are you to recommend this programme to a colleague? (0 = not at all likely, 10 = very likely)"),
                      coerce=int, validators=[Optional()], choices=_choices((n, str(n)) for n in range(11)))  # fmt: skip

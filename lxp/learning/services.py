@@ -176,7 +176,7 @@ def give_pulse(learner, ref: str, mood: int, effort: int | None = None, useful: 
         raise Invalid(_l("Choose how much effort it took."), field="effort")
     comment = (comment or "").strip()
     if len(comment) > 1000:
-        raise Invalid(_l("Keep the comment under 1,000 characters."), field="comment")
+        raise Invalid(_l("Use at most 1,000 characters for the comment."), field="comment")
     if events.replayed(event_id, actor_id=learner.id, verb="responded", object_type="item", object_id=ref):
         return
     events.record(actor_id=learner.id, verb="responded", object_type="item", object_id=ref,
