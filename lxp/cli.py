@@ -33,6 +33,8 @@ def seed_demo(force: bool) -> None:
 
 def init_app(app) -> None:
     from lxp.authoring.cli import course_cli
+    from lxp.paths.cli import path_cli
 
     lxp_cli.add_command(course_cli)
+    lxp_cli.add_command(path_cli)
     app.cli.add_command(lxp_cli)

@@ -6,12 +6,13 @@ import json
 import sys
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.extensions import db
 
-course_cli = click.Group("course", help="Export, import and list courses.")
+course_cli = AppGroup("course", help="Export, import and list courses.")
 
 
 def _organisation(slug: str | None) -> Organisation:

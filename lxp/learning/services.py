@@ -51,17 +51,24 @@ def _duration(seconds: int | None) -> str | None:
     return f"PT{min(seconds, 6 * 3600)}S"
 
 
-def complete_block(learner, ref: str, event_id: str | None = None, seconds: int | None = None) -> None:
-    """Mark a lesson, job aid or reflection done. Raises ``NotFound``, ``Invalid`` (a quiz is
-    completed by answering it), ``Conflict`` (the same event id with other content)."""
+def complete_block(learner, ref: str, event_id: str | None = None, seconds: int | None = None,
+                   reflection: str | None = None) -> None:  # fmt: skip
+    """Mark a lesson, job aid or reflection done; a reflection keeps what the learner wrote,
+    privately. Raises ``NotFound``, ``Invalid`` (a quiz is completed by answering it; an empty
+    or overlong reflection), ``Conflict`` (the same event id with other content)."""
     block = open_block(learner, ref)
     if block.item.kind not in SELF_COMPLETED_KINDS:
         raise Invalid(_l("This step is completed by doing it, not by ticking it off."))
+    reflection = (reflection or "").strip()
+    if block.item.kind == "reflection" and not reflection:
+        raise Invalid(_l("Write a few words first; only you can read them."), field="reflection")
+    if len(reflection) > 10_000:
+        raise Invalid(_l("Use at most 10,000 characters."), field="reflection")
     if events.replayed(event_id, actor_id=learner.id, verb="completed", object_type="item", object_id=ref):
         return
     events.record(actor_id=learner.id, verb="completed", object_type="item", object_id=ref,
-                  result={"completion": True, "duration": _duration(seconds)},
-                  context={"journey": block.journey.id, "version": block.item.version_id},
+                  result={"completion": True, "duration": _duration(seconds), "response": reflection or None},
+                  context={"journey": block.journey.id, "version": block.item.version_id, "private": bool(reflection)},
                   event_id=event_id)  # fmt: skip
     paths.replan(block.journey)
     db.session.commit()
@@ -233,3 +240,19 @@ def recommend(learner, milestone: str, score: int, comment: str = "", event_id: 
                   result={"score": {"raw": score, "min": 0, "max": 10}, "response": (comment or "").strip()[:1000] or None},
                   context={"milestone": milestone, "nps": True}, event_id=event_id)  # fmt: skip
     db.session.commit()
+
+
+def last_reflection(learner_id: int, ref: str) -> str | None:
+    """What the learner last wrote for this reflection (visible to them only)."""
+    from sqlalchemy import select
+
+    from lxp.events import LearningEvent
+
+    result = db.session.execute(
+        select(LearningEvent.result)
+        .where(LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",
+               LearningEvent.object_id == ref, LearningEvent.verb == "completed")
+        .order_by(LearningEvent.occurred_at.desc())
+        .limit(1)
+    ).scalar()  # fmt: skip
+    return (result or {}).get("response")

@@ -98,7 +98,8 @@ def block(ref: str):
                            for q in block.item.content["questions"]}  # fmt: skip
                 result = learning.answer_quiz(current_user, ref, answers, form.event_id.data or None, seconds)
             else:
-                learning.complete_block(current_user, ref, form.event_id.data or None, seconds)
+                learning.complete_block(current_user, ref, form.event_id.data or None, seconds,
+                                        request.form.get("reflection"))  # fmt: skip
                 flash(_("Done. Minutes well spent."), "success")
                 return redirect(url_for("learning.pulse", ref=ref))
         except ServiceError as error:
@@ -106,7 +107,11 @@ def block(ref: str):
     elif request.method == "POST":
         abort(400)
     fresh = BlockDoneForm(formdata=None, data={"event_id": str(uuid.uuid4()), "started_at": str(int(time.time()))})
-    return render_template("learning/block.html", block=block, item=block.item, kind=kind, form=fresh, result=result)
+    written = request.form.get("reflection") if request.method == "POST" else None
+    if block.item.kind == "reflection" and written is None:
+        written = learning.last_reflection(current_user.id, ref)
+    return render_template("learning/block.html", block=block, item=block.item, kind=kind, form=fresh, result=result,
+                           written=written)  # fmt: skip
 
 
 @bp.route("/learn/<ref>/pulse", methods=["GET", "POST"])

@@ -61,3 +61,38 @@ def test_learner_onboards_and_works_through_the_first_steps(app, phone):
         page.get_by_role("link", name="Not now").click()
     else:
         raise AssertionError("no quiz among the first steps of the package")
+
+
+def test_the_same_flow_in_german(app, phone):
+    from flask_babel import force_locale, gettext
+
+    def de(text):
+        with app.test_request_context(), force_locale("de"):
+            return gettext(text)
+
+    with app.app_context():
+        demo.seed()
+        demo.seed_courses()
+        db.session.remove()
+    page = phone
+    page.goto("/login")
+    page.get_by_label("E-mail").fill("lena.fischer@northwind.example")  # the login page follows the browser: en-GB
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("html")).to_have_attribute("lang", "de")  # Lena's profile says German
+
+    page.get_by_role("link", name=de("Choose a goal")).click()
+    page.get_by_label("Eine Reklamation so lösen, dass die Kundschaft bleibt").check()
+    page.get_by_label(de("Minutes a week you can give")).fill("60")
+    page.get_by_role("button", name=de("Show my path")).click()
+    expect(page.get_by_text(de("Your path is ready."))).to_be_visible()
+    expect(page.locator(".station .reasons").first).to_contain_text("Kundschaft bleibt")
+
+    page.locator("nav.bottom-nav a").first.click()
+    page.locator(".step-card.primary").click()
+    expect(page.locator(".block-title")).to_be_visible()
+    page.get_by_role("button", name=de("I have done this")).click()
+    expect(page.get_by_text(de("Done. Minutes well spent."))).to_be_visible()
+    page.locator("label.face-5").click()
+    page.get_by_role("button", name=de("Send")).click()
+    expect(page.get_by_text(de("Thank you. This helps us make the programme better."))).to_be_visible()

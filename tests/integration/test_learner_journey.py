@@ -241,3 +241,47 @@ def test_at_the_end_of_the_path_the_learner_is_asked_to_recommend(app, client, l
                                                              LearningEvent.object_type == "journey")).scalar_one()  # fmt: skip
         assert nps.result["score"]["raw"] == 9 and nps.context["milestone"] == "end"
     assert "recommend this programme" not in client.get(f"/learn/{published['quiz']}/pulse").get_data(as_text=True)
+
+
+def test_a_reflection_keeps_what_the_learner_wrote_and_an_empty_one_is_refused(app, client, login_as, make_user):
+    import copy
+    import json
+
+    document = json.loads(MINI)
+    items = document["course"]["modules"][0]["items"]
+    items.append({"key": "listen-reflect", "kind": "reflection", "title": "When were you heard?", "minutes": 5,
+                  "assesses": ["active-listening"], "content": {"prompt": "Think of a time someone really listened."}})  # fmt: skip
+    admin = make_user(("admin", "reviewer"), email="author@example.com")
+    with app.app_context():
+        from lxp.authoring.models import Goal
+
+        author = db.session.get(User, admin)
+        version = transfer.import_document(author, json.dumps(copy.deepcopy(document)))
+        publishing.submit_for_review(author, version)
+        publishing.approve(author, version)
+        ids = {"goal": db.session.execute(select(Goal)).scalar_one().id}
+        ref = f"{version.course_id}:listen-reflect"
+    login_as("learner")
+    _start(client, ids)
+    page = client.get(f"/learn/{ref}").get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "event_id": str(uuid.uuid4()), "started_at": "0"}
+    response = client.post(f"/learn/{ref}", data={**data, "reflection": "  "}, follow_redirects=True)
+    assert "Write a few words first" in response.get_data(as_text=True)
+    client.post(f"/learn/{ref}", data={**data, "reflection": "My manager repeated my worry back to me."})
+    assert "My manager repeated my worry back to me." in client.get(f"/learn/{ref}").get_data(as_text=True)
+
+
+def test_the_cli_prints_a_learners_plan_as_json(app, client, login_as, published):
+    import json
+
+    learner = login_as("learner", email="cli@example.com")
+    _start(client, published)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lxp", "path", "show", learner.email, "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert [s["ref"] for s in document["steps"]] == [published["lesson"], published["quiz"]]
+    assert document["steps"][0]["reasons"][0]["code"] == "teaches" and document["steps"][0]["due"]
+    assert document["feasibility"]["reachable"] is True
+    missing = runner.invoke(args=["lxp", "path", "show", "nobody@example.com"])
+    assert missing.exit_code != 0 and "no user with the e-mail" in missing.output
