@@ -12,10 +12,12 @@ import uuid
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from lxp import events
 from lxp.authoring.models import Item
 from lxp.core.errors import Conflict, Invalid, NotFound
+from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.paths import services as paths
 from lxp.paths.models import Journey
@@ -93,10 +95,6 @@ class QuizResult:
 
 
 def attempts_so_far(learner_id: int, ref: str) -> int:
-    from sqlalchemy import func, select
-
-    from lxp.events import LearningEvent
-
     return db.session.scalar(
         select(func.count()).select_from(LearningEvent).where(
             LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",
@@ -196,10 +194,6 @@ def give_pulse(learner, ref: str, mood: int, effort: int | None = None, useful: 
 def milestone_due(learner) -> str | None:
     """``"halfway"`` or ``"end"`` when the learner has reached it and not yet said how likely
     they are to recommend the programme; otherwise None."""
-    from sqlalchemy import select
-
-    from lxp.events import LearningEvent
-
     journey = paths.open_journey(learner)
     if journey is None:
         return None
@@ -244,10 +238,6 @@ def recommend(learner, milestone: str, score: int, comment: str = "", event_id: 
 
 def last_reflection(learner_id: int, ref: str) -> str | None:
     """What the learner last wrote for this reflection (visible to them only)."""
-    from sqlalchemy import select
-
-    from lxp.events import LearningEvent
-
     result = db.session.execute(
         select(LearningEvent.result)
         .where(LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",
