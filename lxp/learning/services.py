@@ -246,3 +246,37 @@ def last_reflection(learner_id: int, ref: str) -> str | None:
         .limit(1)
     ).scalar()  # fmt: skip
     return (result or {}).get("response")
+
+
+# --- job aids ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobAidHit:
+    ref: str
+    title: str
+    snippet: str
+
+
+def search_job_aids(learner, query: str = "", limit: int = 20) -> list[JobAidHit]:
+    """Job aids of the courses on the learner's path whose title or text has every word of
+    ``query`` (case-insensitive); all of them, by title, for an empty query."""
+    from lxp.core.markdown import plain_text
+
+    journey = paths.open_journey(learner)
+    if journey is None:
+        return []
+    words = [w for w in (query or "").lower().split() if w]
+    hits = []
+    for journey_course in journey.courses:
+        for item in journey_course.version.items:
+            if item.kind != "job_aid":
+                continue
+            text = plain_text(item.content.get("markdown"))
+            haystack = f"{item.title}\n{text}".lower()
+            if all(word in haystack for word in words):
+                first = min((haystack.find(w) for w in words), default=0) if words else 0
+                start = max(first - len(item.title) - 40, 0)
+                hits.append(JobAidHit(paths.item_ref(journey_course.course_id, item.key), item.title,
+                                      " ".join(text[start:start + 160].split())))  # fmt: skip
+    return sorted(hits, key=lambda h: h.title.lower())[:limit]

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.views import show_form_error
 from lxp.authoring.kinds import KINDS
 from lxp.core.auth import roles_required
@@ -147,6 +148,28 @@ def _seconds_since(started_at: str | None) -> int | None:
         return max(int(time.time()) - int(started_at), 0)
     except (TypeError, ValueError):
         return None
+
+
+@bp.post("/path/pause")
+@roles_required("learner")
+def pause_path():
+    """Pause the path (nothing falls due, no reminders) or resume it (``resume=1``)."""
+    journey = paths.open_journey(current_user)
+    if journey is None or not ConfirmForm().validate_on_submit():
+        abort(400)
+    resume = request.form.get("resume") == "1"
+    paths.set_paused(current_user, journey, not resume)
+    flash(_("Welcome back. Your path is planned from today.") if resume else _("Your path is paused."), "success")
+    return redirect(url_for("learning.path"))
+
+
+@bp.get("/job-aids")
+@roles_required("learner")
+def job_aids():
+    """Search the job aids of the courses on the learner's path, to look things up at work."""
+    query = request.args.get("q", "").strip()
+    hits = learning.search_job_aids(current_user, query)
+    return render_template("learning/job_aids.html", hits=hits, query=query)
 
 
 @bp.get("/inbox")

@@ -131,6 +131,8 @@ def _apply_choice(learner, journey: Journey, goals: list[Goal], package: Package
 
 def set_paused(learner, journey: Journey, paused: bool) -> None:
     """Pause or resume the journey (reminders stop while it is paused)."""
+    if journey.status == ("paused" if paused else "active"):
+        return  # already so: a second tap changes nothing
     journey.status = "paused" if paused else "active"
     events.record(actor_id=learner.id, verb="suspended" if paused else "resumed", object_type="journey",
                   object_id=journey.id)  # fmt: skip

@@ -285,3 +285,37 @@ def test_the_cli_prints_a_learners_plan_as_json(app, client, login_as, published
     assert document["feasibility"]["reachable"] is True
     missing = runner.invoke(args=["lxp", "path", "show", "nobody@example.com"])
     assert missing.exit_code != 0 and "no user with the e-mail" in missing.output
+
+
+def test_pausing_and_resuming_the_path(app, client, login_as, published):
+    login_as("learner")
+    _start(client, published)
+    submit(client, "/path/pause", {}, form_page="/path")
+    assert "Your path is paused. Nothing is due" in client.get("/today").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(Journey.status)).scalar_one() == "paused"
+    submit(client, "/path/pause", {"resume": "1"}, form_page="/path")
+    assert "Your next step" in client.get("/today").get_data(as_text=True)
+    assert _events(app, "suspended") == 1 and _events(app, "resumed") == 1
+
+
+def test_job_aids_of_the_path_are_searchable(app, client, login_as):
+    with app.app_context():
+        from lxp import demo
+
+        demo.seed()
+        demo.seed_courses()
+    from tests.conftest import sign_in
+
+    sign_in(client, "marcus.johnson@northwind.example", "learn-together-2026")
+    assert "Job aids of the courses on your path appear here." in client.get("/job-aids").get_data(as_text=True)
+    with app.app_context():
+        from lxp.authoring.models import Goal
+
+        goal = db.session.execute(select(Goal).where(Goal.slug == "keep-customers")).scalar_one().id
+    _start(client, {"goal": goal})
+    everything = client.get("/job-aids").get_data(as_text=True)
+    assert "Complaint conversation card" in everything and "Journey map template" in everything
+    found = client.get("/job-aids?q=complaint card").get_data(as_text=True)
+    assert "Complaint conversation card" in found and "Journey map template" not in found
+    assert "No job aid matches" in client.get("/job-aids?q=zebra").get_data(as_text=True)
