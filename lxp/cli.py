@@ -17,8 +17,11 @@ def seed_demo(force: bool) -> None:
 
     if current_app.config["LXP_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo people into production; pass --force if you mean it")
+    from lxp.demo.journeys import seed_journeys
+
     report = demo.seed()
     courses = demo.seed_courses()
+    journeys = seed_journeys()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
         f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there."
@@ -29,6 +32,8 @@ def seed_demo(force: bool) -> None:
         click.echo(f"  {person.email:<{width}}  {'+'.join(person.roles):<16} {person.locale}  {person.timezone}")
     for slug, was_created in courses:
         click.echo(f"Course {slug!r}: {'imported and published' if was_created else 'already there'}.")
+    for email, story, was_created in journeys:
+        click.echo(f"Path of {email}: {story.replace('_', ' ')}{'' if was_created else ' (already there)'}.")
 
 
 def init_app(app) -> None:

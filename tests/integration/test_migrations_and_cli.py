@@ -66,3 +66,26 @@ def test_demo_courses_are_published_complete_and_cover_every_kind(app):
         assert items >= 30
         goals = db.session.execute(select(Goal)).scalars().all()
         assert all(len(goal.packages) >= 2 for goal in goals) and len(goals) >= 3
+
+
+def test_demo_learners_are_at_different_points_of_their_journeys(app, client):
+    from lxp.paths import services as paths
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["lxp", "seed-demo"])
+    assert "Path of aarav.sharma@northwind.example: stuck." in first.output
+    again = runner.invoke(args=["lxp", "seed-demo"])
+    assert "Path of aarav.sharma@northwind.example: stuck (already there)." in again.output
+    with app.app_context():
+
+        def plan_of(email):
+            learner = db.session.execute(select(User).where(User.email == email)).scalar_one()
+            return paths.current_plan(paths.open_journey(learner))
+
+        assert not any(s.done for s in plan_of("lena.fischer@northwind.example").steps)
+        assert all(s.done for s in plan_of("meera.nair@northwind.example").steps if not s.optional)
+        stuck = plan_of("aarav.sharma@northwind.example")
+        assert any(r.code == "retry" for s in stuck.open_steps for r in s.reasons)
+        assert not plan_of("sofia.garcia@northwind.example").feasibility.reachable
+    sign_in(client, "aarav.sharma@northwind.example", DEMO_PASSWORD)
+    assert "again" in client.get("/path").get_data(as_text=True)

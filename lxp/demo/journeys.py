@@ -1,0 +1,112 @@
+"""Demo learners at different points of their journeys, with the events that got them there.
+
+Idempotent: a learner who already has a path is left alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from lxp import events
+from lxp.accounts.models import User
+from lxp.authoring.models import Goal
+from lxp.extensions import db
+from lxp.paths import services as paths
+
+DEMO_NAMESPACE = uuid.UUID("6f1d3f1e-5a3c-4c55-9d43-2d6f0a7f1c11")
+
+
+@dataclass(frozen=True)
+class DemoJourney:
+    email: str
+    goal: str
+    package: str | None  # package slug
+    weekly_minutes: int
+    target_in_days: int
+    story: str  # onboarded, on_track, behind, stuck, halfway, finished
+
+
+JOURNEYS = (
+    DemoJourney("lena.fischer@northwind.example", "kunden-halten", "grundlagen", 60, 21, "onboarded"),
+    DemoJourney("marcus.johnson@northwind.example", "keep-customers", "essentials", 90, 14, "on_track"),
+    DemoJourney("sofia.garcia@northwind.example", "first-hybrid-meeting", None, 30, 10, "behind"),
+    DemoJourney("aarav.sharma@northwind.example", "keep-customers", None, 60, 35, "stuck"),
+    DemoJourney("kenji.watanabe@northwind.example", "lead-at-a-distance", "essentials", 90, 21, "halfway"),
+    DemoJourney("meera.nair@northwind.example", "first-hybrid-meeting", "essentials", 120, 7, "finished"),
+)
+
+
+def seed_journeys() -> list[tuple[str, str, bool]]:
+    """Create the demo journeys that are missing; return (email, story, created)."""
+    report = []
+    for spec in JOURNEYS:
+        learner = db.session.execute(select(User).where(User.email == spec.email)).scalar_one_or_none()
+        goal = db.session.execute(select(Goal).where(Goal.slug == spec.goal)).scalar_one_or_none()
+        if learner is None or goal is None:
+            continue
+        if paths.open_journey(learner) is not None:
+            report.append((spec.email, spec.story, False))
+            continue
+        package = next((p for p in goal.packages if p.slug == spec.package), None)
+        choice = paths.JourneyChoice((goal.id,), package.id if package else None,
+                                     date.today() + timedelta(days=spec.target_in_days), spec.weekly_minutes,
+                                     ("self_paced", "live", "coaching", "on_the_job"))  # fmt: skip
+        journey = paths.start_journey(learner, choice)
+        _live_the_story(learner, journey, spec.story)
+        paths.replan(journey)
+        db.session.commit()
+        report.append((spec.email, spec.story, True))
+    return report
+
+
+def _live_the_story(learner: User, journey, story: str) -> None:
+    plan = paths.current_plan(journey)
+    steps = [s for s in plan.steps if not s.optional]
+    share = {"onboarded": 0, "on_track": 0.3, "behind": 0.1, "stuck": 0.0, "halfway": 0.5, "finished": 1.0}[story]
+    done = steps[: round(len(steps) * share)]
+    moment = datetime.combine(date.today() - timedelta(days=13), time(8, 30), tzinfo=UTC)
+    for n, step in enumerate(done):
+        moment += timedelta(hours=20 + 3 * (n % 3))
+        _do(learner, journey, step, moment)
+    if story == "stuck":  # the first check of the path, failed twice
+        check = next((s for s in steps if s.kind == "quiz"), None)
+        if check is not None:
+            for attempt in range(2):
+                moment += timedelta(days=1)
+                _record(learner, "failed", "item", check.ref, moment, attempt,
+                        result={"score": {"scaled": 0.33, "raw": 33, "min": 0, "max": 100}, "success": False,
+                                "completion": True,
+                                "extensions": {"failed_competencies": sorted(_competencies(check, journey))}})  # fmt: skip
+
+
+def _competencies(step, journey) -> set[str]:
+    item = next(i for i in paths.catalogue(journey) if i.ref == step.ref)
+    return set(item.assesses) or set(item.teaches)
+
+
+def _do(learner: User, journey, step, moment: datetime) -> None:
+    if step.kind == "quiz":
+        _record(learner, "passed", "item", step.ref, moment, 0,
+                result={"score": {"scaled": 1.0, "raw": 100, "min": 0, "max": 100}, "success": True, "completion": True,
+                        "extensions": {"failed_competencies": []}})  # fmt: skip
+        for competency in sorted(_competencies(step, journey)):
+            _record(learner, "mastered", "competency", competency, moment, 0, context={"check": step.ref})
+    else:
+        verb = "attended" if step.modality == "live" else "completed"
+        _record(learner, verb, "item", step.ref, moment, 0,
+                result={"completion": True, "duration": f"PT{step.minutes * 60}S"})  # fmt: skip
+    mood = 4 + (zlib.crc32(step.ref.encode()) % 2) if step.kind != "quiz" else 3  # stable across runs
+    _record(learner, "responded", "item", step.ref, moment + timedelta(minutes=1), 0,
+            result={"extensions": {"mood": mood, "effort": 2, "useful": True}}, context={"pulse": True})  # fmt: skip
+
+
+def _record(learner, verb, object_type, object_id, moment, attempt, result=None, context=None) -> None:
+    # Stable ids, so the demo never records the same thing twice.
+    event_id = uuid.uuid5(DEMO_NAMESPACE, f"{learner.email}|{verb}|{object_type}|{object_id}|{attempt}")
+    events.record(actor_id=learner.id, verb=verb, object_type=object_type, object_id=object_id, result=result,
+                  context=context, occurred_at=moment, event_id=event_id)  # fmt: skip
