@@ -54,7 +54,7 @@ def _duration(seconds: int | None) -> str | None:
 
 
 def complete_block(learner, ref: str, event_id: str | None = None, seconds: int | None = None,
-                   reflection: str | None = None) -> None:  # fmt: skip
+                   reflection: str | None = None, occurred_at=None) -> None:  # fmt: skip
     """Mark a lesson, job aid or reflection done; a reflection keeps what the learner wrote,
     privately. Raises ``NotFound``, ``Invalid`` (a quiz is completed by answering it; an empty
     or overlong reflection), ``Conflict`` (the same event id with other content)."""
@@ -71,7 +71,7 @@ def complete_block(learner, ref: str, event_id: str | None = None, seconds: int 
     events.record(actor_id=learner.id, verb="completed", object_type="item", object_id=ref,
                   result={"completion": True, "duration": _duration(seconds), "response": reflection or None},
                   context={"journey": block.journey.id, "version": block.item.version_id, "private": bool(reflection)},
-                  event_id=event_id)  # fmt: skip
+                  occurred_at=occurred_at, event_id=event_id)  # fmt: skip
     paths.replan(block.journey)
     db.session.commit()
 

@@ -4,21 +4,39 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.views import show_form_error
 from lxp.authoring.kinds import KINDS
-from lxp.core.auth import roles_required
+from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
 from lxp.learning import services as learning
 from lxp.learning.forms import BlockDoneForm, JourneyForm, PulseForm
 from lxp.paths import services as paths
 
 bp = Blueprint("learning", __name__)
+
+
+@bp.app_template_filter("learn_url")
+def learn_url(ref: str) -> str:
+    """The block player's address of a path step."""
+    return url_for("learning.block", ref=ref)
 
 
 def _competency_names() -> dict[str, str]:
@@ -113,6 +131,38 @@ def block(ref: str):
         written = learning.last_reflection(current_user.id, ref)
     return render_template("learning/block.html", block=block, item=block.item, kind=kind, form=fresh, result=result,
                            written=written)  # fmt: skip
+
+
+@bp.post("/learn/<ref>/done")
+@roles_required("learner")
+def complete_json(ref: str):
+    """The player's JSON way to mark a block done, used when online and to replay a phone's
+    offline queue: ``{"event_id", "occurred_at", "seconds", "reflection"}``."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(title=_("Send a JSON object.")), 400
+    try:
+        occurred_at = datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None
+        seconds = int(data["seconds"]) if data.get("seconds") is not None else None
+    except (TypeError, ValueError):
+        return jsonify(title=_("The time of the completion could not be read.")), 422
+    try:
+        learning.complete_block(current_user, ref, data.get("event_id"), seconds, data.get("reflection"), occurred_at)
+    except ServiceError as error:
+        status = 422 if error.status == 400 else error.status
+        return jsonify(title=str(error.message), field=error.field), status
+    if request.headers.get("X-LXP-Replay") != "1":  # a tap now, not a queue sent in the background
+        flash(_("Done. Minutes well spent."), "success")
+    return jsonify(next=url_for("learning.pulse", ref=ref))
+
+
+@bp.get("/sw.js")
+@public
+def service_worker():
+    """The service worker, served from the root so that it may look after every learner page."""
+    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.route("/learn/<ref>/pulse", methods=["GET", "POST"])

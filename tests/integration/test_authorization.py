@@ -13,6 +13,7 @@ from tests.conftest import csrf_from
 DELIBERATELY_PUBLIC = {
     "core.home",
     "core.health",
+    "learning.service_worker",
     "accounts.login",
     "accounts.accept_invitation",
     "accounts.renew_invitation",

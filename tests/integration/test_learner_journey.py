@@ -319,3 +319,45 @@ def test_job_aids_of_the_path_are_searchable(app, client, login_as):
     found = client.get("/job-aids?q=complaint card").get_data(as_text=True)
     assert "Complaint conversation card" in found and "Journey map template" not in found
     assert "No job aid matches" in client.get("/job-aids?q=zebra").get_data(as_text=True)
+
+
+def test_an_offline_completion_replayed_as_json_keeps_its_time_and_counts_once(app, client, login_as, published):
+    learner = login_as("learner")
+    _start(client, published)
+    token = csrf_from(client.get(f"/learn/{published['lesson']}").get_data(as_text=True))
+    body = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-11-20T08:15:00+01:00", "seconds": 240}
+    url = f"/learn/{published['lesson']}/done"
+    first = client.post(url, json=body, headers={"X-CSRFToken": token})
+    assert first.status_code == 200 and first.get_json()["next"] == f"/learn/{published['lesson']}/pulse"
+    again = client.post(url, json={**body, "seconds": 250}, headers={"X-CSRFToken": token})  # the queue sent it twice
+    assert again.status_code == 200
+    with app.app_context():
+        from datetime import UTC, datetime
+
+        done = db.session.execute(select(LearningEvent).where(LearningEvent.actor_id == learner.id,
+                                                              LearningEvent.verb == "completed")).scalars().all()  # fmt: skip
+        assert len(done) == 1
+        assert done[0].occurred_at == datetime(2026, 11, 20, 7, 15, tzinfo=UTC)
+        assert done[0].result["duration"] == "PT240S"
+
+
+def test_bad_json_completions_are_refused_and_change_nothing(app, client, login_as, published):
+    login_as("learner")
+    _start(client, published)
+    token = csrf_from(client.get("/today").get_data(as_text=True))
+    url = f"/learn/{published['lesson']}/done"
+    assert client.post(url, json={"event_id": str(uuid.uuid4())}).status_code == 400  # no CSRF token
+    assert client.post(url, data="nonsense", headers={"X-CSRFToken": token}).status_code == 400
+    assert client.post(url, json={"occurred_at": "yesterday"}, headers={"X-CSRFToken": token}).status_code == 422
+    future = client.post(url, json={"occurred_at": "2999-01-01T00:00:00+00:00"}, headers={"X-CSRFToken": token})
+    assert future.status_code == 422 and "future" in future.get_json()["title"]
+    quiz = client.post(f"/learn/{published['quiz']}/done", json={}, headers={"X-CSRFToken": token})
+    assert quiz.status_code == 422
+    assert _events(app, "completed") == 0
+
+
+def test_the_service_worker_is_served_from_the_root_without_caching(client):
+    with client.get("/sw.js") as response:  # a file response: close it
+        assert response.status_code == 200 and response.mimetype == "text/javascript"
+        assert response.headers["Cache-Control"] == "no-cache"
+        assert b"lxp-pages-v1" in response.data

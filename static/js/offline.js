@@ -1,0 +1,141 @@
+/* lxp offline: register the service worker, queue completions made offline, replay them.
+ *
+ * Progressive enhancement: without JavaScript the "I have done this" form posts normally.
+ * With it, the form is sent as JSON; when that fails for want of a network, the completion
+ * is kept in IndexedDB (with its event id and the time it happened) and sent again when a
+ * page opens and when the connection returns. Background Sync is not used: iOS Safari and
+ * Firefox lack it. The server records an event id once, so a replay never counts twice.
+ */
+(function () {
+  "use strict";
+
+  var DB_NAME = "lxp-offline";
+  var STORE = "completions";
+  var KEEP_MS = 30 * 24 * 3600 * 1000; // at least a week; a month, then give up
+  var PAGES = "lxp-pages-v1";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore(STORE, { keyPath: "event_id" });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function withStore(mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var transaction = db.transaction(STORE, mode);
+        var request = work(transaction.objectStore(STORE));
+        transaction.oncomplete = function () { resolve(request ? request.result : undefined); };
+        transaction.onerror = function () { reject(transaction.error); };
+      });
+    });
+  }
+
+  function queue(entry) { return withStore("readwrite", function (s) { return s.put(entry); }); }
+  function forget(eventId) { return withStore("readwrite", function (s) { return s.delete(eventId); }); }
+  function queued() { return withStore("readonly", function (s) { return s.getAll(); }); }
+
+  // Resolves true when the server has the completion (or refuses it for good), false to retry.
+  function send(entry, inBackground) {
+    var headers = { "Content-Type": "application/json", "X-CSRFToken": csrfToken() };
+    if (inBackground) headers["X-LXP-Replay"] = "1";
+    return fetch(entry.url, {
+      method: "POST",
+      credentials: "same-origin",
+      redirect: "manual", // a redirect means "sign in first": keep it for later
+      headers: headers,
+      body: JSON.stringify(entry.body)
+    }).then(function (response) {
+      if (response.ok) return response.json().then(function (data) { return data; });
+      if (response.status === 404 || response.status === 409 || response.status === 422) return { dropped: true };
+      return null;
+    });
+  }
+
+  var replaying = false;
+  function replay() {
+    if (replaying || !navigator.onLine) return Promise.resolve();
+    replaying = true;
+    return queued().then(function (entries) {
+      return entries.reduce(function (chain, entry) {
+        return chain.then(function () {
+          if (Date.now() - entry.queued_at > KEEP_MS) return forget(entry.event_id);
+          return send(entry, true).then(function (result) {
+            if (result) return forget(entry.event_id);
+          }, function () { /* still offline */ });
+        });
+      }, Promise.resolve());
+    }).then(function () { replaying = false; showQueued(); }, function () { replaying = false; });
+  }
+
+  function showQueued() {
+    var note = document.querySelector("[data-offline-queue]");
+    if (!note) return;
+    queued().then(function (entries) {
+      note.hidden = entries.length === 0;
+      note.querySelector("[data-count]").textContent = String(entries.length);
+    });
+  }
+
+  function enhanceDoneForm(form) {
+    form.addEventListener("submit", function (event) {
+      if (event.submitter && event.submitter.name === "skip") return;
+      event.preventDefault();
+      var data = new FormData(form);
+      var started = parseInt(data.get("started_at"), 10);
+      var entry = {
+        event_id: data.get("event_id"),
+        url: form.getAttribute("data-offline-complete"),
+        queued_at: Date.now(),
+        body: {
+          event_id: data.get("event_id"),
+          occurred_at: new Date().toISOString(),
+          seconds: isNaN(started) ? null : Math.max(Math.round(Date.now() / 1000) - started, 0),
+          reflection: data.get("reflection")
+        }
+      };
+      send(entry).then(function (result) {
+        if (result && result.next) { window.location.assign(result.next); return; }
+        if (result && result.dropped) { window.location.assign("/today"); return; }
+        throw new Error("not sent");
+      }).catch(function () {
+        queue(entry).then(function () {
+          var saved = document.querySelector("[data-offline-saved]");
+          if (saved) saved.hidden = false;
+          var button = form.querySelector("button[type=submit]");
+          if (button) button.disabled = true;
+        });
+      });
+    });
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      var holder = document.querySelector("[data-offline-urls]");
+      if (holder && registration.active) {
+        registration.active.postMessage({ type: "cache", urls: JSON.parse(holder.getAttribute("data-offline-urls")) });
+      }
+    }).catch(function () { /* no offline reading on this browser */ });
+  }
+
+  if (!window.indexedDB || !window.fetch) return;
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-offline-complete]"), enhanceDoneForm);
+  Array.prototype.forEach.call(document.querySelectorAll("form.sign-out"), function (form) {
+    form.addEventListener("submit", function () { if (window.caches) caches.delete(PAGES); });
+  });
+  window.addEventListener("online", replay);
+  replay();
+  showQueued();
+})();

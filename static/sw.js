@@ -1,0 +1,77 @@
+/* lxp service worker: the learner's pages readable offline.
+ *
+ * Pages of the path (Today, the path, blocks) are fetched from the network first and kept in
+ * a cache; when the network is gone, the cached copy is shown. The page asks the worker to
+ * fetch the next few blocks ahead of time. Static files are served from the cache first.
+ * Signing out deletes the cache (see offline.js), so a shared phone keeps nothing.
+ */
+"use strict";
+
+const PAGES = "lxp-pages-v1";
+const STATIC = "lxp-static-v1";
+const OFFLINE_PATHS = [/^\/today$/, /^\/path$/, /^\/learn\/[^/]+$/, /^\/job-aids$/];
+// Pages vary by cookie (the session); the cache is per browser profile anyway, so match by path.
+const MATCH = { ignoreVary: true, ignoreSearch: true };
+
+function pathOf(url) {
+  return new URL(url, self.location.origin).pathname;
+}
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "cache" || !Array.isArray(event.data.urls)) return;
+  event.waitUntil(
+    caches.open(PAGES).then((cache) =>
+      Promise.all(
+        event.data.urls.map((url) =>
+          fetch(url, { credentials: "same-origin" })
+            .then((response) => (response.ok && !response.redirected ? cache.put(pathOf(url), response) : null))
+            .catch(() => null)
+        )
+      )
+    )
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(
+      caches.match(request).then(
+        (cached) =>
+          cached ||
+          fetch(request).then((response) => {
+            if (response.ok) {
+              const copy = response.clone();
+              caches.open(STATIC).then((cache) => cache.put(request, copy));
+            }
+            return response;
+          })
+      )
+    );
+    return;
+  }
+
+  if (request.mode === "navigate" && OFFLINE_PATHS.some((pattern) => pattern.test(url.pathname))) {
+    event.respondWith(
+      fetch(request)
+        .then((response) => {
+          if (response.ok && !response.redirected) {
+            const copy = response.clone();
+            caches.open(PAGES).then((cache) => cache.put(url.pathname, copy));
+          }
+          return response;
+        })
+        .catch(() =>
+          caches.match(url.pathname, MATCH).then((cached) => cached || caches.match("/today", MATCH)).then(
+            (cached) => cached || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } })
+          )
+        )
+    );
+  }
+});
