@@ -224,17 +224,22 @@ def planner_package(journey: Journey) -> planner.Package | None:
 
 def replan(journey: Journey, learner=None, today: date | None = None) -> planner.Plan:
     """Plan the journey afresh from its goals, calendar and the learner's events; store it."""
-    result = planner.plan(planner_goals(journey), catalogue(journey), learner_state(journey.learner_id),
-                          calendar(journey, today), planner_package(journey))  # fmt: skip
-    journey.plan = plan_to_json(result)
+    week = calendar(journey, today)
+    result = planner.plan(planner_goals(journey), catalogue(journey), learner_state(journey.learner_id), week,
+                          planner_package(journey))  # fmt: skip
+    journey.plan = {**plan_to_json(result), "week_start": week.start.isoformat()}
     journey.planned_at = utcnow()
     return result
 
 
-def current_plan(journey: Journey) -> planner.Plan:
-    """The stored plan (planned now if it never was)."""
-    if journey.plan is None:
-        replan(journey)
+def current_plan(journey: Journey, today: date | None = None) -> planner.Plan:
+    """The stored plan; planned afresh when it never was or was made before this week began,
+    so a learner who fell behind sees the rest spread over the weeks ahead."""
+    today = today or date.today()
+    made_in = (journey.plan or {}).get("week_start")
+    stale = made_in is None or date.fromisoformat(made_in) < calendar(journey, today).start
+    if stale and journey.status == "active":
+        replan(journey, today=today)
         db.session.commit()
     return plan_from_json(journey.plan)
 

@@ -22,6 +22,7 @@ def plan_to_json(plan: Plan) -> dict:
 
 
 def plan_from_json(data: dict) -> Plan:
+    """The stored plan; extra keys the journey keeps beside it (``week_start``) are ignored."""
     steps = tuple(
         Step(
             **{

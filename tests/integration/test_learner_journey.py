@@ -361,3 +361,22 @@ def test_the_service_worker_is_served_from_the_root_without_caching(client):
         assert response.status_code == 200 and response.mimetype == "text/javascript"
         assert response.headers["Cache-Control"] == "no-cache"
         assert b"lxp-pages-v1" in response.data
+
+
+def test_falling_behind_re_spreads_the_rest_from_this_week(app, client, login_as, published):
+    from datetime import date, timedelta
+
+    import time_machine
+
+    learner = login_as("learner")
+    _start(client, published, weekly_minutes="15")
+    with app.app_context():
+        from lxp.paths import services as paths
+
+        journey = paths.open_journey(db.session.get(User, learner.id))
+        first_due = paths.current_plan(journey).open_steps[0].due
+        three_weeks_on = date.today() + timedelta(weeks=3)
+        with time_machine.travel(three_weeks_on):
+            later = paths.current_plan(journey, today=three_weeks_on)
+        assert later.open_steps[0].due > first_due  # nothing is shown as due in the past
+        assert later.open_steps[0].due >= three_weeks_on - timedelta(days=6)
