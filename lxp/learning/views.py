@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lxp.accounts.forms import ConfirmForm
@@ -26,6 +27,7 @@ from lxp.accounts.views import show_form_error
 from lxp.authoring.kinds import KINDS
 from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
+from lxp.learning import placement as placement_service
 from lxp.learning import services as learning
 from lxp.learning.forms import BlockDoneForm, JourneyForm, PulseForm
 from lxp.paths import services as paths
@@ -198,6 +200,37 @@ def _seconds_since(started_at: str | None) -> int | None:
         return max(int(time.time()) - int(started_at), 0)
     except (TypeError, ValueError):
         return None
+
+
+@bp.route("/path/placement", methods=["GET", "POST"])
+@roles_required("learner")
+def placement():
+    """The optional placement check: test out of what you already know."""
+    if paths.open_journey(current_user) is None:
+        return redirect(url_for("learning.choose_goals"))
+    if placement_service.taken(current_user):
+        flash(_("You have taken the placement check for this path already."), "info")
+        return redirect(url_for("learning.path"))
+    asked = placement_service.questions(current_user)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        answers = {q.name: [int(v) for v in request.form.getlist(q.name) if v.isdigit()] for q in asked}
+        try:
+            result = placement_service.submit(current_user, answers, request.form.get("event_id") or None)
+        except ServiceError as error:
+            flash(str(error.message), "error")
+        else:
+            names = paths.competency_names(current_user.organisation_id)
+            if result.shown:
+                flash(ngettext("You showed %(names)s. Your path skips %(num)d step you do not need.",
+                               "You showed %(names)s. Your path skips %(num)d steps you do not need.",
+                               result.skipped_steps, names=", ".join(names.get(c, c) for c in result.shown)),
+                      "success")  # fmt: skip
+            else:
+                flash(_("Thank you. Your path stays as it is: every step will be useful."), "info")
+            return redirect(url_for("learning.path"))
+    return render_template("learning/placement.html", questions=asked, form=form, event_id=str(uuid.uuid4()),
+                           names=paths.competency_names(current_user.organisation_id))  # fmt: skip
 
 
 @bp.post("/path/pause")

@@ -380,3 +380,30 @@ def test_falling_behind_re_spreads_the_rest_from_this_week(app, client, login_as
             later = paths.current_plan(journey, today=three_weeks_on)
         assert later.open_steps[0].due > first_due  # nothing is shown as due in the past
         assert later.open_steps[0].due >= three_weeks_on - timedelta(days=6)
+
+
+def test_the_placement_check_skips_what_the_learner_showed_and_says_why(app, client, login_as, published):
+    learner = login_as("learner")
+    _start(client, published)
+    assert "A short placement check lets you skip it." in client.get("/path").get_data(as_text=True)
+    page = client.get("/path/placement").get_data(as_text=True)
+    assert "A customer says the parcel is late again. What do you say first?" in page
+    name = f"{published['course']}:listen-check:q1"
+    response = submit(client, "/path/placement", {"event_id": str(uuid.uuid4()), name: "0"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "You showed Active listening. Your path skips 2 steps you do not need." in page
+    assert "You showed Active listening in the placement check" in page  # why each item is left out
+    with app.app_context():
+        mastered = db.session.execute(select(LearningEvent).where(LearningEvent.actor_id == learner.id,
+                                                                  LearningEvent.verb == "mastered")).scalar_one()  # fmt: skip
+        assert mastered.context == {"placement": True}
+    again = client.get("/path/placement", follow_redirects=True).get_data(as_text=True)
+    assert "You have taken the placement check for this path already." in again
+
+
+def test_a_placement_check_with_missing_answers_changes_nothing(app, client, login_as, published):
+    login_as("learner")
+    _start(client, published)
+    response = submit(client, "/path/placement", {"event_id": str(uuid.uuid4())}, follow_redirects=True)
+    assert "Answer every question, or skip the check." in response.get_data(as_text=True)
+    assert _events(app, "mastered") == 0 and _events(app, "attempted") == 0
