@@ -57,6 +57,8 @@ def seed_journeys() -> list[tuple[str, str, bool]]:
                                      date.today() + timedelta(days=spec.target_in_days), spec.weekly_minutes,
                                      ("self_paced", "live", "coaching", "on_the_job"))  # fmt: skip
         journey = paths.start_journey(learner, choice)
+        if spec.story != "onboarded":
+            journey.start_date = date.today() - timedelta(days=14)  # the story began before its events
         _live_the_story(learner, journey, spec.story)
         paths.replan(journey)
         db.session.commit()

@@ -51,7 +51,8 @@ def today():
     """Everything due today across the four modalities, with one next best step on top."""
     journey = paths.open_journey(current_user)
     plan = paths.current_plan(journey) if journey else None
-    return render_template("learning/today.html", journey=journey, plan=plan, names=_competency_names())
+    cheer = paths.encouragement(journey) if journey else None
+    return render_template("learning/today.html", journey=journey, plan=plan, names=_competency_names(), cheer=cheer)
 
 
 @bp.get("/path")
@@ -63,7 +64,7 @@ def path():
         return render_template("learning/path.html", journey=None)
     plan = paths.current_plan(journey)
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(),
-                           kinds=KINDS)  # fmt: skip
+                           kinds=KINDS, cheer=paths.encouragement(journey))  # fmt: skip
 
 
 @bp.route("/path/goals", methods=["GET", "POST"])

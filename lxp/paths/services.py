@@ -250,3 +250,31 @@ def competency_names(organisation_id: int) -> dict[str, str]:
         select(Competency.code, Competency.name).where(Competency.organisation_id == organisation_id)
     )
     return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class Encouragement:
+    weeks: list  # rhythm.Week, oldest first
+    achieved: list[str]  # outcome statements whose competencies the learner has all shown
+
+
+def encouragement(journey: Journey, today: date | None = None) -> Encouragement:
+    """The learner's weekly rhythm (weeks that met their own plan) and outcomes reached."""
+    from lxp.paths import rhythm
+
+    today = today or date.today()
+    minutes = {item.ref: item.minutes for item in catalogue(journey)}
+    rows = db.session.execute(
+        select(LearningEvent.object_id, LearningEvent.occurred_at).where(
+            LearningEvent.actor_id == journey.learner_id, LearningEvent.object_type == "item",
+            LearningEvent.verb.in_(("completed", "passed", "failed", "attended")))
+    ).all()  # fmt: skip
+    work = [(occurred.date(), minutes.get(ref, 0)) for ref, occurred in rows]
+    mastered = learner_state(journey.learner_id).mastered
+    achieved = [
+        outcome.statement
+        for journey_course in journey.courses
+        for outcome in journey_course.version.outcomes
+        if outcome.competencies and {c.code for c in outcome.competencies} <= mastered
+    ]
+    return Encouragement(rhythm.weeks(work, journey.start_date, journey.weekly_minutes, today), achieved)

@@ -407,3 +407,25 @@ def test_a_placement_check_with_missing_answers_changes_nothing(app, client, log
     response = submit(client, "/path/placement", {"event_id": str(uuid.uuid4())}, follow_redirects=True)
     assert "Answer every question, or skip the check." in response.get_data(as_text=True)
     assert _events(app, "mastered") == 0 and _events(app, "attempted") == 0
+
+
+def test_outcomes_reached_and_the_weekly_rhythm_are_shown(app, client, login_as, published):
+    learner = login_as("learner")
+    _start(client, published, weekly_minutes="15")
+    for ref, option in ((published["lesson"], None), (published["quiz"], 0)):
+        page = client.get(f"/learn/{ref}").get_data(as_text=True)
+        data = {"csrf_token": csrf_from(page), "event_id": str(uuid.uuid4()), "started_at": "0"}
+        client.post(f"/learn/{ref}", data={**data, **({"q1": str(option)} if option is not None else {})})
+    path = client.get("/path").get_data(as_text=True)
+    assert "What you can do now" in path and "I can summarise a customer&#39;s concern in my own words" in path
+    # 10 minutes this week against a plan of 15: no rhythm shown yet, nothing to nag about.
+    assert "Your weekly rhythm" not in client.get("/today").get_data(as_text=True)
+    from datetime import date, timedelta
+
+    with app.app_context():
+        from lxp.paths import services as paths
+
+        journey = paths.open_journey(db.session.get(User, learner.id))
+        cheer = paths.encouragement(journey, today=date.today() + timedelta(days=7))
+        assert [(w.minutes, w.met) for w in cheer.weeks] == [(10, False), (0, False)]
+        assert cheer.achieved == ["I can summarise a customer's concern in my own words"]

@@ -89,3 +89,13 @@ def test_demo_learners_are_at_different_points_of_their_journeys(app, client):
         assert not plan_of("sofia.garcia@northwind.example").feasibility.reachable
     sign_in(client, "aarav.sharma@northwind.example", DEMO_PASSWORD)
     assert "again" in client.get("/path").get_data(as_text=True)
+
+
+def test_a_demo_learner_halfway_sees_their_rhythm_and_what_they_can_do(app):
+    assert app.test_cli_runner().invoke(args=["lxp", "seed-demo"]).exit_code == 0
+    client = app.test_client()
+    sign_in(client, "meera.nair@northwind.example", DEMO_PASSWORD)
+    today = client.get("/today").get_data(as_text=True)
+    assert "Your weekly rhythm" in today
+    path = client.get("/path").get_data(as_text=True)
+    assert "What you can do now" in path
