@@ -64,7 +64,29 @@ def path():
         return render_template("learning/path.html", journey=None)
     plan = paths.current_plan(journey)
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(),
-                           kinds=KINDS, cheer=paths.encouragement(journey))  # fmt: skip
+                           kinds=KINDS, cheer=paths.encouragement(journey),
+                           alternatives=paths.alternatives_of(journey))  # fmt: skip
+
+
+@bp.route("/path/swap", methods=["GET", "POST"])
+@roles_required("learner")
+def swap_step():
+    """Do a step another way: see what it changes to the finish date, then confirm."""
+    journey = paths.open_journey(current_user)
+    step, alternative = request.values.get("step", ""), request.values.get("to", "")
+    if journey is None:
+        abort(404)
+    try:
+        preview = paths.preview_swap(journey, step, alternative)
+    except ServiceError:
+        abort(404)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        paths.swap_step(current_user, journey, step, alternative)
+        flash(_("Done: \u201c%(title)s\u201d is on your path instead.", title=preview.alternative.title), "success")
+        return redirect(url_for("learning.path"))
+    return render_template("learning/swap.html", preview=preview, form=form, journey=journey, step=step,
+                           alternative=alternative)  # fmt: skip
 
 
 @bp.route("/path/goals", methods=["GET", "POST"])

@@ -38,6 +38,7 @@ class Journey(db.Model):
     target_date: Mapped[date | None] = mapped_column(Date)
     weekly_minutes: Mapped[int] = mapped_column(default=60)
     modalities: Mapped[list] = mapped_column(JSON, default=list)
+    choices: Mapped[dict] = mapped_column(JSON, default=dict)  # {"swaps": {ref: alternative ref}}
     plan: Mapped[dict | None] = mapped_column(JSON)  # the last plan, see ``paths.storage``
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -84,6 +84,13 @@ class Calendar:
         return next((dates for item, dates in self.live_dates if item == ref), ())
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What the learner chose on their path: an alternative instead of a step."""
+
+    swaps: tuple[tuple[str, str], ...] = ()  # (item ref, the alternative ref to do instead)
+
+
 # --- output ------------------------------------------------------------------------------
 
 
@@ -92,7 +99,7 @@ class Reason:
     """Why a step is there (or was left out): a code the pages translate, with its values."""
 
     code: str  # teaches, assesses, prerequisite, mandatory, optional, remediation, retry,
-    #            preferred_modality, live_unavailable, mastered, completed, not_needed
+    #            preferred_modality, live_unavailable, your_choice, mastered, placement, not_needed
     competency: str | None = None
     goal: str | None = None
     item: str | None = None  # a title
@@ -162,8 +169,10 @@ def plan(
     state: LearnerState,
     calendar: Calendar,
     package: Package | None = None,
+    choices: Choices | None = None,
 ) -> Plan:
     """The learner's plan. Deterministic: the same input always gives the same plan."""
+    chosen_swaps = dict(choices.swaps) if choices is not None else {}
     goals = sorted(goals, key=lambda g: g.ref)
     items = {item.ref: item for item in sorted(catalogue, key=lambda i: (i.order, i.ref))}
     failed = {c for check in state.failed_checks for c in check.competencies}
@@ -250,6 +259,17 @@ def plan(
             continue
         item = chosen.item
         swap_reason = None
+        if chosen_swaps.get(ref) in item.alternatives and chosen_swaps[ref] in items and ref not in state.completed:
+            stand_in = items[chosen_swaps[ref]]
+            must_teach = {r.competency for r in chosen.reasons if r.code in ("teaches", "remediation")}
+            must_assess = {r.competency for r in chosen.reasons if r.code == "assesses"}
+            usable = stand_in.modality != "live" or _usable_dates(calendar.dates_for(stand_in.ref), calendar.start)
+            if must_teach <= stand_in.teaches and must_assess <= stand_in.assesses and usable:
+                del picks[ref]
+                replacement = pick(stand_in, Reason("your_choice", item=item.title), optional=chosen.optional)
+                for reason in chosen.reasons:
+                    replacement.add(reason)
+                continue
         if item.modality not in calendar.preferred_modalities:
             swap_reason = Reason("preferred_modality", item=item.title)
         elif item.modality == "live" and not _usable_dates(calendar.dates_for(ref), calendar.start):

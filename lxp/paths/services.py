@@ -222,11 +222,21 @@ def planner_package(journey: Journey) -> planner.Package | None:
                            tuple((item_ref(e.course_id, e.item_key), e.mandatory) for e in package.entries))  # fmt: skip
 
 
+def planner_choices(swaps: dict[str, str]) -> planner.Choices:
+    return planner.Choices(swaps=tuple(sorted(swaps.items())))
+
+
+def plan_for(journey: Journey, swaps: dict[str, str], today: date | None = None) -> planner.Plan:
+    """What the plan would be with these swaps (nothing stored)."""
+    return planner.plan(planner_goals(journey), catalogue(journey), learner_state(journey.learner_id),
+                        calendar(journey, today), planner_package(journey), planner_choices(swaps))  # fmt: skip
+
+
 def replan(journey: Journey, learner=None, today: date | None = None) -> planner.Plan:
-    """Plan the journey afresh from its goals, calendar and the learner's events; store it."""
+    """Plan the journey afresh from its goals, calendar, choices and the learner's events; store it."""
     week = calendar(journey, today)
     result = planner.plan(planner_goals(journey), catalogue(journey), learner_state(journey.learner_id), week,
-                          planner_package(journey))  # fmt: skip
+                          planner_package(journey), planner_choices((journey.choices or {}).get("swaps", {})))  # fmt: skip
     journey.plan = {**plan_to_json(result), "week_start": week.start.isoformat()}
     journey.planned_at = utcnow()
     return result
@@ -278,3 +288,40 @@ def encouragement(journey: Journey, today: date | None = None) -> Encouragement:
         if outcome.competencies and {c.code for c in outcome.competencies} <= mastered
     ]
     return Encouragement(rhythm.weeks(work, journey.start_date, journey.weekly_minutes, today), achieved)
+
+
+@dataclass(frozen=True)
+class SwapPreview:
+    step: planner.CatalogueItem
+    alternative: planner.CatalogueItem
+    now: planner.Plan
+    then: planner.Plan
+
+
+def preview_swap(journey: Journey, ref: str, alternative_ref: str) -> SwapPreview:
+    """What doing ``alternative_ref`` instead of step ``ref`` would change. Raises ``Invalid``
+    when it is not one of that step's alternatives."""
+    items = {item.ref: item for item in catalogue(journey)}
+    step, alternative = items.get(ref), items.get(alternative_ref)
+    if step is None or alternative is None or alternative_ref not in step.alternatives:
+        raise Invalid(_l("That is not another way to do this step."), field="alternative")
+    swaps = {**(journey.choices or {}).get("swaps", {}), ref: alternative_ref}
+    return SwapPreview(step, alternative, current_plan(journey), plan_for(journey, swaps))
+
+
+def swap_step(learner, journey: Journey, ref: str, alternative_ref: str) -> planner.Plan:
+    """Do the alternative instead of the step from now on. Raises ``Invalid``."""
+    preview_swap(journey, ref, alternative_ref)
+    swaps = {**(journey.choices or {}).get("swaps", {}), ref: alternative_ref}
+    journey.choices = {**(journey.choices or {}), "swaps": swaps}
+    result = replan(journey, learner)
+    db.session.commit()
+    return result
+
+
+def alternatives_of(journey: Journey) -> dict[str, list[planner.CatalogueItem]]:
+    """For each item of the journey's courses, the items that can stand in for it."""
+    items = {item.ref: item for item in catalogue(journey)}
+    return {
+        ref: [items[a] for a in item.alternatives if a in items] for ref, item in items.items() if item.alternatives
+    }

@@ -429,3 +429,35 @@ def test_outcomes_reached_and_the_weekly_rhythm_are_shown(app, client, login_as,
         cheer = paths.encouragement(journey, today=date.today() + timedelta(days=7))
         assert [(w.minutes, w.met) for w in cheer.weeks] == [(10, False), (0, False)]
         assert cheer.achieved == ["I can summarise a customer's concern in my own words"]
+
+
+def test_a_learner_swaps_a_step_after_seeing_what_it_changes(app, client, login_as, make_user):
+    import json
+
+    document = json.loads(MINI)
+    items = document["course"]["modules"][0]["items"]
+    items.insert(1, {"key": "listen-aid", "kind": "job_aid", "title": "Listening card", "minutes": 3,
+                     "teaches": ["active-listening"], "content": {"markdown": "- Let them finish"}})  # fmt: skip
+    items[0]["alternatives"] = ["listen-aid"]
+    author = make_user(("admin", "reviewer"), email="author@example.com")
+    with app.app_context():
+        from lxp.authoring.models import Goal
+
+        admin = db.session.get(User, author)
+        version = transfer.import_document(admin, json.dumps(document))
+        publishing.submit_for_review(admin, version)
+        publishing.approve(admin, version)
+        goal_id, course_id = db.session.execute(select(Goal)).scalar_one().id, version.course_id
+    login_as("learner")
+    _start(client, {"goal": goal_id})
+    path = client.get("/path").get_data(as_text=True)
+    assert "Do it another way: Listening card" in path
+    swap_url = f"/path/swap?step={course_id}:listen-lesson&to={course_id}:listen-aid"
+    preview = client.get(swap_url).get_data(as_text=True)
+    assert "Instead of" in preview and "What active listening sounds like" in preview and "Listening card" in preview
+    assert "now," in preview and "after the change" in preview
+    response = submit(client, "/path/swap", {"step": f"{course_id}:listen-lesson", "to": f"{course_id}:listen-aid"},
+                      form_page=swap_url, follow_redirects=True)  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert "Your choice, instead of \u201cWhat active listening sounds like\u201d" in page
+    assert client.get(f"/path/swap?step={course_id}:listen-lesson&to={course_id}:listen-check").status_code == 404

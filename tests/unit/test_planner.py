@@ -212,3 +212,16 @@ def test_work_already_done_stays_on_the_path_after_the_goal_is_reached():
     result = plan([GOAL], CATALOGUE, state, _calendar())
     assert [(s.ref, s.done) for s in result.steps] == [("c:lesson", True), ("c:quiz", True)]
     assert result.open_steps == () and result.feasibility.reachable
+
+
+def test_a_learner_can_choose_an_alternative_even_in_a_way_they_did_not_tick():
+    from lxp.paths.planner import Choices
+
+    calendar = _calendar(preferred_modalities=frozenset({"live"}))
+    chosen = plan([GOAL], CATALOGUE, LearnerState(), calendar, choices=Choices(swaps=(("c:live", "c:self"),)))
+    assert "c:live" not in [s.ref for s in chosen.steps]
+    stand_in = next(s for s in chosen.steps if s.ref == "c:self")
+    assert ("your_choice", "Role-play lab") in {(r.code, r.item) for r in stand_in.reasons}
+    # A swap to something that is not an alternative of the step is ignored.
+    ignored = plan([GOAL], CATALOGUE, LearnerState(), calendar, choices=Choices(swaps=(("c:live", "c:quiz"),)))
+    assert "c:live" in [s.ref for s in ignored.steps]
