@@ -51,8 +51,8 @@ def today():
     """Everything due today across the four modalities, with one next best step on top."""
     journey = paths.open_journey(current_user)
     plan = paths.current_plan(journey) if journey else None
-    cheer = paths.encouragement(journey) if journey else None
-    return render_template("learning/today.html", journey=journey, plan=plan, names=_competency_names(), cheer=cheer)
+    weeks = paths.weekly_rhythm(journey, plan) if journey else []
+    return render_template("learning/today.html", journey=journey, plan=plan, names=_competency_names(), weeks=weeks)
 
 
 @bp.get("/path")
@@ -64,7 +64,7 @@ def path():
         return render_template("learning/path.html", journey=None)
     plan = paths.current_plan(journey)
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(),
-                           kinds=KINDS, cheer=paths.encouragement(journey),
+                           kinds=KINDS, achieved=paths.outcomes_reached(journey),
                            alternatives=paths.alternatives_of(journey))  # fmt: skip
 
 

@@ -12,10 +12,11 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lxp import events
 from lxp.authoring.kinds import KINDS
-from lxp.authoring.models import Competency, Goal, Package
+from lxp.authoring.models import Competency, Goal, Item, Module, Package
 from lxp.authoring.services import current_published
 from lxp.core.errors import Conflict, Invalid
 from lxp.core.time import utcnow
@@ -145,21 +146,26 @@ def set_paused(learner, journey: Journey, paused: bool) -> None:
 
 
 def catalogue(journey: Journey) -> list[planner.CatalogueItem]:
-    """The items of the course versions the journey is on, in course order."""
+    """The items of the course versions the journey is on, in course order (one query)."""
+    course_of = {jc.version_id: (n, jc.course_id) for n, jc in enumerate(journey.courses)}
+    rows = db.session.execute(
+        select(Item, Module.position)
+        .join(Module, Item.module_id == Module.id)
+        .where(Item.version_id.in_(list(course_of)))
+        .options(selectinload(Item.teaches), selectinload(Item.assesses),
+                 selectinload(Item.prerequisites), selectinload(Item.alternatives))
+    ).all()  # fmt: skip
+    rows.sort(key=lambda row: (course_of[row[0].version_id][0], row[1], row[0].position))
     found = []
-    order = 0
-    for journey_course in journey.courses:
-        version = journey_course.version
-        for module in version.modules:
-            for item in module.items:
-                found.append(planner.CatalogueItem(
-                    ref=item_ref(version.course_id, item.key), title=item.title, kind=item.kind,
-                    modality=KINDS[item.kind].modality, minutes=item.minutes, order=order,
-                    teaches=frozenset(c.code for c in item.teaches), assesses=frozenset(c.code for c in item.assesses),
-                    prerequisites=tuple(item_ref(version.course_id, p.key) for p in item.prerequisites),
-                    alternatives=tuple(item_ref(version.course_id, a.key) for a in item.alternatives),
-                ))  # fmt: skip
-                order += 1
+    for order, (item, _module_position) in enumerate(rows):
+        course_id = course_of[item.version_id][1]
+        found.append(planner.CatalogueItem(
+            ref=item_ref(course_id, item.key), title=item.title, kind=item.kind,
+            modality=KINDS[item.kind].modality, minutes=item.minutes, order=order,
+            teaches=frozenset(c.code for c in item.teaches), assesses=frozenset(c.code for c in item.assesses),
+            prerequisites=tuple(item_ref(course_id, p.key) for p in item.prerequisites),
+            alternatives=tuple(item_ref(course_id, a.key) for a in item.alternatives),
+        ))  # fmt: skip
     return found
 
 
@@ -262,32 +268,30 @@ def competency_names(organisation_id: int) -> dict[str, str]:
     return dict(rows.all())
 
 
-@dataclass(frozen=True)
-class Encouragement:
-    weeks: list  # rhythm.Week, oldest first
-    achieved: list[str]  # outcome statements whose competencies the learner has all shown
-
-
-def encouragement(journey: Journey, today: date | None = None) -> Encouragement:
-    """The learner's weekly rhythm (weeks that met their own plan) and outcomes reached."""
+def weekly_rhythm(journey: Journey, plan: planner.Plan, today: date | None = None) -> list:
+    """The weeks since the journey began (``rhythm.Week``), each met when the learner did their
+    own planned minutes; minutes come from the stored plan, so this costs one query."""
     from lxp.paths import rhythm
 
-    today = today or date.today()
-    minutes = {item.ref: item.minutes for item in catalogue(journey)}
+    minutes = {step.ref: step.minutes for step in plan.steps}
     rows = db.session.execute(
         select(LearningEvent.object_id, LearningEvent.occurred_at).where(
             LearningEvent.actor_id == journey.learner_id, LearningEvent.object_type == "item",
             LearningEvent.verb.in_(("completed", "passed", "failed", "attended")))
     ).all()  # fmt: skip
     work = [(occurred.date(), minutes.get(ref, 0)) for ref, occurred in rows]
+    return rhythm.weeks(work, journey.start_date, journey.weekly_minutes, today or date.today())
+
+
+def outcomes_reached(journey: Journey) -> list[str]:
+    """Outcome statements of the journey's courses whose competencies the learner has all shown."""
     mastered = learner_state(journey.learner_id).mastered
-    achieved = [
+    return [
         outcome.statement
         for journey_course in journey.courses
         for outcome in journey_course.version.outcomes
         if outcome.competencies and {c.code for c in outcome.competencies} <= mastered
     ]
-    return Encouragement(rhythm.weeks(work, journey.start_date, journey.weekly_minutes, today), achieved)
 
 
 @dataclass(frozen=True)

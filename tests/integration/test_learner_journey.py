@@ -426,9 +426,9 @@ def test_outcomes_reached_and_the_weekly_rhythm_are_shown(app, client, login_as,
         from lxp.paths import services as paths
 
         journey = paths.open_journey(db.session.get(User, learner.id))
-        cheer = paths.encouragement(journey, today=date.today() + timedelta(days=7))
-        assert [(w.minutes, w.met) for w in cheer.weeks] == [(10, False), (0, False)]
-        assert cheer.achieved == ["I can summarise a customer's concern in my own words"]
+        weeks = paths.weekly_rhythm(journey, paths.current_plan(journey), today=date.today() + timedelta(days=7))
+        assert [(w.minutes, w.met) for w in weeks] == [(10, False), (0, False)]
+        assert paths.outcomes_reached(journey) == ["I can summarise a customer's concern in my own words"]
 
 
 def test_a_learner_swaps_a_step_after_seeing_what_it_changes(app, client, login_as, make_user):
@@ -461,3 +461,35 @@ def test_a_learner_swaps_a_step_after_seeing_what_it_changes(app, client, login_
     page = response.get_data(as_text=True)
     assert "Your choice, instead of \u201cWhat active listening sounds like\u201d" in page
     assert client.get(f"/path/swap?step={course_id}:listen-lesson&to={course_id}:listen-check").status_code == 404
+
+
+def test_today_costs_the_same_few_queries_however_much_the_learner_has_done(app, client, login_as, published):
+    from sqlalchemy import event
+
+    learner = login_as("learner")
+    _start(client, published)
+    statements = []
+
+    def count(*args):
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    client.get("/today")  # settle the stored plan
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client.get("/today")
+        fresh = len(statements)
+        with app.app_context():
+            from lxp import events
+
+            for n in range(30):
+                events.record(actor_id=learner.id, verb="completed", object_type="item", object_id=published["lesson"],
+                              event_id=uuid.uuid5(uuid.NAMESPACE_URL, str(n)))  # fmt: skip
+            db.session.commit()
+        statements.clear()
+        client.get("/today")
+        busy = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert fresh == busy <= 8
