@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -44,10 +45,46 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+class InFlight:
+    """WSGI middleware counting requests being served, so a test can wait for quiet.
+
+    A browser may still be fetching (a service worker filling its cache, a queue being replayed)
+    when a test ends; emptying the tables then would deadlock on PostgreSQL.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+        body = None
+        try:
+            body = self.wsgi_app(environ, start_response)
+            return list(body)  # finish the body before counting down
+        finally:
+            if hasattr(body, "close"):
+                body.close()  # as WSGI servers must; file responses hold an open file
+            with self.lock:
+                self.count -= 1
+
+    def wait_until_idle(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+IN_FLIGHT: InFlight | None = None
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """The test app served by a real HTTP server on a free port of 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    global IN_FLIGHT
+    IN_FLIGHT = InFlight(app)
+    server = make_server("127.0.0.1", 0, IN_FLIGHT, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -82,6 +119,7 @@ def phone(browser, live_server, clean_db):
     context, page = _page(browser, live_server, PHONE, "en-GB")
     yield page
     context.close()
+    IN_FLIGHT.wait_until_idle()
 
 
 @pytest.fixture
@@ -90,3 +128,4 @@ def desktop(browser, live_server, clean_db):
     context, page = _page(browser, live_server, DESKTOP, "en-GB")
     yield page
     context.close()
+    IN_FLIGHT.wait_until_idle()
