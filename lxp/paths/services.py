@@ -127,7 +127,7 @@ def _apply_choice(learner, journey: Journey, goals: list[Goal], package: Package
     for goal_id in sorted(new_goals):
         events.record(actor_id=learner.id, verb="registered", object_type="goal", object_id=goal_id,
                       context={"journey": journey.id, "package": package.id if package else None})  # fmt: skip
-    replan(journey, learner)
+    replan(journey)
 
 
 def set_paused(learner, journey: Journey, paused: bool) -> None:
@@ -138,7 +138,7 @@ def set_paused(learner, journey: Journey, paused: bool) -> None:
     events.record(actor_id=learner.id, verb="suspended" if paused else "resumed", object_type="journey",
                   object_id=journey.id)  # fmt: skip
     if not paused:
-        replan(journey, learner)
+        replan(journey)
     db.session.commit()
 
 
@@ -238,12 +238,10 @@ def plan_for(journey: Journey, swaps: dict[str, str], today: date | None = None)
                         calendar(journey, today), planner_package(journey), planner_choices(swaps))  # fmt: skip
 
 
-def replan(journey: Journey, learner=None, today: date | None = None) -> planner.Plan:
+def replan(journey: Journey, today: date | None = None) -> planner.Plan:
     """Plan the journey afresh from its goals, calendar, choices and the learner's events; store it."""
-    week = calendar(journey, today)
-    result = planner.plan(planner_goals(journey), catalogue(journey), learner_state(journey.learner_id), week,
-                          planner_package(journey), planner_choices((journey.choices or {}).get("swaps", {})))  # fmt: skip
-    journey.plan = {**plan_to_json(result), "week_start": week.start.isoformat()}
+    result = plan_for(journey, (journey.choices or {}).get("swaps", {}), today)
+    journey.plan = {**plan_to_json(result), "week_start": calendar(journey, today).start.isoformat()}
     journey.planned_at = utcnow()
     return result
 
@@ -318,7 +316,7 @@ def swap_step(learner, journey: Journey, ref: str, alternative_ref: str) -> plan
     preview_swap(journey, ref, alternative_ref)
     swaps = {**(journey.choices or {}).get("swaps", {}), ref: alternative_ref}
     journey.choices = {**(journey.choices or {}), "swaps": swaps}
-    result = replan(journey, learner)
+    result = replan(journey)
     db.session.commit()
     return result
 
