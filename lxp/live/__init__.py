@@ -1,0 +1,1 @@
+"""Live sessions: scheduling, registration, waitlist, attendance, iCalendar."""

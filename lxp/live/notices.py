@@ -1,0 +1,47 @@
+"""E-mails about live sessions, written in the recipient's language with times in their zone,
+and sent only after the commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from lxp.channels import email as email_channel
+from lxp.core.unit_of_work import after_commit
+from lxp.extensions import db
+from lxp.live.models import LiveSession
+from lxp.live.timezones import format_in_zone
+
+KINDS = ("promoted", "offered", "expired", "updated", "cancelled")
+
+
+def tell(user, kind: str, session: LiveSession, expires_at: datetime | None = None, with_video: bool = True) -> None:
+    """Queue the ``kind`` notice about ``session`` for ``user``; it goes out after the commit.
+    The video link is left out ``with_video=False`` (people on the waitlist)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notice {kind!r}")
+    locale = user.locale or current_app.config["DEFAULT_LOCALE"]
+    zone = user.timezone or current_app.config["DEFAULT_TIMEZONE"]
+    context = {
+        "kind": kind,
+        "title": session.item.title,
+        "starts": format_in_zone(session.starts_at, zone, locale, "full"),
+        "ends": format_in_zone(session.ends_at, zone, locale, "short"),
+        "zone": zone,
+        "place": session.place,
+        "video_url": session.video_url if with_video else None,
+        "expires": format_in_zone(expires_at, zone, locale, "medium") if expires_at else None,
+        "link": email_channel.external_url("live.session", session_id=session.id),
+    }
+    with force_locale(locale):
+        subject = " ".join(render_template("live/email/notice.subject.txt", **context).split())
+        message = email_channel.OutgoingEmail(
+            to=user.email,
+            to_name=user.display_name,
+            subject=subject,
+            text=render_template("live/email/notice.txt", name=user.display_name, **context),
+            html=render_template("live/email/notice.html", name=user.display_name, subject=subject, **context),
+        )
+    after_commit(db.session, lambda: email_channel.send(message))
