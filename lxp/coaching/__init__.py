@@ -1,0 +1,1 @@
+"""Coaches, coaching conversations and "I'm stuck" help requests."""

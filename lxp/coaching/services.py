@@ -1,0 +1,353 @@
+"""Coaches and "I'm stuck" help requests.
+
+A learner asks for help on a step of their path; the request carries where they were and
+goes to their coach, or to every trainer of the organisation while they have none. A trainer
+answers it (and usually resolves it), or hands it to another trainer; the learner then says
+in one tap whether it helped. Each of these is recorded as a learning event, so the nudges
+and the analytics read them like everything else:
+
+  asked      learner  help_request  the request (context: item ref)
+  answered   trainer  help_request  an answer was written
+  shared     trainer  help_request  handed to another trainer (context: to)
+  completed  either   help_request  resolved
+  responded  learner  help_request  whether it helped (result.success, extensions.mood)
+
+Visibility: a learner sees their own requests; a trainer the ones assigned to them and the
+unassigned ones of their organisation; nobody else (``NotFound``, so ids reveal nothing).
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, or_, select
+
+from lxp import events
+from lxp.accounts.models import User
+from lxp.accounts.services import active_with_role
+from lxp.channels import in_app, path_for
+from lxp.channels.email import external_url, mail_after_commit
+from lxp.coaching.models import CoachAssignment, HelpRequest
+from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.time import utcnow
+from lxp.events import LearningEvent
+from lxp.extensions import db
+
+NOTE_LIMIT = 2000
+ANSWER_LIMIT = 10_000
+
+
+# --- coaches -----------------------------------------------------------------------------
+
+
+def coach_of(learner_id: int) -> User | None:
+    """The learner's coach: the one chosen for them, else their cohort's; None while they have none."""
+    from lxp.cohorts.services import cohort_coach_of
+
+    assignment = db.session.get(CoachAssignment, learner_id)
+    return assignment.coach if assignment is not None else cohort_coach_of(learner_id)
+
+
+def _trainer_in(organisation_id: int, trainer_id: int | None) -> User:
+    trainer = db.session.get(User, trainer_id) if trainer_id else None
+    if (
+        trainer is None
+        or trainer.organisation_id != organisation_id
+        or not trainer.active
+        or not trainer.has_role("trainer")
+    ):
+        raise Invalid(_l("Choose an active trainer of your organisation."), field="coach")
+    return trainer
+
+
+def assign_coach(admin: User, learner: User, coach_id: int | None) -> None:
+    """Make ``coach_id`` the learner's coach (None: no coach). Open requests of the learner
+    that nobody has taken yet go to the new coach. Raises ``NotAllowed`` (another
+    organisation, not an admin) and ``Invalid`` (not an active trainer there)."""
+    if not admin.has_role("admin") or admin.organisation_id != learner.organisation_id:
+        raise NotAllowed(_l("Only an admin of the learner's organisation can choose their coach."))
+    assignment = db.session.get(CoachAssignment, learner.id)
+    if coach_id is None:
+        if assignment is not None:
+            db.session.delete(assignment)
+        db.session.commit()
+        return
+    coach = _trainer_in(learner.organisation_id, coach_id)
+    if coach.id == learner.id:
+        raise Invalid(_l("A learner cannot coach themselves."), field="coach")
+    if assignment is None:
+        assignment = CoachAssignment(learner_id=learner.id, coach_id=coach.id)
+        db.session.add(assignment)
+    assignment.coach_id, assignment.assigned_by_id, assignment.assigned_at = coach.id, admin.id, utcnow()
+    waiting = db.session.execute(
+        select(HelpRequest).where(
+            HelpRequest.learner_id == learner.id, HelpRequest.status == "open", HelpRequest.assignee_id.is_(None)
+        )
+    ).scalars()
+    for request in waiting:
+        request.assignee_id = coach.id
+    db.session.commit()
+
+
+# --- asking ------------------------------------------------------------------------------
+
+
+def _last_answers(learner_id: int, ref: str, journey) -> dict | None:
+    """The learner's latest quiz attempt on this step, or else on any step: what they chose."""
+    query = select(LearningEvent).where(
+        LearningEvent.actor_id == learner_id,
+        LearningEvent.object_type == "item",
+        LearningEvent.verb.in_(("passed", "failed")),
+    )
+    latest = db.session.execute(
+        query.order_by(
+            case((LearningEvent.object_id == ref, 0), else_=1),
+            LearningEvent.occurred_at.desc(),
+            LearningEvent.recorded_at.desc(),
+        ).limit(1)
+    ).scalar_one_or_none()
+    if latest is None:
+        return None
+    course_id, _, key = latest.object_id.partition(":")
+    item = next(
+        (
+            i
+            for jc in journey.courses
+            if str(jc.course_id) == course_id
+            for i in jc.version.items
+            if i.key == key and i.kind == "quiz"
+        ),
+        None,
+    )
+    if item is None:
+        return None
+    response = (latest.result or {}).get("response") or {}
+    answers = []
+    for question in item.content["questions"]:
+        chosen = response.get(question["key"], [])
+        right = [n for n, option in enumerate(question["options"]) if option["correct"]]
+        answers.append(
+            {
+                "prompt": question["prompt"],
+                "chosen": [question["options"][n]["text"] for n in chosen if 0 <= n < len(question["options"])],
+                "correct": sorted(chosen) == right,
+            }
+        )
+    return {
+        "item": latest.object_id,
+        "title": item.title,
+        "score": ((latest.result or {}).get("score") or {}).get("raw"),
+        "questions": answers,
+    }
+
+
+def _context(learner: User, ref: str, block) -> dict:
+    from lxp.paths import services as paths
+
+    plan = paths.current_plan(block.journey)
+    refs = [step.ref for step in plan.steps]
+    done = sum(1 for step in plan.steps if step.done)
+    return {
+        "position": refs.index(ref) + 1 if ref in refs else None,
+        "steps": len(refs),
+        "done": done,
+        "attempt": _last_answers(learner.id, ref, block.journey),
+    }
+
+
+def open_request_for(learner_id: int, ref: str) -> HelpRequest | None:
+    """The learner's unresolved request on this step, if any."""
+    return db.session.execute(
+        select(HelpRequest)
+        .where(HelpRequest.learner_id == learner_id, HelpRequest.item_ref == ref, HelpRequest.status != "resolved")
+        .order_by(HelpRequest.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def ask_for_help(learner: User, ref: str, note: str = "") -> tuple[HelpRequest, bool]:
+    """Tell the coach (or the trainers) the learner is stuck on step ``ref``; returns the
+    request and whether it is new. Asking again while one is unresolved adds nothing (its note
+    is kept, a new note is appended), so a double tap makes one request.
+    Raises ``NotFound`` (not on the learner's path) and ``Invalid`` (an overlong note)."""
+    from lxp.learning.services import open_block
+
+    block = open_block(learner, ref)
+    note = (note or "").strip()
+    if len(note) > NOTE_LIMIT:
+        raise Invalid(_l("Use at most %(num)d characters.", num=NOTE_LIMIT), field="note")
+    existing = open_request_for(learner.id, ref)
+    if existing is not None:
+        if note and note not in existing.note:
+            existing.note = f"{existing.note}\n\n{note}".strip()
+        existing.status = "open"  # an answer that did not help: waiting again
+        db.session.commit()
+        return existing, False
+    coach = coach_of(learner.id)
+    request = HelpRequest(
+        organisation_id=learner.organisation_id,
+        learner_id=learner.id,
+        assignee_id=coach.id if coach is not None else None,
+        item_ref=ref,
+        item_title=block.item.title,
+        note=note,
+        context=_context(learner, ref, block),
+        status="open",
+    )
+    db.session.add(request)
+    db.session.flush()
+    events.record(
+        actor_id=learner.id,
+        verb="asked",
+        object_type="help_request",
+        object_id=request.id,
+        context={"item": ref, "journey": block.journey.id},
+    )
+    for trainer in [coach] if coach is not None else active_with_role(learner.organisation_id, "trainer"):
+        mail_after_commit(trainer, "help_requested", learner=learner.display_name, item=block.item.title, note=note,
+                          link=external_url("coaching.help_request_desk", request_id=request.id))  # fmt: skip
+    db.session.commit()
+    return request, True
+
+
+def requests_of(learner: User, limit: int = 50) -> list[HelpRequest]:
+    """The learner's own requests, unresolved first, newest first."""
+    return list(
+        db.session.execute(
+            select(HelpRequest)
+            .where(HelpRequest.learner_id == learner.id)
+            .order_by(case((HelpRequest.status == "resolved", 1), else_=0), HelpRequest.created_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def own_request(learner: User, request_id: int) -> HelpRequest:
+    """One of the learner's own requests. Raises ``NotFound``."""
+    request = db.session.get(HelpRequest, request_id)
+    if request is None or request.learner_id != learner.id:
+        raise NotFound(_l("No such help request."))
+    return request
+
+
+def resolve_by_learner(learner: User, request: HelpRequest) -> None:
+    """The learner says the problem is solved. Raises ``NotFound``; resolving twice changes nothing."""
+    request = own_request(learner, request.id)
+    if request.status == "resolved":
+        return
+    _resolve(learner, request)
+    db.session.commit()
+
+
+def _resolve(actor: User, request: HelpRequest) -> None:
+    request.status, request.resolved_at = "resolved", utcnow()
+    events.record(actor_id=actor.id, verb="completed", object_type="help_request", object_id=request.id,
+                  context={"item": request.item_ref})  # fmt: skip
+
+
+def rate_help(learner: User, request: HelpRequest, helped: bool, mood: int | None = None) -> None:
+    """After resolution, the learner says whether it helped and how it felt (once; sending the
+    same answer again changes nothing). Raises ``NotFound``, ``Invalid`` (not resolved yet, a
+    mood outside 1..5) and ``Conflict`` (answered differently before)."""
+    request = own_request(learner, request.id)
+    if request.status != "resolved":
+        raise Invalid(_l("You can say whether it helped once the request is resolved."))
+    if mood is not None and not 1 <= mood <= 5:
+        raise Invalid(_l("Choose one of the faces."), field="mood")
+    if request.helped is not None:
+        if (request.helped, request.mood) == (helped, mood):
+            return
+        raise Conflict(_l("You have already said whether it helped. Thank you."))
+    request.helped, request.mood = helped, mood
+    events.record(actor_id=learner.id, verb="responded", object_type="help_request", object_id=request.id,
+                  result={"success": helped, "extensions": {"mood": mood}},
+                  context={"item": request.item_ref})  # fmt: skip
+    db.session.commit()
+
+
+# --- answering ---------------------------------------------------------------------------
+
+
+def _visible_to_trainer(trainer: User):
+    return (HelpRequest.organisation_id == trainer.organisation_id) & or_(
+        HelpRequest.assignee_id == trainer.id, HelpRequest.assignee_id.is_(None)
+    )
+
+
+def help_queue(trainer: User) -> list[HelpRequest]:
+    """Unresolved requests for this trainer (theirs and the unassigned ones): those still
+    waiting for an answer first, longest waiting first; then the answered ones."""
+    return list(
+        db.session.execute(
+            select(HelpRequest)
+            .where(_visible_to_trainer(trainer), HelpRequest.status != "resolved")
+            .order_by(case((HelpRequest.status == "open", 0), else_=1), HelpRequest.created_at, HelpRequest.id)
+        ).scalars()
+    )
+
+
+def request_for_trainer(trainer: User, request_id: int) -> HelpRequest:
+    """A request the trainer may see. Raises ``NotFound``."""
+    request = db.session.get(HelpRequest, request_id)
+    if request is None or not trainer.has_role("trainer"):
+        raise NotFound(_l("No such help request."))
+    visible = request.organisation_id == trainer.organisation_id and request.assignee_id in (None, trainer.id)
+    if not visible:
+        raise NotFound(_l("No such help request."))
+    return request
+
+
+def answer_request(trainer: User, request: HelpRequest, answer: str, resolve: bool = True) -> None:
+    """Answer the request (taking it when unassigned) and, by default, resolve it; the learner
+    is told. Raises ``NotFound`` and ``Invalid`` (empty or overlong answer, already resolved)."""
+    request = request_for_trainer(trainer, request.id)
+    answer = (answer or "").strip()
+    if not answer:
+        raise Invalid(_l("Write an answer first."), field="answer")
+    if len(answer) > ANSWER_LIMIT:
+        raise Invalid(_l("Use at most %(num)d characters.", num=ANSWER_LIMIT), field="answer")
+    if request.status == "resolved":
+        raise Invalid(_l("This request is resolved already."))
+    request.assignee_id = request.assignee_id or trainer.id
+    request.answer, request.answered_by_id, request.answered_at = answer, trainer.id, utcnow()
+    request.status = "answered"
+    events.record(actor_id=trainer.id, verb="answered", object_type="help_request", object_id=request.id,
+                  context={"item": request.item_ref, "learner": request.learner_id})  # fmt: skip
+    if resolve:
+        _resolve(trainer, request)
+    _tell_in_app(request, trainer)
+    mail_after_commit(request.learner, "help_answered", trainer=trainer.display_name, item=request.item_title,
+                      answer=answer, link=external_url("coaching.my_help_requests"))  # fmt: skip
+    db.session.commit()
+
+
+def _tell_in_app(request: HelpRequest, trainer: User) -> None:
+    learner = request.learner
+    with force_locale(learner.locale or current_app.config["DEFAULT_LOCALE"]):
+        in_app.post(in_app.InAppNote(
+            user_id=learner.id, category="reply", key=f"help-answer:{request.id}:{request.answered_at.isoformat()}",
+            subject=str(_l("%(trainer)s answered your question on \u201c%(item)s\u201d", trainer=trainer.display_name,
+                           item=request.item_title)),
+            body=request.answer, link=path_for("coaching.my_help_requests") + f"#request-{request.id}",
+            why=str(_l("You asked for help on \u201c%(item)s\u201d.", item=request.item_title)),
+        ))  # fmt: skip
+
+
+def hand_over(trainer: User, request: HelpRequest, to_trainer_id: int, note: str = "") -> User:
+    """Give the request to another trainer of the organisation, who is told. Returns them.
+    Raises ``NotFound``, ``Invalid`` (not an active trainer, themselves, already resolved)."""
+    request = request_for_trainer(trainer, request.id)
+    if request.status == "resolved":
+        raise Invalid(_l("This request is resolved already."))
+    to_trainer = _trainer_in(trainer.organisation_id, to_trainer_id)
+    if to_trainer.id == trainer.id:
+        raise Invalid(_l("Choose another trainer."), field="coach")
+    request.assignee_id = to_trainer.id
+    events.record(actor_id=trainer.id, verb="shared", object_type="help_request", object_id=request.id,
+                  context={"item": request.item_ref, "to": to_trainer.id, "note": (note or "").strip()[:500] or None})  # fmt: skip
+    mail_after_commit(to_trainer, "help_handed_over", trainer=trainer.display_name, learner=request.learner.display_name,
+                      item=request.item_title, note=(note or "").strip(),
+                      link=external_url("coaching.help_request_desk", request_id=request.id))  # fmt: skip
+    db.session.commit()
+    return to_trainer

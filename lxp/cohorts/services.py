@@ -1,0 +1,119 @@
+"""Cohorts: create, rename, choose a coach, choose members. Admins of the organisation only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from lxp.accounts.models import User, UserRole
+from lxp.cohorts.models import Cohort, cohort_members
+from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.extensions import db
+
+NAME_LIMIT = 120
+
+
+def _require_admin(admin: User) -> None:
+    if not admin.has_role("admin"):
+        raise NotAllowed(_l("Only admins manage cohorts."))
+
+
+def cohorts_of(organisation_id: int) -> list[tuple[Cohort, int]]:
+    """The organisation's cohorts by name, each with its number of members (one query)."""
+    rows = db.session.execute(
+        select(Cohort, func.count(cohort_members.c.user_id))
+        .outerjoin(cohort_members, cohort_members.c.cohort_id == Cohort.id)
+        .where(Cohort.organisation_id == organisation_id)
+        .group_by(Cohort.id)
+        .order_by(Cohort.name)
+    ).all()
+    return [(cohort, count) for cohort, count in rows]
+
+
+def cohort_in(admin: User, cohort_id: int) -> Cohort:
+    """A cohort of the admin's organisation. Raises ``NotFound``."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or cohort.organisation_id != admin.organisation_id:
+        raise NotFound(_l("No such cohort."))
+    return cohort
+
+
+def _check_name(admin: User, name: str, cohort_id: int | None = None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid(_l("Give the cohort a name."), field="name")
+    if len(name) > NAME_LIMIT:
+        raise Invalid(_l("Use at most %(num)d characters.", num=NAME_LIMIT), field="name")
+    taken = db.session.execute(
+        select(Cohort.id).where(Cohort.organisation_id == admin.organisation_id, Cohort.name == name)
+    ).scalar_one_or_none()
+    if taken is not None and taken != cohort_id:
+        raise Conflict(_l("There is a cohort of that name already."), field="name")
+    return name
+
+
+def _check_coach(admin: User, coach_id: int | None) -> int | None:
+    if coach_id is None:
+        return None
+    coach = db.session.get(User, coach_id)
+    if (
+        coach is None
+        or coach.organisation_id != admin.organisation_id
+        or not coach.active
+        or not coach.has_role("trainer")
+    ):
+        raise Invalid(_l("Choose an active trainer of your organisation."), field="coach")
+    return coach.id
+
+
+def _learners(admin: User, user_ids: Iterable[int]) -> list[User]:
+    wanted = set(user_ids)
+    if not wanted:
+        return []
+    found = list(
+        db.session.execute(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.id.in_(wanted), User.organisation_id == admin.organisation_id, UserRole.role == "learner")
+        ).scalars()
+    )
+    if len(found) != len(wanted):
+        raise Invalid(_l("Choose learners of your organisation."), field="members")
+    return found
+
+
+def create_cohort(admin: User, name: str, coach_id: int | None = None, member_ids: Iterable[int] = ()) -> Cohort:
+    """A new cohort. Raises ``NotAllowed``, ``Invalid`` (no or overlong name, coach or members
+    not of the organisation) and ``Conflict`` (the name is taken)."""
+    _require_admin(admin)
+    cohort = Cohort(organisation_id=admin.organisation_id, name=_check_name(admin, name),
+                    coach_id=_check_coach(admin, coach_id))  # fmt: skip
+    cohort.members = _learners(admin, member_ids)
+    db.session.add(cohort)
+    db.session.commit()
+    return cohort
+
+
+def update_cohort(admin: User, cohort: Cohort, name: str, coach_id: int | None, member_ids: Iterable[int]) -> None:
+    """Rename the cohort, change its coach and its members (the whole list). Raises as
+    ``create_cohort`` and ``NotFound``."""
+    _require_admin(admin)
+    cohort = cohort_in(admin, cohort.id)
+    cohort.name = _check_name(admin, name, cohort.id)
+    cohort.coach_id = _check_coach(admin, coach_id)
+    cohort.members = _learners(admin, member_ids)
+    db.session.commit()
+
+
+def cohort_coach_of(learner_id: int) -> User | None:
+    """The coach of the first (by name) of the learner's cohorts that has one."""
+    return db.session.execute(
+        select(User)
+        .join(Cohort, Cohort.coach_id == User.id)
+        .join(cohort_members, cohort_members.c.cohort_id == Cohort.id)
+        .where(cohort_members.c.user_id == learner_id, User.active)
+        .order_by(Cohort.name, Cohort.id)
+        .limit(1)
+    ).scalar_one_or_none()

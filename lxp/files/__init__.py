@@ -1,0 +1,1 @@
+"""Uploaded files: stored outside static/, served only to who may see them."""

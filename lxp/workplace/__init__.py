@@ -1,0 +1,1 @@
+"""On-the-job tasks: evidence from the workplace, reviewed by the coach against a rubric."""
