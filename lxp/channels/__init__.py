@@ -42,3 +42,11 @@ def register(channel_class: type[Channel]) -> type[Channel]:
 def get(name: str) -> Channel:
     """A channel instance by name. Raises ``KeyError`` for an unknown channel."""
     return CHANNELS[name]()
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A path on lxp for a message's link; unlike ``url_for`` it works outside a request too
+    (the scheduler's jobs)."""
+    from flask import current_app
+
+    return current_app.url_map.bind("lxp").build(endpoint, values)

@@ -14,8 +14,11 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 
-from lxp.channels import Channel, DeliveryFailed, get, register
+from lxp.channels import Channel, DeliveryFailed, get, path_for, register
+from lxp.core.unit_of_work import after_commit
+from lxp.extensions import db
 
 log = logging.getLogger("lxp.mail")
 
@@ -88,3 +91,18 @@ class EmailChannel(Channel):
 def send(message: OutgoingEmail) -> None:
     """Send one e-mail now. Raises ``DeliveryFailed``."""
     get("email").send(message)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail, under ``LXP_BASE_URL``; works outside a request too (the
+    scheduler's jobs), where ``url_for`` would need a server name."""
+    return current_app.config["BASE_URL"].rstrip("/") + path_for(endpoint, **values)
+
+
+def mail_after_commit(user, template: str, **context) -> None:
+    """Render ``template`` for ``user`` in their language now; send it once the transaction
+    commits (never when it rolls back)."""
+    locale = user.locale or current_app.config["DEFAULT_LOCALE"]
+    with force_locale(locale):
+        message = render(template, to=user.email, name=user.display_name, **context)
+    after_commit(db.session, lambda: send(message))

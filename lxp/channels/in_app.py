@@ -1,0 +1,152 @@
+"""The in-app channel: messages kept in the learner's inbox on lxp itself.
+
+Always on (a learner can turn e-mail or push off, never the inbox), so every touchpoint has
+somewhere to land. Each message says why it was sent. A message with a ``key`` is stored
+once: sending it again (a retried job, a second scheduler) changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lxp.channels import Channel, register
+from lxp.core.time import UTCDateTime, utcnow
+from lxp.extensions import db
+
+CATEGORIES = ("reminder", "nudge", "digest", "celebration", "review", "reply")
+
+
+class InAppMessage(db.Model):
+    __tablename__ = "in_app_messages"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_in_app_messages_user_key"),
+        Index("ix_in_app_messages_user_unread", "user_id", "read_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str | None] = mapped_column(String(120))  # makes a resend harmless
+    category: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered sanitised
+    link: Mapped[str | None] = mapped_column(String(500))  # a path on lxp
+    why: Mapped[str] = mapped_column(String(300), default="")  # "you asked for help on …"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True)
+class InAppNote:
+    user_id: int
+    category: str
+    subject: str
+    body: str = ""
+    link: str | None = None
+    why: str = ""
+    key: str | None = None
+
+
+@register
+class InAppChannel(Channel):
+    name = "in_app"
+
+    def send(self, message: InAppNote) -> None:
+        """Store the message in the current transaction (the caller commits); once per key."""
+        if message.category not in CATEGORIES:
+            raise ValueError(f"unknown category {message.category!r}")
+        if message.key is not None:
+            exists = db.session.execute(
+                select(InAppMessage.id).where(InAppMessage.user_id == message.user_id, InAppMessage.key == message.key)
+            ).first()
+            if exists:
+                return
+        db.session.add(
+            InAppMessage(
+                user_id=message.user_id,
+                key=message.key,
+                category=message.category,
+                subject=message.subject[:200],
+                body=message.body,
+                link=message.link,
+                why=message.why[:300],
+            )
+        )
+
+
+def post(message: InAppNote) -> None:
+    """Put a message in the inbox, in the current transaction."""
+    InAppChannel().send(message)
+
+
+@dataclass(frozen=True)
+class InboxGlance:
+    unread: int  # all unread messages
+    replies: list[InAppMessage]  # the newest unread replies (coach, help requests, feedback)
+    others: list[InAppMessage]  # the newest other unread messages
+
+
+def glance(user_id: int, limit: int = 3) -> InboxGlance:
+    """How many messages are unread, and the newest unread replies and others, in one query
+    (for Today)."""
+    total = func.count().over().label("total")
+    rows = db.session.execute(
+        select(InAppMessage, total)
+        .where(InAppMessage.user_id == user_id, InAppMessage.read_at.is_(None))
+        .order_by(InAppMessage.created_at.desc(), InAppMessage.id.desc())
+        .limit(4 * limit)
+    ).all()
+    messages = [row[0] for row in rows]
+    return InboxGlance(
+        rows[0][1] if rows else 0,
+        [m for m in messages if m.category == "reply"][:limit],
+        [m for m in messages if m.category != "reply"][:limit],
+    )
+
+
+def mark_read_at(user_id: int, path: str) -> None:
+    """Mark read the user's messages that lead to ``path``: they have just opened it."""
+    db.session.execute(
+        update(InAppMessage)
+        .where(InAppMessage.user_id == user_id, InAppMessage.read_at.is_(None),
+               (InAppMessage.link == path) | InAppMessage.link.startswith(path + "#", autoescape=True))
+        .values(read_at=utcnow())
+    )  # fmt: skip
+    db.session.commit()
+
+
+def messages_of(user_id: int, limit: int = 50) -> list[InAppMessage]:
+    """The user's messages, newest first."""
+    return list(
+        db.session.execute(
+            select(InAppMessage)
+            .where(InAppMessage.user_id == user_id)
+            .order_by(InAppMessage.created_at.desc(), InAppMessage.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def open_message(user_id: int, message_id: int) -> InAppMessage | None:
+    """The user's message, marked read; None when it is not theirs (or does not exist)."""
+    message = db.session.get(InAppMessage, message_id)
+    if message is None or message.user_id != user_id:
+        return None
+    if message.read_at is None:
+        message.read_at = utcnow()
+        db.session.commit()
+    return message
+
+
+def mark_all_read(user_id: int) -> int:
+    """Mark every unread message read; returns how many."""
+    result = db.session.execute(
+        update(InAppMessage)
+        .where(InAppMessage.user_id == user_id, InAppMessage.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount

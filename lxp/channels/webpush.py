@@ -1,0 +1,141 @@
+"""The Web Push channel: a notification on each phone or browser the person subscribed.
+
+The payload is JSON (``title``, ``body``, ``link``, ``tag``), encrypted for each browser as
+RFC 8291 requires (aes128gcm, done by pywebpush) and signed with the app's VAPID key
+(RFC 8292). The push service keeps it for ``ttl`` seconds while the phone is offline.
+Subscriptions the push service calls gone (404, 410) are removed.
+
+Changes to subscriptions (removed, ``last_success_at``) are made in the current session;
+the caller commits, also after ``DeliveryFailed``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from pywebpush import WebPushException, webpush
+
+from lxp.channels import Channel, DeliveryFailed, register
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.push import services
+from lxp.push.keys import vapid_keys
+
+log = logging.getLogger("lxp.push")
+
+TIMEOUT_SECONDS = 10
+GONE = (404, 410)
+# A Topic header lets the push service replace a message still waiting with a newer one of
+# the same tag (RFC 8030 §5.4); it allows at most 32 base64url characters.
+_TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+@dataclass(frozen=True)
+class PushNote:
+    user_id: int
+    title: str
+    body: str = ""
+    link: str | None = None  # a path on lxp, opened when the notification is tapped
+    tag: str | None = None  # a newer notification with the same tag replaces the older one
+    ttl: int = 24 * 3600  # seconds the push service keeps it for a phone that is offline
+
+
+def payload_of(message: PushNote) -> str:
+    """The JSON the service worker shows (see ``static/sw.js``)."""
+    return json.dumps(
+        {"title": message.title, "body": message.body, "link": message.link or "/", "tag": message.tag},
+        ensure_ascii=False,
+    )
+
+
+def _origin(endpoint: str) -> str:
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    # A push service answers; it does not redirect. Following one would let a crafted
+    # endpoint bounce lxp's requests elsewhere.
+    session.max_redirects = 0
+    return session
+
+
+def has_subscriptions(user_id: int) -> bool:
+    """Whether the person has any browser that receives push messages."""
+    return services.has_subscriptions(user_id)
+
+
+@register
+class WebPushChannel(Channel):
+    name = "webpush"
+
+    @staticmethod
+    def has_subscriptions(user_id: int) -> bool:
+        """Whether the person has any browser that receives push messages."""
+        return services.has_subscriptions(user_id)
+
+    def send(self, message: PushNote) -> None:
+        """Push ``message`` to every browser the person subscribed. Delivered when at least one
+        push service accepted it (a retry would show it twice on the others). Raises
+        ``DeliveryFailed``: permanent when the person has no subscription (left), otherwise
+        when no push service accepted it."""
+        subscriptions = services.subscriptions_of(message.user_id)
+        if not subscriptions:
+            raise DeliveryFailed("no push subscription", permanent=True)
+        keys = vapid_keys()
+        data = payload_of(message)
+        headers = {"Urgency": "normal"}
+        if message.tag and _TOPIC.match(message.tag):
+            headers["Topic"] = message.tag
+        delivered, failures, permanent = 0, [], True
+        with _session() as session:
+            for subscription in subscriptions:
+                try:
+                    webpush(
+                        {
+                            "endpoint": subscription.endpoint,
+                            "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+                        },
+                        data=data,
+                        vapid_private_key=keys.vapid,
+                        vapid_claims={"sub": keys.subject, "aud": _origin(subscription.endpoint)},
+                        content_encoding="aes128gcm",
+                        ttl=max(int(message.ttl), 0),
+                        timeout=TIMEOUT_SECONDS,
+                        headers=headers,
+                        requests_session=session,
+                    )
+                except WebPushException as exc:
+                    status = exc.status_code
+                    if status in GONE:
+                        log.info("push subscription %s is gone (%s); removed", subscription.id, status)
+                        db.session.delete(subscription)
+                        continue
+                    failures.append(f"{_origin(subscription.endpoint)} answered {status}")
+                    # Too many requests and the push service's own trouble pass; 400, 403 (a
+                    # key the subscription was not made with) and 413 will not.
+                    permanent = permanent and status is not None and status < 500 and status != 429
+                except requests.RequestException as exc:
+                    failures.append(f"{_origin(subscription.endpoint)} unreachable: {type(exc).__name__}")
+                    permanent = False
+                else:
+                    subscription.last_success_at = utcnow()
+                    delivered += 1
+        if delivered:
+            if failures:
+                log.warning("push to user %s reached %s browsers; failed: %s", message.user_id, delivered, failures)
+            return
+        if not failures:
+            raise DeliveryFailed("every push subscription is gone", permanent=True)
+        raise DeliveryFailed("push failed: " + "; ".join(failures), permanent=permanent)
+
+
+def send(message: PushNote) -> None:
+    """Push one message now. Raises ``DeliveryFailed``."""
+    WebPushChannel().send(message)

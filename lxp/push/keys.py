@@ -1,0 +1,108 @@
+"""The VAPID key pair that signs every push (RFC 8292).
+
+Configured through ``LXP_VAPID_PRIVATE_KEY``/``LXP_VAPID_PUBLIC_KEY``; without them a pair is
+generated on first use into ``<instance>/vapid.json`` (mode 0600) and reused afterwards, like
+the secret key. Browsers subscribe with the public key, so it must not change: a new key
+means every phone has to subscribe again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app
+from py_vapid import Vapid
+
+KEY_FILE = "vapid.json"
+_EXTENSION = "lxp_vapid"
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Raises ``ValueError`` (binascii.Error is one) for text that is not base64url."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class VapidKeys:
+    vapid: Vapid  # signs the JWT; py_vapid's RFC 8292 ``vapid t=…, k=…`` scheme
+    public_key: str  # the application server key for ``PushManager.subscribe``, base64url
+    subject: str  # mailto: or https: contact, the JWT's ``sub``
+
+
+def _public_key_of(vapid: Vapid) -> str:
+    point = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return b64url(point)
+
+
+def _private_raw(private_key: ec.EllipticCurvePrivateKey) -> str:
+    return b64url(private_key.private_numbers().private_value.to_bytes(32, "big"))
+
+
+def _from_text(private_key: str) -> Vapid:
+    """A Vapid from a PEM, or base64url raw (32 bytes) or DER key. Raises ``ValueError``."""
+    text = private_key.strip()
+    try:
+        if text.startswith("-----BEGIN"):
+            return Vapid(serialization.load_pem_private_key(text.encode(), password=None))
+        return Vapid.from_string(text)
+    except Exception as exc:  # py_vapid raises whatever cryptography or binascii raise
+        raise ValueError(f"the VAPID private key could not be read: {exc}") from None
+
+
+def _load_or_create(key_file: Path) -> Vapid:
+    """Read the generated key, or generate it. Two processes starting together agree on one
+    key: the file appears complete and at once (a hard link), or not at all."""
+    if not key_file.exists():
+        vapid = Vapid()
+        vapid.generate_keys()
+        content = json.dumps({"private_key": _private_raw(vapid.private_key), "public_key": _public_key_of(vapid)})
+        descriptor, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".vapid-")  # created 0600
+        try:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(content)
+            os.link(temporary, key_file)
+        except FileExistsError:
+            pass  # another process was first; use its key
+        finally:
+            os.unlink(temporary)
+    stored = json.loads(key_file.read_text())
+    return _from_text(stored["private_key"])
+
+
+def _subject(config) -> str:
+    if config.get("VAPID_SUBJECT"):
+        return config["VAPID_SUBJECT"]
+    return "mailto:" + (parseaddr(config["MAIL_FROM"])[1] or "no-reply@lxp.localhost")
+
+
+def vapid_keys() -> VapidKeys:
+    """The app's VAPID keys, loaded once per app. Raises ``ValueError`` when the configured
+    private key cannot be read or the configured public key does not belong to it."""
+    app = current_app._get_current_object()
+    keys = app.extensions.get(_EXTENSION)
+    if keys is not None:
+        return keys
+    config = app.config
+    if config.get("VAPID_PRIVATE_KEY"):
+        vapid = _from_text(config["VAPID_PRIVATE_KEY"])
+    else:
+        vapid = _load_or_create(Path(app.instance_path) / KEY_FILE)
+    public_key = _public_key_of(vapid)
+    configured = config.get("VAPID_PUBLIC_KEY")
+    if configured and configured.strip().rstrip("=") != public_key:
+        raise ValueError("LXP_VAPID_PUBLIC_KEY does not belong to LXP_VAPID_PRIVATE_KEY")
+    keys = VapidKeys(vapid=vapid, public_key=public_key, subject=_subject(config))
+    app.extensions[_EXTENSION] = keys
+    return keys

@@ -1,0 +1,101 @@
+"""The scheduler: APScheduler 3 running the features' periodic jobs.
+
+Every job has a fixed id, pushes an app context and calls one service (``<feature>/jobs.py``),
+so what it does is tested through the service. The services claim their rows (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL), so several scheduler processes never do the same work twice.
+
+- production: ``flask lxp scheduler`` is its own process, never started by ``create_app``;
+- development: ``LXP_SCHEDULER=inline`` (what ``make run`` sets) starts it inside the web
+  process on the first request, so CLI commands and the reloader's watcher never run jobs;
+- ``flask lxp scheduler --once`` runs every job once and exits (cron, or to see what is due).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC
+from importlib import import_module
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from lxp.extensions import db
+
+log = logging.getLogger("lxp.scheduler")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    target: str  # "module:function", called with no arguments inside an app context
+    seconds: int
+
+
+JOBS: tuple[Job, ...] = (
+    Job("live.send_session_updates", "lxp.live.jobs:send_session_updates", 60),
+    Job("live.expire_seat_offers", "lxp.live.jobs:expire_seat_offers", 60),
+    Job("nudges.plan_touchpoints", "lxp.nudges.jobs:plan_touchpoints", 60),
+    Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 60),
+)
+
+
+def run_job(app: Flask, target: str) -> None:
+    """Run one job in a fresh app context; a failure is logged, the next run tries again."""
+    module, _, name = target.partition(":")
+    with app.app_context():
+        try:
+            getattr(import_module(module), name)()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", target)
+        finally:
+            db.session.remove()
+
+
+def run_all_once(app: Flask) -> list[str]:
+    """Run every job once, in order; returns their ids."""
+    for job in JOBS:
+        run_job(app, job.target)
+    return [job.id for job in JOBS]
+
+
+def build(app: Flask, *, blocking: bool = False):
+    """A scheduler with every job added (not started)."""
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(
+        timezone=UTC,
+        # One run at a time per job; runs missed while busy are merged, not replayed in a burst.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+    )
+    for job in JOBS:
+        scheduler.add_job(run_job, "interval", seconds=job.seconds, id=job.id, args=(app, job.target),
+                          replace_existing=True)  # fmt: skip
+    return scheduler
+
+
+_inline_lock = threading.Lock()
+
+
+def start_inline(app: Flask) -> None:
+    """Start the scheduler inside this web process, once (development only)."""
+    with _inline_lock:
+        if app.extensions.get("lxp_scheduler") is not None:
+            return
+        scheduler = build(app)
+        scheduler.start()
+        app.extensions["lxp_scheduler"] = scheduler
+        log.info("inline scheduler started with %d jobs", len(JOBS))
+
+
+def init_app(app: Flask) -> None:
+    """With ``SCHEDULER = "inline"``, start the scheduler on the first request served."""
+    if app.config.get("SCHEDULER") != "inline":
+        return
+
+    @app.before_request
+    def _start_scheduler() -> None:
+        if app.extensions.get("lxp_scheduler") is None:
+            start_inline(app)

@@ -1,0 +1,59 @@
+"""The scheduler runs the features' jobs: once from the CLI, or inline in the web process."""
+
+from datetime import time, timedelta
+
+import time_machine
+
+from lxp import create_app, scheduler
+from lxp.accounts.models import User
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.live import scheduling
+from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
+    live_course_fixture,
+    person_fixture,
+    register,
+    schedule,
+    soon,
+    trainer_fixture,
+)
+
+
+def test_scheduler_once_tells_registrants_of_a_change_after_the_edits_settle(
+    app, live_course, trainer, person, mailbox
+):
+    (session_id,) = schedule(app, trainer, live_course["live"], soon(8))
+    client, _learner = person(email="lena@example.com")
+    register(client, session_id)
+    with app.app_context():
+        tess = db.session.get(User, trainer)
+        scheduling.update_session(tess, session_id, scheduling.SessionDetails(
+            dates=(soon(8).date(),), start_time=time(19, 0), timezone="Europe/Berlin", duration_minutes=60,
+            place="Room 7", capacity=10))  # fmt: skip
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lxp", "scheduler", "--once"])
+    assert result.exit_code == 0 and "ran live.send_session_updates" in result.output
+    assert mailbox.to("lena@example.com") == []  # the trainer may still be editing
+    with time_machine.travel(utcnow() + timedelta(minutes=6), tick=False):
+        assert runner.invoke(args=["lxp", "scheduler", "--once"]).exit_code == 0
+    [mail] = mailbox.to("lena@example.com")
+    assert mail["Subject"] == "Changed: Role-play lab"
+
+
+def test_inline_scheduler_starts_with_the_first_request_and_never_in_cli_commands(app, tmp_path):
+    inline = create_app({**app.config, "SCHEDULER": "inline"})
+    try:
+        assert inline.extensions.get("lxp_scheduler") is None  # building the app (the CLI) starts nothing
+        inline.test_client().get("/healthz")
+        running = inline.extensions["lxp_scheduler"]
+        assert running.running
+        assert {job.id for job in running.get_jobs()} == {job.id for job in scheduler.JOBS}
+        inline.test_client().get("/healthz")
+        assert inline.extensions["lxp_scheduler"] is running  # once per process
+    finally:
+        if inline.extensions.get("lxp_scheduler") is not None:
+            inline.extensions["lxp_scheduler"].shutdown(wait=True)
+        with inline.app_context():  # its own engine: close its connections (PostgreSQL warns otherwise)
+            db.session.remove()
+            db.engine.dispose()
+    assert app.extensions.get("lxp_scheduler") is None  # the default is off

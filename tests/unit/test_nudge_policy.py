@@ -1,0 +1,73 @@
+"""Learner control over touchpoints: each rule of ``policy.decide`` on a hand-made situation."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from lxp.nudges.policy import Candidate, Preferences, Situation, decide, quiet_hours_end, week_start
+
+NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
+NUDGE = Candidate("inactive", "nudge")
+SESSION_REMINDER = Candidate("session_soon", "reminder", asked_for=True, digestible=False)
+CELEBRATION = Candidate("first_step", "celebration", digestible=False)
+
+
+def test_a_nudge_goes_out_on_the_first_channel_the_learner_chose_for_it():
+    preferences = Preferences(channels={"nudge": ("in_app", "email")})
+    assert decide(NUDGE, preferences, Situation(NOON)).channel == "email"
+    # Push before e-mail when chosen so, and the next one when push is not available on any device.
+    both = Preferences(channels={"nudge": ("in_app", "webpush", "email")})
+    assert (
+        decide(NUDGE, both, Situation(NOON, available_channels=frozenset({"in_app", "email", "webpush"}))).channel
+        == "webpush"
+    )
+    assert decide(NUDGE, both, Situation(NOON)).channel == "email"
+    # By default a nudge stays in the inbox; a reminder of a registered session is also e-mailed.
+    assert decide(NUDGE, Preferences(), Situation(NOON)).channel == "in_app"
+    assert decide(SESSION_REMINDER, Preferences(), Situation(NOON)).channel == "email"
+
+
+def test_switched_off_muted_or_paused_means_skipped_but_a_registered_session_still_reminds():
+    assert decide(NUDGE, Preferences(off=frozenset({"nudge"})), Situation(NOON)).reason == "category_off"
+    assert decide(NUDGE, Preferences(muted_rules=frozenset({"inactive"})), Situation(NOON)).reason == "rule_muted"
+    paused = Preferences(paused_until=NOON + timedelta(days=3))
+    assert decide(NUDGE, paused, Situation(NOON)).reason == "paused"
+    assert decide(SESSION_REMINDER, paused, Situation(NOON)).action == "send"
+    assert decide(NUDGE, Preferences(paused_until=NOON - timedelta(minutes=1)), Situation(NOON)).action == "send"
+
+
+def test_nothing_within_an_hour_of_the_learners_own_activity_except_what_they_asked_for():
+    busy = Situation(NOON, last_activity=NOON - timedelta(minutes=20))
+    held = decide(NUDGE, Preferences(), busy)
+    assert held.action == "hold" and held.until == NOON + timedelta(minutes=40) and held.reason == "recently_active"
+    assert decide(SESSION_REMINDER, Preferences(), busy).action == "send"
+    assert decide(NUDGE, Preferences(), Situation(NOON, last_activity=NOON - timedelta(hours=2))).action == "send"
+
+
+def test_quiet_hours_hold_a_message_until_they_end_in_the_learners_own_zone():
+    berlin = Preferences(timezone="Europe/Berlin", quiet_start=time(21, 0), quiet_end=time(7, 30))
+    late = datetime(2026, 11, 25, 21, 30, tzinfo=UTC)  # 22:30 in Berlin
+    held = decide(NUDGE, berlin, Situation(late))
+    assert held.action == "hold" and held.until == datetime(2026, 11, 26, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
+    early = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)  # 06:00 in Berlin, still quiet
+    assert quiet_hours_end(early, berlin) == datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
+    assert decide(NUDGE, berlin, Situation(NOON)).action == "send"  # 13:00 in Berlin
+    tokyo = Preferences(timezone="Asia/Tokyo", quiet_start=time(21, 0), quiet_end=time(7, 30))
+    assert decide(NUDGE, tokyo, Situation(NOON)).action == "hold"  # 21:00 in Tokyo
+    assert decide(NUDGE, Preferences(quiet_start=None, quiet_end=None), Situation(late)).action == "send"
+    daytime = Preferences(timezone="UTC", quiet_start=time(12, 0), quiet_end=time(13, 0))  # not across midnight
+    assert decide(NUDGE, daytime, Situation(NOON)).until == NOON + timedelta(hours=1)
+
+
+def test_over_the_weekly_cap_a_message_is_folded_into_the_digest_or_dropped_never_piled_up():
+    full = Situation(NOON, sent_this_week=5)
+    assert decide(NUDGE, Preferences(), full).action == "fold"
+    assert decide(NUDGE, Preferences(off=frozenset({"digest"})), full).action == "drop"
+    assert decide(Candidate("x", "nudge", digestible=False), Preferences(), full).action == "drop"
+    assert decide(CELEBRATION, Preferences(), full).action == "send"  # celebrations come first
+    assert decide(SESSION_REMINDER, Preferences(), full).action == "send"  # so do sessions they registered for
+    assert decide(NUDGE, Preferences(weekly_cap=6), full).action == "send"
+    assert decide(NUDGE, Preferences(weekly_cap=0), Situation(NOON)).action == "fold"
+
+
+def test_the_week_starts_on_monday_in_the_learners_zone():
+    assert week_start(NOON, "UTC") == datetime(2026, 11, 23, tzinfo=UTC)
+    assert week_start(NOON, "Asia/Tokyo") == datetime(2026, 11, 22, 15, 0, tzinfo=UTC)  # Monday 00:00 in Tokyo
