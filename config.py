@@ -33,6 +33,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = "http://127.0.0.1:5000"
     HTTPS = False
+    # "off": run ``flask lxp scheduler`` as its own process; "inline": inside the web process
+    # (development; ``make run`` sets it)
+    SCHEDULER = "off"
 
     # Sessions: idle time-out refreshes on every request; the absolute one does not.
     SESSION_IDLE_MINUTES = 120
@@ -58,11 +61,19 @@ class Config:
     SMTP_TIMEOUT = 10
     MAIL_FROM = "lxp <no-reply@lxp.localhost>"
 
+    # Web Push (VAPID): without keys, a pair is generated once into instance/vapid.json. Set
+    # them when several hosts serve lxp, so all sign with the same key. The subject is a
+    # mailto: or https: contact for push services; None: the address of MAIL_FROM.
+    VAPID_PRIVATE_KEY: str | None = None
+    VAPID_PUBLIC_KEY: str | None = None
+    VAPID_SUBJECT: str | None = None
+
     DEFAULT_LOCALE = "en"
     DEFAULT_TIMEZONE = "UTC"
     LOCALES = ("en", "de", "ru")
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    UPLOAD_DIR: str | None = None  # None: uploads/ in the instance folder; never under static/
     CSV_IMPORT_MAX_ROWS = 5000
 
     @classmethod
@@ -112,9 +123,16 @@ class Config:
         flag("LXP_SMTP_STARTTLS", "SMTP_STARTTLS")
         flag("LXP_SMTP_SSL", "SMTP_SSL")
         text("LXP_MAIL_FROM", "MAIL_FROM")
+        text("LXP_VAPID_PRIVATE_KEY", "VAPID_PRIVATE_KEY")
+        text("LXP_VAPID_PUBLIC_KEY", "VAPID_PUBLIC_KEY")
+        text("LXP_VAPID_SUBJECT", "VAPID_SUBJECT")
         text("LXP_DEFAULT_LOCALE", "DEFAULT_LOCALE")
         text("LXP_DEFAULT_TIMEZONE", "DEFAULT_TIMEZONE")
         number("LXP_MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH")
+        text("LXP_UPLOAD_DIR", "UPLOAD_DIR")
+        text("LXP_SCHEDULER", "SCHEDULER")
+        if settings["SCHEDULER"] not in ("off", "inline"):
+            raise ValueError(f"LXP_SCHEDULER: expected off or inline, got {settings['SCHEDULER']!r}")
         if env.get("LXP_MAX_UPLOAD_MB"):
             settings["MAX_CONTENT_LENGTH"] *= 1024 * 1024
         return settings

@@ -43,11 +43,12 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from lxp import cli
+    from lxp import cli, scheduler
     from lxp.core import error_pages
 
     error_pages.init_app(app)
     cli.init_app(app)
+    scheduler.init_app(app)
     return app
 
 
@@ -113,14 +114,26 @@ def _tune_sqlite(engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import lxp.paths.models  # noqa: F401  (tables known to migrations before their views exist)
+    import lxp.channels.in_app  # noqa: F401  (tables known to migrations before their views exist)
+    import lxp.channels.webpush  # noqa: F401  (registers the channel)
+    import lxp.files.models  # noqa: F401
+    import lxp.paths.models  # noqa: F401
+    import lxp.push.models  # noqa: F401
+    import lxp.workplace.models  # noqa: F401
     from lxp.accounts.admin_views import bp as admin_users_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp
     from lxp.authoring.structure_views import bp as course_structure_bp
     from lxp.authoring.views import bp as authoring_bp
+    from lxp.coaching.views import bp as coaching_bp
+    from lxp.cohorts.views import bp as cohorts_bp
     from lxp.core.views import bp as core_bp
+    from lxp.files.views import bp as files_bp
     from lxp.learning.views import bp as learning_bp
+    from lxp.live.views import bp as live_bp
+    from lxp.nudges.views import bp as nudges_bp
+    from lxp.push.views import bp as push_bp
+    from lxp.workplace.views import bp as workplace_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -129,3 +142,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(course_structure_bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(live_bp)
+    app.register_blueprint(coaching_bp)
+    app.register_blueprint(cohorts_bp)
+    app.register_blueprint(nudges_bp)
+    app.register_blueprint(files_bp)
+    app.register_blueprint(workplace_bp)
+    app.register_blueprint(push_bp)

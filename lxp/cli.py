@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -17,11 +19,17 @@ def seed_demo(force: bool) -> None:
 
     if current_app.config["LXP_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo people into production; pass --force if you mean it")
+    from lxp.demo.coaching import seed_coaching
     from lxp.demo.journeys import seed_journeys
+    from lxp.demo.live import seed_live_sessions
+    from lxp.demo.workplace import seed_workplace
 
     report = demo.seed()
     courses = demo.seed_courses()
     journeys = seed_journeys()
+    coaches, asked = seed_coaching()
+    sessions = seed_live_sessions()
+    evidence = seed_workplace()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
         f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there."
@@ -34,6 +42,27 @@ def seed_demo(force: bool) -> None:
         click.echo(f"Course {slug!r}: {'imported and published' if was_created else 'already there'}.")
     for email, story, was_created in journeys:
         click.echo(f"Path of {email}: {story.replace('_', ' ')}{'' if was_created else ' (already there)'}.")
+    click.echo(f"Coaches given to {coaches} learners; {'a help request raised' if asked else 'no new help request'}.")
+    for email, what in evidence:
+        click.echo(f"Evidence of {email}: {what}.")
+    for title, scheduled in sessions:
+        click.echo(f"Live sessions of {title!r}: {scheduled or 'already'} scheduled.")
+
+
+@lxp_cli.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every job once and exit.")
+def run_scheduler(once: bool) -> None:
+    """Run the touchpoint and session jobs (its own process in production)."""
+    from lxp import scheduler
+
+    app = current_app._get_current_object()
+    if once:
+        for job_id in scheduler.run_all_once(app):
+            click.echo(f"ran {job_id}")
+        return
+    click.echo(f"lxp scheduler: {len(scheduler.JOBS)} jobs; stop with Ctrl+C")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):  # Ctrl+C is how it is stopped
+        scheduler.build(app, blocking=True).start()
 
 
 def init_app(app) -> None:

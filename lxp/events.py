@@ -60,6 +60,17 @@ VERBS: dict[str, Verb] = {
         _adl("voided"),
         Verb("logged-in", "https://w3id.org/xapi/adl/verbs/logged-in"),
         Verb("logged-out", "https://w3id.org/xapi/adl/verbs/logged-out"),
+        # Live sessions: a learner gives up a place; a trainer changes or cancels a session; a
+        # registered learner did not come (absent or excused), so the path offers the next
+        # date or the self-paced alternative. ``missed`` has no ADL verb; the IRI is ours.
+        Verb("unregistered", "http://id.tincanapi.com/verb/unregistered"),
+        Verb("updated", "http://activitystrea.ms/schema/1.0/update"),
+        Verb("cancelled", "http://activitystrea.ms/schema/1.0/cancel"),
+        Verb("missed", "https://w3id.org/xapi/lxp/verbs/missed"),
+        # On-the-job tasks: a learner takes back evidence before their coach reviews it. Not
+        # ``voided`` (the submission happened and stays in the history) nor ``suspended`` (that
+        # pauses an attempt in progress); Activity Streams' ``retract`` says exactly this.
+        Verb("retracted", "http://activitystrea.ms/schema/1.0/retract"),
     )
 }
 

@@ -4,6 +4,7 @@
  * a cache; when the network is gone, the cached copy is shown. The page asks the worker to
  * fetch the next few blocks ahead of time. Static files are served from the cache first.
  * Signing out deletes the cache (see offline.js), so a shared phone keeps nothing.
+ * Push messages are shown as notifications; tapping one opens its link (see push.js).
  */
 "use strict";
 
@@ -26,7 +27,7 @@ self.addEventListener("message", (event) => {
     caches.open(PAGES).then((cache) =>
       Promise.all(
         event.data.urls.map((url) =>
-          fetch(url, { credentials: "same-origin" })
+          fetch(url, { credentials: "same-origin", headers: { "X-LXP-Prefetch": "1" } })
             .then((response) => (response.ok && !response.redirected ? cache.put(pathOf(url), response) : null))
             .catch(() => null)
         )
@@ -74,4 +75,34 @@ self.addEventListener("fetch", (event) => {
         )
     );
   }
+});
+
+/* Web Push: lxp sends JSON {title, body, link, tag} (see lxp/channels/webpush.py). */
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = { body: event.data ? event.data.text() : "" };
+  }
+  const options = { body: message.body || "", data: { link: message.link || "/" }, icon: "/static/favicon.svg" };
+  if (message.tag) {
+    options.tag = message.tag;
+    options.renotify = true;
+  }
+  event.waitUntil(self.registration.showNotification(message.title || "lxp", options));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  // Only paths on lxp: a link is never allowed to take the person to another site.
+  const target = new URL((event.notification.data && event.notification.data.link) || "/", self.location.origin);
+  const url = target.origin === self.location.origin ? target.href : self.location.origin + "/";
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => client.url === url && "focus" in client);
+      // A new window rather than navigating one the person may be typing in.
+      return open ? open.focus() : self.clients.openWindow(url);
+    })
+  );
 });

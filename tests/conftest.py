@@ -12,10 +12,12 @@ import os
 import re
 import socket
 from contextlib import contextmanager
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from flask import has_app_context
 from flask_migrate import upgrade
@@ -29,6 +31,17 @@ from lxp.extensions import db, limiter
 PASSWORD = "correct horse battery"
 # Hashing with scrypt's defaults costs ~50 ms; tests create many users, so hash once.
 _PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+def pytest_configure(config):
+    """``LXP_TEST_CLOCK=2026-11-29T23:55+00:00`` runs the suite from that moment on (the clock
+    keeps ticking), so a test that passes only at some hours or weekdays shows itself.
+    ``.ci/run`` uses it for unit and integration tests; a browser has its own clock."""
+    moment = os.environ.get("LXP_TEST_CLOCK")
+    if moment:
+        traveller = time_machine.travel(datetime.fromisoformat(moment), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
 
 
 def _free_port() -> int:

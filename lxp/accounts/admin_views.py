@@ -11,6 +11,7 @@ from lxp.accounts import services
 from lxp.accounts.csv_import import TEMPLATE, CsvRejected, read_invitees
 from lxp.accounts.forms import ConfirmForm, CsvImportForm, InviteForm, RolesForm
 from lxp.accounts.views import show_form_error
+from lxp.coaching import services as coaching
 from lxp.core.auth import ROLES, restrict_blueprint
 from lxp.core.errors import ServiceError
 
@@ -90,7 +91,8 @@ def edit_user(user_id: int):
             flash(_("Roles saved for %(name)s.", name=user.display_name), "success")
             return redirect(url_for("admin_users.edit_user", user_id=user.id))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("admin/user.html", user=user, form=form, confirm=ConfirmForm()), status
+    return render_template("admin/user.html", user=user, form=form, confirm=ConfirmForm(),
+                           coach=coaching.coach_of(user.id), trainers=services.active_with_role(user.organisation_id, "trainer")), status  # fmt: skip
 
 
 @bp.post("/<int:user_id>/deactivate")

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
-from flask_babel import force_locale, lazy_ngettext
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,7 +24,6 @@ from lxp.channels import email as email_channel
 from lxp.core.auth import ROLES
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from lxp.core.time import is_valid_timezone, utcnow
-from lxp.core.unit_of_work import after_commit
 from lxp.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -138,8 +137,8 @@ def request_password_reset(email: str) -> None:
         _send_invitation(user)  # they never set a password: the invitation is what they need
         db.session.commit()
         return
-    link = _external_url("accounts.reset_password", token=tokens.make_token(user, tokens.PASSWORD_RESET))
-    _send_mail(user, "password_reset", link=link, hours=current_app.config["PASSWORD_RESET_HOURS"])
+    link = email_channel.external_url("accounts.reset_password", token=tokens.make_token(user, tokens.PASSWORD_RESET))
+    email_channel.mail_after_commit(user, "password_reset", link=link, hours=current_app.config["PASSWORD_RESET_HOURS"])
     db.session.commit()  # nothing written; the commit releases the mail
 
 
@@ -267,8 +266,8 @@ def resend_invitation(admin: User, user: User) -> None:
 
 
 def _send_invitation(user: User) -> None:
-    link = _external_url("accounts.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
-    _send_mail(
+    link = email_channel.external_url("accounts.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
+    email_channel.mail_after_commit(
         user,
         "invitation",
         link=link,
@@ -353,16 +352,14 @@ def get_or_create_organisation(slug: str, name: str) -> Organisation:
     return organisation
 
 
-# --- mail -----------------------------------------------------------------------------
-
-
-def _external_url(endpoint: str, **values) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
-def _send_mail(user: User, template: str, **context) -> None:
-    """Render the mail in the recipient's language now, send it after the commit."""
-    locale = user.locale or current_app.config["DEFAULT_LOCALE"]
-    with force_locale(locale):
-        message = email_channel.render(template, to=user.email, name=user.display_name, **context)
-    after_commit(db.session, lambda: email_channel.send(message))
+def active_with_role(organisation_id: int, role: str) -> list[User]:
+    """The organisation's active people holding ``role``, by name (to choose from: a coach,
+    co-trainers, cohort members)."""
+    return list(
+        db.session.execute(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.organisation_id == organisation_id, User.active, UserRole.role == role)
+            .order_by(User.display_name, User.id)
+        ).scalars()
+    )

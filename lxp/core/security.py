@@ -8,6 +8,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 from flask_talisman import Talisman
+from sqlalchemy.orm import joinedload
 
 from lxp.core.time import utcnow
 from lxp.extensions import db, login_manager
@@ -64,7 +65,8 @@ def load_user(user_id: str):
     ident, _, version = user_id.partition(".")
     if not ident.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(ident))
+    # With the roles in the same statement: this runs on every request.
+    user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
     if user is None or user.auth_version != int(version) or not user.active:
         return None
     return user

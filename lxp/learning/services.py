@@ -103,7 +103,7 @@ def attempts_so_far(learner_id: int, ref: str) -> int:
 
 
 def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str | None = None,
-                seconds: int | None = None) -> QuizResult:  # fmt: skip
+                seconds: int | None = None, occurred_at=None) -> QuizResult:  # fmt: skip
     """Mark a quiz attempt, record it with mastery per competency, and replan.
 
     Raises ``NotFound`` (not on the path), ``Invalid`` (not a quiz, an answer missing or out of
@@ -150,7 +150,7 @@ def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str 
                 "response": {f.key: list(f.chosen) for f in feedback},
                 "extensions": {"failed_competencies": failed_competencies}},
         context={"journey": block.journey.id, "version": item.version_id},
-        event_id=event_id,
+        occurred_at=occurred_at, event_id=event_id,
     )  # fmt: skip
     if passed:
         for competency in sorted(c for c, marks in by_competency.items() if all(marks)):
@@ -161,6 +161,54 @@ def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str 
     db.session.commit()
     attempts = attempts_so_far(learner.id, ref)
     return QuizResult(score, passed, tuple(feedback), attempts, None if limit is None else max(limit - attempts, 0))
+
+
+def _question(item: Item, key: str) -> dict:
+    question = next((q for q in item.content["questions"] if q["key"] == key), None)
+    if question is None:
+        raise Invalid(_l("That question is not in this quiz."), field="question")
+    return question
+
+
+def save_answer(learner, ref: str, question_key: str, chosen: list[int], event_id: str | None = None,
+                occurred_at=None) -> None:  # fmt: skip
+    """Keep one answer of a quiz not yet sent for marking, so the learner resumes where they
+    left off on any device (an ``answered`` event on the question). Raises ``NotFound``,
+    ``Invalid`` (not a quiz, no such question or option) and ``Conflict`` (a reused id)."""
+    block = open_block(learner, ref)
+    if block.item.kind != "quiz":
+        raise Invalid(_l("This step is not a quiz."))
+    question = _question(block.item, question_key)
+    chosen = sorted(set(chosen))
+    if any(not 0 <= n < len(question["options"]) for n in chosen) or (len(chosen) > 1 and not question["multiple"]):
+        raise Invalid(_l("That answer is not one of the options."), field="chosen")
+    object_id = f"{ref}/{question_key}"
+    if events.replayed(event_id, actor_id=learner.id, verb="answered", object_type="question", object_id=object_id):
+        return
+    events.record(actor_id=learner.id, verb="answered", object_type="question", object_id=object_id,
+                  result={"response": chosen}, context={"item": ref, "journey": block.journey.id},
+                  occurred_at=occurred_at, event_id=event_id)  # fmt: skip
+    db.session.commit()
+
+
+def saved_answers(learner_id: int, ref: str) -> dict[str, list[int]]:
+    """The answers kept since the last marked attempt of this quiz, by question (one query)."""
+    rows = db.session.execute(
+        select(LearningEvent.object_type, LearningEvent.object_id, LearningEvent.result)
+        .where(LearningEvent.actor_id == learner_id,
+               ((LearningEvent.object_type == "item") & (LearningEvent.object_id == ref)
+                & LearningEvent.verb.in_(("passed", "failed")))
+               | ((LearningEvent.object_type == "question") & (LearningEvent.verb == "answered")
+                  & LearningEvent.object_id.startswith(f"{ref}/", autoescape=True)))
+        .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
+    ).all()  # fmt: skip
+    saved: dict[str, list[int]] = {}
+    for object_type, object_id, result in rows:
+        if object_type == "item":
+            saved.clear()  # marked: start afresh
+        else:
+            saved[object_id[len(ref) + 1 :]] = list((result or {}).get("response") or [])
+    return saved
 
 
 # --- how did it feel ---------------------------------------------------------------------

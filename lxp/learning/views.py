@@ -25,12 +25,20 @@ from flask_login import current_user
 from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.views import show_form_error
 from lxp.authoring.kinds import KINDS
+from lxp.channels import in_app
+from lxp.coaching import feedback as coach_feedback
+from lxp.coaching import services as coaching
+from lxp.coaching import threads
+from lxp.coaching.forms import StuckForm
 from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
 from lxp.learning import placement as placement_service
 from lxp.learning import services as learning
 from lxp.learning.forms import BlockDoneForm, JourneyForm, PulseForm
+from lxp.live import registration
+from lxp.nudges import services as nudge_services
 from lxp.paths import services as paths
+from lxp.workplace import services as workplace
 
 bp = Blueprint("learning", __name__)
 
@@ -52,7 +60,10 @@ def today():
     journey = paths.open_journey(current_user)
     plan = paths.current_plan(journey) if journey else None
     weeks = paths.weekly_rhythm(journey, plan) if journey else []
-    return render_template("learning/today.html", journey=journey, plan=plan, names=_competency_names(), weeks=weeks)
+    return render_template("learning/today.html", journey=journey, plan=plan, names=_competency_names(), weeks=weeks,
+                           sessions=registration.upcoming_for_learner(current_user.id),
+                           inbox=in_app.glance(current_user.id),
+                           tasks=workplace.task_states(current_user.id) if journey else {})  # fmt: skip
 
 
 @bp.get("/path")
@@ -63,9 +74,13 @@ def path():
     if journey is None:
         return render_template("learning/path.html", journey=None)
     plan = paths.current_plan(journey)
+    in_app.mark_read_at(current_user.id, url_for("learning.path"))  # e.g. a coach's feedback, shown here
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(),
                            kinds=KINDS, achieved=paths.outcomes_reached(journey),
-                           alternatives=paths.alternatives_of(journey))  # fmt: skip
+                           alternatives=paths.alternatives_of(journey),
+                           move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
+                           feedback=coach_feedback.feedback_for(current_user.id),
+                           tasks=workplace.task_states(current_user.id))  # fmt: skip
 
 
 @bp.route("/path/swap", methods=["GET", "POST"])
@@ -87,6 +102,49 @@ def swap_step():
         return redirect(url_for("learning.path"))
     return render_template("learning/swap.html", preview=preview, form=form, journey=journey, step=step,
                            alternative=alternative)  # fmt: skip
+
+
+@bp.route("/path/swap/undo", methods=["GET", "POST"])
+@roles_required("learner")
+def undo_swap():
+    """Go back to a step swapped earlier: see what it changes to the finish date, then confirm."""
+    journey = paths.open_journey(current_user)
+    step = request.values.get("step", "")
+    if journey is None:
+        abort(404)
+    try:
+        preview = paths.preview_undo_swap(journey, step)
+    except ServiceError:
+        abort(404)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        paths.undo_swap(current_user, journey, step)
+        flash(_("Done: \u201c%(title)s\u201d is on your path instead.", title=preview.alternative.title), "success")
+        return redirect(url_for("learning.path"))
+    return render_template("learning/swap.html", preview=preview, form=form, journey=journey, step=step,
+                           alternative="", undo=True)  # fmt: skip
+
+
+@bp.route("/path/move", methods=["GET", "POST"])
+@roles_required("learner")
+def move_step():
+    """Move an optional step earlier or later: see what it changes to the finish date, then confirm."""
+    journey = paths.open_journey(current_user)
+    if journey is None:
+        abort(404)
+    step, before = request.values.get("step", ""), request.values.get("before", "") or None
+    try:
+        preview = paths.preview_move(journey, step, before)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("learning.path"))
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        paths.move_step(current_user, journey, step, before)
+        flash(_("Done: \u201c%(title)s\u201d has moved.", title=preview.step.title), "success")
+        return redirect(url_for("learning.path"))
+    return render_template("learning/move.html", preview=preview, form=form, journey=journey, step=step,
+                           before=before or "")  # fmt: skip
 
 
 @bp.route("/path/goals", methods=["GET", "POST"])
@@ -154,8 +212,44 @@ def block(ref: str):
     written = request.form.get("reflection") if request.method == "POST" else None
     if block.item.kind == "reflection" and written is None:
         written = learning.last_reflection(current_user.id, ref)
+    saved = learning.saved_answers(current_user.id, ref) if block.item.kind == "quiz" and result is None else {}
     return render_template("learning/block.html", block=block, item=block.item, kind=kind, form=fresh, result=result,
-                           written=written)  # fmt: skip
+                           written=written, saved=saved, help=coaching.open_request_for(current_user.id, ref),
+                           stuck_form=StuckForm(formdata=None))  # fmt: skip
+
+
+class _BadJson(Exception):
+    def __init__(self, title, status=422):
+        self.title, self.status = title, status
+
+
+def _json_action() -> tuple[dict, datetime | None, int | None]:
+    """The JSON body of a player action with its ``occurred_at`` and ``seconds`` read.
+    Raises ``_BadJson``."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise _BadJson(_("Send a JSON object."), 400)
+    try:
+        occurred_at = datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None
+        seconds = int(data["seconds"]) if data.get("seconds") is not None else None
+    except (TypeError, ValueError):
+        raise _BadJson(_("The time of the completion could not be read.")) from None
+    return data, occurred_at, seconds
+
+
+@bp.errorhandler(_BadJson)
+def _bad_json(error: _BadJson):
+    return jsonify(title=error.title), error.status
+
+
+def _refused(error: ServiceError):
+    status = 422 if error.status == 400 else error.status
+    return jsonify(title=str(error.message), field=error.field), status
+
+
+def _is_replay() -> bool:
+    """A queue sent in the background, not a tap now: no flash for a page nobody sees."""
+    return request.headers.get("X-LXP-Replay") == "1"
 
 
 @bp.post("/learn/<ref>/done")
@@ -163,22 +257,55 @@ def block(ref: str):
 def complete_json(ref: str):
     """The player's JSON way to mark a block done, used when online and to replay a phone's
     offline queue: ``{"event_id", "occurred_at", "seconds", "reflection"}``."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return jsonify(title=_("Send a JSON object.")), 400
-    try:
-        occurred_at = datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None
-        seconds = int(data["seconds"]) if data.get("seconds") is not None else None
-    except (TypeError, ValueError):
-        return jsonify(title=_("The time of the completion could not be read.")), 422
+    data, occurred_at, seconds = _json_action()
     try:
         learning.complete_block(current_user, ref, data.get("event_id"), seconds, data.get("reflection"), occurred_at)
     except ServiceError as error:
-        status = 422 if error.status == 400 else error.status
-        return jsonify(title=str(error.message), field=error.field), status
-    if request.headers.get("X-LXP-Replay") != "1":  # a tap now, not a queue sent in the background
+        return _refused(error)
+    if not _is_replay():
         flash(_("Done. Minutes well spent."), "success")
     return jsonify(next=url_for("learning.pulse", ref=ref))
+
+
+def _choices(value) -> list[int]:
+    if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+        raise _BadJson(_("Answers are lists of option numbers."))
+    return value
+
+
+@bp.post("/learn/<ref>/answer")
+@roles_required("learner")
+def save_answer_json(ref: str):
+    """Keep one quiz answer as it is given, to resume on any device:
+    ``{"event_id", "occurred_at", "question", "chosen": [option numbers]}``."""
+    data, occurred_at, _seconds = _json_action()
+    try:
+        learning.save_answer(current_user, ref, str(data.get("question", "")), _choices(data.get("chosen")),
+                             data.get("event_id"), occurred_at)  # fmt: skip
+    except ServiceError as error:
+        return _refused(error)
+    return jsonify(saved=True)
+
+
+@bp.post("/learn/<ref>/attempt")
+@roles_required("learner")
+def attempt_json(ref: str):
+    """A quiz attempt as JSON, sent when the phone was offline and replayed later:
+    ``{"event_id", "occurred_at", "seconds", "answers": {question key: [option numbers]}}``."""
+    data, occurred_at, seconds = _json_action()
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        raise _BadJson(_("Answers are lists of option numbers."))
+    try:
+        result = learning.answer_quiz(current_user, ref, {str(k): _choices(v) for k, v in answers.items()},
+                                      data.get("event_id"), seconds, occurred_at)  # fmt: skip
+    except ServiceError as error:
+        return _refused(error)
+    # The phone shows this when it replays an attempt made offline. Not a flash: the pages the
+    # service worker fetches at the same time would write the session cookie over it.
+    message = _("Your answers to \u201c%(title)s\u201d, saved on your phone, are checked: %(score)d %%.",
+                title=learning.open_block(current_user, ref).item.title, score=result.score)  # fmt: skip
+    return jsonify(score=result.score, passed=result.passed, message=message, next=url_for("learning.block", ref=ref))
 
 
 @bp.get("/sw.js")
@@ -281,12 +408,36 @@ def job_aids():
 @bp.get("/inbox")
 @roles_required("learner")
 def inbox():
-    """In-app messages: reminders, replies, celebrations."""
-    return render_template("learning/inbox.html")
+    """In-app messages: reminders, replies, celebrations, newest first."""
+    return render_template("learning/inbox.html", messages=in_app.messages_of(current_user.id), form=ConfirmForm())
+
+
+@bp.get("/inbox/<int:message_id>")
+@roles_required("learner")
+def inbox_message(message_id: int):
+    """One message, marked read as it is opened."""
+    message = in_app.open_message(current_user.id, message_id)
+    if message is None:
+        abort(404)
+    return render_template("learning/inbox_message.html", message=message,
+                           rule=nudge_services.rule_of_message(message.key))  # fmt: skip
+
+
+@bp.post("/inbox/read")
+@roles_required("learner")
+def mark_inbox_read():
+    """Mark every message read."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    in_app.mark_all_read(current_user.id)
+    return redirect(url_for("learning.inbox"))
 
 
 @bp.get("/desk")
 @roles_required("trainer")
 def trainer_desk():
-    """The trainer's start page: sessions, reviews, coaching."""
-    return render_template("learning/trainer_desk.html")
+    """The trainer's start page: help requests waiting longest first; sessions and reviews join it."""
+    return render_template("learning/trainer_desk.html", help_queue=coaching.help_queue(current_user),
+                           conversations=threads.coach_inbox(current_user),
+                           checkpoints=threads.due_checkpoints(current_user),
+                           reviews_waiting=workplace.reviews_waiting(current_user))  # fmt: skip

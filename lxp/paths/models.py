@@ -38,7 +38,8 @@ class Journey(db.Model):
     target_date: Mapped[date | None] = mapped_column(Date)
     weekly_minutes: Mapped[int] = mapped_column(default=60)
     modalities: Mapped[list] = mapped_column(JSON, default=list)
-    choices: Mapped[dict] = mapped_column(JSON, default=dict)  # {"swaps": {ref: alternative ref}}
+    # {"swaps": {ref: alternative ref}, "moves": [[optional ref, ref it goes before or null]]}
+    choices: Mapped[dict] = mapped_column(JSON, default=dict)
     plan: Mapped[dict | None] = mapped_column(JSON)  # the last plan, see ``paths.storage``
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,9 @@ Rules
   - each week holds at most the learner's weekly minutes (a single step longer than a whole
     week gets a week of its own);
   - a live session is planned in a week with a date the learner can attend, or replaced by its
-    self-paced alternative when there is none.
+    self-paced alternative when there is none;
+  - the learner may move optional steps, never before what they need nor after what needs them
+    (a move that would break that is ignored).
 Every step carries its reasons; every item left out carries why.
 """
 
@@ -86,9 +88,12 @@ class Calendar:
 
 @dataclass(frozen=True)
 class Choices:
-    """What the learner chose on their path: an alternative instead of a step."""
+    """What the learner chose on their path: an alternative instead of a step, and where
+    optional steps go."""
 
     swaps: tuple[tuple[str, str], ...] = ()  # (item ref, the alternative ref to do instead)
+    # (optional step ref, the step ref it goes just before, or None for "last"), applied in order
+    moves: tuple[tuple[str, str | None], ...] = ()
 
 
 # --- output ------------------------------------------------------------------------------
@@ -173,6 +178,7 @@ def plan(
 ) -> Plan:
     """The learner's plan. Deterministic: the same input always gives the same plan."""
     chosen_swaps = dict(choices.swaps) if choices is not None else {}
+    moves = choices.moves if choices is not None else ()
     goals = sorted(goals, key=lambda g: g.ref)
     items = {item.ref: item for item in sorted(catalogue, key=lambda i: (i.order, i.ref))}
     failed = {c for check in state.failed_checks for c in check.competencies}
@@ -333,6 +339,9 @@ def plan(
             skipped[item.ref] = Skipped(item.ref, item.title, Reason("not_needed"))
 
     ordered = _order(picks, items)
+    for ref, before in moves:
+        if ref in picks and picks[ref].optional and ref not in state.completed:
+            ordered = _move_step(ordered, picks, ref, before)
     steps = _schedule(ordered, picks, state, calendar)
     return Plan(
         steps=tuple(steps),
@@ -384,6 +393,20 @@ def _order(picks: dict[str, _Pick], items: dict[str, CatalogueItem]) -> list[str
             waiting[dependant] -= 1
             if waiting[dependant] == 0 and dependant not in placed:
                 heapq.heappush(ready, (items[dependant].order, dependant))
+    return ordered
+
+
+def _move_step(ordered: list[str], picks: dict[str, _Pick], ref: str, before: str | None) -> list[str]:
+    """``ordered`` with ``ref`` just before ``before`` (last when None or not on the path);
+    unchanged when that would put it before a step it needs or after a step that needs it."""
+    moved = [r for r in ordered if r != ref]
+    at = moved.index(before) if before in moved else len(moved)
+    moved.insert(at, ref)
+    earlier = set(moved[:at])
+    needs = {p for p in picks[ref].item.prerequisites if p in picks and p != ref}
+    needed_by = {r for r in picks if ref in picks[r].item.prerequisites and r != ref}
+    if needs <= earlier and not (needed_by & earlier):
+        return moved
     return ordered
 
 

@@ -204,16 +204,30 @@ def learner_state(learner_id: int) -> planner.LearnerState:
     return planner.LearnerState(frozenset(mastered), frozenset(completed), failed_checks, frozenset(placement))
 
 
-def calendar(journey: Journey, today: date | None = None) -> planner.Calendar:
+def week_start(today: date | None = None) -> date:
+    """The Monday of this week: plans run in weeks from Monday to Sunday."""
     today = today or date.today()
-    monday = today - timedelta(days=today.weekday())  # weeks run Monday to Sunday
+    return today - timedelta(days=today.weekday())
+
+
+def calendar(journey: Journey, today: date | None = None) -> planner.Calendar:
     return planner.Calendar(
-        start=monday,
+        start=week_start(today),
         weekly_minutes=journey.weekly_minutes,
         target=journey.target_date,
         preferred_modalities=frozenset(journey.modalities or planner.MODALITIES),
-        live_dates=(),  # the dated live sessions arrive with the live-sessions issue
+        live_dates=_live_dates(journey),
     )
+
+
+def _live_dates(journey: Journey) -> tuple[tuple[str, tuple[date, ...]], ...]:
+    """The dates of the live sessions the learner can attend, per item ref (one query)."""
+    from lxp.live.registration import live_dates  # live builds on paths: imported when first needed
+
+    if journey.id is None:
+        return ()
+    found = live_dates(journey.id, journey.learner_id, utcnow())
+    return tuple((ref, tuple(days)) for ref, days in sorted(found.items()))
 
 
 def planner_goals(journey: Journey) -> list[planner.Goal]:
@@ -228,20 +242,24 @@ def planner_package(journey: Journey) -> planner.Package | None:
                            tuple((item_ref(e.course_id, e.item_key), e.mandatory) for e in package.entries))  # fmt: skip
 
 
-def planner_choices(swaps: dict[str, str]) -> planner.Choices:
-    return planner.Choices(swaps=tuple(sorted(swaps.items())))
+def planner_choices(choices: dict) -> planner.Choices:
+    """The learner's stored choices (``Journey.choices``) as the planner takes them."""
+    return planner.Choices(
+        swaps=tuple(sorted((choices.get("swaps") or {}).items())),
+        moves=tuple((ref, before) for ref, before in choices.get("moves") or ()),
+    )
 
 
-def plan_for(journey: Journey, swaps: dict[str, str], today: date | None = None) -> planner.Plan:
-    """What the plan would be with these swaps (nothing stored)."""
+def plan_for(journey: Journey, choices: dict, today: date | None = None) -> planner.Plan:
+    """What the plan would be with these choices (nothing stored)."""
     return planner.plan(planner_goals(journey), catalogue(journey), learner_state(journey.learner_id),
-                        calendar(journey, today), planner_package(journey), planner_choices(swaps))  # fmt: skip
+                        calendar(journey, today), planner_package(journey), planner_choices(choices))  # fmt: skip
 
 
 def replan(journey: Journey, today: date | None = None) -> planner.Plan:
     """Plan the journey afresh from its goals, calendar, choices and the learner's events; store it."""
-    result = plan_for(journey, (journey.choices or {}).get("swaps", {}), today)
-    journey.plan = {**plan_to_json(result), "week_start": calendar(journey, today).start.isoformat()}
+    result = plan_for(journey, journey.choices or {}, today)
+    journey.plan = {**plan_to_json(result), "week_start": week_start(today).isoformat()}
     journey.planned_at = utcnow()
     return result
 
@@ -251,7 +269,7 @@ def current_plan(journey: Journey, today: date | None = None) -> planner.Plan:
     so a learner who fell behind sees the rest spread over the weeks ahead."""
     today = today or date.today()
     made_in = (journey.plan or {}).get("week_start")
-    stale = made_in is None or date.fromisoformat(made_in) < calendar(journey, today).start
+    stale = made_in is None or date.fromisoformat(made_in) < week_start(today)
     if stale and journey.status == "active":
         replan(journey, today=today)
         db.session.commit()
@@ -307,15 +325,92 @@ def preview_swap(journey: Journey, ref: str, alternative_ref: str) -> SwapPrevie
     step, alternative = items.get(ref), items.get(alternative_ref)
     if step is None or alternative is None or alternative_ref not in step.alternatives:
         raise Invalid(_l("That is not another way to do this step."), field="alternative")
-    swaps = {**(journey.choices or {}).get("swaps", {}), ref: alternative_ref}
-    return SwapPreview(step, alternative, current_plan(journey), plan_for(journey, swaps))
+    return SwapPreview(
+        step, alternative, current_plan(journey), plan_for(journey, _with_swap(journey, ref, alternative_ref))
+    )
+
+
+def _with_swap(journey: Journey, ref: str, alternative_ref: str) -> dict:
+    choices = journey.choices or {}
+    return {**choices, "swaps": {**(choices.get("swaps") or {}), ref: alternative_ref}}
 
 
 def swap_step(learner, journey: Journey, ref: str, alternative_ref: str) -> planner.Plan:
     """Do the alternative instead of the step from now on. Raises ``Invalid``."""
     preview_swap(journey, ref, alternative_ref)
-    swaps = {**(journey.choices or {}).get("swaps", {}), ref: alternative_ref}
-    journey.choices = {**(journey.choices or {}), "swaps": swaps}
+    journey.choices = _with_swap(journey, ref, alternative_ref)
+    result = replan(journey)
+    db.session.commit()
+    return result
+
+
+def _without_swap(journey: Journey, ref: str) -> dict:
+    choices = journey.choices or {}
+    return {**choices, "swaps": {k: v for k, v in (choices.get("swaps") or {}).items() if k != ref}}
+
+
+def preview_undo_swap(journey: Journey, ref: str) -> SwapPreview:
+    """What going back to step ``ref`` (swapped for an alternative earlier) would change; the
+    preview's ``step`` is the alternative done now. Raises ``Invalid`` when ``ref`` was not swapped."""
+    chosen = (journey.choices or {}).get("swaps") or {}
+    items = {item.ref: item for item in catalogue(journey)}
+    if ref not in chosen or ref not in items or chosen[ref] not in items:
+        raise Invalid(_l("That step was not swapped."), field="step")
+    return SwapPreview(
+        items[chosen[ref]], items[ref], current_plan(journey), plan_for(journey, _without_swap(journey, ref))
+    )
+
+
+def undo_swap(learner, journey: Journey, ref: str) -> planner.Plan:
+    """Do step ``ref`` again instead of the alternative chosen for it. Raises ``Invalid``."""
+    preview_undo_swap(journey, ref)
+    journey.choices = _without_swap(journey, ref)
+    result = replan(journey)
+    db.session.commit()
+    return result
+
+
+def swapped_steps(journey: Journey) -> dict[str, planner.CatalogueItem]:
+    """For each alternative the learner chose, the step it stands in for (to offer going back)."""
+    chosen = (journey.choices or {}).get("swaps") or {}
+    if not chosen:
+        return {}
+    items = {item.ref: item for item in catalogue(journey)}
+    return {alternative: items[ref] for ref, alternative in chosen.items() if ref in items}
+
+
+@dataclass(frozen=True)
+class MovePreview:
+    step: planner.Step
+    now: planner.Plan
+    then: planner.Plan
+
+
+def _with_move(journey: Journey, ref: str, before: str | None) -> dict:
+    choices = journey.choices or {}
+    moves = [move for move in choices.get("moves") or () if move[0] != ref]
+    return {**choices, "moves": [*moves, [ref, before]]}
+
+
+def preview_move(journey: Journey, ref: str, before: str | None) -> MovePreview:
+    """What moving optional step ``ref`` just before step ``before`` (or last, when None) would
+    change. Raises ``Invalid`` when ``ref`` is not an open optional step, or when the move would
+    put it before a step it needs or after one that needs it."""
+    now = current_plan(journey)
+    step = next((s for s in now.open_steps if s.ref == ref), None)
+    if step is None or not step.optional:
+        raise Invalid(_l("Only optional steps you have not done yet can be moved."), field="step")
+    then = plan_for(journey, _with_move(journey, ref, before))
+    if [s.ref for s in then.open_steps] == [s.ref for s in now.open_steps]:
+        raise Invalid(_l("This step cannot move there: it must stay after the steps it needs and before the steps that need it."),
+                      field="before")  # fmt: skip
+    return MovePreview(step, now, then)
+
+
+def move_step(learner, journey: Journey, ref: str, before: str | None) -> planner.Plan:
+    """Move an optional step from now on (see ``preview_move``). Raises ``Invalid``."""
+    preview_move(journey, ref, before)
+    journey.choices = _with_move(journey, ref, before)
     result = replan(journey)
     db.session.commit()
     return result
@@ -327,3 +422,19 @@ def alternatives_of(journey: Journey) -> dict[str, list[planner.CatalogueItem]]:
     return {
         ref: [items[a] for a in item.alternatives if a in items] for ref, item in items.items() if item.alternatives
     }
+
+
+def move_targets(plan: planner.Plan) -> dict[str, dict[str, str]]:
+    """For each open optional step, the ``before`` value of moving it one place earlier or later
+    ("" meaning last), for the path page's links; whether a move is allowed is checked on preview."""
+    refs = [step.ref for step in plan.open_steps]
+    targets = {}
+    for n, step in enumerate(plan.open_steps):
+        if not step.optional:
+            continue
+        targets[step.ref] = {}
+        if n > 0:
+            targets[step.ref]["earlier"] = refs[n - 1]
+        if n < len(refs) - 1:
+            targets[step.ref]["later"] = refs[n + 2] if n + 2 < len(refs) else ""
+    return targets

@@ -3,7 +3,9 @@
  * Progressive enhancement: without JavaScript the "I have done this" form posts normally.
  * With it, the form is sent as JSON; when that fails for want of a network, the completion
  * is kept in IndexedDB (with its event id and the time it happened) and sent again when a
- * page opens and when the connection returns. Background Sync is not used: iOS Safari and
+ * page opens and when the connection returns. A quiz answered offline is queued the same way
+ * (it is marked once it arrives); online, each answer is kept on the server as it is given,
+ * so the learner resumes the quiz on any device. Background Sync is not used: iOS Safari and
  * Firefox lack it. The server records an event id once, so a replay never counts twice.
  */
 (function () {
@@ -71,11 +73,23 @@
         return chain.then(function () {
           if (Date.now() - entry.queued_at > KEEP_MS) return forget(entry.event_id);
           return send(entry, true).then(function (result) {
+            if (result && result.message) tell(result.message);
             if (result) return forget(entry.event_id);
           }, function () { /* still offline */ });
         });
       }, Promise.resolve());
     }).then(function () { replaying = false; showQueued(); }, function () { replaying = false; });
+  }
+
+  // What the server said of something sent from the queue (a quiz's mark), on this page.
+  function tell(message) {
+    var box = document.querySelector("[data-offline-results]");
+    if (!box) return;
+    var line = document.createElement("p");
+    line.className = "flash flash-success";
+    line.textContent = message;
+    box.appendChild(line);
+    box.hidden = false;
   }
 
   function showQueued() {
@@ -119,6 +133,66 @@
     });
   }
 
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
+  }
+
+  function chosenIn(form, name) {
+    var checked = form.querySelectorAll('input[name="' + CSS.escape(name) + '"]:checked');
+    return Array.prototype.map.call(checked, function (input) { return parseInt(input.value, 10); });
+  }
+
+  function questionNames(form) {
+    var names = [];
+    Array.prototype.forEach.call(form.querySelectorAll("fieldset.quiz-question input"), function (input) {
+      if (names.indexOf(input.name) < 0) names.push(input.name);
+    });
+    return names;
+  }
+
+  function enhanceQuizForm(form) {
+    form.addEventListener("change", function (event) {
+      var name = event.target && event.target.name;
+      if (!name || !navigator.onLine || questionNames(form).indexOf(name) < 0) return;
+      send({ url: form.getAttribute("data-save-answer"), body: {
+        event_id: newId(), occurred_at: new Date().toISOString(), question: name, chosen: chosenIn(form, name)
+      } }, true).catch(function () { /* kept on the page; the attempt itself is what counts */ });
+    });
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine) return; // online: the form posts and the page shows the marks
+      event.preventDefault();
+      var data = new FormData(form);
+      var answers = {};
+      var complete = questionNames(form).every(function (name) {
+        answers[name] = chosenIn(form, name);
+        return answers[name].length > 0;
+      });
+      var incomplete = form.querySelector("[data-offline-incomplete]");
+      if (incomplete) incomplete.hidden = complete;
+      if (!complete) return;
+      var started = parseInt(data.get("started_at"), 10);
+      queue({
+        event_id: data.get("event_id"),
+        url: form.getAttribute("data-offline-attempt"),
+        queued_at: Date.now(),
+        body: {
+          event_id: data.get("event_id"),
+          occurred_at: new Date().toISOString(),
+          seconds: isNaN(started) ? null : Math.max(Math.round(Date.now() / 1000) - started, 0),
+          answers: answers
+        }
+      }).then(function () {
+        var saved = form.querySelector("[data-offline-saved]");
+        if (saved) saved.hidden = false;
+        var button = form.querySelector("button[type=submit]");
+        if (button) button.disabled = true;
+      });
+    });
+  }
+
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").then(function () {
       return navigator.serviceWorker.ready;
@@ -132,6 +206,7 @@
 
   if (!window.indexedDB || !window.fetch) return;
   Array.prototype.forEach.call(document.querySelectorAll("form[data-offline-complete]"), enhanceDoneForm);
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-offline-attempt]"), enhanceQuizForm);
   Array.prototype.forEach.call(document.querySelectorAll("form.sign-out"), function (form) {
     form.addEventListener("submit", function () { if (window.caches) caches.delete(PAGES); });
   });

@@ -37,22 +37,22 @@ def _wait_until(page, script, arg=None, timeout=10.0):
     raise AssertionError(f"timed out waiting for: {script}")
 
 
-def _completions(app, email):
+def _events_of(app, email, verbs=("completed",)):
     with app.app_context():
         learner = db.session.execute(select(User).where(User.email == email)).scalar_one()
         count = db.session.scalar(select(func.count()).select_from(LearningEvent).where(
-            LearningEvent.actor_id == learner.id, LearningEvent.verb == "completed"))  # fmt: skip
+            LearningEvent.actor_id == learner.id, LearningEvent.verb.in_(verbs)))  # fmt: skip
         db.session.remove()
         return count
 
 
-def test_a_cached_block_opens_offline_and_its_completion_is_recorded_once_back_online(app, phone):
+def _onboard_demo_learner(app, page) -> str:
+    """Load the demo, sign a demo learner in on ``page`` and choose a goal; returns their e-mail."""
     with app.app_context():
         demo.seed()
         demo.seed_courses()
         db.session.remove()
     email = "claire.dubois@northwind.example"
-    page = phone
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
@@ -60,6 +60,11 @@ def test_a_cached_block_opens_offline_and_its_completion_is_recorded_once_back_o
     page.get_by_role("link", name="Choose a goal").click()
     page.get_by_label("Handle a complaint so the customer stays").check()
     page.get_by_role("button", name="Show my path").click()
+    return email
+
+
+def test_a_cached_block_opens_offline_and_its_completion_is_recorded_once_back_online(app, phone):
+    page, email = phone, _onboard_demo_learner(app, phone)
 
     page.goto("/today")
     next_href = page.locator(".step-card.primary").get_attribute("href")
@@ -74,13 +79,47 @@ def test_a_cached_block_opens_offline_and_its_completion_is_recorded_once_back_o
     page.get_by_role("button", name="I have done this").click()
     expect(page.locator("[data-offline-saved]")).to_be_visible()
     assert page.evaluate(QUEUE_LENGTH) == 1
-    assert _completions(app, email) == 0
+    assert _events_of(app, email) == 0
 
     page.context.set_offline(False)
     page.goto("/today")  # opening a page replays the queue
     _wait_until(page, f"() => ({QUEUE_LENGTH})().then(n => n === 0)")
-    assert _completions(app, email) == 1
+    assert _events_of(app, email) == 1
     page.reload()  # Today was drawn before the replay; now it has moved on, and nothing is sent twice
     expect(page.locator(".step-card.primary .step-title")).not_to_have_text(next_title)
     assert page.evaluate(QUEUE_LENGTH) == 0
-    assert _completions(app, email) == 1
+    assert _events_of(app, email) == 1
+
+
+def test_a_quiz_resumes_where_it_was_left_and_an_offline_attempt_is_marked_once(app, phone):
+    page, email = phone, _onboard_demo_learner(app, phone)
+    quiz_href = page.locator(".station", has_text="Quiz").first.locator("a").first.get_attribute("href")
+
+    page.goto(quiz_href)
+    first_option = page.locator("fieldset.quiz-question").first.locator("input").first
+    first_option.check()
+    _wait_until(page, "() => true")  # let the change event go out
+    deadline = time.monotonic() + 10
+    while _events_of(app, email, ("answered",)) < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _events_of(app, email, ("answered",)) == 1
+    page.reload()  # the answer given is still there
+    expect(page.locator("fieldset.quiz-question").first.locator("input").first).to_be_checked()
+
+    _wait_until(page, "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Check my answers").click()  # a question is still open
+    expect(page.locator("[data-offline-incomplete]")).to_be_visible()
+    for fieldset in page.locator("fieldset.quiz-question").all():
+        fieldset.locator("input").first.check()
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page.locator("[data-offline-saved]")).to_be_visible()
+    assert page.evaluate(QUEUE_LENGTH) == 1
+    assert _events_of(app, email, ("passed", "failed")) == 0
+
+    page.context.set_offline(False)  # the connection returns: the queue goes out, the page says how it went
+    expect(page.get_by_text("saved on your phone, are checked")).to_be_visible()
+    _wait_until(page, f"() => ({QUEUE_LENGTH})().then(n => n === 0)")
+    assert _events_of(app, email, ("passed", "failed")) == 1
+    page.reload()
+    assert _events_of(app, email, ("passed", "failed")) == 1

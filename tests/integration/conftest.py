@@ -1,6 +1,45 @@
+"""Shared set-up of the integration tests: empty tables, and a published example course."""
+
+from pathlib import Path
+
 import pytest
+from sqlalchemy import select
+
+from lxp.accounts.models import User
+from lxp.authoring import publishing, transfer
+from lxp.authoring.models import Goal
+from lxp.extensions import db
+
+MINI = (Path(__file__).resolve().parents[1] / "data/mini-course.json").read_text()
 
 
 @pytest.fixture(autouse=True)
 def _fresh_database(clean_db):
     """Every integration test starts from empty tables."""
+
+
+@pytest.fixture
+def published(app, make_user):
+    """The example course, published, with its goal and package; returns ids."""
+    author = make_user(("admin", "reviewer"), email="author@example.com")
+    with app.app_context():
+        admin = db.session.get(User, author)
+        version = transfer.import_document(admin, MINI)
+        publishing.submit_for_review(admin, version)
+        publishing.approve(admin, version)
+        goal = db.session.execute(select(Goal)).scalar_one()
+        return {"course": version.course_id, "goal": goal.id, "package": goal.packages[0].id,
+                "lesson": f"{version.course_id}:listen-lesson", "quiz": f"{version.course_id}:listen-check"}  # fmt: skip
+
+
+def start_path(client, published, **fields):
+    """Choose the example goal on /path/goals (all modalities, 60 minutes a week)."""
+    from tests.conftest import submit
+
+    data = {"goals": [str(published["goal"])], "package": "", "weekly_minutes": "60",
+            "modalities": ["self_paced", "live", "coaching", "on_the_job"], **fields}  # fmt: skip
+    return submit(client, "/path/goals", data)
+
+
+# A local push service and a configured VAPID key, for any test that sends a push.
+from tests.integration.test_webpush import push_service, vapid  # noqa: E402, F401

@@ -19,6 +19,13 @@ DELIBERATELY_PUBLIC = {
     "accounts.renew_invitation",
     "accounts.forgot_password",
     "accounts.reset_password",
+    # Calendar apps fetch a person's live-session feed without signing in; the secret token
+    # in its address is the key (stored hashed, resettable, 404 for any other token).
+    "live.feed",
+    # Not a page: signed-out visitors get a 404 from the file's access check (test_files.py).
+    "files.download",
+    # A mail's one-click unsubscribe works signed out (RFC 8058); the signed token is the key.
+    "nudges.unsubscribe",
 }
 
 

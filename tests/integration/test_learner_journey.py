@@ -2,9 +2,7 @@
 
 import re
 import uuid
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from lxp.accounts.models import User
@@ -13,31 +11,8 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.paths.models import Journey
 from tests.conftest import csrf_from, submit
-
-MINI = (Path(__file__).resolve().parents[2] / "tests/data/mini-course.json").read_text()
-
-
-@pytest.fixture
-def published(app, make_user):
-    """The example course, published, with its goal and package; returns ids."""
-    author = make_user(("admin", "reviewer"), email="author@example.com")
-    with app.app_context():
-        admin = db.session.get(User, author)
-        version = transfer.import_document(admin, MINI)
-        publishing.submit_for_review(admin, version)
-        publishing.approve(admin, version)
-        goal = version.course.versions[-1].course
-        from lxp.authoring.models import Goal
-
-        goal = db.session.execute(select(Goal)).scalar_one()
-        return {"course": version.course_id, "goal": goal.id, "package": goal.packages[0].id,
-                "lesson": f"{version.course_id}:listen-lesson", "quiz": f"{version.course_id}:listen-check"}  # fmt: skip
-
-
-def _start(client, published, **fields):
-    data = {"goals": [str(published["goal"])], "package": "", "weekly_minutes": "60",
-            "modalities": ["self_paced", "live", "coaching", "on_the_job"], **fields}  # fmt: skip
-    return submit(client, "/path/goals", data)
+from tests.integration.conftest import MINI
+from tests.integration.conftest import start_path as _start
 
 
 def _events(app, verb=None):
@@ -462,6 +437,15 @@ def test_a_learner_swaps_a_step_after_seeing_what_it_changes(app, client, login_
     assert "Your choice, instead of \u201cWhat active listening sounds like\u201d" in page
     assert client.get(f"/path/swap?step={course_id}:listen-lesson&to={course_id}:listen-check").status_code == 404
 
+    # Changed their mind: back to the step as planned, after seeing what that changes.
+    assert "Back to \u201cWhat active listening sounds like\u201d" in page
+    undo_url = f"/path/swap/undo?step={course_id}:listen-lesson"
+    assert "Listening card" in client.get(undo_url).get_data(as_text=True)
+    back = submit(client, "/path/swap/undo", {"step": f"{course_id}:listen-lesson"}, form_page=undo_url,
+                  follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "Your choice, instead of" not in back and "Do it another way: Listening card" in back
+    assert client.get(undo_url).status_code == 404  # nothing is swapped any more
+
 
 def test_today_costs_the_same_few_queries_however_much_the_learner_has_done(app, client, login_as, published):
     from sqlalchemy import event
@@ -493,3 +477,133 @@ def test_today_costs_the_same_few_queries_however_much_the_learner_has_done(app,
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert fresh == busy <= 8
+
+
+def _publish(app, make_user, document) -> tuple[int, int]:
+    """Publish a course document through review; returns (goal id, course id)."""
+    import json
+
+    from lxp.authoring.models import Goal
+
+    author = make_user(("admin", "reviewer"), email="author@example.com")
+    with app.app_context():
+        admin = db.session.get(User, author)
+        version = transfer.import_document(admin, json.dumps(document))
+        publishing.submit_for_review(admin, version)
+        publishing.approve(admin, version)
+        return db.session.execute(select(Goal)).scalar_one().id, version.course_id
+
+
+def test_a_learner_moves_an_optional_step_after_seeing_what_it_changes(app, client, login_as, make_user):
+    import json
+
+    document = json.loads(MINI)
+    items = document["course"]["modules"][0]["items"]
+    items.append({"key": "listen-aid", "kind": "job_aid", "title": "Listening card", "minutes": 3,
+                  "teaches": ["active-listening"], "content": {"markdown": "- Let them finish"}})  # fmt: skip
+    items.append({"key": "story", "kind": "lesson", "title": "A complaint that went well", "minutes": 5,
+                  "teaches": ["active-listening"], "prerequisites": ["listen-lesson"], "content": {"markdown": "It began badly."}})  # fmt: skip
+    package = document["goals"][0]["packages"][0]
+    package["items"] += [{"course": "listening-basics", "item": "listen-aid", "mandatory": False},
+                         {"course": "listening-basics", "item": "story", "mandatory": False}]  # fmt: skip
+    goal_id, course_id = _publish(app, make_user, document)
+    login_as("learner")
+    from lxp.authoring.models import Package
+
+    with app.app_context():
+        package_id = db.session.execute(select(Package.id)).scalar_one()
+    _start(client, {"goal": goal_id}, package=str(package_id))
+
+    def titles(page):
+        return re.findall(r'<a href="/learn/[^"]+">([^<]+)</a>', page)
+
+    page = client.get("/path").get_data(as_text=True)
+    assert titles(page) == ["What active listening sounds like", "Check: listening", "Listening card",
+                            "A complaint that went well"]  # fmt: skip
+    assert page.count("Move earlier") == 2 and page.count("Move later") == 1
+    earlier = (
+        re.search(r'href="(/path/move\?step=[^"]*listen-aid[^"]*)">Move earlier', page).group(1).replace("&amp;", "&")
+    )
+    preview = client.get(earlier).get_data(as_text=True)
+    assert "Listening card" in preview and "Step 3 of 4 now, step 2 after the change" in preview
+    assert titles(client.get("/path").get_data(as_text=True))[2] == "Listening card", "a preview changes nothing"
+    fields = dict(re.findall(r'name="(step|before)" value="([^"]*)"', preview))
+    response = submit(client, "/path/move", fields, form_page=earlier, follow_redirects=True)
+    assert titles(response.get_data(as_text=True)) == ["What active listening sounds like", "Listening card",
+                                                       "Check: listening", "A complaint that went well"]  # fmt: skip
+
+    # The story needs the lesson: it cannot go first, and a required step cannot move at all.
+    refused = client.get(f"/path/move?step={course_id}:story&before={course_id}:listen-lesson", follow_redirects=True)
+    assert "This step cannot move there" in refused.get_data(as_text=True)
+    required = client.get(f"/path/move?step={course_id}:listen-check&before=", follow_redirects=True)
+    assert "Only optional steps you have not done yet can be moved." in required.get_data(as_text=True)
+    assert titles(client.get("/path").get_data(as_text=True))[1] == "Listening card"
+
+
+def test_quiz_answers_are_kept_as_given_and_the_quiz_resumes_on_another_device(app, client, login_as, published):
+    learner = login_as("learner")
+    _start(client, published)
+    token = csrf_from(client.get("/today").get_data(as_text=True))
+    url = f"/learn/{published['quiz']}/answer"
+    first = client.post(url, json={"event_id": str(uuid.uuid4()), "question": "q1", "chosen": [1]},
+                        headers={"X-CSRFToken": token})  # fmt: skip
+    assert first.status_code == 200
+    changed_id = str(uuid.uuid4())
+    for _ in range(2):  # the same change sent twice counts once
+        client.post(url, json={"event_id": changed_id, "question": "q1", "chosen": [0]}, headers={"X-CSRFToken": token})
+    assert _events(app, "answered") == 2
+
+    other_device = app.test_client()
+    from tests.conftest import sign_in
+
+    sign_in(other_device, learner.email)
+    page = other_device.get(f"/learn/{published['quiz']}").get_data(as_text=True)
+    assert re.search(r'name="q1" value="0" checked', page) and not re.search(r'name="q1" value="1" checked', page)
+    # Once marked, the quiz starts afresh.
+    _answer(client, published["quiz"], 1)
+    page = other_device.get(f"/learn/{published['quiz']}").get_data(as_text=True)
+    assert not re.search(r'name="q1" value="\d" checked', page)
+
+
+def test_a_quiz_attempt_made_offline_is_marked_once_when_it_arrives(app, client, login_as, published):
+    login_as("learner")
+    _start(client, published)
+    token = csrf_from(client.get("/today").get_data(as_text=True))
+    attempt = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-11-23T08:00:00+00:00", "seconds": 95,
+               "answers": {"q1": [0]}}  # fmt: skip
+    for _ in range(2):
+        response = client.post(f"/learn/{published['quiz']}/attempt", json=attempt,
+                               headers={"X-CSRFToken": token, "X-LXP-Replay": "1"})  # fmt: skip
+        assert response.status_code == 200 and response.get_json()["passed"] is True
+        assert response.get_json()["message"] == (
+            "Your answers to \u201cCheck: listening\u201d, saved on your phone, are checked: 100 %."
+        )
+    assert _events(app, "passed") == 1
+    with app.app_context():
+        stored = db.session.execute(select(LearningEvent).where(LearningEvent.verb == "passed")).scalar_one()
+        assert stored.occurred_at.isoformat() == "2026-11-23T08:00:00+00:00"
+        assert stored.result["duration"] == "PT95S"
+
+
+def test_bad_quiz_answers_as_json_are_refused_and_change_nothing(app, client, login_as, published):
+    login_as("learner")
+    _start(client, published)
+    token = csrf_from(client.get("/today").get_data(as_text=True))
+    headers = {"X-CSRFToken": token}
+    before = _events(app)
+    quiz, lesson = published["quiz"], published["lesson"]
+    cases = [
+        (f"/learn/{quiz}/answer", {"question": "q9", "chosen": [0]}, 422),  # no such question
+        (f"/learn/{quiz}/answer", {"question": "q1", "chosen": [7]}, 422),  # no such option
+        (f"/learn/{quiz}/answer", {"question": "q1", "chosen": "0"}, 422),  # not a list
+        (f"/learn/{quiz}/answer", {"question": "q1", "chosen": [True]}, 422),
+        (f"/learn/{lesson}/answer", {"question": "q1", "chosen": [0]}, 422),  # not a quiz
+        (f"/learn/{published['course']}:nope/answer", {"question": "q1", "chosen": [0]}, 404),
+        (f"/learn/{quiz}/attempt", {"answers": {}}, 422),  # a question left out
+        (f"/learn/{quiz}/attempt", {"answers": [0]}, 422),
+        (f"/learn/{quiz}/attempt", {"answers": {"q1": [0]}, "event_id": "not-a-uuid"}, 422),
+    ]
+    for url, body, status in cases:
+        assert client.post(url, json=body, headers=headers).status_code == status, (url, body)
+    assert client.post(f"/learn/{quiz}/answer", json={"question": "q1", "chosen": [0]}).status_code == 400  # no CSRF
+    assert _events(app) == before

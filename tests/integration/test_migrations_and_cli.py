@@ -99,3 +99,18 @@ def test_a_demo_learner_halfway_sees_their_rhythm_and_what_they_can_do(app):
     assert "Your weekly rhythm" in today
     path = client.get("/path").get_data(as_text=True)
     assert "What you can do now" in path
+
+
+def test_the_demo_trainer_finds_the_stuck_learners_request_and_demo_sessions_to_join(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["lxp", "seed-demo"])
+    assert "a help request raised" in first.output
+    assert "no new help request" in runner.invoke(args=["lxp", "seed-demo"]).output
+    trainer = app.test_client()
+    sign_in(trainer, "trainer.newyork@northwind.example", DEMO_PASSWORD)
+    desk = trainer.get("/desk").get_data(as_text=True)
+    assert "Aarav Sharma" in desk and "I keep picking the apology first." in desk
+    assert "Kenji Watanabe" in desk  # a conversation, coached through the cohort
+    learner = app.test_client()
+    sign_in(learner, "aarav.sharma@northwind.example", DEMO_PASSWORD)
+    assert "Role-play lab" in learner.get("/sessions").get_data(as_text=True)

@@ -29,3 +29,10 @@ def test_variables_override_defaults():
 def test_unreadable_values_name_the_variable(name, value):
     with pytest.raises(ValueError, match=name):
         Config.from_env({name: value})
+
+
+def test_the_scheduler_is_off_unless_asked_to_run_inline():
+    assert Config.from_env({})["SCHEDULER"] == "off"
+    assert Config.from_env({"LXP_SCHEDULER": "inline"})["SCHEDULER"] == "inline"
+    with pytest.raises(ValueError, match="LXP_SCHEDULER"):
+        Config.from_env({"LXP_SCHEDULER": "sometimes"})

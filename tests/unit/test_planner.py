@@ -225,3 +225,56 @@ def test_a_learner_can_choose_an_alternative_even_in_a_way_they_did_not_tick():
     # A swap to something that is not an alternative of the step is ignored.
     ignored = plan([GOAL], CATALOGUE, LearnerState(), calendar, choices=Choices(swaps=(("c:live", "c:quiz"),)))
     assert "c:live" in [s.ref for s in ignored.steps]
+
+
+@PROPERTY
+@given(worlds(), st.data())
+def test_moving_optional_steps_never_puts_a_step_before_what_it_needs(world, data):
+    from lxp.paths.planner import Choices
+
+    goals, items, state, calendar, package = world
+    refs = [i.ref for i in items]
+    moves = tuple(data.draw(st.lists(st.tuples(st.sampled_from(refs), st.one_of(st.none(), st.sampled_from(refs))),
+                                     max_size=4)))  # fmt: skip
+    result = plan(goals, items, state, calendar, package, Choices(moves=moves))
+    unmoved = plan(goals, items, state, calendar, package)
+    assert sorted(s.ref for s in result.steps) == sorted(s.ref for s in unmoved.steps)
+    position = {step.ref: n for n, step in enumerate(result.steps)}
+    by_ref = {i.ref: i for i in items}
+    for step in result.open_steps:
+        for prerequisite in by_ref[step.ref].prerequisites:
+            if prerequisite in position:
+                assert position[prerequisite] < position[step.ref]
+    # Only optional steps move: the required ones keep their order.
+    required = [s.ref for s in result.open_steps if not s.optional]
+    assert required == [s.ref for s in unmoved.open_steps if not s.optional]
+
+
+EXTRAS = [
+    CatalogueItem("c:aid", "Listening card", "job_aid", "self_paced", 3, 4),
+    CatalogueItem("c:story", "A story to read", "lesson", "self_paced", 5, 5, prerequisites=("c:lesson",)),
+]
+WITH_EXTRAS = Package("p", "Essentials", (("c:lesson", True), ("c:aid", False), ("c:story", False), ("c:quiz", True)))
+
+
+def test_an_optional_step_moves_where_the_learner_puts_it():
+    from lxp.paths.planner import Choices
+
+    before = plan([GOAL], [*CATALOGUE, *EXTRAS], LearnerState(), _calendar(), WITH_EXTRAS)
+    assert [s.ref for s in before.steps] == ["c:lesson", "c:live", "c:quiz", "c:aid", "c:story"]
+    first = plan([GOAL], [*CATALOGUE, *EXTRAS], LearnerState(), _calendar(), WITH_EXTRAS,
+                 Choices(moves=(("c:aid", "c:lesson"),)))  # fmt: skip
+    assert [s.ref for s in first.steps] == ["c:aid", "c:lesson", "c:live", "c:quiz", "c:story"]
+    # Moving it last again, then the other one before it: moves apply in order.
+    again = plan([GOAL], [*CATALOGUE, *EXTRAS], LearnerState(), _calendar(), WITH_EXTRAS,
+                 Choices(moves=(("c:aid", None), ("c:story", "c:aid"))))  # fmt: skip
+    assert [s.ref for s in again.steps] == ["c:lesson", "c:live", "c:quiz", "c:story", "c:aid"]
+
+
+def test_a_move_that_breaks_a_prerequisite_or_touches_a_required_step_is_ignored():
+    from lxp.paths.planner import Choices
+
+    before = plan([GOAL], [*CATALOGUE, *EXTRAS], LearnerState(), _calendar(), WITH_EXTRAS)
+    for move in (("c:story", "c:lesson"), ("c:quiz", None), ("c:nothing", None)):
+        result = plan([GOAL], [*CATALOGUE, *EXTRAS], LearnerState(), _calendar(), WITH_EXTRAS, Choices(moves=(move,)))
+        assert [s.ref for s in result.steps] == [s.ref for s in before.steps], move

@@ -1,0 +1,82 @@
+"""Today gathers what is the learner's across the modalities: the next step, the live
+sessions they hold a seat on (in their own time, with the way in), and coaching answers."""
+
+import re
+
+from lxp.coaching.models import CoachAssignment
+from lxp.extensions import db
+from tests.conftest import sign_in, submit
+from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
+    live_course_fixture,
+    person_fixture,
+    register,
+    schedule,
+    soon,
+    start_path,
+    trainer_fixture,
+)
+from tests.integration.test_workplace_fixtures import (  # noqa: F401  (fixtures)
+    on_path,
+    task_course_fixture,
+    upload_dir_fixture,
+)
+from tests.integration.test_workplace_tasks import send_evidence
+
+
+def test_today_lists_the_sessions_the_learner_holds_a_seat_on_in_their_own_time(app, live_course, trainer, person):
+    (online,) = schedule(
+        app, trainer, live_course["live"], soon(3, hour=18), place="", video_url="https://meet.example/lab"
+    )
+    (later,) = schedule(app, trainer, live_course["live"], soon(10, hour=9))
+    client, _learner = person(timezone="America/New_York")
+    start_path(client, live_course)
+    assert "Live sessions coming up" not in client.get("/today").get_data(as_text=True)
+    register(client, online)
+    register(client, later)
+    page = client.get("/today").get_data(as_text=True)
+    section = page[page.index("Live sessions coming up") :]
+    assert section.index(f"/sessions/{online}") < section.index(f"/sessions/{later}")  # soonest first
+    assert "12:00" in section and "18:00" not in section  # 18:00 in Berlin is noon in New York
+    assert 'href="https://meet.example/lab"' in section and "Join online" in section
+    assert "Room 1" in section
+    # The live step leads to its dates from the path and from the step itself.
+    assert f'href="/sessions/item/{live_course["live"]}"' in client.get("/path").get_data(as_text=True)
+    assert "Choose a date" in client.get(f"/learn/{live_course['live']}").get_data(as_text=True)
+
+
+def test_today_shows_a_coachs_answer_until_the_learner_has_read_it(app, live_course, make_user, person):
+    coach_id = make_user(("trainer",), email="coach@example.com", name="Clara Coach")
+    client, learner_id = person()
+    with app.app_context():
+        db.session.add(CoachAssignment(learner_id=learner_id, coach_id=coach_id))
+        db.session.commit()
+    start_path(client, live_course)
+    lesson = f"{live_course['course']}:listen-lesson"
+    submit(client, f"/learn/{lesson}/stuck", {"note": "lost"}, form_page=f"/learn/{lesson}")
+    assert "From your coach" not in client.get("/today").get_data(as_text=True)
+
+    coach = app.test_client()
+    from tests.conftest import sign_in
+
+    sign_in(coach, "coach@example.com")
+    request_id = re.search(r"/desk/help/(\d+)", coach.get("/desk").get_data(as_text=True)).group(1)
+    submit(coach, f"/desk/help/{request_id}/answer", {"answer": "Start with their words.", "resolve": "y"},
+           form_page=f"/desk/help/{request_id}")  # fmt: skip
+    page = client.get("/today").get_data(as_text=True)
+    assert "From your coach" in page and "Clara Coach answered your question" in page
+    assert "Start with their words." in page and f'href="/help#request-{request_id}"' in page
+    client.get("/help")  # reading the answer where it leads
+    assert "From your coach" not in client.get("/today").get_data(as_text=True)
+
+
+def test_today_and_the_path_show_where_an_on_the_job_task_stands(app, client, make_user, task_course):
+    coach_id = make_user(("trainer",), email="coach@example.com")
+    learner_id = make_user(("learner",), email="lena@example.com")
+    on_path(app, learner_id, task_course["goal"], coach_id)
+    sign_in(client, "lena@example.com")
+    assert "sent to your coach" not in client.get("/path").get_data(as_text=True)
+    assert send_evidence(client, task_course["task"], account="I ran the call as practised.").status_code == 302
+    assert "sent to your coach" in client.get("/path").get_data(as_text=True)
+    today = client.get("/today").get_data(as_text=True)
+    card = re.search(rf'href="/learn/{task_course["task"]}">\s*<span class="step-meta">([^<]*<strong>[^<]*)', today)
+    assert card and "On the job" in card.group(1) and "sent to your coach" in card.group(1)
