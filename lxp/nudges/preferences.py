@@ -1,0 +1,124 @@
+"""The learner's control over touchpoints: categories, channels, quiet hours, the weekly cap,
+pause, "fewer like this", and the one-click unsubscribe link that needs no login."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from lxp.accounts.models import User
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.nudges import policy
+from lxp.nudges.models import NotificationPreferences
+from lxp.nudges.rules import RULES_BY_KEY
+
+# --- the learner's control -------------------------------------------------------------------
+
+
+def preferences_of(user: User) -> policy.Preferences:
+    row = db.session.get(NotificationPreferences, user.id)
+    if row is None:
+        return policy.Preferences(timezone=user.timezone or "UTC")
+    return policy.Preferences(
+        timezone=user.timezone or "UTC", off=frozenset(row.off or ()),
+        channels={k: tuple(v) for k, v in (row.channels or {}).items()}, quiet_start=row.quiet_start,
+        quiet_end=row.quiet_end, weekly_cap=row.weekly_cap, paused_until=row.paused_until,
+        muted_rules=frozenset(row.muted_rules or ()),
+    )  # fmt: skip
+
+
+def _row_for(user: User) -> NotificationPreferences:
+    row = db.session.get(NotificationPreferences, user.id)
+    if row is None:
+        defaults = policy.Preferences()
+        row = NotificationPreferences(user_id=user.id, off=[], channels={}, quiet_start=defaults.quiet_start,
+                                      quiet_end=defaults.quiet_end, weekly_cap=defaults.weekly_cap, muted_rules=[])  # fmt: skip
+        db.session.add(row)
+    return row
+
+
+def mute_rule(user: User, rule_key: str) -> None:
+    """ "Fewer like this": the learner gets no more messages of this rule (they can undo it on
+    their notifications page). Raises ``KeyError`` for an unknown rule."""
+    RULES_BY_KEY[rule_key]
+    row = _row_for(user)
+    row.muted_rules = sorted({*(row.muted_rules or ()), rule_key})
+    row.updated_at = utcnow()
+    db.session.commit()
+
+
+# --- one-click unsubscribe -------------------------------------------------------------------
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="lxp-unsubscribe")
+
+
+def unsubscribe_token(user: User, category: str) -> str:
+    return _unsubscribe_serializer().dumps({"u": user.id, "c": category})
+
+
+def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
+    """The person and category a link was made for, or None when it is not genuine."""
+    try:
+        payload = _unsubscribe_serializer().loads(token)
+    except BadSignature:
+        return None
+    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
+    category = payload.get("c") if isinstance(payload, dict) else None
+    if user is None or category not in policy.CATEGORIES:
+        return None
+    return user, category
+
+
+def stop_email(user: User, category: str) -> None:
+    """No more e-mail of this category (the inbox keeps them). Idempotent."""
+    row = _row_for(user)
+    current = list((row.channels or {}).get(category) or policy.Preferences().channels_for(category))
+    row.channels = {**(row.channels or {}), category: [c for c in current if c != "email"] or ["in_app"]}
+    row.updated_at = utcnow()
+    db.session.commit()
+
+
+def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], quiet_start, quiet_end,
+                     weekly_cap: int, pause: str = "", now: datetime | None = None) -> None:  # fmt: skip
+    """Save the learner's choices. ``pause``: "" keeps the pause as it is, a number of days
+    pauses from now, "off" ends it. Raises ``Invalid`` (quiet hours with one end only, a cap
+    outside 0..30)."""
+    from lxp.core.errors import Invalid
+
+    now = now or utcnow()
+    if (quiet_start is None) != (quiet_end is None):
+        raise Invalid(_l("Give both ends of your quiet hours, or neither."), field="quiet_end")
+    if not 0 <= weekly_cap <= 30:
+        raise Invalid(_l("Choose between 0 and 30 messages a week."), field="weekly_cap")
+    row = _row_for(user)
+    row.off = sorted(c for c in policy.CATEGORIES if not on.get(c, True))
+    row.channels = {c: ["in_app", "email"] if email.get(c) else ["in_app"] for c in policy.CATEGORIES}
+    row.quiet_start, row.quiet_end, row.weekly_cap = quiet_start, quiet_end, weekly_cap
+    if pause == "off":
+        row.paused_until = None
+    elif pause.isdigit():
+        row.paused_until = now + timedelta(days=int(pause))
+    row.updated_at = now
+    db.session.commit()
+
+
+def unmute_rule(user: User, rule_key: str) -> None:
+    """Undo "fewer like this" for a rule."""
+    row = _row_for(user)
+    row.muted_rules = [r for r in row.muted_rules or () if r != rule_key]
+    row.updated_at = utcnow()
+    db.session.commit()
+
+
+def rule_of_message(key: str | None) -> str | None:
+    """The rule an inbox message came from (its key is ``nudge:<rule>:<occurrence>``)."""
+    if not key or not key.startswith("nudge:"):
+        return None
+    rule = key.split(":", 2)[1]
+    return rule if rule in RULES_BY_KEY else None
