@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
 
-OUTBOX_STATUSES = ("pending", "sent", "folded", "dropped", "skipped", "failed")
+# sending: claimed by a delivery run until ``claimed_until`` (a run that dies leaves it to the next);
+# held_out: the rule's holdout group, never sent, kept to measure what the message changes.
+OUTBOX_STATUSES = ("pending", "sending", "sent", "folded", "dropped", "skipped", "failed", "held_out")
 
 
 class OutboxMessage(db.Model):
@@ -23,6 +25,7 @@ class OutboxMessage(db.Model):
         CheckConstraint(f"status IN {OUTBOX_STATUSES!r}", name="known_status"),
         Index("ix_outbox_messages_due", "status", "due_at"),
         Index("ix_outbox_messages_user_sent", "user_id", "sent_at"),
+        Index("ix_outbox_messages_rule_sent", "rule", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +47,12 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_via: Mapped[str | None] = mapped_column(String(16))  # in_app, email, webpush
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "fewer like this" or unsubscribe
+    digested_in_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id", ondelete="SET NULL"))
 
     user = relationship("User")
 
@@ -61,4 +70,48 @@ class NotificationPreferences(db.Model):
     weekly_cap: Mapped[int] = mapped_column(default=5)
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     muted_rules: Mapped[list] = mapped_column(JSON, default=list)
+    auto_paused_rules: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")  # ignored too often
+    digest_weekday: Mapped[int] = mapped_column(default=0, server_default="0")  # Monday
+    digest_hour: Mapped[int] = mapped_column(default=9, server_default="9")  # in the learner's zone
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TouchpointRule(db.Model):
+    """An admin's version of one touchpoint rule for one course. Without a row the rule's
+    defaults apply (``rules.DEFAULT_RULES``); ``params`` overrides the rule's numbers,
+    ``templates`` holds ``{locale: {"subject": …, "body": …}}`` with ``{variables}``."""
+
+    __tablename__ = "touchpoint_rules"
+    __table_args__ = (
+        UniqueConstraint("course_id", "key", name="uq_touchpoint_rules_course_key"),
+        CheckConstraint("holdout_percent BETWEEN 0 AND 50", name="holdout_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    priority: Mapped[int] = mapped_column(default=50)
+    channels: Mapped[list] = mapped_column(JSON, default=list)
+    templates: Mapped[dict] = mapped_column(JSON, default=dict)
+    holdout_percent: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ReviewCard(db.Model):
+    """Spaced review of one quiz question for one learner: the fsrs card and when it is due."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (
+        UniqueConstraint("user_id", "question", name="uq_review_cards_user_question"),
+        Index("ix_review_cards_due", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(200))  # "<course>:<item ref>/<question key>"
+    card: Mapped[dict] = mapped_column(JSON)  # fsrs.Card.to_dict()
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
