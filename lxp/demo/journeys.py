@@ -34,7 +34,7 @@ class DemoJourney:
 JOURNEYS = (
     DemoJourney("lena.fischer@northwind.example", "kunden-halten", "grundlagen", 60, 21, "onboarded"),
     DemoJourney("marcus.johnson@northwind.example", "keep-customers", "essentials", 90, 14, "on_track"),
-    DemoJourney("sofia.garcia@northwind.example", "first-hybrid-meeting", None, 30, 10, "behind"),
+    DemoJourney("sofia.garcia@northwind.example", "first-hybrid-meeting", None, 30, 6, "behind"),
     DemoJourney("aarav.sharma@northwind.example", "keep-customers", None, 60, 35, "stuck"),
     DemoJourney("kenji.watanabe@northwind.example", "lead-at-a-distance", "essentials", 90, 21, "halfway"),
     DemoJourney("meera.nair@northwind.example", "first-hybrid-meeting", "essentials", 120, 7, "finished"),
