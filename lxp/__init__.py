@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.cohorts.views import bp as cohorts_bp
     from lxp.core.views import bp as core_bp
     from lxp.files.views import bp as files_bp
+    from lxp.insights.views import bp as insights_bp
     from lxp.learning.views import bp as learning_bp
     from lxp.live.views import bp as live_bp
     from lxp.nudges.views import bp as nudges_bp
@@ -149,3 +150,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)
     app.register_blueprint(push_bp)
+    app.register_blueprint(insights_bp)

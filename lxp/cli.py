@@ -23,6 +23,7 @@ def seed_demo(force: bool) -> None:
     from lxp.demo.journeys import seed_journeys
     from lxp.demo.live import seed_live_sessions
     from lxp.demo.workplace import seed_workplace
+    from lxp.demo.insights import seed_insights
 
     report = demo.seed()
     courses = demo.seed_courses()
@@ -30,6 +31,7 @@ def seed_demo(force: bool) -> None:
     coaches, asked = seed_coaching()
     sessions = seed_live_sessions()
     evidence = seed_workplace()
+    synthetic = seed_insights()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
         f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there."
@@ -47,6 +49,7 @@ def seed_demo(force: bool) -> None:
         click.echo(f"Evidence of {email}: {what}.")
     for title, scheduled in sessions:
         click.echo(f"Live sessions of {title!r}: {scheduled or 'already'} scheduled.")
+    click.echo(f"Synthetic learners for the insights: {synthetic or 'already there'}{' added' if synthetic else ''}.")
 
 
 @lxp_cli.command("scheduler")
@@ -67,8 +70,10 @@ def run_scheduler(once: bool) -> None:
 
 def init_app(app) -> None:
     from lxp.authoring.cli import course_cli
+    from lxp.insights.cli import seed_synthetic
     from lxp.paths.cli import path_cli
 
     lxp_cli.add_command(course_cli)
     lxp_cli.add_command(path_cli)
+    lxp_cli.add_command(seed_synthetic)
     app.cli.add_command(lxp_cli)

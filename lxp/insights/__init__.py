@@ -1,0 +1,1 @@
+"""Insights for L&D: the journey map, satisfaction, modalities, cohorts and people."""

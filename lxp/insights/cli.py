@@ -1,0 +1,42 @@
+"""``flask lxp seed-synthetic``: a realistic synthetic population for benchmarks and demos."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from lxp.accounts.models import Organisation
+from lxp.core.errors import ServiceError
+from lxp.extensions import db
+
+
+@click.command("seed-synthetic")
+@click.option("--learners", type=int, required=True, help="How many learners to add.")
+@click.option("--organisation", "organisation_slug", help="Organisation slug (default: the only or first one).")
+@click.option("--course", "course_slug", help="Course slug (default: the first published course).")
+@click.option("--cohort", "cohorts", multiple=True, help="Spread the learners over these cohorts (created if missing).")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same population.")
+@click.option("--force", is_flag=True, help="Allow it although LXP_ENV=production.")
+def seed_synthetic(learners: int, organisation_slug: str | None, course_slug: str | None, cohorts: tuple[str, ...],
+                   seed: int, force: bool) -> None:  # fmt: skip
+    """Add synthetic learners with journeys, events, pulses, help requests and NPS answers."""
+    from lxp.insights import synthetic
+
+    if current_app.config["LXP_ENV"] == "production" and not force:
+        raise click.ClickException("refusing to add synthetic learners to production; pass --force if you mean it")
+    if learners < 1:
+        raise click.ClickException("--learners must be at least 1")
+    query = select(Organisation).order_by(Organisation.id)
+    if organisation_slug:
+        query = query.where(Organisation.slug == organisation_slug)
+    organisation = db.session.execute(query).scalars().first()
+    if organisation is None:
+        raise click.ClickException(f"no organisation {organisation_slug!r}" if organisation_slug else
+                                   "no organisation yet: run `flask lxp seed-demo` or create one first")  # fmt: skip
+    try:
+        report = synthetic.generate(organisation, learners, course_slug=course_slug, cohort_names=cohorts, seed=seed)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{report.learners} synthetic learners on {report.course!r}: {report.events} events, "
+               f"{report.help_requests} help requests.")  # fmt: skip

@@ -1,0 +1,35 @@
+"""The filters of the insights pages, read from the query string (GET: bookmarkable, no CSRF)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional
+
+
+def _optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(_l("Choose from the list.")) from None
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    cohort = SelectField(_l("Cohort"), coerce=_optional_int, validate_choice=False)
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("Until"), validators=[Optional()])
+    language = SelectField(_l("Language"), validate_choice=False)
+    package = SelectField(_l("Package"), coerce=_optional_int, validate_choice=False)
+
+
+class CohortFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    cohort = SelectField(_l("Cohort"), coerce=_optional_int, validate_choice=False)

@@ -1,0 +1,245 @@
+"""Set-wise SQL for the insights: a few statements per page, counted in the database.
+
+A million events cannot travel to Python in under a second, so the journey map is counted
+per station in SQL (first per learner and station, then per station) and only the counts,
+the distinct times on task and each learner's last event come back. Every statement runs on
+SQLite and PostgreSQL. ``population`` is a subquery of learner ids chosen by ``services``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, String, and_, case, cast, distinct, func, select
+
+from lxp.coaching.models import HelpRequest
+from lxp.events import LearningEvent as E
+from lxp.extensions import db
+from lxp.insights import maths
+from lxp.paths.models import Journey, JourneyCourse
+
+FINISH = maths.FINISH_VERBS
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _in_range(column, start: date | None, end: date | None) -> list:
+    """Conditions for ``start <= column < end + 1 day`` (a range of whole UTC days)."""
+    found = []
+    if start is not None:
+        found.append(column >= _moment(start))
+    if end is not None:
+        found.append(column < _moment(end + timedelta(days=1)))
+    return found
+
+
+def _course_events(refs: list[str], population: Select, start: date | None, end: date | None) -> list:
+    return [
+        E.object_type == "item",
+        E.object_id.in_(refs),
+        E.actor_id.in_(population),
+        *_in_range(E.occurred_at, start, end),
+    ]
+
+
+def station_counts(refs: list[str], population: Select, start=None, end=None) -> dict[str, maths.StationCounts]:
+    """Per station: learners who reached it, finished it, took and failed its check, gave a
+    pulse; pulses by mood; perceived effort. One statement (per learner, then per station)."""
+    mood = E.result[("extensions", "mood")].as_integer()
+    effort = E.result[("extensions", "effort")].as_integer()
+    is_pulse = (E.verb == "responded") & mood.is_not(None)
+
+    def flag(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    def total(value):
+        return func.sum(case((is_pulse, value), else_=0))
+
+    per_learner = (
+        select(
+            E.object_id.label("ref"),
+            flag(E.verb.in_(FINISH)).label("finished"),
+            flag(E.verb.in_(("passed", "failed"))).label("checked"),
+            flag(E.verb == "failed").label("failed"),
+            flag(is_pulse).label("pulsed"),
+            *[func.sum(case((is_pulse & (mood == n), 1), else_=0)).label(f"mood{n}") for n in range(1, 6)],
+            total(func.coalesce(effort, 0)).label("effort_total"),
+            func.sum(case((is_pulse & effort.is_not(None), 1), else_=0)).label("effort_answers"),
+        )
+        .where(*_course_events(refs, population, start, end))
+        .group_by(E.object_id, E.actor_id)
+        .subquery()
+    )
+    c = per_learner.c
+    rows = db.session.execute(
+        select(c.ref, func.count(), func.sum(c.finished), func.sum(c.checked), func.sum(c.failed), func.sum(c.pulsed),
+               *[func.sum(c[f"mood{n}"]) for n in range(1, 6)], func.sum(c.effort_total), func.sum(c.effort_answers))
+        .group_by(c.ref)
+    ).all()  # fmt: skip
+    found = {}
+    for ref, reached, finished, checked, failed, pulsed, m1, m2, m3, m4, m5, effort_total, effort_answers in rows:
+        found[ref] = maths.StationCounts(
+            reached=reached, finished=int(finished or 0), checked=int(checked or 0), failed=int(failed or 0),
+            pulse_learners=int(pulsed or 0), moods=tuple(int(m or 0) for m in (m1, m2, m3, m4, m5)),
+            effort_total=int(effort_total or 0), effort_answers=int(effort_answers or 0),
+        )  # fmt: skip
+    return found
+
+
+def durations(refs: list[str], population: Select, start=None, end=None) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Per station, the times on task of its finishes as (seconds, how many); one statement
+    that groups equal durations, so a million events come back as a few thousand rows."""
+    duration = E.result["duration"].as_string()
+    rows = db.session.execute(
+        select(E.object_id, duration, func.count())
+        .where(*_course_events(refs, population, start, end), E.verb.in_(FINISH), duration.is_not(None))
+        .group_by(E.object_id, duration)
+    ).all()
+    found: dict[str, dict[int, int]] = {}
+    for ref, text, count in rows:
+        seconds = maths.parse_duration(text)
+        if seconds is not None:
+            histogram = found.setdefault(ref, {})
+            histogram[seconds] = histogram.get(seconds, 0) + count
+    return {ref: tuple(sorted(h.items())) for ref, h in found.items()}
+
+
+def last_seen(refs: list[str], final_ref: str, population: Select, start=None, end=None) -> list[maths.LastSeen]:
+    """Each learner's latest event on the course's stations (two rows on a tie), and whether
+    they finished its final station. Two statements."""
+    where = _course_events(refs, population, start, end)
+    latest = (
+        select(E.actor_id.label("actor"), func.max(E.occurred_at).label("at"))
+        .where(*where)
+        .group_by(E.actor_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(E.actor_id, E.object_id, E.occurred_at)
+        .join(latest, and_(latest.c.actor == E.actor_id, latest.c.at == E.occurred_at))
+        .where(E.object_type == "item", E.object_id.in_(refs))
+    ).all()  # fmt: skip
+    through = set(
+        db.session.execute(
+            select(E.actor_id).distinct().where(*where, E.object_id == final_ref, E.verb.in_(FINISH))
+        ).scalars()
+    )
+    return [maths.LastSeen(actor, ref, at, actor in through) for actor, ref, at in rows]
+
+
+def help_asked(refs: list[str], population: Select, start=None, end=None) -> list[maths.HelpAsked]:
+    """The "I'm stuck" requests raised on the stations, with when they were resolved."""
+    rows = db.session.execute(
+        select(HelpRequest.item_ref, HelpRequest.created_at, HelpRequest.resolved_at).where(
+            HelpRequest.item_ref.in_(refs), HelpRequest.learner_id.in_(population),
+            *_in_range(HelpRequest.created_at, start, end))
+    ).all()  # fmt: skip
+    return [maths.HelpAsked(ref, asked, resolved) for ref, asked, resolved in rows]
+
+
+# --- satisfaction ------------------------------------------------------------------------
+
+
+def _month(column):
+    """The first day of the column's month, as text ``YYYY-MM-01`` on either database."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM-01")
+    return func.strftime("%Y-%m-01", column)
+
+
+def nps_answers(course_id: int, population: Select, start=None, end=None) -> list[tuple[date, int]]:
+    """(day, 0-10 score) of the recommend answers on journeys that include the course."""
+    score = E.result[("score", "raw")].as_integer()
+    journeys = select(cast(JourneyCourse.journey_id, String(64))).where(JourneyCourse.course_id == course_id)
+    rows = db.session.execute(
+        select(E.occurred_at, score).where(
+            E.verb == "responded", E.object_type == "journey", E.object_id.in_(journeys),
+            E.actor_id.in_(population), score.is_not(None), *_in_range(E.occurred_at, start, end))
+    ).all()  # fmt: skip
+    return [(at.date(), value) for at, value in rows]
+
+
+def pulses_by_month(refs: list[str], population: Select, start=None, end=None) -> list[maths.PulseMonth]:
+    """Per month: learners who gave a pulse on the course, pulses, and the sum of their moods."""
+    mood = E.result[("extensions", "mood")].as_integer()
+    month = _month(E.occurred_at)
+    rows = db.session.execute(
+        select(month, func.count(distinct(E.actor_id)), func.count(), func.sum(mood))
+        .where(*_course_events(refs, population, start, end), E.verb == "responded", mood.is_not(None))
+        .group_by(month).order_by(month)
+    ).all()  # fmt: skip
+    return [
+        maths.PulseMonth(date.fromisoformat(m), learners, pulses, int(total or 0))
+        for m, learners, pulses, total in rows
+    ]
+
+
+def comments(refs: list[str], population: Select, start=None, end=None, per_station: int = 50) -> dict[str, list[tuple[datetime, int | None, str]]]:  # fmt: skip
+    """Free-text pulse comments per station, newest first, as (when, mood, text): no names."""
+    text = E.result["response"].as_string()
+    mood = E.result[("extensions", "mood")].as_integer()
+    rows = db.session.execute(
+        select(E.object_id, E.occurred_at, mood, text)
+        .where(*_course_events(refs, population, start, end), E.verb == "responded", text.is_not(None), text != "")
+        .order_by(E.occurred_at.desc())
+    ).all()  # fmt: skip
+    found: dict[str, list] = {}
+    for ref, at, value, said in rows:
+        listed = found.setdefault(ref, [])
+        if len(listed) < per_station:
+            listed.append((at, value, said))
+    return found
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+def activity_of(learner_ids: list[int]) -> dict[int, tuple[datetime | None, int]]:
+    """Per learner: their latest event and how many items they have finished (one statement)."""
+    if not learner_ids:
+        return {}
+    done = func.count(distinct(case((and_(E.object_type == "item", E.verb.in_(FINISH)), E.object_id))))
+    rows = db.session.execute(
+        select(E.actor_id, func.max(E.occurred_at), done).where(E.actor_id.in_(learner_ids)).group_by(E.actor_id)
+    ).all()
+    return {actor: (last, int(count or 0)) for actor, last, count in rows}
+
+
+def open_help_of(learner_ids: list[int]) -> dict[int, int]:
+    if not learner_ids:
+        return {}
+    rows = db.session.execute(
+        select(HelpRequest.learner_id, func.count())
+        .where(HelpRequest.learner_id.in_(learner_ids), HelpRequest.status != "resolved")
+        .group_by(HelpRequest.learner_id)
+    ).all()
+    return dict(rows)
+
+
+def journeys_of(learner_ids: list[int]) -> dict[int, Journey]:
+    """Each learner's latest journey."""
+    if not learner_ids:
+        return {}
+    found: dict[int, Journey] = {}
+    for journey in db.session.execute(
+        select(Journey).where(Journey.learner_id.in_(learner_ids)).order_by(Journey.id)
+    ).scalars():
+        found[journey.learner_id] = journey
+    return found
+
+
+def items_per_journey(journey_ids: list[int]) -> dict[int, int]:
+    """How many items the course versions of each journey hold (for journeys with no stored plan)."""
+    from lxp.authoring.models import Item
+
+    if not journey_ids:
+        return {}
+    rows = db.session.execute(
+        select(JourneyCourse.journey_id, func.count(Item.id))
+        .join(Item, Item.version_id == JourneyCourse.version_id)
+        .where(JourneyCourse.journey_id.in_(journey_ids))
+        .group_by(JourneyCourse.journey_id)
+    ).all()
+    return dict(rows)

@@ -1,0 +1,291 @@
+"""Insights for L&D: who may see what, which learners a page counts, and the pages' numbers.
+
+Admins see their whole organisation; a trainer sees the learners they coach and may filter
+to their own cohorts only. Every number goes through ``maths``, which hides what describes
+fewer than five learners. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, exists, func, select
+
+from lxp.accounts.models import User, UserRole
+from lxp.authoring.kinds import KINDS
+from lxp.authoring.models import Course, CourseVersion, Goal, Item, Module, Package, goal_courses
+from lxp.authoring.services import current_published
+from lxp.cohorts.models import Cohort, cohort_members
+from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.insights import maths, queries
+from lxp.paths.models import Journey
+from lxp.paths.planner import MODALITIES
+
+
+@dataclass(frozen=True)
+class Filters:
+    cohort_id: int | None = None
+    start: date | None = None
+    end: date | None = None
+    language: str | None = None
+    package_id: int | None = None
+
+
+def require_viewer(user: User) -> None:
+    """Raises ``NotAllowed`` unless the user is an admin or a trainer."""
+    if not user.has_any_role(("admin", "trainer")):
+        raise NotAllowed(_l("Insights are for trainers and L&D admins."))
+
+
+def sees_everyone(user: User) -> bool:
+    return user.has_role("admin")
+
+
+def cohorts_for(user: User) -> list[Cohort]:
+    """The cohorts the user may filter to: all of the organisation for an admin, a trainer's own."""
+    query = select(Cohort).where(Cohort.organisation_id == user.organisation_id).order_by(Cohort.name)
+    if not sees_everyone(user):
+        query = query.where(Cohort.coach_id == user.id)
+    return list(db.session.execute(query).scalars())
+
+
+def packages_for(course: Course) -> list[Package]:
+    """The packages of the goals that draw on the course."""
+    return list(db.session.execute(
+        select(Package).join(Goal, Goal.id == Package.goal_id).join(goal_courses, goal_courses.c.goal_id == Goal.id)
+        .where(goal_courses.c.course_id == course.id).order_by(Goal.title, Package.position)
+    ).scalars())  # fmt: skip
+
+
+def check_filters(user: User, filters: Filters, course: Course | None = None) -> None:
+    """Raises ``Invalid`` for a range ending before it starts or a package not of the course,
+    ``NotFound`` for an unknown cohort and ``NotAllowed`` for a trainer's cohort not theirs."""
+    if filters.start and filters.end and filters.end < filters.start:
+        raise Invalid(
+            _l("The end of the period is before its start. Choose an end on or after the start."), field="end"
+        )
+    if filters.cohort_id is not None:
+        cohort = db.session.get(Cohort, filters.cohort_id)
+        if cohort is None or cohort.organisation_id != user.organisation_id:
+            raise NotFound(_l("There is no such cohort."), field="cohort")
+        if not sees_everyone(user) and cohort.coach_id != user.id:
+            raise NotAllowed(_l("You can see the cohorts you coach only; “%(name)s” is not one of them.",
+                                name=cohort.name), field="cohort")  # fmt: skip
+    if (
+        filters.package_id is not None
+        and course is not None
+        and filters.package_id not in {p.id for p in packages_for(course)}
+    ):
+        raise Invalid(_l("Choose a package of this course."), field="package")
+
+
+def population(user: User, filters: Filters) -> Select:
+    """A subquery of the ids of the learners the user may see and the filters choose.
+    Call ``check_filters`` first."""
+    query = (
+        select(User.id)
+        .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == "learner"))
+        .where(User.organisation_id == user.organisation_id)
+    )
+    if not sees_everyone(user):
+        from lxp.coaching.threads import coached_learner_ids
+
+        coached = coached_learner_ids(user)
+        query = query.where(User.id.in_(select(coached.c[0])))
+    if filters.cohort_id is not None:
+        query = query.where(User.id.in_(select(cohort_members.c.user_id).where(cohort_members.c.cohort_id == filters.cohort_id)))  # fmt: skip
+    if filters.language:
+        query = query.where(func.coalesce(User.locale, "en") == filters.language)
+    if filters.package_id is not None:
+        query = query.where(exists().where(Journey.learner_id == User.id, Journey.package_id == filters.package_id))
+    return query
+
+
+# --- courses -----------------------------------------------------------------------------
+
+
+def courses_for(user: User) -> list[tuple[Course, CourseVersion]]:
+    """The organisation's courses that have been published, with the version to map, by title."""
+    courses = db.session.execute(select(Course).where(Course.organisation_id == user.organisation_id)).scalars()
+    found = [(c, _mapped_version(c)) for c in courses]
+    return sorted(((c, v) for c, v in found if v is not None), key=lambda cv: cv[1].title.lower())
+
+
+def _mapped_version(course: Course) -> CourseVersion | None:
+    published = current_published(course)
+    if published is not None:
+        return published
+    shown = [v for v in course.versions if v.published_at is not None]
+    return shown[-1] if shown else None
+
+
+def course_for(user: User, course_id: int) -> tuple[Course, CourseVersion]:
+    """A published course of the user's organisation and the version whose stations the map
+    shows. Raises ``NotAllowed`` (not a trainer or admin) and ``NotFound``."""
+    require_viewer(user)
+    course = db.session.get(Course, course_id)
+    version = _mapped_version(course) if course is not None and course.organisation_id == user.organisation_id else None
+    if version is None:
+        raise NotFound(_l("There is no published course with that number. Choose one from the list of courses."))
+    return course, version
+
+
+def stations_of(course: Course, version: CourseVersion) -> list[maths.Station]:
+    """Every item of the version in path order (module, then item), one query."""
+    rows = db.session.execute(
+        select(Item, Module.title).join(Module, Module.id == Item.module_id)
+        .where(Item.version_id == version.id).order_by(Module.position, Module.id, Item.position, Item.id)
+    ).all()  # fmt: skip
+    return [
+        maths.Station(f"{course.id}:{item.key}", item.title, module, item.kind, KINDS[item.kind].modality, item.minutes)
+        for item, module in rows
+    ]
+
+
+def _now_for(filters: Filters) -> datetime:
+    """The moment drop-off is judged at: now, or the end of a period in the past."""
+    now = utcnow()
+    if filters.end is None:
+        return now
+    return min(now, datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=UTC))
+
+
+def journey_map(user: User, course_id: int, filters: Filters) -> tuple[Course, CourseVersion, maths.JourneyMap]:
+    """The journey map of a course for the learners the user may see and the filters choose.
+    Raises as ``course_for`` and ``check_filters``."""
+    course, version = course_for(user, course_id)
+    check_filters(user, filters, course)
+    stations = stations_of(course, version)
+    refs = [s.ref for s in stations]
+    if not refs:
+        return course, version, maths.JourneyMap((), 0)
+    who = population(user, filters)
+    counts = queries.station_counts(refs, who, filters.start, filters.end)
+    for ref, histogram in queries.durations(refs, who, filters.start, filters.end).items():
+        if ref in counts:
+            counts[ref].durations = histogram
+    seen = queries.last_seen(refs, refs[-1], who, filters.start, filters.end)
+    asked = queries.help_asked(refs, who, filters.start, filters.end)
+    learners = len({s.learner for s in seen})
+    return course, version, maths.journey_map(stations, counts, seen, asked, learners, _now_for(filters))
+
+
+def modalities(user: User, course_id: int, filters: Filters):
+    """The four modalities compared on the course (see ``maths.compare_modalities``)."""
+    course, version, journey = journey_map(user, course_id, filters)
+    return course, version, journey, maths.compare_modalities(journey, MODALITIES)
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    nps: maths.Nps
+    nps_by_month: list[tuple[date, maths.Nps]]
+    pulses: list[maths.PulseMonth]
+    comments: list[tuple[maths.Station, list[tuple[datetime, int | None, str]]]]
+    hidden_comments: int  # stations whose comments are not shown: fewer than five gave a pulse
+
+
+def satisfaction(user: User, course_id: int, filters: Filters) -> tuple[Course, CourseVersion, Satisfaction]:
+    """NPS overall and per month, mood per month, and comments by station without names; a
+    station's comments only when at least five learners gave it a pulse. Raises as ``journey_map``."""
+    course, version = course_for(user, course_id)
+    check_filters(user, filters, course)
+    stations = stations_of(course, version)
+    refs = [s.ref for s in stations] or ["-"]
+    who = population(user, filters)
+    answers = queries.nps_answers(course.id, who, filters.start, filters.end)
+    counts = queries.station_counts(refs, who, filters.start, filters.end)
+    said = queries.comments(refs, who, filters.start, filters.end)
+    listed, hidden = [], 0
+    for station in stations:
+        if station.ref not in said:
+            continue
+        if counts.get(station.ref, maths.StationCounts()).pulse_learners >= maths.MIN_GROUP:
+            listed.append((station, said[station.ref]))
+        else:
+            hidden += 1
+    return course, version, Satisfaction(
+        maths.nps(score for _, score in answers), maths.nps_by_month(answers),
+        queries.pulses_by_month(refs, who, filters.start, filters.end), listed, hidden,
+    )  # fmt: skip
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    learner: User
+    cohorts: tuple[str, ...]
+    pace: str  # see maths.pace, or "no_path"
+    done: int
+    total: int
+    target: date | None
+    last_seen: datetime | None
+    unseen_days: int | None
+    open_help: int
+
+    @property
+    def unseen(self) -> bool:
+        return self.unseen_days is None or self.unseen_days >= maths.UNSEEN_AFTER_DAYS
+
+
+PEOPLE_LIMIT = 500
+PACE_ORDER = {"behind": 0, "no_target": 1, "on_track": 2, "no_path": 3, "finished": 4}
+
+
+def people(
+    user: User, filters: Filters, today: date | None = None, limit: int | None = PEOPLE_LIMIT
+) -> tuple[list[Person], int]:
+    """The learners the user may see (a trainer: whom they coach; an admin: everyone), in the
+    chosen cohort: on track or behind against their target date, when last seen, open help
+    requests; those needing attention first. Returns (at most ``limit`` people, how many there
+    are). Raises as ``check_filters``."""
+    require_viewer(user)
+    check_filters(user, filters)
+    today = today or date.today()
+    now = utcnow()
+    learners = list(db.session.execute(
+        select(User).where(User.id.in_(population(user, filters)), User.active).order_by(User.display_name, User.id)
+    ).scalars())  # fmt: skip
+    ids = [u.id for u in learners]
+    cohort_names: dict[int, list[str]] = {}
+    for learner_id, name in db.session.execute(
+        select(cohort_members.c.user_id, Cohort.name).join(Cohort, Cohort.id == cohort_members.c.cohort_id)
+        .where(cohort_members.c.user_id.in_(ids)).order_by(Cohort.name)
+    ).all():  # fmt: skip
+        cohort_names.setdefault(learner_id, []).append(name)
+    activity = queries.activity_of(ids)
+    open_help = queries.open_help_of(ids)
+    journeys = queries.journeys_of(ids)
+    unplanned = [j.id for j in journeys.values() if not (j.plan or {}).get("steps")]
+    item_counts = queries.items_per_journey(unplanned)
+    found = []
+    for learner in learners:
+        last, done = activity.get(learner.id, (None, 0))
+        journey = journeys.get(learner.id)
+        if journey is None:
+            total, status, target = 0, "no_path", None
+        else:
+            steps = (journey.plan or {}).get("steps")
+            total = len([s for s in steps if not s.get("optional")]) if steps else item_counts.get(journey.id, 0)
+            target = journey.target_date
+            status = maths.pace(journey.start_date, target, today, min(done, total), total)
+        unseen = None if last is None else (now - last).days
+        found.append(Person(learner, tuple(cohort_names.get(learner.id, ())), status, min(done, total) if total else done,
+                            total, target, last, unseen, open_help.get(learner.id, 0)))  # fmt: skip
+    found.sort(key=lambda p: (PACE_ORDER[p.pace], -(p.unseen_days if p.unseen_days is not None else 10_000),
+                              -p.open_help, p.learner.display_name))  # fmt: skip
+    return found[:limit], len(found)
+
+
+def languages_for(user: User) -> list[str]:
+    """The languages of the organisation's learners, for the language filter."""
+    rows = db.session.execute(
+        select(func.coalesce(User.locale, "en")).where(User.organisation_id == user.organisation_id).distinct()
+    ).scalars()
+    return sorted(set(rows))

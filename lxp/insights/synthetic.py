@@ -1,0 +1,257 @@
+"""A synthetic population with realistic behaviour, for benchmarks and demos.
+
+``generate`` adds learners to an organisation, each with a journey on one published course,
+and lets them walk its stations in path order: the longer a block, the likelier they stop
+for good; hard quizzes are failed more, take longer and dip the mood; learners live in
+different time zones and learn in their own daytime; some fail a check and ask for help,
+most requests are resolved hours later; some say how likely they are to recommend it.
+
+Rows go in with bulk inserts (a million events through ``events.record`` would take hours);
+they are the same rows ``events.record`` writes. The same seed gives the same population.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select
+
+from lxp.accounts.models import Organisation, User, UserRole
+from lxp.authoring.models import Course, goal_courses
+from lxp.authoring.services import current_published
+from lxp.coaching.models import HelpRequest
+from lxp.cohorts.models import Cohort, cohort_members
+from lxp.core.errors import Invalid, NotFound
+from lxp.core.time import utcnow
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from lxp.paths.models import Journey, JourneyCourse, journey_goals
+
+EMAIL = "synthetic-{n:06d}@{org}.example"
+LOCALES = (("en", 0.6, ("Europe/London", "America/New_York", "America/Chicago", "Asia/Kolkata", "Asia/Tokyo")),
+           ("de", 0.25, ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich")),
+           ("ru", 0.15, ("Europe/Moscow", "Asia/Yekaterinburg")))  # fmt: skip
+FIRST = ("Alex", "Sam", "Kim", "Noor", "Lea", "Ivan", "Mia", "Omar", "Yuki", "Ravi", "Ines", "Tom", "Zoe", "Emil")
+LAST = ("Meyer", "Khan", "Novak", "Santos", "Ito", "Brown", "Rossi", "Kowalski", "Haddad", "Larsen", "Singh", "Ortiz")
+COMMENTS = {
+    1: ("Too long, I lost the thread.", "The quiz felt like a trick.", "I did not see why this matters for my job."),
+    2: ("Hard to fit into a shift.", "Some questions were unclear.", "The video did not load on my phone."),
+    3: ("Fine, but a bit slow.", "OK. More examples from our stores would help."),
+    4: ("Useful, I tried it the same day.", "Short and to the point.", "Good examples."),
+    5: ("Loved it, my customer noticed!", "Best block so far.", "Exactly what I needed before my shift."),
+}
+MAX_MINUTES = 240  # a block longer than this counts as this long for the risk of stopping
+
+
+@dataclass(frozen=True)
+class Report:
+    learners: int
+    events: int
+    help_requests: int
+    course: str
+
+
+def _course(organisation: Organisation, slug: str | None) -> tuple[Course, object]:
+    query = select(Course).where(Course.organisation_id == organisation.id).order_by(Course.id)
+    if slug:
+        query = query.where(Course.slug == slug)
+    for course in db.session.execute(query).scalars():
+        version = current_published(course)
+        if version is not None:
+            return course, version
+    raise NotFound(
+        f"no published course {slug!r} in {organisation.slug}"
+        if slug
+        else f"no published course in {organisation.slug}"
+    )
+
+
+def _local(rng: random.Random, day: date, zone: str) -> datetime:
+    """A moment of the learner's own daytime (08:00-21:00 where they live), in UTC."""
+    minutes = rng.randint(8 * 60, 21 * 60)
+    local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def generate(organisation: Organisation, learners: int, *, course_slug: str | None = None,
+             cohort_names: tuple[str, ...] = (), seed: int = 1, now: datetime | None = None,
+             progress_every: int = 0) -> Report:  # fmt: skip
+    """Add ``learners`` synthetic learners on one published course and their events; commit.
+
+    ``progress_every`` (minutes) adds a ``progressed`` event per that many minutes of a
+    self-paced block, as an xAPI player sends them (the benchmark uses it for volume).
+    Raises ``Invalid`` for a count below 1 and ``NotFound`` without a published course.
+    """
+    if learners < 1:
+        raise Invalid("give at least one learner")
+    rng = random.Random(seed)
+    now = now or utcnow()
+    course, version = _course(organisation, course_slug)
+    goal_id = db.session.execute(select(goal_courses.c.goal_id).where(goal_courses.c.course_id == course.id)).scalar()
+    from lxp.authoring.models import Package
+
+    packages = (
+        list(db.session.execute(select(Package.id).where(Package.goal_id == goal_id)).scalars()) if goal_id else []
+    )
+    items = sorted(version.items, key=lambda i: (i.module.position, i.position, i.id))
+    alternatives = {a.id for i in items for a in i.alternatives}
+    difficulty = {i.key: rng.choice((0.1, 0.2, 0.45)) for i in items if i.kind == "quiz"}  # share failing a quiz
+
+    cohorts = []
+    for name in cohort_names:
+        cohort = db.session.execute(
+            select(Cohort).where(Cohort.organisation_id == organisation.id, Cohort.name == name)
+        ).scalar_one_or_none()
+        if cohort is None:
+            cohort = Cohort(organisation_id=organisation.id, name=name)
+            db.session.add(cohort)
+            db.session.flush()
+        cohorts.append(cohort.id)
+
+    taken = db.session.scalar(select(func.count()).select_from(User).where(User.email.like("synthetic-%")))
+    people = []
+    for n in range(taken, taken + learners):
+        roll, locale, zones = rng.random(), "en", LOCALES[0][2]
+        for code, share, options in LOCALES:
+            if roll < share:
+                locale, zones = code, options
+                break
+            roll -= share
+        people.append({"organisation_id": organisation.id, "email": EMAIL.format(n=n, org=organisation.slug),
+                       "display_name": f"{rng.choice(FIRST)} {rng.choice(LAST)} ({n})", "password_hash": None,
+                       "locale": locale, "timezone": rng.choice(zones), "active": True, "auth_version": 1,
+                       "created_at": now - timedelta(days=150)})  # fmt: skip
+    db.session.execute(insert(User), people)
+    emails = [p["email"] for p in people]
+    users = {email: (uid, zone) for uid, email, zone in db.session.execute(
+        select(User.id, User.email, User.timezone).where(User.email.in_(emails))).all()}  # fmt: skip
+    ids = [users[e][0] for e in emails]
+    zone_of = dict(users.values())
+    db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+    if cohorts:
+        db.session.execute(
+            insert(cohort_members), [{"cohort_id": cohorts[n % len(cohorts)], "user_id": i} for n, i in enumerate(ids)]
+        )
+
+    today = now.date()
+    starts = {i: today - timedelta(days=rng.randint(3, 120)) for i in ids}
+    db.session.execute(insert(Journey), [
+        {"learner_id": i, "status": "active", "start_date": starts[i], "weekly_minutes": rng.choice((30, 60, 90, 120)),
+         "target_date": starts[i] + timedelta(days=rng.randint(21, 90)), "modalities": ["self_paced", "live", "coaching", "on_the_job"],
+         "choices": {}, "package_id": rng.choice(packages) if packages and rng.random() < 0.6 else None, "created_at": now}
+        for i in ids
+    ])  # fmt: skip
+    journey_of = dict(
+        db.session.execute(select(Journey.learner_id, Journey.id).where(Journey.learner_id.in_(ids))).all()
+    )
+    db.session.execute(
+        insert(JourneyCourse),
+        [{"journey_id": j, "course_id": course.id, "version_id": version.id} for j in journey_of.values()],
+    )
+    if goal_id:
+        db.session.execute(insert(journey_goals), [{"journey_id": j, "goal_id": goal_id} for j in journey_of.values()])
+
+    rows, helps = [], []
+    written = 0
+
+    def event(learner, verb, object_type, object_id, at, result=None, context=None):
+        nonlocal written
+        rows.append({"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": verb,
+                     "object_type": object_type, "object_id": str(object_id), "result": result, "context": context,
+                     "occurred_at": at, "recorded_at": at})  # fmt: skip
+        if len(rows) >= 5000:
+            db.session.execute(insert(LearningEvent), rows)
+            written += len(rows)
+            rows.clear()
+
+    for learner in ids:
+        zone = zone_of[learner]
+        journey = journey_of[learner]
+        day = starts[learner]
+        persistence = rng.uniform(0.6, 1.4)
+        moods = []
+        for item in items:
+            if item.id in alternatives and rng.random() < 0.7:
+                continue  # most take the live session, not its self-study stand-in
+            day += timedelta(days=min(int(rng.expovariate(1 / 1.6)), 20))
+            at = _local(rng, day, zone)
+            if at > now - timedelta(minutes=5):
+                break  # still on their way: the rest lies in the future
+            ref = f"{course.id}:{item.key}"
+            context = {"journey": journey, "version": version.id}
+            event(learner, "launched", "item", ref, at, context=context)
+            # The risk of stopping for good grows with the length of the block.
+            risk = (0.012 + 0.0022 * min(item.minutes, MAX_MINUTES)) / persistence
+            if rng.random() < risk:
+                break
+            hard = difficulty.get(item.key, 0.0)
+            seconds = int(item.minutes * 60 * math.exp(rng.gauss(0.05 + hard * 0.8, 0.35)))
+            if progress_every and item.kind in ("lesson", "job_aid", "reflection"):
+                for step in range(1, max(item.minutes // progress_every, 1) + 1):
+                    event(learner, "progressed", "item", ref, at + timedelta(seconds=min(step * progress_every * 60, seconds)),
+                          result={"extensions": {"progress": round(min(step * progress_every * 60 / max(seconds, 1), 1), 2)}})  # fmt: skip
+            done_at = at + timedelta(seconds=seconds)
+            failed = item.kind == "quiz" and rng.random() < hard
+            if item.kind == "quiz":
+                if failed:
+                    event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                    if rng.random() < 0.3:
+                        asked = done_at + timedelta(minutes=rng.randint(1, 30))
+                        resolved = (
+                            asked + timedelta(hours=rng.lognormvariate(1.6, 0.9)) if rng.random() < 0.85 else None
+                        )
+                        if resolved is not None and resolved > now:
+                            resolved = None
+                        if asked < now:
+                            helps.append((learner, ref, item.title, asked, resolved))
+                    if rng.random() < 0.25 / persistence:
+                        break  # gave up after failing
+                    done_at += timedelta(minutes=rng.randint(10, 60 * 24))
+                    if done_at > now:
+                        break
+                event(learner, "passed", "item", ref, done_at, result={"score": {"scaled": 0.9, "raw": 90, "min": 0, "max": 100}, "success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+            elif item.kind == "live_session":
+                event(learner, "attended", "item", ref, done_at, result={"completion": True, "extensions": {"attendance": "present"}})  # fmt: skip
+            elif item.kind == "workplace_task":
+                event(learner, "attempted", "item", ref, done_at, result={"completion": False}, context=context)
+                event(learner, "passed", "item", ref, min(done_at + timedelta(hours=rng.randint(2, 48)), now), result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+            else:
+                event(learner, "completed", "item", ref, done_at, result={"completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+            mood = max(1, min(5, round(rng.gauss(4.1 - hard * 3 - (1.0 if failed else 0) - item.minutes / 60, 0.8))))
+            moods.append(mood)
+            if rng.random() < 0.6 and done_at + timedelta(minutes=1) < now:
+                comment = rng.choice(COMMENTS[mood]) if rng.random() < 0.1 else None
+                event(learner, "responded", "item", ref, done_at + timedelta(minutes=1),
+                      result={"response": comment, "extensions": {"mood": mood, "effort": max(1, min(5, round(rng.gauss(2 + item.minutes / 30 + hard * 3, 0.8)))), "useful": mood >= 3}},
+                      context={"journey": journey, "pulse": True})  # fmt: skip
+            if (
+                len(moods) in (len(items) // 2, len(items) - len(alternatives))
+                and rng.random() < 0.7
+                and done_at + timedelta(minutes=2) < now
+            ):
+                score = max(0, min(10, round(rng.gauss(sum(moods) / len(moods) * 2.2 - 1, 1.6))))
+                event(learner, "responded", "journey", journey, done_at + timedelta(minutes=2),
+                      result={"score": {"raw": score, "min": 0, "max": 10}},
+                      context={"milestone": "halfway" if len(moods) == len(items) // 2 else "end", "nps": True})  # fmt: skip
+    if rows:
+        db.session.execute(insert(LearningEvent), rows)
+        written += len(rows)
+
+    for learner, ref, title, asked, resolved in helps:
+        request = HelpRequest(organisation_id=organisation.id, learner_id=learner, item_ref=ref, item_title=title,
+                              note="I failed the check and do not see why.", context={}, created_at=asked,
+                              status="resolved" if resolved else "open", answer="Let us look at it together." if resolved else None,
+                              answered_at=resolved, resolved_at=resolved)  # fmt: skip
+        db.session.add(request)
+        db.session.flush()
+        db.session.execute(insert(LearningEvent), [{"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner,
+                                                    "verb": "asked", "object_type": "help_request", "object_id": str(request.id),
+                                                    "result": None, "context": {"item": ref}, "occurred_at": asked, "recorded_at": asked}])  # fmt: skip
+        written += 1
+    db.session.commit()
+    return Report(learners, written, len(helps), course.slug)
