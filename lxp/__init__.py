@@ -117,10 +117,12 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.channels.in_app  # noqa: F401  (tables known to migrations before their views exist)
     import lxp.channels.webpush  # noqa: F401  (registers the channel)
     import lxp.files.models  # noqa: F401
+    import lxp.lrs.models  # noqa: F401
     import lxp.paths.models  # noqa: F401
     import lxp.push.models  # noqa: F401
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.admin_views import bp as admin_users_bp
+    from lxp.accounts.token_views import bp as api_tokens_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp
     from lxp.authoring.structure_views import bp as course_structure_bp
@@ -150,4 +152,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)
     app.register_blueprint(push_bp)
+    app.register_blueprint(api_tokens_bp)
+
+    from lxp import api
+
+    api.init_app(app)
     app.register_blueprint(insights_bp)

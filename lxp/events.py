@@ -85,6 +85,8 @@ class LearningEvent(db.Model):
         Index("ix_learning_events_actor_time", "actor_id", "occurred_at"),
         Index("ix_learning_events_object_verb", "object_type", "object_id", "verb"),
         Index("ix_learning_events_verb_time", "verb", "occurred_at"),
+        # xAPI's ``stored`` order: the statements API and forwarding to an LRS page by it.
+        Index("ix_learning_events_recorded", "recorded_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -89,5 +89,7 @@ def require_login_by_default():
     if endpoint_is_public(request.endpoint):
         return None
     if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            abort(401)  # a program gets a problem+json answer, not the login page
         return current_app.login_manager.unauthorized()
     return None

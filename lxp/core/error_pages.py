@@ -34,8 +34,13 @@ def render_error(status: int, detail=None):
 
 
 def init_app(app) -> None:
+    from lxp.api import problems
+    from lxp.core.errors import ServiceError
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if problems.is_api_request():
+            return problems.problem(400, error.description)
         return render_error(
             400,
             _l(
@@ -45,6 +50,8 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if problems.is_api_request():
+            return problems.http_problem(error)
         response = render_error(error.code or 500)
         if error.code == 405:
             return response[0], 405, {"Allow": ", ".join(error.valid_methods or [])}
@@ -54,6 +61,10 @@ def init_app(app) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if problems.is_api_request():
+            if isinstance(error, ServiceError):  # a rule an API view did not translate itself
+                return problems.service_problem(error)
+            return problems.server_problem(error)
         log.exception("unhandled error")
         from lxp.extensions import db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, request, session, url_for
+from flask import flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 from flask_talisman import Talisman
@@ -94,8 +94,8 @@ def _start_session_clock(sender, user=None, **extra) -> None:
 
 def enforce_absolute_timeout():
     """``before_request``: sign out a session past its fixed end (see ``start_session``)."""
-    if not current_user.is_authenticated:
-        return None
+    if not current_user.is_authenticated or g.get("api_token") is not None:
+        return None  # a token call has no session to time out
     expires_at = session.get(EXPIRES_AT)
     if expires_at is not None and utcnow().timestamp() < expires_at:
         return None

@@ -26,6 +26,9 @@ DELIBERATELY_PUBLIC = {
     "files.download",
     # A mail's one-click unsubscribe works signed out (RFC 8058); the signed token is the key.
     "nudges.unsubscribe",
+    # The API's OpenAPI document and its reference page describe the API, not anyone's data.
+    "api_docs.openapi_json",
+    "api_docs.reference",
 }
 
 
@@ -58,7 +61,10 @@ def test_anonymous_visitors_are_sent_to_sign_in_everywhere_else(app, client):
         if endpoint in DELIBERATELY_PUBLIC:
             continue
         response = client.open(path, method=method)
-        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), (endpoint, method)
+        if path.startswith("/api/"):  # programs get a problem+json 401, not the login page
+            assert response.status_code == 401 and response.mimetype == "application/problem+json", (endpoint, method)
+        else:
+            assert response.status_code == 302 and response.headers["Location"].startswith("/login"), (endpoint, method)
         checked += 1
     assert checked >= 10
 
@@ -80,5 +86,26 @@ def test_role_restricted_endpoints_refuse_other_roles(app, client, login_as, rol
             continue
         response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
         assert response.status_code == 403, (role, endpoint, method, response.status_code)
+        if path.startswith("/api/"):
+            assert response.mimetype == "application/problem+json", (role, endpoint, method)
+        refused += 1
+    assert refused > 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_restricted_api_endpoints_refuse_other_roles_with_a_full_token(app, make_user, role):
+    """The same walk with a personal access token holding every scope the person may have."""
+    from tests.integration.api.conftest import ApiClient, make_token
+
+    user_id = make_user((role,))
+    scopes = ("read", "write", "admin") if role == "admin" else ("read", "write")
+    api = ApiClient(app, make_token(app, user_id, scopes), user_id)
+    refused = 0
+    for endpoint, method, path in _routes(app):
+        allowed = required_roles(app, endpoint)
+        if not path.startswith("/api/") or allowed is None or role in allowed:
+            continue
+        response = api.client.open(path, method=method, headers=api.headers(), json={})
+        assert response.status_code == 403 and response.mimetype == "application/problem+json", (role, endpoint, method)
         refused += 1
     assert refused > 0

@@ -1,0 +1,75 @@
+"""REST API v1 (flask-smorest + marshmallow) over the same services the pages use.
+
+``init_app`` builds one ``Api`` per application (its OpenAPI document lives on it), registers
+the area blueprints ``lxp/api/<area>.py`` under ``/api/v1``, the token loader, and the
+problem+json error responses (see ``problems.py``; ``core/error_pages.py`` hands API
+requests to it). The document is served at ``/api/openapi.json`` and read as a reference page
+at ``/api/docs``, rendered by our own template: nothing is loaded from the internet.
+"""
+
+from __future__ import annotations
+
+import http
+from importlib import import_module
+
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from lxp.api.problems import PROBLEM_JSON, ProblemSchema
+
+AREAS = ("me", "learning", "blocks", "inbox", "live", "coaching", "tasks", "trainer", "admin")
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "A personal access token made on the profile page (scopes read, write, admin)."},
+    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                      "description": "The site's own browser session; writes also need the X-CSRFToken header."},
+}  # fmt: skip
+
+
+class LxpApi(Api):
+    """flask-smorest's Api with problem+json errors documented and no handlers of its own:
+    the app-wide handlers in ``core/error_pages.py`` answer API requests with problems."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self):
+        pass
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error, as problem+json", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def init_app(app) -> LxpApi:
+    """Build the API for ``app`` and register every area."""
+    from lxp.api import auth, docs
+
+    app.config.setdefault("API_TITLE", "lxp")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", None)  # we serve the document ourselves
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+        "components": {"securitySchemes": SECURITY_SCHEMES},
+        "info": {"description": "The learner's, trainer's and admin's lxp over HTTP. Errors are "
+                                "application/problem+json; lists page with next_page_token."},
+    })  # fmt: skip
+    api = LxpApi(app)
+    for area in AREAS:
+        api.register_blueprint(import_module(f"lxp.api.{area}").bp, url_prefix=f"/api/v1{_prefix(area)}")
+    auth.init_app(app)
+    app.register_blueprint(docs.bp)
+    app.extensions["lxp_api"] = api
+    return api
+
+
+def _prefix(area: str) -> str:
+    return {"trainer": "/trainer", "admin": "/admin", "xapi": "/xapi"}.get(area, "")

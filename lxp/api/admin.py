@@ -1,0 +1,193 @@
+"""For admins (``admin`` role, and with a token the ``admin`` scope): people of the
+organisation, and course documents in and out."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import json, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_smorest import abort
+
+from lxp.accounts import services as accounts
+from lxp.api.common import area
+from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.api.problems import problem
+from lxp.authoring import services as authoring
+from lxp.authoring import transfer
+from lxp.core.auth import ROLES
+from lxp.extensions import db
+
+bp = area("admin", "For admins: people, and course import/export", "admin", admin=True)
+
+USER_LIST_LIMIT = 10_000
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = ma.fields.String()
+    display_name = ma.fields.String()
+    locale = ma.fields.String(allow_none=True)
+    timezone = ma.fields.String()
+    active = ma.fields.Boolean()
+    invitation_pending = ma.fields.Boolean()
+    roles = ma.fields.Method("_roles", metadata={"type": "array", "items": {"type": "string"}})
+    created_at = ma.fields.AwareDateTime()
+    last_login_at = ma.fields.AwareDateTime(allow_none=True)
+
+    def _roles(self, user):
+        return sorted(user.roles)
+
+
+class UserFilter(PageArgs):
+    q = ma.fields.String(load_default="", validate=ma.validate.Length(max=200),
+                         metadata={"description": "part of a name or e-mail"})  # fmt: skip
+    role = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ROLES))
+
+
+class InviteSchema(ma.Schema):
+    email = ma.fields.String(required=True, validate=ma.validate.Length(1, 254))
+    display_name = ma.fields.String(required=True, validate=ma.validate.Length(1, 120))
+    roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLES)), required=True,
+                           validate=ma.validate.Length(1, len(ROLES)))  # fmt: skip
+    locale = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=8))
+    timezone = ma.fields.String(load_default="UTC", validate=ma.validate.Length(1, 64))
+
+
+class RolesSchema(ma.Schema):
+    roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLES)), required=True,
+                           validate=ma.validate.Length(1, len(ROLES)))  # fmt: skip
+
+
+class ActiveSchema(ma.Schema):
+    active = ma.fields.Boolean(required=True)
+
+
+class CourseSchema(ma.Schema):
+    id = ma.fields.Integer()
+    slug = ma.fields.String()
+    title = ma.fields.String()
+    latest_version = ma.fields.Integer()
+    latest_status = ma.fields.String(metadata={"description": "draft, in_review, published or archived"})
+    published_version = ma.fields.Integer(allow_none=True)
+
+
+class ExportArgs(ma.Schema):
+    version = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 100_000),
+                                metadata={"description": "a version number; the newest without it"})  # fmt: skip
+
+
+class ImportedSchema(ma.Schema):
+    course_id = ma.fields.Integer()
+    version = ma.fields.Integer()
+    status = ma.fields.String()
+
+
+class CourseDocumentSchema(ma.Schema):
+    """A course document (format ``lxp-course``), as the course editor's export writes it."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    format = ma.fields.String()
+    format_version = ma.fields.Integer()
+    course = ma.fields.Dict()
+    competencies = ma.fields.List(ma.fields.Dict())
+    goals = ma.fields.List(ma.fields.Dict())
+
+
+UserPage = page_schema(UserSchema, "UserPage")
+CoursePage = page_schema(CourseSchema, "CoursePage")
+
+
+@bp.errorhandler(transfer.DocumentRejected)
+def _rejected(error: transfer.DocumentRejected):
+    db.session.rollback()
+    return problem(422, _l("The course document has errors; nothing was imported."),
+                   [{"location": "json", "field": e.path, "message": e.message} for e in error.errors])  # fmt: skip
+
+
+@bp.get("/users")
+@bp.arguments(UserFilter, location="query")
+@bp.response(200, UserPage)
+def list_users(args):
+    """People of your organisation by name; ``q`` filters by name or e-mail, ``role`` by role."""
+    found = accounts.search_users(current_user, args["q"], args["role"], page=1, per_page=USER_LIST_LIMIT).items
+    return paginate(found, list_name="admin.users", key=lambda u: (u.display_name.lower(), u.id), limit=args["limit"],
+                    page_token=args["page_token"])  # fmt: skip
+
+
+@bp.post("/users")
+@bp.arguments(InviteSchema)
+@bp.response(201, UserSchema)
+def invite(args):
+    """Invite a person: they get an e-mail with a link to set their password."""
+    invitee = accounts.check_invitee(args["email"], args["display_name"], args["roles"], args["locale"],
+                                     args["timezone"])  # fmt: skip
+    return accounts.invite_user(current_user, invitee)
+
+
+@bp.get("/users/<int:user_id>")
+@bp.response(200, UserSchema)
+def get_user(user_id: int):
+    """One person of your organisation."""
+    return accounts.user_in_organisation(current_user, user_id)
+
+
+@bp.put("/users/<int:user_id>/roles")
+@bp.arguments(RolesSchema)
+@bp.response(200, UserSchema)
+def set_roles(args, user_id: int):
+    """Replace a person's roles (you cannot drop your own admin role)."""
+    user = accounts.user_in_organisation(current_user, user_id)
+    accounts.set_roles(current_user, user, args["roles"])
+    return user
+
+
+@bp.put("/users/<int:user_id>/active")
+@bp.arguments(ActiveSchema)
+@bp.response(200, UserSchema)
+def set_active(args, user_id: int):
+    """Deactivate a person (their sessions and tokens stop working at once) or reactivate them."""
+    user = accounts.user_in_organisation(current_user, user_id)
+    accounts.set_active(current_user, user, args["active"])
+    return user
+
+
+@bp.get("/courses")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, CoursePage)
+def list_courses(args):
+    """Courses of your organisation by title, with their newest and published version."""
+    rows = [{"id": r.course.id, "slug": r.course.slug, "title": r.latest.title, "latest_version": r.latest.number,
+             "latest_status": r.latest.status, "published_version": r.published.number if r.published else None}
+            for r in authoring.list_courses(current_user)]  # fmt: skip
+    return paginate(rows, list_name="admin.courses", key=lambda r: (r["title"].lower(), r["id"]), limit=args["limit"],
+                    page_token=args["page_token"])  # fmt: skip
+
+
+@bp.get("/courses/<int:course_id>/export")
+@bp.arguments(ExportArgs, location="query")
+@bp.response(200, CourseDocumentSchema)
+def export_course(args, course_id: int):
+    """The newest version of a course (or ``version``) as a course document."""
+    course = authoring.get_course(current_user, course_id)
+    version = None
+    if args["version"] is not None:
+        version = next((v for v in course.versions if v.number == args["version"]), None)
+        if version is None:
+            abort(404, message=_l("This course has no such version."))
+    return json.loads(transfer.export_document(course, version))
+
+
+@bp.post("/courses/import")
+@bp.doc(requestBody={"required": True, "content": {"application/json": {"schema": CourseDocumentSchema}}})
+@bp.response(201, ImportedSchema)
+def import_course():
+    """Import a course document as a draft (a new course, or a new draft of a known slug).
+    Every error is listed with its JSON path (422); nothing is written then."""
+    raw = request.get_data()
+    if len(raw) > 5 * 1024 * 1024:
+        abort(413)
+    version = transfer.import_document(current_user, raw)
+    return {"course_id": version.course_id, "version": version.number, "status": version.status}

@@ -1,0 +1,87 @@
+"""Who may call the API: the browser session, or a personal access token (``Bearer``).
+
+Every API blueprint is guarded by ``guard(bp, roles, admin=...)``: a signed-in user (401
+otherwise), holding one of the roles (403), and, with a token, the scope the method needs
+(``read`` for GET/HEAD/OPTIONS, ``write`` for the rest, plus ``admin`` on admin resources).
+A browser session's writes still need the CSRF header (``X-CSRFToken``), since the cookie is
+sent by the browser on its own; a token is not, so token calls skip CSRF. Ownership rules
+live in the services, shared with the pages.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_smorest import abort
+
+from lxp.accounts import api_tokens
+from lxp.core.auth import BLUEPRINT_ROLES, ROLES
+from lxp.extensions import csrf
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else None
+
+
+def load_user_from_token(req):
+    """Flask-Login's request loader: on API addresses, the owner of a valid bearer token."""
+    if not req.path.startswith("/api/"):
+        return None
+    secret = bearer_secret()
+    if secret is None:
+        return None
+    token = api_tokens.authenticate(secret)
+    g.api_token = token
+    return token.user if token is not None else None
+
+
+def token_in_use():
+    """The token of this request, or None for a browser session."""
+    return g.get("api_token")
+
+
+def _check_request(roles: frozenset[str], admin: bool) -> None:
+    if not current_user.is_authenticated:
+        abort(401)
+    secret = bearer_secret()
+    if secret is not None and token_in_use() is None:
+        # A session cookie came along with a token: the token decides, so scopes apply.
+        token = api_tokens.authenticate(secret)
+        if token is None:
+            abort(401, message=_l("This token is not valid or has been revoked."))
+        g.api_token = token
+        g._login_user = token.user
+    if roles and not current_user.has_any_role(roles):
+        abort(403)
+    token = token_in_use()
+    if token is not None:
+        needed = ["read" if request.method in SAFE_METHODS else "write"] + (["admin"] if admin else [])
+        missing = [scope for scope in needed if not token.allows(scope)]
+        if missing:
+            abort(403, message=_l("This token lacks the scope %(scopes)s.", scopes=", ".join(missing)))
+    elif request.method not in SAFE_METHODS:
+        csrf.protect()
+
+
+def guard(bp, *roles: str, admin: bool = False) -> None:
+    """Protect every view of ``bp`` as described above; ``roles`` empty means any signed-in user."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+    allowed = frozenset(roles)
+    if allowed:
+        BLUEPRINT_ROLES[bp.name] = allowed  # the authorization walk reads it
+    csrf.exempt(bp)  # checked above, for session writes only
+
+    @bp.before_request
+    def _guard():
+        _check_request(allowed, admin)
+
+
+def init_app(app) -> None:
+    app.login_manager.request_loader(load_user_from_token)

@@ -1,0 +1,68 @@
+"""The in-app inbox: messages newest first (paged, ETag for polling), one message, mark read."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lxp.api.common import area, not_found
+from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.channels import in_app
+
+bp = area("inbox", "The in-app inbox")
+
+INBOX_LIMIT = 500  # the newest this many are listed; older ones stay readable by id
+
+
+class MessageSchema(ma.Schema):
+    id = ma.fields.Integer()
+    category = ma.fields.String(metadata={"description": ", ".join(in_app.CATEGORIES)})
+    subject = ma.fields.String()
+    body = ma.fields.String(metadata={"description": "Markdown"})
+    link = ma.fields.String(allow_none=True, metadata={"description": "a path on lxp"})
+    why = ma.fields.String(metadata={"description": "why you got it"})
+    created_at = ma.fields.AwareDateTime()
+    read_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class InboxFilter(PageArgs):
+    unread = ma.fields.Boolean(load_default=False, metadata={"description": "only unread messages"})
+
+
+class MarkedSchema(ma.Schema):
+    marked = ma.fields.Integer(metadata={"description": "how many messages were marked read"})
+
+
+MessagePage = page_schema(MessageSchema, "MessagePage")
+
+
+@bp.get("/inbox")
+@bp.etag
+@bp.arguments(InboxFilter, location="query")
+@bp.response(200, MessagePage)
+def list_messages(args):
+    """Your messages, newest first; ``unread=true`` for unread ones only."""
+    rows = in_app.messages_of(current_user.id, limit=INBOX_LIMIT)
+    if args["unread"]:
+        rows = [m for m in rows if m.read_at is None]
+    # newest first: the key sorts ascending, so negate time and id
+    return paginate(rows, list_name="inbox", key=lambda m: (-m.created_at.timestamp(), -m.id), limit=args["limit"],
+                    page_token=args["page_token"])  # fmt: skip
+
+
+@bp.get("/inbox/<int:message_id>")
+@bp.response(200, MessageSchema)
+def get_message(message_id: int):
+    """One of your messages; reading it marks it read."""
+    message = in_app.open_message(current_user.id, message_id)
+    if message is None:
+        not_found(_l("There is no such message."))
+    return message
+
+
+@bp.post("/inbox/read")
+@bp.response(200, MarkedSchema)
+def mark_all_read():
+    """Mark all your messages read."""
+    return {"marked": in_app.mark_all_read(current_user.id)}

@@ -1,0 +1,222 @@
+"""The learner's journey over the API: goals and packages, the journey, the path with its
+reasons, and Today. The same services as the pages; Today and the path carry ETags."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import get_template_attribute
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lxp.api.common import area, not_found
+from lxp.channels import in_app
+from lxp.live import registration
+from lxp.paths import planner
+from lxp.paths import services as paths
+from lxp.workplace import services as workplace
+
+bp = area("learning", "Goals, packages, the journey, the path with reasons, and Today", "learner")
+
+
+class PackageSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    weeks = ma.fields.Integer()
+
+
+class GoalSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    language = ma.fields.String()
+    packages = ma.fields.List(ma.fields.Nested(PackageSchema))
+
+
+class GoalListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(GoalSchema), required=True)
+
+
+class JourneySchema(ma.Schema):
+    id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"description": "active, paused, finished or left"})
+    goal_ids = ma.fields.Method("_goal_ids", metadata={"type": "array", "items": {"type": "integer"}})
+    package_id = ma.fields.Integer(allow_none=True)
+    start_date = ma.fields.Date()
+    target_date = ma.fields.Date(allow_none=True)
+    weekly_minutes = ma.fields.Integer()
+    modalities = ma.fields.List(ma.fields.String())
+
+    def _goal_ids(self, journey):
+        return [g.id for g in journey.goals]
+
+
+class JourneyChoiceSchema(ma.Schema):
+    goal_ids = ma.fields.List(ma.fields.Integer(strict=True), required=True, validate=ma.validate.Length(1, 50))
+    package_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True)
+    target_date = ma.fields.Date(load_default=None, allow_none=True)
+    weekly_minutes = ma.fields.Integer(strict=True, required=True)
+    modalities = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(planner.MODALITIES)), required=True,
+                                validate=ma.validate.Length(1, 4))  # fmt: skip
+
+
+class ReasonSchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "teaches, assesses, prerequisite, mandatory, optional, …"})
+    competency = ma.fields.String(allow_none=True)
+    goal = ma.fields.String(allow_none=True)
+    item = ma.fields.String(allow_none=True)
+    text = ma.fields.String(metadata={"description": "the reason as the path page says it, in your language"})
+
+
+class StepSchema(ma.Schema):
+    ref = ma.fields.String(metadata={"description": "course id:item key, stable across versions"})
+    title = ma.fields.String()
+    kind = ma.fields.String()
+    modality = ma.fields.String()
+    minutes = ma.fields.Integer()
+    week = ma.fields.Integer(allow_none=True)
+    due = ma.fields.Date(allow_none=True)
+    done = ma.fields.Boolean()
+    optional = ma.fields.Boolean()
+    live_date = ma.fields.Date(allow_none=True)
+    reasons = ma.fields.List(ma.fields.Nested(ReasonSchema))
+
+
+class SkippedSchema(ma.Schema):
+    ref = ma.fields.String()
+    title = ma.fields.String()
+    reason = ma.fields.Nested(ReasonSchema)
+
+
+class FeasibilitySchema(ma.Schema):
+    reachable = ma.fields.Boolean()
+    finish = ma.fields.Date()
+    weeks_needed = ma.fields.Integer()
+    remaining_minutes = ma.fields.Integer()
+    late_by_days = ma.fields.Integer()
+    weekly_minutes_needed = ma.fields.Integer(allow_none=True)
+
+
+class PathSchema(ma.Schema):
+    journey = ma.fields.Nested(JourneySchema)
+    steps = ma.fields.List(ma.fields.Nested(StepSchema))
+    skipped = ma.fields.List(ma.fields.Nested(SkippedSchema))
+    unmet = ma.fields.List(ma.fields.String())
+    feasibility = ma.fields.Nested(FeasibilitySchema)
+
+
+class UpcomingSessionSchema(ma.Schema):
+    session_id = ma.fields.Integer()
+    item_ref = ma.fields.String()
+    title = ma.fields.String()
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    timezone = ma.fields.String()
+    place = ma.fields.String()
+    video_url = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    offer_expires_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class GlanceMessageSchema(ma.Schema):
+    id = ma.fields.Integer()
+    category = ma.fields.String()
+    subject = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
+class TodaySchema(ma.Schema):
+    journey_status = ma.fields.String(allow_none=True, metadata={"description": "null before a goal is chosen"})
+    next_step = ma.fields.Nested(StepSchema, allow_none=True)
+    this_week = ma.fields.List(ma.fields.Nested(StepSchema), metadata={"description": "open steps due this week"})
+    sessions = ma.fields.List(ma.fields.Nested(UpcomingSessionSchema))
+    unread_messages = ma.fields.Integer()
+    replies = ma.fields.List(ma.fields.Nested(GlanceMessageSchema))
+    tasks = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                           metadata={"description": "on-the-job task states by step ref"})  # fmt: skip
+
+
+def _reason(reason: planner.Reason, names: dict, text) -> dict:
+    return {"code": reason.code, "competency": reason.competency, "goal": reason.goal, "item": reason.item,
+            "text": str(text(reason, names)).strip()}  # fmt: skip
+
+
+def _step(step: planner.Step, names: dict, text) -> dict:
+    return {**{k: getattr(step, k) for k in ("ref", "title", "kind", "modality", "minutes", "week", "due", "done",
+                                             "optional", "live_date")},
+            "reasons": [_reason(r, names, text) for r in step.reasons]}  # fmt: skip
+
+
+def _reason_text():
+    return get_template_attribute("learning/_reasons.html", "reason_text")
+
+
+@bp.get("/goals")
+@bp.response(200, GoalListSchema)
+def list_goals():
+    """The goals you can choose, with their ready-made packages; those in your language first."""
+    return {"items": paths.offered_goals(current_user)}
+
+
+@bp.get("/journey")
+@bp.response(200, JourneySchema)
+def get_journey():
+    """Your journey: goals, package, target date, weekly minutes, ways of learning. 404 before you chose."""
+    journey = paths.open_journey(current_user)
+    if journey is None:
+        not_found(_l("You have no path yet; choose a goal first."))
+    return journey
+
+
+@bp.put("/journey")
+@bp.arguments(JourneyChoiceSchema)
+@bp.response(200, JourneySchema)
+def choose_journey(choice):
+    """Start your journey, or change it: the path is planned again at once."""
+    journey = paths.open_journey(current_user)
+    picked = paths.JourneyChoice(tuple(choice["goal_ids"]), choice["package_id"], choice["target_date"],
+                                 choice["weekly_minutes"], tuple(choice["modalities"]))  # fmt: skip
+    if journey is None:
+        return paths.start_journey(current_user, picked)
+    return paths.change_journey(current_user, journey, picked)
+
+
+@bp.get("/path")
+@bp.etag
+@bp.response(200, PathSchema)
+def get_path():
+    """Your path: every step with why it is there, what was left out and why, and whether the
+    target date is reachable. 404 before you chose a goal."""
+    journey = paths.open_journey(current_user)
+    if journey is None:
+        not_found(_l("You have no path yet; choose a goal first."))
+    plan = paths.current_plan(journey)
+    names, text = paths.competency_names(current_user.organisation_id), _reason_text()
+    return {"journey": journey, "steps": [_step(s, names, text) for s in plan.steps],
+            "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names, text)} for s in plan.skipped],
+            "unmet": list(plan.unmet), "feasibility": plan.feasibility}  # fmt: skip
+
+
+@bp.get("/today")
+@bp.etag
+@bp.response(200, TodaySchema)
+def get_today():
+    """What is due today: the next best step, the rest of this week, live sessions you hold a
+    seat on, unread messages and replies, and your on-the-job tasks."""
+    journey = paths.open_journey(current_user)
+    glance = in_app.glance(current_user.id)
+    today = {"journey_status": None, "next_step": None, "this_week": [], "tasks": {},
+             "sessions": registration.upcoming_for_learner(current_user.id), "unread_messages": glance.unread,
+             "replies": glance.replies}  # fmt: skip
+    if journey is None:
+        return today
+    today["journey_status"] = journey.status
+    if journey.status == "paused":
+        return today
+    plan = paths.current_plan(journey)
+    names, text = paths.competency_names(current_user.organisation_id), _reason_text()
+    open_steps = plan.open_steps
+    today["next_step"] = _step(open_steps[0], names, text) if open_steps else None
+    today["this_week"] = [_step(s, names, text) for s in open_steps if s.week == 0]
+    today["tasks"] = workplace.task_states(current_user.id)
+    return today
