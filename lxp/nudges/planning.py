@@ -1,215 +1,219 @@
-"""Planning: find, set-wise in SQL, who each touchpoint rule applies to now, and add one
-outbox row per new occurrence, written in the learner's language with why it was sent.
+"""Planning: for every rule, in every course's version of it, find who it applies to now
+(``triggers``, set-wise SQL) and add one outbox row per new occurrence, written in the
+learner's language with why it was sent.
 
-The unique ``(user, rule, occurrence)`` makes a second run, or a second scheduler process,
-harmless.
+The number of statements per tick depends on the rules and the courses that changed them,
+not on the number of learners: occurrences are found per rule, the people they go to are
+read in one statement, and the new rows go in with one multi-row insert that skips keys
+already there (``ON CONFLICT DO NOTHING`` on the unique ``(user, rule, occurrence)``), so a
+second run, or a second scheduler process, plans nothing twice.
+
+Two things happen here rather than at delivery: the rule's holdout group gets a row marked
+``held_out`` (never sent; the effect page compares it), and a nudge the learner has ignored
+several times in a row pauses itself for them, with a message that says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from babel.dates import format_date
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _ln
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from lxp.accounts.models import User, UserRole
-from lxp.channels import path_for
+from lxp.accounts.models import User
+from lxp.channels import in_app, path_for
 from lxp.core.time import utcnow
-from lxp.events import LearningEvent
 from lxp.extensions import db
-from lxp.nudges.models import OutboxMessage
-from lxp.nudges.rules import DEFAULT_RULES, Rule
+from lxp.nudges import course_rules, rules, texts
+from lxp.nudges.models import NotificationPreferences, OutboxMessage
+from lxp.nudges.rules import Rule
+from lxp.nudges.triggers import LEARNING_VERBS, TRIGGERS, Occurrence
 
-LEARNING_VERBS = ("completed", "passed", "failed", "attended", "answered", "attempted", "launched")
+__all__ = ["LEARNING_VERBS", "plan_touchpoints", "occurrences_for", "values_for"]
 
-
-@dataclass(frozen=True)
-class Occurrence:
-    user_id: int
-    key: str
-    due_at: datetime
-    values: dict
+IGNORED_BEFORE_PAUSE = 3  # nudges of one rule left unopened in a row before the rule pauses itself
+_SIGNATURE_FIELDS = ("trigger", "hours", "days", "delay_hours", "verb", "object_type", "context_has",
+                     "context_lacks", "recipient", "milestone", "expires_hours", "unless_learned")  # fmt: skip
 
 
-# --- planning ------------------------------------------------------------------------------
-
-
-def _learners():
-    return select(UserRole.user_id).where(UserRole.role == "learner")
-
-
-def _before_session(rule: Rule, now: datetime) -> list[Occurrence]:
-    from lxp.authoring.models import Item
-    from lxp.live.models import LiveSession, Registration
-
-    rows = db.session.execute(
-        select(Registration.learner_id, LiveSession.id, LiveSession.starts_at, Item.title)
-        .join(LiveSession, LiveSession.id == Registration.session_id)
-        .join(Item, Item.id == LiveSession.item_id)
-        .where(Registration.status == "registered", LiveSession.status == "scheduled",
-               LiveSession.starts_at > now, LiveSession.starts_at <= now + timedelta(hours=rule.hours))
-    ).all()  # fmt: skip
-    return [
-        Occurrence(learner_id, f"session:{session_id}:{int(starts_at.timestamp())}",
-                   max(now, starts_at - timedelta(hours=rule.hours)),
-                   {"title": title, "starts_at": starts_at, "link": path_for("live.session", session_id=session_id)})
-        for learner_id, session_id, starts_at, title in rows
-    ]  # fmt: skip
-
-
-def _inactivity(rule: Rule, now: datetime) -> list[Occurrence]:
-    from lxp.paths.models import Journey
-
-    last = (
-        select(LearningEvent.actor_id, func.max(LearningEvent.occurred_at).label("last"))
-        .where(LearningEvent.verb.in_(LEARNING_VERBS))
-        .group_by(LearningEvent.actor_id)
-        .subquery()
-    )
-    since = func.coalesce(last.c.last, Journey.created_at)
-    rows = db.session.execute(
-        select(Journey.learner_id, since)
-        .outerjoin(last, last.c.actor_id == Journey.learner_id)
-        .where(Journey.status == "active", Journey.learner_id.in_(_learners()),
-               since < now - timedelta(days=rule.days))
-    ).all()  # fmt: skip
-    return [
-        Occurrence(learner_id, f"silence-since:{quiet_since.date().isoformat()}", now,
-                   {"days": (now - quiet_since).days, "link": path_for("learning.today")})
-        for learner_id, quiet_since in rows
-    ]  # fmt: skip
-
-
-def _after_event(rule: Rule, now: datetime) -> list[Occurrence]:
-    passed = aliased(LearningEvent)  # a later pass of the same check: no nudge needed
-    later = (
-        select(passed.id)
-        .where(passed.actor_id == LearningEvent.actor_id, passed.object_id == LearningEvent.object_id,
-               passed.object_type == LearningEvent.object_type, passed.verb == "passed",
-               passed.occurred_at > LearningEvent.occurred_at)
-        .exists()
-    )  # fmt: skip
-    rows = db.session.execute(
-        select(LearningEvent.actor_id, LearningEvent.id, LearningEvent.object_id, LearningEvent.occurred_at,
-               LearningEvent.context)
-        .where(LearningEvent.verb == rule.verb, LearningEvent.object_type == rule.object_type,
-               LearningEvent.occurred_at <= now - timedelta(hours=rule.delay_hours),
-               LearningEvent.occurred_at > now - timedelta(hours=rule.delay_hours + rule.expires_hours),
-               LearningEvent.actor_id.in_(_learners()), ~later)
-    ).all()  # fmt: skip
-    # A coach's review ("needs another try") has told the learner already, in the coach's words.
-    rows = [row[:4] for row in rows if "reviewer" not in (row[4] or {})]
-    titles = _titles({ref for *_rest, ref, _when in rows})
-    return [
-        Occurrence(actor_id, f"event:{event_id}", occurred + timedelta(hours=rule.delay_hours),
-                   {"title": titles.get(ref, ""), "link": path_for("learning.block", ref=ref)})
-        for actor_id, event_id, ref, occurred in rows
-    ]  # fmt: skip
-
-
-def _milestone(rule: Rule, now: datetime) -> list[Occurrence]:
-    rows = db.session.execute(
-        select(LearningEvent.actor_id, func.min(LearningEvent.occurred_at))
-        .where(LearningEvent.verb.in_(("completed", "passed", "attended")), LearningEvent.object_type == "item",
-               LearningEvent.actor_id.in_(_learners()))
-        .group_by(LearningEvent.actor_id)
-        .having(func.min(LearningEvent.occurred_at) > now - timedelta(hours=rule.expires_hours))
-    ).all()  # fmt: skip
-    return [Occurrence(actor_id, "first-step", max(first, now), {"link": path_for("learning.path")})
-            for actor_id, first in rows]  # fmt: skip
-
-
-TRIGGERS = {"before_session": _before_session, "inactivity": _inactivity, "after_event": _after_event,
-            "milestone": _milestone}  # fmt: skip
-
-
-def _titles(refs: set[str]) -> dict[str, str]:
-    """Item ref -> title (of the newest version that has it)."""
-    from lxp.authoring.models import CourseVersion, Item
-
-    found = {}
-    for ref in refs:
-        course_id, _, key = ref.partition(":")
-        if not course_id.isdigit():
-            continue
-        title = db.session.execute(
-            select(Item.title).join(CourseVersion, CourseVersion.id == Item.version_id)
-            .where(CourseVersion.course_id == int(course_id), Item.key == key)
-            .order_by(CourseVersion.number.desc()).limit(1)
-        ).scalar_one_or_none()  # fmt: skip
-        if title:
-            found[ref] = title
-    return found
-
-
-def _texts(rule: Rule, user: User, values: dict) -> tuple[str, str, str]:
-    """Subject, body and why of a rule's message, in the learner's language."""
-    when = _local(values["starts_at"], user) if values.get("starts_at") is not None else ""
-    texts = {
-        "session_tomorrow": (_l("Tomorrow: %(title)s", title=values.get("title", "")),
-                             _l("Your live session starts %(when)s.", when=when),
-                             _l("You registered for \u201c%(title)s\u201d on %(when)s.", title=values.get("title", ""), when=when)),
-        "session_soon": (_l("In an hour: %(title)s", title=values.get("title", "")),
-                         _l("Your live session starts %(when)s.", when=when),
-                         _l("You registered for \u201c%(title)s\u201d on %(when)s.", title=values.get("title", ""), when=when)),
-        "inactive": (_l("Five minutes for your path?"),
-                     _l("Your next step is waiting, and it is short. Pick up where you left off."),
-                     _ln("You have not opened your path for %(num)d day.", "You have not opened your path for %(num)d days.",
-                         values.get("days", 0))),
-        "failed_check": (_l("Another look at \u201c%(title)s\u201d", title=values.get("title", "")),
-                         _l("Your path has a short step to go over it again, then you can try the check once more."),
-                         _l("Your check \u201c%(title)s\u201d did not pass yet.", title=values.get("title", ""))),
-        "first_step": (_l("Your first step is done"),
-                       _l("That is how a path is walked: one short step at a time."),
-                       _l("You finished the first step of your path.")),
-    }  # fmt: skip
-    subject, body, why = texts[rule.key]
-    return str(subject), str(body), str(why)
-
-
-def _local(moment: datetime, user: User) -> str:
-    from lxp.live.timezones import format_in_zone
-
-    return format_in_zone(moment, user.timezone or "UTC", user.locale or current_app.config["DEFAULT_LOCALE"], "short")
-
-
-def _plan_one(rule: Rule, user: User, occurrence: Occurrence) -> bool:
-    exists = db.session.execute(
-        select(OutboxMessage.id).where(OutboxMessage.user_id == user.id, OutboxMessage.rule == rule.key,
-                                       OutboxMessage.occurrence == occurrence.key)
-    ).first()  # fmt: skip
-    if exists:
-        return False
-    with force_locale(user.locale or current_app.config["DEFAULT_LOCALE"]):
-        subject, body, why = _texts(rule, user, occurrence.values)
-    row = OutboxMessage(user_id=user.id, rule=rule.key, occurrence=occurrence.key, category=rule.category,
-                        asked_for=rule.asked_for, subject=subject[:200], body=body, link=occurrence.values.get("link"),
-                        why=why[:300], due_at=occurrence.due_at,
-                        expires_at=occurrence.due_at + timedelta(hours=rule.expires_hours))  # fmt: skip
-    try:
-        with db.session.begin_nested():  # another scheduler may have planned it a moment ago
-            db.session.add(row)
-    except IntegrityError:
-        return False
-    return True
+def _signature(rule: Rule) -> tuple:
+    """What decides whom a rule's trigger finds: versions that share it run one query."""
+    return tuple(getattr(rule, name) for name in _SIGNATURE_FIELDS)
 
 
 def plan_touchpoints(now: datetime | None = None) -> int:
-    """Add the messages that fell due since the last run to the outbox; returns how many."""
+    """Add the messages that fell due since the last run to the outbox; returns how many
+    (held-out rows included)."""
     now = now or utcnow()
+    courses = course_titles()
     planned = 0
-    for rule in DEFAULT_RULES:
-        occurrences = TRIGGERS[rule.trigger](rule, now)
-        users = {u.id: u for u in db.session.execute(
-            select(User).where(User.id.in_({o.user_id for o in occurrences}), User.active)).scalars()}  # fmt: skip
-        for occurrence in occurrences:
-            if occurrence.user_id in users:
-                planned += _plan_one(rule, users[occurrence.user_id], occurrence)
+    for key, versions in course_rules.variants().items():
+        found: list[tuple[Rule, Occurrence]] = []
+        by_signature: dict[tuple, list] = {}
+        for version in versions:
+            by_signature.setdefault(_signature(version.rule), []).append(version)
+        for group in by_signature.values():
+            if not any(v.rule.enabled for v in group):
+                continue
+            for occurrence in TRIGGERS[group[0].rule.trigger](group[0].rule, now):  # noqa: B023
+                rule = course_rules.rule_for(versions, occurrence.course_id)
+                if rule.enabled and _signature(rule) == _signature(group[0].rule):
+                    found.append((rule, occurrence))
+        if found:
+            planned += _add(key, found, now, courses)
     db.session.commit()
     return planned
+
+
+def occurrences_for(rule: Rule, user_id: int, now: datetime | None = None) -> list[Occurrence]:
+    """What the rule finds due for one person now (the admin's preview)."""
+    return [o for o in TRIGGERS[rule.trigger](rule, now or utcnow()) if o.user_id == user_id]
+
+
+def course_titles() -> dict[int, str]:
+    from lxp.authoring.models import CourseVersion
+
+    rows = db.session.execute(select(CourseVersion.course_id, CourseVersion.title).order_by(CourseVersion.number))
+    return dict(rows.all())  # the newest version's title wins
+
+
+def _people(user_ids: set[int]) -> dict[int, User]:
+    """The recipients, in one statement (all active people when there are many: an IN list of
+    100,000 ids is slower than reading the table, and SQLite limits its parameters)."""
+    query = select(User).where(User.active)
+    if len(user_ids) <= 5000:
+        query = query.where(User.id.in_(user_ids))
+    return {u.id: u for u in db.session.execute(query).scalars() if u.id in user_ids}
+
+
+def values_for(rule: Rule, user: User, occurrence: Occurrence, course_title: str) -> dict:
+    """The template variables of one message (call under the recipient's locale)."""
+    values = {**occurrence.values, "name": user.display_name, "course": course_title}
+    locale = user.locale or current_app.config["DEFAULT_LOCALE"]
+    if values.get("starts_at") is not None:
+        from lxp.live.timezones import format_in_zone
+
+        values["when"] = format_in_zone(values["starts_at"], user.timezone or "UTC", locale, "short")
+    if values.get("due_day") is not None:
+        values["due"] = format_date(values["due_day"], "EEEE, d MMMM", locale=locale)
+    if rule.trigger == "digest":
+        ahead = values.get("ahead") or []
+        values["steps"] = "\n".join(
+            [_("This week on your path (about %(minutes)d minutes):", minutes=values.get("minutes", 0))]
+            + [f"\u2022 {title} ({minutes}\u00a0min)" for title, minutes in ahead]
+        ) if ahead else _("Nothing is planned for the coming days; a good week to catch up or rest.")  # fmt: skip
+        missed = values.get("missed_subjects") or []
+        values["missed"] = "\n".join([_("Messages you did not get, to keep your inbox calm:")]
+                                     + [f"\u2022 {s}" for s in missed]) if missed else ""  # fmt: skip
+    return values
+
+
+def _ignored_in_a_row(rule: Rule, user_ids: set[int]) -> dict[int, int]:
+    """Per learner: how many of their latest sent messages of this rule went unopened."""
+    ranked = (
+        select(OutboxMessage.user_id, OutboxMessage.opened_at,
+               func.row_number().over(partition_by=OutboxMessage.user_id,
+                                      order_by=OutboxMessage.sent_at.desc()).label("n"))
+        .where(OutboxMessage.rule == rule.key, OutboxMessage.status == "sent")
+        .subquery()
+    )  # fmt: skip
+    latest: dict[int, list[bool]] = {}
+    for user_id, opened_at, _n in db.session.execute(
+        select(ranked).where(ranked.c.n <= IGNORED_BEFORE_PAUSE).order_by(ranked.c.user_id, ranked.c.n)
+    ).all():
+        if user_id in user_ids:
+            latest.setdefault(user_id, []).append(opened_at is not None)
+    return {u: rules.ignored_in_a_row(opened) for u, opened in latest.items()}
+
+
+def _pause_for_being_ignored(rule: Rule, users: list[User], now: datetime) -> None:
+    """The rule stops for these learners, and each is told so and where to turn it back on."""
+    rows = {r.user_id: r for r in db.session.execute(
+        select(NotificationPreferences).where(NotificationPreferences.user_id.in_({u.id for u in users}))).scalars()}  # fmt: skip
+    for user in users:
+        row = rows.get(user.id)
+        if row is None:
+            from lxp.nudges.preferences import row_for
+
+            row = row_for(user)
+        row.auto_paused_rules = sorted({*(row.auto_paused_rules or ()), rule.key})
+        row.updated_at = now
+        with force_locale(user.locale or current_app.config["DEFAULT_LOCALE"]):
+            in_app.post(in_app.InAppNote(
+                user_id=user.id, category="nudge", key=f"paused:{rule.key}:{now.date().isoformat()}",
+                subject=_("We stopped a kind of reminder for you"),
+                body=_("These reminders don't seem to help, so we stopped them. You can turn them back on in your "
+                       "notification settings."),
+                link=path_for("nudges.notifications"),
+                why=_("You left the last %(num)d of them unopened.", num=IGNORED_BEFORE_PAUSE)))  # fmt: skip
+
+
+def _add(key: str, found: list[tuple[Rule, Occurrence]], now: datetime, courses: dict[int, str]) -> int:
+    people = _people({o.user_id for _r, o in found})
+    found = [(r, o) for r, o in found if o.user_id in people]
+    if not found:
+        return 0
+    if found[0][0].category == "nudge":
+        ignored = _ignored_in_a_row(found[0][0], {o.user_id for _r, o in found})
+        tired = {u for u, n in ignored.items() if n >= IGNORED_BEFORE_PAUSE}
+        if tired:
+            _pause_for_being_ignored(found[0][0], [people[u] for u in sorted(tired)], now)
+            found = [(r, o) for r, o in found if o.user_id not in tired]
+    by_locale: dict[str, list[tuple[Rule, Occurrence]]] = {}
+    for rule, occurrence in found:
+        locale = people[occurrence.user_id].locale or current_app.config["DEFAULT_LOCALE"]
+        by_locale.setdefault(locale, []).append((rule, occurrence))
+    rows = []
+    for locale, group in by_locale.items():
+        with force_locale(locale):
+            for rule, occurrence in group:
+                user = people[occurrence.user_id]
+                values = values_for(rule, user, occurrence, courses.get(occurrence.course_id, ""))
+                subject, body, why = texts.words(rule, locale, values)
+                rows.append({
+                    "user_id": user.id, "rule": rule.key, "occurrence": occurrence.key[:120],
+                    "category": rule.category, "asked_for": rule.asked_for, "subject": subject[:200], "body": body,
+                    "link": occurrence.values.get("link"), "why": why[:300], "due_at": occurrence.due_at,
+                    "expires_at": occurrence.expires_at or occurrence.due_at + timedelta(hours=rule.expires_hours),
+                    "status": "held_out" if rules.in_holdout(rule, user.id) else "pending",
+                    "course_id": occurrence.course_id, "attempts": 0, "created_at": now,
+                })  # fmt: skip
+    added = _insert_new(rows)
+    if key == "weekly_digest" and added:
+        _mark_digested(rows)
+    return added
+
+
+def _insert_new(rows: list[dict]) -> int:
+    """One multi-row insert; keys already planned (by an earlier run or another process) are
+    skipped by the database, so the count is what this run added."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = 0
+    for start in range(0, len(rows), 2000):  # within SQLite's limit of bound parameters
+        chunk = rows[start : start + 2000]
+        statement = insert(OutboxMessage).values(chunk).on_conflict_do_nothing(
+            index_elements=["user_id", "rule", "occurrence"]
+        )  # fmt: skip
+        added += db.session.execute(statement).rowcount
+    return added
+
+
+def _mark_digested(rows: list[dict]) -> None:
+    """The folded messages a digest listed are done: they wait no longer."""
+    digest = OutboxMessage.__table__.alias("digest")
+    weeks = {r["occurrence"] for r in rows}
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "folded", OutboxMessage.digested_in_id.is_(None),
+               OutboxMessage.user_id.in_(select(digest.c.user_id).where(digest.c.rule == "weekly_digest",
+                                                                         digest.c.occurrence.in_(weeks))))
+        .values(digested_in_id=select(digest.c.id).where(
+            digest.c.user_id == OutboxMessage.user_id, digest.c.rule == "weekly_digest",
+            digest.c.occurrence.in_(weeks)).scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip

@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from lxp.accounts.models import User
 from lxp.core.time import utcnow
 from lxp.extensions import db
-from lxp.nudges import policy
+from lxp.nudges import effect, policy
 from lxp.nudges.models import NotificationPreferences
 from lxp.nudges.rules import RULES_BY_KEY
 
@@ -27,16 +27,18 @@ def preferences_of(user: User) -> policy.Preferences:
         timezone=user.timezone or "UTC", off=frozenset(row.off or ()),
         channels={k: tuple(v) for k, v in (row.channels or {}).items()}, quiet_start=row.quiet_start,
         quiet_end=row.quiet_end, weekly_cap=row.weekly_cap, paused_until=row.paused_until,
-        muted_rules=frozenset(row.muted_rules or ()),
+        muted_rules=frozenset(row.muted_rules or ()) | frozenset(row.auto_paused_rules or ()),
     )  # fmt: skip
 
 
-def _row_for(user: User) -> NotificationPreferences:
+def row_for(user: User) -> NotificationPreferences:
+    """The learner's stored choices, added to the session with the defaults if they have none."""
     row = db.session.get(NotificationPreferences, user.id)
     if row is None:
         defaults = policy.Preferences()
         row = NotificationPreferences(user_id=user.id, off=[], channels={}, quiet_start=defaults.quiet_start,
-                                      quiet_end=defaults.quiet_end, weekly_cap=defaults.weekly_cap, muted_rules=[])  # fmt: skip
+                                      quiet_end=defaults.quiet_end, weekly_cap=defaults.weekly_cap, muted_rules=[],
+                                      auto_paused_rules=[])  # fmt: skip
         db.session.add(row)
     return row
 
@@ -45,9 +47,10 @@ def mute_rule(user: User, rule_key: str) -> None:
     """ "Fewer like this": the learner gets no more messages of this rule (they can undo it on
     their notifications page). Raises ``KeyError`` for an unknown rule."""
     RULES_BY_KEY[rule_key]
-    row = _row_for(user)
+    row = row_for(user)
     row.muted_rules = sorted({*(row.muted_rules or ()), rule_key})
     row.updated_at = utcnow()
+    effect.note_opt_out(user.id, rule=rule_key)
     db.session.commit()
 
 
@@ -77,10 +80,11 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
 
 def stop_email(user: User, category: str) -> None:
     """No more e-mail of this category (the inbox keeps them). Idempotent."""
-    row = _row_for(user)
+    row = row_for(user)
     current = list((row.channels or {}).get(category) or policy.Preferences().channels_for(category))
     row.channels = {**(row.channels or {}), category: [c for c in current if c != "email"] or ["in_app"]}
     row.updated_at = utcnow()
+    effect.note_opt_out(user.id, category=category, channel="email")
     db.session.commit()
 
 
@@ -96,7 +100,7 @@ def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], qu
         raise Invalid(_l("Give both ends of your quiet hours, or neither."), field="quiet_end")
     if not 0 <= weekly_cap <= 30:
         raise Invalid(_l("Choose between 0 and 30 messages a week."), field="weekly_cap")
-    row = _row_for(user)
+    row = row_for(user)
     row.off = sorted(c for c in policy.CATEGORIES if not on.get(c, True))
     row.channels = {c: ["in_app", "email"] if email.get(c) else ["in_app"] for c in policy.CATEGORIES}
     row.quiet_start, row.quiet_end, row.weekly_cap = quiet_start, quiet_end, weekly_cap
@@ -110,8 +114,9 @@ def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], qu
 
 def unmute_rule(user: User, rule_key: str) -> None:
     """Undo "fewer like this" for a rule."""
-    row = _row_for(user)
+    row = row_for(user)
     row.muted_rules = [r for r in row.muted_rules or () if r != rule_key]
+    row.auto_paused_rules = [r for r in row.auto_paused_rules or () if r != rule_key]
     row.updated_at = utcnow()
     db.session.commit()
 

@@ -1,20 +1,56 @@
-"""The touchpoint rules: when a message is due, to whom, in which category.
+"""The touchpoint rules: when a message is due, to whom, in which category, in whose words.
 
-Pure: the rules are data. ``services.plan_touchpoints`` finds, set-wise in SQL, who each
-trigger applies to; ``policy.decide`` then applies the learner's own control. Trigger kinds:
+Pure: the rules are data, and the helpers here (configure, check a template, render, the
+holdout draw) import neither Flask nor the database. ``planning`` finds, set-wise in SQL, whom
+each trigger applies to; ``policy.decide`` then applies the learner's own control.
 
+Trigger kinds:
+
+  after_event     ``delay_hours`` after an event (``verb`` on ``object_type``; ``context_has``
+                  / ``context_lacks`` narrow it; ``recipient`` names the context key that holds
+                  the learner when the actor is someone else, such as a coach;
+                  ``unless_learned``: not if the learner has learned since)
   before_session  a registered live session starts within ``hours`` (a reminder they asked for)
+  step_due        an open step of the path is due within ``days`` days
   inactivity      no learning event for ``days`` days while the learner's path is active
-  after_event     ``delay_hours`` after an event (``verb`` on ``object_type``) of the learner
-  milestone       the learner's first completed step (a celebration)
+  escalation      still silent ``days`` days after the inactivity nudge: the coach is told
+  digest          the weekly digest, on the weekday and hour the learner chose
+  milestone       ``milestone``: first_step, halfway or goal_reached (celebrations)
+  review          spaced review: a recall question from a completed block's quiz, when fsrs
+                  says it is due (off unless a course switches it on)
 
 Occurrence keys make each message unique per learner: the same session, the same silence,
-the same event, never twice.
+the same event, never twice. An admin's version of a rule for one course (``configure``)
+may change its numbers, switch it off, reorder its channels, keep a holdout, and replace its
+words per language; the variables a template may use are fixed per rule (``VARIABLES``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+TRIGGERS = ("after_event", "before_session", "step_due", "inactivity", "escalation", "digest", "milestone", "review")
+# The numbers an admin may change, per trigger kind, with their allowed range.
+EDITABLE = {
+    "after_event": {"delay_hours": (0, 24 * 14)},
+    "before_session": {"hours": (1, 24 * 7)},
+    "step_due": {"days": (1, 14)},
+    "inactivity": {"days": (2, 60)},
+    "escalation": {"days": (2, 60)},
+    "digest": {},
+    "milestone": {},
+    "review": {},
+}
+COMMON_VARIABLES = ("name", "course")
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str
+    body: str
 
 
 @dataclass(frozen=True)
@@ -22,23 +58,141 @@ class Rule:
     key: str
     trigger: str
     category: str
+    priority: int = 50  # higher goes first when several messages are due together
     hours: int = 0
     days: int = 0
+    delay_hours: int = 0
     verb: str | None = None
     object_type: str | None = None
-    delay_hours: int = 0
+    context_has: str | None = None
+    context_lacks: str | None = None
+    recipient: str | None = None  # context key naming the learner; None: the event's actor
+    unless_learned: bool = False  # after_event: not when the learner has learned since the event
+    milestone: str | None = None
     asked_for: bool = False
     digestible: bool = True
     expires_hours: int = 72  # a message not sent by then is no longer worth sending
+    enabled: bool = True
+    channels: tuple[str, ...] = ()  # in order of preference; () follows the learner's choice
+    holdout_percent: int = 0
+    variables: tuple[str, ...] = ()  # beyond COMMON_VARIABLES
+    templates: Mapping[str, Template] = field(default_factory=dict)  # locale -> the admin's words
+
+    @property
+    def allowed_variables(self) -> tuple[str, ...]:
+        return COMMON_VARIABLES + self.variables
 
 
 DEFAULT_RULES: tuple[Rule, ...] = (
-    Rule("session_tomorrow", "before_session", "reminder", hours=24, asked_for=True, digestible=False,
-         expires_hours=23),
-    Rule("session_soon", "before_session", "reminder", hours=1, asked_for=True, digestible=False, expires_hours=1),
-    Rule("inactive", "inactivity", "nudge", days=5, expires_hours=72),
-    Rule("failed_check", "after_event", "nudge", verb="failed", object_type="item", delay_hours=24),
-    Rule("first_step", "milestone", "celebration", digestible=False),
+    Rule("welcome", "after_event", "nudge", priority=60, verb="registered", object_type="goal", delay_hours=24,
+         unless_learned=True, digestible=False, expires_hours=48, variables=("goal", "step")),
+    Rule("session_tomorrow", "before_session", "reminder", priority=90, hours=24, asked_for=True, digestible=False,
+         expires_hours=23, variables=("title", "when")),
+    Rule("session_soon", "before_session", "reminder", priority=95, hours=1, asked_for=True, digestible=False,
+         expires_hours=1, variables=("title", "when")),
+    Rule("promoted", "after_event", "reminder", priority=85, verb="registered", object_type="live_session",
+         context_has="promoted", asked_for=True, digestible=False, enabled=False, expires_hours=24,
+         variables=("title",)),
+    Rule("step_due", "step_due", "reminder", priority=40, days=2, expires_hours=48, variables=("title", "due")),
+    Rule("inactive", "inactivity", "nudge", priority=30, days=5, expires_hours=72, variables=("days", "step")),
+    Rule("inactive_coach", "escalation", "nudge", priority=35, days=5, digestible=False, expires_hours=72,
+         variables=("learner", "days")),
+    Rule("failed_check", "after_event", "nudge", priority=45, verb="failed", object_type="item", delay_hours=24,
+         context_lacks="reviewer", variables=("title",)),
+    Rule("another_try", "after_event", "nudge", priority=45, verb="failed", object_type="item", delay_hours=48,
+         context_has="reviewer", variables=("title",)),
+    Rule("feedback_received", "after_event", "nudge", priority=40, verb="commented", object_type="competency",
+         context_has="feedback", recipient="learner", delay_hours=24, variables=("competency",)),
+    Rule("help_resolved", "after_event", "nudge", priority=40, verb="completed", object_type="help_request",
+         delay_hours=48, variables=("title",)),
+    Rule("weekly_digest", "digest", "digest", priority=20, digestible=False, expires_hours=12,
+         variables=("steps", "minutes", "missed")),
+    Rule("first_step", "milestone", "celebration", priority=70, milestone="first_step", digestible=False),
+    Rule("halfway", "milestone", "celebration", priority=70, milestone="halfway", digestible=False),
+    Rule("goal_reached", "milestone", "celebration", priority=75, milestone="goal_reached", digestible=False,
+         variables=("goal",)),
+    Rule("review", "review", "review", priority=25, enabled=False, expires_hours=48, variables=("title", "question")),
 )  # fmt: skip
 
 RULES_BY_KEY = {rule.key: rule for rule in DEFAULT_RULES}
+
+
+class TemplateError(ValueError):
+    """A template that cannot be used: ``variable`` names the unknown variable, if that was it."""
+
+    def __init__(self, message: str, variable: str | None = None):
+        super().__init__(message)
+        self.variable = variable
+
+
+def template_variables(text: str) -> list[str]:
+    """The ``{names}`` a template uses, in reading order. Raises ``TemplateError`` for a
+    malformed template (an unmatched brace, a positional ``{}``, ``{a.b}`` or ``{a[0]}``)."""
+    names: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as error:
+        raise TemplateError(str(error)) from None
+    for _literal, name, _spec, _conversion in parsed:
+        if name is None:
+            continue
+        if not name.isidentifier():
+            raise TemplateError(f"not a variable name: {{{name}}}", variable=name or None)
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def check_template(rule: Rule, text: str) -> None:
+    """Raise ``TemplateError`` for a malformed template or naming its first unknown variable."""
+    for name in template_variables(text):
+        if name not in rule.allowed_variables:
+            raise TemplateError(f"unknown variable {{{name}}}", variable=name)
+
+
+def render(text: str, values: Mapping[str, object]) -> str:
+    """Fill a checked template; a variable without a value reads as empty."""
+    return string.Formatter().vformat(text, (), _Blank(values))
+
+
+class _Blank(dict):
+    def __init__(self, values: Mapping[str, object]):
+        super().__init__({k: "" if v is None else v for k, v in values.items()})
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def configure(rule: Rule, *, enabled: bool | None = None, params: Mapping[str, int] | None = None,
+              priority: int | None = None, channels: tuple[str, ...] | None = None,
+              holdout_percent: int | None = None, templates: Mapping[str, Template] | None = None) -> Rule:  # fmt: skip
+    """The rule as an admin configured it for a course: only the editable numbers of its
+    trigger kind are taken from ``params``; anything else there is ignored."""
+    numbers = {k: int(v) for k, v in (params or {}).items() if k in EDITABLE[rule.trigger]}
+    return replace(
+        rule, **numbers,
+        enabled=rule.enabled if enabled is None else enabled,
+        priority=rule.priority if priority is None else priority,
+        channels=rule.channels if channels is None else tuple(channels),
+        holdout_percent=rule.holdout_percent if holdout_percent is None else holdout_percent,
+        templates=rule.templates if templates is None else dict(templates),
+    )  # fmt: skip
+
+
+def in_holdout(rule: Rule, user_id: int) -> bool:
+    """Whether this learner is in the rule's holdout group: the same answer every time for the
+    same rule and learner, about ``holdout_percent`` in a hundred learners."""
+    if rule.holdout_percent <= 0 or rule.asked_for:  # never keep back what the learner asked for
+        return False
+    digest = hashlib.sha256(f"{rule.key}:{user_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < rule.holdout_percent
+
+
+def ignored_in_a_row(opened: list[bool]) -> int:
+    """How many of the latest messages (newest first) were left unopened, up to the first opened."""
+    count = 0
+    for was_opened in opened:
+        if was_opened:
+            break
+        count += 1
+    return count

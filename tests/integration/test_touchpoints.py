@@ -4,7 +4,10 @@ control, e-mails carry a working one-click unsubscribe, and "fewer like this" is
 import re
 from datetime import UTC, datetime, timedelta
 
+import time_machine
 from sqlalchemy import select
+
+from lxp import events
 
 from lxp.accounts.models import User
 from lxp.channels.in_app import InAppMessage
@@ -62,13 +65,14 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
         user = db.session.get(User, learner)
         nudges.save_preferences(user, {}, {"reminder": True}, None, None, 5)
         moment = starts - timedelta(hours=23)
-        assert nudges.plan_touchpoints(moment) == 1
+        nudges.plan_touchpoints(moment)
+        assert len(_outbox(app, "session_tomorrow")) == 1
         assert nudges.plan_touchpoints(moment) == 0  # a second run (or scheduler) plans nothing twice
-        assert nudges.deliver_outbox(moment) == 1
+        nudges.deliver_outbox(moment)
     [row] = _outbox(app, "session_tomorrow")
     assert row.status == "sent" and row.channel == "email"
     assert row.why.startswith("You registered for \u201cRole-play lab\u201d on")
-    assert _inbox(app, learner) == ["Tomorrow: Role-play lab"]  # the inbox always has it
+    assert "Tomorrow: Role-play lab" in _inbox(app, learner)  # the inbox always has it
     [mail] = mailbox.to("lena@example.com")
     assert mail["Subject"] == "Tomorrow: Role-play lab"
     assert "Why you got this: You registered for" in mailbox.text_of(mail)
@@ -80,8 +84,8 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
     assert app.test_client().post(unsubscribe[:-3] + "xyz").status_code == 404  # a forged link
     with app.app_context():
         assert "email" not in nudges.preferences_of(db.session.get(User, learner)).channels_for("reminder")
-        assert nudges.plan_touchpoints(starts - timedelta(minutes=50)) == 1  # the hour-before reminder
-        assert nudges.deliver_outbox(starts - timedelta(minutes=50)) == 1
+        nudges.plan_touchpoints(starts - timedelta(minutes=50))  # the hour-before reminder
+        nudges.deliver_outbox(starts - timedelta(minutes=50))
     assert [r.channel for r in _outbox(app, "session_soon")] == ["in_app"]
     assert len(mailbox.to("lena@example.com")) == 1
 
@@ -98,29 +102,31 @@ def test_quiet_days_bring_one_nudge_held_through_quiet_hours_and_fewer_like_this
         journey.created_at = utcnow() - timedelta(days=9)
         db.session.commit()
         late = _at_noon_in(1) + timedelta(hours=10, minutes=30)  # 22:30 in Berlin
-        assert nudges.plan_touchpoints(late) == 1
-        assert nudges.plan_touchpoints(late + timedelta(hours=1)) == 0  # the same silence: once
+        nudges.plan_touchpoints(late)
+        assert len(_outbox(app, "inactive")) == 1
+        nudges.plan_touchpoints(late + timedelta(hours=1))
+        assert len(_outbox(app, "inactive")) == 1  # the same silence: once
         assert nudges.deliver_outbox(late) == 0
         [row] = _outbox(app, "inactive")
         assert row.status == "pending" and row.outcome == "quiet_hours"
         assert row.due_at.astimezone(UTC).hour == 6 and row.due_at.minute == 30  # 07:30 in Berlin
-        assert nudges.deliver_outbox(row.due_at) == 1
-    assert _inbox(app, learner.id) == ["Five minutes for your path?"]
+        assert nudges.deliver_outbox(row.due_at) >= 1
+    assert "Five minutes for your path?" in _inbox(app, learner.id)
     page = client.get("/inbox").get_data(as_text=True)
-    message_url = page.split('href="/inbox/')[1].split('"')[0]
+    message_url = re.search(r'href="/inbox/(\d+)">\s*<strong>(?:<span[^>]*>[^<]*</span>)?Five minutes', page).group(1)
     message = client.get(f"/inbox/{message_url}").get_data(as_text=True)
     assert re.search(r"Why you got this: You have not opened your path for \d+ days\.", message)
     submit(client, "/notifications/fewer", {"rule": "inactive", "back": "/inbox"}, form_page=f"/inbox/{message_url}")
     settings = client.get("/profile/notifications").get_data(as_text=True)
     assert "Nudges after a few quiet days" in settings and "Turn back on" in settings
-    with app.app_context():  # another silence later: planned, but skipped as the learner asked
-        db.session.execute(LearningEvent.__table__.delete())
-        journey = db.session.execute(select(Journey)).scalar_one()
-        journey.created_at = utcnow() - timedelta(days=20)
+    later = late + timedelta(days=8)
+    with app.app_context(), time_machine.travel(later, tick=False):  # back once, then quiet again
+        events.record(actor_id=learner.id, verb="completed", object_type="item", object_id=published["lesson"],
+                      occurred_at=late + timedelta(days=1))  # fmt: skip
         db.session.commit()
-        assert nudges.plan_touchpoints(_at_noon_in(1)) == 1
-        assert nudges.deliver_outbox(_at_noon_in(1)) == 0
-    assert [r.outcome for r in _outbox(app, "inactive")][-1] == "rule_muted"
+        nudges.plan_touchpoints(later)
+        nudges.deliver_outbox(later)
+    assert [(r.status, r.outcome) for r in _outbox(app, "inactive")][-1] == ("skipped", "rule_muted")  # as asked
 
 
 def test_recent_activity_holds_a_nudge_and_the_weekly_cap_folds_one(app, client, login_as, published):
@@ -188,9 +194,12 @@ def test_a_learner_who_chose_push_gets_the_nudge_on_their_phone_encrypted(make_u
     _subscribe(learner_id, phone, push_service.url("/push/phone"))
     db.session.commit()
     noon = _at_noon_in(0)
-    assert nudges.plan_touchpoints(noon) == 1 and nudges.deliver_outbox(noon) == 1
+    nudges.plan_touchpoints(noon)
+    nudges.deliver_outbox(noon)
     [received] = push_service.received
     payload = phone.decrypt(received.body)
-    assert payload["title"] == "Five minutes for your path?" and payload["link"] == "/today"
-    [row] = db.session.execute(select(OutboxMessage)).scalars().all()
+    assert payload["title"] == "Five minutes for your path?"
+    # Tapping it counts the open, then opens Today (test_touchpoint_effect.py).
+    assert ctx.test_client().get(payload["link"]).headers["Location"] == "/today"
+    [row] = db.session.execute(select(OutboxMessage).where(OutboxMessage.rule == "inactive")).scalars().all()
     assert row.channel == "webpush"

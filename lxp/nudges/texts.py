@@ -1,0 +1,108 @@
+"""The words of each touchpoint: the default templates (translated, with ``{variables}``) and
+the reason every message gives ("Why you got this: …").
+
+Admins may replace a rule's subject and body per language (``TouchpointRule.templates``);
+the reason is always ours, so it stays true whatever the words around it say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from lxp.nudges.rules import Rule, Template, render
+
+# Translators: keep the {names} in braces as they are; they are filled in per learner.
+DEFAULT_TEXTS = {
+    "welcome": (_l("Your first step is waiting, {name}"),
+                _l("It is \u201c{step}\u201d and takes a few minutes. Start whenever it suits you.")),
+    "session_tomorrow": (_l("Tomorrow: {title}"), _l("Your live session starts {when}.")),
+    "session_soon": (_l("In an hour: {title}"), _l("Your live session starts {when}.")),
+    "promoted": (_l("You have a place: {title}"), _l("A place freed up and it is yours. See you there.")),
+    "step_due": (_l("Coming up: {title}"), _l("This step is planned for {due}. A few minutes are enough.")),
+    "inactive": (_l("Five minutes for your path?"),
+                 _l("Your next step is waiting, and it is short. Pick up where you left off.")),
+    "inactive_coach": (_l("{learner} has gone quiet"),
+                       _l("{learner} has not been on their path for {days} days, even after a reminder. A word from "
+                          "you may help.")),
+    "failed_check": (_l("Another look at \u201c{title}\u201d"),
+                     _l("Your path has a short step to go over it again, then you can try the check once more.")),
+    "another_try": (_l("Ready for another go at \u201c{title}\u201d?"),
+                    _l("Your coach's notes are with the task. When you have tried again at work, send your new "
+                       "evidence.")),
+    "feedback_received": (_l("Feedback on {competency}: one thing to try"),
+                          _l("Your coach wrote about {competency}. Pick one point and try it this week.")),
+    "help_resolved": (_l("Did it work out with \u201c{title}\u201d?"),
+                      _l("Your question was answered a couple of days ago. If you are still stuck, say so.")),
+    "weekly_digest": (_l("Your week ahead"), _l("{steps}\n\n{missed}")),
+    "first_step": (_l("Your first step is done"), _l("That is how a path is walked: one short step at a time.")),
+    "halfway": (_l("Halfway there"), _l("Half of your path is behind you. Keep the rhythm that got you here.")),
+    "goal_reached": (_l("You reached your goal"), _l("Every step of your path for {goal} is done. Well done.")),
+    "review": (_l("A quick recall: {title}"), _l("{question}")),
+}  # fmt: skip
+
+
+def default_template(rule_key: str) -> Template:
+    """The rule's default words in the current locale."""
+    subject, body = DEFAULT_TEXTS[rule_key]
+    return Template(str(subject), str(body))
+
+
+def template_for(rule: Rule, locale: str) -> Template:
+    """The admin's words for this language if they wrote some, else ours (current locale)."""
+    own = rule.templates.get(locale)
+    return own if own is not None and own.subject.strip() else default_template(rule.key)
+
+
+def words(rule: Rule, locale: str, values: Mapping[str, object]) -> tuple[str, str, str]:
+    """Subject, body and why of one message, in the current locale (call under force_locale)."""
+    template = template_for(rule, locale)
+    return render(template.subject, values).strip(), render(template.body, values).strip(), why(rule, values)
+
+
+def why(rule: Rule, values: Mapping[str, object]) -> str:
+    """Why the learner got this message, in the current locale."""
+    v = {k: "" if value is None else value for k, value in values.items()}
+    get = v.get
+    match rule.key:
+        case "welcome":
+            return _("You started a path for \u201c%(goal)s\u201d.", goal=get("goal", ""))
+        case "session_tomorrow" | "session_soon":
+            return _(
+                "You registered for \u201c%(title)s\u201d on %(when)s.", title=get("title", ""), when=get("when", "")
+            )
+        case "promoted":
+            return _("You were on the waiting list for \u201c%(title)s\u201d.", title=get("title", ""))
+        case "step_due":
+            return _("\u201c%(title)s\u201d is planned for %(due)s on your path.", title=get("title", ""),
+                     due=get("due", ""))  # fmt: skip
+        case "inactive":
+            days = int(get("days") or 0)
+            return ngettext("You have not opened your path for %(num)d day.",
+                            "You have not opened your path for %(num)d days.", days)  # fmt: skip
+        case "inactive_coach":
+            return _("You coach %(learner)s, who has been quiet for %(days)s days.", learner=get("learner", ""),
+                     days=get("days", ""))  # fmt: skip
+        case "failed_check":
+            return _("Your check \u201c%(title)s\u201d did not pass yet.", title=get("title", ""))
+        case "another_try":
+            return _("Your coach asked for another try at \u201c%(title)s\u201d.", title=get("title", ""))
+        case "feedback_received":
+            return _("Your coach gave you feedback on %(competency)s.", competency=get("competency", ""))
+        case "help_resolved":
+            return _("You asked for help with \u201c%(title)s\u201d.", title=get("title", ""))
+        case "weekly_digest":
+            return _("You get a summary once a week, on the day and hour you chose.")
+        case "first_step":
+            return _("You finished the first step of your path.")
+        case "halfway":
+            return _("You have done half of the steps on your path.")
+        case "goal_reached":
+            return _("You finished every step of your path.")
+        case "review":
+            return _("Recalling something a few days later makes it stick; \u201c%(title)s\u201d is due for a look.",
+                     title=get("title", ""))  # fmt: skip
+    return ""

@@ -1,0 +1,508 @@
+"""Who each kind of trigger applies to now: set-wise SQL, a fixed number of statements per
+rule whatever the number of learners.
+
+Each function takes a configured ``Rule`` and ``now`` and returns ``Occurrence``s: the
+recipient, a key unique for what happened (the same event, session, silence or week never
+gives two messages), when it is due, the course it belongs to (whose version of the rule
+applies) and the values its words may use. Occurrences already in the outbox are left out
+here where that is cheap; the outbox's unique key is the guarantee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
+
+from lxp.accounts.models import User, UserRole
+from lxp.channels import path_for
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from lxp.nudges.models import NotificationPreferences, OutboxMessage
+from lxp.nudges.rules import Rule
+
+LEARNING_VERBS = ("completed", "passed", "failed", "attended", "answered", "attempted", "launched")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    user_id: int
+    key: str
+    due_at: datetime
+    course_id: int | None = None
+    values: dict = field(default_factory=dict)
+    expires_at: datetime | None = None  # default: due_at + the rule's expires_hours
+
+
+def learners():
+    """Active people with the learner role."""
+    return (
+        select(UserRole.user_id).join(User, User.id == UserRole.user_id).where(UserRole.role == "learner", User.active)
+    )
+
+
+def course_of_ref(ref: str | None) -> int | None:
+    head = (ref or "").partition(":")[0]
+    return int(head) if head.isdigit() else None
+
+
+def _planned_since(rule: Rule, since: datetime) -> set[tuple[int, str]]:
+    """(user, occurrence) of this rule planned since ``since``: one statement."""
+    return set(
+        db.session.execute(
+            select(OutboxMessage.user_id, OutboxMessage.occurrence).where(
+                OutboxMessage.rule == rule.key, OutboxMessage.created_at >= since
+            )
+        ).all()
+    )
+
+
+def _not_planned_since(rule: Rule, user_column, since_column):
+    """SQL: no message of this rule for that user since that moment."""
+    return (
+        ~select(OutboxMessage.id)
+        .where(
+            OutboxMessage.user_id == user_column,
+            OutboxMessage.rule == rule.key,
+            OutboxMessage.created_at >= since_column,
+        )
+        .exists()
+    )
+
+
+def _journey_course():
+    """journey id -> its first course: the course whose rules apply to path-wide touchpoints."""
+    from lxp.paths.models import JourneyCourse
+
+    return (
+        select(JourneyCourse.journey_id, func.min(JourneyCourse.course_id).label("course_id"))
+        .group_by(JourneyCourse.journey_id)
+        .subquery()
+    )
+
+
+# --- after an event ----------------------------------------------------------------------------
+
+
+def after_event(rule: Rule, now: datetime) -> list[Occurrence]:
+    window_start = now - timedelta(hours=rule.delay_hours + rule.expires_hours)
+    event = LearningEvent
+    query = select(event.actor_id, event.id, event.object_id, event.occurred_at, event.context).where(
+        event.verb == rule.verb, event.object_type == rule.object_type,
+        event.occurred_at <= now - timedelta(hours=rule.delay_hours), event.occurred_at > window_start,
+    )  # fmt: skip
+    if rule.verb == "failed":  # a later pass of the same check: no nudge needed
+        passed = aliased(LearningEvent)
+        query = query.where(
+            ~select(passed.id)
+            .where(passed.actor_id == event.actor_id, passed.object_id == event.object_id,
+                   passed.object_type == event.object_type, passed.verb == "passed",
+                   passed.occurred_at > event.occurred_at)
+            .exists()
+        )  # fmt: skip
+    if rule.unless_learned:
+        learned = aliased(LearningEvent)
+        query = query.where(
+            ~select(learned.id)
+            .where(learned.actor_id == event.actor_id, learned.verb.in_(LEARNING_VERBS),
+                   learned.occurred_at > event.occurred_at)
+            .exists()
+        )  # fmt: skip
+    if rule.recipient is None:
+        query = query.where(event.actor_id.in_(learners()))
+    rows = []
+    for actor_id, event_id, object_id, occurred_at, context in db.session.execute(query).all():
+        context = context or {}
+        if rule.context_has and not context.get(rule.context_has):
+            continue
+        if rule.context_lacks and context.get(rule.context_lacks):
+            continue
+        recipient = context.get(rule.recipient) if rule.recipient else actor_id
+        if isinstance(recipient, int):
+            rows.append((recipient, actor_id, str(event_id), object_id, occurred_at, context))
+    if not rows:
+        return []
+    planned = _planned_since(rule, window_start)
+    rows = [r for r in rows if (r[0], f"event:{r[2]}") not in planned]
+    if rule.recipient is not None:
+        allowed = set(db.session.scalars(learners().where(UserRole.user_id.in_({r[0] for r in rows}))))
+        rows = [r for r in rows if r[0] in allowed]
+    describe = _DESCRIBERS[rule.object_type]
+    described = describe(rows)
+    return [
+        Occurrence(recipient, f"event:{event_id}", occurred_at + timedelta(hours=rule.delay_hours), course, values)
+        for (recipient, _actor, event_id, _object_id, occurred_at, _context), (course, values) in zip(
+            rows, described, strict=True
+        )
+        if values is not None
+    ]
+
+
+def _titles(refs: set[str]) -> dict[str, str]:
+    """Item ref -> title of the newest version that has it: one statement."""
+    from lxp.authoring.models import CourseVersion, Item
+
+    wanted = {(course_of_ref(ref), ref.partition(":")[2]) for ref in refs if course_of_ref(ref) is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(CourseVersion.course_id, Item.key, Item.title, CourseVersion.number)
+        .join(CourseVersion, CourseVersion.id == Item.version_id)
+        .where(CourseVersion.course_id.in_({c for c, _k in wanted}), Item.key.in_({k for _c, k in wanted}))
+        .order_by(CourseVersion.number)
+    ).all()  # fmt: skip
+    return {f"{course}:{key}": title for course, key, title, _number in rows if (course, key) in wanted}
+
+
+def _describe_items(rows) -> list:
+    titles = _titles({r[3] for r in rows})
+    return [(course_of_ref(r[3]), {"title": titles.get(r[3], ""), "link": path_for("learning.block", ref=r[3])})
+            for r in rows]  # fmt: skip
+
+
+def _describe_goals(rows) -> list:
+    from lxp.authoring.models import Goal
+    from lxp.paths.models import Journey
+
+    goals = dict(db.session.execute(select(Goal.id, Goal.title).where(
+        Goal.id.in_({int(r[3]) for r in rows if str(r[3]).isdigit()}))).all())  # fmt: skip
+    journey_ids = {r[5].get("journey") for r in rows if isinstance(r[5].get("journey"), int)}
+    course = _journey_course()
+    journeys = {
+        jid: (course_id, plan)
+        for jid, course_id, plan in db.session.execute(
+            select(Journey.id, course.c.course_id, Journey.plan)
+            .outerjoin(course, course.c.journey_id == Journey.id)
+            .where(Journey.id.in_(journey_ids), Journey.status == "active")
+        ).all()
+    }  # fmt: skip
+    described = []
+    for row in rows:
+        journey = journeys.get(row[5].get("journey"))
+        if journey is None:  # the path was given up or ended meanwhile
+            described.append((None, None))
+            continue
+        course_id, plan = journey
+        described.append((course_id, {"goal": goals.get(int(row[3]), ""), "step": first_open_step(plan)[1],
+                                      "link": path_for("learning.today")}))  # fmt: skip
+    return described
+
+
+def _describe_sessions(rows) -> list:
+    from lxp.authoring.models import CourseVersion, Item
+    from lxp.live.models import LiveSession
+
+    found = {
+        sid: (course_id, title)
+        for sid, course_id, title in db.session.execute(
+            select(LiveSession.id, CourseVersion.course_id, Item.title)
+            .join(Item, Item.id == LiveSession.item_id)
+            .join(CourseVersion, CourseVersion.id == Item.version_id)
+            .where(LiveSession.id.in_({int(r[3]) for r in rows if str(r[3]).isdigit()}))
+        ).all()
+    }  # fmt: skip
+    return [
+        (found[int(r[3])][0], {"title": found[int(r[3])][1], "link": path_for("live.session", session_id=int(r[3]))})
+        if str(r[3]).isdigit() and int(r[3]) in found else (None, None)
+        for r in rows
+    ]  # fmt: skip
+
+
+def _describe_competencies(rows) -> list:
+    from lxp.authoring.models import Competency
+
+    names = dict(db.session.execute(select(Competency.code, Competency.name).where(
+        Competency.code.in_({str(r[3]) for r in rows}))).all())  # fmt: skip
+    return [(None, {"competency": names.get(str(r[3]), str(r[3])), "link": path_for("coaching.conversations")})
+            for r in rows]  # fmt: skip
+
+
+def _describe_help_requests(rows) -> list:
+    from lxp.coaching.models import HelpRequest
+
+    found = {
+        rid: (learner_id, ref, title)
+        for rid, learner_id, ref, title in db.session.execute(
+            select(HelpRequest.id, HelpRequest.learner_id, HelpRequest.item_ref, HelpRequest.item_title).where(
+                HelpRequest.id.in_({int(r[3]) for r in rows if str(r[3]).isdigit()})
+            )
+        ).all()
+    }
+    described = []
+    for recipient, actor, _eid, object_id, _when, _context in rows:
+        request = found.get(int(object_id)) if str(object_id).isdigit() else None
+        # Only the learner's own request, and not when they closed it themselves: they know.
+        if request is None or request[0] != recipient or actor == recipient:
+            described.append((None, None))
+        else:
+            described.append(
+                (course_of_ref(request[1]), {"title": request[2], "link": path_for("coaching.my_help_requests")})
+            )
+    return described
+
+
+_DESCRIBERS = {
+    "item": _describe_items,
+    "goal": _describe_goals,
+    "live_session": _describe_sessions,
+    "competency": _describe_competencies,
+    "help_request": _describe_help_requests,
+}
+
+
+# --- before a dated thing -------------------------------------------------------------------
+
+
+def before_session(rule: Rule, now: datetime) -> list[Occurrence]:
+    from lxp.authoring.models import CourseVersion, Item
+    from lxp.live.models import LiveSession, Registration
+
+    rows = db.session.execute(
+        select(Registration.learner_id, LiveSession.id, LiveSession.starts_at, Item.title, CourseVersion.course_id)
+        .join(LiveSession, LiveSession.id == Registration.session_id)
+        .join(Item, Item.id == LiveSession.item_id)
+        .join(CourseVersion, CourseVersion.id == Item.version_id)
+        .where(Registration.status == "registered", LiveSession.status == "scheduled",
+               LiveSession.starts_at > now, LiveSession.starts_at <= now + timedelta(hours=rule.hours),
+               Registration.learner_id.in_(learners()))
+    ).all()  # fmt: skip
+    planned = _planned_since(rule, now - timedelta(hours=rule.hours))
+    found = []
+    for learner_id, session_id, starts_at, title, course_id in rows:
+        key = f"session:{session_id}:{int(starts_at.timestamp())}"  # a moved session is told again
+        if (learner_id, key) in planned:
+            continue
+        found.append(Occurrence(
+            learner_id, key, max(now, starts_at - timedelta(hours=rule.hours)), course_id,
+            {"title": title, "starts_at": starts_at, "link": path_for("live.session", session_id=session_id)},
+            expires_at=starts_at,  # never remind of a session that has begun
+        ))  # fmt: skip
+    return found
+
+
+def _active_journeys(*extra_columns):
+    from lxp.paths.models import Journey
+
+    course = _journey_course()
+    return (
+        select(Journey.id, Journey.learner_id, course.c.course_id, Journey.plan, *extra_columns)
+        .outerjoin(course, course.c.journey_id == Journey.id)
+        .where(Journey.status == "active", Journey.learner_id.in_(learners()))
+    )
+
+
+def first_open_step(plan: dict | None) -> tuple[str | None, str]:
+    """(ref, title) of the first open step of a stored plan."""
+    for step in (plan or {}).get("steps", ()):
+        if not step.get("done"):
+            return step["ref"], step["title"]
+    return None, ""
+
+
+def step_due(rule: Rule, now: datetime) -> list[Occurrence]:
+    """One message per learner and due day: the open steps planned for ``days`` days from today."""
+    from lxp.paths.models import Journey
+
+    rows = db.session.execute(_active_journeys(User.timezone).join(User, User.id == Journey.learner_id)).all()
+    planned = _planned_since(rule, now - timedelta(days=rule.days + 1))
+    found = []
+    for _jid, learner_id, course_id, plan, zone in rows:
+        today = now.astimezone(ZoneInfo(zone or "UTC")).date()
+        day = today + timedelta(days=rule.days)
+        steps = [s for s in (plan or {}).get("steps", ()) if not s.get("done") and s.get("due") == day.isoformat()]
+        key = f"due:{day.isoformat()}"
+        if not steps or (learner_id, key) in planned:
+            continue
+        titles = ", ".join(f"\u201c{s['title']}\u201d" for s in steps[:3])
+        found.append(Occurrence(learner_id, key, now, course_id,
+                                {"title": titles.strip("\u201c\u201d") if len(steps) == 1 else titles, "due_day": day,
+                                 "link": path_for("learning.block", ref=steps[0]["ref"])}))  # fmt: skip
+    return found
+
+
+# --- silence -----------------------------------------------------------------------------------
+
+
+def _last_learning():
+    return (
+        select(LearningEvent.actor_id, func.max(LearningEvent.occurred_at).label("last"))
+        .where(LearningEvent.verb.in_(LEARNING_VERBS))
+        .group_by(LearningEvent.actor_id)
+        .subquery()
+    )
+
+
+def inactivity(rule: Rule, now: datetime) -> list[Occurrence]:
+    from lxp.paths.models import Journey
+
+    last = _last_learning()
+    since = func.coalesce(last.c.last, Journey.created_at)
+    query = (
+        _active_journeys(since)
+        .outerjoin(last, last.c.actor_id == Journey.learner_id)
+        .where(since < now - timedelta(days=rule.days), _not_planned_since(rule, Journey.learner_id, since))
+    )
+    return [
+        Occurrence(learner_id, f"silence-since:{quiet_since.date().isoformat()}", now, course_id,
+                   {"days": (now - quiet_since).days, "step": first_open_step(plan)[1],
+                    "link": path_for("learning.today")})
+        for _jid, learner_id, course_id, plan, quiet_since in db.session.execute(query).all()
+    ]  # fmt: skip
+
+
+def escalation(rule: Rule, now: datetime) -> list[Occurrence]:
+    """The learner's coach hears of a learner who stayed silent ``days`` days after the
+    inactivity nudge of the same silence (personal coach first, else the cohort's)."""
+    from lxp.coaching.models import CoachAssignment
+    from lxp.cohorts.models import Cohort, cohort_members
+    from lxp.paths.models import Journey
+
+    last = _last_learning()
+    since = func.coalesce(last.c.last, Journey.created_at)
+    nudged = (
+        select(OutboxMessage.user_id, func.max(OutboxMessage.sent_at).label("sent_at"))
+        .where(OutboxMessage.rule == "inactive", OutboxMessage.status == "sent")
+        .group_by(OutboxMessage.user_id)
+        .subquery()
+    )
+    cohort_coach = (
+        select(cohort_members.c.user_id, func.min(Cohort.coach_id).label("coach_id"))
+        .join(Cohort, Cohort.id == cohort_members.c.cohort_id)
+        .where(Cohort.coach_id.is_not(None))
+        .group_by(cohort_members.c.user_id)
+        .subquery()
+    )
+    coach = func.coalesce(CoachAssignment.coach_id, cohort_coach.c.coach_id)
+    query = (
+        _active_journeys(since, coach, User.display_name)
+        .join(User, User.id == Journey.learner_id)
+        .outerjoin(last, last.c.actor_id == Journey.learner_id)
+        .join(nudged, and_(nudged.c.user_id == Journey.learner_id, nudged.c.sent_at > since))
+        .outerjoin(CoachAssignment, CoachAssignment.learner_id == Journey.learner_id)
+        .outerjoin(cohort_coach, cohort_coach.c.user_id == Journey.learner_id)
+        .where(nudged.c.sent_at <= now - timedelta(days=rule.days), coach.is_not(None))
+    )
+    rows = db.session.execute(query).all()
+    planned = _planned_since(rule, now - timedelta(days=90))
+    found = []
+    for _jid, learner_id, course_id, _plan, quiet_since, coach_id, name in rows:
+        key = f"learner:{learner_id}:silence-since:{quiet_since.date().isoformat()}"
+        if (coach_id, key) not in planned:
+            found.append(Occurrence(coach_id, key, now, course_id,
+                                    {"learner": name, "days": (now - quiet_since).days,
+                                     "link": path_for("learning.trainer_desk")}))  # fmt: skip
+    return found
+
+
+# --- the weekly digest -------------------------------------------------------------------------
+
+
+def digest(rule: Rule, now: datetime) -> list[Occurrence]:
+    """Learners whose chosen weekday and hour (in their zone) has come this week and who have
+    something to read: messages folded over the cap, or steps planned for the days ahead."""
+    from lxp.paths.models import Journey
+
+    prefs = aliased(NotificationPreferences)
+    rows = db.session.execute(
+        _active_journeys(User.timezone, User.locale, prefs.digest_weekday, prefs.digest_hour)
+        .join(User, User.id == Journey.learner_id)
+        .outerjoin(prefs, prefs.user_id == User.id)
+    ).all()  # fmt: skip
+    due = []
+    for _jid, learner_id, course_id, plan, zone, _locale, weekday, hour in rows:
+        local = now.astimezone(ZoneInfo(zone or "UTC"))
+        weekday = 0 if weekday is None else weekday
+        hour = 9 if hour is None else hour
+        if local.weekday() != weekday or local.hour < hour:
+            continue
+        year, week, _day = local.isocalendar()
+        due.append((learner_id, course_id, plan, local.date(), f"week:{year}-W{week:02d}"))
+    if not due:
+        return []
+    planned = _planned_since(rule, now - timedelta(days=8))
+    due = [d for d in due if (d[0], d[4]) not in planned]
+    folded: dict[int, list[str]] = {}
+    for user_id, subject in db.session.execute(
+        select(OutboxMessage.user_id, OutboxMessage.subject)
+        .where(OutboxMessage.status == "folded", OutboxMessage.digested_in_id.is_(None),
+               OutboxMessage.created_at > now - timedelta(days=14))
+        .order_by(OutboxMessage.user_id, OutboxMessage.created_at)
+    ).all():  # fmt: skip
+        folded.setdefault(user_id, []).append(subject)
+    found = []
+    for learner_id, course_id, plan, today, key in due:
+        ahead = [s for s in (plan or {}).get("steps", ())
+                 if not s.get("done") and s.get("due") and date.fromisoformat(s["due"]) <= today + timedelta(days=7)]  # fmt: skip
+        missed = folded.get(learner_id, [])
+        if not ahead and not missed:
+            continue
+        found.append(Occurrence(learner_id, key, now, course_id,
+                                {"ahead": [(s["title"], s["minutes"]) for s in ahead], "missed_subjects": missed,
+                                 "minutes": sum(s["minutes"] for s in ahead), "link": path_for("learning.today")}))  # fmt: skip
+    return found
+
+
+# --- milestones --------------------------------------------------------------------------------
+
+
+def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
+    from lxp.paths.models import Journey
+
+    if rule.milestone == "first_step":
+        first = (
+            select(LearningEvent.actor_id, func.min(LearningEvent.occurred_at).label("first"))
+            .where(LearningEvent.verb.in_(("completed", "passed", "attended")), LearningEvent.object_type == "item")
+            .group_by(LearningEvent.actor_id)
+            .subquery()
+        )
+        rows = db.session.execute(
+            _active_journeys(first.c.first)
+            .join(first, first.c.actor_id == Journey.learner_id)
+            .where(first.c.first > now - timedelta(hours=rule.expires_hours),
+                   _not_planned_since(rule, Journey.learner_id, Journey.created_at))
+        ).all()  # fmt: skip
+        return [Occurrence(learner_id, "first-step", now, course_id,
+                           {"link": path_for("learning.path")})
+                for _jid, learner_id, course_id, _plan, when in rows]  # fmt: skip
+    # Halfway and goal reached: read off the stored plan, which every event re-plans.
+    from lxp.authoring.models import Goal
+    from lxp.paths.models import journey_goals
+
+    rows = db.session.execute(
+        _active_journeys(Journey.created_at).where(_not_planned_since(rule, Journey.learner_id, Journey.created_at))
+    ).all()
+    found = []
+    for journey_id, learner_id, course_id, plan, _created in rows:
+        steps = [s for s in (plan or {}).get("steps", ()) if not s.get("optional")]
+        done = sum(1 for s in steps if s.get("done"))
+        if not steps or not done:
+            continue
+        if (rule.milestone == "halfway" and done * 2 >= len(steps) and done < len(steps)) or (
+            rule.milestone == "goal_reached" and done == len(steps)
+        ):
+            found.append(Occurrence(learner_id, f"journey:{journey_id}", now, course_id,
+                                    {"journey_id": journey_id, "link": path_for("learning.path")}))  # fmt: skip
+    if rule.milestone == "goal_reached" and found:
+        titles: dict[int, list[str]] = {}
+        for journey_id, title in db.session.execute(
+            select(journey_goals.c.journey_id, Goal.title).join(Goal, Goal.id == journey_goals.c.goal_id)
+            .where(journey_goals.c.journey_id.in_({o.values["journey_id"] for o in found}))
+        ).all():  # fmt: skip
+            titles.setdefault(journey_id, []).append(title)
+        found = [Occurrence(o.user_id, o.key, o.due_at, o.course_id,
+                            {**o.values, "goal": ", ".join(titles.get(o.values["journey_id"], []))}) for o in found]  # fmt: skip
+    return found
+
+
+TRIGGERS = {
+    "after_event": after_event,
+    "before_session": before_session,
+    "step_due": step_due,
+    "inactivity": inactivity,
+    "escalation": escalation,
+    "digest": digest,
+    "milestone": milestone,
+}
