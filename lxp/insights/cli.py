@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from lxp.accounts.models import Organisation
@@ -18,6 +19,7 @@ from lxp.extensions import db
 @click.option("--cohort", "cohorts", multiple=True, help="Spread the learners over these cohorts (created if missing).")
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same population.")
 @click.option("--force", is_flag=True, help="Allow it although LXP_ENV=production.")
+@with_appcontext
 def seed_synthetic(learners: int, organisation_slug: str | None, course_slug: str | None, cohorts: tuple[str, ...],
                    seed: int, force: bool) -> None:  # fmt: skip
     """Add synthetic learners with journeys, events, pulses, help requests and NPS answers."""

@@ -19,6 +19,7 @@ class Tab:
 SITE_TABS: list[Tab] = [
     Tab("insights.index", _l("Courses")),
     Tab("insights.people", _l("Cohorts and people")),
+    Tab("effect.report", _l("Touchpoints"), roles=("admin",)),
 ]
 
 # Pages about one course: their endpoints take ``course_id`` and keep the filters.
