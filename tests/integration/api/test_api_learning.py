@@ -1,0 +1,172 @@
+"""The learner's side over the API: choosing goals, the path with reasons, Today (with ETags
+a phone can poll), block content, idempotent progress events, pulse and NPS, the inbox."""
+
+from sqlalchemy import func, select
+
+from lxp.channels import in_app
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from tests.integration.api.conftest import is_problem, new_id
+
+
+def choose(api, published, **fields):
+    body = {"goal_ids": [published["goal"]], "weekly_minutes": 60,
+            "modalities": ["self_paced", "live", "coaching", "on_the_job"], **fields}  # fmt: skip
+    return api.put("/api/v1/journey", json=body)
+
+
+def count_events(app, **where) -> int:
+    with app.app_context():
+        statement = select(func.count()).select_from(LearningEvent)
+        for key, value in where.items():
+            statement = statement.where(getattr(LearningEvent, key) == value)
+        return db.session.scalar(statement)
+
+
+def test_a_learner_chooses_a_goal_and_reads_the_path_with_its_reasons(app, published, api_as):
+    api = api_as("learner")
+    goals = api.get("/api/v1/goals").get_json()["items"]
+    assert [g["id"] for g in goals] == [published["goal"]] and goals[0]["packages"][0]["id"] == published["package"]
+    is_problem(api.get("/api/v1/path"), 404)
+    journey = choose(api, published)
+    assert journey.status_code == 200 and journey.get_json()["goal_ids"] == [published["goal"]]
+    path = api.get("/api/v1/path").get_json()
+    lesson = next(s for s in path["steps"] if s["ref"] == published["lesson"])
+    assert lesson["reasons"][0]["code"] == "teaches" and "Active listening" in lesson["reasons"][0]["text"]
+    assert path["feasibility"]["reachable"] in (True, False)
+
+
+def test_bad_journey_choices_are_refused_and_change_nothing(app, published, api_as):
+    api = api_as("learner")
+    body = is_problem(choose(api, published, goal_ids=[999]), 400)
+    assert body["errors"][0]["field"] == "goals"
+    body = is_problem(choose(api, published, weekly_minutes="lots"), 422)
+    assert body["errors"][0]["field"] == "weekly_minutes"
+    is_problem(api.get("/api/v1/journey"), 404)
+
+
+def test_today_answers_304_while_nothing_changed(app, published, api_as):
+    api = api_as("learner")
+    choose(api, published)
+    first = api.get("/api/v1/today")
+    assert first.status_code == 200 and first.get_json()["next_step"]["ref"] == published["lesson"]
+    etag = first.headers["ETag"]
+    again = api.get("/api/v1/today", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    api.post("/api/v1/progress", json={"id": new_id(), "type": "completed", "item": published["lesson"]})
+    changed = api.get("/api/v1/today", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["next_step"]["ref"] == published["quiz"]
+    path = api.get("/api/v1/path")
+    assert api.get("/api/v1/path", headers={"If-None-Match": path.headers["ETag"]}).status_code == 304
+
+
+def test_a_quiz_is_sent_without_its_answers(app, published, api_as):
+    api = api_as("learner")
+    choose(api, published)
+    item = api.get(f"/api/v1/items/{published['quiz']}").get_json()
+    assert item["kind"] == "quiz" and item["questions"][0]["options"][0].startswith("Late again")
+    assert "correct" not in str(item) and "feedback" not in str(item)
+    lesson = api.get(f"/api/v1/items/{published['lesson']}").get_json()
+    assert "Three moves" in lesson["content"]["markdown"]
+    is_problem(api.get(f"/api/v1/items/{published['course']}:nope"), 404)
+
+
+def test_a_replayed_progress_event_gives_the_same_answer_and_counts_once(app, published, api_as):
+    api = api_as("learner")
+    choose(api, published)
+    event = {"id": new_id(), "type": "completed", "item": published["lesson"], "seconds": 240}
+    first = api.post("/api/v1/progress", json=event)
+    assert first.status_code == 201 and first.get_json()["replayed"] is False
+    again = api.post("/api/v1/progress", json=event)
+    assert again.status_code == 200 and again.get_json()["replayed"] is True
+    assert count_events(app, verb="completed", object_id=published["lesson"]) == 1
+
+    attempt = {"id": new_id(), "type": "quiz_attempt", "item": published["quiz"], "answers": {"q1": [0]}}
+    marked = api.post("/api/v1/progress", json=attempt).get_json()
+    replay = api.post("/api/v1/progress", json=attempt)
+    assert replay.status_code == 200 and replay.get_json()["quiz"] == marked["quiz"]
+    assert marked["quiz"]["passed"] is True and marked["quiz"]["attempts"] == 1
+    assert count_events(app, verb="passed") == 1
+
+
+def test_an_id_reused_for_something_else_is_a_conflict_and_changes_nothing(app, published, api_as):
+    api = api_as("learner")
+    choose(api, published)
+    event_id = new_id()
+    api.post("/api/v1/progress", json={"id": event_id, "type": "completed", "item": published["lesson"]})
+    before = count_events(app)
+    is_problem(api.post("/api/v1/progress", json={"id": event_id, "type": "quiz_attempt", "item": published["quiz"],
+                                                   "answers": {"q1": [1]}}), 409)  # fmt: skip
+    assert count_events(app) == before
+
+
+def test_bad_progress_is_named_field_by_field(app, published, api_as):
+    api = api_as("learner")
+    choose(api, published)
+    before = count_events(app)
+    body = is_problem(api.post("/api/v1/progress", json={"id": "not-a-uuid", "type": "completed",
+                                                         "item": published["lesson"], "mood": 3}), 422)  # fmt: skip
+    assert {e["field"] for e in body["errors"]} == {"id", "mood"}
+    body = is_problem(api.post("/api/v1/progress", json={"id": new_id(), "type": "completed",
+                                                         "item": published["quiz"]}), 400)  # fmt: skip
+    is_problem(api.post("/api/v1/progress", json={"id": new_id(), "type": "completed", "item": published["lesson"],
+                                                  "occurred_at": "2031-01-01T00:00:00+00:00"}), 400)  # fmt: skip
+    is_problem(api.post("/api/v1/progress", json=[1, 2]), 422)
+    assert count_events(app) == before
+
+
+def test_pulse_and_nps_are_recorded_once_per_id(app, published, api_as):
+    api = api_as("learner")
+    choose(api, published)
+    pulse = {"id": new_id(), "item": published["lesson"], "mood": 4, "effort": 2, "useful": True}
+    assert api.post("/api/v1/pulse", json=pulse).status_code == 201
+    assert api.post("/api/v1/pulse", json=pulse).status_code == 201
+    assert count_events(app, verb="responded") == 1
+    is_problem(api.post("/api/v1/pulse", json={**pulse, "id": new_id(), "mood": 9}), 422)
+    assert api.get("/api/v1/nps").get_json() == {"milestone": None}
+    for ref, answers in ((published["lesson"], None), (published["quiz"], {"q1": [0]})):
+        kind = "quiz_attempt" if answers else "completed"
+        api.post("/api/v1/progress", json={"id": new_id(), "type": kind, "item": ref, "answers": answers})
+    assert api.get("/api/v1/nps").get_json() == {"milestone": "end"}
+    answer = {"id": new_id(), "milestone": "end", "score": 9, "comment": "useful"}
+    assert api.post("/api/v1/nps", json=answer).status_code == 201
+    assert api.post("/api/v1/nps", json=answer).status_code == 201
+    assert api.get("/api/v1/nps").get_json() == {"milestone": None}
+    assert count_events(app, verb="responded", object_type="journey") == 1
+
+
+def test_the_inbox_pages_newest_first_and_refuses_a_page_token_from_another_list(app, api_as):
+    api = api_as("learner")
+    other = api_as("learner")
+    with app.app_context():
+        for n in range(5):
+            in_app.post(in_app.InAppNote(user_id=api.user_id, category="nudge", subject=f"Message {n}"))
+        db.session.commit()
+    first = api.get("/api/v1/inbox?limit=2").get_json()
+    assert [m["subject"] for m in first["items"]] == ["Message 4", "Message 3"]
+    token = first["next_page_token"]
+    second = api.get(f"/api/v1/inbox?limit=2&page_token={token}").get_json()
+    assert [m["subject"] for m in second["items"]] == ["Message 2", "Message 1"]
+    last = api.get(f"/api/v1/inbox?limit=2&page_token={second['next_page_token']}").get_json()
+    assert [m["subject"] for m in last["items"]] == ["Message 0"] and last["next_page_token"] is None
+    body = is_problem(api.get(f"/api/v1/sessions?page_token={token}"), 400)
+    assert "another list" in body["detail"]
+    is_problem(other.get(f"/api/v1/inbox?page_token={token}"), 400)
+    is_problem(api.get("/api/v1/inbox?page_token=forged"), 400)
+    is_problem(api.get("/api/v1/inbox?limit=0"), 422)
+
+    message_id = first["items"][0]["id"]
+    assert api.get(f"/api/v1/inbox/{message_id}").get_json()["read_at"] is not None
+    is_problem(other.get(f"/api/v1/inbox/{message_id}"), 404)
+    assert len(api.get("/api/v1/inbox?unread=true").get_json()["items"]) == 4
+    assert api.post("/api/v1/inbox/read").get_json() == {"marked": 4}
+    assert api.get("/api/v1/inbox?unread=true").get_json()["items"] == []
+
+
+def test_learner_resources_refuse_trainers_and_admins(app, published, api_as):
+    for role in ("trainer", "admin"):
+        api = api_as(role, scopes=("read", "write", "admin") if role == "admin" else ("read", "write"))
+        for path in ("/api/v1/today", "/api/v1/path", "/api/v1/goals", f"/api/v1/items/{published['lesson']}"):
+            is_problem(api.get(path), 403)
+        is_problem(api.post("/api/v1/progress", json={"id": new_id(), "type": "completed",
+                                                      "item": published["lesson"]}), 403)  # fmt: skip

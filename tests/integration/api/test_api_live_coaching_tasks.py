@@ -1,0 +1,146 @@
+"""Live sessions, coaching conversations, help requests and on-the-job tasks over the API,
+for learners and for trainers, with the same ownership rules as the pages."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from lxp.coaching.models import CoachAssignment
+from lxp.extensions import db
+from lxp.workplace.models import TaskSubmission
+from tests.integration.api.conftest import ApiClient, is_problem, make_token, new_id
+from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
+    live_course_fixture,
+    schedule,
+    soon,
+    trainer_fixture,
+)
+from tests.integration.test_workplace_fixtures import (  # noqa: F401  (fixtures)
+    on_path,
+    task_course_fixture,
+    upload_dir_fixture,
+)
+
+
+def journey(api, goal_id):
+    body = {
+        "goal_ids": [goal_id],
+        "weekly_minutes": 120,
+        "modalities": ["self_paced", "live", "coaching", "on_the_job"],
+    }
+    assert api.put("/api/v1/journey", json=body).status_code == 200
+
+
+def trainer_api(app, trainer_id) -> ApiClient:
+    return ApiClient(app, make_token(app, trainer_id), trainer_id)
+
+
+def test_a_learner_registers_for_a_session_and_gives_the_seat_back(app, live_course, trainer, api_as):
+    (session_id,) = schedule(app, trainer, live_course["live"], soon(5), capacity=1)
+    api = api_as("learner")
+    journey(api, live_course["goal"])
+    listed = api.get("/api/v1/sessions").get_json()["items"]
+    assert [s["id"] for s in listed] == [session_id] and listed[0]["my_status"] is None
+    taken = api.post(f"/api/v1/sessions/{session_id}/registration")
+    assert taken.status_code == 201 and taken.get_json()["status"] == "registered"
+    is_problem(api.post(f"/api/v1/sessions/{session_id}/registration"), 409)
+    second = api_as("learner")
+    journey(second, live_course["goal"])
+    assert second.post(f"/api/v1/sessions/{session_id}/registration").get_json()["status"] == "waitlisted"
+    assert api.delete(f"/api/v1/sessions/{session_id}/registration").status_code == 204
+    assert second.get(f"/api/v1/sessions/{session_id}").get_json()["my_status"] in ("registered", "offered")
+    is_problem(api.delete(f"/api/v1/sessions/{session_id}/registration"), 409)
+    is_problem(api.get("/api/v1/sessions/999999"), 404)
+
+
+def test_the_trainer_sees_their_sessions_and_takes_attendance(app, live_course, trainer, make_user, api_as):
+    start = datetime.now(ZoneInfo("Europe/Berlin")).replace(tzinfo=None, second=0, microsecond=0) + timedelta(
+        minutes=30
+    )
+    (session_id,) = schedule(app, trainer, live_course["live"], start)
+    learner = api_as("learner", name="Lea")
+    journey(learner, live_course["goal"])
+    learner.post(f"/api/v1/sessions/{session_id}/registration")
+    desk = trainer_api(app, trainer)
+    assert [s["id"] for s in desk.get("/api/v1/trainer/sessions").get_json()["items"]] == [session_id]
+    sheet = desk.get(f"/api/v1/trainer/sessions/{session_id}/attendance").get_json()
+    (attendee,) = sheet["attendees"]
+    assert attendee["name"] == "Lea" and attendee["attendance"] is None
+    marks = {"marks": [{"registration_id": attendee["registration_id"], "attendance": "present"}]}
+    marked = desk.put(f"/api/v1/trainer/sessions/{session_id}/attendance", json=marks).get_json()
+    assert marked["attendees"][0]["attendance"] == "present"
+    body = is_problem(desk.put(f"/api/v1/trainer/sessions/{session_id}/attendance",
+                               json={"marks": [{"registration_id": attendee["registration_id"],
+                                                "attendance": "asleep"}]}), 422)  # fmt: skip
+    assert body["errors"][0]["field"] == "marks.0.attendance"
+    other = trainer_api(app, make_user(("trainer",), email="other-trainer@example.com"))
+    assert other.get("/api/v1/trainer/sessions").get_json()["items"] == []
+    is_problem(other.get(f"/api/v1/trainer/sessions/{session_id}/attendance"), 403)
+    is_problem(learner.get("/api/v1/trainer/sessions"), 403)
+
+
+def test_a_learner_and_their_coach_talk_in_a_thread_nobody_else_can_read(app, live_course, make_user, api_as):
+    coach_id = make_user(("trainer",), email="coach@example.com")
+    learner = api_as("learner")
+    journey(learner, live_course["goal"])
+    with app.app_context():
+        db.session.add(CoachAssignment(learner_id=learner.user_id, coach_id=coach_id))
+        db.session.commit()
+    thread = learner.post("/api/v1/coaching/threads", json={}).get_json()
+    written = learner.post(f"/api/v1/coaching/threads/{thread['id']}/messages", json={"body": "How do I start?"})
+    assert written.status_code == 201
+    coach = trainer_api(app, coach_id)
+    (row,) = coach.get("/api/v1/coaching/threads").get_json()["items"]
+    assert row["id"] == thread["id"] and row["unread"] is True
+    coach.post(f"/api/v1/coaching/threads/{thread['id']}/messages", json={"body": "With a question."})
+    messages = learner.get(f"/api/v1/coaching/threads/{thread['id']}").get_json()["messages"]
+    assert [m["body"] for m in messages] == ["How do I start?", "With a question."]
+    stranger = trainer_api(app, make_user(("trainer",), email="stranger@example.com"))
+    is_problem(stranger.get(f"/api/v1/coaching/threads/{thread['id']}"), 404)
+    is_problem(stranger.post(f"/api/v1/coaching/threads/{thread['id']}/messages", json={"body": "hi"}), 404)
+    is_problem(learner.post(f"/api/v1/coaching/threads/{thread['id']}/messages", json={"body": ""}), 422)
+    assert len(learner.get(f"/api/v1/coaching/threads/{thread['id']}").get_json()["messages"]) == 2
+
+
+def test_help_requests_from_learner_to_trainer(app, live_course, trainer, api_as):
+    learner = api_as("learner")
+    journey(learner, live_course["goal"])
+    lesson = f"{live_course['course']}:listen-lesson"
+    asked = learner.post("/api/v1/help-requests", json={"item_ref": lesson, "note": "lost"})
+    assert asked.status_code == 201
+    assert learner.post("/api/v1/help-requests", json={"item_ref": lesson}).status_code == 200  # the same one
+    desk = trainer_api(app, trainer)
+    (queued,) = desk.get("/api/v1/trainer/help-requests").get_json()["items"]
+    answered = desk.post(f"/api/v1/trainer/help-requests/{queued['id']}/answer", json={"answer": "Re-read step 2."})
+    assert answered.get_json()["status"] == "resolved"
+    mine = learner.get("/api/v1/help-requests").get_json()["items"]
+    assert mine[0]["answer"] == "Re-read step 2."
+    is_problem(desk.post("/api/v1/help-requests", json={"item_ref": lesson}), 403)
+
+
+def test_task_evidence_is_sent_once_and_reviewed_by_the_coach_only(app, task_course, make_user, api_as):
+    coach_id = make_user(("trainer",), email="coach@example.com")
+    learner = api_as("learner")
+    on_path(app, learner.user_id, task_course["goal"], coach_id)
+    task = task_course["task"]
+    assert learner.get(f"/api/v1/tasks/{task}").get_json()["tries"] == []
+    draft = learner.put(f"/api/v1/tasks/{task}/draft", json={"account": "I named the feeling."})
+    assert draft.get_json()["status"] == "draft"
+    submission = {"id": new_id(), "account": "I named the feeling.", "links": ["https://example.com/call"]}
+    sent = learner.post(f"/api/v1/tasks/{task}/submission", json=submission).get_json()
+    again = learner.post(f"/api/v1/tasks/{task}/submission", json=submission).get_json()
+    assert sent["status"] == "submitted" and again["id"] == sent["id"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TaskSubmission)) == 1
+    is_problem(learner.post(f"/api/v1/tasks/{task}/submission", json={**submission, "links": "x"}), 422)
+
+    coach = trainer_api(app, coach_id)
+    (waiting,) = coach.get("/api/v1/trainer/reviews").get_json()["items"]
+    stranger = trainer_api(app, make_user(("trainer",), email="stranger@example.com"))
+    verdict = {"id": new_id(), "outcome": "accepted", "ratings": [4, 3], "comment": "Well done."}
+    is_problem(stranger.post(f"/api/v1/trainer/reviews/{waiting['id']}", json=verdict), 403)
+    reviewed = coach.post(f"/api/v1/trainer/reviews/{waiting['id']}", json=verdict)
+    assert reviewed.status_code == 201 and reviewed.get_json()["review"]["outcome"] == "accepted"
+    assert learner.get(f"/api/v1/tasks/{task}").get_json()["accepted"] is True
+    is_problem(learner.delete(f"/api/v1/tasks/{task}/submission"), 409)
