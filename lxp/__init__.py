@@ -134,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.insights.views import bp as insights_bp
     from lxp.learning.views import bp as learning_bp
     from lxp.live.views import bp as live_bp
+    from lxp.nudges.effect_views import bp as touchpoint_effect_bp
     from lxp.nudges.views import bp as nudges_bp
     from lxp.push.views import bp as push_bp
     from lxp.workplace.views import bp as workplace_bp
@@ -149,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(coaching_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(nudges_bp)
+    app.register_blueprint(touchpoint_effect_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)
     app.register_blueprint(push_bp)

@@ -36,6 +36,7 @@ from lxp.learning import placement as placement_service
 from lxp.learning import services as learning
 from lxp.learning.forms import BlockDoneForm, JourneyForm, PulseForm
 from lxp.live import registration
+from lxp.nudges import effect as touchpoint_effect
 from lxp.nudges import services as nudge_services
 from lxp.paths import services as paths
 from lxp.workplace import services as workplace
@@ -419,6 +420,7 @@ def inbox_message(message_id: int):
     message = in_app.open_message(current_user.id, message_id)
     if message is None:
         abort(404)
+    touchpoint_effect.note_inbox_open(current_user.id, message.key)
     return render_template("learning/inbox_message.html", message=message,
                            rule=nudge_services.rule_of_message(message.key))  # fmt: skip
 

@@ -19,7 +19,7 @@ from lxp.core.time import utcnow
 from lxp.core.unit_of_work import after_commit
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from lxp.nudges import policy
+from lxp.nudges import effect, policy
 from lxp.nudges.models import OutboxMessage
 from lxp.nudges.planning import LEARNING_VERBS
 from lxp.nudges.preferences import preferences_of, unsubscribe_token
@@ -65,7 +65,7 @@ def _send(message: OutboxMessage, channel: str) -> None:
         with force_locale(user.locale or current_app.config["DEFAULT_LOCALE"]):
             mail = email_channel.render("touchpoint", to=user.email, name=user.display_name, headline=message.subject,
                                         body=message.body, why=message.why, unsubscribe=link,
-                                        open_link=current_app.config["BASE_URL"].rstrip("/") + (message.link or "/"))  # fmt: skip
+                                        open_link=effect.tracked_link(message, "email"))  # fmt: skip
         mail = replace(mail, headers={**mail.headers, "List-Unsubscribe": f"<{link}>",
                                       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})  # fmt: skip
         after_commit(db.session, lambda: email_channel.send(mail))
@@ -74,7 +74,8 @@ def _send(message: OutboxMessage, channel: str) -> None:
 
         try:
             WebPushChannel().send(PushNote(user_id=user.id, title=message.subject, body=message.body,
-                                           link=message.link, tag=f"{message.rule}:{message.occurrence}"[:32]))  # fmt: skip
+                                           link=effect.tracked_link(message, "webpush"),
+                                           tag=f"{message.rule}:{message.occurrence}"[:32]))  # fmt: skip
         except DeliveryFailed as failure:  # the inbox has it; push is only the nudge to look
             message.last_error = str(failure)[:300]
 

@@ -26,6 +26,9 @@ DELIBERATELY_PUBLIC = {
     "files.download",
     # A mail's one-click unsubscribe works signed out (RFC 8058); the signed token is the key.
     "nudges.unsubscribe",
+    # A touchpoint's e-mail or push link counts the open, then leads into lxp, which asks for a
+    # login as usual; the signed token is the key (404 for any other, test_touchpoint_effect.py).
+    "effect.open_link",
     # The API's OpenAPI document and its reference page describe the API, not anyone's data.
     "api_docs.openapi_json",
     "api_docs.reference",

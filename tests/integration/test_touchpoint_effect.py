@@ -1,0 +1,234 @@
+"""The measured effect of touchpoints: opens through e-mail, push and the inbox, learners who
+came back within 48 hours, opt-outs, the holdout comparison, and the admins' page with its
+chart, tables and CSV."""
+
+import csv
+import io
+import itertools
+from datetime import timedelta
+
+from lxp import events
+from lxp.accounts.models import User
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.nudges import effect
+from lxp.nudges import services as nudges
+from lxp.nudges.models import NotificationPreferences, OutboxMessage
+from tests.conftest import sign_in
+
+_occurrences = itertools.count(1)
+
+
+def _message(user_id, at, *, rule="inactive", status="sent", channel="email", category="nudge", course_id=None):
+    """An outbox row as delivery (``sent``) or planning (``held_out``) leaves it; returns its id."""
+    row = OutboxMessage(user_id=user_id, rule=rule, occurrence=f"quiet:{next(_occurrences)}", category=category,
+                        subject="Five minutes for your path?", body="Pick up where you left off.", link="/today",
+                        why="You have not opened your path for 5 days.", due_at=at, status=status,
+                        channel=channel if status == "sent" else None, sent_at=at if status == "sent" else None,
+                        course_id=course_id)  # fmt: skip
+    db.session.add(row)
+    db.session.flush()
+    return row.id
+
+
+def _learned(user_id, at):
+    events.record(actor_id=user_id, verb="completed", object_type="item", object_id="course:lesson", occurred_at=at)
+
+
+def _outbox_row(app, message_id):
+    with app.app_context():
+        row = db.session.get(OutboxMessage, message_id)
+        db.session.expunge(row)
+        return row
+
+
+def _due_now(app, user_id, **preferences):
+    """A nudge due now for a learner without quiet hours (the test runs at any hour)."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        nudges.save_preferences(user, {}, preferences, None, None, 5)
+        message_id = _message(user_id, utcnow(), status="pending", channel=None)
+        db.session.commit()
+        assert nudges.deliver_outbox(utcnow()) == 1
+        return message_id
+
+
+def test_a_click_in_the_real_email_counts_as_opened_by_email_once_and_the_unsubscribe_as_opting_out(
+    app, client, make_user, mailbox
+):
+    learner = make_user(("learner",), email="lena@example.com")
+    message_id = _due_now(app, learner, nudge=True)
+    [mail] = mailbox.to("lena@example.com")
+    link = mailbox.link_in(mail)
+    assert link.startswith("/t/")
+    assert _outbox_row(app, message_id).opened_at is None  # delivering is not opening
+
+    # Signed out, as from a mail program: the open counts, then the app asks for a login.
+    response = app.test_client().get(link)
+    assert response.status_code == 302 and response.headers["Location"] == "/today"
+    assert app.test_client().get("/today").headers["Location"].startswith("/login")
+    opened = _outbox_row(app, message_id)
+    assert opened.opened_via == "email" and opened.opened_at is not None
+
+    # Later opens, by the link again or in the inbox, keep the first.
+    app.test_client().get(link)
+    sign_in(client, "lena@example.com")
+    inbox = client.get("/inbox").get_data(as_text=True)
+    client.get("/inbox/" + inbox.split('href="/inbox/')[1].split('"')[0])
+    again = _outbox_row(app, message_id)
+    assert (again.opened_via, again.opened_at) == ("email", opened.opened_at)
+
+    unsubscribe = mail["List-Unsubscribe"].strip("<>").replace("http://lxp.test", "")
+    assert app.test_client().post(unsubscribe).status_code == 200
+    assert _outbox_row(app, message_id).opted_out_at is not None
+
+
+def test_a_tampered_or_foreign_token_is_refused_and_records_nothing(app, make_user, mailbox):
+    learner = make_user(("learner",), email="lena@example.com")
+    message_id = _due_now(app, learner, nudge=True)
+    link = mailbox.link_in(mailbox.to("lena@example.com")[0])
+    tampered = link[:-2] + ("AA" if not link.endswith("AA") else "BB")
+    assert app.test_client().get(tampered).status_code == 404
+    with app.app_context():  # a genuine lxp token made for something else is no open link either
+        unsubscribe_token = nudges.unsubscribe_token(db.session.get(User, learner), "nudge")
+    assert app.test_client().get(f"/t/{unsubscribe_token}").status_code == 404
+    assert _outbox_row(app, message_id).opened_at is None
+
+
+def test_tapping_the_push_notification_counts_as_opened_by_push(app, ctx, make_user, push_service, vapid):
+    from tests.integration.test_webpush import Subscriber, _subscribe
+
+    learner = make_user(("learner",))
+    db.session.add(NotificationPreferences(user_id=learner, off=[], channels={"nudge": ["in_app", "webpush"]},
+                                           quiet_start=None, quiet_end=None, weekly_cap=5, muted_rules=[]))  # fmt: skip
+    phone = Subscriber.new()
+    _subscribe(learner, phone, push_service.url("/push/phone"))
+    message_id = _message(learner, utcnow(), status="pending", channel=None)
+    db.session.commit()
+    assert nudges.deliver_outbox(utcnow()) == 1
+    [received] = push_service.received
+    link = phone.decrypt(received.body)["link"]
+    assert link.startswith("/t/")  # a path: the service worker opens it on lxp's own origin
+    response = app.test_client().get(link)
+    assert response.status_code == 302 and response.headers["Location"] == "/today"
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, message_id)
+    assert row.channel == "webpush" and row.opened_via == "webpush"
+
+
+def test_opening_the_message_in_the_inbox_counts_as_opened_in_app(app, client, login_as):
+    learner = login_as("learner")
+    message_id = _due_now(app, learner.id)
+    assert _outbox_row(app, message_id).channel == "in_app"
+    client.get("/inbox")  # the list is not opening a message
+    assert _outbox_row(app, message_id).opened_at is None
+    inbox = client.get("/inbox").get_data(as_text=True)
+    page = client.get("/inbox/" + inbox.split('href="/inbox/')[1].split('"')[0])
+    assert "Five minutes for your path?" in page.get_data(as_text=True)
+    row = _outbox_row(app, message_id)
+    assert row.opened_via == "in_app" and row.opened_at is not None
+
+
+def _csv(response):
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_admin_sees_what_each_touchpoint_does_against_its_holdout(
+    app, client, login_as, make_user, other_organisation
+):
+    now = utcnow()
+    sent_at = now - timedelta(days=10)
+    with app.app_context():
+        learners = [make_user(("learner",)) for _ in range(7)]
+        held = [make_user(("learner",)) for _ in range(5)]
+        stranger = make_user(("learner",), organisation_id=other_organisation)
+        ids = {u: _message(u, sent_at) for u in learners[:6]}
+        _message(learners[6], now - timedelta(hours=1))  # sent, but its 48 hours are not over
+        _message(stranger, sent_at)  # another organisation's: never counted here
+        for u in held:
+            _message(u, sent_at, status="held_out")
+        # Came back within 48 hours: three; 49 hours later, or before the message, is not coming back.
+        _learned(learners[0], sent_at + timedelta(hours=1))
+        _learned(learners[1], sent_at + timedelta(hours=47))
+        _learned(learners[2], sent_at + timedelta(hours=47, minutes=59))
+        _learned(learners[3], sent_at + timedelta(hours=49))
+        _learned(learners[4], sent_at - timedelta(hours=1))
+        _learned(stranger, sent_at + timedelta(hours=1))
+        _learned(held[0], sent_at + timedelta(hours=2))  # one of five held out came back anyway
+        db.session.get(OutboxMessage, ids[learners[0]]).opened_at = sent_at + timedelta(minutes=5)
+        db.session.get(OutboxMessage, ids[learners[0]]).opened_via = "email"
+        for u in learners[:4]:  # a rule sent to four learners only
+            _message(u, sent_at, rule="failed_check", channel="in_app")
+        db.session.commit()
+        nudges.mute_rule(db.session.get(User, learners[3]), "inactive")  # "fewer like this"
+        effect.note_inbox_open(
+            learners[1], f"nudge:inactive:{db.session.get(OutboxMessage, ids[learners[1]]).occurrence}"
+        )
+
+    login_as("admin")
+    response = client.get("/admin/touchpoints/effect")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "3 of 6 came back (50%)" in page and "7 messages, 7 learners" in page
+    assert "1 of 5 came back (20%)" in page and "5 messages, 5 learners" in page
+    assert "+30 points" in page
+    assert "3 of 6 (50%)" in page and "2 (29%)" in page and "1 (14%)" in page  # came back, opened, opted out
+    assert "too few to show" in page  # the rule sent to four learners
+    assert "<svg" in page and 'style="' not in page.split("<svg", 1)[1].split("</svg>")[0]
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert 'href="/admin/touchpoints/effect"' in client.get("/insights/").get_data(as_text=True)  # a tab of Insights
+
+    [failed, inactive] = sorted(_csv(client.get("/admin/touchpoints/effect?format=csv&table=channels")),
+                                key=lambda r: r["Rule key"])  # fmt: skip
+    assert (failed["Rule key"], failed["Channel"], failed["Sent"], failed["Opened"]) == (
+        "failed_check",
+        "Inbox only",
+        "",
+        "",
+    )
+    assert (inactive["Channel"], inactive["Sent"], inactive["Learners"], inactive["Opened"], inactive["Older than 48 hours"],
+            inactive["Came back within 48 hours"], inactive["Came-back rate"], inactive["Opted out"]) == (
+        "E-mail", "7", "7", "2", "6", "3", "0.5", "1")  # fmt: skip
+    holdout = {r["Rule key"]: r for r in _csv(client.get("/admin/touchpoints/effect?format=csv&table=holdout"))}
+    assert (holdout["inactive"]["Sent: came-back rate"], holdout["inactive"]["Held out: came-back rate"],
+            holdout["inactive"]["Held out: learners"], holdout["inactive"]["Difference"]) == ("0.5", "0.2", "5", "0.3")  # fmt: skip
+    assert float(holdout["inactive"]["95% interval: low"]) < 0 < 0.3 < float(holdout["inactive"]["95% interval: high"])
+    assert holdout["failed_check"]["Sent: messages"] == ""  # hidden in the CSV as on the page
+
+
+def test_a_course_and_a_period_narrow_what_is_counted_and_a_bad_period_is_refused(
+    app, client, login_as, make_user, published
+):
+    sent_at = utcnow() - timedelta(days=10)
+    with app.app_context():
+        learners = [make_user(("learner",)) for _ in range(5)]
+        for u in learners:
+            _message(u, sent_at, course_id=published["course"])
+            _message(u, sent_at - timedelta(days=30), rule="step_due", category="reminder")
+        db.session.commit()
+    login_as("admin")
+    everything = client.get("/admin/touchpoints/effect").get_data(as_text=True)
+    assert "A step falling due" in everything and "Nudge after a few quiet days" in everything
+    course = client.get(f"/admin/touchpoints/effect?course={published['course']}").get_data(as_text=True)
+    assert "Nudge after a few quiet days" in course and "A step falling due" not in course
+    start = (sent_at - timedelta(days=1)).date().isoformat()
+    recent = client.get(f"/admin/touchpoints/effect?start={start}").get_data(as_text=True)
+    assert "Nudge after a few quiet days" in recent and "A step falling due" not in recent
+
+    backwards = client.get(f"/admin/touchpoints/effect?start={start}&end=2020-01-01")
+    assert backwards.status_code == 400
+    assert "The end of the period is before its start." in backwards.get_data(as_text=True)
+    assert client.get("/admin/touchpoints/effect?course=99999").status_code == 400
+    assert client.get("/admin/touchpoints/effect?start=yesterday").status_code == 400
+    assert client.get("/admin/touchpoints/effect?format=csv&table=nonsense").status_code == 404
+
+
+def test_learners_and_trainers_may_not_see_the_page(app, make_user):
+    for role in ("learner", "trainer"):
+        browser = app.test_client()
+        make_user((role,), email=f"{role}@example.com")
+        assert sign_in(browser, f"{role}@example.com").status_code == 302
+        assert browser.get("/admin/touchpoints/effect").status_code == 403
+        assert browser.get("/admin/touchpoints/effect?format=csv&table=channels").status_code == 403
+    assert "/admin/touchpoints/effect" not in browser.get("/insights/").get_data(as_text=True)  # no tab for the trainer
