@@ -42,7 +42,7 @@ lint: install
 
 ## Extract the strings to translate and merge them into the de and ru catalogues.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 --no-location --sort-output -o lxp/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 -k _ln:1,2 --no-location --sort-output -o lxp/translations/messages.pot .
 	$(BIN)/pybabel update -i lxp/translations/messages.pot -d lxp/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:

@@ -27,6 +27,13 @@ from lxp.nudges.rules import DEFAULT_RULES, RULES_BY_KEY, Rule, Template, Templa
 LOCALES = ("en", "de", "ru")
 
 
+def course_titles() -> dict[int, str]:
+    from lxp.authoring.models import CourseVersion
+
+    rows = db.session.execute(select(CourseVersion.course_id, CourseVersion.title).order_by(CourseVersion.number))
+    return dict(rows.all())  # the newest version's title wins
+
+
 def _as_rule(row: TouchpointRule) -> Rule:
     default = RULES_BY_KEY[row.key]
     own = {loc: Template(t.get("subject", ""), t.get("body", "")) for loc, t in (row.templates or {}).items()
@@ -196,7 +203,7 @@ def preview(admin: User, course_id: int, key: str, learner_email: str) -> Previe
     """How the course's version of the rule reads for one learner, in their language: with
     what is due for them now if anything is, else with example values. Raises ``Invalid`` for
     an unknown learner (of this organisation), ``NotFound``, ``NotAllowed``."""
-    from lxp.nudges.planning import course_titles, occurrences_for, values_for
+    from lxp.nudges.planning import occurrences_for, values_for
 
     course = _course(admin, course_id)
     _course_id, rows = course.id, journey_of(admin, course.id)[1]

@@ -33,7 +33,7 @@ from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.rules import Rule
 from lxp.nudges.triggers import LEARNING_VERBS, TRIGGERS, Occurrence
 
-__all__ = ["LEARNING_VERBS", "plan_touchpoints", "occurrences_for", "values_for"]
+__all__ = ["LEARNING_VERBS", "occurrences_for", "plan_touchpoints", "values_for"]
 
 IGNORED_BEFORE_PAUSE = 3  # nudges of one rule left unopened in a row before the rule pauses itself
 _SIGNATURE_FIELDS = ("trigger", "hours", "days", "delay_hours", "verb", "object_type", "context_has",
@@ -49,7 +49,7 @@ def plan_touchpoints(now: datetime | None = None) -> int:
     """Add the messages that fell due since the last run to the outbox; returns how many
     (held-out rows included)."""
     now = now or utcnow()
-    courses = course_titles()
+    courses = course_rules.course_titles()
     planned = 0
     for key, versions in course_rules.variants().items():
         found: list[tuple[Rule, Occurrence]] = []
@@ -72,13 +72,6 @@ def plan_touchpoints(now: datetime | None = None) -> int:
 def occurrences_for(rule: Rule, user_id: int, now: datetime | None = None) -> list[Occurrence]:
     """What the rule finds due for one person now (the admin's preview)."""
     return [o for o in TRIGGERS[rule.trigger](rule, now or utcnow()) if o.user_id == user_id]
-
-
-def course_titles() -> dict[int, str]:
-    from lxp.authoring.models import CourseVersion
-
-    rows = db.session.execute(select(CourseVersion.course_id, CourseVersion.title).order_by(CourseVersion.number))
-    return dict(rows.all())  # the newest version's title wins
 
 
 def _people(user_ids: set[int]) -> dict[int, User]:

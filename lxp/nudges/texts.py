@@ -106,3 +106,46 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
             return _("Recalling something a few days later makes it stick; \u201c%(title)s\u201d is due for a look.",
                      title=get("title", ""))  # fmt: skip
     return ""
+
+
+RULE_LABELS = {
+    "welcome": _l("A nudge to take the first step, a day after starting"),
+    "session_tomorrow": _l("Reminders the day before a session"),
+    "session_soon": _l("Reminders an hour before a session"),
+    "promoted": _l("A place freed up on the waiting list"),
+    "step_due": _l("A step falling due in a couple of days"),
+    "inactive": _l("Nudges after a few quiet days"),
+    "inactive_coach": _l("Telling the coach when a learner stays quiet"),
+    "failed_check": _l("A word after a check that did not pass"),
+    "another_try": _l("A word when a task needs another try"),
+    "feedback_received": _l("Following up a coach's feedback"),
+    "help_resolved": _l("Asking whether an answered question helped"),
+    "weekly_digest": _l("The weekly digest"),
+    "first_step": _l("Celebrating the first step"),
+    "halfway": _l("Celebrating halfway"),
+    "goal_reached": _l("Celebrating a goal reached"),
+    "review": _l("Spaced review of what was learnt"),
+}
+
+
+def when_it_comes(rule: Rule) -> str:
+    """The rule's trigger in words, with its numbers (current locale)."""
+    match rule.trigger:
+        case "after_event":
+            return ngettext("%(num)d hour after it happened", "%(num)d hours after it happened", rule.delay_hours)
+        case "before_session":
+            return ngettext("%(num)d hour before the session", "%(num)d hours before the session", rule.hours)
+        case "step_due":
+            return ngettext("%(num)d day before the step is due", "%(num)d days before the step is due", rule.days)
+        case "inactivity":
+            return ngettext("after %(num)d quiet day", "after %(num)d quiet days", rule.days)
+        case "escalation":
+            return ngettext("%(num)d day after the nudge, if still quiet", "%(num)d days after the nudge, if still quiet",
+                            rule.days)  # fmt: skip
+        case "digest":
+            return _("on the weekday and hour each learner chose")
+        case "milestone":
+            return _("when it happens")
+        case "review":
+            return _("when the memory model says it is time")
+    return ""

@@ -1,0 +1,41 @@
+"""The admin's form for one touchpoint rule of a course."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+CHANNEL_CHOICES = [
+    SelectChoice("", _l("(none)")),
+    SelectChoice("in_app", _l("Inbox on lxp")),
+    SelectChoice("email", _l("E-mail")),
+    SelectChoice("webpush", _l("Phone notification")),
+]
+
+
+class RuleForm(FlaskForm):
+    enabled = BooleanField(_l("Send this touchpoint"))
+    delay_hours = IntegerField(_l("Hours after the event"), validators=[Optional()])
+    hours = IntegerField(_l("Hours before the session"), validators=[Optional()])
+    days = IntegerField(_l("Days"), validators=[Optional()])
+    priority = IntegerField(_l("Priority (0–100, higher goes first)"), validators=[InputRequired(), NumberRange(0, 100)])
+    channel_1 = SelectField(_l("First choice of channel"), choices=CHANNEL_CHOICES, default="")
+    channel_2 = SelectField(_l("Second choice"), choices=CHANNEL_CHOICES, default="")
+    channel_3 = SelectField(_l("Third choice"), choices=CHANNEL_CHOICES, default="")
+    holdout_percent = IntegerField(_l("Keep back from this share of learners, in percent, to measure the effect"),
+                                   validators=[InputRequired(), NumberRange(0, 50)])  # fmt: skip
+    en_subject = StringField(_l("Subject (English)"), validators=[Length(max=200)])
+    en_body = TextAreaField(_l("Message (English)"), validators=[Length(max=2000)])
+    de_subject = StringField(_l("Subject (German)"), validators=[Length(max=200)])
+    de_body = TextAreaField(_l("Message (German)"), validators=[Length(max=2000)])
+    ru_subject = StringField(_l("Subject (Russian)"), validators=[Length(max=200)])
+    ru_body = TextAreaField(_l("Message (Russian)"), validators=[Length(max=2000)])
+
+
+class PreviewForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET that changes nothing
+
+    learner = StringField(_l("Learner's e-mail address"), validators=[InputRequired(), Length(max=254)])

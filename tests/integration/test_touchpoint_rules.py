@@ -1,0 +1,142 @@
+"""Admins shape a course's touchpoints: their words per language (checked for unknown
+variables when saved), switching one off, and a preview of how one reads for a learner."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.nudges import services as nudges
+from lxp.nudges.models import OutboxMessage, TouchpointRule
+from lxp.paths.models import Journey
+from tests.conftest import sign_in, submit
+from tests.integration.conftest import start_path
+
+
+def _quiet_learner(app, published, make_user, **fields):
+    """A learner who started the course's path nine days ago and has not been back."""
+    learner_id = make_user(("learner",), **fields)
+    client = app.test_client()
+    with app.app_context():
+        from lxp.accounts.models import User
+
+        email = db.session.get(User, learner_id).email
+    sign_in(client, email)
+    start_path(client, published)
+    with app.app_context():
+        journey = db.session.execute(select(Journey).where(Journey.learner_id == learner_id)).scalar_one()
+        journey.created_at = utcnow() - timedelta(days=9)
+        db.session.commit()
+    return learner_id, email
+
+
+def _rule_form(client, course, key, **changes):
+    page = client.get(f"/admin/courses/{course}/touchpoints/{key}").get_data(as_text=True)
+    assert "Preview for a learner" in page
+    data = {"enabled": "y", "priority": "30", "days": "5", "holdout_percent": "0", "channel_1": "", "channel_2": "",
+            "channel_3": "", "en_subject": "", "en_body": "", "de_subject": "", "de_body": "", "ru_subject": "",
+            "ru_body": ""}  # fmt: skip
+    data.update(changes)
+    return submit(client, f"/admin/courses/{course}/touchpoints/{key}", {k: v for k, v in data.items() if v is not None})
+
+
+def _rows(app, rule):
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.rule == rule).order_by(OutboxMessage.id)
+        ).scalars().all()
+        db.session.expunge_all()
+        return rows
+
+
+def test_an_admins_german_words_reach_a_german_learner_with_the_reason_still_ours(
+    app, client, login_as, make_user, published
+):
+    admin = login_as("admin")
+    assert "Touchpoints" in client.get(f"/admin/courses/{published['course']}").get_data(as_text=True)
+    journey = client.get(f"/admin/courses/{published['course']}/touchpoints").get_data(as_text=True)
+    assert "Nudges after a few quiet days" in journey and "after 5 quiet days" in journey
+    learner_id, _email = _quiet_learner(app, published, make_user, locale="de", name="Jana Berg")
+    response = _rule_form(client, published["course"], "inactive", days="7",
+                          de_subject="{name}, fünf Minuten für {course}?",
+                          de_body="Weiter geht es mit \u201e{step}\u201c.")  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        stored = db.session.execute(select(TouchpointRule)).scalar_one()
+        assert stored.updated_by_id == admin.id and set(stored.templates) == {"de"}  # only what was changed
+        nudges.plan_touchpoints(utcnow())
+    [row] = _rows(app, "inactive")
+    assert row.subject == "Jana Berg, fünf Minuten für Listening so customers feel heard?"
+    assert row.body.startswith("Weiter geht es mit \u201e") and row.body != "Weiter geht es mit \u201e\u201c."
+    assert row.why == "Du hast deinen Pfad seit 9 Tagen nicht geöffnet."  # the reason is always ours
+    assert row.course_id == published["course"]
+
+
+def test_a_template_with_an_unknown_variable_is_refused_naming_it_and_nothing_is_stored(
+    app, client, login_as, published
+):
+    login_as("admin")
+    response = _rule_form(client, published["course"], "inactive", en_subject="Hello {first_name}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Unknown variable {first_name}." in page and "{name}" in page
+    response = _rule_form(client, published["course"], "inactive", en_subject="Hello {name")
+    assert response.status_code == 400 and "Write variables in braces" in response.get_data(as_text=True)
+    assert _rule_form(client, published["course"], "inactive", days="1").status_code == 400  # below the range
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TouchpointRule)) == 0
+
+
+def test_a_rule_switched_off_for_the_course_plans_nothing_until_it_is_reset(
+    app, client, login_as, make_user, published
+):
+    login_as("admin")
+    _quiet_learner(app, published, make_user)
+    assert _rule_form(client, published["course"], "inactive", enabled=None).status_code == 302
+    assert "changed for this course" in client.get(f"/admin/courses/{published['course']}/touchpoints").get_data(
+        as_text=True
+    )
+    with app.app_context():
+        nudges.plan_touchpoints(utcnow())
+    assert _rows(app, "inactive") == []
+    submit(client, f"/admin/courses/{published['course']}/touchpoints/inactive/reset", {},
+           form_page=f"/admin/courses/{published['course']}/touchpoints/inactive")  # fmt: skip
+    with app.app_context():
+        nudges.plan_touchpoints(utcnow())
+    assert len(_rows(app, "inactive")) == 1
+
+
+def test_the_preview_shows_what_is_due_for_a_learner_or_example_values(app, client, login_as, make_user, published):
+    login_as("admin")
+    _learner_id, quiet = _quiet_learner(app, published, make_user)
+    url = f"/admin/courses/{published['course']}/touchpoints/inactive"
+    page = client.get(url, query_string={"learner": quiet}).get_data(as_text=True)
+    assert "Why you got this: You have not opened your path for 9 days." in page
+    assert "with example values" not in page
+    busy = make_user(("learner",), email="busy@example.com")
+    assert busy
+    page = client.get(url, query_string={"learner": "busy@example.com"}).get_data(as_text=True)
+    assert "Nothing of this kind is due for" in page and "with example values" in page
+    response = client.get(url, query_string={"learner": "nobody@example.com"})
+    assert response.status_code == 400
+    assert "No one in your organisation has that e-mail address." in response.get_data(as_text=True)
+    assert _rows(app, "inactive") == []  # a preview plans nothing
+
+
+def test_only_admins_of_the_courses_organisation_see_its_touchpoints(app, make_user, published, other_organisation):
+    url = f"/admin/courses/{published['course']}/touchpoints"
+
+    for n, (roles, fields, status) in enumerate([
+        (("learner",), {}, 403), (("trainer",), {}, 403), (("admin",), {"organisation_id": other_organisation}, 404),
+    ]):  # fmt: skip
+        make_user(roles, email=f"who{n}@example.com", **fields)
+        client = app.test_client()
+        sign_in(client, f"who{n}@example.com")
+        assert client.get(url).status_code == status
+        assert client.get(f"{url}/inactive").status_code == status
+        assert client.post(f"{url}/inactive/reset").status_code in (400, status)  # no token, no change either way
+    make_user(("admin",), email="admin@example.com")
+    client = app.test_client()
+    sign_in(client, "admin@example.com")
+    assert client.get(f"{url}/no-such-rule").status_code == 404
