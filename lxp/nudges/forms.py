@@ -19,6 +19,12 @@ class NotificationsForm(FlaskForm):
     digest_email = BooleanField(_l("also by e-mail"))
     review = BooleanField(_l("Short recall questions on what you learnt"))
     review_email = BooleanField(_l("also by e-mail"))
+    digest_weekday = SelectField(_l("Digest on"), coerce=int, choices=[
+        SelectChoice(0, _l("Monday")), SelectChoice(1, _l("Tuesday")), SelectChoice(2, _l("Wednesday")),
+        SelectChoice(3, _l("Thursday")), SelectChoice(4, _l("Friday")), SelectChoice(5, _l("Saturday")),
+        SelectChoice(6, _l("Sunday"))], default=0)  # fmt: skip
+    digest_hour = SelectField(_l("at"), coerce=int, choices=[SelectChoice(h, f"{h:02d}:00") for h in range(24)],
+                              default=9)  # fmt: skip
     quiet_start = TimeField(_l("Quiet from"), validators=[Optional()])
     quiet_end = TimeField(_l("Quiet until"), validators=[Optional()])
     weekly_cap = IntegerField(_l("At most this many messages a week"), validators=[InputRequired(), NumberRange(0, 30)])

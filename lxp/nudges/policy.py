@@ -1,7 +1,8 @@
 """Learner control: whether, when and how a due touchpoint reaches the learner.
 
 Pure: plain data in, a ``Decision`` out, no database and no Flask. The rules, in order:
-  1. a category the learner switched off, a rule they asked for fewer of, or a pause: skip;
+  1. a category the learner switched off, a rule they asked for fewer of (or that paused itself
+     after being ignored), or a pause: skip;
   2. within an hour of the learner's own activity, nothing but reminders they asked for
      (a session they registered for): hold until that hour is over;
   3. quiet hours in the learner's own time zone: hold until they end;
@@ -36,7 +37,10 @@ class Preferences:
     quiet_end: time | None = time(7, 30)
     weekly_cap: int = DEFAULT_WEEKLY_CAP
     paused_until: datetime | None = None
-    muted_rules: frozenset[str] = frozenset()  # "fewer like this", or paused for being ignored
+    muted_rules: frozenset[str] = frozenset()  # "fewer like this"
+    auto_paused_rules: frozenset[str] = frozenset()  # paused by lxp after being ignored several times
+    digest_weekday: int = 0  # Monday
+    digest_hour: int = 9
 
     def channels_for(self, category: str) -> tuple[str, ...]:
         return self.channels.get(category) or DEFAULT_CHANNELS.get(category, ("in_app",))
@@ -77,6 +81,8 @@ def decide(candidate: Candidate, preferences: Preferences, situation: Situation)
         return Decision("skip", reason="category_off")
     if candidate.rule in preferences.muted_rules:
         return Decision("skip", reason="rule_muted")
+    if candidate.rule in preferences.auto_paused_rules:
+        return Decision("skip", reason="rule_paused")
     if preferences.paused_until is not None and now < preferences.paused_until and not candidate.asked_for:
         return Decision("skip", reason="paused")
     if (

@@ -27,7 +27,8 @@ def preferences_of(user: User) -> policy.Preferences:
         timezone=user.timezone or "UTC", off=frozenset(row.off or ()),
         channels={k: tuple(v) for k, v in (row.channels or {}).items()}, quiet_start=row.quiet_start,
         quiet_end=row.quiet_end, weekly_cap=row.weekly_cap, paused_until=row.paused_until,
-        muted_rules=frozenset(row.muted_rules or ()) | frozenset(row.auto_paused_rules or ()),
+        muted_rules=frozenset(row.muted_rules or ()), auto_paused_rules=frozenset(row.auto_paused_rules or ()),
+        digest_weekday=row.digest_weekday, digest_hour=row.digest_hour,
     )  # fmt: skip
 
 
@@ -89,10 +90,11 @@ def stop_email(user: User, category: str) -> None:
 
 
 def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], quiet_start, quiet_end,
-                     weekly_cap: int, pause: str = "", now: datetime | None = None) -> None:  # fmt: skip
+                     weekly_cap: int, pause: str = "", now: datetime | None = None, *, digest_weekday: int | None = None,
+                     digest_hour: int | None = None) -> None:  # fmt: skip
     """Save the learner's choices. ``pause``: "" keeps the pause as it is, a number of days
     pauses from now, "off" ends it. Raises ``Invalid`` (quiet hours with one end only, a cap
-    outside 0..30)."""
+    outside 0..30, a digest day or hour that does not exist)."""
     from lxp.core.errors import Invalid
 
     now = now or utcnow()
@@ -104,6 +106,10 @@ def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], qu
     row.off = sorted(c for c in policy.CATEGORIES if not on.get(c, True))
     row.channels = {c: ["in_app", "email"] if email.get(c) else ["in_app"] for c in policy.CATEGORIES}
     row.quiet_start, row.quiet_end, row.weekly_cap = quiet_start, quiet_end, weekly_cap
+    if digest_weekday is not None:
+        if digest_weekday not in range(7) or digest_hour not in range(24):
+            raise Invalid(_l("Choose a weekday and an hour for your digest."), field="digest_weekday")
+        row.digest_weekday, row.digest_hour = digest_weekday, digest_hour
     if pause == "off":
         row.paused_until = None
     elif pause.isdigit():

@@ -12,7 +12,7 @@ from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
 from lxp.core.time import utcnow
 from lxp.extensions import csrf
-from lxp.nudges import policy
+from lxp.nudges import policy, texts
 from lxp.nudges import services as nudges
 from lxp.nudges.forms import NotificationsForm
 from lxp.nudges.rules import RULES_BY_KEY
@@ -32,12 +32,14 @@ def notifications():
             getattr(form, f"{category}_email").data = "email" in preferences.channels_for(category)
         form.quiet_start.data, form.quiet_end.data = preferences.quiet_start, preferences.quiet_end
         form.weekly_cap.data = preferences.weekly_cap
+        form.digest_weekday.data, form.digest_hour.data = preferences.digest_weekday, preferences.digest_hour
     if form.validate_on_submit():
         try:
             nudges.save_preferences(
                 current_user, {c: getattr(form, c).data for c in policy.CATEGORIES},
                 {c: getattr(form, f"{c}_email").data for c in policy.CATEGORIES},
                 form.quiet_start.data, form.quiet_end.data, form.weekly_cap.data, form.pause.data or "",
+                digest_weekday=form.digest_weekday.data, digest_hour=form.digest_hour.data,
             )  # fmt: skip
         except ServiceError as error:
             show_form_error(form, error)
@@ -49,7 +51,7 @@ def notifications():
         preferences.paused_until if preferences.paused_until and preferences.paused_until > utcnow() else None
     )
     return render_template("nudges/notifications.html", form=form, preferences=preferences, paused_until=paused_until,
-                           confirm=ConfirmForm()), status  # fmt: skip
+                           confirm=ConfirmForm(), labels=texts.RULE_LABELS), status  # fmt: skip
 
 
 @bp.post("/notifications/fewer")
