@@ -61,6 +61,12 @@ class Config:
     SMTP_TIMEOUT = 10
     MAIL_FROM = "lxp <no-reply@lxp.localhost>"
 
+    # Touchpoint delivery: tries before a message becomes a dead letter (admins see it on
+    # /admin/outbox), and how long a delivery run holds its claim on a message before another
+    # run may take it over (a run that died).
+    OUTBOX_MAX_ATTEMPTS = 6
+    OUTBOX_CLAIM_SECONDS = 300
+
     # Web Push (VAPID): without keys, a pair is generated once into instance/vapid.json. Set
     # them when several hosts serve lxp, so all sign with the same key. The subject is a
     # mailto: or https: contact for push services; None: the address of MAIL_FROM.
@@ -123,6 +129,8 @@ class Config:
         flag("LXP_SMTP_STARTTLS", "SMTP_STARTTLS")
         flag("LXP_SMTP_SSL", "SMTP_SSL")
         text("LXP_MAIL_FROM", "MAIL_FROM")
+        number("LXP_OUTBOX_MAX_ATTEMPTS", "OUTBOX_MAX_ATTEMPTS")
+        number("LXP_OUTBOX_CLAIM_SECONDS", "OUTBOX_CLAIM_SECONDS")
         text("LXP_VAPID_PRIVATE_KEY", "VAPID_PRIVATE_KEY")
         text("LXP_VAPID_PUBLIC_KEY", "VAPID_PUBLIC_KEY")
         text("LXP_VAPID_SUBJECT", "VAPID_SUBJECT")
@@ -133,6 +141,10 @@ class Config:
         text("LXP_SCHEDULER", "SCHEDULER")
         if settings["SCHEDULER"] not in ("off", "inline"):
             raise ValueError(f"LXP_SCHEDULER: expected off or inline, got {settings['SCHEDULER']!r}")
+        for name, key in (("LXP_OUTBOX_MAX_ATTEMPTS", "OUTBOX_MAX_ATTEMPTS"),
+                          ("LXP_OUTBOX_CLAIM_SECONDS", "OUTBOX_CLAIM_SECONDS")):
+            if settings[key] < 1:
+                raise ValueError(f"{name} must be at least 1, got {settings[key]}")
         if env.get("LXP_MAX_UPLOAD_MB"):
             settings["MAX_CONTENT_LENGTH"] *= 1024 * 1024
         return settings

@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.learning.views import bp as learning_bp
     from lxp.live.views import bp as live_bp
     from lxp.nudges.effect_views import bp as touchpoint_effect_bp
+    from lxp.nudges.outbox_views import bp as outbox_admin_bp
     from lxp.nudges.views import bp as nudges_bp
     from lxp.push.views import bp as push_bp
     from lxp.workplace.views import bp as workplace_bp
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(coaching_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(nudges_bp)
+    app.register_blueprint(outbox_admin_bp)
     app.register_blueprint(touchpoint_effect_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)

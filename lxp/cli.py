@@ -71,9 +71,11 @@ def run_scheduler(once: bool) -> None:
 def init_app(app) -> None:
     from lxp.authoring.cli import course_cli
     from lxp.insights.cli import seed_synthetic
+    from lxp.nudges.cli import nudges_cli
     from lxp.paths.cli import path_cli
 
     lxp_cli.add_command(course_cli)
+    lxp_cli.add_command(nudges_cli)
     lxp_cli.add_command(path_cli)
     lxp_cli.add_command(seed_synthetic)
     app.cli.add_command(lxp_cli)

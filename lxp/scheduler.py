@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -32,13 +32,14 @@ class Job:
     id: str
     target: str  # "module:function", called with no arguments inside an app context
     seconds: int
+    first_after: int = 0  # seconds after the scheduler starts; delivery waits for planning's catch-up
 
 
 JOBS: tuple[Job, ...] = (
     Job("live.send_session_updates", "lxp.live.jobs:send_session_updates", 60),
     Job("live.expire_seat_offers", "lxp.live.jobs:expire_seat_offers", 60),
     Job("nudges.plan_touchpoints", "lxp.nudges.jobs:plan_touchpoints", 60),
-    Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 60),
+    Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 15, first_after=3),
 )
 
 
@@ -67,12 +68,16 @@ def build(app: Flask, *, blocking: bool = False):
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(
         timezone=UTC,
-        # One run at a time per job; runs missed while busy are merged, not replayed in a burst.
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+        # One run at a time per job; runs missed while busy or stopped are merged into one, not
+        # replayed in a burst, and never dropped for being late (APScheduler's default grace is
+        # one second): each run handles everything due by then, so one late run catches up.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
+    started = datetime.now(UTC)
     for job in JOBS:
+        # The first run comes at start, not an interval later: a scheduler that was down catches up at once.
         scheduler.add_job(run_job, "interval", seconds=job.seconds, id=job.id, args=(app, job.target),
-                          replace_existing=True)  # fmt: skip
+                          replace_existing=True, next_run_time=started + timedelta(seconds=job.first_after))  # fmt: skip
     return scheduler
 
 

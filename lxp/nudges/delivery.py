@@ -1,22 +1,39 @@
-"""Delivery: claim due outbox rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), ask
-``policy.decide``, and send, hold, fold, drop or skip each one. The inbox always gets a sent
-message; e-mail (with a one-click unsubscribe) and Web Push when the learner's channels say so.
+"""Delivery: claim, send, record.
+
+1. **Claim.** One short transaction marks up to a batch of due rows ``sending`` with a lease
+   (``claimed_until``) and commits: ``pending`` rows that are due, and ``sending`` rows whose
+   lease ran out because the run that held them died. On PostgreSQL the rows are picked with
+   ``FOR UPDATE SKIP LOCKED``; on both databases the claim is one ``UPDATE … RETURNING``, so
+   two runs never hold the same row.
+2. **Send.** ``policy.decide`` says send, hold, fold, drop or skip. A send goes out on the
+   learner's channel (SMTP, the push service) *before* anything is recorded.
+3. **Record.** Each message's outcome is its own small transaction, together with its copy in
+   the inbox (stored once per outbox message, ``nudge:<rule>:<occurrence>``). A run killed
+   between 2 and 3 leaves the row claimed; the next run sends it again: at least once by
+   e-mail or push, exactly once in the inbox.
+
+A failed e-mail or push (SMTP down, a push service's 5xx or time-out) is tried again after
+1, 2, 4 … minutes (at most an hour); after ``OUTBOX_MAX_ATTEMPTS`` tries, or at once for a
+failure that will not pass (a refused address), the row is ``failed``: a dead letter that
+admins see and can send again on ``/admin/outbox``. The inbox has the message from the first
+try on, whatever the other channel does.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from lxp.accounts.models import User
 from lxp.channels import DeliveryFailed, in_app
 from lxp.channels import email as email_channel
 from lxp.core.time import utcnow
-from lxp.core.unit_of_work import after_commit
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.nudges import effect, policy
@@ -25,94 +42,248 @@ from lxp.nudges.planning import LEARNING_VERBS
 from lxp.nudges.preferences import preferences_of, unsubscribe_token
 from lxp.nudges.rules import RULES_BY_KEY
 
-# --- delivery ------------------------------------------------------------------------------
+log = logging.getLogger("lxp.nudges.delivery")
+
+CLAIM_BATCH = 100  # rows per claim: a batch is sent well within the claim's lease
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+PUSH_TTL = timedelta(hours=24)  # how long a push service keeps a message for a phone that is off
 
 
-def _last_activity(user_id: int) -> datetime | None:
-    return db.session.scalar(
-        select(func.max(LearningEvent.occurred_at)).where(
-            LearningEvent.actor_id == user_id, LearningEvent.verb.in_(LEARNING_VERBS)
-        )
+@dataclass
+class DeliveryReport:
+    """What one delivery run did."""
+
+    sent: int = 0
+    held: int = 0  # back to pending until later (recent activity, quiet hours)
+    retrying: int = 0  # the channel failed; tried again after a back-off
+    failed: int = 0  # dead letters
+    dropped: int = 0  # folded, dropped (expired, over the cap) or skipped (the learner's choice)
+
+    def summary(self) -> str:
+        return (f"sent {self.sent}, held {self.held}, retrying {self.retrying}, failed {self.failed}, "
+                f"not sent {self.dropped}")  # fmt: skip
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait before the next try after ``attempts`` failed ones: 1, 2, 4 … minutes, at most an hour."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+
+
+def _claimable(now: datetime):
+    return or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.due_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
     )
 
 
-def _sent_this_week(user_id: int, since: datetime) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.user_id == user_id, OutboxMessage.status == "sent", OutboxMessage.sent_at >= since,
-            OutboxMessage.category != "celebration", OutboxMessage.asked_for.is_(False))
+def claim_due(now: datetime, limit: int) -> list[int]:
+    """Claim up to ``limit`` due rows for this run (committed); returns their ids, oldest due first."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+    due = (
+        select(OutboxMessage.id).where(_claimable(now))
+        .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
+        .with_for_update(skip_locked=True)
     )  # fmt: skip
+    claimed = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(due), _claimable(now))
+        .values(status="sending", claimed_until=now + lease).returning(OutboxMessage.id),
+        execution_options={"synchronize_session": False},
+    ).scalars().all()  # fmt: skip
+    db.session.commit()
+    return list(claimed)
 
 
-def _available_channels(user: User) -> frozenset[str]:
-    from lxp.push.services import has_subscriptions
+@dataclass
+class _Batch:
+    """What ``policy.decide`` needs about the batch's learners, read in a few queries."""
 
-    found = {"in_app"}
-    if user.email:
-        found.add("email")
-    if has_subscriptions(user.id):
-        found.add("webpush")
-    return frozenset(found)
+    last_activity: dict[int, datetime]
+    sent_at: dict[int, list[datetime]]  # recent messages that count against the weekly cap
+    push: set[int]  # learners with at least one push subscription
+
+    @classmethod
+    def load(cls, user_ids: set[int], now: datetime) -> _Batch:
+        from lxp.push.models import PushSubscription
+
+        db.session.execute(select(User).where(User.id.in_(user_ids))
+                           .execution_options(populate_existing=True)).scalars().all()  # into the identity map
+        last = db.session.execute(
+            select(LearningEvent.actor_id, func.max(LearningEvent.occurred_at))
+            .where(LearningEvent.actor_id.in_(user_ids), LearningEvent.verb.in_(LEARNING_VERBS))
+            .group_by(LearningEvent.actor_id)
+        ).all()  # fmt: skip
+        sent_at: dict[int, list[datetime]] = {}
+        for user_id, when in db.session.execute(
+            select(OutboxMessage.user_id, OutboxMessage.sent_at).where(
+                OutboxMessage.user_id.in_(user_ids), OutboxMessage.status == "sent",
+                OutboxMessage.sent_at >= now - timedelta(days=8), OutboxMessage.category != "celebration",
+                OutboxMessage.asked_for.is_(False))
+        ):  # fmt: skip
+            sent_at.setdefault(user_id, []).append(when)
+        push = set(db.session.execute(
+            select(PushSubscription.user_id).where(PushSubscription.user_id.in_(user_ids)).distinct()).scalars())  # fmt: skip
+        return cls(dict(last), sent_at, push)
+
+    def situation(self, user: User, preferences: policy.Preferences, now: datetime) -> policy.Situation:
+        week = policy.week_start(now, preferences.timezone)
+        channels = {"in_app"} | ({"email"} if user.email else set()) | ({"webpush"} if user.id in self.push else set())
+        return policy.Situation(
+            now=now, last_activity=self.last_activity.get(user.id),
+            sent_this_week=sum(1 for when in self.sent_at.get(user.id, ()) if when >= week),
+            available_channels=frozenset(channels),
+        )  # fmt: skip
 
 
-def _send(message: OutboxMessage, channel: str) -> None:
-    user = message.user
-    in_app.post(in_app.InAppNote(user_id=user.id, category=message.category, subject=message.subject,
-                                 body=message.body, link=message.link, why=message.why,
-                                 key=f"nudge:{message.rule}:{message.occurrence}"))  # fmt: skip
+def _send_on(message: OutboxMessage, user: User, channel: str, now: datetime) -> None:
+    """Hand the message to the e-mail or push channel now. Raises ``DeliveryFailed``."""
     if channel == "email":
         link = email_channel.external_url("nudges.unsubscribe", token=unsubscribe_token(user, message.category))
         with force_locale(user.locale or current_app.config["DEFAULT_LOCALE"]):
             mail = email_channel.render("touchpoint", to=user.email, name=user.display_name, headline=message.subject,
                                         body=message.body, why=message.why, unsubscribe=link,
                                         open_link=effect.tracked_link(message, "email"))  # fmt: skip
-        mail = replace(mail, headers={**mail.headers, "List-Unsubscribe": f"<{link}>",
-                                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})  # fmt: skip
-        after_commit(db.session, lambda: email_channel.send(mail))
+        email_channel.send(replace(mail, headers={**mail.headers, "List-Unsubscribe": f"<{link}>",
+                                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}))  # fmt: skip
     elif channel == "webpush":
         from lxp.channels.webpush import PushNote, WebPushChannel
 
+        # Not worth showing after the message expires (a reminder of a session that began).
+        keep = PUSH_TTL if message.expires_at is None else min(PUSH_TTL, message.expires_at - now)
+        WebPushChannel().send(PushNote(user_id=user.id, title=message.subject, body=message.body,
+                                       link=effect.tracked_link(message, "webpush"),
+                                       tag=f"{message.rule}:{message.occurrence}"[:32],
+                                       ttl=max(int(keep.total_seconds()), 0)))  # fmt: skip
+
+
+def _post_in_app(message: OutboxMessage) -> None:
+    note = in_app.InAppNote(user_id=message.user_id, category=message.category, subject=message.subject,
+                            body=message.body, link=message.link, why=message.why,
+                            key=f"nudge:{message.rule}:{message.occurrence}"[:120])  # fmt: skip
+    try:
+        with db.session.begin_nested():  # a run whose lease ran out may have posted it a moment ago
+            in_app.post(note)
+    except IntegrityError:
+        pass
+
+
+def _release(message: OutboxMessage, status: str, outcome: str | None = None) -> None:
+    message.status, message.claimed_until = status, None
+    if outcome is not None:
+        message.outcome = outcome
+
+
+def _deliver_one(message: OutboxMessage, batch: _Batch, now: datetime, report: DeliveryReport) -> None:
+    """Decide, send and record one claimed message (commits)."""
+    user = message.user
+    if message.expires_at is not None and message.expires_at < now:
+        _release(message, "dropped", "expired")
+        report.dropped += 1
+        db.session.commit()
+        return
+    preferences = preferences_of(user)
+    rule = RULES_BY_KEY.get(message.rule)
+    candidate = policy.Candidate(message.rule, message.category, message.asked_for,
+                                 rule.digestible if rule else True)  # fmt: skip
+    decision = policy.decide(candidate, preferences, batch.situation(user, preferences, now))
+    if decision.action == "hold":
+        message.due_at = decision.until
+        _release(message, "pending", decision.reason)
+        report.held += 1
+    elif decision.action != "send":
+        _release(message, {"fold": "folded", "drop": "dropped", "skip": "skipped"}[decision.action], decision.reason)
+        report.dropped += 1
+    else:
+        failure = None
         try:
-            WebPushChannel().send(PushNote(user_id=user.id, title=message.subject, body=message.body,
-                                           link=effect.tracked_link(message, "webpush"),
-                                           tag=f"{message.rule}:{message.occurrence}"[:32]))  # fmt: skip
-        except DeliveryFailed as failure:  # the inbox has it; push is only the nudge to look
-            message.last_error = str(failure)[:300]
-
-
-def deliver_outbox(now: datetime | None = None, limit: int = 200) -> int:
-    """Deliver the due messages (claimed, so two schedulers never send one twice); returns how
-    many were sent."""
-    now = now or utcnow()
-    due = db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
-        .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
-        .with_for_update(skip_locked=True)
-    ).scalars().all()  # fmt: skip
-    sent = 0
-    for message in due:
-        if message.expires_at is not None and message.expires_at < now:
-            message.status, message.outcome = "dropped", "expired"
-            continue
-        preferences = preferences_of(message.user)
-        rule = RULES_BY_KEY.get(message.rule)
-        situation = policy.Situation(
-            now=now, last_activity=_last_activity(message.user_id),
-            sent_this_week=_sent_this_week(message.user_id, policy.week_start(now, preferences.timezone)),
-            available_channels=_available_channels(message.user),
-        )  # fmt: skip
-        candidate = policy.Candidate(message.rule, message.category, message.asked_for,
-                                     rule.digestible if rule else True)  # fmt: skip
-        decision = policy.decide(candidate, preferences, situation)
+            _send_on(message, user, decision.channel, now)
+        except DeliveryFailed as exc:
+            failure = exc
+        _post_in_app(message)
         message.attempts += 1
-        if decision.action == "send":
-            _send(message, decision.channel)
-            message.status, message.channel, message.sent_at = "sent", decision.channel, now
-            sent += 1
-        elif decision.action == "hold":
-            message.due_at, message.outcome = decision.until, decision.reason
-        else:
-            message.status = {"fold": "folded", "drop": "dropped", "skip": "skipped"}[decision.action]
-            message.outcome = decision.reason
+        message.channel = decision.channel
+        _record(message, failure, now, report)
+        if message.status == "sent" and policy.counts_against_cap(candidate):
+            batch.sent_at.setdefault(user.id, []).append(now)
     db.session.commit()
-    return sent
+
+
+def _record(message: OutboxMessage, failure: DeliveryFailed | None, now: datetime, report: DeliveryReport) -> None:
+    if failure is not None:
+        message.last_error = str(failure)[:300]
+    if failure is None or (failure.permanent and message.channel == "webpush"):
+        # No browser of theirs takes push any more: the inbox copy is the message.
+        if failure is not None:
+            message.channel = "in_app"
+        message.sent_at = now
+        _release(message, "sent")
+        report.sent += 1
+    elif failure.permanent or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        _release(message, "failed")
+        report.failed += 1
+    else:
+        message.due_at = now + retry_delay(message.attempts)
+        _release(message, "pending")
+        report.retrying += 1
+
+
+def _record_crash(message_id: int, error: Exception, now: datetime, report: DeliveryReport) -> None:
+    """A message whose delivery raised something unexpected: counted as a failed try, so a
+    message that always breaks ends as a dead letter instead of blocking every run."""
+    message = db.session.get(OutboxMessage, message_id)
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:300]
+    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        _release(message, "failed")
+        report.failed += 1
+    else:
+        message.due_at = now + retry_delay(message.attempts)
+        _release(message, "pending")
+        report.retrying += 1
+    db.session.commit()
+
+
+def deliver_due(now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
+    """Claim and deliver the messages due at ``now``, batch after batch, until none is left
+    (or ``limit`` were handled); returns what was done. Failures of a channel are recorded on
+    the message, not raised."""
+    now = now or utcnow()
+    report = DeliveryReport()
+    session = db.session()
+    # Each message commits on its own; the batch's rows (claimed by this run) and its learners
+    # stay loaded rather than being read again after every commit.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        _deliver_batches(now, limit, report)
+    finally:
+        session.expire_on_commit = expire_on_commit
+    return report
+
+
+def _deliver_batches(now: datetime, limit: int | None, report: DeliveryReport) -> None:
+    handled: set[int] = set()
+    while limit is None or len(handled) < limit:
+        ids = claim_due(now, CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - len(handled)))
+        if not ids or handled.issuperset(ids):
+            break
+        handled.update(ids)
+        messages = db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.due_at, OutboxMessage.id)
+            .execution_options(populate_existing=True)  # the claim changed them behind the session's back
+        ).scalars().all()  # fmt: skip
+        batch = _Batch.load({m.user_id for m in messages}, now)
+        for message_id in [m.id for m in messages]:
+            try:
+                _deliver_one(db.session.get(OutboxMessage, message_id), batch, now, report)
+            except Exception as exc:
+                db.session.rollback()
+                log.exception("delivering outbox message %s failed", message_id)
+                _record_crash(message_id, exc, now, report)
+    if handled:
+        log.info("outbox: %s", report.summary())
+
+
+def deliver_outbox(now: datetime | None = None, limit: int | None = None) -> int:
+    """Deliver the due messages (claimed, so two schedulers never send one twice); returns how
+    many were sent. See ``deliver_due``."""
+    return deliver_due(now, limit).sent

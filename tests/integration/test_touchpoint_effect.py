@@ -232,3 +232,35 @@ def test_learners_and_trainers_may_not_see_the_page(app, make_user):
         assert browser.get("/admin/touchpoints/effect").status_code == 403
         assert browser.get("/admin/touchpoints/effect?format=csv&table=channels").status_code == 403
     assert "/admin/touchpoints/effect" not in browser.get("/insights/").get_data(as_text=True)  # no tab for the trainer
+
+
+def test_the_report_costs_the_same_few_statements_for_ten_messages_or_a_hundred(app, make_user, organisation):
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):  # not SQLite's BEGIN
+            statements.append(statement)
+
+    sent_at = utcnow() - timedelta(days=5)
+    with app.app_context():
+        admin = db.session.get(User, make_user(("admin",)))
+        learners = [make_user(("learner",)) for _ in range(10)]
+        cost = []
+        for round_ in range(2):
+            for u in learners:
+                for _ in range(1 if round_ == 0 else 9):
+                    _message(u, sent_at)
+                _learned(u, sent_at + timedelta(hours=round_ + 1))
+            db.session.commit()
+            assert admin.organisation_id and admin.roles  # loaded again before counting
+            statements.clear()
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                report = effect.effect_report(admin, effect.Filters())
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            cost.append(len(statements))
+        assert report.channels[0].sent == 100 and report.channels[0].came_back == 100
+    assert cost == [3, 3]  # sent per rule and channel, sent per rule, held out per rule
