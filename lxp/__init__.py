@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.admin_views import bp as admin_users_bp
     from lxp.accounts.token_views import bp as api_tokens_bp
+    from lxp.lrs.views import bp as lrs_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp
     from lxp.authoring.structure_views import bp as course_structure_bp
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workplace_bp)
     app.register_blueprint(push_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(lrs_bp)
 
     from lxp import api
 

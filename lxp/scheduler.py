@@ -40,6 +40,7 @@ JOBS: tuple[Job, ...] = (
     Job("live.expire_seat_offers", "lxp.live.jobs:expire_seat_offers", 60),
     Job("nudges.plan_touchpoints", "lxp.nudges.jobs:plan_touchpoints", 60),
     Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 15, first_after=3),
+    Job("lrs.forward_statements", "lxp.lrs.jobs:forward_statements", 60),
 )
 
 
