@@ -189,10 +189,13 @@ def _insert_new(rows: list[dict]) -> int:
     added = 0
     for start in range(0, len(rows), 2000):  # within SQLite's limit of bound parameters
         chunk = rows[start : start + 2000]
-        statement = insert(OutboxMessage).values(chunk).on_conflict_do_nothing(
-            index_elements=["user_id", "rule", "occurrence"]
-        )  # fmt: skip
-        added += db.session.execute(statement).rowcount
+        statement = (
+            insert(OutboxMessage)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["user_id", "rule", "occurrence"])
+            .returning(OutboxMessage.id)  # rowcount is not reliable for multi-row inserts on every driver
+        )
+        added += len(db.session.execute(statement).all())
     return added
 
 

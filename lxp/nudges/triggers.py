@@ -111,8 +111,6 @@ def after_event(rule: Rule, now: datetime) -> list[Occurrence]:
                    learned.occurred_at > event.occurred_at)
             .exists()
         )  # fmt: skip
-    if rule.recipient is None:
-        query = query.where(event.actor_id.in_(learners()))
     rows = []
     for actor_id, event_id, object_id, occurred_at, context in db.session.execute(query).all():
         context = context or {}
@@ -126,19 +124,20 @@ def after_event(rule: Rule, now: datetime) -> list[Occurrence]:
     if not rows:
         return []
     planned = _planned_since(rule, window_start)
-    rows = [r for r in rows if (r[0], f"event:{r[2]}") not in planned]
-    if rule.recipient is not None:
-        allowed = set(db.session.scalars(learners().where(UserRole.user_id.in_({r[0] for r in rows}))))
-        rows = [r for r in rows if r[0] in allowed]
-    describe = _DESCRIBERS[rule.object_type]
-    described = describe(rows)
-    return [
-        Occurrence(recipient, f"event:{event_id}", occurred_at + timedelta(hours=rule.delay_hours), course, values)
-        for (recipient, _actor, event_id, _object_id, occurred_at, _context), (course, values) in zip(
-            rows, described, strict=True
-        )
-        if values is not None
-    ]
+    found = []
+    for (recipient, _actor, event_id, _object_id, occurred_at, _context), (whom, course, values) in zip(
+        rows, _DESCRIBERS[rule.object_type](rows), strict=True
+    ):
+        key = f"event:{event_id}"
+        if values is not None and (whom or recipient, key) not in planned:
+            found.append(Occurrence(whom or recipient, key, occurred_at + timedelta(hours=rule.delay_hours), course,
+                                    values))  # fmt: skip
+    if not found:
+        return []
+    wanted = {o.user_id for o in found}
+    query = learners() if len(wanted) > 5000 else learners().where(UserRole.user_id.in_(wanted))  # SQLite's limit
+    allowed = set(db.session.scalars(query))
+    return [o for o in found if o.user_id in allowed]
 
 
 def _titles(refs: set[str]) -> dict[str, str]:
@@ -159,7 +158,7 @@ def _titles(refs: set[str]) -> dict[str, str]:
 
 def _describe_items(rows) -> list:
     titles = _titles({r[3] for r in rows})
-    return [(course_of_ref(r[3]), {"title": titles.get(r[3], ""), "link": path_for("learning.block", ref=r[3])})
+    return [(None, course_of_ref(r[3]), {"title": titles.get(r[3], ""), "link": path_for("learning.block", ref=r[3])})
             for r in rows]  # fmt: skip
 
 
@@ -183,10 +182,10 @@ def _describe_goals(rows) -> list:
     for row in rows:
         journey = journeys.get(row[5].get("journey"))
         if journey is None:  # the path was given up or ended meanwhile
-            described.append((None, None))
+            described.append((None, None, None))
             continue
         course_id, plan = journey
-        described.append((course_id, {"goal": goals.get(int(row[3]), ""), "step": first_open_step(plan)[1],
+        described.append((None, course_id, {"goal": goals.get(int(row[3]), ""), "step": first_open_step(plan)[1],
                                       "link": path_for("learning.today")}))  # fmt: skip
     return described
 
@@ -205,8 +204,9 @@ def _describe_sessions(rows) -> list:
         ).all()
     }  # fmt: skip
     return [
-        (found[int(r[3])][0], {"title": found[int(r[3])][1], "link": path_for("live.session", session_id=int(r[3]))})
-        if str(r[3]).isdigit() and int(r[3]) in found else (None, None)
+        (None, found[int(r[3])][0],
+         {"title": found[int(r[3])][1], "link": path_for("live.session", session_id=int(r[3]))})
+        if str(r[3]).isdigit() and int(r[3]) in found else (None, None, None)
         for r in rows
     ]  # fmt: skip
 
@@ -216,7 +216,7 @@ def _describe_competencies(rows) -> list:
 
     names = dict(db.session.execute(select(Competency.code, Competency.name).where(
         Competency.code.in_({str(r[3]) for r in rows}))).all())  # fmt: skip
-    return [(None, {"competency": names.get(str(r[3]), str(r[3])), "link": path_for("coaching.conversations")})
+    return [(None, None, {"competency": names.get(str(r[3]), str(r[3])), "link": path_for("coaching.conversations")})
             for r in rows]  # fmt: skip
 
 
@@ -232,15 +232,14 @@ def _describe_help_requests(rows) -> list:
         ).all()
     }
     described = []
-    for recipient, actor, _eid, object_id, _when, _context in rows:
+    for _recipient, actor, _eid, object_id, _when, _context in rows:
         request = found.get(int(object_id)) if str(object_id).isdigit() else None
-        # Only the learner's own request, and not when they closed it themselves: they know.
-        if request is None or request[0] != recipient or actor == recipient:
-            described.append((None, None))
+        # The question's learner hears of it, unless they closed it themselves: they know.
+        if request is None or actor == request[0]:
+            described.append((None, None, None))
         else:
-            described.append(
-                (course_of_ref(request[1]), {"title": request[2], "link": path_for("coaching.my_help_requests")})
-            )
+            described.append((request[0], course_of_ref(request[1]),
+                              {"title": request[2], "link": path_for("coaching.my_help_requests")}))  # fmt: skip
     return described
 
 
