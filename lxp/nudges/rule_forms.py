@@ -20,7 +20,9 @@ class RuleForm(FlaskForm):
     delay_hours = IntegerField(_l("Hours after the event"), validators=[Optional()])
     hours = IntegerField(_l("Hours before the session"), validators=[Optional()])
     days = IntegerField(_l("Days"), validators=[Optional()])
-    priority = IntegerField(_l("Priority (0–100, higher goes first)"), validators=[InputRequired(), NumberRange(0, 100)])
+    priority = IntegerField(
+        _l("Priority (0–100, higher goes first)"), validators=[InputRequired(), NumberRange(0, 100)]
+    )
     channel_1 = SelectField(_l("First choice of channel"), choices=CHANNEL_CHOICES, default="")
     channel_2 = SelectField(_l("Second choice"), choices=CHANNEL_CHOICES, default="")
     channel_3 = SelectField(_l("Third choice"), choices=CHANNEL_CHOICES, default="")

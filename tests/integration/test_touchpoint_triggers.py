@@ -84,9 +84,7 @@ def test_a_step_due_in_two_days_is_announced_once_in_the_learners_own_calendar(l
     assert row.category == "reminder" and row.link.startswith("/learn/")
 
 
-def test_a_learner_still_quiet_after_the_nudge_is_brought_to_their_coachs_attention(
-    learner_on_path, make_user
-):
+def test_a_learner_still_quiet_after_the_nudge_is_brought_to_their_coachs_attention(learner_on_path, make_user):
     learner = learner_on_path(days_ago=12, name="Ravi Menon")
     coach = make_user(("trainer",), name="Priya Coach")
     db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach))
