@@ -7,6 +7,8 @@ import io
 import itertools
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from lxp import events
 from lxp.accounts.models import User
 from lxp.core.time import utcnow
@@ -264,3 +266,49 @@ def test_the_report_costs_the_same_few_statements_for_ten_messages_or_a_hundred(
             cost.append(len(statements))
         assert report.channels[0].sent == 100 and report.channels[0].came_back == 100
     assert cost == [3, 3]  # sent per rule and channel, sent per rule, held out per rule
+
+
+def test_a_holdout_kept_by_the_rule_shows_what_the_nudge_changes(app, make_user, published, ctx):
+    import time_machine
+
+    from lxp.nudges import rules
+    from lxp.nudges.models import TouchpointRule
+    from lxp.paths import services as paths
+    from lxp.paths.models import Journey
+
+    db.session.add(TouchpointRule(course_id=published["course"], key="inactive", enabled=True, params={"days": 5},
+                                  priority=30, channels=[], templates={}, holdout_percent=50))  # fmt: skip
+    rule = rules.configure(rules.RULES_BY_KEY["inactive"], holdout_percent=50)
+    got, held = [], []
+    while len(got) < 5 or len(held) < 5:  # quiet for nine days, without quiet hours (any hour will do)
+        learner = db.session.get(User, make_user(("learner",)))
+        paths.start_journey(learner, paths.JourneyChoice((published["goal"],), None, None, 60, ("self_paced",)))
+        long_ago = utcnow() - timedelta(days=9)
+        db.session.execute(select(Journey).where(Journey.learner_id == learner.id)).scalar_one().created_at = long_ago
+        for row in db.session.execute(
+            select(events.LearningEvent).where(events.LearningEvent.actor_id == learner.id)
+        ).scalars():
+            row.occurred_at = long_ago
+        db.session.add(NotificationPreferences(user_id=learner.id, off=[], channels={}, quiet_start=None, quiet_end=None,
+                                               weekly_cap=5, muted_rules=[]))  # fmt: skip
+        (held if rules.in_holdout(rule, learner.id) else got).append(learner.id)
+    db.session.commit()
+    planned = utcnow()
+    nudges.plan_touchpoints(planned)
+    nudges.deliver_outbox(planned)
+    statuses = dict(db.session.execute(select(OutboxMessage.user_id, OutboxMessage.status)
+                                       .where(OutboxMessage.rule == "inactive")).all())  # fmt: skip
+    assert statuses == {**{u: "sent" for u in got}, **{u: "held_out" for u in held}}
+
+    with time_machine.travel(planned + timedelta(days=3), tick=False):
+        for u in [*got[:4], held[0]]:  # four who got it came back the same day, one held out did too
+            _learned(u, planned + timedelta(hours=5))
+        db.session.commit()
+        make_user(("admin",), email="boss@example.com")
+        db.session.commit()  # SQLite: the test's read transaction would keep the sign-in from writing
+        admin = app.test_client()
+        sign_in(admin, "boss@example.com")
+        page = admin.get(f"/admin/touchpoints/effect?course={published['course']}").get_data(as_text=True)
+    n, m = len(got), len(held)
+    assert f"4 of {n} came back ({round(400 / n)}%)" in page and f"1 of {m} came back ({round(100 / m)}%)" in page
+    assert f"{round(400 / n - 100 / m):+d} points" in page
