@@ -137,6 +137,8 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.live.views import bp as live_bp
     from lxp.nudges.effect_views import bp as touchpoint_effect_bp
     from lxp.nudges.outbox_views import bp as outbox_admin_bp
+    from lxp.nudges.review_views import bp as review_bp
+    from lxp.nudges.rule_views import bp as touchpoint_rules_bp
     from lxp.nudges.views import bp as nudges_bp
     from lxp.push.views import bp as push_bp
     from lxp.workplace.views import bp as workplace_bp
@@ -152,15 +154,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(coaching_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(nudges_bp)
-    app.register_blueprint(outbox_admin_bp)
+    app.register_blueprint(touchpoint_rules_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(touchpoint_effect_bp)
+    app.register_blueprint(outbox_admin_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)
     app.register_blueprint(push_bp)
+    app.register_blueprint(insights_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(lrs_bp)
 
     from lxp import api
 
     api.init_app(app)
-    app.register_blueprint(insights_bp)

@@ -28,13 +28,15 @@ from lxp.accounts.models import User
 from lxp.channels import in_app, path_for
 from lxp.core.time import utcnow
 from lxp.extensions import db
-from lxp.nudges import course_rules, rules, texts
+from lxp.nudges import course_rules, review, rules, texts
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.rules import Rule
-from lxp.nudges.triggers import LEARNING_VERBS, TRIGGERS, Occurrence
+from lxp.nudges.triggers import LEARNING_VERBS, Occurrence
+from lxp.nudges.triggers import TRIGGERS as _FINDERS
 
 __all__ = ["LEARNING_VERBS", "occurrences_for", "plan_touchpoints", "values_for"]
 
+TRIGGERS = {**_FINDERS, "review": review.due_reviews}
 IGNORED_BEFORE_PAUSE = 3  # nudges of one rule left unopened in a row before the rule pauses itself
 _SIGNATURE_FIELDS = ("trigger", "hours", "days", "delay_hours", "verb", "object_type", "context_has",
                      "context_lacks", "recipient", "milestone", "expires_hours", "unless_learned")  # fmt: skip
