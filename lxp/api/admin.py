@@ -127,14 +127,14 @@ def invite(args):
     return accounts.invite_user(current_user, invitee)
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<int(max=2147483647):user_id>")
 @bp.response(200, UserSchema)
 def get_user(user_id: int):
     """One person of your organisation."""
     return accounts.user_in_organisation(current_user, user_id)
 
 
-@bp.put("/users/<int:user_id>/roles")
+@bp.put("/users/<int(max=2147483647):user_id>/roles")
 @bp.arguments(RolesSchema)
 @bp.response(200, UserSchema)
 def set_roles(args, user_id: int):
@@ -144,7 +144,7 @@ def set_roles(args, user_id: int):
     return user
 
 
-@bp.put("/users/<int:user_id>/active")
+@bp.put("/users/<int(max=2147483647):user_id>/active")
 @bp.arguments(ActiveSchema)
 @bp.response(200, UserSchema)
 def set_active(args, user_id: int):
@@ -166,7 +166,7 @@ def list_courses(args):
                     page_token=args["page_token"])  # fmt: skip
 
 
-@bp.get("/courses/<int:course_id>/export")
+@bp.get("/courses/<int(max=2147483647):course_id>/export")
 @bp.arguments(ExportArgs, location="query")
 @bp.response(200, CourseDocumentSchema)
 def export_course(args, course_id: int):

@@ -95,7 +95,7 @@ def open_thread(args):
     return _thread(threads.open_thread(current_user, args["item_ref"]))
 
 
-@bp.get("/coaching/threads/<int:thread_id>")
+@bp.get("/coaching/threads/<int(max=2147483647):thread_id>")
 @bp.response(200, ThreadWithMessagesSchema)
 def get_thread(thread_id: int):
     """One conversation with its messages, oldest first; reading it marks it read."""
@@ -104,7 +104,7 @@ def get_thread(thread_id: int):
     return {**_thread(thread), "messages": thread.messages}
 
 
-@bp.post("/coaching/threads/<int:thread_id>/messages")
+@bp.post("/coaching/threads/<int(max=2147483647):thread_id>/messages")
 @bp.arguments(NewMessageSchema)
 @bp.response(201, CoachingMessageSchema)
 def write_message(args, thread_id: int):

@@ -51,7 +51,7 @@ def list_messages(args):
                     page_token=args["page_token"])  # fmt: skip
 
 
-@bp.get("/inbox/<int:message_id>")
+@bp.get("/inbox/<int(max=2147483647):message_id>")
 @bp.response(200, MessageSchema)
 def get_message(message_id: int):
     """One of your messages; reading it marks it read."""

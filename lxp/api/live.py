@@ -63,14 +63,14 @@ def list_sessions(args):
                     page_token=args["page_token"])  # fmt: skip
 
 
-@bp.get("/sessions/<int:session_id>")
+@bp.get("/sessions/<int(max=2147483647):session_id>")
 @bp.response(200, LiveSessionSchema)
 def get_session(session_id: int):
     """One session as you see it; 404 when it is not open to you."""
     return _session(registration.learner_session(current_user, session_id))
 
 
-@bp.post("/sessions/<int:session_id>/registration")
+@bp.post("/sessions/<int(max=2147483647):session_id>/registration")
 @bp.response(201, RegistrationSchema)
 def register(session_id: int):
     """Take a seat, or a place on the waitlist when it is full (``status`` says which). 409 when
@@ -78,14 +78,14 @@ def register(session_id: int):
     return _registration(registration.register_for_session(current_user, session_id))
 
 
-@bp.delete("/sessions/<int:session_id>/registration")
+@bp.delete("/sessions/<int(max=2147483647):session_id>/registration")
 @bp.response(204)
 def cancel(session_id: int):
     """Give your seat or waitlist place back; the next person is offered it."""
     registration.cancel_registration(current_user, session_id)
 
 
-@bp.post("/sessions/<int:session_id>/claim")
+@bp.post("/sessions/<int(max=2147483647):session_id>/claim")
 @bp.response(200, RegistrationSchema)
 def claim(session_id: int):
     """Confirm a seat you were offered from the waitlist, before the offer expires."""

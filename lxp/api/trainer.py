@@ -94,14 +94,14 @@ def my_sessions(args):
                     page_token=args["page_token"])  # fmt: skip
 
 
-@bp.get("/sessions/<int:session_id>/attendance")
+@bp.get("/sessions/<int(max=2147483647):session_id>/attendance")
 @bp.response(200, AttendanceSchema)
 def get_attendance(session_id: int):
     """The people holding a seat on one of your sessions, by name, with their marks."""
     return _attendance(*scheduling.attendance_sheet(current_user, session_id))
 
 
-@bp.put("/sessions/<int:session_id>/attendance")
+@bp.put("/sessions/<int(max=2147483647):session_id>/attendance")
 @bp.arguments(MarksSchema)
 @bp.response(200, AttendanceSchema)
 def mark_attendance(marks, session_id: int):
@@ -121,14 +121,14 @@ def reviews_waiting(args):
                     key=lambda s: (s.submitted_at, s.id), limit=args["limit"], page_token=args["page_token"])  # fmt: skip
 
 
-@bp.get("/reviews/<int:submission_id>")
+@bp.get("/reviews/<int(max=2147483647):submission_id>")
 @bp.response(200, SubmissionSchema)
 def get_submission(submission_id: int):
     """One try of a learner you coach, with its rubric."""
     return workplace.submission_for_reviewer(current_user, submission_id)
 
 
-@bp.post("/reviews/<int:submission_id>")
+@bp.post("/reviews/<int(max=2147483647):submission_id>")
 @bp.arguments(ReviewInSchema)
 @bp.response(201, SubmissionSchema)
 def review(verdict, submission_id: int):
@@ -147,7 +147,7 @@ def help_queue(args):
                     limit=args["limit"], page_token=args["page_token"])  # fmt: skip
 
 
-@bp.post("/help-requests/<int:request_id>/answer")
+@bp.post("/help-requests/<int(max=2147483647):request_id>/answer")
 @bp.arguments(AnswerSchema)
 @bp.response(200, HelpRequestSchema)
 def answer(args, request_id: int):

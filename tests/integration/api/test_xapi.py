@@ -80,7 +80,9 @@ def learn(api, published, *, reflection: str | None = None):
     """A learner's morning: choose the goal, finish the lesson, pass the quiz, say how it felt."""
     body = {"goal_ids": [published["goal"]], "weekly_minutes": 60, "modalities": ["self_paced"]}
     assert api.put("/api/v1/journey", json=body).status_code == 200
-    api.post("/api/v1/progress", json={"id": new_id(), "type": "completed", "item": published["lesson"], "seconds": 300})
+    api.post(
+        "/api/v1/progress", json={"id": new_id(), "type": "completed", "item": published["lesson"], "seconds": 300}
+    )
     api.post("/api/v1/progress", json={"id": new_id(), "type": "quiz_attempt", "item": published["quiz"],
                                        "answers": {"q1": [0]}})  # fmt: skip
     api.post("/api/v1/pulse", json={"id": new_id(), "item": published["lesson"], "mood": 5})
