@@ -15,32 +15,15 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from lxp.nudges import effect_maths
+from lxp.nudges.texts import RULE_LABELS
 
-RULE_NAMES = {
-    "welcome": _l("Welcome after choosing a goal"),
-    "session_tomorrow": _l("Reminder the day before a session"),
-    "session_soon": _l("Reminder an hour before a session"),
-    "promoted": _l("A place came free in a session"),
-    "step_due": _l("A step falling due"),
-    "inactive": _l("Nudge after a few quiet days"),
-    "inactive_coach": _l("Coach told of a quiet learner"),
-    "failed_check": _l("A word after a check that did not pass"),
-    "another_try": _l("Another try at a task sent back"),
-    "feedback_received": _l("Feedback received"),
-    "help_resolved": _l("After a help request was solved"),
-    "weekly_digest": _l("Weekly digest"),
-    "first_step": _l("Celebrating the first step"),
-    "halfway": _l("Celebrating halfway"),
-    "goal_reached": _l("Celebrating a goal reached"),
-    "review": _l("Spaced review question"),
-}
 CHANNEL_NAMES = {"in_app": _l("Inbox only"), "email": _l("E-mail"), "webpush": _l("Push")}
 OPENED, CAME_BACK, OPTED_OUT, HELD_OUT = "#2b59c3", "#1f7a3f", "#b42318", "#8a93a6"
 WIDTH, BAR = 400, 10
 
 
 def rule_name(key: str) -> str:
-    return str(RULE_NAMES.get(key, key))
+    return str(RULE_LABELS.get(key, key))
 
 
 def channel_name(key: str | None) -> str:

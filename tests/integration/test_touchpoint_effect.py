@@ -211,12 +211,12 @@ def test_a_course_and_a_period_narrow_what_is_counted_and_a_bad_period_is_refuse
         db.session.commit()
     login_as("admin")
     everything = client.get("/admin/touchpoints/effect").get_data(as_text=True)
-    assert "A step falling due" in everything and "Nudge after a few quiet days" in everything
+    assert "A step falling due in a couple of days" in everything and "Nudges after a few quiet days" in everything
     course = client.get(f"/admin/touchpoints/effect?course={published['course']}").get_data(as_text=True)
-    assert "Nudge after a few quiet days" in course and "A step falling due" not in course
+    assert "Nudges after a few quiet days" in course and "A step falling due in a couple of days" not in course
     start = (sent_at - timedelta(days=1)).date().isoformat()
     recent = client.get(f"/admin/touchpoints/effect?start={start}").get_data(as_text=True)
-    assert "Nudge after a few quiet days" in recent and "A step falling due" not in recent
+    assert "Nudges after a few quiet days" in recent and "A step falling due in a couple of days" not in recent
 
     backwards = client.get(f"/admin/touchpoints/effect?start={start}&end=2020-01-01")
     assert backwards.status_code == 400
