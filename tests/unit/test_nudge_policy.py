@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, time, timedelta
 
-from lxp.nudges.policy import Candidate, Preferences, Situation, decide, quiet_hours_end, week_start
+from lxp.nudges.policy import Candidate, Decision, Preferences, Situation, decide, quiet_hours_end, week_start
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
 NUDGE = Candidate("inactive", "nudge")
@@ -71,3 +71,18 @@ def test_over_the_weekly_cap_a_message_is_folded_into_the_digest_or_dropped_neve
 def test_the_week_starts_on_monday_in_the_learners_zone():
     assert week_start(NOON, "UTC") == datetime(2026, 11, 23, tzinfo=UTC)
     assert week_start(NOON, "Asia/Tokyo") == datetime(2026, 11, 22, 15, 0, tzinfo=UTC)  # Monday 00:00 in Tokyo
+
+
+def test_quiet_hours_end_at_the_learners_morning_on_both_clock_change_nights():
+    berlin = Preferences(timezone="Europe/Berlin", quiet_start=time(21, 0), quiet_end=time(7, 30))
+    autumn = datetime(2026, 10, 24, 20, 30, tzinfo=UTC)  # 22:30 summer time; clocks go back at 03:00
+    assert decide(NUDGE, berlin, Situation(autumn)).until == datetime(2026, 10, 25, 6, 30, tzinfo=UTC)  # 07:30 CET
+    spring = datetime(2027, 3, 27, 21, 0, tzinfo=UTC)  # 22:00 winter time; clocks go forward at 02:00
+    assert decide(NUDGE, berlin, Situation(spring)).until == datetime(2027, 3, 28, 5, 30, tzinfo=UTC)  # 07:30 CEST
+    lost_hour = datetime(2027, 3, 28, 1, 15, tzinfo=UTC)  # 03:15 CEST, the hour after the jump
+    assert quiet_hours_end(lost_hour, berlin) == datetime(2027, 3, 28, 5, 30, tzinfo=UTC)
+
+
+def test_a_rule_that_paused_itself_is_skipped_even_within_the_cap():
+    paused = Preferences(auto_paused_rules=frozenset({NUDGE.rule}))
+    assert decide(NUDGE, paused, Situation(NOON)) == Decision("skip", reason="rule_paused")
