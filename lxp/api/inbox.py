@@ -9,6 +9,7 @@ from flask_login import current_user
 from lxp.api.common import area, not_found
 from lxp.api.paging import PageArgs, page_schema, paginate
 from lxp.channels import in_app
+from lxp.nudges import effect as touchpoint_effect
 
 bp = area("inbox", "The in-app inbox")
 
@@ -58,6 +59,7 @@ def get_message(message_id: int):
     message = in_app.open_message(current_user.id, message_id)
     if message is None:
         not_found(_l("There is no such message."))
+    touchpoint_effect.note_inbox_open(current_user.id, message.key)
     return message
 
 

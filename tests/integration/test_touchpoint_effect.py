@@ -312,3 +312,15 @@ def test_a_holdout_kept_by_the_rule_shows_what_the_nudge_changes(app, make_user,
     n, m = len(got), len(held)
     assert f"4 of {n} came back ({round(400 / n)}%)" in page and f"1 of {m} came back ({round(100 / m)}%)" in page
     assert f"{round(400 / n - 100 / m):+d} points" in page
+
+
+def test_reading_the_message_through_the_api_counts_as_opened_in_app(app, make_user):
+    from tests.integration.api.conftest import ApiClient, make_token
+
+    learner = make_user(("learner",))
+    message_id = _due_now(app, learner)
+    api = ApiClient(app, make_token(app, learner), learner)
+    [note] = api.get("/api/v1/inbox").get_json()["items"]
+    assert _outbox_row(app, message_id).opened_at is None  # listing is not reading
+    assert api.get(f"/api/v1/inbox/{note['id']}").status_code == 200
+    assert _outbox_row(app, message_id).opened_via == "in_app"
