@@ -180,6 +180,7 @@ def test_the_admin_sees_what_each_touchpoint_does_against_its_holdout(
     assert "<svg" in page and 'style="' not in page.split("<svg", 1)[1].split("</svg>")[0]
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert 'href="/admin/touchpoints/effect"' in client.get("/insights/").get_data(as_text=True)  # a tab of Insights
+    assert 'href="/insights/" aria-current="page"' in page  # where the admin is, in the main navigation
 
     [failed, inactive] = sorted(_csv(client.get("/admin/touchpoints/effect?format=csv&table=channels")),
                                 key=lambda r: r["Rule key"])  # fmt: skip
