@@ -23,6 +23,10 @@ UNSEEN_AFTER_DAYS = 7  # a learner not seen for this long is flagged for their t
 PACE_TOLERANCE = 0.1  # share of the path a learner may trail the straight line to their target
 
 FINISH_VERBS = ("completed", "passed", "attended")
+# What shows a learner at a station. Not ``progressed``: a player sends many of those between
+# ``launched`` and the finish, and leaving them out keeps the journey map's scan small.
+STATION_VERBS = ("launched", "initialized", "attempted", "completed", "passed", "failed", "attended", "missed",
+                 "responded", "retracted", "suspended", "resumed", "terminated")  # fmt: skip
 CHECK_KINDS = ("quiz", "workplace_task")
 
 
@@ -97,7 +101,7 @@ class Event:
     pulse: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class StationCounts:
     """What the database counts per station (distinct learners unless said otherwise)."""
 
@@ -110,6 +114,7 @@ class StationCounts:
     effort_total: int = 0
     effort_answers: int = 0
     durations: tuple[tuple[int, int], ...] = ()  # (seconds, how many finishes took that long)
+    dropped: int = 0  # learners who stopped here for good (see ``stopped_for_good``)
 
 
 @dataclass(frozen=True)
@@ -129,17 +134,17 @@ class HelpAsked:
     resolved: datetime | None = None
 
 
-def tally(events: Iterable[Event]) -> tuple[dict[str, StationCounts], list[LastSeen]]:
-    """Count events per station as the queries do, and find each learner's last event.
-
-    The reference for ``queries.station_counts``/``queries.last_seen``; ``through`` stays
-    False here (``journey_map`` is told which learners went through).
-    """
+def tally(events: Iterable[Event], order: Sequence[str], now: datetime) -> tuple[dict[str, StationCounts], int]:
+    """Count events per station as ``queries.station_counts`` does in SQL, and how many
+    learners there are: the reference the tests hold the SQL to. A learner went through when
+    they finished the last station of ``order``; ``dropped`` follows ``stopped_for_good``."""
     reached, finished, checked, failed, pulsed = (defaultdict(set) for _ in range(5))
     moods = defaultdict(lambda: [0] * 5)
     efforts, durations = defaultdict(list), defaultdict(lambda: defaultdict(int))
-    last: dict[int, Event] = {}
+    last: dict[tuple[int, str], datetime] = {}
     for e in events:
+        if e.verb not in STATION_VERBS:
+            continue
         reached[e.ref].add(e.learner)
         if e.verb in FINISH_VERBS:
             finished[e.ref].add(e.learner)
@@ -154,8 +159,10 @@ def tally(events: Iterable[Event]) -> tuple[dict[str, StationCounts], list[LastS
             moods[e.ref][e.mood - 1] += 1
             if e.effort is not None:
                 efforts[e.ref].append(e.effort)
-        if e.learner not in last or e.at >= last[e.learner].at:
-            last[e.learner] = e
+        last[e.learner, e.ref] = max(e.at, last.get((e.learner, e.ref), e.at))
+    through = finished[order[-1]] if order else set()
+    dropped = stopped_for_good([LastSeen(learner, ref, at, learner in through) for (learner, ref), at in last.items()],
+                               order, now)  # fmt: skip
     counts = {
         ref: StationCounts(
             reached=len(reached[ref]),
@@ -167,10 +174,11 @@ def tally(events: Iterable[Event]) -> tuple[dict[str, StationCounts], list[LastS
             effort_total=sum(efforts[ref]),
             effort_answers=len(efforts[ref]),
             durations=tuple(sorted(durations[ref].items())),
+            dropped=dropped.get(ref, 0),
         )  # fmt: skip
         for ref in reached
     }
-    return counts, [LastSeen(learner, e.ref, e.at) for learner, e in sorted(last.items())]
+    return counts, len({learner for learner, _ in last})
 
 
 def stopped_for_good(last_seen: Iterable[LastSeen], order: Sequence[str], now: datetime,
@@ -206,7 +214,6 @@ class StationFacts:
 
     station: Station
     counts: StationCounts = field(repr=False)
-    dropped_raw: int = 0
     help: tuple[HelpAsked, ...] = field(default=(), repr=False)
 
     @property
@@ -278,11 +285,11 @@ class StationFacts:
 
     @property
     def dropped(self) -> int | None:
-        return shown(self.counts.reached, self.dropped_raw)
+        return shown(self.counts.reached, self.counts.dropped)
 
     @property
     def drop_rate(self) -> float | None:
-        return shown(self.counts.reached, self.dropped_raw / self.counts.reached if self.counts.reached else None)
+        return shown(self.counts.reached, self.counts.dropped / self.counts.reached if self.counts.reached else None)
 
     @property
     def first_try_rate(self) -> float | None:
@@ -336,18 +343,16 @@ class JourneyMap:
         return found
 
 
-def journey_map(stations: Sequence[Station], counts: dict[str, StationCounts], last_seen: Iterable[LastSeen],
-                help_asked: Iterable[HelpAsked], learners: int, now: datetime) -> JourneyMap:  # fmt: skip
-    """Put together the map from counts, last events and help requests, stations in path order."""
-    dropped = stopped_for_good(last_seen, [s.ref for s in stations], now)
+def journey_map(stations: Sequence[Station], counts: dict[str, StationCounts], help_asked: Iterable[HelpAsked],
+                learners: int) -> JourneyMap:  # fmt: skip
+    """Put together the map from the counts and the help requests, stations in path order."""
     help_by_ref: dict[str, list[HelpAsked]] = defaultdict(list)
     for asked in help_asked:
         help_by_ref[asked.ref].append(asked)
     return JourneyMap(
-        tuple(StationFacts(s, counts.get(s.ref, StationCounts()), dropped.get(s.ref, 0), tuple(help_by_ref[s.ref]))
-              for s in stations),
+        tuple(StationFacts(s, counts.get(s.ref, StationCounts()), tuple(help_by_ref[s.ref])) for s in stations),
         learners,
-    )  # fmt: skip
+    )
 
 
 # --- modalities ----------------------------------------------------------------------------

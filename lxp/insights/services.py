@@ -7,7 +7,7 @@ fewer than five learners. Nothing here writes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -164,14 +164,13 @@ def journey_map(user: User, course_id: int, filters: Filters) -> tuple[Course, C
     if not refs:
         return course, version, maths.JourneyMap((), 0)
     who = population(user, filters)
-    counts = queries.station_counts(refs, who, filters.start, filters.end)
-    for ref, histogram in queries.durations(refs, who, filters.start, filters.end).items():
+    queries.tune_for_aggregates()
+    counts, learners = queries.station_counts(refs, who, _now_for(filters), filters.start, filters.end)
+    for ref, measured in queries.times_and_moods(refs, who, filters.start, filters.end).items():
         if ref in counts:
-            counts[ref].durations = histogram
-    seen = queries.last_seen(refs, refs[-1], who, filters.start, filters.end)
+            counts[ref] = replace(counts[ref], **measured)
     asked = queries.help_asked(refs, who, filters.start, filters.end)
-    learners = len({s.learner for s in seen})
-    return course, version, maths.journey_map(stations, counts, seen, asked, learners, _now_for(filters))
+    return course, version, maths.journey_map(stations, counts, asked, learners)
 
 
 def modalities(user: User, course_id: int, filters: Filters):
@@ -198,7 +197,8 @@ def satisfaction(user: User, course_id: int, filters: Filters) -> tuple[Course, 
     refs = [s.ref for s in stations] or ["-"]
     who = population(user, filters)
     answers = queries.nps_answers(course.id, who, filters.start, filters.end)
-    counts = queries.station_counts(refs, who, filters.start, filters.end)
+    queries.tune_for_aggregates()
+    counts, _ = queries.station_counts(refs, who, _now_for(filters), filters.start, filters.end)
     said = queries.comments(refs, who, filters.start, filters.end)
     listed, hidden = [], 0
     for station in stations:

@@ -83,7 +83,7 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
              progress_every: int = 0) -> Report:  # fmt: skip
     """Add ``learners`` synthetic learners on one published course and their events; commit.
 
-    ``progress_every`` (minutes) adds a ``progressed`` event per that many minutes of a
+    ``progress_every`` (seconds) adds a ``progressed`` event per that many seconds on a
     self-paced block, as an xAPI player sends them (the benchmark uses it for volume).
     Raises ``Invalid`` for a count below 1 and ``NotFound`` without a published course.
     """
@@ -192,9 +192,10 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
             hard = difficulty.get(item.key, 0.0)
             seconds = int(item.minutes * 60 * math.exp(rng.gauss(0.05 + hard * 0.8, 0.35)))
             if progress_every and item.kind in ("lesson", "job_aid", "reflection"):
-                for step in range(1, max(item.minutes // progress_every, 1) + 1):
-                    event(learner, "progressed", "item", ref, at + timedelta(seconds=min(step * progress_every * 60, seconds)),
-                          result={"extensions": {"progress": round(min(step * progress_every * 60 / max(seconds, 1), 1), 2)}})  # fmt: skip
+                for step in range(1, max(seconds // progress_every, 1) + 1):
+                    share = min(step * progress_every / max(seconds, 1), 1.0)
+                    event(learner, "progressed", "item", ref, at + timedelta(seconds=step * progress_every),
+                          result={"extensions": {"progress": round(share, 2)}})  # fmt: skip
             done_at = at + timedelta(seconds=seconds)
             failed = item.kind == "quiz" and rng.random() < hard
             if item.kind == "quiz":

@@ -79,7 +79,9 @@ def test_the_journey_map_counts_in_sql_what_the_maths_counts_by_hand(app, client
     with app.app_context():
         user = db.session.get(User, admin.id)
         _, _, journey = services.journey_map(user, published["course"], services.Filters())
-        expected_counts, _ = maths.tally(made)
+        lesson_ref, quiz_ref = published["lesson"], published["quiz"]
+        expected_counts, learner_count = maths.tally(made, [lesson_ref, quiz_ref], utcnow())
+        assert journey.learners == learner_count == 7
         lesson, quiz = journey.stations
         for facts in (lesson, quiz):
             assert facts.counts == expected_counts[facts.station.ref]
@@ -259,3 +261,40 @@ def test_seed_synthetic_adds_a_population_and_refuses_nonsense(app, published):
     assert refused.exit_code != 0 and "--learners must be at least 1" in refused.output
     unknown = runner.invoke(args=["lxp", "seed-synthetic", "--learners", "3", "--course", "nope"])
     assert unknown.exit_code != 0 and "no published course 'nope'" in unknown.output
+
+
+def test_drop_off_in_sql_agrees_with_the_maths(app, admin, published, make_user):
+    """Six stop after the lesson a month ago, two after failing the quiz, three went through
+    (passed the last station) long ago, two are still on their way: dropped 6 and 2."""
+    learners = _learners(app, make_user, 13)
+    lesson, quiz = published["lesson"], published["quiz"]
+    month_ago, today = utcnow() - timedelta(days=30), utcnow() - timedelta(hours=1)
+    made = []
+    with app.app_context():
+        for n, learner in enumerate(learners):
+            steps = [("completed", lesson, month_ago)]
+            if n in (6, 7):
+                steps.append(("failed", quiz, month_ago + timedelta(hours=1)))
+            elif n in (8, 9, 10):
+                steps.append(("passed", quiz, month_ago + timedelta(hours=1)))
+            elif n in (11, 12):
+                steps.append(("progressed", quiz, today))  # a ping alone does not count ...
+                steps.append(("launched", quiz, today))  # ... opening the quiz does
+            for verb, ref, at in steps:
+                events.record(actor_id=learner, verb=verb, object_type="item", object_id=ref, occurred_at=at)
+                made.append(maths.Event(learner, verb, ref, at))
+        db.session.commit()
+        user = db.session.get(User, admin.id)
+        _, _, journey = services.journey_map(user, published["course"], services.Filters())
+        expected, learner_count = maths.tally(made, [lesson, quiz], utcnow())
+    assert {f.station.ref: f.counts for f in journey.stations} == expected
+    assert [f.dropped for f in journey.stations] == [6, 2]
+    assert journey.learners == learner_count == 13
+    # a period that ended three weeks ago judges drop-off at its end: nobody had been gone 14 days
+    with app.app_context():
+        user = db.session.get(User, admin.id)
+        period = services.Filters(
+            start=(month_ago - timedelta(days=1)).date(), end=(month_ago + timedelta(days=2)).date()
+        )
+        _, _, journey = services.journey_map(user, published["course"], period)
+    assert [f.dropped for f in journey.stations] == [0, 0]

@@ -8,6 +8,8 @@ import pytest
 from lxp.insights import maths
 from lxp.insights.maths import Event, HelpAsked, LastSeen, Station
 
+ORDER = ["1:a", "1:b", "1:c", "1:d"]
+
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 LONG_AGO = NOW - timedelta(days=30)
 RECENT = NOW - timedelta(days=2)
@@ -65,28 +67,28 @@ def test_durations_are_read_as_lxp_records_them():
 
 def test_numbers_about_fewer_than_five_learners_are_not_shown():
     four = [finished(n, "1:a", RECENT, 600) for n in range(4)]
-    counts, seen = maths.tally(four)
-    journey = maths.journey_map(STATIONS, counts, seen, [], 4, NOW)
+    counts, learners = maths.tally(four, ORDER, NOW)
+    journey = maths.journey_map(STATIONS, counts, [], 4)
     a = journey.stations[0]
     assert not journey.shown
     assert (a.reached, a.finished, a.median_minutes, a.dropped) == (None, None, None, None)
     assert journey.friction == []
 
     five = [*four, finished(4, "1:a", RECENT, 600)]
-    counts, seen = maths.tally(five)
-    a = maths.journey_map(STATIONS, counts, seen, [], 5, NOW).stations[0]
+    counts, learners = maths.tally(five, ORDER, NOW)
+    a = maths.journey_map(STATIONS, counts, [], 5).stations[0]
     assert (a.reached, a.finished, a.median_minutes) == (5, 5, 10.0)
 
 
 def test_mood_needs_five_learners_who_gave_a_pulse_not_five_pulses():
     events = [finished(n, "1:a", RECENT, 600) for n in range(6)]
     events += [pulse(n % 4, "1:a", RECENT, 2) for n in range(8)]  # 8 pulses from 4 learners
-    counts, seen = maths.tally(events)
-    a = maths.journey_map(STATIONS, counts, seen, [], 6, NOW).stations[0]
+    counts, learners = maths.tally(events, ORDER, NOW)
+    a = maths.journey_map(STATIONS, counts, [], 6).stations[0]
     assert a.reached == 6
     assert a.mood_average is None and a.moods is None
-    counts, seen = maths.tally([*events, pulse(5, "1:a", RECENT, 5)])
-    a = maths.journey_map(STATIONS, counts, seen, [], 6, NOW).stations[0]
+    counts, learners = maths.tally([*events, pulse(5, "1:a", RECENT, 5)], ORDER, NOW)
+    a = maths.journey_map(STATIONS, counts, [], 6).stations[0]
     # moods: eight 2s and one 5 -> (16 + 5) / 9
     assert a.moods == (0, 8, 0, 0, 1)
     assert a.mood_average == pytest.approx(21 / 9)
@@ -106,12 +108,14 @@ def test_drop_off_counts_learners_whose_last_step_is_long_ago_and_who_did_not_go
     events += [finished(5, "1:a", LONG_AGO - timedelta(days=1)), Event(5, "failed", "1:b", LONG_AGO)]
     # learner 6 went through (finished the last station D) a month ago: not a drop
     events += [finished(6, "1:a", LONG_AGO - timedelta(days=3)), finished(6, "1:d", LONG_AGO, verb="passed")]
-    counts, seen = maths.tally(events)
-    seen = [LastSeen(s.learner, s.ref, s.at, s.learner == 6) for s in seen]
-    journey = maths.journey_map(STATIONS, counts, seen, [], 6, NOW)
+    # a progress ping counts for nothing: learner 7 only "progressed" on A
+    events.append(Event(7, "progressed", "1:a", LONG_AGO))
+    counts, learners = maths.tally(events, ORDER, NOW)
+    assert learners == 6
+    journey = maths.journey_map(STATIONS, counts, [], learners)
     a, b, _, d = journey.stations
     assert a.reached == 6 and a.dropped == 3 and a.drop_rate == pytest.approx(3 / 6)
-    assert maths.stopped_for_good(seen, [s.ref for s in STATIONS], NOW) == {"1:a": 3, "1:b": 1}
+    assert (counts["1:a"].dropped, counts["1:b"].dropped, counts["1:d"].dropped) == (3, 1, 0)
     assert d.dropped is None  # only one learner reached D: not shown
     assert [f.kind for f in journey.friction][:1] == ["drop"]
     assert journey.friction[0].facts is a
@@ -144,10 +148,10 @@ def test_the_journey_map_of_six_learners_worked_out_by_hand():
         else:
             events.append(Event(n, "failed", "1:b", RECENT, seconds=500))
         events.append(pulse(n, "1:b", RECENT, mood=[1, 2, 2, 3, 1][n], effort=4))
-    counts, seen = maths.tally(events)
+    counts, learners = maths.tally(events, ORDER, NOW)
     asked = [HelpAsked("1:b", RECENT, RECENT + timedelta(hours=2)), HelpAsked("1:b", RECENT, RECENT + timedelta(hours=6)),
              HelpAsked("1:b", RECENT)]  # fmt: skip
-    journey = maths.journey_map(STATIONS, counts, seen, asked, 6, NOW)
+    journey = maths.journey_map(STATIONS, counts, asked, 6)
     a, b, c, d = journey.stations
     # A: times 5, 10, 10, 15, 20, 30 min -> median (10 + 15) / 2 = 12.5 against 10 estimated
     assert a.median_minutes == 12.5 and a.overrun == 1.25
@@ -178,8 +182,8 @@ def test_modalities_compare_completion_and_success_in_the_next_check():
         if n < 5:  # five attend the live session, which is followed by task D
             events.append(finished(n, "1:c", RECENT, verb="attended"))
             events.append(Event(n, "passed", "1:d", RECENT, seconds=1800))
-    counts, seen = maths.tally(events)
-    journey = maths.journey_map(STATIONS, counts, seen, [], 10, NOW)
+    counts, learners = maths.tally(events, ORDER, NOW)
+    journey = maths.journey_map(STATIONS, counts, [], 10)
     by = {m.modality: m for m in maths.compare_modalities(journey, ("self_paced", "live", "coaching", "on_the_job"))}
     # self-paced: A (10 reached, 10 finished) + B (6 reached, 6 finished) -> 16 / 16
     assert by["self_paced"].completion == 1.0

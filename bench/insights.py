@@ -1,0 +1,105 @@
+"""The journey map of one course under load: 10,000 learners and about a million events.
+
+Prints figures; it is not a test. Target (issue 8): the journey map built in under 1 s on
+PostgreSQL.
+
+    .venv/bin/python bench/insights.py [--learners 10000] [--progress-every 25] [--runs 5] [--database-url URL]
+
+Without ``--database-url`` it runs on a fresh SQLite file; give an empty PostgreSQL database
+(``postgresql+psycopg://postgres@127.0.0.1/bench``) for the production figure. The course is
+the demo's "customer-conversations" (15 stations, all four modalities); the population comes
+from ``flask lxp seed-synthetic``'s generator, with a ``progressed`` event per 25 seconds on a
+self-paced block, as an xAPI player sends them, for volume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import date
+
+from flask_migrate import upgrade
+from sqlalchemy import event, func, select, text
+
+from lxp import create_app
+from lxp.accounts.models import Organisation, User, UserRole
+from lxp.events import LearningEvent
+from lxp.extensions import db
+
+COHORTS = ("Bench cohort A", "Bench cohort B", "Bench cohort C", "Bench cohort D")
+
+
+def build(learners: int, progress_every: int) -> int:
+    """The organisation, the course and the population; returns the course id."""
+    from lxp.authoring import publishing, transfer
+    from lxp.demo import COURSES
+    from lxp.insights import synthetic
+
+    organisation = Organisation(slug="bench", name="Bench")
+    db.session.add(organisation)
+    db.session.flush()
+    admin = User(organisation_id=organisation.id, email="admin@bench.example", display_name="Admin",
+                 role_rows=[UserRole(role="admin"), UserRole(role="reviewer")])  # fmt: skip
+    db.session.add(admin)
+    db.session.commit()
+    version = transfer.import_document(admin, (COURSES / "customer-conversations.json").read_text(encoding="utf-8"))
+    publishing.submit_for_review(admin, version)
+    publishing.approve(admin, version)
+    synthetic.generate(organisation, learners, cohort_names=COHORTS, seed=8, progress_every=progress_every)
+    db.session.execute(text("ANALYZE"))  # fresh statistics, as a live database has them
+    db.session.commit()
+    return version.course_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument(
+        "--progress-every", type=int, default=25, help="seconds on a self-paced block per progressed event"
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = args.database_url or f"sqlite:///{scratch}/bench.db"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": scratch,
+                          "RATELIMIT_ENABLED": False})  # fmt: skip
+        began = time.perf_counter()
+        with app.app_context():
+            upgrade()
+            course_id = build(args.learners, args.progress_every)
+            count = db.session.scalar(select(func.count()).select_from(LearningEvent))
+        print(f"database: {url.split(':')[0]}, {args.learners} learners, {count:,} events "
+              f"(built in {time.perf_counter() - began:.0f} s)")  # fmt: skip
+
+        from lxp.cohorts.models import Cohort
+        from lxp.insights import services
+
+        statements = []
+        with app.test_request_context():
+            event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
+            admin = db.session.execute(select(User).where(User.email == "admin@bench.example")).scalar_one()
+            cohort = db.session.execute(select(Cohort.id).where(Cohort.name == COHORTS[0])).scalar_one()
+            for label, filters in (
+                ("everyone", services.Filters()),
+                ("one cohort", services.Filters(cohort_id=cohort)),
+                ("a 30-day period", services.Filters(start=date.today().replace(day=1), end=date.today())),
+            ):
+                timings = []
+                for _ in range(args.runs):
+                    db.session.expire_all()
+                    statements.clear()
+                    t0 = time.perf_counter()
+                    _, _, journey = services.journey_map(admin, course_id, filters)
+                    timings.append(time.perf_counter() - t0)
+                print(f"journey map, {label}: median {statistics.median(timings) * 1000:.0f} ms, "
+                      f"max {max(timings) * 1000:.0f} ms over {args.runs} runs; {len(statements)} statements; "
+                      f"{journey.learners} learners, {len(journey.stations)} stations")  # fmt: skip
+        print("target: under 1 s on PostgreSQL")
+
+
+if __name__ == "__main__":
+    main()
