@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Blueprint, current_app, jsonify, render_template
 
+from lxp.api.problems import PROBLEM_JSON
 from lxp.core.auth import public
 
 bp = Blueprint("api_docs", __name__)
 
 
+# Errors any API operation can answer, named in each operation besides the ``default``.
+COMMON_ERRORS = {"401": "Unauthorized", "403": "Forbidden", "429": "Too Many Requests"}
+
+
+def _problem_response(description: str) -> dict:
+    return {"description": description,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}  # fmt: skip
+
+
 def spec_dict() -> dict:
-    return current_app.extensions["lxp_api"].spec.to_dict()
+    """The OpenAPI document, with the errors every operation can answer spelled out."""
+    cached = current_app.extensions.get("lxp_api_spec")
+    if cached is not None:
+        return cached
+    spec = copy.deepcopy(current_app.extensions["lxp_api"].spec.to_dict())
+    responses = spec.setdefault("components", {}).setdefault("responses", {})
+    errors = {**COMMON_ERRORS, "404": "Not Found"}
+    for status, description in errors.items():
+        responses.setdefault(f"PROBLEM_{status}", _problem_response(description))
+    for path, item in spec.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            wanted = dict(COMMON_ERRORS, **({"404": "Not Found"} if "{" in path else {}))
+            for status in wanted:
+                operation["responses"].setdefault(status, {"$ref": f"#/components/responses/PROBLEM_{status}"})
+    current_app.extensions["lxp_api_spec"] = spec
+    return spec
 
 
 @bp.get("/api/openapi.json")

@@ -121,6 +121,16 @@ def test_the_api_document_and_its_reference_page(app, client):
     assert set(spec["components"]["securitySchemes"]) == {"bearerAuth", "sessionCookie"}
     default = spec["components"]["responses"]["DEFAULT_ERROR"]
     assert "application/problem+json" in default["content"]
+    documented = {(re.sub(r"\{(\w+)\}", r"<\1>", path), method.upper())
+                  for path, item in spec["paths"].items() for method in item if method != "parameters"}  # fmt: skip
+    routed = {(re.sub(r"<(?:[^:>]+:)?(\w+)>", r"<\1>", rule.rule), method)
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}  # fmt: skip
+    assert documented == routed  # every endpoint is in the document, and nothing else
+    for item in spec["paths"].values():
+        for method, operation in item.items():
+            if method != "parameters":
+                assert {"401", "403", "default"} <= set(operation["responses"]), operation
     page = client.get("/api/docs")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "GET /api/v1/today" in html and "bearerAuth" in html
