@@ -69,7 +69,7 @@ def test_an_admins_german_words_reach_a_german_learner_with_the_reason_still_our
     [row] = _rows(app, "inactive")
     assert row.subject == "Jana Berg, fünf Minuten für Listening so customers feel heard?"
     assert row.body.startswith("Weiter geht es mit \u201e") and row.body != "Weiter geht es mit \u201e\u201c."
-    assert row.why == "Du hast deinen Pfad seit 9 Tagen nicht geöffnet."  # the reason is always ours
+    assert row.why == "Sie haben Ihren Lernpfad seit 9 Tagen nicht geöffnet."  # the reason is always ours
     assert row.course_id == published["course"]
 
 
