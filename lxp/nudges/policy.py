@@ -9,7 +9,8 @@ Pure: plain data in, a ``Decision`` out, no database and no Flask. The rules, in
   4. the weekly cap (celebrations and registered-session reminders first, they never count
      against it): over it, a digest-able message is folded into the digest, others dropped;
   5. otherwise send: to the inbox always, and on the first other channel the learner chose for
-     the category that is available (e-mail, push).
+     the category that is available (e-mail, push), in the course's order of channels where
+     the rule has one (a course may narrow the learner's choice, never widen it).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Candidate:
     category: str
     asked_for: bool = False  # a reminder of something the learner signed up for (a registered session)
     digestible: bool = True  # may be folded into the weekly digest when over the cap
+    channels: tuple[str, ...] = ()  # the course's order of preference; () follows the learner's own
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,11 @@ def decide(candidate: Candidate, preferences: Preferences, situation: Situation)
         if candidate.digestible and "digest" not in preferences.off:
             return Decision("fold", reason="weekly_cap")
         return Decision("drop", reason="weekly_cap")
-    # The inbox always gets it; the channel is the first other way the learner chose that works.
-    channel = next(
-        (
-            c
-            for c in preferences.channels_for(candidate.category)
-            if c != "in_app" and c in situation.available_channels
-        ),
-        "in_app",
-    )
+    # The inbox always gets it; the channel is the first other way the learner allowed that
+    # works, in the course's order where it set one (it can narrow the learner's choice, never widen it).
+    allowed = preferences.channels_for(candidate.category)
+    ordered = [c for c in candidate.channels if c in allowed] if candidate.channels else list(allowed)
+    channel = next((c for c in ordered if c != "in_app" and c in situation.available_channels), "in_app")
     return Decision("send", channel=channel)
 
 

@@ -86,3 +86,15 @@ def test_quiet_hours_end_at_the_learners_morning_on_both_clock_change_nights():
 def test_a_rule_that_paused_itself_is_skipped_even_within_the_cap():
     paused = Preferences(auto_paused_rules=frozenset({NUDGE.rule}))
     assert decide(NUDGE, paused, Situation(NOON)) == Decision("skip", reason="rule_paused")
+
+
+def test_a_courses_channel_order_picks_among_the_learners_channels_and_never_adds_one():
+    both = Preferences(channels={"nudge": ("in_app", "email", "webpush")})
+    phone_and_mail = Situation(NOON, available_channels=frozenset({"in_app", "email", "webpush"}))
+    assert decide(NUDGE, both, phone_and_mail).channel == "email"  # the learner's order
+    push_first = Candidate("inactive", "nudge", channels=("webpush", "email"))
+    assert decide(push_first, both, phone_and_mail).channel == "webpush"  # the course's order
+    inbox_only = Candidate("inactive", "nudge", channels=("in_app",))
+    assert decide(inbox_only, both, phone_and_mail).channel == "in_app"  # a course may narrow it
+    mail_wanted = Candidate("inactive", "nudge", channels=("email",))
+    assert decide(mail_wanted, Preferences(), phone_and_mail).channel == "in_app"  # but never widen it
