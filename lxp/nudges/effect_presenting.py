@@ -133,7 +133,7 @@ def holdout_csv(rows: Sequence[effect_maths.HoldoutRow]) -> Response:
                 [_l("Rule"), _l("Rule key"), _l("Sent: messages"), _l("Sent: learners"), _l("Sent: older than 48 hours"),
                  _l("Sent: came back"), _l("Sent: came-back rate"), _l("Held out: messages"), _l("Held out: learners"),
                  _l("Held out: older than 48 hours"), _l("Held out: came back"), _l("Held out: came-back rate"),
-                 _l("Difference"), _l("95% interval: low"), _l("95% interval: high")],
+                 _l("Difference"), _l("Interval (95 percent): low"), _l("Interval (95 percent): high")],
                 ((rule_name(r.rule), r.rule, r.sent.messages, r.sent.learners, r.sent.measured, r.sent.came_back,
                   r.sent.rate, r.held_out.messages, r.held_out.learners, r.held_out.measured, r.held_out.came_back,
                   r.held_out.rate, r.difference, r.low, r.high) for r in rows))  # fmt: skip
