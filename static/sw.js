@@ -58,6 +58,19 @@ self.addEventListener("fetch", (event) => {
     return;
   }
 
+  // A tapped notification opens its tracked link (/t/…), which counts the open and redirects;
+  // offline, the person still lands on Today rather than on an error.
+  if (request.mode === "navigate" && url.pathname.startsWith("/t/")) {
+    event.respondWith(
+      fetch(request).catch(() =>
+        caches.match("/today", MATCH).then(
+          (cached) => cached || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } })
+        )
+      )
+    );
+    return;
+  }
+
   if (request.mode === "navigate" && OFFLINE_PATHS.some((pattern) => pattern.test(url.pathname))) {
     event.respondWith(
       fetch(request)

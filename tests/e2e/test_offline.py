@@ -123,3 +123,16 @@ def test_a_quiz_resumes_where_it_was_left_and_an_offline_attempt_is_marked_once(
     assert _events_of(app, email, ("passed", "failed")) == 1
     page.reload()
     assert _events_of(app, email, ("passed", "failed")) == 1
+
+
+def test_a_notifications_tracked_link_opens_today_when_the_phone_is_offline(app, phone):
+    page = phone
+    _onboard_demo_learner(app, page)
+    page.goto("/today")
+    _wait_until(page, "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    _wait_until(page, "() => caches.open('lxp-pages-v1').then(c => c.match('/today')).then(r => !!r)")
+    today = page.locator("h1").first.inner_text()
+    page.context.set_offline(True)
+    page.goto("/t/a-tapped-notification")  # what a tapped push opens; it cannot be counted offline
+    expect(page.locator("h1").first).to_have_text(today)
+    page.context.set_offline(False)
