@@ -10,14 +10,16 @@ live in the services, shared with the pages.
 
 from __future__ import annotations
 
-from flask import g, request
+import hashlib
+
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import abort
 
 from lxp.accounts import api_tokens
 from lxp.core.auth import BLUEPRINT_ROLES, ROLES
-from lxp.extensions import csrf
+from lxp.extensions import csrf, limiter
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -38,6 +40,20 @@ def load_user_from_token(req):
     token = api_tokens.authenticate(secret)
     g.api_token = token
     return token.user if token is not None else None
+
+
+DEFAULT_RATE_LIMIT = "600 per minute"
+
+
+def api_rate_limit() -> str:
+    return current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+def caller_key() -> str:
+    secret = bearer_secret()
+    if secret:
+        return "token:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+    return "address:" + (request.remote_addr or "?")
 
 
 def token_in_use():
@@ -77,6 +93,9 @@ def guard(bp, *roles: str, admin: bool = False) -> None:
     if allowed:
         BLUEPRINT_ROLES[bp.name] = allowed  # the authorization walk reads it
     csrf.exempt(bp)  # checked above, for session writes only
+    # One budget per caller across the whole API (a token, or else the address), so a runaway
+    # script gets 429s instead of slowing lxp down for everyone.
+    limiter.shared_limit(api_rate_limit, scope="api", key_func=caller_key)(bp)
 
     @bp.before_request
     def _guard():

@@ -11,7 +11,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from lxp import create_app
-from lxp.extensions import db
+from lxp.extensions import db, limiter
 from tests.integration.api.conftest import make_token
 
 MAX_EXAMPLES = 12  # about a minute for every operation, valid and invalid input
@@ -21,8 +21,13 @@ MAX_EXAMPLES = 12  # about a minute for every operation, valid and invalid input
 def fuzz_app(app):
     """A second app on the same database as ``app``, with rate limits off."""
     keep = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SMTP_HOST", "SMTP_PORT", "BASE_URL", "INSTANCE_PATH")
+    # Flask-Limiter is one object for every app: with RATELIMIT_ENABLED=False it hooks nothing
+    # into this app but also switches itself off; switch it back on for ``app`` (the login
+    # tests rely on it), which leaves this app alone without limits.
+    enabled = limiter.enabled
     fuzz = create_app({"TESTING": True, "LXP_ENV": "testing", "RATELIMIT_ENABLED": False,
                        "RATELIMIT_STORAGE_URI": "memory://", **{k: app.config[k] for k in keep}})  # fmt: skip
+    limiter.enabled = enabled
     yield fuzz
     with fuzz.app_context():
         db.session.remove()

@@ -93,7 +93,8 @@ def test_a_learner_and_their_coach_talk_in_a_thread_nobody_else_can_read(app, li
     coach = trainer_api(app, coach_id)
     (row,) = coach.get("/api/v1/coaching/threads").get_json()["items"]
     assert row["id"] == thread["id"] and row["unread"] is True
-    coach.post(f"/api/v1/coaching/threads/{thread['id']}/messages", json={"body": "With a question."})
+    reply = coach.post(f"/api/v1/coaching/threads/{thread['id']}/messages", json={"body": "With a question."})
+    assert reply.status_code == 201, reply.get_data(as_text=True)
     messages = learner.get(f"/api/v1/coaching/threads/{thread['id']}").get_json()["messages"]
     assert [m["body"] for m in messages] == ["How do I start?", "With a question."]
     stranger = trainer_api(app, make_user(("trainer",), email="stranger@example.com"))

@@ -136,3 +136,18 @@ def test_the_api_document_and_its_reference_page(app, client):
     assert page.status_code == 200 and "GET /api/v1/today" in html and "bearerAuth" in html
     assert "<script" not in html.replace('<script src="/static/', "") and "https://" not in html
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_a_runaway_script_gets_429_as_a_problem(app, api_as, monkeypatch):
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3 per minute")
+    api = api_as("learner")
+    assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 200]
+    body = is_problem(api.get("/api/v1/me"), 429)
+    assert "wait" in body["detail"]
+    assert api_as("learner").get("/api/v1/me").status_code == 200  # another token has its own budget
+
+
+def test_the_inbox_carries_an_etag_a_phone_can_poll_with(app, api_as):
+    api = api_as("learner")
+    first = api.get("/api/v1/inbox")
+    assert api.get("/api/v1/inbox", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
