@@ -30,6 +30,8 @@ def test_a_token_made_on_the_profile_is_shown_once_and_stored_only_hashed(app, c
     api = ApiClient(app, secret, token.user_id)
     me = api.get("/api/v1/me")
     assert me.status_code == 200 and me.get_json()["display_name"] == "Lena"
+    assert "Set-Cookie" not in me.headers  # a token call opens no session
+    assert api.get("/today").status_code == 302  # and a token is no key to the pages
     assert "last used" in client.get("/me/tokens").get_data(as_text=True)
 
 
