@@ -58,6 +58,11 @@ class HelpRequestSchema(ma.Schema):
     resolved_at = ma.fields.AwareDateTime(allow_none=True)
 
 
+class FeltSchema(ma.Schema):
+    helped = ma.fields.Boolean(required=True)
+    mood = ma.fields.Integer(strict=True, load_default=None, allow_none=True, validate=ma.validate.Range(1, 5))
+
+
 class AskSchema(ma.Schema):
     item_ref = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
@@ -132,3 +137,30 @@ def ask_for_help(args):
         abort(403)
     request, new = coaching.ask_for_help(current_user, args["item_ref"], args["note"])
     return request, 201 if new else 200
+
+
+@bp.post("/coaching/messages/<int(max=2147483647):message_id>/reaction")
+@bp.arguments(FeltSchema)
+@bp.response(200, CoachingMessageSchema)
+def react(felt, message_id: int):
+    """Say whether your coach's message helped, and how it felt (once)."""
+    return threads.react(current_user, message_id, felt["helped"], felt["mood"])
+
+
+@bp.post("/help-requests/<int(max=2147483647):request_id>/resolved")
+@bp.response(200, HelpRequestSchema)
+def resolved(request_id: int):
+    """Say your problem is solved; saying it twice changes nothing."""
+    request = coaching.own_request(current_user, request_id)
+    coaching.resolve_by_learner(current_user, request)
+    return request
+
+
+@bp.post("/help-requests/<int(max=2147483647):request_id>/helped")
+@bp.arguments(FeltSchema)
+@bp.response(200, HelpRequestSchema)
+def rate(felt, request_id: int):
+    """Once it is resolved: did the help help, and how did it feel (once)."""
+    request = coaching.own_request(current_user, request_id)
+    coaching.rate_help(current_user, request, felt["helped"], felt["mood"])
+    return request

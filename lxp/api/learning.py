@@ -220,3 +220,25 @@ def get_today():
     today["this_week"] = [_step(s, names, text) for s in open_steps if s.week == 0]
     today["tasks"] = workplace.task_states(current_user.id)
     return today
+
+
+@bp.post("/journey/pause")
+@bp.response(200, JourneySchema)
+def pause():
+    """Pause your path: nothing is due and no reminders come until you resume."""
+    return _set_paused(True)
+
+
+@bp.post("/journey/resume")
+@bp.response(200, JourneySchema)
+def resume():
+    """Resume your path; it is planned again from today."""
+    return _set_paused(False)
+
+
+def _set_paused(paused: bool):
+    journey = paths.open_journey(current_user)
+    if journey is None:
+        not_found(_l("You have no path yet; choose a goal first."))
+    paths.set_paused(current_user, journey, paused)
+    return journey

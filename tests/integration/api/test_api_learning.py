@@ -170,3 +170,14 @@ def test_learner_resources_refuse_trainers_and_admins(app, published, api_as):
             is_problem(api.get(path), 403)
         is_problem(api.post("/api/v1/progress", json={"id": new_id(), "type": "completed",
                                                       "item": published["lesson"]}), 403)  # fmt: skip
+
+
+def test_a_paused_path_has_nothing_due_until_it_is_resumed(app, published, api_as):
+    api = api_as("learner")
+    is_problem(api.post("/api/v1/journey/pause"), 404)
+    choose(api, published)
+    assert api.post("/api/v1/journey/pause").get_json()["status"] == "paused"
+    today = api.get("/api/v1/today").get_json()
+    assert today["journey_status"] == "paused" and today["next_step"] is None
+    assert api.post("/api/v1/journey/resume").get_json()["status"] == "active"
+    assert api.get("/api/v1/today").get_json()["next_step"]["ref"] == published["lesson"]

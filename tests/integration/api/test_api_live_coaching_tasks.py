@@ -97,6 +97,9 @@ def test_a_learner_and_their_coach_talk_in_a_thread_nobody_else_can_read(app, li
     assert reply.status_code == 201, reply.get_data(as_text=True)
     messages = learner.get(f"/api/v1/coaching/threads/{thread['id']}").get_json()["messages"]
     assert [m["body"] for m in messages] == ["How do I start?", "With a question."]
+    reacted = learner.post(f"/api/v1/coaching/messages/{messages[1]['id']}/reaction", json={"helped": True})
+    assert reacted.get_json()["helped"] is True
+    is_problem(learner.post(f"/api/v1/coaching/messages/{messages[0]['id']}/reaction", json={"helped": True}), 400)
     stranger = trainer_api(app, make_user(("trainer",), email="stranger@example.com"))
     is_problem(stranger.get(f"/api/v1/coaching/threads/{thread['id']}"), 404)
     is_problem(stranger.post(f"/api/v1/coaching/threads/{thread['id']}/messages", json={"body": "hi"}), 404)
@@ -117,6 +120,13 @@ def test_help_requests_from_learner_to_trainer(app, live_course, trainer, api_as
     assert answered.get_json()["status"] == "resolved"
     mine = learner.get("/api/v1/help-requests").get_json()["items"]
     assert mine[0]["answer"] == "Re-read step 2."
+    assert learner.post(f"/api/v1/help-requests/{queued['id']}/resolved").get_json()["status"] == "resolved"
+    assert (
+        learner.post(f"/api/v1/help-requests/{queued['id']}/helped", json={"helped": True, "mood": 4}).status_code
+        == 200
+    )
+    is_problem(learner.post(f"/api/v1/help-requests/{queued['id']}/helped", json={"helped": False}), 409)
+    is_problem(api_as("learner").post(f"/api/v1/help-requests/{queued['id']}/resolved"), 404)
     is_problem(desk.post("/api/v1/help-requests", json={"item_ref": lesson}), 403)
 
 
