@@ -3,10 +3,11 @@
 Prints figures; it is not a test. Target (issue 8): the journey map built in under 1 s on
 PostgreSQL.
 
-    .venv/bin/python bench/insights.py [--learners 10000] [--progress-every 25] [--runs 5] [--database-url URL]
+    .venv/bin/python bench/insights.py [--learners 10000] [--progress-every 25] [--runs 5] [--database-url URL] [--reuse]
 
 Without ``--database-url`` it runs on a fresh SQLite file; give an empty PostgreSQL database
-(``postgresql+psycopg://postgres@127.0.0.1/bench``) for the production figure. The course is
+(``postgresql+psycopg://postgres@127.0.0.1/bench``) for the production figure; ``--reuse``
+measures again on the population an earlier run left there. The course is
 the demo's "customer-conversations" (15 stations, all four modalities); the population comes
 from ``flask lxp seed-synthetic``'s generator, with a ``progressed`` event per 25 seconds on a
 self-paced block, as an xAPI player sends them, for volume.
@@ -61,6 +62,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url")
+    parser.add_argument("--reuse", action="store_true", help="keep the population a previous run left in the database")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -70,7 +72,17 @@ def main() -> None:
         began = time.perf_counter()
         with app.app_context():
             upgrade()
-            course_id = build(args.learners, args.progress_every)
+            bench = db.session.execute(select(Organisation).where(Organisation.slug == "bench")).scalar_one_or_none()
+            if bench is not None and args.reuse:
+                from lxp.authoring.models import Course
+
+                course_id = db.session.execute(select(Course.id).where(Course.organisation_id == bench.id)).scalar_one()
+                learners = db.session.scalar(
+                    select(func.count()).select_from(User).where(User.organisation_id == bench.id)
+                )
+                args.learners = learners - 1  # the admin
+            else:
+                course_id = build(args.learners, args.progress_every)
             count = db.session.scalar(select(func.count()).select_from(LearningEvent))
         print(f"database: {url.split(':')[0]}, {args.learners} learners, {count:,} events "
               f"(built in {time.perf_counter() - began:.0f} s)")  # fmt: skip

@@ -60,6 +60,8 @@ def parse_duration(text: str | None) -> int | None:
     """Seconds of an ISO 8601 duration as lxp records it (``PT90S``, ``PT1H2M3S``); None otherwise."""
     if not text or not text.startswith("PT"):
         return None
+    if text[2:-1].isdigit() and text[-1] == "S":  # what lxp writes: PT<seconds>S
+        return int(text[2:-1])
     seconds, number = 0.0, ""
     for char in text[2:]:
         if char.isdigit() or char == ".":

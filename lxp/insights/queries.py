@@ -10,7 +10,22 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, String, and_, case, cast, distinct, func, select, text
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
 
 from lxp.coaching.models import HelpRequest
 from lxp.events import LearningEvent as E
@@ -44,6 +59,26 @@ def _course_events(refs: list[str], population: Select, start: date | None, end:
     ]
 
 
+def _verbs(verbs) -> object:
+    """``verb IN (...)`` with the verbs written into the statement, so PostgreSQL can match the
+    partial indexes of migration 0015 (their predicates name these verbs)."""
+    return E.verb.in_(bindparam("verbs", list(verbs), expanding=True, literal_execute=True))
+
+
+def _result_text(*path: str):
+    """The text at ``path`` in the event's result; on PostgreSQL written exactly as the index
+    of migration 0015 has it, so the value comes from the index instead of parsing JSON."""
+    if db.engine.dialect.name == "postgresql":
+        return literal_column(f"(learning_events.result #>> '{{{','.join(path)}}}')", String)
+    return E.result[path if len(path) > 1 else path[0]].as_string()
+
+
+def _result_integer(*path: str):
+    if db.engine.dialect.name == "postgresql":
+        return literal_column(f"((learning_events.result #>> '{{{','.join(path)}}}')::integer)", Integer)
+    return E.result[path if len(path) > 1 else path[0]].as_integer()
+
+
 def tune_for_aggregates() -> None:
     """For the rest of this transaction on PostgreSQL: no JIT compilation (it costs about 0.1 s
     per statement, more than it saves at this size) and enough memory to group a hundred
@@ -65,29 +100,46 @@ def station_counts(refs: list[str], population: Select, now: datetime, start=Non
         select(E.object_id.label("ref"), E.actor_id.label("actor"), _flag(E.verb.in_(FINISH)).label("finished"),
                _flag(E.verb.in_(("passed", "failed"))).label("checked"), _flag(E.verb == "failed").label("failed"),
                _flag(E.verb == "responded").label("pulsed"), func.max(E.occurred_at).label("last_at"))
-        .where(*_course_events(refs, population, start, end), E.verb.in_(maths.STATION_VERBS))
+        .where(*_course_events(refs, population, start, end), _verbs(maths.STATION_VERBS))
         .group_by(E.object_id, E.actor_id)
         .cte("per_learner")
     )  # fmt: skip
-    position = case(*[(per.c.ref == ref, n) for n, ref in enumerate(refs)], else_=-1)
-    latest_first = func.row_number().over(partition_by=per.c.actor, order_by=(per.c.last_at.desc(), position.desc()))
-    ranked = select(*per.c, latest_first.label("rank")).cte("ranked")
-    through = select(per.c.actor).where(per.c.ref == refs[-1], per.c.finished == 1)
-    r = ranked.c
+    p = per.c
+    # Each learner's latest moment, then the station of it (the furthest along on a tie):
+    # grouping instead of a window function, which would sort every learner-station pair.
+    latest = select(p.actor, func.max(p.last_at).label("at")).group_by(p.actor).cte("latest")
+    position = case(*[(p.ref == ref, n) for n, ref in enumerate(refs)], else_=-1)
+    ends = (
+        select(p.actor, latest.c.at, func.max(position).label("position"))
+        .join(latest, and_(latest.c.actor == p.actor, latest.c.at == p.last_at))
+        .group_by(p.actor, latest.c.at)
+        .cte("ends")
+    )
+    through = select(p.actor).where(p.ref == refs[-1], p.finished == 1)
     cutoff = now - timedelta(days=maths.DROP_AFTER_DAYS)
-    stopped = case((and_(r.rank == 1, r.last_at < cutoff, r.actor.not_in(through)), 1), else_=0)
-    rows = db.session.execute(
-        select(r.ref, func.count(), func.sum(r.finished), func.sum(r.checked), func.sum(r.failed), func.sum(r.pulsed),
-               func.sum(stopped), func.sum(case((r.rank == 1, 1), else_=0)))
-        .group_by(r.ref)
-    ).all()  # fmt: skip
-    found, learners = {}, 0
-    for ref, reached, finished, checked, failed, pulsed, dropped, last_here in rows:
-        learners += int(last_here or 0)
-        found[ref] = maths.StationCounts(reached=reached, finished=int(finished or 0), checked=int(checked or 0),
-                                         failed=int(failed or 0), pulse_learners=int(pulsed or 0),
-                                         dropped=int(dropped or 0))  # fmt: skip
-    return found, learners
+    zero = literal(0)
+    stations = select(literal("station").label("kind"), p.ref, func.count(), func.sum(p.finished),
+                      func.sum(p.checked), func.sum(p.failed), func.sum(p.pulsed)).group_by(p.ref)  # fmt: skip
+    stops = (
+        select(literal("stop"), cast(ends.c.position, String), func.count(), zero, zero, zero, zero)
+        .where(ends.c.at < cutoff, ends.c.actor.not_in(through))
+        .group_by(ends.c.position)
+    )
+    everyone = select(literal("learners"), literal(""), func.count(), zero, zero, zero, zero).select_from(ends)
+    rows = db.session.execute(union_all(stations, stops, everyone)).all()
+    found, dropped, learners = {}, {}, 0
+    for kind, ref, count, finished, checked, failed, pulsed in rows:
+        if kind == "learners":
+            learners = count
+        elif kind == "stop":
+            dropped[refs[int(ref)]] = count
+        else:
+            found[ref] = (count, int(finished or 0), int(checked or 0), int(failed or 0), int(pulsed or 0))
+    return {
+        ref: maths.StationCounts(reached=reached, finished=finished, checked=checked, failed=failed,
+                                 pulse_learners=pulsed, dropped=dropped.get(ref, 0))
+        for ref, (reached, finished, checked, failed, pulsed) in found.items()
+    }, learners  # fmt: skip
 
 
 def times_and_moods(refs: list[str], population: Select, start=None, end=None) -> dict[str, dict]:
@@ -95,12 +147,12 @@ def times_and_moods(refs: list[str], population: Select, start=None, end=None) -
     (seconds, how many), pulses per mood 1..5, and the perceived effort's total and number
     of answers. One pass over the finishes and pulses that groups equal values, so a million
     events come back as a few thousand rows."""
-    duration = E.result["duration"].as_string()
-    mood = E.result[("extensions", "mood")].as_integer()
-    effort = E.result[("extensions", "effort")].as_integer()
+    duration = _result_text("duration")
+    mood = _result_integer("extensions", "mood")
+    effort = _result_integer("extensions", "effort")
     rows = db.session.execute(
         select(E.object_id, duration, mood, effort, func.count())
-        .where(*_course_events(refs, population, start, end), E.verb.in_((*FINISH, "responded")))
+        .where(*_course_events(refs, population, start, end), _verbs((*FINISH, "responded")))
         .group_by(E.object_id, duration, mood, effort)
     ).all()  # fmt: skip
     found: dict[str, dict] = {}
