@@ -34,6 +34,33 @@ class TrainerSessionSchema(ma.Schema):
     waiting = ma.fields.Integer()
 
 
+class NewSessionsSchema(ma.Schema):
+    item_ref = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(1, 64),
+        metadata={"description": "the live-session step, course id:item key"},
+    )
+    dates = ma.fields.List(
+        ma.fields.Date(),
+        required=True,
+        validate=ma.validate.Length(1, 52),
+        metadata={"description": "one date, or several for a series"},
+    )
+    start_time = ma.fields.Time(required=True, metadata={"description": "local wall time in timezone"})
+    timezone = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
+    duration_minutes = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(5, 24 * 60))
+    place = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    video_url = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    capacity = ma.fields.Integer(strict=True, load_default=12, validate=ma.validate.Range(1, 10_000))
+    deadline_hours = ma.fields.Integer(strict=True, load_default=0, validate=ma.validate.Range(0, 24 * 60))
+    claim_hours = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
+                                    validate=ma.validate.Range(1, 24 * 14))  # fmt: skip
+
+
+class ScheduledSchema(ma.Schema):
+    sessions = ma.fields.List(ma.fields.Nested(TrainerSessionSchema))
+
+
 class AttendeeSchema(ma.Schema):
     registration_id = ma.fields.Integer()
     learner_id = ma.fields.Integer()
@@ -74,6 +101,13 @@ SubmissionPage = page_schema(SubmissionSchema, "SubmissionPage")
 HelpQueuePage = page_schema(HelpRequestSchema, "HelpQueuePage")
 
 
+def _row(session, taken: int, waiting: int) -> dict:
+    return {"id": session.id, "item_ref": session.ref, "title": session.item.title, "status": session.status,
+            "starts_at": session.starts_at, "ends_at": session.ends_at, "timezone": session.timezone,
+            "place": session.place, "video_url": session.video_url, "capacity": session.capacity,
+            "taken": taken, "waiting": waiting}  # fmt: skip
+
+
 def _attendance(session, registrations) -> dict:
     return {"session_id": session.id, "attendees": [
         {"registration_id": r.id, "learner_id": r.learner_id, "name": r.learner.display_name,
@@ -86,12 +120,30 @@ def _attendance(session, registrations) -> dict:
 def my_sessions(args):
     """Your sessions from a week ago on, by start."""
     weeks, _overlaps = scheduling.trainer_schedule(current_user)
-    rows = [{"id": r.session.id, "item_ref": r.session.ref, "title": r.title, "status": r.session.status,
-             "starts_at": r.session.starts_at, "ends_at": r.session.ends_at, "timezone": r.session.timezone,
-             "place": r.session.place, "video_url": r.session.video_url, "capacity": r.session.capacity,
-             "taken": r.taken, "waiting": r.waiting} for week in weeks for r in week.rows]  # fmt: skip
+    rows = [_row(r.session, r.taken, r.waiting) for week in weeks for r in week.rows]
     return paginate(rows, list_name="trainer.sessions", key=lambda r: (r["starts_at"], r["id"]), limit=args["limit"],
                     page_token=args["page_token"])  # fmt: skip
+
+
+@bp.post("/sessions")
+@bp.arguments(NewSessionsSchema)
+@bp.response(201, ScheduledSchema)
+def schedule(args):
+    """Schedule one date (or a series) of a live step; learners on paths with it can register."""
+    details = scheduling.SessionDetails(
+        dates=tuple(args["dates"]), start_time=args["start_time"], timezone=args["timezone"],
+        duration_minutes=args["duration_minutes"], place=args["place"], video_url=args["video_url"],
+        capacity=args["capacity"], deadline_hours=args["deadline_hours"], claim_hours=args["claim_hours"],
+    )  # fmt: skip
+    scheduled = scheduling.schedule_sessions(current_user, args["item_ref"], details)
+    return {"sessions": [_row(s, 0, 0) for s in scheduled.sessions]}
+
+
+@bp.delete("/sessions/<int(max=2147483647):session_id>")
+@bp.response(200, TrainerSessionSchema)
+def cancel(session_id: int):
+    """Cancel one of your sessions: its registrants are told and their paths move on."""
+    return _row(scheduling.cancel_session(current_user, session_id), 0, 0)
 
 
 @bp.get("/sessions/<int(max=2147483647):session_id>/attendance")

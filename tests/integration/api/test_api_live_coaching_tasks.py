@@ -155,3 +155,28 @@ def test_task_evidence_is_sent_once_and_reviewed_by_the_coach_only(app, task_cou
     assert reviewed.status_code == 201 and reviewed.get_json()["review"]["outcome"] == "accepted"
     assert learner.get(f"/api/v1/tasks/{task}").get_json()["accepted"] is True
     is_problem(learner.delete(f"/api/v1/tasks/{task}/submission"), 409)
+
+
+def test_a_trainer_schedules_a_series_and_cancels_one_date(app, live_course, trainer, make_user, api_as):
+    desk = trainer_api(app, trainer)
+    first, second = soon(6).date(), soon(13).date()
+    body = {"item_ref": live_course["live"], "dates": [first.isoformat(), second.isoformat()], "start_time": "18:00",
+            "timezone": "Europe/Berlin", "duration_minutes": 60, "place": "Room 2", "capacity": 8}  # fmt: skip
+    made = desk.post("/api/v1/trainer/sessions", json=body)
+    assert made.status_code == 201
+    sessions = made.get_json()["sessions"]
+    assert [s["place"] for s in sessions] == ["Room 2", "Room 2"] and sessions[0]["title"] == "Role-play lab"
+    learner = api_as("learner")
+    journey(learner, live_course["goal"])
+    assert {s["id"] for s in learner.get("/api/v1/sessions").get_json()["items"]} == {s["id"] for s in sessions}
+
+    refused = is_problem(desk.post("/api/v1/trainer/sessions", json={**body, "place": "", "video_url": None}), 400)
+    assert refused["detail"]
+    is_problem(desk.post("/api/v1/trainer/sessions", json={**body, "item_ref": f"{live_course['course']}:nope"}), 404)
+    is_problem(desk.post("/api/v1/trainer/sessions", json={**body, "dates": ["someday"]}), 422)
+    other = trainer_api(app, make_user(("trainer",), email="other-trainer@example.com"))
+    is_problem(other.delete(f"/api/v1/trainer/sessions/{sessions[0]['id']}"), 403)
+    cancelled = desk.delete(f"/api/v1/trainer/sessions/{sessions[0]['id']}")
+    assert cancelled.get_json()["status"] == "cancelled"
+    is_problem(desk.delete(f"/api/v1/trainer/sessions/{sessions[0]['id']}"), 409)
+    assert len(desk.get("/api/v1/trainer/sessions").get_json()["items"]) == 2
