@@ -3,7 +3,8 @@
 A million events cannot travel to Python in under a second, so the journey map is counted
 per station in SQL (first per learner and station, then per station) and only the counts,
 the distinct times on task and each learner's last event come back. Every statement runs on
-SQLite and PostgreSQL. ``population`` is a subquery of learner ids chosen by ``services``.
+SQLite and PostgreSQL. ``population`` is a subquery of learner ids chosen by ``services``,
+or None for everyone who learned on the course.
 """
 
 from __future__ import annotations
@@ -50,11 +51,16 @@ def _in_range(column, start: date | None, end: date | None) -> list:
     return found
 
 
-def _course_events(refs: list[str], population: Select, start: date | None, end: date | None) -> list:
+def _among(column, population: Select | None) -> list:
+    """``column IN population``; nothing when ``population`` is None (everyone on the course)."""
+    return [] if population is None else [column.in_(population)]
+
+
+def _course_events(refs: list[str], population: Select | None, start: date | None, end: date | None) -> list:
     return [
         E.object_type == "item",
         E.object_id.in_(refs),
-        E.actor_id.in_(population),
+        *_among(E.actor_id, population),
         *_in_range(E.occurred_at, start, end),
     ]
 
@@ -92,7 +98,7 @@ def _flag(condition):
     return func.max(case((condition, 1), else_=0))
 
 
-def station_counts(refs: list[str], population: Select, now: datetime, start=None, end=None) -> tuple[dict[str, maths.StationCounts], int]:  # fmt: skip
+def station_counts(refs: list[str], population: Select | None, now: datetime, start=None, end=None) -> tuple[dict[str, maths.StationCounts], int]:  # fmt: skip
     """Per station: learners who reached it, finished it, took and failed its check, and who
     stopped there for good (as ``maths.stopped_for_good``, judged at ``now``); and how many
     learners there are. One statement: per learner and station first, then per station."""
@@ -142,7 +148,7 @@ def station_counts(refs: list[str], population: Select, now: datetime, start=Non
     }, learners  # fmt: skip
 
 
-def times_and_moods(refs: list[str], population: Select, start=None, end=None) -> dict[str, dict]:
+def times_and_moods(refs: list[str], population: Select | None, start=None, end=None) -> dict[str, dict]:
     """Per station, what only the events' results say: times on task of the finishes as
     (seconds, how many), pulses per mood 1..5, and the perceived effort's total and number
     of answers. One pass over the finishes and pulses that groups equal values, so a million
@@ -170,11 +176,11 @@ def times_and_moods(refs: list[str], population: Select, start=None, end=None) -
             for ref, entry in found.items()}  # fmt: skip
 
 
-def help_asked(refs: list[str], population: Select, start=None, end=None) -> list[maths.HelpAsked]:
+def help_asked(refs: list[str], population: Select | None, start=None, end=None) -> list[maths.HelpAsked]:
     """The "I'm stuck" requests raised on the stations, with when they were resolved."""
     rows = db.session.execute(
         select(HelpRequest.item_ref, HelpRequest.created_at, HelpRequest.resolved_at).where(
-            HelpRequest.item_ref.in_(refs), HelpRequest.learner_id.in_(population),
+            HelpRequest.item_ref.in_(refs), *_among(HelpRequest.learner_id, population),
             *_in_range(HelpRequest.created_at, start, end))
     ).all()  # fmt: skip
     return [maths.HelpAsked(ref, asked, resolved) for ref, asked, resolved in rows]
@@ -190,19 +196,19 @@ def _month(column):
     return func.strftime("%Y-%m-01", column)
 
 
-def nps_answers(course_id: int, population: Select, start=None, end=None) -> list[tuple[date, int]]:
+def nps_answers(course_id: int, population: Select | None, start=None, end=None) -> list[tuple[date, int]]:
     """(day, 0-10 score) of the recommend answers on journeys that include the course."""
     score = E.result[("score", "raw")].as_integer()
     journeys = select(cast(JourneyCourse.journey_id, String(64))).where(JourneyCourse.course_id == course_id)
     rows = db.session.execute(
         select(E.occurred_at, score).where(
             E.verb == "responded", E.object_type == "journey", E.object_id.in_(journeys),
-            E.actor_id.in_(population), score.is_not(None), *_in_range(E.occurred_at, start, end))
+            *_among(E.actor_id, population), score.is_not(None), *_in_range(E.occurred_at, start, end))
     ).all()  # fmt: skip
     return [(at.date(), value) for at, value in rows]
 
 
-def pulses_by_month(refs: list[str], population: Select, start=None, end=None) -> list[maths.PulseMonth]:
+def pulses_by_month(refs: list[str], population: Select | None, start=None, end=None) -> list[maths.PulseMonth]:
     """Per month: learners who gave a pulse on the course, pulses, and the sum of their moods."""
     mood = E.result[("extensions", "mood")].as_integer()
     month = _month(E.occurred_at)
@@ -217,7 +223,7 @@ def pulses_by_month(refs: list[str], population: Select, start=None, end=None) -
     ]
 
 
-def comments(refs: list[str], population: Select, start=None, end=None, per_station: int = 50) -> dict[str, list[tuple[datetime, int | None, str]]]:  # fmt: skip
+def comments(refs: list[str], population: Select | None, start=None, end=None, per_station: int = 50) -> dict[str, list[tuple[datetime, int | None, str]]]:  # fmt: skip
     """Free-text pulse comments per station, newest first, as (when, mood, text): no names."""
     text = E.result["response"].as_string()
     mood = E.result[("extensions", "mood")].as_integer()
