@@ -56,30 +56,39 @@ class InAppChannel(Channel):
 
     def send(self, message: InAppNote) -> None:
         """Store the message in the current transaction (the caller commits); once per key."""
-        if message.category not in CATEGORIES:
-            raise ValueError(f"unknown category {message.category!r}")
-        if message.key is not None:
-            exists = db.session.execute(
-                select(InAppMessage.id).where(InAppMessage.user_id == message.user_id, InAppMessage.key == message.key)
-            ).first()
-            if exists:
-                return
-        db.session.add(
-            InAppMessage(
-                user_id=message.user_id,
-                key=message.key,
-                category=message.category,
-                subject=message.subject[:200],
-                body=message.body,
-                link=message.link,
-                why=message.why[:300],
-            )
-        )
+        post_many([message])
 
 
 def post(message: InAppNote) -> None:
     """Put a message in the inbox, in the current transaction."""
     InAppChannel().send(message)
+
+
+def post_many(messages: list[InAppNote]) -> int:
+    """Put messages in the inbox in the current transaction, each key once (one query finds
+    the keys already there, however many messages); returns how many were added. Raises
+    ``ValueError`` for an unknown category, before anything is added."""
+    for message in messages:
+        if message.category not in CATEGORIES:
+            raise ValueError(f"unknown category {message.category!r}")
+    keyed = [m for m in messages if m.key is not None]
+    seen = set()
+    if keyed:
+        seen = {(user_id, key) for user_id, key in db.session.execute(
+            select(InAppMessage.user_id, InAppMessage.key)
+            .where(InAppMessage.user_id.in_({m.user_id for m in keyed}), InAppMessage.key.in_({m.key for m in keyed}))
+        )}  # fmt: skip
+    added = 0
+    for message in messages:
+        if message.key is not None:
+            if (message.user_id, message.key) in seen:
+                continue
+            seen.add((message.user_id, message.key))
+        db.session.add(InAppMessage(user_id=message.user_id, key=message.key, category=message.category,
+                                    subject=message.subject[:200], body=message.body, link=message.link,
+                                    why=message.why[:300]))  # fmt: skip
+        added += 1
+    return added
 
 
 @dataclass(frozen=True)

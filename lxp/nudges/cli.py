@@ -23,9 +23,9 @@ def run_once() -> None:
 
     began = time.perf_counter()
     try:
-        now = utcnow()
-        planned = services.plan_touchpoints(now)
-        report = services.deliver_due(now)
+        planned = services.plan_touchpoints(utcnow())
+        # Due by the time delivery starts: planning may have waited on a second scheduler's rows.
+        report = services.deliver_due(utcnow())
     except Exception as exc:
         db.session.rollback()
         first_line = (str(exc).strip().splitlines() or [""])[0]

@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from lxp.accounts.models import User
 from lxp.channels import DeliveryFailed, in_app
@@ -37,7 +36,7 @@ from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.nudges import effect, policy
-from lxp.nudges.models import OutboxMessage
+from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.planning import LEARNING_VERBS
 from lxp.nudges.preferences import preferences_of, unsubscribe_token
 from lxp.nudges.rules import RULES_BY_KEY
@@ -60,6 +59,10 @@ class DeliveryReport:
     failed: int = 0  # dead letters
     dropped: int = 0  # folded, dropped (expired, over the cap) or skipped (the learner's choice)
 
+    def add(self, other: DeliveryReport) -> None:
+        for name in ("sent", "held", "retrying", "failed", "dropped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def summary(self) -> str:
         return (f"sent {self.sent}, held {self.held}, retrying {self.retrying}, failed {self.failed}, "
                 f"not sent {self.dropped}")  # fmt: skip
@@ -78,15 +81,22 @@ def _claimable(now: datetime):
 
 
 def claim_due(now: datetime, limit: int) -> list[int]:
-    """Claim up to ``limit`` due rows for this run (committed); returns their ids, oldest due first."""
+    """Claim up to ``limit`` due rows for this run (committed); returns their ids."""
     lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
-    due = (
+    # Two statements, not ``UPDATE … WHERE id IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)``:
+    # PostgreSQL may run such a sub-select again for every row it updates, claiming far more
+    # than ``limit`` rows and taking seconds. The SELECT locks the rows on PostgreSQL; the
+    # UPDATE checks again that each is still claimable, which is what keeps SQLite safe.
+    ids = db.session.execute(
         select(OutboxMessage.id).where(_claimable(now))
         .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
         .with_for_update(skip_locked=True)
-    )  # fmt: skip
+    ).scalars().all()  # fmt: skip
+    if not ids:
+        db.session.rollback()
+        return []
     claimed = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(due), _claimable(now))
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids), _claimable(now))
         .values(status="sending", claimed_until=now + lease).returning(OutboxMessage.id),
         execution_options={"synchronize_session": False},
     ).scalars().all()  # fmt: skip
@@ -101,13 +111,17 @@ class _Batch:
     last_activity: dict[int, datetime]
     sent_at: dict[int, list[datetime]]  # recent messages that count against the weekly cap
     push: set[int]  # learners with at least one push subscription
+    loaded: list  # the learners and their preferences: held, so the session's identity map keeps them
 
     @classmethod
     def load(cls, user_ids: set[int], now: datetime) -> _Batch:
         from lxp.push.models import PushSubscription
 
-        db.session.execute(select(User).where(User.id.in_(user_ids))
-                           .execution_options(populate_existing=True)).scalars().all()  # into the identity map
+        # Read once for the batch: ``message.user`` and ``preferences_of`` then find them in the session.
+        loaded = [*db.session.execute(select(User).where(User.id.in_(user_ids))
+                                      .execution_options(populate_existing=True)).scalars(),
+                  *db.session.execute(select(NotificationPreferences).where(NotificationPreferences.user_id.in_(user_ids))
+                                      .execution_options(populate_existing=True)).scalars()]  # fmt: skip
         last = db.session.execute(
             select(LearningEvent.actor_id, func.max(LearningEvent.occurred_at))
             .where(LearningEvent.actor_id.in_(user_ids), LearningEvent.verb.in_(LEARNING_VERBS))
@@ -123,7 +137,7 @@ class _Batch:
             sent_at.setdefault(user_id, []).append(when)
         push = set(db.session.execute(
             select(PushSubscription.user_id).where(PushSubscription.user_id.in_(user_ids)).distinct()).scalars())  # fmt: skip
-        return cls(dict(last), sent_at, push)
+        return cls(dict(last), sent_at, push, loaded)
 
     def situation(self, user: User, preferences: policy.Preferences, now: datetime) -> policy.Situation:
         week = policy.week_start(now, preferences.timezone)
@@ -156,15 +170,16 @@ def _send_on(message: OutboxMessage, user: User, channel: str, now: datetime) ->
                                        ttl=max(int(keep.total_seconds()), 0)))  # fmt: skip
 
 
-def _post_in_app(message: OutboxMessage) -> None:
-    note = in_app.InAppNote(user_id=message.user_id, category=message.category, subject=message.subject,
+def _inbox_copy(message: OutboxMessage) -> in_app.InAppNote:
+    # Stored once per key. Should a run whose claim ran out post it at the same moment, the
+    # commit fails on the unique key and the message is simply tried again: no savepoint needed.
+    return in_app.InAppNote(user_id=message.user_id, category=message.category, subject=message.subject,
                             body=message.body, link=message.link, why=message.why,
                             key=f"nudge:{message.rule}:{message.occurrence}"[:120])  # fmt: skip
-    try:
-        with db.session.begin_nested():  # a run whose lease ran out may have posted it a moment ago
-            in_app.post(note)
-    except IntegrityError:
-        pass
+
+
+def _post_in_app(message: OutboxMessage) -> None:
+    in_app.post(_inbox_copy(message))
 
 
 def _release(message: OutboxMessage, status: str, outcome: str | None = None) -> None:
@@ -173,19 +188,26 @@ def _release(message: OutboxMessage, status: str, outcome: str | None = None) ->
         message.outcome = outcome
 
 
-def _deliver_one(message: OutboxMessage, batch: _Batch, now: datetime, report: DeliveryReport) -> None:
-    """Decide, send and record one claimed message (commits)."""
-    user = message.user
+def _decide(message: OutboxMessage, batch: _Batch, now: datetime) -> policy.Decision:
+    """What to do with one claimed message now: expired ones are dropped, the rest as
+    ``policy.decide`` says."""
     if message.expires_at is not None and message.expires_at < now:
-        _release(message, "dropped", "expired")
-        report.dropped += 1
-        db.session.commit()
-        return
+        return policy.Decision("drop", reason="expired")
+    user = message.user
     preferences = preferences_of(user)
     rule = RULES_BY_KEY.get(message.rule)
     candidate = policy.Candidate(message.rule, message.category, message.asked_for,
                                  rule.digestible if rule else True)  # fmt: skip
     decision = policy.decide(candidate, preferences, batch.situation(user, preferences, now))
+    if decision.action == "send" and policy.counts_against_cap(candidate):
+        batch.sent_at.setdefault(user.id, []).append(now)  # the learner's next message in this batch sees it
+    return decision
+
+
+def _apply(message: OutboxMessage, decision: policy.Decision, failure: DeliveryFailed | None, now: datetime,
+           report: DeliveryReport, *, post: bool = True) -> None:
+    """Record a decision (and, for a send, the channel's outcome and, with ``post``, its inbox
+    copy) on the message."""
     if decision.action == "hold":
         message.due_at = decision.until
         _release(message, "pending", decision.reason)
@@ -194,18 +216,53 @@ def _deliver_one(message: OutboxMessage, batch: _Batch, now: datetime, report: D
         _release(message, {"fold": "folded", "drop": "dropped", "skip": "skipped"}[decision.action], decision.reason)
         report.dropped += 1
     else:
-        failure = None
-        try:
-            _send_on(message, user, decision.channel, now)
-        except DeliveryFailed as exc:
-            failure = exc
-        _post_in_app(message)
+        if post:
+            _post_in_app(message)
         message.attempts += 1
         message.channel = decision.channel
         _record(message, failure, now, report)
-        if message.status == "sent" and policy.counts_against_cap(candidate):
-            batch.sent_at.setdefault(user.id, []).append(now)
-    db.session.commit()
+
+
+def _deliver_batch(messages: list[OutboxMessage], batch: _Batch, now: datetime, report: DeliveryReport) -> None:
+    """Decide for every message; record what needs no other channel (inbox-only sends, holds,
+    folds, drops) in one transaction; then send each e-mail or push and record it on its own,
+    so a crash repeats at most the one message in flight."""
+    local, remote = [], []
+    for message in messages:
+        try:
+            decision = _decide(message, batch, now)
+        except Exception as exc:
+            _crashed(message.id, exc, now, report)
+            continue
+        outside = decision.action == "send" and decision.channel != "in_app"
+        (remote if outside else local).append((message.id, decision))
+    try:
+        together, copies = DeliveryReport(), []
+        with db.session.no_autoflush:  # the rows go out together at the commit
+            for message_id, decision in local:
+                message = db.session.get(OutboxMessage, message_id)
+                _apply(message, decision, None, now, together, post=False)
+                if decision.action == "send":
+                    copies.append(_inbox_copy(message))
+            in_app.post_many(copies)
+        db.session.commit()
+        report.add(together)
+    except Exception:
+        db.session.rollback()  # one of them breaks: find which, one at a time
+        remote = local + remote
+    for message_id, decision in remote:
+        try:
+            message = db.session.get(OutboxMessage, message_id)
+            failure = None
+            if decision.action == "send" and decision.channel != "in_app":
+                try:
+                    _send_on(message, message.user, decision.channel, now)
+                except DeliveryFailed as exc:
+                    failure = exc
+            _apply(message, decision, failure, now, report)
+            db.session.commit()
+        except Exception as exc:
+            _crashed(message_id, exc, now, report)
 
 
 def _record(message: OutboxMessage, failure: DeliveryFailed | None, now: datetime, report: DeliveryReport) -> None:
@@ -227,9 +284,11 @@ def _record(message: OutboxMessage, failure: DeliveryFailed | None, now: datetim
         report.retrying += 1
 
 
-def _record_crash(message_id: int, error: Exception, now: datetime, report: DeliveryReport) -> None:
-    """A message whose delivery raised something unexpected: counted as a failed try, so a
-    message that always breaks ends as a dead letter instead of blocking every run."""
+def _crashed(message_id: int, error: Exception, now: datetime, report: DeliveryReport) -> None:
+    """A message whose delivery raised something unexpected (a bug, the database): counted as a
+    failed try, so a message that always breaks ends as a dead letter instead of blocking runs."""
+    db.session.rollback()
+    log.exception("delivering outbox message %s failed", message_id, exc_info=error)
     message = db.session.get(OutboxMessage, message_id)
     message.attempts += 1
     message.last_error = f"{type(error).__name__}: {error}"[:300]
@@ -250,8 +309,8 @@ def deliver_due(now: datetime | None = None, limit: int | None = None) -> Delive
     now = now or utcnow()
     report = DeliveryReport()
     session = db.session()
-    # Each message commits on its own; the batch's rows (claimed by this run) and its learners
-    # stay loaded rather than being read again after every commit.
+    # A batch commits several times; its rows (claimed by this run) and its learners stay
+    # loaded rather than being read again after every commit.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         _deliver_batches(now, limit, report)
@@ -271,14 +330,7 @@ def _deliver_batches(now: datetime, limit: int | None, report: DeliveryReport) -
             select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.due_at, OutboxMessage.id)
             .execution_options(populate_existing=True)  # the claim changed them behind the session's back
         ).scalars().all()  # fmt: skip
-        batch = _Batch.load({m.user_id for m in messages}, now)
-        for message_id in [m.id for m in messages]:
-            try:
-                _deliver_one(db.session.get(OutboxMessage, message_id), batch, now, report)
-            except Exception as exc:
-                db.session.rollback()
-                log.exception("delivering outbox message %s failed", message_id)
-                _record_crash(message_id, exc, now, report)
+        _deliver_batch(messages, _Batch.load({m.user_id for m in messages}, now), now, report)
     if handled:
         log.info("outbox: %s", report.summary())
 

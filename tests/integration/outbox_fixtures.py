@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -149,12 +151,34 @@ def start_worker(app, smtp_port: int, **settings: str) -> subprocess.Popen:
            "LXP_BASE_URL": app.config["BASE_URL"], "LXP_ENV": "testing", "LXP_WORKER_CLOCK": utcnow().isoformat(),
            **settings}  # fmt: skip
     env.pop("LXP_TEST_CLOCK", None)
-    return subprocess.Popen([sys.executable, "-c", _WORKER], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    # Files, not pipes: a process blocked on a full pipe nobody reads would hold its locks forever.
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    worker = subprocess.Popen([sys.executable, "-c", _WORKER], cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
+    worker.output_files = (out, err)
+    return worker
+
+
+def kill(worker: subprocess.Popen) -> None:
+    """SIGKILL: the process gets no chance to tidy up, as when a host dies."""
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    for file in worker.output_files:
+        file.close()
 
 
 def finish(worker: subprocess.Popen, timeout: float = 90) -> str:
-    """Wait for a worker; its one line of output. Fails the test with its error output if it failed."""
-    out, err = worker.communicate(timeout=timeout)
-    assert worker.returncode == 0, f"delivery process failed ({worker.returncode}): {err[-2000:]}"
-    return out.strip()
+    """Wait for a worker; its one line of output. Fails the test with its error output if it
+    failed or hung (then it is killed, so it holds no locks on the test database)."""
+    out, err = worker.output_files
+    try:
+        worker.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    err.seek(0)
+    out.seek(0)
+    errors, output = err.read(), out.read()
+    out.close()
+    err.close()
+    assert worker.returncode == 0, f"delivery process failed ({worker.returncode}): {errors[-3000:]}"
+    return output.strip()
