@@ -4,7 +4,9 @@
 and lets them walk its stations in path order: the longer a block, the likelier they stop
 for good; hard quizzes are failed more, take longer and dip the mood; learners live in
 different time zones and learn in their own daytime; some fail a check and ask for help,
-most requests are resolved hours later; some say how likely they are to recommend it.
+most requests are resolved hours later; some say how likely they are to recommend it;
+touchpoints go out (a welcome, after five quiet days, after a failed check), and some are
+opened, a few refused.
 
 Rows go in with bulk inserts (a million events through ``events.record`` would take hours);
 they are the same rows ``events.record`` writes. The same seed gives the same population.
@@ -30,6 +32,7 @@ from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
+from lxp.nudges.models import OutboxMessage
 from lxp.paths.models import Journey, JourneyCourse, journey_goals
 
 EMAIL = "synthetic-{n:06d}@{org}.example"
@@ -45,6 +48,12 @@ COMMENTS = {
     4: ("Useful, I tried it the same day.", "Short and to the point.", "Good examples."),
     5: ("Loved it, my customer noticed!", "Best block so far.", "Exactly what I needed before my shift."),
 }
+INACTIVE_DAYS = 5
+OPEN_RATE = {"in_app": 0.55, "email": 0.3, "webpush": 0.4}
+NUDGE_SUBJECTS = {"welcome": "Welcome! Your first step is ready", "inactive": "Your next step is waiting",
+                  "failed_check": "Another go at the check?"}  # fmt: skip
+NUDGE_WHY = {"welcome": "You chose a goal yesterday.", "inactive": "Nothing from you for 5 days.",
+             "failed_check": "The check did not work out yesterday."}  # fmt: skip
 MAX_MINUTES = 240  # a block longer than this counts as this long for the risk of stopping
 
 
@@ -156,7 +165,23 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     if goal_id:
         db.session.execute(insert(journey_goals), [{"journey_id": j, "goal_id": goal_id} for j in journey_of.values()])
 
-    rows, helps = [], []
+    rows, helps, nudges = [], [], []
+
+    def nudge(learner, rule, occurrence, when, zone):
+        """A touchpoint sent at ``when`` (the learner's daytime); opened or not, rarely refused."""
+        sent = _local(rng, when.date(), zone)
+        if sent >= now:
+            return
+        channel = rng.choices(("in_app", "email", "webpush"), (5, 3, 2))[0]
+        opened = sent + timedelta(minutes=rng.lognormvariate(3.5, 1.2)) if rng.random() < OPEN_RATE[channel] else None
+        opened = opened if opened is not None and opened < now else None
+        refused = (opened or sent) + timedelta(minutes=2) if rng.random() < 0.03 else None
+        nudges.append({"user_id": learner, "rule": rule, "occurrence": occurrence, "category": "nudge", "asked_for": False,
+                       "subject": NUDGE_SUBJECTS[rule], "body": "", "why": NUDGE_WHY[rule], "due_at": sent,
+                       "status": "sent", "channel": channel, "attempts": 1, "created_at": sent, "sent_at": sent,
+                       "course_id": course.id, "opened_at": opened, "opened_via": channel if opened else None,
+                       "opted_out_at": refused if refused is not None and refused < now else None})  # fmt: skip
+
     written = 0
 
     def event(learner, verb, object_type, object_id, at, result=None, context=None):
@@ -175,10 +200,15 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
         day = starts[learner]
         persistence = rng.uniform(0.6, 1.4)
         moods = []
+        nudge(learner, "welcome", "goal", datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC), zone)
         for item in items:
             if item.id in alternatives and rng.random() < 0.7:
                 continue  # most take the live session, not its self-study stand-in
-            day += timedelta(days=min(int(rng.expovariate(1 / 1.6)), 20))
+            gap = min(int(rng.expovariate(1 / 1.6)), 20)
+            if gap > INACTIVE_DAYS:  # quiet for a while: the "inactive" touchpoint went out
+                nudge(learner, "inactive", (day + timedelta(days=INACTIVE_DAYS)).isoformat(),
+                      datetime.combine(day + timedelta(days=INACTIVE_DAYS), time(12), tzinfo=UTC), zone)  # fmt: skip
+            day += timedelta(days=gap)
             at = _local(rng, day, zone)
             if at > now - timedelta(minutes=5):
                 break  # still on their way: the rest lies in the future
@@ -200,6 +230,7 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
             failed = item.kind == "quiz" and rng.random() < hard
             if item.kind == "quiz":
                 if failed:
+                    nudge(learner, "failed_check", ref, done_at + timedelta(days=1), zone)
                     event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
                     if rng.random() < 0.3:
                         asked = done_at + timedelta(minutes=rng.randint(1, 30))
@@ -243,6 +274,8 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
         db.session.execute(insert(LearningEvent), rows)
         written += len(rows)
 
+    if nudges:
+        db.session.execute(insert(OutboxMessage), nudges)
     for learner, ref, title, asked, resolved in helps:
         request = HelpRequest(organisation_id=organisation.id, learner_id=learner, item_ref=ref, item_title=title,
                               note="I failed the check and do not see why.", context={}, created_at=asked,

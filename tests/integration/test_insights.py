@@ -14,6 +14,7 @@ from lxp.cohorts.models import Cohort
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.insights import maths, services
+from lxp.nudges.models import OutboxMessage
 from lxp.paths.models import Journey, JourneyCourse
 
 
@@ -252,11 +253,15 @@ def test_modalities_page_and_its_csv(client, admin, published, app, make_user):
 def test_seed_synthetic_adds_a_population_and_refuses_nonsense(app, published):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["lxp", "seed-synthetic", "--learners", "12", "--cohort", "Synthetic A"])
+
     assert result.exit_code == 0, result.output
     assert "12 synthetic learners on 'listening-basics'" in result.output
     with app.app_context():
         assert db.session.query(User).filter(User.email.like("synthetic-%")).count() == 12
         assert db.session.query(events.LearningEvent).filter(events.LearningEvent.occurred_at > utcnow()).count() == 0
+        sent = db.session.query(OutboxMessage).all()
+        assert {m.rule for m in sent} >= {"welcome"} and all(m.sent_at <= utcnow() for m in sent)
+        assert all(m.opened_at is None or m.sent_at <= m.opened_at <= utcnow() for m in sent)
     refused = runner.invoke(args=["lxp", "seed-synthetic", "--learners", "0"])
     assert refused.exit_code != 0 and "--learners must be at least 1" in refused.output
     unknown = runner.invoke(args=["lxp", "seed-synthetic", "--learners", "3", "--course", "nope"])
