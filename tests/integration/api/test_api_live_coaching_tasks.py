@@ -180,3 +180,28 @@ def test_a_trainer_schedules_a_series_and_cancels_one_date(app, live_course, tra
     assert cancelled.get_json()["status"] == "cancelled"
     is_problem(desk.delete(f"/api/v1/trainer/sessions/{sessions[0]['id']}"), 409)
     assert len(desk.get("/api/v1/trainer/sessions").get_json()["items"]) == 2
+
+
+def test_photos_are_added_to_the_draft_checked_by_their_content(app, task_course, make_user, api_as):
+    from io import BytesIO
+
+    from tests.integration.test_workplace_fixtures import png
+
+    learner = api_as("learner")
+    on_path(app, learner.user_id, task_course["goal"], make_user(("trainer",), email="coach@example.com"))
+    task = task_course["task"]
+    learner.put(f"/api/v1/tasks/{task}/draft", json={"account": "Kept while photos are added."})
+    added = learner.client.post(f"/api/v1/tasks/{task}/files", headers=learner.headers(),
+                                data={"file": (BytesIO(png()), "whiteboard.png")}, content_type="multipart/form-data")  # fmt: skip
+    assert added.status_code == 201, added.get_data(as_text=True)
+    body = added.get_json()
+    (stored,) = body["files"]
+    assert stored["name"] == "whiteboard.png" and stored["content_type"] == "image/png"
+    assert body["tries"][0]["account"] == "Kept while photos are added."
+    refused = learner.client.post(f"/api/v1/tasks/{task}/files", headers=learner.headers(),
+                                  data={"file": (BytesIO(b"MZ\x90\x00binary"), "cat.jpg")},
+                                  content_type="multipart/form-data")  # fmt: skip
+    assert is_problem(refused, 400)["errors"][0]["field"] == "files"
+    is_problem(learner.client.post(f"/api/v1/tasks/{task}/files", headers=learner.headers()), 422)
+    assert learner.delete(f"/api/v1/tasks/{task}/files/{stored['id']}").get_json()["files"] == []
+    is_problem(api_as("learner").delete(f"/api/v1/tasks/{task}/files/{stored['id']}"), 404)
