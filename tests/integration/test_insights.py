@@ -303,3 +303,29 @@ def test_drop_off_in_sql_agrees_with_the_maths(app, admin, published, make_user)
         )
         _, _, journey = services.journey_map(user, published["course"], period)
     assert [f.dropped for f in journey.stations] == [0, 0]
+
+
+def test_language_and_package_filters_choose_the_learners(app, client, admin, published, make_user):
+    german = [make_user(("learner",), locale="de") for _ in range(5)]
+    english = _learners(app, make_user, 6)
+    _story(app, published, german + english)
+    _enrol(app, published, german)  # the German learners chose the example package
+    url = f"/insights/courses/{published['course']}?format=csv"
+
+    def reached(query):
+        rows = list(csv.reader(io.StringIO(client.get(url + query).get_data(as_text=True))))
+        return rows[1][4]
+
+    assert reached("") == "11"
+    assert reached("&language=de") == "5"
+    assert reached(f"&package={published['package']}") == "5"
+    assert reached(f"&language=en&package={published['package']}") == ""  # nobody: not shown
+    page = client.get(f"/insights/courses/{published['course']}?package=999999")
+    assert page.status_code == 400 and "Choose a package of this course." in page.get_data(as_text=True)
+
+
+def test_the_trainer_desk_links_to_their_learners(client, login_as, published):
+    login_as("trainer")
+    html = client.get("/desk").get_data(as_text=True)
+    assert 'href="/insights/people"' in html
+    assert client.get("/insights/people").status_code == 200
