@@ -68,7 +68,7 @@ def course_csv(page: str, table: str, course, version, data) -> Response:
     if page == "satisfaction" and table == "nps":
         return csv_response(f"{slug}-nps.csv",
                             [_l("Month"), _l("Answers"), _l("Promoters"), _l("Passives"), _l("Detractors"), _l("Net Promoter Score")],
-                            ((m.isoformat()[:7], n.answers, n.promoters, n.passives, n.detractors, n.score)
+                            ((m.isoformat()[:7], n.answers, *(n.breakdown or (None, None, None)), n.score)
                              for m, n in data.nps_by_month))  # fmt: skip
     if page == "satisfaction" and table == "pulses":
         return csv_response(f"{slug}-mood.csv", [_l("Month"), _l("Learners"), _l("Pulses"), _l("Average mood")],

@@ -443,6 +443,11 @@ class Nps:
     detractors: int
 
     @property
+    def breakdown(self) -> tuple[int, int, int] | None:
+        """(promoters, passives, detractors), or None from fewer than ``MIN_GROUP`` answers."""
+        return shown(self.answers, (self.promoters, self.passives, self.detractors))
+
+    @property
     def score(self) -> int | None:
         """Promoters' share minus detractors' share, in points (-100..100); None under the
         minimum sample, where one answer would swing it wildly."""

@@ -203,6 +203,7 @@ def test_nps_is_promoters_minus_detractors_and_needs_ten_answers():
     result = maths.nps(nine)
     assert (result.promoters, result.passives, result.detractors) == (4, 2, 3)
     assert result.score is None  # nine answers: below the minimum sample
+    assert maths.nps([10, 0, 0, 8]).breakdown is None  # four people: not even the split is shown
     ten = maths.nps([*nine, 9])
     # 5 promoters, 3 detractors of 10 -> 50 % - 30 % = 20
     assert ten.score == 20
