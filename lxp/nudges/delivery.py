@@ -22,7 +22,7 @@ try on, whatever the other channel does.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -35,11 +35,11 @@ from lxp.channels import email as email_channel
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from lxp.nudges import effect, policy
+from lxp.nudges import course_rules, effect, policy
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.planning import LEARNING_VERBS
 from lxp.nudges.preferences import preferences_of, unsubscribe_token
-from lxp.nudges.rules import RULES_BY_KEY
+from lxp.nudges.rules import RULES_BY_KEY, Rule
 
 log = logging.getLogger("lxp.nudges.delivery")
 
@@ -112,6 +112,12 @@ class _Batch:
     sent_at: dict[int, list[datetime]]  # recent messages that count against the weekly cap
     push: set[int]  # learners with at least one push subscription
     loaded: list  # the learners and their preferences: held, so the session's identity map keeps them
+    rules: dict = field(default_factory=dict)  # rule key -> its versions per course (course_rules.variants)
+
+    def rule_of(self, message: OutboxMessage) -> Rule | None:
+        """The rule as the message's course has it (the default where the course kept it)."""
+        versions = self.rules.get(message.rule)
+        return course_rules.rule_for(versions, message.course_id) if versions else RULES_BY_KEY.get(message.rule)
 
     @classmethod
     def load(cls, user_ids: set[int], now: datetime) -> _Batch:
@@ -137,7 +143,7 @@ class _Batch:
             sent_at.setdefault(user_id, []).append(when)
         push = set(db.session.execute(
             select(PushSubscription.user_id).where(PushSubscription.user_id.in_(user_ids)).distinct()).scalars())  # fmt: skip
-        return cls(dict(last), sent_at, push, loaded)
+        return cls(dict(last), sent_at, push, loaded, course_rules.variants())
 
     def situation(self, user: User, preferences: policy.Preferences, now: datetime) -> policy.Situation:
         week = policy.week_start(now, preferences.timezone)
@@ -195,17 +201,24 @@ def _decide(message: OutboxMessage, batch: _Batch, now: datetime) -> policy.Deci
         return policy.Decision("drop", reason="expired")
     user = message.user
     preferences = preferences_of(user)
-    rule = RULES_BY_KEY.get(message.rule)
+    rule = batch.rule_of(message)
     candidate = policy.Candidate(message.rule, message.category, message.asked_for,
-                                 rule.digestible if rule else True)  # fmt: skip
+                                 rule.digestible if rule else True, rule.channels if rule else ())  # fmt: skip
     decision = policy.decide(candidate, preferences, batch.situation(user, preferences, now))
     if decision.action == "send" and policy.counts_against_cap(candidate):
         batch.sent_at.setdefault(user.id, []).append(now)  # the learner's next message in this batch sees it
     return decision
 
 
-def _apply(message: OutboxMessage, decision: policy.Decision, failure: DeliveryFailed | None, now: datetime,
-           report: DeliveryReport, *, post: bool = True) -> None:
+def _apply(
+    message: OutboxMessage,
+    decision: policy.Decision,
+    failure: DeliveryFailed | None,
+    now: datetime,
+    report: DeliveryReport,
+    *,
+    post: bool = True,
+) -> None:
     """Record a decision (and, for a send, the channel's outcome and, with ``post``, its inbox
     copy) on the message."""
     if decision.action == "hold":
@@ -330,7 +343,10 @@ def _deliver_batches(now: datetime, limit: int | None, report: DeliveryReport) -
             select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.due_at, OutboxMessage.id)
             .execution_options(populate_existing=True)  # the claim changed them behind the session's back
         ).scalars().all()  # fmt: skip
-        _deliver_batch(messages, _Batch.load({m.user_id for m in messages}, now), now, report)
+        batch = _Batch.load({m.user_id for m in messages}, now)
+        # The more important first, so a learner's weekly cap goes to what matters most.
+        messages = sorted(messages, key=lambda m: -(batch.rule_of(m).priority if batch.rule_of(m) else 0))
+        _deliver_batch(messages, batch, now, report)
     if handled:
         log.info("outbox: %s", report.summary())
 

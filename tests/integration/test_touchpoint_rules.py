@@ -38,14 +38,18 @@ def _rule_form(client, course, key, **changes):
             "channel_3": "", "en_subject": "", "en_body": "", "de_subject": "", "de_body": "", "ru_subject": "",
             "ru_body": ""}  # fmt: skip
     data.update(changes)
-    return submit(client, f"/admin/courses/{course}/touchpoints/{key}", {k: v for k, v in data.items() if v is not None})
+    return submit(
+        client, f"/admin/courses/{course}/touchpoints/{key}", {k: v for k, v in data.items() if v is not None}
+    )
 
 
 def _rows(app, rule):
     with app.app_context():
-        rows = db.session.execute(
-            select(OutboxMessage).where(OutboxMessage.rule == rule).order_by(OutboxMessage.id)
-        ).scalars().all()
+        rows = (
+            db.session.execute(select(OutboxMessage).where(OutboxMessage.rule == rule).order_by(OutboxMessage.id))
+            .scalars()
+            .all()
+        )
         db.session.expunge_all()
         return rows
 
@@ -140,3 +144,57 @@ def test_only_admins_of_the_courses_organisation_see_its_touchpoints(app, make_u
     client = app.test_client()
     sign_in(client, "admin@example.com")
     assert client.get(f"{url}/no-such-rule").status_code == 404
+
+
+def test_delivery_follows_the_courses_channels_and_spends_the_weekly_cap_on_the_higher_priority(
+    app, client, login_as, make_user, published, mailbox
+):
+    login_as("admin")
+    learner_id, email = _quiet_learner(app, published, make_user)
+    with app.app_context():
+        from lxp.accounts.models import User
+
+        learner = db.session.get(User, learner_id)
+        nudges.save_preferences(learner, {}, {"nudge": True}, None, None, 1)  # e-mail for nudges; one a week
+    # The course keeps its quiet-days nudge in the inbox, and puts a failed check first.
+    assert _rule_form(client, published["course"], "inactive", channel_1="in_app").status_code == 302
+    assert _rule_form(client, published["course"], "failed_check", days=None, delay_hours="24", priority="90",
+                      channel_1="email").status_code == 302  # fmt: skip
+    with app.app_context():
+        from lxp import events
+
+        events.record(actor_id=learner_id, verb="failed", object_type="item", object_id=published["quiz"],
+                      occurred_at=utcnow() - timedelta(days=8))  # fmt: skip
+        db.session.commit()
+        later = utcnow() + timedelta(hours=1)
+        nudges.plan_touchpoints(later - timedelta(days=7) + timedelta(hours=1))  # the check's nudge, a week ago
+        nudges.plan_touchpoints(later)
+        [failed] = _rows(app, "failed_check")
+        [quiet] = _rows(app, "inactive")
+        db.session.execute(
+            OutboxMessage.__table__.update().values(due_at=later - timedelta(minutes=1), status="pending",
+                                                    expires_at=later + timedelta(hours=1))
+        )  # fmt: skip
+        db.session.commit()
+        nudges.deliver_outbox(later)
+    failed, quiet = _rows(app, "failed_check")[0], _rows(app, "inactive")[0]
+    assert (failed.status, failed.channel) == ("sent", "email")  # priority 90 took the one message a week
+    assert (quiet.status, quiet.outcome) == ("folded", "weekly_cap")
+    assert [m["Subject"] for m in mailbox.to(email)] == [failed.subject]
+
+
+def test_a_course_that_keeps_a_nudge_in_the_inbox_sends_no_mail_even_to_a_learner_who_allows_it(
+    app, client, login_as, make_user, published, mailbox
+):
+    login_as("admin")
+    learner_id, email = _quiet_learner(app, published, make_user)
+    with app.app_context():
+        from lxp.accounts.models import User
+
+        nudges.save_preferences(db.session.get(User, learner_id), {}, {"nudge": True}, None, None, 5)
+    assert _rule_form(client, published["course"], "inactive", channel_1="in_app").status_code == 302
+    with app.app_context():
+        nudges.plan_touchpoints(utcnow())
+        nudges.deliver_outbox(utcnow())
+    [quiet] = _rows(app, "inactive")
+    assert (quiet.status, quiet.channel) == ("sent", "in_app") and mailbox.to(email) == []
