@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
+from lxp.accounts.models import User
 from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
@@ -124,7 +125,12 @@ def authenticate(secret: str) -> ApiToken | None:
     last used (at most once a minute, committed on its own)."""
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 100:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    # With the owner and their roles in the same statement: this runs on every API call.
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(secret))
+        .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+    )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
