@@ -84,7 +84,7 @@ def people_csv(people) -> Response:
     return csv_response("learners.csv",
                         [_l("Learner"), _l("Cohorts"), _l("Pace"), _l("Steps done"), _l("Steps"), _l("Target date"),
                          _l("Last seen"), _l("Days since last seen"), _l("Open help requests")],
-                        ((p.learner.display_name, "; ".join(p.cohorts), presenting.pace(p.pace), p.done, p.total,
+                        ((p.name, "; ".join(p.cohorts), presenting.pace(p.pace), p.done, p.total,
                           p.target.isoformat() if p.target else None,
                           p.last_seen.isoformat(timespec="minutes") if p.last_seen else None, p.unseen_days, p.open_help)
                          for p in people))  # fmt: skip

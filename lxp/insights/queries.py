@@ -9,6 +9,7 @@ or None for everyone who learned on the course.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
@@ -243,50 +244,49 @@ def comments(refs: list[str], population: Select | None, start=None, end=None, p
 # --- people ------------------------------------------------------------------------------
 
 
-def activity_of(learner_ids: list[int]) -> dict[int, tuple[datetime | None, int]]:
-    """Per learner: their latest event and how many items they have finished (one statement)."""
-    if not learner_ids:
-        return {}
-    done = func.count(distinct(case((and_(E.object_type == "item", E.verb.in_(FINISH)), E.object_id))))
+def activity_of(learners: Select) -> dict[int, tuple[datetime | None, int]]:
+    """Per learner of the ``learners`` subquery: their latest moment at a station and how many
+    items they have finished (one statement, on the index of migration 0015 on PostgreSQL)."""
+    done = func.count(distinct(case((E.verb.in_(FINISH), E.object_id))))
     rows = db.session.execute(
-        select(E.actor_id, func.max(E.occurred_at), done).where(E.actor_id.in_(learner_ids)).group_by(E.actor_id)
-    ).all()
+        select(E.actor_id, func.max(E.occurred_at), done)
+        .where(E.object_type == "item", E.actor_id.in_(learners), _verbs(maths.STATION_VERBS))
+        .group_by(E.actor_id)
+    ).all()  # fmt: skip
     return {actor: (last, int(count or 0)) for actor, last, count in rows}
 
 
-def open_help_of(learner_ids: list[int]) -> dict[int, int]:
-    if not learner_ids:
-        return {}
+def open_help_of(learners: Select) -> dict[int, int]:
     rows = db.session.execute(
         select(HelpRequest.learner_id, func.count())
-        .where(HelpRequest.learner_id.in_(learner_ids), HelpRequest.status != "resolved")
+        .where(HelpRequest.learner_id.in_(learners), HelpRequest.status != "resolved")
         .group_by(HelpRequest.learner_id)
     ).all()
     return dict(rows)
 
 
-def journeys_of(learner_ids: list[int]) -> dict[int, Journey]:
-    """Each learner's latest journey."""
-    if not learner_ids:
-        return {}
-    found: dict[int, Journey] = {}
-    for journey in db.session.execute(
-        select(Journey).where(Journey.learner_id.in_(learner_ids)).order_by(Journey.id)
-    ).scalars():
-        found[journey.learner_id] = journey
-    return found
+@dataclass(frozen=True)
+class JourneyFacts:
+    start: date
+    target: date | None
+    steps: int  # on the stored plan, or the items of its courses before a plan is stored
 
 
-def items_per_journey(journey_ids: list[int]) -> dict[int, int]:
-    """How many items the course versions of each journey hold (for journeys with no stored plan)."""
+def journeys_of(learners: Select) -> dict[int, JourneyFacts]:
+    """Each learner's latest journey: start, target and how many steps (two statements; the
+    plan is counted in the database, not loaded)."""
     from lxp.authoring.models import Item
 
-    if not journey_ids:
-        return {}
+    planned = func.json_array_length(Journey.plan["steps"])
     rows = db.session.execute(
-        select(JourneyCourse.journey_id, func.count(Item.id))
-        .join(Item, Item.version_id == JourneyCourse.version_id)
-        .where(JourneyCourse.journey_id.in_(journey_ids))
+        select(Journey.learner_id, Journey.id, Journey.start_date, Journey.target_date, planned)
+        .where(Journey.learner_id.in_(learners))
+        .order_by(Journey.id)
+    ).all()  # fmt: skip
+    items = dict(db.session.execute(
+        select(JourneyCourse.journey_id, func.count(Item.id)).join(Item, Item.version_id == JourneyCourse.version_id)
+        .where(JourneyCourse.journey_id.in_(select(Journey.id).where(Journey.learner_id.in_(learners))))
         .group_by(JourneyCourse.journey_id)
-    ).all()
-    return dict(rows)
+    ).all())  # fmt: skip
+    return {learner: JourneyFacts(start, target, steps or items.get(journey_id, 0))
+            for learner, journey_id, start, target, steps in rows}  # fmt: skip

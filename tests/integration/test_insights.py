@@ -329,3 +329,20 @@ def test_the_trainer_desk_links_to_their_learners(client, login_as, published):
     html = client.get("/desk").get_data(as_text=True)
     assert 'href="/insights/people"' in html
     assert client.get("/insights/people").status_code == 200
+
+
+def test_a_learner_on_a_planned_path_counts_the_steps_of_their_plan(app, client, login_as, published, make_user):
+    from tests.conftest import sign_in
+    from tests.integration.conftest import start_path
+
+    trainer = login_as("trainer")
+    learner = make_user(("learner",), name="Planned Learner", email="planned@example.com")
+    with app.app_context():
+        db.session.add(CoachAssignment(learner_id=learner, coach_id=trainer.id))
+        db.session.commit()
+    own = app.test_client()
+    sign_in(own, "planned@example.com")
+    assert start_path(own, published).status_code == 302
+    rows = list(csv.reader(io.StringIO(client.get("/insights/people?format=csv").get_data(as_text=True))))
+    assert rows[1][0] == "Planned Learner"
+    assert rows[1][2:5] == ["No target date", "0", "2"]  # the lesson and the quiz on the stored plan
