@@ -35,6 +35,13 @@ class SlowMailbox(Mailbox):
     def __init__(self, delay: float = 0.0):
         super().__init__()
         self.delay = delay
+        self.unknown: set[str] = set()  # addresses refused as "no such user"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:

@@ -59,6 +59,39 @@ def test_after_the_last_try_a_message_is_a_dead_letter(ctx, mail_server):
     assert nudges.deliver_outbox(moment + timedelta(days=1)) == 0  # a dead letter is not tried again by itself
 
 
+def test_an_address_the_mail_server_refuses_is_a_dead_letter_at_once_and_the_others_still_go(ctx, mail_server):
+    learners = add_learners(3)
+    mail_server.mailbox.unknown.add("learner1@example.com")
+    now = utcnow()
+    add_due_messages(learners, now)
+    assert nudges.deliver_outbox(now) == 2
+    outcome = {r.user_id: (r.status, r.attempts) for r in _rows()}
+    assert outcome == {learners[0]: ("sent", 1), learners[1]: ("failed", 1), learners[2]: ("sent", 1)}
+    [dead] = [r for r in _rows() if r.status == "failed"]
+    assert "recipient refused" in dead.last_error
+    assert counts()["in_app"] == 3  # the inbox has it even so
+
+
+def test_a_push_to_a_phone_that_is_gone_leaves_the_message_in_the_inbox_and_the_subscription_removed(
+    ctx, push_service, vapid
+):
+    from lxp.push.models import PushSubscription
+    from tests.integration.test_webpush import Subscriber, _subscribe
+
+    [learner] = add_learners(1)
+    db.session.execute(update(NotificationPreferences).values(channels={"nudge": ["in_app", "webpush"]}))
+    _subscribe(learner, Subscriber.new(), push_service.url("/push/old-phone"))
+    db.session.commit()
+    push_service.answers["/push/old-phone"] = 410
+    now = utcnow()
+    add_due_messages([learner], now)
+    assert nudges.deliver_outbox(now) == 1
+    [row] = _rows()
+    assert (row.status, row.channel) == ("sent", "in_app") and "gone" in row.last_error
+    assert db.session.execute(select(PushSubscription)).first() is None
+    assert counts()["in_app"] == 1
+
+
 def test_a_run_that_died_after_claiming_leaves_its_messages_to_the_next_run_and_the_inbox_shows_each_once(
     ctx, mail_server
 ):
