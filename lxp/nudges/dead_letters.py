@@ -27,6 +27,7 @@ class OutboxTroubles:
     retrying: list[OutboxMessage]  # pending after a failed try
     stuck: list[OutboxMessage]  # claimed by a run whose claim ran out (the next run takes them)
     counts: dict[str, int]
+    now: datetime  # messages that expired before it can no longer be sent again
 
 
 def _of_organisation(admin: User):
@@ -38,7 +39,9 @@ def _stuck(now: datetime):
 
 
 def _retryable(now: datetime):
-    return or_(OutboxMessage.status == "failed", _stuck(now))
+    # An expired message (a reminder of a session that has begun) would only be dropped.
+    return and_(or_(OutboxMessage.status == "failed", _stuck(now)),
+                or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now))  # fmt: skip
 
 
 def troubles(admin: User, now: datetime | None = None) -> OutboxTroubles:
@@ -58,7 +61,7 @@ def troubles(admin: User, now: datetime | None = None) -> OutboxTroubles:
         ).scalars())  # fmt: skip
         counts[kind] = len(found[kind]) if len(found[kind]) < SHOWN else db.session.scalar(
             select(func.count()).select_from(OutboxMessage).where(condition, _of_organisation(admin)))  # fmt: skip
-    return OutboxTroubles(found["dead"], found["retrying"], found["stuck"], counts)
+    return OutboxTroubles(found["dead"], found["retrying"], found["stuck"], counts, now)
 
 
 def _send_again():
@@ -68,8 +71,8 @@ def _send_again():
 
 def retry_message(admin: User, message_id: int) -> OutboxMessage:
     """Send a dead letter (or a stuck message) again with a fresh set of tries, at the next
-    delivery run. Raises ``NotFound`` when the message is not the organisation's or is neither
-    dead nor stuck (it was sent or retried meanwhile)."""
+    delivery run. Raises ``NotFound`` when the message is not the organisation's, is neither
+    dead nor stuck (it was sent or retried meanwhile), or has expired."""
     now = utcnow()
     changed = db.session.execute(
         update(OutboxMessage)
@@ -78,13 +81,14 @@ def retry_message(admin: User, message_id: int) -> OutboxMessage:
     ).rowcount  # fmt: skip
     if not changed:
         db.session.rollback()
-        raise NotFound(_l("This message is no longer waiting to be sent again."))
+        raise NotFound(_l("This message is no longer waiting to be sent again, or it is too late to send it."))
     db.session.commit()
     return db.session.get(OutboxMessage, message_id)
 
 
 def retry_all(admin: User) -> int:
-    """Send every dead letter and stuck message of the organisation again; returns how many."""
+    """Send every dead letter and stuck message of the organisation that has not expired
+    again; returns how many."""
     now = utcnow()
     changed = db.session.execute(
         update(OutboxMessage).where(_retryable(now), _of_organisation(admin)).values(**_send_again()),

@@ -174,9 +174,12 @@ def test_send_all_again_takes_every_dead_letter_of_the_organisation(app, client,
     with app.app_context():
         learners = add_learners(3)
         add_due_messages(learners, utcnow(), status="failed", attempts=6, last_error="SMTP delivery failed")
+        add_due_messages(learners[:1], utcnow() - timedelta(days=4), occurrence="stale", status="failed", attempts=6,
+                         last_error="SMTP delivery failed")  # fmt: skip
     response = submit(client, "/admin/outbox/retry-all", {}, form_page="/admin/outbox", follow_redirects=True)
     assert "3 messages go out with the next delivery run." in response.get_data(as_text=True)
-    assert "Not delivered (0)" in response.get_data(as_text=True)
+    assert "Not delivered (1)" in response.get_data(as_text=True) and "Too late to send" in response.get_data(
+        as_text=True)  # expired: a reminder of what is over would only confuse  # fmt: skip
     with app.app_context():
         assert nudges.deliver_outbox(utcnow()) == 3
     assert len(mail_server.mailbox.messages) == 3
