@@ -3,14 +3,15 @@
 1. **Claim.** One short transaction marks up to a batch of due rows ``sending`` with a lease
    (``claimed_until``) and commits: ``pending`` rows that are due, and ``sending`` rows whose
    lease ran out because the run that held them died. On PostgreSQL the rows are picked with
-   ``FOR UPDATE SKIP LOCKED``; on both databases the claim is one ``UPDATE … RETURNING``, so
-   two runs never hold the same row.
+   ``FOR UPDATE SKIP LOCKED``; on both databases the ``UPDATE … RETURNING`` that marks them
+   checks again that each is still claimable, so two runs never hold the same row.
 2. **Send.** ``policy.decide`` says send, hold, fold, drop or skip. A send goes out on the
    learner's channel (SMTP, the push service) *before* anything is recorded.
-3. **Record.** Each message's outcome is its own small transaction, together with its copy in
-   the inbox (stored once per outbox message, ``nudge:<rule>:<occurrence>``). A run killed
-   between 2 and 3 leaves the row claimed; the next run sends it again: at least once by
-   e-mail or push, exactly once in the inbox.
+3. **Record.** An e-mail's or push's outcome is its own small transaction, together with the
+   message's copy in the inbox (stored once per outbox message, ``nudge:<rule>:<occurrence>``);
+   what needs no other channel (inbox-only sends, holds, folds, drops) is recorded for the
+   whole batch in one transaction. A run killed between 2 and 3 leaves the row claimed; the
+   next run sends it again: at least once by e-mail or push, exactly once in the inbox.
 
 A failed e-mail or push (SMTP down, a push service's 5xx or time-out) is tried again after
 1, 2, 4 … minutes (at most an hour); after ``OUTBOX_MAX_ATTEMPTS`` tries, or at once for a
