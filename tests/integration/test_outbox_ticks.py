@@ -109,8 +109,9 @@ def test_a_scheduler_down_for_hours_catches_up_at_start_and_drops_reminders_of_s
         assert ahead == [("session_tomorrow", "sent")]  # planned only now, and still worth sending
         assert [r.status for r in rows if r.rule == "inactive"] == ["sent"]
         assert counts()["in_app"] == counts()["in_app_distinct"] == counts()["sent"]
-    [mail] = mailbox.to("lena@example.com")  # reminders go by e-mail too; the stale one never went
-    assert mail["Subject"] == "Tomorrow: Role-play lab"
+    # Reminders go by e-mail too (a step due, or the digest, may join them at some hours); the stale ones never went.
+    sessions = [m["Subject"] for m in mailbox.to("lena@example.com") if "Role-play lab" in m["Subject"]]
+    assert sessions == ["Tomorrow: Role-play lab"]
 
 
 def _caught_up(app, link: str) -> bool:
