@@ -21,6 +21,11 @@ def _problem_response(description: str) -> dict:
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}  # fmt: skip
 
 
+def _tag(blueprint_name: str) -> str:
+    """A blueprint's name as its area: ``api_learning`` is ``learning``."""
+    return blueprint_name.removeprefix("api_")
+
+
 def spec_dict() -> dict:
     """The OpenAPI document, with the errors every operation can answer spelled out."""
     cached = current_app.extensions.get("lxp_api_spec")
@@ -31,10 +36,13 @@ def spec_dict() -> dict:
     errors = {**COMMON_ERRORS, "404": "Not Found"}
     for status, description in errors.items():
         responses.setdefault(f"PROBLEM_{status}", _problem_response(description))
+    for tag in spec.get("tags", []):
+        tag["name"] = _tag(tag["name"])
     for path, item in spec.get("paths", {}).items():
         for method, operation in item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
+            operation["tags"] = [_tag(name) for name in operation.get("tags", [])]
             wanted = dict(COMMON_ERRORS, **({"404": "Not Found"} if "{" in path else {}))
             for status in wanted:
                 operation["responses"].setdefault(status, {"$ref": f"#/components/responses/PROBLEM_{status}"})
