@@ -39,7 +39,7 @@ __all__ = ["LEARNING_VERBS", "occurrences_for", "plan_touchpoints", "values_for"
 TRIGGERS = {**_FINDERS, "review": review.due_reviews}
 IGNORED_BEFORE_PAUSE = 3  # nudges of one rule left unopened in a row before the rule pauses itself
 _SIGNATURE_FIELDS = ("trigger", "hours", "days", "delay_hours", "verb", "object_type", "context_has",
-                     "context_lacks", "recipient", "milestone", "expires_hours", "unless_learned")  # fmt: skip
+                     "context_lacks", "recipient", "milestone", "expires_hours", "unless_learned", "link_to_next_step")  # fmt: skip
 
 
 def _signature(rule: Rule) -> tuple:

@@ -68,6 +68,7 @@ class Rule:
     context_lacks: str | None = None
     recipient: str | None = None  # context key naming the learner; None: the event's actor
     unless_learned: bool = False  # after_event: not when the learner has learned since the event
+    link_to_next_step: bool = False  # the message opens the next step of the path, not the event's item
     milestone: str | None = None
     asked_for: bool = False
     digestible: bool = True
@@ -97,6 +98,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("inactive", "inactivity", "nudge", priority=30, days=5, expires_hours=72, variables=("days", "step")),
     Rule("inactive_coach", "escalation", "nudge", priority=35, days=5, digestible=False, expires_hours=72,
          variables=("learner", "days")),
+    Rule("block_done", "after_event", "nudge", priority=35, verb="completed", object_type="item", delay_hours=48,
+         unless_learned=True, link_to_next_step=True, variables=("title", "step")),
     Rule("failed_check", "after_event", "nudge", priority=45, verb="failed", object_type="item", delay_hours=24,
          context_lacks="reviewer", variables=("title",)),
     Rule("another_try", "after_event", "nudge", priority=45, verb="failed", object_type="item", delay_hours=48,

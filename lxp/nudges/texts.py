@@ -28,6 +28,8 @@ DEFAULT_TEXTS = {
     "inactive_coach": (_l("{learner} has gone quiet"),
                        _l("{learner} has not been on their path for {days} days, even after a reminder. A word from "
                           "you may help.")),
+    "block_done": (_l("Next up: {step}"),
+                   _l("You finished \u201c{title}\u201d. The next step is short; it keeps what you learnt fresh.")),
     "failed_check": (_l("Another look at \u201c{title}\u201d"),
                      _l("Your path has a short step to go over it again, then you can try the check once more.")),
     "another_try": (_l("Ready for another go at \u201c{title}\u201d?"),
@@ -86,6 +88,8 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
         case "inactive_coach":
             return _("You coach %(learner)s, who has been quiet for %(days)s days.", learner=get("learner", ""),
                      days=get("days", ""))  # fmt: skip
+        case "block_done":
+            return _("You finished \u201c%(title)s\u201d and have not been back since.", title=get("title", ""))
         case "failed_check":
             return _("Your check \u201c%(title)s\u201d did not pass yet.", title=get("title", ""))
         case "another_try":
@@ -116,6 +120,7 @@ RULE_LABELS = {
     "step_due": _l("A step falling due in a couple of days"),
     "inactive": _l("Nudges after a few quiet days"),
     "inactive_coach": _l("Telling the coach when a learner stays quiet"),
+    "block_done": _l("The next step, a couple of days after finishing one"),
     "failed_check": _l("A word after a check that did not pass"),
     "another_try": _l("A word when a task needs another try"),
     "feedback_received": _l("Following up a coach's feedback"),

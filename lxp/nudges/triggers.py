@@ -130,6 +130,8 @@ def after_event(rule: Rule, now: datetime) -> list[Occurrence]:
     ):
         key = f"event:{event_id}"
         if values is not None and (whom or recipient, key) not in planned:
+            if rule.link_to_next_step:
+                values = {**values, "link": values.get("next_link", values.get("link"))}
             found.append(Occurrence(whom or recipient, key, occurred_at + timedelta(hours=rule.delay_hours), course,
                                     values))  # fmt: skip
     if not found:
@@ -156,10 +158,27 @@ def _titles(refs: set[str]) -> dict[str, str]:
     return {f"{course}:{key}": title for course, key, title, _number in rows if (course, key) in wanted}
 
 
+def _next_steps(user_ids: set[int]) -> dict[int, tuple[str | None, str]]:
+    """Learner -> (ref, title) of the first open step of their active path: one statement."""
+    from lxp.paths.models import Journey
+
+    query = select(Journey.learner_id, Journey.plan).where(Journey.status == "active")
+    if len(user_ids) <= 5000:  # SQLite's limit of bound parameters
+        query = query.where(Journey.learner_id.in_(user_ids))
+    return {learner: first_open_step(plan) for learner, plan in db.session.execute(query).all() if learner in user_ids}
+
+
 def _describe_items(rows) -> list:
     titles = _titles({r[3] for r in rows})
-    return [(None, course_of_ref(r[3]), {"title": titles.get(r[3], ""), "link": path_for("learning.block", ref=r[3])})
-            for r in rows]  # fmt: skip
+    upcoming = _next_steps({r[0] for r in rows})
+    described = []
+    for recipient, _actor, _event_id, ref, _when, _context in rows:
+        next_ref, next_title = upcoming.get(recipient, (None, ""))
+        described.append((None, course_of_ref(ref), {
+            "title": titles.get(ref, ""), "step": next_title, "link": path_for("learning.block", ref=ref),
+            "next_link": path_for("learning.block", ref=next_ref) if next_ref else path_for("learning.today"),
+        }))  # fmt: skip
+    return described
 
 
 def _describe_goals(rows) -> list:

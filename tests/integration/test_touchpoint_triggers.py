@@ -222,3 +222,21 @@ def test_planning_reads_the_same_number_of_statements_for_few_or_many_learners(l
         return len(seen)
 
     assert statements_for(3) == statements_for(15)
+
+
+def test_two_days_after_finishing_a_block_with_nothing_since_the_next_step_is_offered(learner_on_path, published):
+    paused, moving_on = learner_on_path(), learner_on_path()
+    for learner in (paused, moving_on):
+        events.record(actor_id=learner.id, verb="completed", object_type="item", object_id=published["lesson"],
+                      occurred_at=utcnow() - timedelta(hours=50))  # fmt: skip
+    events.record(actor_id=moving_on.id, verb="attempted", object_type="item", object_id=published["quiz"],
+                  occurred_at=utcnow() - timedelta(hours=20))  # fmt: skip
+    db.session.commit()
+    paths.replan(_journey(paused))
+    db.session.commit()
+    nudges.plan_touchpoints(utcnow())
+    [row] = _rows("block_done")
+    upcoming = next(s for s in _journey(paused).plan["steps"] if not s["done"])
+    assert row.user_id == paused.id and row.subject == f"Next up: {upcoming['title']}"
+    assert row.link == f"/learn/{upcoming['ref']}"  # straight to the next step, not back to the last
+    assert row.why.startswith("You finished \u201c") and row.why.endswith("and have not been back since.")
