@@ -11,7 +11,9 @@ from lxp.api.common import area
 from lxp.api.paging import PageArgs, page_schema, paginate
 from lxp.api.tasks import SubmissionSchema
 from lxp.coaching import services as coaching
+from lxp.coaching import threads
 from lxp.live import scheduling
+from lxp.live.timezones import in_zone
 from lxp.live.models import ATTENDANCE
 from lxp.workplace import services as workplace
 from lxp.workplace.models import OUTCOMES
@@ -96,6 +98,33 @@ class AnswerSchema(ma.Schema):
     resolve = ma.fields.Boolean(load_default=True)
 
 
+class SessionChangeSchema(ma.Schema):
+    """Fields left out stay as they are."""
+
+    date = ma.fields.Date(metadata={"description": "the local date in timezone"})
+    start_time = ma.fields.Time(metadata={"description": "local wall time in timezone"})
+    timezone = ma.fields.String(validate=ma.validate.Length(1, 64))
+    duration_minutes = ma.fields.Integer(strict=True, validate=ma.validate.Range(5, 24 * 60))
+    place = ma.fields.String(validate=ma.validate.Length(max=200))
+    video_url = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    capacity = ma.fields.Integer(strict=True, validate=ma.validate.Range(1, 10_000))
+    deadline_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 24 * 60))
+    claim_hours = ma.fields.Integer(strict=True, allow_none=True, validate=ma.validate.Range(1, 24 * 14))
+
+
+class HandOverSchema(ma.Schema):
+    trainer_id = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(1, 2147483647),
+                                   metadata={"description": "another active trainer of your organisation"})  # fmt: skip
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class CheckpointHeldSchema(ma.Schema):
+    thread_id = ma.fields.Integer()
+    learner_id = ma.fields.Integer()
+    item_ref = ma.fields.String()
+    held = ma.fields.Boolean(metadata={"description": "true: the step is done on the learner's path"})
+
+
 SessionPage = page_schema(TrainerSessionSchema, "TrainerSessionPage")
 SubmissionPage = page_schema(SubmissionSchema, "SubmissionPage")
 HelpQueuePage = page_schema(HelpRequestSchema, "HelpQueuePage")
@@ -137,6 +166,35 @@ def schedule(args):
     )  # fmt: skip
     scheduled = scheduling.schedule_sessions(current_user, args["item_ref"], details)
     return {"sessions": [_row(s, 0, 0) for s in scheduled.sessions]}
+
+
+@bp.patch("/sessions/<int(max=2147483647):session_id>")
+@bp.arguments(SessionChangeSchema)
+@bp.response(200, TrainerSessionSchema)
+def change_session(change, session_id: int):
+    """Change the date, time, place, link, seats or waitlist rules of one of your sessions
+    (not once it started or was cancelled: 409). People registered are told once your edits
+    have settled; a capacity below the seats taken is refused (400)."""
+    found = scheduling.session_for_trainer(current_user, session_id)
+    local = in_zone(found.starts_at, found.timezone)
+    details = scheduling.SessionDetails(
+        dates=(change.get("date", local.date()),), start_time=change.get("start_time", local.time()),
+        timezone=change.get("timezone", found.timezone),
+        duration_minutes=change.get("duration_minutes", int((found.ends_at - found.starts_at).total_seconds() // 60)),
+        place=change.get("place", found.place), video_url=change.get("video_url", found.video_url),
+        capacity=change.get("capacity", found.capacity),
+        deadline_hours=change.get("deadline_hours",
+                                  int((found.starts_at - found.registration_deadline).total_seconds() // 3600)),
+        claim_hours=change.get("claim_hours", found.claim_hours),
+        co_trainer_ids=tuple(t.id for t in found.trainers if t.id != current_user.id), cohort_id=found.cohort_id,
+    )  # fmt: skip
+    scheduling.update_session(current_user, session_id, details)
+    return next((r for r in _session_rows() if r["id"] == session_id), None) or _row(found, 0, 0)
+
+
+def _session_rows() -> list[dict]:
+    weeks, _overlaps = scheduling.trainer_schedule(current_user)
+    return [_row(r.session, r.taken, r.waiting) for week in weeks for r in week.rows]
 
 
 @bp.delete("/sessions/<int(max=2147483647):session_id>")
@@ -207,3 +265,25 @@ def answer(args, request_id: int):
     request = coaching.request_for_trainer(current_user, request_id)
     coaching.answer_request(current_user, request, args["answer"], args["resolve"])
     return request
+
+
+@bp.post("/help-requests/<int(max=2147483647):request_id>/hand-over")
+@bp.arguments(HandOverSchema)
+@bp.response(200, HelpRequestSchema)
+def hand_over(args, request_id: int):
+    """Give a help request to another trainer of your organisation, who is told by e-mail.
+    400 for yourself, someone who is not an active trainer, or a resolved request."""
+    request = coaching.request_for_trainer(current_user, request_id)
+    coaching.hand_over(current_user, request, args["trainer_id"], args["note"])
+    return request
+
+
+@bp.post("/coaching-threads/<int(max=2147483647):thread_id>/checkpoint-held")
+@bp.response(200, CheckpointHeldSchema)
+def checkpoint_held(thread_id: int):
+    """Record that the conversation of a coaching checkpoint with a learner you coach took
+    place: the step is done on their path. Saying it twice is the same as once. 404 for a
+    conversation not yours, 400 for one not about a coaching checkpoint."""
+    thread = threads.thread_for(current_user, thread_id)
+    threads.hold_checkpoint(current_user, thread)
+    return {"thread_id": thread.id, "learner_id": thread.learner_id, "item_ref": thread.item_ref, "held": True}
