@@ -17,7 +17,8 @@ from flask_smorest.utils import prepare_response
 
 from lxp.api.problems import PROBLEM_JSON, ProblemSchema
 
-AREAS = ("me", "learning", "path_changes", "notifications", "blocks", "inbox", "live", "coaching", "tasks", "trainer", "admin", "xapi")
+AREAS = ("me", "learning", "path_changes", "notifications", "blocks", "inbox", "live", "coaching", "tasks", "trainer",
+         "admin", "touchpoints", "xapi")
 
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
@@ -72,4 +73,4 @@ def init_app(app) -> LxpApi:
 
 
 def _prefix(area: str) -> str:
-    return {"trainer": "/trainer", "admin": "/admin", "xapi": "/xapi"}.get(area, "")
+    return {"trainer": "/trainer", "admin": "/admin", "touchpoints": "/admin", "xapi": "/xapi"}.get(area, "")

@@ -1,0 +1,206 @@
+"""For admins (``admin`` role, and with a token the ``admin`` scope): a course's journey of
+touchpoints over the API: the rules in the order a learner meets them, one rule's settings and
+words, a change, going back to the defaults, and a preview for one learner. The same services
+as the touchpoint pages (``lxp/nudges/course_rules.py``); labels from ``lxp/nudges/texts.py``."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_smorest import abort
+
+from lxp.api.common import area, not_found
+from lxp.core.errors import Invalid
+from lxp.extensions import db
+from lxp.nudges import course_rules, policy, rules, texts
+from lxp.nudges.rules import Template
+
+bp = area("touchpoints", "For admins: each course's touchpoint rules, their words and a preview", "admin",
+          admin=True)  # fmt: skip
+
+COURSE = "/courses/<int(max=2147483647):course_id>/touchpoints"
+KEY = "<string(maxlength=64):key>"
+PARAMS = sorted({name for names in rules.EDITABLE.values() for name in names})
+
+
+class TouchpointWordsSchema(ma.Schema):
+    subject = ma.fields.String(validate=ma.validate.Length(max=200))
+    body = ma.fields.String(validate=ma.validate.Length(max=2000))
+
+
+LocaleWordsSchema = type("LocaleWordsSchema", (ma.Schema,),
+                         {loc: ma.fields.Nested(TouchpointWordsSchema) for loc in course_rules.LOCALES})  # fmt: skip
+
+
+class NumberRangeSchema(ma.Schema):
+    min = ma.fields.Integer()
+    max = ma.fields.Integer()
+
+
+class TouchpointRuleSchema(ma.Schema):
+    key = ma.fields.String()
+    label = ma.fields.String(metadata={"description": "what the rule sends, in your language"})
+    when = ma.fields.String(metadata={"description": "when it comes, with its numbers, in your language"})
+    category = ma.fields.String()
+    trigger = ma.fields.String()
+    customised = ma.fields.Boolean(metadata={"description": "false: the defaults apply to this course"})
+    updated_at = ma.fields.AwareDateTime(allow_none=True)
+    enabled = ma.fields.Boolean()
+    params = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                            metadata={"description": "the numbers this trigger has (hours, days, delay_hours)"})  # fmt: skip
+    editable = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(NumberRangeSchema),
+                              metadata={"description": "allowed range of each number"})  # fmt: skip
+    priority = ma.fields.Integer()
+    channels = ma.fields.List(ma.fields.String(), metadata={"description": "in order; empty: the learner's choice"})
+    holdout_percent = ma.fields.Integer()
+    variables = ma.fields.List(ma.fields.String(), metadata={"description": "what the words may use, as {name}"})
+    templates = ma.fields.Nested(LocaleWordsSchema, metadata={"description": "the words per language"})
+
+
+class TouchpointJourneySchema(ma.Schema):
+    course_id = ma.fields.Integer()
+    title = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(TouchpointRuleSchema))
+
+
+ParamsSchema = type("TouchpointParamsSchema", (ma.Schema,),
+                    {name: ma.fields.Integer(strict=True) for name in PARAMS})  # fmt: skip
+
+
+class RuleChangeSchema(ma.Schema):
+    """Fields left out stay as they are. A language in ``templates`` with an empty subject and
+    body goes back to the default words; languages left out keep theirs."""
+
+    enabled = ma.fields.Boolean()
+    params = ma.fields.Nested(ParamsSchema, metadata={"description": "only the numbers this rule's trigger has"})
+    priority = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100))
+    channels = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(policy.CHANNELS)),
+                              validate=ma.validate.Length(max=len(policy.CHANNELS)))  # fmt: skip
+    holdout_percent = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 50))
+    templates = ma.fields.Nested(LocaleWordsSchema)
+
+
+class TouchpointPreviewArgs(ma.Schema):
+    learner = ma.fields.String(required=True, validate=ma.validate.Length(1, 254),
+                               metadata={"description": "the learner's e-mail address"})  # fmt: skip
+
+
+class TouchpointPreviewSchema(ma.Schema):
+    learner_id = ma.fields.Integer()
+    learner_name = ma.fields.String()
+    subject = ma.fields.String()
+    body = ma.fields.String()
+    why = ma.fields.String()
+    due_now = ma.fields.Boolean(metadata={"description": "false: nothing is due for them; read with example values"})
+
+
+def _journey(course_id: int):
+    return course_rules.journey_of(current_user, course_id)
+
+
+def _row_of(rows, key: str):
+    row = next((r for r in rows if r.rule.key == key), None)
+    if row is None:
+        not_found(_l("There is no such touchpoint."))
+    return row
+
+
+def _rule(row) -> dict:
+    rule = row.rule
+    words = {}
+    for locale in course_rules.LOCALES:
+        with force_locale(locale):
+            template = texts.template_for(rule, locale)
+        words[locale] = {"subject": str(template.subject), "body": str(template.body)}
+    editable = rules.EDITABLE[rule.trigger]
+    return {
+        "key": rule.key, "label": str(texts.RULE_LABELS.get(rule.key, rule.key)), "when": str(texts.when_it_comes(rule)),
+        "category": rule.category, "trigger": rule.trigger, "customised": row.customised, "updated_at": row.updated_at,
+        "enabled": rule.enabled, "params": {name: getattr(rule, name) for name in editable},
+        "editable": {name: {"min": low, "max": high} for name, (low, high) in editable.items()},
+        "priority": rule.priority, "channels": list(rule.channels), "holdout_percent": rule.holdout_percent,
+        "variables": list(rule.allowed_variables), "templates": words,
+    }  # fmt: skip
+
+
+def _api_field(field: str | None) -> str:
+    """The service names fields as the page's form does; say them as this API's JSON does."""
+    if not field:
+        return ""
+    locale, _, part = field.partition("_")
+    if locale in course_rules.LOCALES and part in ("subject", "body"):
+        return f"templates.{locale}.{part}"
+    return f"params.{field}" if field in PARAMS else field
+
+
+@bp.get(COURSE)
+@bp.response(200, TouchpointJourneySchema)
+def list_rules(course_id: int):
+    """The course's touchpoint rules in the order a learner meets them, with what each does."""
+    course, rows = _journey(course_id)
+    return {"course_id": course.id, "title": course_rules.course_titles().get(course.id, ""),
+            "items": [_rule(r) for r in rows]}  # fmt: skip
+
+
+@bp.get(f"{COURSE}/{KEY}")
+@bp.response(200, TouchpointRuleSchema)
+def get_rule(course_id: int, key: str):
+    """One touchpoint rule as it applies to this course: settings and words per language."""
+    return _rule(_row_of(_journey(course_id)[1], key))
+
+
+@bp.patch(f"{COURSE}/{KEY}")
+@bp.arguments(RuleChangeSchema)
+@bp.response(200, TouchpointRuleSchema)
+def change_rule(change, course_id: int, key: str):
+    """Change this course's version of a rule. A number the trigger does not have, or out of
+    range, and words using a variable the rule does not offer are refused (422, naming the
+    field and the variable); nothing is stored then."""
+    course, rows = _journey(course_id)
+    rule = _row_of(rows, key).rule
+    templates = {**rule.templates}
+    for locale, words in change.get("templates", {}).items():
+        with force_locale(locale):
+            current, default = texts.template_for(rule, locale), texts.default_template(rule.key)
+        subject, body = words.get("subject", str(current.subject)), words.get("body", str(current.body))
+        if (subject.strip(), body.strip()) in (("", ""), (str(default.subject), str(default.body))):
+            templates.pop(locale, None)  # the default words, as the page stores only what changed
+        else:
+            templates[locale] = Template(subject, body)
+    params = {name: getattr(rule, name) for name in rules.EDITABLE[rule.trigger]}
+    params.update(change.get("params", {}))
+    picked = course_rules.RuleChange(
+        change.get("enabled", rule.enabled), params, change.get("priority", rule.priority),
+        tuple(change.get("channels", rule.channels)), change.get("holdout_percent", rule.holdout_percent), templates,
+    )  # fmt: skip
+    try:
+        course_rules.save_rule(current_user, course.id, key, picked)
+    except Invalid as error:
+        db.session.rollback()
+        abort(422, message=str(error.message), errors={"json": {_api_field(error.field): [str(error.message)]}})
+    return _rule(_row_of(_journey(course_id)[1], key))
+
+
+@bp.post(f"{COURSE}/{KEY}/reset")
+@bp.response(200, TouchpointRuleSchema)
+def reset_rule(course_id: int, key: str):
+    """Back to the default settings and words for this course. Saying it twice is the same."""
+    course, rows = _journey(course_id)
+    _row_of(rows, key)
+    course_rules.reset_rule(current_user, course.id, key)
+    return _rule(_row_of(_journey(course_id)[1], key))
+
+
+@bp.get(f"{COURSE}/{KEY}/preview")
+@bp.arguments(TouchpointPreviewArgs, location="query")
+@bp.response(200, TouchpointPreviewSchema)
+def preview_rule(args, course_id: int, key: str):
+    """How the rule reads for one learner of your organisation, in their language: with what
+    is due for them now if anything is, else with example values. 400 for an unknown learner."""
+    course, rows = _journey(course_id)
+    _row_of(rows, key)
+    shown = course_rules.preview(current_user, course.id, key, args["learner"])
+    return {"learner_id": shown.learner.id, "learner_name": shown.learner.display_name, "subject": shown.subject,
+            "body": shown.body, "why": shown.why, "due_now": shown.due_now}  # fmt: skip
