@@ -40,7 +40,7 @@ class OptionsSchema(ma.Schema):
     steps = ma.fields.List(ma.fields.Nested(StepOptionsSchema))
 
 
-class OutcomeSchema(ma.Schema):
+class PathOutcomeSchema(ma.Schema):
     finish = ma.fields.Date()
     reachable = ma.fields.Boolean()
     position = ma.fields.Integer(allow_none=True, metadata={"description": "1-based among the open steps"})
@@ -49,15 +49,15 @@ class OutcomeSchema(ma.Schema):
 class SwapPreviewSchema(ma.Schema):
     step = ma.fields.Nested(PathItemSchema, metadata={"description": "done now"})
     alternative = ma.fields.Nested(PathItemSchema, metadata={"description": "done after the change"})
-    now = ma.fields.Nested(OutcomeSchema)
-    then = ma.fields.Nested(OutcomeSchema)
+    now = ma.fields.Nested(PathOutcomeSchema)
+    then = ma.fields.Nested(PathOutcomeSchema)
 
 
 class MovePreviewSchema(ma.Schema):
     step = ma.fields.Nested(PathItemSchema)
     open_steps = ma.fields.Integer()
-    now = ma.fields.Nested(OutcomeSchema)
-    then = ma.fields.Nested(OutcomeSchema)
+    now = ma.fields.Nested(PathOutcomeSchema)
+    then = ma.fields.Nested(PathOutcomeSchema)
 
 
 class SwapArgs(ma.Schema):

@@ -5,6 +5,8 @@ as the touchpoint pages (``lxp/nudges/course_rules.py``); labels from ``lxp/nudg
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import marshmallow as ma
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -14,7 +16,7 @@ from flask_smorest import abort
 from lxp.api.common import area, not_found
 from lxp.core.errors import Invalid
 from lxp.extensions import db
-from lxp.nudges import course_rules, policy, rules, texts
+from lxp.nudges import course_rules, effect, policy, rules, texts
 from lxp.nudges.rules import Template
 
 bp = area("touchpoints", "For admins: each course's touchpoint rules, their words and a preview", "admin",
@@ -204,3 +206,72 @@ def preview_rule(args, course_id: int, key: str):
     shown = course_rules.preview(current_user, course.id, key, args["learner"])
     return {"learner_id": shown.learner.id, "learner_name": shown.learner.display_name, "subject": shown.subject,
             "body": shown.body, "why": shown.why, "due_now": shown.due_now}  # fmt: skip
+
+
+# --- what the touchpoints did ----------------------------------------------------------------
+
+
+class EffectArgs(ma.Schema):
+    course = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 2147483647),
+                               metadata={"description": "one course; all without it"})  # fmt: skip
+    start = ma.fields.Date(load_default=None, metadata={"description": "first day counted (UTC)"})
+    end = ma.fields.Date(load_default=None, metadata={"description": "last day counted; not before start"})
+
+
+HIDDEN = {"allow_none": True, "metadata": {"description": "null when fewer learners than the privacy minimum"}}
+
+
+class ChannelRowSchema(ma.Schema):
+    rule = ma.fields.String()
+    label = ma.fields.String()
+    channel = ma.fields.String(allow_none=True)
+    shown = ma.fields.Boolean(metadata={"description": "false: too few learners, the numbers are null"})
+    sent = ma.fields.Integer(**HIDDEN)
+    learners = ma.fields.Integer(**HIDDEN)
+    opened = ma.fields.Integer(**HIDDEN)
+    open_rate = ma.fields.Float(**HIDDEN)
+    measured = ma.fields.Integer(**HIDDEN)
+    came_back = ma.fields.Integer(**HIDDEN)
+    came_back_rate = ma.fields.Float(**HIDDEN)
+    opted_out = ma.fields.Integer(**HIDDEN)
+    opt_out_rate = ma.fields.Float(**HIDDEN)
+
+
+class EffectGroupSchema(ma.Schema):
+    shown = ma.fields.Boolean()
+    messages = ma.fields.Integer(**HIDDEN)
+    learners = ma.fields.Integer(**HIDDEN)
+    measured = ma.fields.Integer(**HIDDEN)
+    came_back = ma.fields.Integer(**HIDDEN)
+    rate = ma.fields.Float(**HIDDEN)
+
+
+class HoldoutRowSchema(ma.Schema):
+    rule = ma.fields.String()
+    label = ma.fields.String()
+    sent = ma.fields.Nested(EffectGroupSchema)
+    held_out = ma.fields.Nested(EffectGroupSchema)
+    has_holdout = ma.fields.Boolean()
+    difference = ma.fields.Float(allow_none=True, metadata={"description": "came-back rate, sent minus held out"})
+    low = ma.fields.Float(allow_none=True, metadata={"description": "95 % interval of the difference"})
+    high = ma.fields.Float(allow_none=True)
+
+
+class EffectSchema(ma.Schema):
+    channels = ma.fields.List(ma.fields.Nested(ChannelRowSchema))
+    holdout = ma.fields.List(ma.fields.Nested(HoldoutRowSchema))
+    measured_until = ma.fields.AwareDateTime(metadata={"description": "later messages are not yet 48 hours old"})
+
+
+@bp.get("/touchpoints/effect")
+@bp.arguments(EffectArgs, location="query")
+@bp.response(200, EffectSchema)
+def effect_report(args):
+    """Per rule and channel: sent, opened, came back within 48 hours, opted out; per rule, the
+    sent group against the holdout group. Your organisation only. 400 for an end before the
+    start or a course not of your organisation."""
+    found = effect.effect_report(current_user, effect.Filters(args["course"], args["start"], args["end"]))
+    label = {key: str(text) for key, text in texts.RULE_LABELS.items()}
+    return {"channels": [{**asdict(r), "label": label.get(r.rule, r.rule)} for r in found.channels],
+            "holdout": [{**asdict(r), "label": label.get(r.rule, r.rule)} for r in found.holdout],
+            "measured_until": found.measured_until}  # fmt: skip
