@@ -31,7 +31,7 @@ from lxp.extensions import db
 from lxp.nudges import course_rules, review, rules, texts
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.rules import Rule
-from lxp.nudges.triggers import LEARNING_VERBS, Occurrence
+from lxp.nudges.triggers import LEARNING_VERBS, Occurrence, open_tick
 from lxp.nudges.triggers import TRIGGERS as _FINDERS
 
 __all__ = ["LEARNING_VERBS", "occurrences_for", "plan_touchpoints", "values_for"]
@@ -51,6 +51,13 @@ def plan_touchpoints(now: datetime | None = None) -> int:
     """Add the messages that fell due since the last run to the outbox; returns how many
     (held-out rows included)."""
     now = now or utcnow()
+    with open_tick():
+        planned = _plan_all(now)
+    db.session.commit()
+    return planned
+
+
+def _plan_all(now: datetime) -> int:
     courses = course_rules.course_titles()
     planned = 0
     for key, versions in course_rules.variants().items():
@@ -67,7 +74,6 @@ def plan_touchpoints(now: datetime | None = None) -> int:
                     found.append((rule, occurrence))
         if found:
             planned += _add(key, found, now, courses)
-    db.session.commit()
     return planned
 
 

@@ -10,10 +10,12 @@ here where that is cheap; the outbox's unique key is the guarantee.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import g
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -159,13 +161,8 @@ def _titles(refs: set[str]) -> dict[str, str]:
 
 
 def _next_steps(user_ids: set[int]) -> dict[int, tuple[str | None, str]]:
-    """Learner -> (ref, title) of the first open step of their active path: one statement."""
-    from lxp.paths.models import Journey
-
-    query = select(Journey.learner_id, Journey.plan).where(Journey.status == "active")
-    if len(user_ids) <= 5000:  # SQLite's limit of bound parameters
-        query = query.where(Journey.learner_id.in_(user_ids))
-    return {learner: first_open_step(plan) for learner, plan in db.session.execute(query).all() if learner in user_ids}
+    """Learner -> (ref, title) of the first open step of their active path."""
+    return {p.learner_id: first_open_step(p.plan) for p in paths_now() if p.learner_id in user_ids}
 
 
 def _describe_items(rows) -> list:
@@ -312,6 +309,52 @@ def _active_journeys(*extra_columns):
     )
 
 
+@dataclass(frozen=True)
+class PathNow:
+    journey_id: int
+    learner_id: int
+    course_id: int | None
+    plan: dict | None
+    timezone: str
+    digest_weekday: int
+    digest_hour: int
+
+
+def paths_now() -> list[PathNow]:
+    """Every active path with its stored plan and the learner's zone and digest time. Parsing
+    the plans is the dearest part of a tick, so within one planning tick (``open_tick``) it is
+    read once and shared by the triggers that need it."""
+    cached = g.get("lxp_paths_now")
+    if cached is not None:
+        return cached
+    from lxp.paths.models import Journey
+
+    prefs = aliased(NotificationPreferences)
+    rows = [
+        PathNow(jid, learner_id, course_id, plan, zone or "UTC", 0 if weekday is None else weekday,
+                9 if hour is None else hour)
+        for jid, learner_id, course_id, plan, zone, weekday, hour in db.session.execute(
+            _active_journeys(User.timezone, prefs.digest_weekday, prefs.digest_hour)
+            .join(User, User.id == Journey.learner_id)
+            .outerjoin(prefs, prefs.user_id == Journey.learner_id)
+        ).all()
+    ]  # fmt: skip
+    if g.get("lxp_tick_open"):
+        g.lxp_paths_now = rows
+    return rows
+
+
+@contextmanager
+def open_tick():
+    """Share what several triggers read (``paths_now``) for the length of one planning tick."""
+    g.lxp_tick_open, g.lxp_paths_now = True, None
+    try:
+        yield
+    finally:
+        g.pop("lxp_tick_open", None)
+        g.pop("lxp_paths_now", None)
+
+
 def first_open_step(plan: dict | None) -> tuple[str | None, str]:
     """(ref, title) of the first open step of a stored plan."""
     for step in (plan or {}).get("steps", ()):
@@ -322,13 +365,11 @@ def first_open_step(plan: dict | None) -> tuple[str | None, str]:
 
 def step_due(rule: Rule, now: datetime) -> list[Occurrence]:
     """One message per learner and due day: the open steps planned for ``days`` days from today."""
-    from lxp.paths.models import Journey
-
-    rows = db.session.execute(_active_journeys(User.timezone).join(User, User.id == Journey.learner_id)).all()
     planned = _planned_since(rule, now - timedelta(days=rule.days + 1))
     found = []
-    for _jid, learner_id, course_id, plan, zone in rows:
-        today = now.astimezone(ZoneInfo(zone or "UTC")).date()
+    for path in paths_now():
+        learner_id, course_id, plan = path.learner_id, path.course_id, path.plan
+        today = now.astimezone(ZoneInfo(path.timezone)).date()
         day = today + timedelta(days=rule.days)
         steps = [s for s in (plan or {}).get("steps", ()) if not s.get("done") and s.get("due") == day.isoformat()]
         key = f"due:{day.isoformat()}"
@@ -421,23 +462,13 @@ def escalation(rule: Rule, now: datetime) -> list[Occurrence]:
 def digest(rule: Rule, now: datetime) -> list[Occurrence]:
     """Learners whose chosen weekday and hour (in their zone) has come this week and who have
     something to read: messages folded over the cap, or steps planned for the days ahead."""
-    from lxp.paths.models import Journey
-
-    prefs = aliased(NotificationPreferences)
-    rows = db.session.execute(
-        _active_journeys(User.timezone, User.locale, prefs.digest_weekday, prefs.digest_hour)
-        .join(User, User.id == Journey.learner_id)
-        .outerjoin(prefs, prefs.user_id == User.id)
-    ).all()  # fmt: skip
     due = []
-    for _jid, learner_id, course_id, plan, zone, _locale, weekday, hour in rows:
-        local = now.astimezone(ZoneInfo(zone or "UTC"))
-        weekday = 0 if weekday is None else weekday
-        hour = 9 if hour is None else hour
-        if local.weekday() != weekday or local.hour < hour:
+    for path in paths_now():
+        local = now.astimezone(ZoneInfo(path.timezone))
+        if local.weekday() != path.digest_weekday or local.hour < path.digest_hour:
             continue
         year, week, _day = local.isocalendar()
-        due.append((learner_id, course_id, plan, local.date(), f"week:{year}-W{week:02d}"))
+        due.append((path.learner_id, path.course_id, path.plan, local.date(), f"week:{year}-W{week:02d}"))
     if not due:
         return []
     planned = _planned_since(rule, now - timedelta(days=8))
@@ -489,11 +520,12 @@ def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
     from lxp.authoring.models import Goal
     from lxp.paths.models import journey_goals
 
-    rows = db.session.execute(
-        _active_journeys(Journey.created_at).where(_not_planned_since(rule, Journey.learner_id, Journey.created_at))
-    ).all()
+    celebrated = _planned_since(rule, now - timedelta(days=3650))
     found = []
-    for journey_id, learner_id, course_id, plan, _created in rows:
+    for path in paths_now():
+        journey_id, learner_id, course_id, plan = path.journey_id, path.learner_id, path.course_id, path.plan
+        if (learner_id, f"journey:{journey_id}") in celebrated:
+            continue
         steps = [s for s in (plan or {}).get("steps", ()) if not s.get("optional")]
         done = sum(1 for s in steps if s.get("done"))
         if not steps or not done:
