@@ -13,8 +13,9 @@ from lxp.accounts import services as accounts
 from lxp.api.common import area
 from lxp.api.paging import PageArgs, page_schema, paginate
 from lxp.api.problems import problem
+from lxp.authoring import publishing, transfer
 from lxp.authoring import services as authoring
-from lxp.authoring import transfer
+from lxp.coaching import services as coaching
 from lxp.core.auth import ROLES
 from lxp.extensions import db
 
@@ -94,6 +95,22 @@ class CourseDocumentSchema(ma.Schema):
     course = ma.fields.Dict()
     competencies = ma.fields.List(ma.fields.Dict())
     goals = ma.fields.List(ma.fields.Dict())
+
+
+class CoachSchema(ma.Schema):
+    learner_id = ma.fields.Integer()
+    coach_id = ma.fields.Integer(allow_none=True)
+    coach_name = ma.fields.String(allow_none=True)
+
+
+class CoachChoiceSchema(ma.Schema):
+    coach_id = ma.fields.Integer(strict=True, required=True, allow_none=True,
+                                 validate=ma.validate.Range(1, 2147483647),
+                                 metadata={"description": "an active trainer of your organisation; null: no coach"})  # fmt: skip
+
+
+class SendBackSchema(ma.Schema):
+    comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
 
 
 UserPage = page_schema(UserSchema, "UserPage")
@@ -191,3 +208,69 @@ def import_course():
         abort(413)
     version = transfer.import_document(current_user, raw)
     return {"course_id": version.course_id, "version": version.number, "status": version.status}
+
+
+def _coach(learner) -> dict:
+    coach = coaching.coach_of(learner.id)
+    return {"learner_id": learner.id, "coach_id": coach.id if coach else None,
+            "coach_name": coach.display_name if coach else None}  # fmt: skip
+
+
+@bp.get("/users/<int(max=2147483647):user_id>/coach")
+@bp.response(200, CoachSchema)
+def get_coach(user_id: int):
+    """A person's coach, or null."""
+    return _coach(accounts.user_in_organisation(current_user, user_id))
+
+
+@bp.put("/users/<int(max=2147483647):user_id>/coach")
+@bp.arguments(CoachChoiceSchema)
+@bp.response(200, CoachSchema)
+def choose_coach(args, user_id: int):
+    """Choose a person's coach (null: none); their open requests nobody took yet go to the new
+    coach. 400 for someone who is not an active trainer of your organisation, or themselves."""
+    learner = accounts.user_in_organisation(current_user, user_id)
+    coaching.assign_coach(current_user, learner, args["coach_id"])
+    return _coach(learner)
+
+
+def _newest(course_id: int):
+    course = authoring.get_course(current_user, course_id)
+    return course, authoring.latest_version(course)
+
+
+def _course_row(course) -> dict:
+    latest, published = authoring.latest_version(course), authoring.current_published(course)
+    return {"id": course.id, "slug": course.slug, "title": latest.title, "latest_version": latest.number,
+            "latest_status": latest.status, "published_version": published.number if published else None}  # fmt: skip
+
+
+@bp.post("/courses/<int(max=2147483647):course_id>/submit")
+@bp.response(200, CourseSchema)
+def submit_for_review(course_id: int):
+    """Send the course's newest draft to another admin for review. 409 when it is not a draft,
+    or when its outcomes are not covered yet (the problem says what is missing)."""
+    course, version = _newest(course_id)
+    publishing.submit_for_review(current_user, version)
+    return _course_row(course)
+
+
+@bp.post("/courses/<int(max=2147483647):course_id>/approve")
+@bp.response(200, CourseSchema)
+def approve(course_id: int):
+    """Publish the version in review: new enrolments get it. 409 when none is in review, 403
+    for its author without the reviewer role."""
+    course, version = _newest(course_id)
+    publishing.approve(current_user, version)
+    return _course_row(course)
+
+
+@bp.post("/courses/<int(max=2147483647):course_id>/send-back")
+@bp.arguments(SendBackSchema)
+@bp.response(200, CourseSchema)
+def send_back(args, course_id: int):
+    """Return the version in review to draft, with your comment in its history. 409 when none
+    is in review."""
+    course, version = _newest(course_id)
+    publishing.send_back(current_user, version, args["comment"])
+    return _course_row(course)
