@@ -18,7 +18,7 @@ from flask_smorest.utils import prepare_response
 from lxp.api.problems import PROBLEM_JSON, ProblemSchema
 
 AREAS = ("me", "learning", "path_changes", "notifications", "blocks", "inbox", "live", "coaching", "tasks", "trainer",
-         "admin", "touchpoints", "insights", "xapi")
+         "admin", "touchpoints", "insights", "xapi")  # fmt: skip
 
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",

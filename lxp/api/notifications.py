@@ -29,7 +29,9 @@ class CategoryChangeSchema(ma.Schema):
 
 
 # One object per category (reminder, nudge, digest, celebration, review), each named.
-CategoriesSchema = type("CategoriesSchema", (ma.Schema,), {c: ma.fields.Nested(CategorySchema) for c in policy.CATEGORIES})
+CategoriesSchema = type(
+    "CategoriesSchema", (ma.Schema,), {c: ma.fields.Nested(CategorySchema) for c in policy.CATEGORIES}
+)
 CategoriesChangeSchema = type("CategoriesChangeSchema", (ma.Schema,),
                               {c: ma.fields.Nested(CategoryChangeSchema) for c in policy.CATEGORIES})  # fmt: skip
 
@@ -112,7 +114,7 @@ def change_preferences(change):
 @bp.put("/notifications/muted-rules/<string(maxlength=64):rule>")
 @bp.response(200, PreferencesSchema)
 def mute(rule: str):
-    """"Fewer like this": no more messages of this kind (404 for a kind that does not exist)."""
+    """ "Fewer like this": no more messages of this kind (404 for a kind that does not exist)."""
     nudges.mute_rule(current_user, _known_rule(rule))
     return _preferences(current_user)
 

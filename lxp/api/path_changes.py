@@ -107,7 +107,11 @@ def options():
     (to go back), and where it can move (optional steps only; a move is checked on preview)."""
     journey = _journey()
     plan = paths.current_plan(journey)
-    alternatives, swapped, moves = paths.alternatives_of(journey), paths.swapped_steps(journey), paths.move_targets(plan)
+    alternatives, swapped, moves = (
+        paths.alternatives_of(journey),
+        paths.swapped_steps(journey),
+        paths.move_targets(plan),
+    )
     return {"steps": [{
         "ref": s.ref, "title": s.title, "alternatives": [_item(a) for a in alternatives.get(s.ref, ())],
         "instead_of": _item(swapped[s.ref]) if s.ref in swapped else None,
