@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from lxp.api.common import area, not_found
 from lxp.api.learning import PathSchema, _reason, _reason_text, _step
+from lxp.learning import placement
 from lxp.paths import services as paths
 
 bp = area("path_changes", "Changing your path: swaps and moves, each with a preview", "learner")
@@ -73,6 +74,36 @@ class MoveArgs(ma.Schema):
     step = ma.fields.String(required=True, validate=REF, metadata={"description": "an open optional step"})
     before = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=64),
                               metadata={"description": "the step to put it just before; null or empty: last"})  # fmt: skip
+
+
+class PlacementQuestionSchema(ma.Schema):
+    name = ma.fields.String(metadata={"description": "the key of its answer"})
+    competency = ma.fields.String()
+    competency_name = ma.fields.String()
+    prompt = ma.fields.String()
+    multiple = ma.fields.Boolean(metadata={"description": "true: choose every right option"})
+    options = ma.fields.List(ma.fields.String())
+
+
+class PlacementSchema(ma.Schema):
+    taken = ma.fields.Boolean(metadata={"description": "true: taken for this path already; no questions then"})
+    questions = ma.fields.List(ma.fields.Nested(PlacementQuestionSchema))
+
+
+class PlacementAnswersSchema(ma.Schema):
+    id = ma.fields.UUID(required=True, metadata={"description": "made by the client"})
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(1, 200)),
+        values=ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(max=20)),
+        required=True,
+        validate=ma.validate.Length(max=200),
+        metadata={"description": "question name -> the chosen options (0-based)"},
+    )
+
+
+class PlacementResultSchema(ma.Schema):
+    shown = ma.fields.List(ma.fields.String(), metadata={"description": "competencies you showed"})
+    skipped_steps = ma.fields.Integer(metadata={"description": "steps your path no longer needs"})
 
 
 def _journey():
@@ -181,3 +212,29 @@ def move(args):
     journey = _journey()
     paths.move_step(current_user, journey, args["step"], args["before"] or None)
     return _path(journey)
+
+
+@bp.get("/path/placement")
+@bp.response(200, PlacementSchema)
+def get_placement():
+    """The optional placement check of your path: up to two questions per competency your
+    goals need and you have not shown yet. 404 before you chose a goal."""
+    _journey()
+    if placement.taken(current_user):
+        return {"taken": True, "questions": []}
+    names = paths.competency_names(current_user.organisation_id)
+    return {"taken": False, "questions": [
+        {"name": q.name, "competency": q.competency, "competency_name": names.get(q.competency, q.competency),
+         "prompt": q.prompt, "multiple": q.multiple, "options": list(q.options)}
+        for q in placement.questions(current_user)]}  # fmt: skip
+
+
+@bp.post("/path/placement")
+@bp.arguments(PlacementAnswersSchema)
+@bp.response(201, PlacementResultSchema)
+def take_placement(args):
+    """Answer the placement check once per path: what you showed is skipped on your path. 400
+    for a missing answer or one not among the options (naming the question), 409 when taken
+    already (a replay too), 404 before you chose a goal."""
+    result = placement.submit(current_user, args["answers"], str(args["id"]))
+    return {"shown": list(result.shown), "skipped_steps": result.skipped_steps}

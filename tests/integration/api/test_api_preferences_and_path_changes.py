@@ -11,7 +11,7 @@ from lxp.authoring import publishing, transfer
 from lxp.authoring.models import Goal, Package
 from lxp.extensions import db
 from lxp.nudges.models import NotificationPreferences
-from tests.integration.api.conftest import is_problem
+from tests.integration.api.conftest import is_problem, new_id
 from tests.integration.conftest import MINI
 
 PREFS = "/api/v1/notifications/preferences"
@@ -195,3 +195,28 @@ def test_path_changes_are_for_learners_with_a_path(app, api_as, make_user):
     reader = api_as("learner", scopes=("read",))
     _on_path(api_as("learner"), goal_id)
     is_problem(reader.post("/api/v1/path/swaps", json={"step": lesson, "alternative": aid}), 403)
+
+
+def test_the_placement_check_skips_what_the_learner_showed(app, published, api_as):
+    api = api_as("learner")
+    is_problem(api.get("/api/v1/path/placement"), 404)
+    _on_path(api, published["goal"])
+    check = api.get("/api/v1/path/placement").get_json()
+    assert check["taken"] is False
+    (question,) = check["questions"]
+    assert question["prompt"] == "A customer says the parcel is late again. What do you say first?"
+    assert "correct" not in question
+    before = len(api.get("/api/v1/path").get_json()["steps"])
+    body = is_problem(api.post("/api/v1/path/placement", json={"id": new_id(), "answers": {}}), 400)
+    assert body["errors"][0]["field"] == question["name"]
+    is_problem(api.post("/api/v1/path/placement", json={"id": new_id(), "answers": {question["name"]: [99]}}), 400)
+    is_problem(api.post("/api/v1/path/placement", json={"id": new_id(), "answers": {question["name"]: ["0"]}}), 422)
+    is_problem(api.post("/api/v1/path/placement", json={"answers": {question["name"]: [0]}}), 422)
+    assert api.get("/api/v1/path/placement").get_json()["taken"] is False, "a refused check is not taken"
+    taken = api.post("/api/v1/path/placement", json={"id": new_id(), "answers": {question["name"]: [0]}})
+    assert taken.status_code == 201 and taken.get_json() == {"shown": [question["competency"]], "skipped_steps": 2}
+    skipped = api.get("/api/v1/path").get_json()
+    assert len(skipped["steps"]) == before - 2 and skipped["skipped"]
+    assert api.get("/api/v1/path/placement").get_json() == {"taken": True, "questions": []}
+    is_problem(api.post("/api/v1/path/placement", json={"id": new_id(), "answers": {question["name"]: [0]}}), 409)
+    is_problem(api_as("trainer").get("/api/v1/path/placement"), 403)
