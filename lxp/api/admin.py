@@ -17,6 +17,7 @@ from lxp.authoring import publishing, transfer
 from lxp.authoring import services as authoring
 from lxp.coaching import services as coaching
 from lxp.core.auth import ROLES
+from lxp.core.errors import Invalid
 from lxp.extensions import db
 
 bp = area("admin", "For admins: people, and course import/export", "admin", admin=True)
@@ -230,7 +231,11 @@ def choose_coach(args, user_id: int):
     """Choose a person's coach (null: none); their open requests nobody took yet go to the new
     coach. 400 for someone who is not an active trainer of your organisation, or themselves."""
     learner = accounts.user_in_organisation(current_user, user_id)
-    coaching.assign_coach(current_user, learner, args["coach_id"])
+    try:
+        coaching.assign_coach(current_user, learner, args["coach_id"])
+    except Invalid as error:
+        error.field = "coach_id" if error.field == "coach" else error.field  # the page's field, named as here
+        raise
     return _coach(learner)
 
 

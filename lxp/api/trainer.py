@@ -12,6 +12,7 @@ from lxp.api.paging import PageArgs, page_schema, paginate
 from lxp.api.tasks import SubmissionSchema
 from lxp.coaching import services as coaching
 from lxp.coaching import threads
+from lxp.core.errors import Invalid
 from lxp.live import scheduling
 from lxp.live.models import ATTENDANCE
 from lxp.live.timezones import in_zone
@@ -274,7 +275,11 @@ def hand_over(args, request_id: int):
     """Give a help request to another trainer of your organisation, who is told by e-mail.
     400 for yourself, someone who is not an active trainer, or a resolved request."""
     request = coaching.request_for_trainer(current_user, request_id)
-    coaching.hand_over(current_user, request, args["trainer_id"], args["note"])
+    try:
+        coaching.hand_over(current_user, request, args["trainer_id"], args["note"])
+    except Invalid as error:
+        error.field = "trainer_id" if error.field == "coach" else error.field  # the page's field, named as here
+        raise
     return request
 
 

@@ -17,7 +17,7 @@ def test_an_admin_chooses_a_learners_coach_and_clears_it(app, api_as, make_user)
     chosen = admin.put(url, json={"coach_id": coach})
     assert chosen.status_code == 200 and chosen.get_json()["coach_name"] == "Clara Coach"
     body = is_problem(admin.put(url, json={"coach_id": make_user(("learner",))}), 400)
-    assert body["errors"][0]["message"]
+    assert body["errors"][0]["field"] == "coach_id" and body["errors"][0]["message"]
     is_problem(admin.put(url, json={"coach_id": "me"}), 422)
     is_problem(admin.put(url, json={}), 422)
     is_problem(admin.put("/api/v1/admin/users/999999/coach", json={"coach_id": coach}), 404)

@@ -63,7 +63,7 @@ def test_a_trainer_hands_a_help_request_to_a_colleague_who_is_told(app, live_cou
     desk = trainer_api(app, trainer)
     body = is_problem(desk.post(f"/api/v1/trainer/help-requests/{request_id}/hand-over", json={"trainer_id": trainer}),
                       400)  # fmt: skip
-    assert body["errors"][0]["message"]
+    assert body["errors"][0]["field"] == "trainer_id" and body["errors"][0]["message"]
     is_problem(desk.post(f"/api/v1/trainer/help-requests/{request_id}/hand-over",
                          json={"trainer_id": learner.user_id}), 400)  # fmt: skip
     is_problem(desk.post(f"/api/v1/trainer/help-requests/{request_id}/hand-over", json={"trainer_id": "x"}), 422)
