@@ -3,6 +3,8 @@ review and the review itself, and "I'm stuck" help requests with their answers."
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from flask_login import current_user
 
@@ -18,6 +20,9 @@ from lxp.live.models import ATTENDANCE
 from lxp.live.timezones import in_zone
 from lxp.workplace import services as workplace
 from lxp.workplace.models import OUTCOMES
+
+# A date near the end of the calendar would overflow when turned into UTC: refuse it as input.
+SESSION_DATES = ma.validate.Range(date(2000, 1, 1), date(9000, 12, 31))
 
 bp = area("trainer", "For trainers: their sessions, attendance, reviews and help requests", "trainer")
 
@@ -44,7 +49,7 @@ class NewSessionsSchema(ma.Schema):
         metadata={"description": "the live-session step, course id:item key"},
     )
     dates = ma.fields.List(
-        ma.fields.Date(),
+        ma.fields.Date(validate=SESSION_DATES),
         required=True,
         validate=ma.validate.Length(1, 52),
         metadata={"description": "one date, or several for a series"},
@@ -102,7 +107,7 @@ class AnswerSchema(ma.Schema):
 class SessionChangeSchema(ma.Schema):
     """Fields left out stay as they are."""
 
-    date = ma.fields.Date(metadata={"description": "the local date in timezone"})
+    date = ma.fields.Date(validate=SESSION_DATES, metadata={"description": "the local date in timezone"})
     start_time = ma.fields.Time(metadata={"description": "local wall time in timezone"})
     timezone = ma.fields.String(validate=ma.validate.Length(1, 64))
     duration_minutes = ma.fields.Integer(strict=True, validate=ma.validate.Range(5, 24 * 60))

@@ -43,6 +43,10 @@ def test_a_trainer_changes_their_session_and_registrants_keep_their_seats(app, l
     assert refused["errors"][0]["field"] == "capacity"
     is_problem(desk.patch(f"/api/v1/trainer/sessions/{session_id}", json={"capacity": "9"}), 422)
     is_problem(desk.patch(f"/api/v1/trainer/sessions/{session_id}", json={"room": "9"}), 422)
+    for far in ("9999-12-31", "0001-01-01"):  # would overflow on the way to UTC
+        body = is_problem(desk.patch(f"/api/v1/trainer/sessions/{session_id}", json={"date": far,
+                                                                                     "timezone": "Etc/GMT+12"}), 422)  # fmt: skip
+        assert body["errors"][0]["field"] == "date"
     is_problem(desk.patch(f"/api/v1/trainer/sessions/{session_id}", json={"timezone": "Mars/Olympus"}), 400)
     other = trainer_api(app, make_user(("trainer",), email="other-trainer@example.com"))
     is_problem(other.patch(f"/api/v1/trainer/sessions/{session_id}", json={"place": "Elsewhere"}), 403)
