@@ -8,7 +8,8 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 
-def _optional_int(value):
+def optional_int(value):
+    """A select's value as a number, or None for "all"; raises ValueError (shown on the field) otherwise."""
     if value in (None, "", "None"):
         return None
     try:
@@ -21,15 +22,15 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    cohort = SelectField(_l("Cohort"), coerce=_optional_int, validate_choice=False)
+    cohort = SelectField(_l("Cohort"), coerce=optional_int, validate_choice=False)
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("Until"), validators=[Optional()])
     language = SelectField(_l("Language"), validate_choice=False)
-    package = SelectField(_l("Package"), coerce=_optional_int, validate_choice=False)
+    package = SelectField(_l("Package"), coerce=optional_int, validate_choice=False)
 
 
 class CohortFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    cohort = SelectField(_l("Cohort"), coerce=_optional_int, validate_choice=False)
+    cohort = SelectField(_l("Cohort"), coerce=optional_int, validate_choice=False)

@@ -15,26 +15,18 @@ from lxp.accounts.views import show_form_error
 from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
 from lxp.insights import tabs
+from lxp.insights.forms import optional_int
 from lxp.nudges import effect, effect_maths
 from lxp.nudges import effect_presenting as present
 
 bp = Blueprint("effect", __name__)
 
 
-def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValueError(_l("Choose from the list.")) from None
-
-
 class EffectFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    course = SelectField(_l("Course"), coerce=_optional_int, validate_choice=False)
+    course = SelectField(_l("Course"), coerce=optional_int, validate_choice=False)
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("Until"), validators=[Optional()])
 
