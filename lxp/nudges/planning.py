@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lxp.accounts.models import User
 from lxp.channels import in_app, path_for
 from lxp.core.time import utcnow
+from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.nudges import course_rules, review, rules, texts
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
@@ -113,22 +114,36 @@ def values_for(rule: Rule, user: User, occurrence: Occurrence, course_title: str
     return values
 
 
-def _ignored_in_a_row(rule: Rule, user_ids: set[int]) -> dict[int, int]:
-    """Per learner: how many of their latest sent messages of this rule went unopened."""
+def _tired_of(rule: Rule, user_ids: set[int]) -> set[int]:
+    """The learners who left this rule's latest messages unopened, ``IGNORED_BEFORE_PAUSE``
+    in a row, and have not learned since the first of them: the messages are not helping."""
     ranked = (
-        select(OutboxMessage.user_id, OutboxMessage.opened_at,
+        select(OutboxMessage.user_id, OutboxMessage.opened_at, OutboxMessage.sent_at,
                func.row_number().over(partition_by=OutboxMessage.user_id,
                                       order_by=OutboxMessage.sent_at.desc()).label("n"))
         .where(OutboxMessage.rule == rule.key, OutboxMessage.status == "sent")
-        .subquery()
     )  # fmt: skip
-    latest: dict[int, list[bool]] = {}
-    for user_id, opened_at, _n in db.session.execute(
+    if len(user_ids) <= 5000:  # SQLite's limit of bound parameters
+        ranked = ranked.where(OutboxMessage.user_id.in_(user_ids))
+    ranked = ranked.subquery()
+    latest: dict[int, list[tuple[bool, datetime]]] = {}
+    for user_id, opened_at, sent_at, _n in db.session.execute(
         select(ranked).where(ranked.c.n <= IGNORED_BEFORE_PAUSE).order_by(ranked.c.user_id, ranked.c.n)
     ).all():
         if user_id in user_ids:
-            latest.setdefault(user_id, []).append(opened_at is not None)
-    return {u: rules.ignored_in_a_row(opened) for u, opened in latest.items()}
+            latest.setdefault(user_id, []).append((opened_at is not None, sent_at))
+    unopened = {
+        user_id: rows[-1][1] for user_id, rows in latest.items()
+        if rules.ignored_in_a_row([opened for opened, _sent in rows]) >= IGNORED_BEFORE_PAUSE
+    }  # fmt: skip
+    if not unopened:
+        return set()
+    last = select(LearningEvent.actor_id, func.max(LearningEvent.occurred_at)).where(
+        LearningEvent.verb.in_(LEARNING_VERBS))  # fmt: skip
+    if len(unopened) <= 5000:
+        last = last.where(LearningEvent.actor_id.in_(unopened))
+    learned = dict(db.session.execute(last.group_by(LearningEvent.actor_id)).all())
+    return {u for u, first_sent in unopened.items() if learned.get(u) is None or learned[u] < first_sent}
 
 
 def _pause_for_being_ignored(rule: Rule, users: list[User], now: datetime) -> None:
@@ -159,8 +174,7 @@ def _add(key: str, found: list[tuple[Rule, Occurrence]], now: datetime, courses:
     if not found:
         return 0
     if found[0][0].category == "nudge":
-        ignored = _ignored_in_a_row(found[0][0], {o.user_id for _r, o in found})
-        tired = {u for u, n in ignored.items() if n >= IGNORED_BEFORE_PAUSE}
+        tired = _tired_of(found[0][0], {o.user_id for _r, o in found})
         if tired:
             _pause_for_being_ignored(found[0][0], [people[u] for u in sorted(tired)], now)
             found = [(r, o) for r, o in found if o.user_id not in tired]

@@ -171,19 +171,26 @@ def test_halfway_and_the_goal_reached_are_celebrated_once(learner_on_path):
     assert len(_rows("halfway")) == 1
 
 
-def test_a_nudge_left_unopened_three_times_pauses_itself_and_says_so(learner_on_path):
-    learner = learner_on_path(days_ago=30)
-    for n in range(3):
-        db.session.add(OutboxMessage(user_id=learner.id, rule="inactive", occurrence=f"old-{n}", category="nudge",
-                                     subject="Five minutes for your path?", body="", why="", status="sent",
-                                     due_at=utcnow() - timedelta(days=20 - n), sent_at=utcnow() - timedelta(days=20 - n),
-                                     created_at=utcnow() - timedelta(days=40)))  # fmt: skip
+def test_a_nudge_left_unopened_three_times_pauses_itself_and_says_so(learner_on_path, published):
+    learner, came_back = learner_on_path(days_ago=30), learner_on_path(days_ago=30)
+    for person in (learner, came_back):
+        for n in range(3):
+            db.session.add(OutboxMessage(user_id=person.id, rule="inactive", occurrence=f"old-{n}", category="nudge",
+                                         subject="Five minutes for your path?", body="", why="", status="sent",
+                                         due_at=utcnow() - timedelta(days=20 - n),
+                                         sent_at=utcnow() - timedelta(days=20 - n),
+                                         created_at=utcnow() - timedelta(days=40)))  # fmt: skip
+    # Never opened, but this one came back to learn after the first of them: not ignoring them.
+    events.record(actor_id=came_back.id, verb="completed", object_type="item", object_id=published["lesson"],
+                  occurred_at=utcnow() - timedelta(days=10))  # fmt: skip
     db.session.commit()
     nudges.plan_touchpoints(utcnow())
-    assert [r.occurrence for r in _rows("inactive")] == ["old-0", "old-1", "old-2"]  # no fourth
+    assert [r.occurrence for r in _rows("inactive", learner.id)] == ["old-0", "old-1", "old-2"]  # no fourth
+    assert len(_rows("inactive", came_back.id)) == 4
     notice = db.session.execute(select(InAppMessage).where(InAppMessage.user_id == learner.id)).scalar_one()
     assert notice.subject == "We stopped a kind of reminder for you" and notice.link == "/profile/notifications"
     assert db.session.get(NotificationPreferences, learner.id).auto_paused_rules == ["inactive"]
+    assert db.session.get(NotificationPreferences, came_back.id) is None
     nudges.unmute_rule(learner, "inactive")  # "turn them back on"
     assert db.session.get(NotificationPreferences, learner.id).auto_paused_rules == []
 
