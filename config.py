@@ -141,8 +141,10 @@ class Config:
         text("LXP_SCHEDULER", "SCHEDULER")
         if settings["SCHEDULER"] not in ("off", "inline"):
             raise ValueError(f"LXP_SCHEDULER: expected off or inline, got {settings['SCHEDULER']!r}")
-        for name, key in (("LXP_OUTBOX_MAX_ATTEMPTS", "OUTBOX_MAX_ATTEMPTS"),
-                          ("LXP_OUTBOX_CLAIM_SECONDS", "OUTBOX_CLAIM_SECONDS")):
+        for name, key in (
+            ("LXP_OUTBOX_MAX_ATTEMPTS", "OUTBOX_MAX_ATTEMPTS"),
+            ("LXP_OUTBOX_CLAIM_SECONDS", "OUTBOX_CLAIM_SECONDS"),
+        ):
             if settings[key] < 1:
                 raise ValueError(f"{name} must be at least 1, got {settings[key]}")
         if env.get("LXP_MAX_UPLOAD_MB"):

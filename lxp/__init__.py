@@ -123,7 +123,6 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.admin_views import bp as admin_users_bp
     from lxp.accounts.token_views import bp as api_tokens_bp
-    from lxp.lrs.views import bp as lrs_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp
     from lxp.authoring.structure_views import bp as course_structure_bp
@@ -135,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.insights.views import bp as insights_bp
     from lxp.learning.views import bp as learning_bp
     from lxp.live.views import bp as live_bp
+    from lxp.lrs.views import bp as lrs_bp
     from lxp.nudges.effect_views import bp as touchpoint_effect_bp
     from lxp.nudges.outbox_views import bp as outbox_admin_bp
     from lxp.nudges.review_views import bp as review_bp

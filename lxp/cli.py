@@ -20,10 +20,10 @@ def seed_demo(force: bool) -> None:
     if current_app.config["LXP_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo people into production; pass --force if you mean it")
     from lxp.demo.coaching import seed_coaching
+    from lxp.demo.insights import seed_insights
     from lxp.demo.journeys import seed_journeys
     from lxp.demo.live import seed_live_sessions
     from lxp.demo.workplace import seed_workplace
-    from lxp.demo.insights import seed_insights
 
     report = demo.seed()
     courses = demo.seed_courses()

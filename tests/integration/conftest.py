@@ -41,5 +41,7 @@ def start_path(client, published, **fields):
     return submit(client, "/path/goals", data)
 
 
-# A local push service and a configured VAPID key, for any test that sends a push.
+# Fixtures many tests share: a local push service and a configured VAPID key (for anything that
+# sends a push), and a real SMTP server a test can stop and start again (the delivery tests).
+from tests.integration.outbox_fixtures import mail_server  # noqa: E402, F401
 from tests.integration.test_webpush import push_service, vapid  # noqa: E402, F401

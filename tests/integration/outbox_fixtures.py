@@ -159,7 +159,7 @@ def start_worker(app, smtp_port: int, **settings: str) -> subprocess.Popen:
            **settings}  # fmt: skip
     env.pop("LXP_TEST_CLOCK", None)
     # Files, not pipes: a process blocked on a full pipe nobody reads would hold its locks forever.
-    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed by the caller)
     worker = subprocess.Popen([sys.executable, "-c", _WORKER], cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
     worker.output_files = (out, err)
     return worker

@@ -12,7 +12,7 @@ from lxp.nudges import delivery
 from lxp.nudges import services as nudges
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from tests.conftest import sign_in, submit
-from tests.integration.outbox_fixtures import add_due_messages, add_learners, counts, mail_server  # noqa: F401
+from tests.integration.outbox_fixtures import add_due_messages, add_learners, counts
 
 
 def _rows() -> list[OutboxMessage]:

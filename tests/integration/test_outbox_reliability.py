@@ -71,9 +71,7 @@ def test_two_schedulers_at_once_plan_and_deliver_every_message_exactly_once(
     assert len(both) == 2, f"one process did all the work, so this proved nothing: {lines}"
 
 
-def test_a_delivery_process_killed_mid_batch_loses_nothing_and_the_inbox_shows_each_message_once(
-    app, slow_mail_server
-):
+def test_a_delivery_process_killed_mid_batch_loses_nothing_and_the_inbox_shows_each_message_once(app, slow_mail_server):
     with app.app_context():
         learners = add_learners(KILLED)
         add_due_messages(learners, utcnow())

@@ -14,7 +14,7 @@ from lxp.extensions import db
 from lxp.nudges import services as nudges
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.paths.models import Journey
-from tests.integration.outbox_fixtures import add_learners, add_quiet_journeys, counts, mail_server  # noqa: F401
+from tests.integration.outbox_fixtures import add_learners, add_quiet_journeys, counts
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     person_fixture,
@@ -39,7 +39,9 @@ def test_run_once_plans_and_delivers_one_tick_and_says_what_it_did(app, publishe
     result = runner.invoke(args=["lxp", "nudges", "run-once"])
     assert result.exit_code == 0, result.output
     line = result.output.strip()
-    assert "\n" not in line and re.match(r"planned -?\d+; sent 3, held 0, retrying 0, failed 0, not sent 0 \(", line), line
+    assert "\n" not in line and re.match(r"planned -?\d+; sent 3, held 0, retrying 0, failed 0, not sent 0 \(", line), (
+        line
+    )
     assert len(mail_server.mailbox.messages) == 3  # the three chose e-mail for nudges
     again = runner.invoke(args=["lxp", "nudges", "run-once"])
     assert again.exit_code == 0 and "; sent 0, held 0, retrying 0, failed 0, not sent 0" in again.output

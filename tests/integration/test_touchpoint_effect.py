@@ -196,7 +196,12 @@ def test_the_admin_sees_what_each_touchpoint_does_against_its_holdout(
     holdout = {r["Rule key"]: r for r in _csv(client.get("/admin/touchpoints/effect?format=csv&table=holdout"))}
     assert (holdout["inactive"]["Sent: came-back rate"], holdout["inactive"]["Held out: came-back rate"],
             holdout["inactive"]["Held out: learners"], holdout["inactive"]["Difference"]) == ("0.5", "0.2", "5", "0.3")  # fmt: skip
-    assert float(holdout["inactive"]["Interval (95 percent): low"]) < 0 < 0.3 < float(holdout["inactive"]["Interval (95 percent): high"])
+    assert (
+        float(holdout["inactive"]["Interval (95 percent): low"])
+        < 0
+        < 0.3
+        < float(holdout["inactive"]["Interval (95 percent): high"])
+    )
     assert holdout["failed_check"]["Sent: messages"] == ""  # hidden in the CSV as on the page
 
 

@@ -8,11 +8,9 @@ import time_machine
 from sqlalchemy import select
 
 from lxp import events
-
 from lxp.accounts.models import User
 from lxp.channels.in_app import InAppMessage
 from lxp.core.time import utcnow
-from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.nudges import services as nudges
 from lxp.nudges.models import OutboxMessage
