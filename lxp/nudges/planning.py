@@ -146,26 +146,33 @@ def _tired_of(rule: Rule, user_ids: set[int]) -> set[int]:
     return {u for u, first_sent in unopened.items() if learned.get(u) is None or learned[u] < first_sent}
 
 
+def _preferences_rows(user_ids: set[int]) -> dict[int, NotificationPreferences]:
+    query = select(NotificationPreferences)
+    if len(user_ids) <= 5000:  # SQLite's limit of bound parameters
+        query = query.where(NotificationPreferences.user_id.in_(user_ids))
+    return {r.user_id: r for r in db.session.execute(query).scalars() if r.user_id in user_ids}
+
+
 def _pause_for_being_ignored(rule: Rule, users: list[User], now: datetime) -> None:
     """The rule stops for these learners, and each is told so and where to turn it back on."""
-    rows = {r.user_id: r for r in db.session.execute(
-        select(NotificationPreferences).where(NotificationPreferences.user_id.in_({u.id for u in users}))).scalars()}  # fmt: skip
-    for user in users:
-        row = rows.get(user.id)
-        if row is None:
-            from lxp.nudges.preferences import row_for
+    from lxp.nudges.preferences import new_row
 
-            row = row_for(user)
+    rows = _preferences_rows({u.id for u in users})
+    notes = []
+    for user in users:
+        row = rows.get(user.id) or new_row(user)
         row.auto_paused_rules = sorted({*(row.auto_paused_rules or ()), rule.key})
         row.updated_at = now
         with force_locale(user.locale or current_app.config["DEFAULT_LOCALE"]):
-            in_app.post(in_app.InAppNote(
+            notes.append(in_app.InAppNote(
                 user_id=user.id, category="nudge", key=f"paused:{rule.key}:{now.date().isoformat()}",
                 subject=_("We stopped a kind of reminder for you"),
                 body=_("These reminders don't seem to help, so we stopped them. You can turn them back on in your "
                        "notification settings."),
                 link=path_for("nudges.notifications"),
                 why=_("You left the last %(num)d of them unopened.", num=IGNORED_BEFORE_PAUSE)))  # fmt: skip
+    for start in range(0, len(notes), 5000):
+        in_app.post_many(notes[start : start + 5000])
 
 
 def _add(key: str, found: list[tuple[Rule, Occurrence]], now: datetime, courses: dict[int, str]) -> int:
@@ -174,7 +181,11 @@ def _add(key: str, found: list[tuple[Rule, Occurrence]], now: datetime, courses:
     if not found:
         return 0
     if found[0][0].category == "nudge":
-        tired = _tired_of(found[0][0], {o.user_id for _r, o in found})
+        # A rule that paused itself for a learner plans nothing for them until they turn it on.
+        paused = {u for u, r in _preferences_rows({o.user_id for _r, o in found}).items()
+                  if key in (r.auto_paused_rules or ())}  # fmt: skip
+        found = [(r, o) for r, o in found if o.user_id not in paused]
+        tired = _tired_of(found[0][0], {o.user_id for _r, o in found}) if found else set()
         if tired:
             _pause_for_being_ignored(found[0][0], [people[u] for u in sorted(tired)], now)
             found = [(r, o) for r, o in found if o.user_id not in tired]

@@ -35,12 +35,16 @@ def preferences_of(user: User) -> policy.Preferences:
 def row_for(user: User) -> NotificationPreferences:
     """The learner's stored choices, added to the session with the defaults if they have none."""
     row = db.session.get(NotificationPreferences, user.id)
-    if row is None:
-        defaults = policy.Preferences()
-        row = NotificationPreferences(user_id=user.id, off=[], channels={}, quiet_start=defaults.quiet_start,
-                                      quiet_end=defaults.quiet_end, weekly_cap=defaults.weekly_cap, muted_rules=[],
-                                      auto_paused_rules=[])  # fmt: skip
-        db.session.add(row)
+    return row if row is not None else new_row(user)
+
+
+def new_row(user: User) -> NotificationPreferences:
+    """A row with the defaults for a learner who has none yet, added to the session."""
+    defaults = policy.Preferences()
+    row = NotificationPreferences(user_id=user.id, off=[], channels={}, quiet_start=defaults.quiet_start,
+                                  quiet_end=defaults.quiet_end, weekly_cap=defaults.weekly_cap, muted_rules=[],
+                                  auto_paused_rules=[])  # fmt: skip
+    db.session.add(row)
     return row
 
 

@@ -191,6 +191,9 @@ def test_a_nudge_left_unopened_three_times_pauses_itself_and_says_so(learner_on_
     assert notice.subject == "We stopped a kind of reminder for you" and notice.link == "/profile/notifications"
     assert db.session.get(NotificationPreferences, learner.id).auto_paused_rules == ["inactive"]
     assert db.session.get(NotificationPreferences, came_back.id) is None
+    nudges.plan_touchpoints(utcnow() + timedelta(days=1))  # paused: nothing planned, nothing said twice
+    assert len(_rows("inactive", learner.id)) == 3
+    assert len(db.session.execute(select(InAppMessage).where(InAppMessage.user_id == learner.id)).all()) == 1
     nudges.unmute_rule(learner, "inactive")  # "turn them back on"
     assert db.session.get(NotificationPreferences, learner.id).auto_paused_rules == []
 
