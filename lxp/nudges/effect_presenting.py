@@ -4,9 +4,6 @@ strict CSP allows them) and the CSV of each table, where a hidden number is an e
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Sequence
 
 from flask import Response
@@ -14,6 +11,7 @@ from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from lxp.insights.exports import csv_response
 from lxp.nudges import effect_maths
 from lxp.nudges.texts import RULE_LABELS
 
@@ -95,32 +93,11 @@ def channel_chart(rows: Sequence[effect_maths.ChannelRow]) -> Markup | None:
         for r in shown], [(OPENED, opened), (CAME_BACK, back), (OPTED_OUT, out)])  # fmt: skip
 
 
-# --- CSV -----------------------------------------------------------------------------------------
-
-# A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    text = str(value)
-    return "'" + text if _FORMULA.match(text) else text
-
-
-def _csv(filename: str, header: list, rows) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(h) for h in header])
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+# --- CSV (written as the insights tables are: hidden numbers are empty cells, no formulas) ---
 
 
 def channels_csv(rows: Sequence[effect_maths.ChannelRow]) -> Response:
-    return _csv("touchpoints-by-channel.csv",
+    return csv_response("touchpoints-by-channel.csv",
                 [_l("Rule"), _l("Rule key"), _l("Channel"), _l("Sent"), _l("Learners"), _l("Opened"), _l("Open rate"),
                  _l("Older than 48 hours"), _l("Came back within 48 hours"), _l("Came-back rate"), _l("Opted out"),
                  _l("Opt-out rate")],
@@ -129,7 +106,7 @@ def channels_csv(rows: Sequence[effect_maths.ChannelRow]) -> Response:
 
 
 def holdout_csv(rows: Sequence[effect_maths.HoldoutRow]) -> Response:
-    return _csv("touchpoints-holdout.csv",
+    return csv_response("touchpoints-holdout.csv",
                 [_l("Rule"), _l("Rule key"), _l("Sent: messages"), _l("Sent: learners"), _l("Sent: older than 48 hours"),
                  _l("Sent: came back"), _l("Sent: came-back rate"), _l("Held out: messages"), _l("Held out: learners"),
                  _l("Held out: older than 48 hours"), _l("Held out: came back"), _l("Held out: came-back rate"),
