@@ -36,6 +36,7 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
+    Job("paths.rebuild_stale_plans", "lxp.paths.jobs:rebuild_stale_plans", 60),
     Job("live.send_session_updates", "lxp.live.jobs:send_session_updates", 60),
     Job("live.expire_seat_offers", "lxp.live.jobs:expire_seat_offers", 60),
     Job("nudges.plan_touchpoints", "lxp.nudges.jobs:plan_touchpoints", 60),

@@ -74,7 +74,7 @@ def give_feedback(coach: User, learner_id: int, competency: str, rating: int, co
                       context={"feedback": feedback.id, "coach": coach.id}, occurred_at=recorded.occurred_at)  # fmt: skip
     journey = paths.open_journey(learner)
     if journey is not None and journey.status == "active":
-        paths.replan(journey)
+        paths.refresh_plan(journey, f"coach feedback on {competency}")
     with force_locale(learner.locale or current_app.config["DEFAULT_LOCALE"]):
         in_app.post(in_app.InAppNote(
             user_id=learner.id, category="reply", key=f"coach-feedback:{feedback.id}",

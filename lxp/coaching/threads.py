@@ -333,7 +333,7 @@ def hold_checkpoint(coach: User, thread: CoachingThread) -> None:
     events.record(actor_id=thread.learner_id, verb="completed", object_type="item", object_id=thread.item_ref,
                   result={"completion": True}, context={"journey": block.journey.id, "coach": coach.id,
                                                         "thread": thread.id})  # fmt: skip
-    paths.replan(block.journey)
+    paths.refresh_plan(block.journey, f"the checkpoint {thread.item_ref} held")
     db.session.commit()
 
 

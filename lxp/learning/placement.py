@@ -108,6 +108,6 @@ def submit(learner, answers: dict[str, list[int]], event_id: str | None = None) 
         events.record(actor_id=learner.id, verb="mastered", object_type="competency", object_id=competency,
                       context={"placement": True}, occurred_at=check.occurred_at,
                       event_id=uuid.uuid5(check.id, competency))  # fmt: skip
-    after = len(paths.replan(journey).open_steps)
+    after = len((paths.refresh_plan(journey, "the placement check") or paths.current_plan(journey)).open_steps)
     db.session.commit()
     return PlacementResult(shown, max(before - after, 0))

@@ -72,7 +72,7 @@ def complete_block(learner, ref: str, event_id: str | None = None, seconds: int 
                   result={"completion": True, "duration": _duration(seconds), "response": reflection or None},
                   context={"journey": block.journey.id, "version": block.item.version_id, "private": bool(reflection)},
                   occurred_at=occurred_at, event_id=event_id)  # fmt: skip
-    paths.replan(block.journey)
+    paths.refresh_plan(block.journey, f"completing {ref}")
     db.session.commit()
 
 
@@ -157,7 +157,7 @@ def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str 
             events.record(actor_id=learner.id, verb="mastered", object_type="competency", object_id=competency,
                           context={"check": ref}, occurred_at=recorded.occurred_at,
                           event_id=uuid.uuid5(recorded.id, competency))  # fmt: skip
-    paths.replan(block.journey)
+    paths.refresh_plan(block.journey, f"the check {ref}")
     db.session.commit()
     attempts = attempts_so_far(learner.id, ref)
     return QuizResult(score, passed, tuple(feedback), attempts, None if limit is None else max(limit - attempts, 0))

@@ -64,4 +64,4 @@ def _replan(learner: User) -> None:
     """Re-plan the learner's active journey so live steps follow their sessions."""
     journey = paths.open_journey(learner)
     if journey is not None and journey.status == "active":
-        paths.replan(journey)
+        paths.refresh_plan(journey, "a change to their live sessions")

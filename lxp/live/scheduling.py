@@ -320,7 +320,7 @@ def _replan_learners_of_item(organisation_id: int, ref: str) -> None:
         .where(JourneyCourse.course_id == course_id, Journey.status == "active", User.organisation_id == organisation_id)
     ).scalars().all()  # fmt: skip
     for journey in journeys:
-        paths.replan(journey)
+        paths.refresh_plan(journey, f"a date of {ref} scheduled")
 
 
 # --- the trainer's schedule ---------------------------------------------------------------

@@ -42,6 +42,9 @@ class Journey(db.Model):
     choices: Mapped[dict] = mapped_column(JSON, default=dict)
     plan: Mapped[dict | None] = mapped_column(JSON)  # the last plan, see ``paths.storage``
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when replanning after an event failed: the event stood, the plan is rebuilt on the
+    # next read or scheduler tick (``paths.services.refresh_plan``).
+    plan_stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     goals = relationship("Goal", secondary=journey_goals, order_by="Goal.title")

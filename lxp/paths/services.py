@@ -7,7 +7,8 @@ can move the plan (a goal change, a completion, a failed check) ends in ``replan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -28,6 +29,8 @@ from lxp.paths.storage import plan_from_json, plan_to_json
 
 MIN_WEEKLY_MINUTES, MAX_WEEKLY_MINUTES = 15, 1200
 OPEN = ("active", "paused")
+
+log = logging.getLogger("lxp.paths")
 
 
 def item_ref(course_id: int, key: str) -> str:
@@ -264,16 +267,62 @@ def replan(journey: Journey, today: date | None = None) -> planner.Plan:
     return result
 
 
+def refresh_plan(journey: Journey, cause: str, today: date | None = None) -> planner.Plan | None:
+    """Replan after something that is already recorded and must stand (a completion, a check,
+    a session booked). Replanning is derived work: it runs in a savepoint, so when it fails (a
+    planner defect, a database error) only the replanning is undone. The failure is logged with
+    the learner and ``cause``, the journey is marked stale, and the plan is rebuilt on its next
+    read (``current_plan``) or scheduler tick (``refresh_stale_plans``). Returns the new plan,
+    or None when replanning failed. Never raises for a failure of the planning itself."""
+    try:
+        with db.session.begin_nested():
+            result = replan(journey, today=today)
+            journey.plan_stale_since = None
+    except Exception:
+        log.exception("replanning journey %s of learner %s failed after %s; the plan is marked stale",
+                      journey.id, journey.learner_id, cause)  # fmt: skip
+        journey.plan_stale_since = journey.plan_stale_since or utcnow()
+        return None
+    return result
+
+
+def refresh_stale_plans(limit: int = 500) -> int:
+    """Rebuild the plans that could not be rebuilt after an event (oldest first, at most
+    ``limit`` a run); returns how many were rebuilt. A journey that fails again stays stale."""
+    stale = (
+        db.session.execute(
+            select(Journey)
+            .where(Journey.plan_stale_since.is_not(None), Journey.status == "active")
+            .order_by(Journey.plan_stale_since, Journey.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    rebuilt = sum(refresh_plan(journey, "the scheduler's retry") is not None for journey in stale)
+    db.session.commit()
+    return rebuilt
+
+
 def current_plan(journey: Journey, today: date | None = None) -> planner.Plan:
-    """The stored plan; planned afresh when it never was or was made before this week began,
-    so a learner who fell behind sees the rest spread over the weeks ahead."""
+    """The stored plan; planned afresh when it never was, when replanning after an event failed,
+    or when it was made before this week began, so a learner who fell behind sees the rest
+    spread over the weeks ahead. When it cannot be rebuilt now, the stored plan is shown with
+    every step the events say is done marked done: what the learner did always shows."""
     today = today or date.today()
     made_in = (journey.plan or {}).get("week_start")
-    stale = made_in is None or date.fromisoformat(made_in) < week_start(today)
-    if stale and journey.status == "active":
-        replan(journey, today=today)
+    outdated = made_in is None or date.fromisoformat(made_in) < week_start(today)
+    wanted = journey.plan is None or ((outdated or journey.plan_stale_since) and journey.status == "active")
+    if wanted and refresh_plan(journey, "reading the plan", today=today) is not None:
         db.session.commit()
-    return plan_from_json(journey.plan)
+        return plan_from_json(journey.plan)
+    if journey.plan is None:
+        return planner.Plan((), (), (), planner.Feasibility(True, week_start(today), 0, 0))
+    stored = plan_from_json(journey.plan)
+    if journey.plan_stale_since is None:
+        return stored
+    done = learner_state(journey.learner_id).completed
+    return replace(stored, steps=tuple(replace(s, done=True, week=None) if s.ref in done else s for s in stored.steps))
 
 
 def competency_names(organisation_id: int) -> dict[str, str]:

@@ -378,7 +378,7 @@ def review(trainer, submission_id: int, outcome: str, ratings: list[int | None],
                           event_id=uuid.uuid5(recorded.id, competency))  # fmt: skip
     journey = paths.open_journey(learner)
     if journey is not None:
-        paths.replan(journey)
+        paths.refresh_plan(journey, f"the review of {ref}")
     db.session.flush()
     _tell_learner(learner, trainer, submission, verdict)
     db.session.commit()
