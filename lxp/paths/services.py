@@ -449,6 +449,8 @@ def preview_move(journey: Journey, ref: str, before: str | None) -> MovePreview:
     step = next((s for s in now.open_steps if s.ref == ref), None)
     if step is None or not step.optional:
         raise Invalid(_l("Only optional steps you have not done yet can be moved."), field="step")
+    if before is not None and before not in {s.ref for s in now.open_steps}:
+        raise Invalid(_l("Choose a step of your path that is still to do."), field="before")
     then = plan_for(journey, _with_move(journey, ref, before))
     if [s.ref for s in then.open_steps] == [s.ref for s in now.open_steps]:
         raise Invalid(_l("This step cannot move there: it must stay after the steps it needs and before the steps that need it."),

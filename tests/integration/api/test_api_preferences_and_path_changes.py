@@ -181,9 +181,11 @@ def test_a_learner_moves_an_optional_step_after_a_preview(app, api_as, make_user
     assert body["errors"][0]["field"] == "step"
     is_problem(api.post("/api/v1/path/moves", json={"step": aid, "before": check, "why": "x"}), 422)
     is_problem(api.post("/api/v1/path/moves", json={"step": 7}), 422)
-    # A place that is not on the path is never a server error.
-    assert api.get(f"/api/v1/path/move-preview?step={aid}&before=no-such-step").status_code in (200, 400)
-    assert api.get(f"/api/v1/path/move-preview?step={story}&before=").status_code in (200, 400)
+    # A place that is not on the path, or a move that changes nothing (the last step to the end), is refused.
+    body = is_problem(api.get(f"/api/v1/path/move-preview?step={aid}&before=no-such-step"), 400)
+    assert body["errors"][0]["field"] == "before"
+    body = is_problem(api.get(f"/api/v1/path/move-preview?step={story}&before="), 400)
+    assert body["errors"][0]["field"] == "before"
     assert _titles(api)[1] == "Listening card"
 
 
