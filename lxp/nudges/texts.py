@@ -80,8 +80,10 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
                             "You registered for \u201c%(title)s\u201d, which starts within %(num)d hours: %(when)s.",
                             rule.hours, title=get("title", ""), when=get("when", ""))  # fmt: skip
         case "promoted":
-            return _("You were on the waiting list for \u201c%(title)s\u201d and a place became free.",
-                     title=get("title", ""))
+            return _(
+                "You were on the waiting list for \u201c%(title)s\u201d and a place became free.",
+                title=get("title", ""),
+            )
         case "step_due":
             return ngettext("%(titles)s is planned for %(due)s on your path, %(num)d day from now.",
                             "%(titles)s is planned for %(due)s on your path, %(num)d days from now.",

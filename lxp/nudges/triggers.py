@@ -519,7 +519,7 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
             continue
         year, week, _day = local.isocalendar()
         due.append((path.learner_id, path.course_id, path.plan, local.date(), f"week:{year}-W{week:02d}",
-                    path.digest_weekday, path.digest_hour))
+                    path.digest_weekday, path.digest_hour))  # fmt: skip
     if not due:
         return []
     planned = _planned_since(rule, now - timedelta(days=8))

@@ -74,8 +74,10 @@ def test_an_admins_german_words_reach_a_german_learner_with_the_reason_still_our
     assert row.subject == "Jana Berg, fünf Minuten für Listening so customers feel heard?"
     assert row.body.startswith("Weiter geht es mit \u201e") and row.body != "Weiter geht es mit \u201e\u201c."
     # The reason is always ours, with the course's own number of quiet days.
-    assert row.why == ("Sie haben seit 9 Tagen keine Lernaktivität auf Ihrem Lernpfad. Diese Erinnerung kommt nach "
-                       "7 Tagen ohne Lernaktivität.")
+    assert row.why == (
+        "Sie haben seit 9 Tagen keine Lernaktivität auf Ihrem Lernpfad. Diese Erinnerung kommt nach "
+        "7 Tagen ohne Lernaktivität."
+    )
     assert row.course_id == published["course"]
 
 

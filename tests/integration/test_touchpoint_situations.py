@@ -20,6 +20,7 @@ from lxp.nudges.models import OutboxMessage, TouchpointRule
 from lxp.paths import services as paths
 from lxp.paths.models import Journey
 from tests.conftest import sign_in
+from tests.integration import test_touchpoint_triggers
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     person_fixture,
@@ -29,7 +30,8 @@ from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     start_path,
     trainer_fixture,
 )
-from tests.integration.test_touchpoint_triggers import learner_on_path  # noqa: F401  (fixture)
+
+learner_on_path = test_touchpoint_triggers.learner_on_path  # the fixture those tests use, shared
 
 
 # The rules that lead to a step still to do (``needs_open_step``).

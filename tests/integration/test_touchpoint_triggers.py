@@ -63,8 +63,10 @@ def test_a_day_after_starting_a_learner_who_has_not_begun_is_shown_their_first_s
     assert row.subject == f"Your first step is waiting, {waiting.display_name}"
     first = next(s for s in _journey(waiting).plan["steps"] if not s["done"])
     assert row.body.startswith(f"It is \u201c{first['title']}\u201d and takes a few minutes.")
-    assert row.why == ("You started a path for \u201cHandle a complaint so the customer stays\u201d and had no learning "
-                       "activity in the 24 hours after.")
+    assert row.why == (
+        "You started a path for \u201cHandle a complaint so the customer stays\u201d and had no learning "
+        "activity in the 24 hours after."
+    )
 
 
 def test_a_step_due_in_two_days_is_announced_once_in_the_learners_own_calendar(learner_on_path):
@@ -99,8 +101,10 @@ def test_a_learner_still_quiet_after_the_nudge_is_brought_to_their_coachs_attent
     nudges.plan_touchpoints(utcnow())
     [told] = _rows("inactive_coach")
     assert told.user_id == coach and told.subject == "Ravi Menon has gone quiet"
-    assert told.why == ("You coach Ravi Menon, who has had no learning activity for 12 days. Nothing changed in the "
-                        "5 days after we reminded them.")
+    assert told.why == (
+        "You coach Ravi Menon, who has had no learning activity for 12 days. Nothing changed in the "
+        "5 days after we reminded them."
+    )
     nudges.plan_touchpoints(utcnow() + timedelta(hours=3))
     assert len(_rows("inactive_coach")) == 1  # the same silence: once
 
