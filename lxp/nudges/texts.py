@@ -85,8 +85,8 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
                 title=get("title", ""),
             )
         case "step_due":
-            return ngettext("%(titles)s is planned for %(due)s on your path, %(num)d day from now.",
-                            "%(titles)s is planned for %(due)s on your path, %(num)d days from now.",
+            return ngettext("Planned on your path for %(due)s, %(num)d day from now: %(titles)s.",
+                            "Planned on your path for %(due)s, %(num)d days from now: %(titles)s.",
                             rule.days, titles=get("titles") or f"\u201c{get('title', '')}\u201d",
                             due=get("due", ""))  # fmt: skip
         case "inactive":

@@ -83,8 +83,8 @@ def test_a_step_due_in_two_days_is_announced_once_in_the_learners_own_calendar(l
     nudges.plan_touchpoints(now + timedelta(minutes=5))
     [row] = _rows("step_due")
     assert row.subject == f"Coming up: {plan['steps'][0]['title']}"
-    assert row.why.startswith(f"\u201c{plan['steps'][0]['title']}\u201d is planned for ")
-    assert row.why.endswith(" on your path, 2 days from now.")
+    assert row.why.startswith("Planned on your path for ")
+    assert row.why.endswith(f", 2 days from now: \u201c{plan['steps'][0]['title']}\u201d.")
     assert row.category == "reminder" and row.link.startswith("/learn/")
 
 
