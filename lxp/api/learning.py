@@ -3,6 +3,8 @@ reasons, and Today. The same services as the pages; Today and the path carry ETa
 
 from __future__ import annotations
 
+import html
+
 import marshmallow as ma
 from flask import get_template_attribute
 from flask_babel import lazy_gettext as _l
@@ -145,7 +147,8 @@ def _reason(reason: planner.Reason, names: dict, text) -> dict:
 
 
 def _step(step: planner.Step, names: dict, text) -> dict:
-    back = str(get_template_attribute("learning/_reasons.html", "back_text")(step, names)).strip()
+    # Plain text, not HTML: a title with an apostrophe or "&" reads as written.
+    back = html.unescape(str(get_template_attribute("learning/_reasons.html", "back_text")(step, names))).strip()
     return {**{k: getattr(step, k) for k in ("ref", "title", "kind", "modality", "minutes", "week", "due", "done",
                                              "optional", "live_date", "again")},
             "reasons": [_reason(r, names, text) for r in step.reasons], "back_because": back or None}  # fmt: skip
