@@ -3,6 +3,8 @@ reasons, and Today. The same services as the pages; Today and the path carry ETa
 
 from __future__ import annotations
 
+import html
+
 import marshmallow as ma
 from flask import get_template_attribute
 from flask_babel import lazy_gettext as _l
@@ -80,6 +82,9 @@ class StepSchema(ma.Schema):
     optional = ma.fields.Boolean()
     live_date = ma.fields.Date(allow_none=True)
     reasons = ma.fields.List(ma.fields.Nested(ReasonSchema))
+    again = ma.fields.Boolean(metadata={"description": "done before, back on the path after a failed check"})
+    back_because = ma.fields.String(allow_none=True, metadata={
+        "description": "why a step done before is back, as Today says it in your language; null otherwise"})  # fmt: skip
 
 
 class SkippedSchema(ma.Schema):
@@ -142,9 +147,11 @@ def _reason(reason: planner.Reason, names: dict, text) -> dict:
 
 
 def _step(step: planner.Step, names: dict, text) -> dict:
+    # Plain text, not HTML: a title with an apostrophe or "&" reads as written.
+    back = html.unescape(str(get_template_attribute("learning/_reasons.html", "back_text")(step, names))).strip()
     return {**{k: getattr(step, k) for k in ("ref", "title", "kind", "modality", "minutes", "week", "due", "done",
-                                             "optional", "live_date")},
-            "reasons": [_reason(r, names, text) for r in step.reasons]}  # fmt: skip
+                                             "optional", "live_date", "again")},
+            "reasons": [_reason(r, names, text) for r in step.reasons], "back_because": back or None}  # fmt: skip
 
 
 def _reason_text():

@@ -196,6 +196,7 @@ EXAMPLE_VALUES = {
     "title": _l("Handling objections"), "when": _l("tomorrow, 10:00"), "days": 5, "step": _l("Listening first"),
     "goal": _l("Keep customers"), "competency": _l("Active listening"), "learner": "Alex", "due": _l("Friday"),
     "steps": _l("2 steps, about 15 minutes"), "minutes": 15, "missed": "", "question": _l("What comes first?"),
+    "done": 3, "total": 6,
 }  # fmt: skip
 
 

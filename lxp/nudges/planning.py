@@ -15,9 +15,9 @@ several times in a row pauses itself for them, with a message that says so.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_day_names
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -32,7 +32,7 @@ from lxp.extensions import db
 from lxp.nudges import course_rules, review, rules, texts
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.rules import Rule
-from lxp.nudges.triggers import LEARNING_VERBS, Occurrence, open_tick
+from lxp.nudges.triggers import LEARNING_VERBS, Occurrence, open_tick, situations
 from lxp.nudges.triggers import TRIGGERS as _FINDERS
 
 __all__ = ["LEARNING_VERBS", "occurrences_for", "plan_touchpoints", "values_for"]
@@ -73,14 +73,26 @@ def _plan_all(now: datetime) -> int:
                 rule = course_rules.rule_for(versions, occurrence.course_id)
                 if rule.enabled and _signature(rule) == _signature(group[0].rule):
                     found.append((rule, occurrence))
+        found = _fitting(found)
         if found:
             planned += _add(key, found, now, courses)
     return planned
 
 
+def _fitting(found: list[tuple[Rule, Occurrence]]) -> list[tuple[Rule, Occurrence]]:
+    """Leave out what no longer fits where the learner stands: a paused path hears only what
+    they asked for, a finished one nothing that leads to a step still to do (``rules.goes_to``)."""
+    if not found or all(r.asked_for and not r.needs_open_step for r, _o in found):
+        return found  # nothing to read for these
+    where = situations()
+    return [(r, o) for r, o in found
+            if rules.goes_to(r, paused=o.learner_id in where.paused, finished=o.learner_id in where.finished)]  # fmt: skip
+
+
 def occurrences_for(rule: Rule, user_id: int, now: datetime | None = None) -> list[Occurrence]:
     """What the rule finds due for one person now (the admin's preview)."""
-    return [o for o in TRIGGERS[rule.trigger](rule, now or utcnow()) if o.user_id == user_id]
+    found = [(rule, o) for o in TRIGGERS[rule.trigger](rule, now or utcnow()) if o.user_id == user_id]
+    return [o for _r, o in _fitting(found)]
 
 
 def _people(user_ids: set[int]) -> dict[int, User]:
@@ -102,6 +114,9 @@ def values_for(rule: Rule, user: User, occurrence: Occurrence, course_title: str
         values["when"] = format_in_zone(values["starts_at"], user.timezone or "UTC", locale, "short")
     if values.get("due_day") is not None:
         values["due"] = format_date(values["due_day"], "EEEE, d MMMM", locale=locale)
+    if values.get("digest_weekday") is not None and values.get("digest_hour") is not None:
+        values["weekday"] = get_day_names("wide", locale=locale)[values["digest_weekday"]]
+        values["time"] = format_time(time(values["digest_hour"]), "short", locale=locale)
     if rule.trigger == "digest":
         ahead = values.get("ahead") or []
         values["steps"] = "\n".join(
@@ -170,7 +185,8 @@ def _pause_for_being_ignored(rule: Rule, users: list[User], now: datetime) -> No
                 body=_("These reminders don't seem to help, so we stopped them. You can turn them back on in your "
                        "notification settings."),
                 link=path_for("nudges.notifications"),
-                why=_("You left the last %(num)d of them unopened.", num=IGNORED_BEFORE_PAUSE)))  # fmt: skip
+                why=_("You left the last %(num)d of them unopened and had no learning activity since the first.",
+                      num=IGNORED_BEFORE_PAUSE)))  # fmt: skip
     for start in range(0, len(notes), 5000):
         in_app.post_many(notes[start : start + 5000])
 

@@ -19,6 +19,16 @@ Trigger kinds:
   review          spaced review: a recall question from a completed block's quiz, when fsrs
                   says it is due (off unless a course switches it on)
 
+Whom a rule may reach also depends on where the learner stands on their path (``goes_to``):
+
+  paused path     only what they asked for (``asked_for``: reminders of a live session they
+                  registered for, a place freed up on a waiting list). Pausing says "no
+                  reminders until I resume", so follow-ups, nudges and reviews wait.
+  finished path   every required step done: nothing that leads to a step still to do
+                  (``needs_open_step``: the first step, a step falling due, the next step, the
+                  quiet-days nudge and the coach's escalation). Milestones, replies to what
+                  they did, the digest and spaced review still come.
+
 Occurrence keys make each message unique per learner: the same session, the same silence,
 the same event, never twice. An admin's version of a rule for one course (``configure``)
 may change its numbers, switch it off, reorder its channels, keep a holdout, and replace its
@@ -70,7 +80,8 @@ class Rule:
     unless_learned: bool = False  # after_event: not when the learner has learned since the event
     link_to_next_step: bool = False  # the message opens the next step of the path, not the event's item
     milestone: str | None = None
-    asked_for: bool = False
+    asked_for: bool = False  # the learner asked for it: it comes even while their path is paused
+    needs_open_step: bool = False  # it leads to a step still to do: never once the path is finished
     digestible: bool = True
     expires_hours: int = 72  # a message not sent by then is no longer worth sending
     enabled: bool = True
@@ -86,7 +97,7 @@ class Rule:
 
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("welcome", "after_event", "nudge", priority=60, verb="registered", object_type="goal", delay_hours=24,
-         unless_learned=True, digestible=False, expires_hours=48, variables=("goal", "step")),
+         unless_learned=True, needs_open_step=True, digestible=False, expires_hours=48, variables=("goal", "step")),
     Rule("session_tomorrow", "before_session", "reminder", priority=90, hours=24, asked_for=True, digestible=False,
          expires_hours=23, variables=("title", "when")),
     Rule("session_soon", "before_session", "reminder", priority=95, hours=1, asked_for=True, digestible=False,
@@ -94,12 +105,14 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("promoted", "after_event", "reminder", priority=85, verb="registered", object_type="live_session",
          context_has="promoted", asked_for=True, digestible=False, enabled=False, expires_hours=24,
          variables=("title",)),
-    Rule("step_due", "step_due", "reminder", priority=40, days=2, expires_hours=48, variables=("title", "due")),
-    Rule("inactive", "inactivity", "nudge", priority=30, days=5, expires_hours=72, variables=("days", "step")),
-    Rule("inactive_coach", "escalation", "nudge", priority=35, days=5, digestible=False, expires_hours=72,
-         variables=("learner", "days")),
+    Rule("step_due", "step_due", "reminder", priority=40, days=2, needs_open_step=True, expires_hours=48,
+         variables=("title", "due")),
+    Rule("inactive", "inactivity", "nudge", priority=30, days=5, needs_open_step=True, expires_hours=72,
+         variables=("days", "step")),
+    Rule("inactive_coach", "escalation", "nudge", priority=35, days=5, needs_open_step=True, digestible=False,
+         expires_hours=72, variables=("learner", "days")),
     Rule("block_done", "after_event", "nudge", priority=35, verb="completed", object_type="item", delay_hours=48,
-         unless_learned=True, link_to_next_step=True, variables=("title", "step")),
+         unless_learned=True, link_to_next_step=True, needs_open_step=True, variables=("title", "step")),
     Rule("failed_check", "after_event", "nudge", priority=45, verb="failed", object_type="item", delay_hours=24,
          context_lacks="reviewer", variables=("title",)),
     Rule("another_try", "after_event", "nudge", priority=45, verb="failed", object_type="item", delay_hours=48,
@@ -108,6 +121,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
          context_has="feedback", recipient="learner", delay_hours=24, variables=("competency",)),
     Rule("help_resolved", "after_event", "nudge", priority=40, verb="completed", object_type="help_request",
          delay_hours=48, variables=("title",)),
+    # Not ``asked_for``: the digest is on for everyone by default, and while a path is paused it
+    # would list steps that are not due; it comes again once the learner resumes.
     Rule("weekly_digest", "digest", "digest", priority=20, digestible=False, expires_hours=12,
          variables=("steps", "minutes", "missed")),
     Rule("first_step", "milestone", "celebration", priority=70, milestone="first_step", digestible=False),
@@ -189,6 +204,14 @@ def in_holdout(rule: Rule, user_id: int) -> bool:
         return False
     digest = hashlib.sha256(f"{rule.key}:{user_id}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % 100 < rule.holdout_percent
+
+
+def goes_to(rule: Rule, *, paused: bool, finished: bool) -> bool:
+    """Whether the rule may reach a learner whose path is paused or finished (see the module's
+    docstring); a learner with neither, or with no path at all, is reached as before."""
+    if paused and not rule.asked_for:
+        return False
+    return not (finished and rule.needs_open_step)
 
 
 def ignored_in_a_row(opened: list[bool]) -> int:

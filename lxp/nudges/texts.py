@@ -66,50 +66,88 @@ def words(rule: Rule, locale: str, values: Mapping[str, object]) -> tuple[str, s
 
 
 def why(rule: Rule, values: Mapping[str, object]) -> str:
-    """Why the learner got this message, in the current locale."""
+    """Why the learner got this message, in the current locale: what the rule's trigger measured,
+    with the numbers of the course's version of the rule (``rule``), never our defaults."""
     v = {k: "" if value is None else value for k, value in values.items()}
     get = v.get
     match rule.key:
         case "welcome":
-            return _("You started a path for \u201c%(goal)s\u201d.", goal=get("goal", ""))
+            return ngettext("You started a path for \u201c%(goal)s\u201d and had no learning activity in the %(num)d hour after.",
+                            "You started a path for \u201c%(goal)s\u201d and had no learning activity in the %(num)d hours after.",
+                            rule.delay_hours, goal=get("goal", ""))  # fmt: skip
         case "session_tomorrow" | "session_soon":
-            return _(
-                "You registered for \u201c%(title)s\u201d on %(when)s.", title=get("title", ""), when=get("when", "")
-            )
+            return ngettext("You registered for \u201c%(title)s\u201d, which starts within %(num)d hour: %(when)s.",
+                            "You registered for \u201c%(title)s\u201d, which starts within %(num)d hours: %(when)s.",
+                            rule.hours, title=get("title", ""), when=get("when", ""))  # fmt: skip
         case "promoted":
-            return _("You were on the waiting list for \u201c%(title)s\u201d.", title=get("title", ""))
+            return _(
+                "You were on the waiting list for \u201c%(title)s\u201d and a place became free.",
+                title=get("title", ""),
+            )
         case "step_due":
-            return _("\u201c%(title)s\u201d is planned for %(due)s on your path.", title=get("title", ""),
-                     due=get("due", ""))  # fmt: skip
+            return ngettext("Planned on your path for %(due)s, %(num)d day from now: %(titles)s.",
+                            "Planned on your path for %(due)s, %(num)d days from now: %(titles)s.",
+                            rule.days, titles=get("titles") or f"\u201c{get('title', '')}\u201d",
+                            due=get("due", ""))  # fmt: skip
         case "inactive":
-            days = int(get("days") or 0)
-            return ngettext("You have not opened your path for %(num)d day.",
-                            "You have not opened your path for %(num)d days.", days)  # fmt: skip
+            return " ".join((
+                ngettext("You have had no learning activity on your path for %(num)d day.",
+                         "You have had no learning activity on your path for %(num)d days.", _number(get("days"))),
+                ngettext("This reminder comes after %(num)d day without any.",
+                         "This reminder comes after %(num)d days without any.", rule.days),
+            ))  # fmt: skip
         case "inactive_coach":
-            return _("You coach %(learner)s, who has been quiet for %(days)s days.", learner=get("learner", ""),
-                     days=get("days", ""))  # fmt: skip
+            return " ".join((
+                ngettext("You coach %(learner)s, who has had no learning activity for %(num)d day.",
+                         "You coach %(learner)s, who has had no learning activity for %(num)d days.",
+                         _number(get("days")), learner=get("learner", "")),
+                ngettext("Nothing changed in the %(num)d day after we reminded them.",
+                         "Nothing changed in the %(num)d days after we reminded them.", rule.days),
+            ))  # fmt: skip
         case "block_done":
-            return _("You finished \u201c%(title)s\u201d and have not been back since.", title=get("title", ""))
+            return ngettext("You finished \u201c%(title)s\u201d and had no learning activity in the %(num)d hour after.",
+                            "You finished \u201c%(title)s\u201d and had no learning activity in the %(num)d hours after.",
+                            rule.delay_hours, title=get("title", ""))  # fmt: skip
         case "failed_check":
-            return _("Your check \u201c%(title)s\u201d did not pass yet.", title=get("title", ""))
+            return ngettext("You did not pass the check \u201c%(title)s\u201d and had not passed it %(num)d hour later.",
+                            "You did not pass the check \u201c%(title)s\u201d and had not passed it %(num)d hours later.",
+                            rule.delay_hours, title=get("title", ""))  # fmt: skip
         case "another_try":
-            return _("Your coach asked for another try at \u201c%(title)s\u201d.", title=get("title", ""))
+            return ngettext("Your coach asked for another try at \u201c%(title)s\u201d, and %(num)d hour later it was not accepted yet.",
+                            "Your coach asked for another try at \u201c%(title)s\u201d, and %(num)d hours later it was not accepted yet.",
+                            rule.delay_hours, title=get("title", ""))  # fmt: skip
         case "feedback_received":
-            return _("Your coach gave you feedback on %(competency)s.", competency=get("competency", ""))
+            return ngettext("Your coach gave you feedback on %(competency)s; this follow-up comes %(num)d hour later.",
+                            "Your coach gave you feedback on %(competency)s; this follow-up comes %(num)d hours later.",
+                            rule.delay_hours, competency=get("competency", ""))  # fmt: skip
         case "help_resolved":
-            return _("You asked for help with \u201c%(title)s\u201d.", title=get("title", ""))
+            return ngettext("Your question about \u201c%(title)s\u201d was answered and closed; we ask %(num)d hour later whether it helped.",
+                            "Your question about \u201c%(title)s\u201d was answered and closed; we ask %(num)d hours later whether it helped.",
+                            rule.delay_hours, title=get("title", ""))  # fmt: skip
         case "weekly_digest":
-            return _("You get a summary once a week, on the day and hour you chose.")
+            if get("weekday") and get("time"):
+                return _("You get a summary once a week, on %(weekday)s from %(time)s, as set in your notification "
+                         "settings.", weekday=get("weekday"), time=get("time"))  # fmt: skip
+            return _("You get a summary once a week, on the day and hour set in your notification settings.")
         case "first_step":
             return _("You finished the first step of your path.")
         case "halfway":
-            return _("You have done half of the steps on your path.")
+            return _("You have done %(done)d of the %(total)d required steps of your path.",
+                     done=_number(get("done")), total=_number(get("total")))  # fmt: skip
         case "goal_reached":
-            return _("You finished every step of your path.")
+            return ngettext("You have done the %(num)d required step of your path.",
+                            "You have done all %(num)d required steps of your path.", _number(get("total")))  # fmt: skip
         case "review":
-            return _("Recalling something a few days later makes it stick; \u201c%(title)s\u201d is due for a look.",
+            return _("You passed \u201c%(title)s\u201d, and its spaced-review schedule says a question from it is due now.",
                      title=get("title", ""))  # fmt: skip
     return ""
+
+
+def _number(value: object) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 RULE_LABELS = {

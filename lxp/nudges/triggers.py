@@ -38,6 +38,12 @@ class Occurrence:
     course_id: int | None = None
     values: dict = field(default_factory=dict)
     expires_at: datetime | None = None  # default: due_at + the rule's expires_hours
+    about: int | None = None  # the learner it is about when it goes to someone else (their coach)
+
+    @property
+    def learner_id(self) -> int:
+        """The learner whose path decides whether the message still fits (``rules.goes_to``)."""
+        return self.user_id if self.about is None else self.about
 
 
 def learners():
@@ -320,6 +326,14 @@ class PathNow:
     digest_weekday: int
     digest_hour: int
 
+    @property
+    def finished(self) -> bool:
+        """Every required step of the stored plan is done (what ``goal_reached`` celebrates);
+        a path never planned is not finished."""
+        if self.plan is None:
+            return False
+        return all(s.get("done") for s in self.plan.get("steps", ()) if not s.get("optional"))
+
 
 def paths_now() -> list[PathNow]:
     """Every active path with its stored plan and the learner's zone and digest time. Parsing
@@ -345,15 +359,44 @@ def paths_now() -> list[PathNow]:
     return rows
 
 
+@dataclass(frozen=True)
+class Situations:
+    """Where learners stand on their paths, for ``rules.goes_to``."""
+
+    paused: frozenset[int]
+    finished: frozenset[int]
+
+
+def situations() -> Situations:
+    """The learners whose path is paused (one statement) and those who finished theirs (off the
+    shared ``paths_now``); read once per planning tick."""
+    cached = g.get("lxp_situations")
+    if cached is not None:
+        return cached
+    from lxp.paths.models import Journey
+
+    active = paths_now()
+    # A learner has one open journey at most; should an active one sit beside a paused one, the
+    # active one counts.
+    paused = set(db.session.scalars(select(Journey.learner_id).where(Journey.status == "paused")))
+    found = Situations(frozenset(paused - {p.learner_id for p in active}),
+                       frozenset(p.learner_id for p in active if p.finished))  # fmt: skip
+    if g.get("lxp_tick_open"):
+        g.lxp_situations = found
+    return found
+
+
 @contextmanager
 def open_tick():
-    """Share what several triggers read (``paths_now``) for the length of one planning tick."""
-    g.lxp_tick_open, g.lxp_paths_now = True, None
+    """Share what several triggers read (``paths_now``, ``situations``) for the length of one
+    planning tick."""
+    g.lxp_tick_open, g.lxp_paths_now, g.lxp_situations = True, None, None
     try:
         yield
     finally:
         g.pop("lxp_tick_open", None)
         g.pop("lxp_paths_now", None)
+        g.pop("lxp_situations", None)
 
 
 @lru_cache(maxsize=1024)
@@ -384,8 +427,8 @@ def step_due(rule: Rule, now: datetime) -> list[Occurrence]:
             continue
         titles = ", ".join(f"\u201c{s['title']}\u201d" for s in steps[:3])
         found.append(Occurrence(learner_id, key, now, course_id,
-                                {"title": titles.strip("\u201c\u201d") if len(steps) == 1 else titles, "due_day": day,
-                                 "link": path_for("learning.block", ref=steps[0]["ref"])}))  # fmt: skip
+                                {"title": titles.strip("\u201c\u201d") if len(steps) == 1 else titles, "titles": titles,
+                                 "due_day": day, "link": path_for("learning.block", ref=steps[0]["ref"])}))  # fmt: skip
     return found
 
 
@@ -459,7 +502,7 @@ def escalation(rule: Rule, now: datetime) -> list[Occurrence]:
         if (coach_id, key) not in planned:
             found.append(Occurrence(coach_id, key, now, course_id,
                                     {"learner": name, "days": (now - quiet_since).days,
-                                     "link": path_for("learning.trainer_desk")}))  # fmt: skip
+                                     "link": path_for("learning.trainer_desk")}, about=learner_id))  # fmt: skip
     return found
 
 
@@ -475,7 +518,8 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
         if local.weekday() != path.digest_weekday or local.hour < path.digest_hour:
             continue
         year, week, _day = local.isocalendar()
-        due.append((path.learner_id, path.course_id, path.plan, local.date(), f"week:{year}-W{week:02d}"))
+        due.append((path.learner_id, path.course_id, path.plan, local.date(), f"week:{year}-W{week:02d}",
+                    path.digest_weekday, path.digest_hour))  # fmt: skip
     if not due:
         return []
     planned = _planned_since(rule, now - timedelta(days=8))
@@ -489,7 +533,7 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
     ).all():  # fmt: skip
         folded.setdefault(user_id, []).append(subject)
     found = []
-    for learner_id, course_id, plan, today, key in due:
+    for learner_id, course_id, plan, today, key, weekday, hour in due:
         ahead = [s for s in (plan or {}).get("steps", ())
                  if not s.get("done") and s.get("due") and date.fromisoformat(s["due"]) <= today + timedelta(days=7)]  # fmt: skip
         missed = folded.get(learner_id, [])
@@ -497,7 +541,8 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
             continue
         found.append(Occurrence(learner_id, key, now, course_id,
                                 {"ahead": [(s["title"], s["minutes"]) for s in ahead], "missed_subjects": missed,
-                                 "minutes": sum(s["minutes"] for s in ahead), "link": path_for("learning.today")}))  # fmt: skip
+                                 "minutes": sum(s["minutes"] for s in ahead), "link": path_for("learning.today"),
+                                 "digest_weekday": weekday, "digest_hour": hour}))  # fmt: skip
     return found
 
 
@@ -541,7 +586,8 @@ def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
             rule.milestone == "goal_reached" and done == len(steps)
         ):
             found.append(Occurrence(learner_id, f"journey:{journey_id}", now, course_id,
-                                    {"journey_id": journey_id, "link": path_for("learning.path")}))  # fmt: skip
+                                    {"journey_id": journey_id, "done": done, "total": len(steps),
+                                     "link": path_for("learning.path")}))  # fmt: skip
     if rule.milestone == "goal_reached" and found:
         titles: dict[int, list[str]] = {}
         for journey_id, title in db.session.execute(

@@ -123,6 +123,7 @@ class Step:
     done: bool = False
     optional: bool = False
     live_date: date | None = None
+    again: bool = False  # done before, back on the path after a failed check (remediation or retry)
 
 
 @dataclass(frozen=True)
@@ -433,7 +434,7 @@ def _schedule(ordered: list[str], picks: dict[str, _Pick], state: LearnerState, 
         used += item.minutes
         due = live_date or calendar.start + timedelta(days=7 * week + 6)
         open_steps.append(Step(ref, item.title, item.kind, item.modality, item.minutes, week, due, reasons,
-                               optional=chosen.optional, live_date=live_date))  # fmt: skip
+                               optional=chosen.optional, live_date=live_date, again=ref in state.completed))  # fmt: skip
     return done + open_steps
 
 

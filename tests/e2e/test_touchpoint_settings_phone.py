@@ -54,7 +54,12 @@ def test_quiet_hours_no_email_for_nudges_and_fewer_like_this_on_a_phone(app, pho
 
     phone.goto("/inbox")
     phone.get_by_role("link", name="Five minutes for your path?").click()
-    expect(phone.get_by_text("Why you got this: You have not opened your path for 8 days.")).to_be_visible()
+    expect(
+        phone.get_by_text(
+            "Why you got this: You have had no learning activity on your path for 8 days. "
+            "This reminder comes after 5 days without any."
+        )
+    ).to_be_visible()
     phone.get_by_role("button", name="Fewer like this").click()
     expect(phone.get_by_text("You will get no more messages like this one.")).to_be_visible()
     phone.goto("/profile/notifications")

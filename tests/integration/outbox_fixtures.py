@@ -124,7 +124,7 @@ def add_due_messages(learner_ids: list[int], due_at: datetime, **fields) -> None
     db.session.execute(insert(OutboxMessage), [
         {"user_id": i, "rule": "inactive", "occurrence": f"silence-since:test-{i}", "category": "nudge",
          "asked_for": False, "subject": "Five minutes for your path?", "body": "Pick up where you left off.",
-         "link": "/today", "why": "You have not opened your path for 9 days.", "due_at": due_at,
+         "link": "/today", "why": "You have had no learning activity on your path for 9 days.", "due_at": due_at,
          "expires_at": due_at + timedelta(hours=72), "status": "pending", "attempts": 0, **fields}
         for i in learner_ids
     ])  # fmt: skip

@@ -3,8 +3,12 @@ sessions they hold a seat on (in their own time, with the way in), and coaching 
 
 import re
 
+import pytest
+
+from lxp.accounts.models import User
 from lxp.coaching.models import CoachAssignment
 from lxp.extensions import db
+from lxp.learning import services as learning
 from tests.conftest import sign_in, submit
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
@@ -80,3 +84,28 @@ def test_today_and_the_path_show_where_an_on_the_job_task_stands(app, client, ma
     today = client.get("/today").get_data(as_text=True)
     card = re.search(rf'href="/learn/{task_course["task"]}">\s*<span class="step-meta">([^<]*<strong>[^<]*)', today)
     assert card and "On the job" in card.group(1) and "sent to your coach" in card.group(1)
+
+
+@pytest.mark.parametrize(("locale", "because"), [
+    ("en", "Back because the check \u201cCheck: listening\u201d showed a gap in Active listening"),
+    ("de", "Wieder da, weil die Lernkontrolle \u201eCheck: listening\u201c eine Lücke bei Active listening gezeigt hat"),
+])  # fmt: skip
+def test_a_step_done_before_and_back_after_a_failed_check_says_why_on_today(
+    app, client, login_as, published, locale, because
+):
+    from tests.integration.conftest import start_path as start_on_example
+
+    learner = login_as("learner", locale=locale)
+    start_on_example(client, published)
+    with app.app_context():
+        person = db.session.get(User, learner.id)
+        learning.complete_block(person, published["lesson"])
+        assert because not in client.get("/today").get_data(as_text=True)
+        result = learning.answer_quiz(person, published["quiz"], {"q1": [1]})
+        assert not result.passed
+    page = client.get("/today").get_data(as_text=True)
+    next_step = page[page.index('id="next-step"') :]
+    card = re.search(r'<a class="step-card primary" href="([^"]+)">.*?<span class="step-why">([^<]*)</span>', next_step,
+                     re.S)  # fmt: skip
+    assert card.group(1) == f"/learn/{published['lesson']}"  # the lesson done before, first again
+    assert card.group(2) == because

@@ -25,7 +25,7 @@ def _message(user_id, at, *, rule="inactive", status="sent", channel="email", ca
     """An outbox row as delivery (``sent``) or planning (``held_out``) leaves it; returns its id."""
     row = OutboxMessage(user_id=user_id, rule=rule, occurrence=f"quiet:{next(_occurrences)}", category=category,
                         subject="Five minutes for your path?", body="Pick up where you left off.", link="/today",
-                        why="You have not opened your path for 5 days.", due_at=at, status=status,
+                        why="You have had no learning activity on your path for 5 days.", due_at=at, status=status,
                         channel=channel if status == "sent" else None, sent_at=at if status == "sent" else None,
                         course_id=course_id)  # fmt: skip
     db.session.add(row)

@@ -73,7 +73,11 @@ def test_an_admins_german_words_reach_a_german_learner_with_the_reason_still_our
     [row] = _rows(app, "inactive")
     assert row.subject == "Jana Berg, fünf Minuten für Listening so customers feel heard?"
     assert row.body.startswith("Weiter geht es mit \u201e") and row.body != "Weiter geht es mit \u201e\u201c."
-    assert row.why == "Sie haben Ihren Lernpfad seit 9 Tagen nicht geöffnet."  # the reason is always ours
+    # The reason is always ours, with the course's own number of quiet days.
+    assert row.why == (
+        "Sie haben seit 9 Tagen keine Lernaktivität auf Ihrem Lernpfad. Diese Erinnerung kommt nach "
+        "7 Tagen ohne Lernaktivität."
+    )
     assert row.course_id == published["course"]
 
 
@@ -116,7 +120,8 @@ def test_the_preview_shows_what_is_due_for_a_learner_or_example_values(app, clie
     _learner_id, quiet = _quiet_learner(app, published, make_user)
     url = f"/admin/courses/{published['course']}/touchpoints/inactive"
     page = client.get(url, query_string={"learner": quiet}).get_data(as_text=True)
-    assert "Why you got this: You have not opened your path for 9 days." in page
+    assert "Why you got this: You have had no learning activity on your path for 9 days." in page
+    assert "This reminder comes after 5 days without any." in page
     assert "with example values" not in page
     busy = make_user(("learner",), email="busy@example.com")
     assert busy

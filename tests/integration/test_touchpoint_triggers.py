@@ -63,7 +63,10 @@ def test_a_day_after_starting_a_learner_who_has_not_begun_is_shown_their_first_s
     assert row.subject == f"Your first step is waiting, {waiting.display_name}"
     first = next(s for s in _journey(waiting).plan["steps"] if not s["done"])
     assert row.body.startswith(f"It is \u201c{first['title']}\u201d and takes a few minutes.")
-    assert row.why == "You started a path for \u201cHandle a complaint so the customer stays\u201d."
+    assert row.why == (
+        "You started a path for \u201cHandle a complaint so the customer stays\u201d and had no learning "
+        "activity in the 24 hours after."
+    )
 
 
 def test_a_step_due_in_two_days_is_announced_once_in_the_learners_own_calendar(learner_on_path):
@@ -80,7 +83,8 @@ def test_a_step_due_in_two_days_is_announced_once_in_the_learners_own_calendar(l
     nudges.plan_touchpoints(now + timedelta(minutes=5))
     [row] = _rows("step_due")
     assert row.subject == f"Coming up: {plan['steps'][0]['title']}"
-    assert row.why.startswith(f"\u201c{plan['steps'][0]['title']}\u201d is planned for ")
+    assert row.why.startswith("Planned on your path for ")
+    assert row.why.endswith(f", 2 days from now: \u201c{plan['steps'][0]['title']}\u201d.")
     assert row.category == "reminder" and row.link.startswith("/learn/")
 
 
@@ -97,7 +101,10 @@ def test_a_learner_still_quiet_after_the_nudge_is_brought_to_their_coachs_attent
     nudges.plan_touchpoints(utcnow())
     [told] = _rows("inactive_coach")
     assert told.user_id == coach and told.subject == "Ravi Menon has gone quiet"
-    assert told.why == "You coach Ravi Menon, who has been quiet for 12 days."
+    assert told.why == (
+        "You coach Ravi Menon, who has had no learning activity for 12 days. Nothing changed in the "
+        "5 days after we reminded them."
+    )
     nudges.plan_touchpoints(utcnow() + timedelta(hours=3))
     assert len(_rows("inactive_coach")) == 1  # the same silence: once
 
@@ -249,4 +256,5 @@ def test_two_days_after_finishing_a_block_with_nothing_since_the_next_step_is_of
     upcoming = next(s for s in _journey(paused).plan["steps"] if not s["done"])
     assert row.user_id == paused.id and row.subject == f"Next up: {upcoming['title']}"
     assert row.link == f"/learn/{upcoming['ref']}"  # straight to the next step, not back to the last
-    assert row.why.startswith("You finished \u201c") and row.why.endswith("and have not been back since.")
+    assert row.why.startswith("You finished \u201c")
+    assert row.why.endswith("and had no learning activity in the 48 hours after.")

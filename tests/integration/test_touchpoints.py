@@ -69,7 +69,7 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
         nudges.deliver_outbox(moment)
     [row] = _outbox(app, "session_tomorrow")
     assert row.status == "sent" and row.channel == "email"
-    assert row.why.startswith("You registered for \u201cRole-play lab\u201d on")
+    assert row.why.startswith("You registered for \u201cRole-play lab\u201d, which starts within 24 hours: ")
     assert "Tomorrow: Role-play lab" in _inbox(app, learner)  # the inbox always has it
     [mail] = mailbox.to("lena@example.com")
     assert mail["Subject"] == "Tomorrow: Role-play lab"
@@ -113,7 +113,11 @@ def test_quiet_days_bring_one_nudge_held_through_quiet_hours_and_fewer_like_this
     page = client.get("/inbox").get_data(as_text=True)
     message_url = re.search(r'href="/inbox/(\d+)">\s*<strong>(?:<span[^>]*>[^<]*</span>)?Five minutes', page).group(1)
     message = client.get(f"/inbox/{message_url}").get_data(as_text=True)
-    assert re.search(r"Why you got this: You have not opened your path for \d+ days\.", message)
+    assert re.search(
+        r"Why you got this: You have had no learning activity on your path for \d+ days\. "
+        r"This reminder comes after 5 days without any\.",
+        message,
+    )
     submit(client, "/notifications/fewer", {"rule": "inactive", "back": "/inbox"}, form_page=f"/inbox/{message_url}")
     settings = client.get("/profile/notifications").get_data(as_text=True)
     assert "Nudges after a few quiet days" in settings and "Turn back on" in settings

@@ -98,3 +98,13 @@ def test_a_courses_channel_order_picks_among_the_learners_channels_and_never_add
     assert decide(inbox_only, both, phone_and_mail).channel == "in_app"  # a course may narrow it
     mail_wanted = Candidate("inactive", "nudge", channels=("email",))
     assert decide(mail_wanted, Preferences(), phone_and_mail).channel == "in_app"  # but never widen it
+
+
+def test_a_paused_path_hears_only_what_was_asked_for_and_a_finished_one_nothing_that_leads_to_a_step():
+    from lxp.nudges.rules import RULES_BY_KEY, goes_to
+
+    paused = {key for key, rule in RULES_BY_KEY.items() if goes_to(rule, paused=True, finished=False)}
+    assert paused == {"session_tomorrow", "session_soon", "promoted"}
+    finished = {key for key, rule in RULES_BY_KEY.items() if not goes_to(rule, paused=False, finished=True)}
+    assert finished == {"welcome", "step_due", "inactive", "inactive_coach", "block_done"}
+    assert all(goes_to(rule, paused=False, finished=False) for rule in RULES_BY_KEY.values())

@@ -177,6 +177,15 @@ def test_a_failed_check_adds_remediation_and_a_retry():
     assert ("remediation", "listen", "Check") in {(r.code, r.competency, r.item) for r in lesson.reasons}
 
 
+def test_a_step_done_before_and_back_after_a_failed_check_says_it_is_back():
+    state = LearnerState(completed=frozenset({"c:lesson", "c:quiz"}),
+                         failed_checks=(FailedCheck("c:quiz", frozenset({"listen"})),))  # fmt: skip
+    result = plan([GOAL], CATALOGUE, state, _calendar())
+    assert {s.ref for s in result.open_steps if s.again} == {"c:lesson", "c:quiz"}
+    fresh = plan([GOAL], CATALOGUE, LearnerState(), _calendar())
+    assert not any(s.again for s in fresh.steps)
+
+
 def test_done_steps_come_first_and_are_not_scheduled():
     result = plan([GOAL], CATALOGUE, LearnerState(completed=frozenset({"c:lesson"})), _calendar())
     assert result.steps[0].ref == "c:lesson" and result.steps[0].done and result.steps[0].week is None

@@ -181,3 +181,24 @@ def test_a_paused_path_has_nothing_due_until_it_is_resumed(app, published, api_a
     assert today["journey_status"] == "paused" and today["next_step"] is None
     assert api.post("/api/v1/journey/resume").get_json()["status"] == "active"
     assert api.get("/api/v1/today").get_json()["next_step"]["ref"] == published["lesson"]
+
+
+def test_today_says_why_a_step_done_before_is_back_after_a_failed_check(app, published, api_as):
+    api = api_as("learner")
+    choose(api, published)
+    api.post("/api/v1/progress", json={"id": new_id(), "type": "completed", "item": published["lesson"]})
+    assert api.get("/api/v1/today").get_json()["next_step"]["again"] is False
+    attempt = api.post("/api/v1/progress", json={"id": new_id(), "type": "quiz_attempt", "item": published["quiz"],
+                                                 "answers": {"q1": [1]}})  # fmt: skip
+    assert attempt.status_code == 201
+    today = api.get("/api/v1/today").get_json()
+    lesson, quiz = today["this_week"]
+    assert today["next_step"] == lesson and lesson["ref"] == published["lesson"] and lesson["again"] is True
+    assert (
+        lesson["back_because"] == "Back because the check \u201cCheck: listening\u201d showed a gap in Active listening"
+    )
+    assert "remediation" in {r["code"] for r in lesson["reasons"]}
+    assert quiz["ref"] == published["quiz"] and quiz["again"] is True
+    assert quiz["back_because"] == "Back for another try: you did not pass \u201cCheck: listening\u201d yet"
+    path = api.get("/api/v1/path").get_json()
+    assert all(s["back_because"] is None for s in path["steps"] if not s["again"])
