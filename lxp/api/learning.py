@@ -142,8 +142,9 @@ class TodaySchema(ma.Schema):
 
 
 def _reason(reason: planner.Reason, names: dict, text) -> dict:
+    # The macro renders HTML; the API gives plain text, so "&" and "'" read as the author wrote them.
     return {"code": reason.code, "competency": reason.competency, "goal": reason.goal, "item": reason.item,
-            "text": str(text(reason, names)).strip()}  # fmt: skip
+            "text": html.unescape(str(text(reason, names))).strip()}  # fmt: skip
 
 
 def _step(step: planner.Step, names: dict, text) -> dict:

@@ -36,6 +36,18 @@ def test_a_learner_chooses_a_goal_and_reads_the_path_with_its_reasons(app, publi
     assert path["feasibility"]["reachable"] in (True, False)
 
 
+def test_reasons_are_plain_text_as_the_author_wrote_them(app, published, api_as):
+    from lxp.authoring.models import Goal
+
+    with app.app_context():
+        db.session.get(Goal, published["goal"]).title = "Listen & respond, don't defend"
+        db.session.commit()
+    api = api_as("learner")
+    choose(api, published)
+    lesson = next(s for s in api.get("/api/v1/path").get_json()["steps"] if s["ref"] == published["lesson"])
+    assert "\u201cListen & respond, don't defend\u201d" in lesson["reasons"][0]["text"]
+
+
 def test_bad_journey_choices_are_refused_and_change_nothing(app, published, api_as):
     api = api_as("learner")
     body = is_problem(choose(api, published, goal_ids=[999]), 400)
