@@ -26,8 +26,8 @@ DEFAULT_TEXTS = {
     "inactive": (_l("Five minutes for your path?"),
                  _l("Your next step is waiting, and it is short. Pick up where you left off.")),
     "inactive_coach": (_l("{learner} has gone quiet"),
-                       _l("{learner} has not been on their path for {days} days, even after a reminder. A word from "
-                          "you may help.")),
+                       _l("{learner} has had no learning activity on their path for {days} days, even after a "
+                          "reminder. A word from you may help.")),
     "block_done": (_l("Next up: {step}"),
                    _l("You finished \u201c{title}\u201d. The next step is short; it keeps what you learnt fresh.")),
     "failed_check": (_l("Another look at \u201c{title}\u201d"),

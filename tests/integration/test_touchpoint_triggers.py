@@ -101,6 +101,7 @@ def test_a_learner_still_quiet_after_the_nudge_is_brought_to_their_coachs_attent
     nudges.plan_touchpoints(utcnow())
     [told] = _rows("inactive_coach")
     assert told.user_id == coach and told.subject == "Ravi Menon has gone quiet"
+    assert told.body.startswith("Ravi Menon has had no learning activity on their path for 12 days")
     assert told.why == (
         "You coach Ravi Menon, who has had no learning activity for 12 days. Nothing changed in the "
         "5 days after we reminded them."
