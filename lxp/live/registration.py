@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -29,6 +28,7 @@ from lxp import events
 from lxp.accounts.models import User
 from lxp.authoring.models import Item
 from lxp.cohorts.models import cohort_members
+from lxp.core.dates import viewer_datetime
 from lxp.core.errors import Conflict, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -73,7 +73,7 @@ def registration_of(learner_id: int, session_id: int) -> Registration | None:
 
 
 def _deadline_text(session: LiveSession) -> str:
-    return format_datetime(session.registration_deadline, "medium")
+    return viewer_datetime(session.registration_deadline)
 
 
 def register_for_session(learner: User, session_id: int, now: datetime | None = None) -> Registration:

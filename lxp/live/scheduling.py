@@ -28,6 +28,7 @@ from lxp.accounts.services import active_with_role
 from lxp.authoring.kinds import HTTP_URL
 from lxp.authoring.models import Course, CourseVersion, Item
 from lxp.cohorts.models import Cohort
+from lxp.core.dates import viewer_date, viewer_wall_clock
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -153,8 +154,8 @@ def _check_details(trainer: User, details: SessionDetails, now: datetime) -> tup
     for day in sorted(details.dates):
         starts_at, ambiguous = local_to_utc(day, details.start_time, details.timezone)
         if starts_at <= now:
-            raise Invalid(_l("%(date)s %(time)s has passed. Choose a time in the future.", date=day.isoformat(),
-                             time=details.start_time.strftime("%H:%M")), field="day")  # fmt: skip
+            raise Invalid(_l("%(date)s %(time)s has passed. Choose a time in the future.", date=viewer_date(day),
+                             time=viewer_wall_clock(details.start_time)), field="day")  # fmt: skip
         deadline = starts_at - timedelta(hours=details.deadline_hours)
         times.append((day, starts_at, starts_at + timedelta(minutes=details.duration_minutes), deadline, ambiguous))
     return times, trainers

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lxp.accounts.forms import ConfirmForm
@@ -15,19 +15,13 @@ from lxp.accounts.services import active_with_role
 from lxp.accounts.views import show_form_error
 from lxp.cohorts.services import cohorts_of
 from lxp.core.auth import public, roles_required
+from lxp.core.dates import viewer_date, viewer_datetime
 from lxp.core.error_pages import render_error
 from lxp.core.errors import NotFound, ServiceError
 from lxp.live import calendars, registration, scheduling
 from lxp.live.forms import ATTENDANCE_CHOICES, EditSessionForm, SessionForm
-from lxp.live.timezones import format_in_zone
 
 bp = Blueprint("live", __name__)
-
-
-@bp.app_template_filter("in_session_zone")
-def in_session_zone(moment: datetime, zone: str, format: str = "short") -> str:
-    """A time as it reads in the session's own zone (shown beside the viewer's own time)."""
-    return format_in_zone(moment, zone, str(get_locale()), format)
 
 
 # --- learners -----------------------------------------------------------------------------
@@ -79,9 +73,7 @@ def _clash_note(session_id: int) -> None:
 
 
 def _when(moment: datetime) -> str:
-    from lxp.core.i18n import local_datetime
-
-    return local_datetime(moment, "medium")
+    return viewer_datetime(moment)
 
 
 @bp.post("/sessions/<int:session_id>/register")
@@ -221,7 +213,7 @@ def _details(form: SessionForm, dates) -> scheduling.SessionDetails:
 def _ambiguous_note(days) -> None:
     for day in days:
         flash(_("On %(date)s the clocks go back, so that time happens twice; the session starts at the first one "
-                "(still summer time).", date=day.isoformat()), "info")  # fmt: skip
+                "(still summer time).", date=viewer_date(day)), "info")  # fmt: skip
 
 
 @bp.route("/trainer/sessions/new", methods=["GET", "POST"])
