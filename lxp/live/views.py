@@ -299,16 +299,19 @@ def cancel_session(session_id: int):
 @bp.route("/trainer/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @roles_required("trainer")
 def attendance(session_id: int):
-    """Tick who came: present, late, absent or excused (made for a phone)."""
+    """Tick who came: present, late, absent or excused (made for a phone). The form is offered
+    from an hour before the start; before that the page says when it opens. A refused save shows
+    the form again with the trainer's ticks kept."""
     try:
         found, registrations = scheduling.attendance_sheet(current_user, session_id)
     except ServiceError as error:
         return render_error(error.status, error.message)
     form = ConfirmForm()
+    marks: dict[int, str] = {}
+    status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        marks = {}
         for key, value in request.form.items():
             if key.startswith("mark-") and key[5:].isdigit() and value:
                 marks[int(key[5:])] = value
@@ -316,6 +319,7 @@ def attendance(session_id: int):
             changed = scheduling.mark_attendance(current_user, session_id, marks)
         except ServiceError as error:
             flash(str(error.message), "error")
+            status = error.status
         else:
             flash(
                 ngettext("Attendance saved: %(num)d change.", "Attendance saved: %(num)d changes.", changed), "success"
@@ -323,4 +327,5 @@ def attendance(session_id: int):
             return redirect(url_for("live.attendance", session_id=session_id))
         found, registrations = scheduling.attendance_sheet(current_user, session_id)
     return render_template("live/attendance.html", session=found, registrations=registrations, form=form,
-                           choices=ATTENDANCE_CHOICES)  # fmt: skip
+                           choices=ATTENDANCE_CHOICES, marks=marks, opens_at=scheduling.attendance_opens_at(found),
+                           is_open=scheduling.attendance_is_open(found)), status  # fmt: skip
