@@ -79,19 +79,24 @@ def _when(moment: datetime) -> str:
 @bp.post("/sessions/<int:session_id>/register")
 @roles_required("learner")
 def register(session_id: int):
-    """Take a seat, or a waitlist place when the session is full (one tap)."""
+    """Take a seat, or a waitlist place when the session is full (one tap). When it overlaps a
+    session the learner holds a seat on, a confirm step names that session first."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        mine = registration.register_for_session(current_user, session_id)
+        mine = registration.register_for_session(current_user, session_id,
+                                                 confirm_overlap=request.form.get("confirm_overlap") == "yes")  # fmt: skip
     except NotFound:
         abort(404)
+    except registration.OverlapNeedsConfirmation as overlap:
+        view = registration.learner_session(current_user, session_id)
+        return render_template("live/confirm_overlap.html", view=view, clashes=overlap.clashes, form=ConfirmForm(),
+                               back=request.form.get("back", "session")), 409  # fmt: skip
     except ServiceError as error:
         flash(str(error.message), "error")
         return _back(session_id)
     if mine.status == "registered":
         flash(_("You are registered. See you there!"), "success")
-        _clash_note(session_id)
     else:
         flash(_("This session is full, so you are on the waitlist. We will e-mail you when a seat frees up."), "info")
     return _back(session_id)
