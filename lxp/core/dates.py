@@ -2,10 +2,12 @@
 
 A moment is shown as Babel's medium date and short time (never seconds), in a named zone:
 "Dec 3, 2026, 10:00 AM", "03.12.2026, 10:00", "3 дек. 2026 г., 10:00". A day alone is the
-medium date; a time span on one day names the day once ("Dec 3, 2026, 10:00 – 11:30 AM" is
-not Babel's, so it is "Dec 3, 2026, 10:00 AM – 11:30 AM"). The ``format_*`` functions take the
-locale and zone explicitly (for e-mails, where the reader is not the signed-in user); the
-``viewer_*`` ones are the Jinja filters and use the signed-in viewer's locale and zone.
+medium date; a span on one local day names the day once: "Dec 3, 2026, 10:00 AM – 11:30 AM"
+(Babel's own interval formats fall back to seconds for these skeletons, so the span is built
+here from the same parts). The ``format_*`` functions take the locale and zone explicitly (for
+e-mails, where the reader is not the signed-in user); the ``viewer_*`` ones are the Jinja
+filters (``datetime``, ``date``, ``time``, ``timespan``) in the signed-in viewer's locale and zone.
+Machine-readable times (the API, iCalendar, CSV) stay ISO 8601 and do not come here.
 """
 
 from __future__ import annotations
