@@ -26,13 +26,12 @@ def tell(user, kind: str, session: LiveSession, expires_at: datetime | None = No
     locale = user.locale or current_app.config["DEFAULT_LOCALE"]
     zone = user.timezone or current_app.config["DEFAULT_TIMEZONE"]
     same_day = in_zone(session.starts_at, zone).date() == in_zone(session.ends_at, zone).date()
+    ends = format_clock(session.ends_at, locale, zone) if same_day else format_moment(session.ends_at, locale, zone)
     context = {
         "kind": kind,
         "title": session.item.title,
         "starts": format_moment(session.starts_at, locale, zone),
-        "ends": format_clock(session.ends_at, locale, zone)
-        if same_day
-        else format_moment(session.ends_at, locale, zone),
+        "ends": ends,
         "zone": zone,
         "place": session.place,
         "video_url": session.video_url if with_video else None,
