@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     app.add_template_filter(markdown.render, "markdown")
+    app.add_template_filter(markdown.preview, "preview")
     security.init_app(app)
 
 

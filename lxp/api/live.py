@@ -37,6 +37,14 @@ class RegistrationSchema(ma.Schema):
     offer_expires_at = ma.fields.AwareDateTime(allow_none=True)
 
 
+class RegisterSchema(ma.Schema):
+    confirm_overlap = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "true to take the place although the session overlaps one you hold a seat on; "
+                                 "without it that is refused with 409 naming the other session"},
+    )  # fmt: skip
+
+
 SessionPage = page_schema(LiveSessionSchema, "LiveSessionPage")
 
 
@@ -71,11 +79,15 @@ def get_session(session_id: int):
 
 
 @bp.post("/sessions/<int(max=2147483647):session_id>/registration")
+@bp.arguments(RegisterSchema, required=False)
 @bp.response(201, RegistrationSchema)
-def register(session_id: int):
+def register(args, session_id: int):
     """Take a seat, or a place on the waitlist when it is full (``status`` says which). 409 when
-    you are registered already, or registration is closed."""
-    return _registration(registration.register_for_session(current_user, session_id))
+    you are registered already, or registration is closed; 409 too when the session overlaps one
+    you hold a seat on (the problem names it, ``errors[0].field`` is ``confirm_overlap``): send
+    ``{"confirm_overlap": true}`` to register anyway."""
+    return _registration(registration.register_for_session(current_user, session_id,
+                                                           confirm_overlap=args["confirm_overlap"]))  # fmt: skip
 
 
 @bp.delete("/sessions/<int(max=2147483647):session_id>/registration")

@@ -78,6 +78,7 @@ class AttendeeSchema(ma.Schema):
 
 class AttendanceSchema(ma.Schema):
     session_id = ma.fields.Integer()
+    opens_at = ma.fields.AwareDateTime(metadata={"description": "from when marks are taken (an hour before the start)"})
     attendees = ma.fields.List(ma.fields.Nested(AttendeeSchema))
 
 
@@ -144,7 +145,7 @@ def _row(session, taken: int, waiting: int) -> dict:
 
 
 def _attendance(session, registrations) -> dict:
-    return {"session_id": session.id, "attendees": [
+    return {"session_id": session.id, "opens_at": scheduling.attendance_opens_at(session), "attendees": [
         {"registration_id": r.id, "learner_id": r.learner_id, "name": r.learner.display_name,
          "attendance": r.attendance} for r in registrations]}  # fmt: skip
 
@@ -221,7 +222,8 @@ def get_attendance(session_id: int):
 @bp.arguments(MarksSchema)
 @bp.response(200, AttendanceSchema)
 def mark_attendance(marks, session_id: int):
-    """Mark who came (from an hour before the start); a changed mark replaces the earlier one."""
+    """Mark who came (from ``opens_at``, an hour before the start: 409 before, saying when); a
+    changed mark replaces the earlier one."""
     scheduling.mark_attendance(
         current_user, session_id, {m["registration_id"]: m["attendance"] for m in marks["marks"]}
     )

@@ -3,6 +3,7 @@
 Publishing refuses a version with errors; warnings are shown but do not block:
 
 errors
+  - no outcomes yet, or no items yet: an empty course covers nothing;
   - an outcome mapped to no competency;
   - a competency of an outcome that no item teaches, or that no item assesses;
   - an item that teaches or assesses none of the outcomes' competencies;
@@ -51,6 +52,8 @@ class Gap:
 
 @dataclass
 class CoverageReport:
+    no_outcomes: bool = False  # nothing is promised yet, so nothing can be covered
+    no_items: bool = False  # nothing teaches or assesses yet
     outcomes_without_competency: list[OutcomeSpec] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     idle_items: list[ItemSpec] = field(default_factory=list)
@@ -63,7 +66,14 @@ class CoverageReport:
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.outcomes_without_competency or self.gaps or self.idle_items or self.cycles)
+        return bool(
+            self.no_outcomes
+            or self.no_items
+            or self.outcomes_without_competency
+            or self.gaps
+            or self.idle_items
+            or self.cycles
+        )
 
     @property
     def has_warnings(self) -> bool:
@@ -77,7 +87,7 @@ def check(
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> CoverageReport:
     """Check a version's outcomes against its items; items in course order."""
-    report = CoverageReport(promised_minutes=promised_minutes)
+    report = CoverageReport(promised_minutes=promised_minutes, no_outcomes=not outcomes, no_items=not items)
     taught = set().union(*(item.teaches for item in items)) if items else set()
     assessed = set().union(*(item.assesses for item in items)) if items else set()
     promised = set().union(*(outcome.competencies for outcome in outcomes)) if outcomes else set()
@@ -92,7 +102,8 @@ def check(
                 report.gaps.append(Gap(outcome, competency, "assessment"))
 
     for item in items:
-        if not (item.teaches | item.assesses) & promised:
+        # without outcomes every item would be idle: the missing outcomes are the one thing to say
+        if outcomes and not (item.teaches | item.assesses) & promised:
             report.idle_items.append(item)
         if item.short_block and item.minutes > LONG_BLOCK_MINUTES:
             report.long_blocks.append(item)

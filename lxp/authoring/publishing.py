@@ -54,7 +54,11 @@ def _require_coverage(version: CourseVersion) -> None:
     report = coverage_report(version)
     if not report.has_errors:
         return
-    if report.gaps:
+    if report.no_outcomes and report.no_items:
+        message = _l("The course has no outcomes and no items yet: there is nothing to publish.")
+    elif report.no_outcomes:
+        message = _l("The course has no outcomes yet: add what learners will be able to do.")
+    elif report.gaps:
         gap = report.gaps[0]
         if gap.missing == "teaching":
             message = _l("The outcome \u201c%(outcome)s\u201d is not covered yet: nothing teaches %(competency)s.",
@@ -68,8 +72,10 @@ def _require_coverage(version: CourseVersion) -> None:
     elif report.cycles:
         message = _l("The prerequisites go round in a circle: %(cycle)s.",
                      cycle=" \u2192 ".join(i.title for i in report.cycles[0] + report.cycles[0][:1]))  # fmt: skip
-    else:
+    elif report.idle_items:
         message = _l("The item \u201c%(item)s\u201d serves none of the outcomes.", item=report.idle_items[0].title)
+    else:  # outcomes without items always leave a gap above; kept so every error has its words
+        message = _l("The course has no items yet: add blocks that teach and assess its outcomes.")
     raise CoverageIncomplete(message, report)
 
 

@@ -166,6 +166,20 @@ def open_request_for(learner_id: int, ref: str) -> HelpRequest | None:
     ).scalar_one_or_none()
 
 
+def answered_on_step(learner_id: int, ref: str, limit: int = 5) -> list[HelpRequest]:
+    """The learner's resolved requests on this step that carry an answer, newest first: the
+    answer stays where they asked, also once it is marked solved (by them or by the trainer)."""
+    return list(
+        db.session.execute(
+            select(HelpRequest)
+            .where(HelpRequest.learner_id == learner_id, HelpRequest.item_ref == ref,
+                   HelpRequest.status == "resolved", HelpRequest.answer.is_not(None))
+            .order_by(HelpRequest.answered_at.desc(), HelpRequest.id.desc())
+            .limit(limit)
+        ).scalars()
+    )  # fmt: skip
+
+
 def ask_for_help(learner: User, ref: str, note: str = "") -> tuple[HelpRequest, bool]:
     """Tell the coach (or the trainers) the learner is stuck on step ``ref``; returns the
     request and whether it is new. Asking again while one is unresolved adds nothing (its note

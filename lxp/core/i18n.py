@@ -1,13 +1,13 @@
-"""Locale and time zone of the viewer, and the filters that show dates in them."""
+"""Locale and time zone of the viewer (the filters that show dates in them: ``lxp.core.dates``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import current_app, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from lxp.core import dates
 
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "ru": "Русский"}
 ROLE_LABELS = {
@@ -42,19 +42,8 @@ def select_timezone() -> str:
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
-def local_datetime(value: datetime | None, format: str = "medium") -> str:
-    """Jinja filter: an aware UTC datetime shown in the viewer's zone and locale."""
-    return "" if value is None else format_datetime(value, format)
-
-
-def local_date(value: datetime | None, format: str = "medium") -> str:
-    """Jinja filter: the date part, in the viewer's zone and locale."""
-    return "" if value is None else format_date(value, format)
-
-
 def init_app(app) -> None:
-    app.add_template_filter(local_datetime, "datetime")
-    app.add_template_filter(local_date, "date")
+    dates.init_app(app)
     app.add_template_global(get_locale, "current_locale")
     app.add_template_global(LANGUAGE_NAMES, "language_names")
     app.add_template_global(role_label, "role_label")

@@ -6,6 +6,8 @@ Raw HTML in the source is escaped, and the rendered HTML is cleaned again, so ne
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -35,5 +37,25 @@ def render(text: str | None) -> Markup:
 
 
 def plain_text(text: str | None) -> str:
-    """The words of ``text`` without markup, for search and previews."""
-    return nh3.clean(_PARSER.render(text or ""), tags=set()).strip()
+    """The words of ``text`` without markup, for search and previews.
+
+    A plain string (``&`` is ``&``, not ``&amp;``): the page escapes it like any other text, so
+    it must never be marked safe.
+    """
+    return html.unescape(nh3.clean(_PARSER.render(text or ""), tags=set())).strip()
+
+
+PREVIEW_LENGTH = 140
+
+
+def preview(text: str | None, length: int = PREVIEW_LENGTH) -> str:
+    """Jinja ``preview``: one line of the words of Markdown ``text`` (``**bold**`` reads "bold",
+    a list reads as its items), cut at a word before ``length`` characters with an ellipsis."""
+    words = " ".join(plain_text(text).split())
+    if len(words) <= length:
+        return words
+    cut = words[: length - 1]
+    space = cut.rfind(" ")
+    if space > length // 2:  # a very long word is cut inside rather than dropping most of the line
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.\u2013-") + "\u2026"

@@ -216,6 +216,7 @@ def block(ref: str):
     saved = learning.saved_answers(current_user.id, ref) if block.item.kind == "quiz" and result is None else {}
     return render_template("learning/block.html", block=block, item=block.item, kind=kind, form=fresh, result=result,
                            written=written, saved=saved, help=coaching.open_request_for(current_user.id, ref),
+                           answered=coaching.answered_on_step(current_user.id, ref),
                            stuck_form=StuckForm(formdata=None))  # fmt: skip
 
 

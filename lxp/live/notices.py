@@ -9,10 +9,11 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from lxp.channels import email as email_channel
+from lxp.core.dates import format_clock, format_moment
 from lxp.core.unit_of_work import after_commit
 from lxp.extensions import db
 from lxp.live.models import LiveSession
-from lxp.live.timezones import format_in_zone
+from lxp.live.timezones import in_zone
 
 KINDS = ("promoted", "offered", "expired", "updated", "cancelled")
 
@@ -24,15 +25,17 @@ def tell(user, kind: str, session: LiveSession, expires_at: datetime | None = No
         raise ValueError(f"unknown notice {kind!r}")
     locale = user.locale or current_app.config["DEFAULT_LOCALE"]
     zone = user.timezone or current_app.config["DEFAULT_TIMEZONE"]
+    same_day = in_zone(session.starts_at, zone).date() == in_zone(session.ends_at, zone).date()
+    ends = format_clock(session.ends_at, locale, zone) if same_day else format_moment(session.ends_at, locale, zone)
     context = {
         "kind": kind,
         "title": session.item.title,
-        "starts": format_in_zone(session.starts_at, zone, locale, "full"),
-        "ends": format_in_zone(session.ends_at, zone, locale, "short"),
+        "starts": format_moment(session.starts_at, locale, zone),
+        "ends": ends,
         "zone": zone,
         "place": session.place,
         "video_url": session.video_url if with_video else None,
-        "expires": format_in_zone(expires_at, zone, locale, "medium") if expires_at else None,
+        "expires": format_moment(expires_at, locale, zone) if expires_at else None,
         "link": email_channel.external_url("live.session", session_id=session.id),
     }
     with force_locale(locale):

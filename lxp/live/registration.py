@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -29,6 +28,7 @@ from lxp import events
 from lxp.accounts.models import User
 from lxp.authoring.models import Item
 from lxp.cohorts.models import cohort_members
+from lxp.core.dates import viewer_datetime, viewer_span
 from lxp.core.errors import Conflict, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -73,15 +73,50 @@ def registration_of(learner_id: int, session_id: int) -> Registration | None:
 
 
 def _deadline_text(session: LiveSession) -> str:
-    return format_datetime(session.registration_deadline, "medium")
+    return viewer_datetime(session.registration_deadline)
 
 
-def register_for_session(learner: User, session_id: int, now: datetime | None = None) -> Registration:
+class OverlapNeedsConfirmation(Conflict):
+    """Registering would overlap a session the learner holds a seat on; ``clashes`` are those
+    sessions, soonest first. Registering again with ``confirm_overlap`` takes the place anyway."""
+
+    def __init__(self, message, clashes: list[LiveSession]):
+        super().__init__(message, field="confirm_overlap")
+        self.clashes = clashes
+
+
+def overlapping_seats(learner_id: int, session: LiveSession) -> list[LiveSession]:
+    """The other live sessions, not cancelled, on which the learner holds a seat (or has one
+    offered) and whose time overlaps ``session``'s, soonest first."""
+    return list(
+        db.session.execute(
+            select(LiveSession)
+            .join(Registration, Registration.session_id == LiveSession.id)
+            .where(Registration.learner_id == learner_id, Registration.status.in_(SEAT_HOLDING),
+                   LiveSession.id != session.id, LiveSession.status == "scheduled",
+                   LiveSession.starts_at < session.ends_at, LiveSession.ends_at > session.starts_at)
+            .order_by(LiveSession.starts_at, LiveSession.id)
+            .options(selectinload(LiveSession.item))
+        ).scalars()
+    )  # fmt: skip
+
+
+def _overlap_message(clashes: list[LiveSession]):
+    first = clashes[0]
+    return _l("This session overlaps with \u201c%(title)s\u201d (%(when)s), where you already hold a seat.",
+              title=first.item.title, when=viewer_span(first.starts_at, first.ends_at))  # fmt: skip
+
+
+def register_for_session(
+    learner: User, session_id: int, now: datetime | None = None, *, confirm_overlap: bool = False
+) -> Registration:
     """Take a seat, or a place on the waitlist when the session is full; returns the
-    registration (``status`` says which).
+    registration (``status`` says which). A session that overlaps one the learner holds a seat
+    on is taken only with ``confirm_overlap`` (a person may mean to leave early or swap).
 
-    Raises ``NotFound`` (no such session in the learner's organisation) and ``Conflict``
-    (cancelled, started or over, registration closed, already registered or waiting).
+    Raises ``NotFound`` (no such session in the learner's organisation), ``Conflict``
+    (cancelled, started or over, registration closed, already registered or waiting) and
+    ``OverlapNeedsConfirmation`` (overlaps a seat they hold, and not confirmed).
     """
     now = now or utcnow()
     session_for_learner(learner, session_id)
@@ -97,6 +132,9 @@ def register_for_session(learner: User, session_id: int, now: datetime | None = 
         message = (_l("You are already on the waitlist for this session.") if registration.status == "waitlisted"
                    else _l("You are already registered for this session."))  # fmt: skip
         raise Conflict(message)
+    clashes = overlapping_seats(learner.id, session)
+    if clashes and not confirm_overlap:
+        raise OverlapNeedsConfirmation(_overlap_message(clashes), clashes)
     taken = _seats_taken(session.id)
     status = "registered" if taken < session.capacity else "waitlisted"
     if registration is None:

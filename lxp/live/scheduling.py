@@ -28,6 +28,7 @@ from lxp.accounts.services import active_with_role
 from lxp.authoring.kinds import HTTP_URL
 from lxp.authoring.models import Course, CourseVersion, Item
 from lxp.cohorts.models import Cohort
+from lxp.core.dates import viewer_date, viewer_datetime, viewer_wall_clock
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -153,8 +154,8 @@ def _check_details(trainer: User, details: SessionDetails, now: datetime) -> tup
     for day in sorted(details.dates):
         starts_at, ambiguous = local_to_utc(day, details.start_time, details.timezone)
         if starts_at <= now:
-            raise Invalid(_l("%(date)s %(time)s has passed. Choose a time in the future.", date=day.isoformat(),
-                             time=details.start_time.strftime("%H:%M")), field="day")  # fmt: skip
+            raise Invalid(_l("%(date)s %(time)s has passed. Choose a time in the future.", date=viewer_date(day),
+                             time=viewer_wall_clock(details.start_time)), field="day")  # fmt: skip
         deadline = starts_at - timedelta(hours=details.deadline_hours)
         times.append((day, starts_at, starts_at + timedelta(minutes=details.duration_minutes), deadline, ambiguous))
     return times, trainers
@@ -402,6 +403,16 @@ def attendance_sheet(
     return session, sorted(registrations, key=lambda r: r.learner.display_name.lower())
 
 
+def attendance_opens_at(session: LiveSession) -> datetime:
+    """When attendance can first be taken: an hour before the start."""
+    return session.starts_at - ATTENDANCE_OPENS_BEFORE
+
+
+def attendance_is_open(session: LiveSession, now: datetime | None = None) -> bool:
+    """True when ``mark_attendance`` would take marks now (not cancelled, the hour before has come)."""
+    return not session.cancelled and (now or utcnow()) >= attendance_opens_at(session)
+
+
 def mark_attendance(trainer: User, session_id: int, marks: dict[int, str], now: datetime | None = None) -> int:
     """Record who came: ``marks`` maps registration ids to present, late, absent or excused.
     Present and late record ``attended`` on the item (it counts as done); absent and excused
@@ -415,8 +426,9 @@ def mark_attendance(trainer: User, session_id: int, marks: dict[int, str], now: 
     session = _locked(session_for_trainer(trainer, session_id).id)
     if session.cancelled:
         raise Conflict(_l("This session was cancelled."))
-    if now < session.starts_at - ATTENDANCE_OPENS_BEFORE:
-        raise Conflict(_l("Attendance can be taken from an hour before the start."))
+    if now < attendance_opens_at(session):
+        raise Conflict(_l("Attendance can be taken from an hour before the start, from %(when)s.",
+                          when=viewer_datetime(attendance_opens_at(session))))  # fmt: skip
     seated = {r.id: r for r in _registrations(session.id, ("registered",))}
     for registration_id, mark in marks.items():
         if registration_id not in seated:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime as babel_format_datetime
 from flask_babel import lazy_gettext as _l
 
+from lxp.core.dates import format_moment, viewer_date, viewer_wall_clock
 from lxp.core.errors import Invalid
 from lxp.core.time import is_valid_timezone
 
@@ -41,7 +41,7 @@ def local_to_utc(day: date, at: time, zone_name: str) -> tuple[datetime, bool]:
     if instant.astimezone(tz).replace(tzinfo=None) != naive:
         raise Invalid(
             _l("%(time)s does not exist on %(date)s in %(zone)s: the clocks go forward that night. Choose another time.",
-               time=at.strftime("%H:%M"), date=day.isoformat(), zone=zone_name),
+               time=viewer_wall_clock(at), date=viewer_date(day), zone=zone_name),
             field="start_time",
         )  # fmt: skip
     return instant, first.utcoffset() != second.utcoffset()
@@ -58,7 +58,11 @@ def is_second_occurrence(local: datetime) -> bool:
     return local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
 
 
-def format_in_zone(moment: datetime, zone_name: str, locale: str, format: str = "medium") -> str:
-    """``moment`` formatted for a person in ``zone_name`` and ``locale`` (for mails, where the
-    reader is not the signed-in user)."""
-    return babel_format_datetime(moment, format, tzinfo=ZoneInfo(zone_name), locale=locale)
+def format_in_zone(moment: datetime, zone_name: str, locale: str, style: str = "medium") -> str:
+    """``moment`` for a person in ``zone_name`` and ``locale`` (for mails, where the reader is not
+    the signed-in user): the one format of ``lxp.core.dates``, medium date and short time.
+
+    ``style`` is accepted for older callers only; every style reads the same, so one person never
+    sees a time in two formats.
+    """
+    return format_moment(moment, locale, zone_name)

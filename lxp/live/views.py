@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lxp.accounts.forms import ConfirmForm
@@ -15,19 +15,13 @@ from lxp.accounts.services import active_with_role
 from lxp.accounts.views import show_form_error
 from lxp.cohorts.services import cohorts_of
 from lxp.core.auth import public, roles_required
+from lxp.core.dates import viewer_date, viewer_datetime
 from lxp.core.error_pages import render_error
 from lxp.core.errors import NotFound, ServiceError
 from lxp.live import calendars, registration, scheduling
 from lxp.live.forms import ATTENDANCE_CHOICES, EditSessionForm, SessionForm
-from lxp.live.timezones import format_in_zone
 
 bp = Blueprint("live", __name__)
-
-
-@bp.app_template_filter("in_session_zone")
-def in_session_zone(moment: datetime, zone: str, format: str = "short") -> str:
-    """A time as it reads in the session's own zone (shown beside the viewer's own time)."""
-    return format_in_zone(moment, zone, str(get_locale()), format)
 
 
 # --- learners -----------------------------------------------------------------------------
@@ -79,27 +73,30 @@ def _clash_note(session_id: int) -> None:
 
 
 def _when(moment: datetime) -> str:
-    from lxp.core.i18n import local_datetime
-
-    return local_datetime(moment, "medium")
+    return viewer_datetime(moment)
 
 
 @bp.post("/sessions/<int:session_id>/register")
 @roles_required("learner")
 def register(session_id: int):
-    """Take a seat, or a waitlist place when the session is full (one tap)."""
+    """Take a seat, or a waitlist place when the session is full (one tap). When it overlaps a
+    session the learner holds a seat on, a confirm step names that session first."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        mine = registration.register_for_session(current_user, session_id)
+        mine = registration.register_for_session(current_user, session_id,
+                                                 confirm_overlap=request.form.get("confirm_overlap") == "yes")  # fmt: skip
     except NotFound:
         abort(404)
+    except registration.OverlapNeedsConfirmation as overlap:
+        view = registration.learner_session(current_user, session_id)
+        return render_template("live/confirm_overlap.html", view=view, clashes=overlap.clashes, form=ConfirmForm(),
+                               back=request.form.get("back", "session")), 409  # fmt: skip
     except ServiceError as error:
         flash(str(error.message), "error")
         return _back(session_id)
     if mine.status == "registered":
         flash(_("You are registered. See you there!"), "success")
-        _clash_note(session_id)
     else:
         flash(_("This session is full, so you are on the waitlist. We will e-mail you when a seat frees up."), "info")
     return _back(session_id)
@@ -221,7 +218,7 @@ def _details(form: SessionForm, dates) -> scheduling.SessionDetails:
 def _ambiguous_note(days) -> None:
     for day in days:
         flash(_("On %(date)s the clocks go back, so that time happens twice; the session starts at the first one "
-                "(still summer time).", date=day.isoformat()), "info")  # fmt: skip
+                "(still summer time).", date=viewer_date(day)), "info")  # fmt: skip
 
 
 @bp.route("/trainer/sessions/new", methods=["GET", "POST"])
@@ -307,16 +304,19 @@ def cancel_session(session_id: int):
 @bp.route("/trainer/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @roles_required("trainer")
 def attendance(session_id: int):
-    """Tick who came: present, late, absent or excused (made for a phone)."""
+    """Tick who came: present, late, absent or excused (made for a phone). The form is offered
+    from an hour before the start; before that the page says when it opens. A refused save shows
+    the form again with the trainer's ticks kept."""
     try:
         found, registrations = scheduling.attendance_sheet(current_user, session_id)
     except ServiceError as error:
         return render_error(error.status, error.message)
     form = ConfirmForm()
+    marks: dict[int, str] = {}
+    status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        marks = {}
         for key, value in request.form.items():
             if key.startswith("mark-") and key[5:].isdigit() and value:
                 marks[int(key[5:])] = value
@@ -324,6 +324,7 @@ def attendance(session_id: int):
             changed = scheduling.mark_attendance(current_user, session_id, marks)
         except ServiceError as error:
             flash(str(error.message), "error")
+            status = error.status
         else:
             flash(
                 ngettext("Attendance saved: %(num)d change.", "Attendance saved: %(num)d changes.", changed), "success"
@@ -331,4 +332,5 @@ def attendance(session_id: int):
             return redirect(url_for("live.attendance", session_id=session_id))
         found, registrations = scheduling.attendance_sheet(current_user, session_id)
     return render_template("live/attendance.html", session=found, registrations=registrations, form=form,
-                           choices=ATTENDANCE_CHOICES)  # fmt: skip
+                           choices=ATTENDANCE_CHOICES, marks=marks, opens_at=scheduling.attendance_opens_at(found),
+                           is_open=scheduling.attendance_is_open(found)), status  # fmt: skip

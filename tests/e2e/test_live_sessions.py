@@ -51,7 +51,8 @@ def test_schedule_register_download_and_take_attendance(app, desktop, phone, mak
     phone.goto("/sessions")
     card = phone.locator(".session-card").first
     expect(card).to_contain_text("Role-play lab")
-    expect(card).to_contain_text("Eastern")  # her own zone first
+    expect(phone.get_by_text("Times are shown in your time zone, America/New_York.")).to_be_visible()
+    expect(card).to_contain_text("In Europe/Berlin:")  # her own time first, the session's zone beside it
     card.get_by_role("button", name="Register").click()
     expect(phone.get_by_text("You are registered. See you there!")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

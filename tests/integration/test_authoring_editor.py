@@ -246,3 +246,18 @@ def test_another_organisations_course_is_not_found(app, client, login_as, make_u
     for path in ("", "/concept", "/history", "/export", "/coverage"):
         assert client.get(f"/admin/courses/{course_id}{path}").status_code == 404, path
     assert not re.search("listening-basics", client.get("/admin/courses").get_data(as_text=True))
+
+
+def test_an_empty_course_is_never_shown_as_covered_and_cannot_go_to_review(app, client, login_as):
+    login_as("admin")
+    submit(client, "/admin/courses/new", {"title": "Nothing yet", "slug": "", "language": "en"})
+    base = f"/admin/courses/{_course(app).id}"
+    page = client.get(base).get_data(as_text=True)
+    assert "Every outcome is taught and assessed" not in page
+    assert "Not ready to publish yet." in page and "No outcomes and no items yet." in page
+    coverage = client.get(f"{base}/coverage").get_data(as_text=True)
+    assert "Ready to publish" not in coverage and "No outcomes and no items yet." in coverage
+
+    refused = submit(client, f"{base}/submit", {}, form_page=base, follow_redirects=True).get_data(as_text=True)
+    assert "The course has no outcomes and no items yet: there is nothing to publish." in refused
+    assert _latest(app).status == "draft"

@@ -235,3 +235,67 @@ def test_an_admin_chooses_a_coach_and_waiting_requests_follow(app, client, login
     assert "Choose an active trainer of your organisation." in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(CoachAssignment, learner_id).coach_id == trainer_id
+
+
+def test_the_answer_stays_on_the_step_where_the_learner_asked_also_once_solved(
+    app, client, login_as, make_user, published
+):
+    coach_id = make_user(("trainer",), email="coach@example.com", name="Clara Coach")
+    learner = login_as("learner", name="Lena Learner")
+    _assign(app, learner.id, coach_id)
+    start_path(client, published)
+    _fail_quiz(client, published["quiz"])
+    _stuck(client, published["quiz"], "Which option names the feeling?")
+    [request] = _requests(app)
+    coach = _client_for(app, "coach@example.com")
+    # "This solves it" is ticked by default, so the request is resolved as it is answered.
+    submit(coach, f"/desk/help/{request.id}/answer", {"answer": "Look for the **feeling** word.", "resolve": "y"},
+           form_page=f"/desk/help/{request.id}")  # fmt: skip
+    assert _requests(app)[0].status == "resolved"
+
+    step = client.get(f"/learn/{published['quiz']}").get_data(as_text=True)
+    assert "Clara Coach answered" in step and "Look for the <strong>feeling</strong> word." in step
+    assert f'id="answer-{request.id}" open' in step  # shown open until they say whether it helped
+    assert "Which option names the feeling?" in step and "I'm stuck</summary>" in step  # and they can ask again
+
+    submit(client, f"/help/{request.id}/helped", {"helped": "yes", "mood": "4"}, form_page="/help")
+    step = client.get(f"/learn/{published['quiz']}").get_data(as_text=True)
+    assert "Look for the <strong>feeling</strong> word." in step  # still there, collapsed
+    assert f'id="answer-{request.id}" open' not in step
+
+
+def test_an_answer_the_learner_marks_solved_stays_on_the_step(app, client, login_as, make_user, published):
+    make_user(("trainer",), email="trainer@example.com", name="Theo Trainer")
+    login_as("learner")
+    start_path(client, published)
+    _stuck(client, published["lesson"], "What does paraphrase mean?")
+    [request] = _requests(app)
+    trainer = _client_for(app, "trainer@example.com")
+    submit(trainer, f"/desk/help/{request.id}/answer", {"answer": "Say it back in your own words."},
+           form_page=f"/desk/help/{request.id}")  # fmt: skip
+    step = client.get(f"/learn/{published['lesson']}").get_data(as_text=True)
+    assert "Say it back in your own words." in step and "That solved it" in step
+    submit(client, f"/help/{request.id}/solved", {}, form_page=f"/learn/{published['lesson']}")
+    assert _requests(app)[0].status == "resolved"
+    step = client.get(f"/learn/{published['lesson']}").get_data(as_text=True)
+    assert "Theo Trainer answered" in step and "Say it back in your own words." in step
+
+
+def test_today_previews_a_coach_reply_as_plain_words_not_markdown(app, client, login_as, make_user, published):
+    coach_id = make_user(("trainer",), email="coach@example.com", name="Clara Coach")
+    learner = login_as("learner")
+    _assign(app, learner.id, coach_id)
+    start_path(client, published)
+    _stuck(client, published["lesson"], "Help")
+    [request] = _requests(app)
+    answer = "Look for the **feeling** word & _name_ it:\n\n- listen\n- [paraphrase](https://example.com)\n\n" + (
+        "Then check you got it right. " * 10
+    )
+    submit(_client_for(app, "coach@example.com"), f"/desk/help/{request.id}/answer", {"answer": answer, "resolve": "y"},
+           form_page=f"/desk/help/{request.id}")  # fmt: skip
+    today = client.get("/today").get_data(as_text=True)
+    assert "Look for the feeling word &amp; name it: listen paraphrase Then check" in today
+    assert "**" not in today and "&amp;amp;" not in today and "https://example.com" not in today
+    preview = re.search(r"<span>(Look for the feeling word.*?)</span>", today).group(1)
+    assert preview.endswith(" got it\u2026")  # cut after a whole word
+    assert len(preview.replace("&amp;", "&")) <= 140

@@ -109,8 +109,16 @@ def test_attendance_opens_an_hour_before_the_start_and_takes_only_known_marks(ap
     register(client, session_id)
     tess = _trainer_client(app)
     (registration,) = _registration_ids(tess, session_id)
-    response = _mark(tess, session_id, {registration: "present"}, follow_redirects=True)
-    assert "Attendance can be taken from an hour before the start." in response.get_data(as_text=True)
+    page = tess.get(f"/trainer/sessions/{session_id}/attendance").get_data(as_text=True)
+    # 18:00 in Berlin, and Tess is in Berlin: the form is not offered before 17:00
+    assert "Attendance opens an hour before the start, at " in page and "5:00\u202fPM." in page
+    assert 'type="radio"' not in page and "Save attendance" not in page
+    # A save that arrives anyway (a page kept open, a second tab) keeps her ticks and says when.
+    response = _mark(tess, session_id, {registration: "present"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Attendance can be taken from an hour before the start, from " in page and "5:00\u202fPM." in page
+    assert f'name="mark-{registration}" value="present" checked' in page
     assert count_events(app, "attended") == 0
     (soon_session,) = schedule(app, trainer, live_course["live"], _in_half_an_hour(), place="Room 2")
     register(client, soon_session)

@@ -1,6 +1,7 @@
 """Learners register for live sessions: seats, the waitlist and its order, claim windows,
 refusals that change nothing, clash warnings, and the last seat taken twice at once."""
 
+import re
 import threading
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from lxp.core.errors import Conflict
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.live import registration, scheduling
+from tests.conftest import csrf_from
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     count_events,
     live_course_fixture,
@@ -126,15 +128,45 @@ def test_refused_registrations_say_why_and_change_nothing(app, live_course, trai
     assert register(client, 999_999).status_code == 404
 
 
-def test_registering_for_two_sessions_at_the_same_time_warns_of_the_clash(app, live_course, trainer, person):
-    (first,) = schedule(app, trainer, live_course["live"], soon(6))
+def test_registering_for_two_sessions_at_the_same_time_asks_to_confirm_naming_the_other(
+    app, live_course, trainer, person
+):
+    (first,) = schedule(app, trainer, live_course["live"], soon(6), place="Room 1")
     (second,) = schedule(app, trainer, live_course["live"], soon(6).replace(hour=18, minute=30), place="Room 2")
-    client, _learner = person()
+    client, learner = person(timezone="Europe/Berlin")
     register(client, first)
     page = client.get(f"/sessions/{second}").get_data(as_text=True)
-    assert "Clashes with \u201cRole-play lab\u201d" in page
-    response = register(client, second, follow_redirects=True)
-    assert "Note: this overlaps with \u201cRole-play lab\u201d" in response.get_data(as_text=True)
+    assert "Clashes with \u201cRole-play lab\u201d" in page  # seen before the tap, too
+
+    asked = register(client, second, data={"back": "list"})
+    assert asked.status_code == 409
+    page = asked.get_data(as_text=True)
+    assert "Register for an overlapping session?" in page
+    other = r"Role-play lab</a> · [A-Z][a-z]{2} \d{1,2}, \d{4}, 6:00\u202fPM \u2013 7:00\u202fPM · Room 1"
+    assert re.search(other, page)  # the other session named, with its time and place
+    assert statuses(app, second) == {}  # nothing taken yet
+    assert 'name="confirm_overlap" value="yes"' in page and 'name="back" value="list"' in page
+
+    token = csrf_from(page)
+    confirmed = client.post(f"/sessions/{second}/register", follow_redirects=True,
+                            data={"csrf_token": token, "back": "list", "confirm_overlap": "yes"})  # fmt: skip
+    assert "You are registered. See you there!" in confirmed.get_data(as_text=True)
+    assert statuses(app, second) == {learner: "registered"} and statuses(app, first) == {learner: "registered"}
+
+
+def test_a_session_that_only_touches_another_or_a_cancelled_one_needs_no_confirmation(
+    app, live_course, trainer, person
+):
+    (first,) = schedule(app, trainer, live_course["live"], soon(6))  # 18:00-19:00
+    (after,) = schedule(app, trainer, live_course["live"], soon(6).replace(hour=19), place="Room 2")
+    client, learner = person()
+    register(client, first)
+    assert register(client, after).status_code == 302  # back to back is not an overlap
+    (same_time,) = schedule(app, trainer, live_course["live"], soon(6), place="Room 3")
+    with app.app_context():
+        scheduling.cancel_session(db.session.get(User, trainer), first)
+    assert register(client, same_time).status_code == 302
+    assert statuses(app, same_time) == {learner: "registered"}
 
 
 def test_a_learner_cannot_see_or_change_another_learners_registration(app, live_course, trainer, person):

@@ -88,7 +88,8 @@ def test_the_night_clocks_go_forward_a_missing_time_is_refused(app, live_course,
     response = submit(client, "/trainer/sessions/new",
                       _form(live_course, datetime.combine(forward, time(2, 30)), deadline_hours="0"))  # fmt: skip
     assert response.status_code == 400
-    assert (f"02:30 does not exist on {forward.isoformat()} in Europe/Berlin: the clocks go forward that night."
+    assert (f"2:30\u202fAM does not exist on {forward.strftime('%b %-d, %Y')} in Europe/Berlin: the clocks go "
+            "forward that night."
             in response.get_data(as_text=True))  # fmt: skip
     assert _sessions(app) == []
 
@@ -109,15 +110,15 @@ def test_the_night_clocks_go_back_a_repeated_time_is_the_first_and_every_viewer_
     for zone in ("Europe/Berlin", "Europe/Moscow", "America/New_York"):
         viewer, _vid = person(timezone=zone, email=f"viewer-{zone.replace('/', '-').lower()}@example.com")
         page = viewer.get(f"/sessions/{session.id}").get_data(as_text=True)
-        seen[zone] = re.search(r'<span class="step-meta">(.*?) &ndash; (.*?)</span>', page).groups()
-    assert seen["Europe/Berlin"][0].endswith("2:30:00\u202fAM Central European Summer Time")
-    assert seen["Europe/Berlin"][1].endswith("2:30\u202fAM")  # the second 02:30, an hour later
-    assert seen["Europe/Moscow"][0].endswith("3:30:00\u202fAM Moscow Standard Time")
-    assert seen["Europe/Moscow"][1].endswith("4:30\u202fAM")
+        seen[zone] = re.search(r'<span class="step-meta">(.*?) \u2013 (.*?)</span>', page).groups()
+    # the clocks change during the Berlin session, so both times name their offset
+    assert seen["Europe/Berlin"][0].endswith("2:30\u202fAM +0200")
+    assert seen["Europe/Berlin"][1] == "2:30\u202fAM +0100"  # the second 02:30, an hour later
+    assert seen["Europe/Moscow"][0].endswith("3:30\u202fAM") and seen["Europe/Moscow"][1] == "4:30\u202fAM"
     # New York is still on summer time that night: 00:30 UTC is 20:30 the evening before.
-    assert (back - timedelta(days=1)).strftime("%B %-d") in seen["America/New_York"][0]
-    assert seen["America/New_York"][0].endswith("8:30:00\u202fPM Eastern Daylight Time")
-    assert seen["America/New_York"][1].endswith("9:30\u202fPM")
+    assert (back - timedelta(days=1)).strftime("%b %-d") in seen["America/New_York"][0]
+    assert seen["America/New_York"][0].endswith("8:30\u202fPM") and seen["America/New_York"][1] == "9:30\u202fPM"
+    assert all(":00\u202f" not in f"{start} {end}" for start, end in seen.values())  # no seconds
 
 
 def test_edits_tell_registrants_once_after_they_settle(app, live_course, trainer, person, mailbox):
@@ -140,9 +141,11 @@ def test_edits_tell_registrants_once_after_they_settle(app, live_course, trainer
     assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == ["l0@example.com", "l1@example.com"]
     english = mailbox.to("l1@example.com")[0]
     assert english["Subject"] == "Changed: Role-play lab"
-    assert "Where: Room 7" in mailbox.text_of(english) and "7:00:00\u202fPM" in mailbox.text_of(english)
+    assert "Where: Room 7" in mailbox.text_of(english)
+    assert ", 7:00\u202fPM to 8:00\u202fPM (Europe/Berlin)" in mailbox.text_of(english)  # no seconds
     german = mailbox.to("l0@example.com")[0]
-    assert "Raum" not in german["Subject"] and "19:00:00" in mailbox.text_of(german)  # her locale, her zone
+    assert "Raum" not in german["Subject"]  # her locale, her zone, her date format, no seconds:
+    assert re.search(r"Wann: \d\d\.\d\d\.\d{4}, 19:00 bis 20:00 \(Europe/Berlin\)", mailbox.text_of(german))
     assert session_row(app, session_id).sequence == 2
     with app.app_context():
         updates = db.session.execute(select(LearningEvent).where(LearningEvent.verb == "updated")).scalars().all()

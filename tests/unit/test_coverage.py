@@ -107,3 +107,19 @@ def test_an_item_and_its_stand_in_count_once_for_effort():
     check_item = item("quiz", minutes=5, assesses={"listening"})
     report = check([LISTEN], [live, self_study, check_item], promised_minutes=65)
     assert report.total_minutes == 65 and not report.effort_warning
+
+
+def test_an_empty_course_is_not_covered_and_says_what_is_missing():
+    empty = check([], [], promised_minutes=0)
+    assert empty.has_errors and empty.no_outcomes and empty.no_items
+
+    no_items = check([LISTEN], [], promised_minutes=10)
+    assert no_items.has_errors and no_items.no_items and not no_items.no_outcomes
+    assert [(g.competency, g.missing) for g in no_items.gaps] == [
+        ("listening", "teaching"),
+        ("listening", "assessment"),
+    ]
+
+    no_outcomes = check([], [item("a", teaches={"listening"})], promised_minutes=5)
+    assert no_outcomes.has_errors and no_outcomes.no_outcomes and not no_outcomes.no_items
+    assert no_outcomes.idle_items == []  # the missing outcomes are the news, not every item listed as idle

@@ -54,6 +54,24 @@ def test_a_learner_registers_for_a_session_and_gives_the_seat_back(app, live_cou
     is_problem(api.get("/api/v1/sessions/999999"), 404)
 
 
+def test_an_overlapping_registration_is_refused_with_409_unless_confirmed(app, live_course, trainer, api_as):
+    (first,) = schedule(app, trainer, live_course["live"], soon(5), place="Room 1")  # 18:00-19:00 Berlin
+    (second,) = schedule(app, trainer, live_course["live"], soon(5).replace(minute=30), place="Room 2")
+    api = api_as("learner", timezone="Europe/Berlin")
+    journey(api, live_course["goal"])
+    assert api.post(f"/api/v1/sessions/{first}/registration").status_code == 201
+    refused = is_problem(api.post(f"/api/v1/sessions/{second}/registration", json={}), 409)
+    assert refused["detail"].startswith("This session overlaps with \u201cRole-play lab\u201d (")
+    assert "6:00\u202fPM \u2013 7:00\u202fPM), where you already hold a seat." in refused["detail"]
+    assert refused["errors"][0]["field"] == "confirm_overlap"
+    assert api.get(f"/api/v1/sessions/{second}").get_json()["my_status"] is None  # nothing taken
+    taken = api.post(f"/api/v1/sessions/{second}/registration", json={"confirm_overlap": True})
+    assert taken.status_code == 201 and taken.get_json()["status"] == "registered"
+    spec = api.get("/api/openapi.json").get_json()
+    body = spec["paths"]["/api/v1/sessions/{session_id}/registration"]["post"]["requestBody"]
+    assert body.get("required") is not True  # a plain POST still registers
+
+
 def test_the_trainer_sees_their_sessions_and_takes_attendance(app, live_course, trainer, make_user, api_as):
     start = datetime.now(ZoneInfo("Europe/Berlin")).replace(tzinfo=None, second=0, microsecond=0) + timedelta(
         minutes=30
