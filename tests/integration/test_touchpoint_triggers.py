@@ -75,8 +75,10 @@ def test_a_step_due_in_two_days_is_announced_once_in_the_learners_own_calendar(l
     now = utcnow()
     local_today = now.astimezone(__import__("zoneinfo").ZoneInfo("Pacific/Auckland")).date()
     plan = dict(journey.plan)
+    # Only the first step is due in two days; the others later, whatever weekday it is in Auckland.
+    later = (local_today + timedelta(days=20)).isoformat()
     plan["steps"] = [{**plan["steps"][0], "due": (local_today + timedelta(days=2)).isoformat(), "done": False},
-                     *plan["steps"][1:]]  # fmt: skip
+                     *({**step, "due": later} for step in plan["steps"][1:])]  # fmt: skip
     journey.plan = plan
     db.session.commit()
     nudges.plan_touchpoints(now)
