@@ -36,7 +36,7 @@ _PASSWORD_HASH = generate_password_hash(PASSWORD)
 # Hypothesis: a few examples per property while working (``dev``, the default), many in CI
 # (``HYPOTHESIS_PROFILE=ci``, as ``.ci/run`` sets it). Deadlines off: a loaded machine is not a bug.
 settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
