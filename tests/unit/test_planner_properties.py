@@ -97,19 +97,24 @@ def _plan(world):
     return plan(goals, items, state, calendar, package, choices)
 
 
-def _cycles(items) -> dict[str, set[str]]:
-    """For each ref, the refs it can reach through prerequisites (itself included only on a cycle)."""
-    needs: dict[str, set[str]] = {}
-    for item in items:
-        needs.setdefault(item.ref, set()).update(item.prerequisites)
+def _planned_items(items) -> dict[str, CatalogueItem]:
+    """The item the planner keeps for each ref: of duplicates, the earliest in course order."""
+    kept = {}
+    for item in sorted(items, key=lambda i: (i.order, i.title)):
+        kept.setdefault(item.ref, item)
+    return kept
+
+
+def _reach(items: dict[str, CatalogueItem]) -> dict[str, set[str]]:
+    """For each ref, the refs it needs through prerequisites, transitively (itself only on a cycle)."""
     reach = {}
-    for ref in needs:
-        seen, todo = set(), list(needs[ref])
+    for ref, item in items.items():
+        seen, todo = set(), list(item.prerequisites)
         while todo:
             other = todo.pop()
             if other not in seen:
                 seen.add(other)
-                todo.extend(needs.get(other, ()))
+                todo.extend(items[other].prerequisites if other in items else ())
         reach[ref] = seen
     return reach
 
@@ -149,11 +154,9 @@ def test_every_learner_state_gets_a_plan_with_each_open_step_placed_once(world):
 def test_prerequisites_come_before_their_dependants_outside_a_cycle(world):
     goals, items, state, calendar, package, choices = world
     result = _plan(world)
-    reach = _cycles(items)
+    by_ref = _planned_items(items)
     position = {step.ref: n for n, step in enumerate(result.steps)}
-    by_ref = {}
-    for item in sorted(items, key=lambda i: i.order):
-        by_ref.setdefault(item.ref, item)
+    reach = _reach({ref: by_ref[ref] for ref in position})  # cycles among the steps themselves
     for step in result.open_steps:
         for prerequisite in by_ref[step.ref].prerequisites:
             if prerequisite in position and step.ref not in reach.get(prerequisite, ()):
