@@ -21,6 +21,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 from flask import has_app_context
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
@@ -31,6 +32,12 @@ from lxp.extensions import db, limiter
 PASSWORD = "correct horse battery"
 # Hashing with scrypt's defaults costs ~50 ms; tests create many users, so hash once.
 _PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+# Hypothesis: a few examples per property while working (``dev``, the default), many in CI
+# (``HYPOTHESIS_PROFILE=ci``, as ``.ci/run`` sets it). Deadlines off: a loaded machine is not a bug.
+settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_configure(config):

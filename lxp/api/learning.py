@@ -4,6 +4,7 @@ reasons, and Today. The same services as the pages; Today and the path carry ETa
 from __future__ import annotations
 
 import html
+from dataclasses import asdict
 
 import marshmallow as ma
 from flask import get_template_attribute
@@ -94,12 +95,21 @@ class SkippedSchema(ma.Schema):
 
 
 class FeasibilitySchema(ma.Schema):
-    reachable = ma.fields.Boolean()
+    status = ma.fields.String(metadata={"description": "finished (no required step left), on_track or late"})
+    finished = ma.fields.Boolean(metadata={"description": "no required step is left; optional ones may be"})
+    target_passed = ma.fields.Boolean(metadata={"description": "your target date lies before today"})
+    text = ma.fields.String(metadata={"description": "what the path page says about your target, in your language"})
+    reachable = ma.fields.Boolean(metadata={"description": "true when finished or on track"})
     finish = ma.fields.Date()
     weeks_needed = ma.fields.Integer()
     remaining_minutes = ma.fields.Integer()
     late_by_days = ma.fields.Integer()
-    weekly_minutes_needed = ma.fields.Integer(allow_none=True)
+    weekly_minutes_needed = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "a weekly budget that would make the target; null when none would (say, it has passed)"
+        },
+    )
 
 
 class PathSchema(ma.Schema):
@@ -159,6 +169,14 @@ def _reason_text():
     return get_template_attribute("learning/_reasons.html", "reason_text")
 
 
+def _feasibility(journey, plan: planner.Plan) -> dict:
+    """The plan's feasibility with what the path page says of it (``paths.outlook``)."""
+    outlook = paths.outlook(journey, plan)
+    text = get_template_attribute("learning/_outlook.html", "outlook_text")
+    return {**asdict(plan.feasibility), "status": outlook.status, "target_passed": outlook.target_passed,
+            "text": " ".join(str(text(outlook)).split())}  # fmt: skip
+
+
 @bp.get("/goals")
 @bp.response(200, GoalListSchema)
 def list_goals():
@@ -202,7 +220,7 @@ def get_path():
     names, text = paths.competency_names(current_user.organisation_id), _reason_text()
     return {"journey": journey, "steps": [_step(s, names, text) for s in plan.steps],
             "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names, text)} for s in plan.skipped],
-            "unmet": list(plan.unmet), "feasibility": plan.feasibility}  # fmt: skip
+            "unmet": list(plan.unmet), "feasibility": _feasibility(journey, plan)}  # fmt: skip
 
 
 @bp.get("/today")

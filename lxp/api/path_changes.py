@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lxp.api.common import area, not_found
-from lxp.api.learning import PathSchema, _reason, _reason_text, _step
+from lxp.api.learning import PathSchema, _feasibility, _reason, _reason_text, _step
 from lxp.learning import placement
 from lxp.paths import services as paths
 
@@ -128,7 +128,7 @@ def _path(journey) -> dict:
     names, text = paths.competency_names(current_user.organisation_id), _reason_text()
     return {"journey": journey, "steps": [_step(s, names, text) for s in plan.steps],
             "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names, text)} for s in plan.skipped],
-            "unmet": list(plan.unmet), "feasibility": plan.feasibility}  # fmt: skip
+            "unmet": list(plan.unmet), "feasibility": _feasibility(journey, plan)}  # fmt: skip
 
 
 @bp.get("/path/options")

@@ -62,6 +62,7 @@ def today():
     plan = paths.current_plan(journey) if journey else None
     weeks = paths.weekly_rhythm(journey, plan) if journey else []
     return render_template("learning/today.html", journey=journey, plan=plan, names=_competency_names(), weeks=weeks,
+                           outlook=paths.outlook(journey, plan) if journey else None,
                            sessions=registration.upcoming_for_learner(current_user.id),
                            inbox=in_app.glance(current_user.id),
                            tasks=workplace.task_states(current_user.id) if journey else {})  # fmt: skip
@@ -77,7 +78,7 @@ def path():
     plan = paths.current_plan(journey)
     in_app.mark_read_at(current_user.id, url_for("learning.path"))  # e.g. a coach's feedback, shown here
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(),
-                           kinds=KINDS, achieved=paths.outcomes_reached(journey),
+                           outlook=paths.outlook(journey, plan), kinds=KINDS, achieved=paths.outcomes_reached(journey),
                            alternatives=paths.alternatives_of(journey),
                            move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
                            feedback=coach_feedback.feedback_for(current_user.id),

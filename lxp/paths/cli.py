@@ -42,5 +42,10 @@ def show_path(email: str, as_json: bool) -> None:
         reasons = "; ".join(r.code + (f" {r.competency}" if r.competency else "") for r in step.reasons)
         click.echo(f"{when:<15} {step.ref:<28} {step.kind:<20} {step.title}  [{reasons}]")
     feasibility = plan.feasibility
+    if feasibility.finished:
+        click.echo("finished")
+        return
+    needed = feasibility.weekly_minutes_needed
     click.echo(f"finish {feasibility.finish.isoformat()}; " + ("on track" if feasibility.reachable else
-               f"{feasibility.late_by_days} days late; needs {feasibility.weekly_minutes_needed} min/week"))  # fmt: skip
+               f"{feasibility.late_by_days} days late; " + (f"needs {needed} min/week" if needed else
+                                                            "needs a later target date")))  # fmt: skip

@@ -16,14 +16,17 @@ Rules
   - the learner may move optional steps, never before what they need nor after what needs them
     (a move that would break that is ignored).
 Every step carries its reasons; every item left out carries why.
+
+The planner is total: any input gives a plan. Refs that name nothing in the catalogue (an item
+removed in a new course version) are ignored wherever they appear; duplicate refs keep their
+earliest item; a prerequisite cycle is ordered by course order inside the cycle only.
 """
 
 from __future__ import annotations
 
 import heapq
-import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 MODALITIES = ("self_paced", "live", "coaching", "on_the_job")
@@ -135,12 +138,29 @@ class Skipped:
 
 @dataclass(frozen=True)
 class Feasibility:
+    """Whether the journey makes its target date.
+
+    ``finished``: no open required step is left (optional ones may be): the path is done and
+    so ``reachable``, whatever the date. Otherwise ``reachable`` is False exactly when the last
+    open step falls due after the target; ``late_by_days`` says by how much, and
+    ``weekly_minutes_needed`` is the weekly budget that would make it, or None when no budget
+    would (a target already past, or a live session after it).
+    """
+
     reachable: bool
     finish: date  # the due date of the last open step (``Calendar.start`` if none)
     weeks_needed: int
     remaining_minutes: int
     late_by_days: int = 0
     weekly_minutes_needed: int | None = None  # what would make the target, if anything would
+    finished: bool = False
+
+    @property
+    def status(self) -> str:
+        """``finished``, ``on_track`` or ``late``: what the pages and the API say."""
+        if self.finished:
+            return "finished"
+        return "on_track" if self.reachable else "late"
 
 
 @dataclass(frozen=True)
@@ -180,8 +200,10 @@ def plan(
     """The learner's plan. Deterministic: the same input always gives the same plan."""
     chosen_swaps = dict(choices.swaps) if choices is not None else {}
     moves = choices.moves if choices is not None else ()
-    goals = sorted(goals, key=lambda g: g.ref)
-    items = {item.ref: item for item in sorted(catalogue, key=lambda i: (i.order, i.ref))}
+    goals = sorted(goals, key=lambda g: (g.ref, g.title, sorted(g.competencies)))
+    items: dict[str, CatalogueItem] = {}
+    for item in sorted(catalogue, key=_catalogue_key):
+        items.setdefault(item.ref, item)  # a duplicate ref keeps its earliest item, whatever the input order
     failed = {c for check in state.failed_checks for c in check.competencies}
     mastered = state.mastered - failed
     goal_of = {}
@@ -303,7 +325,7 @@ def plan(
         ref = queue.pop(0)
         for prerequisite in picks[ref].item.prerequisites:
             item = items.get(prerequisite)
-            if item is None:
+            if item is None or prerequisite == ref:
                 continue
             if prerequisite in picks:
                 picks[prerequisite].add(Reason("prerequisite", item=picks[ref].item.title))
@@ -330,7 +352,10 @@ def plan(
              else Reason("mandatory" if dict(package.items).get(ref) else "optional", goal=package.title))  # fmt: skip
         skipped.pop(ref, None)
 
-    # 7. Whatever the goals' courses offer that was not chosen, and why.
+    # 7. Whatever the goals' courses offer that was not chosen, and why (an item skipped early,
+    #    then needed after all, say to retry a check or as the learner's own swap, is not skipped).
+    for ref in picks:
+        skipped.pop(ref, None)
     for item in items.values():
         if item.ref in picks or item.ref in skipped:
             continue
@@ -344,12 +369,22 @@ def plan(
         if ref in picks and picks[ref].optional and ref not in state.completed:
             ordered = _move_step(ordered, picks, ref, before)
     steps = _schedule(ordered, picks, state, calendar)
+
+    def reschedule(weekly_minutes: int) -> list[Step]:
+        return _schedule(ordered, picks, state, replace(calendar, weekly_minutes=weekly_minutes))
+
     return Plan(
         steps=tuple(steps),
         skipped=tuple(sorted(skipped.values(), key=lambda s: items[s.ref].order)),
         unmet=tuple(unmet),
-        feasibility=_feasibility(steps, calendar),
+        feasibility=_feasibility(steps, calendar, reschedule),
     )
+
+
+def _catalogue_key(item: CatalogueItem) -> tuple:
+    """A total order on catalogue items, so that duplicates resolve the same way every time."""
+    return (item.order, item.ref, item.title, item.kind, item.modality, item.minutes, sorted(item.teaches),
+            sorted(item.assesses), item.prerequisites, item.alternatives)  # fmt: skip
 
 
 def _mastered_reason(item: CatalogueItem, mastered: frozenset[str], state: LearnerState) -> Reason:
@@ -368,9 +403,13 @@ def _usable_dates(dates: tuple[date, ...], start: date) -> tuple[date, ...]:
 def _order(picks: dict[str, _Pick], items: dict[str, CatalogueItem]) -> list[str]:
     """Prerequisites first, otherwise course order (Kahn's algorithm with a priority queue).
 
-    A prerequisite cycle (never in a published course) is broken at its earliest item.
+    A prerequisite cycle (never in a published course) cannot be honoured inside itself: its
+    items keep course order among themselves, while everything outside the cycle still comes
+    after what it needs and before what needs it.
     """
     needs = {ref: {p for p in picks[ref].item.prerequisites if p in picks and p != ref} for ref in picks}
+    component = _components(needs, items)
+    needs = {ref: {p for p in deps if component[p] != component[ref]} for ref, deps in needs.items()}
     waiting = {ref: len(deps) for ref, deps in needs.items()}
     needed_by: dict[str, list[str]] = {ref: [] for ref in picks}
     for ref, deps in needs.items():
@@ -379,22 +418,55 @@ def _order(picks: dict[str, _Pick], items: dict[str, CatalogueItem]) -> list[str
     ready = [(items[ref].order, ref) for ref, count in waiting.items() if count == 0]
     heapq.heapify(ready)
     ordered: list[str] = []
-    placed: set[str] = set()
-    while len(ordered) < len(picks):
-        if not ready:  # a cycle: release its earliest remaining item
-            ref = min((r for r in picks if r not in placed), key=lambda r: items[r].order)
-            heapq.heappush(ready, (items[ref].order, ref))
-            waiting[ref] = 0
+    while ready:
         _, ref = heapq.heappop(ready)
-        if ref in placed:
-            continue
-        placed.add(ref)
         ordered.append(ref)
         for dependant in needed_by[ref]:
             waiting[dependant] -= 1
-            if waiting[dependant] == 0 and dependant not in placed:
+            if waiting[dependant] == 0:
                 heapq.heappush(ready, (items[dependant].order, dependant))
     return ordered
+
+
+def _components(needs: dict[str, set[str]], items: dict[str, CatalogueItem]) -> dict[str, int]:
+    """The strongly connected component of each ref in the prerequisite graph (Tarjan's
+    algorithm, iterative so a long chain of prerequisites cannot exhaust the stack)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    component: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    for root in sorted(needs, key=lambda r: items[r].order):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(needs[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            ref, edges = work[-1]
+            for dep in edges:
+                if dep not in index:
+                    index[dep] = low[dep] = len(index)
+                    stack.append(dep)
+                    on_stack.add(dep)
+                    work.append((dep, iter(sorted(needs[dep]))))
+                    break
+                if dep in on_stack:
+                    low[ref] = min(low[ref], index[dep])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[ref])
+                if low[ref] == index[ref]:
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component[member] = index[ref]
+                        if member == ref:
+                            break
+    return component
 
 
 def _move_step(ordered: list[str], picks: dict[str, _Pick], ref: str, before: str | None) -> list[str]:
@@ -451,17 +523,45 @@ def _week_of(day: date, calendar: Calendar) -> int:
     return (day - calendar.start).days // 7
 
 
-def _feasibility(steps: list[Step], calendar: Calendar) -> Feasibility:
+def _feasibility(steps: list[Step], calendar: Calendar, reschedule: Callable[[int], list[Step]]) -> Feasibility:
+    """Whether the steps make the target date (see ``Feasibility``); ``reschedule`` plans the
+    same steps with another weekly budget, to find the budget that would make it."""
     open_steps = [s for s in steps if not s.done]
     remaining = sum(s.minutes for s in open_steps)
-    weeks_needed = (max(s.week for s in open_steps) + 1) if open_steps else 0
-    finish = max((s.due for s in open_steps), default=calendar.start)
-    if calendar.target is None or finish <= calendar.target:
-        return Feasibility(True, finish, weeks_needed, remaining)
-    weeks_available = max((calendar.target - calendar.start).days // 7 + 1, 1)
-    longest = max(s.minutes for s in open_steps)
-    needed = max(math.ceil(remaining / weeks_available), longest)
-    # More minutes cannot move a live session that is itself after the target.
-    fixable = all(s.live_date is None or s.live_date <= calendar.target for s in open_steps)
+    weeks_needed = max((s.week + 1 for s in open_steps), default=0)
+    finish = _finish(open_steps, calendar)
+    finished = all(s.optional for s in open_steps)
+    if finished or calendar.target is None or finish <= calendar.target:
+        return Feasibility(True, finish, weeks_needed, remaining, finished=finished)
     return Feasibility(False, finish, weeks_needed, remaining, (finish - calendar.target).days,
-                       needed if fixable else None)  # fmt: skip
+                       _weekly_minutes_needed(open_steps, calendar, reschedule))  # fmt: skip
+
+
+def _finish(open_steps: list[Step], calendar: Calendar) -> date:
+    return max((s.due for s in open_steps if s.due is not None), default=calendar.start)
+
+
+def _weekly_minutes_needed(open_steps: list[Step], calendar: Calendar,
+                           reschedule: Callable[[int], list[Step]]) -> int | None:  # fmt: skip
+    """The least weekly budget with which the open steps make the target, or None when none
+    would: a budget of all the remaining minutes puts every self-paced step in this week and
+    every live one on its first date, and more cannot do better (a target already past, or a
+    live session after it, stays missed)."""
+    target = calendar.target
+    if target is None:
+        return None
+
+    def makes_it(budget: int) -> bool:
+        return _finish([s for s in reschedule(budget) if not s.done], calendar) <= target
+
+    low = max(calendar.weekly_minutes, 1)  # the budget the plan was made with, which misses it
+    high = max(sum(s.minutes for s in open_steps), 1)
+    if high <= low or not makes_it(high):
+        return None
+    while high - low > 1:  # a larger budget never finishes later, so halve the gap
+        middle = (low + high) // 2
+        if makes_it(middle):
+            high = middle
+        else:
+            low = middle
+    return high

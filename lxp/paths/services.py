@@ -312,17 +312,50 @@ def current_plan(journey: Journey, today: date | None = None) -> planner.Plan:
     today = today or date.today()
     made_in = (journey.plan or {}).get("week_start")
     outdated = made_in is None or date.fromisoformat(made_in) < week_start(today)
-    wanted = journey.plan is None or ((outdated or journey.plan_stale_since) and journey.status == "active")
+    # A paused journey keeps its plan, if it has one.
+    wanted = not journey.plan or ((outdated or journey.plan_stale_since) and journey.status == "active")
     if wanted and refresh_plan(journey, "reading the plan", today=today) is not None:
         db.session.commit()
         return plan_from_json(journey.plan)
-    if journey.plan is None:
+    if not journey.plan:
         return planner.Plan((), (), (), planner.Feasibility(True, week_start(today), 0, 0))
     stored = plan_from_json(journey.plan)
     if journey.plan_stale_since is None:
         return stored
     done = learner_state(journey.learner_id).completed
     return replace(stored, steps=tuple(replace(s, done=True, week=None) if s.ref in done else s for s in stored.steps))
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What the path page, Today and the API tell the learner about their target date."""
+
+    status: str  # finished, on_track or late (``planner.Feasibility.status``)
+    finish: date
+    target: date | None
+    target_passed: bool  # the target date lies before today
+    late_by_days: int
+    weekly_minutes: int  # the learner's own budget
+    weekly_minutes_needed: int | None  # a budget the learner may choose that makes the target, if one does
+    optional_left: int = 0  # open optional steps of a finished path
+
+
+def outlook(journey: Journey, plan: planner.Plan, today: date | None = None) -> Outlook:
+    """The plan's feasibility as the learner hears it. A budget above what a journey may have
+    is no advice, so it is left out (moving the target date is the way then)."""
+    today = today or date.today()
+    feasibility = plan.feasibility
+    needed = feasibility.weekly_minutes_needed
+    return Outlook(
+        status=feasibility.status,
+        finish=feasibility.finish,
+        target=journey.target_date,
+        target_passed=journey.target_date is not None and journey.target_date < today,
+        late_by_days=feasibility.late_by_days,
+        weekly_minutes=journey.weekly_minutes,
+        weekly_minutes_needed=needed if needed is not None and needed <= MAX_WEEKLY_MINUTES else None,
+        optional_left=len(plan.open_steps) if feasibility.finished else 0,
+    )
 
 
 def competency_names(organisation_id: int) -> dict[str, str]:

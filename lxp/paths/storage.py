@@ -22,7 +22,10 @@ def plan_to_json(plan: Plan) -> dict:
 
 
 def plan_from_json(data: dict) -> Plan:
-    """The stored plan; extra keys the journey keeps beside it (``week_start``) are ignored."""
+    """The stored plan; extra keys the journey keeps beside it (``week_start``) are ignored.
+
+    Plans stored before ``Feasibility.finished`` existed lack it: it is worked out from their
+    steps, and a finished path counts as reachable whatever the old plan said."""
     steps = tuple(
         Step(
             **{
@@ -35,5 +38,10 @@ def plan_from_json(data: dict) -> Plan:
         for s in data["steps"]
     )
     skipped = tuple(Skipped(s["ref"], s["title"], Reason(**s["reason"])) for s in data["skipped"])
-    feasibility = Feasibility(**{**data["feasibility"], "finish": date.fromisoformat(data["feasibility"]["finish"])})
+    stored = {**data["feasibility"], "finish": date.fromisoformat(data["feasibility"]["finish"])}
+    if "finished" not in stored:
+        stored["finished"] = all(step.done or step.optional for step in steps)
+        if stored["finished"]:
+            stored.update(reachable=True, late_by_days=0, weekly_minutes_needed=None)
+    feasibility = Feasibility(**stored)
     return Plan(steps=steps, skipped=skipped, unmet=tuple(data["unmet"]), feasibility=feasibility)

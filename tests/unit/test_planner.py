@@ -47,7 +47,8 @@ def worlds(draw):
     return goals, items, state, calendar, package
 
 
-PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# As many examples as the Hypothesis profile asks for (tests/conftest.py: few in dev, many in CI).
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
@@ -198,6 +199,23 @@ def test_an_unreachable_target_says_by_how_much_and_what_would_fix_it():
     assert not feasibility.reachable
     assert feasibility.remaining_minutes == 23 and feasibility.weeks_needed == 2
     assert feasibility.late_by_days == 7 and feasibility.weekly_minutes_needed == 23
+
+
+def test_a_target_already_past_is_late_and_more_minutes_would_not_help():
+    result = plan([GOAL], CATALOGUE, LearnerState(), _calendar(target=START - timedelta(days=10)))
+    feasibility = result.feasibility
+    assert feasibility.status == "late" and not feasibility.reachable and not feasibility.finished
+    assert feasibility.late_by_days == (feasibility.finish - (START - timedelta(days=10))).days >= 10
+    assert feasibility.weekly_minutes_needed is None
+
+
+def test_a_path_with_nothing_left_is_finished_even_past_its_target():
+    state = LearnerState(
+        mastered=frozenset({"listen", "recover"}), completed=frozenset({"c:lesson", "c:live", "c:quiz"})
+    )
+    feasibility = plan([GOAL], CATALOGUE, state, _calendar(target=START - timedelta(days=30))).feasibility
+    assert feasibility.finished and feasibility.reachable and feasibility.status == "finished"
+    assert feasibility.late_by_days == 0 and feasibility.weekly_minutes_needed is None and feasibility.finish == START
 
 
 def test_a_package_keeps_its_mandatory_items_and_marks_the_optional_ones():

@@ -1,6 +1,9 @@
-"""The weekly rhythm, on hand-made weeks."""
+"""The weekly rhythm, on hand-made weeks and on any weeks at all."""
 
-from datetime import date
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lxp.paths.rhythm import weeks
 
@@ -23,3 +26,21 @@ def test_only_the_last_weeks_are_shown_and_none_before_the_start():
     assert [w.starts for w in weeks([], start=date(2026, 11, 25), weekly_minutes=30, today=date(2026, 11, 25))] == [
         date(2026, 11, 23)
     ]
+
+
+DAYS = st.integers(-120, 120).map(lambda n: MONDAY + timedelta(days=n))
+
+
+@given(st.lists(st.tuples(DAYS, st.integers(0, 600)), max_size=20), DAYS, st.integers(-5, 1200), DAYS,
+       st.integers(-1, 10))  # fmt: skip
+def test_any_rhythm_is_whole_weeks_from_the_start_to_this_week(work, start, weekly_minutes, today, last):
+    result = weeks(work, start=start, weekly_minutes=weekly_minutes, today=today, last=last)
+    this_monday = today - timedelta(days=today.weekday())
+    assert len(result) <= max(last, 0)
+    assert all(w.starts.weekday() == 0 and start - timedelta(days=6) <= w.starts <= this_monday for w in result)
+    assert [w.starts for w in result] == [this_monday - timedelta(weeks=n) for n in reversed(range(len(result)))]
+    if start <= today and last > 0:
+        assert result  # a journey that has begun shows at least this week
+    for week in result:
+        assert week.minutes == sum(m for day, m in work if week.starts <= day < week.starts + timedelta(days=7))
+        assert week.met == (week.minutes >= weekly_minutes)
