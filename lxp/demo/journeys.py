@@ -27,7 +27,7 @@ class DemoJourney:
     goal: str
     package: str | None  # package slug
     weekly_minutes: int
-    target_in_days: int  # below zero: the target date has passed
+    target_in_days: int | None  # below zero: the target date has passed; None: no target date
     story: str  # see STORIES
     began_days_ago: int = 14
 
@@ -49,6 +49,8 @@ JOURNEYS = (
     # The target date has passed and part of the path is still open.
     DemoJourney("lucas.silva@northwind.example", "keep-customers", None, 30, -3, "past_target", 35),
     DemoJourney("claire.dubois@northwind.example", "lead-at-a-distance", None, 60, 28, "paused"),
+    # Learning at her own pace, without a target date.
+    DemoJourney("olga.petrova@northwind.example", "keep-customers", "essentials", 45, None, "on_track"),
 )
 
 
@@ -64,9 +66,9 @@ def seed_journeys() -> list[tuple[str, str, bool]]:
             report.append((spec.email, spec.story, False))
             continue
         package = next((p for p in goal.packages if p.slug == spec.package), None)
-        target = date.today() + timedelta(days=spec.target_in_days)
+        target = None if spec.target_in_days is None else date.today() + timedelta(days=spec.target_in_days)
         choice = paths.JourneyChoice((goal.id,), package.id if package else None,
-                                     max(target, date.today() + timedelta(days=1)), spec.weekly_minutes,
+                                     target and max(target, date.today() + timedelta(days=1)), spec.weekly_minutes,
                                      ("self_paced", "live", "coaching", "on_the_job"))  # fmt: skip
         journey = paths.start_journey(learner, choice)
         if spec.story != "onboarded":

@@ -100,6 +100,8 @@ def test_demo_learners_are_at_different_points_of_their_journeys(app, client):
         assert paths.open_journey(past).target_date < date.today() and plan_of(past.email).open_steps
         paused = db.session.execute(select(User).where(User.email == "claire.dubois@northwind.example")).scalar_one()
         assert paths.open_journey(paused).status == "paused"
+        own_pace = db.session.execute(select(User).where(User.email == "olga.petrova@northwind.example")).scalar_one()
+        assert paths.open_journey(own_pace).target_date is None and plan_of(own_pace.email).feasibility.reachable
     sign_in(client, "aarav.sharma@northwind.example", DEMO_PASSWORD)
     assert "again" in client.get("/path").get_data(as_text=True)
 
