@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -25,7 +25,8 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from lxp.accounts.models import User
-from lxp.core.auth import required_roles
+from lxp.authoring.models import STATUSES
+from lxp.core.auth import ROLES, required_roles
 from lxp.core.security import EXPIRES_AT
 from lxp.extensions import db, limiter
 from tests.conftest import empty_all_tables
@@ -39,7 +40,6 @@ SYNTHETIC_PER_STAGE = 2
 # people cover them.
 SYNTHETIC_ABSENT = {
     "not_started": "every synthetic learner has a journey",
-    "stuck": "a synthetic failed check names no competencies, so the planner adds no retry",
     "finished_late": "at seed 2026 every synthetic learner who finished did so by the target date",
     "paused": "the generator pauses nobody",
 }
@@ -113,6 +113,7 @@ class Seen:
     users: list[int] = field(default_factory=list)
     rule_keys: list[str] = field(default_factory=list)
     learner_emails: list[str] = field(default_factory=list)
+    live_items: list[str] = field(default_factory=list)
 
     def has(self, role: str) -> bool:
         return self.user.has_role(role)
@@ -164,6 +165,7 @@ def _trainer_view(seen: Seen) -> None:
     seen.coached = sorted(db.session.scalars(select(threads.coached_learner_ids(trainer))))
     seen.insight_courses = [course.id for course, _version in insights.courses_for(trainer)]
     seen.cohorts = [c.id for c in insights.cohorts_for(trainer)]
+    seen.live_items = [item.ref for item in scheduling.live_items(trainer.organisation_id)]
 
 
 def _admin_view(seen: Seen) -> None:
@@ -280,7 +282,7 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     "coaching.help_request_desk": lambda s: _each(s.help_requests, "request_id"),
     "workplace.review_page": lambda s: _each(s.submissions, "submission_id"),
     "api_trainer.get_submission": lambda s: _each(s.submissions, "submission_id"),
-    "coaching.give_feedback": lambda s: _each(s.coached[:3], "learner_id"),
+    "coaching.give_feedback": lambda s: _each(s.coached[:12], "learner_id"),
     "live.attendance": lambda s: _each(s.taught, "session_id"),
     "live.edit_session": lambda s: _each(s.taught, "session_id"),
     "api_trainer.get_attendance": lambda s: _each(s.taught, "session_id"),
@@ -326,6 +328,55 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
         for k in s.rule_keys
         for e in s.learner_emails
     ],
+}
+
+
+def _insights(seen: Seen, tables: tuple[str, ...]) -> list[Visit]:
+    """A course's insights page filtered by each cohort the person sees and by the last month,
+    and its CSV tables, as the page's filter form and download links ask for them."""
+    month = {"start": (date.today() - timedelta(days=30)).isoformat(), "end": date.today().isoformat()}
+    visits = []
+    for course_id in seen.insight_courses:
+        visits += [Visit({"course_id": course_id}, {"cohort": c}) for c in seen.cohorts]
+        visits += [Visit({"course_id": course_id}, month)]
+        visits += [Visit({"course_id": course_id}, {"format": "csv", "table": t}) for t in tables]
+    return visits
+
+
+def _new_items(seen: Seen) -> list[Visit]:
+    from lxp.authoring.kinds import KINDS
+
+    return [Visit({"course_id": c}, {"kind": kind}) for c in sorted(seen.drafts) for kind in KINDS]
+
+
+# Addresses with a query a page links to (filters, searches, CSV downloads), opened on top of
+# the plain address; each must answer 200.
+QUERIES: dict[str, Callable[[Seen], list[Visit]]] = {
+    "learning.job_aids": lambda s: [Visit(query={"q": q}) for q in ("customer", "Kunde", "zzz")],
+    "insights.journey": lambda s: _insights(s, ("stations",)),
+    "insights.modalities": lambda s: _insights(s, ("modalities",)),
+    "insights.satisfaction": lambda s: _insights(s, ("nps", "pulses", "comments")),
+    "insights.people": lambda s: [Visit(query={"cohort": c}) for c in s.cohorts] + [Visit(query={"format": "csv"})],
+    "effect.report": lambda s: (
+        [Visit(query={"course": c}) for c in s.courses]
+        + [Visit(query={"format": "csv", "table": t}) for t in ("channels", "holdout")]
+    ),
+    "touchpoint_rules.edit": lambda s: [
+        Visit({"course_id": c, "key": k}, {"learner": e})
+        for c in _first_course(s)
+        for k in s.rule_keys
+        for e in s.learner_emails
+    ],
+    "authoring.course": lambda s: [Visit({"course_id": c}, {"version": 1}) for c in sorted(s.drafts)],
+    "course_structure.edit_item": _new_items,
+    "live.new_session": lambda s: [Visit(query={"item": ref}) for ref in s.live_items],
+    "admin_users.list_users": lambda s: (
+        [Visit(query={"role": r}) for r in ROLES] + [Visit(query={"q": "an"}), Visit(query={"page": 2})]
+    ),
+    "catalogue.list_competencies": lambda s: [Visit(query={"q": "listen"}), Visit(query={"page": 2})],
+    "authoring.list_courses": lambda s: (
+        [Visit(query={"status": st}) for st in STATUSES] + [Visit(query={"q": "customer"})]
+    ),
 }
 
 
@@ -391,13 +442,14 @@ def _may_open(app, endpoint: str, roles: frozenset[str]) -> bool:
 
 
 def _visits(app, endpoint: str, rules: list, seen: Seen) -> list[Visit]:
+    extra = QUERIES[endpoint](seen) if endpoint in QUERIES else []
     if endpoint in ADDRESSES:
-        return ADDRESSES[endpoint](seen)
+        return ADDRESSES[endpoint](seen) + extra
     if endpoint in EXPECTED:
-        return EXPECTED[endpoint](seen)
+        return EXPECTED[endpoint](seen) + extra
     if any(rule.arguments for rule in rules):
         raise AssertionError(f"{endpoint} has ids in its address: say in ADDRESSES where they come from, or skip it")
-    return [Visit()]
+    return [Visit()] + extra
 
 
 def _sensible(response, visit: Visit, endpoint: str) -> str | None:
@@ -644,7 +696,7 @@ def test_every_page_works_for_synthetic_learners_at_each_stage(app, demo, stage)
 
 def test_the_walk_reached_every_page(app, demo):
     """Every GET endpoint not skipped answered sensibly at least once (run with the whole module)."""
-    stale = (set(ADDRESSES) | set(EXPECTED) | set(SKIPPED) | NO_H1) - set(_get_endpoints(app))
+    stale = (set(ADDRESSES) | set(EXPECTED) | set(QUERIES) | set(SKIPPED) | NO_H1) - set(_get_endpoints(app))
     assert not stale, f"the walk names endpoints that no longer exist: {sorted(stale)}"
     missed = sorted(set(_get_endpoints(app)) - set(SKIPPED) - WALKED.endpoints)
     print(f"\nwalk: {WALKED.requests} requests in {WALKED.seconds:.1f} s; seeding {demo.seconds:.1f} s")
