@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -35,7 +35,7 @@ from tests.conftest import empty_all_tables
 STAGES = ("not_started", "just_started", "on_track", "behind", "stuck", "halfway", "finished", "finished_late",
           "past_target", "paused")  # fmt: skip
 DEMO_STORY_STAGE = {"onboarded": "just_started"}  # a demo story named otherwise is its stage
-SYNTHETIC_PER_STAGE = 2
+SYNTHETIC_PER_STAGE = 1  # and the two who swap a step (see _swap_a_step)
 # Stages the synthetic population (lxp/insights/synthetic.py, seed 2026) has nobody in; the demo
 # people cover them.
 SYNTHETIC_ABSENT = {
@@ -607,6 +607,43 @@ def _swap_a_step() -> tuple[int, int]:
     raise AssertionError("fewer than two synthetic learners have a step they could do another way")
 
 
+def _user(email: str) -> User:
+    return db.session.execute(select(User).where(User.email == email)).scalar_one()
+
+
+def _a_week_of_live_sessions() -> None:
+    """What a week does to the demo's live sessions: one date cancelled, one full with a
+    waitlist, one held in the past with attendance taken."""
+    from lxp.live import registration, scheduling
+    from lxp.live.models import LiveSession
+
+    def dates(language_trainer: str, item_key: str) -> list[LiveSession]:
+        trainer = _user(language_trainer)
+        weeks, _clashes = scheduling.trainer_schedule(trainer)
+        rows = [row.session for week in weeks for row in week.rows if row.session.item_key == item_key]
+        assert len(rows) == 2, (language_trainer, item_key, rows)
+        return rows
+
+    berlin, newyork = "trainer.berlin@northwind.example", "trainer.newyork@northwind.example"
+    scheduling.cancel_session(_user(berlin), dates(berlin, "recovery-live")[1].id)
+
+    full = dates(newyork, "recovery-live")[0]
+    fillers = db.session.scalars(select(User).where(User.email.like("synthetic-%")).order_by(User.id)).all()
+    waiting = [_user("sofia.garcia@northwind.example"), _user("lucas.silva@northwind.example")]
+    for learner in [*fillers[: full.capacity - registration._seats_taken(full.id)], *waiting]:
+        registration.register_for_session(learner, full.id)
+    assert {registration.registration_of(w.id, full.id).status for w in waiting} == {"waitlisted"}
+
+    held = dates(newyork, "meeting-live")[0]
+    came = [_user("kenji.watanabe@northwind.example"), _user("meera.nair@northwind.example")]
+    seats = [registration.register_for_session(learner, held.id) for learner in came]
+    length = held.ends_at - held.starts_at
+    held.starts_at = held.registration_deadline = datetime.now(UTC) - timedelta(days=2)
+    held.ends_at = held.starts_at + length
+    db.session.commit()
+    scheduling.mark_attendance(_user(newyork), held.id, {seats[0].id: "present", seats[1].id: "absent"})
+
+
 @pytest.fixture(scope="module")
 def demo(app, smtp_server) -> Demo:
     """The demo organisation as ``flask lxp seed-demo`` loads it, a minute of the scheduler
@@ -638,6 +675,8 @@ def demo(app, smtp_server) -> Demo:
         authoring.draft_for_editing(admin, db.session.execute(
             select(Course).where(Course.slug == "leading-hybrid-team")).scalar_one())  # fmt: skip
         db.session.commit()
+    with app.test_request_context():
+        _a_week_of_live_sessions()
     ticked = runner.invoke(args=["lxp", "scheduler", "--once"])
     assert ticked.exit_code == 0, f"{ticked.output}\n{ticked.exception!r}"
     with app.test_request_context():
@@ -651,11 +690,11 @@ def demo(app, smtp_server) -> Demo:
             # The demo tells each story on purpose: the path must read as the story says.
             assert stage == stories.get(user.email, stage), (user.email, stage, stories.get(user.email))
             people[demo_person.email] = _person(demo_person.email, user, stage)
-        everyone = db.session.scalars(select(User).where(User.email.like("synthetic-%")).order_by(User.id)).all()
-        for user in sorted(everyone, key=lambda u: u.id not in swappers):  # they walk in any case
+        everyone = db.session.scalars(select(User).where(User.email.like("synthetic-%")).order_by(User.id))
+        for user in everyone:
             stage = stage_of(user)
             found = synthetic.setdefault(stage, [])
-            if len(found) < SYNTHETIC_PER_STAGE:
+            if len(found) < SYNTHETIC_PER_STAGE or user.id in swappers:
                 found.append(_person(f"{user.email}", user, stage))
         db.session.remove()
     yield Demo(people, synthetic, time.perf_counter() - started)
