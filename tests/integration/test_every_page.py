@@ -24,10 +24,11 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from lxp.accounts.models import User
+from lxp.accounts.models import User, UserRole
 from lxp.authoring.models import STATUSES
 from lxp.core.auth import ROLES, required_roles
 from lxp.core.security import EXPIRES_AT
+from lxp.demo import PEOPLE
 from lxp.extensions import db, limiter
 from tests.conftest import empty_all_tables
 
@@ -43,6 +44,10 @@ SYNTHETIC_ABSENT = {
     "finished_late": "at seed 2026 every synthetic learner who finished did so by the target date",
     "paused": "the generator pauses nobody",
 }
+
+# People who joined the demo organisation today, with no language chosen: a trainer with
+# nobody to coach and no sessions yet, a learner who has not seen anything yet.
+NEWCOMERS = (("new.trainer@northwind.example", ("trainer",)), ("new.learner@northwind.example", ("learner",)))
 
 # Endpoints the walk does not open, each with the reason. Adding one is a decision for review.
 SKIPPED = {
@@ -648,7 +653,6 @@ def _a_week_of_live_sessions() -> None:
 def demo(app, smtp_server) -> Demo:
     """The demo organisation as ``flask lxp seed-demo`` loads it, a minute of the scheduler
     later (touchpoints in the inbox), with spaced review switched on for one course."""
-    from lxp.demo import PEOPLE
     from lxp.demo.journeys import JOURNEYS
     from lxp.nudges import course_rules
     from lxp.nudges.rules import RULES_BY_KEY
@@ -690,6 +694,12 @@ def demo(app, smtp_server) -> Demo:
             # The demo tells each story on purpose: the path must read as the story says.
             assert stage == stories.get(user.email, stage), (user.email, stage, stories.get(user.email))
             people[demo_person.email] = _person(demo_person.email, user, stage)
+        for email, roles in NEWCOMERS:
+            user = User(organisation_id=_user(PEOPLE[0].email).organisation_id, email=email, display_name=email,
+                        password_hash=None, locale=None, timezone="UTC", role_rows=[UserRole(role=r) for r in roles])  # fmt: skip
+            db.session.add(user)
+            db.session.commit()
+            people[email] = _person(email, user, "not_started" if "learner" in roles else "staff")
         everyone = db.session.scalars(select(User).where(User.email.like("synthetic-%")).order_by(User.id))
         for user in everyone:
             stage = stage_of(user)
@@ -715,7 +725,7 @@ def test_the_demo_has_a_learner_at_every_stage(demo):
     assert set(STAGES) <= stages, f"no demo learner who is {sorted(set(STAGES) - stages)}"
 
 
-@pytest.mark.parametrize("email", [p.email for p in __import__("lxp.demo", fromlist=["PEOPLE"]).PEOPLE])
+@pytest.mark.parametrize("email", [p.email for p in PEOPLE] + [email for email, _roles in NEWCOMERS])
 def test_every_page_works_for_every_demo_person(app, demo, email):
     problems = walk(app, demo.people[email])
     assert not problems, "\n".join(problems)
