@@ -5,14 +5,18 @@ GET of the API they may use, with the ids they can really see.
 Each answer must be sensible: 200 with a page that has a main heading (or JSON, or a non-empty
 file), a redirect only where ``EXPECTED`` says where to, a 404 only where it says why; never a
 5xx. New endpoints join the walk on their own; one with an id in its address needs a line in
-``ADDRESSES`` (where its ids come from) or in ``SKIPPED`` (why it is not walked).
+``ADDRESSES`` (where its ids come from) or in ``SKIPPED`` (why it is not walked). Then every
+link on the pages opened is followed once: it must answer 200 or redirect, never 4xx or 5xx.
 
-The demo is seeded once for the module (seeding per test would take minutes), so the tests
-here only read; the autouse ``_fresh_database`` of the integration tests is overridden below.
+The demo is seeded once for the module (seeding per test would take minutes), then the tests
+only read (GET pages may mark messages read or re-plan a stale path, as for a real visitor);
+the autouse ``_fresh_database`` of the integration tests is overridden below. A failure lists
+every wrong answer of that person: the address, the status, their stage and what the page said.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -429,6 +433,7 @@ NO_H1 = {"learning.block", "learning.pulse", "course_structure.preview_item"}
 
 # --- the walk -----------------------------------------------------------------------------------
 
+HREF = re.compile(r'href="([^"#]+)')
 MAIN = re.compile(r'<main id="main"[^>]*>(.*?)</main>', re.S)
 TAGS = re.compile(r"<[^>]+>")
 
@@ -493,6 +498,7 @@ class Walked:
     requests: int = 0
     endpoints: set[str] = field(default_factory=set)
     public: set[tuple[str, str]] = field(default_factory=set)
+    links: int = 0
     seconds: float = 0.0
 
 
@@ -534,15 +540,30 @@ def walk(app, person: Person) -> list[str]:
         db.session.remove()
     problems = []
     started = time.perf_counter()
+    links = {}
     for endpoint, address, visit in addresses:
         response = client.get(address)
         WALKED.requests += 1
         wrong = _sensible(response, visit, endpoint)
+        if response.status_code == 200 and response.mimetype == "text/html":
+            for href in HREF.findall(response.get_data(as_text=True)):
+                links.setdefault(html.unescape(href), address)
         response.close()
         if wrong is None:
             WALKED.endpoints.add(endpoint)
         else:
             problems.append(f"{person.key} ({person.stage}): GET {address} -> {wrong}: {_excerpt(response)}")
+    # Then every link on those pages to an address not opened yet: it must lead somewhere.
+    opened = {address for _endpoint, address, _visit in addresses}
+    for href, page in sorted(links.items()):
+        if not href.startswith("/") or href.startswith(("/static/", "//")) or href in opened:
+            continue
+        response = client.get(href)
+        WALKED.links += 1
+        if response.status_code not in (200, 302, 303):
+            problems.append(f"{person.key} ({person.stage}): {page} links to {href} -> status {response.status_code}: "
+                            f"{_excerpt(response)}")  # fmt: skip
+        response.close()
     WALKED.seconds += time.perf_counter() - started
     return problems
 
@@ -726,7 +747,7 @@ def test_the_demo_has_a_learner_at_every_stage(demo):
 
 
 @pytest.mark.parametrize("email", [p.email for p in PEOPLE] + [email for email, _roles in NEWCOMERS])
-def test_every_page_works_for_every_demo_person(app, demo, email):
+def test_every_page_works_for_everyone_in_the_demo(app, demo, email):
     problems = walk(app, demo.people[email])
     assert not problems, "\n".join(problems)
 
@@ -748,5 +769,7 @@ def test_the_walk_reached_every_page(app, demo):
     stale = (set(ADDRESSES) | set(EXPECTED) | set(QUERIES) | set(SKIPPED) | NO_H1) - set(_get_endpoints(app))
     assert not stale, f"the walk names endpoints that no longer exist: {sorted(stale)}"
     missed = sorted(set(_get_endpoints(app)) - set(SKIPPED) - WALKED.endpoints)
-    print(f"\nwalk: {WALKED.requests} requests in {WALKED.seconds:.1f} s; seeding {demo.seconds:.1f} s")
+    print(
+        f"\nwalk: {WALKED.requests} requests and {WALKED.links} links in {WALKED.seconds:.1f} s; seeding {demo.seconds:.1f} s"
+    )
     assert not missed, f"never opened with a sensible answer: {missed}"
