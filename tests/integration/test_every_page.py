@@ -66,8 +66,8 @@ SKIPPED = {
 
 @dataclass
 class Visit:
-    """One address to open and what a sensible answer is: ``ok`` (200), ``redirect`` (the path
-    it must lead to) or ``missing`` (a 404, with the reason it does not exist for this person)."""
+    """One address to open and what a sensible answer is: a 200 unless ``redirect`` names the
+    path it must lead to, or ``missing`` why it does not exist for this person (a 404)."""
 
     values: dict = field(default_factory=dict)
     query: dict = field(default_factory=dict)
@@ -124,9 +124,6 @@ class Seen:
     rule_keys: list[str] = field(default_factory=list)
     learner_emails: list[str] = field(default_factory=list)
     live_items: list[str] = field(default_factory=list)
-
-    def has(self, role: str) -> bool:
-        return self.user.has_role(role)
 
 
 # --- what each person can see -----------------------------------------------------------------
@@ -428,7 +425,7 @@ def _placement(seen: Seen) -> Visit:
     return Visit()
 
 
-# Pages whose main heading is not an h1 (noted in issue #13): the block's title is an h2 of
+# Pages whose main heading is not an h1: the block's title is an h2 of
 # blocks/_block.html, the pulse asks its question in the form's legend.
 NO_H1 = {"learning.block", "learning.pulse", "course_structure.preview_item"}
 
