@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import (
     Blueprint,
@@ -76,8 +76,9 @@ def path():
         return render_template("learning/path.html", journey=None)
     plan = paths.current_plan(journey)
     in_app.mark_read_at(current_user.id, url_for("learning.path"))  # e.g. a coach's feedback, shown here
+    target_passed = journey.target_date is not None and journey.target_date < date.today()
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(),
-                           kinds=KINDS, achieved=paths.outcomes_reached(journey),
+                           kinds=KINDS, achieved=paths.outcomes_reached(journey), target_passed=target_passed,
                            alternatives=paths.alternatives_of(journey),
                            move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
                            feedback=coach_feedback.feedback_for(current_user.id),

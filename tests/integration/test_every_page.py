@@ -521,17 +521,23 @@ def _endpoint_of(app, href: str) -> str:
         return href
 
 
-def walk(app, person: Person) -> list[str]:
-    """Open every GET address this person may use; returns what went wrong, one line each."""
-    limiter.reset()  # the API allows 600 calls a minute per address; the walk makes more
+def signed_in(app, person: Person):
+    """A test client signed in as the login form would sign them in (synthetic learners have
+    no password to type)."""
     client = app.test_client()
     with app.app_context():
         user = db.session.get(User, person.user_id)
-        # Signed in as the login form would (synthetic learners have no password to type).
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
             session[EXPIRES_AT] = time.time() + 3600
+    return client
+
+
+def walk(app, person: Person) -> list[str]:
+    """Open every GET address this person may use; returns what went wrong, one line each."""
+    limiter.reset()  # the API allows 600 calls a minute per address; the walk makes more
+    client = signed_in(app, person)
     with app.test_request_context():
         user = db.session.get(User, person.user_id)
         seen = what_they_see(user)
@@ -762,6 +768,12 @@ def test_the_demo_has_a_learner_at_every_stage(demo):
 def test_every_page_works_for_everyone_in_the_demo(app, demo, email):
     problems = walk(app, demo.people[email])
     assert not problems, "\n".join(problems)
+
+
+def test_a_learner_past_their_target_date_is_asked_to_move_it_not_promised_to_make_it(app, demo):
+    path = signed_in(app, demo.people["lucas.silva@northwind.example"]).get("/path").get_data(as_text=True)
+    assert "has passed: move it to a date you can make" in path
+    assert "you would make it" not in path
 
 
 def test_the_synthetic_sample_has_every_stage_it_can_have(demo):
