@@ -27,8 +27,14 @@ class DemoJourney:
     goal: str
     package: str | None  # package slug
     weekly_minutes: int
-    target_in_days: int
-    story: str  # onboarded, on_track, behind, stuck, halfway, finished
+    target_in_days: int | None  # below zero: the target date has passed; None: no target date
+    story: str  # see STORIES
+    began_days_ago: int = 14
+
+
+# How much of the path each story has done; "paused" learners stopped a third of the way in.
+STORIES = {"onboarded": 0, "on_track": 0.3, "behind": 0.1, "stuck": 0.0, "halfway": 0.5, "finished": 1.0,
+           "finished_late": 1.0, "past_target": 0.4, "paused": 0.3}  # fmt: skip
 
 
 JOURNEYS = (
@@ -38,6 +44,13 @@ JOURNEYS = (
     DemoJourney("aarav.sharma@northwind.example", "keep-customers", None, 60, 35, "stuck"),
     DemoJourney("kenji.watanabe@northwind.example", "lead-at-a-distance", "essentials", 90, 21, "halfway"),
     DemoJourney("meera.nair@northwind.example", "first-hybrid-meeting", "essentials", 120, 7, "finished"),
+    # Finished everything, but only after the target date had passed.
+    DemoJourney("tobias.wagner@northwind.example", "kunden-halten", "grundlagen", 60, -16, "finished_late", 42),
+    # The target date has passed and part of the path is still open.
+    DemoJourney("lucas.silva@northwind.example", "keep-customers", None, 30, -3, "past_target", 35),
+    DemoJourney("claire.dubois@northwind.example", "lead-at-a-distance", None, 60, 28, "paused"),
+    # Learning at her own pace, without a target date.
+    DemoJourney("olga.petrova@northwind.example", "keep-customers", "essentials", 45, None, "on_track"),
 )
 
 
@@ -53,28 +66,33 @@ def seed_journeys() -> list[tuple[str, str, bool]]:
             report.append((spec.email, spec.story, False))
             continue
         package = next((p for p in goal.packages if p.slug == spec.package), None)
+        target = None if spec.target_in_days is None else date.today() + timedelta(days=spec.target_in_days)
         choice = paths.JourneyChoice((goal.id,), package.id if package else None,
-                                     date.today() + timedelta(days=spec.target_in_days), spec.weekly_minutes,
+                                     target and max(target, date.today() + timedelta(days=1)), spec.weekly_minutes,
                                      ("self_paced", "live", "coaching", "on_the_job"))  # fmt: skip
         journey = paths.start_journey(learner, choice)
         if spec.story != "onboarded":
-            journey.start_date = date.today() - timedelta(days=14)  # the story began before its events
+            journey.start_date = date.today() - timedelta(days=spec.began_days_ago)  # began before its events
+        journey.target_date = target  # a learner cannot choose a past date, but time passes
         _live_the_story(learner, journey, spec.story)
         paths.replan(journey)
         db.session.commit()
+        if spec.story == "paused":
+            paths.set_paused(learner, journey, True)
         report.append((spec.email, spec.story, True))
     return report
 
 
 def _live_the_story(learner: User, journey, story: str) -> None:
     plan = paths.current_plan(journey)
-    steps = [s for s in plan.steps if not s.optional]
-    share = {"onboarded": 0, "on_track": 0.3, "behind": 0.1, "stuck": 0.0, "halfway": 0.5, "finished": 1.0}[story]
-    done = steps[: round(len(steps) * share)]
+    # Finishing late, the learner did the optional steps too: nothing is left open on the path.
+    steps = [s for s in plan.steps if not s.optional or story == "finished_late"]
+    done = steps[: round(len(steps) * STORIES[story])]
     moment = datetime.combine(date.today() - timedelta(days=13), time(8, 30), tzinfo=UTC)
+    mastered: set[str] = set()
     for n, step in enumerate(done):
         moment += timedelta(hours=20 + 3 * (n % 3))
-        _do(learner, journey, step, moment)
+        _do(learner, journey, step, moment, mastered)
     if story == "stuck":  # the first check of the path, failed twice
         check = next((s for s in steps if s.kind == "quiz"), None)
         if check is not None:
@@ -91,12 +109,14 @@ def _competencies(step, journey) -> set[str]:
     return set(item.assesses) or set(item.teaches)
 
 
-def _do(learner: User, journey, step, moment: datetime) -> None:
+def _do(learner: User, journey, step, moment: datetime, mastered: set[str]) -> None:
+    """Do the step at ``moment``; a competency two checks assess is mastered once, at the first."""
     if step.kind == "quiz":
         _record(learner, "passed", "item", step.ref, moment, 0,
                 result={"score": {"scaled": 1.0, "raw": 100, "min": 0, "max": 100}, "success": True, "completion": True,
                         "extensions": {"failed_competencies": []}})  # fmt: skip
-        for competency in sorted(_competencies(step, journey)):
+        for competency in sorted(_competencies(step, journey) - mastered):
+            mastered.add(competency)
             _record(learner, "mastered", "competency", competency, moment, 0, context={"check": step.ref})
     else:
         verb = "attended" if step.modality == "live" else "completed"

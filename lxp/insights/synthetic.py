@@ -110,6 +110,8 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     items = sorted(version.items, key=lambda i: (i.module.position, i.position, i.id))
     alternatives = {a.id for i in items for a in i.alternatives}
     difficulty = {i.key: rng.choice((0.1, 0.2, 0.45)) for i in items if i.kind == "quiz"}  # share failing a quiz
+    # What a failed check names as not yet shown, as the quiz player records it (the path adds a retry).
+    missed = {i.key: sorted(c.code for c in (i.assesses or i.teaches)) for i in items if i.kind == "quiz"}
 
     cohorts = []
     for name in cohort_names:
@@ -231,7 +233,7 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
             if item.kind == "quiz":
                 if failed:
                     nudge(learner, "failed_check", ref, done_at + timedelta(days=1), zone)
-                    event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                    event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S", "extensions": {"failed_competencies": missed[item.key]}}, context=context)  # fmt: skip
                     if rng.random() < 0.3:
                         asked = done_at + timedelta(minutes=rng.randint(1, 30))
                         resolved = (

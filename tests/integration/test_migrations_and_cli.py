@@ -1,5 +1,7 @@
 """The migrations build exactly the models' schema; the CLI's demo loader is idempotent."""
 
+from datetime import date
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -92,6 +94,14 @@ def test_demo_learners_are_at_different_points_of_their_journeys(app, client):
         stuck = plan_of("aarav.sharma@northwind.example")
         assert any(r.code == "retry" for s in stuck.open_steps for r in s.reasons)
         assert not plan_of("sofia.garcia@northwind.example").feasibility.reachable
+        late = db.session.execute(select(User).where(User.email == "tobias.wagner@northwind.example")).scalar_one()
+        assert paths.open_journey(late).target_date < date.today() and not plan_of(late.email).open_steps
+        past = db.session.execute(select(User).where(User.email == "lucas.silva@northwind.example")).scalar_one()
+        assert paths.open_journey(past).target_date < date.today() and plan_of(past.email).open_steps
+        paused = db.session.execute(select(User).where(User.email == "claire.dubois@northwind.example")).scalar_one()
+        assert paths.open_journey(paused).status == "paused"
+        own_pace = db.session.execute(select(User).where(User.email == "olga.petrova@northwind.example")).scalar_one()
+        assert paths.open_journey(own_pace).target_date is None and plan_of(own_pace.email).feasibility.reachable
     sign_in(client, "aarav.sharma@northwind.example", DEMO_PASSWORD)
     assert "again" in client.get("/path").get_data(as_text=True)
 
