@@ -115,8 +115,9 @@ def _tune_sqlite(engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import lxp.channels.in_app  # noqa: F401  (tables known to migrations before their views exist)
-    import lxp.channels.webpush  # noqa: F401  (registers the channel)
+    from lxp import channels
+
+    channels.load_all()  # each registers itself; the inbox's table is known to migrations early
     import lxp.files.models  # noqa: F401
     import lxp.lrs.models  # noqa: F401
     import lxp.paths.models  # noqa: F401

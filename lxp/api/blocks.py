@@ -42,6 +42,9 @@ class ProgressSchema(ma.Schema):
     occurred_at = ma.fields.AwareDateTime(load_default=None)
     seconds = ma.fields.Integer(strict=True, load_default=None, validate=ma.validate.Range(0, 86400))
     reflection = ma.fields.String(load_default=None, validate=ma.validate.Length(max=10_000))
+    response = ma.fields.Raw(load_default=None, metadata={
+        "description": "for ``completed``: the learner's response as the item's kind takes it, e.g. a checklist's "
+                       "``{\"ticked\": [point numbers], \"done\": false}``; a reflection may send ``reflection``"})  # fmt: skip
     answers = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(1, 36)),
                              values=ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(max=8)),
                              load_default=None, validate=ma.validate.Length(max=50))  # fmt: skip
@@ -103,9 +106,8 @@ def get_item(ref: str):
     block = learning.open_block(current_user, ref)
     item = block.item
     body = {"ref": ref, "kind": item.kind, "title": item.title, "minutes": item.minutes, "language": item.language,
-            "content": item.content, "questions": None, "saved_answers": None}  # fmt: skip
-    if item.kind == "quiz":
-        body["content"] = {k: v for k, v in item.content.items() if k != "questions"}
+            "content": block.kind.learner_content(item.content), "questions": None, "saved_answers": None}  # fmt: skip
+    if block.kind.marked:
         body["questions"] = [{"key": q["key"], "prompt": q["prompt"], "multiple": q.get("multiple", False),
                               "options": [o["text"] for o in q["options"]]} for q in item.content["questions"]]  # fmt: skip
         body["saved_answers"] = learning.saved_answers(current_user.id, ref)
@@ -117,12 +119,14 @@ def get_item(ref: str):
 @bp.response(201, ProgressResultSchema)
 @bp.alt_response(200, schema=ProgressResultSchema, description="A replay: this id was recorded before")
 def post_progress(event):
-    """Record progress with your own UUID: ``completed`` (lesson, job aid, reflection),
+    """Record progress with your own UUID: ``completed`` (a block you tick off: lesson, job aid,
+    reflection with ``reflection``, checklist with ``response``),
     ``quiz_attempt`` (``answers``: question key to chosen option indexes) or ``answer_saved``
     (``question``, ``chosen``). Sending the same id again gives the same answer and counts once."""
     outcome = progress.progress_event(current_user, event_id=event["id"], type=event["type"], item=event["item"],
                                       occurred_at=event["occurred_at"], seconds=event["seconds"],
-                                      reflection=event["reflection"], answers=event["answers"],
+                                      reflection=event["reflection"], response=event["response"],
+                                      answers=event["answers"],
                                       question=event["question"], chosen=event["chosen"])  # fmt: skip
     body = {"id": outcome.event_id, "type": outcome.type, "item": outcome.item, "replayed": not outcome.new,
             "quiz": None}  # fmt: skip

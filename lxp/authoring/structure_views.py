@@ -11,7 +11,6 @@ from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.views import show_form_error
 from lxp.authoring import services
 from lxp.authoring.forms import ModuleForm, OutcomeForm
-from lxp.authoring.item_forms import ITEM_FORMS
 from lxp.authoring.kinds import KINDS
 from lxp.authoring.models import Competency
 from lxp.authoring.views import course_or_404, editable_draft_or_redirect
@@ -114,7 +113,7 @@ def edit_item(course_id: int, item_id: int | None = None):
         return render_template("authoring/course/choose_kind.html", course=course, kinds=KINDS,
                                module_id=request.args.get("module", type=int))  # fmt: skip
 
-    form = ITEM_FORMS[kind]()
+    form = KINDS[kind].form()
     competencies = _competencies(course.organisation_id)
     competency_choices = [(c.id, f"{c.name} ({c.code})") for c in competencies]
     others = [(i.id, i.title) for m in version.modules for i in m.items if item is None or i.id != item.id]

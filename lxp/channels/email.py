@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from lxp.channels import Channel, DeliveryFailed, get, path_for, register
+from lxp.channels import Channel, DeliveryFailed, Touchpoint, get, register
+from lxp.channels import external_url as external_url  # its home before channels shared it
 from lxp.core.unit_of_work import after_commit
 from lxp.extensions import db
 
@@ -62,6 +63,21 @@ def build_message(mail: OutgoingEmail, sender: str) -> EmailMessage:
 @register
 class EmailChannel(Channel):
     name = "email"
+    message_type = OutgoingEmail
+
+    @classmethod
+    def reachable(cls, users) -> set[int]:
+        return {user.id for user in users if user.email}
+
+    def compose(self, touchpoint: Touchpoint) -> OutgoingEmail:
+        """The touchpoint mail in the person's language, with a one-click unsubscribe."""
+        user = touchpoint.user
+        with force_locale(user.locale or current_app.config["DEFAULT_LOCALE"]):
+            mail = render("touchpoint", to=user.email, name=user.display_name, headline=touchpoint.subject,
+                          body=touchpoint.body, why=touchpoint.why, unsubscribe=touchpoint.unsubscribe_url,
+                          open_link=touchpoint.tracked_link(self.name))  # fmt: skip
+        return replace(mail, headers={**mail.headers, "List-Unsubscribe": f"<{touchpoint.unsubscribe_url}>",
+                                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})  # fmt: skip
 
     def send(self, message: OutgoingEmail) -> None:
         config = current_app.config
@@ -91,12 +107,6 @@ class EmailChannel(Channel):
 def send(message: OutgoingEmail) -> None:
     """Send one e-mail now. Raises ``DeliveryFailed``."""
     get("email").send(message)
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for a mail, under ``LXP_BASE_URL``; works outside a request too (the
-    scheduler's jobs), where ``url_for`` would need a server name."""
-    return current_app.config["BASE_URL"].rstrip("/") + path_for(endpoint, **values)
 
 
 def mail_after_commit(user, template: str, **context) -> None:

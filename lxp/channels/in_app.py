@@ -53,6 +53,10 @@ class InAppNote:
 @register
 class InAppChannel(Channel):
     name = "in_app"
+    message_type = InAppNote
+    # Stored in the database transaction; the outbox keeps an inbox copy of every message it
+    # sends anyway, so sending "in the app" needs nothing more.
+    remote = False
 
     def send(self, message: InAppNote) -> None:
         """Store the message in the current transaction (the caller commits); once per key."""

@@ -15,20 +15,24 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
 from pywebpush import WebPushException, webpush
+from sqlalchemy import select
 
-from lxp.channels import Channel, DeliveryFailed, register
+from lxp.channels import Channel, DeliveryFailed, Touchpoint, register
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.push import services
 from lxp.push.keys import vapid_keys
+from lxp.push.models import PushSubscription
 
 log = logging.getLogger("lxp.push")
 
 TIMEOUT_SECONDS = 10
+PUSH_TTL = timedelta(hours=24)  # how long a push service keeps a message for a phone that is off
 GONE = (404, 410)
 # A Topic header lets the push service replace a message still waiting with a newer one of
 # the same tag (RFC 8030 §5.4); it allows at most 32 base64url characters.
@@ -74,6 +78,23 @@ def has_subscriptions(user_id: int) -> bool:
 @register
 class WebPushChannel(Channel):
     name = "webpush"
+    message_type = PushNote
+    fallback = "in_app"  # every browser of theirs is gone: the inbox copy is the message
+
+    @classmethod
+    def reachable(cls, users) -> set[int]:
+        """Those with at least one subscribed browser (one query for all)."""
+        ids = {user.id for user in users}
+        return set(db.session.execute(
+            select(PushSubscription.user_id).where(PushSubscription.user_id.in_(ids)).distinct()).scalars())  # fmt: skip
+
+    def compose(self, touchpoint: Touchpoint) -> PushNote:
+        """A notification kept by the push service no longer than a day, nor past the message's
+        expiry (a reminder of a session that began is not worth showing)."""
+        keep = PUSH_TTL if touchpoint.expires_at is None else min(PUSH_TTL, touchpoint.expires_at - touchpoint.now)
+        return PushNote(user_id=touchpoint.user.id, title=touchpoint.subject, body=touchpoint.body,
+                        link=touchpoint.tracked_link(self.name), tag=touchpoint.tag[:32],
+                        ttl=max(int(keep.total_seconds()), 0))  # fmt: skip
 
     @staticmethod
     def has_subscriptions(user_id: int) -> bool:

@@ -32,11 +32,13 @@ class ProgressOutcome:
 
 
 def progress_event(learner, *, event_id: uuid.UUID, type: str, item: str, occurred_at: datetime | None = None,
-                   seconds: int | None = None, reflection: str | None = None, answers: dict | None = None,
+                   seconds: int | None = None, reflection: str | None = None, response=None,
+                   answers: dict | None = None,
                    question: str | None = None, chosen: list[int] | None = None) -> ProgressOutcome:  # fmt: skip
     """Record one piece of progress with the client's id and commit.
 
-    ``completed`` marks a lesson, job aid or reflection done; ``quiz_attempt`` sends a quiz's
+    ``completed`` marks a block the learner ticks off done, with their ``response`` (a
+    reflection's text may come as ``reflection``); ``quiz_attempt`` sends a quiz's
     answers for marking; ``answer_saved`` keeps one answer of a quiz in progress. Raises
     ``NotFound``, ``Invalid`` and ``Conflict`` as the learning services do (a reused id with
     other content is a ``Conflict``).
@@ -44,7 +46,8 @@ def progress_event(learner, *, event_id: uuid.UUID, type: str, item: str, occurr
     new = db.session.get(LearningEvent, event_id) is None
     quiz = None
     if type == "completed":
-        learning.complete_block(learner, item, str(event_id), seconds, reflection, occurred_at=occurred_at)
+        learning.complete_block(learner, item, str(event_id), seconds, reflection if response is None else response,
+                                occurred_at=occurred_at)  # fmt: skip
     elif type == "quiz_attempt":
         if not answers:
             raise Invalid(_l("Send the answers of the quiz."), field="answers")

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lxp import events
+from lxp.authoring.kinds import KINDS, ItemKind
+from lxp.authoring.kinds.quiz import QuestionFeedback
 from lxp.authoring.models import Item
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.events import LearningEvent
@@ -22,14 +24,16 @@ from lxp.extensions import db
 from lxp.paths import services as paths
 from lxp.paths.models import Journey
 
-SELF_COMPLETED_KINDS = ("lesson", "job_aid", "reflection")
-
 
 @dataclass(frozen=True)
 class Block:
     journey: Journey
     item: Item
     ref: str
+
+    @property
+    def kind(self) -> ItemKind:
+        return KINDS[self.item.kind]
 
 
 def open_block(learner, ref: str) -> Block:
@@ -54,35 +58,22 @@ def _duration(seconds: int | None) -> str | None:
 
 
 def complete_block(learner, ref: str, event_id: str | None = None, seconds: int | None = None,
-                   reflection: str | None = None, occurred_at=None) -> None:  # fmt: skip
-    """Mark a lesson, job aid or reflection done; a reflection keeps what the learner wrote,
-    privately. Raises ``NotFound``, ``Invalid`` (a quiz is completed by answering it; an empty
-    or overlong reflection), ``Conflict`` (the same event id with other content)."""
+                   response=None, occurred_at=None) -> None:  # fmt: skip
+    """Mark a block the learner ticks off done (``Completes.SELF``: a lesson, job aid,
+    reflection, checklist), with their ``response`` as its kind reads it (a reflection's text,
+    kept privately). Raises ``NotFound``, ``Invalid`` (a kind completed otherwise, a response
+    its kind refuses), ``Conflict`` (the same event id with other content)."""
     block = open_block(learner, ref)
-    if block.item.kind not in SELF_COMPLETED_KINDS:
-        raise Invalid(_l("This step is completed by doing it, not by ticking it off."))
-    reflection = (reflection or "").strip()
-    if block.item.kind == "reflection" and not reflection:
-        raise Invalid(_l("Write a few words first; only you can read them."), field="reflection")
-    if len(reflection) > 10_000:
-        raise Invalid(_l("Use at most 10,000 characters."), field="reflection")
+    completion = block.kind.complete(block.item.content, response)
     if events.replayed(event_id, actor_id=learner.id, verb="completed", object_type="item", object_id=ref):
         return
     events.record(actor_id=learner.id, verb="completed", object_type="item", object_id=ref,
-                  result={"completion": True, "duration": _duration(seconds), "response": reflection or None},
-                  context={"journey": block.journey.id, "version": block.item.version_id, "private": bool(reflection)},
+                  result={"completion": True, "duration": _duration(seconds), "response": completion.response},
+                  context={"journey": block.journey.id, "version": block.item.version_id,
+                           "private": completion.private},
                   occurred_at=occurred_at, event_id=event_id)  # fmt: skip
     paths.refresh_plan(block.journey, f"completing {ref}")
     db.session.commit()
-
-
-@dataclass(frozen=True)
-class QuestionFeedback:
-    key: str
-    prompt: str
-    chosen: tuple[int, ...]
-    correct: bool
-    options: tuple[tuple[str, bool, bool, str], ...]  # text, is correct, was chosen, feedback
 
 
 @dataclass(frozen=True)
@@ -110,8 +101,8 @@ def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str 
     range), ``Conflict`` (no attempts left, or the same event id with other answers).
     """
     block = open_block(learner, ref)
-    item = block.item
-    if item.kind != "quiz":
+    item, kind = block.item, block.kind
+    if not kind.marked:
         raise Invalid(_l("This step is not a quiz."))
     content = item.content
     previous = events.replayed(event_id, actor_id=learner.id, verb=("passed", "failed"), object_type="item",
@@ -121,24 +112,8 @@ def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str 
     limit = content.get("max_attempts")
     if previous is None and limit is not None and attempts_so_far(learner.id, ref) >= limit:
         raise Conflict(_l("You have used all attempts at this quiz. Your coach can help you with it."))
-
-    feedback, by_competency = [], {}
-    for question in content["questions"]:
-        chosen = tuple(sorted(set(answers.get(question["key"], []))))
-        if not chosen:
-            raise Invalid(_l("Answer every question."), field=question["key"])
-        if any(not 0 <= n < len(question["options"]) for n in chosen) or (len(chosen) > 1 and not question["multiple"]):
-            raise Invalid(_l("That answer is not one of the options."), field=question["key"])
-        right = tuple(n for n, option in enumerate(question["options"]) if option["correct"])
-        correct = chosen == right
-        by_competency.setdefault(question["competency"], []).append(correct)
-        feedback.append(QuestionFeedback(
-            question["key"], question["prompt"], chosen, correct,
-            tuple((o["text"], o["correct"], n in chosen, o.get("feedback", "")) for n, o in enumerate(question["options"])),
-        ))  # fmt: skip
-    score = round(100 * sum(f.correct for f in feedback) / len(feedback))
-    passed = score >= content.get("pass_mark", 80)
-    failed_competencies = sorted(c for c, marks in by_competency.items() if not all(marks))
+    grade = kind.grade(content, answers)
+    score, passed, feedback = grade.score, grade.passed, grade.questions
 
     if previous is not None:
         attempts = attempts_so_far(learner.id, ref)
@@ -148,26 +123,18 @@ def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str 
         result={"score": {"scaled": score / 100, "raw": score, "min": 0, "max": 100}, "success": passed,
                 "completion": True, "duration": _duration(seconds),
                 "response": {f.key: list(f.chosen) for f in feedback},
-                "extensions": {"failed_competencies": failed_competencies}},
+                "extensions": {"failed_competencies": list(grade.failed_competencies)}},
         context={"journey": block.journey.id, "version": item.version_id},
         occurred_at=occurred_at, event_id=event_id,
     )  # fmt: skip
-    if passed:
-        for competency in sorted(c for c, marks in by_competency.items() if all(marks)):
-            events.record(actor_id=learner.id, verb="mastered", object_type="competency", object_id=competency,
-                          context={"check": ref}, occurred_at=recorded.occurred_at,
-                          event_id=uuid.uuid5(recorded.id, competency))  # fmt: skip
+    for competency in grade.mastered:
+        events.record(actor_id=learner.id, verb="mastered", object_type="competency", object_id=competency,
+                      context={"check": ref}, occurred_at=recorded.occurred_at,
+                      event_id=uuid.uuid5(recorded.id, competency))  # fmt: skip
     paths.refresh_plan(block.journey, f"the check {ref}")
     db.session.commit()
     attempts = attempts_so_far(learner.id, ref)
     return QuizResult(score, passed, tuple(feedback), attempts, None if limit is None else max(limit - attempts, 0))
-
-
-def _question(item: Item, key: str) -> dict:
-    question = next((q for q in item.content["questions"] if q["key"] == key), None)
-    if question is None:
-        raise Invalid(_l("That question is not in this quiz."), field="question")
-    return question
 
 
 def save_answer(learner, ref: str, question_key: str, chosen: list[int], event_id: str | None = None,
@@ -176,12 +143,10 @@ def save_answer(learner, ref: str, question_key: str, chosen: list[int], event_i
     left off on any device (an ``answered`` event on the question). Raises ``NotFound``,
     ``Invalid`` (not a quiz, no such question or option) and ``Conflict`` (a reused id)."""
     block = open_block(learner, ref)
-    if block.item.kind != "quiz":
+    if not block.kind.marked:
         raise Invalid(_l("This step is not a quiz."))
-    question = _question(block.item, question_key)
-    chosen = sorted(set(chosen))
-    if any(not 0 <= n < len(question["options"]) for n in chosen) or (len(chosen) > 1 and not question["multiple"]):
-        raise Invalid(_l("That answer is not one of the options."), field="chosen")
+    question = block.kind.question(block.item.content, question_key)
+    chosen = list(block.kind.check_choice(question, chosen, "chosen"))
     object_id = f"{ref}/{question_key}"
     if events.replayed(event_id, actor_id=learner.id, verb="answered", object_type="question", object_id=object_id):
         return
@@ -284,8 +249,9 @@ def recommend(learner, milestone: str, score: int, comment: str = "", event_id: 
     db.session.commit()
 
 
-def last_reflection(learner_id: int, ref: str) -> str | None:
-    """What the learner last wrote for this reflection (visible to them only)."""
+def last_response(learner_id: int, ref: str):
+    """The learner's response when they last completed this block (a reflection's text, a
+    checklist's ticks; visible to them only), or None."""
     result = db.session.execute(
         select(LearningEvent.result)
         .where(LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",
@@ -318,9 +284,10 @@ def search_job_aids(learner, query: str = "", limit: int = 20) -> list[JobAidHit
     hits = []
     for journey_course in journey.courses:
         for item in journey_course.version.items:
-            if item.kind != "job_aid":
+            reference = KINDS[item.kind].reference_text(item.content)
+            if reference is None:
                 continue
-            text = plain_text(item.content.get("markdown"))
+            text = plain_text(reference)
             haystack = f"{item.title}\n{text}".lower()
             if all(word in haystack for word in words):
                 first = min((haystack.find(w) for w in words), default=0) if words else 0

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.views import show_form_error
@@ -191,19 +192,17 @@ def block(ref: str):
         block = learning.open_block(current_user, ref)
     except ServiceError:
         abort(404)
-    kind = KINDS[block.item.kind]
+    kind = block.kind
     form = BlockDoneForm()
     result = None
     if request.method == "POST" and form.validate_on_submit():
         seconds = _seconds_since(form.started_at.data)
+        response = kind.response_from_form(request.form, block.item.content)
         try:
-            if block.item.kind == "quiz":
-                answers = {q["key"]: [int(v) for v in request.form.getlist(q["key"]) if v.isdigit()]
-                           for q in block.item.content["questions"]}  # fmt: skip
-                result = learning.answer_quiz(current_user, ref, answers, form.event_id.data or None, seconds)
+            if kind.marked:
+                result = learning.answer_quiz(current_user, ref, response, form.event_id.data or None, seconds)
             else:
-                learning.complete_block(current_user, ref, form.event_id.data or None, seconds,
-                                        request.form.get("reflection"))  # fmt: skip
+                learning.complete_block(current_user, ref, form.event_id.data or None, seconds, response)
                 flash(_("Done. Minutes well spent."), "success")
                 return redirect(url_for("learning.pulse", ref=ref))
         except ServiceError as error:
@@ -211,12 +210,13 @@ def block(ref: str):
     elif request.method == "POST":
         abort(400)
     fresh = BlockDoneForm(formdata=None, data={"event_id": str(uuid.uuid4()), "started_at": str(int(time.time()))})
-    written = request.form.get("reflection") if request.method == "POST" else None
-    if block.item.kind == "reflection" and written is None:
-        written = learning.last_reflection(current_user.id, ref)
-    saved = learning.saved_answers(current_user.id, ref) if block.item.kind == "quiz" and result is None else {}
+    # What the learner gave: as sent when it was refused, else as last completed (a reflection).
+    response = kind.response_from_form(request.form, block.item.content) if request.method == "POST" else None
+    if kind.keeps_response and response is None:
+        response = learning.last_response(current_user.id, ref)
+    saved = learning.saved_answers(current_user.id, ref) if kind.marked and result is None else {}
     return render_template("learning/block.html", block=block, item=block.item, kind=kind, form=fresh, result=result,
-                           written=written, saved=saved, help=coaching.open_request_for(current_user.id, ref),
+                           response=response, saved=saved, help=coaching.open_request_for(current_user.id, ref),
                            answered=coaching.answered_on_step(current_user.id, ref),
                            stuck_form=StuckForm(formdata=None))  # fmt: skip
 
@@ -259,10 +259,20 @@ def _is_replay() -> bool:
 @roles_required("learner")
 def complete_json(ref: str):
     """The player's JSON way to mark a block done, used when online and to replay a phone's
-    offline queue: ``{"event_id", "occurred_at", "seconds", "reflection"}``."""
+    offline queue: ``{"event_id", "occurred_at", "seconds", "fields"}``, ``fields`` being the
+    player form's own fields (name -> list of values) that the block's kind reads its response
+    from. Entries queued before ``fields`` send ``"reflection"`` instead."""
     data, occurred_at, seconds = _json_action()
     try:
-        learning.complete_block(current_user, ref, data.get("event_id"), seconds, data.get("reflection"), occurred_at)
+        block = learning.open_block(current_user, ref)
+        fields = data.get("fields")
+        if isinstance(fields, dict):
+            posted = MultiDict([(str(name), str(value)) for name, values in fields.items()
+                                for value in (values if isinstance(values, list) else [values])])  # fmt: skip
+        else:
+            posted = MultiDict({"reflection": data["reflection"]} if isinstance(data.get("reflection"), str) else {})
+        response = block.kind.response_from_form(posted, block.item.content)
+        learning.complete_block(current_user, ref, data.get("event_id"), seconds, response, occurred_at)
     except ServiceError as error:
         return _refused(error)
     if not _is_replay():

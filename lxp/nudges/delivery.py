@@ -23,16 +23,15 @@ try on, whatever the other channel does.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select, update
 
+from lxp import channels
 from lxp.accounts.models import User
-from lxp.channels import DeliveryFailed, in_app
-from lxp.channels import email as email_channel
+from lxp.channels import CHANNELS, Outcome, Touchpoint, in_app
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
@@ -47,7 +46,6 @@ log = logging.getLogger("lxp.nudges.delivery")
 CLAIM_BATCH = 100  # rows per claim: a batch is sent well within the claim's lease
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
-PUSH_TTL = timedelta(hours=24)  # how long a push service keeps a message for a phone that is off
 
 
 @dataclass
@@ -111,7 +109,7 @@ class _Batch:
 
     last_activity: dict[int, datetime]
     sent_at: dict[int, list[datetime]]  # recent messages that count against the weekly cap
-    push: set[int]  # learners with at least one push subscription
+    reach: dict[str, set[int]]  # channel name -> the batch's learners it can reach
     loaded: list  # the learners and their preferences: held, so the session's identity map keeps them
     rules: dict = field(default_factory=dict)  # rule key -> its versions per course (course_rules.variants)
 
@@ -122,8 +120,6 @@ class _Batch:
 
     @classmethod
     def load(cls, user_ids: set[int], now: datetime) -> _Batch:
-        from lxp.push.models import PushSubscription
-
         # Read once for the batch: ``message.user`` and ``preferences_of`` then find them in the session.
         loaded = [*db.session.execute(select(User).where(User.id.in_(user_ids))
                                       .execution_options(populate_existing=True)).scalars(),
@@ -142,39 +138,29 @@ class _Batch:
                 OutboxMessage.asked_for.is_(False))
         ):  # fmt: skip
             sent_at.setdefault(user_id, []).append(when)
-        push = set(db.session.execute(
-            select(PushSubscription.user_id).where(PushSubscription.user_id.in_(user_ids)).distinct()).scalars())  # fmt: skip
-        return cls(dict(last), sent_at, push, loaded, course_rules.variants())
+        users = [row for row in loaded if isinstance(row, User)]
+        reach = {name: channel.reachable(users) for name, channel in CHANNELS.items()}
+        return cls(dict(last), sent_at, reach, loaded, course_rules.variants())
 
     def situation(self, user: User, preferences: policy.Preferences, now: datetime) -> policy.Situation:
         week = policy.week_start(now, preferences.timezone)
-        channels = {"in_app"} | ({"email"} if user.email else set()) | ({"webpush"} if user.id in self.push else set())
         return policy.Situation(
             now=now, last_activity=self.last_activity.get(user.id),
             sent_this_week=sum(1 for when in self.sent_at.get(user.id, ()) if when >= week),
-            available_channels=frozenset(channels),
+            available_channels=frozenset(name for name, ids in self.reach.items() if user.id in ids),
         )  # fmt: skip
 
 
-def _send_on(message: OutboxMessage, user: User, channel: str, now: datetime) -> None:
-    """Hand the message to the e-mail or push channel now. Raises ``DeliveryFailed``."""
-    if channel == "email":
-        link = email_channel.external_url("nudges.unsubscribe", token=unsubscribe_token(user, message.category))
-        with force_locale(user.locale or current_app.config["DEFAULT_LOCALE"]):
-            mail = email_channel.render("touchpoint", to=user.email, name=user.display_name, headline=message.subject,
-                                        body=message.body, why=message.why, unsubscribe=link,
-                                        open_link=effect.tracked_link(message, "email"))  # fmt: skip
-        email_channel.send(replace(mail, headers={**mail.headers, "List-Unsubscribe": f"<{link}>",
-                                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}))  # fmt: skip
-    elif channel == "webpush":
-        from lxp.channels.webpush import PushNote, WebPushChannel
-
-        # Not worth showing after the message expires (a reminder of a session that began).
-        keep = PUSH_TTL if message.expires_at is None else min(PUSH_TTL, message.expires_at - now)
-        WebPushChannel().send(PushNote(user_id=user.id, title=message.subject, body=message.body,
-                                       link=effect.tracked_link(message, "webpush"),
-                                       tag=f"{message.rule}:{message.occurrence}"[:32],
-                                       ttl=max(int(keep.total_seconds()), 0)))  # fmt: skip
+def _send_on(message: OutboxMessage, user: User, channel_name: str, now: datetime) -> Outcome:
+    """Compose the message for the registered channel and send it now; the outcome says how it went."""
+    channel = channels.get(channel_name)
+    touchpoint = Touchpoint(
+        user=user, category=message.category, subject=message.subject, body=message.body, why=message.why,
+        link=message.link, tag=f"{message.rule}:{message.occurrence}", now=now, expires_at=message.expires_at,
+        unsubscribe_url=channels.external_url("nudges.unsubscribe", token=unsubscribe_token(user, message.category)),
+        tracked_link=lambda name: effect.tracked_link(message, name),
+    )  # fmt: skip
+    return channel.deliver(channel.compose(touchpoint))
 
 
 def _inbox_copy(message: OutboxMessage) -> in_app.InAppNote:
@@ -214,14 +200,14 @@ def _decide(message: OutboxMessage, batch: _Batch, now: datetime) -> policy.Deci
 def _apply(
     message: OutboxMessage,
     decision: policy.Decision,
-    failure: DeliveryFailed | None,
+    outcome: Outcome | None,
     now: datetime,
     report: DeliveryReport,
     *,
     post: bool = True,
 ) -> None:
-    """Record a decision (and, for a send, the channel's outcome and, with ``post``, its inbox
-    copy) on the message."""
+    """Record a decision (and, for a send, the channel's outcome, None when it needed no other
+    channel, and, with ``post``, its inbox copy) on the message."""
     if decision.action == "hold":
         message.due_at = decision.until
         _release(message, "pending", decision.reason)
@@ -234,7 +220,11 @@ def _apply(
             _post_in_app(message)
         message.attempts += 1
         message.channel = decision.channel
-        _record(message, failure, now, report)
+        _record(message, outcome, now, report)
+
+
+def _sends_remotely(decision: policy.Decision) -> bool:
+    return decision.action == "send" and CHANNELS[decision.channel].remote
 
 
 def _deliver_batch(messages: list[OutboxMessage], batch: _Batch, now: datetime, report: DeliveryReport) -> None:
@@ -248,8 +238,7 @@ def _deliver_batch(messages: list[OutboxMessage], batch: _Batch, now: datetime, 
         except Exception as exc:
             _crashed(message.id, exc, now, report)
             continue
-        outside = decision.action == "send" and decision.channel != "in_app"
-        (remote if outside else local).append((message.id, decision))
+        (remote if _sends_remotely(decision) else local).append((message.id, decision))
     try:
         together, copies = DeliveryReport(), []
         with db.session.no_autoflush:  # the rows go out together at the commit
@@ -267,29 +256,27 @@ def _deliver_batch(messages: list[OutboxMessage], batch: _Batch, now: datetime, 
     for message_id, decision in remote:
         try:
             message = db.session.get(OutboxMessage, message_id)
-            failure = None
-            if decision.action == "send" and decision.channel != "in_app":
-                try:
-                    _send_on(message, message.user, decision.channel, now)
-                except DeliveryFailed as exc:
-                    failure = exc
-            _apply(message, decision, failure, now, report)
+            outcome = _send_on(message, message.user, decision.channel, now) if _sends_remotely(decision) else None
+            _apply(message, decision, outcome, now, report)
             db.session.commit()
         except Exception as exc:
             _crashed(message_id, exc, now, report)
 
 
-def _record(message: OutboxMessage, failure: DeliveryFailed | None, now: datetime, report: DeliveryReport) -> None:
-    if failure is not None:
-        message.last_error = str(failure)[:300]
-    if failure is None or (failure.permanent and message.channel == "webpush"):
-        # No browser of theirs takes push any more: the inbox copy is the message.
-        if failure is not None:
-            message.channel = "in_app"
+def _record(message: OutboxMessage, outcome: Outcome | None, now: datetime, report: DeliveryReport) -> None:
+    failed = outcome is not None and not outcome.delivered
+    if failed:
+        message.last_error = outcome.reason[:300]
+    fallback = CHANNELS[message.channel].fallback if failed and outcome.permanent else None
+    if not failed or fallback is not None:
+        # A permanent failure on a channel with a fallback (push to someone whose browsers are
+        # all gone) counts as sent there: the inbox copy is the message.
+        if fallback is not None:
+            message.channel = fallback
         message.sent_at = now
         _release(message, "sent")
         report.sent += 1
-    elif failure.permanent or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+    elif outcome.permanent or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         _release(message, "failed")
         report.failed += 1
     else:

@@ -59,6 +59,9 @@
       body: JSON.stringify(entry.body)
     }).then(function (response) {
       if (response.ok) return response.json().then(function (data) { return data; });
+      // Refused now, in front of the learner (a checklist not fully ticked): post the form
+      // itself, so the page says why and keeps what they entered.
+      if (response.status === 422 && !inBackground) return { refused: true };
       if (response.status === 404 || response.status === 409 || response.status === 422) return { dropped: true };
       return null;
     });
@@ -101,6 +104,17 @@
     });
   }
 
+  // The player form's own fields (a reflection's text, a checklist's ticks), name -> values:
+  // the block's kind reads its response from them, as from the form posted without JavaScript.
+  function ownFields(data) {
+    var fields = {};
+    data.forEach(function (value, name) {
+      if (name === "csrf_token" || name === "event_id" || name === "started_at") return;
+      (fields[name] = fields[name] || []).push(String(value));
+    });
+    return fields;
+  }
+
   function enhanceDoneForm(form) {
     form.addEventListener("submit", function (event) {
       if (event.submitter && event.submitter.name === "skip") return;
@@ -115,11 +129,12 @@
           event_id: data.get("event_id"),
           occurred_at: new Date().toISOString(),
           seconds: isNaN(started) ? null : Math.max(Math.round(Date.now() / 1000) - started, 0),
-          reflection: data.get("reflection")
+          fields: ownFields(data)
         }
       };
       send(entry).then(function (result) {
         if (result && result.next) { window.location.assign(result.next); return; }
+        if (result && result.refused) { form.submit(); return; }
         if (result && result.dropped) { window.location.assign("/today"); return; }
         throw new Error("not sent");
       }).catch(function () {
