@@ -42,11 +42,11 @@ STAGES = ("not_started", "just_started", "on_track", "behind", "stuck", "halfway
           "past_target", "paused")  # fmt: skip
 DEMO_STORY_STAGE = {"onboarded": "just_started"}  # a demo story named otherwise is its stage
 SYNTHETIC_PER_STAGE = 1  # and the two who swap a step (see _swap_a_step)
-# Stages the synthetic population (lxp/insights/synthetic.py, seed 2026) has nobody in; the demo
-# people cover them.
+# Stages the synthetic population (lxp/insights/synthetic.py, seed 2026) may have nobody in; the
+# demo people cover them.
 SYNTHETIC_ABSENT = {
     "not_started": "every synthetic learner has a journey",
-    "finished_late": "at seed 2026 every synthetic learner who finished did so by the target date",
+    "finished_late": "few synthetic learners finish after their target date, and whether any does depends on the course",
     "paused": "the generator pauses nobody",
 }
 
@@ -779,7 +779,8 @@ def test_a_learner_past_their_target_date_is_asked_to_move_it_not_promised_to_ma
 
 
 def test_the_synthetic_sample_has_every_stage_it_can_have(demo):
-    assert set(demo.synthetic) == set(STAGES) - set(SYNTHETIC_ABSENT)
+    # At least these; a stage listed in SYNTHETIC_ABSENT may turn up too when the demo course changes.
+    assert set(STAGES) - set(SYNTHETIC_ABSENT) <= set(demo.synthetic)
 
 
 @pytest.mark.parametrize("stage", [s for s in STAGES if s not in SYNTHETIC_ABSENT])
