@@ -47,7 +47,8 @@ def worlds(draw):
     return goals, items, state, calendar, package
 
 
-PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# How many examples: the Hypothesis profile (tests/conftest.py), 300 under HYPOTHESIS_PROFILE=ci.
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
