@@ -21,13 +21,17 @@ on an id's value.
 
 Tests marked ``@pytest.mark.real_commits`` opt out: their data must be seen by another
 connection, thread or process, so they commit for real and start from emptied tables. They
-are the browser tests (a live server thread; marked by ``tests/e2e/conftest.py``), two
-scheduler or delivery worker processes and the SIGKILL tests, the rate-limit workers, the
-PostgreSQL race for the last seat, the inline scheduler thread, the migration and CLI tests
-that open their own connection, and the tests that change the schema (a trigger) through
-their own connection. A real commit anywhere (a test, a module- or session-scoped fixture,
-a subprocess of an opted-out test) marks the database as used, and the next rolled-back test
-empties the tables first, so data committed for one module never leaks into another.
+are the browser tests (a live server thread; marked by ``tests/e2e/conftest.py``), the
+worker processes of ``test_outbox_reliability`` (two schedulers at once, one killed with
+SIGKILL), the gunicorn processes of ``test_rate_limit_workers``, the two threads racing for
+the last seat on PostgreSQL, and the scheduler threads (inline scheduler, catching up after
+downtime). Anything else a test does on the database goes through the test's connection:
+ask ``db.session.connection()`` for it (the migrations check, a trigger a test installs)
+rather than ``db.engine``, which on SQLite would wait for the test's write lock.
+
+A real commit anywhere (an opted-out test, a module- or session-scoped fixture) marks the
+database as used, and the next rolled-back test empties the tables first, so data committed
+for one test or module never leaks into another.
 
 Rate-limit counters are reset for every test. Hypothesis runs the ``dev`` profile (few
 examples) unless ``HYPOTHESIS_PROFILE=ci`` asks for many; ``.ci/run`` does that in one leg.
