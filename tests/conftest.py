@@ -3,7 +3,38 @@ a test client with form helpers, factories and ``login_as``.
 
 The database is SQLite in a temporary file, or PostgreSQL when ``LXP_TEST_DATABASE_URL``
 is set (``.ci/run`` creates and drops a fresh one). The schema is built by the real
-migrations, once per run; every test starts from empty tables.
+migrations, once per run.
+
+How tests are kept apart
+------------------------
+``clean_db`` (and so ``client``, ``ctx``, ``organisation``, ``make_user``, ``login_as`` and
+every integration test, through the autouse ``_fresh_database``) runs the test inside one
+transaction on one connection, rolled back when the test ends. Every session the test's
+thread opens on the test database (its own app contexts, each test-client request, a second
+app built on the same database) is bound to that connection and joins with
+``join_transaction_mode="create_savepoint"``: the services' ``db.session.commit()`` releases a
+SAVEPOINT, ``rollback()`` returns to it, and side effects registered for after the commit
+still run. On SQLite the outer transaction is the app's own ``BEGIN IMMEDIATE``; SAVEPOINTs
+nest inside it because the app sets ``isolation_level=None``. Nothing is emptied between
+such tests, so ids are not reset either: PostgreSQL's sequences go on counting; never rely
+on an id's value.
+
+Tests marked ``@pytest.mark.real_commits`` opt out: their data must be seen by another
+connection, thread or process, so they commit for real and start from emptied tables. They
+are the browser tests (a live server thread; marked by ``tests/e2e/conftest.py``), the
+worker processes of ``test_outbox_reliability`` (two schedulers at once, one killed with
+SIGKILL), the gunicorn processes of ``test_rate_limit_workers``, the two threads racing for
+the last seat on PostgreSQL, and the scheduler threads (inline scheduler, catching up after
+downtime). Anything else a test does on the database goes through the test's connection:
+ask ``db.session.connection()`` for it (the migrations check, a trigger a test installs)
+rather than ``db.engine``, which on SQLite would wait for the test's write lock.
+
+A real commit anywhere (an opted-out test, a module- or session-scoped fixture) marks the
+database as used, and the next rolled-back test empties the tables first, so data committed
+for one test or module never leaks into another.
+
+Rate-limit counters are reset for every test. Hypothesis runs the ``dev`` profile (few
+examples) unless ``HYPOTHESIS_PROFILE=ci`` asks for many; ``.ci/run`` does that in one leg.
 """
 
 from __future__ import annotations
@@ -11,6 +42,8 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -19,10 +52,10 @@ from email.message import EmailMessage
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from flask import has_app_context
+from flask import current_app, has_app_context
 from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, event, text
 from werkzeug.security import generate_password_hash
 
 from lxp import create_app
@@ -30,12 +63,15 @@ from lxp.accounts.models import Organisation, User, UserRole
 from lxp.extensions import db, limiter
 
 PASSWORD = "correct horse battery"
-# Hashing with scrypt's defaults costs ~50 ms; tests create many users, so hash once.
-_PASSWORD_HASH = generate_password_hash(PASSWORD)
+# The factory's users need a valid hash, not a strong one: checking scrypt's costs 0.1-0.4 s
+# per sign-in on a busy machine, and tests sign in hundreds of times. Signing in still runs
+# the app's own check_password_hash; passwords a test sets through the app get scrypt.
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 
-# Hypothesis: a few examples per property while working (``dev``, the default), many in CI
-# (``HYPOTHESIS_PROFILE=ci``, as ``.ci/run`` sets it). Deadlines off: a loaded machine is not a bug.
-settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Hypothesis: ``dev`` (the default) tries few examples, so ``make test`` stays quick; ``ci``
+# tries many (``HYPOTHESIS_PROFILE=ci``, one leg of ``.ci/run``). A test's own ``@settings``
+# still wins for what it sets. Deadlines off: a loaded machine is not a bug.
+settings.register_profile("dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
@@ -119,13 +155,16 @@ def app(tmp_path_factory, smtp_server):
     )
     with app.app_context():
         upgrade()
+    restore = _bind_sessions_to_the_test_connection()
     yield app
+    restore()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
 def empty_all_tables() -> None:
+    """Delete every row (and on PostgreSQL restart the sequences), committing for real."""
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
@@ -136,17 +175,89 @@ def empty_all_tables() -> None:
         with db.engine.begin() as connection:
             for table in tables:
                 connection.execute(table.delete())
+    _database.used = False
+
+
+class _Database:
+    """The state of the test database between tests: whether anything was committed for real
+    since the tables were last emptied, and the connection the running test is bound to."""
+
+    def __init__(self):
+        self.used = True  # the migrations just committed
+        self.url: str | None = None
+        self.connection: Connection | None = None
+        self.thread: int | None = None
+
+    def bound_connection(self) -> Connection | None:
+        """The test's connection for a session opened now: in the test's thread, by an app on
+        the test database. Sessions of other threads and databases use their app's engine."""
+        if self.connection is None or threading.get_ident() != self.thread:
+            return None
+        if not has_app_context() or current_app.config["SQLALCHEMY_DATABASE_URI"] != self.url:
+            return None
+        return self.connection
+
+
+_database = _Database()
+
+
+@event.listens_for(Engine, "commit")
+def _committed_for_real(connection):
+    # The test's own connection never commits (its outer transaction is rolled back), so this is
+    # a commit other tests would see: the next rolled-back test empties the tables first.
+    _database.used = True
+
+
+def _bind_sessions_to_the_test_connection() -> Callable[[], None]:
+    """Make ``db.session`` create sessions that join the bound connection, if any; returns
+    the function that undoes it."""
+    factory = db.session.session_factory
+    base = factory.class_
+
+    class TestSession(base):
+        def __init__(self, *args, **kwargs):
+            connection = _database.bound_connection()
+            if connection is not None:
+                kwargs.update(bind=connection, join_transaction_mode="create_savepoint")
+            super().__init__(*args, **kwargs)
+
+        def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+            # Flask-SQLAlchemy 3 picks the app's engine whatever the session was bound to.
+            if bind is None and self.bind is not None:
+                return self.bind
+            return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+    factory.class_ = TestSession
+    return lambda: setattr(factory, "class_", base)
 
 
 @pytest.fixture
-def clean_db(app):
-    """Empty tables and fresh rate-limit counters for the test."""
-    with app.app_context():
-        empty_all_tables()
+def clean_db(app, request):
+    """A database that looks empty to the test, and fresh rate-limit counters.
+
+    By default the test runs in a transaction rolled back at its end (see the module's
+    docstring); ``@pytest.mark.real_commits`` tests commit for real on emptied tables."""
     limiter.reset()
-    yield
+    real_commits = request.node.get_closest_marker("real_commits") is not None
     with app.app_context():
-        db.session.remove()
+        if real_commits or _database.used:
+            empty_all_tables()
+        connection = None if real_commits else db.engine.connect()
+    if connection is None:
+        _database.used = True  # whatever its threads and processes commit stays behind
+        yield
+        with app.app_context():
+            db.session.remove()
+        return
+    transaction = connection.begin()
+    _database.url = app.config["SQLALCHEMY_DATABASE_URI"]
+    _database.connection, _database.thread = connection, threading.get_ident()
+    try:
+        yield
+    finally:
+        _database.connection = _database.thread = None
+        transaction.rollback()
+        connection.close()
 
 
 @pytest.fixture

@@ -43,6 +43,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # The live server answers the browser from its own threads and connections.
+            item.add_marker(pytest.mark.real_commits)
 
 
 class InFlight:

@@ -15,7 +15,8 @@ MINI = (Path(__file__).resolve().parents[1] / "data/mini-course.json").read_text
 
 @pytest.fixture(autouse=True)
 def _fresh_database(clean_db):
-    """Every integration test starts from empty tables."""
+    """Every integration test starts from a database that looks empty: its work is rolled
+    back at its end, or it commits on emptied tables (``real_commits``; see tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -34,11 +34,10 @@ class Replanning:
         self.app = app
 
     def _run(self, *statements: str) -> None:
-        with self.app.app_context():
-            db.session.remove()
-            with db.engine.begin() as connection:
-                for statement in statements:
-                    connection.execute(text(statement))
+        with self.app.app_context():  # the test's connection: rolled back with the test
+            for statement in statements:
+                db.session.execute(text(statement))
+            db.session.commit()
 
     def breaks(self) -> None:
         with self.app.app_context():
@@ -63,7 +62,7 @@ class Replanning:
 
 
 @pytest.fixture
-def replanning(app):
+def replanning(app, clean_db):
     controller = Replanning(app)
     yield controller
     controller.repair()

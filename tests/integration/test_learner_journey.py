@@ -454,8 +454,9 @@ def test_today_costs_the_same_few_queries_however_much_the_learner_has_done(app,
     _start(client, published)
     statements = []
 
-    def count(*args):
-        statements.append(1)
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):  # the test harness's
+            statements.append(1)
 
     with app.app_context():
         engine = db.engine

@@ -25,6 +25,9 @@ from tests.integration.outbox_fixtures import (
     start_worker,
 )
 
+# Worker processes read and write the test database through their own connections.
+pytestmark = pytest.mark.real_commits
+
 LEARNERS = 2000
 KILLED = 400  # messages of the run that is killed
 

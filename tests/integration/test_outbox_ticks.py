@@ -5,6 +5,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -73,6 +74,7 @@ def test_jobs_coalesce_missed_runs_never_skip_late_ones_and_run_as_soon_as_the_s
         jobs.shutdown(wait=False)
 
 
+@pytest.mark.real_commits  # the scheduler's jobs run in its own threads and connections
 def test_a_scheduler_down_for_hours_catches_up_at_start_and_drops_reminders_of_sessions_that_began(
     app, live_course, trainer, person, mailbox
 ):

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+# The gunicorn processes read the test's user through their own connections.
+pytestmark = pytest.mark.real_commits
 
 
 def _redis_or_skip():

@@ -2,6 +2,7 @@
 
 from datetime import time, timedelta
 
+import pytest
 import time_machine
 
 from lxp import create_app, scheduler
@@ -40,6 +41,7 @@ def test_scheduler_once_tells_registrants_of_a_change_after_the_edits_settle(
     assert mail["Subject"] == "Changed: Role-play lab"
 
 
+@pytest.mark.real_commits  # the inline scheduler runs jobs in its own threads and connections
 def test_inline_scheduler_starts_with_the_first_request_and_never_in_cli_commands(app, tmp_path):
     inline = create_app({**app.config, "SCHEDULER": "inline"})
     try:

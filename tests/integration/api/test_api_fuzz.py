@@ -15,6 +15,8 @@ from lxp.extensions import db, limiter
 from tests.integration.api.conftest import make_token
 
 MAX_EXAMPLES = 12  # about a minute for every operation, valid and invalid input
+# Minutes long: .ci/run runs it once, in the SQLite leg (`-m "not fuzz"` elsewhere).
+pytestmark = pytest.mark.fuzz
 
 
 @pytest.fixture(scope="module")
