@@ -783,9 +783,11 @@ def test_the_synthetic_sample_has_every_stage_it_can_have(demo):
     assert set(STAGES) - set(SYNTHETIC_ABSENT) <= set(demo.synthetic)
 
 
-@pytest.mark.parametrize("stage", [s for s in STAGES if s not in SYNTHETIC_ABSENT])
+@pytest.mark.parametrize("stage", STAGES)
 def test_every_page_works_for_synthetic_learners_at_each_stage(app, demo, stage):
     people = demo.synthetic.get(stage, [])
+    if not people and stage in SYNTHETIC_ABSENT:
+        pytest.skip(f"no synthetic learner is {stage}: {SYNTHETIC_ABSENT[stage]} (demo people cover it)")
     assert people, f"the synthetic population has nobody who is {stage}"
     problems = [problem for person in people for problem in walk(app, person)]
     assert not problems, "\n".join(problems)
