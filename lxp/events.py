@@ -74,6 +74,14 @@ VERBS: dict[str, Verb] = {
     )
 }
 
+# Named sets of verbs, so that every feature asks the same question the same way.
+CHECK_VERBS = ("passed", "failed")  # a check was marked (quiz, on-the-job task review)
+FINISH_VERBS = ("completed", "passed", "attended")  # an item is finished and counts as done well
+WORK_VERBS = ("completed", "passed", "failed", "attended")  # time spent on an item (the weekly rhythm)
+STATE_VERBS = (*WORK_VERBS, "mastered")  # what the learner's state is derived from
+# Any sign of learning: what inactivity nudges, their escalation and their effect measure.
+LEARNING_VERBS = (*WORK_VERBS, "answered", "attempted", "launched")
+
 RESULT_KEYS = frozenset({"score", "success", "completion", "duration", "response", "extensions"})
 
 

@@ -98,7 +98,7 @@ def _last_answers(learner_id: int, ref: str, journey) -> dict | None:
     query = select(LearningEvent).where(
         LearningEvent.actor_id == learner_id,
         LearningEvent.object_type == "item",
-        LearningEvent.verb.in_(("passed", "failed")),
+        LearningEvent.verb.in_(events.CHECK_VERBS),
     )
     latest = db.session.execute(
         query.order_by(

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from lxp.coaching.models import HelpRequest
+from lxp.events import CHECK_VERBS
 from lxp.events import LearningEvent as E
 from lxp.extensions import db
 from lxp.insights import maths
@@ -105,7 +106,7 @@ def station_counts(refs: list[str], population: Select | None, now: datetime, st
     learners there are. One statement: per learner and station first, then per station."""
     per = (
         select(E.object_id.label("ref"), E.actor_id.label("actor"), _flag(E.verb.in_(FINISH)).label("finished"),
-               _flag(E.verb.in_(("passed", "failed"))).label("checked"), _flag(E.verb == "failed").label("failed"),
+               _flag(E.verb.in_(CHECK_VERBS)).label("checked"), _flag(E.verb == "failed").label("failed"),
                _flag(E.verb == "responded").label("pulsed"), func.max(E.occurred_at).label("last_at"))
         .where(*_course_events(refs, population, start, end), _verbs(maths.STATION_VERBS))
         .group_by(E.object_id, E.actor_id)

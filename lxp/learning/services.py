@@ -89,7 +89,7 @@ def attempts_so_far(learner_id: int, ref: str) -> int:
     return db.session.scalar(
         select(func.count()).select_from(LearningEvent).where(
             LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",
-            LearningEvent.object_id == ref, LearningEvent.verb.in_(("passed", "failed")))
+            LearningEvent.object_id == ref, LearningEvent.verb.in_(events.CHECK_VERBS))
     )  # fmt: skip
 
 
@@ -105,7 +105,7 @@ def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str 
     if not kind.marked:
         raise Invalid(_l("This step is not a quiz."))
     content = item.content
-    previous = events.replayed(event_id, actor_id=learner.id, verb=("passed", "failed"), object_type="item",
+    previous = events.replayed(event_id, actor_id=learner.id, verb=events.CHECK_VERBS, object_type="item",
                                object_id=ref)  # fmt: skip
     if previous is not None:  # the same attempt sent again: show its result, count it once
         answers = {key: list(chosen) for key, chosen in previous.result["response"].items()}
@@ -162,7 +162,7 @@ def saved_answers(learner_id: int, ref: str) -> dict[str, list[int]]:
         select(LearningEvent.object_type, LearningEvent.object_id, LearningEvent.result)
         .where(LearningEvent.actor_id == learner_id,
                ((LearningEvent.object_type == "item") & (LearningEvent.object_id == ref)
-                & LearningEvent.verb.in_(("passed", "failed")))
+                & LearningEvent.verb.in_(events.CHECK_VERBS))
                | ((LearningEvent.object_type == "question") & (LearningEvent.verb == "answered")
                   & LearningEvent.object_id.startswith(f"{ref}/", autoescape=True)))
         .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)

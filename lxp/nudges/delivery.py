@@ -33,11 +33,10 @@ from lxp import channels
 from lxp.accounts.models import User
 from lxp.channels import CHANNELS, Outcome, Touchpoint, in_app
 from lxp.core.time import utcnow
-from lxp.events import LearningEvent
+from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.nudges import course_rules, effect, policy
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
-from lxp.nudges.planning import LEARNING_VERBS
 from lxp.nudges.preferences import preferences_of, unsubscribe_token
 from lxp.nudges.rules import RULES_BY_KEY, Rule
 

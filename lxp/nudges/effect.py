@@ -23,7 +23,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from lxp.accounts.models import User
 from lxp.core.errors import Invalid
 from lxp.core.time import UTCDateTime, utcnow
-from lxp.events import LearningEvent
+from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.nudges import effect_maths
 from lxp.nudges.models import OutboxMessage
@@ -170,8 +170,6 @@ class EffectReport:
 def _counts(
     admin: User, filters: Filters, now: datetime, *, status: str, by_channel: bool
 ) -> list[effect_maths.Counts]:
-    from lxp.nudges.planning import LEARNING_VERBS
-
     m, e = OutboxMessage, LearningEvent
     # A holdout message was never sent: its clock starts when it would have gone.
     moment = m.sent_at if status == "sent" else m.due_at

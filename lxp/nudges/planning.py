@@ -27,15 +27,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lxp.accounts.models import User
 from lxp.channels import in_app, path_for
 from lxp.core.time import utcnow
-from lxp.events import LearningEvent
+from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.nudges import course_rules, review, rules, texts
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.rules import Rule
-from lxp.nudges.triggers import LEARNING_VERBS, Occurrence, open_tick, situations
 from lxp.nudges.triggers import TRIGGERS as _FINDERS
+from lxp.nudges.triggers import Occurrence, open_tick, situations
 
-__all__ = ["LEARNING_VERBS", "occurrences_for", "plan_touchpoints", "values_for"]
+__all__ = ["occurrences_for", "plan_touchpoints", "values_for"]
 
 TRIGGERS = {**_FINDERS, "review": review.due_reviews}
 IGNORED_BEFORE_PAUSE = 3  # nudges of one rule left unopened in a row before the rule pauses itself

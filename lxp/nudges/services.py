@@ -6,7 +6,7 @@ this module so they need not know where each function lives.
 """
 
 from lxp.nudges.delivery import DeliveryReport, deliver_due, deliver_outbox
-from lxp.nudges.planning import LEARNING_VERBS, plan_touchpoints
+from lxp.nudges.planning import plan_touchpoints
 from lxp.nudges.preferences import (
     mute_rule,
     preferences_of,
@@ -19,6 +19,6 @@ from lxp.nudges.preferences import (
 )
 
 __all__ = [
-    "LEARNING_VERBS", "DeliveryReport", "deliver_due", "deliver_outbox", "mute_rule", "plan_touchpoints", "preferences_of", "read_unsubscribe_token",
+    "DeliveryReport", "deliver_due", "deliver_outbox", "mute_rule", "plan_touchpoints", "preferences_of", "read_unsubscribe_token",
     "rule_of_message", "save_preferences", "stop_email", "unmute_rule", "unsubscribe_token",
 ]  # fmt: skip

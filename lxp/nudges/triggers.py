@@ -22,12 +22,10 @@ from sqlalchemy.orm import aliased
 
 from lxp.accounts.models import User, UserRole
 from lxp.channels import path_for
-from lxp.events import LearningEvent
+from lxp.events import FINISH_VERBS, LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.rules import Rule
-
-LEARNING_VERBS = ("completed", "passed", "failed", "attended", "answered", "attempted", "launched")
 
 
 @dataclass(frozen=True)
@@ -555,7 +553,7 @@ def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
     if rule.milestone == "first_step":
         first = (
             select(LearningEvent.actor_id, func.min(LearningEvent.occurred_at).label("first"))
-            .where(LearningEvent.verb.in_(("completed", "passed", "attended")), LearningEvent.object_type == "item")
+            .where(LearningEvent.verb.in_(FINISH_VERBS), LearningEvent.object_type == "item")
             .group_by(LearningEvent.actor_id)
             .subquery()
         )

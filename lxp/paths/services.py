@@ -182,7 +182,7 @@ def learner_state(learner_id: int) -> planner.LearnerState:
     rows = db.session.execute(
         select(LearningEvent)
         .where(LearningEvent.actor_id == learner_id,
-               LearningEvent.verb.in_(("completed", "passed", "failed", "mastered", "attended")))
+               LearningEvent.verb.in_(events.STATE_VERBS))
         .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
     ).scalars()  # fmt: skip
     completed, mastered, placement = set(), set(), set()
@@ -196,7 +196,7 @@ def learner_state(learner_id: int) -> planner.LearnerState:
                 placement.add(event.object_id)
         elif event.object_type == "item":
             completed.add(event.object_id)
-            if event.verb in ("passed", "failed"):
+            if event.verb in events.CHECK_VERBS:
                 failed = frozenset(((event.result or {}).get("extensions") or {}).get("failed_competencies", []))
                 last_check[event.object_id] = (event.verb, failed)
     failed_checks = tuple(
@@ -375,7 +375,7 @@ def weekly_rhythm(journey: Journey, plan: planner.Plan, today: date | None = Non
     rows = db.session.execute(
         select(LearningEvent.object_id, LearningEvent.occurred_at).where(
             LearningEvent.actor_id == journey.learner_id, LearningEvent.object_type == "item",
-            LearningEvent.verb.in_(("completed", "passed", "failed", "attended")))
+            LearningEvent.verb.in_(events.WORK_VERBS))
     ).all()  # fmt: skip
     work = [(occurred.date(), minutes.get(ref, 0)) for ref, occurred in rows]
     return rhythm.weeks(work, journey.start_date, journey.weekly_minutes, today or date.today())

@@ -339,7 +339,7 @@ def review(trainer, submission_id: int, outcome: str, ratings: list[int | None],
     """
     submission = submission_for_reviewer(trainer, submission_id)
     ref = submission.item_ref
-    previous = events.replayed(event_id, actor_id=submission.learner_id, verb=("passed", "failed"),
+    previous = events.replayed(event_id, actor_id=submission.learner_id, verb=events.CHECK_VERBS,
                                object_type="item", object_id=ref)  # fmt: skip
     if previous is not None and submission.review is not None:
         return submission.review
