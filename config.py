@@ -50,6 +50,8 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "5 per minute"
+    # Failed sign-ins per account, from any address and in any spelling of the e-mail.
+    LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
 
     # Mail: with no SMTP host, mails are written to the log (development only).
     SMTP_HOST: str | None = None
@@ -122,6 +124,7 @@ class Config:
         text("LXP_RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI")
         flag("LXP_RATELIMIT_ENABLED", "RATELIMIT_ENABLED")
         text("LXP_LOGIN_RATE_LIMIT", "LOGIN_RATE_LIMIT")
+        text("LXP_LOGIN_ACCOUNT_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT")
         text("LXP_SMTP_HOST", "SMTP_HOST")
         number("LXP_SMTP_PORT", "SMTP_PORT")
         text("LXP_SMTP_USERNAME", "SMTP_USERNAME")
