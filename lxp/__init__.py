@@ -72,7 +72,7 @@ def _configure_secret_key(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lxp.core import auth, i18n, markdown, security, unit_of_work
+    from lxp.core import auth, i18n, json_depth, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(markdown.preview, "preview")
     security.init_app(app)
+    json_depth.init_app(app)
 
 
 def _tune_sqlite(engine) -> None:
