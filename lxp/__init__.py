@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(markdown.preview, "preview")
+    app.add_template_filter(markdown.render_for_email, "email_markdown")
     security.init_app(app)
     json_depth.init_app(app)
 
