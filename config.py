@@ -76,6 +76,10 @@ class Config:
     VAPID_PUBLIC_KEY: str | None = None
     VAPID_SUBJECT: str | None = None
 
+    # The LRS address an admin gives may not be, or resolve to, a loopback, private, link-local,
+    # multicast, reserved or unspecified address (server-side request forgery), unless this allows it.
+    LRS_ALLOW_PRIVATE = False
+
     DEFAULT_LOCALE = "en"
     DEFAULT_TIMEZONE = "UTC"
     LOCALES = ("en", "de", "ru")
@@ -137,6 +141,7 @@ class Config:
         text("LXP_VAPID_PRIVATE_KEY", "VAPID_PRIVATE_KEY")
         text("LXP_VAPID_PUBLIC_KEY", "VAPID_PUBLIC_KEY")
         text("LXP_VAPID_SUBJECT", "VAPID_SUBJECT")
+        flag("LXP_LRS_ALLOW_PRIVATE", "LRS_ALLOW_PRIVATE")
         text("LXP_DEFAULT_LOCALE", "DEFAULT_LOCALE")
         text("LXP_DEFAULT_TIMEZONE", "DEFAULT_TIMEZONE")
         number("LXP_MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH")
