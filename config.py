@@ -47,8 +47,13 @@ class Config:
     PASSWORD_RESET_HOURS = 2
 
     # Rate limits: memory:// is per process; use redis://127.0.0.1:6379 with several workers.
+    # Production refuses to start with memory:// when WORKERS says more than one process serves.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    RATELIMIT_KEY_PREFIX = ""  # keeps several lxp sites (or test runs) apart in one Redis
+    # How many web worker processes serve this site: LXP_WORKERS, else WEB_CONCURRENCY (which
+    # gunicorn also reads as its default for -w). Only used to check the rate-limit storage.
+    WORKERS = 1
     LOGIN_RATE_LIMIT = "5 per minute"
     # Failed sign-ins per account, from any address and in any spelling of the e-mail.
     LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
@@ -127,6 +132,9 @@ class Config:
         number("LXP_PASSWORD_RESET_HOURS", "PASSWORD_RESET_HOURS")
         text("LXP_RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI")
         flag("LXP_RATELIMIT_ENABLED", "RATELIMIT_ENABLED")
+        text("LXP_RATELIMIT_KEY_PREFIX", "RATELIMIT_KEY_PREFIX")
+        number("WEB_CONCURRENCY", "WORKERS")
+        number("LXP_WORKERS", "WORKERS")
         text("LXP_LOGIN_RATE_LIMIT", "LOGIN_RATE_LIMIT")
         text("LXP_LOGIN_ACCOUNT_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT")
         text("LXP_SMTP_HOST", "SMTP_HOST")

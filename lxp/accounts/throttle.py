@@ -19,13 +19,18 @@ def _limit():
     return parse(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
 
 
+def _keys(key: str) -> list[str]:
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    return [prefix, _SCOPE, key] if prefix else [_SCOPE, key]
+
+
 def exhausted(key: str) -> bool:
     """Whether ``key`` (``user:<id>``, or ``email:<address>`` for no account) has used up its
     failed sign-ins for now. Always False with rate limits switched off."""
-    return limiter.enabled and not limiter.limiter.test(_limit(), _SCOPE, key)
+    return limiter.enabled and not limiter.limiter.test(_limit(), *_keys(key))
 
 
 def count_failure(key: str) -> None:
     """Count one failed sign-in against ``key``."""
     if limiter.enabled:
-        limiter.limiter.hit(_limit(), _SCOPE, key)
+        limiter.limiter.hit(_limit(), *_keys(key))
