@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
-from lxp.accounts import throttle, tokens
+from lxp.accounts import api_tokens, throttle, tokens
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.channels import email as email_channel
 from lxp.core.auth import ROLES
@@ -100,6 +100,11 @@ def record_login(user: User) -> None:
 
 
 def record_logout(user: User) -> None:
+    """Note the sign-out, and end every session of the user: the session cookie is signed, not
+    stored here, so a copy of it would otherwise still sign in. Raising ``auth_version`` (part
+    of the id in every session and remember-me cookie, see ``User.get_id``) makes them all stale,
+    on every device."""
+    user.auth_version += 1
     events.record(actor_id=user.id, verb="logged-out", object_type="site", object_id="lxp")
     db.session.commit()
 
@@ -135,9 +140,12 @@ def accept_invitation(token: str, password: str) -> User:
 
 
 def reset_password(token: str, password: str) -> User:
-    """Set a new password from an e-mailed link. Raises ``tokens.TokenExpired``/``TokenInvalid``, ``Invalid``."""
+    """Set a new password from an e-mailed link; every session and every API token of the
+    account ends (whoever knew the old password may have made one). Raises
+    ``tokens.TokenExpired``/``TokenInvalid``, ``Invalid``."""
     user = tokens.read_token(token, tokens.PASSWORD_RESET, get_user)
     _set_password(user, password)
+    api_tokens.revoke_all(user)
     db.session.commit()
     return user
 

@@ -139,6 +139,21 @@ def test_logout_ends_the_session(client, make_user):
     assert client.get("/today").headers["Location"].startswith("/login")
 
 
+def test_a_copy_of_the_session_cookie_is_worthless_after_sign_out(app, client, make_user):
+    """The session lives in a signed cookie; whoever copied it (a shared computer, a leaked
+    header) must not stay signed in after the person signed out."""
+    make_user(email="copied@example.com")
+    sign_in(client, "copied@example.com", remember=True)
+    thief = app.test_client()
+    for name in ("session", "remember_token"):
+        thief.set_cookie(name, client.get_cookie(name).value)
+    assert thief.get("/today").status_code == 200
+    submit(client, "/logout", {}, form_page="/today")
+    assert thief.get("/today").headers["Location"].startswith("/login")
+    assert client.get("/today").headers["Location"].startswith("/login")
+    assert sign_in(client, "copied@example.com").status_code == 302  # signing in again works
+
+
 def test_logout_needs_post_with_csrf(client, make_user):
     make_user(email="stay@example.com")
     sign_in(client, "stay@example.com")
