@@ -274,6 +274,8 @@ def test_one_courses_broken_rule_stops_no_other_and_its_page_says_why(
     assert "Failed at its last run" in page and "expected &#39;}&#39; before end of string" in page
     page = client.get(f"/admin/courses/{published['course']}/touchpoints/inactive").get_data(as_text=True)
     assert "Failed at its last run" in page
+    api = client.get(f"/api/v1/admin/courses/{published['course']}/touchpoints/inactive").get_json()
+    assert api["last_error"] == "expected '}' before end of string" and api["last_error_at"]
     # Mended, the next run plans it and the failure note goes.
     assert _rule_form(client, published["course"], "inactive", en_subject="Hi {name}").status_code == 302
     with app.app_context():
