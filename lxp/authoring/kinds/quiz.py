@@ -138,6 +138,7 @@ class Quiz(ItemKind):
     name, label, modality, order = "quiz", _l("Quiz"), "self_paced", 20
     schema, form, completes = QuizContent, QuizForm, Completes.MARKED
     editor_template = "authoring/course/_quiz_fields.html"
+    asks_questions = counts_for_placement = reviewable = True
 
     def response_from_form(self, form, content):
         """The chosen option numbers by question key."""
@@ -181,6 +182,9 @@ class Quiz(ItemKind):
         shown = tuple(sorted(c for c, marks in by_competency.items() if all(marks)))
         missed = tuple(sorted(c for c, marks in by_competency.items() if not all(marks)))
         return Grade(score, passed, tuple(feedback), shown if passed else (), missed)
+
+    def questions(self, content):
+        return content.get("questions", [])
 
     def learner_content(self, content):
         return {k: v for k, v in content.items() if k != "questions"}
