@@ -1,7 +1,8 @@
 """The learner's notification preferences over the API: categories on or off, e-mail per
-category (each channel chosen per category is a switch named after it), quiet hours, the weekly cap, a pause, the digest's day and hour, and the rules they
-muted ("fewer like this") or lxp paused for them, each of which can be turned back on. The
-same services as the notifications page (``lxp/nudges/preferences.py``)."""
+category (a switch named after each channel chosen per category), quiet hours, the weekly cap,
+a pause, the digest's day and hour, and the rules they muted ("fewer like this") or lxp paused
+for them, each of which can be turned back on. The same services as the notifications page
+(``lxp/nudges/preferences.py``)."""
 
 from __future__ import annotations
 

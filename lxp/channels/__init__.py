@@ -10,8 +10,8 @@ admin's rule form, open tracking and the effect table read its other traits (``o
 ``label``, ``inbox``, ``default_for``, ``chosen_per_category``, ``unsubscribe_link``,
 ``tracks_opens``, ``absolute_links``) through ``ordered``, ``names``, ``where``, ``inbox`` and
 ``default_channels``. The account mails use a channel module's own ``send``. Nothing outside a
-channel's own module and templates names it: ``tests/integration/test_kind_names.py`` fails
-when a channel's name turns up anywhere else.
+channel's own module and templates names it: ``tests/integration/test_kind_and_channel_names.py``
+fails when a channel's name turns up anywhere else.
 
 Adding a channel, say SMS, is one module here::
 
@@ -158,16 +158,16 @@ def get(name: str) -> Channel:
     return CHANNELS[name]()
 
 
+_loaded = False
+
+
 def load_all() -> None:
-    """Import the channel modules, so that each has registered itself."""
+    """Import the channel modules, so that each has registered itself (once)."""
     global _loaded
     if not _loaded:
         for module in pkgutil.iter_modules(__path__):
             importlib.import_module(f"{__name__}.{module.name}")
         _loaded = True
-
-
-_loaded = False
 
 
 def ordered() -> list[type[Channel]]:

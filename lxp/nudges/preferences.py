@@ -102,10 +102,10 @@ def save_preferences(user: User, on: dict[str, bool], chosen: dict[str, Iterable
                      weekly_cap: int, pause: str = "", now: datetime | None = None, *, digest_weekday: int | None = None,
                      digest_hour: int | None = None) -> None:  # fmt: skip
     """Save the learner's choices: categories ``on`` or off, and per category the channels
-    ``chosen`` besides the inbox (of those chosen per category: e-mail; others are left out).
-    ``pause``: "" keeps the pause as it is, a number of days
-    pauses from now, "off" ends it. Raises ``Invalid`` (quiet hours with one end only, a cap
-    outside 0..30, a digest day or hour that does not exist)."""
+    ``chosen`` besides the inbox (of those chosen per category, e-mail; others are ignored).
+    ``pause``: "" keeps the pause as it is, a number of days pauses from now, "off" ends it.
+    Raises ``Invalid`` (quiet hours with one end only, a cap outside 0..30, a digest day or hour
+    that does not exist)."""
     from lxp.core.errors import Invalid
 
     now = now or utcnow()

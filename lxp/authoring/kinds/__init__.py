@@ -5,7 +5,8 @@ its player template ``templates/blocks/<name>.html``; the editor, the import for
 JSON Schema, the preview, the player, completion and the job-aid search pick it up. Nothing
 outside a kind's own module and templates names it: the rest of lxp asks the registry for
 traits (``get(item.kind).reviewed``, ``Item.kind.in_(where("attended"))``), and
-``tests/integration/test_kind_names.py`` fails when a kind's name turns up anywhere else.
+``tests/integration/test_kind_and_channel_names.py`` fails when a kind's name turns up
+anywhere else.
 
 Adding a kind, say a poll::
 
