@@ -15,8 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lxp import events
-from lxp.authoring.kinds import KINDS, ItemKind
-from lxp.authoring.kinds.quiz import QuestionFeedback
+from lxp.authoring.kinds import KINDS, ItemKind, QuestionFeedback
 from lxp.authoring.models import Item
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.events import LearningEvent

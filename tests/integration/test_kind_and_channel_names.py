@@ -77,6 +77,12 @@ def _quoting(name: str) -> set[str]:
     return {path for path, text in SOURCES.items() if quoted.search(text)}
 
 
+def _importing_kind(name: str) -> set[str]:
+    """Files importing the kind's module (``from lxp.authoring.kinds.quiz import …``)."""
+    module = re.compile(rf"lxp\.authoring\.kinds\.{re.escape(name)}\b")
+    return {path for path, text in SOURCES.items() if module.search(text)}
+
+
 def _unexplained(name: str, found: set[str]) -> set[str]:
     return {path for path in found if (name, path) not in CONTRACTS}
 
@@ -84,9 +90,10 @@ def _unexplained(name: str, found: set[str]) -> set[str]:
 @pytest.mark.parametrize("name", sorted(kinds.KINDS))
 def test_no_file_branches_on_a_kind_name(name):
     """A kind's name as a string (``item.kind == "quiz"``) appears in its own module and
-    templates only."""
+    templates only, and no other module imports the kind's module."""
     own = _own_files_of_kind(kinds.get(name))
     assert _unexplained(name, _quoting(name) - own) == set()
+    assert _importing_kind(name) - own == set()
 
 
 @pytest.mark.parametrize("name", sorted(channels.names()))

@@ -40,9 +40,23 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from lxp.authoring.kinds.base import HTTP_URL, KINDS, Completes, ItemKind, SelfCompletion, get, register, where
+from lxp.authoring.kinds.base import (
+    HTTP_URL,
+    KINDS,
+    Completes,
+    Grade,
+    ItemKind,
+    QuestionFeedback,
+    SelfCompletion,
+    get,
+    register,
+    where,
+)
 
-__all__ = ["HTTP_URL", "KINDS", "Completes", "ItemKind", "SelfCompletion", "get", "register", "where"]
+__all__ = [
+    "HTTP_URL", "KINDS", "Completes", "Grade", "ItemKind", "QuestionFeedback", "SelfCompletion", "get", "register",
+    "where",
+]  # fmt: skip
 
 
 def _load_kinds() -> None:

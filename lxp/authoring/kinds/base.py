@@ -52,6 +52,27 @@ class Completes(StrEnum):
 
 
 @dataclass(frozen=True)
+class QuestionFeedback:
+    key: str
+    prompt: str
+    chosen: tuple[int, ...]
+    correct: bool
+    options: tuple[tuple[str, bool, bool, str], ...]  # text, is correct, was chosen, feedback
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A marked attempt (what ``ItemKind.grade`` returns): its score, whether it passed, each
+    question's feedback, and the competencies it showed (every question on them right) or did not."""
+
+    score: int  # percent
+    passed: bool
+    questions: tuple[QuestionFeedback, ...]
+    mastered: tuple[str, ...]
+    failed_competencies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SelfCompletion:
     """What a self-completed item keeps of the learner's completion."""
 
@@ -132,7 +153,7 @@ class ItemKind:
             raise Invalid(_l("This step is completed by doing it, not by ticking it off."))
         return SelfCompletion()
 
-    def grade(self, content: dict, response: Any) -> Any:
+    def grade(self, content: dict, response: Any) -> Grade:
         """Mark an answer. Raises ``Invalid``: only marked kinds have answers."""
         raise Invalid(_l("This step is not a quiz."))
 

@@ -7,7 +7,6 @@ the competencies mastered, and replans.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -16,7 +15,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from lxp.authoring.forms import OptionRow, QuestionRow
 from lxp.authoring.item_forms import ItemForm, set_rows
-from lxp.authoring.kinds.base import Completes, ItemKind, Strict, register, text_field
+from lxp.authoring.kinds.base import Completes, Grade, ItemKind, QuestionFeedback, Strict, register, text_field
 from lxp.core.errors import Invalid
 
 BLANK_QUESTIONS = 1
@@ -110,27 +109,6 @@ def _fill_option(row_form, option: dict) -> None:
     row_form.text.data = option.get("text")
     row_form.correct.data = option.get("correct", False)
     row_form.feedback.data = option.get("feedback", "")
-
-
-@dataclass(frozen=True)
-class QuestionFeedback:
-    key: str
-    prompt: str
-    chosen: tuple[int, ...]
-    correct: bool
-    options: tuple[tuple[str, bool, bool, str], ...]  # text, is correct, was chosen, feedback
-
-
-@dataclass(frozen=True)
-class Grade:
-    """A marked attempt: its score, whether it passed, each question's feedback, and the
-    competencies it showed (every question on them right) or did not."""
-
-    score: int  # percent
-    passed: bool
-    questions: tuple[QuestionFeedback, ...]
-    mastered: tuple[str, ...]
-    failed_competencies: tuple[str, ...]
 
 
 @register
