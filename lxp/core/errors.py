@@ -32,3 +32,7 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class TooManyAttempts(ServiceError):
+    status = 429
