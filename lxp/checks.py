@@ -9,7 +9,6 @@ nothing an operator would notice (the upload check writes and removes one probe 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import smtplib
 import ssl
@@ -21,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from lxp.core.time import utcnow
 
@@ -184,17 +184,18 @@ def upload_folder() -> Check:
 def scheduler() -> Check:
     """Every scheduler job ran recently (its heartbeat) and its last run did not fail."""
     from lxp import heartbeats
+    from lxp.core.migrations import schema_state
     from lxp.extensions import db
     from lxp.scheduler import JOBS
 
+    if not schema_state().at_head:
+        return Check("scheduler", False, "not checked: the database is not ready", "see the database check")
     try:
         pulses = heartbeats.pulses(JOBS)
-    except Exception as exc:  # no table yet, no database: the database check says why
-        db.session.rollback()
+    except SQLAlchemyError as exc:
         return Check("scheduler", False, f"cannot read the heartbeat: {_first_line(exc)}", "see the database check")
     finally:
-        with contextlib.suppress(Exception):
-            db.session.rollback()  # end the read transaction
+        db.session.rollback()  # end the read transaction
     start = "start flask lxp scheduler (its own process) and run the check again after a minute"
     if all(pulse.last_run_at is None for pulse in pulses):
         return Check("scheduler", False, "no scheduler has run yet", start)

@@ -84,5 +84,6 @@ def list_organisations() -> None:
     width = max(len(row.slug) for row in rows)
     for row in rows:
         admins = ", ".join(row.admins) or "no admin"
-        click.echo(f"{row.slug:<{width}}  {row.people:>5} people  created {row.created_at:%Y-%m-%d}  "
+        people = f"{row.people} {'person' if row.people == 1 else 'people'}"
+        click.echo(f"{row.slug:<{width}}  {people:>12}  created {row.created_at:%Y-%m-%d}  "
                    f"{row.name}  (admins: {admins})")  # fmt: skip
