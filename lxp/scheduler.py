@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from lxp import heartbeats
 from lxp.extensions import db
 
 log = logging.getLogger("lxp.scheduler")
@@ -46,14 +47,24 @@ JOBS: tuple[Job, ...] = (
 
 
 def run_job(app: Flask, target: str) -> None:
-    """Run one job in a fresh app context; a failure is logged, the next run tries again."""
+    """Run one job in a fresh app context; a failure is logged, the next run tries again.
+    Either way the job's heartbeat notes the run (and its error), for ``flask lxp check``."""
     module, _, name = target.partition(":")
+    job_id = next((job.id for job in JOBS if job.target == target), target)
     with app.app_context():
+        error = None
         try:
             getattr(import_module(module), name)()
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
             log.exception("job %s failed", target)
+            error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+        try:
+            heartbeats.record(job_id, error)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("heartbeat of job %s not written", job_id)
         finally:
             db.session.remove()
 
