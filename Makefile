@@ -35,7 +35,7 @@ run: seed
 ## spread over one pytest-xdist worker per CPU, each with its own database; a test module stays
 ## on one worker (its module fixtures are built once). One file quickly, without workers:
 ##   make test PYTEST_ARGS="-n 0 tests/unit/test_dates.py"
-XDIST ?= -n auto --dist loadscope
+XDIST ?= -n auto --dist loadscope --no-loadscope-reorder
 test: install
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 

@@ -91,6 +91,28 @@ def pytest_configure(config):
         config.add_cleanup(traveller.stop)
 
 
+# The longest modules, longest first: xdist (``--dist loadscope --no-loadscope-reorder``; its
+# default order is by number of tests, which leaves the one-test fuzzing and the browser tests
+# for last) hands modules out in collection order, so starting these first keeps one worker from
+# finishing a long module alone while the others wait. Only the order of modules changes.
+LONGEST_FIRST = (
+    "tests/integration/api/test_api_fuzz.py",
+    "tests/integration/test_every_page.py",
+    "tests/integration/test_migrations_and_cli.py",
+    "tests/integration/test_outbox_reliability.py",
+    "tests/integration/test_learner_journey.py",
+    "tests/integration/test_authorization.py",
+    "tests/integration/test_workplace_tasks.py",
+    "tests/unit/test_planner_properties.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+    root = config.rootpath
+    items.sort(key=lambda item: rank.get(item.path.relative_to(root).as_posix(), len(rank)))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
