@@ -31,9 +31,13 @@ seed: migrate
 run: seed
 	LXP_SCHEDULER=inline $(FLASK) run --debug --host 127.0.0.1 --port 5000
 
-## The whole suite: unit, integration and browser tests (PostgreSQL with LXP_TEST_DATABASE_URL).
+## The whole suite: unit, integration and browser tests (PostgreSQL with LXP_TEST_DATABASE_URL),
+## spread over one pytest-xdist worker per CPU, each with its own database; a test module stays
+## on one worker (its module fixtures are built once). One file quickly, without workers:
+##   make test PYTEST_ARGS="-n 0 tests/unit/test_dates.py"
+XDIST ?= -n auto --dist loadscope --no-loadscope-reorder
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 ## Style and common mistakes (ruff); `ruff format .` fixes the layout.
 lint: install

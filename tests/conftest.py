@@ -3,7 +3,10 @@ a test client with form helpers, factories and ``login_as``.
 
 The database is SQLite in a temporary file, or PostgreSQL when ``LXP_TEST_DATABASE_URL``
 is set (``.ci/run`` creates and drops a fresh one). The schema is built by the real
-migrations, once per run.
+migrations, once per run. ``make test`` runs the suite in pytest-xdist workers (``-n auto
+--dist loadscope``: a module stays on one worker); each worker has its own database (its own
+SQLite file; on PostgreSQL ``<name>_gw0``… beside the given one, made and dropped here), its
+own instance folder, and free ports for its SMTP and live servers.
 
 How tests are kept apart
 ------------------------
@@ -49,13 +52,14 @@ from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+import psycopg
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from flask import current_app, has_app_context
 from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import URL, Connection, Engine, event, make_url, text
 from werkzeug.security import generate_password_hash
 
 from lxp import create_app
@@ -85,6 +89,28 @@ def pytest_configure(config):
         traveller = time_machine.travel(datetime.fromisoformat(moment), tick=True)
         traveller.start()
         config.add_cleanup(traveller.stop)
+
+
+# The longest modules, longest first: xdist (``--dist loadscope --no-loadscope-reorder``; its
+# default order is by number of tests, which leaves the one-test fuzzing and the browser tests
+# for last) hands modules out in collection order, so starting these first keeps one worker from
+# finishing a long module alone while the others wait. Only the order of modules changes.
+LONGEST_FIRST = (
+    "tests/integration/api/test_api_fuzz.py",
+    "tests/integration/test_every_page.py",
+    "tests/integration/test_migrations_and_cli.py",
+    "tests/integration/test_outbox_reliability.py",
+    "tests/integration/test_learner_journey.py",
+    "tests/integration/test_authorization.py",
+    "tests/integration/test_workplace_tasks.py",
+    "tests/unit/test_planner_properties.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+    root = config.rootpath
+    items.sort(key=lambda item: rank.get(item.path.relative_to(root).as_posix(), len(rank)))
 
 
 def _free_port() -> int:
@@ -135,18 +161,51 @@ def mailbox(smtp_server) -> Mailbox:
     return smtp_server.handler
 
 
-def database_url(tmp_path_factory) -> str:
-    return os.environ.get("LXP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'lxp-test.db'}"
+def _worker() -> str | None:
+    """The pytest-xdist worker this process is (``gw0``, ``gw1``…), or None without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _admin(url: URL, sql: str) -> None:
+    """Run ``sql`` outside a transaction on the server of ``url`` (CREATE/DROP DATABASE)."""
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as connection:  # fmt: skip
+        connection.execute(sql)
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory, smtp_server):
+def database_url(tmp_path_factory):
+    """The test database: SQLite in a temporary file (one per xdist worker, as each worker has
+    its own temporary folder), or ``LXP_TEST_DATABASE_URL`` on PostgreSQL. Under xdist each
+    worker gets a database of its own beside that one (``<name>_gw0``…), created here through
+    the given database's server and dropped when the worker ends, as Warehouse does."""
+    given = os.environ.get("LXP_TEST_DATABASE_URL")
+    if not given:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'lxp-test.db'}"
+        return
+    worker = _worker()
+    if worker is None:
+        yield given
+        return
+    base = make_url(given)
+    url = base.set(database=f"{base.database}_{worker}")
+    name = f'"{url.database}"'
+    _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # left over from an interrupted run
+    _admin(base, f"CREATE DATABASE {name}")
+    yield url.render_as_string(hide_password=False)
+    _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, smtp_server, database_url):
     app = create_app(
         {
             "TESTING": True,
             "LXP_ENV": "testing",
             "SECRET_KEY": "test-secret-key-not-for-production",
-            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            # Uploads and generated keys go to a folder of this run (and of this xdist worker).
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": smtp_server.port,
             "BASE_URL": "http://lxp.test",

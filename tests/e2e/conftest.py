@@ -87,7 +87,9 @@ def live_server(app):
     global IN_FLIGHT
     IN_FLIGHT = InFlight(app)
     server = make_server("127.0.0.1", 0, IN_FLIGHT, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

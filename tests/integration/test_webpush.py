@@ -64,7 +64,8 @@ def push_service():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     service.origin = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits up to one interval (0.5 s by default) per test.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield service
     server.shutdown()
