@@ -150,7 +150,10 @@ def test_a_database_one_migration_behind_is_refused_too(fresh_app):
     migrate(fresh_app, previous)
     result = _lxp(fresh_app, "organisation", "list")
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
-    assert f"not migrated to the newest revision (it is at {previous}, lxp needs {head}): run flask db upgrade" in result.stderr
+    assert (
+        f"not migrated to the newest revision (it is at {previous}, lxp needs {head}): run flask db upgrade"
+        in result.stderr
+    )
 
 
 def test_readyz_answers_503_until_the_database_is_migrated(fresh_app):
