@@ -8,6 +8,17 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from lxp import demo, scheduler
+from lxp.authoring.cli import course_cli
+from lxp.demo.coaching import seed_coaching
+from lxp.demo.insights import seed_insights
+from lxp.demo.journeys import seed_journeys
+from lxp.demo.live import seed_live_sessions
+from lxp.demo.workplace import seed_workplace
+from lxp.insights.cli import seed_synthetic
+from lxp.nudges.cli import nudges_cli
+from lxp.paths.cli import path_cli
+
 lxp_cli = AppGroup("lxp", help="lxp administration commands.")
 
 
@@ -15,16 +26,8 @@ lxp_cli = AppGroup("lxp", help="lxp administration commands.")
 @click.option("--force", is_flag=True, help="Allow seeding although LXP_ENV=production.")
 def seed_demo(force: bool) -> None:
     """Load the demo organisation (safe to run again) and print its logins."""
-    from lxp import demo
-
     if current_app.config["LXP_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo people into production; pass --force if you mean it")
-    from lxp.demo.coaching import seed_coaching
-    from lxp.demo.insights import seed_insights
-    from lxp.demo.journeys import seed_journeys
-    from lxp.demo.live import seed_live_sessions
-    from lxp.demo.workplace import seed_workplace
-
     report = demo.seed()
     courses = demo.seed_courses()
     journeys = seed_journeys()
@@ -56,8 +59,6 @@ def seed_demo(force: bool) -> None:
 @click.option("--once", is_flag=True, help="Run every job once and exit.")
 def run_scheduler(once: bool) -> None:
     """Run the touchpoint and session jobs (its own process in production)."""
-    from lxp import scheduler
-
     app = current_app._get_current_object()
     if once:
         for job_id in scheduler.run_all_once(app):
@@ -69,11 +70,6 @@ def run_scheduler(once: bool) -> None:
 
 
 def init_app(app) -> None:
-    from lxp.authoring.cli import course_cli
-    from lxp.insights.cli import seed_synthetic
-    from lxp.nudges.cli import nudges_cli
-    from lxp.paths.cli import path_cli
-
     lxp_cli.add_command(course_cli)
     lxp_cli.add_command(nudges_cli)
     lxp_cli.add_command(path_cli)

@@ -21,6 +21,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from lxp.accounts.models import User
+from lxp.authoring.models import Course, CourseVersion
+from lxp.channels import path_for
 from lxp.core.errors import Invalid
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
@@ -45,8 +47,6 @@ def tracked_link(message: OutboxMessage, channel: str) -> str:
     An absolute URL for e-mail, a path on lxp for Web Push (the service worker opens paths on
     its own origin). The message must have an id (flushed). Raises ``ValueError`` for a
     channel that has no link of its own."""
-    from lxp.channels import path_for
-
     if channel not in TRACKED_CHANNELS:
         raise ValueError(f"no tracked link for channel {channel!r}")
     path = path_for("effect.open_link", token=_serializer().dumps([message.id, channel]))
@@ -200,8 +200,6 @@ def _counts(
 
 def courses_of(admin: User) -> list[tuple[int, str]]:
     """The admin's organisation's courses as (id, title of the newest version), by title."""
-    from lxp.authoring.models import Course, CourseVersion
-
     titles: dict[int, str] = {}
     for course_id, title in db.session.execute(
         select(Course.id, CourseVersion.title).join(CourseVersion, CourseVersion.course_id == Course.id)

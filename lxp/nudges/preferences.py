@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from lxp.accounts.models import User
+from lxp.core.errors import Invalid
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.nudges import effect, policy
@@ -99,8 +100,6 @@ def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], qu
     """Save the learner's choices. ``pause``: "" keeps the pause as it is, a number of days
     pauses from now, "off" ends it. Raises ``Invalid`` (quiet hours with one end only, a cap
     outside 0..30, a digest day or hour that does not exist)."""
-    from lxp.core.errors import Invalid
-
     now = now or utcnow()
     if (quiet_start is None) != (quiet_end is None):
         raise Invalid(_l("Give both ends of your quiet hours, or neither."), field="quiet_end")
