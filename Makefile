@@ -35,10 +35,12 @@ run: seed
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## Style and common mistakes (ruff); `ruff format .` fixes the layout.
+## Style and common mistakes (ruff; `ruff format .` fixes the layout), and the package layers
+## (import-linter's contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## Extract the strings to translate and merge them into the de and ru catalogues.
 messages: $(STAMP)
