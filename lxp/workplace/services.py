@@ -83,7 +83,7 @@ def _is_coach(user, learner_id: int) -> bool:
 def task_block(learner, ref: str):
     """The on-the-job task ``ref`` of the learner's path. Raises ``NotFound``."""
     block = open_block(learner, ref)
-    if block.item.kind != "workplace_task":
+    if not block.kind.reviewed:
         raise NotFound(_l("This step is not an on-the-job task."))
     return block
 
