@@ -39,10 +39,12 @@ XDIST ?= -n auto --dist loadscope --no-loadscope-reorder
 test: install
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
-## Style and common mistakes (ruff); `ruff format .` fixes the layout.
+## Style and common mistakes (ruff; `ruff format .` fixes the layout), and the package layers
+## (import-linter's contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## Extract the strings to translate and merge them into the de and ru catalogues.
 messages: $(STAMP)

@@ -87,6 +87,7 @@ def _check_rate_limit_storage(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from lxp.accounts import services as accounts_services
     from lxp.core import auth, i18n, json_depth, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
@@ -105,7 +106,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(markdown.preview, "preview")
     app.add_template_filter(markdown.render_for_email, "email_markdown")
-    security.init_app(app)
+    security.init_app(app, accounts_services.load_user)
     json_depth.init_app(app)
 
 
@@ -140,7 +141,6 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.paths.models  # noqa: F401
     import lxp.push.models  # noqa: F401
     import lxp.workplace.models  # noqa: F401
-    from lxp.accounts.admin_views import bp as admin_users_bp
     from lxp.accounts.token_views import bp as api_tokens_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp
@@ -150,15 +150,16 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.cohorts.views import bp as cohorts_bp
     from lxp.core.views import bp as core_bp
     from lxp.files.views import bp as files_bp
+    from lxp.insights.effect_views import bp as touchpoint_effect_bp
     from lxp.insights.views import bp as insights_bp
     from lxp.learning.views import bp as learning_bp
     from lxp.live.views import bp as live_bp
     from lxp.lrs.views import bp as lrs_bp
-    from lxp.nudges.effect_views import bp as touchpoint_effect_bp
     from lxp.nudges.outbox_views import bp as outbox_admin_bp
     from lxp.nudges.review_views import bp as review_bp
     from lxp.nudges.rule_views import bp as touchpoint_rules_bp
     from lxp.nudges.views import bp as nudges_bp
+    from lxp.people.views import bp as admin_users_bp
     from lxp.push.views import bp as push_bp
     from lxp.workplace.views import bp as workplace_bp
 

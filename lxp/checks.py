@@ -22,7 +22,13 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from lxp import heartbeats
+from lxp.core.migrations import schema_state
 from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.files.storage import upload_dir
+from lxp.push.keys import KEY_FILE, vapid_keys
+from lxp.scheduler import JOBS
 
 # A production secret shorter than this is too easy to guess (token_urlsafe(48) gives 64).
 MIN_SECRET_LENGTH = 32
@@ -84,8 +90,6 @@ def base_url() -> Check:
 
 def database() -> Check:
     """Reachable, and at the newest migration."""
-    from lxp.core.migrations import schema_state
-    from lxp.extensions import db
 
     where = db.engine.url.render_as_string(hide_password=True)
     state = schema_state()
@@ -127,7 +131,6 @@ def smtp() -> Check:
 def vapid() -> Check:
     """The Web Push keys can be read and the public key belongs to the private one. Without
     configured keys or a generated pair, there is nothing to check yet (and nothing is made)."""
-    from lxp.push.keys import KEY_FILE, vapid_keys
 
     config = current_app.config
     generated = Path(current_app.instance_path) / KEY_FILE
@@ -166,7 +169,6 @@ def rate_limit_storage() -> Check:
 
 def upload_folder() -> Check:
     """The upload folder exists (or can be made) and a file can be written into it."""
-    from lxp.files.storage import upload_dir
 
     configured = current_app.config.get("UPLOAD_DIR")
     where = configured or str(Path(current_app.instance_path) / "uploads")
@@ -183,10 +185,6 @@ def upload_folder() -> Check:
 
 def scheduler() -> Check:
     """Every scheduler job ran recently (its heartbeat) and its last run did not fail."""
-    from lxp import heartbeats
-    from lxp.core.migrations import schema_state
-    from lxp.extensions import db
-    from lxp.scheduler import JOBS
 
     if not schema_state().at_head:
         return Check("scheduler", False, "not checked: the database is not ready", "see the database check")

@@ -8,6 +8,19 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from lxp import checks, demo, scheduler
+from lxp.accounts.cli import init, organisation_cli
+from lxp.authoring.cli import course_cli
+from lxp.core.migrations import schema_state
+from lxp.demo.coaching import seed_coaching
+from lxp.demo.insights import seed_insights
+from lxp.demo.journeys import seed_journeys
+from lxp.demo.live import seed_live_sessions
+from lxp.demo.workplace import seed_workplace
+from lxp.insights.cli import seed_synthetic
+from lxp.nudges.cli import nudges_cli
+from lxp.paths.cli import path_cli
+
 _COMMAND_ARGS = "lxp.command_args"
 # The doctor reports the database's state among its other findings instead of stopping at it.
 _WITHOUT_SCHEMA_CHECK = {"check"}
@@ -28,8 +41,6 @@ def lxp_cli() -> None:
     """Before any ``flask lxp`` command: the database must be reachable and migrated to the
     newest revision, or the command stops with one line saying what to run (``flask db`` is
     another group and keeps working). Asking a command for its help needs no database."""
-    from lxp.core.migrations import schema_state
-
     ctx = click.get_current_context()
     if ctx.invoked_subcommand in _WITHOUT_SCHEMA_CHECK:
         return
@@ -45,8 +56,6 @@ def check() -> None:
     """Check the installation: secret key, base URL, database and migrations, SMTP, VAPID
     keys, rate-limit storage, upload folder, scheduler heartbeat. One line each; exits
     non-zero when any fails."""
-    from lxp import checks
-
     results = checks.run_all()
     for result in results:
         click.echo(result.line())
@@ -59,16 +68,8 @@ def check() -> None:
 @click.option("--force", is_flag=True, help="Allow seeding although LXP_ENV=production.")
 def seed_demo(force: bool) -> None:
     """Load the demo organisation (safe to run again) and print its logins."""
-    from lxp import demo
-
     if current_app.config["LXP_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo people into production; pass --force if you mean it")
-    from lxp.demo.coaching import seed_coaching
-    from lxp.demo.insights import seed_insights
-    from lxp.demo.journeys import seed_journeys
-    from lxp.demo.live import seed_live_sessions
-    from lxp.demo.workplace import seed_workplace
-
     report = demo.seed()
     courses = demo.seed_courses()
     journeys = seed_journeys()
@@ -100,8 +101,6 @@ def seed_demo(force: bool) -> None:
 @click.option("--once", is_flag=True, help="Run every job once and exit.")
 def run_scheduler(once: bool) -> None:
     """Run the touchpoint and session jobs (its own process in production)."""
-    from lxp import scheduler
-
     app = current_app._get_current_object()
     if once:
         for job_id in scheduler.run_all_once(app):
@@ -113,12 +112,6 @@ def run_scheduler(once: bool) -> None:
 
 
 def init_app(app) -> None:
-    from lxp.accounts.cli import init, organisation_cli
-    from lxp.authoring.cli import course_cli
-    from lxp.insights.cli import seed_synthetic
-    from lxp.nudges.cli import nudges_cli
-    from lxp.paths.cli import path_cli
-
     lxp_cli.add_command(init)
     lxp_cli.add_command(organisation_cli)
     lxp_cli.add_command(course_cli)

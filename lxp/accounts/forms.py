@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from lxp.core.forms import CheckboxListField
 from lxp.core.i18n import LANGUAGE_NAMES, ROLE_LABELS
 from lxp.core.time import timezone_choices
 
@@ -20,11 +20,6 @@ def role_choices():
 def locale_choices(with_browser_default: bool = True):
     first = [("", _l("Same as my browser"))] if with_browser_default else []
     return first + list(LANGUAGE_NAMES.items())
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LoginForm(FlaskForm):
@@ -79,7 +74,3 @@ class CsvImportForm(FlaskForm):
 
 class RolesForm(FlaskForm):
     roles = CheckboxListField(_l("Roles"), choices=role_choices)
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: a button that posts with its CSRF token."""

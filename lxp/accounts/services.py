@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
@@ -24,12 +25,25 @@ from lxp.accounts.models import Organisation, User, UserRole
 from lxp.channels import email as email_channel
 from lxp.core.auth import ROLES
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
+from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import is_valid_timezone, utcnow
 from lxp.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 # Checked when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("lxp-timing-equaliser")
+
+
+def load_user(user_id: str):
+    """Flask-Login's loader: the id carries the user's auth version (see ``User.get_id``)."""
+    ident, _, version = user_id.partition(".")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    # With the roles in the same statement: this runs on every request.
+    user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
+    if user is None or user.auth_version != int(version) or not user.active:
+        return None
+    return user
 
 
 def normalise_email(raw: str) -> str:
@@ -323,10 +337,7 @@ def _require_same_organisation(admin: User, user: User) -> None:
 
 def user_in_organisation(admin: User, user_id: int) -> User:
     """The user with this id in the admin's organisation. Raises ``NotFound``."""
-    user = db.session.get(User, user_id)
-    if user is None or user.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such person."))
-    return user
+    return get_in_organisation(User, user_id, admin.organisation_id, _l("No such person."))
 
 
 def set_roles(admin: User, user: User, roles: Iterable[str]) -> None:

@@ -12,9 +12,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from lxp.accounts import api_tokens
-from lxp.accounts.forms import CheckboxListField, ConfirmForm
-from lxp.accounts.views import show_form_error
 from lxp.core.errors import ServiceError
+from lxp.core.forms import CheckboxListField, ConfirmForm, show_form_error
 
 bp = Blueprint("api_tokens", __name__)
 

@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from wtforms import Field
 
 from lxp.accounts import services, tokens
 from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm
 from lxp.core.auth import public
 from lxp.core.errors import ServiceError, TooManyAttempts
+from lxp.core.forms import show_form_error
 from lxp.core.security import start_session
 from lxp.core.views import start_page_for
 from lxp.extensions import limiter
@@ -36,15 +36,6 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
-
-
-def show_form_error(form, error: ServiceError) -> None:
-    """Put a service's refusal next to the field it is about, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if isinstance(field, Field):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 ``init_app`` builds one ``Api`` per application (its OpenAPI document lives on it), registers
 the area blueprints ``lxp/api/<area>.py`` under ``/api/v1``, the token loader, and the
-problem+json error responses (see ``problems.py``; ``core/error_pages.py`` hands API
+problem+json error responses (see ``core/problems.py``; ``core/error_pages.py`` hands API
 requests to it). The document is served at ``/api/openapi.json`` and read as a reference page
 at ``/api/docs``, rendered by our own template: nothing is loaded from the internet.
 """
@@ -15,7 +15,8 @@ from importlib import import_module
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from lxp.api.problems import PROBLEM_JSON, ProblemSchema
+from lxp.api import auth, docs
+from lxp.core.problems import PROBLEM_JSON, ProblemSchema
 
 AREAS = ("me", "learning", "path_changes", "notifications", "blocks", "inbox", "live", "coaching", "tasks", "trainer",
          "admin", "touchpoints", "insights", "xapi")  # fmt: skip
@@ -51,8 +52,6 @@ class LxpApi(Api):
 
 def init_app(app) -> LxpApi:
     """Build the API for ``app`` and register every area."""
-    from lxp.api import auth, docs
-
     app.config.setdefault("API_TITLE", "lxp")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")

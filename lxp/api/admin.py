@@ -12,12 +12,12 @@ from flask_smorest import abort
 from lxp.accounts import services as accounts
 from lxp.api.common import area
 from lxp.api.paging import PageArgs, page_schema, paginate
-from lxp.api.problems import problem
 from lxp.authoring import publishing, transfer
 from lxp.authoring import services as authoring
 from lxp.coaching import services as coaching
 from lxp.core.auth import ROLES
 from lxp.core.errors import Invalid
+from lxp.core.problems import problem
 from lxp.extensions import db
 
 bp = area("admin", "For admins: people, and course import/export", "admin", admin=True)

@@ -12,6 +12,7 @@ from flask_login import current_user
 from lxp.api.common import area
 from lxp.learning import progress
 from lxp.learning import services as learning
+from lxp.paths.access import open_block
 
 bp = area("blocks", "Block content, progress events (idempotent on a client UUID), pulse and NPS", "learner")
 
@@ -104,7 +105,7 @@ class AcceptedSchema(ma.Schema):
 def get_item(ref: str):
     """One step of your path with its content; a quiz's questions without their answers, and
     the answers you saved so far. 404 when the step is not on your path."""
-    block = learning.open_block(current_user, ref)
+    block = open_block(current_user, ref)
     item = block.item
     body = {"ref": ref, "kind": item.kind, "title": item.title, "minutes": item.minutes, "language": item.language,
             "content": block.kind.learner_content(item.content), "questions": None, "saved_answers": None}  # fmt: skip

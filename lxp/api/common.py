@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint, abort
 
 from lxp.api.auth import guard
-from lxp.api.problems import service_problem
 from lxp.core.errors import ServiceError
+from lxp.core.problems import service_problem
 
 
 def area(name: str, description: str, *roles: str, admin: bool = False) -> Blueprint:

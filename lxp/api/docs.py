@@ -6,8 +6,8 @@ import copy
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from lxp.api.problems import PROBLEM_JSON
 from lxp.core.auth import public
+from lxp.core.problems import PROBLEM_JSON
 
 bp = Blueprint("api_docs", __name__)
 

@@ -12,11 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lxp.api.common import area, not_found
-from lxp.channels import in_app
-from lxp.live import registration
+from lxp.learning import services as learning
 from lxp.paths import planner
 from lxp.paths import services as paths
-from lxp.workplace import services as workplace
 
 bp = area("learning", "Goals, packages, the journey, the path with reasons, and Today", "learner")
 
@@ -177,6 +175,15 @@ def _feasibility(journey, plan: planner.Plan) -> dict:
             "text": " ".join(str(text(outlook)).split())}  # fmt: skip
 
 
+def path_document(journey) -> dict:
+    """The journey's current path as ``PathSchema`` serialises it (``/path`` and the path changes)."""
+    plan = paths.current_plan(journey)
+    names, text = paths.competency_names(current_user.organisation_id), _reason_text()
+    return {"journey": journey, "steps": [_step(s, names, text) for s in plan.steps],
+            "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names, text)} for s in plan.skipped],
+            "unmet": list(plan.unmet), "feasibility": _feasibility(journey, plan)}  # fmt: skip
+
+
 @bp.get("/goals")
 @bp.response(200, GoalListSchema)
 def list_goals():
@@ -216,11 +223,7 @@ def get_path():
     journey = paths.open_journey(current_user)
     if journey is None:
         not_found(_l("You have no path yet; choose a goal first."))
-    plan = paths.current_plan(journey)
-    names, text = paths.competency_names(current_user.organisation_id), _reason_text()
-    return {"journey": journey, "steps": [_step(s, names, text) for s in plan.steps],
-            "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names, text)} for s in plan.skipped],
-            "unmet": list(plan.unmet), "feasibility": _feasibility(journey, plan)}  # fmt: skip
+    return path_document(journey)
 
 
 @bp.get("/today")
@@ -229,23 +232,12 @@ def get_path():
 def get_today():
     """What is due today: the next best step, the rest of this week, live sessions you hold a
     seat on, unread messages and replies, and your on-the-job tasks."""
-    journey = paths.open_journey(current_user)
-    glance = in_app.glance(current_user.id)
-    today = {"journey_status": None, "next_step": None, "this_week": [], "tasks": {},
-             "sessions": registration.upcoming_for_learner(current_user.id), "unread_messages": glance.unread,
-             "replies": glance.replies}  # fmt: skip
-    if journey is None:
-        return today
-    today["journey_status"] = journey.status
-    if journey.status == "paused":
-        return today
-    plan = paths.current_plan(journey)
+    shown = learning.today(current_user)
     names, text = paths.competency_names(current_user.organisation_id), _reason_text()
-    open_steps = plan.open_steps
-    today["next_step"] = _step(open_steps[0], names, text) if open_steps else None
-    today["this_week"] = [_step(s, names, text) for s in open_steps if s.week == 0]
-    today["tasks"] = workplace.task_states(current_user.id)
-    return today
+    return {"journey_status": shown.journey.status if shown.journey else None,
+            "next_step": _step(shown.next_step, names, text) if shown.next_step else None,
+            "this_week": [_step(s, names, text) for s in shown.this_week], "tasks": shown.tasks,
+            "sessions": shown.sessions, "unread_messages": shown.inbox.unread, "replies": shown.inbox.replies}  # fmt: skip
 
 
 @bp.post("/journey/pause")

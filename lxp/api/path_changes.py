@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lxp.api.common import area, not_found
-from lxp.api.learning import PathSchema, _feasibility, _reason, _reason_text, _step
+from lxp.api.learning import PathSchema, path_document
 from lxp.learning import placement
 from lxp.paths import services as paths
 
@@ -123,14 +123,6 @@ def _outcome(plan, ref: str | None = None) -> dict:
             "position": refs.index(ref) + 1 if ref in refs else None}  # fmt: skip
 
 
-def _path(journey) -> dict:
-    plan = paths.current_plan(journey)
-    names, text = paths.competency_names(current_user.organisation_id), _reason_text()
-    return {"journey": journey, "steps": [_step(s, names, text) for s in plan.steps],
-            "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names, text)} for s in plan.skipped],
-            "unmet": list(plan.unmet), "feasibility": _feasibility(journey, plan)}  # fmt: skip
-
-
 @bp.get("/path/options")
 @bp.response(200, OptionsSchema)
 def options():
@@ -168,7 +160,7 @@ def swap(args):
     """Do ``alternative`` instead of ``step`` from now on; answers your path planned again."""
     journey = _journey()
     paths.swap_step(current_user, journey, args["step"], args["alternative"])
-    return _path(journey)
+    return path_document(journey)
 
 
 @bp.get("/path/swap-undo-preview")
@@ -189,7 +181,7 @@ def undo_swap(args):
     """Do ``step`` again instead of the alternative chosen for it; answers your path."""
     journey = _journey()
     paths.undo_swap(current_user, journey, args["step"])
-    return _path(journey)
+    return path_document(journey)
 
 
 @bp.get("/path/move-preview")
@@ -211,7 +203,7 @@ def move(args):
     """Move an optional step from now on (the same checks as the preview); answers your path."""
     journey = _journey()
     paths.move_step(current_user, journey, args["step"], args["before"] or None)
-    return _path(journey)
+    return path_document(journey)
 
 
 @bp.get("/path/placement")

@@ -18,6 +18,7 @@ from lxp.channels import names as channel_names
 from lxp.core.errors import Invalid
 from lxp.extensions import db
 from lxp.nudges import course_rules, effect, rules, texts
+from lxp.nudges.preview import preview_for
 from lxp.nudges.rules import Template
 
 bp = area("touchpoints", "For admins: each course's touchpoint rules, their words and a preview", "admin",
@@ -208,7 +209,7 @@ def preview_rule(args, course_id: int, key: str):
     is due for them now if anything is, else with example values. 400 for an unknown learner."""
     course, rows = _journey(course_id)
     _row_of(rows, key)
-    shown = course_rules.preview(current_user, course.id, key, args["learner"])
+    shown = preview_for(current_user, course.id, key, args["learner"])
     return {"learner_id": shown.learner.id, "learner_name": shown.learner.display_name, "subject": shown.subject,
             "body": shown.body, "why": shown.why, "due_now": shown.due_now}  # fmt: skip
 

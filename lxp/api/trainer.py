@@ -15,9 +15,9 @@ from lxp.api.tasks import SubmissionSchema
 from lxp.coaching import services as coaching
 from lxp.coaching import threads
 from lxp.core.errors import Invalid
+from lxp.core.timezones import in_zone
 from lxp.live import scheduling
 from lxp.live.models import ATTENDANCE
-from lxp.live.timezones import in_zone
 from lxp.workplace import services as workplace
 from lxp.workplace.models import OUTCOMES
 

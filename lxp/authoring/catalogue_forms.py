@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lxp.accounts.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField
 from lxp.core.i18n import LANGUAGE_NAMES
 
 

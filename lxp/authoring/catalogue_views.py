@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from lxp.accounts.forms import ConfirmForm
-from lxp.accounts.views import show_form_error
 from lxp.authoring import competencies, goals
 from lxp.authoring.catalogue_forms import CompetencyEditForm, CompetencyForm, GoalForm, MoveForm, PackageForm
 from lxp.authoring.kinds import KINDS
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
 
 bp = Blueprint("catalogue", __name__, url_prefix="/admin")
 restrict_blueprint(bp, "admin")

@@ -10,6 +10,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lxp.accounts.models import Organisation, User, UserRole
+from lxp.authoring import services, transfer
+from lxp.authoring.format_doc import json_schema
+from lxp.core.errors import ServiceError
 from lxp.extensions import db
 
 course_cli = AppGroup("course", help="Export, import and list courses.")
@@ -51,8 +54,6 @@ organisation_option = click.option(
 @organisation_option
 def list_courses(organisation_slug: str | None) -> None:
     """List courses: slug, newest version and its status, title."""
-    from lxp.authoring import services
-
     organisation = _organisation(organisation_slug)
     admin = _admin(organisation, None)
     for row in services.list_courses(admin):
@@ -65,8 +66,6 @@ def list_courses(organisation_slug: str | None) -> None:
 @organisation_option
 def export_course(slug: str, version_number: int | None, organisation_slug: str | None) -> None:
     """Write a course as a JSON document to standard output."""
-    from lxp.authoring import services, transfer
-
     organisation = _organisation(organisation_slug)
     course = services.find_course(organisation.id, slug)
     if course is None:
@@ -85,9 +84,6 @@ def export_course(slug: str, version_number: int | None, organisation_slug: str 
 @organisation_option
 def import_course(document, admin_email: str | None, organisation_slug: str | None) -> None:
     """Import a course document as a draft; every error is listed and nothing is written."""
-    from lxp.authoring import transfer
-    from lxp.core.errors import ServiceError
-
     organisation = _organisation(organisation_slug)
     admin = _admin(organisation, admin_email)
     try:
@@ -104,6 +100,4 @@ def import_course(document, admin_email: str | None, organisation_slug: str | No
 @course_cli.command("schema")
 def course_schema() -> None:
     """Print the JSON Schema of the course document."""
-    from lxp.authoring.format_doc import json_schema
-
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))

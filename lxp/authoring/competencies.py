@@ -25,7 +25,8 @@ from lxp.authoring.models import (
     outcome_competencies,
 )
 from lxp.authoring.text import CODE, MAX_COMPETENCY_DESCRIPTION, MAX_TITLE, ascii_slug, check_text
-from lxp.core.errors import Conflict, Invalid, NotFound
+from lxp.core.errors import Conflict, Invalid
+from lxp.core.tenancy import get_in_organisation
 from lxp.extensions import db
 
 # --- competencies -----------------------------------------------------------------------
@@ -33,10 +34,7 @@ from lxp.extensions import db
 
 def get_competency(admin, competency_id: int) -> Competency:
     """The competency with this id in the admin's organisation. Raises ``NotFound``."""
-    competency = db.session.get(Competency, competency_id)
-    if competency is None or competency.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such competency."))
-    return competency
+    return get_in_organisation(Competency, competency_id, admin.organisation_id, _l("No such competency."))
 
 
 def search_competencies(admin, query: str = "", page: int = 1, per_page: int = 50):

@@ -16,15 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lxp.accounts.forms import CheckboxListField
-from lxp.core.i18n import LANGUAGE_NAMES
-
-MODALITY_LABELS = {
-    "self_paced": _l("Self-paced"),
-    "live": _l("Live sessions"),
-    "coaching": _l("Coaching"),
-    "on_the_job": _l("On the job"),
-}
+from lxp.core.forms import CheckboxListField
+from lxp.core.i18n import LANGUAGE_NAMES, MODALITY_LABELS
 
 
 def language_choices():

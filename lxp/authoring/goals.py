@@ -34,6 +34,7 @@ from lxp.authoring.text import (
 )
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.core.i18n import LANGUAGE_NAMES
+from lxp.core.tenancy import get_in_organisation
 from lxp.extensions import db
 
 # --- goals ------------------------------------------------------------------------------
@@ -41,10 +42,7 @@ from lxp.extensions import db
 
 def get_goal(admin, goal_id: int) -> Goal:
     """The goal with this id in the admin's organisation. Raises ``NotFound``."""
-    goal = db.session.get(Goal, goal_id)
-    if goal is None or goal.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such goal."))
-    return goal
+    return get_in_organisation(Goal, goal_id, admin.organisation_id, _l("No such goal."))
 
 
 def course_title(course: Course) -> str:
@@ -181,10 +179,8 @@ def delete_goal(admin, goal: Goal) -> int:
 
 def get_package(admin, package_id: int) -> Package:
     """The package with this id in the admin's organisation. Raises ``NotFound``."""
-    package = db.session.get(Package, package_id)
-    if package is None or package.goal.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such package."))
-    return package
+    return get_in_organisation(Package, package_id, admin.organisation_id, _l("No such package."),
+                               organisation_of=lambda package: package.goal.organisation_id)  # fmt: skip
 
 
 def entry_value(course_id: int, item_key: str) -> str:

@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from lxp.accounts.forms import CheckboxListField
 from lxp.authoring.forms import language_choices
+from lxp.core.forms import CheckboxListField
 
 MARKDOWN_HINT = _l("Markdown: **bold**, lists, [links](https://…) and images ![description](https://…).")
 _COMMON_FIELDS = frozenset(

@@ -28,6 +28,7 @@ from lxp.authoring.models import (
 )
 from lxp.authoring.text import SLUG, ascii_slug, renumber
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.tenancy import get_in_organisation
 from lxp.extensions import db
 
 CONCEPT_FIELDS = (
@@ -59,12 +60,14 @@ def require_organisation(admin, organisation_id: int, message) -> None:
         raise NotFound(message)
 
 
+def _course_organisation(row) -> int:
+    """The organisation of a row inside a course version: its course's."""
+    return row.version.course.organisation_id
+
+
 def get_course(admin, course_id: int) -> Course:
     """The course with this id in the admin's organisation. Raises ``NotFound``."""
-    course = db.session.get(Course, course_id)
-    if course is None or course.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such course."))
-    return course
+    return get_in_organisation(Course, course_id, admin.organisation_id, _l("No such course."))
 
 
 def find_course(organisation_id: int, slug: str) -> Course | None:
@@ -84,24 +87,19 @@ def current_published(course: Course) -> CourseVersion | None:
 
 
 def get_item(admin, item_id: int) -> Item:
-    item = db.session.get(Item, item_id)
-    if item is None or item.version.course.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such item."))
-    return item
+    return get_in_organisation(
+        Item, item_id, admin.organisation_id, _l("No such item."), organisation_of=_course_organisation
+    )
 
 
 def get_module(admin, module_id: int) -> Module:
-    module = db.session.get(Module, module_id)
-    if module is None or module.version.course.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such module."))
-    return module
+    return get_in_organisation(Module, module_id, admin.organisation_id, _l("No such module."),
+                               organisation_of=_course_organisation)  # fmt: skip
 
 
 def get_outcome(admin, outcome_id: int) -> Outcome:
-    outcome = db.session.get(Outcome, outcome_id)
-    if outcome is None or outcome.version.course.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such outcome."))
-    return outcome
+    return get_in_organisation(Outcome, outcome_id, admin.organisation_id, _l("No such outcome."),
+                               organisation_of=_course_organisation)  # fmt: skip
 
 
 @dataclass(frozen=True)

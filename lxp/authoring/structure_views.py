@@ -7,8 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lxp.accounts.forms import ConfirmForm
-from lxp.accounts.views import show_form_error
 from lxp.authoring import services
 from lxp.authoring.forms import ModuleForm, OutcomeForm
 from lxp.authoring.kinds import KINDS
@@ -16,6 +14,7 @@ from lxp.authoring.models import Competency
 from lxp.authoring.views import course_or_404, editable_draft_or_redirect
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.extensions import db
 
 bp = Blueprint("course_structure", __name__, url_prefix="/admin/courses")

@@ -9,14 +9,13 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lxp.accounts.forms import ConfirmForm
-from lxp.accounts.views import show_form_error
 from lxp.authoring import publishing, services, transfer
 from lxp.authoring.forms import ConceptForm, ImportForm, NewCourseForm, SendBackForm
 from lxp.authoring.kinds import KINDS
 from lxp.authoring.models import STATUSES, Course, CourseVersion
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
 
 bp = Blueprint("authoring", __name__, url_prefix="/admin/courses")
 restrict_blueprint(bp, "admin")

@@ -20,6 +20,7 @@ from lxp.coaching.models import FEEDBACK_RATINGS, SHOWN_AT, CoachFeedback
 from lxp.coaching.threads import is_coach_of
 from lxp.core.errors import Invalid, NotFound
 from lxp.extensions import db
+from lxp.paths import services as paths
 
 COMMENT_LIMIT = 4000
 
@@ -34,8 +35,6 @@ def learner_coached_by(trainer: User, learner_id: int) -> User:
 
 def competencies_for(learner: User) -> list[Competency]:
     """The competencies of the learner's journey goals (what feedback can be about), by name."""
-    from lxp.paths import services as paths
-
     journey = paths.open_journey(learner)
     codes = {c.code for goal in journey.goals for c in goal.competencies} if journey else set()
     return list(
@@ -51,8 +50,6 @@ def give_feedback(coach: User, learner_id: int, competency: str, rating: int, co
     """Rate one competency of a learner the coach coaches; the learner sees it on their path
     and is told. Raises ``NotFound`` (not their learner) and ``Invalid`` (a competency not on
     the learner's path, a rating outside 1..4, an overlong comment)."""
-    from lxp.paths import services as paths
-
     learner = learner_coached_by(coach, learner_id)
     if competency not in {c.code for c in competencies_for(learner)}:
         raise Invalid(_l("Choose a competency of the learner's goals."), field="competency")

@@ -16,20 +16,23 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, or_, select, union
+from sqlalchemy import and_, or_, select
 
 from lxp import events
 from lxp.accounts.models import User
 from lxp.authoring import kinds
 from lxp.channels import in_app, path_for
 from lxp.channels.email import external_url, mail_after_commit
-from lxp.coaching.models import CoachAssignment, CoachingMessage, CoachingThread, ThreadReadMark
-from lxp.coaching.services import coach_of
-from lxp.cohorts.models import Cohort, cohort_members
+from lxp.coaching.models import CoachingMessage, CoachingThread, ThreadReadMark
+from lxp.coaching.services import coach_of, coaches
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.files import services as files
+from lxp.paths import services as paths
+from lxp.paths.access import journey_item, open_block
+from lxp.paths.models import Journey
+from lxp.paths.storage import plan_from_json
 
 BODY_LIMIT = 10_000
 ATTACHMENTS = "message"  # the kind of file a message carries
@@ -40,16 +43,9 @@ MAX_ATTACHMENTS = 5
 
 
 def coached_learner_ids(trainer: User):
-    """A subquery of the ids of the learners this trainer coaches: chosen for them, or the
-    coach of a cohort of theirs while nobody was chosen for them."""
-    chosen = select(CoachAssignment.learner_id).where(CoachAssignment.coach_id == trainer.id)
-    via_cohort = (
-        select(cohort_members.c.user_id)
-        .join(Cohort, Cohort.id == cohort_members.c.cohort_id)
-        .where(Cohort.coach_id == trainer.id,
-               ~exists().where(CoachAssignment.learner_id == cohort_members.c.user_id))
-    )  # fmt: skip
-    return union(chosen, via_cohort).subquery()
+    """A subquery of the ids of the learners this trainer coaches (``coach_of`` says who)."""
+    pairs = coaches()
+    return select(pairs.c.learner_id).where(pairs.c.coach_id == trainer.id).subquery()
 
 
 def is_coach_of(trainer: User, learner_id: int) -> bool:
@@ -75,9 +71,6 @@ def open_thread(learner: User, item_ref: str | None = None, opened_by: User | No
     """The learner's thread with their coach about their journey, or about one of its steps;
     made on first use, by the learner or (``opened_by``) their coach. Raises ``Invalid`` (no
     coach yet, no journey) and ``NotFound`` (a step not on their path; not their coach)."""
-    from lxp.learning.services import open_block
-    from lxp.paths import services as paths
-
     if opened_by is not None and opened_by.id != learner.id and not is_coach_of(opened_by, learner.id):
         raise NotFound(_l("No such conversation."))
     if coach_of(learner.id) is None:
@@ -292,9 +285,6 @@ class DueConversation:
 def due_checkpoints(trainer: User, today: date | None = None, days_ahead: int = 14) -> list[DueConversation]:
     """Coaching checkpoints on the paths of the trainer's learners that fall due within
     ``days_ahead`` days (or are overdue), soonest first, with their agenda."""
-    from lxp.paths.models import Journey
-    from lxp.paths.storage import plan_from_json
-
     today = today or date.today()
     ids = coached_learner_ids(trainer)
     journeys = db.session.execute(
@@ -307,9 +297,7 @@ def due_checkpoints(trainer: User, today: date | None = None, days_ahead: int = 
         for step in plan_from_json(journey.plan).open_steps:
             if not kinds.get(step.kind).coached or step.due is None or step.due > today + timedelta(days=days_ahead):
                 continue
-            course_id, _, key = step.ref.partition(":")
-            item = next((i for jc in journey.courses if str(jc.course_id) == course_id
-                         for i in jc.version.items if i.key == key), None)  # fmt: skip
+            item = journey_item(journey, step.ref)
             learner = db.session.get(User, journey.learner_id)
             due.append(DueConversation(learner, step.ref, step.title, step.due,
                                        (item.content or {}).get("agenda", "") if item else ""))  # fmt: skip
@@ -320,9 +308,6 @@ def hold_checkpoint(coach: User, thread: CoachingThread) -> None:
     """The coach records that the conversation of a coaching checkpoint took place: the step
     is done on the learner's path (a ``completed`` event of the learner, by the coach).
     Raises ``NotFound`` (not their learner's thread) and ``Invalid`` (not about a checkpoint)."""
-    from lxp.learning.services import open_block
-    from lxp.paths import services as paths
-
     thread = thread_for(coach, thread.id)
     if thread.learner_id == coach.id or not thread.item_ref:
         raise Invalid(_l("Only a coaching checkpoint's conversation can be marked as held."))
@@ -340,9 +325,6 @@ def hold_checkpoint(coach: User, thread: CoachingThread) -> None:
 
 def is_open_checkpoint(thread: CoachingThread) -> bool:
     """True for a thread about a coaching checkpoint not done yet (the coach can mark it held)."""
-    from lxp.paths.models import Journey
-    from lxp.paths.storage import plan_from_json
-
     journey = db.session.get(Journey, thread.journey_id) if thread.item_ref and thread.journey_id else None
     if journey is None or not journey.plan:
         return False

@@ -10,8 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lxp.accounts import services as accounts
-from lxp.accounts.forms import ConfirmForm
-from lxp.accounts.views import show_form_error
 from lxp.channels import in_app
 from lxp.coaching import feedback, threads
 from lxp.coaching import services as coaching
@@ -27,6 +25,7 @@ from lxp.coaching.forms import (
 )
 from lxp.core.auth import roles_required
 from lxp.core.errors import Invalid, NotFound, ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.files import services as files
 
 bp = Blueprint("coaching", __name__)

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from lxp.accounts.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField
 
 
 class CohortForm(FlaskForm):

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from lxp.accounts.models import User, UserRole
 from lxp.cohorts.models import Cohort, cohort_members
-from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.errors import Conflict, Invalid, NotAllowed
+from lxp.core.tenancy import get_in_organisation
 from lxp.extensions import db
 
 NAME_LIMIT = 120
@@ -34,10 +35,7 @@ def cohorts_of(organisation_id: int) -> list[tuple[Cohort, int]]:
 
 def cohort_in(admin: User, cohort_id: int) -> Cohort:
     """A cohort of the admin's organisation. Raises ``NotFound``."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or cohort.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such cohort."))
-    return cohort
+    return get_in_organisation(Cohort, cohort_id, admin.organisation_id, _l("No such cohort."))
 
 
 def _check_name(admin: User, name: str, cohort_id: int | None = None) -> str:

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lxp.accounts.services import active_with_role
-from lxp.accounts.views import show_form_error
 from lxp.cohorts import services as cohorts
 from lxp.cohorts.forms import CohortForm
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
+from lxp.core.forms import show_form_error
 
 bp = Blueprint("cohorts", __name__, url_prefix="/admin/cohorts")
 restrict_blueprint(bp, "admin")

@@ -9,6 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lxp.core import problems
+from lxp.core.errors import ServiceError
+from lxp.extensions import db
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -34,9 +38,6 @@ def render_error(status: int, detail=None):
 
 
 def init_app(app) -> None:
-    from lxp.api import problems
-    from lxp.core.errors import ServiceError
-
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         if problems.is_api_request():
@@ -66,7 +67,5 @@ def init_app(app) -> None:
                 return problems.service_problem(error)
             return problems.server_problem(error)
         log.exception("unhandled error")
-        from lxp.extensions import db
-
         db.session.rollback()
         return render_error(500)

@@ -16,6 +16,13 @@ ROLE_LABELS = {
     "admin": _l("L&D admin"),
     "reviewer": _l("Reviewer"),
 }
+# The four ways of learning (``planner.MODALITIES``), named once for forms, pages and charts.
+MODALITY_LABELS = {
+    "self_paced": _l("Self-paced"),
+    "live": _l("Live sessions"),
+    "coaching": _l("Coaching"),
+    "on_the_job": _l("On the job"),
+}
 
 
 def role_label(role: str) -> str:

@@ -13,6 +13,8 @@ import re
 from flask import abort, request
 from flask_babel import gettext as _
 
+from lxp.core import problems
+
 MAX_DEPTH = 64  # our deepest input (an xAPI statement with extensions) needs a handful
 
 # A whole string literal (escapes included, possessive so it never backtracks) or one bracket.
@@ -40,8 +42,6 @@ def refuse_deep_json():
         return None
     if not too_deep(request.get_data(cache=True)):
         return None
-    from lxp.api import problems
-
     detail = _("The JSON body is nested too deeply (more than %(limit)d levels).", limit=MAX_DEPTH)
     if problems.is_api_request():
         return problems.problem(400, detail)

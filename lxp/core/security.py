@@ -1,4 +1,4 @@
-"""Security headers, session time-outs and the user loader."""
+"""Security headers, session time-outs and where the user loader is plugged in."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from flask import flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 from flask_talisman import Talisman
-from sqlalchemy.orm import joinedload
 
 from lxp.core.time import utcnow
-from lxp.extensions import db, login_manager
+from lxp.extensions import login_manager
 
 # No inline script anywhere: pages load static/*.js files only.
 CONTENT_SECURITY_POLICY = {
@@ -30,7 +29,8 @@ CONTENT_SECURITY_POLICY = {
 EXPIRES_AT = "lxp_expires_at"
 
 
-def init_app(app) -> None:
+def init_app(app, load_user) -> None:
+    """Headers, time-outs and sign-in; ``load_user`` is Flask-Login's loader (accounts owns users)."""
     https = app.config["HTTPS"]
     # Talisman keeps its settings on the instance, so each app gets its own.
     app.extensions["talisman"] = Talisman(
@@ -56,20 +56,6 @@ def init_app(app) -> None:
     login_manager.user_loader(load_user)
     user_loaded_from_cookie.connect(_start_session_clock, app)
     app.before_request(enforce_absolute_timeout)
-
-
-def load_user(user_id: str):
-    """Flask-Login's loader: the id carries the user's auth version (see ``User.get_id``)."""
-    from lxp.accounts.models import User
-
-    ident, _, version = user_id.partition(".")
-    if not ident.isdigit() or not version.isdigit():
-        return None
-    # With the roles in the same statement: this runs on every request.
-    user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
-    if user is None or user.auth_version != int(version) or not user.active:
-        return None
-    return user
 
 
 def start_session(remember: bool) -> None:

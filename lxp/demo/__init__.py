@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from lxp.accounts.models import User, UserRole
 from lxp.accounts.services import get_or_create_organisation
+from lxp.authoring import publishing, services, transfer
 from lxp.extensions import db
 
 DEMO_PASSWORD = "learn-together-2026"  # noqa: S105 (printed for the demo on purpose)
@@ -90,8 +91,6 @@ def seed_courses() -> list[tuple[str, bool]]:
     The demo admin imports each document and, holding the reviewer role, approves it, so
     the history reads as it would in real use.
     """
-    from lxp.authoring import publishing, services, transfer
-
     admin = db.session.execute(select(User).where(User.email == PEOPLE[0].email)).scalar_one()
     report = []
     for path in sorted(COURSES.glob("*.json")):

@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from lxp.accounts.models import User
 from lxp.coaching import services as coaching
-from lxp.coaching.models import CoachAssignment, HelpRequest
+from lxp.coaching import threads
+from lxp.coaching.models import CoachAssignment, CoachingThread, HelpRequest
+from lxp.cohorts.models import Cohort
 from lxp.demo import DEMO_ORGANISATION, PEOPLE
 from lxp.extensions import db
 from lxp.paths import services as paths
@@ -35,8 +37,6 @@ def seed_coaching() -> tuple[int, bool]:
     """Give coaches to demo learners (the English-speaking ones through a cohort, the others
     one by one), start one conversation and raise the stuck learner's help request; returns
     (coaches assigned one by one, help request raised). Safe to run again."""
-    from lxp.cohorts.models import Cohort
-
     assigned = 0
     cohort_coach = _user(COHORT[1])
     cohort = db.session.execute(select(Cohort).where(Cohort.name == COHORT[0])).scalar_one_or_none()
@@ -75,9 +75,6 @@ def seed_coaching() -> tuple[int, bool]:
 
 
 def _seed_conversation() -> None:
-    from lxp.coaching import threads
-    from lxp.coaching.models import CoachingThread
-
     learner = _user(CONVERSATION[0])
     if learner is None or paths.open_journey(learner) is None:
         return

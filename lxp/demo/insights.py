@@ -10,6 +10,7 @@ from lxp.cohorts.models import Cohort
 from lxp.demo import DEMO_ORGANISATION
 from lxp.demo.coaching import COHORT
 from lxp.extensions import db
+from lxp.insights import synthetic
 
 LEARNERS = 60
 COURSE = "customer-conversations"
@@ -18,8 +19,6 @@ SECOND_COHORT = ("Store teams, winter 2026", "trainer.berlin@northwind.example")
 
 def seed_insights() -> int:
     """Add the synthetic learners when the demo has none yet; return how many were added."""
-    from lxp.insights import synthetic
-
     organisation = db.session.execute(
         select(Organisation).where(Organisation.slug == DEMO_ORGANISATION[0])
     ).scalar_one_or_none()

@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from lxp.accounts.models import User
+from lxp.authoring.models import Item
 from lxp.core.errors import ServiceError
 from lxp.extensions import db
 from lxp.live import registration, scheduling
@@ -70,6 +71,4 @@ def seed_live_sessions() -> list[tuple[str, int]]:
 
 
 def _is_german(item: scheduling.LiveItem) -> bool:
-    from lxp.authoring.models import Item
-
     return db.session.get(Item, item.item_id).language == "de"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lxp.accounts.models import Organisation
 from lxp.core.errors import ServiceError
 from lxp.extensions import db
+from lxp.insights import synthetic
 
 
 @click.command("seed-synthetic")
@@ -23,8 +24,6 @@ from lxp.extensions import db
 def seed_synthetic(learners: int, organisation_slug: str | None, course_slug: str | None, cohorts: tuple[str, ...],
                    seed: int, force: bool) -> None:  # fmt: skip
     """Add synthetic learners with journeys, events, pulses, help requests and NPS answers."""
-    from lxp.insights import synthetic
-
     if current_app.config["LXP_ENV"] == "production" and not force:
         raise click.ClickException("refusing to add synthetic learners to production; pass --force if you mean it")
     if learners < 1:

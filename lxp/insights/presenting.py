@@ -6,14 +6,9 @@ from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from lxp.authoring.kinds import KINDS
+from lxp.core.i18n import MODALITY_LABELS
 from lxp.insights import charts, maths
 
-MODALITY_LABELS = {
-    "self_paced": _l("Self-paced"),
-    "live": _l("Live sessions"),
-    "coaching": _l("Coaching"),
-    "on_the_job": _l("On the job"),
-}
 MOOD_LABELS = (_l("Very unhappy"), _l("Unhappy"), _l("So-so"), _l("Happy"), _l("Very happy"))
 PACE_LABELS = {
     "behind": _l("Behind"),

@@ -29,6 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from lxp.authoring.models import Item
 from lxp.coaching.models import HelpRequest
 from lxp.events import CHECK_VERBS
 from lxp.events import LearningEvent as E
@@ -276,8 +277,6 @@ class JourneyFacts:
 def journeys_of(learners: Select) -> dict[int, JourneyFacts]:
     """Each learner's latest journey: start, target and how many steps (two statements; the
     plan is counted in the database, not loaded)."""
-    from lxp.authoring.models import Item
-
     planned = func.json_array_length(Journey.plan["steps"])
     rows = db.session.execute(
         select(Journey.learner_id, Journey.id, Journey.start_date, Journey.target_date, planned)

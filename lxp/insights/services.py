@@ -17,8 +17,10 @@ from lxp.accounts.models import User, UserRole
 from lxp.authoring import kinds
 from lxp.authoring.models import Course, CourseVersion, Goal, Item, Module, Package, goal_courses
 from lxp.authoring.services import current_published
+from lxp.coaching.threads import coached_learner_ids
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.insights import maths, queries
@@ -69,9 +71,8 @@ def check_filters(user: User, filters: Filters, course: Course | None = None) ->
             _l("The end of the period is before its start. Choose an end on or after the start."), field="end"
         )
     if filters.cohort_id is not None:
-        cohort = db.session.get(Cohort, filters.cohort_id)
-        if cohort is None or cohort.organisation_id != user.organisation_id:
-            raise NotFound(_l("There is no such cohort."), field="cohort")
+        cohort = get_in_organisation(Cohort, filters.cohort_id, user.organisation_id, _l("There is no such cohort."),
+                                     field="cohort")  # fmt: skip
         if not sees_everyone(user) and cohort.coach_id != user.id:
             raise NotAllowed(_l("You can see the cohorts you coach only; “%(name)s” is not one of them.",
                                 name=cohort.name), field="cohort")  # fmt: skip
@@ -92,8 +93,6 @@ def population(user: User, filters: Filters) -> Select:
         .where(User.organisation_id == user.organisation_id)
     )
     if not sees_everyone(user):
-        from lxp.coaching.threads import coached_learner_ids
-
         coached = coached_learner_ids(user)
         query = query.where(User.id.in_(select(coached.c[0])))
     if filters.cohort_id is not None:

@@ -25,7 +25,7 @@ from sqlalchemy import func, insert, select
 
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.authoring import kinds
-from lxp.authoring.models import Course, goal_courses
+from lxp.authoring.models import Course, Package, goal_courses
 from lxp.authoring.services import current_published
 from lxp.coaching.models import HelpRequest
 from lxp.cohorts.models import Cohort, cohort_members
@@ -103,8 +103,6 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     now = now or utcnow()
     course, version = _course(organisation, course_slug)
     goal_id = db.session.execute(select(goal_courses.c.goal_id).where(goal_courses.c.course_id == course.id)).scalar()
-    from lxp.authoring.models import Package
-
     packages = (
         list(db.session.execute(select(Package.id).where(Package.goal_id == goal_id)).scalars()) if goal_id else []
     )

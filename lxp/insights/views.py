@@ -7,10 +7,10 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lxp.accounts.views import show_form_error
 from lxp.core.auth import restrict_blueprint
 from lxp.core.error_pages import render_error
 from lxp.core.errors import NotFound, ServiceError
+from lxp.core.forms import show_form_error
 from lxp.core.i18n import LANGUAGE_NAMES
 from lxp.insights import exports, presenting, services, tabs
 from lxp.insights.forms import CohortFilterForm, FilterForm

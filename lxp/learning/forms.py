@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lxp.accounts.forms import CheckboxListField
-from lxp.authoring.forms import MODALITY_LABELS
+from lxp.core.forms import CheckboxListField
+from lxp.core.i18n import MODALITY_LABELS
 
 
 class JourneyForm(FlaskForm):

@@ -1,7 +1,7 @@
-"""The learner's side of blocks: opening one, completing it, answering a quiz.
+"""The learner's side of blocks (completing one, answering a quiz), job aids and Today.
 
 An item is reachable only through the learner's own journey, on the course version that
-journey is on; anything else is ``NotFound``. Every action is recorded through
+journey is on (``lxp.paths.access``); anything else is ``NotFound``. Every action is recorded through
 ``lxp.events.record`` with the client's event id when it sends one, so a replay never counts
 twice, and the path is replanned in the same transaction.
 """
@@ -15,38 +15,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lxp import events
-from lxp.authoring.kinds import KINDS, ItemKind, QuestionFeedback
-from lxp.authoring.models import Item
+from lxp.authoring.kinds import KINDS, QuestionFeedback
+from lxp.channels import in_app
+from lxp.channels.in_app import InboxGlance
 from lxp.core.errors import Conflict, Invalid, NotFound
+from lxp.core.markdown import plain_text
 from lxp.events import LearningEvent
 from lxp.extensions import db
+from lxp.live import registration
+from lxp.live.registration import UpcomingSession
+from lxp.paths import planner
 from lxp.paths import services as paths
+from lxp.paths.access import open_block
 from lxp.paths.models import Journey
-
-
-@dataclass(frozen=True)
-class Block:
-    journey: Journey
-    item: Item
-    ref: str
-
-    @property
-    def kind(self) -> ItemKind:
-        return KINDS[self.item.kind]
-
-
-def open_block(learner, ref: str) -> Block:
-    """The item ``ref`` of the learner's open journey. Raises ``NotFound``."""
-    journey = paths.open_journey(learner)
-    course_id, _, key = (ref or "").partition(":")
-    if journey is None or not course_id.isdigit():
-        raise NotFound(_l("This step is not on your path."))
-    for journey_course in journey.courses:
-        if journey_course.course_id == int(course_id):
-            item = next((i for i in journey_course.version.items if i.key == key), None)
-            if item is not None:
-                return Block(journey, item, ref)
-    raise NotFound(_l("This step is not on your path."))
+from lxp.workplace import services as workplace
 
 
 def _duration(seconds: int | None) -> str | None:
@@ -273,8 +255,6 @@ class JobAidHit:
 def search_job_aids(learner, query: str = "", limit: int = 20) -> list[JobAidHit]:
     """Job aids of the courses on the learner's path whose title or text has every word of
     ``query`` (case-insensitive); all of them, by title, for an empty query."""
-    from lxp.core.markdown import plain_text
-
     journey = paths.open_journey(learner)
     if journey is None:
         return []
@@ -293,3 +273,46 @@ def search_job_aids(learner, query: str = "", limit: int = 20) -> list[JobAidHit
                 hits.append(JobAidHit(paths.item_ref(journey_course.course_id, item.key), item.title,
                                       " ".join(text[start:start + 160].split())))  # fmt: skip
     return sorted(hits, key=lambda h: h.title.lower())[:limit]
+
+
+# --- Today ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Today:
+    """What Today shows, composed once for the page and the API so they cannot drift apart.
+
+    ``plan``, ``outlook`` and ``weeks`` are None/empty before a goal is chosen and while the path
+    is paused; ``next_step`` is the first open step; ``this_week`` the open steps due this week
+    (week 0), the next step among them when it is due this week."""
+
+    journey: Journey | None
+    plan: planner.Plan | None
+    next_step: planner.Step | None
+    this_week: tuple[planner.Step, ...]
+    sessions: list[UpcomingSession]
+    inbox: InboxGlance
+    tasks: dict[str, str]
+    outlook: paths.Outlook | None
+    weeks: list
+
+    @property
+    def also_this_week(self) -> tuple[planner.Step, ...]:
+        """This week's open steps other than the next one (the page lists them under it)."""
+        return tuple(step for step in self.this_week if step is not self.next_step)
+
+
+def today(learner) -> Today:
+    """Today for the learner: their next step and this week's, the live sessions they hold a
+    seat on, their unread messages and replies, and the state of their on-the-job tasks."""
+    journey = paths.open_journey(learner)
+    sessions, inbox = registration.upcoming_for_learner(learner.id), in_app.glance(learner.id)
+    if journey is None or journey.status == "paused":
+        return Today(journey, None, None, (), sessions, inbox, {}, None, [])
+    plan = paths.current_plan(journey)
+    open_steps = plan.open_steps
+    return Today(
+        journey, plan, open_steps[0] if open_steps else None, tuple(s for s in open_steps if s.week == 0),
+        sessions, inbox, workplace.task_states(learner.id), paths.outlook(journey, plan),
+        paths.weekly_rhythm(journey, plan),
+    )  # fmt: skip

@@ -23,8 +23,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from lxp.accounts.forms import ConfirmForm
-from lxp.accounts.views import show_form_error
 from lxp.authoring import kinds as item_kinds
 from lxp.authoring.kinds import KINDS
 from lxp.channels import in_app
@@ -34,13 +32,14 @@ from lxp.coaching import threads
 from lxp.coaching.forms import StuckForm
 from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.learning import placement as placement_service
 from lxp.learning import services as learning
 from lxp.learning.forms import BlockDoneForm, JourneyForm, PulseForm
-from lxp.live import registration
 from lxp.nudges import effect as touchpoint_effect
 from lxp.nudges import services as nudge_services
 from lxp.paths import services as paths
+from lxp.paths.access import open_block
 from lxp.workplace import services as workplace
 
 bp = Blueprint("learning", __name__)
@@ -67,14 +66,10 @@ def _competency_names() -> dict[str, str]:
 @roles_required("learner")
 def today():
     """Everything due today across the four modalities, with one next best step on top."""
-    journey = paths.open_journey(current_user)
-    plan = paths.current_plan(journey) if journey else None
-    weeks = paths.weekly_rhythm(journey, plan) if journey else []
-    return render_template("learning/today.html", journey=journey, plan=plan, names=_competency_names(), weeks=weeks,
-                           outlook=paths.outlook(journey, plan) if journey else None,
-                           sessions=registration.upcoming_for_learner(current_user.id),
-                           inbox=in_app.glance(current_user.id),
-                           tasks=workplace.task_states(current_user.id) if journey else {})  # fmt: skip
+    shown = learning.today(current_user)
+    return render_template("learning/today.html", today=shown, journey=shown.journey, plan=shown.plan,
+                           names=_competency_names(), weeks=shown.weeks, outlook=shown.outlook,
+                           sessions=shown.sessions, inbox=shown.inbox, tasks=shown.tasks)  # fmt: skip
 
 
 @bp.get("/path")
@@ -197,7 +192,7 @@ def choose_goals():
 def block(ref: str):
     """One step of the path: read it, do it, mark it done or answer it."""
     try:
-        block = learning.open_block(current_user, ref)
+        block = open_block(current_user, ref)
     except ServiceError:
         abort(404)
     kind = block.kind
@@ -275,7 +270,7 @@ def complete_json(ref: str):
     from. Entries queued before ``fields`` sent the form's text field beside the others."""
     data, occurred_at, seconds = _json_action()
     try:
-        block = learning.open_block(current_user, ref)
+        block = open_block(current_user, ref)
         fields = data.get("fields")
         if isinstance(fields, dict):
             posted = MultiDict([(str(name), str(value)) for name, values in fields.items()
@@ -329,7 +324,7 @@ def attempt_json(ref: str):
     # The phone shows this when it replays an attempt made offline. Not a flash: the pages the
     # service worker fetches at the same time would write the session cookie over it.
     message = _("Your answers to \u201c%(title)s\u201d, saved on your phone, are checked: %(score)d %%.",
-                title=learning.open_block(current_user, ref).item.title, score=result.score)  # fmt: skip
+                title=open_block(current_user, ref).item.title, score=result.score)  # fmt: skip
     return jsonify(score=result.score, passed=result.passed, message=message, next=url_for("learning.block", ref=ref))
 
 
@@ -347,7 +342,7 @@ def service_worker():
 def pulse(ref: str):
     """One tap on how the block felt, and at milestones whether they would recommend it."""
     try:
-        block = learning.open_block(current_user, ref)
+        block = open_block(current_user, ref)
     except ServiceError:
         abort(404)
     milestone = learning.milestone_due(current_user)

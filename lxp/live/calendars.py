@@ -27,9 +27,9 @@ from lxp.accounts.models import User
 from lxp.channels.email import external_url
 from lxp.core.errors import NotFound
 from lxp.core.time import utcnow
+from lxp.core.timezones import in_zone, is_second_occurrence
 from lxp.extensions import db
 from lxp.live.models import SEAT_HOLDING, CalendarFeed, LiveSession, Registration, live_session_trainers
-from lxp.live.timezones import in_zone, is_second_occurrence
 
 FEED_HISTORY = timedelta(days=90)  # past sessions kept in a feed
 

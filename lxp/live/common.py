@@ -18,7 +18,7 @@ from lxp.paths import services as paths
 ACTIVE = ("registered", "offered", "waitlisted")
 
 
-def _locked(session_id: int) -> LiveSession | None:
+def locked_session(session_id: int) -> LiveSession | None:
     """The session row, locked until the transaction ends, read afresh."""
     return db.session.execute(
         select(LiveSession).where(LiveSession.id == session_id).with_for_update().execution_options(
@@ -26,7 +26,8 @@ def _locked(session_id: int) -> LiveSession | None:
     ).scalar_one_or_none()  # fmt: skip
 
 
-def _registrations(session_id: int, statuses=ACTIVE) -> list[Registration]:
+def registrations_of(session_id: int, statuses=ACTIVE) -> list[Registration]:
+    """The session's registrations in ``statuses``, first come first, read afresh."""
     return list(
         db.session.execute(
             select(Registration)
@@ -37,11 +38,11 @@ def _registrations(session_id: int, statuses=ACTIVE) -> list[Registration]:
     )
 
 
-def _fill_free_seats(session: LiveSession, now: datetime) -> None:
+def fill_free_seats(session: LiveSession, now: datetime) -> None:
     """Give free seats to the people waiting, first come first served (the session is locked)."""
     if session.cancelled or session.starts_at <= now:
         return
-    registrations = _registrations(session.id)
+    registrations = registrations_of(session.id)
     taken = sum(1 for r in registrations if r.status in SEAT_HOLDING)
     for waiting in [r for r in registrations if r.status == "waitlisted"]:
         if taken >= session.capacity:
@@ -53,14 +54,14 @@ def _fill_free_seats(session: LiveSession, now: datetime) -> None:
             events.record(actor_id=waiting.learner_id, verb="registered", object_type="live_session",
                           object_id=session.id, context={"item": session.ref, "promoted": True})  # fmt: skip
             notices.tell(waiting.learner, "promoted", session)
-            _replan(waiting.learner)
+            replan_learner(waiting.learner)
         else:
             waiting.status = "offered"
             waiting.offer_expires_at = min(now + timedelta(hours=session.claim_hours), session.starts_at)
             notices.tell(waiting.learner, "offered", session, expires_at=waiting.offer_expires_at)
 
 
-def _replan(learner: User) -> None:
+def replan_learner(learner: User) -> None:
     """Re-plan the learner's active journey so live steps follow their sessions."""
     journey = paths.open_journey(learner)
     if journey is not None and journey.status == "active":

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lxp.accounts.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField
 from lxp.core.time import timezone_choices
 
 EXTRA_DATES = 5

@@ -10,10 +10,10 @@ from flask_babel import force_locale
 
 from lxp.channels import email as email_channel
 from lxp.core.dates import format_clock, format_moment
+from lxp.core.timezones import in_zone
 from lxp.core.unit_of_work import after_commit
 from lxp.extensions import db
 from lxp.live.models import LiveSession
-from lxp.live.timezones import in_zone
 
 KINDS = ("promoted", "offered", "expired", "updated", "cancelled")
 

@@ -31,14 +31,16 @@ from lxp.authoring.models import Item
 from lxp.cohorts.models import cohort_members
 from lxp.core.dates import viewer_datetime, viewer_span
 from lxp.core.errors import Conflict, NotFound
+from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
+from lxp.core.timezones import in_zone
 from lxp.extensions import db
 from lxp.live import notices
-from lxp.live.common import ACTIVE, _fill_free_seats, _locked, _registrations, _replan
+from lxp.live.common import ACTIVE, fill_free_seats, locked_session, registrations_of, replan_learner
 from lxp.live.models import SEAT_HOLDING, LiveSession, Registration
-from lxp.live.scheduling import LiveItem, SessionRow, _rows, live_item
-from lxp.live.timezones import in_zone
+from lxp.live.scheduling import LiveItem, SessionRow, live_item, session_rows
 from lxp.paths import services as paths
+from lxp.paths.models import JourneyCourse
 
 # --- registration (learners) --------------------------------------------------------------
 
@@ -52,9 +54,7 @@ def _open_to(learner_id: int):
 def session_for_learner(learner: User, session_id: int) -> LiveSession:
     """A session of the learner's organisation open to them (or one they hold a place on).
     Raises ``NotFound``."""
-    session = db.session.get(LiveSession, session_id)
-    if session is None or session.organisation_id != learner.organisation_id:
-        raise NotFound(_l("No such session."))
+    session = get_in_organisation(LiveSession, session_id, learner.organisation_id, _l("No such session."))
     if session.cohort_id is not None:
         member = db.session.execute(
             select(cohort_members.c.user_id).where(
@@ -121,7 +121,7 @@ def register_for_session(
     """
     now = now or utcnow()
     session_for_learner(learner, session_id)
-    session = _locked(session_id)  # seats are counted under the lock: see the module docstring
+    session = locked_session(session_id)  # seats are counted under the lock: see the module docstring
     if session.cancelled:
         raise Conflict(_l("This session has been cancelled."))
     if session.starts_at <= now:
@@ -147,7 +147,7 @@ def register_for_session(
                   context={"item": session.ref, "waitlisted": status == "waitlisted"})  # fmt: skip
     db.session.flush()
     if status == "registered":
-        _replan(learner)
+        replan_learner(learner)
     db.session.commit()
     return registration
 
@@ -164,7 +164,7 @@ def cancel_registration(learner: User, session_id: int, now: datetime | None = N
     waiting. Raises ``NotFound`` and ``Conflict`` (not registered, or the session has started)."""
     now = now or utcnow()
     session_for_learner(learner, session_id)
-    session = _locked(session_id)
+    session = locked_session(session_id)
     registration = registration_of(learner.id, session.id)
     if registration is None or registration.status not in ACTIVE:
         raise Conflict(_l("You are not registered for this session."))
@@ -176,8 +176,8 @@ def cancel_registration(learner: User, session_id: int, now: datetime | None = N
                   context={"item": session.ref})  # fmt: skip
     db.session.flush()
     if had_seat:
-        _fill_free_seats(session, now)
-        _replan(learner)
+        fill_free_seats(session, now)
+        replan_learner(learner)
     db.session.commit()
 
 
@@ -187,7 +187,7 @@ def claim_seat(learner: User, session_id: int, now: datetime | None = None) -> R
     Raises ``NotFound`` and ``Conflict`` (no offer, or the window has closed)."""
     now = now or utcnow()
     session_for_learner(learner, session_id)
-    session = _locked(session_id)
+    session = locked_session(session_id)
     registration = registration_of(learner.id, session.id)
     if registration is None or registration.status != "offered":
         raise Conflict(_l("There is no seat waiting for you on this session."))
@@ -196,7 +196,7 @@ def claim_seat(learner: User, session_id: int, now: datetime | None = None) -> R
     registration.status, registration.offer_expires_at, registration.updated_at = "registered", None, now
     events.record(actor_id=learner.id, verb="registered", object_type="live_session", object_id=session.id,
                   context={"item": session.ref, "claimed": True})  # fmt: skip
-    _replan(learner)
+    replan_learner(learner)
     db.session.commit()
     return registration
 
@@ -210,14 +210,14 @@ def expire_claims(now: datetime | None = None) -> int:
     ).scalars()))  # fmt: skip
     expired = 0
     for session_id in session_ids:
-        session = _locked(session_id)
-        for registration in _registrations(session_id, ("offered",)):
+        session = locked_session(session_id)
+        for registration in registrations_of(session_id, ("offered",)):
             if registration.offer_expires_at <= now:
                 registration.status, registration.updated_at = "expired", now
                 notices.tell(registration.learner, "expired", session)
                 expired += 1
         db.session.flush()
-        _fill_free_seats(session, now)
+        fill_free_seats(session, now)
     db.session.commit()
     return expired
 
@@ -251,7 +251,7 @@ def _learner_view(learner: User, sessions: list[LiveSession]) -> list[LearnerSes
     }
     held = [r.session for r in mine.values() if r.status in SEAT_HOLDING and not r.session.cancelled]
     result = []
-    for row in _rows(sessions):
+    for row in session_rows(sessions):
         s = row.session
         clashes = [o for o in held if o.id != s.id and o.starts_at < s.ends_at and s.starts_at < o.ends_at]
         result.append(LearnerSession(row, mine.get(s.id), clashes))
@@ -350,13 +350,12 @@ def upcoming_for_learner(learner_id: int, now: datetime | None = None, limit: in
 # --- for the path planner -----------------------------------------------------------------
 
 
+@paths.live_dates_source
 def live_dates(journey_id: int, learner_id: int, now: datetime) -> dict[str, list[date]]:
     """Per live item ref of the journey's courses, the local dates (in the learner's zone) of the
     sessions the learner can attend: those they hold a seat on when they hold one for that
     item, else every upcoming scheduled session whose registration is open and that has a free
     seat. Sessions they were marked absent or excused from are left out. One query."""
-    from lxp.paths.models import JourneyCourse
-
     mine = aliased(Registration)
     taken = (
         select(func.count())

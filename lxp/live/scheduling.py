@@ -31,13 +31,15 @@ from lxp.authoring.models import Course, CourseVersion, Item
 from lxp.cohorts.models import Cohort
 from lxp.core.dates import viewer_date, viewer_datetime, viewer_wall_clock
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
+from lxp.core.timezones import in_zone, local_to_utc
 from lxp.extensions import db
 from lxp.live import notices
-from lxp.live.common import _fill_free_seats, _locked, _registrations, _replan
+from lxp.live.common import fill_free_seats, locked_session, registrations_of, replan_learner
 from lxp.live.models import ATTENDANCE, SEAT_HOLDING, LiveSession, Registration, live_session_trainers
-from lxp.live.timezones import in_zone, local_to_utc
 from lxp.paths import services as paths
+from lxp.paths.models import Journey, JourneyCourse
 
 UPDATE_QUIET_MINUTES = 5  # edits closer together than this make one update for registrants
 ATTENDANCE_OPENS_BEFORE = timedelta(hours=1)
@@ -194,9 +196,7 @@ def schedule_sessions(trainer: User, ref: str, details: SessionDetails, now: dat
 def session_for_trainer(trainer: User, session_id: int, *, own: bool = True) -> LiveSession:
     """A session of the trainer's organisation. Raises ``NotFound`` (none, or another
     organisation's) and, with ``own``, ``NotAllowed`` when the trainer does not teach it."""
-    session = db.session.get(LiveSession, session_id)
-    if session is None or session.organisation_id != trainer.organisation_id:
-        raise NotFound(_l("No such session."))
+    session = get_in_organisation(LiveSession, session_id, trainer.organisation_id, _l("No such session."))
     if own and trainer not in session.trainers:
         raise NotAllowed(_l("Only the trainers of this session can change it or take its attendance."))
     return session
@@ -218,7 +218,7 @@ def update_session(trainer: User, session_id: int, details: SessionDetails, now:
     """
     now = now or utcnow()
     session = session_for_trainer(trainer, session_id)
-    session = _locked(session.id)
+    session = locked_session(session.id)
     if session.cancelled:
         raise Conflict(_l("This session was cancelled; it cannot be changed."))
     if session.starts_at <= now:
@@ -227,7 +227,7 @@ def update_session(trainer: User, session_id: int, details: SessionDetails, now:
         raise Invalid(_l("Choose a date."), field="day")
     times, trainers = _check_details(trainer, details, now)
     _day, starts_at, ends_at, deadline, ambiguous = times[0]
-    registrations = _registrations(session.id)
+    registrations = registrations_of(session.id)
     taken = sum(1 for r in registrations if r.status in SEAT_HOLDING)
     if details.capacity < taken:
         raise Invalid(_l("%(num)d people already hold a seat: the capacity cannot be lower than that.", num=taken),
@@ -254,10 +254,10 @@ def update_session(trainer: User, session_id: int, details: SessionDetails, now:
                           context={"item": session.ref, "changes": changes})  # fmt: skip
             session.update_pending_at = now
     if grew:
-        _fill_free_seats(session, now)
+        fill_free_seats(session, now)
     if moved:
         for registration in registrations:
-            _replan(registration.learner)
+            replan_learner(registration.learner)
     db.session.commit()
     return Changed(session, ambiguous)
 
@@ -269,7 +269,7 @@ def cancel_session(trainer: User, session_id: int, now: datetime | None = None) 
     Raises ``NotFound``, ``NotAllowed`` and ``Conflict`` (already cancelled, or over).
     """
     now = now or utcnow()
-    session = _locked(session_for_trainer(trainer, session_id).id)
+    session = locked_session(session_for_trainer(trainer, session_id).id)
     if session.cancelled:
         raise Conflict(_l("This session is cancelled already."))
     if session.ends_at <= now:
@@ -280,9 +280,9 @@ def cancel_session(trainer: User, session_id: int, now: datetime | None = None) 
     session.update_pending_at = None  # the cancellation says it all
     events.record(actor_id=trainer.id, verb="cancelled", object_type="live_session", object_id=session.id,
                   context={"item": session.ref})  # fmt: skip
-    for registration in _registrations(session.id):
+    for registration in registrations_of(session.id):
         notices.tell(registration.learner, "cancelled", session, with_video=False)
-        _replan(registration.learner)
+        replan_learner(registration.learner)
     db.session.commit()
     return session
 
@@ -304,7 +304,7 @@ def send_pending_session_updates(now: datetime | None = None) -> int:
     sent = 0
     for session in due:
         session.update_pending_at = None
-        for registration in _registrations(session.id):
+        for registration in registrations_of(session.id):
             notices.tell(registration.learner, "updated", session, with_video=registration.status == "registered")
             sent += 1
     db.session.commit()
@@ -313,8 +313,6 @@ def send_pending_session_updates(now: datetime | None = None) -> int:
 
 def _replan_learners_of_item(organisation_id: int, ref: str) -> None:
     """New dates of an item: re-plan the active journeys that are on its course."""
-    from lxp.paths.models import Journey, JourneyCourse
-
     course_id = int(ref.partition(":")[0])
     journeys = db.session.execute(
         select(Journey).join(JourneyCourse, JourneyCourse.journey_id == Journey.id)
@@ -346,7 +344,7 @@ class Week:
     rows: list[SessionRow]
 
 
-def _rows(sessions: list[LiveSession]) -> list[SessionRow]:
+def session_rows(sessions: list[LiveSession]) -> list[SessionRow]:
     """Sessions with their seats taken and waitlist length (one query for the counts)."""
     ids = [s.id for s in sessions]
     counts: dict[int, tuple[int, int]] = {}
@@ -377,7 +375,7 @@ def trainer_schedule(
             .options(selectinload(LiveSession.item))
         ).scalars()
     )  # fmt: skip
-    rows = _rows(sessions)
+    rows = session_rows(sessions)
     weeks: dict[date, list[SessionRow]] = defaultdict(list)
     for row in rows:
         local_day = in_zone(row.session.starts_at, trainer.timezone or "UTC").date()
@@ -400,7 +398,7 @@ def attendance_sheet(
 ) -> tuple[LiveSession, list[Registration]]:
     """The session and the people holding a seat, by name. Raises ``NotFound``, ``NotAllowed``."""
     session = session_for_trainer(trainer, session_id)
-    registrations = [r for r in _registrations(session.id, ("registered",))]
+    registrations = [r for r in registrations_of(session.id, ("registered",))]
     return session, sorted(registrations, key=lambda r: r.learner.display_name.lower())
 
 
@@ -424,13 +422,13 @@ def mark_attendance(trainer: User, session_id: int, marks: dict[int, str], now: 
     or more than an hour before the start) and ``Invalid`` (an unknown mark or person).
     """
     now = now or utcnow()
-    session = _locked(session_for_trainer(trainer, session_id).id)
+    session = locked_session(session_for_trainer(trainer, session_id).id)
     if session.cancelled:
         raise Conflict(_l("This session was cancelled."))
     if now < attendance_opens_at(session):
         raise Conflict(_l("Attendance can be taken from an hour before the start, from %(when)s.",
                           when=viewer_datetime(attendance_opens_at(session))))  # fmt: skip
-    seated = {r.id: r for r in _registrations(session.id, ("registered",))}
+    seated = {r.id: r for r in registrations_of(session.id, ("registered",))}
     for registration_id, mark in marks.items():
         if registration_id not in seated:
             raise Invalid(_l("That person is not registered for this session."))
@@ -452,6 +450,6 @@ def mark_attendance(trainer: User, session_id: int, marks: dict[int, str], now: 
         registration.attendance, registration.attendance_event_id = mark, str(event.id)
         registration.updated_at = now
         changed += 1
-        _replan(registration.learner)
+        replan_learner(registration.learner)
     db.session.commit()
     return changed

@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.services import active_with_role
-from lxp.accounts.views import show_form_error
 from lxp.cohorts.services import cohorts_of
 from lxp.core.auth import public, roles_required
 from lxp.core.dates import viewer_date, viewer_datetime
 from lxp.core.error_pages import render_error
 from lxp.core.errors import NotFound, ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
+from lxp.core.timezones import in_zone
 from lxp.live import calendars, registration, scheduling
 from lxp.live.forms import ATTENDANCE_CHOICES, EditSessionForm, SessionForm
 
@@ -259,8 +259,6 @@ def edit_session(session_id: int):
     form = EditSessionForm()
     _fill_choices(form)
     if request.method == "GET":
-        from lxp.live.timezones import in_zone
-
         local = in_zone(found.starts_at, found.timezone)
         form.day.data, form.start_time.data, form.timezone.data = local.date(), local.time(), found.timezone
         form.duration_minutes.data = int((found.ends_at - found.starts_at).total_seconds() // 60)

@@ -11,9 +11,9 @@ from wtforms import BooleanField, IntegerField, PasswordField, URLField
 from wtforms import StringField as TextField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lxp.accounts.views import show_form_error
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
+from lxp.core.forms import show_form_error
 from lxp.lrs import services
 
 bp = Blueprint("lrs", __name__, url_prefix="/admin/lrs")

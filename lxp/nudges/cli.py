@@ -7,6 +7,10 @@ import time
 import click
 from flask.cli import AppGroup
 
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.nudges import services
+
 nudges_cli = AppGroup("nudges", help="Touchpoints: the outbox and its delivery.")
 
 
@@ -17,10 +21,6 @@ def run_once() -> None:
     Safe beside a running scheduler or a second copy of itself: rows are claimed, so nothing is
     planned or sent twice. Exits non-zero with one readable line when the database or the
     planning fails (a failing channel is no failure here: the message is retried later)."""
-    from lxp.core.time import utcnow
-    from lxp.extensions import db
-    from lxp.nudges import services
-
     began = time.perf_counter()
     try:
         planned = services.plan_touchpoints(utcnow())

@@ -22,6 +22,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from lxp import channels
 from lxp.accounts.models import User
+from lxp.authoring.models import Course, CourseVersion
 from lxp.core.errors import Invalid
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
@@ -198,8 +199,6 @@ def _counts(
 
 def courses_of(admin: User) -> list[tuple[int, str]]:
     """The admin's organisation's courses as (id, title of the newest version), by title."""
-    from lxp.authoring.models import Course, CourseVersion
-
     titles: dict[int, str] = {}
     for course_id, title in db.session.execute(
         select(Course.id, CourseVersion.title).join(CourseVersion, CourseVersion.course_id == Course.id)

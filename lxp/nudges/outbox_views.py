@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from lxp.accounts.forms import ConfirmForm
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
+from lxp.core.forms import ConfirmForm
 from lxp.nudges import dead_letters
 
 bp = Blueprint("outbox_admin", __name__, url_prefix="/admin/outbox")

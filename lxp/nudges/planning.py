@@ -28,10 +28,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lxp.accounts.models import User
 from lxp.channels import in_app, path_for
 from lxp.core.time import utcnow
+from lxp.core.timezones import format_in_zone
 from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.nudges import course_rules, review, rules, texts
 from lxp.nudges.models import NotificationPreferences, OutboxMessage, TouchpointRule
+from lxp.nudges.preferences import new_row
 from lxp.nudges.rules import Rule
 from lxp.nudges.triggers import TRIGGERS as _FINDERS
 from lxp.nudges.triggers import Occurrence, open_tick, situations
@@ -164,8 +166,6 @@ def values_for(rule: Rule, user: User, occurrence: Occurrence, course_title: str
     values = {**occurrence.values, "name": user.display_name, "course": course_title}
     locale = user.locale or current_app.config["DEFAULT_LOCALE"]
     if values.get("starts_at") is not None:
-        from lxp.live.timezones import format_in_zone
-
         values["when"] = format_in_zone(values["starts_at"], user.timezone or "UTC", locale, "short")
     if values.get("due_day") is not None:
         values["due"] = format_date(values["due_day"], "EEEE, d MMMM", locale=locale)
@@ -225,8 +225,6 @@ def _preferences_rows(user_ids: set[int]) -> dict[int, NotificationPreferences]:
 
 def _pause_for_being_ignored(rule: Rule, users: list[User], now: datetime) -> None:
     """The rule stops for these learners, and each is told so and where to turn it back on."""
-    from lxp.nudges.preferences import new_row
-
     rows = _preferences_rows({u.id for u in users})
     notes = []
     for user in users:

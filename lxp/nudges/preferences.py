@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from lxp import channels
 from lxp.accounts.models import User
+from lxp.core.errors import Invalid
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.nudges import effect, policy
@@ -106,8 +107,6 @@ def save_preferences(user: User, on: dict[str, bool], chosen: dict[str, Iterable
     ``pause``: "" keeps the pause as it is, a number of days pauses from now, "off" ends it.
     Raises ``Invalid`` (quiet hours with one end only, a cap outside 0..30, a digest day or hour
     that does not exist)."""
-    from lxp.core.errors import Invalid
-
     now = now or utcnow()
     if (quiet_start is None) != (quiet_end is None):
         raise Invalid(_l("Give both ends of your quiet hours, or neither."), field="quiet_end")

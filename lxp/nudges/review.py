@@ -18,6 +18,7 @@ from sqlalchemy import select
 from lxp import events
 from lxp.accounts.models import User
 from lxp.authoring import kinds
+from lxp.authoring.models import CourseVersion, Item
 from lxp.channels import path_for
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
@@ -40,8 +41,6 @@ def _enabled_courses() -> set[int]:
 
 def _question_items(refs: set[str]) -> dict[tuple[str, int], dict]:
     """(ref, version id) -> the quiz content of that version."""
-    from lxp.authoring.models import CourseVersion, Item
-
     wanted = {(course_of_ref(ref), ref.partition(":")[2]) for ref in refs if course_of_ref(ref) is not None}
     if not wanted:
         return {}

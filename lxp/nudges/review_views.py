@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from lxp.accounts.forms import ConfirmForm
 from lxp.core.auth import roles_required
 from lxp.core.errors import Invalid, NotFound
+from lxp.core.forms import ConfirmForm
 from lxp.nudges import review
 
 bp = Blueprint("review", __name__)

@@ -8,11 +8,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lxp.accounts.forms import ConfirmForm
-from lxp.accounts.views import show_form_error
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import Invalid, NotFound, ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.nudges import course_rules, rules, texts
+from lxp.nudges.preview import preview_for
 from lxp.nudges.rule_forms import PreviewForm, RuleForm
 from lxp.nudges.rules import Template
 
@@ -89,7 +89,7 @@ def edit(course_id: int, key: str):
     preview_form, preview = PreviewForm(request.args), None
     if request.args.get("learner") and preview_form.validate():
         try:
-            preview = course_rules.preview(current_user, course.id, key, preview_form.learner.data)
+            preview = preview_for(current_user, course.id, key, preview_form.learner.data)
         except Invalid as error:
             preview_form.learner.errors = [str(error)]
     status = 400 if form.errors or form.form_errors or preview_form.learner.errors else 200

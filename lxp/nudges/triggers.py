@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import g
@@ -21,11 +22,17 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from lxp.accounts.models import User, UserRole
+from lxp.authoring.models import Competency, CourseVersion, Goal, Item
 from lxp.channels import path_for
+from lxp.coaching.models import HelpRequest
+from lxp.coaching.services import coaches
 from lxp.events import FINISH_VERBS, LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
+from lxp.live.models import LiveSession, Registration
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.rules import Rule
+from lxp.paths import storage
+from lxp.paths.models import Journey, JourneyCourse, journey_goals
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,6 @@ def _not_planned_since(rule: Rule, user_column, since_column):
 
 def _journey_course():
     """journey id -> its first course: the course whose rules apply to path-wide touchpoints."""
-    from lxp.paths.models import JourneyCourse
-
     return (
         select(JourneyCourse.journey_id, func.min(JourneyCourse.course_id).label("course_id"))
         .group_by(JourneyCourse.journey_id)
@@ -92,6 +97,17 @@ def _journey_course():
 
 
 # --- after an event ----------------------------------------------------------------------------
+
+
+class EventRow(NamedTuple):
+    """An event a rule follows up, with who hears of it (``recipient``)."""
+
+    recipient: int
+    actor_id: int
+    event_id: str
+    object_id: str
+    occurred_at: datetime
+    context: dict
 
 
 def after_event(rule: Rule, now: datetime) -> list[Occurrence]:
@@ -127,15 +143,13 @@ def after_event(rule: Rule, now: datetime) -> list[Occurrence]:
             continue
         recipient = context.get(rule.recipient) if rule.recipient else actor_id
         if isinstance(recipient, int):
-            rows.append((recipient, actor_id, str(event_id), object_id, occurred_at, context))
+            rows.append(EventRow(recipient, actor_id, str(event_id), object_id, occurred_at, context))
     if not rows:
         return []
     planned = _planned_since(rule, window_start)
     found = []
-    for (recipient, _actor, event_id, _object_id, occurred_at, _context), (whom, course, values) in zip(
-        rows, _DESCRIBERS[rule.object_type](rows), strict=True
-    ):
-        key = f"event:{event_id}"
+    for row, (whom, course, values) in zip(rows, _DESCRIBERS[rule.object_type](rows), strict=True):
+        recipient, occurred_at, key = row.recipient, row.occurred_at, f"event:{row.event_id}"
         if values is not None and (whom or recipient, key) not in planned:
             if rule.link_to_next_step:
                 values = {**values, "link": values.get("next_link", values.get("link"))}
@@ -151,8 +165,6 @@ def after_event(rule: Rule, now: datetime) -> list[Occurrence]:
 
 def _titles(refs: set[str]) -> dict[str, str]:
     """Item ref -> title of the newest version that has it: one statement."""
-    from lxp.authoring.models import CourseVersion, Item
-
     wanted = {(course_of_ref(ref), ref.partition(":")[2]) for ref in refs if course_of_ref(ref) is not None}
     if not wanted:
         return {}
@@ -165,31 +177,28 @@ def _titles(refs: set[str]) -> dict[str, str]:
     return {f"{course}:{key}": title for course, key, title, _number in rows if (course, key) in wanted}
 
 
-def _next_steps(user_ids: set[int]) -> dict[int, tuple[str | None, str]]:
-    """Learner -> (ref, title) of the first open step of their active path."""
-    return {p.learner_id: first_open_step(p.plan) for p in paths_now() if p.learner_id in user_ids}
+def _next_steps(user_ids: set[int]) -> dict[int, storage.OpenStep]:
+    """Learner -> the first open step of their active path."""
+    return {p.learner_id: storage.first_open_step(p.plan) for p in paths_now() if p.learner_id in user_ids}
 
 
 def _describe_items(rows) -> list:
-    titles = _titles({r[3] for r in rows})
-    upcoming = _next_steps({r[0] for r in rows})
+    titles = _titles({r.object_id for r in rows})
+    upcoming = _next_steps({r.recipient for r in rows})
     described = []
-    for recipient, _actor, _event_id, ref, _when, _context in rows:
-        next_ref, next_title = upcoming.get(recipient, (None, ""))
+    for row in rows:
+        ref, following = row.object_id, upcoming.get(row.recipient, storage.OpenStep(None, ""))
         described.append((None, course_of_ref(ref), {
-            "title": titles.get(ref, ""), "step": next_title, "link": path_for("learning.block", ref=ref),
-            "next_link": path_for("learning.block", ref=next_ref) if next_ref else path_for("learning.today"),
+            "title": titles.get(ref, ""), "step": following.title, "link": path_for("learning.block", ref=ref),
+            "next_link": path_for("learning.block", ref=following.ref) if following.ref else path_for("learning.today"),
         }))  # fmt: skip
     return described
 
 
 def _describe_goals(rows) -> list:
-    from lxp.authoring.models import Goal
-    from lxp.paths.models import Journey
-
     goals = dict(db.session.execute(select(Goal.id, Goal.title).where(
-        Goal.id.in_({int(r[3]) for r in rows if str(r[3]).isdigit()}))).all())  # fmt: skip
-    journey_ids = {r[5].get("journey") for r in rows if isinstance(r[5].get("journey"), int)}
+        Goal.id.in_({int(r.object_id) for r in rows if str(r.object_id).isdigit()}))).all())  # fmt: skip
+    journey_ids = {r.context.get("journey") for r in rows if isinstance(r.context.get("journey"), int)}
     course = _journey_course()
     journeys = {
         jid: (course_id, plan)
@@ -201,66 +210,60 @@ def _describe_goals(rows) -> list:
     }  # fmt: skip
     described = []
     for row in rows:
-        journey = journeys.get(row[5].get("journey"))
+        journey = journeys.get(row.context.get("journey"))
         if journey is None:  # the path was given up or ended meanwhile
             described.append((None, None, None))
             continue
         course_id, plan = journey
-        described.append((None, course_id, {"goal": goals.get(int(row[3]), ""), "step": first_open_step(plan)[1],
+        described.append((None, course_id, {"goal": goals.get(int(row.object_id), ""), "step": storage.first_open_step(plan).title,
                                       "link": path_for("learning.today")}))  # fmt: skip
     return described
 
 
 def _describe_sessions(rows) -> list:
-    from lxp.authoring.models import CourseVersion, Item
-    from lxp.live.models import LiveSession
-
     found = {
         sid: (course_id, title)
         for sid, course_id, title in db.session.execute(
             select(LiveSession.id, CourseVersion.course_id, Item.title)
             .join(Item, Item.id == LiveSession.item_id)
             .join(CourseVersion, CourseVersion.id == Item.version_id)
-            .where(LiveSession.id.in_({int(r[3]) for r in rows if str(r[3]).isdigit()}))
+            .where(LiveSession.id.in_({int(r.object_id) for r in rows if str(r.object_id).isdigit()}))
         ).all()
     }  # fmt: skip
+    ids = [int(r.object_id) if str(r.object_id).isdigit() else None for r in rows]
     return [
-        (None, found[int(r[3])][0],
-         {"title": found[int(r[3])][1], "link": path_for("live.session", session_id=int(r[3]))})
-        if str(r[3]).isdigit() and int(r[3]) in found else (None, None, None)
-        for r in rows
+        (None, found[sid][0], {"title": found[sid][1], "link": path_for("live.session", session_id=sid)})
+        if sid in found else (None, None, None)
+        for sid in ids
     ]  # fmt: skip
 
 
 def _describe_competencies(rows) -> list:
-    from lxp.authoring.models import Competency
-
     names = dict(db.session.execute(select(Competency.code, Competency.name).where(
-        Competency.code.in_({str(r[3]) for r in rows}))).all())  # fmt: skip
-    return [(None, None, {"competency": names.get(str(r[3]), str(r[3])), "link": path_for("coaching.conversations")})
+        Competency.code.in_({str(r.object_id) for r in rows}))).all())  # fmt: skip
+    return [(None, None, {"competency": names.get(str(r.object_id), str(r.object_id)),
+                          "link": path_for("coaching.conversations")})
             for r in rows]  # fmt: skip
 
 
 def _describe_help_requests(rows) -> list:
-    from lxp.coaching.models import HelpRequest
-
     found = {
-        rid: (learner_id, ref, title)
-        for rid, learner_id, ref, title in db.session.execute(
+        row.id: row
+        for row in db.session.execute(
             select(HelpRequest.id, HelpRequest.learner_id, HelpRequest.item_ref, HelpRequest.item_title).where(
-                HelpRequest.id.in_({int(r[3]) for r in rows if str(r[3]).isdigit()})
+                HelpRequest.id.in_({int(r.object_id) for r in rows if str(r.object_id).isdigit()})
             )
         ).all()
     }
     described = []
-    for _recipient, actor, _eid, object_id, _when, _context in rows:
-        request = found.get(int(object_id)) if str(object_id).isdigit() else None
+    for row in rows:
+        request = found.get(int(row.object_id)) if str(row.object_id).isdigit() else None
         # The question's learner hears of it, unless they closed it themselves: they know.
-        if request is None or actor == request[0]:
+        if request is None or row.actor_id == request.learner_id:
             described.append((None, None, None))
         else:
-            described.append((request[0], course_of_ref(request[1]),
-                              {"title": request[2], "link": path_for("coaching.my_help_requests")}))  # fmt: skip
+            described.append((request.learner_id, course_of_ref(request.item_ref),
+                              {"title": request.item_title, "link": path_for("coaching.my_help_requests")}))  # fmt: skip
     return described
 
 
@@ -277,9 +280,6 @@ _DESCRIBERS = {
 
 
 def before_session(rule: Rule, now: datetime) -> list[Occurrence]:
-    from lxp.authoring.models import CourseVersion, Item
-    from lxp.live.models import LiveSession, Registration
-
     rows = db.session.execute(
         select(Registration.learner_id, LiveSession.id, LiveSession.starts_at, Item.title, CourseVersion.course_id)
         .join(LiveSession, LiveSession.id == Registration.session_id)
@@ -304,8 +304,6 @@ def before_session(rule: Rule, now: datetime) -> list[Occurrence]:
 
 
 def _active_journeys(*extra_columns):
-    from lxp.paths.models import Journey
-
     course = _journey_course()
     return (
         select(Journey.id, Journey.learner_id, course.c.course_id, Journey.plan, *extra_columns)
@@ -326,11 +324,8 @@ class PathNow:
 
     @property
     def finished(self) -> bool:
-        """Every required step of the stored plan is done (what ``goal_reached`` celebrates);
-        a path never planned is not finished."""
-        if self.plan is None:
-            return False
-        return all(s.get("done") for s in self.plan.get("steps", ()) if not s.get("optional"))
+        """Every required step of the stored plan is done (what ``goal_reached`` celebrates)."""
+        return storage.is_finished(self.plan)
 
 
 def paths_now() -> list[PathNow]:
@@ -340,8 +335,6 @@ def paths_now() -> list[PathNow]:
     cached = g.get("lxp_paths_now")
     if cached is not None:
         return cached
-    from lxp.paths.models import Journey
-
     prefs = aliased(NotificationPreferences)
     rows = [
         PathNow(jid, learner_id, course_id, plan, zone or "UTC", 0 if weekday is None else weekday,
@@ -371,8 +364,6 @@ def situations() -> Situations:
     cached = g.get("lxp_situations")
     if cached is not None:
         return cached
-    from lxp.paths.models import Journey
-
     active = paths_now()
     # A learner has one open journey at most; should an active one sit beside a paused one, the
     # active one counts.
@@ -403,14 +394,6 @@ def _local(now: datetime, zone: str) -> datetime:
     return now.astimezone(ZoneInfo(zone))
 
 
-def first_open_step(plan: dict | None) -> tuple[str | None, str]:
-    """(ref, title) of the first open step of a stored plan."""
-    for step in (plan or {}).get("steps", ()):
-        if not step.get("done"):
-            return step["ref"], step["title"]
-    return None, ""
-
-
 def step_due(rule: Rule, now: datetime) -> list[Occurrence]:
     """One message per learner and due day: the open steps planned for ``days`` days from today."""
     planned = _planned_since(rule, now - timedelta(days=rule.days + 1))
@@ -419,14 +402,14 @@ def step_due(rule: Rule, now: datetime) -> list[Occurrence]:
         learner_id, course_id, plan = path.learner_id, path.course_id, path.plan
         today = _local(now, path.timezone).date()
         day = today + timedelta(days=rule.days)
-        steps = [s for s in (plan or {}).get("steps", ()) if not s.get("done") and s.get("due") == day.isoformat()]
+        steps = storage.open_steps_due(plan, day)
         key = f"due:{day.isoformat()}"
         if not steps or (learner_id, key) in planned:
             continue
-        titles = ", ".join(f"\u201c{s['title']}\u201d" for s in steps[:3])
+        titles = ", ".join(f"\u201c{step.title}\u201d" for step in steps[:3])
         found.append(Occurrence(learner_id, key, now, course_id,
                                 {"title": titles.strip("\u201c\u201d") if len(steps) == 1 else titles, "titles": titles,
-                                 "due_day": day, "link": path_for("learning.block", ref=steps[0]["ref"])}))  # fmt: skip
+                                 "due_day": day, "link": path_for("learning.block", ref=steps[0].ref)}))  # fmt: skip
     return found
 
 
@@ -443,8 +426,6 @@ def _last_learning():
 
 
 def inactivity(rule: Rule, now: datetime) -> list[Occurrence]:
-    from lxp.paths.models import Journey
-
     last = _last_learning()
     since = func.coalesce(last.c.last, Journey.created_at)
     query = (
@@ -454,7 +435,7 @@ def inactivity(rule: Rule, now: datetime) -> list[Occurrence]:
     )
     return [
         Occurrence(learner_id, f"silence-since:{quiet_since.date().isoformat()}", now, course_id,
-                   {"days": (now - quiet_since).days, "step": first_open_step(plan)[1],
+                   {"days": (now - quiet_since).days, "step": storage.first_open_step(plan).title,
                     "link": path_for("learning.today")})
         for _jid, learner_id, course_id, plan, quiet_since in db.session.execute(query).all()
     ]  # fmt: skip
@@ -462,11 +443,7 @@ def inactivity(rule: Rule, now: datetime) -> list[Occurrence]:
 
 def escalation(rule: Rule, now: datetime) -> list[Occurrence]:
     """The learner's coach hears of a learner who stayed silent ``days`` days after the
-    inactivity nudge of the same silence (personal coach first, else the cohort's)."""
-    from lxp.coaching.models import CoachAssignment
-    from lxp.cohorts.models import Cohort, cohort_members
-    from lxp.paths.models import Journey
-
+    inactivity nudge of the same silence (``coaching.services.coach_of``: personal coach first, else the cohort's)."""
     last = _last_learning()
     since = func.coalesce(last.c.last, Journey.created_at)
     nudged = (
@@ -475,22 +452,14 @@ def escalation(rule: Rule, now: datetime) -> list[Occurrence]:
         .group_by(OutboxMessage.user_id)
         .subquery()
     )
-    cohort_coach = (
-        select(cohort_members.c.user_id, func.min(Cohort.coach_id).label("coach_id"))
-        .join(Cohort, Cohort.id == cohort_members.c.cohort_id)
-        .where(Cohort.coach_id.is_not(None))
-        .group_by(cohort_members.c.user_id)
-        .subquery()
-    )
-    coach = func.coalesce(CoachAssignment.coach_id, cohort_coach.c.coach_id)
+    coach = coaches()  # the coach as ``coaching.services.coach_of`` has it, for every learner at once
     query = (
-        _active_journeys(since, coach, User.display_name)
+        _active_journeys(since, coach.c.coach_id, User.display_name)
         .join(User, User.id == Journey.learner_id)
         .outerjoin(last, last.c.actor_id == Journey.learner_id)
         .join(nudged, and_(nudged.c.user_id == Journey.learner_id, nudged.c.sent_at > since))
-        .outerjoin(CoachAssignment, CoachAssignment.learner_id == Journey.learner_id)
-        .outerjoin(cohort_coach, cohort_coach.c.user_id == Journey.learner_id)
-        .where(nudged.c.sent_at <= now - timedelta(days=rule.days), coach.is_not(None))
+        .join(coach, coach.c.learner_id == Journey.learner_id)
+        .where(nudged.c.sent_at <= now - timedelta(days=rule.days))
     )
     rows = db.session.execute(query).all()
     planned = _planned_since(rule, now - timedelta(days=90))
@@ -516,12 +485,11 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
         if local.weekday() != path.digest_weekday or local.hour < path.digest_hour:
             continue
         year, week, _day = local.isocalendar()
-        due.append((path.learner_id, path.course_id, path.plan, local.date(), f"week:{year}-W{week:02d}",
-                    path.digest_weekday, path.digest_hour))  # fmt: skip
+        due.append((path, local.date(), f"week:{year}-W{week:02d}"))
     if not due:
         return []
     planned = _planned_since(rule, now - timedelta(days=8))
-    due = [d for d in due if (d[0], d[4]) not in planned]
+    due = [(path, today, key) for path, today, key in due if (path.learner_id, key) not in planned]
     folded: dict[int, list[str]] = {}
     for user_id, subject in db.session.execute(
         select(OutboxMessage.user_id, OutboxMessage.subject)
@@ -531,15 +499,15 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
     ).all():  # fmt: skip
         folded.setdefault(user_id, []).append(subject)
     found = []
-    for learner_id, course_id, plan, today, key, weekday, hour in due:
-        ahead = [s for s in (plan or {}).get("steps", ())
-                 if not s.get("done") and s.get("due") and date.fromisoformat(s["due"]) <= today + timedelta(days=7)]  # fmt: skip
+    for path, today, key in due:
+        learner_id, course_id, weekday, hour = path.learner_id, path.course_id, path.digest_weekday, path.digest_hour
+        ahead = storage.open_steps_due_by(path.plan, today + timedelta(days=7))
         missed = folded.get(learner_id, [])
         if not ahead and not missed:
             continue
         found.append(Occurrence(learner_id, key, now, course_id,
-                                {"ahead": [(s["title"], s["minutes"]) for s in ahead], "missed_subjects": missed,
-                                 "minutes": sum(s["minutes"] for s in ahead), "link": path_for("learning.today"),
+                                {"ahead": [(s.title, s.minutes) for s in ahead], "missed_subjects": missed,
+                                 "minutes": sum(s.minutes for s in ahead), "link": path_for("learning.today"),
                                  "digest_weekday": weekday, "digest_hour": hour}))  # fmt: skip
     return found
 
@@ -548,8 +516,6 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
 
 
 def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
-    from lxp.paths.models import Journey
-
     if rule.milestone == "first_step":
         first = (
             select(LearningEvent.actor_id, func.min(LearningEvent.occurred_at).label("first"))
@@ -567,24 +533,20 @@ def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
                            {"link": path_for("learning.path")})
                 for _jid, learner_id, course_id, _plan, when in rows]  # fmt: skip
     # Halfway and goal reached: read off the stored plan, which every event re-plans.
-    from lxp.authoring.models import Goal
-    from lxp.paths.models import journey_goals
-
     celebrated = _planned_since(rule, now - timedelta(days=3650))
     found = []
     for path in paths_now():
         journey_id, learner_id, course_id, plan = path.journey_id, path.learner_id, path.course_id, path.plan
         if (learner_id, f"journey:{journey_id}") in celebrated:
             continue
-        steps = [s for s in (plan or {}).get("steps", ()) if not s.get("optional")]
-        done = sum(1 for s in steps if s.get("done"))
-        if not steps or not done:
+        done, total = storage.required_progress(plan)
+        if not total or not done:
             continue
-        if (rule.milestone == "halfway" and done * 2 >= len(steps) and done < len(steps)) or (
-            rule.milestone == "goal_reached" and done == len(steps)
+        if (rule.milestone == "halfway" and done * 2 >= total and done < total) or (
+            rule.milestone == "goal_reached" and done == total
         ):
             found.append(Occurrence(learner_id, f"journey:{journey_id}", now, course_id,
-                                    {"journey_id": journey_id, "done": done, "total": len(steps),
+                                    {"journey_id": journey_id, "done": done, "total": total,
                                      "link": path_for("learning.path")}))  # fmt: skip
     if rule.milestone == "goal_reached" and found:
         titles: dict[int, list[str]] = {}

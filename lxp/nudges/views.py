@@ -7,10 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lxp import channels
-from lxp.accounts.forms import ConfirmForm
-from lxp.accounts.views import show_form_error
 from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.core.time import utcnow
 from lxp.extensions import csrf
 from lxp.nudges import policy, texts

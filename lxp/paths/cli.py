@@ -7,6 +7,10 @@ import json
 import click
 from flask.cli import AppGroup
 
+from lxp.accounts.services import find_user_by_email
+from lxp.paths import services
+from lxp.paths.storage import plan_to_json
+
 path_cli = AppGroup("path", help="Learners' paths.")
 
 
@@ -15,10 +19,6 @@ path_cli = AppGroup("path", help="Learners' paths.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def show_path(email: str, as_json: bool) -> None:
     """Print the learner's plan: steps with item, kind, due date and reasons; skipped; feasibility."""
-    from lxp.accounts.services import find_user_by_email
-    from lxp.paths import services
-    from lxp.paths.storage import plan_to_json
-
     learner = find_user_by_email(email)
     if learner is None:
         raise click.ClickException(f"no user with the e-mail {email!r}")

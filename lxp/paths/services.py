@@ -8,8 +8,9 @@ can move the plan (a goal change, a completion, a failed check) ends in ``replan
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from lxp.core.errors import Conflict, Invalid
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from lxp.paths import planner
+from lxp.paths import planner, rhythm
 from lxp.paths.models import Journey, JourneyCourse
 from lxp.paths.storage import plan_from_json, plan_to_json
 
@@ -223,13 +224,24 @@ def calendar(journey: Journey, today: date | None = None) -> planner.Calendar:
     )
 
 
+LiveDates = Callable[[int, int, datetime], dict[str, list[date]]]
+_live_dates_source: list[LiveDates] = []
+
+
+def live_dates_source(source: LiveDates) -> LiveDates:
+    """Register where the planner reads the dates of the live sessions a learner can attend:
+    ``source(journey_id, learner_id, now)`` gives them per item ref. ``lxp.live`` registers
+    itself (it builds on paths, so paths cannot import it); a second source replaces the first.
+    Returns ``source``, so it works as a decorator."""
+    _live_dates_source[:] = [source]
+    return source
+
+
 def _live_dates(journey: Journey) -> tuple[tuple[str, tuple[date, ...]], ...]:
     """The dates of the live sessions the learner can attend, per item ref (one query)."""
-    from lxp.live.registration import live_dates  # live builds on paths: imported when first needed
-
-    if journey.id is None:
+    if journey.id is None or not _live_dates_source:
         return ()
-    found = live_dates(journey.id, journey.learner_id, utcnow())
+    found = _live_dates_source[0](journey.id, journey.learner_id, utcnow())
     return tuple((ref, tuple(days)) for ref, days in sorted(found.items()))
 
 
@@ -369,8 +381,6 @@ def competency_names(organisation_id: int) -> dict[str, str]:
 def weekly_rhythm(journey: Journey, plan: planner.Plan, today: date | None = None) -> list:
     """The weeks since the journey began (``rhythm.Week``), each met when the learner did their
     own planned minutes; minutes come from the stored plan, so this costs one query."""
-    from lxp.paths import rhythm
-
     minutes = {step.ref: step.minutes for step in plan.steps}
     rows = db.session.execute(
         select(LearningEvent.object_id, LearningEvent.occurred_at).where(

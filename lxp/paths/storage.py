@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from typing import NamedTuple
 
 from lxp.paths.planner import Feasibility, Plan, Reason, Skipped, Step
 
@@ -45,3 +46,48 @@ def plan_from_json(data: dict) -> Plan:
             stored.update(reachable=True, late_by_days=0, weekly_minutes_needed=None)
     feasibility = Feasibility(**stored)
     return Plan(steps=steps, skipped=skipped, unmet=tuple(data["unmet"]), feasibility=feasibility)
+
+
+# Reading a stored plan without building the planner's objects: a planning tick reads every
+# active plan, and these questions need only a few keys of it. ``data`` None is a path not
+# planned yet.
+
+
+class OpenStep(NamedTuple):
+    ref: str | None
+    title: str
+    minutes: int = 0
+
+
+def first_open_step(data: dict | None) -> OpenStep:
+    """The first step not done, or ``OpenStep(None, "")`` when there is none."""
+    for step in (data or {}).get("steps", ()):
+        if not step.get("done"):
+            return OpenStep(step["ref"], step["title"], step["minutes"])
+    return OpenStep(None, "")
+
+
+def is_finished(data: dict | None) -> bool:
+    """Every required step is done (``Feasibility.finished``); a path never planned is not."""
+    if data is None:
+        return False
+    return all(step.get("done") or step.get("optional") for step in data.get("steps", ()))
+
+
+def open_steps_due(data: dict | None, day: date) -> list[OpenStep]:
+    """The steps not done that are due on ``day``, in plan order."""
+    wanted = day.isoformat()
+    return [OpenStep(s["ref"], s["title"], s["minutes"]) for s in (data or {}).get("steps", ())
+            if not s.get("done") and s.get("due") == wanted]  # fmt: skip
+
+
+def required_progress(data: dict | None) -> tuple[int, int]:
+    """(done, total) of the required steps, what the halfway and goal milestones count."""
+    required = [s for s in (data or {}).get("steps", ()) if not s.get("optional")]
+    return sum(1 for s in required if s.get("done")), len(required)
+
+
+def open_steps_due_by(data: dict | None, last_day: date) -> list[OpenStep]:
+    """The steps not done that are due on or before ``last_day`` (overdue ones too), in plan order."""
+    return [OpenStep(s["ref"], s["title"], s["minutes"]) for s in (data or {}).get("steps", ())
+            if not s.get("done") and s.get("due") and date.fromisoformat(s["due"]) <= last_day]  # fmt: skip

@@ -39,12 +39,14 @@ from lxp.channels import in_app, path_for
 from lxp.channels.email import external_url, mail_after_commit
 from lxp.coaching.services import coach_of
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.files import services as files
 from lxp.files.models import StoredFile
 from lxp.paths import planner
 from lxp.paths import services as paths
+from lxp.paths.access import open_block
 from lxp.paths.storage import plan_from_json
 from lxp.workplace.models import OPEN_STATUSES, TaskReview, TaskSubmission
 
@@ -80,8 +82,6 @@ def _is_coach(user, learner_id: int) -> bool:
 
 def task_block(learner, ref: str):
     """The on-the-job task ``ref`` of the learner's path. Raises ``NotFound``."""
-    from lxp.learning.services import open_block  # learning's player shows the task
-
     block = open_block(learner, ref)
     if not block.kind.reviewed:
         raise NotFound(_l("This step is not an on-the-job task."))
@@ -291,9 +291,8 @@ def task_states(learner_id: int) -> dict[str, str]:
 def submission_for_reviewer(trainer, submission_id: int) -> TaskSubmission:
     """A try the trainer may see and review. Raises ``NotFound`` (none such, another
     organisation's, or withdrawn to a draft) and ``NotAllowed`` (not the learner's coach)."""
-    submission = db.session.get(TaskSubmission, submission_id)
-    if submission is None or submission.organisation_id != trainer.organisation_id:
-        raise NotFound(_l("This evidence does not exist or is not yours to see."))
+    submission = get_in_organisation(TaskSubmission, submission_id, trainer.organisation_id,
+                                     _l("This evidence does not exist or is not yours to see."))  # fmt: skip
     if not _is_coach(trainer, submission.learner_id):
         raise NotAllowed(_l("Only %(learner)s\u2019s coach can see and review this evidence.",
                             learner=submission.learner.display_name))  # fmt: skip

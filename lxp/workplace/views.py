@@ -8,10 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lxp.accounts.forms import ConfirmForm
 from lxp.core.auth import roles_required
 from lxp.core.error_pages import render_error
 from lxp.core.errors import Invalid, ServiceError
+from lxp.core.forms import ConfirmForm
 from lxp.files import services as files
 from lxp.paths import services as paths
 from lxp.workplace import services as workplace

@@ -793,6 +793,63 @@ def test_every_page_works_for_synthetic_learners_at_each_stage(app, demo, stage)
     assert not problems, "\n".join(problems)
 
 
+def _learners_walked(demo) -> list[Person]:
+    walked = [*demo.people.values(), *(p for people in demo.synthetic.values() for p in people)]
+    return [person for person in walked if "learner" in person.roles]
+
+
+def _linked_steps(page: str, section: str) -> list[str]:
+    """The block addresses the step cards of one Today section link to, in order."""
+    found = re.search(rf'<section aria-labelledby="{section}">(.*?)</section>', page, re.S)
+    return re.findall(r'class="step-card[^"]*" href="([^"]+)"', found.group(1)) if found else []
+
+
+def test_today_is_the_same_on_the_page_and_in_the_api_for_every_learner(app, demo):
+    """Today is composed once (``learning.today``): for every demo learner and the synthetic
+    sample, ``/today`` and ``/api/v1/today`` show the same next step and the same steps this week."""
+    from lxp.learning import services as learning
+
+    learners, differences, with_more_this_week = _learners_walked(demo), [], 0
+    assert any(p.stage == "on_track" for p in learners) and any(p.stage == "paused" for p in learners)
+    for person in learners:
+        client = signed_in(app, person)
+        api, page = client.get("/api/v1/today").get_json(), client.get("/today").get_data(as_text=True)
+        with app.test_request_context():
+            shown = learning.today(db.session.get(User, person.user_id))
+            next_ref = shown.next_step.ref if shown.next_step else None
+            week = [step.ref for step in shown.this_week]
+            page_next = [url_for("learning.block", ref=next_ref)] if next_ref else []
+            page_also = [url_for("learning.block", ref=s.ref) for s in shown.also_this_week]
+        seen = {
+            "api next step": (api["next_step"] or {}).get("ref"), "api this week": [s["ref"] for s in api["this_week"]],
+            "page next step": _linked_steps(page, "next-step"), "page also this week": _linked_steps(page, "this-week"),
+        }  # fmt: skip
+        wanted = {"api next step": next_ref, "api this week": week, "page next step": page_next,
+                  "page also this week": page_also}  # fmt: skip
+        if seen != wanted:
+            differences.append(f"{person.email} ({person.stage}): {seen} != {wanted}")
+        with_more_this_week += bool(page_also)
+    assert not differences, "\n".join(differences)
+    assert with_more_this_week, "nobody had more than one step this week: the comparison proved little"
+
+
+def test_coach_of_and_its_set_wise_form_agree_for_everyone_in_the_demo(app, demo):
+    """The touchpoint planner's escalation and the coach's desk read the coach set-wise
+    (``coaching.services.coaches``); it must name the coach ``coach_of`` names, for everyone."""
+    from lxp.coaching.services import coach_of, coaches
+
+    with app.test_request_context():
+        pairs = coaches()
+        set_wise = dict(db.session.execute(select(pairs.c.learner_id, pairs.c.coach_id)).all())
+        one_by_one = {}
+        for user_id in db.session.scalars(select(User.id)):
+            coach = coach_of(user_id)
+            if coach is not None:
+                one_by_one[user_id] = coach.id
+    assert len({demo.people[p.email].user_id for p in PEOPLE} & set(one_by_one)) >= 3, "the demo has coached learners"
+    assert set_wise == one_by_one
+
+
 def test_the_walk_reached_every_page(app, demo):
     """Every GET endpoint not skipped answered sensibly at least once (run with the whole module)."""
     stale = (set(ADDRESSES) | set(EXPECTED) | set(QUERIES) | set(SKIPPED) | NO_H1) - set(_get_endpoints(app))

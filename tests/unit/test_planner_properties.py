@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from lxp.paths import storage
 from lxp.paths.planner import (
     MODALITIES,
     Calendar,
@@ -224,6 +225,27 @@ def test_the_plan_round_trips_through_its_stored_json(world):
     older = plan_from_json(stored).feasibility
     assert older.finished == result.feasibility.finished
     assert older.reachable == result.feasibility.reachable
+
+
+@given(learner_worlds())
+@example(PAST_AND_DONE)
+def test_the_stored_plan_reads_as_the_plan_says(world):
+    """The touchpoint planner reads stored plans without parsing them whole (``paths.storage``):
+    what it reads must be what the plan itself says."""
+    result = _plan(world)
+    stored = json.loads(json.dumps(plan_to_json(result)))
+    first = result.open_steps[0] if result.open_steps else None
+    assert storage.first_open_step(stored) == ((first.ref, first.title, first.minutes) if first else (None, "", 0))
+    assert storage.is_finished(stored) == result.feasibility.finished
+    required = [step for step in result.steps if not step.optional]
+    assert storage.required_progress(stored) == (sum(step.done for step in required), len(required))
+    for day in sorted({step.due for step in result.open_steps if step.due}):
+        assert [s.ref for s in storage.open_steps_due(stored, day)] == [
+            s.ref for s in result.open_steps if s.due == day
+        ]
+        assert [s.ref for s in storage.open_steps_due_by(stored, day)] == [
+            s.ref for s in result.open_steps if s.due and s.due <= day
+        ]
 
 
 @given(learner_worlds(), st.randoms(use_true_random=False))

@@ -7,10 +7,10 @@ from marshmallow import fields, validate
 from wtforms import FieldList, FormField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from lxp.accounts.forms import CheckboxListField
 from lxp.authoring.forms import CriterionRow
 from lxp.authoring.item_forms import ItemForm, set_rows
 from lxp.authoring.kinds.base import Completes, ItemKind, Strict, register, text_field
+from lxp.core.forms import CheckboxListField
 
 EVIDENCE_TYPES = ("text", "photo", "file", "link")
 BLANK_CRITERIA = 2

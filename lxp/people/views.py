@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from lxp.accounts import services
 from lxp.accounts.csv_import import TEMPLATE, CsvRejected, read_invitees
-from lxp.accounts.forms import ConfirmForm, CsvImportForm, InviteForm, RolesForm
-from lxp.accounts.views import show_form_error
+from lxp.accounts.forms import CsvImportForm, InviteForm, RolesForm
 from lxp.coaching import services as coaching
 from lxp.core.auth import ROLES, restrict_blueprint
 from lxp.core.errors import ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 

@@ -11,13 +11,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from lxp.accounts.views import show_form_error
 from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
+from lxp.core.forms import show_form_error
+from lxp.insights import effect_presenting as present
 from lxp.insights import tabs
 from lxp.insights.forms import optional_int
 from lxp.nudges import effect, effect_maths
-from lxp.nudges import effect_presenting as present
 
 bp = Blueprint("effect", __name__)
 

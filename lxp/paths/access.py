@@ -1,0 +1,53 @@
+"""Which items a learner can open: the one rule that learning, the API, coaching, workplace and
+nudges share.
+
+An item is reachable only through the learner's own open journey, on the course version that
+journey is on; anything else is ``NotFound`` (the same answer whether the item does not exist or
+belongs to someone else's path, so nothing leaks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from lxp.authoring.kinds import KINDS, ItemKind
+from lxp.authoring.models import Item
+from lxp.core.errors import NotFound
+from lxp.paths.models import Journey
+from lxp.paths.services import open_journey
+
+
+@dataclass(frozen=True)
+class Block:
+    """An item the learner can open, with the journey it is reached through."""
+
+    journey: Journey
+    item: Item
+    ref: str
+
+    @property
+    def kind(self) -> ItemKind:
+        return KINDS[self.item.kind]
+
+
+def journey_item(journey: Journey, ref: str) -> Item | None:
+    """The item ``ref`` (``"<course id>:<item key>"``) on the course version the journey is on,
+    or None when the journey has no such item."""
+    course_id, _, key = (ref or "").partition(":")
+    if not course_id.isdigit():
+        return None
+    for journey_course in journey.courses:
+        if journey_course.course_id == int(course_id):
+            return next((i for i in journey_course.version.items if i.key == key), None)
+    return None
+
+
+def open_block(learner, ref: str) -> Block:
+    """The item ``ref`` of the learner's open journey. Raises ``NotFound``."""
+    journey = open_journey(learner)
+    item = journey_item(journey, ref) if journey is not None else None
+    if item is None:
+        raise NotFound(_l("This step is not on your path."))
+    return Block(journey, item, ref)
