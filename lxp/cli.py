@@ -78,4 +78,7 @@ def init_app(app) -> None:
     lxp_cli.add_command(nudges_cli)
     lxp_cli.add_command(path_cli)
     lxp_cli.add_command(seed_synthetic)
+    from lxp.core import unit_of_work
+
+    unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
     app.cli.add_command(lxp_cli)

@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from lxp.core import unit_of_work
 from lxp.extensions import db
 
 log = logging.getLogger("lxp.scheduler")
@@ -46,13 +47,14 @@ JOBS: tuple[Job, ...] = (
 
 
 def run_job(app: Flask, target: str) -> None:
-    """Run one job in a fresh app context; a failure is logged, the next run tries again."""
+    """Run one job in a fresh app context as one unit of work: committed when it returns,
+    rolled back when it raises. A failure is logged, the next run tries again."""
     module, _, name = target.partition(":")
     with app.app_context():
         try:
-            getattr(import_module(module), name)()
+            with unit_of_work.boundary(f"job {target}"):
+                getattr(import_module(module), name)()
         except Exception:
-            db.session.rollback()
             log.exception("job %s failed", target)
         finally:
             db.session.remove()

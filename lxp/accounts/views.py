@@ -11,6 +11,7 @@ from wtforms import Field
 
 from lxp.accounts import services, tokens
 from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm
+from lxp.core import unit_of_work
 from lxp.core.auth import public
 from lxp.core.errors import ServiceError
 from lxp.core.security import start_session
@@ -39,7 +40,9 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def show_form_error(form, error: ServiceError) -> None:
-    """Put a service's refusal next to the field it is about, or at the top of the form."""
+    """Put a service's refusal next to the field it is about, or at the top of the form, and
+    mark the request refused: nothing the service flushed before refusing is committed."""
+    unit_of_work.refused()
     field = getattr(form, error.field, None) if error.field else None
     if isinstance(field, Field):
         field.errors = [*field.errors, error.message]

@@ -164,7 +164,7 @@ def create_course(admin, title: str, language: str = "en", slug: str | None = No
     db.session.add_all([course, version])
     db.session.flush()
     log_change(course, version, admin.id, "created", title=title)
-    db.session.commit()
+    db.session.flush()
     return course
 
 
@@ -180,7 +180,7 @@ def draft_for_editing(admin, course: Course) -> CourseVersion:
         raise Conflict(_l("This version is in review. Approve it or send it back before you edit."))
     draft = copy_version(latest, admin.id)
     log_change(course, draft, admin.id, "new_draft", from_version=latest.number)
-    db.session.commit()
+    db.session.flush()
     return draft
 
 
@@ -243,7 +243,7 @@ def update_concept(admin, version: CourseVersion, **concept) -> None:
         setattr(version, name, value.strip() if isinstance(value, str) else value)
     if changed:
         log_change(version.course, version, admin.id, "concept_edited", fields=changed)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- outcomes ------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def save_outcome(admin, version: CourseVersion, statement: str, competency_ids: 
     outcome.statement = statement
     outcome.competencies = competencies
     log_change(version.course, version, admin.id, action, statement=statement)
-    db.session.commit()
+    db.session.flush()
     return outcome
 
 
@@ -276,7 +276,7 @@ def delete_outcome(admin, outcome: Outcome) -> None:
     version.outcomes.remove(outcome)
     renumber(version.outcomes)
     log_change(version.course, version, admin.id, "outcome_deleted", statement=outcome.statement)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- modules and items ---------------------------------------------------------------
@@ -294,7 +294,7 @@ def save_module(admin, version: CourseVersion, title: str, summary: str = "", mo
     else:
         module.title, module.summary = title, summary.strip()
         log_change(version.course, version, admin.id, "module_edited", title=title)
-    db.session.commit()
+    db.session.flush()
     return module
 
 
@@ -307,7 +307,7 @@ def delete_module(admin, module: Module) -> None:
     version.modules.remove(module)
     renumber(version.modules)
     log_change(version.course, version, admin.id, "module_deleted", title=module.title)
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass
@@ -394,7 +394,7 @@ def save_item(admin, module: Module, data: ItemInput, item: Item | None = None) 
     item.prerequisites = [siblings[int(i)] for i in data.prerequisites]
     item.alternatives = [siblings[int(i)] for i in data.alternatives]
     log_change(version.course, version, admin.id, action, title=title, kind=data.kind)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -412,7 +412,7 @@ def delete_item(admin, item: Item) -> None:
     db.session.delete(item)
     renumber(module.items)
     log_change(version.course, version, admin.id, "item_deleted", title=item.title)
-    db.session.commit()
+    db.session.flush()
 
 
 def move(admin, thing: Outcome | Module | Item, step: int) -> None:
@@ -434,4 +434,4 @@ def move(admin, thing: Outcome | Module | Item, step: int) -> None:
         renumber(siblings)
         log_change(version.course, version, admin.id, "reordered",
                    title=getattr(thing, "title", None) or getattr(thing, "statement", ""))  # fmt: skip
-    db.session.commit()
+    db.session.flush()

@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lxp.accounts.models import User
 from lxp.channels import in_app, path_for
+from lxp.core import unit_of_work
 from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
@@ -50,12 +51,10 @@ def _signature(rule: Rule) -> tuple:
 
 def plan_touchpoints(now: datetime | None = None) -> int:
     """Add the messages that fell due since the last run to the outbox; returns how many
-    (held-out rows included)."""
+    (held-out rows included). Each rule's messages are committed in a boundary of their own."""
     now = now or utcnow()
     with open_tick():
-        planned = _plan_all(now)
-    db.session.commit()
-    return planned
+        return _plan_all(now)
 
 
 def _plan_all(now: datetime) -> int:
@@ -75,7 +74,8 @@ def _plan_all(now: datetime) -> int:
                     found.append((rule, occurrence))
         found = _fitting(found)
         if found:
-            planned += _add(key, found, now, courses)
+            with unit_of_work.boundary(f"planning: rule {key}"):
+                planned += _add(key, found, now, courses)
     return planned
 
 

@@ -56,7 +56,7 @@ def mute_rule(user: User, rule_key: str) -> None:
     row.muted_rules = sorted({*(row.muted_rules or ()), rule_key})
     row.updated_at = utcnow()
     effect.note_opt_out(user.id, rule=rule_key)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- one-click unsubscribe -------------------------------------------------------------------
@@ -90,7 +90,7 @@ def stop_email(user: User, category: str) -> None:
     row.channels = {**(row.channels or {}), category: [c for c in current if c != "email"] or ["in_app"]}
     row.updated_at = utcnow()
     effect.note_opt_out(user.id, category=category, channel="email")
-    db.session.commit()
+    db.session.flush()
 
 
 def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], quiet_start, quiet_end,
@@ -119,7 +119,7 @@ def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], qu
     elif pause.isdigit():
         row.paused_until = now + timedelta(days=int(pause))
     row.updated_at = now
-    db.session.commit()
+    db.session.flush()
 
 
 def unmute_rule(user: User, rule_key: str) -> None:
@@ -128,7 +128,7 @@ def unmute_rule(user: User, rule_key: str) -> None:
     row.muted_rules = [r for r in row.muted_rules or () if r != rule_key]
     row.auto_paused_rules = [r for r in row.auto_paused_rules or () if r != rule_key]
     row.updated_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def rule_of_message(key: str | None) -> str | None:

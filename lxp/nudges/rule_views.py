@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.views import show_form_error
+from lxp.core import unit_of_work
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import Invalid, NotFound, ServiceError
 from lxp.nudges import course_rules, rules, texts
@@ -91,6 +92,7 @@ def edit(course_id: int, key: str):
         try:
             preview = course_rules.preview(current_user, course.id, key, preview_form.learner.data)
         except Invalid as error:
+            unit_of_work.refused()
             preview_form.learner.errors = [str(error)]
     status = 400 if form.errors or form.form_errors or preview_form.learner.errors else 200
     return render_template(

@@ -8,6 +8,7 @@ import pytest
 
 from lxp.accounts import api_tokens
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.extensions import db
 
 PROBLEM = "application/problem+json"
@@ -43,7 +44,9 @@ class ApiClient:
 def make_token(app, user_id: int, scopes=("read", "write"), name="tests") -> str:
     with app.app_context():
         user = db.session.get(User, user_id)
-        return api_tokens.create_token(user, name, scopes).secret
+        secret = api_tokens.create_token(user, name, scopes).secret
+        unit_of_work.commit()
+        return secret
 
 
 @pytest.fixture
