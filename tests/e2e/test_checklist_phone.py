@@ -11,14 +11,14 @@ from lxp.accounts.models import User
 from lxp.authoring import publishing, transfer
 from lxp.authoring.models import Goal
 from lxp.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, committing
 from tests.integration.test_item_kinds import checklist_document
 
 
 def test_a_learner_ticks_a_checklist_on_a_phone(app, phone, make_user):
     author = make_user(("admin", "reviewer"), email="author@example.com")
     make_user(("learner",), email="lena@example.com")
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author)
         version = transfer.import_document(admin, checklist_document())
         publishing.submit_for_review(admin, version)
@@ -50,7 +50,7 @@ def test_a_learner_ticks_a_checklist_on_a_phone(app, phone, make_user):
     page.get_by_role("button", name="I have done this").click()
     expect(page).to_have_url(re.compile(r"/pulse$"))
     expect(page.get_by_text("Done. Minutes well spent.")).to_be_visible()
-    with app.app_context():
+    with committing(app):
         from lxp.events import LearningEvent
 
         result = db.session.execute(select(LearningEvent.result).where(LearningEvent.verb == "completed")).scalar_one()

@@ -7,10 +7,11 @@ from playwright.sync_api import expect
 
 from lxp import demo
 from lxp.extensions import db
+from tests.conftest import committing
 
 
 def test_learner_onboards_and_works_through_the_first_steps(app, phone):
-    with app.app_context():
+    with committing(app):
         demo.seed()
         demo.seed_courses()
         db.session.remove()
@@ -70,7 +71,7 @@ def test_the_same_flow_in_german(app, phone):
         with app.test_request_context(), force_locale("de"):
             return gettext(text)
 
-    with app.app_context():
+    with committing(app):
         demo.seed()
         demo.seed_courses()
         db.session.remove()

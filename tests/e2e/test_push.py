@@ -17,7 +17,7 @@ from lxp.accounts.models import User
 from lxp.extensions import db
 from lxp.push.keys import b64url
 from lxp.push.models import PushSubscription
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, committing
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,7 @@ def vapid(app):
 
 
 def _sign_in(app, page, make_user):
-    with app.app_context():
+    with committing(app):
         email = db.session.get(User, make_user()).email
         db.session.remove()
     page.goto("/login")
@@ -92,6 +92,6 @@ def test_turning_on_where_no_push_service_answers_says_so_and_stores_nothing(app
         phone.get_by_role("button", name="Turn on notifications").click()
     assert key.value.ok  # asked for on the tap; then the browser finds no push service
     expect(phone.get_by_text("That did not work. Check your connection and try again.")).to_be_visible()
-    with app.app_context():
+    with committing(app):
         assert db.session.execute(select(PushSubscription)).all() == []
         db.session.remove()

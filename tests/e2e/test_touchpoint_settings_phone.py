@@ -13,12 +13,12 @@ from lxp.nudges import services as nudges
 from lxp.nudges.models import OutboxMessage
 from lxp.paths import services as paths
 from lxp.paths.models import Journey
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, committing
 from tests.integration.conftest import published  # noqa: F401, F811  (fixture)
 
 
 def test_quiet_hours_no_email_for_nudges_and_fewer_like_this_on_a_phone(app, phone, make_user, published):  # noqa: F811
-    with app.app_context():
+    with committing(app):
         learner = db.session.get(User, make_user(("learner",), email="mira@example.com", timezone="UTC"))
         paths.start_journey(learner, paths.JourneyChoice((published["goal"],), None, None, 60, ("self_paced",)))
         journey = db.session.execute(select(Journey)).scalar_one()
@@ -45,7 +45,7 @@ def test_quiet_hours_no_email_for_nudges_and_fewer_like_this_on_a_phone(app, pho
     expect(phone.get_by_label("Quiet from")).to_have_value(quiet_from)
     expect(phone.locator("input[name=nudge_email]")).not_to_be_checked()
 
-    with app.app_context():
+    with committing(app):
         nudges.plan_touchpoints(utcnow())
         nudges.deliver_outbox(utcnow())
         [nudge] = db.session.execute(select(OutboxMessage).where(OutboxMessage.rule == "inactive")).scalars().all()

@@ -23,6 +23,7 @@ from lxp.core import unit_of_work
 from lxp.core.auth import public
 from lxp.core.errors import Invalid, ServiceError
 from lxp.extensions import csrf, db
+from tests.conftest import committing
 
 probe = Blueprint("uow_probe", __name__)
 
@@ -122,7 +123,7 @@ def probe_app(app):
 
 
 def _slugs(app) -> set[str]:
-    with app.app_context():
+    with committing(app):
         return set(db.session.scalars(select(Organisation.slug)))
 
 

@@ -10,6 +10,7 @@ from lxp.accounts import api_tokens
 from lxp.accounts.models import User
 from lxp.core import unit_of_work
 from lxp.extensions import db
+from tests.conftest import committing
 
 PROBLEM = "application/problem+json"
 
@@ -42,7 +43,7 @@ class ApiClient:
 
 
 def make_token(app, user_id: int, scopes=("read", "write"), name="tests") -> str:
-    with app.app_context():
+    with committing(app):
         user = db.session.get(User, user_id)
         secret = api_tokens.create_token(user, name, scopes).secret
         unit_of_work.commit()
