@@ -8,6 +8,7 @@ import urllib.request
 from sqlalchemy import select
 
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.extensions import db
 from tests.conftest import PASSWORD, committing
 
@@ -27,6 +28,7 @@ def test_a_token_made_on_the_phone_is_shown_once_and_works_from_a_program(app, p
     user_id = make_user(("learner",), name="Lena")
     with committing(app):
         email = db.session.execute(select(User.email).where(User.id == user_id)).scalar_one()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     phone.goto("/login")
     phone.get_by_label("E-mail").fill(email)

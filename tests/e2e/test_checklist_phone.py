@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lxp.accounts.models import User
 from lxp.authoring import publishing, transfer
 from lxp.authoring.models import Goal
+from lxp.core import unit_of_work
 from lxp.extensions import db
 from tests.conftest import PASSWORD, committing
 from tests.integration.test_item_kinds import checklist_document
@@ -25,6 +26,7 @@ def test_a_learner_ticks_a_checklist_on_a_phone(app, phone, make_user):
         publishing.approve(admin, version)
         goal_title = db.session.execute(select(Goal.title)).scalar_one()
         ref = f"{version.course_id}:before-the-call"
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     page = phone
     page.goto("/login")
@@ -54,5 +56,6 @@ def test_a_learner_ticks_a_checklist_on_a_phone(app, phone, make_user):
         from lxp.events import LearningEvent
 
         result = db.session.execute(select(LearningEvent.result).where(LearningEvent.verb == "completed")).scalar_one()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     assert result["response"] == {"ticked": [0, 1], "done": True} and json.dumps(result)

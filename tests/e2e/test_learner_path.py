@@ -6,6 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from lxp import demo
+from lxp.core import unit_of_work
 from lxp.extensions import db
 from tests.conftest import committing
 
@@ -14,6 +15,7 @@ def test_learner_onboards_and_works_through_the_first_steps(app, phone):
     with committing(app):
         demo.seed()
         demo.seed_courses()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     learner = next(p for p in demo.PEOPLE if p.email == "marcus.johnson@northwind.example")
     page = phone
@@ -74,6 +76,7 @@ def test_the_same_flow_in_german(app, phone):
     with committing(app):
         demo.seed()
         demo.seed_courses()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     page = phone
     page.goto("/login")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from lxp import demo
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from tests.conftest import committing
@@ -43,6 +44,7 @@ def _events_of(app, email, verbs=("completed",)):
         learner = db.session.execute(select(User).where(User.email == email)).scalar_one()
         count = db.session.scalar(select(func.count()).select_from(LearningEvent).where(
             LearningEvent.actor_id == learner.id, LearningEvent.verb.in_(verbs)))  # fmt: skip
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
         return count
 
@@ -52,6 +54,7 @@ def _onboard_demo_learner(app, page) -> str:
     with committing(app):
         demo.seed()
         demo.seed_courses()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     email = "claire.dubois@northwind.example"
     page.goto("/login")

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.extensions import db
 from lxp.push.keys import b64url
 from lxp.push.models import PushSubscription
@@ -35,6 +36,7 @@ def vapid(app):
 def _sign_in(app, page, make_user):
     with committing(app):
         email = db.session.get(User, make_user()).email
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
@@ -94,4 +96,5 @@ def test_turning_on_where_no_push_service_answers_says_so_and_stores_nothing(app
     expect(phone.get_by_text("That did not work. Check your connection and try again.")).to_be_visible()
     with committing(app):
         assert db.session.execute(select(PushSubscription)).all() == []
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.nudges import services as nudges
@@ -25,6 +26,7 @@ def test_quiet_hours_no_email_for_nudges_and_fewer_like_this_on_a_phone(app, pho
         journey = db.session.execute(select(Journey)).scalar_one()
         journey.created_at = utcnow() - timedelta(days=8)
         db.session.commit()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     phone.goto("/login")
     phone.get_by_label("E-mail").fill("mira@example.com")
@@ -51,6 +53,7 @@ def test_quiet_hours_no_email_for_nudges_and_fewer_like_this_on_a_phone(app, pho
         nudges.deliver_outbox(utcnow())
         [nudge] = db.session.execute(select(OutboxMessage).where(OutboxMessage.rule == "inactive")).scalars().all()
         assert (nudge.status, nudge.channel) == ("sent", "in_app")  # not by e-mail, as chosen
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
 
     phone.goto("/inbox")
