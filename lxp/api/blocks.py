@@ -43,8 +43,9 @@ class ProgressSchema(ma.Schema):
     seconds = ma.fields.Integer(strict=True, load_default=None, validate=ma.validate.Range(0, 86400))
     reflection = ma.fields.String(load_default=None, validate=ma.validate.Length(max=10_000))
     response = ma.fields.Raw(load_default=None, metadata={
-        "description": "for ``completed``: the learner's response as the item's kind takes it, e.g. a checklist's "
-                       "``{\"ticked\": [point numbers], \"done\": false}``; a reflection may send ``reflection``"})  # fmt: skip
+        "description": "for ``completed``: the learner's response as the item's kind takes it (a text, the points "
+                       "ticked as ``{\"ticked\": [point numbers], \"done\": false}``); a reflection may send "
+                       "``reflection``; a response the kind refuses answers 422"})  # fmt: skip
     answers = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(1, 36)),
                              values=ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(max=8)),
                              load_default=None, validate=ma.validate.Length(max=50))  # fmt: skip
@@ -119,8 +120,8 @@ def get_item(ref: str):
 @bp.response(201, ProgressResultSchema)
 @bp.alt_response(200, schema=ProgressResultSchema, description="A replay: this id was recorded before")
 def post_progress(event):
-    """Record progress with your own UUID: ``completed`` (a block you tick off: lesson, job aid,
-    reflection with ``reflection``, checklist with ``response``),
+    """Record progress with your own UUID: ``completed`` (a block you tick off, with
+    ``response`` where its kind takes one, or a reflection's ``reflection``),
     ``quiz_attempt`` (``answers``: question key to chosen option indexes) or ``answer_saved``
     (``question``, ``chosen``). Sending the same id again gives the same answer and counts once."""
     outcome = progress.progress_event(current_user, event_id=event["id"], type=event["type"], item=event["item"],

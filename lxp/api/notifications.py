@@ -1,7 +1,8 @@
 """The learner's notification preferences over the API: categories on or off, e-mail per
-category, quiet hours, the weekly cap, a pause, the digest's day and hour, and the rules they
-muted ("fewer like this") or lxp paused for them, each of which can be turned back on. The
-same services as the notifications page (``lxp/nudges/preferences.py``)."""
+category (a switch named after each channel chosen per category), quiet hours, the weekly cap,
+a pause, the digest's day and hour, and the rules they muted ("fewer like this") or lxp paused
+for them, each of which can be turned back on. The same services as the notifications page
+(``lxp/nudges/preferences.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lxp import channels
 from lxp.api.common import area, not_found
 from lxp.core.time import utcnow
 from lxp.nudges import policy, texts
@@ -18,14 +20,14 @@ from lxp.nudges.rules import RULES_BY_KEY
 bp = area("notifications", "Your notification preferences, muted rules and pauses", "learner")
 
 
-class CategorySchema(ma.Schema):
-    on = ma.fields.Boolean(required=True, metadata={"description": "false: no messages of this category"})
-    email = ma.fields.Boolean(required=True, metadata={"description": "also by e-mail, not only in the inbox"})
-
-
-class CategoryChangeSchema(ma.Schema):
-    on = ma.fields.Boolean()
-    email = ma.fields.Boolean()
+CHOOSABLE = channels.where("chosen_per_category")  # a switch per category each
+CategorySchema = type("CategorySchema", (ma.Schema,), {
+    "on": ma.fields.Boolean(required=True, metadata={"description": "false: no messages of this category"}),
+    **{name: ma.fields.Boolean(required=True, metadata={"description": f"also by {name}, not only in the inbox"})
+       for name in CHOOSABLE},
+})  # fmt: skip
+CategoryChangeSchema = type("CategoryChangeSchema", (ma.Schema,),
+                            {"on": ma.fields.Boolean(), **{name: ma.fields.Boolean() for name in CHOOSABLE}})  # fmt: skip
 
 
 # One object per category (reminder, nudge, digest, celebration, review), each named.
@@ -72,7 +74,7 @@ def _preferences(user) -> dict:
     muted += [{"rule": r, "label": str(texts.RULE_LABELS.get(r, r)), "by": "lxp"}
               for r in sorted(chosen.auto_paused_rules - chosen.muted_rules)]  # fmt: skip
     return {
-        "categories": {c: {"on": c not in chosen.off, "email": "email" in chosen.channels_for(c)}
+        "categories": {c: {"on": c not in chosen.off, **{name: name in chosen.channels_for(c) for name in CHOOSABLE}}
                        for c in policy.CATEGORIES},
         "quiet_start": chosen.quiet_start, "quiet_end": chosen.quiet_end, "weekly_cap": chosen.weekly_cap,
         "paused_until": paused, "digest_weekday": chosen.digest_weekday, "digest_hour": chosen.digest_hour,
@@ -102,7 +104,8 @@ def change_preferences(change):
     now = _preferences(current_user)
     categories = {c: {**now["categories"][c], **change.get("categories", {}).get(c, {})} for c in policy.CATEGORIES}
     nudges.save_preferences(
-        current_user, {c: v["on"] for c, v in categories.items()}, {c: v["email"] for c, v in categories.items()},
+        current_user, {c: v["on"] for c, v in categories.items()},
+        {c: [name for name in CHOOSABLE if v[name]] for c, v in categories.items()},
         change.get("quiet_start", now["quiet_start"]), change.get("quiet_end", now["quiet_end"]),
         change.get("weekly_cap", now["weekly_cap"]), change.get("pause", ""),
         digest_weekday=change.get("digest_weekday", now["digest_weekday"]),

@@ -14,9 +14,10 @@ from flask_login import current_user
 from flask_smorest import abort
 
 from lxp.api.common import area, not_found
+from lxp.channels import names as channel_names
 from lxp.core.errors import Invalid
 from lxp.extensions import db
-from lxp.nudges import course_rules, effect, policy, rules, texts
+from lxp.nudges import course_rules, effect, rules, texts
 from lxp.nudges.rules import Template
 
 bp = area("touchpoints", "For admins: each course's touchpoint rules, their words and a preview", "admin",
@@ -78,8 +79,8 @@ class RuleChangeSchema(ma.Schema):
     enabled = ma.fields.Boolean()
     params = ma.fields.Nested(ParamsSchema, metadata={"description": "only the numbers this rule's trigger has"})
     priority = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100))
-    channels = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(policy.CHANNELS)),
-                              validate=ma.validate.Length(max=len(policy.CHANNELS)))  # fmt: skip
+    channels = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(channel_names())),
+                              validate=ma.validate.Length(max=len(channel_names())))  # fmt: skip
     holdout_percent = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 50))
     templates = ma.fields.Nested(LocaleWordsSchema)
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select
 
-from lxp.authoring import services
+from lxp.authoring import kinds, services
 from lxp.authoring.models import (
     Competency,
     Course,
@@ -148,18 +148,18 @@ def competency_uses(competency: Competency) -> CompetencyUses:
                 .where(link.c.competency_id == competency.id)
             ).all()
         )
-    # Quiz questions name the competency they check by code, inside the item's content.
-    quizzes = db.session.execute(
-        select(CourseVersion.course_id, Item.key, Item.content)
+    # Questions name the competency they check by code, inside the item's content.
+    asking = db.session.execute(
+        select(CourseVersion.course_id, Item.key, Item.kind, Item.content)
         .select_from(Item)
         .join(Item.version)
         .join(CourseVersion.course)
-        .where(Course.organisation_id == competency.organisation_id, Item.kind == "quiz")
+        .where(Course.organisation_id == competency.organisation_id, Item.kind.in_(kinds.where("asks_questions")))
     ).all()
     item_keys |= {
         (course_id, key)
-        for course_id, key, content in quizzes
-        if any(q.get("competency") == competency.code for q in (content or {}).get("questions", []))
+        for course_id, key, kind, content in asking
+        if any(q.get("competency") == competency.code for q in kinds.get(kind).questions(content or {}))
     }
     goals = db.session.execute(select(func.count(Goal.id)).where(Goal.competencies.contains(competency))).scalar_one()
     return CompetencyUses(outcomes=len(outcomes), items=len(item_keys), goals=goals)

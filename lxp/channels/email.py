@@ -15,6 +15,7 @@ from email.utils import formataddr, make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from lxp.channels import Channel, DeliveryFailed, Touchpoint, get, register
 from lxp.channels import external_url as external_url  # its home before channels shared it
@@ -62,8 +63,12 @@ def build_message(mail: OutgoingEmail, sender: str) -> EmailMessage:
 
 @register
 class EmailChannel(Channel):
-    name = "email"
+    name, label, sent_label, order = "email", _l("E-mail"), _l("E-mail"), 20
     message_type = OutgoingEmail
+    # Until the learner says otherwise: e-mail for what they signed up for and the digest only.
+    default_for = frozenset({"reminder", "digest"})
+    chosen_per_category, choice_label = True, _l("also by e-mail")
+    unsubscribe_link = tracks_opens = absolute_links = True
 
     @classmethod
     def reachable(cls, users) -> set[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,8 +53,9 @@ class InAppNote:
 
 @register
 class InAppChannel(Channel):
-    name = "in_app"
+    name, label, sent_label, order = "in_app", _l("Inbox on lxp"), _l("Inbox only"), 10
     message_type = InAppNote
+    inbox = True
     # Stored in the database transaction; the outbox keeps an inbox copy of every message it
     # sends anyway, so sending "in the app" needs nothing more.
     remote = False

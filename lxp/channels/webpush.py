@@ -19,6 +19,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
+from flask_babel import lazy_gettext as _l
 from pywebpush import WebPushException, webpush
 from sqlalchemy import select
 
@@ -77,9 +78,10 @@ def has_subscriptions(user_id: int) -> bool:
 
 @register
 class WebPushChannel(Channel):
-    name = "webpush"
+    name, label, sent_label, order = "webpush", _l("Phone notification"), _l("Push"), 30
     message_type = PushNote
-    fallback = "in_app"  # every browser of theirs is gone: the inbox copy is the message
+    falls_back_to_inbox = True  # every browser of theirs is gone: the inbox copy is the message
+    tracks_opens = True
 
     @classmethod
     def reachable(cls, users) -> set[int]:

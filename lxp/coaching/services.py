@@ -26,6 +26,7 @@ from sqlalchemy import case, or_, select
 from lxp import events
 from lxp.accounts.models import User
 from lxp.accounts.services import active_with_role
+from lxp.authoring import kinds
 from lxp.channels import in_app, path_for
 from lxp.channels.email import external_url, mail_after_commit
 from lxp.coaching.models import CoachAssignment, HelpRequest
@@ -116,7 +117,7 @@ def _last_answers(learner_id: int, ref: str, journey) -> dict | None:
             for jc in journey.courses
             if str(jc.course_id) == course_id
             for i in jc.version.items
-            if i.key == key and i.kind == "quiz"
+            if i.key == key and kinds.get(i.kind).asks_questions
         ),
         None,
     )
@@ -124,7 +125,7 @@ def _last_answers(learner_id: int, ref: str, journey) -> dict | None:
         return None
     response = (latest.result or {}).get("response") or {}
     answers = []
-    for question in item.content["questions"]:
+    for question in kinds.get(item.kind).questions(item.content):
         chosen = response.get(question["key"], [])
         right = [n for n, option in enumerate(question["options"]) if option["correct"]]
         answers.append(

@@ -20,6 +20,7 @@ from sqlalchemy import and_, exists, or_, select, union
 
 from lxp import events
 from lxp.accounts.models import User
+from lxp.authoring import kinds
 from lxp.channels import in_app, path_for
 from lxp.channels.email import external_url, mail_after_commit
 from lxp.coaching.models import CoachAssignment, CoachingMessage, CoachingThread, ThreadReadMark
@@ -310,7 +311,7 @@ def due_checkpoints(trainer: User, today: date | None = None, days_ahead: int = 
         if not journey.plan:
             continue
         for step in plan_from_json(journey.plan).open_steps:
-            if step.kind != "coaching_checkpoint" or step.due is None or step.due > today + timedelta(days=days_ahead):
+            if not kinds.get(step.kind).coached or step.due is None or step.due > today + timedelta(days=days_ahead):
                 continue
             course_id, _, key = step.ref.partition(":")
             item = next((i for jc in journey.courses if str(jc.course_id) == course_id
@@ -332,7 +333,7 @@ def hold_checkpoint(coach: User, thread: CoachingThread) -> None:
     if thread.learner_id == coach.id or not thread.item_ref:
         raise Invalid(_l("Only a coaching checkpoint's conversation can be marked as held."))
     block = open_block(thread.learner, thread.item_ref)
-    if block.item.kind != "coaching_checkpoint":
+    if not block.kind.coached:
         raise Invalid(_l("Only a coaching checkpoint's conversation can be marked as held."))
     if thread.item_ref in paths.learner_state(thread.learner_id).completed:
         return
@@ -352,4 +353,4 @@ def is_open_checkpoint(thread: CoachingThread) -> bool:
     if journey is None or not journey.plan:
         return False
     steps = plan_from_json(journey.plan).open_steps
-    return any(step.ref == thread.item_ref and step.kind == "coaching_checkpoint" for step in steps)
+    return any(step.ref == thread.item_ref and kinds.get(step.kind).coached for step in steps)

@@ -27,7 +27,6 @@ FINISH_VERBS = ("completed", "passed", "attended")
 # ``launched`` and the finish, and leaving them out keeps the journey map's scan small.
 STATION_VERBS = ("launched", "initialized", "attempted", "completed", "passed", "failed", "attended", "missed",
                  "responded", "retracted", "suspended", "resumed", "terminated")  # fmt: skip
-CHECK_KINDS = ("quiz", "workplace_task")
 
 
 def shown(learners: int, value):
@@ -87,6 +86,7 @@ class Station:
     kind: str
     modality: str
     minutes: int  # the author's estimate
+    is_check: bool = False  # its result says whether the learner can do it (the caller asks the item's kind)
 
 
 @dataclass(frozen=True)
@@ -409,7 +409,7 @@ def compare_modalities(journey: JourneyMap, modalities: Sequence[str]) -> list[M
         for n, facts in enumerate(stations):
             if facts.station.modality != modality:
                 continue
-            after = next((f for f in stations[n + 1 :] if f.station.kind in CHECK_KINDS), None)
+            after = next((f for f in stations[n + 1 :] if f.station.is_check), None)
             if after is not None:
                 following[after.station.ref] = after
         taken = estimated = 0.0

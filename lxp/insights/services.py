@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, select
 
 from lxp.accounts.models import User, UserRole
-from lxp.authoring.kinds import KINDS
+from lxp.authoring import kinds
 from lxp.authoring.models import Course, CourseVersion, Goal, Item, Module, Package, goal_courses
 from lxp.authoring.services import current_published
 from lxp.cohorts.models import Cohort, cohort_members
@@ -149,10 +149,12 @@ def stations_of(course: Course, version: CourseVersion) -> list[maths.Station]:
         select(Item, Module.title).join(Module, Module.id == Item.module_id)
         .where(Item.version_id == version.id).order_by(Module.position, Module.id, Item.position, Item.id)
     ).all()  # fmt: skip
-    return [
-        maths.Station(f"{course.id}:{item.key}", item.title, module, item.kind, KINDS[item.kind].modality, item.minutes)
-        for item, module in rows
-    ]
+    stations = []
+    for item, module in rows:
+        kind = kinds.get(item.kind)
+        stations.append(maths.Station(f"{course.id}:{item.key}", item.title, module, item.kind, kind.modality,
+                                      item.minutes, is_check=kind.is_check))  # fmt: skip
+    return stations
 
 
 def _now_for(filters: Filters) -> datetime:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 
 from lxp.accounts.models import Organisation, User, UserRole
+from lxp.authoring import kinds
 from lxp.authoring.models import Course, goal_courses
 from lxp.authoring.services import current_published
 from lxp.coaching.models import HelpRequest
@@ -109,9 +110,10 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     )
     items = sorted(version.items, key=lambda i: (i.module.position, i.position, i.id))
     alternatives = {a.id for i in items for a in i.alternatives}
-    difficulty = {i.key: rng.choice((0.1, 0.2, 0.45)) for i in items if i.kind == "quiz"}  # share failing a quiz
+    marked = {i.key for i in items if kinds.get(i.kind).marked}
+    difficulty = {i.key: rng.choice((0.1, 0.2, 0.45)) for i in items if i.key in marked}  # share failing a quiz
     # What a failed check names as not yet shown, as the quiz player records it (the path adds a retry).
-    missed = {i.key: sorted(c.code for c in (i.assesses or i.teaches)) for i in items if i.kind == "quiz"}
+    missed = {i.key: sorted(c.code for c in (i.assesses or i.teaches)) for i in items if i.key in marked}
 
     cohorts = []
     for name in cohort_names:
@@ -223,14 +225,15 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
                 break
             hard = difficulty.get(item.key, 0.0)
             seconds = int(item.minutes * 60 * math.exp(rng.gauss(0.05 + hard * 0.8, 0.35)))
-            if progress_every and item.kind in ("lesson", "job_aid", "reflection"):
+            kind = kinds.get(item.kind)
+            if progress_every and kind.self_completed:
                 for step in range(1, max(seconds // progress_every, 1) + 1):
                     share = min(step * progress_every / max(seconds, 1), 1.0)
                     event(learner, "progressed", "item", ref, at + timedelta(seconds=step * progress_every),
                           result={"extensions": {"progress": round(share, 2)}})  # fmt: skip
             done_at = at + timedelta(seconds=seconds)
-            failed = item.kind == "quiz" and rng.random() < hard
-            if item.kind == "quiz":
+            failed = kind.marked and rng.random() < hard
+            if kind.marked:
                 if failed:
                     nudge(learner, "failed_check", ref, done_at + timedelta(days=1), zone)
                     event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S", "extensions": {"failed_competencies": missed[item.key]}}, context=context)  # fmt: skip
@@ -249,9 +252,9 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
                     if done_at > now:
                         break
                 event(learner, "passed", "item", ref, done_at, result={"score": {"scaled": 0.9, "raw": 90, "min": 0, "max": 100}, "success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-            elif item.kind == "live_session":
+            elif kind.attended:
                 event(learner, "attended", "item", ref, done_at, result={"completion": True, "extensions": {"attendance": "present"}})  # fmt: skip
-            elif item.kind == "workplace_task":
+            elif kind.reviewed:
                 event(learner, "attempted", "item", ref, done_at, result={"completion": False}, context=context)
                 event(learner, "passed", "item", ref, min(done_at + timedelta(hours=rng.randint(2, 48)), now), result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
             else:

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lxp import events
+from lxp.authoring import kinds
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.events import LearningEvent
 from lxp.extensions import db
@@ -48,9 +49,10 @@ def questions(learner) -> list[PlacementQuestion]:
     for journey_course in journey.courses:
         for module in journey_course.version.modules:
             for item in module.items:
-                if item.kind != "quiz":
+                kind = kinds.get(item.kind)
+                if not kind.counts_for_placement:
                     continue
-                for question in item.content["questions"]:
+                for question in kind.questions(item.content):
                     competency = question["competency"]
                     if competency in wanted and len(found.setdefault(competency, [])) < QUESTIONS_PER_COMPETENCY:
                         found[competency].append(PlacementQuestion(

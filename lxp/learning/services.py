@@ -15,8 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lxp import events
-from lxp.authoring.kinds import KINDS, ItemKind
-from lxp.authoring.kinds.quiz import QuestionFeedback
+from lxp.authoring.kinds import KINDS, ItemKind, QuestionFeedback
 from lxp.authoring.models import Item
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.events import LearningEvent
@@ -59,9 +58,8 @@ def _duration(seconds: int | None) -> str | None:
 
 def complete_block(learner, ref: str, event_id: str | None = None, seconds: int | None = None,
                    response=None, occurred_at=None) -> None:  # fmt: skip
-    """Mark a block the learner ticks off done (``Completes.SELF``: a lesson, job aid,
-    reflection, checklist), with their ``response`` as its kind reads it (a reflection's text,
-    kept privately). Raises ``NotFound``, ``Invalid`` (a kind completed otherwise, a response
+    """Mark a block the learner ticks off done (``Completes.SELF``), with their ``response``
+    as its kind reads it (a reflection's text, kept privately). Raises ``NotFound``, ``Invalid`` (a kind completed otherwise, a response
     its kind refuses), ``Conflict`` (the same event id with other content)."""
     block = open_block(learner, ref)
     completion = block.kind.complete(block.item.content, response)
@@ -250,8 +248,8 @@ def recommend(learner, milestone: str, score: int, comment: str = "", event_id: 
 
 
 def last_response(learner_id: int, ref: str):
-    """The learner's response when they last completed this block (a reflection's text, a
-    checklist's ticks; visible to them only), or None."""
+    """The learner's response when they last completed this block (a reflection's text, the
+    points ticked; visible to them only), or None."""
     result = db.session.execute(
         select(LearningEvent.result)
         .where(LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",

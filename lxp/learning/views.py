@@ -25,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 
 from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.views import show_form_error
+from lxp.authoring import kinds as item_kinds
 from lxp.authoring.kinds import KINDS
 from lxp.channels import in_app
 from lxp.coaching import feedback as coach_feedback
@@ -44,6 +45,13 @@ from lxp.paths import services as paths
 from lxp.workplace import services as workplace
 
 bp = Blueprint("learning", __name__)
+
+
+@bp.app_template_global()
+def item_kind(name: str):
+    """The item kind called ``name``, for its label and traits in templates (a path step's
+    card asks whether it shows its due date). Raises ``KeyError`` for an unknown kind."""
+    return item_kinds.get(name)
 
 
 @bp.app_template_filter("learn_url")
@@ -257,13 +265,16 @@ def _is_replay() -> bool:
     return request.headers.get("X-LXP-Replay") == "1"
 
 
+_ENVELOPE = ("event_id", "occurred_at", "seconds", "fields")  # a player action's own keys, not form fields
+
+
 @bp.post("/learn/<ref>/done")
 @roles_required("learner")
 def complete_json(ref: str):
     """The player's JSON way to mark a block done, used when online and to replay a phone's
     offline queue: ``{"event_id", "occurred_at", "seconds", "fields"}``, ``fields`` being the
     player form's own fields (name -> list of values) that the block's kind reads its response
-    from. Entries queued before ``fields`` send ``"reflection"`` instead."""
+    from. Entries queued before ``fields`` sent the form's text field beside the others."""
     data, occurred_at, seconds = _json_action()
     try:
         block = learning.open_block(current_user, ref)
@@ -272,7 +283,8 @@ def complete_json(ref: str):
             posted = MultiDict([(str(name), str(value)) for name, values in fields.items()
                                 for value in (values if isinstance(values, list) else [values])])  # fmt: skip
         else:
-            posted = MultiDict({"reflection": data["reflection"]} if isinstance(data.get("reflection"), str) else {})
+            posted = MultiDict({name: value for name, value in data.items()
+                                if name not in _ENVELOPE and isinstance(value, str)})  # fmt: skip
         response = block.kind.response_from_form(posted, block.item.content)
         learning.complete_block(current_user, ref, data.get("event_id"), seconds, response, occurred_at)
     except ServiceError as error:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from lxp import events
 from lxp.accounts.models import User
+from lxp.authoring import kinds
 from lxp.authoring.models import Item
 from lxp.cohorts.models import cohort_members
 from lxp.core.dates import viewer_datetime, viewer_span
@@ -264,7 +265,8 @@ def path_live_refs(learner: User) -> list[str]:
         return []
     course_of = {jc.version_id: jc.course_id for jc in journey.courses}
     keys = db.session.execute(
-        select(Item.version_id, Item.key).where(Item.version_id.in_(list(course_of)), Item.kind == "live_session")
+        select(Item.version_id, Item.key).where(Item.version_id.in_(list(course_of)),
+                                                 Item.kind.in_(kinds.where("attended")))
     ).all()  # fmt: skip
     return sorted({paths.item_ref(course_of[version_id], key) for version_id, key in keys})
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from lxp import events
 from lxp.accounts.models import User
 from lxp.accounts.services import active_with_role
+from lxp.authoring import kinds
 from lxp.authoring.kinds import HTTP_URL
 from lxp.authoring.models import Course, CourseVersion, Item
 from lxp.cohorts.models import Cohort
@@ -64,7 +65,7 @@ def live_items(organisation_id: int) -> list[LiveItem]:
         .join(CourseVersion, Item.version_id == CourseVersion.id)
         .join(Course, CourseVersion.course_id == Course.id)
         .where(Course.organisation_id == organisation_id, CourseVersion.status == "published",
-               Item.kind == "live_session")
+               Item.kind.in_(kinds.where("attended")))
         .order_by(CourseVersion.number.desc())
     ).all()  # fmt: skip
     found: dict[str, LiveItem] = {}

@@ -16,11 +16,12 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from lxp import channels
 from lxp.accounts.models import User
 from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
-from lxp.nudges import policy, rules, texts
+from lxp.nudges import rules, texts
 from lxp.nudges.models import TouchpointRule
 from lxp.nudges.rules import DEFAULT_RULES, RULES_BY_KEY, Rule, Template, TemplateError
 
@@ -138,7 +139,7 @@ def save_rule(admin: User, course_id: int, key: str, change: RuleChange) -> None
         raise Invalid(_l("Choose a priority from 0 to 100."), field="priority")
     if not 0 <= change.holdout_percent <= 50:
         raise Invalid(_l("Keep back between 0 and 50 percent."), field="holdout_percent")
-    if len(set(change.channels)) != len(change.channels) or not set(change.channels) <= set(policy.CHANNELS):
+    if len(set(change.channels)) != len(change.channels) or not set(change.channels) <= set(channels.names()):
         raise Invalid(_l("Choose each channel at most once."), field="channels")
     stored = {}
     for locale, template in change.templates.items():

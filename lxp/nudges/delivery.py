@@ -149,6 +149,7 @@ class _Batch:
             now=now, last_activity=self.last_activity.get(user.id),
             sent_this_week=sum(1 for when in self.sent_at.get(user.id, ()) if when >= week),
             available_channels=frozenset(name for name, ids in self.reach.items() if user.id in ids),
+            inbox=channels.inbox(),
         )  # fmt: skip
 
 
@@ -266,7 +267,9 @@ def _record(message: OutboxMessage, outcome: Outcome | None, now: datetime, repo
     failed = outcome is not None and not outcome.delivered
     if failed:
         message.last_error = outcome.reason[:300]
-    fallback = CHANNELS[message.channel].fallback if failed and outcome.permanent else None
+    fallback = None
+    if failed and outcome.permanent and CHANNELS[message.channel].falls_back_to_inbox:
+        fallback = channels.inbox()
     if not failed or fallback is not None:
         # A permanent failure on a channel with a fallback (push to someone whose browsers are
         # all gone) counts as sent there: the inbox copy is the message.

@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, exists, func, literal_column, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from lxp import channels
 from lxp.accounts.models import User
 from lxp.core import unit_of_work
 from lxp.core.errors import Invalid
@@ -29,7 +30,6 @@ from lxp.extensions import db
 from lxp.nudges import effect_maths
 from lxp.nudges.models import OutboxMessage
 
-TRACKED_CHANNELS = ("email", "webpush")
 KEY_LENGTH = 120  # of an inbox message's key (``InAppMessage.key``)
 
 
@@ -44,14 +44,12 @@ def tracked_link(message: OutboxMessage, channel: str) -> str:
     """The address a message's e-mail or push notification links to: opening it records the
     first open of ``message`` through ``channel`` and then leads to the message's own link.
     An absolute URL for e-mail, a path on lxp for Web Push (the service worker opens paths on
-    its own origin). The message must have an id (flushed). Raises ``ValueError`` for a
-    channel that has no link of its own."""
-    from lxp.channels import path_for
-
-    if channel not in TRACKED_CHANNELS:
+    its own origin): as the channel's ``absolute_links`` says. The message must have an id
+    (flushed). Raises ``ValueError`` for a channel that does not track opens."""
+    if channel not in channels.where("tracks_opens"):
         raise ValueError(f"no tracked link for channel {channel!r}")
-    path = path_for("effect.open_link", token=_serializer().dumps([message.id, channel]))
-    return current_app.config["BASE_URL"].rstrip("/") + path if channel == "email" else path
+    path = channels.path_for("effect.open_link", token=_serializer().dumps([message.id, channel]))
+    return current_app.config["BASE_URL"].rstrip("/") + path if channels.CHANNELS[channel].absolute_links else path
 
 
 def _safe_path(link: str | None) -> str:
@@ -70,7 +68,7 @@ def open_tracked_link(token: str, now: datetime | None = None) -> str | None:
     except BadSignature:
         return None
     if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)
-            and payload[1] in TRACKED_CHANNELS):  # fmt: skip
+            and payload[1] in channels.where("tracks_opens")):  # fmt: skip
         return None
     message_id, channel = payload
     found = db.session.execute(select(OutboxMessage.link).where(OutboxMessage.id == message_id)).first()
@@ -102,7 +100,7 @@ def note_inbox_open(user_id: int, key: str | None, now: datetime | None = None) 
     )
     db.session.execute(
         update(m).where(m.user_id == user_id, m.rule == rule, same, m.opened_at.is_(None))
-        .values(opened_at=now or utcnow(), opened_via="in_app")
+        .values(opened_at=now or utcnow(), opened_via=channels.inbox())
     )  # fmt: skip
     db.session.flush()
 

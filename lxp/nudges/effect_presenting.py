@@ -11,11 +11,11 @@ from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from lxp import channels
 from lxp.insights.exports import csv_response
 from lxp.nudges import effect_maths
 from lxp.nudges.texts import RULE_LABELS
 
-CHANNEL_NAMES = {"in_app": _l("Inbox only"), "email": _l("E-mail"), "webpush": _l("Push")}
 OPENED, CAME_BACK, OPTED_OUT, HELD_OUT = "#2b59c3", "#1f7a3f", "#b42318", "#8a93a6"
 WIDTH, BAR = 400, 10
 
@@ -25,7 +25,8 @@ def rule_name(key: str) -> str:
 
 
 def channel_name(key: str | None) -> str:
-    return str(CHANNEL_NAMES.get(key, key or "–"))
+    channel = channels.CHANNELS.get(key) if key else None
+    return str(channel.sent_label) if channel is not None else key or "–"
 
 
 def percent(value: float | None) -> str:

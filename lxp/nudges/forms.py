@@ -7,18 +7,19 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from lxp import channels
+from lxp.nudges import policy
+
 
 class NotificationsForm(FlaskForm):
+    """The settings; ``notifications_form`` adds a switch ``<category>_<channel>`` per category
+    for each channel the learner chooses per category."""
+
     reminder = BooleanField(_l("Reminders (sessions you registered for, steps falling due)"))
-    reminder_email = BooleanField(_l("also by e-mail"))
     nudge = BooleanField(_l("Nudges when you have not been on your path for a while"))
-    nudge_email = BooleanField(_l("also by e-mail"))
     celebration = BooleanField(_l("Celebrations of what you reached"))
-    celebration_email = BooleanField(_l("also by e-mail"))
     digest = BooleanField(_l("A weekly digest instead of what goes over your limit"))
-    digest_email = BooleanField(_l("also by e-mail"))
     review = BooleanField(_l("Short recall questions on what you learnt"))
-    review_email = BooleanField(_l("also by e-mail"))
     digest_weekday = SelectField(_l("Digest on"), coerce=int, choices=[
         SelectChoice(0, _l("Monday")), SelectChoice(1, _l("Tuesday")), SelectChoice(2, _l("Wednesday")),
         SelectChoice(3, _l("Thursday")), SelectChoice(4, _l("Friday")), SelectChoice(5, _l("Saturday")),
@@ -31,3 +32,10 @@ class NotificationsForm(FlaskForm):
     pause = SelectField(_l("Pause everything"), choices=[
         SelectChoice("", _l("No pause")), SelectChoice("3", _l("For 3 days")), SelectChoice("7", _l("For a week")),
         SelectChoice("14", _l("For two weeks")), SelectChoice("off", _l("End the pause now"))], default="")  # fmt: skip
+
+
+def notifications_form() -> NotificationsForm:
+    """The notification settings form, with the switches of the channels chosen per category."""
+    switches = {f"{category}_{name}": BooleanField(channels.CHANNELS[name].choice_label)
+                for category in policy.CATEGORIES for name in channels.where("chosen_per_category")}  # fmt: skip
+    return type("NotificationsForm", (NotificationsForm,), switches)()

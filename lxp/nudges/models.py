@@ -50,7 +50,7 @@ class OutboxMessage(db.Model):
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    opened_via: Mapped[str | None] = mapped_column(String(16))  # in_app, email, webpush
+    opened_via: Mapped[str | None] = mapped_column(String(16))  # the channel it was opened through
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "fewer like this" or unsubscribe
     digested_in_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id", ondelete="SET NULL"))
 

@@ -11,19 +11,21 @@ Pure: plain data in, a ``Decision`` out, no database and no Flask. The rules, in
   5. otherwise send: to the inbox always, and on the first other channel the learner chose for
      the category that is available (e-mail, push), in the course's order of channels where
      the rule has one (a course may narrow the learner's choice, never widen it).
+
+Channels are plain names here: the caller reads the channel registry (``lxp.channels``) and
+passes what the rules need, the defaults of a learner who never chose (``Preferences.defaults``)
+and which channel is the inbox (``Situation.inbox``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 CATEGORIES = ("reminder", "nudge", "digest", "celebration", "review")
-CHANNELS = ("in_app", "email", "webpush")
 DEFAULT_WEEKLY_CAP = 5
-# Until the learner says otherwise: e-mail for what they signed up for and the digest only.
-DEFAULT_CHANNELS = {"reminder": ("in_app", "email"), "digest": ("in_app", "email")}
 ACTIVITY_GRACE = timedelta(hours=1)
 
 
@@ -34,6 +36,8 @@ class Preferences:
     timezone: str = "UTC"
     off: frozenset[str] = frozenset()  # categories switched off
     channels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # category -> channels in order
+    # category -> channels in order where the learner has not chosen (the channels' defaults)
+    defaults: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     quiet_start: time | None = time(21, 0)
     quiet_end: time | None = time(7, 30)
     weekly_cap: int = DEFAULT_WEEKLY_CAP
@@ -44,7 +48,7 @@ class Preferences:
     digest_hour: int = 9
 
     def channels_for(self, category: str) -> tuple[str, ...]:
-        return self.channels.get(category) or DEFAULT_CHANNELS.get(category, ("in_app",))
+        return self.channels.get(category) or self.defaults.get(category, ())
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ class Situation:
     now: datetime  # aware, UTC
     last_activity: datetime | None = None  # the learner's latest learning event
     sent_this_week: int = 0  # messages counted against the cap in the learner's current week
-    available_channels: frozenset[str] = frozenset({"in_app", "email"})
+    available_channels: frozenset[str] = frozenset()  # the channels that can reach the learner
+    inbox: str = field(kw_only=True)  # the channel every message lands in
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ def decide(candidate: Candidate, preferences: Preferences, situation: Situation)
     # works, in the course's order where it set one (it can narrow the learner's choice, never widen it).
     allowed = preferences.channels_for(candidate.category)
     ordered = [c for c in candidate.channels if c in allowed] if candidate.channels else list(allowed)
-    channel = next((c for c in ordered if c != "in_app" and c in situation.available_channels), "in_app")
+    channel = next((c for c in ordered if c != situation.inbox and c in situation.available_channels), situation.inbox)
     return Decision("send", channel=channel)
 
 

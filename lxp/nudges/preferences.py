@@ -3,12 +3,14 @@ pause, "fewer like this", and the one-click unsubscribe link that needs no login
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from lxp import channels
 from lxp.accounts.models import User
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -21,10 +23,11 @@ from lxp.nudges.rules import RULES_BY_KEY
 
 def preferences_of(user: User) -> policy.Preferences:
     row = db.session.get(NotificationPreferences, user.id)
+    defaults = channels.default_channels(policy.CATEGORIES)
     if row is None:
-        return policy.Preferences(timezone=user.timezone or "UTC")
+        return policy.Preferences(timezone=user.timezone or "UTC", defaults=defaults)
     return policy.Preferences(
-        timezone=user.timezone or "UTC", off=frozenset(row.off or ()),
+        timezone=user.timezone or "UTC", off=frozenset(row.off or ()), defaults=defaults,
         channels={k: tuple(v) for k, v in (row.channels or {}).items()}, quiet_start=row.quiet_start,
         quiet_end=row.quiet_end, weekly_cap=row.weekly_cap, paused_until=row.paused_until,
         muted_rules=frozenset(row.muted_rules or ()), auto_paused_rules=frozenset(row.auto_paused_rules or ()),
@@ -83,22 +86,26 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
     return user, category
 
 
-def stop_email(user: User, category: str) -> None:
-    """No more e-mail of this category (the inbox keeps them). Idempotent."""
+def unsubscribe(user: User, category: str) -> None:
+    """The one-click unsubscribe: no more messages of this category through the channels whose
+    messages carry the link (e-mail); the inbox keeps them. Idempotent."""
+    stopped = channels.where("unsubscribe_link")
     row = row_for(user)
-    current = list((row.channels or {}).get(category) or policy.Preferences().channels_for(category))
-    row.channels = {**(row.channels or {}), category: [c for c in current if c != "email"] or ["in_app"]}
+    current = list((row.channels or {}).get(category) or channels.default_channels([category])[category])
+    row.channels = {**(row.channels or {}), category: [c for c in current if c not in stopped] or [channels.inbox()]}
     row.updated_at = utcnow()
-    effect.note_opt_out(user.id, category=category, channel="email")
+    effect.note_opt_out(user.id, category=category, channel=stopped[0] if stopped else None)
     db.session.flush()
 
 
-def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], quiet_start, quiet_end,
+def save_preferences(user: User, on: dict[str, bool], chosen: dict[str, Iterable[str]], quiet_start, quiet_end,
                      weekly_cap: int, pause: str = "", now: datetime | None = None, *, digest_weekday: int | None = None,
                      digest_hour: int | None = None) -> None:  # fmt: skip
-    """Save the learner's choices. ``pause``: "" keeps the pause as it is, a number of days
-    pauses from now, "off" ends it. Raises ``Invalid`` (quiet hours with one end only, a cap
-    outside 0..30, a digest day or hour that does not exist)."""
+    """Save the learner's choices: categories ``on`` or off, and per category the channels
+    ``chosen`` besides the inbox (of those chosen per category, e-mail; others are ignored).
+    ``pause``: "" keeps the pause as it is, a number of days pauses from now, "off" ends it.
+    Raises ``Invalid`` (quiet hours with one end only, a cap outside 0..30, a digest day or hour
+    that does not exist)."""
     from lxp.core.errors import Invalid
 
     now = now or utcnow()
@@ -108,7 +115,9 @@ def save_preferences(user: User, on: dict[str, bool], email: dict[str, bool], qu
         raise Invalid(_l("Choose between 0 and 30 messages a week."), field="weekly_cap")
     row = row_for(user)
     row.off = sorted(c for c in policy.CATEGORIES if not on.get(c, True))
-    row.channels = {c: ["in_app", "email"] if email.get(c) else ["in_app"] for c in policy.CATEGORIES}
+    choosable = channels.where("chosen_per_category")
+    row.channels = {c: [channels.inbox(), *(name for name in choosable if name in set(chosen.get(c, ())))]
+                    for c in policy.CATEGORIES}  # fmt: skip
     row.quiet_start, row.quiet_end, row.weekly_cap = quiet_start, quiet_end, weekly_cap
     if digest_weekday is not None:
         if digest_weekday not in range(7) or digest_hour not in range(24):

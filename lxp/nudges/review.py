@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from lxp import events
 from lxp.accounts.models import User
+from lxp.authoring import kinds
 from lxp.channels import path_for
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
@@ -47,7 +48,7 @@ def _question_items(refs: set[str]) -> dict[tuple[str, int], dict]:
     rows = db.session.execute(
         select(CourseVersion.course_id, Item.key, Item.version_id, Item.content, Item.title)
         .join(CourseVersion, CourseVersion.id == Item.version_id)
-        .where(Item.kind == "quiz", CourseVersion.course_id.in_({c for c, _k in wanted}),
+        .where(Item.kind.in_(kinds.where("reviewable")), CourseVersion.course_id.in_({c for c, _k in wanted}),
                Item.key.in_({k for _c, k in wanted}))
     ).all()  # fmt: skip
     return {(f"{c}:{k}", v): {**(content or {}), "title": title} for c, k, v, content, title in rows}

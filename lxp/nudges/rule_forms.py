@@ -7,12 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-CHANNEL_CHOICES = [
-    SelectChoice("", _l("(none)")),
-    SelectChoice("in_app", _l("Inbox on lxp")),
-    SelectChoice("email", _l("E-mail")),
-    SelectChoice("webpush", _l("Phone notification")),
-]
+from lxp import channels
+
+
+def channel_choices() -> list[SelectChoice]:
+    """None, then every channel in its order."""
+    return [SelectChoice("", _l("(none)")), *(SelectChoice(c.name, c.label) for c in channels.ordered())]
 
 
 class RuleForm(FlaskForm):
@@ -23,9 +23,9 @@ class RuleForm(FlaskForm):
     priority = IntegerField(
         _l("Priority (0–100, higher goes first)"), validators=[InputRequired(), NumberRange(0, 100)]
     )
-    channel_1 = SelectField(_l("First choice of channel"), choices=CHANNEL_CHOICES, default="")
-    channel_2 = SelectField(_l("Second choice"), choices=CHANNEL_CHOICES, default="")
-    channel_3 = SelectField(_l("Third choice"), choices=CHANNEL_CHOICES, default="")
+    channel_1 = SelectField(_l("First choice of channel"), choices=channel_choices, default="")
+    channel_2 = SelectField(_l("Second choice"), choices=channel_choices, default="")
+    channel_3 = SelectField(_l("Third choice"), choices=channel_choices, default="")
     holdout_percent = IntegerField(_l("Keep back from this share of learners, in percent, to measure the effect"),
                                    validators=[InputRequired(), NumberRange(0, 50)])  # fmt: skip
     en_subject = StringField(_l("Subject (English)"), validators=[Length(max=200)])

@@ -13,12 +13,12 @@ from lxp.nudges.preferences import (
     read_unsubscribe_token,
     rule_of_message,
     save_preferences,
-    stop_email,
     unmute_rule,
+    unsubscribe,
     unsubscribe_token,
 )
 
 __all__ = [
     "DeliveryReport", "deliver_due", "deliver_outbox", "mute_rule", "plan_touchpoints", "preferences_of", "read_unsubscribe_token",
-    "rule_of_message", "save_preferences", "stop_email", "unmute_rule", "unsubscribe_token",
+    "rule_of_message", "save_preferences", "unmute_rule", "unsubscribe", "unsubscribe_token",
 ]  # fmt: skip

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lxp import channels
 from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.views import show_form_error
 from lxp.core.auth import public, roles_required
@@ -14,7 +15,7 @@ from lxp.core.time import utcnow
 from lxp.extensions import csrf
 from lxp.nudges import policy, texts
 from lxp.nudges import services as nudges
-from lxp.nudges.forms import NotificationsForm
+from lxp.nudges.forms import notifications_form
 from lxp.nudges.rules import RULES_BY_KEY
 
 bp = Blueprint("nudges", __name__)
@@ -25,11 +26,12 @@ bp = Blueprint("nudges", __name__)
 def notifications():
     """What reaches the learner, how, and when not."""
     preferences = nudges.preferences_of(current_user)
-    form = NotificationsForm()
+    form, choosable = notifications_form(), channels.where("chosen_per_category")
     if request.method == "GET":
         for category in policy.CATEGORIES:
             getattr(form, category).data = category not in preferences.off
-            getattr(form, f"{category}_email").data = "email" in preferences.channels_for(category)
+            for name in choosable:
+                getattr(form, f"{category}_{name}").data = name in preferences.channels_for(category)
         form.quiet_start.data, form.quiet_end.data = preferences.quiet_start, preferences.quiet_end
         form.weekly_cap.data = preferences.weekly_cap
         form.digest_weekday.data, form.digest_hour.data = preferences.digest_weekday, preferences.digest_hour
@@ -37,7 +39,7 @@ def notifications():
         try:
             nudges.save_preferences(
                 current_user, {c: getattr(form, c).data for c in policy.CATEGORIES},
-                {c: getattr(form, f"{c}_email").data for c in policy.CATEGORIES},
+                {c: [name for name in choosable if getattr(form, f"{c}_{name}").data] for c in policy.CATEGORIES},
                 form.quiet_start.data, form.quiet_end.data, form.weekly_cap.data, form.pause.data or "",
                 digest_weekday=form.digest_weekday.data, digest_hour=form.digest_hour.data,
             )  # fmt: skip
@@ -51,7 +53,7 @@ def notifications():
         preferences.paused_until if preferences.paused_until and preferences.paused_until > utcnow() else None
     )
     return render_template("nudges/notifications.html", form=form, preferences=preferences, paused_until=paused_until,
-                           confirm=ConfirmForm(), labels=texts.RULE_LABELS), status  # fmt: skip
+                           confirm=ConfirmForm(), labels=texts.RULE_LABELS, choosable=choosable), status  # fmt: skip
 
 
 @bp.post("/notifications/fewer")
@@ -89,6 +91,6 @@ def unsubscribe(token: str):
         abort(404)
     user, category = found
     if request.method == "POST":
-        nudges.stop_email(user, category)
+        nudges.unsubscribe(user, category)
         return render_template("nudges/unsubscribed.html", category=category, done=True)
     return render_template("nudges/unsubscribed.html", category=category, done=False, token=token)

@@ -83,7 +83,7 @@ def task_block(learner, ref: str):
     from lxp.learning.services import open_block  # learning's player shows the task
 
     block = open_block(learner, ref)
-    if block.item.kind != "workplace_task":
+    if not block.kind.reviewed:
         raise NotFound(_l("This step is not an on-the-job task."))
     return block
 

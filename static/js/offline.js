@@ -59,7 +59,7 @@
       body: JSON.stringify(entry.body)
     }).then(function (response) {
       if (response.ok) return response.json().then(function (data) { return data; });
-      // Refused now, in front of the learner (a checklist not fully ticked): post the form
+      // Refused now, in front of the learner (points left unticked): post the form
       // itself, so the page says why and keeps what they entered.
       if (response.status === 422 && !inBackground) return { refused: true };
       if (response.status === 404 || response.status === 409 || response.status === 422) return { dropped: true };
@@ -104,7 +104,7 @@
     });
   }
 
-  // The player form's own fields (a reflection's text, a checklist's ticks), name -> values:
+  // The player form's own fields (a reflection's text, the points ticked), name -> values:
   // the block's kind reads its response from them, as from the form posted without JavaScript.
   function ownFields(data) {
     var fields = {};

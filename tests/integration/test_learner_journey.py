@@ -218,7 +218,8 @@ def test_at_the_end_of_the_path_the_learner_is_asked_to_recommend(app, client, l
     assert "recommend this programme" not in client.get(f"/learn/{published['quiz']}/pulse").get_data(as_text=True)
 
 
-def test_a_reflection_keeps_what_the_learner_wrote_and_an_empty_one_is_refused(app, client, login_as, make_user):
+def _reflection_on_path(app, client, login_as, make_user) -> str:
+    """A learner signed in with a reflection on their path; its ref."""
     import copy
     import json
 
@@ -238,12 +239,31 @@ def test_a_reflection_keeps_what_the_learner_wrote_and_an_empty_one_is_refused(a
         ref = f"{version.course_id}:listen-reflect"
     login_as("learner")
     _start(client, ids)
+    return ref
+
+
+def test_a_reflection_keeps_what_the_learner_wrote_and_an_empty_one_is_refused(app, client, login_as, make_user):
+    ref = _reflection_on_path(app, client, login_as, make_user)
     page = client.get(f"/learn/{ref}").get_data(as_text=True)
     data = {"csrf_token": csrf_from(page), "event_id": str(uuid.uuid4()), "started_at": "0"}
     response = client.post(f"/learn/{ref}", data={**data, "reflection": "  "}, follow_redirects=True)
     assert "Write a few words first" in response.get_data(as_text=True)
     client.post(f"/learn/{ref}", data={**data, "reflection": "My manager repeated my worry back to me."})
     assert "My manager repeated my worry back to me." in client.get(f"/learn/{ref}").get_data(as_text=True)
+
+
+def test_a_reflection_queued_offline_before_form_fields_were_sent_is_still_kept(app, client, login_as, make_user):
+    """Phones may still hold entries queued by an older page, with the text beside the ids
+    instead of in ``fields``: replayed now, the learner's words are kept all the same."""
+    ref = _reflection_on_path(app, client, login_as, make_user)
+    token = csrf_from(client.get(f"/learn/{ref}").get_data(as_text=True))
+    body = {"event_id": str(uuid.uuid4()), "occurred_at": None, "seconds": 90, "reflection": "I repeat their words."}
+    response = client.post(f"/learn/{ref}/done", json=body, headers={"X-CSRFToken": token, "X-LXP-Replay": "1"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "I repeat their words." in client.get(f"/learn/{ref}").get_data(as_text=True)
+    empty = client.post(f"/learn/{ref}/done", json={**body, "event_id": str(uuid.uuid4()), "reflection": " "},
+                        headers={"X-CSRFToken": token})  # fmt: skip
+    assert empty.status_code == 422
 
 
 def test_the_cli_prints_a_learners_plan_as_json(app, client, login_as, published):

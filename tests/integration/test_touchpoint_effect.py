@@ -45,11 +45,12 @@ def _outbox_row(app, message_id):
         return row
 
 
-def _due_now(app, user_id, **preferences):
-    """A nudge due now for a learner without quiet hours (the test runs at any hour)."""
+def _due_now(app, user_id, **by_email):
+    """A nudge due now for a learner without quiet hours (the test runs at any hour); e-mail
+    for the categories given True."""
     with committing(app):
         user = db.session.get(User, user_id)
-        nudges.save_preferences(user, {}, preferences, None, None, 5)
+        nudges.save_preferences(user, {}, {c: ["email"] for c, on in by_email.items() if on}, None, None, 5)
         message_id = _message(user_id, utcnow(), status="pending", channel=None)
         db.session.commit()
         assert nudges.deliver_outbox(utcnow()) == 1

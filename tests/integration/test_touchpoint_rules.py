@@ -160,7 +160,7 @@ def test_delivery_follows_the_courses_channels_and_spends_the_weekly_cap_on_the_
         from lxp.accounts.models import User
 
         learner = db.session.get(User, learner_id)
-        nudges.save_preferences(learner, {}, {"nudge": True}, None, None, 1)  # e-mail for nudges; one a week
+        nudges.save_preferences(learner, {}, {"nudge": ["email"]}, None, None, 1)  # e-mail for nudges; one a week
     # The course keeps its quiet-days nudge in the inbox, and puts a failed check first.
     assert _rule_form(client, published["course"], "inactive", channel_1="in_app").status_code == 302
     assert _rule_form(client, published["course"], "failed_check", days=None, delay_hours="24", priority="90",
@@ -196,7 +196,7 @@ def test_a_course_that_keeps_a_nudge_in_the_inbox_sends_no_mail_even_to_a_learne
     with committing(app):
         from lxp.accounts.models import User
 
-        nudges.save_preferences(db.session.get(User, learner_id), {}, {"nudge": True}, None, None, 5)
+        nudges.save_preferences(db.session.get(User, learner_id), {}, {"nudge": ["email"]}, None, None, 5)
     assert _rule_form(client, published["course"], "inactive", channel_1="in_app").status_code == 302
     with committing(app):
         nudges.plan_touchpoints(utcnow())

@@ -61,7 +61,7 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
             __import__("lxp.live.models", fromlist=["LiveSession"]).LiveSession, session_id
         ).starts_at
         user = db.session.get(User, learner)
-        nudges.save_preferences(user, {}, {"reminder": True}, None, None, 5)
+        nudges.save_preferences(user, {}, {"reminder": ["email"]}, None, None, 5)
         moment = starts - timedelta(hours=23)
         nudges.plan_touchpoints(moment)
         assert len(_outbox(app, "session_tomorrow")) == 1

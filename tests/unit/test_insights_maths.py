@@ -16,9 +16,9 @@ RECENT = NOW - timedelta(days=2)
 
 STATIONS = [
     Station("1:a", "Lesson A", "Module 1", "lesson", "self_paced", 10),
-    Station("1:b", "Quiz B", "Module 1", "quiz", "self_paced", 5),
+    Station("1:b", "Quiz B", "Module 1", "quiz", "self_paced", 5, is_check=True),
     Station("1:c", "Live C", "Module 2", "live_session", "live", 60),
-    Station("1:d", "Task D", "Module 2", "workplace_task", "on_the_job", 30),
+    Station("1:d", "Task D", "Module 2", "workplace_task", "on_the_job", 30, is_check=True),
 ]
 
 

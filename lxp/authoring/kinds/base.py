@@ -4,13 +4,20 @@ An item kind is one class in one module of this package, registered with ``@regi
 says everything the rest of lxp needs to know about items of its kind:
 
 - what it is: ``name``, ``label``, ``modality``, ``short_block``, ``order`` (in the editor);
+- what the rest of lxp may ask of it, as traits (read through ``lxp.authoring.kinds.where``
+  and ``get``, never by comparing kind names): ``is_check`` (its result says whether the
+  learner can do it: the journey map's "next check"), ``asks_questions`` and ``questions``
+  (multiple-choice questions in its content, each naming a competency), ``counts_for_placement``
+  (those questions may place a learner), ``reviewable`` (they come back as spaced review),
+  ``shows_due_date`` (the path card shows its due date: work to hand in);
 - how it is authored: ``schema`` (the ``content`` an import and the editor accept; the JSON
   Schema in ``docs/`` is generated from it), ``form`` (the editor's form) and, for fields that
   need more than a label and a box, ``editor_template``;
 - how a learner sees it: ``player_template`` (shared by the player and the preview) and
   ``outside_template`` (a part of the player page outside the player's own form);
 - how it is done: ``completes`` (ticked off by the learner, answered and marked, reviewed by a
-  coach, talked through with the coach, attended), ``response_from_form`` (what the learner's
+  coach, talked through with the coach, attended; asked as ``self_completed``, ``marked``,
+  ``reviewed``, ``coached``, ``attended``), ``response_from_form`` (what the learner's
   form sends), ``complete`` (checks a self-completion) and ``grade`` (marks an answer);
 - what else it offers: ``reference_text`` (looked up at work, in the job-aid search) and
   ``learner_content`` (its content as a learner's program may see it).
@@ -45,6 +52,27 @@ class Completes(StrEnum):
 
 
 @dataclass(frozen=True)
+class QuestionFeedback:
+    key: str
+    prompt: str
+    chosen: tuple[int, ...]
+    correct: bool
+    options: tuple[tuple[str, bool, bool, str], ...]  # text, is correct, was chosen, feedback
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A marked attempt (what ``ItemKind.grade`` returns): its score, whether it passed, each
+    question's feedback, and the competencies it showed (every question on them right) or did not."""
+
+    score: int  # percent
+    passed: bool
+    questions: tuple[QuestionFeedback, ...]
+    mastered: tuple[str, ...]
+    failed_competencies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SelfCompletion:
     """What a self-completed item keeps of the learner's completion."""
 
@@ -70,6 +98,14 @@ class ItemKind:
     # The kind's part of the item editor, for fields that need more than a label and a box
     # (repeated rows); None shows the form's ``content_fields`` one after another.
     editor_template: ClassVar[str | None] = None
+    # Content holds multiple-choice questions (``questions``), each checking a competency.
+    asks_questions: ClassVar[bool] = False
+    # Those questions may test a learner out of what they know (the placement check).
+    counts_for_placement: ClassVar[bool] = False
+    # Those questions come back later as spaced review, once the item is passed.
+    reviewable: ClassVar[bool] = False
+    # The path card shows the step's due date (work handed in by then, not just a suggestion).
+    shows_due_date: ClassVar[bool] = False
 
     @property
     def player_template(self) -> str:
@@ -84,6 +120,23 @@ class ItemKind:
     @property
     def marked(self) -> bool:
         return self.completes is Completes.MARKED
+
+    @property
+    def reviewed(self) -> bool:
+        return self.completes is Completes.REVIEWED
+
+    @property
+    def coached(self) -> bool:
+        return self.completes is Completes.COACHED
+
+    @property
+    def attended(self) -> bool:
+        return self.completes is Completes.ATTENDED
+
+    @property
+    def is_check(self) -> bool:
+        """Its result says whether the learner can do what it checks (marked or reviewed)."""
+        return self.completes in (Completes.MARKED, Completes.REVIEWED)
 
     def validate(self, content: dict) -> dict:
         """The content as the schema loads it. Raises ``marshmallow.ValidationError``."""
@@ -100,9 +153,14 @@ class ItemKind:
             raise Invalid(_l("This step is completed by doing it, not by ticking it off."))
         return SelfCompletion()
 
-    def grade(self, content: dict, response: Any) -> Any:
+    def grade(self, content: dict, response: Any) -> Grade:
         """Mark an answer. Raises ``Invalid``: only marked kinds have answers."""
         raise Invalid(_l("This step is not a quiz."))
+
+    def questions(self, content: dict) -> list[dict]:
+        """The multiple-choice questions in ``content`` (each with ``key``, ``prompt``,
+        ``multiple``, ``competency`` and ``options`` of ``text`` and ``correct``); none by default."""
+        return []
 
     def reference_text(self, content: dict) -> str | None:
         """Text to look up at work (the job-aid search), as Markdown; None: not a reference."""
@@ -111,6 +169,17 @@ class ItemKind:
     def learner_content(self, content: dict) -> dict:
         """The content as a learner's program may read it (without a quiz's answers)."""
         return content
+
+
+def get(name: str) -> ItemKind:
+    """The kind called ``name``. Raises ``KeyError`` for a name no kind is registered under."""
+    return KINDS[name]
+
+
+def where(trait: str) -> frozenset[str]:
+    """The names of the kinds whose ``trait`` (an attribute or property) is true, e.g.
+    ``where("attended")``: for a query (``Item.kind.in_(...)``) or a pure engine's input."""
+    return frozenset(name for name, kind in KINDS.items() if getattr(kind, trait))
 
 
 def register(kind_class: type[ItemKind]) -> type[ItemKind]:

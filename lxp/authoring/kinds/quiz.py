@@ -7,7 +7,6 @@ the competencies mastered, and replans.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -16,7 +15,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from lxp.authoring.forms import OptionRow, QuestionRow
 from lxp.authoring.item_forms import ItemForm, set_rows
-from lxp.authoring.kinds.base import Completes, ItemKind, Strict, register, text_field
+from lxp.authoring.kinds.base import Completes, Grade, ItemKind, QuestionFeedback, Strict, register, text_field
 from lxp.core.errors import Invalid
 
 BLANK_QUESTIONS = 1
@@ -112,32 +111,12 @@ def _fill_option(row_form, option: dict) -> None:
     row_form.feedback.data = option.get("feedback", "")
 
 
-@dataclass(frozen=True)
-class QuestionFeedback:
-    key: str
-    prompt: str
-    chosen: tuple[int, ...]
-    correct: bool
-    options: tuple[tuple[str, bool, bool, str], ...]  # text, is correct, was chosen, feedback
-
-
-@dataclass(frozen=True)
-class Grade:
-    """A marked attempt: its score, whether it passed, each question's feedback, and the
-    competencies it showed (every question on them right) or did not."""
-
-    score: int  # percent
-    passed: bool
-    questions: tuple[QuestionFeedback, ...]
-    mastered: tuple[str, ...]
-    failed_competencies: tuple[str, ...]
-
-
 @register
 class Quiz(ItemKind):
     name, label, modality, order = "quiz", _l("Quiz"), "self_paced", 20
     schema, form, completes = QuizContent, QuizForm, Completes.MARKED
     editor_template = "authoring/course/_quiz_fields.html"
+    asks_questions = counts_for_placement = reviewable = True
 
     def response_from_form(self, form, content):
         """The chosen option numbers by question key."""
@@ -181,6 +160,9 @@ class Quiz(ItemKind):
         shown = tuple(sorted(c for c, marks in by_competency.items() if all(marks)))
         missed = tuple(sorted(c for c, marks in by_competency.items() if not all(marks)))
         return Grade(score, passed, tuple(feedback), shown if passed else (), missed)
+
+    def questions(self, content):
+        return content.get("questions", [])
 
     def learner_content(self, content):
         return {k: v for k, v in content.items() if k != "questions"}

@@ -62,5 +62,6 @@ class WorkplaceTask(ItemKind):
     name, label, modality, order = "workplace_task", _l("On-the-job task"), "on_the_job", 70
     schema, form, completes = WorkplaceTaskContent, WorkplaceTaskForm, Completes.REVIEWED
     short_block = False
+    shows_due_date = True  # the evidence is due by then
     editor_template = "authoring/course/_workplace_task_fields.html"
     outside_template = "workplace/_task.html"  # the evidence forms, outside the player's form
