@@ -47,9 +47,16 @@ class Config:
     PASSWORD_RESET_HOURS = 2
 
     # Rate limits: memory:// is per process; use redis://127.0.0.1:6379 with several workers.
+    # Production refuses to start with memory:// when WORKERS says more than one process serves.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    RATELIMIT_KEY_PREFIX = ""  # keeps several lxp sites (or test runs) apart in one Redis
+    # How many web worker processes serve this site: LXP_WORKERS, else WEB_CONCURRENCY (which
+    # gunicorn also reads as its default for -w). Only used to check the rate-limit storage.
+    WORKERS = 1
     LOGIN_RATE_LIMIT = "5 per minute"
+    # Failed sign-ins per account, from any address and in any spelling of the e-mail.
+    LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
 
     # Mail: with no SMTP host, mails are written to the log (development only).
     SMTP_HOST: str | None = None
@@ -73,6 +80,10 @@ class Config:
     VAPID_PRIVATE_KEY: str | None = None
     VAPID_PUBLIC_KEY: str | None = None
     VAPID_SUBJECT: str | None = None
+
+    # The LRS address an admin gives may not be, or resolve to, a loopback, private, link-local,
+    # multicast, reserved or unspecified address (server-side request forgery), unless this allows it.
+    LRS_ALLOW_PRIVATE = False
 
     DEFAULT_LOCALE = "en"
     DEFAULT_TIMEZONE = "UTC"
@@ -121,7 +132,11 @@ class Config:
         number("LXP_PASSWORD_RESET_HOURS", "PASSWORD_RESET_HOURS")
         text("LXP_RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI")
         flag("LXP_RATELIMIT_ENABLED", "RATELIMIT_ENABLED")
+        text("LXP_RATELIMIT_KEY_PREFIX", "RATELIMIT_KEY_PREFIX")
+        number("WEB_CONCURRENCY", "WORKERS")
+        number("LXP_WORKERS", "WORKERS")
         text("LXP_LOGIN_RATE_LIMIT", "LOGIN_RATE_LIMIT")
+        text("LXP_LOGIN_ACCOUNT_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT")
         text("LXP_SMTP_HOST", "SMTP_HOST")
         number("LXP_SMTP_PORT", "SMTP_PORT")
         text("LXP_SMTP_USERNAME", "SMTP_USERNAME")
@@ -134,6 +149,7 @@ class Config:
         text("LXP_VAPID_PRIVATE_KEY", "VAPID_PRIVATE_KEY")
         text("LXP_VAPID_PUBLIC_KEY", "VAPID_PUBLIC_KEY")
         text("LXP_VAPID_SUBJECT", "VAPID_SUBJECT")
+        flag("LXP_LRS_ALLOW_PRIVATE", "LRS_ALLOW_PRIVATE")
         text("LXP_DEFAULT_LOCALE", "DEFAULT_LOCALE")
         text("LXP_DEFAULT_TIMEZONE", "DEFAULT_TIMEZONE")
         number("LXP_MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH")

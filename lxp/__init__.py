@@ -20,7 +20,8 @@ def create_app(config: Mapping | object | None = None) -> Flask:
 
     ``config`` is a mapping or an object with upper-case attributes; without one, settings
     come from ``LXP_*`` environment variables (see ``config.py``). Raises ``RuntimeError``
-    when production is configured without a secret key.
+    when production is configured without a secret key, or with rate limits in memory while
+    more than one worker serves.
     """
     settings = Config.from_env() if config is None else _as_mapping(config)
     base = {key: getattr(Config, key) for key in dir(Config) if key.isupper()}
@@ -35,6 +36,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_secret_key(app)
+    _check_rate_limit_storage(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lxp.db'}"
     logging.basicConfig(level=logging.WARNING)
@@ -71,8 +73,21 @@ def _configure_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = key_file.read_text().strip()
 
 
+def _check_rate_limit_storage(app: Flask) -> None:
+    """Production with several workers needs shared rate-limit counters: ``memory://`` counts
+    per process, so every limit would be multiplied by the number of workers. Checked before
+    the limiter is set up (it is process-wide)."""
+    config = app.config
+    if (config["LXP_ENV"] == "production" and config["RATELIMIT_ENABLED"] and config["WORKERS"] > 1
+            and config["RATELIMIT_STORAGE_URI"].startswith("memory://")):  # fmt: skip
+        raise RuntimeError(
+            f"LXP_RATELIMIT_STORAGE_URI is memory:// but {config['WORKERS']} workers are configured "
+            "(LXP_WORKERS or WEB_CONCURRENCY): each would keep its own counts; use redis://…"
+        )
+
+
 def _init_extensions(app: Flask) -> None:
-    from lxp.core import auth, i18n, markdown, security, unit_of_work
+    from lxp.core import auth, i18n, json_depth, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -90,7 +105,9 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(markdown.preview, "preview")
+    app.add_template_filter(markdown.render_for_email, "email_markdown")
     security.init_app(app)
+    json_depth.init_app(app)
 
 
 def _tune_sqlite(engine) -> None:

@@ -6,9 +6,53 @@ import contextlib
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-lxp_cli = AppGroup("lxp", help="lxp administration commands.")
+_COMMAND_ARGS = "lxp.command_args"
+# The doctor reports the database's state among its other findings instead of stopping at it.
+_WITHOUT_SCHEMA_CHECK = {"check"}
+
+
+class _LxpGroup(AppGroup):
+    """The ``lxp`` group; notes the chosen command's arguments for the group's callback."""
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[_COMMAND_ARGS] = rest
+        return name, command, rest
+
+
+@click.group("lxp", cls=_LxpGroup, help="lxp administration commands.")
+@with_appcontext
+def lxp_cli() -> None:
+    """Before any ``flask lxp`` command: the database must be reachable and migrated to the
+    newest revision, or the command stops with one line saying what to run (``flask db`` is
+    another group and keeps working). Asking a command for its help needs no database."""
+    from lxp.core.migrations import schema_state
+
+    ctx = click.get_current_context()
+    if ctx.invoked_subcommand in _WITHOUT_SCHEMA_CHECK:
+        return
+    if any(arg in ctx.help_option_names for arg in ctx.meta.get(_COMMAND_ARGS, ())):
+        return
+    problem = schema_state().problem()
+    if problem is not None:
+        raise click.ClickException(problem)
+
+
+@lxp_cli.command("check")
+def check() -> None:
+    """Check the installation: secret key, base URL, database and migrations, SMTP, VAPID
+    keys, rate-limit storage, upload folder, scheduler heartbeat. One line each; exits
+    non-zero when any fails."""
+    from lxp import checks
+
+    results = checks.run_all()
+    for result in results:
+        click.echo(result.line())
+    failed = [result.name for result in results if not result.ok]
+    if failed:
+        raise click.ClickException(f"{len(failed)} check(s) failed: {', '.join(failed)}")
 
 
 @lxp_cli.command("seed-demo")
@@ -69,11 +113,14 @@ def run_scheduler(once: bool) -> None:
 
 
 def init_app(app) -> None:
+    from lxp.accounts.cli import init, organisation_cli
     from lxp.authoring.cli import course_cli
     from lxp.insights.cli import seed_synthetic
     from lxp.nudges.cli import nudges_cli
     from lxp.paths.cli import path_cli
 
+    lxp_cli.add_command(init)
+    lxp_cli.add_command(organisation_cli)
     lxp_cli.add_command(course_cli)
     lxp_cli.add_command(nudges_cli)
     lxp_cli.add_command(path_cli)

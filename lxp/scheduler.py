@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from lxp import heartbeats
 from lxp.core import unit_of_work
 from lxp.extensions import db
 
@@ -48,14 +49,23 @@ JOBS: tuple[Job, ...] = (
 
 def run_job(app: Flask, target: str) -> None:
     """Run one job in a fresh app context as one unit of work: committed when it returns,
-    rolled back when it raises. A failure is logged, the next run tries again."""
+    rolled back when it raises; a failure is logged, the next run tries again. Either way the
+    job's heartbeat notes the run (and its error) in a boundary of its own, for ``flask lxp check``."""
     module, _, name = target.partition(":")
+    job_id = next((job.id for job in JOBS if job.target == target), target)
     with app.app_context():
+        error = None
         try:
             with unit_of_work.boundary(f"job {target}"):
                 getattr(import_module(module), name)()
-        except Exception:
+        except Exception as exc:
             log.exception("job %s failed", target)
+            error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+        try:
+            with unit_of_work.boundary(f"heartbeat of job {job_id}"):
+                heartbeats.record(job_id, error)
+        except Exception:
+            log.exception("heartbeat of job %s not written", job_id)
         finally:
             db.session.remove()
 

@@ -109,6 +109,18 @@ def tokens_of(user) -> list[ApiToken]:
     return sorted(rows, key=lambda t: not t.active)
 
 
+def revoke_all(user) -> int:
+    """Revoke every active token of the user (in the caller's transaction; no commit); returns
+    how many. A password reset does this: whoever took over the account may have made one."""
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
+
+
 def revoke_token(user, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens at once. Raises ``NotFound`` for any
     other token; revoking twice changes nothing."""

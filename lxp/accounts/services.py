@@ -7,6 +7,7 @@ a message for the person and nothing written.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,11 +19,11 @@ from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
-from lxp.accounts import tokens
+from lxp.accounts import api_tokens, throttle, tokens
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.channels import email as email_channel
 from lxp.core.auth import ROLES
-from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
 from lxp.core.time import is_valid_timezone, utcnow
 from lxp.extensions import db
 
@@ -32,13 +33,18 @@ _DUMMY_HASH = generate_password_hash("lxp-timing-equaliser")
 
 
 def normalise_email(raw: str) -> str:
-    """Lower-case, trimmed e-mail; raises ``Invalid`` when it is not an address."""
-    candidate = (raw or "").strip()
+    """One spelling per address: compatibility-normalised (NFKC: full-width letters become plain
+    ones), trimmed, without the trailing dot of a fully qualified domain, checked and
+    case-folded. Raises ``Invalid`` when it is not an address."""
+    candidate = unicodedata.normalize("NFKC", raw or "").strip()
+    local, at, domain = candidate.rpartition("@")
+    if at and domain.endswith("."):
+        candidate = f"{local}@{domain[:-1]}"
     try:
         checked = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError:
         raise Invalid(_l("Enter a valid e-mail address."), field="email") from None
-    return checked.normalized.lower()
+    return checked.normalized.casefold()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -47,6 +53,15 @@ def find_user_by_email(email: str) -> User | None:
     except Invalid:
         return None
     return db.session.execute(select(User).where(User.email == normalised)).scalar_one_or_none()
+
+
+def login_key(email: str) -> str:
+    """What sign-in limits count an e-mail as: the normalised address, or for text that is no
+    address, the same normalisation as far as it goes (so spellings of it count together)."""
+    try:
+        return normalise_email(email)
+    except Invalid:
+        return unicodedata.normalize("NFKC", email or "").strip().casefold()
 
 
 def get_user(user_id: int | None) -> User | None:
@@ -59,13 +74,20 @@ def get_user(user_id: int | None) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, else None (for any reason).
 
-    Never says which part was wrong, and takes as long for an unknown e-mail.
+    Never says which part was wrong, and takes as long for an unknown e-mail. Failed attempts
+    count per account across addresses and spellings (per address for an unknown e-mail):
+    past ``LOGIN_ACCOUNT_RATE_LIMIT`` it raises ``TooManyAttempts``, even for the right password.
     """
     user = find_user_by_email(email)
+    key = f"user:{user.id}" if user is not None else f"email:{login_key(email)}"
+    if throttle.exhausted(key):
+        raise TooManyAttempts(_l("Too many attempts. Please wait before you try again."))
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password or "")
+        throttle.count_failure(key)
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
+        throttle.count_failure(key)
         return None
     return user
 
@@ -78,6 +100,11 @@ def record_login(user: User) -> None:
 
 
 def record_logout(user: User) -> None:
+    """Note the sign-out, and end every session of the user: the session cookie is signed, not
+    stored here, so a copy of it would otherwise still sign in. Raising ``auth_version`` (part
+    of the id in every session and remember-me cookie, see ``User.get_id``) makes them all stale,
+    on every device."""
+    user.auth_version += 1
     events.record(actor_id=user.id, verb="logged-out", object_type="site", object_id="lxp")
     db.session.flush()
 
@@ -113,9 +140,12 @@ def accept_invitation(token: str, password: str) -> User:
 
 
 def reset_password(token: str, password: str) -> User:
-    """Set a new password from an e-mailed link. Raises ``tokens.TokenExpired``/``TokenInvalid``, ``Invalid``."""
+    """Set a new password from an e-mailed link; every session and every API token of the
+    account ends (whoever knew the old password may have made one). Raises
+    ``tokens.TokenExpired``/``TokenInvalid``, ``Invalid``."""
     user = tokens.read_token(token, tokens.PASSWORD_RESET, get_user)
     _set_password(user, password)
+    api_tokens.revoke_all(user)
     db.session.flush()
     return user
 

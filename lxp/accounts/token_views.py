@@ -3,7 +3,7 @@ last used, revoke one."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -41,20 +41,16 @@ def _page(form, secret=None, status=200):
                            revoke_form=ConfirmForm(), labels=SCOPE_LABELS), status  # fmt: skip
 
 
-# The new secret rides in the session to the page after the redirect, where it is shown once
-# and dropped: reloading that page shows no secret and makes no second token.
-SHOW_ONCE_KEY = "lxp_new_token"
-
-
 @bp.get("/me/tokens")
 def tokens():
-    """The person's tokens and the form to make one; right after making one, its secret."""
-    return _page(TokenForm(), secret=session.pop(SHOW_ONCE_KEY, None))
+    """The person's tokens and the form to make one."""
+    return _page(TokenForm())
 
 
 @bp.post("/me/tokens")
 def create_token():
-    """Make a token; its secret is shown on the next page only (never stored, never shown again)."""
+    """Make a token and show its secret in this response only: never stored (only its hash),
+    never put in a cookie, never shown again; the page is not to be cached."""
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form, status=400)
@@ -63,8 +59,10 @@ def create_token():
     except ServiceError as error:
         show_form_error(form, error)
         return _page(form, status=400)
-    session[SHOW_ONCE_KEY] = made.secret
-    return redirect(url_for("api_tokens.tokens"))
+    body, status = _page(TokenForm(formdata=None), secret=made.secret, status=201)
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/me/tokens/<int:token_id>/revoke")

@@ -13,7 +13,7 @@ from lxp.accounts import services, tokens
 from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm
 from lxp.core import unit_of_work
 from lxp.core.auth import public
-from lxp.core.errors import ServiceError
+from lxp.core.errors import ServiceError, TooManyAttempts
 from lxp.core.security import start_session
 from lxp.core.views import start_page_for
 from lxp.extensions import limiter
@@ -26,7 +26,7 @@ def _login_limit() -> str:
 
 
 def _ip_and_email() -> str:
-    return f"{request.remote_addr}|{(request.form.get('email') or '').strip().lower()}"
+    return f"{request.remote_addr}|{services.login_key(request.form.get('email') or '')}"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -52,7 +52,8 @@ def show_form_error(form, error: ServiceError) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-# Only failed attempts count, per address and e-mail, and a looser cap per address alone.
+# Only failed attempts count, per address and e-mail, and a looser cap per address alone; the
+# service counts them per account too (``accounts.throttle``), across addresses and spellings.
 @limiter.limit(_login_limit, key_func=_ip_and_email, methods=["POST"], deduct_when=lambda r: r.status_code == 200)
 @limiter.limit("30 per minute", methods=["POST"], deduct_when=lambda r: r.status_code == 200)
 def login():
@@ -61,7 +62,10 @@ def login():
         return redirect(url_for("core.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except TooManyAttempts:
+            abort(429)
         if user is not None:
             next_url = _safe_next(request.args.get("next"))
             session.clear()  # a fresh session: nothing from before the login carries over

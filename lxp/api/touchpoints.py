@@ -60,6 +60,9 @@ class TouchpointRuleSchema(ma.Schema):
     holdout_percent = ma.fields.Integer()
     variables = ma.fields.List(ma.fields.String(), metadata={"description": "what the words may use, as {name}"})
     templates = ma.fields.Nested(LocaleWordsSchema, metadata={"description": "the words per language"})
+    last_error = ma.fields.String(allow_none=True, metadata={
+        "description": "why this course's version failed at the last planning run; null when it did not"})  # fmt: skip
+    last_error_at = ma.fields.AwareDateTime(allow_none=True)
 
 
 class TouchpointJourneySchema(ma.Schema):
@@ -124,7 +127,8 @@ def _rule(row) -> dict:
         "enabled": rule.enabled, "params": {name: getattr(rule, name) for name in editable},
         "editable": {name: {"min": low, "max": high} for name, (low, high) in editable.items()},
         "priority": rule.priority, "channels": list(rule.channels), "holdout_percent": rule.holdout_percent,
-        "variables": list(rule.allowed_variables), "templates": words,
+        "variables": list(rule.allowed_variables), "templates": words, "last_error": row.last_error,
+        "last_error_at": row.last_error_at,
     }  # fmt: skip
 
 

@@ -17,13 +17,16 @@ course_cli = AppGroup("course", help="Export, import and list courses.")
 
 def _organisation(slug: str | None) -> Organisation:
     organisations = db.session.execute(select(Organisation).order_by(Organisation.slug)).scalars().all()
+    if not organisations:
+        raise click.ClickException("no organisation yet: run flask lxp init")
     if slug:
         match = [o for o in organisations if o.slug == slug]
         if not match:
             raise click.ClickException(f"no organisation {slug!r}; known: {', '.join(o.slug for o in organisations)}")
         return match[0]
-    if len(organisations) != 1:
-        raise click.ClickException("several organisations exist; choose one with --organisation SLUG")
+    if len(organisations) > 1:
+        raise click.ClickException(f"several organisations exist ({', '.join(o.slug for o in organisations)}); "
+                                   "choose one with --organisation SLUG")  # fmt: skip
     return organisations[0]
 
 

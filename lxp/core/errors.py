@@ -36,3 +36,7 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class TooManyAttempts(ServiceError):
+    status = 429

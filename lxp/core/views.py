@@ -1,4 +1,4 @@
-"""Site-wide views: the home redirect and the health check."""
+"""Site-wide views: the home redirect, the health check and the readiness check."""
 
 from __future__ import annotations
 
@@ -37,6 +37,21 @@ def health():
     """Liveness and database check for load balancers; answers 503 when the database is down."""
     if not database_reachable():
         return jsonify(status="database unavailable"), 503
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+@public
+def ready():
+    """Readiness for load balancers and orchestrators: 200 when the database is reachable and
+    at the newest migration, else 503 with ``{"status": …, "detail": …}`` (no revision ids)."""
+    from lxp.core.migrations import schema_state
+
+    state = schema_state()
+    if state.error is not None:
+        return jsonify(status="database unavailable", detail="the database cannot be reached"), 503
+    if not state.at_head:
+        return jsonify(status="not migrated", detail="the database is not at the newest migration"), 503
     return jsonify(status="ok")
 
 

@@ -31,6 +31,7 @@ from lxp.core.errors import Invalid
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
+from lxp.lrs import addresses
 from lxp.lrs.models import LrsConnection
 from lxp.lrs.statements import XAPI_VERSION, statement
 
@@ -109,6 +110,7 @@ def save_connection(admin, endpoint: str, username: str, password: str | None, e
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(endpoint) > 500:
         raise Invalid(_l("Give the LRS's xAPI endpoint, starting with https://."), field="endpoint")
+    _check_host(parts)
     if not endpoint.endswith("/"):
         endpoint += "/"  # xAPI: resources are relative to the endpoint, e.g. <endpoint>statements
     username = (username or "").strip()
@@ -133,6 +135,26 @@ def save_connection(admin, endpoint: str, username: str, password: str | None, e
     return connection
 
 
+def _allow_private() -> bool:
+    return bool(current_app.config["LRS_ALLOW_PRIVATE"])
+
+
+def _check_host(parts) -> None:
+    """Refuse an endpoint whose host is, or now resolves to, an internal address (see
+    ``addresses``). A host that does not resolve yet is accepted: forwarding checks again."""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise Invalid(_l("Give the LRS's xAPI endpoint, starting with https://."), field="endpoint") from None
+    try:
+        addresses.resolve(parts.hostname or "", port, allow_private=_allow_private())
+    except addresses.RefusedAddress:
+        raise Invalid(_l("This address is inside a private network or this server itself; lxp sends statements "
+                         "only to public addresses."), field="endpoint") from None  # fmt: skip
+    except (OSError, UnicodeError):
+        pass
+
+
 # --- forwarding ------------------------------------------------------------------------------
 
 
@@ -151,14 +173,16 @@ def _claim(organisation_id: int, now: datetime) -> bool:
 
 def _post(connection: LrsConnection, statements: list[dict]) -> None:
     """POST a batch to ``<endpoint>statements``. Raises ``OSError`` (any network failure or a
-    non-2xx answer, as ``urllib.error.URLError``/``HTTPError``)."""
+    non-2xx answer, as ``urllib.error.URLError``/``HTTPError``; an internal address as
+    ``addresses.RefusedAddress`` inside a ``URLError``)."""
     credentials = base64.b64encode(f"{connection.username}:{connection.password}".encode()).decode()
     body = json.dumps([{k: v for k, v in s.items() if k != "stored"} for s in statements]).encode()
     headers = {"Content-Type": "application/json", "X-Experience-API-Version": XAPI_VERSION,
                "Authorization": f"Basic {credentials}"}  # fmt: skip
-    # The endpoint is checked to be http(s) when it is saved (``save_connection``).
+    # The endpoint is checked to be http(s) when it is saved (``save_connection``), and the
+    # opener connects only to addresses it has just checked (``addresses``), redirects included.
     request = urllib.request.Request(connection.endpoint + "statements", data=body, method="POST", headers=headers)  # noqa: S310
-    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
+    with addresses.opener(_allow_private()).open(request, timeout=HTTP_TIMEOUT) as response:
         response.read()
 
 

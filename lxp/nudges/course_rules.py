@@ -50,6 +50,7 @@ class Variant:
 
     rule: Rule
     courses: frozenset[int] | None
+    failing: bool = False  # it failed at the last planning run
 
 
 def variants() -> dict[str, list[Variant]]:
@@ -60,7 +61,9 @@ def variants() -> dict[str, list[Variant]]:
     found = {}
     for default in DEFAULT_RULES:
         rows = own.get(default.key, [])
-        found[default.key] = [Variant(default, None)] + [Variant(_as_rule(r), frozenset({r.course_id})) for r in rows]
+        found[default.key] = [Variant(default, None)] + [
+            Variant(_as_rule(r), frozenset({r.course_id}), r.last_error is not None) for r in rows
+        ]
     return found
 
 
@@ -87,6 +90,8 @@ class CourseRule:
     rule: Rule
     customised: bool
     updated_at: object = None
+    last_error: str | None = None  # why it failed at the last planning run, if it did
+    last_error_at: object = None
 
 
 def journey_of(admin: User, course_id: int) -> tuple[object, list[CourseRule]]:
@@ -96,7 +101,11 @@ def journey_of(admin: User, course_id: int) -> tuple[object, list[CourseRule]]:
     rows = {r.key: r for r in db.session.execute(
         select(TouchpointRule).where(TouchpointRule.course_id == course.id)).scalars()}  # fmt: skip
     return course, [
-        CourseRule(_as_rule(rows[d.key]), True, rows[d.key].updated_at) if d.key in rows else CourseRule(d, False)
+        CourseRule(
+            _as_rule(rows[d.key]), True, rows[d.key].updated_at, rows[d.key].last_error, rows[d.key].last_error_at
+        )
+        if d.key in rows
+        else CourseRule(d, False)
         for d in DEFAULT_RULES
     ]
 
@@ -154,7 +163,10 @@ def save_rule(admin: User, course_id: int, key: str, change: RuleChange) -> None
                 rules.check_template(default, text)
             except TemplateError as error:
                 allowed = ", ".join(f"{{{v}}}" for v in default.allowed_variables)
-                if error.variable:
+                if error.placeholder:
+                    message = _l("Write %(placeholder)s as {%(name)s}: a variable takes no format or conversion.",
+                                 placeholder=error.placeholder, name=error.variable)  # fmt: skip
+                elif error.variable:
                     message = _l("Unknown variable {%(name)s}. You can use %(allowed)s.", name=error.variable,
                                  allowed=allowed)  # fmt: skip
                 else:
@@ -204,7 +216,8 @@ EXAMPLE_VALUES = {
 def preview(admin: User, course_id: int, key: str, learner_email: str) -> Preview:
     """How the course's version of the rule reads for one learner, in their language: with
     what is due for them now if anything is, else with example values. Raises ``Invalid`` for
-    an unknown learner (of this organisation), ``NotFound``, ``NotAllowed``."""
+    an unknown learner (of this organisation) or stored words that cannot be read, ``NotFound``,
+    ``NotAllowed``."""
     from lxp.nudges.planning import occurrences_for, values_for
 
     course = _course(admin, course_id)
@@ -230,5 +243,9 @@ def preview(admin: User, course_id: int, key: str, learner_email: str) -> Previe
                 "course": course_titles().get(course.id, ""),
             }
         )
-        subject, body, why = texts.words(rule, locale, values)
+        try:
+            subject, body, why = texts.words(rule, locale, values)
+        except TemplateError as error:  # stored before templates were checked as they are now
+            raise Invalid(_l("These words cannot be read: %(error)s. Save them again.", error=str(error)),
+                          field="learner") from None  # fmt: skip
     return Preview(learner, subject, body, why, bool(mine))

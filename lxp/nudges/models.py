@@ -98,6 +98,9 @@ class TouchpointRule(db.Model):
     holdout_percent: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Why this rule failed at its last planning run (None: it did not); cleared by a run that succeeds.
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReviewCard(db.Model):

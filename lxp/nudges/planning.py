@@ -15,6 +15,7 @@ several times in a row pauses itself for them, with a message that says so.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 
 from babel.dates import format_date, format_time, get_day_names
@@ -31,13 +32,14 @@ from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.nudges import course_rules, review, rules, texts
-from lxp.nudges.models import NotificationPreferences, OutboxMessage
+from lxp.nudges.models import NotificationPreferences, OutboxMessage, TouchpointRule
 from lxp.nudges.rules import Rule
 from lxp.nudges.triggers import TRIGGERS as _FINDERS
 from lxp.nudges.triggers import Occurrence, open_tick, situations
 
 __all__ = ["occurrences_for", "plan_touchpoints", "values_for"]
 
+logger = logging.getLogger(__name__)
 TRIGGERS = {**_FINDERS, "review": review.due_reviews}
 IGNORED_BEFORE_PAUSE = 3  # nudges of one rule left unopened in a row before the rule pauses itself
 _SIGNATURE_FIELDS = ("trigger", "hours", "days", "delay_hours", "verb", "object_type", "context_has",
@@ -59,24 +61,77 @@ def plan_touchpoints(now: datetime | None = None) -> int:
 
 def _plan_all(now: datetime) -> int:
     courses = course_rules.course_titles()
+    organisations = _organisations_of_courses()
     planned = 0
     for key, versions in course_rules.variants().items():
         found: list[tuple[Rule, Occurrence]] = []
+        failed: set[int | None] = set()  # courses whose version of the rule failed (None: the default)
         by_signature: dict[tuple, list] = {}
         for version in versions:
             by_signature.setdefault(_signature(version.rule), []).append(version)
         for group in by_signature.values():
             if not any(v.rule.enabled for v in group):
                 continue
-            for occurrence in TRIGGERS[group[0].rule.trigger](group[0].rule, now):  # noqa: B023
+            try:
+                with db.session.begin_nested():
+                    occurrences = list(TRIGGERS[group[0].rule.trigger](group[0].rule, now))
+            except Exception as error:  # one rule's failure must not stop the others
+                courses_of_group = {c for v in group for c in (v.courses or {None})}
+                _failed(key, courses_of_group, None, error, now)
+                failed |= courses_of_group
+                continue
+            for occurrence in occurrences:
                 rule = course_rules.rule_for(versions, occurrence.course_id)
                 if rule.enabled and _signature(rule) == _signature(group[0].rule):
                     found.append((rule, occurrence))
         found = _fitting(found)
-        if found:
-            with unit_of_work.boundary(f"planning: rule {key}"):
-                planned += _add(key, found, now, courses)
+        with unit_of_work.boundary(f"planning: rule {key}"):
+            # Each course's own version of the rule, and each organisation, in a savepoint of its
+            # own: words that cannot be rendered for one course plan nothing there, and only there.
+            parts: dict[tuple[int | None, int | None], list[tuple[Rule, Occurrence]]] = {}
+            for rule, occurrence in found:
+                own = _own_version(versions, occurrence.course_id)
+                parts.setdefault((own, organisations.get(occurrence.course_id)), []).append((rule, occurrence))
+            for (own, organisation), part in parts.items():
+                try:
+                    with db.session.begin_nested():
+                        planned += _add(key, part, now, courses)
+                except Exception as error:
+                    _failed(key, {own}, organisation, error, now)
+                    failed.add(own)
+            mended = {c for v in versions[1:] if v.failing for c in v.courses} - failed
+            if mended:
+                db.session.execute(
+                    update(TouchpointRule).where(TouchpointRule.key == key, TouchpointRule.course_id.in_(mended))
+                    .values(last_error=None, last_error_at=None)
+                )  # fmt: skip
     return planned
+
+
+def _organisations_of_courses() -> dict[int, int]:
+    from lxp.authoring.models import Course
+
+    return dict(db.session.execute(select(Course.id, Course.organisation_id)).all())
+
+
+def _own_version(versions: list[course_rules.Variant], course_id: int | None) -> int | None:
+    """The course whose own version of the rule applies, or None for the default rule."""
+    return course_id if any(course_id in v.courses for v in versions[1:]) else None
+
+
+def _failed(key: str, courses: set[int | None], organisation: int | None, error: Exception, now: datetime) -> None:
+    """Log a rule that failed for these courses (None: the default rule) and note it on the
+    courses' own versions, where their admins see it."""
+    logger.exception("touchpoint rule %s failed for course(s) %s of organisation %s; the other rules go on",
+                     key, sorted(courses, key=str), "any" if organisation is None else organisation,
+                     exc_info=error)  # fmt: skip
+    why = f"{error}" if isinstance(error, rules.TemplateError) else f"internal error ({type(error).__name__})"
+    own = {c for c in courses if c is not None}
+    if own:
+        db.session.execute(
+            update(TouchpointRule).where(TouchpointRule.key == key, TouchpointRule.course_id.in_(own))
+            .values(last_error=why[:300], last_error_at=now)
+        )  # fmt: skip
 
 
 def _fitting(found: list[tuple[Rule, Occurrence]]) -> list[tuple[Rule, Occurrence]]:

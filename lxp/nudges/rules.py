@@ -136,26 +136,35 @@ RULES_BY_KEY = {rule.key: rule for rule in DEFAULT_RULES}
 
 
 class TemplateError(ValueError):
-    """A template that cannot be used: ``variable`` names the unknown variable, if that was it."""
+    """A template that cannot be used: ``variable`` names the unknown variable, if that was it;
+    ``placeholder`` is the whole ``{…}`` when it carries a format spec or a conversion."""
 
-    def __init__(self, message: str, variable: str | None = None):
+    def __init__(self, message: str, variable: str | None = None, placeholder: str | None = None):
         super().__init__(message)
         self.variable = variable
+        self.placeholder = placeholder
+
+
+def _fields(text: str) -> list[tuple[str, str | None, str, str | None]]:
+    try:
+        return list(string.Formatter().parse(text))
+    except ValueError as error:
+        raise TemplateError(str(error)) from None
 
 
 def template_variables(text: str) -> list[str]:
     """The ``{names}`` a template uses, in reading order. Raises ``TemplateError`` for a
-    malformed template (an unmatched brace, a positional ``{}``, ``{a.b}`` or ``{a[0]}``)."""
+    malformed template (an unmatched brace, a positional ``{}``, ``{a.b}`` or ``{a[0]}``) and
+    for a format spec or conversion (``{name:>9}``, ``{name!r}``): only plain ``{name}``."""
     names: list[str] = []
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as error:
-        raise TemplateError(str(error)) from None
-    for _literal, name, _spec, _conversion in parsed:
+    for _literal, name, spec, conversion in _fields(text):
         if name is None:
             continue
         if not name.isidentifier():
             raise TemplateError(f"not a variable name: {{{name}}}", variable=name or None)
+        if spec or conversion:
+            placeholder = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise TemplateError(f"no format spec or conversion allowed: {placeholder}", name, placeholder)
         if name not in names:
             names.append(name)
     return names
@@ -169,16 +178,17 @@ def check_template(rule: Rule, text: str) -> None:
 
 
 def render(text: str, values: Mapping[str, object]) -> str:
-    """Fill a checked template; a variable without a value reads as empty."""
-    return string.Formatter().vformat(text, (), _Blank(values))
-
-
-class _Blank(dict):
-    def __init__(self, values: Mapping[str, object]):
-        super().__init__({k: "" if v is None else v for k, v in values.items()})
-
-    def __missing__(self, key: str) -> str:
-        return ""
+    """Fill a template: each ``{name}`` becomes its value as text, a variable without a value
+    reads as empty. Format specs and conversions are never applied (a template stored before
+    they were refused reads as if they were not there), so the result is never longer than the
+    template plus the values. Raises ``TemplateError`` for a template that cannot be parsed."""
+    parts: list[str] = []
+    for literal, name, _spec, _conversion in _fields(text):
+        parts.append(literal)
+        if name is not None:
+            value = values.get(name) if name.isidentifier() else None
+            parts.append("" if value is None else str(value))
+    return "".join(parts)
 
 
 def configure(rule: Rule, *, enabled: bool | None = None, params: Mapping[str, int] | None = None,

@@ -13,6 +13,7 @@ from tests.conftest import csrf_from
 DELIBERATELY_PUBLIC = {
     "core.home",
     "core.health",
+    "core.ready",  # for load balancers: says only whether the database is reachable and migrated
     "learning.service_worker",
     "accounts.login",
     "accounts.accept_invitation",

@@ -300,3 +300,24 @@ def test_a_photo_in_a_message_is_shown_to_the_two_of_them_only(app, client, logi
             assert response.status_code == 404, email
     with app.test_client().get(src) as response:  # signed out
         assert response.status_code == 404
+
+
+def test_a_learners_image_reaches_the_coachs_mail_as_a_link_never_as_a_remote_image(
+    app, client, login_as, make_user, published, mailbox
+):
+    """A tracking pixel in a message would tell its sender when and where the coach read it."""
+    coach_id = make_user(("trainer",), email="coach@example.com")
+    learner = login_as("learner")
+    with committing(app):
+        db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach_id))
+        db.session.commit()
+    start_path(client, published)
+    thread_url = submit(client, "/coaching/start", {}, form_page="/coaching").headers["Location"].split("#")[0]
+    body = "See ![my chart](https://tracker.example/pixel.gif?coach=1) and ![](http://tracker.example/p2.png)"
+    submit(client, f"{thread_url}/messages", {"body": body}, form_page=thread_url)
+    [mail] = mailbox.to("coach@example.com")
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    assert "<img" not in html and "my chart" in html
+    assert '<a href="https://tracker.example/pixel.gif?coach=1"' in html
+    # On the page, where lxp's own policy decides what loads, the message reads as written.
+    assert "<img" in client.get(thread_url).get_data(as_text=True)

@@ -37,6 +37,7 @@ CONTRACTS = {
     ("reflection", "lxp/api/blocks.py"): "API v1: the reflection text a progress event may carry",
     ("email", "lxp/accounts/csv_import.py"): ADDRESS,
     ("email", "lxp/accounts/forms.py"): ADDRESS,
+    ("email", "lxp/accounts/organisations.py"): ADDRESS,
     ("email", "lxp/accounts/services.py"): ADDRESS,
     ("email", "lxp/accounts/views.py"): ADDRESS,
     ("email", "lxp/api/admin.py"): ADDRESS,

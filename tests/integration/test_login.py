@@ -56,6 +56,46 @@ def test_sixth_failed_login_within_a_minute_is_refused_with_429(client, make_use
     assert client.get("/today").status_code == 302
 
 
+def test_other_spellings_of_the_same_email_share_one_limit(client, make_user):
+    """Full-width letters, a trailing dot, capitals and spaces are the same address: a sixth
+    guess in any spelling is refused, and every spelling reaches the same account."""
+    make_user(email="target@example.com")
+    spellings = ("\uff54\uff41\uff52\uff47\uff45\uff54@example.com", "target@example.com.",
+                 "  TARGET@Example.COM ", "target@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com",
+                 "Target@example.com.")  # fmt: skip
+    for spelling in spellings:
+        assert sign_in(client, spelling, "guess").status_code == 200, spelling
+    blocked = sign_in(client, "\uff34arget@example.com", PASSWORD)
+    assert blocked.status_code == 429
+    assert client.get("/today").status_code == 302
+
+
+def test_a_full_width_spelling_signs_in_to_the_same_account(client, make_user):
+    make_user(email="wide@example.com", name="Wide Person")
+    assert sign_in(client, "\uff57\uff49\uff44\uff45@example.com.").status_code == 302
+    assert "Hello, Wide Person" in client.get("/today").get_data(as_text=True)
+
+
+def test_an_account_is_throttled_across_addresses_and_spellings(app, make_user):
+    """Guesses from many addresses, each under the per-address limit, still add up per account:
+    past ``LOGIN_ACCOUNT_RATE_LIMIT`` even the right password is refused, from anywhere."""
+    make_user(email="victim@example.com")
+    make_user(email="bystander@example.com")
+    limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
+    for n in range(limit):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"203.0.113.{n // 4 + 1}"
+        spelling = "victim@example.com" if n % 2 else "VICTIM@example.com."
+        assert sign_in(attacker, spelling, f"guess {n}").status_code == 200
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    blocked = sign_in(owner, "victim@example.com", PASSWORD)
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
+    assert owner.get("/today").status_code == 302
+    # Another account is not affected.
+    assert sign_in(owner, "bystander@example.com", PASSWORD).status_code == 302
+
+
 def test_successful_logins_do_not_use_up_the_limit(client, make_user):
     make_user(email="often@example.com")
     for _ in range(7):
@@ -98,6 +138,21 @@ def test_logout_ends_the_session(client, make_user):
     response = submit(client, "/logout", {}, form_page="/today", follow_redirects=True)
     assert "You are signed out." in response.get_data(as_text=True)
     assert client.get("/today").headers["Location"].startswith("/login")
+
+
+def test_a_copy_of_the_session_cookie_is_worthless_after_sign_out(app, client, make_user):
+    """The session lives in a signed cookie; whoever copied it (a shared computer, a leaked
+    header) must not stay signed in after the person signed out."""
+    make_user(email="copied@example.com")
+    sign_in(client, "copied@example.com", remember=True)
+    thief = app.test_client()
+    for name in ("session", "remember_token"):
+        thief.set_cookie(name, client.get_cookie(name).value)
+    assert thief.get("/today").status_code == 200
+    submit(client, "/logout", {}, form_page="/today")
+    assert thief.get("/today").headers["Location"].startswith("/login")
+    assert client.get("/today").headers["Location"].startswith("/login")
+    assert sign_in(client, "copied@example.com").status_code == 302  # signing in again works
 
 
 def test_logout_needs_post_with_csrf(client, make_user):

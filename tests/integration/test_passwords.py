@@ -22,6 +22,22 @@ def test_reset_by_email_link_replaces_the_password_once(app, client, make_user, 
     assert client.get(link).status_code == 404  # used links stop working
 
 
+def test_a_password_reset_revokes_the_accounts_api_tokens_and_sessions(app, client, make_user, mailbox):
+    """Whoever knew the old password may have made a token or kept a session: both end."""
+    from tests.integration.api.conftest import ApiClient, make_token
+
+    user_id = make_user(email="taken-over@example.com")
+    intruder = app.test_client()
+    sign_in(intruder, "taken-over@example.com")
+    api = ApiClient(app, make_token(app, user_id), user_id)
+    assert api.get("/api/v1/me").status_code == 200
+    submit(client, "/password/forgot", {"email": "taken-over@example.com"})
+    link = mailbox.link_in(mailbox.to("taken-over@example.com")[0])
+    submit(client, link, {"password": "a brand new secret", "confirm": "a brand new secret"})
+    assert api.get("/api/v1/me").status_code == 401
+    assert intruder.get("/today").headers["Location"].startswith("/login")
+
+
 def test_unknown_address_gets_the_same_answer_and_no_mail(client, mailbox):
     response = submit(client, "/password/forgot", {"email": "nobody@example.com"})
     assert "Check your e-mail" in response.get_data(as_text=True)

@@ -203,3 +203,83 @@ def test_a_course_that_keeps_a_nudge_in_the_inbox_sends_no_mail_even_to_a_learne
         nudges.deliver_outbox(utcnow())
     [quiet] = _rows(app, "inactive")
     assert (quiet.status, quiet.channel) == ("sent", "in_app") and mailbox.to(email) == []
+
+
+def test_a_template_with_a_format_spec_or_conversion_is_refused_naming_the_placeholder(
+    app, client, login_as, published
+):
+    login_as("admin")
+    for placeholder in ("{name:d}", "{name!r}", "{name:>30000000}", "{name!s:>5}"):
+        response = _rule_form(client, published["course"], "inactive", en_subject=f"Hello {placeholder}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, placeholder
+        assert f"Write {placeholder} as {{name}}" in page.replace("&gt;", ">")
+    with committing(app):
+        assert db.session.scalar(select(func.count()).select_from(TouchpointRule)) == 0
+
+
+def test_a_stored_template_with_format_specs_renders_plainly_and_never_pads(
+    app, client, login_as, make_user, published
+):
+    """Templates stored before specs were refused: the preview and the planning ignore the spec."""
+    login_as("admin")
+    _learner_id, quiet = _quiet_learner(app, published, make_user, name="Jana Berg")
+    with committing(app):
+        db.session.add(TouchpointRule(course_id=published["course"], key="inactive", params={"days": 5},
+                                      templates={"en": {"subject": "Hi {name:>30000000}", "body": "{name!r} {days:d}"}}))  # fmt: skip
+        db.session.commit()
+    page = client.get(f"/admin/courses/{published['course']}/touchpoints/inactive", query_string={"learner": quiet})
+    assert page.status_code == 200 and len(page.get_data()) < 1_000_000
+    assert "Hi Jana Berg" in page.get_data(as_text=True)
+    with committing(app):
+        nudges.plan_touchpoints(utcnow())
+    [row] = _rows(app, "inactive")
+    assert (row.subject, row.body) == ("Hi Jana Berg", "Jana Berg 9")
+
+
+def _published_in(app, make_user, organisation_id):
+    """The example course published in another organisation; its ids as ``published`` gives them."""
+    from lxp.accounts.models import User
+    from lxp.authoring import publishing, transfer
+    from lxp.authoring.models import Goal
+    from tests.integration.conftest import MINI
+
+    author = make_user(("admin", "reviewer"), organisation_id=organisation_id)
+    with committing(app):
+        admin = db.session.get(User, author)
+        version = transfer.import_document(admin, MINI)
+        publishing.submit_for_review(admin, version)
+        publishing.approve(admin, version)
+        goal = db.session.execute(select(Goal).where(Goal.organisation_id == organisation_id)).scalar_one()
+        return {"course": version.course_id, "goal": goal.id}
+
+
+def test_one_courses_broken_rule_stops_no_other_and_its_page_says_why(
+    app, client, login_as, make_user, published, other_organisation
+):
+    """A template no one can read (stored before it was checked) fails its own course's rule;
+    the rule still plans for another organisation's course, and the admin sees the failure."""
+    login_as("admin")
+    other = _published_in(app, make_user, other_organisation)
+    _quiet_learner(app, published, make_user)
+    _quiet_learner(app, other, make_user, organisation_id=other_organisation)
+    with committing(app):
+        db.session.add(TouchpointRule(course_id=published["course"], key="inactive", params={"days": 5},
+                                      templates={"en": {"subject": "Hi {name", "body": ""}}))  # fmt: skip
+        db.session.commit()
+        nudges.plan_touchpoints(utcnow())
+    rows = _rows(app, "inactive")
+    assert [r.course_id for r in rows] == [other["course"]]
+    page = client.get(f"/admin/courses/{published['course']}/touchpoints").get_data(as_text=True)
+    assert "Failed at its last run" in page and "expected &#39;}&#39; before end of string" in page
+    page = client.get(f"/admin/courses/{published['course']}/touchpoints/inactive").get_data(as_text=True)
+    assert "Failed at its last run" in page
+    api = client.get(f"/api/v1/admin/courses/{published['course']}/touchpoints/inactive").get_json()
+    assert api["last_error"] == "expected '}' before end of string" and api["last_error_at"]
+    # Mended, the next run plans it and the failure note goes.
+    assert _rule_form(client, published["course"], "inactive", en_subject="Hi {name}").status_code == 302
+    with committing(app):
+        nudges.plan_touchpoints(utcnow())
+    assert len(_rows(app, "inactive")) == 2
+    page = client.get(f"/admin/courses/{published['course']}/touchpoints").get_data(as_text=True)
+    assert "Failed at its last run" not in page

@@ -36,3 +36,21 @@ def test_the_scheduler_is_off_unless_asked_to_run_inline():
     assert Config.from_env({"LXP_SCHEDULER": "inline"})["SCHEDULER"] == "inline"
     with pytest.raises(ValueError, match="LXP_SCHEDULER"):
         Config.from_env({"LXP_SCHEDULER": "sometimes"})
+
+
+def test_the_number_of_workers_comes_from_lxp_workers_or_web_concurrency():
+    assert Config.from_env({})["WORKERS"] == 1
+    assert Config.from_env({"WEB_CONCURRENCY": "4"})["WORKERS"] == 4
+    assert Config.from_env({"WEB_CONCURRENCY": "4", "LXP_WORKERS": "2"})["WORKERS"] == 2
+
+
+def test_production_with_several_workers_refuses_rate_limits_in_memory(tmp_path):
+    from lxp import create_app
+
+    settings = {"LXP_ENV": "production", "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path),
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lxp.db'}"}  # fmt: skip
+    with pytest.raises(RuntimeError, match=r"memory:// but 3 workers .* use redis://"):
+        create_app({**settings, "WORKERS": 3, "RATELIMIT_STORAGE_URI": "memory://"})
+    env = {"LXP_ENV": "production", "LXP_SECRET_KEY": "x" * 40, "WEB_CONCURRENCY": "2"}
+    with pytest.raises(RuntimeError, match="memory://"):
+        create_app({**Config.from_env(env), "INSTANCE_PATH": str(tmp_path)})

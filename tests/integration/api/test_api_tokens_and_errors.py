@@ -17,9 +17,8 @@ def test_a_token_made_on_the_profile_is_shown_once_and_stored_only_hashed(app, c
     login_as("learner", name="Lena")
     assert "Manage access tokens" in client.get("/me").get_data(as_text=True)
     response = submit(client, "/me/tokens", {"name": "My phone", "scopes": ["read", "write"]})
-    assert response.status_code == 302
-    page = client.get("/me/tokens")
-    secret = re.search(r"<code data-token-secret>([^<]+)</code>", page.get_data(as_text=True)).group(1)
+    assert response.status_code == 201 and response.headers["Cache-Control"] == "no-store"
+    secret = re.search(r"<code data-token-secret>([^<]+)</code>", response.get_data(as_text=True)).group(1)
     assert secret.startswith("lxp_pat_")
     again = client.get("/me/tokens").get_data(as_text=True)
     assert secret not in again and "My phone" in again and "never used" in again
@@ -34,6 +33,26 @@ def test_a_token_made_on_the_profile_is_shown_once_and_stored_only_hashed(app, c
     assert "Set-Cookie" not in me.headers  # a token call opens no session
     assert api.get("/today").status_code == 302  # and a token is no key to the pages
     assert "last used" in client.get("/me/tokens").get_data(as_text=True)
+
+
+def test_a_new_tokens_secret_is_in_no_cookie(app, client, login_as):
+    """The session cookie is signed, not encrypted: anything in it can be read by whoever holds
+    it. No cookie set while making a token, or on the page after, carries the secret."""
+    login_as("learner")
+    made = submit(client, "/me/tokens", {"name": "Script", "scopes": ["read"]})
+    after = client.get("/me/tokens")
+    shown = made if made.status_code != 302 else after
+    secret = re.search(r"<code data-token-secret>([^<]+)</code>", shown.get_data(as_text=True)).group(1)
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookies = [c for r in (made, after) for c in r.headers.getlist("Set-Cookie")]
+    cookies.append(f"session={client.get_cookie('session').value}")
+    for header in cookies:
+        name, _, rest = header.partition("=")
+        value = rest.split(";", 1)[0]
+        assert secret not in value
+        if name == "session" and value:
+            assert secret not in str(serializer.loads(value))  # itsdangerous reads what is inside
+    assert shown is made and secret not in after.get_data(as_text=True)
 
 
 def test_a_revoked_token_stops_working_at_once(app, client, login_as):

@@ -74,6 +74,16 @@ def test_words_with_an_unknown_variable_are_refused_naming_it_and_nothing_is_sto
     assert admin.get(url).get_json()["priority"] != 80
 
 
+def test_words_with_a_format_spec_are_refused_naming_the_placeholder(app, published, api_as):
+    admin = api_as("admin", scopes=ADMIN)
+    url = f"/api/v1/admin/courses/{published['course']}/touchpoints/welcome"
+    for placeholder in ("{name:>30000000}", "{name!r}", "{step:d}"):
+        body = is_problem(admin.patch(url, json={"templates": {"en": {"subject": f"Hi {placeholder}"}}}), 422)
+        assert body["errors"][0]["field"] == "templates.en.subject"
+        assert f"Write {placeholder} as {{" in body["errors"][0]["message"]
+    assert _stored(app) == 0
+
+
 def test_a_preview_reads_the_rule_for_one_learner(app, published, api_as, make_user):
     admin = api_as("admin", scopes=ADMIN)
     make_user(("learner",), email="lena@example.com", name="Lena", locale="de")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,7 +69,9 @@ class Lrs:
 
 
 @pytest.fixture
-def lrs():
+def lrs(app, monkeypatch):
+    """A local LRS on 127.0.0.1, which lxp may reach only with ``LRS_ALLOW_PRIVATE``."""
+    monkeypatch.setitem(app.config, "LRS_ALLOW_PRIVATE", True)
     server = Lrs()
     server.thread.start()
     yield server
@@ -236,3 +239,55 @@ def test_bad_lrs_settings_are_refused_and_forwarding_is_a_scheduled_job(app, cli
 def test_the_lrs_page_is_for_admins_only(app, client, login_as):
     login_as("trainer")
     assert client.get("/admin/lrs").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["http://127.0.0.1:8080/xapi/", "http://localhost/xapi/", "http://10.0.0.5/", "https://192.168.1.10/xapi/",
+     "http://169.254.169.254/latest/", "http://0.0.0.0/", "http://224.0.0.1/", "http://[::1]:8080/",
+     "http://[::ffff:127.0.0.1]/", "http://[fe80::1]/", "http://[fc00::5]/", "http://[::]/", "http://100.64.0.1/"],
+)  # fmt: skip
+def test_an_lrs_at_an_internal_address_is_refused_and_nothing_is_saved(app, client, login_as, endpoint):
+    login_as("admin")
+    data = {"endpoint": endpoint, "username": "lxp-key", "password": "s3cret", "batch_size": "2", "enabled": "y"}
+    response = submit(client, "/admin/lrs", data)
+    assert response.status_code == 400
+    assert "only to public addresses" in response.get_data(as_text=True)
+    with committing(app):
+        assert db.session.scalar(select(func.count()).select_from(LrsConnection)) == 0
+
+
+def test_forwarding_refuses_a_host_that_resolves_to_loopback_at_connect_time(
+    app, client, login_as, published, api_as, monkeypatch
+):
+    """Public when saved, 127.0.0.1 when sending (DNS rebinding): nothing reaches the server
+    listening there, and the admin's page says why."""
+    local = Lrs()
+    local.thread.start()
+    port = local.server.server_port
+    real = socket.getaddrinfo
+    answers = {"lrs.rebinding.test": "93.184.215.14"}
+
+    def resolver(host, *args, **kwargs):
+        if host in answers:  # the name server's answer, and nothing else, is made up
+            return real(answers[host], *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    try:
+        login_as("admin")
+        data = {"endpoint": f"http://lrs.rebinding.test:{port}/xapi/", "username": "lxp-key", "password": "s3cret",
+                "batch_size": "2", "enabled": "y"}  # fmt: skip
+        assert submit(client, "/admin/lrs", data).status_code == 302
+        learner = api_as("learner")
+        learn(learner, published)
+        answers["lrs.rebinding.test"] = "127.0.0.1"
+        assert forward(app, org_of(app, learner.user_id)) == 0
+        assert local.attempts == 0
+        with committing(app):
+            connection = db.session.get(LrsConnection, org_of(app, learner.user_id))
+            assert connection.failures == 1 and "127.0.0.1" in connection.last_error
+        assert "internal address" in client.get("/admin/lrs").get_data(as_text=True)
+    finally:
+        local.server.shutdown()
+        local.server.server_close()
