@@ -96,6 +96,7 @@ def _init_extensions(app: Flask) -> None:
         with app.app_context():
             _tune_sqlite(db.engine)
     unit_of_work.install(db.session)
+    unit_of_work.init_app(app)  # first of the request hooks, so it sees everything a request writes
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True)
     # Sign-in is checked before CSRF, so an anonymous POST is sent to the login page.
     app.before_request(auth.require_login_by_default)

@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from lxp import checks, demo, scheduler
 from lxp.accounts.cli import init, organisation_cli
 from lxp.authoring.cli import course_cli
+from lxp.core import unit_of_work
 from lxp.core.migrations import schema_state
 from lxp.demo.coaching import seed_coaching
 from lxp.demo.insights import seed_insights
@@ -118,4 +119,5 @@ def init_app(app) -> None:
     lxp_cli.add_command(nudges_cli)
     lxp_cli.add_command(path_cli)
     lxp_cli.add_command(seed_synthetic)
+    unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
     app.cli.add_command(lxp_cli)

@@ -23,6 +23,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from lxp import heartbeats
+from lxp.core import unit_of_work
 from lxp.extensions import db
 
 log = logging.getLogger("lxp.scheduler")
@@ -47,23 +48,23 @@ JOBS: tuple[Job, ...] = (
 
 
 def run_job(app: Flask, target: str) -> None:
-    """Run one job in a fresh app context; a failure is logged, the next run tries again.
-    Either way the job's heartbeat notes the run (and its error), for ``flask lxp check``."""
+    """Run one job in a fresh app context as one unit of work: committed when it returns,
+    rolled back when it raises; a failure is logged, the next run tries again. Either way the
+    job's heartbeat notes the run (and its error) in a boundary of its own, for ``flask lxp check``."""
     module, _, name = target.partition(":")
     job_id = next((job.id for job in JOBS if job.target == target), target)
     with app.app_context():
         error = None
         try:
-            getattr(import_module(module), name)()
+            with unit_of_work.boundary(f"job {target}"):
+                getattr(import_module(module), name)()
         except Exception as exc:
-            db.session.rollback()
             log.exception("job %s failed", target)
             error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
         try:
-            heartbeats.record(job_id, error)
-            db.session.commit()
+            with unit_of_work.boundary(f"heartbeat of job {job_id}"):
+                heartbeats.record(job_id, error)
         except Exception:
-            db.session.rollback()
             log.exception("heartbeat of job %s not written", job_id)
         finally:
             db.session.remove()

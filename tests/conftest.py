@@ -64,6 +64,7 @@ from werkzeug.security import generate_password_hash
 
 from lxp import create_app
 from lxp.accounts.models import Organisation, User, UserRole
+from lxp.core import unit_of_work
 from lxp.extensions import db, limiter
 
 PASSWORD = "correct horse battery"
@@ -355,6 +356,19 @@ def app_session(app):
     else:
         with app.app_context():
             yield
+
+
+@contextmanager
+def committing(app):
+    """An application context whose work is committed when the block ends without an error, as
+    a request, job or command would commit it: for set-up and steps that call services, which
+    never commit themselves (``lxp/core/unit_of_work.py``). What the block loaded stays loaded
+    (no expiry at this commit), so objects it returns can still be read after it."""
+    with app.app_context():
+        yield
+        session = db.session()
+        session.expire_on_commit = False
+        unit_of_work.commit()
 
 
 @pytest.fixture

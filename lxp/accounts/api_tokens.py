@@ -19,6 +19,7 @@ from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
@@ -77,7 +78,7 @@ def check_scopes(user, scopes) -> list[str]:
 
 
 def create_token(user, name: str, scopes) -> NewToken:
-    """Make a token for ``user`` and commit; the secret in the result is shown once.
+    """Make a token for ``user``; the secret in the result is shown once.
 
     Raises ``Invalid`` (empty or long name, no scope, too many active tokens) and
     ``NotAllowed`` (admin scope without the admin role).
@@ -96,7 +97,7 @@ def create_token(user, name: str, scopes) -> NewToken:
     token = ApiToken(user_id=user.id, name=name, token_hash=_digest(secret), prefix=secret[: len(SECRET_PREFIX) + 4],
                      scopes=chosen, created_at=utcnow())  # fmt: skip
     db.session.add(token)
-    db.session.commit()
+    db.session.flush()
     return NewToken(token, secret)
 
 
@@ -121,14 +122,14 @@ def revoke_all(user) -> int:
 
 
 def revoke_token(user, token_id: int) -> ApiToken:
-    """Revoke one of the user's own tokens at once and commit. Raises ``NotFound`` for any
+    """Revoke one of the user's own tokens at once. Raises ``NotFound`` for any
     other token; revoking twice changes nothing."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound(_l("There is no such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        db.session.commit()
+        db.session.flush()
     return token
 
 
@@ -147,6 +148,9 @@ def authenticate(secret: str) -> ApiToken | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
-        token.last_used_at = now
-        db.session.commit()
+        # A named boundary of its own, not part of the request: the token was used whatever the
+        # call then does (a GET is rolled back, so is a refused write), and this runs as the
+        # request signs in, before the view has changed anything that could ride along.
+        with unit_of_work.boundary("api token: last used"):
+            token.last_used_at = now
     return token

@@ -10,7 +10,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from lxp.extensions import db
+from lxp.accounts import organisations
+from lxp.accounts.organisations import organisation_slugs
+from lxp.core import unit_of_work
+from lxp.core.errors import ServiceError
 
 organisation_cli = AppGroup("organisation", help="Organisations on this installation.")
 
@@ -22,15 +25,13 @@ _admin_name_help = "The first admin's name (default: the part of the e-mail befo
 
 def _create(slug: str, name: str, admin_email: str, admin_name: str | None) -> None:
     """Create the organisation and its first admin, commit, print the sign-in link."""
-    from lxp.accounts import organisations
-    from lxp.core.errors import ServiceError
 
     try:
-        created = organisations.create_organisation(slug, name, admin_email, admin_name)
+        # Committed before the link is printed: a link to an organisation that is not there helps nobody.
+        with unit_of_work.boundary(f"organisation: create {slug}"):
+            created = organisations.create_organisation(slug, name, admin_email, admin_name)
     except ServiceError as error:
-        db.session.rollback()
         raise click.ClickException(str(error.message)) from None
-    db.session.commit()
     organisation, admin = created.organisation, created.admin
     click.echo(f"Organisation {organisation.slug!r} ({organisation.name}) created.")
     click.echo(f"First admin: {admin.email} ({', '.join(sorted(admin.roles))}), no password yet.")
@@ -50,8 +51,6 @@ def init(slug: str, name: str, admin_email: str, admin_name: str | None) -> None
 
     Prints a one-time link with which the admin chooses a password (none is given here).
     Refuses when an organisation exists already; add more with `flask lxp organisation create`."""
-    from lxp.accounts.organisations import organisation_slugs
-
     existing = organisation_slugs()
     if slug.strip().lower() in existing:
         raise click.ClickException(f"the organisation {slug.strip().lower()!r} already exists; nothing was changed")
@@ -75,9 +74,7 @@ def create_organisation(slug: str, name: str, admin_email: str, admin_name: str 
 @organisation_cli.command("list")
 def list_organisations() -> None:
     """List the organisations: slug, people, created, name, admins."""
-    from lxp.accounts.organisations import list_organisations
-
-    rows = list_organisations()
+    rows = organisations.list_organisations()
     if not rows:
         click.echo("no organisation yet: run flask lxp init")
         return

@@ -1,7 +1,7 @@
 """Account rules and transactions: sign-in, invitations, passwords, profile, roles.
 
-Each public function is one unit of work: it validates, writes, commits, and only then
-sends e-mail (through ``after_commit``). Errors are raised as ``lxp.core.errors`` types with
+Each public function validates and writes in the caller's unit of work (``lxp.core.unit_of_work``);
+e-mail goes out only once that commits (through ``after_commit``). Errors are raised as ``lxp.core.errors`` types with
 a message for the person and nothing written.
 """
 
@@ -110,7 +110,7 @@ def record_login(user: User) -> None:
     """Note the sign-in on the user and in the event log."""
     user.last_login_at = utcnow()
     events.record(actor_id=user.id, verb="logged-in", object_type="site", object_id="lxp")
-    db.session.commit()
+    db.session.flush()
 
 
 def record_logout(user: User) -> None:
@@ -120,7 +120,7 @@ def record_logout(user: User) -> None:
     on every device."""
     user.auth_version += 1
     events.record(actor_id=user.id, verb="logged-out", object_type="site", object_id="lxp")
-    db.session.commit()
+    db.session.flush()
 
 
 # --- passwords ------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def accept_invitation(token: str, password: str) -> User:
     if not user.invitation_pending:
         raise tokens.TokenInvalid()
     _set_password(user, password)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -160,7 +160,7 @@ def reset_password(token: str, password: str) -> User:
     user = tokens.read_token(token, tokens.PASSWORD_RESET, get_user)
     _set_password(user, password)
     api_tokens.revoke_all(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -169,7 +169,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
         raise Invalid(_l("That is not your current password."), field="current_password")
     _set_password(user, new_password)
-    db.session.commit()
+    db.session.flush()
 
 
 def request_password_reset(email: str) -> None:
@@ -179,11 +179,10 @@ def request_password_reset(email: str) -> None:
         return
     if user.invitation_pending:
         _send_invitation(user)  # they never set a password: the invitation is what they need
-        db.session.commit()
+        db.session.flush()
         return
     link = email_channel.external_url("accounts.reset_password", token=tokens.make_token(user, tokens.PASSWORD_RESET))
     email_channel.mail_after_commit(user, "password_reset", link=link, hours=current_app.config["PASSWORD_RESET_HOURS"])
-    db.session.commit()  # nothing written; the commit releases the mail
 
 
 def request_new_invitation(email: str) -> None:
@@ -191,7 +190,6 @@ def request_new_invitation(email: str) -> None:
     user = find_user_by_email(email)
     if user is not None and user.active and user.invitation_pending:
         _send_invitation(user)
-        db.session.commit()  # nothing written; the commit releases the mail
 
 
 # --- invitations ----------------------------------------------------------------------
@@ -285,7 +283,7 @@ def invite_user(admin: User, invitee: Invitee) -> User:
     user = _add_invited_user(admin.organisation_id, invitee)
     db.session.flush()
     _send_invitation(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -295,7 +293,7 @@ def invite_users(admin: User, invitees: list[Invitee]) -> list[User]:
     db.session.flush()
     for user in users:
         _send_invitation(user)
-    db.session.commit()
+    db.session.flush()
     return users
 
 
@@ -306,7 +304,7 @@ def resend_invitation(admin: User, user: User) -> None:
         raise Conflict(_l("%(name)s has already set a password.", name=user.display_name))
     user.invited_at = utcnow()
     _send_invitation(user)
-    db.session.commit()
+    db.session.flush()
 
 
 def _send_invitation(user: User) -> None:
@@ -327,7 +325,7 @@ def update_profile(user: User, display_name: str, locale: str | None, timezone: 
     """Save name, language and time zone. Raises ``Invalid`` naming the field."""
     name, locale, timezone = check_name(display_name), check_locale(locale), check_timezone(timezone)
     user.display_name, user.locale, user.timezone = name, locale, timezone
-    db.session.commit()
+    db.session.flush()
 
 
 def _require_same_organisation(admin: User, user: User) -> None:
@@ -354,7 +352,7 @@ def set_roles(admin: User, user: User, roles: Iterable[str]) -> None:
     user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
         UserRole(role=r) for r in sorted(wanted - user.roles)
     ]
-    db.session.commit()
+    db.session.flush()
 
 
 def set_active(admin: User, user: User, active: bool) -> None:
@@ -368,7 +366,7 @@ def set_active(admin: User, user: User, active: bool) -> None:
     if user.active != active:
         user.active = active
         user.auth_version += 1
-    db.session.commit()
+    db.session.flush()
 
 
 def search_users(admin: User, query: str = "", role: str | None = None, page: int = 1, per_page: int = 25):

@@ -12,6 +12,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from lxp.accounts import api_tokens
+from lxp.core import unit_of_work
 from lxp.core.errors import ServiceError
 from lxp.core.forms import CheckboxListField, ConfirmForm, show_form_error
 
@@ -71,7 +72,7 @@ def revoke_token(token_id: int):
         try:
             token = api_tokens.revoke_token(current_user, token_id)
         except ServiceError as error:
-            flash(error.message, "error")
+            unit_of_work.flash_refusal(error)
         else:
             flash(_("“%(name)s” is revoked; programs using it can no longer sign in.", name=token.name), "success")
     return redirect(url_for("api_tokens.tokens"))

@@ -103,10 +103,17 @@ def open_thread(args):
 @bp.get("/coaching/threads/<int(max=2147483647):thread_id>")
 @bp.response(200, ThreadWithMessagesSchema)
 def get_thread(thread_id: int):
-    """One conversation with its messages, oldest first; reading it marks it read."""
+    """One conversation with its messages, oldest first; reading changes nothing (``POST …/read``
+    marks it read)."""
     thread = threads.thread_for(current_user, thread_id)
-    threads.mark_read(current_user, thread)
     return {**_thread(thread), "messages": thread.messages}
+
+
+@bp.post("/coaching/threads/<int(max=2147483647):thread_id>/read")
+@bp.response(204)
+def read_thread(thread_id: int):
+    """Mark the conversation read up to now (the app has shown it); writing in it does too."""
+    threads.mark_read(current_user, threads.thread_for(current_user, thread_id))
 
 
 @bp.post("/coaching/threads/<int(max=2147483647):thread_id>/messages")

@@ -55,7 +55,17 @@ def list_messages(args):
 @bp.get("/inbox/<int(max=2147483647):message_id>")
 @bp.response(200, MessageSchema)
 def get_message(message_id: int):
-    """One of your messages; reading it marks it read."""
+    """One of your messages, as it is: reading changes nothing (``POST …/read`` marks it read)."""
+    message = in_app.message_of(current_user.id, message_id)
+    if message is None:
+        not_found(_l("There is no such message."))
+    return message
+
+
+@bp.post("/inbox/<int(max=2147483647):message_id>/read")
+@bp.response(200, MessageSchema)
+def read_message(message_id: int):
+    """Mark one of your messages read (the app has shown it); counts as opened in-app."""
     message = in_app.open_message(current_user.id, message_id)
     if message is None:
         not_found(_l("There is no such message."))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from lxp.authoring import competencies, goals
 from lxp.authoring.catalogue_forms import CompetencyEditForm, CompetencyForm, GoalForm, MoveForm, PackageForm
 from lxp.authoring.kinds import KINDS
+from lxp.core import unit_of_work
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
@@ -95,7 +96,7 @@ def delete_competency(competency_id: int):
     try:
         competencies.delete_competency(current_user, competency)
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
         return redirect(url_for("catalogue.edit_competency", competency_id=competency.id))
     flash(_("Competency %(code)s deleted.", code=code), "success")
     return redirect(url_for("catalogue.list_competencies"))
@@ -224,6 +225,7 @@ def _package_page(goal, package, form):
             package = goals.save_package(current_user, goal, data, package)
         except ServiceError as error:
             if error.field == "items":
+                unit_of_work.refused()
                 item_errors.append(error.message)
             else:
                 show_form_error(form, error)
@@ -287,5 +289,5 @@ def move_package(package_id: int):
         try:
             goals.move_package(current_user, package, form.step.data)
         except ServiceError as error:
-            flash(str(error.message), "error")
+            unit_of_work.flash_refusal(error)
     return redirect(url_for("catalogue.edit_goal", goal_id=package.goal_id) + f"#package-{package.id}")

@@ -92,7 +92,7 @@ def create_competency(admin, code: str | None, name: str, description: str = "")
         raise Conflict(_l("The code %(code)s is already in use.", code=code), field="code")
     competency = Competency(organisation_id=admin.organisation_id, code=code, name=name, description=description)
     db.session.add(competency)
-    db.session.commit()
+    db.session.flush()
     return competency
 
 
@@ -105,7 +105,7 @@ def update_competency(admin, competency: Competency, name: str, description: str
     services.require_organisation(admin, competency.organisation_id, _l("No such competency."))
     competency.name = check_text(name, MAX_TITLE, "name", _l("Give the competency a name."))
     competency.description = check_text(description, MAX_COMPETENCY_DESCRIPTION, "description")
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -187,4 +187,4 @@ def delete_competency(admin, competency: Competency) -> None:
             )
         )
     db.session.delete(competency)
-    db.session.commit()
+    db.session.flush()

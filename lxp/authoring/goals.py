@@ -158,7 +158,7 @@ def save_goal(admin, data: GoalInput, goal: Goal | None = None) -> Goal:
     goal.suggested_roles = roles
     goal.competencies = competencies
     goal.courses = courses
-    db.session.commit()
+    db.session.flush()
     return goal
 
 
@@ -170,7 +170,7 @@ def delete_goal(admin, goal: Goal) -> int:
     services.require_organisation(admin, goal.organisation_id, _l("No such goal."))
     packages = len(goal.packages)
     db.session.delete(goal)
-    db.session.commit()
+    db.session.flush()
     return packages
 
 
@@ -286,7 +286,7 @@ def save_package(admin, goal: Goal, data: PackageInput, package: Package | None 
         entries.append(entry)
     package.entries = entries
     renumber(package.entries)
-    db.session.commit()
+    db.session.flush()
     return package
 
 
@@ -296,7 +296,7 @@ def delete_package(admin, package: Package) -> None:
     services.require_organisation(admin, goal.organisation_id, _l("No such package."))
     goal.packages.remove(package)
     renumber(goal.packages)
-    db.session.commit()
+    db.session.flush()
 
 
 def move_package(admin, package: Package, step: int | None) -> None:
@@ -317,4 +317,4 @@ def move_package(admin, package: Package, step: int | None) -> None:
         # collection, and delete-orphan would then delete it.
         goal.packages = packages
         renumber(goal.packages)
-    db.session.commit()
+    db.session.flush()

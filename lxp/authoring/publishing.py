@@ -88,7 +88,7 @@ def submit_for_review(admin, version: CourseVersion) -> None:
     version.submitted_by_id = admin.id
     version.submitted_at = utcnow()
     log_change(version.course, version, admin.id, "submitted")
-    db.session.commit()
+    db.session.flush()
 
 
 def can_approve(admin, version: CourseVersion) -> bool:
@@ -108,7 +108,7 @@ def approve(admin, version: CourseVersion) -> None:
     version.reviewed_by_id = admin.id
     version.published_at = utcnow()
     log_change(version.course, version, admin.id, "published")
-    db.session.commit()
+    db.session.flush()
 
 
 def send_back(admin, version: CourseVersion, comment: str = "") -> None:
@@ -117,7 +117,7 @@ def send_back(admin, version: CourseVersion, comment: str = "") -> None:
         raise Conflict(_l("Only a version in review can be sent back."))
     version.status = "draft"
     log_change(version.course, version, admin.id, "sent_back", comment=(comment or "").strip())
-    db.session.commit()
+    db.session.flush()
 
 
 def archive(admin, course: Course) -> None:
@@ -131,7 +131,7 @@ def archive(admin, course: Course) -> None:
     version.status = "archived"
     version.archived_at = utcnow()
     log_change(course, version, admin.id, "archived")
-    db.session.commit()
+    db.session.flush()
 
 
 def history(course: Course) -> list[AuthoringChange]:

@@ -162,7 +162,7 @@ def create_course(admin, title: str, language: str = "en", slug: str | None = No
     db.session.add_all([course, version])
     db.session.flush()
     log_change(course, version, admin.id, "created", title=title)
-    db.session.commit()
+    db.session.flush()
     return course
 
 
@@ -178,7 +178,7 @@ def draft_for_editing(admin, course: Course) -> CourseVersion:
         raise Conflict(_l("This version is in review. Approve it or send it back before you edit."))
     draft = copy_version(latest, admin.id)
     log_change(course, draft, admin.id, "new_draft", from_version=latest.number)
-    db.session.commit()
+    db.session.flush()
     return draft
 
 
@@ -241,7 +241,7 @@ def update_concept(admin, version: CourseVersion, **concept) -> None:
         setattr(version, name, value.strip() if isinstance(value, str) else value)
     if changed:
         log_change(version.course, version, admin.id, "concept_edited", fields=changed)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- outcomes ------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def save_outcome(admin, version: CourseVersion, statement: str, competency_ids: 
     outcome.statement = statement
     outcome.competencies = competencies
     log_change(version.course, version, admin.id, action, statement=statement)
-    db.session.commit()
+    db.session.flush()
     return outcome
 
 
@@ -274,7 +274,7 @@ def delete_outcome(admin, outcome: Outcome) -> None:
     version.outcomes.remove(outcome)
     renumber(version.outcomes)
     log_change(version.course, version, admin.id, "outcome_deleted", statement=outcome.statement)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- modules and items ---------------------------------------------------------------
@@ -292,7 +292,7 @@ def save_module(admin, version: CourseVersion, title: str, summary: str = "", mo
     else:
         module.title, module.summary = title, summary.strip()
         log_change(version.course, version, admin.id, "module_edited", title=title)
-    db.session.commit()
+    db.session.flush()
     return module
 
 
@@ -305,7 +305,7 @@ def delete_module(admin, module: Module) -> None:
     version.modules.remove(module)
     renumber(version.modules)
     log_change(version.course, version, admin.id, "module_deleted", title=module.title)
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass
@@ -392,7 +392,7 @@ def save_item(admin, module: Module, data: ItemInput, item: Item | None = None) 
     item.prerequisites = [siblings[int(i)] for i in data.prerequisites]
     item.alternatives = [siblings[int(i)] for i in data.alternatives]
     log_change(version.course, version, admin.id, action, title=title, kind=data.kind)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -410,7 +410,7 @@ def delete_item(admin, item: Item) -> None:
     db.session.delete(item)
     renumber(module.items)
     log_change(version.course, version, admin.id, "item_deleted", title=item.title)
-    db.session.commit()
+    db.session.flush()
 
 
 def move(admin, thing: Outcome | Module | Item, step: int) -> None:
@@ -432,4 +432,4 @@ def move(admin, thing: Outcome | Module | Item, step: int) -> None:
         renumber(siblings)
         log_change(version.course, version, admin.id, "reordered",
                    title=getattr(thing, "title", None) or getattr(thing, "statement", ""))  # fmt: skip
-    db.session.commit()
+    db.session.flush()

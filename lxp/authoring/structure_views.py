@@ -12,6 +12,7 @@ from lxp.authoring.forms import ModuleForm, OutcomeForm
 from lxp.authoring.kinds import KINDS
 from lxp.authoring.models import Competency
 from lxp.authoring.views import course_or_404, editable_draft_or_redirect
+from lxp.core import unit_of_work
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
@@ -181,7 +182,7 @@ def delete(course_id: int, things: str, thing_id: int):
     try:
         remove[things](current_user, thing)
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
     else:
         flash(_("Deleted."), "success")
     return _back(course_id)

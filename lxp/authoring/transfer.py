@@ -228,7 +228,7 @@ def import_document(admin, raw: bytes | str) -> CourseVersion:
     db.session.flush()
     _upsert_goals(organisation_id, document["goals"], competencies, {course.slug: course})
     services.log_change(course, version, admin.id, "imported", title=version.title)
-    db.session.commit()
+    db.session.flush()
     return version
 
 

@@ -13,6 +13,7 @@ from lxp.authoring import publishing, services, transfer
 from lxp.authoring.forms import ConceptForm, ImportForm, NewCourseForm, SendBackForm
 from lxp.authoring.kinds import KINDS
 from lxp.authoring.models import STATUSES, Course, CourseVersion
+from lxp.core import unit_of_work
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
@@ -156,7 +157,7 @@ def _act(course: Course, action, success_message: str):
     try:
         action()
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
     else:
         flash(success_message, "success")
     return redirect(url_for("authoring.course", course_id=course.id))
@@ -204,6 +205,7 @@ def import_course():
         except transfer.DocumentRejected as rejected:
             errors = rejected.errors
         except ServiceError as error:
+            unit_of_work.refused()
             form.form_errors.append(error.message)
         else:
             flash(_("Imported as draft version %(number)d.", number=version.number), "success")

@@ -122,15 +122,26 @@ def glance(user_id: int, limit: int = 3) -> InboxGlance:
     )
 
 
-def mark_read_at(user_id: int, path: str) -> None:
-    """Mark read the user's messages that lead to ``path``: they have just opened it."""
-    db.session.execute(
+def _leading_to(path: str):
+    return (InAppMessage.link == path) | InAppMessage.link.startswith(path + "#", autoescape=True)
+
+
+def unread_leading_to(user_id: int, path: str) -> int:
+    """How many of the user's unread messages lead to ``path`` (the page offers to mark them read)."""
+    return db.session.scalar(
+        select(func.count()).select_from(InAppMessage)
+        .where(InAppMessage.user_id == user_id, InAppMessage.read_at.is_(None), _leading_to(path))
+    )  # fmt: skip
+
+
+def mark_read_at(user_id: int, path: str) -> int:
+    """Mark read the user's messages that lead to ``path`` (they have seen that page); returns how many."""
+    result = db.session.execute(
         update(InAppMessage)
-        .where(InAppMessage.user_id == user_id, InAppMessage.read_at.is_(None),
-               (InAppMessage.link == path) | InAppMessage.link.startswith(path + "#", autoescape=True))
+        .where(InAppMessage.user_id == user_id, InAppMessage.read_at.is_(None), _leading_to(path))
         .values(read_at=utcnow())
     )  # fmt: skip
-    db.session.commit()
+    return result.rowcount
 
 
 def messages_of(user_id: int, limit: int = 50) -> list[InAppMessage]:
@@ -145,6 +156,12 @@ def messages_of(user_id: int, limit: int = 50) -> list[InAppMessage]:
     )
 
 
+def message_of(user_id: int, message_id: int) -> InAppMessage | None:
+    """The user's message as it is (reading it changes nothing); None when it is not theirs."""
+    message = db.session.get(InAppMessage, message_id)
+    return message if message is not None and message.user_id == user_id else None
+
+
 def open_message(user_id: int, message_id: int) -> InAppMessage | None:
     """The user's message, marked read; None when it is not theirs (or does not exist)."""
     message = db.session.get(InAppMessage, message_id)
@@ -152,7 +169,7 @@ def open_message(user_id: int, message_id: int) -> InAppMessage | None:
         return None
     if message.read_at is None:
         message.read_at = utcnow()
-        db.session.commit()
+        db.session.flush()
     return message
 
 
@@ -163,5 +180,5 @@ def mark_all_read(user_id: int) -> int:
         .where(InAppMessage.user_id == user_id, InAppMessage.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    db.session.commit()
+    db.session.flush()
     return result.rowcount

@@ -79,7 +79,7 @@ def give_feedback(coach: User, learner_id: int, competency: str, rating: int, co
             link=path_for("learning.path") + "#feedback",
             why=str(_l("Your coach gave you feedback on something you are learning.")),
         ))  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return feedback
 
 

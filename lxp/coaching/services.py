@@ -95,7 +95,7 @@ def assign_coach(admin: User, learner: User, coach_id: int | None) -> None:
     if coach_id is None:
         if assignment is not None:
             db.session.delete(assignment)
-        db.session.commit()
+        db.session.flush()
         return
     coach = _trainer_in(learner.organisation_id, coach_id)
     if coach.id == learner.id:
@@ -111,7 +111,7 @@ def assign_coach(admin: User, learner: User, coach_id: int | None) -> None:
     ).scalars()
     for request in waiting:
         request.assignee_id = coach.id
-    db.session.commit()
+    db.session.flush()
 
 
 # --- asking ------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def ask_for_help(learner: User, ref: str, note: str = "") -> tuple[HelpRequest, 
         if note and note not in existing.note:
             existing.note = f"{existing.note}\n\n{note}".strip()
         existing.status = "open"  # an answer that did not help: waiting again
-        db.session.commit()
+        db.session.flush()
         return existing, False
     coach = coach_of(learner.id)
     request = HelpRequest(
@@ -241,7 +241,7 @@ def ask_for_help(learner: User, ref: str, note: str = "") -> tuple[HelpRequest, 
     for trainer in [coach] if coach is not None else active_with_role(learner.organisation_id, "trainer"):
         mail_after_commit(trainer, "help_requested", learner=learner.display_name, item=block.item.title, note=note,
                           link=external_url("coaching.help_request_desk", request_id=request.id))  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return request, True
 
 
@@ -271,7 +271,7 @@ def resolve_by_learner(learner: User, request: HelpRequest) -> None:
     if request.status == "resolved":
         return
     _resolve(learner, request)
-    db.session.commit()
+    db.session.flush()
 
 
 def _resolve(actor: User, request: HelpRequest) -> None:
@@ -297,7 +297,7 @@ def rate_help(learner: User, request: HelpRequest, helped: bool, mood: int | Non
     events.record(actor_id=learner.id, verb="responded", object_type="help_request", object_id=request.id,
                   result={"success": helped, "extensions": {"mood": mood}},
                   context={"item": request.item_ref})  # fmt: skip
-    db.session.commit()
+    db.session.flush()
 
 
 # --- answering ---------------------------------------------------------------------------
@@ -353,7 +353,7 @@ def answer_request(trainer: User, request: HelpRequest, answer: str, resolve: bo
     _tell_in_app(request, trainer)
     mail_after_commit(request.learner, "help_answered", trainer=trainer.display_name, item=request.item_title,
                       answer=answer, link=external_url("coaching.my_help_requests"))  # fmt: skip
-    db.session.commit()
+    db.session.flush()
 
 
 def _tell_in_app(request: HelpRequest, trainer: User) -> None:
@@ -383,5 +383,5 @@ def hand_over(trainer: User, request: HelpRequest, to_trainer_id: int, note: str
     mail_after_commit(to_trainer, "help_handed_over", trainer=trainer.display_name, learner=request.learner.display_name,
                       item=request.item_title, note=(note or "").strip(),
                       link=external_url("coaching.help_request_desk", request_id=request.id))  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return to_trainer

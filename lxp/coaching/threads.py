@@ -88,18 +88,24 @@ def open_thread(learner: User, item_ref: str | None = None, opened_by: User | No
         thread = CoachingThread(organisation_id=learner.organisation_id, learner_id=learner.id,
                                 journey_id=journey.id, item_ref=item_ref, item_title=title)  # fmt: skip
         db.session.add(thread)
-        db.session.commit()
+        db.session.flush()
     return thread
 
 
+def is_unread(user: User, thread: CoachingThread) -> bool:
+    """Whether the thread has a message by someone else that ``user`` has not marked read."""
+    return _rows(user, [thread])[0].unread
+
+
 def mark_read(user: User, thread: CoachingThread) -> None:
-    """The user has read the thread up to now."""
+    """The user has read the thread up to now (a POST: pages never write on being shown;
+    writing in the thread marks it read too)."""
     mark = db.session.get(ThreadReadMark, (thread.id, user.id))
     if mark is None:
         db.session.add(ThreadReadMark(thread_id=thread.id, user_id=user.id, read_at=utcnow()))
     else:
         mark.read_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def post_message(author: User, thread: CoachingThread, body: str, uploads: list[files.Upload] = ()) -> CoachingMessage:
@@ -125,7 +131,7 @@ def post_message(author: User, thread: CoachingThread, body: str, uploads: list[
                   context={"thread": thread.id, "item": thread.item_ref, "learner": thread.learner_id})  # fmt: skip
     _mark(author.id, thread.id, now)
     _tell(author, thread, message)
-    db.session.commit()
+    db.session.flush()
     return message
 
 
@@ -174,7 +180,7 @@ def react(learner: User, message_id: int, helped: bool, mood: int | None = None)
     events.record(actor_id=learner.id, verb="responded", object_type="coaching_message", object_id=message.id,
                   result={"success": helped, "extensions": {"mood": mood}},
                   context={"thread": message.thread_id, "coach": message.author_id})  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return message
 
 
@@ -320,7 +326,7 @@ def hold_checkpoint(coach: User, thread: CoachingThread) -> None:
                   result={"completion": True}, context={"journey": block.journey.id, "coach": coach.id,
                                                         "thread": thread.id})  # fmt: skip
     paths.refresh_plan(block.journey, f"the checkpoint {thread.item_ref} held")
-    db.session.commit()
+    db.session.flush()
 
 
 def is_open_checkpoint(thread: CoachingThread) -> bool:

@@ -23,6 +23,7 @@ from lxp.coaching.forms import (
     ReactionForm,
     StuckForm,
 )
+from lxp.core import unit_of_work
 from lxp.core.auth import roles_required
 from lxp.core.errors import Invalid, NotFound, ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
@@ -44,7 +45,7 @@ def ask_for_help(ref: str):
     except ServiceError as error:
         if error.status == 404:
             abort(404)
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
         return redirect(url_for("learning.block", ref=ref))
     if new and request.assignee is not None:
         flash(_("%(coach)s has your request and will answer soon.", coach=request.assignee.display_name), "success")
@@ -59,9 +60,9 @@ def ask_for_help(ref: str):
 @roles_required("learner")
 def my_help_requests():
     """The learner's help requests with their status, answers, and "did it help?"."""
-    in_app.mark_read_at(current_user.id, url_for("coaching.my_help_requests"))
+    unread_here = in_app.unread_leading_to(current_user.id, url_for("coaching.my_help_requests"))
     return render_template("coaching/my_requests.html", requests=coaching.requests_of(current_user),
-                           confirm=ConfirmForm(), helped=HelpedForm())  # fmt: skip
+                           confirm=ConfirmForm(), helped=HelpedForm(), unread_here=unread_here)  # fmt: skip
 
 
 @bp.post("/help/<int:request_id>/solved")
@@ -93,7 +94,7 @@ def rate_help(request_id: int):
         try:
             coaching.rate_help(current_user, request, form.helped.data == "yes", form.mood.data)
         except ServiceError as error:
-            flash(str(error.message), "error")
+            unit_of_work.flash_refusal(error)
         else:
             flash(_("Thank you for telling us."), "success")
     return redirect(url_for("coaching.my_help_requests") + f"#request-{request_id}")
@@ -138,6 +139,7 @@ def answer_help_request(request_id: int):
         try:
             coaching.answer_request(current_user, request, form.answer.data, resolve=form.resolve.data)
         except ServiceError as error:
+            unit_of_work.refused()
             form.answer.errors.append(error.message)
         else:
             flash(_("%(learner)s has your answer.", learner=request.learner.display_name), "success")
@@ -158,6 +160,7 @@ def hand_over_help_request(request_id: int):
         try:
             trainer = coaching.hand_over(current_user, request, form.trainer.data, form.note.data)
         except ServiceError as error:
+            unit_of_work.refused()
             form.trainer.errors.append(error.message)
         else:
             flash(_("%(trainer)s has the request now.", trainer=trainer.display_name), "success")
@@ -179,7 +182,7 @@ def choose_coach(user_id: int):
     try:
         coaching.assign_coach(current_user, learner, form.coach.data)
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
     else:
         flash(_("The coach is saved."), "success")
     return redirect(url_for("admin_users.edit_user", user_id=user_id))
@@ -207,16 +210,17 @@ def start_conversation():
     except ServiceError as error:
         if error.status == 404:
             abort(404)
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
         return redirect(url_for("coaching.conversations"))
     return redirect(url_for("coaching.thread", thread_id=thread.id) + "#write")
 
 
 def _thread_page(thread, form=None, status=200):
-    in_app.mark_read_at(current_user.id, url_for("coaching.thread", thread_id=thread.id))
-    threads.mark_read(current_user, thread)
+    # Showing the thread changes nothing; "Mark as read" (a POST, sent on load by a script) does.
+    unread = threads.is_unread(current_user, thread) or bool(
+        in_app.unread_leading_to(current_user.id, url_for("coaching.thread", thread_id=thread.id)))  # fmt: skip
     learner_view = thread.learner_id == current_user.id
-    return render_template("coaching/thread.html", thread=thread, form=form or MessageForm(formdata=None),
+    return render_template("coaching/thread.html", thread=thread, form=form or MessageForm(formdata=None), unread=unread,
                            reaction=ReactionForm(formdata=None), learner_view=learner_view,
                            attachments=threads.attachments_of(thread),
                            coach=coaching.coach_of(thread.learner_id),
@@ -249,6 +253,24 @@ def desk_thread(thread_id: int):
     return _thread_page(found)
 
 
+@bp.post("/coaching/<int:thread_id>/read")
+@roles_required("learner", "trainer")
+def mark_thread_read(thread_id: int):
+    """Mark a conversation read up to now, with the inbox messages that lead to it."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        found = threads.thread_for(current_user, thread_id)
+    except ServiceError:
+        abort(404)
+    threads.mark_read(current_user, found)
+    in_app.mark_read_at(current_user.id, url_for("coaching.thread", thread_id=found.id))
+    endpoint = "coaching.thread" if found.learner_id == current_user.id else "coaching.desk_thread"
+    if request.headers.get("X-Requested-With") == "fetch":  # the page's script, on load
+        return "", 204
+    return redirect(url_for(endpoint, thread_id=found.id))
+
+
 @bp.post("/coaching/<int:thread_id>/messages")
 @roles_required("learner", "trainer")
 def write_message(thread_id: int):
@@ -264,6 +286,7 @@ def write_message(thread_id: int):
                        if f and f.filename]  # fmt: skip
             threads.post_message(current_user, found, form.body.data, uploads)
         except ServiceError as error:
+            unit_of_work.refused()
             (form.files if error.field == "files" else form.body).errors.append(error.message)
         else:
             endpoint = "coaching.thread" if found.learner_id == current_user.id else "coaching.desk_thread"
@@ -282,7 +305,7 @@ def checkpoint_held(thread_id: int):
     except NotFound:
         abort(404)
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
     else:
         flash(_("Marked as held: the step is done on their path."), "success")
     return redirect(url_for("coaching.desk_thread", thread_id=thread_id))
@@ -300,7 +323,7 @@ def react_to_message(message_id: int):
     except NotFound:
         abort(404)
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
         return redirect(url_for("coaching.conversations"))
     flash(_("Thank you for telling us."), "success")
     return redirect(url_for("coaching.thread", thread_id=message.thread_id) + f"#message-{message.id}")
@@ -318,7 +341,7 @@ def start_conversation_with(learner_id: int):
     except NotFound:
         abort(404)
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
         return redirect(url_for("learning.trainer_desk"))
     return redirect(url_for("coaching.desk_thread", thread_id=found.id) + "#write")
 

@@ -90,7 +90,7 @@ def create_cohort(admin: User, name: str, coach_id: int | None = None, member_id
                     coach_id=_check_coach(admin, coach_id))  # fmt: skip
     cohort.members = _learners(admin, member_ids)
     db.session.add(cohort)
-    db.session.commit()
+    db.session.flush()
     return cohort
 
 
@@ -102,7 +102,7 @@ def update_cohort(admin: User, cohort: Cohort, name: str, coach_id: int | None, 
     cohort.name = _check_name(admin, name, cohort.id)
     cohort.coach_id = _check_coach(admin, coach_id)
     cohort.members = _learners(admin, member_ids)
-    db.session.commit()
+    db.session.flush()
 
 
 def cohort_coach_of(learner_id: int) -> User | None:

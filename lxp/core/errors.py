@@ -1,7 +1,11 @@
 """Errors that services raise and views turn into messages a person can act on.
 
 Services raise these with a translatable message; views show the message on the form or
-page and answer with the matching HTTP status. Nothing is written when one is raised.
+page and answer with the matching HTTP status. Nothing is written when one is raised: a
+service may have flushed changes before refusing, but the request's unit of work
+(``lxp.core.unit_of_work``) rolls them back, because the answer is a 4xx or the view showed
+the refusal through ``show_form_error`` or ``unit_of_work.flash_refusal``, which mark the
+request refused. A service never commits, so it cannot keep half of its work.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lxp.core import unit_of_work
 from lxp.core.errors import ServiceError
 
 
@@ -20,7 +21,9 @@ class ConfirmForm(FlaskForm):
 
 
 def show_form_error(form, error: ServiceError) -> None:
-    """Put a service's refusal next to the field it is about, or at the top of the form."""
+    """Put a service's refusal next to the field it is about, or at the top of the form, and
+    mark the request refused: nothing the service flushed before refusing is committed."""
+    unit_of_work.refused()
     field = getattr(form, error.field, None) if error.field else None
     if isinstance(field, Field):
         field.errors = [*field.errors, error.message]

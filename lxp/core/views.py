@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from lxp.core.auth import public
+from lxp.core.migrations import schema_state
 from lxp.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -45,8 +46,6 @@ def health():
 def ready():
     """Readiness for load balancers and orchestrators: 200 when the database is reachable and
     at the newest migration, else 503 with ``{"status": …, "detail": …}`` (no revision ids)."""
-    from lxp.core.migrations import schema_state
-
     state = schema_state()
     if state.error is not None:
         return jsonify(status="database unavailable", detail="the database cannot be reached"), 503

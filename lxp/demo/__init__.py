@@ -81,7 +81,7 @@ def seed() -> list[tuple[DemoPerson, bool]]:
                 )
             )
         report.append((person, created))
-    db.session.commit()
+    db.session.flush()
     return report
 
 

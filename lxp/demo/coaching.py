@@ -58,7 +58,7 @@ def seed_coaching() -> tuple[int, bool]:
             continue
         db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach.id))
         assigned += 1
-    db.session.commit()
+    db.session.flush()
     _seed_conversation()
 
     learner = _user(STUCK[0])

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from lxp import events
 from lxp.accounts.models import User
 from lxp.authoring.models import Goal
+from lxp.core import unit_of_work
 from lxp.extensions import db
 from lxp.paths import services as paths
 
@@ -70,13 +71,13 @@ def seed_journeys() -> list[tuple[str, str, bool]]:
         choice = paths.JourneyChoice((goal.id,), package.id if package else None,
                                      target and max(target, date.today() + timedelta(days=1)), spec.weekly_minutes,
                                      ("self_paced", "live", "coaching", "on_the_job"))  # fmt: skip
-        journey = paths.start_journey(learner, choice)
-        if spec.story != "onboarded":
-            journey.start_date = date.today() - timedelta(days=spec.began_days_ago)  # began before its events
-        journey.target_date = target  # a learner cannot choose a past date, but time passes
-        _live_the_story(learner, journey, spec.story)
-        paths.replan(journey)
-        db.session.commit()
+        with unit_of_work.boundary(f"demo: journey of {spec.email}"):
+            journey = paths.start_journey(learner, choice)
+            if spec.story != "onboarded":
+                journey.start_date = date.today() - timedelta(days=spec.began_days_ago)  # began before its events
+            journey.target_date = target  # a learner cannot choose a past date, but time passes
+            _live_the_story(learner, journey, spec.story)
+            paths.replan(journey)
         if spec.story == "paused":
             paths.set_paused(learner, journey, True)
         report.append((spec.email, spec.story, True))

@@ -91,7 +91,7 @@ def _local(rng: random.Random, day: date, zone: str) -> datetime:
 def generate(organisation: Organisation, learners: int, *, course_slug: str | None = None,
              cohort_names: tuple[str, ...] = (), seed: int = 1, now: datetime | None = None,
              progress_every: int = 0) -> Report:  # fmt: skip
-    """Add ``learners`` synthetic learners on one published course and their events; commit.
+    """Add ``learners`` synthetic learners on one published course and their events (in the caller's transaction).
 
     ``progress_every`` (seconds) adds a ``progressed`` event per that many seconds on a
     self-paced block, as an xAPI player sends them (the benchmark uses it for volume).
@@ -290,5 +290,5 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
                                                     "verb": "asked", "object_type": "help_request", "object_id": str(request.id),
                                                     "result": None, "context": {"item": ref}, "occurred_at": asked, "recorded_at": asked}])  # fmt: skip
         written += 1
-    db.session.commit()
+    db.session.flush()
     return Report(learners, written, len(helps), course.slug)

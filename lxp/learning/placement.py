@@ -111,5 +111,5 @@ def submit(learner, answers: dict[str, list[int]], event_id: str | None = None) 
                       context={"placement": True}, occurred_at=check.occurred_at,
                       event_id=uuid.uuid5(check.id, competency))  # fmt: skip
     after = len((paths.refresh_plan(journey, "the placement check") or paths.current_plan(journey)).open_steps)
-    db.session.commit()
+    db.session.flush()
     return PlacementResult(shown, max(before - after, 0))

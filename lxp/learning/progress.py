@@ -35,7 +35,7 @@ def progress_event(learner, *, event_id: uuid.UUID, type: str, item: str, occurr
                    seconds: int | None = None, reflection: str | None = None, response=None,
                    answers: dict | None = None,
                    question: str | None = None, chosen: list[int] | None = None) -> ProgressOutcome:  # fmt: skip
-    """Record one piece of progress with the client's id and commit.
+    """Record one piece of progress with the client's id (in the caller's transaction).
 
     ``completed`` marks a block the learner ticks off done, with their ``response`` (a
     reflection's text may come as ``reflection``); ``quiz_attempt`` sends a quiz's

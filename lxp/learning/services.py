@@ -53,7 +53,7 @@ def complete_block(learner, ref: str, event_id: str | None = None, seconds: int 
                            "private": completion.private},
                   occurred_at=occurred_at, event_id=event_id)  # fmt: skip
     paths.refresh_plan(block.journey, f"completing {ref}")
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str 
                       context={"check": ref}, occurred_at=recorded.occurred_at,
                       event_id=uuid.uuid5(recorded.id, competency))  # fmt: skip
     paths.refresh_plan(block.journey, f"the check {ref}")
-    db.session.commit()
+    db.session.flush()
     attempts = attempts_so_far(learner.id, ref)
     return QuizResult(score, passed, tuple(feedback), attempts, None if limit is None else max(limit - attempts, 0))
 
@@ -133,7 +133,7 @@ def save_answer(learner, ref: str, question_key: str, chosen: list[int], event_i
     events.record(actor_id=learner.id, verb="answered", object_type="question", object_id=object_id,
                   result={"response": chosen}, context={"item": ref, "journey": block.journey.id},
                   occurred_at=occurred_at, event_id=event_id)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
 
 
 def saved_answers(learner_id: int, ref: str) -> dict[str, list[int]]:
@@ -181,7 +181,7 @@ def give_pulse(learner, ref: str, mood: int, effort: int | None = None, useful: 
                   result={"response": comment or None,
                           "extensions": {"mood": mood, "effort": effort, "useful": useful}},
                   context={"journey": block.journey.id, "pulse": True}, event_id=event_id)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
 
 
 def milestone_due(learner) -> str | None:
@@ -226,7 +226,7 @@ def recommend(learner, milestone: str, score: int, comment: str = "", event_id: 
     events.record(actor_id=learner.id, verb="responded", object_type="journey", object_id=journey.id,
                   result={"score": {"raw": score, "min": 0, "max": 10}, "response": (comment or "").strip()[:1000] or None},
                   context={"milestone": milestone, "nps": True}, event_id=event_id)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
 
 
 def last_response(learner_id: int, ref: str):

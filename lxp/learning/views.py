@@ -30,6 +30,7 @@ from lxp.coaching import feedback as coach_feedback
 from lxp.coaching import services as coaching
 from lxp.coaching import threads
 from lxp.coaching.forms import StuckForm
+from lxp.core import unit_of_work
 from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
@@ -80,8 +81,9 @@ def path():
     if journey is None:
         return render_template("learning/path.html", journey=None)
     plan = paths.current_plan(journey)
-    in_app.mark_read_at(current_user.id, url_for("learning.path"))  # e.g. a coach's feedback, shown here
-    return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(),
+    # e.g. a coach's feedback, shown here: the page offers to mark it read (a POST, see mark_read_at)
+    unread_here = in_app.unread_leading_to(current_user.id, url_for("learning.path"))
+    return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(), unread_here=unread_here,
                            outlook=paths.outlook(journey, plan), kinds=KINDS, achieved=paths.outcomes_reached(journey),
                            alternatives=paths.alternatives_of(journey),
                            move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
@@ -142,7 +144,7 @@ def move_step():
     try:
         preview = paths.preview_move(journey, step, before)
     except ServiceError as error:
-        flash(error.message, "error")
+        unit_of_work.flash_refusal(error)
         return redirect(url_for("learning.path"))
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -209,7 +211,7 @@ def block(ref: str):
                 flash(_("Done. Minutes well spent."), "success")
                 return redirect(url_for("learning.pulse", ref=ref))
         except ServiceError as error:
-            flash(str(error.message), "error")
+            unit_of_work.flash_refusal(error)
     elif request.method == "POST":
         abort(400)
     fresh = BlockDoneForm(formdata=None, data={"event_id": str(uuid.uuid4()), "started_at": str(int(time.time()))})
@@ -388,7 +390,7 @@ def placement():
         try:
             result = placement_service.submit(current_user, answers, request.form.get("event_id") or None)
         except ServiceError as error:
-            flash(str(error.message), "error")
+            unit_of_work.flash_refusal(error)
         else:
             names = paths.competency_names(current_user.organisation_id)
             if result.shown:
@@ -435,13 +437,51 @@ def inbox():
 @bp.get("/inbox/<int:message_id>")
 @roles_required("learner")
 def inbox_message(message_id: int):
-    """One message, marked read as it is opened."""
+    """One message. Showing it changes nothing: the inbox opens it with a POST
+    (``open_inbox_message``), and an unread one offers "Mark as read" here."""
+    message = in_app.message_of(current_user.id, message_id)
+    if message is None:
+        abort(404)
+    return render_template("learning/inbox_message.html", message=message,
+                           rule=nudge_services.rule_of_message(message.key))  # fmt: skip
+
+
+def marked_read(target: str):
+    """The answer to a "mark as read" POST: back to ``target``, or 204 to the page's script
+    that sent it on load (``static/js/mark_read.js``)."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        return "", 204
+    return redirect(target)
+
+
+def _local(path: str | None) -> str | None:
+    return path if path and path.startswith("/") and not path.startswith("//") else None
+
+
+@bp.post("/inbox/<int:message_id>/open")
+@roles_required("learner")
+def open_inbox_message(message_id: int):
+    """Open a message from the inbox or Today: mark it read, count the in-app open, and go on to
+    where it leads (``to=link``) or to the message itself."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     message = in_app.open_message(current_user.id, message_id)
     if message is None:
         abort(404)
     touchpoint_effect.note_inbox_open(current_user.id, message.key)
-    return render_template("learning/inbox_message.html", message=message,
-                           rule=nudge_services.rule_of_message(message.key))  # fmt: skip
+    target = _local(message.link) if request.form.get("to") == "link" else None
+    return marked_read(target or url_for("learning.inbox_message", message_id=message.id))
+
+
+@bp.post("/inbox/read-at")
+@roles_required("learner")
+def mark_read_at():
+    """Mark read the messages that lead to the page at ``path`` (its "Mark as read")."""
+    path = _local(request.form.get("path"))
+    if not ConfirmForm().validate_on_submit() or path is None:
+        abort(400)
+    in_app.mark_read_at(current_user.id, path)
+    return marked_read(path)
 
 
 @bp.post("/inbox/read")

@@ -108,7 +108,7 @@ def reset_feed(user: User) -> str:
         db.session.add(CalendarFeed(user_id=user.id, token_hash=_hash(token), created_at=utcnow()))
     else:
         feed.token_hash, feed.created_at = _hash(token), utcnow()
-    db.session.commit()
+    db.session.flush()
     return token
 
 

@@ -10,7 +10,7 @@ Rules
     waitlist place;
   - a freed seat goes to the first person waiting: at once, or as an offer they confirm within
     the session's claim window.
-Every service commits its own unit of work; e-mails go out after the commit. Refusals raise
+Services write in the caller's unit of work (``lxp.core.unit_of_work``); e-mails go out after its commit. Refusals raise
 ``lxp.core.errors`` types with a message for the person and change nothing.
 """
 
@@ -148,7 +148,7 @@ def register_for_session(
     db.session.flush()
     if status == "registered":
         replan_learner(learner)
-    db.session.commit()
+    db.session.flush()
     return registration
 
 
@@ -178,7 +178,7 @@ def cancel_registration(learner: User, session_id: int, now: datetime | None = N
     if had_seat:
         fill_free_seats(session, now)
         replan_learner(learner)
-    db.session.commit()
+    db.session.flush()
 
 
 def claim_seat(learner: User, session_id: int, now: datetime | None = None) -> Registration:
@@ -197,7 +197,7 @@ def claim_seat(learner: User, session_id: int, now: datetime | None = None) -> R
     events.record(actor_id=learner.id, verb="registered", object_type="live_session", object_id=session.id,
                   context={"item": session.ref, "claimed": True})  # fmt: skip
     replan_learner(learner)
-    db.session.commit()
+    db.session.flush()
     return registration
 
 
@@ -218,7 +218,7 @@ def expire_claims(now: datetime | None = None) -> int:
                 expired += 1
         db.session.flush()
         fill_free_seats(session, now)
-    db.session.commit()
+    db.session.flush()
     return expired
 
 

@@ -6,7 +6,7 @@ Rules
     trainers change it or take its attendance;
   - present and late count as having done the item (``attended``); absent and excused record
     ``missed``, and the path moves to the next date or the self-paced alternative.
-Every service commits its own unit of work; e-mails go out after the commit. Refusals raise
+Services write in the caller's unit of work (``lxp.core.unit_of_work``); e-mails go out after its commit. Refusals raise
 ``lxp.core.errors`` types with a message for the person and change nothing.
 """
 
@@ -189,7 +189,7 @@ def schedule_sessions(trainer: User, ref: str, details: SessionDetails, now: dat
         created.append(session)
     db.session.flush()
     _replan_learners_of_item(trainer.organisation_id, ref)
-    db.session.commit()
+    db.session.flush()
     return Scheduled(created, [day for day, *_rest, ambiguous in times if ambiguous])
 
 
@@ -258,7 +258,7 @@ def update_session(trainer: User, session_id: int, details: SessionDetails, now:
     if moved:
         for registration in registrations:
             replan_learner(registration.learner)
-    db.session.commit()
+    db.session.flush()
     return Changed(session, ambiguous)
 
 
@@ -283,7 +283,7 @@ def cancel_session(trainer: User, session_id: int, now: datetime | None = None) 
     for registration in registrations_of(session.id):
         notices.tell(registration.learner, "cancelled", session, with_video=False)
         replan_learner(registration.learner)
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -307,7 +307,7 @@ def send_pending_session_updates(now: datetime | None = None) -> int:
         for registration in registrations_of(session.id):
             notices.tell(registration.learner, "updated", session, with_video=registration.status == "registered")
             sent += 1
-    db.session.commit()
+    db.session.flush()
     return sent
 
 
@@ -451,5 +451,5 @@ def mark_attendance(trainer: User, session_id: int, marks: dict[int, str], now: 
         registration.updated_at = now
         changed += 1
         replan_learner(registration.learner)
-    db.session.commit()
+    db.session.flush()
     return changed

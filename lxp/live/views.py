@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from lxp.accounts.services import active_with_role
 from lxp.cohorts.services import cohorts_of
+from lxp.core import unit_of_work
 from lxp.core.auth import public, roles_required
 from lxp.core.dates import viewer_date, viewer_datetime
 from lxp.core.error_pages import render_error
@@ -93,7 +94,7 @@ def register(session_id: int):
         return render_template("live/confirm_overlap.html", view=view, clashes=overlap.clashes, form=ConfirmForm(),
                                back=request.form.get("back", "session")), 409  # fmt: skip
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
         return _back(session_id)
     if mine.status == "registered":
         flash(_("You are registered. See you there!"), "success")
@@ -113,7 +114,7 @@ def cancel_registration(session_id: int):
     except NotFound:
         abort(404)
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
     else:
         flash(_("Your place is given up. Your path shows the next date or another way."), "success")
     return _back(session_id)
@@ -130,7 +131,7 @@ def claim(session_id: int):
     except NotFound:
         abort(404)
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
     else:
         flash(_("The seat is yours. See you there!"), "success")
         _clash_note(session_id)
@@ -293,7 +294,7 @@ def cancel_session(session_id: int):
     except ServiceError as error:
         if error.status in (403, 404):
             return render_error(error.status, error.message)
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
         return redirect(url_for("live.schedule"))
     flash(_("The session is cancelled and everyone registered has been told."), "success")
     return redirect(url_for("live.schedule"))
@@ -321,7 +322,7 @@ def attendance(session_id: int):
         try:
             changed = scheduling.mark_attendance(current_user, session_id, marks)
         except ServiceError as error:
-            flash(str(error.message), "error")
+            unit_of_work.flash_refusal(error)
             status = error.status
         else:
             flash(

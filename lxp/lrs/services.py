@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.core.errors import Invalid
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
@@ -130,7 +131,7 @@ def save_connection(admin, endpoint: str, username: str, password: str | None, e
             raise Invalid(_l("That password is too long."), field="password")
         connection.password = password
     connection.failures, connection.next_attempt_at, connection.updated_at = 0, None, utcnow()
-    db.session.commit()
+    db.session.flush()
     return connection
 
 
@@ -160,13 +161,13 @@ def _check_host(parts) -> None:
 def _claim(organisation_id: int, now: datetime) -> bool:
     """Take the organisation's forwarding for ``LEASE``; False when another run holds it or a
     retry is not due yet. Committed at once, so no transaction stays open during HTTP."""
-    result = db.session.execute(
-        update(LrsConnection)
-        .where(LrsConnection.organisation_id == organisation_id, LrsConnection.enabled.is_(True),
-               or_(LrsConnection.next_attempt_at.is_(None), LrsConnection.next_attempt_at <= now))
-        .values(next_attempt_at=now + LEASE, last_attempt_at=now)
-    )  # fmt: skip
-    db.session.commit()
+    with unit_of_work.boundary(f"lrs: claim organisation {organisation_id}"):
+        result = db.session.execute(
+            update(LrsConnection)
+            .where(LrsConnection.organisation_id == organisation_id, LrsConnection.enabled.is_(True),
+                   or_(LrsConnection.next_attempt_at.is_(None), LrsConnection.next_attempt_at <= now))
+            .values(next_attempt_at=now + LEASE, last_attempt_at=now)
+        )  # fmt: skip
     return result.rowcount == 1
 
 
@@ -210,22 +211,24 @@ def forward_organisation(organisation_id: int, now: datetime | None = None) -> i
         try:
             _post(connection, batch)
         except (OSError, ValueError, http.client.HTTPException) as error:
-            connection = connection_of(organisation_id)
-            connection.failures += 1
-            connection.last_error = str(error)[:500]
-            connection.next_attempt_at = now + _backoff(connection.failures)
-            db.session.commit()
+            with unit_of_work.boundary(f"lrs: record failure of organisation {organisation_id}"):
+                connection = connection_of(organisation_id)
+                connection.failures += 1
+                connection.last_error = str(error)[:500]
+                connection.next_attempt_at = now + _backoff(connection.failures)
             log.warning("LRS of organisation %s refused a batch: %s", organisation_id, error)
             return sent
-        connection = connection_of(organisation_id)
-        connection.sent_until_at, connection.sent_until_id = last.stored, last.id
-        connection.sent_count += len(batch)
-        connection.failures, connection.last_error = 0, None
-        db.session.commit()
+        # Each accepted batch moves the high-water mark in its own transaction: a crash later
+        # never sends it again.
+        with unit_of_work.boundary(f"lrs: record batch of organisation {organisation_id}"):
+            connection = connection_of(organisation_id)
+            connection.sent_until_at, connection.sent_until_id = last.stored, last.id
+            connection.sent_count += len(batch)
+            connection.failures, connection.last_error = 0, None
         sent += len(batch)
-    connection = connection_of(organisation_id)
-    connection.next_attempt_at = None  # release the lease: the next run goes on
-    db.session.commit()
+    with unit_of_work.boundary(f"lrs: release organisation {organisation_id}"):
+        connection = connection_of(organisation_id)
+        connection.next_attempt_at = None  # release the lease: the next run goes on
     return sent
 
 

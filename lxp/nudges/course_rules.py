@@ -175,7 +175,7 @@ def save_rule(admin: User, course_id: int, key: str, change: RuleChange) -> None
     row.enabled, row.params, row.priority = change.enabled, dict(change.params), change.priority
     row.channels, row.holdout_percent, row.templates = list(change.channels), change.holdout_percent, stored
     row.updated_at, row.updated_by_id = utcnow(), admin.id
-    db.session.commit()
+    db.session.flush()
 
 
 def reset_rule(admin: User, course_id: int, key: str) -> None:
@@ -186,4 +186,4 @@ def reset_rule(admin: User, course_id: int, key: str) -> None:
     ).scalar_one_or_none()
     if row is not None:
         db.session.delete(row)
-    db.session.commit()
+    db.session.flush()

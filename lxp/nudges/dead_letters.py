@@ -80,10 +80,8 @@ def retry_message(admin: User, message_id: int) -> OutboxMessage:
         .values(**_send_again()), execution_options={"synchronize_session": False}
     ).rowcount  # fmt: skip
     if not changed:
-        db.session.rollback()
         raise NotFound(_l("This message is no longer waiting to be sent again, or it is too late to send it."))
-    db.session.commit()
-    return db.session.get(OutboxMessage, message_id)
+    return db.session.get(OutboxMessage, message_id, populate_existing=True)
 
 
 def retry_all(admin: User) -> int:
@@ -94,5 +92,5 @@ def retry_all(admin: User) -> int:
         update(OutboxMessage).where(_retryable(now), _of_organisation(admin)).values(**_send_again()),
         execution_options={"synchronize_session": False},
     ).rowcount  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return changed

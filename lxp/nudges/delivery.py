@@ -32,6 +32,7 @@ from sqlalchemy import and_, func, or_, select, update
 from lxp import channels
 from lxp.accounts.models import User
 from lxp.channels import CHANNELS, Outcome, Touchpoint, in_app
+from lxp.core import unit_of_work
 from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
@@ -91,14 +92,15 @@ def claim_due(now: datetime, limit: int) -> list[int]:
         .with_for_update(skip_locked=True)
     ).scalars().all()  # fmt: skip
     if not ids:
-        db.session.rollback()
+        unit_of_work.rollback()  # end the read: nothing is claimed
         return []
-    claimed = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(ids), _claimable(now))
-        .values(status="sending", claimed_until=now + lease).returning(OutboxMessage.id),
-        execution_options={"synchronize_session": False},
-    ).scalars().all()  # fmt: skip
-    db.session.commit()
+    # Committed at once, so other runs see the lease before the slow sending starts.
+    with unit_of_work.boundary("outbox: claim"):
+        claimed = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids), _claimable(now))
+            .values(status="sending", claimed_until=now + lease).returning(OutboxMessage.id),
+            execution_options={"synchronize_session": False},
+        ).scalars().all()  # fmt: skip
     return list(claimed)
 
 
@@ -241,24 +243,22 @@ def _deliver_batch(messages: list[OutboxMessage], batch: _Batch, now: datetime, 
         (remote if _sends_remotely(decision) else local).append((message.id, decision))
     try:
         together, copies = DeliveryReport(), []
-        with db.session.no_autoflush:  # the rows go out together at the commit
+        with unit_of_work.boundary("outbox: record batch"), db.session.no_autoflush:  # the rows go out together
             for message_id, decision in local:
                 message = db.session.get(OutboxMessage, message_id)
                 _apply(message, decision, None, now, together, post=False)
                 if decision.action == "send":
                     copies.append(_inbox_copy(message))
             in_app.post_many(copies)
-        db.session.commit()
         report.add(together)
     except Exception:
-        db.session.rollback()  # one of them breaks: find which, one at a time
-        remote = local + remote
+        remote = local + remote  # one of them breaks (rolled back): find which, one at a time
     for message_id, decision in remote:
         try:
-            message = db.session.get(OutboxMessage, message_id)
-            outcome = _send_on(message, message.user, decision.channel, now) if _sends_remotely(decision) else None
-            _apply(message, decision, outcome, now, report)
-            db.session.commit()
+            with unit_of_work.boundary(f"outbox: send and record message {message_id}"):
+                message = db.session.get(OutboxMessage, message_id)
+                outcome = _send_on(message, message.user, decision.channel, now) if _sends_remotely(decision) else None
+                _apply(message, decision, outcome, now, report)
         except Exception as exc:
             _crashed(message_id, exc, now, report)
 
@@ -289,20 +289,21 @@ def _record(message: OutboxMessage, outcome: Outcome | None, now: datetime, repo
 
 def _crashed(message_id: int, error: Exception, now: datetime, report: DeliveryReport) -> None:
     """A message whose delivery raised something unexpected (a bug, the database): counted as a
-    failed try, so a message that always breaks ends as a dead letter instead of blocking runs."""
-    db.session.rollback()
+    failed try, so a message that always breaks ends as a dead letter instead of blocking runs.
+    The failed try is rolled back; the failure is recorded in a boundary of its own."""
+    unit_of_work.rollback()  # whatever the failed try left in the session is not kept
     log.exception("delivering outbox message %s failed", message_id, exc_info=error)
-    message = db.session.get(OutboxMessage, message_id)
-    message.attempts += 1
-    message.last_error = f"{type(error).__name__}: {error}"[:300]
-    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        _release(message, "failed")
-        report.failed += 1
-    else:
-        message.due_at = now + retry_delay(message.attempts)
-        _release(message, "pending")
-        report.retrying += 1
-    db.session.commit()
+    with unit_of_work.boundary(f"outbox: record crash of message {message_id}"):
+        message = db.session.get(OutboxMessage, message_id)
+        message.attempts += 1
+        message.last_error = f"{type(error).__name__}: {error}"[:300]
+        if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+            _release(message, "failed")
+            report.failed += 1
+        else:
+            message.due_at = now + retry_delay(message.attempts)
+            _release(message, "pending")
+            report.retrying += 1
 
 
 def deliver_due(now: datetime | None = None, limit: int | None = None) -> DeliveryReport:

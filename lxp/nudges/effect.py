@@ -23,6 +23,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from lxp import channels
 from lxp.accounts.models import User
 from lxp.authoring.models import Course, CourseVersion
+from lxp.core import unit_of_work
 from lxp.core.errors import Invalid
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
@@ -74,20 +75,22 @@ def open_tracked_link(token: str, now: datetime | None = None) -> str | None:
     found = db.session.execute(select(OutboxMessage.link).where(OutboxMessage.id == message_id)).first()
     if found is None:
         return None
-    # One conditional UPDATE: two clicks at once cannot both count as the first.
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.opened_at.is_(None))
-        .values(opened_at=now or utcnow(), opened_via=channel)
-    )
-    db.session.commit()
+    # One conditional UPDATE: two clicks at once cannot both count as the first. A named
+    # boundary although the click is a GET: following a link in an e-mail is the only way to
+    # say "opened", so this GET's purpose is to record it (and nothing else is written).
+    with unit_of_work.boundary("touchpoints: record a tracked link's open"):
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.opened_at.is_(None))
+            .values(opened_at=now or utcnow(), opened_via=channel)
+        )
     return _safe_path(found.link)
 
 
 def note_inbox_open(user_id: int, key: str | None, now: datetime | None = None) -> None:
     """The learner opened an inbox message: when it is a touchpoint's copy (key
-    ``nudge:<rule>:<occurrence>``) not opened yet by any channel, record the open as in-app.
-    Commits; other keys are ignored."""
+    ``nudge:<rule>:<occurrence>``) not opened yet by any channel, record the open as in-app;
+    other keys are ignored."""
     if not key or not key.startswith("nudge:") or key.count(":") < 2:
         return
     _prefix, rule, occurrence = key.split(":", 2)
@@ -100,7 +103,7 @@ def note_inbox_open(user_id: int, key: str | None, now: datetime | None = None) 
         update(m).where(m.user_id == user_id, m.rule == rule, same, m.opened_at.is_(None))
         .values(opened_at=now or utcnow(), opened_via=channels.inbox())
     )  # fmt: skip
-    db.session.commit()
+    db.session.flush()
 
 
 def note_opt_out(user_id: int, *, rule: str | None = None, category: str | None = None,

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from lxp.core import unit_of_work
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
 from lxp.core.forms import ConfirmForm
@@ -33,7 +34,7 @@ def retry_message(message_id: int):
     try:
         message = dead_letters.retry_message(current_user, message_id)
     except ServiceError as error:
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
     else:
         flash(_("\u201c%(subject)s\u201d to %(name)s goes out with the next delivery run.",
                 subject=message.subject, name=message.user.display_name), "success")  # fmt: skip

@@ -26,7 +26,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lxp.accounts.models import User
+from lxp.authoring.models import Course
 from lxp.channels import in_app, path_for
+from lxp.core import unit_of_work
 from lxp.core.time import utcnow
 from lxp.core.timezones import format_in_zone
 from lxp.events import LEARNING_VERBS, LearningEvent
@@ -54,12 +56,10 @@ def _signature(rule: Rule) -> tuple:
 
 def plan_touchpoints(now: datetime | None = None) -> int:
     """Add the messages that fell due since the last run to the outbox; returns how many
-    (held-out rows included)."""
+    (held-out rows included). Each rule's messages are committed in a boundary of their own."""
     now = now or utcnow()
     with open_tick():
-        planned = _plan_all(now)
-    db.session.commit()
-    return planned
+        return _plan_all(now)
 
 
 def _plan_all(now: datetime) -> int:
@@ -88,31 +88,30 @@ def _plan_all(now: datetime) -> int:
                 if rule.enabled and _signature(rule) == _signature(group[0].rule):
                     found.append((rule, occurrence))
         found = _fitting(found)
-        # Each course's own version of the rule, and each organisation, in a savepoint of its
-        # own: words that cannot be rendered for one course plan nothing there, and only there.
-        parts: dict[tuple[int | None, int | None], list[tuple[Rule, Occurrence]]] = {}
-        for rule, occurrence in found:
-            own = _own_version(versions, occurrence.course_id)
-            parts.setdefault((own, organisations.get(occurrence.course_id)), []).append((rule, occurrence))
-        for (own, organisation), part in parts.items():
-            try:
-                with db.session.begin_nested():
-                    planned += _add(key, part, now, courses)
-            except Exception as error:
-                _failed(key, {own}, organisation, error, now)
-                failed.add(own)
-        mended = {c for v in versions[1:] if v.failing for c in v.courses} - failed
-        if mended:
-            db.session.execute(
-                update(TouchpointRule).where(TouchpointRule.key == key, TouchpointRule.course_id.in_(mended))
-                .values(last_error=None, last_error_at=None)
-            )  # fmt: skip
+        with unit_of_work.boundary(f"planning: rule {key}"):
+            # Each course's own version of the rule, and each organisation, in a savepoint of its
+            # own: words that cannot be rendered for one course plan nothing there, and only there.
+            parts: dict[tuple[int | None, int | None], list[tuple[Rule, Occurrence]]] = {}
+            for rule, occurrence in found:
+                own = _own_version(versions, occurrence.course_id)
+                parts.setdefault((own, organisations.get(occurrence.course_id)), []).append((rule, occurrence))
+            for (own, organisation), part in parts.items():
+                try:
+                    with db.session.begin_nested():
+                        planned += _add(key, part, now, courses)
+                except Exception as error:
+                    _failed(key, {own}, organisation, error, now)
+                    failed.add(own)
+            mended = {c for v in versions[1:] if v.failing for c in v.courses} - failed
+            if mended:
+                db.session.execute(
+                    update(TouchpointRule).where(TouchpointRule.key == key, TouchpointRule.course_id.in_(mended))
+                    .values(last_error=None, last_error_at=None)
+                )  # fmt: skip
     return planned
 
 
 def _organisations_of_courses() -> dict[int, int]:
-    from lxp.authoring.models import Course
-
     return dict(db.session.execute(select(Course.id, Course.organisation_id)).all())
 
 

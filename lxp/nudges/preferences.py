@@ -60,7 +60,7 @@ def mute_rule(user: User, rule_key: str) -> None:
     row.muted_rules = sorted({*(row.muted_rules or ()), rule_key})
     row.updated_at = utcnow()
     effect.note_opt_out(user.id, rule=rule_key)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- one-click unsubscribe -------------------------------------------------------------------
@@ -96,7 +96,7 @@ def unsubscribe(user: User, category: str) -> None:
     row.channels = {**(row.channels or {}), category: [c for c in current if c not in stopped] or [channels.inbox()]}
     row.updated_at = utcnow()
     effect.note_opt_out(user.id, category=category, channel=stopped[0] if stopped else None)
-    db.session.commit()
+    db.session.flush()
 
 
 def save_preferences(user: User, on: dict[str, bool], chosen: dict[str, Iterable[str]], quiet_start, quiet_end,
@@ -127,7 +127,7 @@ def save_preferences(user: User, on: dict[str, bool], chosen: dict[str, Iterable
     elif pause.isdigit():
         row.paused_until = now + timedelta(days=int(pause))
     row.updated_at = now
-    db.session.commit()
+    db.session.flush()
 
 
 def unmute_rule(user: User, rule_key: str) -> None:
@@ -136,7 +136,7 @@ def unmute_rule(user: User, rule_key: str) -> None:
     row.muted_rules = [r for r in row.muted_rules or () if r != rule_key]
     row.auto_paused_rules = [r for r in row.auto_paused_rules or () if r != rule_key]
     row.updated_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def rule_of_message(key: str | None) -> str | None:

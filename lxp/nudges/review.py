@@ -173,5 +173,5 @@ def answer_recall(learner: User, card_id: int, chosen: list[int], now: datetime 
         # Its own object type: the quiz's saved answers (``question``) stay as the learner left them.
         events.record(actor_id=learner.id, verb="answered", object_type="review", object_id=card.question,
                       result={"success": correct, "response": list(picked)}, context={"review": True})  # fmt: skip
-        db.session.commit()
+        db.session.flush()
     return Recall(card, title, question, True, correct, picked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from lxp.core import unit_of_work
 from lxp.core.auth import roles_required
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.forms import ConfirmForm
@@ -26,6 +27,7 @@ def recall(card_id: int):
     except NotFound:
         abort(404)
     except Invalid as refused:
+        unit_of_work.refused()
         error = refused.message
     status = 400 if error or (request.method == "POST" and form.errors) else 200
     return render_template("nudges/review.html", recall=recall, form=form, error=error), status

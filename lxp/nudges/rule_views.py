@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lxp.core import unit_of_work
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import Invalid, NotFound, ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
@@ -91,6 +92,7 @@ def edit(course_id: int, key: str):
         try:
             preview = preview_for(current_user, course.id, key, preview_form.learner.data)
         except Invalid as error:
+            unit_of_work.refused()
             preview_form.learner.errors = [str(error)]
     status = 400 if form.errors or form.form_errors or preview_form.learner.errors else 200
     return render_template(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -103,7 +103,7 @@ def start_journey(learner, choice: JourneyChoice) -> Journey:
     journey = Journey(learner_id=learner.id, start_date=date.today())
     db.session.add(journey)
     _apply_choice(learner, journey, goals, package, choice)
-    db.session.commit()
+    db.session.flush()
     return journey
 
 
@@ -111,7 +111,7 @@ def change_journey(learner, journey: Journey, choice: JourneyChoice) -> Journey:
     """Change goals, package or calendar; the path follows. Raises ``Invalid``."""
     goals, package = _check_choice(learner, choice)
     _apply_choice(learner, journey, goals, package, choice)
-    db.session.commit()
+    db.session.flush()
     return journey
 
 
@@ -143,7 +143,7 @@ def set_paused(learner, journey: Journey, paused: bool) -> None:
                   object_id=journey.id)  # fmt: skip
     if not paused:
         replan(journey)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- feeding the planner -------------------------------------------------------------------
@@ -298,41 +298,57 @@ def refresh_plan(journey: Journey, cause: str, today: date | None = None) -> pla
     return result
 
 
-def refresh_stale_plans(limit: int = 500) -> int:
-    """Rebuild the plans that could not be rebuilt after an event (oldest first, at most
-    ``limit`` a run); returns how many were rebuilt. A journey that fails again stays stale."""
+def refresh_stale_plans(limit: int = 500, today: date | None = None) -> int:
+    """Store afresh the plans that reads can only rebuild in memory (``current_plan``): those
+    that could not be rebuilt after an event, and active ones made before this week began
+    (oldest first, at most ``limit`` a run); returns how many were rebuilt. A journey that
+    fails again stays stale."""
+    monday = datetime.combine(week_start(today), datetime.min.time(), tzinfo=UTC)
     stale = (
         db.session.execute(
             select(Journey)
-            .where(Journey.plan_stale_since.is_not(None), Journey.status == "active")
-            .order_by(Journey.plan_stale_since, Journey.id)
+            .where(Journey.status == "active",
+                   Journey.plan_stale_since.is_not(None) | Journey.planned_at.is_(None) | (Journey.planned_at < monday))
+            .order_by(Journey.plan_stale_since, Journey.planned_at, Journey.id)
             .limit(limit)
         )
         .scalars()
         .all()
-    )
-    rebuilt = sum(refresh_plan(journey, "the scheduler's retry") is not None for journey in stale)
-    db.session.commit()
+    )  # fmt: skip
+    wanted = [journey for journey in stale if journey.plan_stale_since or _outdated(journey, today)]
+    rebuilt = sum(refresh_plan(journey, "the scheduler's retry", today=today) is not None for journey in wanted)
+    db.session.flush()
     return rebuilt
 
 
-def current_plan(journey: Journey, today: date | None = None) -> planner.Plan:
-    """The stored plan; planned afresh when it never was, when replanning after an event failed,
-    or when it was made before this week began, so a learner who fell behind sees the rest
-    spread over the weeks ahead. When it cannot be rebuilt now, the stored plan is shown with
-    every step the events say is done marked done: what the learner did always shows."""
-    today = today or date.today()
+def _outdated(journey: Journey, today: date | None) -> bool:
     made_in = (journey.plan or {}).get("week_start")
-    outdated = made_in is None or date.fromisoformat(made_in) < week_start(today)
+    return made_in is None or date.fromisoformat(made_in) < week_start(today)
+
+
+def current_plan(journey: Journey, today: date | None = None) -> planner.Plan:
+    """The journey's plan as it stands today, read only: nothing is written.
+
+    The stored plan, or one planned afresh in memory when it never was, when replanning after
+    an event failed, or when it was made before this week began (so a learner who fell behind
+    sees the rest spread over the weeks ahead). The scheduler job ``paths.rebuild_stale_plans``
+    or the learner's next write stores it. When it cannot be planned now, the stored plan is
+    shown with every step the events say is done marked done: what the learner did always shows."""
+    today = today or date.today()
     # A paused journey keeps its plan, if it has one.
-    wanted = not journey.plan or ((outdated or journey.plan_stale_since) and journey.status == "active")
-    if wanted and refresh_plan(journey, "reading the plan", today=today) is not None:
-        db.session.commit()
-        return plan_from_json(journey.plan)
+    wanted = not journey.plan or (
+        (_outdated(journey, today) or journey.plan_stale_since) and journey.status == "active"
+    )
+    if wanted:
+        try:
+            return plan_for(journey, journey.choices or {}, today)
+        except Exception:
+            log.exception("planning journey %s of learner %s for reading failed; showing the stored plan",
+                          journey.id, journey.learner_id)  # fmt: skip
     if not journey.plan:
         return planner.Plan((), (), (), planner.Feasibility(True, week_start(today), 0, 0))
     stored = plan_from_json(journey.plan)
-    if journey.plan_stale_since is None:
+    if journey.plan_stale_since is None and not wanted:
         return stored
     done = learner_state(journey.learner_id).completed
     return replace(stored, steps=tuple(replace(s, done=True, week=None) if s.ref in done else s for s in stored.steps))
@@ -432,7 +448,7 @@ def swap_step(learner, journey: Journey, ref: str, alternative_ref: str) -> plan
     preview_swap(journey, ref, alternative_ref)
     journey.choices = _with_swap(journey, ref, alternative_ref)
     result = replan(journey)
-    db.session.commit()
+    db.session.flush()
     return result
 
 
@@ -458,7 +474,7 @@ def undo_swap(learner, journey: Journey, ref: str) -> planner.Plan:
     preview_undo_swap(journey, ref)
     journey.choices = _without_swap(journey, ref)
     result = replan(journey)
-    db.session.commit()
+    db.session.flush()
     return result
 
 
@@ -506,7 +522,7 @@ def move_step(learner, journey: Journey, ref: str, before: str | None) -> planne
     preview_move(journey, ref, before)
     journey.choices = _with_move(journey, ref, before)
     result = replan(journey)
-    db.session.commit()
+    db.session.flush()
     return result
 
 

@@ -11,6 +11,7 @@ from lxp.accounts import services
 from lxp.accounts.csv_import import TEMPLATE, CsvRejected, read_invitees
 from lxp.accounts.forms import CsvImportForm, InviteForm, RolesForm
 from lxp.coaching import services as coaching
+from lxp.core import unit_of_work
 from lxp.core.auth import ROLES, restrict_blueprint
 from lxp.core.errors import ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
@@ -139,7 +140,7 @@ def _confirmed_action(user_id: int, action, success_message: str):
         try:
             action(user)
         except ServiceError as error:
-            flash(str(error.message), "error")
+            unit_of_work.flash_refusal(error)
         else:
             flash(success_message % {"name": user.display_name}, "success")
     return redirect(url_for("admin_users.edit_user", user_id=user.id))

@@ -93,22 +93,22 @@ def subscribe(user, data, user_agent: str = "") -> bool:
     Raises ``Invalid`` for a malformed subscription (nothing is stored)."""
     info = read_subscription(data)
     for attempt in (1, 2):
-        subscription = db.session.execute(
-            select(PushSubscription).where(PushSubscription.endpoint == info.endpoint)
-        ).scalar_one_or_none()
-        if subscription is None:
-            subscription = PushSubscription(endpoint=info.endpoint)
-            db.session.add(subscription)
-        new_to_user = subscription.user_id != user.id
-        subscription.user_id = user.id
-        subscription.p256dh = info.p256dh
-        subscription.auth = info.auth
-        subscription.user_agent = (user_agent or "")[:300]
         try:
-            db.session.commit()
+            # A savepoint: the same subscription sent twice at once fails on the unique endpoint
+            # here, and only this attempt is undone (the other request stored it first).
+            with db.session.begin_nested():
+                subscription = db.session.execute(
+                    select(PushSubscription).where(PushSubscription.endpoint == info.endpoint)
+                ).scalar_one_or_none()
+                if subscription is None:
+                    subscription = PushSubscription(endpoint=info.endpoint)
+                    db.session.add(subscription)
+                new_to_user = subscription.user_id != user.id
+                subscription.user_id = user.id
+                subscription.p256dh = info.p256dh
+                subscription.auth = info.auth
+                subscription.user_agent = (user_agent or "")[:300]
         except IntegrityError:
-            # The same subscription sent twice at once: the other request stored it first.
-            db.session.rollback()
             if attempt == 2:
                 raise
         else:
@@ -124,7 +124,7 @@ def unsubscribe(user, endpoint) -> bool:
     result = db.session.execute(
         delete(PushSubscription).where(PushSubscription.endpoint == endpoint, PushSubscription.user_id == user.id)
     )
-    db.session.commit()
+    db.session.flush()
     return result.rowcount > 0
 
 

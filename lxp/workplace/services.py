@@ -222,7 +222,7 @@ def save_evidence(learner, ref: str, account: str, links_text: str, uploads: lis
         files.store(learner, EVIDENCE, draft.id, upload)
     if submit:
         _submit(learner, block, draft, event_id)
-    db.session.commit()
+    db.session.flush()
     return draft
 
 
@@ -256,7 +256,7 @@ def withdraw(learner, ref: str) -> TaskSubmission:
     latest.status, latest.submitted_at, latest.updated_at = "draft", None, utcnow()
     events.record(actor_id=learner.id, verb="retracted", object_type="item", object_id=ref,
                   context={"journey": block.journey.id, "submission": latest.id})  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return latest
 
 
@@ -271,7 +271,7 @@ def remove_file(learner, ref: str, file_id: int) -> None:
     if submission.status != "draft":
         raise Conflict(_l("Only files of a draft can be removed; withdraw the submission first."))
     files.remove(stored)
-    db.session.commit()
+    db.session.flush()
 
 
 def task_states(learner_id: int) -> dict[str, str]:
@@ -380,7 +380,7 @@ def review(trainer, submission_id: int, outcome: str, ratings: list[int | None],
         paths.refresh_plan(journey, f"the review of {ref}")
     db.session.flush()
     _tell_learner(learner, trainer, submission, verdict)
-    db.session.commit()
+    db.session.flush()
     return verdict
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lxp.core import unit_of_work
 from lxp.core.auth import roles_required
 from lxp.core.error_pages import render_error
 from lxp.core.errors import Invalid, ServiceError
@@ -60,6 +61,7 @@ def save_evidence(ref: str):
             workplace.save_evidence(current_user, ref, form.account.data, form.links.data, _uploads(form),
                                     submit=submit, event_id=form.event_id.data or None)  # fmt: skip
         except ServiceError as error:
+            unit_of_work.refused()
             form.form_errors.append(error.message)
         else:
             if submit:
@@ -82,7 +84,7 @@ def withdraw(ref: str):
     except ServiceError as error:
         if error.status == 404:
             abort(404)
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
     else:
         flash(_("Withdrawn. It is your draft again: change it and send it when you are ready."), "success")
     return redirect(_block_url(ref))
@@ -99,7 +101,7 @@ def remove_file(ref: str, file_id: int):
     except ServiceError as error:
         if error.status == 404:
             abort(404)
-        flash(str(error.message), "error")
+        unit_of_work.flash_refusal(error)
     else:
         flash(_("Removed from your draft."), "success")
     return redirect(_block_url(ref))
@@ -150,6 +152,7 @@ def review(submission_id: int):
         except ServiceError as error:
             if error.status == 403:
                 return render_error(403, error.message)
+            unit_of_work.refused()
             form.form_errors.append(error.message)
         else:
             if verdict.outcome == "accepted":

@@ -8,8 +8,9 @@ import urllib.request
 from sqlalchemy import select
 
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, committing
 
 
 def test_the_reference_page_loads_nothing_from_elsewhere_and_breaks_no_csp_rule(desktop, live_server):
@@ -25,8 +26,9 @@ def test_the_reference_page_loads_nothing_from_elsewhere_and_breaks_no_csp_rule(
 
 def test_a_token_made_on_the_phone_is_shown_once_and_works_from_a_program(app, phone, make_user, live_server):
     user_id = make_user(("learner",), name="Lena")
-    with app.app_context():
+    with committing(app):
         email = db.session.execute(select(User.email).where(User.id == user_id)).scalar_one()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     phone.goto("/login")
     phone.get_by_label("E-mail").fill(email)

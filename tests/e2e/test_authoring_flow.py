@@ -8,6 +8,7 @@ from lxp import demo
 from lxp.accounts.models import User
 from lxp.authoring.models import Competency
 from lxp.extensions import db
+from tests.conftest import committing
 
 
 def _sign_in(page, email, password):
@@ -18,7 +19,7 @@ def _sign_in(page, email, password):
 
 
 def test_admin_creates_publishes_and_previews_a_course(app, desktop, browser, live_server):
-    with app.app_context():
+    with committing(app):
         demo.seed()
         organisation_id = db.session.execute(db.select(User.organisation_id)).scalars().first()
         db.session.add(Competency(organisation_id=organisation_id, code="follow-up", name="Following up"))

@@ -10,21 +10,23 @@ from sqlalchemy import select
 from lxp.accounts.models import User
 from lxp.authoring import publishing, transfer
 from lxp.authoring.models import Goal
+from lxp.core import unit_of_work
 from lxp.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, committing
 from tests.integration.test_item_kinds import checklist_document
 
 
 def test_a_learner_ticks_a_checklist_on_a_phone(app, phone, make_user):
     author = make_user(("admin", "reviewer"), email="author@example.com")
     make_user(("learner",), email="lena@example.com")
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author)
         version = transfer.import_document(admin, checklist_document())
         publishing.submit_for_review(admin, version)
         publishing.approve(admin, version)
         goal_title = db.session.execute(select(Goal.title)).scalar_one()
         ref = f"{version.course_id}:before-the-call"
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     page = phone
     page.goto("/login")
@@ -50,9 +52,10 @@ def test_a_learner_ticks_a_checklist_on_a_phone(app, phone, make_user):
     page.get_by_role("button", name="I have done this").click()
     expect(page).to_have_url(re.compile(r"/pulse$"))
     expect(page.get_by_text("Done. Minutes well spent.")).to_be_visible()
-    with app.app_context():
+    with committing(app):
         from lxp.events import LearningEvent
 
         result = db.session.execute(select(LearningEvent.result).where(LearningEvent.verb == "completed")).scalar_one()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     assert result["response"] == {"ticked": [0, 1], "done": True} and json.dumps(result)

@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from lxp import demo
+from tests.conftest import committing
 
 NAVIGATION = {
     "en": ["Today", "Path", "Coach", "Inbox", "Me"],
@@ -42,7 +43,7 @@ def _assert_navigation(page, labels):
 
 
 def test_demo_learner_switches_to_german_then_russian(app, phone, tmp_path):
-    with app.app_context():
+    with committing(app):
         demo.seed()
     learner = next(p for p in demo.PEOPLE if p.roles == ("learner",) and p.locale == "en")
 

@@ -6,13 +6,16 @@ import re
 from playwright.sync_api import expect
 
 from lxp import demo
+from lxp.core import unit_of_work
 from lxp.extensions import db
+from tests.conftest import committing
 
 
 def test_learner_onboards_and_works_through_the_first_steps(app, phone):
-    with app.app_context():
+    with committing(app):
         demo.seed()
         demo.seed_courses()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     learner = next(p for p in demo.PEOPLE if p.email == "marcus.johnson@northwind.example")
     page = phone
@@ -70,9 +73,10 @@ def test_the_same_flow_in_german(app, phone):
         with app.test_request_context(), force_locale("de"):
             return gettext(text)
 
-    with app.app_context():
+    with committing(app):
         demo.seed()
         demo.seed_courses()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     page = phone
     page.goto("/login")

@@ -10,9 +10,10 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.extensions import db
 from lxp.paths import services as paths
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, committing
 from tests.integration.test_live_fixtures import live_course_fixture, plan_of  # noqa: F401  (fixture)
 
 
@@ -26,10 +27,11 @@ def _sign_in(page, email):
 def test_schedule_register_download_and_take_attendance(app, desktop, phone, make_user, live_course, tmp_path):
     make_user(("trainer",), email="tess@example.com", name="Tess Trainer", timezone="Europe/Berlin")
     learner_id = make_user(("learner",), email="lia@example.com", name="Lia Learner", timezone="America/New_York")
-    with app.app_context():
+    with committing(app):
         learner = db.session.get(User, learner_id)
         paths.start_journey(learner, paths.JourneyChoice((live_course["goal"],), None, None, 120,
                                                          ("self_paced", "live")))  # fmt: skip
+        unit_of_work.commit()  # the service's work, as the request would commit it
         db.session.remove()
     # In half an hour, Berlin time: attendance can be taken from an hour before the start.
     start = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(minutes=30)).replace(second=0, microsecond=0)

@@ -8,8 +8,10 @@ from sqlalchemy import func, select
 
 from lxp import demo
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.events import LearningEvent
 from lxp.extensions import db
+from tests.conftest import committing
 
 QUEUE_LENGTH = """() => new Promise(resolve => {
   const opening = indexedDB.open('lxp-offline');
@@ -38,19 +40,21 @@ def _wait_until(page, script, arg=None, timeout=10.0):
 
 
 def _events_of(app, email, verbs=("completed",)):
-    with app.app_context():
+    with committing(app):
         learner = db.session.execute(select(User).where(User.email == email)).scalar_one()
         count = db.session.scalar(select(func.count()).select_from(LearningEvent).where(
             LearningEvent.actor_id == learner.id, LearningEvent.verb.in_(verbs)))  # fmt: skip
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
         return count
 
 
 def _onboard_demo_learner(app, page) -> str:
     """Load the demo, sign a demo learner in on ``page`` and choose a goal; returns their e-mail."""
-    with app.app_context():
+    with committing(app):
         demo.seed()
         demo.seed_courses()
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     email = "claire.dubois@northwind.example"
     page.goto("/login")

@@ -14,10 +14,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.extensions import db
 from lxp.push.keys import b64url
 from lxp.push.models import PushSubscription
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, committing
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +34,9 @@ def vapid(app):
 
 
 def _sign_in(app, page, make_user):
-    with app.app_context():
+    with committing(app):
         email = db.session.get(User, make_user()).email
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
@@ -92,6 +94,7 @@ def test_turning_on_where_no_push_service_answers_says_so_and_stores_nothing(app
         phone.get_by_role("button", name="Turn on notifications").click()
     assert key.value.ok  # asked for on the tap; then the browser finds no push service
     expect(phone.get_by_text("That did not work. Check your connection and try again.")).to_be_visible()
-    with app.app_context():
+    with committing(app):
         assert db.session.execute(select(PushSubscription)).all() == []
+        unit_of_work.commit()  # services never commit: the set-up does
         db.session.remove()

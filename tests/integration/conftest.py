@@ -9,6 +9,7 @@ from lxp.accounts.models import User
 from lxp.authoring import publishing, transfer
 from lxp.authoring.models import Goal
 from lxp.extensions import db
+from tests.conftest import committing
 
 MINI = (Path(__file__).resolve().parents[1] / "data/mini-course.json").read_text()
 
@@ -23,7 +24,7 @@ def _fresh_database(clean_db):
 def published(app, make_user):
     """The example course, published, with its goal and package; returns ids."""
     author = make_user(("admin", "reviewer"), email="author@example.com")
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author)
         version = transfer.import_document(admin, MINI)
         publishing.submit_for_review(admin, version)

@@ -2,7 +2,7 @@
 
 from lxp.accounts.models import User
 from lxp.extensions import db
-from tests.conftest import submit
+from tests.conftest import committing, submit
 
 
 def test_search_finds_people_by_name_or_email_and_role(client, login_as, make_user):
@@ -25,7 +25,7 @@ def test_people_of_another_organisation_are_invisible(app, client, login_as, mak
     assert client.get(f"/admin/users/{stranger}").status_code == 404
     response = submit(client, f"/admin/users/{stranger}/deactivate", {}, form_page="/admin/users/invite")
     assert response.status_code == 404
-    with app.app_context():
+    with committing(app):
         assert db.session.get(User, stranger).active
 
 
@@ -34,12 +34,12 @@ def test_admin_changes_roles(app, client, login_as, make_user):
     login_as("admin")
     response = submit(client, f"/admin/users/{person}", {"roles": ["learner", "trainer"]})
     assert response.status_code == 302
-    with app.app_context():
+    with committing(app):
         assert db.session.get(User, person).roles == {"learner", "trainer"}
     response = submit(client, f"/admin/users/{person}", {"roles": []})
     assert response.status_code == 400
     assert "Choose at least one role." in response.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         assert db.session.get(User, person).roles == {"learner", "trainer"}
 
 
@@ -51,7 +51,7 @@ def test_admins_cannot_lock_themselves_out(app, client, login_as):
         client, f"/admin/users/{admin.id}/deactivate", {}, form_page=f"/admin/users/{admin.id}", follow_redirects=True
     )
     assert "You cannot deactivate your own account." in response.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         saved = db.session.get(User, admin.id)
         assert saved.active and saved.roles == {"admin"}
 
@@ -63,10 +63,10 @@ def test_deactivate_and_reactivate(app, client, login_as, make_user):
         client, f"/admin/users/{person}/deactivate", {}, form_page=f"/admin/users/{person}", follow_redirects=True
     )
     assert "Tobias Wagner is deactivated and signed out everywhere." in response.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         assert not db.session.get(User, person).active
     submit(client, f"/admin/users/{person}/reactivate", {}, form_page=f"/admin/users/{person}")
-    with app.app_context():
+    with committing(app):
         assert db.session.get(User, person).active
 
 

@@ -10,7 +10,7 @@ from lxp.authoring import competencies, goals, transfer
 from lxp.authoring.models import Competency, Course, Goal, Package, PackageItem
 from lxp.core.errors import Invalid
 from lxp.extensions import db
-from tests.conftest import csrf_from, sign_in, submit
+from tests.conftest import committing, csrf_from, sign_in, submit
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = (ROOT / "tests/data/mini-course.json").read_text()
@@ -24,7 +24,7 @@ def admin(login_as) -> User:
 @pytest.fixture
 def imported(app, admin) -> dict:
     """The mini course, its competency, goal and package in the admin's organisation; their ids."""
-    with app.app_context():
+    with committing(app):
         transfer.import_document(admin, MINI)
         course = db.session.execute(select(Course).where(Course.slug == "listening-basics")).scalar_one()
         goal = db.session.execute(select(Goal).where(Goal.slug == "keep-customers")).scalar_one()
@@ -40,18 +40,18 @@ def imported(app, admin) -> dict:
 
 
 def _count(app, model) -> int:
-    with app.app_context():
+    with committing(app):
         return db.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 def _entries(app, package_id: int) -> list[tuple[str, bool]]:
-    with app.app_context():
+    with committing(app):
         package = db.session.get(Package, package_id)
         return [(e.item_key, e.mandatory) for e in package.entries]
 
 
 def _package_ids(app, goal_id: int) -> list[tuple[str, int]]:
-    with app.app_context():
+    with committing(app):
         return [(p.slug, p.position) for p in db.session.get(Goal, goal_id).packages]
 
 
@@ -70,12 +70,12 @@ def test_competencies_are_added_searched_and_edited(app, client, admin):
     assert "calm_down" in page and "active-listening" not in page
     assert "No competency matches this search." in client.get("/admin/competencies?q=zzz").get_data(as_text=True)
 
-    with app.app_context():
+    with committing(app):
         competency_id = db.session.execute(select(Competency.id).where(Competency.code == "calm_down")).scalar_one()
     path = f"/admin/competencies/{competency_id}"
     response = submit(client, path, {"name": "Calming a conversation", "description": "Lower the heat.", "code": "x"})
     assert response.status_code == 302
-    with app.app_context():
+    with committing(app):
         saved = db.session.get(Competency, competency_id)
         assert (saved.code, saved.name, saved.description) == ("calm_down", "Calming a conversation", "Lower the heat.")
     response = submit(client, path, {"name": "", "description": ""})
@@ -110,7 +110,7 @@ def test_a_used_competency_is_not_deleted_and_the_page_says_what_uses_it(app, cl
     assert _count(app, Competency) == 1
 
     submit(client, "/admin/competencies/new", {"name": "Spare", "code": "spare"})
-    with app.app_context():
+    with committing(app):
         spare = db.session.execute(select(Competency.id).where(Competency.code == "spare")).scalar_one()
     response = submit(client, f"/admin/competencies/{spare}/delete", {}, form_page=path, follow_redirects=True)
     assert "Competency spare deleted." in response.get_data(as_text=True)
@@ -136,7 +136,7 @@ def test_a_goal_is_added_with_competencies_and_courses_and_edited(app, client, i
     data = _goal_data(competencies=[str(imported["competency"])], courses=[str(imported["course"])])
     response = submit(client, "/admin/goals/new", data, form_page="/admin/goals/new")
     assert response.status_code == 302
-    with app.app_context():
+    with committing(app):
         goal = db.session.execute(select(Goal).where(Goal.slug == "lead-a-calm-team-meeting")).scalar_one()
         goal_id = goal.id
         assert goal.language == "de"
@@ -152,7 +152,7 @@ def test_a_goal_is_added_with_competencies_and_courses_and_edited(app, client, i
     response = submit(client, path, _goal_data(title="Run a calm meeting", slug="calm-meetings", language="en",
                                                competencies=[str(imported["competency"])]))  # fmt: skip
     assert response.status_code == 302
-    with app.app_context():
+    with committing(app):
         goal = db.session.get(Goal, goal_id)
         assert (goal.title, goal.slug, goal.language, goal.courses) == ("Run a calm meeting", "calm-meetings", "en", [])
 
@@ -170,7 +170,7 @@ def test_a_goal_needs_a_competency_and_its_own_short_name(app, client, imported)
     path = f"/admin/goals/{imported['goal']}"
     response = submit(client, path, _goal_data(title="Changed", courses=[str(imported["course"])]))
     assert response.status_code == 400
-    with app.app_context():
+    with committing(app):
         assert db.session.get(Goal, imported["goal"]).title == "Handle a complaint so the customer stays"
 
 
@@ -181,7 +181,7 @@ def test_a_course_whose_items_a_package_uses_stays_with_the_goal(app, client, im
     assert "These packages use items of a course you took out: Essentials in one week." in response.get_data(
         as_text=True
     )
-    with app.app_context():
+    with committing(app):
         assert [c.slug for c in db.session.get(Goal, imported["goal"]).courses] == ["listening-basics"]
 
 
@@ -219,7 +219,7 @@ def test_a_package_includes_items_and_mandatory_ones_are_always_included(app, cl
 
     response = submit(client, form_page, _package_data(include=[imported["lesson"]], mandatory=[imported["check"]]))
     assert response.status_code == 302
-    with app.app_context():
+    with committing(app):
         package = db.session.execute(select(Package).where(Package.slug == "quick-start")).scalar_one()
         package_id = package.id
         assert (package.weeks, package.position) == (2, 1)
@@ -261,7 +261,7 @@ def test_a_forged_item_is_refused_and_nothing_is_written(app, client, imported):
     path = f"/admin/packages/{imported['package']}"
     response = submit(client, path, _package_data(title="Renamed", mandatory=[f"{imported['course']}:nope"]))
     assert response.status_code == 400
-    with app.app_context():
+    with committing(app):
         assert db.session.get(Package, imported["package"]).title == "Essentials in one week"
     assert _entries(app, imported["package"]) == [("listen-lesson", True), ("listen-check", True)]
     assert _count(app, PackageItem) == 2
@@ -270,7 +270,7 @@ def test_a_forged_item_is_refused_and_nothing_is_written(app, client, imported):
 def test_packages_move_up_and_down_and_are_deleted(app, client, imported):
     goal_path = f"/admin/goals/{imported['goal']}"
     submit(client, f"{goal_path}/packages/new", _package_data(title="Deep dive", include=[imported["lesson"]]))
-    with app.app_context():
+    with committing(app):
         deep_dive = db.session.execute(select(Package.id).where(Package.slug == "deep-dive")).scalar_one()
     assert _package_ids(app, imported["goal"]) == [("essentials", 0), ("deep-dive", 1)]
 
@@ -320,7 +320,7 @@ def test_another_organisations_catalogue_is_not_found(app, client, imported, mak
     assert "Handle a complaint" not in login_client.get("/admin/goals").get_data(as_text=True)
     assert "active-listening" not in login_client.get("/admin/competencies").get_data(as_text=True)
     # nor can the course be put into one of the stranger's own goals
-    with app.app_context():
+    with committing(app):
         stranger = db.session.get(User, stranger_id)
         spare = competencies.create_competency(stranger, "spare", "Spare")
         data = goals.GoalInput("Theirs", "", "", "en", [], [spare.id], [imported["course"]])

@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 from lxp.authoring.models import Competency, Course, CourseVersion
 from lxp.extensions import db
-from tests.conftest import submit
+from tests.conftest import committing, submit
 
 MINI = (Path(__file__).resolve().parents[2] / "tests/data/mini-course.json").read_text()
 
 
 @pytest.fixture
 def competency(app, organisation):
-    with app.app_context():
+    with committing(app):
         row = Competency(organisation_id=organisation, code="active-listening", name="Active listening")
         db.session.add(row)
         db.session.commit()
@@ -25,14 +25,14 @@ def competency(app, organisation):
 
 
 def _course(app) -> Course:
-    with app.app_context():
+    with committing(app):
         course = db.session.execute(select(Course)).scalar_one()
         db.session.expunge_all()
         return course
 
 
 def _latest(app) -> CourseVersion:
-    with app.app_context():
+    with committing(app):
         version = db.session.execute(select(CourseVersion).order_by(CourseVersion.id.desc())).scalars().first()
         _ = [(m.items, i.teaches) for m in version.modules for i in m.items], version.outcomes, version.items
         return version
@@ -183,7 +183,7 @@ def test_bad_item_input_re_renders_and_changes_nothing(app, client, login_as, co
 
 def test_published_versions_cannot_be_edited_until_a_new_draft(app, client, login_as, make_user):
     admin = login_as("admin")
-    with app.app_context():
+    with committing(app):
         from lxp.accounts.models import User
         from lxp.authoring import publishing, transfer
 
@@ -231,7 +231,7 @@ def test_upload_of_a_bad_document_lists_every_error(app, client, login_as):
     assert "The document has 3 errors" in page
     for path in ("$.course.modules[0].items[0].minutes", "$.course.modules[0].items[1].kind", "$.goals[0].courses[0]"):
         assert f"<code>{path}</code>" in page
-    with app.app_context():
+    with committing(app):
         assert db.session.execute(select(Course)).first() is None
 
 
@@ -240,7 +240,7 @@ def test_another_organisations_course_is_not_found(app, client, login_as, make_u
     from lxp.authoring import transfer
 
     stranger_id = make_user(("admin",), email="s@other.example", organisation_id=other_organisation)
-    with app.app_context():
+    with committing(app):
         course_id = transfer.import_document(db.session.get(User, stranger_id), MINI).course_id
     login_as("admin")
     for path in ("", "/concept", "/history", "/export", "/coverage"):

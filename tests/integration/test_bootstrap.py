@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lxp.accounts.models import Organisation, User
 from lxp.cli import lxp_cli
 from lxp.extensions import db
-from tests.conftest import sign_in, submit
+from tests.conftest import committing, sign_in, submit
 from tests.integration.fresh_install import migrate, newest_revisions, sign_in_link
 
 MINI_PATH = "tests/data/mini-course.json"
@@ -24,7 +24,7 @@ def _init(app, slug="acme", name="Acme Learning", admin="boss@acme.example", *ex
 
 
 def _count(app, model):
-    with app.app_context():
+    with committing(app):
         return db.session.scalar(select(func.count()).select_from(model))
 
 

@@ -12,7 +12,7 @@ from lxp.authoring.models import Goal, Package
 from lxp.coaching.models import CoachAssignment, CoachFeedback, CoachingMessage
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from tests.conftest import csrf_from, sign_in, submit
+from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.conftest import MINI, start_path
 
 
@@ -23,7 +23,7 @@ def _client(app, email):
 
 
 def _events(app, verb, object_type):
-    with app.app_context():
+    with committing(app):
         return db.session.scalar(
             select(func.count())
             .select_from(LearningEvent)
@@ -42,7 +42,7 @@ def _with_checkpoint(app, make_user):
         {"course": "listening-basics", "item": "talk", "mandatory": True}
     )
     author = make_user(("admin", "reviewer"), email="author@example.com")
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author)
         version = transfer.import_document(admin, json.dumps(document))
         publishing.submit_for_review(admin, version)
@@ -58,7 +58,7 @@ def test_an_admin_makes_a_cohort_whose_coach_coaches_members_without_their_own(a
     own_coach = make_user(("trainer",), email="own-coach@example.com", name="Otto Own")
     lena = make_user(("learner",), email="lena@example.com", name="Lena")
     max_ = make_user(("learner",), email="max@example.com", name="Max")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=max_, coach_id=own_coach))
         db.session.commit()
     login_as("admin")
@@ -76,7 +76,7 @@ def test_an_admin_makes_a_cohort_whose_coach_coaches_members_without_their_own(a
 
     from lxp.coaching.services import coach_of
 
-    with app.app_context():
+    with committing(app):
         assert coach_of(lena).id == cohort_coach  # from the cohort
         assert coach_of(max_).id == own_coach  # chosen for him, which wins
     carla = _client(app, "cohort-coach@example.com")
@@ -93,7 +93,7 @@ def test_a_conversation_between_learner_and_coach_with_read_state_and_did_it_hel
     other_coach = make_user(("trainer",), email="other-coach@example.com")
     make_user(("learner",), email="other@example.com")
     learner = login_as("learner", name="Lena")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach_id))
         db.session.commit()
     start_path(client, published)
@@ -118,9 +118,15 @@ def test_a_conversation_between_learner_and_coach_with_read_state_and_did_it_hel
     assert "Unread:" in listing
     page = client.get(thread_url).get_data(as_text=True)
     assert "<strong>feeling</strong>" in page and "Did it help?" in page
-    assert "Unread:" not in client.get("/coaching").get_data(as_text=True)  # read by opening it
+    assert "Unread:" in client.get("/coaching").get_data(as_text=True)  # showing the page wrote nothing
+    # The page's "Mark as read" (sent by its script on load, a button without one) marks it read.
+    assert "There is something new here." in page and f'action="/coaching/{thread_id}/read"' in page
+    marked = client.post(f"/coaching/{thread_id}/read", data={"csrf_token": csrf_from(page)})
+    assert marked.status_code == 302 and marked.location.endswith(thread_url)
+    assert "There is something new here." not in client.get(thread_url).get_data(as_text=True)
+    assert "Unread:" not in client.get("/coaching").get_data(as_text=True)
     assert "Clara Coach wrote to you" not in client.get("/today").get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         reply = db.session.execute(select(CoachingMessage).where(CoachingMessage.author_id == coach_id)).scalar_one()
     submit(client, f"/coaching/messages/{reply.id}/reaction", {"helped": "yes", "mood": "5"}, form_page=thread_url)
     assert "You said it helped." in client.get(thread_url).get_data(as_text=True)
@@ -144,14 +150,14 @@ def test_a_conversation_between_learner_and_coach_with_read_state_and_did_it_hel
     # Bad input changes nothing.
     empty = submit(client, f"/coaching/{thread_id}/messages", {"body": "   "}, form_page=thread_url)
     assert empty.status_code == 400
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(CoachingMessage)) == 2
 
 
 def test_markdown_in_messages_is_rendered_harmless(app, client, login_as, make_user, published):
     coach_id = make_user(("trainer",), email="coach@example.com")
     learner = login_as("learner")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach_id))
         db.session.commit()
     start_path(client, published)
@@ -177,7 +183,7 @@ def test_a_checkpoint_is_a_due_conversation_with_its_agenda_and_the_coach_marks_
     ids = _with_checkpoint(app, make_user)
     coach_id = make_user(("trainer",), email="coach@example.com")
     learner = login_as("learner", name="Lena")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach_id))
         db.session.commit()
     start_path(client, ids, package=str(ids["package"]))
@@ -200,7 +206,7 @@ def test_feedback_on_a_competency_counts_as_evidence_and_shows_on_the_path(app, 
     coach_id = make_user(("trainer",), email="coach@example.com", name="Clara Coach")
     make_user(("trainer",), email="not-the-coach@example.com")
     learner = login_as("learner")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach_id))
         db.session.commit()
     start_path(client, published)
@@ -219,14 +225,14 @@ def test_feedback_on_a_competency_counts_as_evidence_and_shows_on_the_path(app, 
     assert "You have shown Active listening already" in path  # the path stops teaching it
     not_coach = _client(app, "not-the-coach@example.com")
     assert not_coach.get(url).status_code == 404
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(CoachFeedback)) == 2
 
 
 def test_a_learner_opens_a_conversation_about_a_step_from_the_step(app, client, login_as, make_user, published):
     coach_id = make_user(("trainer",), email="coach@example.com")
     learner = login_as("learner")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach_id))
         db.session.commit()
     start_path(client, published)
@@ -260,7 +266,7 @@ def test_a_photo_in_a_message_is_shown_to_the_two_of_them_only(app, client, logi
     other_coach = make_user(("trainer",), email="other-coach@example.com")
     other_learner = make_user(("learner",), email="other@example.com")
     learner = login_as("learner")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach_id))
         db.session.add(CoachAssignment(learner_id=other_learner, coach_id=other_coach))
         db.session.commit()
@@ -277,7 +283,7 @@ def test_a_photo_in_a_message_is_shown_to_the_two_of_them_only(app, client, logi
     too_big = send("", "huge.png", _png() + b"\x00" * (10 * 1024 * 1024))
     too_big.request.environ["wsgi.input"].close()  # the test client spooled the big body to a file
     assert too_big.status_code == 400 and "too large" in too_big.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(CoachingMessage)) == 0
     assert send("", "whiteboard.png", _png()).status_code == 302  # a photo alone is a message
     page = client.get(thread_url).get_data(as_text=True)
@@ -302,7 +308,7 @@ def test_a_learners_image_reaches_the_coachs_mail_as_a_link_never_as_a_remote_im
     """A tracking pixel in a message would tell its sender when and where the coach read it."""
     coach_id = make_user(("trainer",), email="coach@example.com")
     learner = login_as("learner")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner.id, coach_id=coach_id))
         db.session.commit()
     start_path(client, published)

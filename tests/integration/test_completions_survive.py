@@ -18,7 +18,7 @@ from lxp import scheduler
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.paths.models import Journey
-from tests.conftest import csrf_from
+from tests.conftest import committing, csrf_from
 from tests.integration.conftest import start_path
 from tests.integration.test_live_fixtures import live_course_fixture, person_fixture  # noqa: F401  (fixtures)
 from tests.integration.test_live_fixtures import start_path as start_live_path
@@ -69,14 +69,14 @@ def replanning(app, clean_db):
 
 
 def _journey(app, learner_id) -> Journey:
-    with app.app_context():
+    with committing(app):
         journey = db.session.execute(select(Journey).where(Journey.learner_id == learner_id)).scalar_one()
         db.session.expunge(journey)
         return journey
 
 
 def _completions(app, learner_id, ref) -> int:
-    with app.app_context():
+    with committing(app):
         return db.session.scalar(
             select(func.count()).select_from(LearningEvent).where(
                 LearningEvent.actor_id == learner_id, LearningEvent.object_id == ref,
@@ -139,12 +139,14 @@ def test_a_quiz_answer_stands_when_replanning_fails_and_the_next_read_heals_it(a
                                                    "started_at": "0", "q1": "0"})  # fmt: skip
     assert "Passed with 100 %." in response.get_data(as_text=True)
     assert _completions(app, learner.id, quiz) == 1
-    with app.app_context():
+    with committing(app):
         mastered = db.session.scalars(select(LearningEvent.object_id).where(LearningEvent.verb == "mastered")).all()
     assert mastered == ["active-listening"]
 
     replanning.repair()
-    client.get("/path")  # the learner's next look rebuilds the plan
+    assert client.get("/path").status_code == 200  # the next look plans afresh in memory; reads never write
+    assert _journey(app, learner.id).plan_stale_since is not None
+    scheduler.run_job(app, "lxp.paths.jobs:rebuild_stale_plans")  # the job (or the next write) stores it
     journey = _journey(app, learner.id)
     assert journey.plan_stale_since is None
     assert {step["ref"]: step["done"] for step in journey.plan["steps"]}[quiz] is True
@@ -180,7 +182,9 @@ def test_a_trainer_schedules_a_date_while_a_learners_plan_cannot_be_rebuilt(app,
     assert _journey(app, learner_id).plan_stale_since is not None
 
     replanning.repair()
-    assert "Dates and seats" in learner_client.get("/path").get_data(as_text=True)  # the next look rebuilds
+    assert "Dates and seats" in learner_client.get("/path").get_data(as_text=True)  # the next look shows it
+    assert _journey(app, learner_id).plan_stale_since is not None  # without writing
+    scheduler.run_job(app, "lxp.paths.jobs:rebuild_stale_plans")
     journey = _journey(app, learner_id)
     assert journey.plan_stale_since is None
     live_step = next(s for s in journey.plan["steps"] if s["ref"] == live_course["live"])

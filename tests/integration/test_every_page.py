@@ -31,11 +31,12 @@ from werkzeug.exceptions import HTTPException
 
 from lxp.accounts.models import User, UserRole
 from lxp.authoring.models import STATUSES
+from lxp.core import unit_of_work
 from lxp.core.auth import ROLES, required_roles
 from lxp.core.security import EXPIRES_AT
 from lxp.demo import PEOPLE
 from lxp.extensions import db, limiter
-from tests.conftest import empty_all_tables
+from tests.conftest import committing, empty_all_tables
 
 # The stages of a journey the walk must see, each at least once among the demo people.
 STAGES = ("not_started", "just_started", "on_track", "behind", "stuck", "halfway", "finished", "finished_late",
@@ -526,7 +527,7 @@ def signed_in(app, person: Person):
     """A test client signed in as the login form would sign them in (synthetic learners have
     no password to type)."""
     client = app.test_client()
-    with app.app_context():
+    with committing(app):
         user = db.session.get(User, person.user_id)
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
@@ -699,7 +700,7 @@ def demo(app, smtp_server) -> Demo:
     from lxp.nudges.rules import RULES_BY_KEY
 
     started = time.perf_counter()
-    with app.app_context():
+    with committing(app):
         empty_all_tables()
     limiter.reset()
     runner = app.test_cli_runner()
@@ -722,10 +723,12 @@ def demo(app, smtp_server) -> Demo:
         db.session.commit()
     with app.test_request_context():
         _a_week_of_live_sessions()
+        unit_of_work.commit()  # services never commit: the set-up commits what they did
     ticked = runner.invoke(args=["lxp", "scheduler", "--once"])
     assert ticked.exit_code == 0, f"{ticked.output}\n{ticked.exception!r}"
     with app.test_request_context():
         swappers = _swap_a_step()
+        unit_of_work.commit()
     stories = {j.email: DEMO_STORY_STAGE.get(j.story, j.story) for j in JOURNEYS}
     people, synthetic = {}, {}
     with app.test_request_context():
@@ -749,7 +752,7 @@ def demo(app, smtp_server) -> Demo:
                 found.append(_person(f"{user.email}", user, stage))
         db.session.remove()
     yield Demo(people, synthetic, time.perf_counter() - started)
-    with app.app_context():
+    with committing(app):
         empty_all_tables()
 
 

@@ -15,7 +15,7 @@ from lxp.files import services as files
 from lxp.files import storage
 from lxp.files.models import StoredFile
 from lxp.workplace.models import TaskSubmission
-from tests.conftest import csrf_from
+from tests.conftest import committing, csrf_from
 from tests.integration.test_workplace_fixtures import (  # noqa: F401  (fixtures)
     EXECUTABLE,
     PDF,
@@ -29,7 +29,7 @@ from tests.integration.test_workplace_tasks import _learner_and_coach, fetch, se
 
 
 def _stored(app):
-    with app.app_context():
+    with committing(app):
         return db.session.execute(select(StoredFile).order_by(StoredFile.id)).scalars().all()
 
 
@@ -103,7 +103,7 @@ def test_an_upload_over_the_size_limit_is_refused_naming_the_limit_and_nothing_i
     assert response.status_code == 400
     assert "\u201chuge.png\u201d is too large: files can be at most 10 MB." in page
     assert _stored(app) == [] and _files_on_disk(upload_dir) == []
-    with app.app_context():
+    with committing(app):
         assert db.session.execute(select(TaskSubmission)).first() is None
     assert mailbox.messages == []
 
@@ -119,7 +119,7 @@ def test_an_executable_renamed_to_jpg_is_refused_and_nothing_is_kept(
     assert "\u201choliday.jpg\u201d is not a photo (JPEG, PNG, WebP, HEIC), a PDF, an office document" in page
     assert "A photo." in page  # what was written is not lost
     assert _stored(app) == [] and _files_on_disk(upload_dir) == []
-    with app.app_context():
+    with committing(app):
         assert db.session.execute(select(TaskSubmission)).first() is None
 
 
@@ -218,6 +218,6 @@ def test_the_upload_folder_is_configurable_and_defaults_to_the_instance_folder(t
     assert Config.from_env({"LXP_UPLOAD_DIR": "/srv/lxp/uploads"})["UPLOAD_DIR"] == "/srv/lxp/uploads"
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})  # fmt: skip
-    with app.app_context():
+    with committing(app):
         assert storage.upload_dir() == tmp_path / "uploads"
         db.engine.dispose()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lxp.coaching.models import CoachAssignment, HelpRequest
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from tests.conftest import csrf_from, sign_in, submit
+from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.conftest import start_path
 
 
@@ -31,12 +31,12 @@ def _stuck(client, ref, note=""):
 
 
 def _requests(app):
-    with app.app_context():
+    with committing(app):
         return db.session.execute(select(HelpRequest).order_by(HelpRequest.id)).scalars().all()
 
 
 def _count(app, verb):
-    with app.app_context():
+    with committing(app):
         return db.session.scalar(
             select(func.count())
             .select_from(LearningEvent)
@@ -45,7 +45,7 @@ def _count(app, verb):
 
 
 def _assign(app, learner_id, coach_id):
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner_id, coach_id=coach_id))
         db.session.commit()
 
@@ -233,7 +233,7 @@ def test_an_admin_chooses_a_coach_and_waiting_requests_follow(app, client, login
     refused = submit(client, f"/admin/users/{learner_id}/coach", {"coach": str(learner_id)},
                      form_page=f"/admin/users/{learner_id}", follow_redirects=True)  # fmt: skip
     assert "Choose an active trainer of your organisation." in refused.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         assert db.session.get(CoachAssignment, learner_id).coach_id == trainer_id
 
 

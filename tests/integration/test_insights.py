@@ -16,6 +16,7 @@ from lxp.extensions import db
 from lxp.insights import maths, services
 from lxp.nudges.models import OutboxMessage
 from lxp.paths.models import Journey, JourneyCourse
+from tests.conftest import committing
 
 
 def _learners(app, make_user, count, **fields):
@@ -26,7 +27,7 @@ def _enrol(app, published, learner_ids):
     """A journey on the example course for each learner, as the bulk demo data has them."""
     from lxp.authoring.models import Course
 
-    with app.app_context():
+    with committing(app):
         version = db.session.get(Course, published["course"]).versions[-1]
         for learner in learner_ids:
             journey = Journey(learner_id=learner, start_date=utcnow().date() - timedelta(days=10),
@@ -43,7 +44,7 @@ def _story(app, published, learner_ids, comment=None):
     lesson, quiz = published["lesson"], published["quiz"]
     at = utcnow() - timedelta(days=1)
     made = []
-    with app.app_context():
+    with committing(app):
         for n, learner in enumerate(learner_ids):
             seconds = (n + 1) * 120
             events.record(actor_id=learner, verb="completed", object_type="item", object_id=lesson,
@@ -77,7 +78,7 @@ def admin(app, client, login_as, published):
 def test_the_journey_map_counts_in_sql_what_the_maths_counts_by_hand(app, client, admin, published, make_user):
     learners = _learners(app, make_user, 7)
     made = _story(app, published, learners)
-    with app.app_context():
+    with committing(app):
         user = db.session.get(User, admin.id)
         _, _, journey = services.journey_map(user, published["course"], services.Filters())
         lesson_ref, quiz_ref = published["lesson"], published["quiz"]
@@ -110,7 +111,7 @@ def test_fewer_than_five_learners_show_no_numbers(app, client, admin, published,
 def test_filtering_to_one_cohort_counts_only_its_members(app, client, admin, published, make_user):
     inside, outside = _learners(app, make_user, 5), _learners(app, make_user, 3)
     _story(app, published, inside + outside)
-    with app.app_context():
+    with committing(app):
         cohort = Cohort(organisation_id=admin.organisation_id, name="Night shift")
         cohort.members = [db.session.get(User, i) for i in inside]
         db.session.add(cohort)
@@ -132,7 +133,7 @@ def test_filtering_to_one_cohort_counts_only_its_members(app, client, admin, pub
 def test_a_trainer_asking_for_a_cohort_not_theirs_is_told_so(app, client, login_as, published, make_user):
     other = make_user(("trainer",))
     trainer = login_as("trainer")
-    with app.app_context():
+    with committing(app):
         cohort = Cohort(organisation_id=trainer.organisation_id, name="Not yours", coach_id=other)
         db.session.add(cohort)
         db.session.commit()
@@ -167,7 +168,7 @@ def test_a_course_of_another_organisation_is_unknown(app, client, admin, publish
     from tests.conftest import sign_in, submit
 
     submit(client, "/logout", {}, form_page="/me")
-    with app.app_context():
+    with committing(app):
         email = db.session.get(User, outsider).email
     sign_in(client, email)
     assert client.get(f"/insights/courses/{published['course']}").status_code == 404
@@ -183,14 +184,14 @@ def test_a_trainer_sees_their_own_learners_on_track_or_behind(app, client, login
     trainer = login_as("trainer")
     mine, others = _learners(app, make_user, 2), _learners(app, make_user, 1)
     _enrol(app, published, mine + others)
-    with app.app_context():
+    with committing(app):
         for learner in mine:
             db.session.add(CoachAssignment(learner_id=learner, coach_id=trainer.id))
         db.session.add(HelpRequest(organisation_id=trainer.organisation_id, learner_id=mine[0], item_ref=published["quiz"],
                                    item_title="Check: listening", status="open"))  # fmt: skip
         db.session.commit()
     events_at = utcnow() - timedelta(days=9)
-    with app.app_context():
+    with committing(app):
         events.record(actor_id=mine[1], verb="completed", object_type="item", object_id=published["lesson"],
                       occurred_at=events_at)  # fmt: skip
         db.session.commit()
@@ -218,7 +219,7 @@ def test_comments_are_listed_by_station_without_names_and_safe_in_a_spreadsheet(
 def test_the_net_promoter_score_waits_for_ten_answers(app, client, admin, published, make_user):
     learners = _learners(app, make_user, 10)
     _enrol(app, published, learners)
-    with app.app_context():
+    with committing(app):
         journeys = dict(db.session.query(Journey.learner_id, Journey.id).all())
         for n, learner in enumerate(learners):
             if n == 9:
@@ -228,7 +229,7 @@ def test_the_net_promoter_score_waits_for_ten_answers(app, client, admin, publis
         db.session.commit()
     html = client.get(f"/insights/courses/{published['course']}/satisfaction").get_data(as_text=True)
     assert "9 answers so far: a score is shown from 10 answers on." in html
-    with app.app_context():
+    with committing(app):
         events.record(actor_id=learners[9], verb="responded", object_type="journey", object_id=journeys[learners[9]],
                       result={"score": {"raw": 8}}, context={"nps": True})  # fmt: skip
         db.session.commit()
@@ -256,7 +257,7 @@ def test_seed_synthetic_adds_a_population_and_refuses_nonsense(app, published):
 
     assert result.exit_code == 0, result.output
     assert "12 synthetic learners on 'listening-basics'" in result.output
-    with app.app_context():
+    with committing(app):
         assert db.session.query(User).filter(User.email.like("synthetic-%")).count() == 12
         assert db.session.query(events.LearningEvent).filter(events.LearningEvent.occurred_at > utcnow()).count() == 0
         sent = db.session.query(OutboxMessage).all()
@@ -275,7 +276,7 @@ def test_drop_off_in_sql_agrees_with_the_maths(app, admin, published, make_user)
     lesson, quiz = published["lesson"], published["quiz"]
     month_ago, today = utcnow() - timedelta(days=30), utcnow() - timedelta(hours=1)
     made = []
-    with app.app_context():
+    with committing(app):
         for n, learner in enumerate(learners):
             steps = [("completed", lesson, month_ago)]
             if n in (6, 7):
@@ -296,7 +297,7 @@ def test_drop_off_in_sql_agrees_with_the_maths(app, admin, published, make_user)
     assert [f.dropped for f in journey.stations] == [6, 2]
     assert journey.learners == learner_count == 13
     # a period that ended three weeks ago judges drop-off at its end: nobody had been gone 14 days
-    with app.app_context():
+    with committing(app):
         user = db.session.get(User, admin.id)
         period = services.Filters(
             start=(month_ago - timedelta(days=1)).date(), end=(month_ago + timedelta(days=2)).date()
@@ -337,7 +338,7 @@ def test_a_learner_on_a_planned_path_counts_the_steps_of_their_plan(app, client,
 
     trainer = login_as("trainer")
     learner = make_user(("learner",), name="Planned Learner", email="planned@example.com")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner, coach_id=trainer.id))
         db.session.commit()
     own = app.test_client()

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from lxp.accounts.models import User
 from lxp.core.time import utcnow
 from lxp.extensions import db
-from tests.conftest import sign_in, submit
+from tests.conftest import committing, sign_in, submit
 
 
 def _users(app):
-    with app.app_context():
+    with committing(app):
         return {u.email: u for u in db.session.execute(select(User)).scalars()}
 
 

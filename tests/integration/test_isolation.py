@@ -8,17 +8,17 @@ from sqlalchemy import select
 
 from lxp.accounts.models import User
 from lxp.extensions import db
-from tests.conftest import sign_in
+from tests.conftest import committing, sign_in
 
 
 def _emails(app) -> list[str]:
-    with app.app_context():
+    with committing(app):
         return list(db.session.scalars(select(User.email).order_by(User.email)))
 
 
 def test_a_commit_in_a_test_is_a_savepoint_that_its_requests_and_other_contexts_see(app, client, make_user):
     make_user(email="kept@example.com")  # committed in its own app context
-    with app.app_context():
+    with committing(app):
         connection = db.session.connection()
         assert connection.in_transaction() and connection.in_nested_transaction()
         assert db.session.scalar(select(User.id).where(User.email == "kept@example.com")) is not None
@@ -34,7 +34,7 @@ def test_the_next_test_sees_nothing_of_what_the_last_one_committed(app, clean_db
 def test_a_test_that_commits_for_real_starts_from_empty_tables_and_leaves_its_data(app, make_user):
     assert _emails(app) == []
     make_user(email="left-behind@example.com")
-    with app.app_context():
+    with committing(app):
         assert not db.session.connection().in_nested_transaction()  # a real transaction, no savepoint
 
 

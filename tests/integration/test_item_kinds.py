@@ -18,7 +18,7 @@ from lxp.authoring.models import Course, CourseVersion, Goal, Item
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.paths import services as paths
-from tests.conftest import csrf_from, sign_in, submit
+from tests.conftest import committing, csrf_from, sign_in, submit
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = json.loads((ROOT / "tests/data/mini-course.json").read_text())
@@ -70,7 +70,7 @@ def author(app, make_user):
 
 
 def _import(app, author_id: int, document: str):
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author_id)
         version = transfer.import_document(admin, document)
         return version.course_id, version.id
@@ -80,7 +80,7 @@ def test_the_editor_offers_the_checklist_and_saves_its_points_one_per_line(app, 
     login_as("admin")
     assert submit(client, "/admin/courses/import", {"file": (BytesIO(json.dumps(MINI).encode()), "mini.json")},
                   content_type="multipart/form-data").status_code == 302  # fmt: skip
-    with app.app_context():
+    with committing(app):
         course = db.session.execute(select(Course)).scalar_one()
         course_id, module_id = course.id, course.versions[-1].modules[0].id
     base = f"/admin/courses/{course_id}"
@@ -92,7 +92,7 @@ def test_the_editor_offers_the_checklist_and_saves_its_points_one_per_line(app, 
             "checks": "Headset charged\n\n  Customer file open  \n"}  # fmt: skip
     response = submit(client, f"{base}/items/new?kind=checklist&module={module_id}", data)
     assert response.status_code == 302, response.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         item = db.session.execute(select(Item).where(Item.kind == "checklist")).scalar_one()
         assert item.content == {"intro": "", "checks": ["Headset charged", "Customer file open"]}
         item_id = item.id
@@ -104,7 +104,7 @@ def test_the_editor_offers_the_checklist_and_saves_its_points_one_per_line(app, 
 
 def test_a_course_document_with_a_checklist_imports_exports_and_refuses_a_bad_one(app, author):
     course_id, version_id = _import(app, author, checklist_document())
-    with app.app_context():
+    with committing(app):
         course = db.session.get(Course, course_id)
         exported = json.loads(transfer.export_document(course, None))
     item = next(i for i in exported["course"]["modules"][0]["items"] if i["key"] == "before-the-call")
@@ -121,7 +121,7 @@ def test_a_course_document_with_a_checklist_imports_exports_and_refuses_a_bad_on
 @pytest.fixture
 def checklist_on_path(app, author, person_client):
     course_id, version_id = _import(app, author, checklist_document())
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author)
         version = db.session.get(CourseVersion, version_id)
         publishing.submit_for_review(admin, version)
@@ -143,7 +143,7 @@ def person_client(app, make_user):
 
 
 def _completions(app, learner_id: int, ref: str) -> list[dict]:
-    with app.app_context():
+    with committing(app):
         return [e.result for e in db.session.execute(
             select(LearningEvent).where(LearningEvent.actor_id == learner_id, LearningEvent.verb == "completed",
                                         LearningEvent.object_id == ref)).scalars()]  # fmt: skip
@@ -151,7 +151,7 @@ def _completions(app, learner_id: int, ref: str) -> list[dict]:
 
 def test_a_learner_ticks_every_point_of_a_checklist_in_the_player_and_it_is_done(app, checklist_on_path):
     client, learner_id, ref = checklist_on_path
-    with app.app_context():
+    with committing(app):
         plan = paths.current_plan(paths.open_journey(db.session.get(User, learner_id)))
         assert not next(step for step in plan.steps if step.ref == ref).done
     page = client.get(f"/learn/{ref}").get_data(as_text=True)
@@ -169,7 +169,7 @@ def test_a_learner_ticks_every_point_of_a_checklist_in_the_player_and_it_is_done
     (result,) = _completions(app, learner_id, ref)
     assert result["response"] == {"ticked": [0, 1, 2], "done": False}
     assert client.get(f"/learn/{ref}").get_data(as_text=True).count("checked") >= 3  # as they left it
-    with app.app_context():
+    with committing(app):
         plan = paths.current_plan(paths.open_journey(db.session.get(User, learner_id)))
         assert next(step for step in plan.steps if step.ref == ref).done  # replanned after the event
 

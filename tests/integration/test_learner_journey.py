@@ -10,13 +10,13 @@ from lxp.authoring import publishing, transfer
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.paths.models import Journey
-from tests.conftest import csrf_from, submit
+from tests.conftest import committing, csrf_from, submit
 from tests.integration.conftest import MINI
 from tests.integration.conftest import start_path as _start
 
 
 def _events(app, verb=None):
-    with app.app_context():
+    with committing(app):
         query = select(func.count()).select_from(LearningEvent)
         if verb:
             query = query.where(LearningEvent.verb == verb)
@@ -47,7 +47,7 @@ def test_completing_a_lesson_records_it_once_and_moves_today_on(app, client, log
     data = {"csrf_token": token, "event_id": event_id, "started_at": "0"}
     assert client.post(f"/learn/{published['lesson']}", data=data).status_code == 302
     assert client.post(f"/learn/{published['lesson']}", data=data).status_code == 302  # a double tap
-    with app.app_context():
+    with committing(app):
         completions = (
             db.session.execute(
                 select(LearningEvent).where(LearningEvent.actor_id == learner.id, LearningEvent.verb == "completed")
@@ -88,7 +88,7 @@ def test_passing_records_mastery_and_finishes_the_path(app, client, login_as, pu
     _start(client, published)
     response = _answer(client, published["quiz"], 0)
     assert "Passed with 100 %." in response.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         mastered = (
             db.session.execute(
                 select(LearningEvent.object_id).where(
@@ -125,7 +125,7 @@ def test_a_forged_or_foreign_step_is_not_found(app, client, login_as, published)
 def test_goals_of_other_organisations_or_unpublished_courses_are_refused(app, client, login_as, make_user,
                                                                           other_organisation):  # fmt: skip
     stranger = make_user(("admin",), email="s@other.example", organisation_id=other_organisation)
-    with app.app_context():
+    with committing(app):
         from lxp.authoring.models import Goal
 
         transfer.import_document(db.session.get(User, stranger), MINI)  # a draft in another organisation
@@ -133,7 +133,7 @@ def test_goals_of_other_organisations_or_unpublished_courses_are_refused(app, cl
     login_as("learner")
     response = _start(client, {"goal": foreign_goal})
     assert response.status_code == 400
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(Journey)) == 0
 
 
@@ -164,7 +164,7 @@ def test_a_replayed_quiz_attempt_counts_once(app, client, login_as, published):
     first = client.post(f"/learn/{published['quiz']}", data=data).get_data(as_text=True)
     again = client.post(f"/learn/{published['quiz']}", data={**data, "q1": "0"}).get_data(as_text=True)
     assert "0 % this time" in first and "0 % this time" in again  # the replay shows the recorded attempt
-    with app.app_context():
+    with committing(app):
         attempts = db.session.scalar(select(func.count()).select_from(LearningEvent).where(
             LearningEvent.actor_id == learner.id, LearningEvent.verb.in_(("passed", "failed"))))  # fmt: skip
         assert attempts == 1
@@ -183,7 +183,7 @@ def test_a_pulse_after_a_block_is_recorded_with_what_the_learner_said(app, clien
     assert response.headers["Location"] == f"/learn/{published['lesson']}/pulse"
     response = _pulse(client, published["lesson"], effort="2", useful="yes", comment="The dialogue helped.")
     assert response.headers["Location"] == "/today"
-    with app.app_context():
+    with committing(app):
         pulse = db.session.execute(select(LearningEvent).where(LearningEvent.actor_id == learner.id,
                                                                LearningEvent.verb == "responded")).scalar_one()  # fmt: skip
         assert pulse.object_id == published["lesson"]
@@ -211,7 +211,7 @@ def test_at_the_end_of_the_path_the_learner_is_asked_to_recommend(app, client, l
     page = client.get(f"/learn/{published['quiz']}/pulse").get_data(as_text=True)
     assert "You have finished your path." in page and "recommend this programme" in page
     _pulse(client, published["quiz"], nps="9")
-    with app.app_context():
+    with committing(app):
         nps = db.session.execute(select(LearningEvent).where(LearningEvent.actor_id == learner.id,
                                                              LearningEvent.object_type == "journey")).scalar_one()  # fmt: skip
         assert nps.result["score"]["raw"] == 9 and nps.context["milestone"] == "end"
@@ -228,7 +228,7 @@ def _reflection_on_path(app, client, login_as, make_user) -> str:
     items.append({"key": "listen-reflect", "kind": "reflection", "title": "When were you heard?", "minutes": 5,
                   "assesses": ["active-listening"], "content": {"prompt": "Think of a time someone really listened."}})  # fmt: skip
     admin = make_user(("admin", "reviewer"), email="author@example.com")
-    with app.app_context():
+    with committing(app):
         from lxp.authoring.models import Goal
 
         author = db.session.get(User, admin)
@@ -287,7 +287,7 @@ def test_pausing_and_resuming_the_path(app, client, login_as, published):
     _start(client, published)
     submit(client, "/path/pause", {}, form_page="/path")
     assert "Your path is paused. Nothing is due" in client.get("/today").get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         assert db.session.execute(select(Journey.status)).scalar_one() == "paused"
     submit(client, "/path/pause", {"resume": "1"}, form_page="/path")
     assert "Your next step" in client.get("/today").get_data(as_text=True)
@@ -295,7 +295,7 @@ def test_pausing_and_resuming_the_path(app, client, login_as, published):
 
 
 def test_job_aids_of_the_path_are_searchable(app, client, login_as):
-    with app.app_context():
+    with committing(app):
         from lxp import demo
 
         demo.seed()
@@ -304,7 +304,7 @@ def test_job_aids_of_the_path_are_searchable(app, client, login_as):
 
     sign_in(client, "marcus.johnson@northwind.example", "learn-together-2026")
     assert "Job aids of the courses on your path appear here." in client.get("/job-aids").get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         from lxp.authoring.models import Goal
 
         goal = db.session.execute(select(Goal).where(Goal.slug == "keep-customers")).scalar_one().id
@@ -326,7 +326,7 @@ def test_an_offline_completion_replayed_as_json_keeps_its_time_and_counts_once(a
     assert first.status_code == 200 and first.get_json()["next"] == f"/learn/{published['lesson']}/pulse"
     again = client.post(url, json={**body, "seconds": 250}, headers={"X-CSRFToken": token})  # the queue sent it twice
     assert again.status_code == 200
-    with app.app_context():
+    with committing(app):
         from datetime import UTC, datetime
 
         done = db.session.execute(select(LearningEvent).where(LearningEvent.actor_id == learner.id,
@@ -365,7 +365,7 @@ def test_falling_behind_re_spreads_the_rest_from_this_week(app, client, login_as
 
     learner = login_as("learner")
     _start(client, published, weekly_minutes="15")
-    with app.app_context():
+    with committing(app):
         from lxp.paths import services as paths
 
         journey = paths.open_journey(db.session.get(User, learner.id))
@@ -388,7 +388,7 @@ def test_the_placement_check_skips_what_the_learner_showed_and_says_why(app, cli
     page = response.get_data(as_text=True)
     assert "You showed Active listening. Your path skips 2 steps you do not need." in page
     assert "You showed Active listening in the placement check" in page  # why each item is left out
-    with app.app_context():
+    with committing(app):
         mastered = db.session.execute(select(LearningEvent).where(LearningEvent.actor_id == learner.id,
                                                                   LearningEvent.verb == "mastered")).scalar_one()  # fmt: skip
         assert mastered.context == {"placement": True}
@@ -417,7 +417,7 @@ def test_outcomes_reached_and_the_weekly_rhythm_are_shown(app, client, login_as,
     assert "Your weekly rhythm" not in client.get("/today").get_data(as_text=True)
     from datetime import date, timedelta
 
-    with app.app_context():
+    with committing(app):
         from lxp.paths import services as paths
 
         journey = paths.open_journey(db.session.get(User, learner.id))
@@ -435,7 +435,7 @@ def test_a_learner_swaps_a_step_after_seeing_what_it_changes(app, client, login_
                      "teaches": ["active-listening"], "content": {"markdown": "- Let them finish"}})  # fmt: skip
     items[0]["alternatives"] = ["listen-aid"]
     author = make_user(("admin", "reviewer"), email="author@example.com")
-    with app.app_context():
+    with committing(app):
         from lxp.authoring.models import Goal
 
         admin = db.session.get(User, author)
@@ -478,14 +478,14 @@ def test_today_costs_the_same_few_queries_however_much_the_learner_has_done(app,
         if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):  # the test harness's
             statements.append(1)
 
-    with app.app_context():
+    with committing(app):
         engine = db.engine
     client.get("/today")  # settle the stored plan
     event.listen(engine, "before_cursor_execute", count)
     try:
         client.get("/today")
         fresh = len(statements)
-        with app.app_context():
+        with committing(app):
             from lxp import events
 
             for n in range(30):
@@ -507,7 +507,7 @@ def _publish(app, make_user, document) -> tuple[int, int]:
     from lxp.authoring.models import Goal
 
     author = make_user(("admin", "reviewer"), email="author@example.com")
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author)
         version = transfer.import_document(admin, json.dumps(document))
         publishing.submit_for_review(admin, version)
@@ -531,7 +531,7 @@ def test_a_learner_moves_an_optional_step_after_seeing_what_it_changes(app, clie
     login_as("learner")
     from lxp.authoring.models import Package
 
-    with app.app_context():
+    with committing(app):
         package_id = db.session.execute(select(Package.id)).scalar_one()
     _start(client, {"goal": goal_id}, package=str(package_id))
 
@@ -600,7 +600,7 @@ def test_a_quiz_attempt_made_offline_is_marked_once_when_it_arrives(app, client,
             "Your answers to \u201cCheck: listening\u201d, saved on your phone, are checked: 100 %."
         )
     assert _events(app, "passed") == 1
-    with app.app_context():
+    with committing(app):
         stored = db.session.execute(select(LearningEvent).where(LearningEvent.verb == "passed")).scalar_one()
         assert stored.occurred_at.isoformat() == "2026-11-23T08:00:00+00:00"
         assert stored.result["duration"] == "PT95S"

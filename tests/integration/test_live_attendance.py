@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import committing, csrf_from, sign_in
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     count_events,
     live_course_fixture,
@@ -78,7 +78,7 @@ def test_present_counts_as_done_and_absent_moves_the_step_to_the_next_date(app, 
     assert ann_step.done
     ben_step = _step(app, ben_id, live_course["live"])
     assert not ben_step.done and ben_step.live_date == soon(14).date()  # the next date
-    with app.app_context():
+    with committing(app):
         verbs = dict(db.session.execute(select(LearningEvent.actor_id, LearningEvent.verb).where(
             LearningEvent.object_id == live_course["live"])).all())  # fmt: skip
     assert verbs == {ann_id: "attended", ben_id: "missed"}

@@ -8,7 +8,7 @@ from icalendar import Calendar
 from lxp.accounts.models import User
 from lxp.extensions import db
 from lxp.live import scheduling
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import committing, csrf_from, sign_in
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     next_dst_nights,
@@ -66,7 +66,7 @@ def test_the_private_feed_follows_changes_and_cancellations(app, live_course, tr
     assert len(events) == 2  # only the sessions they hold a seat on
     uid = next(u for u, e in events.items() if e.decoded("dtstart").date() == soon(5).date())
 
-    with app.app_context():
+    with committing(app):
         tess = db.session.get(User, trainer)
         scheduling.update_session(tess, first, scheduling.SessionDetails(
             dates=(soon(5).date(),), start_time=time(19, 30), timezone="Europe/Berlin", duration_minutes=60,

@@ -4,6 +4,7 @@ and the planner offers it only to them."""
 from lxp.accounts.models import User
 from lxp.cohorts import services as cohorts
 from lxp.extensions import db
+from tests.conftest import committing
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     person_fixture,
@@ -24,7 +25,7 @@ def test_a_session_for_a_cohort_is_theirs_alone(app, live_course, trainer, perso
     for client in (member_client, outsider_client):
         start_path(client, live_course)
     admin_id = make_user(("admin",), email="admin@example.com")
-    with app.app_context():
+    with committing(app):
         cohort = cohorts.create_cohort(db.session.get(User, admin_id), "Spring 2027", member_ids=[member])
         cohort_id = cohort.id
     trainer_client, _ = person(("trainer",), email="second-trainer@example.com")

@@ -20,7 +20,7 @@ from lxp.extensions import db
 from lxp.live import scheduling
 from lxp.live.models import LiveSession, Registration
 from lxp.paths import services as paths
-from tests.conftest import csrf_from, sign_in, submit
+from tests.conftest import committing, csrf_from, sign_in, submit
 
 MINI = json.loads((Path(__file__).resolve().parents[2] / "tests/data/mini-course.json").read_text())
 
@@ -86,7 +86,7 @@ def live_course_document() -> str:
 def live_course_fixture(app, make_user):
     """The course published; returns ids and refs."""
     author = make_user(("admin", "reviewer"), email="author@example.com")
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author)
         version = transfer.import_document(admin, live_course_document())
         publishing.submit_for_review(admin, version)
@@ -124,7 +124,7 @@ def schedule(
     cohort_id: int | None = None,
 ) -> list[int]:
     """Schedule through the service; ``when`` is local wall time in ``zone``; returns ids."""
-    with app.app_context():
+    with committing(app):
         trainer = db.session.get(User, trainer_id)
         details = scheduling.SessionDetails(
             dates=(when.date(), *extra_days),
@@ -164,7 +164,7 @@ def person_fixture(app, make_user):
     def make(roles=("learner",), **fields):
         user_id = make_user(roles, **fields)
         client = app.test_client()
-        with app.app_context():
+        with committing(app):
             email = db.session.get(User, user_id).email
         assert sign_in(client, email).status_code == 302
         return client, user_id
@@ -183,7 +183,7 @@ def register(client, session_id: int, **kwargs):
 
 
 def statuses(app, session_id: int) -> dict[int, str]:
-    with app.app_context():
+    with committing(app):
         rows = db.session.execute(
             select(Registration.learner_id, Registration.status).where(Registration.session_id == session_id)
         ).all()
@@ -191,7 +191,7 @@ def statuses(app, session_id: int) -> dict[int, str]:
 
 
 def count_events(app, verb: str | None = None) -> int:
-    with app.app_context():
+    with committing(app):
         query = select(func.count()).select_from(LearningEvent)
         if verb:
             query = query.where(LearningEvent.verb == verb)
@@ -199,14 +199,14 @@ def count_events(app, verb: str | None = None) -> int:
 
 
 def session_row(app, session_id: int) -> LiveSession:
-    with app.app_context():
+    with committing(app):
         found = db.session.get(LiveSession, session_id)
         db.session.expunge(found)
         return found
 
 
 def plan_of(app, learner_id: int):
-    with app.app_context():
+    with committing(app):
         learner = db.session.get(User, learner_id)
         return paths.current_plan(paths.open_journey(learner))
 

@@ -13,7 +13,7 @@ from lxp.core.errors import Conflict
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.live import registration, scheduling
-from tests.conftest import csrf_from
+from tests.conftest import committing, csrf_from
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     count_events,
     live_course_fixture,
@@ -80,7 +80,7 @@ def test_with_a_claim_window_the_promoted_learner_confirms_or_the_seat_moves_on(
     # The third person cannot jump the queue: the offered seat is held for the second.
     assert "You are on the waitlist." in third.get(f"/sessions/{session_id}").get_data(as_text=True)
 
-    with app.app_context():
+    with committing(app):
         assert registration.expire_claims(utcnow() + timedelta(hours=3)) == 0  # still inside the window
         assert registration.expire_claims(utcnow() + timedelta(hours=5)) == 1
     assert statuses(app, session_id) == {a: "cancelled", b: "expired", c: "offered"}
@@ -100,7 +100,7 @@ def test_refused_registrations_say_why_and_change_nothing(app, live_course, trai
     (closed,) = schedule(app, trainer, live_course["live"], soon(1), deadline_hours=48)
     (cancelled,) = schedule(app, trainer, live_course["live"], soon(3))
     (open_,) = schedule(app, trainer, live_course["live"], soon(5))
-    with app.app_context():
+    with committing(app):
         scheduling.cancel_session(db.session.get(User, trainer), cancelled)
     client, learner = person()
     register(client, open_)
@@ -120,7 +120,7 @@ def test_refused_registrations_say_why_and_change_nothing(app, live_course, trai
         and statuses(app, open_) == {learner: "registered"}
     )
     # A session that has started (the clock moved on) is refused too.
-    with app.app_context():
+    with committing(app):
         learner_user = db.session.get(User, learner)
         with pytest.raises(Conflict, match="already started"):
             registration.register_for_session(learner_user, closed, now=utcnow() + timedelta(days=2))
@@ -163,7 +163,7 @@ def test_a_session_that_only_touches_another_or_a_cancelled_one_needs_no_confirm
     register(client, first)
     assert register(client, after).status_code == 302  # back to back is not an overlap
     (same_time,) = schedule(app, trainer, live_course["live"], soon(6), place="Room 3")
-    with app.app_context():
+    with committing(app):
         scheduling.cancel_session(db.session.get(User, trainer), first)
     assert register(client, same_time).status_code == 302
     assert statuses(app, same_time) == {learner: "registered"}
@@ -194,7 +194,7 @@ def test_upcoming_for_learner_lists_the_next_seats_in_one_query(app, live_course
         if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
             statements.append(statement)
 
-    with app.app_context():
+    with committing(app):
         sa_event.listen(db.engine, "before_cursor_execute", count)
         try:
             upcoming = registration.upcoming_for_learner(learner, utcnow(), limit=2)
@@ -210,7 +210,7 @@ def test_upcoming_for_learner_lists_the_next_seats_in_one_query(app, live_course
 @pytest.mark.real_commits  # two threads, two connections: the row lock is what is tested
 def test_two_people_taking_the_last_seat_at_once_get_one_seat_and_one_waitlist_place(app, live_course, trainer,
                                                                                      person):  # fmt: skip
-    with app.app_context():
+    with committing(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("needs PostgreSQL: SQLite serialises writers (BEGIN IMMEDIATE), so there is no race to test")
     (session_id,) = schedule(app, trainer, live_course["live"], soon(), capacity=1)

@@ -14,7 +14,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.live import scheduling
 from lxp.live.models import LiveSession
-from tests.conftest import csrf_from, submit
+from tests.conftest import committing, csrf_from, submit
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     count_events,
     live_course_fixture,
@@ -41,7 +41,7 @@ def _form(live_course, when: datetime, **fields):
 
 
 def _sessions(app):
-    with app.app_context():
+    with committing(app):
         rows = db.session.execute(select(LiveSession).order_by(LiveSession.starts_at)).scalars().all()
         for row in rows:
             db.session.expunge(row)
@@ -128,7 +128,7 @@ def test_edits_tell_registrants_once_after_they_settle(app, live_course, trainer
     ]
     for client, _id in learners:
         register(client, session_id)
-    with app.app_context():
+    with committing(app):
         tess = db.session.get(User, trainer)
         base = scheduling.SessionDetails(dates=(soon(8).date(),), start_time=time(19, 0), timezone="Europe/Berlin",
                                    duration_minutes=60, place="Room 1", capacity=10)  # fmt: skip
@@ -147,7 +147,7 @@ def test_edits_tell_registrants_once_after_they_settle(app, live_course, trainer
     assert "Raum" not in german["Subject"]  # her locale, her zone, her date format, no seconds:
     assert re.search(r"Wann: \d\d\.\d\d\.\d{4}, 19:00 bis 20:00 \(Europe/Berlin\)", mailbox.text_of(german))
     assert session_row(app, session_id).sequence == 2
-    with app.app_context():
+    with committing(app):
         updates = db.session.execute(select(LearningEvent).where(LearningEvent.verb == "updated")).scalars().all()
         assert len(updates) == 2 and updates[1].context["changes"]["place"] == ["Room 1", "Room 7"]
 
@@ -196,7 +196,7 @@ def test_cancelling_tells_everyone_and_moves_their_paths_to_the_alternative(app,
     register(waiting, session_id)
     step = next(s for s in plan_of(app, learner).steps if s.ref == live_course["live"])
     assert step.live_date == soon(3).date()
-    with app.app_context():
+    with committing(app):
         scheduling.cancel_session(db.session.get(User, trainer), session_id)
     assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == ["keen@example.com", "waiting@example.com"]
     assert mailbox.messages[0]["Subject"] == "Cancelled: Role-play lab"

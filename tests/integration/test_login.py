@@ -6,9 +6,10 @@ import time_machine
 
 from lxp.accounts import services
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.core.time import utcnow
 from lxp.extensions import db
-from tests.conftest import PASSWORD, csrf_from, sign_in, submit
+from tests.conftest import PASSWORD, committing, csrf_from, sign_in, submit
 
 WRONG = "That e-mail and password do not match an active account."
 
@@ -206,6 +207,7 @@ def test_deactivation_ends_running_sessions_and_remember_cookies(app, make_user)
     assert client.get("/today").status_code == 200
     with app.test_request_context():
         services.set_active(db.session.get(User, admin_id), db.session.get(User, user_id), False)
+        unit_of_work.commit()  # what the admin's request would commit
     assert client.get("/today").headers["Location"].startswith("/login")
     client.delete_cookie("session")
     assert client.get("/today").headers["Location"].startswith("/login")
@@ -216,7 +218,7 @@ def test_sign_in_is_recorded_as_a_learning_event(app, client, make_user):
 
     user_id = make_user(email="events@example.com")
     sign_in(client, "events@example.com")
-    with app.app_context():
+    with committing(app):
         events = db.session.query(LearningEvent).filter_by(actor_id=user_id).all()
         assert [e.verb for e in events] == ["logged-in"]
         assert db.session.get(User, user_id).last_login_at is not None

@@ -7,6 +7,7 @@ from pathlib import Path
 from lxp.accounts.models import User
 from lxp.authoring import transfer
 from lxp.extensions import db
+from tests.conftest import committing
 
 MINI = (Path(__file__).resolve().parents[2] / "tests/data/mini-course.json").read_text()
 
@@ -24,7 +25,7 @@ def _attributes(html: str) -> list[tuple[str, str, str | None]]:
 
 def test_pages_have_unique_ids_and_no_none_attributes(app, client, login_as, make_user):
     admin = login_as("admin", "learner")
-    with app.app_context():
+    with committing(app):
         version = transfer.import_document(db.session.get(User, admin.id), MINI)
         course_id, item = version.course_id, version.items[1]
         item_id, person = item.id, make_user(email="someone@example.com")

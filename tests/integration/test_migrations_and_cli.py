@@ -10,7 +10,7 @@ from lxp.accounts.models import User
 from lxp.demo import DEMO_PASSWORD
 from lxp.extensions import db
 from lxp.insights.indexes import include_object
-from tests.conftest import sign_in
+from tests.conftest import committing, sign_in
 
 
 def test_migrations_match_the_models(ctx):
@@ -31,7 +31,7 @@ def test_seed_demo_loads_people_once_and_their_logins_work(app, client):
     second = runner.invoke(args=["lxp", "seed-demo"])
     assert "0 people added, 15 already there" in second.output
     assert "Course 'leading-hybrid-team': already there." in second.output
-    with app.app_context():
+    with committing(app):
         # the demo people, and the synthetic learners that fill the insights (added once)
         assert db.session.scalar(select(func.count()).select_from(User).where(~User.email.like("synthetic-%"))) == 15
         assert db.session.scalar(select(func.count()).select_from(User).where(User.email.like("synthetic-%"))) == 60
@@ -61,7 +61,7 @@ def test_demo_courses_are_published_complete_and_cover_every_kind(app):
     from lxp.authoring.publishing import coverage_report
 
     assert app.test_cli_runner().invoke(args=["lxp", "seed-demo"]).exit_code == 0
-    with app.app_context():
+    with committing(app):
         courses = db.session.execute(select(Course).order_by(Course.slug)).scalars().all()
         assert [c.slug for c in courses] == ["customer-conversations", "kundengespraeche", "leading-hybrid-team"]
         items = 0
@@ -89,7 +89,7 @@ def test_demo_learners_are_at_different_points_of_their_journeys(app, client):
     assert "Path of aarav.sharma@northwind.example: stuck." in first.output
     again = runner.invoke(args=["lxp", "seed-demo"])
     assert "Path of aarav.sharma@northwind.example: stuck (already there)." in again.output
-    with app.app_context():
+    with committing(app):
 
         def plan_of(email):
             learner = db.session.execute(select(User).where(User.email == email)).scalar_one()

@@ -11,7 +11,7 @@ from lxp.extensions import db
 from lxp.nudges import delivery
 from lxp.nudges import services as nudges
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
-from tests.conftest import sign_in, submit
+from tests.conftest import committing, sign_in, submit
 from tests.integration.outbox_fixtures import add_due_messages, add_learners, counts
 
 
@@ -138,7 +138,7 @@ def test_push_service_trouble_is_retried_and_a_push_lives_only_as_long_as_its_me
 
 def test_dead_letters_are_listed_for_admins_who_can_send_them_again(app, client, login_as, make_user, mail_server):
     login_as("admin")
-    with app.app_context():
+    with committing(app):
         learners = add_learners(2)
         now = utcnow()
         add_due_messages(learners, now - timedelta(minutes=1))
@@ -151,14 +151,14 @@ def test_dead_letters_are_listed_for_admins_who_can_send_them_again(app, client,
     assert page.status_code == 200 and 'href="/admin/outbox"' in html  # in the admin navigation
     assert "Not delivered (1)" in html and "connection refused" in html and "learner0@example.com" in html
     assert "Being tried again (1)" in html and "421 try later" in html
-    with app.app_context():
+    with committing(app):
         dead = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "failed"))
     assert client.post(f"/admin/outbox/{dead}/retry").status_code == 400  # no CSRF token: nothing changes
     response = submit(client, f"/admin/outbox/{dead}/retry", {}, form_page="/admin/outbox", follow_redirects=True)
     assert "goes out with the next delivery run" in response.get_data(as_text=True)
     again = submit(client, f"/admin/outbox/{dead}/retry", {}, form_page="/admin/outbox", follow_redirects=True)
     assert "no longer waiting to be sent again" in again.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         assert nudges.deliver_outbox(utcnow()) == 3  # the two due ones and the one sent again
         row = db.session.get(OutboxMessage, dead)
         assert row.status == "sent" and row.attempts == 1
@@ -171,7 +171,7 @@ def test_dead_letters_are_listed_for_admins_who_can_send_them_again(app, client,
 
 def test_send_all_again_takes_every_dead_letter_of_the_organisation(app, client, login_as, mail_server):
     login_as("admin")
-    with app.app_context():
+    with committing(app):
         learners = add_learners(3)
         add_due_messages(learners, utcnow(), status="failed", attempts=6, last_error="SMTP delivery failed")
         add_due_messages(learners[:1], utcnow() - timedelta(days=4), occurrence="stale", status="failed", attempts=6,
@@ -180,6 +180,6 @@ def test_send_all_again_takes_every_dead_letter_of_the_organisation(app, client,
     assert "3 messages go out with the next delivery run." in response.get_data(as_text=True)
     assert "Not delivered (1)" in response.get_data(as_text=True) and "Too late to send" in response.get_data(
         as_text=True)  # expired: a reminder of what is over would only confuse  # fmt: skip
-    with app.app_context():
+    with committing(app):
         assert nudges.deliver_outbox(utcnow()) == 3
     assert len(mail_server.mailbox.messages) == 3

@@ -13,6 +13,7 @@ from lxp.authoring.models import CourseVersion
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.nudges.models import OutboxMessage
+from tests.conftest import committing
 from tests.integration.outbox_fixtures import (
     NEEDS_POSTGRESQL,
     MailServer,
@@ -51,13 +52,13 @@ def test_two_schedulers_at_once_plan_and_deliver_every_message_exactly_once(
     app, published, postgresql_only, slow_mail_server
 ):
     slow_mail_server.mailbox.delay = 0
-    with app.app_context():
+    with committing(app):
         learners = add_learners(LEARNERS, email_every=10)
         version = db.session.scalar(select(CourseVersion.id).where(CourseVersion.course_id == published["course"]))
         add_quiet_journeys(learners, published["course"], version)
     workers = [start_worker(app, slow_mail_server.port) for _ in range(2)]
     lines = [finish(worker) for worker in workers]
-    with app.app_context():
+    with committing(app):
         found = counts()
         rows = db.session.execute(select(OutboxMessage.user_id, OutboxMessage.rule, OutboxMessage.status,
                                          OutboxMessage.channel)).all()  # fmt: skip
@@ -75,7 +76,7 @@ def test_two_schedulers_at_once_plan_and_deliver_every_message_exactly_once(
 
 
 def test_a_delivery_process_killed_mid_batch_loses_nothing_and_the_inbox_shows_each_message_once(app, slow_mail_server):
-    with app.app_context():
+    with committing(app):
         learners = add_learners(KILLED)
         add_due_messages(learners, utcnow())
     worker = start_worker(app, slow_mail_server.port, LXP_OUTBOX_CLAIM_SECONDS="2")
@@ -84,13 +85,13 @@ def test_a_delivery_process_killed_mid_batch_loses_nothing_and_the_inbox_shows_e
         time.sleep(0.05)
     assert worker.poll() is None, "the delivery run ended before it could be killed"
     kill(worker)
-    with app.app_context():
+    with committing(app):
         killed = counts()
     assert killed.get("sending", 0) > 0 and 0 < killed.get("sent", 0) < KILLED, killed  # it died mid-batch
     time.sleep(2.5)  # the dead run's claim (2 s here) runs out
     slow_mail_server.mailbox.delay = 0
     finish(start_worker(app, slow_mail_server.port))
-    with app.app_context():
+    with committing(app):
         after = counts()
     assert after.get("sent") == KILLED and after.get("sending", 0) == 0, after
     assert after["in_app"] == after["in_app_distinct"] == KILLED  # shown once in the inbox

@@ -15,6 +15,7 @@ from lxp.extensions import db
 from lxp.nudges import services as nudges
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.paths.models import Journey
+from tests.conftest import committing
 from tests.integration.outbox_fixtures import add_learners, add_quiet_journeys, counts
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
@@ -33,7 +34,7 @@ def _course_and_version(course_id: int) -> tuple[int, int]:
 
 
 def test_run_once_plans_and_delivers_one_tick_and_says_what_it_did(app, published, mail_server):
-    with app.app_context():
+    with committing(app):
         learners = add_learners(3)
         add_quiet_journeys(learners, *_course_and_version(published["course"]))
     runner = app.test_cli_runner()
@@ -46,7 +47,7 @@ def test_run_once_plans_and_delivers_one_tick_and_says_what_it_did(app, publishe
     assert len(mail_server.mailbox.messages) == 3  # the three chose e-mail for nudges
     again = runner.invoke(args=["lxp", "nudges", "run-once"])
     assert again.exit_code == 0 and "; sent 0, held 0, retrying 0, failed 0, not sent 0" in again.output
-    with app.app_context():
+    with committing(app):
         assert counts()["in_app"] == counts()["in_app_distinct"] == counts()["sent"]
 
 
@@ -89,13 +90,13 @@ def test_a_scheduler_down_for_hours_catches_up_at_start_and_drops_reminders_of_s
     start_path(client, live_course)
     register(client, soon_id)
     register(client, tomorrow_id)
-    with app.app_context():
+    with committing(app):
         db.session.merge(NotificationPreferences(user_id=learner, off=[], channels={}, quiet_start=None,
                                                  quiet_end=None, weekly_cap=5, muted_rules=[]))  # fmt: skip
         db.session.execute(select(Journey)).scalar_one().created_at = t0 - timedelta(days=9)
         db.session.commit()
     with time_machine.travel(t0 + timedelta(hours=2, minutes=10), tick=True):
-        with app.app_context():  # the plan job ran; then the host went down before the delivery job
+        with committing(app):  # the plan job ran; then the host went down before the delivery job
             nudges.plan_touchpoints()
     with time_machine.travel(t0 + timedelta(hours=7), tick=True):  # back up, hours later
         running = scheduler.build(app)
@@ -106,7 +107,7 @@ def test_a_scheduler_down_for_hours_catches_up_at_start_and_drops_reminders_of_s
                 time.sleep(0.2)
         finally:
             running.shutdown(wait=True)
-    with app.app_context():
+    with committing(app):
         rows = db.session.execute(select(OutboxMessage)).scalars().all()
         began = {(r.rule, r.status, r.outcome) for r in rows if r.link == f"/sessions/{soon_id}"}
         assert began == {("session_tomorrow", "dropped", "expired"), ("session_soon", "dropped", "expired")}
@@ -120,7 +121,7 @@ def test_a_scheduler_down_for_hours_catches_up_at_start_and_drops_reminders_of_s
 
 
 def _caught_up(app, link: str) -> bool:
-    with app.app_context():
+    with committing(app):
         planned = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.link == link).limit(1))
         pending = db.session.scalar(select(OutboxMessage.id).where(
             OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.due_at <= utcnow()).limit(1))  # fmt: skip

@@ -16,7 +16,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.live.models import LiveSession
 from lxp.paths import services as paths
-from tests.conftest import csrf_from, sign_in, submit
+from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     person_fixture,
@@ -41,13 +41,13 @@ def _do(client, ref: str):
 
 
 def _open_refs(app, learner_id: int) -> list[str]:
-    with app.app_context():
+    with committing(app):
         journey = paths.open_journey(db.session.get(User, learner_id))
         return [s.ref for s in paths.current_plan(journey).open_steps]
 
 
 def _completed(app, learner_id: int) -> set[str]:
-    with app.app_context():
+    with committing(app):
         return set(db.session.execute(select(LearningEvent.object_id).where(
             LearningEvent.actor_id == learner_id, LearningEvent.verb.in_(("completed", "passed")))).scalars())  # fmt: skip
 
@@ -94,13 +94,13 @@ def test_past_the_target_the_last_step_completes_and_every_page_says_the_path_is
         # A trainer schedules a new date of the course's live session: the course's learners are
         # planned again, this one included.
         trainer_client = app.test_client()
-        with app.app_context():
+        with committing(app):
             trainer_email = db.session.get(User, trainer).email
         assert sign_in(trainer_client, trainer_email).status_code == 302
         when = datetime.combine(date.today() + timedelta(days=5), time(9))
         response = submit(trainer_client, "/trainer/sessions/new", _schedule_form(live_course, when))
         assert response.status_code == 302, response.get_data(as_text=True)
-        with app.app_context():
+        with committing(app):
             assert db.session.execute(select(LiveSession.item_key)).scalars().all() == ["roleplay-live"]
         assert client.get("/path").status_code == 200
 
@@ -120,7 +120,7 @@ def test_a_trainer_schedules_a_new_date_for_a_course_whose_learner_finished_befo
         when = datetime.combine(date.today() + timedelta(days=5), time(9))
         response = submit(trainer_client, "/trainer/sessions/new", _schedule_form(live_course, when))
         assert response.status_code == 302, response.get_data(as_text=True)
-        with app.app_context():
+        with committing(app):
             journey = paths.open_journey(db.session.get(User, learner))
             assert journey.plan["feasibility"]["finished"] is True  # planned again, and said so
 

@@ -6,7 +6,7 @@ import pytest
 
 from lxp.accounts.models import User
 from lxp.extensions import db
-from tests.conftest import submit
+from tests.conftest import committing, submit
 
 
 def _save_profile(client, **fields):
@@ -47,7 +47,7 @@ def test_profile_saves_name_and_time_zone(app, client, login_as):
     user = login_as("learner")
     response = _save_profile(client, display_name="  Lena F.  ", timezone="Asia/Kolkata")
     assert response.status_code == 302
-    with app.app_context():
+    with committing(app):
         saved = db.session.get(User, user.id)
         assert (saved.display_name, saved.timezone) == ("Lena F.", "Asia/Kolkata")
 
@@ -58,7 +58,7 @@ def test_unknown_time_zone_or_language_is_refused_and_nothing_changes(app, clien
         response = _save_profile(client, **fields)
         assert response.status_code == 200
         assert 'class="error"' in response.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         assert db.session.get(User, user.id).timezone == "Europe/Moscow"
 
 
@@ -67,7 +67,7 @@ def test_profile_form_without_csrf_token_changes_nothing(app, client, login_as):
     response = client.post("/me", data={"display_name": "Hacked", "locale": "", "timezone": "UTC"})
     assert response.status_code == 400
     assert "nothing was changed" in response.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         assert db.session.get(User, user.id).display_name != "Hacked"
 
 
@@ -81,7 +81,7 @@ def test_profile_form_without_csrf_token_changes_nothing(app, client, login_as):
 )
 def test_times_are_shown_in_the_viewers_zone_and_locale(app, client, login_as, make_user, timezone, locale, shown):
     learner_id = make_user(email="seen@example.com", name="Seen Person")
-    with app.app_context():
+    with committing(app):
         db.session.get(User, learner_id).last_login_at = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
         db.session.commit()
     login_as("admin", timezone=timezone, locale=locale)

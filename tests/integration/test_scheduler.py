@@ -10,6 +10,7 @@ from lxp.accounts.models import User
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.live import scheduling
+from tests.conftest import committing
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     person_fixture,
@@ -26,7 +27,7 @@ def test_scheduler_once_tells_registrants_of_a_change_after_the_edits_settle(
     (session_id,) = schedule(app, trainer, live_course["live"], soon(8))
     client, _learner = person(email="lena@example.com")
     register(client, session_id)
-    with app.app_context():
+    with committing(app):
         tess = db.session.get(User, trainer)
         scheduling.update_session(tess, session_id, scheduling.SessionDetails(
             dates=(soon(8).date(),), start_time=time(19, 0), timezone="Europe/Berlin", duration_minutes=60,

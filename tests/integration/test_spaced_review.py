@@ -12,13 +12,13 @@ from lxp.learning import services as learning
 from lxp.nudges import services as nudges
 from lxp.nudges.models import OutboxMessage, ReviewCard, TouchpointRule
 from lxp.paths import services as paths
-from tests.conftest import sign_in, submit
+from tests.conftest import committing, sign_in, submit
 
 RIGHT, WRONG = ["0"], ["1"]  # the example quiz's one question: the first option is right
 
 
 def _passed_the_quiz(app, make_user, published, email):
-    with app.app_context():
+    with committing(app):
         learner = db.session.get(User, make_user(("learner",), email=email))
         paths.start_journey(learner, paths.JourneyChoice((published["goal"],), None, None, 60, ("self_paced",)))
         learning.answer_quiz(learner, published["quiz"], {"q1": [0]})
@@ -26,14 +26,14 @@ def _passed_the_quiz(app, make_user, published, email):
 
 
 def _switch_review(app, published, on=True):
-    with app.app_context():
+    with committing(app):
         db.session.add(TouchpointRule(course_id=published["course"], key="review", enabled=on, params={},
                                       priority=25, channels=[], templates={}, holdout_percent=0))  # fmt: skip
         db.session.commit()
 
 
 def _reviews(app):
-    with app.app_context():
+    with committing(app):
         rows = db.session.execute(select(OutboxMessage).where(OutboxMessage.rule == "review")).scalars().all()
         db.session.expunge_all()
         return rows
@@ -41,7 +41,7 @@ def _reviews(app):
 
 def test_without_the_course_switch_nobody_gets_review_questions(app, make_user, published):
     _passed_the_quiz(app, make_user, published, "ana@example.com")
-    with app.app_context():
+    with committing(app):
         nudges.plan_touchpoints(utcnow() + timedelta(days=30))
         assert db.session.execute(select(ReviewCard)).first() is None
     assert _reviews(app) == []
@@ -50,7 +50,7 @@ def test_without_the_course_switch_nobody_gets_review_questions(app, make_user, 
 def test_a_passed_question_comes_back_when_due_and_the_answer_reschedules_it(app, make_user, published):
     _switch_review(app, published)
     learner_id = _passed_the_quiz(app, make_user, published, "ana@example.com")
-    with app.app_context():
+    with committing(app):
         nudges.plan_touchpoints(utcnow())  # the card is made, not yet due
         card = db.session.execute(select(ReviewCard)).scalar_one()
         card_id, first_due = card.id, card.due_at
@@ -64,23 +64,23 @@ def test_a_passed_question_comes_back_when_due_and_the_answer_reschedules_it(app
 
     client = app.test_client()
     sign_in(client, "ana@example.com")
-    with app.app_context():  # due now: make the card due at the real clock so the answer counts
+    with committing(app):  # due now: make the card due at the real clock so the answer counts
         db.session.get(ReviewCard, card_id).due_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
     page = submit(client, message.link, {"chosen": RIGHT}).get_data(as_text=True)
     assert "Right. It will come back later" in page
-    with app.app_context():
+    with committing(app):
         after_right = db.session.get(ReviewCard, card_id).due_at
         assert after_right > utcnow() + timedelta(days=1)
         db.session.get(ReviewCard, card_id).due_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
     page = submit(client, message.link, {"chosen": WRONG}).get_data(as_text=True)
     assert "Not quite. It will come back soon" in page
-    with app.app_context():
+    with committing(app):
         after_wrong = db.session.get(ReviewCard, card_id).due_at
         assert after_wrong < after_right
     again = submit(client, message.link, {"chosen": RIGHT})  # not due any more: shown, not counted
-    with app.app_context():
+    with committing(app):
         assert db.session.get(ReviewCard, card_id).due_at == after_wrong
     assert again.status_code == 200
 
@@ -88,7 +88,7 @@ def test_a_passed_question_comes_back_when_due_and_the_answer_reschedules_it(app
 def test_a_review_question_is_the_learners_own_and_needs_an_answer(app, make_user, published):
     _switch_review(app, published)
     _passed_the_quiz(app, make_user, published, "ana@example.com")
-    with app.app_context():
+    with committing(app):
         nudges.plan_touchpoints(utcnow())
         card_id = db.session.execute(select(ReviewCard.id)).scalar_one()
     _passed_the_quiz(app, make_user, published, "ben@example.com")

@@ -7,9 +7,10 @@ import pytest
 
 from lxp.accounts.models import User
 from lxp.coaching.models import CoachAssignment
+from lxp.core import unit_of_work
 from lxp.extensions import db
 from lxp.learning import services as learning
-from tests.conftest import sign_in, submit
+from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     person_fixture,
@@ -51,7 +52,7 @@ def test_today_lists_the_sessions_the_learner_holds_a_seat_on_in_their_own_time(
 def test_today_shows_a_coachs_answer_until_the_learner_has_read_it(app, live_course, make_user, person):
     coach_id = make_user(("trainer",), email="coach@example.com", name="Clara Coach")
     client, learner_id = person()
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner_id, coach_id=coach_id))
         db.session.commit()
     start_path(client, live_course)
@@ -68,9 +69,16 @@ def test_today_shows_a_coachs_answer_until_the_learner_has_read_it(app, live_cou
            form_page=f"/desk/help/{request_id}")  # fmt: skip
     page = client.get("/today").get_data(as_text=True)
     assert "From your coach" in page and "Clara Coach answered your question" in page
-    assert "Start with their words." in page and f'href="/help#request-{request_id}"' in page
-    client.get("/help")  # reading the answer where it leads
+    assert "Start with their words." in page
+    message_id = re.search(r'action="/inbox/(\d+)/open">\s*<input[^>]*>\s*<input type="hidden" name="to" value="link">',
+                           page).group(1)  # fmt: skip
+    help_page = client.get("/help").get_data(as_text=True)  # showing it writes nothing; it offers "Mark as read"
+    assert "1 new answer." in help_page and "From your coach" in client.get("/today").get_data(as_text=True)
+    # Tapping the answer on Today opens it where it leads, read.
+    opened = client.post(f"/inbox/{message_id}/open", data={"csrf_token": csrf_from(page), "to": "link"})
+    assert opened.status_code == 302 and opened.location.endswith(f"/help#request-{request_id}")
     assert "From your coach" not in client.get("/today").get_data(as_text=True)
+    assert "new answer" not in client.get("/help").get_data(as_text=True)
 
 
 def test_today_and_the_path_show_where_an_on_the_job_task_stands(app, client, make_user, task_course):
@@ -97,9 +105,10 @@ def test_a_step_done_before_and_back_after_a_failed_check_says_why_on_today(
 
     learner = login_as("learner", locale=locale)
     start_on_example(client, published)
-    with app.app_context():
+    with committing(app):
         person = db.session.get(User, learner.id)
         learning.complete_block(person, published["lesson"])
+        unit_of_work.commit()  # the request shares this context's session, and a GET rolls back
         assert because not in client.get("/today").get_data(as_text=True)
         result = learning.answer_quiz(person, published["quiz"], {"q1": [1]})
         assert not result.passed

@@ -5,6 +5,7 @@ chart, tables and CSV."""
 import csv
 import io
 import itertools
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from lxp.extensions import db
 from lxp.nudges import effect
 from lxp.nudges import services as nudges
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
-from tests.conftest import sign_in
+from tests.conftest import committing, csrf_from, sign_in
 
 _occurrences = itertools.count(1)
 
@@ -38,7 +39,7 @@ def _learned(user_id, at):
 
 
 def _outbox_row(app, message_id):
-    with app.app_context():
+    with committing(app):
         row = db.session.get(OutboxMessage, message_id)
         db.session.expunge(row)
         return row
@@ -47,7 +48,7 @@ def _outbox_row(app, message_id):
 def _due_now(app, user_id, **by_email):
     """A nudge due now for a learner without quiet hours (the test runs at any hour); e-mail
     for the categories given True."""
-    with app.app_context():
+    with committing(app):
         user = db.session.get(User, user_id)
         nudges.save_preferences(user, {}, {c: ["email"] for c, on in by_email.items() if on}, None, None, 5)
         message_id = _message(user_id, utcnow(), status="pending", channel=None)
@@ -77,7 +78,8 @@ def test_a_click_in_the_real_email_counts_as_opened_by_email_once_and_the_unsubs
     app.test_client().get(link)
     sign_in(client, "lena@example.com")
     inbox = client.get("/inbox").get_data(as_text=True)
-    client.get("/inbox/" + inbox.split('href="/inbox/')[1].split('"')[0])
+    opened_path = re.search(r'action="(/inbox/\d+/open)"', inbox).group(1)
+    client.post(opened_path, data={"csrf_token": csrf_from(inbox)})
     again = _outbox_row(app, message_id)
     assert (again.opened_via, again.opened_at) == ("email", opened.opened_at)
 
@@ -92,7 +94,7 @@ def test_a_tampered_or_foreign_token_is_refused_and_records_nothing(app, make_us
     link = mailbox.link_in(mailbox.to("lena@example.com")[0])
     tampered = link[:-2] + ("AA" if not link.endswith("AA") else "BB")
     assert app.test_client().get(tampered).status_code == 404
-    with app.app_context():  # a genuine lxp token made for something else is no open link either
+    with committing(app):  # a genuine lxp token made for something else is no open link either
         unsubscribe_token = nudges.unsubscribe_token(db.session.get(User, learner), "nudge")
     assert app.test_client().get(f"/t/{unsubscribe_token}").status_code == 404
     assert _outbox_row(app, message_id).opened_at is None
@@ -126,7 +128,10 @@ def test_opening_the_message_in_the_inbox_counts_as_opened_in_app(app, client, l
     client.get("/inbox")  # the list is not opening a message
     assert _outbox_row(app, message_id).opened_at is None
     inbox = client.get("/inbox").get_data(as_text=True)
-    page = client.get("/inbox/" + inbox.split('href="/inbox/')[1].split('"')[0])
+    message_path = re.search(r'action="(/inbox/\d+)/open"', inbox).group(1)
+    assert "Five minutes for your path?" in client.get(message_path).get_data(as_text=True)
+    assert _outbox_row(app, message_id).opened_at is None  # showing the page writes nothing
+    page = client.post(message_path + "/open", data={"csrf_token": csrf_from(inbox)}, follow_redirects=True)
     assert "Five minutes for your path?" in page.get_data(as_text=True)
     row = _outbox_row(app, message_id)
     assert row.opened_via == "in_app" and row.opened_at is not None
@@ -142,7 +147,7 @@ def test_the_admin_sees_what_each_touchpoint_does_against_its_holdout(
 ):
     now = utcnow()
     sent_at = now - timedelta(days=10)
-    with app.app_context():
+    with committing(app):
         learners = [make_user(("learner",)) for _ in range(7)]
         held = [make_user(("learner",)) for _ in range(5)]
         stranger = make_user(("learner",), organisation_id=other_organisation)
@@ -210,7 +215,7 @@ def test_a_course_and_a_period_narrow_what_is_counted_and_a_bad_period_is_refuse
     app, client, login_as, make_user, published
 ):
     sent_at = utcnow() - timedelta(days=10)
-    with app.app_context():
+    with committing(app):
         learners = [make_user(("learner",)) for _ in range(5)]
         for u in learners:
             _message(u, sent_at, course_id=published["course"])
@@ -253,7 +258,7 @@ def test_the_report_costs_the_same_few_statements_for_ten_messages_or_a_hundred(
             statements.append(statement)
 
     sent_at = utcnow() - timedelta(days=5)
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, make_user(("admin",)))
         learners = [make_user(("learner",)) for _ in range(10)]
         cost = []
@@ -330,4 +335,6 @@ def test_reading_the_message_through_the_api_counts_as_opened_in_app(app, make_u
     [note] = api.get("/api/v1/inbox").get_json()["items"]
     assert _outbox_row(app, message_id).opened_at is None  # listing is not reading
     assert api.get(f"/api/v1/inbox/{note['id']}").status_code == 200
+    assert _outbox_row(app, message_id).opened_at is None  # a GET never writes
+    assert api.post(f"/api/v1/inbox/{note['id']}/read").status_code == 200  # the app has shown it
     assert _outbox_row(app, message_id).opened_via == "in_app"

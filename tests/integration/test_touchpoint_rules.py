@@ -10,7 +10,7 @@ from lxp.extensions import db
 from lxp.nudges import services as nudges
 from lxp.nudges.models import OutboxMessage, TouchpointRule
 from lxp.paths.models import Journey
-from tests.conftest import sign_in, submit
+from tests.conftest import committing, sign_in, submit
 from tests.integration.conftest import start_path
 
 
@@ -18,13 +18,13 @@ def _quiet_learner(app, published, make_user, **fields):
     """A learner who started the course's path nine days ago and has not been back."""
     learner_id = make_user(("learner",), **fields)
     client = app.test_client()
-    with app.app_context():
+    with committing(app):
         from lxp.accounts.models import User
 
         email = db.session.get(User, learner_id).email
     sign_in(client, email)
     start_path(client, published)
-    with app.app_context():
+    with committing(app):
         journey = db.session.execute(select(Journey).where(Journey.learner_id == learner_id)).scalar_one()
         journey.created_at = utcnow() - timedelta(days=9)
         db.session.commit()
@@ -44,7 +44,7 @@ def _rule_form(client, course, key, **changes):
 
 
 def _rows(app, rule):
-    with app.app_context():
+    with committing(app):
         rows = (
             db.session.execute(select(OutboxMessage).where(OutboxMessage.rule == rule).order_by(OutboxMessage.id))
             .scalars()
@@ -66,7 +66,7 @@ def test_an_admins_german_words_reach_a_german_learner_with_the_reason_still_our
                           de_subject="{name}, fünf Minuten für {course}?",
                           de_body="Weiter geht es mit \u201e{step}\u201c.")  # fmt: skip
     assert response.status_code == 302
-    with app.app_context():
+    with committing(app):
         stored = db.session.execute(select(TouchpointRule)).scalar_one()
         assert stored.updated_by_id == admin.id and set(stored.templates) == {"de"}  # only what was changed
         nudges.plan_touchpoints(utcnow())
@@ -92,7 +92,7 @@ def test_a_template_with_an_unknown_variable_is_refused_naming_it_and_nothing_is
     response = _rule_form(client, published["course"], "inactive", en_subject="Hello {name")
     assert response.status_code == 400 and "Write variables in braces" in response.get_data(as_text=True)
     assert _rule_form(client, published["course"], "inactive", days="1").status_code == 400  # below the range
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(TouchpointRule)) == 0
 
 
@@ -105,12 +105,12 @@ def test_a_rule_switched_off_for_the_course_plans_nothing_until_it_is_reset(
     assert "changed for this course" in client.get(f"/admin/courses/{published['course']}/touchpoints").get_data(
         as_text=True
     )
-    with app.app_context():
+    with committing(app):
         nudges.plan_touchpoints(utcnow())
     assert _rows(app, "inactive") == []
     submit(client, f"/admin/courses/{published['course']}/touchpoints/inactive/reset", {},
            form_page=f"/admin/courses/{published['course']}/touchpoints/inactive")  # fmt: skip
-    with app.app_context():
+    with committing(app):
         nudges.plan_touchpoints(utcnow())
     assert len(_rows(app, "inactive")) == 1
 
@@ -156,7 +156,7 @@ def test_delivery_follows_the_courses_channels_and_spends_the_weekly_cap_on_the_
 ):
     login_as("admin")
     learner_id, email = _quiet_learner(app, published, make_user)
-    with app.app_context():
+    with committing(app):
         from lxp.accounts.models import User
 
         learner = db.session.get(User, learner_id)
@@ -165,7 +165,7 @@ def test_delivery_follows_the_courses_channels_and_spends_the_weekly_cap_on_the_
     assert _rule_form(client, published["course"], "inactive", channel_1="in_app").status_code == 302
     assert _rule_form(client, published["course"], "failed_check", days=None, delay_hours="24", priority="90",
                       channel_1="email").status_code == 302  # fmt: skip
-    with app.app_context():
+    with committing(app):
         from lxp import events
 
         events.record(actor_id=learner_id, verb="failed", object_type="item", object_id=published["quiz"],
@@ -193,12 +193,12 @@ def test_a_course_that_keeps_a_nudge_in_the_inbox_sends_no_mail_even_to_a_learne
 ):
     login_as("admin")
     learner_id, email = _quiet_learner(app, published, make_user)
-    with app.app_context():
+    with committing(app):
         from lxp.accounts.models import User
 
         nudges.save_preferences(db.session.get(User, learner_id), {}, {"nudge": ["email"]}, None, None, 5)
     assert _rule_form(client, published["course"], "inactive", channel_1="in_app").status_code == 302
-    with app.app_context():
+    with committing(app):
         nudges.plan_touchpoints(utcnow())
         nudges.deliver_outbox(utcnow())
     [quiet] = _rows(app, "inactive")
@@ -214,7 +214,7 @@ def test_a_template_with_a_format_spec_or_conversion_is_refused_naming_the_place
         page = response.get_data(as_text=True)
         assert response.status_code == 400, placeholder
         assert f"Write {placeholder} as {{name}}" in page.replace("&gt;", ">")
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(TouchpointRule)) == 0
 
 
@@ -224,14 +224,14 @@ def test_a_stored_template_with_format_specs_renders_plainly_and_never_pads(
     """Templates stored before specs were refused: the preview and the planning ignore the spec."""
     login_as("admin")
     _learner_id, quiet = _quiet_learner(app, published, make_user, name="Jana Berg")
-    with app.app_context():
+    with committing(app):
         db.session.add(TouchpointRule(course_id=published["course"], key="inactive", params={"days": 5},
                                       templates={"en": {"subject": "Hi {name:>30000000}", "body": "{name!r} {days:d}"}}))  # fmt: skip
         db.session.commit()
     page = client.get(f"/admin/courses/{published['course']}/touchpoints/inactive", query_string={"learner": quiet})
     assert page.status_code == 200 and len(page.get_data()) < 1_000_000
     assert "Hi Jana Berg" in page.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         nudges.plan_touchpoints(utcnow())
     [row] = _rows(app, "inactive")
     assert (row.subject, row.body) == ("Hi Jana Berg", "Jana Berg 9")
@@ -245,7 +245,7 @@ def _published_in(app, make_user, organisation_id):
     from tests.integration.conftest import MINI
 
     author = make_user(("admin", "reviewer"), organisation_id=organisation_id)
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author)
         version = transfer.import_document(admin, MINI)
         publishing.submit_for_review(admin, version)
@@ -263,7 +263,7 @@ def test_one_courses_broken_rule_stops_no_other_and_its_page_says_why(
     other = _published_in(app, make_user, other_organisation)
     _quiet_learner(app, published, make_user)
     _quiet_learner(app, other, make_user, organisation_id=other_organisation)
-    with app.app_context():
+    with committing(app):
         db.session.add(TouchpointRule(course_id=published["course"], key="inactive", params={"days": 5},
                                       templates={"en": {"subject": "Hi {name", "body": ""}}))  # fmt: skip
         db.session.commit()
@@ -278,7 +278,7 @@ def test_one_courses_broken_rule_stops_no_other_and_its_page_says_why(
     assert api["last_error"] == "expected '}' before end of string" and api["last_error_at"]
     # Mended, the next run plans it and the failure note goes.
     assert _rule_form(client, published["course"], "inactive", en_subject="Hi {name}").status_code == 302
-    with app.app_context():
+    with committing(app):
         nudges.plan_touchpoints(utcnow())
     assert len(_rows(app, "inactive")) == 2
     page = client.get(f"/admin/courses/{published['course']}/touchpoints").get_data(as_text=True)

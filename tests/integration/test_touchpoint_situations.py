@@ -19,7 +19,7 @@ from lxp.nudges import services as nudges
 from lxp.nudges.models import OutboxMessage, TouchpointRule
 from lxp.paths import services as paths
 from lxp.paths.models import Journey
-from tests.conftest import sign_in
+from tests.conftest import committing, sign_in
 from tests.integration import test_touchpoint_triggers
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
@@ -119,7 +119,7 @@ def test_a_paused_path_hears_only_the_session_reminder_the_learner_asked_for(app
         start_path(client, live_course)
         assert register(client, session_id).status_code == 302
     lesson = f"{live_course['course']}:listen-lesson"
-    with app.app_context():
+    with committing(app):
         starts = db.session.get(LiveSession, session_id).starts_at
         moment = starts - timedelta(hours=23)
         with time_machine.travel(moment, tick=False):

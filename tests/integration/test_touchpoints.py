@@ -15,7 +15,7 @@ from lxp.extensions import db
 from lxp.nudges import services as nudges
 from lxp.nudges.models import OutboxMessage
 from lxp.paths.models import Journey
-from tests.conftest import submit
+from tests.conftest import committing, submit
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     person_fixture,
@@ -28,7 +28,7 @@ from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
 
 
 def _outbox(app, rule=None):
-    with app.app_context():
+    with committing(app):
         query = select(OutboxMessage).order_by(OutboxMessage.id)
         if rule:
             query = query.where(OutboxMessage.rule == rule)
@@ -38,7 +38,7 @@ def _outbox(app, rule=None):
 
 
 def _inbox(app, user_id):
-    with app.app_context():
+    with committing(app):
         return [m.subject for m in db.session.execute(
             select(InAppMessage).where(InAppMessage.user_id == user_id).order_by(InAppMessage.id)).scalars()]  # fmt: skip
 
@@ -56,7 +56,7 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
     client, learner = person(email="lena@example.com", timezone="UTC")
     start_path(client, live_course)
     register(client, session_id)
-    with app.app_context():
+    with committing(app):
         starts = db.session.get(
             __import__("lxp.live.models", fromlist=["LiveSession"]).LiveSession, session_id
         ).starts_at
@@ -80,7 +80,7 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
     response = app.test_client().post(unsubscribe)
     assert response.status_code == 200 and "no more e-mails with reminders" in response.get_data(as_text=True)
     assert app.test_client().post(unsubscribe[:-3] + "xyz").status_code == 404  # a forged link
-    with app.app_context():
+    with committing(app):
         assert "email" not in nudges.preferences_of(db.session.get(User, learner)).channels_for("reminder")
         nudges.plan_touchpoints(starts - timedelta(minutes=50))  # the hour-before reminder
         nudges.deliver_outbox(starts - timedelta(minutes=50))
@@ -95,7 +95,7 @@ def test_quiet_days_bring_one_nudge_held_through_quiet_hours_and_fewer_like_this
 
     learner = login_as("learner", timezone="Europe/Berlin")
     start(client, published)
-    with app.app_context():
+    with committing(app):
         journey = db.session.execute(select(Journey)).scalar_one()
         journey.created_at = utcnow() - timedelta(days=9)
         db.session.commit()
@@ -111,7 +111,7 @@ def test_quiet_days_bring_one_nudge_held_through_quiet_hours_and_fewer_like_this
         assert nudges.deliver_outbox(row.due_at) >= 1
     assert "Five minutes for your path?" in _inbox(app, learner.id)
     page = client.get("/inbox").get_data(as_text=True)
-    message_url = re.search(r'href="/inbox/(\d+)">\s*<strong>(?:<span[^>]*>[^<]*</span>)?Five minutes', page).group(1)
+    message_url = re.search(r'action="/inbox/(\d+)/open">(?:(?!</form>).)*?Five minutes', page, re.S).group(1)
     message = client.get(f"/inbox/{message_url}").get_data(as_text=True)
     assert re.search(
         r"Why you got this: You have had no learning activity on your path for \d+ days\. "
@@ -137,7 +137,7 @@ def test_recent_activity_holds_a_nudge_and_the_weekly_cap_folds_one(app, client,
 
     learner = login_as("learner", timezone="UTC")
     start(client, published)
-    with app.app_context():
+    with committing(app):
         user = db.session.get(User, learner.id)
         nudges.save_preferences(user, {}, {}, None, None, 5)  # no quiet hours: the test holds at any hour
         noon = utcnow()  # events may not lie in the future, so the clock is the real one
@@ -168,7 +168,7 @@ def test_bad_settings_are_refused_and_change_nothing(app, client, login_as):
         as_text=True
     )
     assert submit(client, "/profile/notifications", {"weekly_cap": "99"}).status_code == 400
-    with app.app_context():
+    with committing(app):
         from lxp.nudges.models import NotificationPreferences
 
         assert db.session.execute(select(NotificationPreferences)).first() is None

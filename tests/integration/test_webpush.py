@@ -25,6 +25,7 @@ from lxp.extensions import db
 from lxp.push import services
 from lxp.push.keys import b64url, b64url_decode, vapid_keys
 from lxp.push.models import PushSubscription
+from tests.conftest import committing
 
 
 @dataclass
@@ -257,7 +258,7 @@ def _tmp_app(tmp_path, **settings):
 
 
 def _dispose(app):
-    with app.app_context():
+    with committing(app):
         db.engine.dispose()
 
 
@@ -288,7 +289,7 @@ def test_configured_keys_are_used_and_nothing_is_written(tmp_path):
         key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     )
     app = _tmp_app(tmp_path, VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=public, VAPID_SUBJECT="https://lxp.example")
-    with app.app_context():
+    with committing(app):
         keys = vapid_keys()
     assert keys.public_key == public and keys.subject == "https://lxp.example"
     assert not (tmp_path / "vapid.json").exists()
@@ -296,7 +297,7 @@ def test_configured_keys_are_used_and_nothing_is_written(tmp_path):
 
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     app = _tmp_app(tmp_path, VAPID_PRIVATE_KEY=pem.decode())
-    with app.app_context():
+    with committing(app):
         assert vapid_keys().public_key == public
     _dispose(app)
 

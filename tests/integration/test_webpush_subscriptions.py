@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lxp.extensions import db
 from lxp.push.keys import b64url, b64url_decode
 from lxp.push.models import PushSubscription
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import committing, csrf_from, sign_in
 
 ENDPOINT = "https://fcm.googleapis.example/wp/abc123"
 NOT_ON_THE_CURVE = b64url(b"\x04" + b"\x01" * 64)  # the right length, but no P-256 point
@@ -50,7 +50,7 @@ def _send(client, method: str, body, token: str | None = None):
 
 
 def _stored(app) -> list[tuple[int, str]]:
-    with app.app_context():
+    with committing(app):
         return [(s.user_id, s.endpoint) for s in db.session.execute(select(PushSubscription)).scalars()]
 
 
@@ -80,7 +80,7 @@ def test_subscribing_stores_the_browser_once(app, client, login_as):
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert _stored(app) == [(learner.id, ENDPOINT)]
-    with app.app_context():
+    with committing(app):
         stored = db.session.execute(select(PushSubscription)).scalar_one()
         assert stored.p256dh == subscription["keys"]["p256dh"] and stored.auth == subscription["keys"]["auth"]
         assert stored.user_agent.startswith("Werkzeug")
@@ -169,7 +169,7 @@ def test_another_persons_subscription_cannot_be_deleted(app, client, login_as, m
     owner = login_as("learner")
     _send(client, "POST", _subscription())
     client.post("/logout", data={"csrf_token": _token(client)})
-    with app.app_context():
+    with committing(app):
         from lxp.accounts.models import User
 
         intruder_email = db.session.get(User, make_user(("trainer",))).email
@@ -187,7 +187,7 @@ def test_the_same_browser_subscribed_by_another_person_becomes_theirs(app, clien
     subscription = _subscription()
     _send(client, "POST", subscription)
     client.post("/logout", data={"csrf_token": _token(client)})
-    with app.app_context():
+    with committing(app):
         from lxp.accounts.models import User
 
         second_id = make_user()

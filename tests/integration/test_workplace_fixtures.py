@@ -16,9 +16,10 @@ from lxp.accounts.models import User
 from lxp.authoring import publishing, transfer
 from lxp.authoring.models import Goal
 from lxp.coaching.models import CoachAssignment
+from lxp.core import unit_of_work
 from lxp.extensions import db
 from lxp.paths import services as paths
-from tests.conftest import sign_in
+from tests.conftest import committing, sign_in
 
 MINI = json.loads((Path(__file__).resolve().parents[1] / "data/mini-course.json").read_text())
 TASK_KEY = "listen-on-the-job"
@@ -84,7 +85,7 @@ def upload_dir_fixture(app, tmp_path, monkeypatch):
 def task_course_fixture(app, make_user, upload_dir):
     """The course with the task, published; its goal; refs of the lesson, quiz and task."""
     author = make_user(("admin", "reviewer"), email="author@example.com")
-    with app.app_context():
+    with committing(app):
         admin = db.session.get(User, author)
         version = transfer.import_document(admin, task_course_document())
         publishing.submit_for_review(admin, version)
@@ -97,13 +98,14 @@ def task_course_fixture(app, make_user, upload_dir):
 
 def on_path(app, learner_id: int, goal_id: int, coach_id: int | None = None) -> None:
     """Start the learner's journey on the goal (every modality), with ``coach_id`` as coach."""
-    with app.app_context():
+    with committing(app):
         learner = db.session.get(User, learner_id)
         paths.start_journey(learner, paths.JourneyChoice((goal_id,), None, None, 120,
                                                          ("self_paced", "live", "coaching", "on_the_job")))  # fmt: skip
         if coach_id is not None:
             db.session.add(CoachAssignment(learner_id=learner_id, coach_id=coach_id))
             db.session.commit()
+        unit_of_work.commit()  # the service's work, as the request would commit it
         db.session.remove()
 
 
@@ -115,6 +117,6 @@ def client_for(app, email: str):
 
 
 def plan_of(app, learner_id: int):
-    with app.app_context():
+    with committing(app):
         learner = db.session.get(User, learner_id)
         return paths.current_plan(paths.open_journey(learner))

@@ -13,7 +13,7 @@ from lxp.extensions import db
 from lxp.files.models import StoredFile
 from lxp.workplace import services as workplace
 from lxp.workplace.models import TaskReview, TaskSubmission
-from tests.conftest import csrf_from
+from tests.conftest import committing, csrf_from
 from tests.integration.test_workplace_fixtures import (  # noqa: F401  (fixtures)
     PDF,
     client_for,
@@ -60,12 +60,12 @@ def fetch(client, path):
 
 
 def _count(app, model, *where):
-    with app.app_context():
+    with committing(app):
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def _events(app, verb):
-    with app.app_context():
+    with committing(app):
         return db.session.execute(
             select(LearningEvent).where(LearningEvent.verb == verb).order_by(LearningEvent.recorded_at)
         ).scalars().all()  # fmt: skip
@@ -131,7 +131,7 @@ def test_a_task_goes_from_draft_to_another_try_to_accepted_with_its_whole_histor
     steps = plan_of(app, learner.id).open_steps
     reasons = {(s.ref, r.code) for s in steps for r in s.reasons}
     assert (ref, "retry") in reasons and (task_course["lesson"], "remediation") in reasons
-    with app.app_context():
+    with committing(app):
         note = db.session.execute(select(InAppMessage).where(InAppMessage.user_id == learner.id)).scalar_one()
         assert note.category == "reply" and note.link == f"/learn/{ref}#evidence"
 
@@ -167,7 +167,7 @@ def test_a_task_goes_from_draft_to_another_try_to_accepted_with_its_whole_histor
 
 
 def workplace_states(app, learner_id):
-    with app.app_context():
+    with committing(app):
         return workplace.task_states(learner_id)
 
 
@@ -182,7 +182,7 @@ def test_task_states_is_one_query_however_many_tries(app, client, login_as, make
         if statement.lstrip().upper().startswith("SELECT"):  # SQLite's BEGIN IMMEDIATE is no query
             statements.append(statement)
 
-    with app.app_context():
+    with committing(app):
         engine = db.engine
         event.listen(engine, "before_cursor_execute", count)
         try:
@@ -348,7 +348,7 @@ def test_a_learner_without_a_coach_is_told_who_will_review(app, client, login_as
 
 def test_the_authoring_preview_of_a_task_still_shows_the_task(app, client, login_as, task_course):
     login_as("admin")
-    with app.app_context():
+    with committing(app):
         from lxp.authoring.models import Item
 
         item_id = db.session.execute(select(Item.id).where(Item.kind == "workplace_task")).scalar_one()
@@ -363,7 +363,7 @@ def test_the_demo_has_evidence_waiting_and_evidence_accepted_with_its_history(ap
     assert result.exit_code == 0
     assert "Evidence of marcus.johnson@northwind.example: evidence waiting for review." in result.output
     assert "Evidence of kenji.watanabe@northwind.example: evidence accepted on the second try." in result.output
-    with app.app_context():
+    with committing(app):
         assert seed_workplace() == []  # safe to run again
         tries = db.session.execute(select(TaskSubmission).order_by(TaskSubmission.id)).scalars().all()
         assert [(t.learner.email.split("@")[0], t.status) for t in tries] == [

@@ -8,7 +8,9 @@ import pytest
 
 from lxp.accounts import api_tokens
 from lxp.accounts.models import User
+from lxp.core import unit_of_work
 from lxp.extensions import db
+from tests.conftest import committing
 
 PROBLEM = "application/problem+json"
 
@@ -41,9 +43,11 @@ class ApiClient:
 
 
 def make_token(app, user_id: int, scopes=("read", "write"), name="tests") -> str:
-    with app.app_context():
+    with committing(app):
         user = db.session.get(User, user_id)
-        return api_tokens.create_token(user, name, scopes).secret
+        secret = api_tokens.create_token(user, name, scopes).secret
+        unit_of_work.commit()
+        return secret
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from lxp.accounts.models import User
 from lxp.authoring.models import CourseVersion
 from lxp.extensions import db
+from tests.conftest import committing
 from tests.integration.api.conftest import is_problem
 
 ADMIN = ("read", "write", "admin")
@@ -46,7 +47,7 @@ def test_an_invitation_by_api_sends_the_mail(app, api_as, mailbox):
     assert mailbox.to("new@example.com")
     is_problem(admin.post("/api/v1/admin/users", json={"email": "new@example.com", "display_name": "Nia",
                                                        "roles": ["learner"]}), 409)  # fmt: skip
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "new@example.com")) == 1
 
 
@@ -69,7 +70,7 @@ def test_a_bad_course_document_lists_its_errors_and_imports_nothing(app, publish
     body = is_problem(admin.post("/api/v1/admin/courses/import", json=document), 422)
     assert any("kind" in e["field"] for e in body["errors"])
     is_problem(admin.post("/api/v1/admin/courses/import", data="{not json", content_type="application/json"), 422)
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(CourseVersion)) == 1
 
 

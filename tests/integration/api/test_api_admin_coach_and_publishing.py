@@ -3,6 +3,7 @@ submit, send back with a comment, approve (by another admin). Refusals change no
 
 from lxp.authoring.models import CourseVersion
 from lxp.extensions import db
+from tests.conftest import committing
 from tests.integration.api.conftest import is_problem
 
 ADMIN = ("read", "write", "admin")
@@ -30,7 +31,7 @@ def test_an_admin_chooses_a_learners_coach_and_clears_it(app, api_as, make_user)
 
 
 def _status(app, course_id) -> list[str]:
-    with app.app_context():
+    with committing(app):
         return [v.status for v in db.session.query(CourseVersion).filter_by(course_id=course_id).order_by(
             CourseVersion.number)]  # fmt: skip
 

@@ -4,6 +4,7 @@ and refusals as the insights pages; and the touchpoint effect table for admins o
 from lxp.accounts.models import User
 from lxp.cohorts.models import Cohort
 from lxp.extensions import db
+from tests.conftest import committing
 from tests.integration.api.conftest import is_problem
 from tests.integration.test_insights import _learners, _story
 
@@ -11,7 +12,7 @@ ADMIN = ("read", "write", "admin")
 
 
 def _cohort(app, name, members=(), coach_id=None) -> int:
-    with app.app_context():
+    with committing(app):
         organisation_id = db.session.get(User, members[0] if members else coach_id).organisation_id
         cohort = Cohort(organisation_id=organisation_id, name=name, coach_id=coach_id)
         cohort.members = [db.session.get(User, i) for i in members]
@@ -80,7 +81,7 @@ def test_a_trainer_sees_the_people_they_coach(app, published, make_user, api_as)
 
     trainer = api_as("trainer")
     mine, others = _learners(app, make_user, 2), _learners(app, make_user, 2)
-    with app.app_context():
+    with committing(app):
         for learner in mine:
             db.session.add(CoachAssignment(learner_id=learner, coach_id=trainer.user_id))
         db.session.commit()

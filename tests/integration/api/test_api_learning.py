@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from lxp.channels import in_app
 from lxp.events import LearningEvent
 from lxp.extensions import db
+from tests.conftest import committing
 from tests.integration.api.conftest import is_problem, new_id
 
 
@@ -16,7 +17,7 @@ def choose(api, published, **fields):
 
 
 def count_events(app, **where) -> int:
-    with app.app_context():
+    with committing(app):
         statement = select(func.count()).select_from(LearningEvent)
         for key, value in where.items():
             statement = statement.where(getattr(LearningEvent, key) == value)
@@ -39,7 +40,7 @@ def test_a_learner_chooses_a_goal_and_reads_the_path_with_its_reasons(app, publi
 def test_reasons_are_plain_text_as_the_author_wrote_them(app, published, api_as):
     from lxp.authoring.models import Goal
 
-    with app.app_context():
+    with committing(app):
         db.session.get(Goal, published["goal"]).title = "Listen & respond, don't defend"
         db.session.commit()
     api = api_as("learner")
@@ -150,7 +151,7 @@ def test_pulse_and_nps_are_recorded_once_per_id(app, published, api_as):
 def test_the_inbox_pages_newest_first_and_refuses_a_page_token_from_another_list(app, api_as):
     api = api_as("learner")
     other = api_as("learner")
-    with app.app_context():
+    with committing(app):
         for n in range(5):
             in_app.post(in_app.InAppNote(user_id=api.user_id, category="nudge", subject=f"Message {n}"))
         db.session.commit()
@@ -168,8 +169,10 @@ def test_the_inbox_pages_newest_first_and_refuses_a_page_token_from_another_list
     is_problem(api.get("/api/v1/inbox?limit=0"), 422)
 
     message_id = first["items"][0]["id"]
-    assert api.get(f"/api/v1/inbox/{message_id}").get_json()["read_at"] is not None
+    assert api.get(f"/api/v1/inbox/{message_id}").get_json()["read_at"] is None  # reading changes nothing
+    assert api.post(f"/api/v1/inbox/{message_id}/read").get_json()["read_at"] is not None
     is_problem(other.get(f"/api/v1/inbox/{message_id}"), 404)
+    is_problem(other.post(f"/api/v1/inbox/{message_id}/read"), 404)
     assert len(api.get("/api/v1/inbox?unread=true").get_json()["items"]) == 4
     assert api.post("/api/v1/inbox/read").get_json() == {"marked": 4}
     assert api.get("/api/v1/inbox?unread=true").get_json()["items"] == []

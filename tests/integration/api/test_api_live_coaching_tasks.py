@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from lxp.coaching.models import CoachAssignment
 from lxp.extensions import db
 from lxp.workplace.models import TaskSubmission
+from tests.conftest import committing
 from tests.integration.api.conftest import ApiClient, is_problem, make_token, new_id
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
@@ -102,7 +103,7 @@ def test_a_learner_and_their_coach_talk_in_a_thread_nobody_else_can_read(app, li
     coach_id = make_user(("trainer",), email="coach@example.com")
     learner = api_as("learner")
     journey(learner, live_course["goal"])
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner.user_id, coach_id=coach_id))
         db.session.commit()
     thread = learner.post("/api/v1/coaching/threads", json={}).get_json()
@@ -115,6 +116,11 @@ def test_a_learner_and_their_coach_talk_in_a_thread_nobody_else_can_read(app, li
     assert reply.status_code == 201, reply.get_data(as_text=True)
     messages = learner.get(f"/api/v1/coaching/threads/{thread['id']}").get_json()["messages"]
     assert [m["body"] for m in messages] == ["How do I start?", "With a question."]
+    unread = lambda: learner.get("/api/v1/coaching/threads").get_json()["items"][0]["unread"]  # noqa: E731
+    assert unread() is True  # reading the thread changed nothing
+    assert learner.post(f"/api/v1/coaching/threads/{thread['id']}/read").status_code == 204
+    assert unread() is False
+    is_problem(coach.post(f"/api/v1/coaching/threads/{thread['id'] + 1000}/read"), 404)
     reacted = learner.post(f"/api/v1/coaching/messages/{messages[1]['id']}/reaction", json={"helped": True})
     assert reacted.get_json()["helped"] is True
     is_problem(learner.post(f"/api/v1/coaching/messages/{messages[0]['id']}/reaction", json={"helped": True}), 400)
@@ -160,7 +166,7 @@ def test_task_evidence_is_sent_once_and_reviewed_by_the_coach_only(app, task_cou
     sent = learner.post(f"/api/v1/tasks/{task}/submission", json=submission).get_json()
     again = learner.post(f"/api/v1/tasks/{task}/submission", json=submission).get_json()
     assert sent["status"] == "submitted" and again["id"] == sent["id"]
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(TaskSubmission)) == 1
     is_problem(learner.post(f"/api/v1/tasks/{task}/submission", json={**submission, "links": "x"}), 422)
 

@@ -11,6 +11,7 @@ from lxp.authoring import publishing, transfer
 from lxp.authoring.models import Goal, Package
 from lxp.extensions import db
 from lxp.nudges.models import NotificationPreferences
+from tests.conftest import committing
 from tests.integration.api.conftest import is_problem, new_id
 from tests.integration.conftest import MINI
 
@@ -60,7 +61,7 @@ def test_a_learner_mutes_a_kind_of_message_and_turns_it_back_on(app, api_as):
     assert muted.status_code == 200
     (row,) = muted.get_json()["muted_rules"]
     assert row["rule"] == "welcome" and row["by"] == "you" and row["label"]
-    with app.app_context():
+    with committing(app):
         db.session.execute(select(NotificationPreferences)).scalar_one().auto_paused_rules = ["session_soon"]
         db.session.commit()
     assert [(r["rule"], r["by"]) for r in api.get(PREFS).get_json()["muted_rules"]] == [("welcome", "you"),
@@ -89,7 +90,7 @@ def test_notification_preferences_are_the_learners_own(app, api_as):
 
 def _publish(app, make_user, document) -> tuple[int, int, int]:
     author = make_user(("admin", "reviewer"), email="author@example.com")
-    with app.app_context():
+    with committing(app):
         version = transfer.import_document(db.session.get(User, author), json.dumps(document))
         admin = db.session.get(User, author)
         publishing.submit_for_review(admin, version)

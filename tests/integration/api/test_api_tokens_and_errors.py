@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lxp.accounts.api_tokens import ApiToken
 from lxp.accounts.models import User
 from lxp.extensions import db
-from tests.conftest import csrf_from, submit
+from tests.conftest import committing, csrf_from, submit
 from tests.integration.api.conftest import ApiClient, is_problem, make_token
 
 
@@ -22,7 +22,7 @@ def test_a_token_made_on_the_profile_is_shown_once_and_stored_only_hashed(app, c
     assert secret.startswith("lxp_pat_")
     again = client.get("/me/tokens").get_data(as_text=True)
     assert secret not in again and "My phone" in again and "never used" in again
-    with app.app_context():
+    with committing(app):
         token = db.session.execute(select(ApiToken)).scalar_one()
         assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
         assert secret not in (token.token_hash, token.prefix) and token.scopes == ["read", "write"]
@@ -60,7 +60,7 @@ def test_a_revoked_token_stops_working_at_once(app, client, login_as):
     secret = make_token(app, user.id)
     api = ApiClient(app, secret, user.id)
     assert api.get("/api/v1/me").status_code == 200
-    with app.app_context():
+    with committing(app):
         token_id = db.session.execute(select(ApiToken.id)).scalar_one()
     page = client.get("/me/tokens")
     response = client.post(f"/me/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
@@ -75,7 +75,7 @@ def test_someone_elses_token_cannot_be_revoked(app, client, login_as, make_user)
     other = make_user(("learner",), email="other@example.com")
     secret = make_token(app, other)
     login_as("learner")
-    with app.app_context():
+    with committing(app):
         token_id = db.session.execute(select(ApiToken.id)).scalar_one()
     page = client.get("/me/tokens")
     client.post(f"/me/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
@@ -89,7 +89,7 @@ def test_only_admins_can_make_admin_tokens_and_bad_forms_change_nothing(app, cli
     assert response.status_code == 400
     response = submit(client, "/me/tokens", {"name": "", "scopes": ["read"]})
     assert response.status_code == 400
-    with app.app_context():
+    with committing(app):
         assert db.session.execute(select(ApiToken)).first() is None
 
 
@@ -98,7 +98,7 @@ def test_a_token_does_only_what_its_scopes_allow(app, api_as):
     assert reader.get("/api/v1/me").status_code == 200
     body = is_problem(reader.patch("/api/v1/me", json={"display_name": "Changed"}), 403)
     assert "write" in body["detail"]
-    with app.app_context():
+    with committing(app):
         assert db.session.get(User, reader.user_id).display_name != "Changed"
     writer = api_as("learner", scopes=("write",))
     assert is_problem(writer.get("/api/v1/me"), 403)
@@ -117,7 +117,7 @@ def test_wrong_types_and_unknown_fields_are_named_and_change_nothing(app, api_as
     assert ("json", "display_name") in fields and ("json", "shoe_size") in fields
     body = is_problem(api.patch("/api/v1/me", json={"timezone": "Mars/Olympus"}), 400)
     assert body["errors"][0]["field"] == "timezone"
-    with app.app_context():
+    with committing(app):
         user = db.session.get(User, api.user_id)
         assert (user.display_name, user.timezone) == ("Original", "UTC")
 

@@ -6,13 +6,14 @@ from sqlalchemy import func, select
 
 from lxp.extensions import db
 from lxp.nudges.models import TouchpointRule
+from tests.conftest import committing
 from tests.integration.api.conftest import is_problem
 
 ADMIN = ("read", "write", "admin")
 
 
 def _stored(app) -> int:
-    with app.app_context():
+    with committing(app):
         return db.session.scalar(select(func.count()).select_from(TouchpointRule))
 
 

@@ -11,6 +11,7 @@ from lxp.coaching import threads
 from lxp.coaching.models import CoachAssignment
 from lxp.events import LearningEvent
 from lxp.extensions import db
+from tests.conftest import committing
 from tests.integration.api.conftest import is_problem
 from tests.integration.api.test_api_live_coaching_tasks import journey, trainer_api
 from tests.integration.test_coaching import _with_checkpoint
@@ -88,14 +89,14 @@ def test_a_coach_marks_a_checkpoint_held_and_it_is_done_on_the_path(app, make_us
     ids = _with_checkpoint(app, make_user)
     coach_id = make_user(("trainer",), email="coach@example.com")
     learner = api_as("learner")
-    with app.app_context():
+    with committing(app):
         db.session.add(CoachAssignment(learner_id=learner.user_id, coach_id=coach_id))
         db.session.commit()
     body = {"goal_ids": [ids["goal"]], "package_id": ids["package"], "weekly_minutes": 120,
             "modalities": ["self_paced", "live", "coaching", "on_the_job"]}  # fmt: skip
     assert learner.put("/api/v1/journey", json=body).status_code == 200
     coach = trainer_api(app, coach_id)
-    with app.app_context():
+    with committing(app):
         talk = threads.open_thread(db.session.get(User, learner.user_id), ids["talk"]).id
         general = threads.open_thread(db.session.get(User, learner.user_id)).id
     stranger = trainer_api(app, make_user(("trainer",), email="stranger@example.com"))
@@ -108,7 +109,7 @@ def test_a_coach_marks_a_checkpoint_held_and_it_is_done_on_the_path(app, make_us
     step = next(s for s in learner.get("/api/v1/path").get_json()["steps"] if s["ref"] == ids["talk"])
     assert step["done"] is True
     assert coach.post(f"/api/v1/trainer/coaching-threads/{talk}/checkpoint-held").status_code == 200
-    with app.app_context():
+    with committing(app):
         completions = select(func.count()).select_from(LearningEvent).where(
             LearningEvent.verb == "completed", LearningEvent.object_id == ids["talk"])  # fmt: skip
         assert db.session.scalar(completions) == 1, "held twice is held once"

@@ -21,7 +21,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.lrs import services
 from lxp.lrs.models import LrsConnection
-from tests.conftest import submit
+from tests.conftest import committing, submit
 from tests.integration.api.conftest import is_problem, new_id
 from tests.integration.api.xapi_rules import problems_of
 
@@ -93,7 +93,7 @@ def learn(api, published, *, reflection: str | None = None):
 
 
 def all_event_ids(app) -> set[str]:
-    with app.app_context():
+    with committing(app):
         return {str(i) for i in db.session.scalars(select(LearningEvent.id))}
 
 
@@ -138,7 +138,7 @@ def test_since_until_and_ascending_bound_the_statements(app, published, api_as):
 
 def test_a_private_reflection_stays_on_lxp(app, api_as):
     learner = api_as("learner")
-    with app.app_context():
+    with committing(app):
         events.record(actor_id=learner.user_id, verb="completed", object_type="item", object_id="1:reflect",
                       result={"completion": True, "response": "I froze on the call."}, context={"private": True})  # fmt: skip
         db.session.commit()
@@ -169,12 +169,12 @@ def connect(client, login_as, lrs, **fields):
 
 
 def org_of(app, user_id) -> int:
-    with app.app_context():
+    with committing(app):
         return db.session.get(User, user_id).organisation_id
 
 
 def forward(app, organisation_id, after=timedelta(seconds=10)) -> int:
-    with app.app_context():
+    with committing(app):
         return services.forward_organisation(organisation_id, now=utcnow() + after)
 
 
@@ -200,7 +200,7 @@ def test_statements_reach_the_lrs_in_batches_once_after_failures_and_a_restart(a
     assert all(problems_of(s) == [] for s in lrs.accepted)
 
     # A restart: only the state in the database survives. Nothing is sent again.
-    with app.app_context():
+    with committing(app):
         db.session.remove()
     assert forward(app, organisation, after=timedelta(minutes=3)) == 0
     api = api_as("learner")
@@ -208,7 +208,7 @@ def test_statements_reach_the_lrs_in_batches_once_after_failures_and_a_restart(a
     fresh = all_event_ids(app) - expected
     assert forward(app, organisation, after=timedelta(minutes=4)) == len(fresh)
     assert len(lrs.ids()) == len(set(lrs.ids())) == len(expected) + len(fresh)
-    with app.app_context():
+    with committing(app):
         connection = db.session.get(LrsConnection, organisation)
         assert connection.sent_count == len(lrs.ids()) and connection.last_error is None
 
@@ -223,7 +223,7 @@ def test_an_unreachable_lrs_is_retried_later_and_recent_events_wait_to_settle(ap
     lrs.server.shutdown()
     lrs.server.server_close()
     assert forward(app, organisation) == 0
-    with app.app_context():
+    with committing(app):
         connection = db.session.get(LrsConnection, organisation)
         assert connection.failures == 1 and connection.last_error and connection.sent_until_at is None
 
@@ -231,7 +231,7 @@ def test_an_unreachable_lrs_is_retried_later_and_recent_events_wait_to_settle(ap
 def test_bad_lrs_settings_are_refused_and_forwarding_is_a_scheduled_job(app, client, login_as, lrs):
     response = connect(client, login_as, lrs, endpoint="ftp://lrs.example.com/", password="")
     assert response.status_code == 400
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(LrsConnection)) == 0
     assert "lxp.lrs.jobs:forward_statements" in {job.target for job in scheduler.JOBS}
     scheduler.run_job(app, "lxp.lrs.jobs:forward_statements")  # nothing configured: does nothing, no error
@@ -254,7 +254,7 @@ def test_an_lrs_at_an_internal_address_is_refused_and_nothing_is_saved(app, clie
     response = submit(client, "/admin/lrs", data)
     assert response.status_code == 400
     assert "only to public addresses" in response.get_data(as_text=True)
-    with app.app_context():
+    with committing(app):
         assert db.session.scalar(select(func.count()).select_from(LrsConnection)) == 0
 
 
@@ -285,7 +285,7 @@ def test_forwarding_refuses_a_host_that_resolves_to_loopback_at_connect_time(
         answers["lrs.rebinding.test"] = "127.0.0.1"
         assert forward(app, org_of(app, learner.user_id)) == 0
         assert local.attempts == 0
-        with app.app_context():
+        with committing(app):
             connection = db.session.get(LrsConnection, org_of(app, learner.user_id))
             assert connection.failures == 1 and "127.0.0.1" in connection.last_error
         assert "internal address" in client.get("/admin/lrs").get_data(as_text=True)
