@@ -16,12 +16,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lxp import create_app, scheduler
-from lxp.accounts.forms import ConfirmForm
 from lxp.accounts.models import Organisation
-from lxp.accounts.views import show_form_error
 from lxp.core import unit_of_work
 from lxp.core.auth import public
 from lxp.core.errors import Invalid, ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.extensions import csrf, db
 from tests.conftest import committing
 
