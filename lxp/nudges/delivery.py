@@ -278,7 +278,14 @@ def _record(message: OutboxMessage, outcome: Outcome | None, now: datetime, repo
         message.sent_at = now
         _release(message, "sent")
         report.sent += 1
-    elif outcome.permanent or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+    else:
+        _fail_or_retry(message, outcome.permanent, now, report)
+
+
+def _fail_or_retry(message: OutboxMessage, permanent: bool, now: datetime, report: DeliveryReport) -> None:
+    """A failed try: the message fails for good when the failure is permanent or its tries are
+    used up, else it waits for the next try with back-off."""
+    if permanent or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         _release(message, "failed")
         report.failed += 1
     else:
@@ -297,13 +304,7 @@ def _crashed(message_id: int, error: Exception, now: datetime, report: DeliveryR
         message = db.session.get(OutboxMessage, message_id)
         message.attempts += 1
         message.last_error = f"{type(error).__name__}: {error}"[:300]
-        if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-            _release(message, "failed")
-            report.failed += 1
-        else:
-            message.due_at = now + retry_delay(message.attempts)
-            _release(message, "pending")
-            report.retrying += 1
+        _fail_or_retry(message, False, now, report)
 
 
 def deliver_due(now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
