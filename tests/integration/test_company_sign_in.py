@@ -15,7 +15,7 @@ from lxp.extensions import db
 from lxp.sso import settings as sso_settings
 from lxp.sso.models import ProviderIdentity
 from tests.conftest import committing, csrf_from, sign_in, submit
-from tests.integration.oidc_fixtures import openid_provider, provider_answer, through_provider  # noqa: F401
+from tests.integration.oidc_fixtures import provider_answer, through_provider
 
 DOMAIN = "acme.example"
 
@@ -27,7 +27,7 @@ def _provider_on_loopback(app, monkeypatch):
 
 
 @pytest.fixture
-def company(app, make_user, openid_provider):  # noqa: F811
+def company(app, make_user, openid_provider):
     """Acme with company sign-in on at the test provider; returns a function that changes its
     settings (forge, mappings, SSO only…) and the admin's id."""
     admin_id = make_user(("admin",), email=f"admin@{DOMAIN}")
