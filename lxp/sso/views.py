@@ -30,12 +30,16 @@ def _email_page(form, status: int = 200):
     return render_template("accounts/login_email.html", form=form, remembered=company_sign_in.remembered()), status
 
 
-def _to_provider(settings, login_hint: str | None = None):
+def _to_provider(settings, login_hint: str | None = None, *, after_form: bool = False):
     try:
         url, pending = services.start(settings, login_hint)
     except Refused as refused:
         return render_template("sso/refused.html", message=refused.message), 503
     session[services.PENDING_KEY] = pending
+    if after_form:
+        # The CSP's form-action 'self' stops a form's redirect to another site, so the page
+        # that answers the form moves on itself (no script needed).
+        return render_template("sso/to_provider.html", url=url, organisation=settings.organisation.name)
     return redirect(url)
 
 
@@ -59,7 +63,7 @@ def continue_with_email():
         flash(_("No company sign-in is set up for %(domain)s: sign in with your lxp password.",
                 domain=email.rpartition("@")[2]), "info")  # fmt: skip
         return redirect(url_for("accounts.login", **{"with": "password"}))
-    return _to_provider(settings, login_hint=email)
+    return _to_provider(settings, login_hint=email, after_form=True)
 
 
 @bp.get("/sso/<slug>/start")

@@ -9,7 +9,9 @@ the provider knows; ``through_provider`` plays the person's browser at the provi
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -29,10 +31,10 @@ LXP = "http://lxp.test"  # the tests' BASE_URL: where the provider sends the bro
 class OpenIdProvider:
     issuer: str
 
-    def register_client(self, forge: str | None = None) -> tuple[str, str]:
-        """A new client at the provider for lxp's redirect URI; returns its id and secret.
-        ``forge`` makes the provider alter its ID tokens (see provider.js)."""
-        metadata = {"redirect_uris": [f"{LXP}/sso/callback"], "client_name": "lxp"}
+    def register_client(self, forge: str | None = None, base_url: str = LXP) -> tuple[str, str]:
+        """A new client at the provider for lxp's redirect URI under ``base_url``; returns its id
+        and secret. ``forge`` makes the provider alter its ID tokens (see provider.js)."""
+        metadata = {"redirect_uris": [f"{base_url}/sso/callback"], "client_name": "lxp"}
         if forge:
             metadata["x_lxp_forge"] = forge
         response = requests.post(f"{self.issuer}/reg", json=metadata, timeout=10,
@@ -83,11 +85,21 @@ def through_provider(client, response, *, tamper=None):
     picked by the login hint, consenting), and bring the provider's answer back to lxp's
     ``client``; returns lxp's response to it. ``tamper(url)`` may change the authorization
     request on its way (an attacker in the front channel)."""
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    url = response.headers["Location"]
+    url = provider_url(response)
     if tamper is not None:
         url = tamper(url)
     return client.get(provider_answer(url)[len(LXP) :])
+
+
+def provider_url(response) -> str:
+    """Where lxp sends the browser: a redirect, or (answering the e-mail form) a page that moves
+    on by itself with a meta refresh."""
+    if response.status_code == 302:
+        return response.headers["Location"]
+    page = response.get_data(as_text=True)
+    match = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page)
+    assert response.status_code == 200 and match, page[:1000]
+    return html.unescape(match.group(1))
 
 
 def provider_answer(url: str) -> str:
