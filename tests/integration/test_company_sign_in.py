@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lxp.accounts.models import User
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Conflict, Invalid
+from lxp.demo.company_sign_in import EXAMPLE_ISSUER, seed_company_sign_in
 from lxp.extensions import db
 from lxp.sso import settings as sso_settings
 from lxp.sso.models import ProviderIdentity
@@ -263,3 +264,16 @@ def test_a_domain_belongs_to_one_organisation(app, client, company, make_user, o
         sso_settings.save_settings(db.session.get(User, other_admin), sso_settings.SettingsInput(
             enabled=False, issuer="", client_id="", client_secret="", email_claim="email", allowed_domains=DOMAIN,
             groups_claim="groups", role_mapping="", cohort_mapping="", sso_only=False, break_glass_user_id=None))  # fmt: skip
+
+
+def test_the_demo_fills_company_sign_in_in_switched_off(app, client, make_user):
+    admin_id = make_user(("admin",), email="admin@example.com")
+    with committing(app):
+        assert seed_company_sign_in("acme") is True
+        assert seed_company_sign_in("acme") is False  # idempotent
+    assert 'type="password"' in client.get("/login").get_data(as_text=True)  # passwords as before
+    sign_in(client, "admin@example.com")
+    page = client.get("/admin/sign-in").get_data(as_text=True)
+    assert EXAMPLE_ISSUER in page and "A secret is stored" in page
+    with app.app_context():
+        assert sso_settings.settings_of(db.session.get(User, admin_id).organisation_id).enabled is False
