@@ -209,7 +209,9 @@ def test_an_email_of_another_organisation_is_refused(
     _refused(through_provider(client, _continue_with(client, f"twin@{DOMAIN}")), "another organisation")
 
 
-def test_sso_only_refuses_passwords_but_the_break_glass_admin(app, client, company, openid_provider, make_user):
+def test_sso_only_refuses_passwords_but_the_break_glass_admin(
+    app, client, company, openid_provider, make_user, mailbox
+):
     admin_id = company()
     company(sso_only=True, break_glass_user_id=admin_id)
     make_user(email=f"old.hand@{DOMAIN}")
@@ -219,6 +221,9 @@ def test_sso_only_refuses_passwords_but_the_break_glass_admin(app, client, compa
     assert client.get("/today").status_code == 302
     # Members typing their e-mail go straight to the provider, never to a password field.
     assert provider_url(_continue_with(client, f"old.hand@{DOMAIN}")).startswith(openid_provider.issuer)
+    # Nor does a reset link help them: no mail goes out.
+    submit(client, "/password/forgot", {"email": f"old.hand@{DOMAIN}"})
+    assert mailbox.to(f"old.hand@{DOMAIN}") == []
     assert sign_in(client, f"admin@{DOMAIN}").status_code == 302  # the break-glass admin
     assert client.get("/admin/users").status_code == 200
 
