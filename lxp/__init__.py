@@ -141,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.files.models  # noqa: F401
     import lxp.lrs.models  # noqa: F401
     import lxp.paths.models  # noqa: F401
+    import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.token_views import bp as api_tokens_bp

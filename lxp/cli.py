@@ -21,6 +21,7 @@ from lxp.demo.workplace import seed_workplace
 from lxp.insights.cli import seed_synthetic
 from lxp.nudges.cli import nudges_cli
 from lxp.paths.cli import path_cli
+from lxp.privacy.cli import privacy_cli
 
 _COMMAND_ARGS = "lxp.command_args"
 # The doctor reports the database's state among its other findings instead of stopping at it.
@@ -118,6 +119,7 @@ def init_app(app) -> None:
     lxp_cli.add_command(course_cli)
     lxp_cli.add_command(nudges_cli)
     lxp_cli.add_command(path_cli)
+    lxp_cli.add_command(privacy_cli)
     lxp_cli.add_command(seed_synthetic)
     unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
     app.cli.add_command(lxp_cli)
