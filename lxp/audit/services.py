@@ -158,14 +158,14 @@ def entries_about(user_id: int) -> list[AuditEntry]:
     ))  # fmt: skip
 
 
-def forget_email(user_id: int, email: str) -> None:
-    """Remove an erased person's e-mail from the details of the trail (a failed sign-in notes
-    the address typed); the entries themselves stay, so the trail keeps what happened."""
-    rows = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.details.is_not(None))
-        .where((AuditEntry.actor_id == user_id) | (AuditEntry.subject_id == str(user_id))
-               | (AuditEntry.action == "sign_in_failed"))
-    )  # fmt: skip
-    for entry in rows:
-        if entry.details and email in json.dumps(entry.details):
-            entry.details = {k: v for k, v in entry.details.items() if email not in json.dumps(v)}
+def forget_person(user_id: int, email: str) -> None:
+    """Clear the details of every entry by or about an erased person, and of failed sign-ins
+    with their e-mail: the entries stay (what happened, when, to which pseudonym), what they
+    said about the person goes."""
+    about = (AuditEntry.actor_id == user_id) | (
+        (AuditEntry.subject_type == "user") & (AuditEntry.subject_id == str(user_id))
+    )
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.details.is_not(None))
+                                    .where(about | (AuditEntry.action == "sign_in_failed"))):  # fmt: skip
+        if entry.action != "sign_in_failed" or email in json.dumps(entry.details):
+            entry.details = None

@@ -172,7 +172,7 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
     user.auth_version += 1
     user.invited_at = None
     user.last_login_at = None
-    audit.forget_email(uid, old_email)
+    audit.forget_person(uid, old_email)
     audit.record("person_erased", organisation_id=user.organisation_id, actor_id=actor_id, subject_type="user",
                  subject_id=uid, details={"reason": reason, "files": len(stored), "messages": len(message_ids),
                                           "statements_voided": voided})  # fmt: skip
