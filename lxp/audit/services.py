@@ -76,7 +76,7 @@ def record(action: str, *, organisation_id: int | None, actor_id: int | None = N
     Raises ``ValueError`` for an action not in ``ACTIONS`` (a programming error)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    clean = scrub(details) if details else None
+    clean = json.loads(json.dumps(scrub(details), default=str)) if details else None  # plain JSON values only
     entry = AuditEntry(organisation_id=organisation_id, actor_id=actor_id, action=action, subject_type=subject_type,
                        subject_id=None if subject_id is None else str(subject_id), at=utcnow(), details=clean or None,
                        request_id=current_request_id())  # fmt: skip
