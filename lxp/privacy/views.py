@@ -127,7 +127,7 @@ def retention_settings():
         except ServiceError as error:
             show_form_error(form, error)
         else:
-            flash(_("Retention settings saved. The scheduler applies them daily."), "success")
+            flash(_("Retention settings saved. The scheduler applies them every hour."), "success")
             return redirect(url_for("privacy.retention_settings"))
     status = 400 if form.errors or form.form_errors else 200
     preview = retention.plan(current_user.organisation_id) if policy is not None else None
