@@ -15,6 +15,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.insights import services as insights
 from lxp.lrs import services as lrs_services
+from lxp.nudges import effect
 from lxp.privacy import erasure
 from tests.conftest import committing, sign_in, submit
 from tests.integration.api.test_xapi import lrs  # noqa: F401  (a local LRS)
@@ -22,7 +23,7 @@ from tests.integration.api.xapi_rules import problems_of
 from tests.integration.privacy_fixtures import LEARNERS, marker, upload_dir, world  # noqa: F401
 
 
-def _figures(app, admin_id, course_id, cohort_id):
+def _figures(app, admin_id, course_id, cohort_id, now):
     """What the admin's insights say about the course: everyone, and the shared cohort."""
     with committing(app):
         admin = db.session.get(User, admin_id)
@@ -34,6 +35,7 @@ def _figures(app, admin_id, course_id, cohort_id):
                          f.mood_average, f.help_requests, f.hours_to_resolve, f.drop_rate, f.first_try_rate)
                         for f in journey.stations]  # fmt: skip
             out.append((journey.learners, stations, satisfaction.nps, satisfaction.nps_by_month, satisfaction.pulses))
+        out.append(effect.effect_report(admin, effect.Filters(), now=now))
         return repr(out)
 
 
@@ -53,7 +55,7 @@ def _erase(client, person_id, typed):
 
 def test_erasure_removes_the_person_and_keeps_the_figures(app, client, world, upload_dir, lrs):  # noqa: F811
     anna = world["people"]["anna"]
-    organisation = None
+    moment = utcnow()
     with committing(app):
         organisation = db.session.get(User, anna).organisation_id
     sign_in(client, "boss@example.com")
@@ -64,7 +66,7 @@ def test_erasure_removes_the_person_and_keeps_the_figures(app, client, world, up
         lrs_services.forward_organisation(organisation, now=utcnow() + timedelta(seconds=10))
         forwarded_of_anna = {str(i) for i in db.session.scalars(select(LearningEvent.id).where(LearningEvent.actor_id == anna))}
     assert forwarded_of_anna <= set(lrs.ids())
-    before = _figures(app, world["admin"], world["course"], world["cohort"])
+    before = _figures(app, world["admin"], world["course"], world["cohort"], moment)
     assert "reached=6" in before or ", 6, 6," in before, before  # the figures are shown (six learners), not hidden
     with committing(app):
         events_before = db.session.scalar(select(func.count()).where(LearningEvent.actor_id == anna))
@@ -73,7 +75,7 @@ def test_erasure_removes_the_person_and_keeps_the_figures(app, client, world, up
     response = _erase(client, anna, "ANNA@Example.com")
     assert response.status_code == 302
 
-    assert _figures(app, world["admin"], world["course"], world["cohort"]) == before
+    assert _figures(app, world["admin"], world["course"], world["cohort"], moment) == before
     everything = _everything(app)
     assert "ANNA-" not in everything and "anna@example.com" not in everything and "Anna Learner" not in everything
     for other in LEARNERS[1:]:
