@@ -18,7 +18,14 @@ from lxp.accounts import api_tokens
 from lxp.accounts.models import User
 from lxp.authoring.models import Item
 from lxp.channels.in_app import InAppMessage
-from lxp.coaching.models import CoachAssignment, CoachFeedback, CoachingMessage, CoachingThread, HelpRequest, ThreadReadMark
+from lxp.coaching.models import (
+    CoachAssignment,
+    CoachFeedback,
+    CoachingMessage,
+    CoachingThread,
+    HelpRequest,
+    ThreadReadMark,
+)
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -40,14 +47,15 @@ def marker(name: str, what: str) -> str:
 
 
 @pytest.fixture
-def upload_dir(app, tmp_path, monkeypatch):
+def privacy_uploads(app, tmp_path, monkeypatch):
+    """Uploads of this test go to a folder of its own."""
     folder = tmp_path / "uploads"
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
     return folder
 
 
 @pytest.fixture
-def world(app, make_user, published, upload_dir):
+def world(app, make_user, published, privacy_uploads):
     """The learners (name -> id), their coach, an admin, the course; every kind of record."""
     coach = make_user(("trainer",), email="coach@example.com", name="Clara Coach")
     admin = make_user(("admin",), email="boss@example.com", name="Bea Boss")
@@ -85,7 +93,9 @@ def world(app, make_user, published, upload_dir):
             db.session.add(thread)
             db.session.flush()
             mine = CoachingMessage(thread_id=thread.id, author_id=uid, body=marker(name, "QUESTION"), created_at=at)
-            reply = CoachingMessage(thread_id=thread.id, author_id=coach, body=marker(name, "COACH-REPLY"), created_at=at)
+            reply = CoachingMessage(
+                thread_id=thread.id, author_id=coach, body=marker(name, "COACH-REPLY"), created_at=at
+            )
             db.session.add_all([mine, reply, ThreadReadMark(thread_id=thread.id, user_id=uid)])
             db.session.add(HelpRequest(organisation_id=organisation, learner_id=uid, item_ref=published["lesson"],
                                        item_title="Listen", note=marker(name, "STUCK"), created_at=at,

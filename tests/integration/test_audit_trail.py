@@ -53,7 +53,9 @@ def _logged(lines: list[str], action: str) -> list[dict]:
 def _no_secret(app, lines: list[str], *secrets: str) -> None:
     """No entry of the trail and no log line contains any of ``secrets``."""
     with committing(app):
-        stored = [json.dumps({"details": e.details, "subject": e.subject_id}) for e in db.session.scalars(select(AuditEntry))]
+        stored = [
+            json.dumps({"details": e.details, "subject": e.subject_id}) for e in db.session.scalars(select(AuditEntry))
+        ]
     for text in [*stored, *lines]:
         for secret in secrets:
             assert secret not in text, f"a secret leaked into the audit trail or the security log: {text}"
@@ -72,7 +74,9 @@ def test_sign_in_and_sign_out_are_recorded(app, client, make_user, security_line
     _no_secret(app, security_lines, PASSWORD)
 
 
-@pytest.mark.parametrize("typed", ["ines@example.com", "INES@Example.COM.", "ｉｎｅｓ@example.com", "nobody@example.com"])
+@pytest.mark.parametrize(
+    "typed", ["ines@example.com", "INES@Example.COM.", "ｉｎｅｓ@example.com", "nobody@example.com"]
+)
 def test_a_failed_sign_in_notes_the_normalised_email_not_the_password(app, client, make_user, security_lines, typed):
     person = make_user(email="ines@example.com")
     response = sign_in(client, typed, WRONG_PASSWORD)
@@ -165,7 +169,9 @@ def test_admin_reads_filters_pages_and_downloads_the_trail(app, client, make_use
     person = client.get("/admin/audit?person=LEA@example.com").get_data(as_text=True)
     assert person.count("<tr data-action") == 3
     refused = client.get("/admin/audit?person=far@other.example")
-    assert refused.status_code == 400 and "Nobody in your organisation has this e-mail." in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Nobody in your organisation has this e-mail." in refused.get_data(
+        as_text=True
+    )
     backwards = client.get("/admin/audit?start=2026-05-02&end=2026-05-01")
     assert backwards.status_code == 400 and "The end date is before the start date." in backwards.get_data(as_text=True)
     with committing(app):

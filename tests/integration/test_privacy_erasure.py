@@ -20,7 +20,7 @@ from lxp.privacy import erasure
 from tests.conftest import committing, sign_in, submit
 from tests.integration.api.test_xapi import lrs  # noqa: F401  (a local LRS)
 from tests.integration.api.xapi_rules import problems_of
-from tests.integration.privacy_fixtures import LEARNERS, marker, upload_dir, world  # noqa: F401
+from tests.integration.privacy_fixtures import LEARNERS, marker
 
 
 def _figures(app, admin_id, course_id, cohort_id, now):
@@ -53,7 +53,7 @@ def _erase(client, person_id, typed):
     return submit(client, f"/admin/users/{person_id}/erase", {"confirm_email": typed})
 
 
-def test_erasure_removes_the_person_and_keeps_the_figures(app, client, world, upload_dir, lrs):  # noqa: F811
+def test_erasure_removes_the_person_and_keeps_the_figures(app, client, world, privacy_uploads, lrs):  # noqa: F811
     anna = world["people"]["anna"]
     moment = utcnow()
     with committing(app):
@@ -64,7 +64,9 @@ def test_erasure_removes_the_person_and_keeps_the_figures(app, client, world, up
     assert saved.status_code == 302
     with committing(app):
         lrs_services.forward_organisation(organisation, now=utcnow() + timedelta(seconds=10))
-        forwarded_of_anna = {str(i) for i in db.session.scalars(select(LearningEvent.id).where(LearningEvent.actor_id == anna))}
+        forwarded_of_anna = {
+            str(i) for i in db.session.scalars(select(LearningEvent.id).where(LearningEvent.actor_id == anna))
+        }
     assert forwarded_of_anna <= set(lrs.ids())
     before = _figures(app, world["admin"], world["course"], world["cohort"], moment)
     assert "reached=6" in before or ", 6, 6," in before, before  # the figures are shown (six learners), not hidden
@@ -79,10 +81,20 @@ def test_erasure_removes_the_person_and_keeps_the_figures(app, client, world, up
     everything = _everything(app)
     assert "ANNA-" not in everything and "anna@example.com" not in everything and "Anna Learner" not in everything
     for other in LEARNERS[1:]:
-        for kind in ("PULSE", "QUESTION", "COACH-REPLY", "STUCK", "EVIDENCE", "INBOX", "TOUCHPOINT", "PUSH", "TOKEN-NAME"):
+        for kind in (
+            "PULSE",
+            "QUESTION",
+            "COACH-REPLY",
+            "STUCK",
+            "EVIDENCE",
+            "INBOX",
+            "TOUCHPOINT",
+            "PUSH",
+            "TOKEN-NAME",
+        ):
             assert marker(other, kind) in everything, f"{other}'s {kind} went with Anna's erasure"
-    assert not any("anna" in path.name for path in upload_dir.rglob("*") if path.is_file())
-    assert any("bert" in path.name for path in upload_dir.rglob("*") if path.is_file())
+    assert not any("anna" in path.name for path in privacy_uploads.rglob("*") if path.is_file())
+    assert any("bert" in path.name for path in privacy_uploads.rglob("*") if path.is_file())
     with committing(app):
         pseudonym = db.session.get(User, anna)
         assert pseudonym.display_name == erasure.ERASED_NAME and pseudonym.email.endswith("@erased.invalid")

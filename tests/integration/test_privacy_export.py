@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lxp.audit.models import AuditEntry
 from lxp.extensions import db
 from tests.conftest import committing, sign_in, submit
-from tests.integration.privacy_fixtures import LEARNERS, marker, read_zip, upload_dir, world  # noqa: F401
+from tests.integration.privacy_fixtures import LEARNERS, marker, read_zip
 
 KINDS = ("PULSE", "QUESTION", "COACH-REPLY", "STUCK", "FEEDBACK", "EVIDENCE", "REVIEW", "TOUCHPOINT", "INBOX", "PUSH",
          "TOKEN-NAME", "FILE-evidence", "FILE-message")  # fmt: skip

@@ -8,7 +8,7 @@ from pathlib import Path
 from lxp.extensions import db
 from lxp.privacy import erasure, inventory
 from tests.conftest import sign_in, submit
-from tests.integration.privacy_fixtures import read_zip, upload_dir, world  # noqa: F401
+from tests.integration.privacy_fixtures import read_zip
 
 
 def _columns_pointing_at_people() -> set[tuple[str, str]]:
@@ -29,13 +29,16 @@ def test_every_reference_to_a_person_is_handled_by_export_and_erasure(app, clien
     sign_in(client, "anna@example.com")
     data, _files = read_zip(submit(client, "/me/data/download", {}, form_page="/me/data").data)
     for holding in inventory.HOLDINGS:
-        assert holding.export in data, f"the download has no section {holding.export!r} for {holding.table}.{holding.column}"
+        assert holding.export in data, (
+            f"the download has no section {holding.export!r} for {holding.table}.{holding.column}"
+        )
     # What erasure deletes and scrubs is gone or emptied for the person (proved in test_privacy_erasure).
     source = Path(erasure.__file__).read_text()
     for holding in inventory.HOLDINGS:
         if holding.erasure != inventory.KEEP:
             model_named = holding.table in source or any(
-                m.class_.__tablename__ == holding.table and m.class_.__name__ in source for m in db.Model.registry.mappers
+                m.class_.__tablename__ == holding.table and m.class_.__name__ in source
+                for m in db.Model.registry.mappers
             )
             assert model_named, f"erasure does not handle {holding.table} although inventory.py says {holding.erasure}"
     assert json.dumps(data)

@@ -31,7 +31,11 @@ def people(app, make_user):
         "old_admin": make_user(("admin",), email="old-admin@example.com"),
     }
     with committing(app):
-        for key, last in (("old", now - 13 * MONTH), ("recent", now - timedelta(days=2)), ("old_admin", now - 20 * MONTH)):
+        for key, last in (
+            ("old", now - 13 * MONTH),
+            ("recent", now - timedelta(days=2)),
+            ("old_admin", now - 20 * MONTH),
+        ):
             db.session.get(User, ids[key]).last_login_at = last
         db.session.get(User, ids["never"]).created_at = now - 14 * MONTH
         events.record(actor_id=ids["recent"], verb="responded", object_type="item", object_id="1:a",
@@ -69,7 +73,12 @@ def test_dry_run_lists_what_would_go_and_changes_nothing(app, client, people, ma
     assert "recent@example.com" not in result.output and "old-admin@example.com" not in result.output
     with committing(app):
         assert db.session.scalar(select(func.count()).select_from(RetentionWarning)) == 0
-        assert db.session.scalar(select(func.count()).where(LearningEvent.result["response"].as_string() == "an old comment")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).where(LearningEvent.result["response"].as_string() == "an old comment")
+            )
+            == 1
+        )
     assert mailbox.to("old@example.com") == []
 
 
@@ -110,7 +119,9 @@ def test_warned_then_erased_unless_they_sign_in_and_old_events_lose_free_text(ap
 def test_retention_is_a_scheduled_job(app, people):
     assert any(job.target == "lxp.privacy.jobs:apply_retention" for job in scheduler.JOBS)
     with committing(app):
-        db.session.add(RetentionPolicy(organisation_id=db.session.get(User, people["old"]).organisation_id, inactive_months=12))
+        db.session.add(
+            RetentionPolicy(organisation_id=db.session.get(User, people["old"]).organisation_id, inactive_months=12)
+        )
     scheduler.run_job(app, "lxp.privacy.jobs:apply_retention")
     with committing(app):
         assert db.session.get(RetentionWarning, people["old"]) is not None
