@@ -20,7 +20,9 @@ def _download(client):
 
 def test_a_learner_downloads_all_of_their_data_and_nobody_elses(app, client, world):
     assert sign_in(client, "anna@example.com").status_code == 302
-    assert "Alles herunterladen, was lxp über Sie speichert" in client.get("/me").get_data(as_text=True)  # in her German
+    assert "Alles herunterladen, was lxp über Sie speichert" in client.get("/me").get_data(
+        as_text=True
+    )  # in her German
     response = _download(client)
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert response.headers["Cache-Control"] == "no-store"
