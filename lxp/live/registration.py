@@ -148,6 +148,7 @@ def register_for_session(
     db.session.flush()
     if status == "registered":
         replan_learner(learner)
+        notices.tell(learner, "registered", session)  # the confirmation, with the calendar invitation
     db.session.flush()
     return registration
 
@@ -197,6 +198,7 @@ def claim_seat(learner: User, session_id: int, now: datetime | None = None) -> R
     events.record(actor_id=learner.id, verb="registered", object_type="live_session", object_id=session.id,
                   context={"item": session.ref, "claimed": True})  # fmt: skip
     replan_learner(learner)
+    notices.tell(learner, "registered", session)
     db.session.flush()
     return registration
 

@@ -56,6 +56,9 @@ def test_a_full_session_offers_the_waitlist_and_promotes_in_order(app, live_cour
                                          ids[3]: "waitlisted"}  # fmt: skip
     page = people[3][0].get(f"/sessions/{session_id}").get_data(as_text=True)
     assert "Full" in page and "2 waiting" in page and "You are on the waitlist." in page
+    # Seats are confirmed by e-mail (with the calendar invitation); waitlist places are not.
+    assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == ["learner0@example.com", "learner1@example.com"]
+    mailbox.messages.clear()
 
     response = post_on(people[0][0], f"/sessions/{session_id}", f"/sessions/{session_id}/cancel-registration",
                        follow_redirects=True)  # fmt: skip
