@@ -111,8 +111,6 @@ def build_message(mail: OutgoingEmail, sender: str, *, domain: str = "lxp.localh
     message["Date"] = format_datetime(utcnow(), usegmt=True)
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to it
-    if mail.language:
-        message["Content-Language"] = mail.language.replace("_", "-")
     for name, value in mail.headers.items():
         message[name] = verbatim_header(name, value)
     message.set_content(mail.text)
@@ -123,6 +121,8 @@ def build_message(mail: OutgoingEmail, sender: str, *, domain: str = "lxp.localh
         message.add_alternative(ics, subtype="calendar", params={"method": method})
         message.add_attachment(mail.invitation.ics, maintype="application", subtype="ics",
                                filename=mail.invitation.filename)  # fmt: skip
+    if mail.language:  # after the parts: making a multipart moves the Content-* headers into the first part
+        message["Content-Language"] = mail.language.replace("_", "-")
     return message
 
 
@@ -161,13 +161,17 @@ class EmailChannel(Channel):
         return {user.id for user in users if user.email}
 
     def compose(self, touchpoint: Touchpoint) -> OutgoingEmail:
-        """The touchpoint mail in the person's language, with a one-click unsubscribe."""
+        """The touchpoint mail in the person's language, with a one-click unsubscribe of its
+        category."""
         user = touchpoint.user
         with force_locale(user.locale or current_app.config["DEFAULT_LOCALE"]):
             mail = render("touchpoint", to=user.email, name=user.display_name, headline=touchpoint.subject,
                           body=touchpoint.body, why=touchpoint.why, unsubscribe=touchpoint.unsubscribe_url,
                           open_link=touchpoint.tracked_link(self.name))  # fmt: skip
-        return replace(mail, headers={**mail.headers, "List-Unsubscribe": f"<{touchpoint.unsubscribe_url}>",
+        # One-click unsubscribe (RFC 8058) per category, and the category as the list (RFC 2919):
+        # providers' bulk-sender rules want both, and a List-Unsubscribe without a List-Id scores as spam.
+        return replace(mail, headers={**mail.headers, "List-Id": f"<{touchpoint.category}.{mail_domain()}>",
+                                      "List-Unsubscribe": f"<{touchpoint.unsubscribe_url}>",
                                       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})  # fmt: skip
 
     def send(self, message: OutgoingEmail) -> None:
