@@ -17,6 +17,7 @@ Pure: no Flask, no database.
 from __future__ import annotations
 
 import base64
+import unicodedata
 from email.headerregistry import Address
 
 MAX_LINE = 78  # RFC 5322's recommended line length, folding whitespace included
@@ -44,8 +45,13 @@ class FoldedHeader(str):
         return ()
 
 
+def one_line(text: str) -> str:
+    """``text`` without control characters, its runs of whitespace as one space."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
 def _needs_encoding(text: str) -> bool:
-    return not text.isascii() or "=?" in text or any(ord(c) < 32 for c in text)
+    return not text.isascii() or "=?" in text
 
 
 def _encoded_words(text: str, word_bytes: int = _WORD_BYTES) -> list[str]:
@@ -76,8 +82,8 @@ def _fill(name: str, pieces: list[tuple[str, str]]) -> list[str]:
 
 def text_header(name: str, text: str) -> FoldedHeader:
     """An unstructured header (Subject): ASCII folded at its spaces, anything else as encoded
-    words. ``text`` is one line; runs of whitespace count as one space."""
-    text = " ".join(text.split())
+    words. Control characters and runs of whitespace become one space (``one_line``)."""
+    text = one_line(text)
     if _needs_encoding(text):
         return FoldedHeader(name, text, _fill(name, [("", word) for word in _encoded_words(text)]))
     return FoldedHeader(name, text, _fill(name, [(" ", word) for word in text.split(" ")]))
@@ -91,14 +97,16 @@ def verbatim_header(name: str, value: str) -> FoldedHeader:
     return FoldedHeader(name, value, [value])
 
 
-def address_header(name: str, display_name: str, address: str) -> FoldedHeader | str:
-    """``To``/``From`` with a display name: an ASCII name quoted as the address syntax needs
-    (the standard folder is right for it), any other as one encoded word. One word however
-    long, because the standard library's address parser keeps the folding space between two
-    encoded words of a display name, which RFC 2047 says to drop: either way one reader would
-    see the name wrong."""
-    display_name = " ".join(display_name.split())
+def address_header(name: str, display_name: str, address: str) -> FoldedHeader:
+    """``To``/``From`` with a display name, which is made ``one_line``: an ASCII name as the
+    address syntax needs it (quoted where it must be), any other as one encoded word, and the
+    address after it. The name is never folded inside: the standard folder loses a long ASCII
+    name's address, and the standard library's address parser keeps the folding space between
+    two encoded words of a name, which RFC 2047 says to drop, so a split name would read wrong
+    to one reader or the other. Names are short (120 characters), far below the 998 limit."""
+    display_name = one_line(display_name)
+    text = f"{display_name} <{address}>"
     if not _needs_encoding(display_name):
-        return str(Address(display_name=display_name, addr_spec=address))
-    (word,) = _encoded_words(display_name, word_bytes=600)
-    return FoldedHeader(name, f"{display_name} <{address}>", _fill(name, [("", word), (" ", f"<{address}>")]))
+        return FoldedHeader(name, text, [str(Address(display_name=display_name, addr_spec=address))])
+    (word,) = _encoded_words(display_name, word_bytes=700)
+    return FoldedHeader(name, text, _fill(name, [("", word), (" ", f"<{address}>")]))

@@ -54,6 +54,9 @@ def tell(
         "invitation": method,
     }
     with force_locale(locale):
+        invitation = None
+        if method:
+            invitation = email_channel.CalendarInvitation(method, calendars.invitation(session, user, method))
         subject = " ".join(render_template("live/email/notice.subject.txt", **context).split())
         message = email_channel.OutgoingEmail(
             to=user.email,
@@ -61,8 +64,7 @@ def tell(
             subject=subject,
             text=render_template("live/email/notice.txt", name=user.display_name, **context),
             html=render_template("live/email/notice.html", name=user.display_name, subject=subject, **context),
-            invitation=email_channel.CalendarInvitation(method, calendars.invitation(session, user, method))
-            if method else None,
+            invitation=invitation,
             language=locale,
         )
     after_commit(db.session, lambda: email_channel.send(message))

@@ -78,7 +78,9 @@ def _feed(app, client) -> dict[str, object]:
 
 
 def test_register_move_cancel_add_update_and_remove_the_calendar_entry(app, live_course, trainer, person, mailbox):
-    (session_id,) = schedule(app, trainer, live_course["live"], soon(6), video_url="https://meet.exämple.com/räume-1?für=alle")
+    (session_id,) = schedule(
+        app, trainer, live_course["live"], soon(6), video_url="https://meet.exämple.com/räume-1?für=alle"
+    )
     client, _learner = person(email="lea@example.com", name="Lea Lernt", locale="de")
     waiting, _waiting_id = person(email="wait@example.com")
     register(client, session_id)
