@@ -139,6 +139,10 @@ def invitation(session: LiveSession, learner: User, method: str) -> bytes:
     event = session_event(session, with_video=method == "REQUEST")
     if method == "CANCEL":
         event["status"] = "CANCELLED"
+    # iTIP orders messages of one SEQUENCE by DTSTAMP: the moment this one is made, so a seat
+    # taken again after a CANCEL is newer than the CANCEL (the feed keeps the last change).
+    event.pop("dtstamp")
+    event.add("dtstamp", utcnow())
     organiser = session.trainers[0] if session.trainers else None
     if organiser is not None and organiser.email:
         event.add("organizer", _person(organiser, role="CHAIR"))

@@ -21,9 +21,10 @@ from lxp.extensions import db
 from lxp.live import calendars
 from lxp.live.models import LiveSession
 
-KINDS = ("registered", "promoted", "offered", "expired", "updated", "cancelled")
+KINDS = ("registered", "promoted", "offered", "expired", "updated", "cancelled", "unregistered")
 # The notices that come with an invitation, to those holding a seat: the method it carries.
-INVITING = {"registered": "REQUEST", "promoted": "REQUEST", "updated": "REQUEST", "cancelled": "CANCEL"}
+INVITING = {"registered": "REQUEST", "promoted": "REQUEST", "updated": "REQUEST", "cancelled": "CANCEL",
+            "unregistered": "CANCEL"}  # fmt: skip
 
 
 def tell(

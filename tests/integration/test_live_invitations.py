@@ -19,6 +19,7 @@ from tests.conftest import committing, csrf_from
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     person_fixture,
+    post_on,
     register,
     schedule,
     soon,
@@ -136,3 +137,26 @@ def test_a_waitlist_place_is_not_put_in_the_calendar(app, live_course, trainer, 
     by_person = {m["X-Envelope-To"]: m for m in mailbox.messages}
     assert _invitation(by_person["first@example.com"])[0] == "CANCEL"
     assert not [p for p in by_person["second@example.com"].walk() if p.get_content_type() == "text/calendar"]
+
+
+def test_giving_up_a_seat_takes_it_out_of_the_calendar_and_taking_it_again_puts_it_back(
+    app, live_course, trainer, person, mailbox
+):
+    (session_id,) = schedule(app, trainer, live_course["live"], soon(6))
+    client, _id = person(email="lea@example.com", locale="ru")
+    register(client, session_id)
+    added = _read_both(_invitation(mailbox.to("lea@example.com")[-1])[1])
+    post_on(client, f"/sessions/{session_id}", f"/sessions/{session_id}/cancel-registration")
+    mail = mailbox.to("lea@example.com")[-1]
+    assert str(mail["Subject"]) == "Место освобождено: Role-play lab"
+    method, ics = _invitation(mail)
+    removed = _read_both(ics)
+    assert method == removed["method"] == "CANCEL" and removed["status"] == "CANCELLED"
+    assert (removed["uid"], removed["sequence"]) == (added["uid"], added["sequence"])
+    register(client, session_id)
+    method, ics = _invitation(mailbox.to("lea@example.com")[-1])
+    again = _read_both(ics)
+    assert method == "REQUEST" and (again["uid"], again["sequence"]) == (added["uid"], added["sequence"])
+    stamps = [Calendar.from_ical(i).walk("VEVENT")[0].decoded("dtstamp") for i in (ics, _invitation(mail)[1])]
+    assert stamps[0] >= stamps[1]  # the newer message of the same SEQUENCE, as iTIP orders them
+    assert len(mailbox.to("lea@example.com")) == 3
