@@ -127,13 +127,14 @@ def build_message(mail: OutgoingEmail, sender: str, *, domain: str = "lxp.localh
 
 
 SIGNED_HEADERS = (b"From", b"To", b"Subject", b"Date", b"Message-ID", b"MIME-Version", b"Content-Type",
-                  b"Auto-Submitted", b"List-Unsubscribe", b"List-Unsubscribe-Post")  # fmt: skip
+                  b"Auto-Submitted", b"List-Id", b"List-Unsubscribe", b"List-Unsubscribe-Post")  # fmt: skip
 
 
 def dkim_signature(data: bytes) -> bytes:
     """The ``DKIM-Signature`` header line(s) for ``data`` when ``LXP_DKIM_KEY_FILE`` and
     ``LXP_DKIM_SELECTOR`` are set, else empty. Raises ``DeliveryFailed`` when the key cannot be
-    read or used (permanent: every try would fail the same way until an operator fixes it)."""
+    read or used: retried with back-off like an SMTP failure, as an operator may be replacing
+    the key; never sent unsigned, which receivers that know the domain signs would refuse."""
     config = current_app.config
     if not (config.get("DKIM_KEY_FILE") and config.get("DKIM_SELECTOR")):
         return b""
@@ -144,7 +145,7 @@ def dkim_signature(data: bytes) -> bytes:
         return dkim.sign(data, config["DKIM_SELECTOR"].encode(), domain.encode(), key,
                          include_headers=list(SIGNED_HEADERS))  # fmt: skip
     except (OSError, dkim.DKIMException) as exc:
-        raise DeliveryFailed(f"DKIM signing failed: {exc}", permanent=True) from exc
+        raise DeliveryFailed(f"DKIM signing failed: {exc}") from exc
 
 
 @register

@@ -125,12 +125,32 @@ def test_with_a_dkim_key_every_mail_is_signed_and_verifies(ctx, mailbox, tmp_pat
     assert not dkim.verify(tampered, dnsfunc=dns)
 
 
-def test_an_unreadable_dkim_key_is_a_permanent_failure(ctx, mailbox, tmp_path):
+def test_an_unreadable_dkim_key_is_a_failure_tried_again_and_nothing_goes_unsigned(ctx, mailbox, tmp_path):
     ctx.config.update({"DKIM_KEY_FILE": str(tmp_path / "missing.pem"), "DKIM_SELECTOR": "s1"})
     try:
         with pytest.raises(DeliveryFailed) as failure:
             get("email").send(_mail())
     finally:
         ctx.config.update({"DKIM_KEY_FILE": None, "DKIM_SELECTOR": None})
-    assert failure.value.permanent and "DKIM" in str(failure.value)
+    assert not failure.value.permanent and "DKIM" in str(failure.value)
     assert mailbox.messages == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "domain"),
+    [
+        ({"BASE_URL": "https://Lernen.Bücher.example/lxp"}, "lernen.xn--bcher-kva.example"),
+        ({"BASE_URL": "http://127.0.0.1:5000"}, "lxp.localhost"),  # development: MAIL_FROM's domain
+        ({"BASE_URL": "http://localhost:5000", "MAIL_FROM": "Acme <learning@acme.example>"}, "acme.example"),
+        ({"MAIL_DOMAIN": "mail.acme.example", "BASE_URL": "https://learn.acme.example"}, "mail.acme.example"),
+    ],
+)
+def test_message_ids_are_on_a_fully_qualified_mail_domain(ctx, settings, domain):
+    from lxp.channels.email import mail_domain
+
+    saved = {name: ctx.config.get(name) for name in settings}
+    ctx.config.update(settings)
+    try:
+        assert mail_domain() == domain
+    finally:
+        ctx.config.update(saved)
