@@ -72,6 +72,7 @@ def _account_mail_context(template: str, w: dict[str, str]) -> dict[str, object]
         "help_requested": {"learner": w["other"], "item": w["item"], "note": w["text"], "link": link},
         "invitation": {"organisation": w["organisation"], "link": link, "days": 7},
         "password_reset": {"link": link, "hours": 2},
+        "retention_warning": {"organisation": w["organisation"], "date": "12.01.2027", "login": link},
         "task_reviewed": {"coach": w["other"], "item": w["item"], "accepted": False, "comment": w["text"],
                           "link": link},
         "task_submitted": {"learner": w["other"], "item": w["item"], "number": 2, "link": link},
