@@ -13,6 +13,7 @@ from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Conflict, Invalid
 from lxp.demo.company_sign_in import EXAMPLE_ISSUER, seed_company_sign_in
 from lxp.extensions import db
+from lxp.privacy import erasure
 from lxp.sso import settings as sso_settings
 from lxp.sso.models import ProviderIdentity
 from tests.conftest import committing, csrf_from, sign_in, submit
@@ -282,3 +283,14 @@ def test_the_demo_fills_company_sign_in_in_switched_off(app, client, make_user):
     assert EXAMPLE_ISSUER in page and "A secret is stored" in page
     with app.app_context():
         assert sso_settings.settings_of(db.session.get(User, admin_id).organisation_id).enabled is False
+
+
+def test_erasing_a_person_forgets_their_company_account(app, client, company, openid_provider):
+    company()
+    sub = openid_provider.add_person(f"leaving@{DOMAIN}")
+    through_provider(client, _continue_with(client, f"leaving@{DOMAIN}"))
+    with committing(app):
+        person = db.session.execute(select(User).where(User.email == f"leaving@{DOMAIN}")).scalar_one()
+        erasure.erase(person, actor_id=None, reason="test")
+    with app.app_context():
+        assert db.session.execute(select(ProviderIdentity).where(ProviderIdentity.subject == sub)).first() is None
