@@ -116,7 +116,10 @@ def test_statements_are_valid_xapi_and_page_with_more(app, published, api_as):
         assert problems_of(s) == [], (s, problems_of(s))
     passed = next(s for s in seen if s["verb"]["id"] == "http://adlnet.gov/expapi/verbs/passed")
     assert passed["result"]["score"] == {"scaled": 1.0, "raw": 100, "min": 0, "max": 100}
-    assert passed["actor"] == {"objectType": "Agent", "account": {"homePage": "http://lxp.test", "name": str(learner.user_id)}}
+    assert passed["actor"] == {
+        "objectType": "Agent",
+        "account": {"homePage": "http://lxp.test", "name": str(learner.user_id)},
+    }
     assert "Lena" not in json.dumps(seen)  # a display name can change; a statement cannot
     assert "mbox" not in json.dumps(seen)
     assert passed["object"]["definition"]["type"].startswith("http://adlnet.gov/expapi/activities/")
