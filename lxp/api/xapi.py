@@ -153,7 +153,7 @@ def _languages() -> list[str]:
 
 
 @bp.get("/statements")
-@bp.arguments(StatementQuerySchema, location="query", error_status_code=400)
+@bp.arguments(StatementQuerySchema, location="query", error_status_code=400, unknown=ma.RAISE)
 @bp.response(200)
 @bp.doc(responses={"200": {"description": "A StatementResult, or one Statement for statementId or voidedStatementId",
                            "headers": VERSION_HEADER,
