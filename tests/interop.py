@@ -128,7 +128,7 @@ def generate_client(openapi: dict, folder: Path) -> Path:
     document.write_text(json.dumps(openapi))
     run = subprocess.run(
         [python, "-m", "openapi_python_client", "generate", "--path", str(document), "--output-path",
-         str(folder / "client"), "--meta", "none"],
+         str(folder / "lxp_client"), "--meta", "none"],
         cwd=folder, capture_output=True, text=True, timeout=300,
         env={**os.environ, "PATH": f"{INTEROP / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"},
     )  # fmt: skip

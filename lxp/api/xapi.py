@@ -37,6 +37,8 @@ about_bp = Blueprint("api_xapi_about", __name__, description="What this xAPI sid
 about_bp.name = "api_xapi_about"
 
 MAX_LIMIT = 500
+QUERY_DEFAULTS = {"related_activities": False, "related_agents": False, "limit": 100, "format": "exact",
+                  "attachments": False, "ascending": False}  # fmt: skip
 SINGLE_ALLOWED = {"statementId", "voidedStatementId", "format", "attachments"}
 VERSION_HEADER = {"X-Experience-API-Version": {"schema": {"type": "string"}}}
 
@@ -70,17 +72,17 @@ class StatementQuerySchema(ma.Schema):
     verb = ma.fields.String(validate=ma.validate.Length(max=500), metadata={"description": "verb IRI"})
     activity = ma.fields.String(validate=ma.validate.Length(max=1000), metadata={"description": "activity IRI"})
     registration = ma.fields.UUID(metadata={"description": "context.registration (a learner's journey)"})
-    related_activities = ma.fields.Boolean(load_default=False, metadata={"description": "activity also in the context"})
-    related_agents = ma.fields.Boolean(load_default=False, metadata={"description": "agent also as instructor"})
+    # No defaults in the document: a generated client then sends only what its caller gives,
+    # and a ``statementId`` request stays free of other parameters (xAPI answers those 400).
+    related_activities = ma.fields.Boolean(metadata={"description": "activity also in the context (default false)"})
+    related_agents = ma.fields.Boolean(metadata={"description": "agent also as instructor (default false)"})
     since = ma.fields.AwareDateTime(metadata={"description": "stored after this moment"})
     until = ma.fields.AwareDateTime(metadata={"description": "stored at or before this moment"})
-    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(0, MAX_LIMIT),
-                              metadata={"description": f"statements per page; 0 means the most ({MAX_LIMIT})"})  # fmt: skip
-    format = ma.fields.String(load_default="exact", validate=ma.validate.OneOf(FORMATS))
-    attachments = ma.fields.Boolean(
-        load_default=False, metadata={"description": "lxp sends no attachments: only false"}
-    )
-    ascending = ma.fields.Boolean(load_default=False, metadata={"description": "oldest first"})
+    limit = ma.fields.Integer(validate=ma.validate.Range(0, MAX_LIMIT),
+                              metadata={"description": f"statements per page (default 100); 0 means the most ({MAX_LIMIT})"})  # fmt: skip
+    format = ma.fields.String(validate=ma.validate.OneOf(FORMATS), metadata={"description": "exact (default), ids or canonical"})  # fmt: skip
+    attachments = ma.fields.Boolean(metadata={"description": "lxp sends no attachments: only false"})
+    ascending = ma.fields.Boolean(metadata={"description": "oldest first (default false)"})
     more = ma.fields.String(validate=ma.validate.Length(max=2000),
                             metadata={"description": "the token in the previous answer's more address"})  # fmt: skip
 
@@ -162,6 +164,7 @@ def statements(args):
     """Statements as an LRS answers them: one by ``statementId`` or ``voidedStatementId``, or a
     page of those meeting the filters, newest first (``ascending`` for oldest first); follow
     ``more`` for the next page."""
+    args = {**QUERY_DEFAULTS, **args}
     headers = {"X-Experience-API-Version": XAPI_VERSION, "X-Experience-API-Consistent-Through": timestamp(utcnow())}
     whole = _whole_organisation()
     single = args.get("statementId") or args.get("voidedStatementId")
@@ -172,6 +175,7 @@ def statements(args):
     after, raw = None, {k: v for k, v in request.args.items() if k != "more"}
     if "more" in args:
         args, raw, after = _continue(args["more"], whole)
+        args = {**QUERY_DEFAULTS, **args}
     # A fixed ``until`` keeps later pages consistent while new events arrive.
     until = args.get("until") or utcnow()
     reading = services.Reading(
