@@ -212,6 +212,7 @@ def _continue(token: str, whole: bool) -> tuple[dict, dict, services.Position]:
 
 @about_bp.get("/about")
 @about_bp.response(200, AboutSchema, headers=VERSION_HEADER)
+@about_bp.doc(security=[])  # open to anyone, and documented so
 @public
 def about():
     """The xAPI versions this side speaks (the About resource); open without signing in."""
