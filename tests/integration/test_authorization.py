@@ -39,6 +39,8 @@ DELIBERATELY_PUBLIC = {
     "sso.continue_with_email",
     "sso.start",
     "sso.callback",
+    # xAPI's About resource says which versions the statements API speaks, nothing more.
+    "api_xapi_about.about",
 }
 
 
