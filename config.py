@@ -91,6 +91,9 @@ class Config:
     # The LRS address an admin gives may not be, or resolve to, a loopback, private, link-local,
     # multicast, reserved or unspecified address (server-side request forgery), unless this allows it.
     LRS_ALLOW_PRIVATE = False
+    # The same rule for an organisation's OpenID provider (company sign-in): its issuer and
+    # endpoints must be public https:// addresses unless this allows private ones and http://.
+    SSO_ALLOW_PRIVATE = False
 
     DEFAULT_LOCALE = "en"
     DEFAULT_TIMEZONE = "UTC"
@@ -161,6 +164,7 @@ class Config:
         text("LXP_VAPID_PUBLIC_KEY", "VAPID_PUBLIC_KEY")
         text("LXP_VAPID_SUBJECT", "VAPID_SUBJECT")
         flag("LXP_LRS_ALLOW_PRIVATE", "LRS_ALLOW_PRIVATE")
+        flag("LXP_SSO_ALLOW_PRIVATE", "SSO_ALLOW_PRIVATE")
         text("LXP_DEFAULT_LOCALE", "DEFAULT_LOCALE")
         text("LXP_DEFAULT_TIMEZONE", "DEFAULT_TIMEZONE")
         number("LXP_MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH")

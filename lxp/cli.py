@@ -14,6 +14,7 @@ from lxp.authoring.cli import course_cli
 from lxp.core import unit_of_work
 from lxp.core.migrations import schema_state
 from lxp.demo.coaching import seed_coaching
+from lxp.demo.company_sign_in import EXAMPLE_ISSUER, seed_company_sign_in
 from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
@@ -80,6 +81,7 @@ def seed_demo(force: bool) -> None:
     sessions = seed_live_sessions()
     evidence = seed_workplace()
     synthetic = seed_insights()
+    company = seed_company_sign_in(demo.DEMO_ORGANISATION[0])
     policy_set, audited = seed_privacy()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
@@ -99,6 +101,8 @@ def seed_demo(force: bool) -> None:
     for title, scheduled in sessions:
         click.echo(f"Live sessions of {title!r}: {scheduled or 'already'} scheduled.")
     click.echo(f"Synthetic learners for the insights: {synthetic or 'already there'}{' added' if synthetic else ''}.")
+    click.echo(f"Company sign-in for {EXAMPLE_ISSUER} (a local Keycloak): {'filled in' if company else 'already there'}, "
+               "switched off; see /admin/sign-in.")  # fmt: skip
     click.echo(
         f"Retention policy: {'set (24 months inactive, events 36 months)' if policy_set else 'already set'}; "
         f"audit trail: {audited or 'already has'} entries{' written' if audited else ''}."

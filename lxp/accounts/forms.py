@@ -49,6 +49,8 @@ class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
+    # The person's active API tokens (set by the view); those not ticked are revoked.
+    keep_tokens = CheckboxListField(_l("Keep these access tokens working"), choices=[], validate_choice=True)
 
 
 class ProfileForm(FlaskForm):

@@ -24,6 +24,11 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# The password hash of someone who only ever signed in through their company's provider: no
+# password matches it (it is no hash), and it is not empty, so they do not look invited.
+NO_PASSWORD = "!company-sign-in"  # noqa: S105  (a marker no password matches, not a secret)
+
+
 class User(UserMixin, db.Model):
     """A person who signs in. ``email`` is stored lower-cased, so uniqueness ignores case.
 
@@ -69,6 +74,11 @@ class User(UserMixin, db.Model):
     @property
     def invitation_pending(self) -> bool:
         return self.password_hash is None
+
+    @property
+    def has_password(self) -> bool:
+        """Whether the person chose a password (not invited only, not company sign-in only)."""
+        return bool(self.password_hash) and self.password_hash != NO_PASSWORD
 
     def get_id(self) -> str:
         # Flask-Login stores this in the session and the remember cookie; the version part

@@ -81,4 +81,6 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("authoring_changes", "actor_id", "authored", KEEP, "the organisation's content history"),
     Holding("touchpoint_rules", "updated_by_id", "authored", KEEP, "the organisation's settings"),
     Holding("retention_warnings", "user_id", "retention", DELETE, "when they were warned"),
+    Holding("provider_identities", "user_id", "company_sign_in", DELETE, "which company account signs them in"),
+    Holding("company_sign_in", "break_glass_user_id", "company_sign_in", KEEP, "the organisation's setting"),
 )

@@ -33,6 +33,12 @@ DELIBERATELY_PUBLIC = {
     # The API's OpenAPI document and its reference page describe the API, not anyone's data.
     "api_docs.openapi_json",
     "api_docs.reference",
+    # Company sign-in happens before anyone is signed in: the e-mail step that routes to the
+    # organisation's provider, the one-tap start, and the provider's answer (checked against the
+    # state, nonce and PKCE verifier this browser's session holds; test_company_sign_in.py).
+    "sso.continue_with_email",
+    "sso.start",
+    "sso.callback",
     # xAPI's About resource says which versions the statements API speaks, nothing more.
     "api_xapi_about.about",
 }

@@ -62,6 +62,8 @@ SKIPPED = {
     "accounts.accept_invitation": "signed-out page behind a signed invitation token (test_invitations.py)",
     "accounts.reset_password": "signed-out page behind a signed reset token (test_passwords.py)",
     "effect.open_link": "a touchpoint's tracked link behind a signed token; opening it counts an open",
+    "sso.start": "sends the browser to an organisation's identity provider (test_company_sign_in.py)",
+    "sso.callback": "the identity provider's answer, refused without a sign-in pending (test_company_sign_in.py)",
 }
 
 
