@@ -32,7 +32,8 @@ def _email_page(form, status: int = 200):
 
 def _to_provider(settings, login_hint: str | None = None, *, after_form: bool = False):
     try:
-        url, pending = services.start(settings, login_hint)
+        with unit_of_work.boundary("company sign-in: start"):  # SAML keeps the request it sends
+            url, pending = services.start(settings, login_hint)
     except Refused as refused:
         return render_template("sso/refused.html", message=refused.message), 503
     session[services.PENDING_KEY] = pending
