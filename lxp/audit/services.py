@@ -47,6 +47,7 @@ ACTIONS: dict[str, Any] = {
     "retention_warning": _l("Retention warning sent"),
     "retention_purge": _l("Retention purge"),
     "retention_policy_changed": _l("Retention policy changed"),
+    "company_sign_in_changed": _l("Company sign-in changed"),
 }
 _SECRET_KEY = re.compile(r"password|secret|hash|cookie|authori[sz]ation|credential|^token$|^link$", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

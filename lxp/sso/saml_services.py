@@ -22,6 +22,7 @@ from sqlalchemy import delete
 
 from lxp.accounts import services as accounts
 from lxp.accounts.models import Organisation, User
+from lxp.audit import services as audit
 from lxp.core.errors import Invalid
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -175,3 +176,20 @@ def apply_settings(settings: CompanySignIn, given, *, allow_private: bool) -> No
     settings.saml_name_attribute = _attribute(given.saml_name_attribute, "saml_name_attribute", "name")
     settings.saml_groups_attribute = _attribute(given.saml_groups_attribute, "saml_groups_attribute", "groups")
     settings.saml_locale_attribute = _attribute(given.saml_locale_attribute, "saml_locale_attribute", "locale")
+
+
+def audit_change(admin: User, settings: CompanySignIn) -> None:
+    """Note on the audit trail who saved the organisation's company sign-in, and how it now
+    stands (never the client secret or the metadata itself)."""
+    details = {"enabled": settings.enabled, "protocol": settings.protocol, "sso_only": settings.sso_only,
+               "domains": settings.domains, "break_glass_user_id": settings.break_glass_user_id,
+               "provider": settings.issuer if settings.protocol == "oidc" else _idp_entity_id(settings)}  # fmt: skip
+    audit.record("company_sign_in_changed", organisation_id=settings.organisation_id, actor_id=admin.id,
+                 subject_type="organisation", subject_id=settings.organisation_id, details=details)  # fmt: skip
+
+
+def _idp_entity_id(settings: CompanySignIn) -> str | None:
+    try:
+        return saml.read_idp_metadata(settings.saml_metadata)["entityId"] if settings.saml_metadata else None
+    except ValueError:
+        return None

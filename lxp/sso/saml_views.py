@@ -56,3 +56,37 @@ def acs(slug: str):
     response.set_cookie(services.REMEMBER_COOKIE, user.organisation.slug, max_age=services.REMEMBER_SECONDS,
                         httponly=True, samesite="Lax", secure=current_app.config["HTTPS"])  # fmt: skip
     return response
+
+
+# The admin page's SAML part (``lxp.sso.views.settings`` calls these).
+
+
+def fill_form(form, saved) -> None:
+    form.protocol.data = saved.protocol
+    form.saml_metadata_url.data = saved.saml_metadata_url
+    form.saml_email_attribute.data, form.saml_name_attribute.data = (
+        saved.saml_email_attribute,
+        saved.saml_name_attribute,
+    )
+    form.saml_groups_attribute.data = saved.saml_groups_attribute
+    form.saml_locale_attribute.data = saved.saml_locale_attribute
+
+
+def form_input(form) -> dict:
+    return {"protocol": form.protocol.data or "oidc", "saml_metadata": form.saml_metadata.data or "",
+            "saml_metadata_url": form.saml_metadata_url.data or "",
+            "saml_email_attribute": form.saml_email_attribute.data or "",
+            "saml_name_attribute": form.saml_name_attribute.data or "",
+            "saml_groups_attribute": form.saml_groups_attribute.data or "",
+            "saml_locale_attribute": form.saml_locale_attribute.data or ""}  # fmt: skip
+
+
+def addresses(organisation: Organisation, saved) -> dict:
+    """What the provider's admin registers (lxp's entity id, its metadata address, and ACS), and
+    the entity id of the provider whose metadata is saved."""
+    try:
+        idp = saml.read_idp_metadata(saved.saml_metadata)["entityId"] if saved and saved.saml_metadata else None
+    except ValueError:
+        idp = None
+    return {"metadata": saml_services.metadata_url(organisation.slug), "acs": saml_services.acs_url(organisation.slug),
+            "idp": idp}  # fmt: skip

@@ -222,6 +222,7 @@ def save_settings(admin: User, given: SettingsInput) -> CompanySignIn:
         CompanyDomain(domain=domain) for domain in domains if domain not in settings.domains
     ]
     db.session.flush()
+    saml_services.audit_change(admin, settings)
     if oidc_on:
         try:
             oidc.discover(client_for(settings), fresh=True)

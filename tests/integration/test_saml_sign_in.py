@@ -13,13 +13,14 @@ import time_machine
 from sqlalchemy import func, select
 
 from lxp.accounts.models import User
+from lxp.audit.models import AuditEntry
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Invalid
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.sso import settings as sso_settings
 from lxp.sso.models import ProviderIdentity, SamlAssertionSeen
-from tests.conftest import committing, submit
+from tests.conftest import committing, csrf_from, submit
 from tests.integration.saml_fixtures import (  # noqa: F401
     EMAIL_ATTRIBUTE,
     ENTITY_ID,
@@ -187,3 +188,30 @@ def test_bad_saml_settings_are_refused_and_nothing_is_saved(app, company, change
     assert refused.value.field == field
     with app.app_context():
         assert sso_settings.settings_of(db.session.get(User, 1).organisation_id) is None
+
+
+def test_the_admin_switches_the_organisation_to_saml_on_the_page_and_it_is_audited(app, client, login_as, saml_idp):  # noqa: F811
+    admin = login_as("admin", email=f"boss@{DOMAIN}")
+    page = client.get("/admin/sign-in").get_data(as_text=True)
+    assert "http://lxp.test/sso/acme/saml/metadata" in page and "http://lxp.test/sso/acme/saml/acs" in page
+    data = {"enabled": "y", "protocol": "saml", "saml_metadata": "<md:EntityDescriptor/>", "allowed_domains": DOMAIN,
+            "saml_email_attribute": EMAIL_ATTRIBUTE, "saml_name_attribute": NAME_ATTRIBUTE,
+            "saml_groups_attribute": GROUPS_ATTRIBUTE, "saml_locale_attribute": "locale", "break_glass_user_id": "0"}  # fmt: skip
+    bad = submit(client, "/admin/sign-in", data)
+    assert bad.status_code == 400 and "not usable SAML metadata" in bad.get_data(as_text=True)
+    with app.app_context():
+        assert sso_settings.settings_of(admin.organisation_id) is None
+    assert submit(client, "/admin/sign-in", {**data, "saml_metadata": saml_idp.metadata()}).status_code == 302
+    again = client.get("/admin/sign-in").get_data(as_text=True)
+    assert f"Metadata of {ENTITY_ID} is saved" in again
+    assert re.search(r'<input checked id="protocol-\d" name="protocol" type="radio" value="saml">', again)
+    with app.app_context():
+        entry = db.session.execute(
+            select(AuditEntry).where(AuditEntry.action == "company_sign_in_changed")
+        ).scalar_one()
+        assert (entry.actor_id, entry.details["protocol"], entry.details["provider"]) == (admin.id, "saml", ENTITY_ID)
+    # Saving without pasting again keeps the metadata; people of the domain now go to the IdP.
+    assert submit(client, "/admin/sign-in", {**data, "saml_metadata": ""}).status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/me").get_data(as_text=True))})
+    saml_idp.add_person(f"new@{DOMAIN}")
+    assert _sign_in(client, saml_idp, f"new@{DOMAIN}")[0].headers["Location"] == "/today"
