@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from lxp.accounts import services, tokens
+from lxp.accounts import services, sign_in, tokens
 from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm
 from lxp.core.auth import public
 from lxp.core.errors import ServiceError, TooManyAttempts
@@ -56,6 +56,8 @@ def login():
             abort(429)
         if user is not None:
             next_url = _safe_next(request.args.get("next"))
+            if user.two_step_enabled:  # the password is right; the code comes next
+                return sign_in.hold_for_code(user, form.remember.data, next_url)
             session.clear()  # a fresh session: nothing from before the login carries over
             login_user(user, remember=form.remember.data)
             start_session(remember=form.remember.data)
