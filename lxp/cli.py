@@ -11,13 +11,14 @@ from flask.cli import AppGroup, with_appcontext
 from lxp import checks, demo, scheduler
 from lxp.accounts.cli import init, organisation_cli
 from lxp.authoring.cli import course_cli
-from lxp.core import unit_of_work
+from lxp.core import crypto, unit_of_work
 from lxp.core.migrations import schema_state
 from lxp.demo.coaching import seed_coaching
 from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
 from lxp.demo.workplace import seed_workplace
+from lxp.extensions import db
 from lxp.insights.cli import seed_synthetic
 from lxp.nudges.cli import nudges_cli
 from lxp.paths.cli import path_cli
@@ -63,6 +64,18 @@ def check() -> None:
     failed = [result.name for result in results if not result.ok]
     if failed:
         raise click.ClickException(f"{len(failed)} check(s) failed: {', '.join(failed)}")
+
+
+@lxp_cli.command("rotate-encryption")
+def rotate_encryption() -> None:
+    """Encrypt every secret stored in the database again under the first key of
+    LXP_ENCRYPTION_KEY. Rotate a key by putting the new one first, running this, then
+    dropping the old one."""
+    try:
+        rotated = crypto.rotate_all(db.session, db.metadata)
+    except crypto.EncryptionUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{rotated} encrypted value(s) now under the first key of LXP_ENCRYPTION_KEY")
 
 
 @lxp_cli.command("seed-demo")

@@ -138,7 +138,9 @@ def check_password_rules(password: str) -> None:
         raise Invalid(_l("Use a less repetitive password."), field="password")
     if common_passwords.is_common(password):
         raise Invalid(
-            _l("This password appears in lists of passwords leaked from other sites, so attackers try it first. Choose another."),
+            _l(
+                "This password appears in lists of passwords leaked from other sites, so attackers try it first. Choose another."
+            ),
             field="password",
         )
 

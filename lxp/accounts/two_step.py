@@ -81,7 +81,9 @@ def _use_recovery_code(user: User, code: str) -> bool:
         return False
     row = db.session.execute(
         select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(cleaned), RecoveryCode.used_at.is_(None)
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _hash_code(cleaned),
+            RecoveryCode.used_at.is_(None),
         )
     ).scalar_one_or_none()
     if row is None:
@@ -137,8 +139,10 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 
 def qr_code_svg(uri: str, title: str) -> Markup:
-    """The QR code of ``uri`` as inline SVG markup (no script, no external image)."""
-    return Markup(segno.make(uri, error="m").svg_inline(scale=5, border=2, title=title, svgclass="qr-code", omitsize=True))
+    """The QR code of ``uri`` as inline SVG markup (no script, no external image). Only drawn
+    paths and the escaped ``title`` are in it, never the text of ``uri``."""
+    svg = segno.make(uri, error="m").svg_inline(scale=5, border=2, title=title, svgclass="qr-code", omitsize=True)
+    return Markup(svg)  # noqa: S704 (segno escapes the title; the rest is path data it generated)
 
 
 def confirm_set_up(user: User, code: str) -> list[str]:
@@ -151,7 +155,9 @@ def confirm_set_up(user: User, code: str) -> list[str]:
         raise Conflict(_l("Start the set-up first."))
     step = _matching_step(user.totp_secret, code, None)
     if step is None:
-        raise Invalid(_l("That code does not match. Check the time on your phone and enter the newest code."), field="code")
+        raise Invalid(
+            _l("That code does not match. Check the time on your phone and enter the newest code."), field="code"
+        )
     user.totp_last_step = step
     user.totp_enabled_at = utcnow()
     codes = _new_recovery_codes(user)
@@ -213,7 +219,9 @@ def set_requirement(admin: User, for_admins: bool, for_trainers: bool) -> None:
     Requiring it of admins while the admin has not set it up is refused (``NotAllowed``), so
     nobody locks themselves into the set-up page by surprise."""
     if for_admins and not admin.two_step_enabled:
-        raise NotAllowed(_l("Set up two-step sign-in for yourself first, then require it of admins."), field="for_admins")
+        raise NotAllowed(
+            _l("Set up two-step sign-in for yourself first, then require it of admins."), field="for_admins"
+        )
     organisation = db.session.get(Organisation, admin.organisation_id)
     organisation.two_step_for_admins = bool(for_admins)
     organisation.two_step_for_trainers = bool(for_trainers)

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
-from sqlalchemy import Text
+from sqlalchemy import Text, and_, literal, select, update
+from sqlalchemy import column as sa_column
 from sqlalchemy.types import TypeDecorator
 
 KEY_FILE = "encryption_key"
 _EXTENSION = "lxp_crypto"
+_SOURCE = "lxp_crypto_source"
 
 
 class EncryptionUnavailable(RuntimeError):
@@ -50,12 +52,14 @@ def init_app(app: Flask) -> None:
     """Read the keys (``ENCRYPTION_KEY``) or, outside production, generate one into instance/.
     Raises ``ValueError`` for a malformed key."""
     keys = parse_keys(app.config.get("ENCRYPTION_KEY"))
+    app.extensions[_SOURCE] = "set from LXP_ENCRYPTION_KEY" if keys else "not set"
     if not keys and app.config["LXP_ENV"] != "production":
         key_file = Path(app.instance_path) / KEY_FILE
         if not key_file.exists():
             key_file.write_text(Fernet.generate_key().decode())
             key_file.chmod(0o600)
         keys = parse_keys(key_file.read_text())
+        app.extensions[_SOURCE] = f"generated into {key_file}"
     app.extensions[_EXTENSION] = MultiFernet([Fernet(key) for key in keys]) if keys else None
 
 
@@ -71,6 +75,11 @@ def _fernet() -> MultiFernet:
 def available() -> bool:
     """Whether a key is configured (always outside production)."""
     return current_app.extensions.get(_EXTENSION) is not None
+
+
+def key_source() -> str:
+    """Where the keys came from, for ``flask lxp check``."""
+    return current_app.extensions.get(_SOURCE, "not set")
 
 
 def encrypt(plain: str) -> str:
@@ -118,3 +127,48 @@ class EncryptedText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else decrypt(value)
+
+
+# --- every encrypted column at once (``flask lxp check`` and ``flask lxp rotate-encryption``) ---
+
+
+def encrypted_columns(metadata) -> list:
+    """The columns of ``metadata``'s tables stored through ``EncryptedText``."""
+    return [column for table in metadata.sorted_tables for column in table.columns
+            if isinstance(column.type, EncryptedText)]  # fmt: skip
+
+
+def _raw_values(session, column):
+    """(primary key, ciphertext) of every stored value of ``column``, read without decrypting."""
+    table = column.table
+    keys = list(table.primary_key.columns)
+    raw = sa_column(column.name, Text)
+    statement = select(*keys, raw).select_from(table).where(column.isnot(None))
+    return [(tuple(row[:-1]), row[-1]) for row in session.execute(statement)]
+
+
+def count_stored(session, metadata) -> tuple[int, int]:
+    """(stored encrypted values, how many of them no configured key opens)."""
+    stored = unreadable = 0
+    for column in encrypted_columns(metadata):
+        for _, token in _raw_values(session, column):
+            stored += 1
+            if not available() or not is_encrypted(token):
+                unreadable += 1
+    return stored, unreadable
+
+
+def rotate_all(session, metadata) -> int:
+    """Encrypt every stored value again under the first key; returns how many. Raises
+    ``EncryptionUnavailable`` (and changes nothing: the caller's unit of work rolls back) when
+    a value opens with no configured key."""
+    rotated = 0
+    for column in encrypted_columns(metadata):
+        table = column.table
+        keys = list(table.primary_key.columns)
+        for key_values, token in _raw_values(session, column):
+            condition = and_(*(key == value for key, value in zip(keys, key_values, strict=True)))
+            session.execute(update(table).where(condition).values({column.name: literal(rotate(token), Text)}))
+            rotated += 1
+    session.flush()
+    return rotated

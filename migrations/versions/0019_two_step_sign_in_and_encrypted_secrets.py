@@ -25,13 +25,13 @@ _lrs = sa.table("lrs_connections", sa.column("organisation_id", sa.Integer), sa.
 
 
 def upgrade():
-    with op.batch_alter_table("organisations") as batch_op:
-        batch_op.add_column(sa.Column("two_step_for_admins", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("two_step_for_trainers", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(sa.Column("totp_secret", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("totp_enabled_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
+    # Plain ADD COLUMN, never batch mode: on SQLite a batch "move and copy" drops the table, and
+    # with foreign keys on, that deletes every row that refers to it (ON DELETE CASCADE).
+    op.add_column("organisations", sa.Column("two_step_for_admins", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("organisations", sa.Column("two_step_for_trainers", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("users", sa.Column("totp_secret", sa.Text(), nullable=True))
+    op.add_column("users", sa.Column("totp_enabled_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("users", sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
     op.create_table(
         "recovery_codes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,6 +42,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_codes")),
     )
     op.create_index(op.f("ix_recovery_codes_user_id"), "recovery_codes", ["user_id"], unique=False)
+    # Nothing refers to lrs_connections, so recreating it (SQLite) loses nothing.
     with op.batch_alter_table("lrs_connections") as batch_op:
         batch_op.alter_column("password", existing_type=sa.String(length=500), type_=sa.Text(), existing_nullable=False)
     connection = op.get_bind()
@@ -61,10 +62,8 @@ def downgrade():
         batch_op.alter_column("password", existing_type=sa.Text(), type_=sa.String(length=500), existing_nullable=False)
     op.drop_index(op.f("ix_recovery_codes_user_id"), table_name="recovery_codes")
     op.drop_table("recovery_codes")
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.drop_column("totp_last_step")
-        batch_op.drop_column("totp_enabled_at")
-        batch_op.drop_column("totp_secret")
-    with op.batch_alter_table("organisations") as batch_op:
-        batch_op.drop_column("two_step_for_trainers")
-        batch_op.drop_column("two_step_for_admins")
+    # DROP COLUMN (SQLite 3.35+), not batch mode, for the reason given in upgrade().
+    for column in ("totp_last_step", "totp_enabled_at", "totp_secret"):
+        op.drop_column("users", column)
+    for column in ("two_step_for_trainers", "two_step_for_admins"):
+        op.drop_column("organisations", column)

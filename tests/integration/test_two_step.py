@@ -183,7 +183,9 @@ def test_turning_off_needs_the_password_and_a_code(app, client, login_as):
     assert wrong_code.status_code == 400
     with app.app_context():
         assert db.session.get(User, user.id).two_step_enabled
-    off = submit(client, "/me/two-step/off", {"password": PASSWORD, "code": _next_step_code(totp)}, form_page="/me/two-step")
+    off = submit(
+        client, "/me/two-step/off", {"password": PASSWORD, "code": _next_step_code(totp)}, form_page="/me/two-step"
+    )
     assert off.status_code == 302
     with app.app_context():
         stored = db.session.get(User, user.id)
