@@ -14,7 +14,7 @@ from lxp.accounts.models import User
 from lxp.core.errors import Invalid
 from lxp.extensions import db
 from tests.conftest import PASSWORD, sign_in, submit
-from tests.integration.fresh_install import empty_database_url, fresh_app, migrate, sign_in_link  # noqa: F401
+from tests.integration.fresh_install import migrate, sign_in_link
 
 MESSAGE = "This password appears in lists of passwords leaked from other sites"
 

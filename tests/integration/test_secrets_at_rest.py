@@ -16,7 +16,7 @@ from lxp.core import crypto
 from lxp.extensions import db
 from lxp.lrs.models import LrsConnection
 from tests.conftest import committing
-from tests.integration.fresh_install import empty_database_url, fresh_app, migrate  # noqa: F401
+from tests.integration.fresh_install import migrate
 
 PLAIN = "lrs-secret-Пароль-" + uuid.uuid4().hex
 
@@ -42,11 +42,15 @@ def test_the_lrs_password_is_stored_encrypted_and_read_back_plain(app, organisat
 def test_the_migration_encrypts_plain_passwords_stored_before_it(fresh_app):
     migrate(fresh_app, "0018")
     with committing(fresh_app):
-        db.session.execute(text("INSERT INTO organisations (slug, name, created_at) VALUES ('o', 'O', CURRENT_TIMESTAMP)"))
         db.session.execute(
-            text("INSERT INTO lrs_connections (organisation_id, endpoint, username, password, enabled, batch_size, "
-                 "sent_count, failures, updated_at) SELECT id, 'https://lrs.example.com/', 'k', :p, true, 100, 0, 0, "
-                 "CURRENT_TIMESTAMP FROM organisations"),  # fmt: skip
+            text("INSERT INTO organisations (slug, name, created_at) VALUES ('o', 'O', CURRENT_TIMESTAMP)")
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO lrs_connections (organisation_id, endpoint, username, password, enabled, batch_size, "
+                "sent_count, failures, updated_at) SELECT id, 'https://lrs.example.com/', 'k', :p, true, 100, 0, 0, "
+                "CURRENT_TIMESTAMP FROM organisations"
+            ),  # fmt: skip
             {"p": PLAIN},
         )
         organisation_id = db.session.execute(text("SELECT id FROM organisations")).scalar_one()
@@ -113,7 +117,9 @@ def test_production_without_the_key_fails_the_check_and_never_stores_plain_text(
             db.session.get(LrsConnection, organisation_id).password  # noqa: B018
         db.session.rollback()
         with pytest.raises(StatementError, match="LXP_ENCRYPTION_KEY must be set"):
-            db.session.add(LrsConnection(organisation_id=organisation_id + 1000, endpoint="x", username="k", password="p"))
+            db.session.add(
+                LrsConnection(organisation_id=organisation_id + 1000, endpoint="x", username="k", password="p")
+            )
             db.session.flush()
         db.session.rollback()
         assert PLAIN not in _raw_lrs_password(organisation_id)
