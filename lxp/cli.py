@@ -17,6 +17,7 @@ from lxp.demo.coaching import seed_coaching
 from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
+from lxp.demo.security import seed_two_step
 from lxp.demo.workplace import seed_workplace
 from lxp.extensions import db
 from lxp.insights.cli import seed_synthetic
@@ -91,6 +92,7 @@ def seed_demo(force: bool) -> None:
     sessions = seed_live_sessions()
     evidence = seed_workplace()
     synthetic = seed_insights()
+    two_step_email, two_step_key, _ = seed_two_step()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
         f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there."
@@ -109,6 +111,9 @@ def seed_demo(force: bool) -> None:
     for title, scheduled in sessions:
         click.echo(f"Live sessions of {title!r}: {scheduled or 'already'} scheduled.")
     click.echo(f"Synthetic learners for the insights: {synthetic or 'already there'}{' added' if synthetic else ''}.")
+    click.echo(f"Two-step sign-in is on for {two_step_email}: after the password, enter the code of an authenticator app "
+               f"given the key {two_step_key}, or print it with: "
+               f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{two_step_key}').now())\"")  # fmt: skip
 
 
 @lxp_cli.command("scheduler")
