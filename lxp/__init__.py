@@ -88,7 +88,7 @@ def _check_rate_limit_storage(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lxp.accounts import services as accounts_services
-    from lxp.core import auth, crypto, i18n, json_depth, markdown, security, unit_of_work
+    from lxp.core import auth, crypto, i18n, json_depth, links, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
     crypto.init_app(app)
@@ -108,6 +108,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(markdown.preview, "preview")
     app.add_template_filter(markdown.render_for_email, "email_markdown")
+    app.add_template_filter(links.web_address, "web_address")
     security.init_app(app, accounts_services.load_user)
     json_depth.init_app(app)
 

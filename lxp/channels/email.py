@@ -51,7 +51,8 @@ def render(template: str, *, to: str, name: str, **context) -> OutgoingEmail:
 def build_message(mail: OutgoingEmail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = formataddr((mail.to_name, mail.to))
+    # A name is one line in a header, whatever was stored (a line break would end the header).
+    message["To"] = formataddr((" ".join(mail.to_name.split()), mail.to))
     message["Subject"] = mail.subject
     message["Message-ID"] = make_msgid(domain="lxp")
     for name, value in mail.headers.items():
