@@ -147,7 +147,7 @@ def qr_code_svg(uri: str, title: str) -> Markup:
 
 def confirm_set_up(user: User, code: str) -> list[str]:
     """Turn two-step sign-in on when ``code`` comes from the new secret; return the ten
-    recovery codes, which are shown this once. Raises ``Invalid`` for a wrong code,
+    recovery codes, which are shown this once. Ends the user's other sessions. Raises ``Invalid`` for a wrong code,
     ``Conflict`` when set-up was not started or is already done."""
     if user.two_step_enabled:
         raise Conflict(_l("Two-step sign-in is already on."))
@@ -160,6 +160,7 @@ def confirm_set_up(user: User, code: str) -> list[str]:
         )
     user.totp_last_step = step
     user.totp_enabled_at = utcnow()
+    user.auth_version += 1  # a factor changed: other sessions end (the caller keeps this one)
     codes = _new_recovery_codes(user)
     db.session.flush()
     return codes
@@ -179,6 +180,7 @@ def turn_off(user: User, password: str, code: str) -> None:
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
+    user.auth_version += 1  # a factor changed: other sessions end (the caller keeps this one)
     db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
     db.session.flush()
 
@@ -191,6 +193,7 @@ def new_recovery_codes(user: User, code: str) -> list[str]:
     if not check_code(user, code):
         raise Invalid(_l("That code does not match."), field="code")
     codes = _new_recovery_codes(user)
+    user.auth_version += 1  # whoever held the old codes may have signed in: other sessions end
     db.session.flush()
     return codes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from lxp.accounts import sign_in, throttle, two_step
 from lxp.accounts.forms import CodeForm, TurnOffTwoStepForm, TwoStepPolicyForm
@@ -103,6 +103,7 @@ def start():
 
 
 def _codes_page(codes: list[str]):
+    login_user(current_user._get_current_object())  # this session carries the new auth version
     response = make_response(render_template("accounts/recovery_codes.html", codes=codes))
     response.headers["Cache-Control"] = "no-store"  # shown this once; never from a cache
     return response
@@ -148,6 +149,7 @@ def turn_off():
             show_form_error(form, error)
             status = error.status
         else:
+            login_user(current_user._get_current_object())  # this session carries the new auth version
             flash(_("Two-step sign-in is off."), "success")
             return redirect(url_for("accounts.profile"))
     return _set_up_page(off_form=form, status=status)

@@ -62,3 +62,27 @@ def test_only_web_addresses_and_local_paths_become_links(address):
     assert link == "about:blank" or link == address.strip()
     if link != "about:blank":
         assert link.lower().startswith(("http://", "https://", "/")) and not link.startswith("//")
+
+
+def test_every_password_field_masks_what_is_typed(client, login_as):
+    """V6.2.6: password inputs are type=password (found with an HTML parser on every form with one)."""
+    from html.parser import HTMLParser
+
+    class Inputs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.fields = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "input" and "password" in (attrs.get("name") or ""):
+                self.fields.append(attrs)
+
+    pages = {"/login": None, "/me": "learner"}
+    for path, role in pages.items():
+        if role:
+            login_as(role)
+        parser = Inputs()
+        parser.feed(client.get(path).get_data(as_text=True))
+        assert parser.fields, path
+        assert all(field.get("type") == "password" for field in parser.fields), (path, parser.fields)

@@ -250,3 +250,21 @@ def test_the_totp_secret_is_encrypted_in_its_column(app, client, login_as):
     with app.app_context():
         raw = db.session.execute(text("SELECT totp_secret FROM users WHERE id = :id"), {"id": user.id}).scalar_one()
     assert raw and totp.secret not in raw and raw.startswith("gAAAAA")  # a Fernet token
+
+
+def test_turning_two_step_sign_in_on_or_off_signs_out_other_devices(app, client, login_as):
+    user = login_as("trainer")
+    other_device = app.test_client()
+    sign_in(other_device, user.email)
+    assert other_device.get("/desk").status_code == 200
+    totp, _ = set_up_two_step(client)
+    assert other_device.get("/desk").status_code == 302  # signed out there
+    assert client.get("/desk").status_code == 200  # not here
+    sign_in(other_device, user.email)
+    submit(other_device, CODE_PAGE, {"code": _next_step_code(totp)})
+    assert other_device.get("/desk").status_code == 200
+    with time_machine.travel(time.time() + 60):  # the next code: the last two are used up
+        off = submit(client, "/me/two-step/off", {"password": PASSWORD, "code": totp.now()}, form_page="/me/two-step")
+        assert off.status_code == 302
+        assert other_device.get("/desk").status_code == 302
+        assert client.get("/desk").status_code == 200
