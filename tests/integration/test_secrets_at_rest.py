@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.exc import StatementError
@@ -18,6 +19,15 @@ from lxp.lrs.models import LrsConnection
 from tests.conftest import committing
 from tests.integration.fresh_install import migrate
 
+
+def _revision_before_encryption() -> str:
+    script = ScriptDirectory(str(Path(__file__).resolve().parents[2] / "migrations"))
+    found = [r for r in script.walk_revisions() if "secrets encrypted at rest" in (r.doc or "")]
+    assert len(found) == 1, "the migration that encrypts the stored secrets is not found by its title"
+    return found[0].down_revision
+
+
+BEFORE = _revision_before_encryption()
 PLAIN = "lrs-secret-Пароль-" + uuid.uuid4().hex
 
 
@@ -40,7 +50,7 @@ def test_the_lrs_password_is_stored_encrypted_and_read_back_plain(app, organisat
 
 
 def test_the_migration_encrypts_plain_passwords_stored_before_it(fresh_app):
-    migrate(fresh_app, "0018")
+    migrate(fresh_app, BEFORE)
     with committing(fresh_app):
         db.session.execute(
             text("INSERT INTO organisations (slug, name, created_at) VALUES ('o', 'O', CURRENT_TIMESTAMP)")
@@ -59,7 +69,7 @@ def test_the_migration_encrypts_plain_passwords_stored_before_it(fresh_app):
         raw = _raw_lrs_password(organisation_id)
         assert PLAIN not in raw and crypto.decrypt(raw) == PLAIN
         assert db.session.get(LrsConnection, organisation_id).password == PLAIN
-    result = fresh_app.test_cli_runner().invoke(args=["db", "downgrade", "0018"])
+    result = fresh_app.test_cli_runner().invoke(args=["db", "downgrade", BEFORE])
     assert result.exit_code == 0, result.output
     with fresh_app.app_context():
         assert _raw_lrs_password(organisation_id) == PLAIN
