@@ -17,8 +17,8 @@ from lxp.demo.coaching import seed_coaching
 from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
-from lxp.demo.security import seed_two_step
 from lxp.demo.privacy import seed_privacy
+from lxp.demo.security import seed_two_step
 from lxp.demo.workplace import seed_workplace
 from lxp.extensions import db
 from lxp.insights.cli import seed_synthetic
