@@ -27,6 +27,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from lxp.accounts.models import Organisation, RecoveryCode, User
+from lxp.audit import services as audit
 from lxp.core.errors import Conflict, Invalid, NotAllowed
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -101,15 +102,24 @@ def recovery_codes_left(user: User) -> int:
     )
 
 
+def _audit(action: str, user: User, **details) -> None:
+    audit.record(action, organisation_id=user.organisation_id, actor_id=user.id, subject_type="user",
+                 subject_id=user.id, details=details or None)  # fmt: skip
+
+
 def check_code(user: User, code: str) -> bool:
     """Whether ``code`` is the user's current one-time code, or one of their unused recovery
-    codes; either is used up by this (flushed). Always False without two-step sign-in."""
+    codes; either is used up by this (flushed). A wrong code and a used recovery code go on the
+    audit trail (never the code). Always False without two-step sign-in."""
     if not user.two_step_enabled or not user.totp_secret:
         return False
     step = _matching_step(user.totp_secret, code, user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
-    elif not _use_recovery_code(user, code):
+    elif _use_recovery_code(user, code):
+        _audit("recovery_code_used", user, left=recovery_codes_left(user))
+    else:
+        _audit("two_step_code_failed", user)
         return False
     db.session.flush()
     return True
@@ -162,6 +172,7 @@ def confirm_set_up(user: User, code: str) -> list[str]:
     user.totp_enabled_at = utcnow()
     user.auth_version += 1  # a factor changed: other sessions end (the caller keeps this one)
     codes = _new_recovery_codes(user)
+    _audit("two_step_enabled", user)
     db.session.flush()
     return codes
 
@@ -182,6 +193,7 @@ def turn_off(user: User, password: str, code: str) -> None:
     user.totp_last_step = None
     user.auth_version += 1  # a factor changed: other sessions end (the caller keeps this one)
     db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
+    _audit("two_step_disabled", user)
     db.session.flush()
 
 
@@ -194,6 +206,7 @@ def new_recovery_codes(user: User, code: str) -> list[str]:
         raise Invalid(_l("That code does not match."), field="code")
     codes = _new_recovery_codes(user)
     user.auth_version += 1  # whoever held the old codes may have signed in: other sessions end
+    _audit("recovery_codes_renewed", user)
     db.session.flush()
     return codes
 
@@ -228,4 +241,7 @@ def set_requirement(admin: User, for_admins: bool, for_trainers: bool) -> None:
     organisation = db.session.get(Organisation, admin.organisation_id)
     organisation.two_step_for_admins = bool(for_admins)
     organisation.two_step_for_trainers = bool(for_trainers)
+    audit.record("two_step_requirement_changed", organisation_id=organisation.id, actor_id=admin.id,
+                 subject_type="organisation", subject_id=organisation.id,
+                 details={"admins": bool(for_admins), "trainers": bool(for_trainers)})  # fmt: skip
     db.session.flush()

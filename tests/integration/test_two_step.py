@@ -268,3 +268,22 @@ def test_turning_two_step_sign_in_on_or_off_signs_out_other_devices(app, client,
         assert off.status_code == 302
         assert other_device.get("/desk").status_code == 302
         assert client.get("/desk").status_code == 200
+
+
+def test_the_audit_trail_notes_two_step_changes_and_wrong_codes_never_the_secrets(app, client, login_as):
+    from lxp.audit.models import AuditEntry
+
+    user = login_as("admin")
+    totp, codes = set_up_two_step(client)
+    assert submit(client, "/admin/two-step", {"for_admins": "y"}).status_code == 302
+    _sign_out(client)
+    sign_in(client, user.email)
+    submit(client, CODE_PAGE, {"code": "000000"})
+    assert submit(client, CODE_PAGE, {"code": codes[0]}).status_code == 302
+    with app.app_context():
+        entries = db.session.query(AuditEntry).order_by(AuditEntry.id).all()
+        actions = [e.action for e in entries]
+        stored = " ".join(f"{e.details}" for e in entries)
+    for action in ("two_step_enabled", "two_step_requirement_changed", "two_step_code_failed", "recovery_code_used"):
+        assert action in actions, actions
+    assert totp.secret not in stored and codes[0] not in stored and "000000" not in stored
