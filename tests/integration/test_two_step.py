@@ -287,3 +287,22 @@ def test_the_audit_trail_notes_two_step_changes_and_wrong_codes_never_the_secret
     for action in ("two_step_enabled", "two_step_requirement_changed", "two_step_code_failed", "recovery_code_used"):
         assert action in actions, actions
     assert totp.secret not in stored and codes[0] not in stored and "000000" not in stored
+
+
+def test_the_data_download_never_holds_the_secret_and_erasure_removes_it(app, client, login_as, make_user):
+    from lxp.privacy import erasure
+    from lxp.privacy.export import collect
+
+    user = login_as("trainer")
+    totp, codes = set_up_two_step(client)
+    with app.test_request_context():
+        download = str(collect(db.session.get(User, user.id)))
+    assert totp.secret not in download and "totp_secret" not in download and "code_hash" not in download
+    assert "totp_enabled_at" in download  # whether it is on is theirs to see
+    admin_id = make_user(("admin",))
+    with committing(app):
+        erasure.erase(db.session.get(User, user.id), actor_id=admin_id, reason="asked")
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert stored.totp_secret is None and not stored.two_step_enabled
+        assert db.session.query(RecoveryCode).filter_by(user_id=user.id).count() == 0
