@@ -5,8 +5,8 @@ sign-in" switches; widens the LRS password to text and encrypts every stored one
 of ``LXP_ENCRYPTION_KEY`` (``lxp.core.crypto``). Values a key already opens are left alone, so
 running it on a partly encrypted table is safe. The downgrade decrypts them again.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03 16:20:00
 
 """
@@ -16,8 +16,8 @@ from alembic import op
 from lxp.core import crypto
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
