@@ -51,12 +51,14 @@ XDIST ?= -n auto --dist loadscope --no-loadscope-reorder
 test: install interop
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
-## Style and common mistakes (ruff; `ruff format .` fixes the layout), and the package layers
-## (import-linter's contracts in pyproject.toml).
+## Style and common mistakes (ruff; `ruff format .` fixes the layout), the package layers
+## (import-linter's contracts in pyproject.toml), and the pinned packages against known
+## vulnerabilities (pip-audit; scripts/audit_dependencies.py says how an incomplete audit ends).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/audit_dependencies.py
 
 ## Extract the strings to translate and merge them into the de and ru catalogues.
 messages: $(STAMP)

@@ -29,6 +29,9 @@ class Config:
     LXP_ENV = "development"
     INSTANCE_PATH: str | None = None  # None: instance/ beside the lxp package
     SECRET_KEY: str | None = None
+    # Fernet keys for secrets stored in the database, comma-separated: the first encrypts, all
+    # decrypt (rotation). None: generated once into instance/encryption_key (not in production).
+    ENCRYPTION_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: instance/lxp.db
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = "http://127.0.0.1:5000"
@@ -132,6 +135,7 @@ class Config:
         text("LXP_ENV", "LXP_ENV")
         text("LXP_INSTANCE_PATH", "INSTANCE_PATH")
         text("LXP_SECRET_KEY", "SECRET_KEY")
+        text("LXP_ENCRYPTION_KEY", "ENCRYPTION_KEY")
         text("LXP_DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
         text("LXP_BASE_URL", "BASE_URL")
         flag("LXP_HTTPS", "HTTPS")

@@ -88,9 +88,10 @@ def _check_rate_limit_storage(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lxp.accounts import services as accounts_services
-    from lxp.core import auth, i18n, json_depth, markdown, security, unit_of_work
+    from lxp.core import auth, crypto, i18n, json_depth, links, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
+    crypto.init_app(app)
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
@@ -107,6 +108,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(markdown.preview, "preview")
     app.add_template_filter(markdown.render_for_email, "email_markdown")
+    app.add_template_filter(links.web_address, "web_address")
     security.init_app(app, accounts_services.load_user)
     json_depth.init_app(app)
 
@@ -145,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.push.models  # noqa: F401
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.token_views import bp as api_tokens_bp
+    from lxp.accounts.two_step_views import bp as two_step_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp
     from lxp.authoring.structure_views import bp as course_structure_bp
@@ -171,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(two_step_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(authoring_bp)

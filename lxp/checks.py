@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from lxp import heartbeats
+from lxp.core import crypto
 from lxp.core.migrations import schema_state
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -74,6 +75,27 @@ def secret_key() -> Check:
         return Check("secret", False, f"LXP_SECRET_KEY has only {len(key)} characters",
                      f"use at least {MIN_SECRET_LENGTH} random characters")  # fmt: skip
     return Check("secret", True, "set from LXP_SECRET_KEY")
+
+
+def encryption() -> Check:
+    """Secrets in the database (LRS password, TOTP secrets) open with ``LXP_ENCRYPTION_KEY``; in
+    production the key must be set once any is stored."""
+    try:
+        stored, unreadable = crypto.count_stored(db.session, db.metadata)
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        return Check("encryption", False, f"cannot read the encrypted columns: {_first_line(exc)}")
+    make_key = "python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    if not crypto.available():  # production without LXP_ENCRYPTION_KEY (elsewhere one is generated)
+        if stored:
+            return Check("encryption", False, f"LXP_ENCRYPTION_KEY is not set, and {stored} encrypted value(s) are stored",
+                         "set LXP_ENCRYPTION_KEY to the key they were encrypted with")  # fmt: skip
+        return Check("encryption", False, "LXP_ENCRYPTION_KEY is not set: an LRS or two-step sign-in could not be saved",
+                     f"set LXP_ENCRYPTION_KEY to a new key: {make_key}")  # fmt: skip
+    if unreadable:
+        return Check("encryption", False, f"{unreadable} of {stored} encrypted value(s) open with no key in LXP_ENCRYPTION_KEY",
+                     "put back the key they were encrypted with (after the new one), then run flask lxp rotate-encryption")  # fmt: skip
+    return Check("encryption", True, f"{crypto.key_source()}; {stored} encrypted value(s), all readable")
 
 
 def base_url() -> Check:
@@ -222,7 +244,7 @@ def _age(age: timedelta) -> str:
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (
-    secret_key, base_url, database, smtp, vapid, rate_limit_storage, upload_folder, scheduler,
+    secret_key, encryption, base_url, database, smtp, vapid, rate_limit_storage, upload_folder, scheduler,
 )  # fmt: skip
 
 

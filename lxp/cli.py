@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from lxp import checks, demo, scheduler
 from lxp.accounts.cli import init, organisation_cli
 from lxp.authoring.cli import course_cli
-from lxp.core import unit_of_work
+from lxp.core import crypto, unit_of_work
 from lxp.core.migrations import schema_state
 from lxp.demo.coaching import seed_coaching
 from lxp.demo.company_sign_in import EXAMPLE_ISSUER, seed_company_sign_in
@@ -19,7 +19,9 @@ from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
 from lxp.demo.privacy import seed_privacy
+from lxp.demo.security import seed_two_step
 from lxp.demo.workplace import seed_workplace
+from lxp.extensions import db
 from lxp.insights.cli import seed_synthetic
 from lxp.nudges.cli import nudges_cli
 from lxp.paths.cli import path_cli
@@ -68,6 +70,18 @@ def check() -> None:
         raise click.ClickException(f"{len(failed)} check(s) failed: {', '.join(failed)}")
 
 
+@lxp_cli.command("rotate-encryption")
+def rotate_encryption() -> None:
+    """Encrypt every secret stored in the database again under the first key of
+    LXP_ENCRYPTION_KEY. Rotate a key by putting the new one first, running this, then
+    dropping the old one."""
+    try:
+        rotated = crypto.rotate_all(db.session, db.metadata)
+    except crypto.EncryptionUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{rotated} encrypted value(s) now under the first key of LXP_ENCRYPTION_KEY")
+
+
 @lxp_cli.command("seed-demo")
 @click.option("--force", is_flag=True, help="Allow seeding although LXP_ENV=production.")
 def seed_demo(force: bool) -> None:
@@ -82,6 +96,7 @@ def seed_demo(force: bool) -> None:
     evidence = seed_workplace()
     synthetic = seed_insights()
     company = seed_company_sign_in(demo.DEMO_ORGANISATION[0])
+    two_step_email, two_step_key, _ = seed_two_step()
     policy_set, audited = seed_privacy()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
@@ -103,6 +118,9 @@ def seed_demo(force: bool) -> None:
     click.echo(f"Synthetic learners for the insights: {synthetic or 'already there'}{' added' if synthetic else ''}.")
     click.echo(f"Company sign-in for {EXAMPLE_ISSUER} (a local Keycloak): {'filled in' if company else 'already there'}, "
                "switched off; see /admin/sign-in.")  # fmt: skip
+    click.echo(f"Two-step sign-in is on for {two_step_email}: after the password, enter the code of an authenticator app "
+               f"given the key {two_step_key}, or print it with: "
+               f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{two_step_key}').now())\"")  # fmt: skip
     click.echo(
         f"Retention policy: {'set (24 months inactive, events 36 months)' if policy_set else 'already set'}; "
         f"audit trail: {audited or 'already has'} entries{' written' if audited else ''}."

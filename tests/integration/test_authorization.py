@@ -20,6 +20,9 @@ DELIBERATELY_PUBLIC = {
     "accounts.renew_invitation",
     "accounts.forgot_password",
     "accounts.reset_password",
+    # The second step of signing in: only a session that just gave the right password (for a
+    # few minutes) gets the form; anyone else is sent back to the password (test_two_step.py).
+    "two_step.sign_in_code",
     # Calendar apps fetch a person's live-session feed without signing in; the secret token
     # in its address is the key (stored hashed, resettable, 404 for any other token).
     "live.feed",

@@ -22,7 +22,7 @@ from lxp.push.keys import b64url
 from tests.conftest import _free_port
 from tests.integration.fresh_install import migrate, newest_revisions
 
-CHECK_NAMES = ["secret", "base url", "database", "smtp", "vapid", "ratelimit", "uploads", "scheduler"]
+CHECK_NAMES = ["secret", "encryption", "base url", "database", "smtp", "vapid", "ratelimit", "uploads", "scheduler"]
 
 
 def _check(app):
