@@ -186,11 +186,11 @@ def test_a_backup_taken_while_lxp_writes_is_consistent(original, tmp_path):
     assert 20 <= events <= len(written)
 
 
-def test_the_backup_command_points_postgresql_to_its_procedure(app):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the suite runs on SQLite here")
-    result = app.test_cli_runner().invoke(args=["lxp", "backup", "/tmp/never-written.tar.gz"])
-    assert result.exit_code == 1 and "pg_dump" in result.output
+def test_the_backup_command_points_postgresql_to_its_procedure(tmp_path, smtp_server):
+    elsewhere = _instance(tmp_path, smtp_server, "postgresql+psycopg://lxp@127.0.0.1:9/lxp")  # never connected
+    result = elsewhere.test_cli_runner().invoke(args=["lxp", "backup", str(tmp_path / "never.tar.gz")])
+    assert result.exit_code == 1 and "pg_dump -Fc" in result.output and "deploy/backup-postgresql.sh" in result.output
+    assert not (tmp_path / "never.tar.gz").exists()
 
 
 # --- PostgreSQL: the documented procedure ------------------------------------------------------
