@@ -58,7 +58,8 @@ def lxp_cli() -> None:
 @lxp_cli.command("check")
 def check() -> None:
     """Check the installation: secret key, base URL, database and migrations, SMTP, VAPID
-    keys, rate-limit storage, upload folder, scheduler heartbeat. One line each; exits
+    keys, rate-limit storage, upload folder, scheduler heartbeat, trusted proxies, metrics
+    access. One line each; exits
     non-zero when any fails."""
     results = checks.run_all()
     for result in results:
