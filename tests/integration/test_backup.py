@@ -186,6 +186,16 @@ def test_a_backup_taken_while_lxp_writes_is_consistent(original, tmp_path):
     assert 20 <= events <= len(written)
 
 
+def test_a_backup_of_a_database_without_tables_says_to_migrate_first(tmp_path, smtp_server):
+    empty = _instance(tmp_path, smtp_server)
+    try:
+        result = empty.test_cli_runner().invoke(args=["lxp", "backup", str(tmp_path / "never.tar.gz")])
+        assert result.exit_code == 1 and "run flask db upgrade" in result.output and "Traceback" not in result.output
+        assert not (tmp_path / "never.tar.gz").exists()
+    finally:
+        _close(empty)
+
+
 def test_the_backup_command_points_postgresql_to_its_procedure(tmp_path, smtp_server):
     elsewhere = _instance(tmp_path, smtp_server, "postgresql+psycopg://lxp@127.0.0.1:9/lxp")  # never connected
     result = elsewhere.test_cli_runner().invoke(args=["lxp", "backup", str(tmp_path / "never.tar.gz")])

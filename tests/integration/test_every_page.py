@@ -62,6 +62,7 @@ SKIPPED = {
     "accounts.accept_invitation": "signed-out page behind a signed invitation token (test_invitations.py)",
     "accounts.reset_password": "signed-out page behind a signed reset token (test_passwords.py)",
     "effect.open_link": "a touchpoint's tracked link behind a signed token; opening it counts an open",
+    "ops.scrape": "Prometheus' metrics, for a bearer token or internal addresses only, not a page (test_metrics.py)",
 }
 
 
