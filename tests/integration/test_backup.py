@@ -205,7 +205,11 @@ def test_the_backup_command_points_postgresql_to_its_procedure(tmp_path, smtp_se
 
 # --- PostgreSQL: the documented procedure ------------------------------------------------------
 
-PG_SERVER = os.environ.get("LXP_TEST_POSTGRES_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")
+# The suite's PostgreSQL server when it runs on one, else the local one CI provides.
+PG_SERVER = (make_url(os.environ["LXP_TEST_DATABASE_URL"]).set(drivername="postgresql", database="postgres")
+             .render_as_string(hide_password=False)
+             if os.environ.get("LXP_TEST_DATABASE_URL", "").startswith("postgresql")
+             else "postgresql://postgres@127.0.0.1:5432/postgres")  # fmt: skip
 
 
 @pytest.fixture
