@@ -78,6 +78,11 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         fields = getattr(record, FIELDS, None)
+        if fields is None and line["message"].startswith("{"):
+            fields = _json_object(line["message"])  # a line that is JSON already (lxp.security)
+            if fields is not None:
+                del line["message"]
+                fields = {key: value for key, value in fields.items() if key not in line}
         if isinstance(fields, dict):
             line.update(fields)
         elif (request_id := getattr(record, "request_id", None) or _request_id_of_record()) is not None:
@@ -85,6 +90,14 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str, ensure_ascii=False)
+
+
+def _json_object(text: str) -> dict | None:
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
 class TextFormatter(logging.Formatter):

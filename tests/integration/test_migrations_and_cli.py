@@ -40,6 +40,11 @@ def test_seed_demo_loads_people_once_and_their_logins_work(app, client):
     assert {"Europe/Berlin", "Europe/Moscow", "America/New_York", "Asia/Kolkata"} <= zones
     assert locales == {"en", "de", "ru"}
     assert sign_in(client, "admin@northwind.example", DEMO_PASSWORD).headers["Location"] == "/admin/users"
+    # The demo's privacy: a retention policy and a few audit entries on the admin's trail.
+    assert "Retention policy: set" in first.output and "Retention policy: already set" in second.output
+    trail = client.get("/admin/audit").get_data(as_text=True)
+    assert 'data-action="invitation_sent"' in trail and 'data-action="data_exported"' in trail
+    assert 'value="24"' in client.get("/admin/retention").get_data(as_text=True)
 
 
 def test_seed_demo_refuses_production_with_one_line(app):

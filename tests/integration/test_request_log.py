@@ -87,3 +87,11 @@ def test_each_scheduler_job_writes_one_line_with_its_outcome(app, caplog):
     assert (ok["job"], ok["outcome"], ok["error"]) == ("nudges.plan_touchpoints", "ok", None)
     assert ok["sql_statements"] >= 1 and ok["duration_ms"] > 0
     assert failed["outcome"] == "failed" and failed["error"] == "RuntimeError: the mail server said no"
+
+
+def test_a_line_that_is_json_already_becomes_fields_of_the_json_line():
+    record = logging.LogRecord("lxp.security", logging.INFO, __file__, 1, '{"event": "login", "actor_id": 7}', (), None)
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["event"], line["actor_id"], line["logger"]) == ("login", 7, "lxp.security") and "message" not in line
+    plain = logging.LogRecord("lxp", logging.INFO, __file__, 1, "{not json} at all", (), None)
+    assert json.loads(JsonFormatter().format(plain))["message"] == "{not json} at all"
