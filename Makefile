@@ -41,7 +41,7 @@ seed: migrate
 
 ## Serve on http://127.0.0.1:5000 with the demo organisation loaded.
 run: seed
-	LXP_SCHEDULER=inline $(FLASK) run --debug --host 127.0.0.1 --port 5000
+	LXP_SCHEDULER=inline LXP_METRICS_ALLOW=127.0.0.1 $(FLASK) run --debug --host 127.0.0.1 --port 5000
 
 ## The whole suite: unit, integration and browser tests (PostgreSQL with LXP_TEST_DATABASE_URL),
 ## spread over one pytest-xdist worker per CPU, each with its own database; a test module stays

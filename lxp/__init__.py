@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from config import Config, derived_settings
+from lxp.core import request_log, serving
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,18 +39,23 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     _check_rate_limit_storage(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lxp.db'}"
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("lxp").setLevel(logging.INFO)  # e.g. mails written to the log in development
+    # LOG_FORMAT text or json; lxp's own INFO lines (mails written to the log in development,
+    # one line per request and job) shown.
+    request_log.configure_logging(app.config["LOG_FORMAT"])
 
     _init_extensions(app)
+    request_log.init_app(app)  # after the unit of work's hooks: notes the user before the commit
+    serving.init_app(app)
     _register_blueprints(app)
 
     from lxp import cli, scheduler
     from lxp.core import error_pages
+    from lxp.ops import metrics
 
     error_pages.init_app(app)
     cli.init_app(app)
     scheduler.init_app(app)
+    metrics.init_app(app)
     return app
 
 
@@ -165,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.nudges.review_views import bp as review_bp
     from lxp.nudges.rule_views import bp as touchpoint_rules_bp
     from lxp.nudges.views import bp as nudges_bp
+    from lxp.ops.views import bp as ops_bp
     from lxp.people.views import bp as admin_users_bp
     from lxp.privacy.views import bp as privacy_bp
     from lxp.push.views import bp as push_bp
@@ -197,6 +203,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lrs_bp)
     app.register_blueprint(sso_bp)
     app.register_blueprint(sso_admin_bp)
+    app.register_blueprint(ops_bp)
 
     from lxp import api
 

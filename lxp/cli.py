@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -24,12 +25,14 @@ from lxp.demo.workplace import seed_workplace
 from lxp.extensions import db
 from lxp.insights.cli import seed_synthetic
 from lxp.nudges.cli import nudges_cli
+from lxp.ops import backup
 from lxp.paths.cli import path_cli
 from lxp.privacy.cli import privacy_cli
 
 _COMMAND_ARGS = "lxp.command_args"
-# The doctor reports the database's state among its other findings instead of stopping at it.
-_WITHOUT_SCHEMA_CHECK = {"check"}
+# The doctor reports the database's state among its other findings instead of stopping at it;
+# a backup is taken before `flask db upgrade`, and a restore goes into an empty installation.
+_WITHOUT_SCHEMA_CHECK = {"check", "backup", "restore"}
 
 
 class _LxpGroup(AppGroup):
@@ -60,7 +63,8 @@ def lxp_cli() -> None:
 @lxp_cli.command("check")
 def check() -> None:
     """Check the installation: secret key, base URL, database and migrations, SMTP, VAPID
-    keys, rate-limit storage, upload folder, scheduler heartbeat. One line each; exits
+    keys, rate-limit storage, upload folder, scheduler heartbeat, trusted proxies, metrics
+    access. One line each; exits
     non-zero when any fails."""
     results = checks.run_all()
     for result in results:
@@ -80,6 +84,32 @@ def rotate_encryption() -> None:
     except crypto.EncryptionUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{rotated} encrypted value(s) now under the first key of LXP_ENCRYPTION_KEY")
+@lxp_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Back up the SQLite database (consistent while lxp runs) and the uploaded files into
+    one archive at PATH (PostgreSQL: see the README's backups)."""
+    try:
+        manifest = backup.backup(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up {manifest.people} people and {manifest.files} files at migration "
+               f"{', '.join(manifest.revision)} into {path}")  # fmt: skip
+
+
+@lxp_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database and upload folder that already hold data.")
+def restore_command(path: Path, force: bool) -> None:
+    """Restore an archive made by `flask lxp backup` into the configured SQLite database and
+    upload folder (stop the web server and the scheduler first)."""
+    try:
+        manifest = backup.restore(path, force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {manifest.people} people and {manifest.files} files from {manifest.created_at}")
+    if not schema_state().at_head:
+        click.echo("the backup was made by an older lxp: run flask db upgrade")
 
 
 @lxp_cli.command("seed-demo")

@@ -14,6 +14,7 @@ DELIBERATELY_PUBLIC = {
     "core.home",
     "core.health",
     "core.ready",  # for load balancers: says only whether the database is reachable and migrated
+    "ops.scrape",  # Prometheus: a bearer token or an allowed address, else 401/404 (test_metrics.py)
     "learning.service_worker",
     "accounts.login",
     "accounts.accept_invitation",
