@@ -84,6 +84,8 @@ def rotate_encryption() -> None:
     except crypto.EncryptionUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{rotated} encrypted value(s) now under the first key of LXP_ENCRYPTION_KEY")
+
+
 @lxp_cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
