@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard lxp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint migrate seed messages clean
+.PHONY: install interop run test lint migrate seed messages clean
 
 install: $(STAMP) $(COMPILED)
 
@@ -17,6 +17,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+## Independent peers for the interoperability tests (the Ralph LRS, openapi-python-client), in
+## a virtualenv of their own so their pins never meet lxp's; the tests skip without it (not in CI).
+INTEROP       := .venv-interop
+INTEROP_STAMP := $(INTEROP)/.installed-stamp
+interop: $(INTEROP_STAMP)
+
+$(INTEROP_STAMP): tests/interop-requirements.txt
+	test -x $(INTEROP)/bin/python || $(PYTHON) -m venv $(INTEROP)
+	$(INTEROP)/bin/python -m pip install --quiet --upgrade pip
+	$(INTEROP)/bin/python -m pip install --quiet -r tests/interop-requirements.txt
+	touch $(INTEROP_STAMP)
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -i $< -o $@
@@ -36,7 +48,7 @@ run: seed
 ## on one worker (its module fixtures are built once). One file quickly, without workers:
 ##   make test PYTEST_ARGS="-n 0 tests/unit/test_dates.py"
 XDIST ?= -n auto --dist loadscope --no-loadscope-reorder
-test: install
+test: install interop
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 ## Style and common mistakes (ruff; `ruff format .` fixes the layout), and the package layers
@@ -52,4 +64,4 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i lxp/translations/messages.pot -d lxp/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) $(INTEROP) instance .pytest_cache

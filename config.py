@@ -67,6 +67,13 @@ class Config:
     SMTP_SSL = False
     SMTP_TIMEOUT = 10
     MAIL_FROM = "lxp <no-reply@lxp.localhost>"
+    # The domain of Message-IDs (fully qualified); None: the host of BASE_URL, else MAIL_FROM's.
+    MAIL_DOMAIN: str | None = None
+    # DKIM signing of every mail: a PEM private key file and the selector whose TXT record at
+    # <selector>._domainkey.<DKIM_DOMAIN> holds the public key. DKIM_DOMAIN None: MAIL_FROM's domain.
+    DKIM_KEY_FILE: str | None = None
+    DKIM_SELECTOR: str | None = None
+    DKIM_DOMAIN: str | None = None
 
     # Touchpoint delivery: tries before a message becomes a dead letter (admins see it on
     # /admin/outbox), and how long a delivery run holds its claim on a message before another
@@ -144,6 +151,10 @@ class Config:
         flag("LXP_SMTP_STARTTLS", "SMTP_STARTTLS")
         flag("LXP_SMTP_SSL", "SMTP_SSL")
         text("LXP_MAIL_FROM", "MAIL_FROM")
+        text("LXP_MAIL_DOMAIN", "MAIL_DOMAIN")
+        text("LXP_DKIM_KEY_FILE", "DKIM_KEY_FILE")
+        text("LXP_DKIM_SELECTOR", "DKIM_SELECTOR")
+        text("LXP_DKIM_DOMAIN", "DKIM_DOMAIN")
         number("LXP_OUTBOX_MAX_ATTEMPTS", "OUTBOX_MAX_ATTEMPTS")
         number("LXP_OUTBOX_CLAIM_SECONDS", "OUTBOX_CLAIM_SECONDS")
         text("LXP_VAPID_PRIVATE_KEY", "VAPID_PRIVATE_KEY")

@@ -137,9 +137,11 @@ def _register_blueprints(app: Flask) -> None:
     from lxp import channels
 
     channels.load_all()  # each registers itself; the inbox's table is known to migrations early
+    import lxp.audit.models  # noqa: F401
     import lxp.files.models  # noqa: F401
     import lxp.lrs.models  # noqa: F401
     import lxp.paths.models  # noqa: F401
+    import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.token_views import bp as api_tokens_bp
@@ -161,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.nudges.rule_views import bp as touchpoint_rules_bp
     from lxp.nudges.views import bp as nudges_bp
     from lxp.people.views import bp as admin_users_bp
+    from lxp.privacy.views import bp as privacy_bp
     from lxp.push.views import bp as push_bp
     from lxp.workplace.views import bp as workplace_bp
 
@@ -182,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)
     app.register_blueprint(push_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(insights_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(lrs_bp)

@@ -17,10 +17,12 @@ from lxp.demo.coaching import seed_coaching
 from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
+from lxp.demo.privacy import seed_privacy
 from lxp.demo.workplace import seed_workplace
 from lxp.insights.cli import seed_synthetic
 from lxp.nudges.cli import nudges_cli
 from lxp.paths.cli import path_cli
+from lxp.privacy.cli import privacy_cli
 
 _COMMAND_ARGS = "lxp.command_args"
 # The doctor reports the database's state among its other findings instead of stopping at it.
@@ -78,6 +80,7 @@ def seed_demo(force: bool) -> None:
     sessions = seed_live_sessions()
     evidence = seed_workplace()
     synthetic = seed_insights()
+    policy_set, audited = seed_privacy()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
         f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there."
@@ -96,6 +99,10 @@ def seed_demo(force: bool) -> None:
     for title, scheduled in sessions:
         click.echo(f"Live sessions of {title!r}: {scheduled or 'already'} scheduled.")
     click.echo(f"Synthetic learners for the insights: {synthetic or 'already there'}{' added' if synthetic else ''}.")
+    click.echo(
+        f"Retention policy: {'set (24 months inactive, events 36 months)' if policy_set else 'already set'}; "
+        f"audit trail: {audited or 'already has'} entries{' written' if audited else ''}."
+    )
 
 
 @lxp_cli.command("scheduler")
@@ -118,6 +125,7 @@ def init_app(app) -> None:
     lxp_cli.add_command(course_cli)
     lxp_cli.add_command(nudges_cli)
     lxp_cli.add_command(path_cli)
+    lxp_cli.add_command(privacy_cli)
     lxp_cli.add_command(seed_synthetic)
     unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
     app.cli.add_command(lxp_cli)

@@ -19,6 +19,7 @@ from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from lxp.accounts.models import User
+from lxp.audit import services as audit
 from lxp.core import unit_of_work
 from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.time import UTCDateTime, utcnow
@@ -98,6 +99,8 @@ def create_token(user, name: str, scopes) -> NewToken:
                      scopes=chosen, created_at=utcnow())  # fmt: skip
     db.session.add(token)
     db.session.flush()
+    audit.record("api_token_created", organisation_id=user.organisation_id, actor_id=user.id, subject_type="api_token",
+                 subject_id=token.id, details={"name": name, "scopes": chosen, "prefix": token.prefix})  # fmt: skip
     return NewToken(token, secret)
 
 
@@ -129,6 +132,8 @@ def revoke_token(user, token_id: int) -> ApiToken:
         raise NotFound(_l("There is no such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        audit.record("api_token_revoked", organisation_id=user.organisation_id, actor_id=user.id,
+                     subject_type="api_token", subject_id=token.id, details={"name": token.name})  # fmt: skip
         db.session.flush()
     return token
 

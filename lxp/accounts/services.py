@@ -22,6 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lxp import events
 from lxp.accounts import api_tokens, throttle, tokens
 from lxp.accounts.models import Organisation, User, UserRole
+from lxp.audit import services as audit
 from lxp.channels import email as email_channel
 from lxp.core.auth import ROLES
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
@@ -99,17 +100,29 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password or "")
         throttle.count_failure(key)
+        _audit_failed_sign_in(email, user)
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         throttle.count_failure(key)
+        _audit_failed_sign_in(email, user)
         return None
     return user
+
+
+def _audit_failed_sign_in(email: str, user: User | None) -> None:
+    """The trail notes the normalised e-mail that was tried (never the password)."""
+    audit.record("sign_in_failed", organisation_id=user.organisation_id if user else None,
+                 subject_type="user" if user else None, subject_id=user.id if user else None,
+                 details={"email": login_key(email)[:254]})  # fmt: skip
 
 
 def record_login(user: User) -> None:
     """Note the sign-in on the user and in the event log."""
     user.last_login_at = utcnow()
     events.record(actor_id=user.id, verb="logged-in", object_type="site", object_id="lxp")
+    audit.record(
+        "sign_in", organisation_id=user.organisation_id, actor_id=user.id, subject_type="user", subject_id=user.id
+    )
     db.session.flush()
 
 
@@ -120,6 +133,9 @@ def record_logout(user: User) -> None:
     on every device."""
     user.auth_version += 1
     events.record(actor_id=user.id, verb="logged-out", object_type="site", object_id="lxp")
+    audit.record(
+        "sign_out", organisation_id=user.organisation_id, actor_id=user.id, subject_type="user", subject_id=user.id
+    )
     db.session.flush()
 
 
@@ -149,8 +165,14 @@ def accept_invitation(token: str, password: str) -> User:
     if not user.invitation_pending:
         raise tokens.TokenInvalid()
     _set_password(user, password)
+    _audit_self("invitation_accepted", user)
     db.session.flush()
     return user
+
+
+def _audit_self(action: str, user: User, details: dict | None = None) -> None:
+    audit.record(action, organisation_id=user.organisation_id, actor_id=user.id, subject_type="user",
+                 subject_id=user.id, details=details)  # fmt: skip
 
 
 def reset_password(token: str, password: str) -> User:
@@ -159,7 +181,8 @@ def reset_password(token: str, password: str) -> User:
     ``tokens.TokenExpired``/``TokenInvalid``, ``Invalid``."""
     user = tokens.read_token(token, tokens.PASSWORD_RESET, get_user)
     _set_password(user, password)
-    api_tokens.revoke_all(user)
+    revoked = api_tokens.revoke_all(user)
+    _audit_self("password_reset", user, {"api_tokens_revoked": revoked})
     db.session.flush()
     return user
 
@@ -169,6 +192,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
         raise Invalid(_l("That is not your current password."), field="current_password")
     _set_password(user, new_password)
+    _audit_self("password_changed", user)
     db.session.flush()
 
 
@@ -282,7 +306,7 @@ def invite_user(admin: User, invitee: Invitee) -> User:
         raise Conflict(_l("Someone with this e-mail already has an account."), field="email")
     user = _add_invited_user(admin.organisation_id, invitee)
     db.session.flush()
-    _send_invitation(user)
+    _send_invitation(user, admin)
     db.session.flush()
     return user
 
@@ -292,7 +316,7 @@ def invite_users(admin: User, invitees: list[Invitee]) -> list[User]:
     users = [_add_invited_user(admin.organisation_id, invitee) for invitee in invitees]
     db.session.flush()
     for user in users:
-        _send_invitation(user)
+        _send_invitation(user, admin)
     db.session.flush()
     return users
 
@@ -303,11 +327,14 @@ def resend_invitation(admin: User, user: User) -> None:
     if not user.invitation_pending:
         raise Conflict(_l("%(name)s has already set a password.", name=user.display_name))
     user.invited_at = utcnow()
-    _send_invitation(user)
+    _send_invitation(user, admin)
     db.session.flush()
 
 
-def _send_invitation(user: User) -> None:
+def _send_invitation(user: User, sender: User | None = None) -> None:
+    """E-mail an invitation link (after commit) and note it in the trail (never the link)."""
+    audit.record("invitation_sent", organisation_id=user.organisation_id, actor_id=sender.id if sender else None,
+                 subject_type="user", subject_id=user.id, details={"roles": sorted(user.roles)})  # fmt: skip
     link = email_channel.external_url("accounts.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
     email_channel.mail_after_commit(
         user,
@@ -349,6 +376,10 @@ def set_roles(admin: User, user: User, roles: Iterable[str]) -> None:
         raise Invalid(_l("Unknown role."), field="roles")
     if user.id == admin.id and "admin" not in wanted:
         raise NotAllowed(_l("You cannot remove your own admin role; ask another admin."), field="roles")
+    before = sorted(user.roles)
+    if before != sorted(wanted):
+        audit.record("roles_changed", organisation_id=admin.organisation_id, actor_id=admin.id, subject_type="user",
+                     subject_id=user.id, details={"before": before, "after": sorted(wanted)})  # fmt: skip
     user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
         UserRole(role=r) for r in sorted(wanted - user.roles)
     ]
@@ -366,6 +397,8 @@ def set_active(admin: User, user: User, active: bool) -> None:
     if user.active != active:
         user.active = active
         user.auth_version += 1
+        audit.record("account_reactivated" if active else "account_deactivated", organisation_id=admin.organisation_id,
+                     actor_id=admin.id, subject_type="user", subject_id=user.id)  # fmt: skip
     db.session.flush()
 
 

@@ -65,6 +65,7 @@ def init_app(app) -> LxpApi:
     api = LxpApi(app)
     for area in AREAS:
         api.register_blueprint(import_module(f"lxp.api.{area}").bp, url_prefix=f"/api/v1{_prefix(area)}")
+    api.register_blueprint(import_module("lxp.api.xapi").about_bp, url_prefix="/api/v1/xapi")
     auth.init_app(app)
     app.register_blueprint(docs.bp)
     app.extensions["lxp_api"] = api

@@ -11,6 +11,8 @@ the caller commits, also after ``DeliveryFailed``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import re
@@ -38,6 +40,17 @@ GONE = (404, 410)
 # A Topic header lets the push service replace a message still waiting with a newer one of
 # the same tag (RFC 8030 §5.4); it allows at most 32 base64url characters.
 _TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def topic_of(tag: str | None) -> str | None:
+    """The Topic header for a tag: the tag itself when it is already a valid topic, otherwise
+    the first 32 characters of its SHA-256 in base64url, so equal tags keep one topic and
+    different ones (``rule:occurrence``, with its colon) do not collide."""
+    if not tag:
+        return None
+    if _TOPIC.match(tag):
+        return tag
+    return base64.urlsafe_b64encode(hashlib.sha256(tag.encode()).digest()).decode()[:32]
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,7 @@ class WebPushChannel(Channel):
         expiry (a reminder of a session that began is not worth showing)."""
         keep = PUSH_TTL if touchpoint.expires_at is None else min(PUSH_TTL, touchpoint.expires_at - touchpoint.now)
         return PushNote(user_id=touchpoint.user.id, title=touchpoint.subject, body=touchpoint.body,
-                        link=touchpoint.tracked_link(self.name), tag=touchpoint.tag[:32],
+                        link=touchpoint.tracked_link(self.name), tag=touchpoint.tag,
                         ttl=max(int(keep.total_seconds()), 0))  # fmt: skip
 
     @staticmethod
@@ -114,8 +127,9 @@ class WebPushChannel(Channel):
         keys = vapid_keys()
         data = payload_of(message)
         headers = {"Urgency": "normal"}
-        if message.tag and _TOPIC.match(message.tag):
-            headers["Topic"] = message.tag
+        topic = topic_of(message.tag)
+        if topic:
+            headers["Topic"] = topic
         delivered, failures, permanent = 0, [], True
         with _session() as session:
             for subscription in subscriptions:

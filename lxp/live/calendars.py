@@ -6,6 +6,10 @@ calendars remove it. Start and end carry the session's TZID with a VTIMEZONE; an
 in the repeated hour after clocks go back is written in UTC, because a TZID wall time would be
 read as the first occurrence (RFC 5545, 3.3.5).
 
+A mail about a session a person holds a seat on carries the same event as an invitation (iTIP,
+RFC 5546): METHOD:REQUEST adds or moves it, METHOD:CANCEL removes it, with the trainer as
+ORGANIZER and the learner as an ATTENDEE who has accepted (they registered; no reply wanted).
+
 The feed address holds a random token; only its SHA-256 is stored, so the address is shown
 once, when it is made, and a new one replaces it.
 """
@@ -15,11 +19,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from email.utils import parseaddr
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -32,6 +37,8 @@ from lxp.extensions import db
 from lxp.live.models import SEAT_HOLDING, CalendarFeed, LiveSession, Registration, live_session_trainers
 
 FEED_HISTORY = timedelta(days=90)  # past sessions kept in a feed
+FEED_REFRESH = timedelta(hours=1)  # how often subscribed calendars should fetch the feed again
+_URI_SAFE = "/:@!$&'()*+,;=%~-._?#[]"
 
 
 def _host() -> str:
@@ -41,6 +48,26 @@ def _host() -> str:
 def uid_of(session: LiveSession) -> str:
     """The session's iCalendar UID: the same for every version of it."""
     return f"live-session-{session.id}@{_host()}"
+
+
+def ascii_uri(url: str) -> str:
+    """``url`` as an ASCII URI (RFC 3986): the host in IDNA, other non-ASCII characters and
+    spaces percent-encoded as UTF-8; what is already encoded stays as it is."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = quote(host, safe="")
+    netloc = host if ":" not in host else f"[{host}]"
+    if parts.username is not None:
+        userinfo = quote(parts.username, safe="%!$&'()*+,;=") + (
+            ":" + quote(parts.password, safe="%!$&'()*+,;=") if parts.password is not None else "")  # fmt: skip
+        netloc = f"{userinfo}@{netloc}"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=_URI_SAFE), quote(parts.query, safe=_URI_SAFE),
+                       quote(parts.fragment, safe=_URI_SAFE)))  # fmt: skip
 
 
 def _local(moment: datetime, zone: str) -> datetime:
@@ -65,7 +92,7 @@ def session_event(session: LiveSession, with_video: bool = True) -> Event:
     if location:
         event.add("location", location)
     page = external_url("live.session", session_id=session.id)
-    event.add("url", video_url or page)
+    event.add("url", ascii_uri(video_url or page))
     lines = [str(_l("Agenda and registration: %(link)s", link=page))]
     if video_url:
         lines.insert(0, str(_l("Video link: %(link)s", link=session.video_url)))
@@ -73,17 +100,58 @@ def session_event(session: LiveSession, with_video: bool = True) -> Event:
     return event
 
 
-def calendar_file(sessions: list[LiveSession], name: str | None = None, with_video: bool = True) -> bytes:
-    """An iCalendar document with ``sessions`` and the time zones they use."""
+def _calendar(method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//lxp//live sessions//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
+    return calendar
+
+
+def calendar_file(sessions: list[LiveSession], name: str | None = None, with_video: bool = True) -> bytes:
+    """An iCalendar document with ``sessions`` and the time zones they use; a named one is a
+    feed, and says how often to fetch it again (RFC 7986 and the older Outlook property)."""
+    calendar = _calendar("PUBLISH")
     if name:
         calendar.add("x-wr-calname", name)
+        calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
     for session in sessions:
         calendar.add_component(session_event(session, with_video))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _person(user: User, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{user.email}")
+    address.params.update({"cn": user.display_name, **params})
+    return address
+
+
+def invitation(session: LiveSession, learner: User, method: str) -> bytes:
+    """The session as an invitation for ``learner``'s calendar: ``method`` REQUEST (add it, or
+    move it: the same UID with a higher SEQUENCE) or CANCEL (remove it). Raises ``ValueError``
+    for another method."""
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"not an invitation method: {method!r}")
+    calendar = _calendar(method)
+    event = session_event(session, with_video=method == "REQUEST")
+    if method == "CANCEL":
+        event["status"] = "CANCELLED"
+    # iTIP orders messages of one SEQUENCE by DTSTAMP: the moment this one is made, so a seat
+    # taken again after a CANCEL is newer than the CANCEL (the feed keeps the last change).
+    event.pop("dtstamp")
+    event.add("dtstamp", utcnow())
+    organiser = session.trainers[0] if session.trainers else None
+    if organiser is not None and organiser.email:
+        event.add("organizer", _person(organiser, role="CHAIR"))
+    else:
+        sender = parseaddr(current_app.config["MAIL_FROM"])
+        event.add("organizer", vCalAddress(f"mailto:{sender[1]}"), parameters={"cn": sender[0] or "lxp"})
+    event.add("attendee", _person(learner, cutype="INDIVIDUAL", role="REQ-PARTICIPANT", partstat="ACCEPTED",
+                                  rsvp="FALSE"))  # fmt: skip
+    calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
 

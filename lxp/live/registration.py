@@ -148,6 +148,7 @@ def register_for_session(
     db.session.flush()
     if status == "registered":
         replan_learner(learner)
+        notices.tell(learner, "registered", session)  # the confirmation, with the calendar invitation
     db.session.flush()
     return registration
 
@@ -170,11 +171,13 @@ def cancel_registration(learner: User, session_id: int, now: datetime | None = N
         raise Conflict(_l("You are not registered for this session."))
     if session.starts_at <= now and not session.cancelled:
         raise Conflict(_l("This session has already started."))
-    had_seat = registration.status in SEAT_HOLDING
+    had_seat, in_calendar = registration.status in SEAT_HOLDING, registration.status == "registered"
     registration.status, registration.offer_expires_at, registration.updated_at = "cancelled", None, now
     events.record(actor_id=learner.id, verb="unregistered", object_type="live_session", object_id=session.id,
                   context={"item": session.ref})  # fmt: skip
     db.session.flush()
+    if in_calendar and not session.cancelled:  # their calendar has it from the confirmation: take it out
+        notices.tell(learner, "unregistered", session, with_video=False, invite=True)
     if had_seat:
         fill_free_seats(session, now)
         replan_learner(learner)
@@ -197,6 +200,7 @@ def claim_seat(learner: User, session_id: int, now: datetime | None = None) -> R
     events.record(actor_id=learner.id, verb="registered", object_type="live_session", object_id=session.id,
                   context={"item": session.ref, "claimed": True})  # fmt: skip
     replan_learner(learner)
+    notices.tell(learner, "registered", session)
     db.session.flush()
     return registration
 

@@ -281,7 +281,8 @@ def cancel_session(trainer: User, session_id: int, now: datetime | None = None) 
     events.record(actor_id=trainer.id, verb="cancelled", object_type="live_session", object_id=session.id,
                   context={"item": session.ref})  # fmt: skip
     for registration in registrations_of(session.id):
-        notices.tell(registration.learner, "cancelled", session, with_video=False)
+        notices.tell(registration.learner, "cancelled", session, with_video=False,
+                     invite=registration.status == "registered")  # fmt: skip
         replan_learner(registration.learner)
     db.session.flush()
     return session

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lxp.core.time import UTCDateTime, utcnow
@@ -37,3 +37,20 @@ class LrsConnection(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LrsConflict(db.Model):
+    """A statement the LRS already holds in a different form under the same id (it answered
+    409). Forwarding records it and goes on; the admin's page lists it. ``differs`` names the
+    statement properties that differ (``verb, context``); both versions are kept to compare."""
+
+    __tablename__ = "lrs_conflicts"
+    __table_args__ = (UniqueConstraint("organisation_id", "statement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    differs: Mapped[str] = mapped_column(String(200))
+    ours: Mapped[str] = mapped_column(Text)
+    theirs: Mapped[str] = mapped_column(Text)
+    noticed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

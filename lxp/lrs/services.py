@@ -6,6 +6,13 @@ only after the LRS accepted a batch, in the same commit, so a restart resumes af
 accepted statement and an accepted statement is never sent again. Events younger than
 ``SETTLE`` are left for the next run: a transaction that began earlier may still commit an
 event with an earlier ``recorded_at``, and the mark must not pass it.
+
+Delivery is at least once (a crash after the LRS accepted a batch sends it again), which works
+because a statement is built the same way every time (``lrs.statements``): the LRS takes a
+re-sent statement as the one it holds. When it answers 409 anyway, each statement of the batch
+is looked up there (``GET statements?statementId=``): held as ours, it counts as sent; held
+differently, it is recorded as a conflict (``LrsConflict``, shown on the admin's page) and
+forwarding goes on; not held, it is sent alone.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -27,13 +34,14 @@ from sqlalchemy import and_, or_, select, update
 
 from lxp.accounts.models import User
 from lxp.core import unit_of_work
-from lxp.core.errors import Invalid
+from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
-from lxp.events import LearningEvent
+from lxp.events import VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.lrs import addresses
-from lxp.lrs.models import LrsConnection
-from lxp.lrs.statements import XAPI_VERSION, statement
+from lxp.lrs.filters import StatementFilter, matches
+from lxp.lrs.models import LrsConflict, LrsConnection
+from lxp.lrs.statements import XAPI_VERSION, canonical_json, statement, verb_iri
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +60,23 @@ class Position:
     id: uuid.UUID
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A statements query: the filter, the stored-time bounds, the order and the page size."""
+
+    wanted: StatementFilter = StatementFilter()
+    since: datetime | None = None
+    until: datetime | None = None
+    ascending: bool = False
+    limit: int = 100
+
+
 def _rows(organisation_id: int, *, since=None, until=None, after: Position | None = None, ascending=True,
-          limit: int = 100, settled_before: datetime | None = None):  # fmt: skip
+          limit: int = 100, settled_before: datetime | None = None, where=()) -> list[LearningEvent]:  # fmt: skip
     statement_ = (
-        select(LearningEvent, User.display_name)
+        select(LearningEvent)
         .join(User, User.id == LearningEvent.actor_id)
-        .where(User.organisation_id == organisation_id)
+        .where(User.organisation_id == organisation_id, *where)
     )
     if since is not None:
         statement_ = statement_.where(LearningEvent.recorded_at > since)
@@ -72,26 +91,137 @@ def _rows(organisation_id: int, *, since=None, until=None, after: Position | Non
         statement_ = statement_.where(or_(beyond, same_time))
     order = (LearningEvent.recorded_at, LearningEvent.id)
     statement_ = statement_.order_by(*(order if ascending else (o.desc() for o in order))).limit(limit)
-    return db.session.execute(statement_).all()
+    return list(db.session.scalars(statement_))
 
 
-def _as_statement(event: LearningEvent, name: str | None) -> dict:
-    return statement(event_id=event.id, actor_id=event.actor_id, actor_name=name, verb=event.verb,
-                     object_type=event.object_type, object_id=event.object_id, result=event.result,
-                     context=event.context, occurred_at=event.occurred_at, recorded_at=event.recorded_at,
-                     base_url=current_app.config["BASE_URL"])  # fmt: skip
+def _base_url() -> str:
+    return current_app.config["BASE_URL"]
 
 
-def statements_page(admin, *, since=None, until=None, after: Position | None = None, ascending: bool = False,
-                    limit: int = 100) -> tuple[list[dict], Position | None]:  # fmt: skip
-    """Statements of the admin's organisation stored after ``since`` and up to ``until``, newest
-    first (or oldest first), after the position ``after``; returns them and the position to
-    continue from (None on the last page)."""
-    rows = _rows(admin.organisation_id, since=since, until=until, after=after, ascending=ascending, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = Position(rows[-1][0].recorded_at, rows[-1][0].id) if more else None
-    return [_as_statement(event, name) for event, name in rows], last
+def as_statement(event: LearningEvent) -> dict:
+    """The xAPI statement of a stored event; the same bytes every time it is built."""
+    return statement(event_id=event.id, actor_id=event.actor_id, verb=event.verb, object_type=event.object_type,
+                     object_id=event.object_id, result=event.result, context=event.context,
+                     occurred_at=event.occurred_at, recorded_at=event.recorded_at, base_url=_base_url())  # fmt: skip
+
+
+def _our_user(wanted_agent: tuple | None) -> int | None | bool:
+    """The user id an agent filter names on this lxp; False when it names no one of ours."""
+    if wanted_agent is None:
+        return None
+    if wanted_agent[0] == "account" and wanted_agent[1] == _base_url().rstrip("/") and wanted_agent[2].isdigit():
+        return int(wanted_agent[2])
+    return False
+
+
+def _our_activity(iri: str) -> tuple[str, str] | None:
+    prefix = _base_url().rstrip("/") + "/xapi/activities/"
+    kind, sep, ident = iri[len(prefix) :].partition("/") if iri.startswith(prefix) else ("", "", "")
+    return (unquote(kind), unquote(ident)) if sep else None
+
+
+def _narrowing(wanted: StatementFilter) -> list | None:
+    """SQL conditions that keep every event whose statement may match (or may be a voiding
+    statement whose target matches); None when nothing can match."""
+    where = []
+    voiding = and_(LearningEvent.verb == "voided", LearningEvent.object_type == "event")
+    if wanted.verb is not None:
+        names = [name for name in VERBS if verb_iri(name) == wanted.verb]
+        where.append(or_(LearningEvent.verb.in_(names), voiding))
+    user = _our_user(wanted.agent)
+    if user is False:
+        return None
+    if user is not None and not wanted.related_agents:
+        where.append(or_(LearningEvent.actor_id == user, voiding))
+    if wanted.activity is not None:
+        activity = _our_activity(wanted.activity)
+        if activity is None:
+            return None
+        if not wanted.related_activities:
+            object_type, object_id = activity
+            where.append(or_(and_(LearningEvent.object_type == object_type, LearningEvent.object_id == object_id),
+                             voiding))  # fmt: skip
+    return where
+
+
+def _voided_ids(organisation_id: int) -> set[str]:
+    """Ids of the organisation's statements that a voiding statement names."""
+    return set(db.session.scalars(
+        select(LearningEvent.object_id).join(User, User.id == LearningEvent.actor_id)
+        .where(User.organisation_id == organisation_id, LearningEvent.verb == "voided",
+               LearningEvent.object_type == "event")
+    ))  # fmt: skip
+
+
+def _targets(organisation_id: int, events: list[LearningEvent]) -> dict[str, dict]:
+    """The statements the voiding statements among ``events`` name, by id."""
+    ids = []
+    for event in events:
+        if event.verb == "voided" and event.object_type == "event":
+            try:
+                ids.append(uuid.UUID(event.object_id))
+            except ValueError:
+                continue
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        select(LearningEvent).join(User, User.id == LearningEvent.actor_id)
+        .where(User.organisation_id == organisation_id, LearningEvent.id.in_(ids))
+    )  # fmt: skip
+    return {str(event.id): as_statement(event) for event in found}
+
+
+def _reader_scope(viewer, whole_organisation: bool) -> list:
+    return [] if whole_organisation else [LearningEvent.actor_id == viewer.id]
+
+
+CHUNK = 200
+
+
+def statements_page(viewer, reading: Reading, *, whole_organisation: bool, after: Position | None = None
+                    ) -> tuple[list[dict], Position | None]:  # fmt: skip
+    """The statements ``viewer`` may read that meet ``reading``, in stored order (newest first
+    unless ``ascending``), after the position ``after``; voided statements are left out.
+    ``whole_organisation`` reads the organisation's (an admin's), otherwise the viewer's own.
+    Returns them and the position to continue from (None on the last page)."""
+    organisation_id = viewer.organisation_id
+    where = _narrowing(reading.wanted)
+    if where is None:
+        return [], None
+    where += _reader_scope(viewer, whole_organisation)
+    voided = _voided_ids(organisation_id)
+    found: list[tuple[LearningEvent, dict]] = []
+    position = after
+    while len(found) <= reading.limit:
+        rows = _rows(organisation_id, since=reading.since, until=reading.until, after=position,
+                     ascending=reading.ascending, limit=CHUNK, where=where)  # fmt: skip
+        targets = _targets(organisation_id, rows)
+        for event in rows:
+            position = Position(event.recorded_at, event.id)
+            if str(event.id) in voided:
+                continue
+            made = as_statement(event)
+            if matches(made, reading.wanted, targets.get):
+                found.append((event, made))
+                if len(found) > reading.limit:
+                    break
+        if len(rows) < CHUNK:
+            break
+    more = len(found) > reading.limit
+    found = found[: reading.limit]
+    last = Position(found[-1][0].recorded_at, found[-1][0].id) if more else None
+    return [made for _event, made in found], last
+
+
+def one_statement(viewer, statement_id: uuid.UUID, *, voided: bool, whole_organisation: bool) -> dict:
+    """The statement with this id (``statementId``), or the voided one (``voidedStatementId``).
+    Raises ``NotFound`` when there is none the viewer may read, or when it is voided and was
+    asked by ``statementId`` (or not voided and asked by ``voidedStatementId``)."""
+    rows = _rows(viewer.organisation_id, limit=1,
+                 where=[LearningEvent.id == statement_id, *_reader_scope(viewer, whole_organisation)])  # fmt: skip
+    if not rows or (str(statement_id) in _voided_ids(viewer.organisation_id)) != voided:
+        raise NotFound(_l("There is no such statement, or it is not yours to see."))
+    return as_statement(rows[0])
 
 
 # --- the connection ------------------------------------------------------------------------
@@ -171,19 +301,118 @@ def _claim(organisation_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def _post(connection: LrsConnection, statements: list[dict]) -> None:
-    """POST a batch to ``<endpoint>statements``. Raises ``OSError`` (any network failure or a
-    non-2xx answer, as ``urllib.error.URLError``/``HTTPError``; an internal address as
-    ``addresses.RefusedAddress`` inside a ``URLError``)."""
+def _request(connection: LrsConnection, url: str, *, body: bytes | None = None) -> tuple[int, bytes]:
     credentials = base64.b64encode(f"{connection.username}:{connection.password}".encode()).decode()
-    body = json.dumps([{k: v for k, v in s.items() if k != "stored"} for s in statements]).encode()
-    headers = {"Content-Type": "application/json", "X-Experience-API-Version": XAPI_VERSION,
-               "Authorization": f"Basic {credentials}"}  # fmt: skip
+    headers = {"X-Experience-API-Version": XAPI_VERSION, "Authorization": f"Basic {credentials}",
+               "Accept": "application/json"}  # fmt: skip
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     # The endpoint is checked to be http(s) when it is saved (``save_connection``), and the
     # opener connects only to addresses it has just checked (``addresses``), redirects included.
-    request = urllib.request.Request(connection.endpoint + "statements", data=body, method="POST", headers=headers)  # noqa: S310
+    request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET", headers=headers)  # noqa: S310
     with addresses.opener(_allow_private()).open(request, timeout=HTTP_TIMEOUT) as response:
-        response.read()
+        return response.status, response.read()
+
+
+def _sendable(statement_: dict) -> dict:
+    return {k: v for k, v in statement_.items() if k != "stored"}  # the LRS sets ``stored``
+
+
+def _post(connection: LrsConnection, statements: list[dict]) -> None:
+    """POST a batch to ``<endpoint>statements``, as the same bytes each time. Raises
+    ``OSError`` (any network failure or a non-2xx answer, as ``urllib.error.URLError``/
+    ``HTTPError``, a 409 included; an internal address as ``addresses.RefusedAddress`` inside a
+    ``URLError``)."""
+    body = ("[" + ",".join(canonical_json(_sendable(s)) for s in statements) + "]").encode()
+    _request(connection, connection.endpoint + "statements", body=body)
+
+
+def _held_by_lrs(connection: LrsConnection, statement_id: str) -> dict | None:
+    """The statement the LRS holds under ``statement_id`` (``GET statements?statementId=``),
+    None when it has none. Some LRSs answer a StatementResult instead of the statement."""
+    url = f"{connection.endpoint}statements?statementId={quote(statement_id)}"
+    try:
+        _status, body = _request(connection, url)
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
+    held = json.loads(body or b"null")
+    if isinstance(held, dict) and isinstance(held.get("statements"), list):
+        held = next((s for s in held["statements"] if isinstance(s, dict) and s.get("id") == statement_id), None)
+    return held if isinstance(held, dict) else None
+
+
+# What an LRS may set or change in a statement it stores (xAPI 1.0.3, Data 2.3.2 and 2.5):
+# not part of the comparison. ``timestamp`` is compared as a moment, not as text.
+LRS_SET = frozenset({"stored", "authority", "version"})
+
+
+def differences(ours: dict, theirs: dict) -> list[str]:
+    """The top-level properties in which the LRS's statement differs from ours (empty when the
+    LRS holds ours), leaving out what an LRS sets itself."""
+    differ = []
+    for key in sorted((set(ours) | set(theirs)) - LRS_SET):
+        if key == "timestamp" and key in ours and key in theirs:
+            try:
+                if _moment(ours[key]) == _moment(theirs[key]):
+                    continue
+            except (TypeError, ValueError):
+                pass
+        if ours.get(key) != theirs.get(key):
+            differ.append(key)
+    return differ
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _settle_conflict(connection: LrsConnection, batch: list[dict]) -> list[tuple[dict, dict, list[str]]]:
+    """After a 409 on a batch: each statement the LRS lacks is sent alone; one it holds
+    already is compared. Returns the statements it holds differently, with theirs and what
+    differs. Raises what ``_post`` raises for any other failure."""
+    conflicts = []
+    for ours in batch:
+        theirs = _held_by_lrs(connection, ours["id"])
+        if theirs is None:
+            try:
+                _post(connection, [ours])
+                continue
+            except urllib.error.HTTPError as error:
+                if error.code != 409:
+                    raise
+            theirs = _held_by_lrs(connection, ours["id"])  # stored by someone else meanwhile
+            if theirs is None:
+                raise OSError(f"the LRS refuses statement {ours['id']} as a conflict but does not show it")
+        differ = differences(_sendable(ours), theirs)
+        if differ:
+            conflicts.append((ours, theirs, differ))
+    return conflicts
+
+
+def _record_conflicts(organisation_id: int, conflicts: list[tuple[dict, dict, list[str]]]) -> None:
+    for ours, theirs, differ in conflicts:
+        statement_id = uuid.UUID(ours["id"])
+        row = db.session.scalar(select(LrsConflict).where(LrsConflict.organisation_id == organisation_id,
+                                                          LrsConflict.statement_id == statement_id))  # fmt: skip
+        if row is None:
+            row = LrsConflict(organisation_id=organisation_id, statement_id=statement_id)
+            db.session.add(row)
+        row.differs = ", ".join(differ)[:200]
+        row.ours, row.theirs = canonical_json(_sendable(ours)), canonical_json(theirs)
+        row.noticed_at = utcnow()
+        log.warning("LRS of organisation %s holds statement %s differently (%s)", organisation_id, statement_id,
+                    row.differs)  # fmt: skip
+    db.session.flush()
+
+
+def conflicts_of(organisation_id: int, limit: int = 50) -> list[LrsConflict]:
+    """The organisation's statements the LRS holds differently, newest first."""
+    return list(db.session.scalars(
+        select(LrsConflict).where(LrsConflict.organisation_id == organisation_id)
+        .order_by(LrsConflict.noticed_at.desc(), LrsConflict.id.desc()).limit(limit)
+    ))  # fmt: skip
 
 
 def _backoff(failures: int) -> timedelta:
@@ -203,13 +432,19 @@ def forward_organisation(organisation_id: int, now: datetime | None = None) -> i
         after = (Position(connection.sent_until_at, connection.sent_until_id)
                  if connection.sent_until_at is not None else None)  # fmt: skip
         rows = _rows(organisation_id, after=after, limit=connection.batch_size, settled_before=now - SETTLE)
-        batch = [_as_statement(event, name) for event, name in rows]
-        last = Position(rows[-1][0].recorded_at, rows[-1][0].id) if rows else None
+        batch = [as_statement(event) for event in rows]
+        last = Position(rows[-1].recorded_at, rows[-1].id) if rows else None
         db.session.rollback()  # end the read before the network call (SQLite holds its lock)
         if not batch:
             break
+        conflicts = []
         try:
-            _post(connection, batch)
+            try:
+                _post(connection, batch)
+            except urllib.error.HTTPError as error:
+                if error.code != 409:
+                    raise
+                conflicts = _settle_conflict(connection, batch)
         except (OSError, ValueError, http.client.HTTPException) as error:
             with unit_of_work.boundary(f"lrs: record failure of organisation {organisation_id}"):
                 connection = connection_of(organisation_id)
@@ -220,12 +455,14 @@ def forward_organisation(organisation_id: int, now: datetime | None = None) -> i
             return sent
         # Each accepted batch moves the high-water mark in its own transaction: a crash later
         # never sends it again.
+        # A statement the LRS holds differently is recorded and passed: it must not stall the rest.
         with unit_of_work.boundary(f"lrs: record batch of organisation {organisation_id}"):
+            _record_conflicts(organisation_id, conflicts)
             connection = connection_of(organisation_id)
             connection.sent_until_at, connection.sent_until_id = last.stored, last.id
-            connection.sent_count += len(batch)
+            connection.sent_count += len(batch) - len(conflicts)
             connection.failures, connection.last_error = 0, None
-        sent += len(batch)
+        sent += len(batch) - len(conflicts)
     with unit_of_work.boundary(f"lrs: release organisation {organisation_id}"):
         connection = connection_of(organisation_id)
         connection.next_attempt_at = None  # release the lease: the next run goes on

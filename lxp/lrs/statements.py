@@ -1,7 +1,11 @@
 """A learning event as an xAPI 1.0.3 statement. Pure: plain values in, a dict out.
 
-Actors are identified by an account on this lxp (``homePage`` = our base URL, ``name`` = the
-user id), never by e-mail, so an external LRS learns no address. Activities get IRIs under
+A statement is immutable once recorded, so everything in it is derived from the stored event
+and nothing that can change later: actors (and a live session's trainer, ``context.instructor``)
+are an account on this lxp (``homePage`` = our base URL, ``name`` = the user id) and carry no
+display name, which a person can change; never an e-mail, so an external LRS learns no address.
+Building the statement of one event twice gives the same bytes (``canonical_json``), so an LRS
+sees an at-least-once re-send as the statement it already has. Activities get IRIs under
 our base URL, with an activity type IRI each; verbs carry the IRIs of ``lxp.events.VERBS``.
 What a learner wrote privately (a reflection) is left out. Extensions are keyed by IRIs under
 ``EXTENSIONS``.
@@ -10,6 +14,7 @@ What a learner wrote privately (a reflection) is left out. Extensions are keyed 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -70,26 +75,59 @@ def _result(result: dict | None, private: bool) -> dict | None:
     return out or None
 
 
-def statement(*, event_id, actor_id: int, actor_name: str | None, verb: str, object_type: str, object_id: str,
-              result: dict | None, context: dict | None, occurred_at: datetime, recorded_at: datetime,
-              base_url: str) -> dict[str, Any]:  # fmt: skip
+def agent(base_url: str, user_id: int | str) -> dict[str, Any]:
+    """The Agent of a person: their account on this lxp, the only identifier (IFI) lxp gives."""
+    return {"objectType": "Agent", "account": {"homePage": base_url.rstrip("/"), "name": str(user_id)}}
+
+
+def activity_id(base_url: str, object_type: str, object_id: str | int) -> str:
+    """The IRI of an activity: ``<base>/xapi/activities/<type>/<id>``."""
+    return f"{base_url.rstrip('/')}/xapi/activities/{quote(object_type)}/{quote(str(object_id), safe='')}"
+
+
+def registration(base_url: str, journey_id: int | str) -> str:
+    """The xAPI ``registration`` of a journey (a learner's enrolment): a UUID derived from it."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url.rstrip('/')}/xapi/registrations/journey/{journey_id}"))
+
+
+def verb_iri(verb: str) -> str:
+    known = VERBS.get(verb)
+    return known.iri if known else f"https://w3id.org/xapi/lxp/verbs/{quote(verb)}"
+
+
+def _activity(base: str, object_type: str, object_id: str | int) -> dict[str, Any]:
+    return {"objectType": "Activity", "id": activity_id(base, object_type, object_id),
+            "definition": {"type": ACTIVITY_TYPES.get(object_type, OTHER_ACTIVITY)}}  # fmt: skip
+
+
+def _context_activities(base: str, object_type: str, object_id: str, context: dict) -> dict[str, list]:
+    """The live session an attendance belongs to (``parent``), and the course of an item (``grouping``)."""
+    found: dict[str, list] = {}
+    if isinstance(context.get("session"), int):
+        found["parent"] = [_activity(base, "live_session", context["session"])]
+    course, sep, _key = str(object_id).partition(":")
+    if object_type == "item" and sep and course.isdigit():
+        found["grouping"] = [_activity(base, "course", course)]
+    return found
+
+
+def canonical_json(statement_: dict[str, Any]) -> str:
+    """The bytes lxp sends for a statement: sorted keys, no spaces, UTF-8 text."""
+    return json.dumps(statement_, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def statement(*, event_id, actor_id: int, verb: str, object_type: str, object_id: str, result: dict | None,
+              context: dict | None, occurred_at: datetime, recorded_at: datetime, base_url: str) -> dict[str, Any]:  # fmt: skip
     """The xAPI statement for one stored event (see the module docstring)."""
     base = base_url.rstrip("/")
-    actor: dict[str, Any] = {"objectType": "Agent", "account": {"homePage": base, "name": str(actor_id)}}
-    if actor_name:
-        actor["name"] = actor_name
-    known = VERBS.get(verb)
-    verb_iri = known.iri if known else f"https://w3id.org/xapi/lxp/verbs/{quote(verb)}"
     if object_type == "event":  # ``voided``: xAPI names the voided statement by reference
         obj: dict[str, Any] = {"objectType": "StatementRef", "id": str(object_id)}
     else:
-        obj = {"objectType": "Activity",
-               "id": f"{base}/xapi/activities/{quote(object_type)}/{quote(str(object_id), safe='')}",
-               "definition": {"type": ACTIVITY_TYPES.get(object_type, OTHER_ACTIVITY)}}  # fmt: skip
+        obj = _activity(base, object_type, object_id)
     out: dict[str, Any] = {
         "id": str(event_id),
-        "actor": actor,
-        "verb": {"id": verb_iri, "display": {"en-US": verb}},
+        "actor": agent(base, actor_id),
+        "verb": {"id": verb_iri(verb), "display": {"en-US": verb}},
         "object": obj,
         "timestamp": timestamp(occurred_at),
         "stored": timestamp(recorded_at),
@@ -100,8 +138,17 @@ def statement(*, event_id, actor_id: int, actor_name: str | None, verb: str, obj
     shaped = _result(result, private)
     if shaped:
         out["result"] = shaped
+    shaped_context: dict[str, Any] = {}
+    if obj["objectType"] == "Activity":  # xAPI: platform only about an Activity
+        shaped_context["platform"] = "lxp"
+        activities = _context_activities(base, object_type, str(object_id), context)
+        if activities:
+            shaped_context["contextActivities"] = activities
+    if isinstance(context.get("instructor"), int):  # who took the attendance of a live session
+        shaped_context["instructor"] = agent(base, context.pop("instructor"))
+    if isinstance(context.get("journey"), int):
+        shaped_context["registration"] = registration(base, context["journey"])
     extensions = _extensions(context)
-    shaped_context = {"platform": "lxp"} if obj["objectType"] == "Activity" else {}  # xAPI: Activities only
     if extensions:
         shaped_context["extensions"] = extensions
     if shaped_context:

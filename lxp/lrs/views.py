@@ -46,4 +46,5 @@ def settings():
             return redirect(url_for("lrs.settings"))
     status = 400 if form.errors or form.form_errors else 200
     form.password.data = ""
-    return render_template("lrs/settings.html", form=form, connection=connection), status
+    conflicts = services.conflicts_of(current_user.organisation_id) if connection is not None else []
+    return render_template("lrs/settings.html", form=form, connection=connection, conflicts=conflicts), status

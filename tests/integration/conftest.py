@@ -48,4 +48,5 @@ def start_path(client, published, **fields):
 # app on an empty database of its own (what an operator starts from).
 from tests.integration.fresh_install import empty_database_url, fresh_app  # noqa: E402, F401
 from tests.integration.outbox_fixtures import mail_server  # noqa: E402, F401
+from tests.integration.privacy_fixtures import privacy_uploads, world  # noqa: E402, F401
 from tests.integration.test_webpush import push_service, vapid  # noqa: E402, F401

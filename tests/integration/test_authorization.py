@@ -33,6 +33,8 @@ DELIBERATELY_PUBLIC = {
     # The API's OpenAPI document and its reference page describe the API, not anyone's data.
     "api_docs.openapi_json",
     "api_docs.reference",
+    # xAPI's About resource says which versions the statements API speaks, nothing more.
+    "api_xapi_about.about",
 }
 
 

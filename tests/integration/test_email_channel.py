@@ -80,3 +80,77 @@ def test_a_failed_mail_does_not_undo_the_committed_change(app, client, login_as,
     assert "side effect after commit failed" in caplog.text
     page = client.get("/admin/users?q=x@example.com").get_data(as_text=True)
     assert "X Person" in page and "Invited" in page
+
+
+def test_with_a_dkim_key_every_mail_is_signed_and_verifies(ctx, mailbox, tmp_path):
+    """Signed with the configured key; dkimpy's own verifier, given the public key as DNS would
+    give it, accepts the mail as received, List-Unsubscribe headers included (RFC 8058)."""
+    import base64
+
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "dkim.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.TraditionalOpenSSL,
+                                                          serialization.NoEncryption()))  # fmt: skip
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    asked = []
+
+    def dns(name, timeout=5):
+        asked.append(name)
+        return record if name == b"mail2026._domainkey.lxp.localhost." else None
+
+    settings = {"DKIM_KEY_FILE": str(tmp_path / "dkim.pem"), "DKIM_SELECTOR": "mail2026"}
+    saved = {name: ctx.config.get(name) for name in settings}
+    ctx.config.update(settings)
+    try:
+        mail = _mail()
+        get("email").send(OutgoingEmail(**{**mail.__dict__, "headers": {
+            "List-Unsubscribe": "<http://lxp.test/unsubscribe/" + "x" * 120 + ">",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}}))  # fmt: skip
+    finally:
+        ctx.config.update(saved)
+    [message] = mailbox.to("olga@example.com")
+    raw = message.raw_bytes
+    signature = message["DKIM-Signature"]
+    assert "d=lxp.localhost" in signature and "s=mail2026" in signature
+    assert "list-unsubscribe-post" in signature.lower().replace(" ", "")
+    assert dkim.verify(raw, dnsfunc=dns)
+    assert asked == [b"mail2026._domainkey.lxp.localhost."]
+    assert not dkim.verify(raw + b"One more line after signing.\r\n", dnsfunc=dns)
+    tampered = raw.replace(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: x")
+    assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+def test_an_unreadable_dkim_key_is_a_failure_tried_again_and_nothing_goes_unsigned(ctx, mailbox, tmp_path):
+    ctx.config.update({"DKIM_KEY_FILE": str(tmp_path / "missing.pem"), "DKIM_SELECTOR": "s1"})
+    try:
+        with pytest.raises(DeliveryFailed) as failure:
+            get("email").send(_mail())
+    finally:
+        ctx.config.update({"DKIM_KEY_FILE": None, "DKIM_SELECTOR": None})
+    assert not failure.value.permanent and "DKIM" in str(failure.value)
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "domain"),
+    [
+        ({"BASE_URL": "https://Lernen.Bücher.example/lxp"}, "lernen.xn--bcher-kva.example"),
+        ({"BASE_URL": "http://127.0.0.1:5000"}, "lxp.localhost"),  # development: MAIL_FROM's domain
+        ({"BASE_URL": "http://localhost:5000", "MAIL_FROM": "Acme <learning@acme.example>"}, "acme.example"),
+        ({"MAIL_DOMAIN": "mail.acme.example", "BASE_URL": "https://learn.acme.example"}, "mail.acme.example"),
+    ],
+)
+def test_message_ids_are_on_a_fully_qualified_mail_domain(ctx, settings, domain):
+    from lxp.channels.email import mail_domain
+
+    saved = {name: ctx.config.get(name) for name in settings}
+    ctx.config.update(settings)
+    try:
+        assert mail_domain() == domain
+    finally:
+        ctx.config.update(saved)

@@ -323,6 +323,7 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
         [(c, k) for c in _first_course(s) for k in s.rule_keys], ("course_id", "key")
     ),
     "admin_users.edit_user": lambda s: _each(s.users, "user_id"),
+    "privacy.erase_person": lambda s: _each(s.users, "user_id"),
     "api_admin.export_course": lambda s: _each(s.courses, "course_id"),
     "api_admin.get_user": lambda s: _each(s.users, "user_id"),
     "api_admin.get_coach": lambda s: _each(s.users, "user_id"),

@@ -56,13 +56,18 @@ def test_a_full_session_offers_the_waitlist_and_promotes_in_order(app, live_cour
                                          ids[3]: "waitlisted"}  # fmt: skip
     page = people[3][0].get(f"/sessions/{session_id}").get_data(as_text=True)
     assert "Full" in page and "2 waiting" in page and "You are on the waitlist." in page
+    # Seats are confirmed by e-mail (with the calendar invitation); waitlist places are not.
+    assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == ["learner0@example.com", "learner1@example.com"]
+    mailbox.messages.clear()
 
     response = post_on(people[0][0], f"/sessions/{session_id}", f"/sessions/{session_id}/cancel-registration",
                        follow_redirects=True)  # fmt: skip
     assert "Your place is given up." in response.get_data(as_text=True)
     assert statuses(app, session_id) == {ids[0]: "cancelled", ids[1]: "registered", ids[2]: "registered",
                                          ids[3]: "waitlisted"}  # fmt: skip
-    (mail,) = mailbox.messages
+    (gone,) = mailbox.to("learner0@example.com")  # takes it out of their calendar
+    assert gone["Subject"] == "Seat given up: Role-play lab"
+    (mail,) = mailbox.to("learner2@example.com")
     assert mail["To"].endswith("<learner2@example.com>") and mail["Subject"] == "You have a seat: Role-play lab"
     assert "it is yours" in mailbox.text_of(mail)
 

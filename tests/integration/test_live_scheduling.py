@@ -128,6 +128,7 @@ def test_edits_tell_registrants_once_after_they_settle(app, live_course, trainer
     ]
     for client, _id in learners:
         register(client, session_id)
+    mailbox.messages.clear()  # the confirmations of the seats
     with committing(app):
         tess = db.session.get(User, trainer)
         base = scheduling.SessionDetails(dates=(soon(8).date(),), start_time=time(19, 0), timezone="Europe/Berlin",
@@ -194,6 +195,7 @@ def test_cancelling_tells_everyone_and_moves_their_paths_to_the_alternative(app,
     register(client, session_id)
     waiting, _wid = person(email="waiting@example.com")
     register(waiting, session_id)
+    mailbox.messages.clear()  # the confirmation of the seat
     step = next(s for s in plan_of(app, learner).steps if s.ref == live_course["live"])
     assert step.live_date == soon(3).date()
     with committing(app):

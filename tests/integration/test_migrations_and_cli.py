@@ -22,10 +22,14 @@ def test_migrations_match_the_models(ctx):
     assert compare_metadata(context, db.metadata) == []
 
 
-def test_seed_demo_loads_people_once_and_their_logins_work(app, client):
+def test_seed_demo_loads_people_once_and_their_logins_work(app, client, mailbox):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["lxp", "seed-demo"])
     assert first.exit_code == 0, first.output
+    # The demo learners registered for live sessions got their confirmation with the invitation.
+    confirmed = {m["X-Envelope-To"] for m in mailbox.messages
+                 if any(p.get_content_type() == "text/calendar" for p in m.walk())}  # fmt: skip
+    assert {"lena.fischer@northwind.example", "marcus.johnson@northwind.example"} <= confirmed
     assert "15 people added" in first.output and DEMO_PASSWORD in first.output
     assert "Course 'customer-conversations': imported and published." in first.output
     second = runner.invoke(args=["lxp", "seed-demo"])
@@ -40,6 +44,11 @@ def test_seed_demo_loads_people_once_and_their_logins_work(app, client):
     assert {"Europe/Berlin", "Europe/Moscow", "America/New_York", "Asia/Kolkata"} <= zones
     assert locales == {"en", "de", "ru"}
     assert sign_in(client, "admin@northwind.example", DEMO_PASSWORD).headers["Location"] == "/admin/users"
+    # The demo's privacy: a retention policy and a few audit entries on the admin's trail.
+    assert "Retention policy: set" in first.output and "Retention policy: already set" in second.output
+    trail = client.get("/admin/audit").get_data(as_text=True)
+    assert 'data-action="invitation_sent"' in trail and 'data-action="data_exported"' in trail
+    assert 'value="24"' in client.get("/admin/retention").get_data(as_text=True)
 
 
 def test_seed_demo_refuses_production_with_one_line(app):

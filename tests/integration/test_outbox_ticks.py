@@ -90,6 +90,7 @@ def test_a_scheduler_down_for_hours_catches_up_at_start_and_drops_reminders_of_s
     start_path(client, live_course)
     register(client, soon_id)
     register(client, tomorrow_id)
+    mailbox.messages.clear()  # the confirmations of the seats
     with committing(app):
         db.session.merge(NotificationPreferences(user_id=learner, off=[], channels={}, quiet_start=None,
                                                  quiet_end=None, weekly_cap=5, muted_rules=[]))  # fmt: skip

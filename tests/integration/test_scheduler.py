@@ -27,6 +27,7 @@ def test_scheduler_once_tells_registrants_of_a_change_after_the_edits_settle(
     (session_id,) = schedule(app, trainer, live_course["live"], soon(8))
     client, _learner = person(email="lena@example.com")
     register(client, session_id)
+    mailbox.messages.clear()  # the confirmation of the seat
     with committing(app):
         tess = db.session.get(User, trainer)
         scheduling.update_session(tess, session_id, scheduling.SessionDetails(

@@ -56,6 +56,7 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
     client, learner = person(email="lena@example.com", timezone="UTC")
     start_path(client, live_course)
     register(client, session_id)
+    mailbox.messages.clear()  # the confirmation of the seat
     with committing(app):
         starts = db.session.get(
             __import__("lxp.live.models", fromlist=["LiveSession"]).LiveSession, session_id
@@ -76,9 +77,11 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
     assert "Why you got this: You registered for" in mailbox.text_of(mail)
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe = mail["List-Unsubscribe"].strip("<>").replace("http://lxp.test", "")
-    # The mail client's one-click POST: no session, no CSRF token.
-    response = app.test_client().post(unsubscribe)
-    assert response.status_code == 200 and "no more e-mails with reminders" in response.get_data(as_text=True)
+    # The mail client's one-click POST (RFC 8058): no session, no CSRF token; a second one
+    # (clients retry) finds it done and says so again.
+    for _ in range(2):
+        response = app.test_client().post(unsubscribe, data={"List-Unsubscribe": "One-Click"})
+        assert response.status_code == 200 and "no more e-mails with reminders" in response.get_data(as_text=True)
     assert app.test_client().post(unsubscribe[:-3] + "xyz").status_code == 404  # a forged link
     with committing(app):
         assert "email" not in nudges.preferences_of(db.session.get(User, learner)).channels_for("reminder")

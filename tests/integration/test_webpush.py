@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import threading
 from dataclasses import dataclass, field
@@ -161,6 +162,22 @@ def test_a_push_arrives_encrypted_for_the_subscriber_and_signed_with_vapid(ctx, 
     assert claims["k"] == b64url(public)
     [stored] = services.subscriptions_of(learner)
     assert stored.last_success_at is not None
+
+
+def test_a_touchpoint_tag_with_a_colon_still_sends_a_valid_topic(ctx, vapid, push_service, make_user):
+    """A touchpoint's tag is ``rule:occurrence``; RFC 8030 allows only base64url characters in
+    a Topic, so lxp sends a topic derived from the tag: the same for the same tag, another for
+    another, and the decrypted message still carries the tag itself."""
+    learner = make_user()
+    phone = Subscriber.new()
+    _subscribe(learner, phone, push_service.url("/push/phone"))
+    tags = ["inactivity:2026-W48", "inactivity:2026-W48", "inactivity:2026-W49", "weekly-digest:" + "x" * 60]
+    for tag in tags:
+        get("webpush").send(PushNote(learner, "Ten minutes today?", link="/today", tag=tag))
+    topics = [request.headers.get("topic") for request in push_service.received]
+    assert all(topic and re.fullmatch(r"[A-Za-z0-9_-]{1,32}", topic) for topic in topics), topics
+    assert topics[0] == topics[1] and len({topics[0], topics[2], topics[3]}) == 3
+    assert [phone.decrypt(request.body)["tag"] for request in push_service.received] == tags
 
 
 def test_every_phone_of_the_person_gets_it_and_nobody_else(ctx, vapid, push_service, make_user):

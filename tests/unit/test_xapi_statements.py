@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from lxp.events import VERBS
-from lxp.lrs.statements import ACTIVITY_TYPES, statement
+from lxp.lrs.statements import ACTIVITY_TYPES, canonical_json, statement
 from tests.integration.api.xapi_rules import problems_of
 
 WHEN = datetime(2026, 11, 24, 1, 2, 3, 456789, tzinfo=UTC)
 
 
 def make(**fields):
-    base = {"event_id": uuid.uuid4(), "actor_id": 7, "actor_name": "Lena", "verb": "completed", "object_type": "item",
+    base = {"event_id": uuid.uuid4(), "actor_id": 7, "verb": "completed", "object_type": "item",
             "object_id": "12:listen-lesson", "result": None, "context": None, "occurred_at": WHEN,
             "recorded_at": WHEN, "base_url": "https://lxp.example/"}  # fmt: skip
     return statement(**{**base, **fields})
@@ -57,7 +57,24 @@ def test_a_voiding_statement_refers_to_the_voided_one():
     assert "context" not in made and problems_of(made) == []
 
 
-def test_the_actor_is_an_account_on_lxp_never_an_address():
+def test_the_actor_is_an_account_on_lxp_never_an_address_nor_a_name():
     made = make()
-    assert made["actor"] == {"objectType": "Agent", "name": "Lena",
-                             "account": {"homePage": "https://lxp.example", "name": "7"}}  # fmt: skip
+    assert made["actor"] == {"objectType": "Agent", "account": {"homePage": "https://lxp.example", "name": "7"}}
+
+
+def test_the_same_event_gives_the_same_bytes_every_time():
+    """What a re-send (at-least-once delivery) carries is what was sent the first time."""
+    fields = {"event_id": uuid.uuid4(), "verb": "passed", "context": {"journey": 3, "session": 9, "instructor": 4},
+              "result": {"score": {"raw": 3, "min": 0, "max": 4}, "success": True}}  # fmt: skip
+    assert canonical_json(make(**fields)) == canonical_json(make(**fields))
+
+
+def test_the_trainer_is_the_instructor_and_the_journey_the_registration():
+    made = make(verb="attended", context={"journey": 3, "session": 9, "instructor": 4})
+    context = made["context"]
+    assert context["instructor"] == {"objectType": "Agent", "account": {"homePage": "https://lxp.example", "name": "4"}}
+    assert context["registration"] == make(context={"journey": 3})["context"]["registration"]
+    assert context["registration"] != make(context={"journey": 4})["context"]["registration"]
+    assert context["contextActivities"]["parent"][0]["id"] == "https://lxp.example/xapi/activities/live_session/9"
+    assert context["contextActivities"]["grouping"][0]["id"] == "https://lxp.example/xapi/activities/course/12"
+    assert "instructor" not in str(context.get("extensions", {})) and problems_of(made) == []

@@ -58,7 +58,11 @@ def test_the_api_keeps_its_documented_promises(fuzz_app, everyone):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 40
     for operation in operations:
+        raw = operation.definition.raw
+        open_without_input = raw.get("security") == [] and not raw.get("parameters") and "requestBody" not in raw
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            if mode is GenerationMode.NEGATIVE and open_without_input:
+                continue  # nothing to make invalid (xAPI's About resource)
 
             @given(case=operation.as_strategy(generation_mode=mode))
             @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,

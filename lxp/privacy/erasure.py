@@ -1,0 +1,181 @@
+"""Erasing a person: what they wrote and uploaded goes, what the organisation counts stays
+under a pseudonym.
+
+The account row becomes the pseudonym: name, e-mail and password are replaced, it can never
+sign in again, and every row the organisation's figures read (learning events, journeys'
+dates and plans, cohort membership, roles, touchpoint outcomes) keeps pointing at it, so the
+journey map, satisfaction and effect figures stay what they were. ``inventory.HOLDINGS``
+lists what happens to each table; statements already forwarded to the organisation's LRS are
+voided by ``voided`` statements queued for the next forwarding run.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, or_, select, update
+
+from lxp import events
+from lxp.accounts import services as accounts
+from lxp.accounts.api_tokens import ApiToken
+from lxp.accounts.models import User
+from lxp.audit import services as audit
+from lxp.channels.in_app import InAppMessage
+from lxp.coaching.models import (
+    CoachAssignment,
+    CoachFeedback,
+    CoachingMessage,
+    CoachingThread,
+    HelpRequest,
+    ThreadReadMark,
+)
+from lxp.coaching.threads import ATTACHMENTS
+from lxp.core.errors import Conflict, Invalid, NotAllowed
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from lxp.files import storage
+from lxp.files.models import StoredFile
+from lxp.live.models import CalendarFeed, Registration
+from lxp.lrs import services as lrs
+from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard
+from lxp.paths.models import Journey
+from lxp.privacy.models import RetentionWarning
+from lxp.push.models import PushSubscription
+from lxp.workplace.models import TaskReview, TaskSubmission
+from lxp.workplace.services import EVIDENCE
+
+ERASED_DOMAIN = "erased.invalid"
+ERASED_NAME = "Erased person"  # stored data, not a label: the same in every language
+UNUSABLE_PASSWORD = "!erased"  # noqa: S105  (not a hash werkzeug accepts: no password ever matches)
+
+
+@dataclass(frozen=True)
+class Erased:
+    user_id: int
+    files: int
+    messages: int
+    voided: int
+
+
+def is_erased(user: User) -> bool:
+    return user.email.endswith("@" + ERASED_DOMAIN)
+
+
+def erase_person(admin: User, user: User, typed_email: str) -> Erased:
+    """An admin erases a person of their organisation, confirming with the person's e-mail.
+
+    Raises ``NotFound`` (another organisation), ``NotAllowed`` (themselves), ``Conflict``
+    (already erased) and ``Invalid`` (the typed e-mail is not the person's)."""
+    user = accounts.user_in_organisation(admin, user.id)
+    if user.id == admin.id:
+        raise NotAllowed(_l("You cannot erase your own account; ask another admin."))
+    if is_erased(user):
+        raise Conflict(_l("This person has already been erased."))
+    try:
+        typed = accounts.normalise_email(typed_email)
+    except Invalid:
+        typed = None
+    if typed != user.email:
+        raise Invalid(_l("Type the person's e-mail address exactly to confirm."), field="confirm_email")
+    return erase(user, actor_id=admin.id, reason="admin")
+
+
+def _void_forwarded(user: User, voider_id: int) -> int:
+    """Queue a ``voided`` statement for each of the person's statements the LRS has accepted."""
+    connection = lrs.connection_of(user.organisation_id)
+    if connection is None or connection.sent_until_at is None:
+        return 0
+    forwarded = db.session.scalars(
+        select(LearningEvent.id).where(
+            LearningEvent.actor_id == user.id,
+            LearningEvent.verb != "voided",
+            or_(
+                LearningEvent.recorded_at < connection.sent_until_at,
+                and_(
+                    LearningEvent.recorded_at == connection.sent_until_at, LearningEvent.id <= connection.sent_until_id
+                ),
+            ),
+        )  # fmt: skip
+    ).all()
+    for event_id in forwarded:
+        events.record(actor_id=voider_id, verb="voided", object_type="event", object_id=str(event_id),
+                      context={"reason": "erasure"})  # fmt: skip
+    return len(forwarded)
+
+
+def scrub_events(statement) -> int:
+    """Remove free text (comments, reflections, evidence notes) from the events ``statement``
+    selects; scores, moods and choices stay. Returns how many events changed."""
+    changed = 0
+    for event in db.session.scalars(statement):
+        result = dict(event.result or {})
+        if isinstance(result.get("response"), str):
+            result.pop("response")
+            event.result = result or None
+            changed += 1
+    return changed
+
+
+def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
+    """Erase ``user`` (see the module docstring) in the caller's unit of work; audited. The
+    voiding statements are recorded by ``actor_id``, or by the pseudonym itself for a
+    retention run."""
+    uid, old_email = user.id, user.email
+    voided = _void_forwarded(user, actor_id or uid)
+    scrub_events(select(LearningEvent).where(LearningEvent.actor_id == uid))
+    for journey in db.session.scalars(select(Journey).where(Journey.learner_id == uid)):
+        journey.goals = []
+        journey.choices = {}
+
+    thread_ids = select(CoachingThread.id).where(CoachingThread.learner_id == uid)
+    message_ids = list(db.session.scalars(select(CoachingMessage.id).where(
+        or_(CoachingMessage.author_id == uid, CoachingMessage.thread_id.in_(thread_ids)))))  # fmt: skip
+    submission_ids = list(db.session.scalars(select(TaskSubmission.id).where(TaskSubmission.learner_id == uid)))
+    stored = list(db.session.scalars(select(StoredFile).where(or_(
+        StoredFile.owner_id == uid,
+        and_(StoredFile.kind == ATTACHMENTS, StoredFile.attached_id.in_(message_ids or [-1])),
+        and_(StoredFile.kind == EVIDENCE, StoredFile.attached_id.in_(submission_ids or [-1]))))))  # fmt: skip
+    for row in stored:
+        storage.remove_after_commit(db.session, row.token)
+    db.session.flush()
+    statements = [
+        delete(StoredFile).where(StoredFile.id.in_([row.id for row in stored] or [-1])),
+        delete(ThreadReadMark).where(or_(ThreadReadMark.user_id == uid, ThreadReadMark.thread_id.in_(thread_ids))),
+        delete(CoachingMessage).where(CoachingMessage.id.in_(message_ids or [-1])),
+        delete(CoachingThread).where(CoachingThread.learner_id == uid),
+        delete(TaskReview).where(TaskReview.submission_id.in_(submission_ids or [-1])),
+        delete(TaskSubmission).where(TaskSubmission.learner_id == uid),
+        # Kept for the journey map's help figures (where and when asked, when resolved), without the words.
+        update(HelpRequest).where(HelpRequest.learner_id == uid).values(note="", context={}, answer=None),
+        delete(CoachFeedback).where(CoachFeedback.learner_id == uid),
+        delete(CoachAssignment).where(or_(CoachAssignment.learner_id == uid, CoachAssignment.coach_id == uid)),
+        delete(Registration).where(Registration.learner_id == uid),
+        delete(CalendarFeed).where(CalendarFeed.user_id == uid),
+        delete(InAppMessage).where(InAppMessage.user_id == uid),
+        delete(NotificationPreferences).where(NotificationPreferences.user_id == uid),
+        delete(ReviewCard).where(ReviewCard.user_id == uid),
+        delete(PushSubscription).where(PushSubscription.user_id == uid),
+        delete(ApiToken).where(ApiToken.user_id == uid),
+        delete(RetentionWarning).where(RetentionWarning.user_id == uid),
+        # Kept for the touchpoint effect figures (sent, opened, opted out), without the words.
+        update(OutboxMessage).where(OutboxMessage.user_id == uid).values(subject="", body="", link=None, why=""),
+    ]
+    for statement in statements:
+        db.session.execute(statement.execution_options(synchronize_session=False))
+
+    user.email = f"erased-{secrets.token_hex(8)}@{ERASED_DOMAIN}"
+    user.display_name = ERASED_NAME
+    user.password_hash = UNUSABLE_PASSWORD
+    user.active = False
+    user.auth_version += 1
+    user.invited_at = None
+    user.last_login_at = None
+    audit.forget_person(uid, old_email)
+    audit.record("person_erased", organisation_id=user.organisation_id, actor_id=actor_id, subject_type="user",
+                 subject_id=uid, details={"reason": reason, "files": len(stored), "messages": len(message_ids),
+                                          "statements_voided": voided})  # fmt: skip
+    db.session.flush()
+    db.session.expire_all()
+    return Erased(uid, len(stored), len(message_ids), voided)

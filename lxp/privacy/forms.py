@@ -1,0 +1,28 @@
+"""Forms of the privacy pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class TrailFilterForm(FlaskForm):
+    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=True)
+    person = StringField(_l("Person (e-mail)"), validators=[Optional(), Length(max=254)])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("Until"), validators=[Optional()])
+
+
+class EraseForm(FlaskForm):
+    confirm_email = StringField(_l("Type the person's e-mail to confirm"), validators=[DataRequired(), Length(max=254)])
+
+
+class RetentionForm(FlaskForm):
+    inactive_months = IntegerField(_l("Erase accounts without a sign-in for this many months"),
+                                   validators=[Optional(), NumberRange(3, 120)],
+                                   description=_l("Empty: keep them. The person is warned by e-mail first."))  # fmt: skip
+    event_months = IntegerField(_l("Remove free text from learning events older than this many months"),
+                                validators=[Optional(), NumberRange(1, 120)],
+                                description=_l("Empty: keep them. Scores, moods and completions stay for the figures."))  # fmt: skip
