@@ -101,8 +101,11 @@ def pytest_configure(config):
 LONGEST_FIRST = (
     "tests/integration/api/test_api_fuzz.py",
     "tests/integration/test_every_page.py",
+    "tests/integration/test_mail_acceptance.py",
     "tests/integration/test_outbox_reliability.py",
     "tests/integration/test_rate_limit_workers.py",
+    "tests/integration/api/test_openapi_client.py",
+    "tests/integration/api/test_lrs_ralph.py",
     "tests/integration/test_bootstrap.py",
     "tests/integration/test_migrations_and_cli.py",
     "tests/integration/test_authorization.py",
