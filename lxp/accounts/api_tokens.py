@@ -112,12 +112,14 @@ def tokens_of(user) -> list[ApiToken]:
     return sorted(rows, key=lambda t: not t.active)
 
 
-def revoke_all(user) -> int:
-    """Revoke every active token of the user (in the caller's transaction; no commit); returns
-    how many. A password reset does this: whoever took over the account may have made one."""
-    tokens = db.session.scalars(
+def revoke_all(user, keep=()) -> int:
+    """Revoke every active token of the user but those whose ids are in ``keep`` (in the
+    caller's transaction; no commit); returns how many. A password reset does this: whoever
+    took over the account may have made one."""
+    kept = {int(token_id) for token_id in keep}
+    tokens = [token for token in db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ).all()
+    ).all() if token.id not in kept]  # fmt: skip
     now = utcnow()
     for token in tokens:
         token.revoked_at = now

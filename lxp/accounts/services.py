@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
-from lxp.accounts import api_tokens, throttle, tokens
+from lxp.accounts import api_tokens, common_passwords, company_sign_in, throttle, tokens
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.audit import services as audit
 from lxp.channels import email as email_channel
@@ -29,6 +29,7 @@ from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAtte
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import is_valid_timezone, utcnow
 from lxp.extensions import db
+from lxp.push import services as push_services
 
 MIN_PASSWORD_LENGTH = 10
 # Checked when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
@@ -89,7 +90,9 @@ def get_user(user_id: int | None) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, else None (for any reason).
 
-    Never says which part was wrong, and takes as long for an unknown e-mail. Failed attempts
+    Never says which part was wrong, and takes as long for an unknown e-mail. Raises
+    ``NotAllowed`` for the right password of someone whose organisation signs its people in
+    only through its provider (``company_sign_in.refuses_password``). Failed attempts
     count per account across addresses and spellings (per address for an unknown e-mail):
     past ``LOGIN_ACCOUNT_RATE_LIMIT`` it raises ``TooManyAttempts``, even for the right password.
     """
@@ -106,6 +109,9 @@ def authenticate(email: str, password: str) -> User | None:
         throttle.count_failure(key)
         _audit_failed_sign_in(email, user)
         return None
+    refusal = company_sign_in.refuses_password(user)
+    if refusal is not None:
+        raise NotAllowed(refusal)
     return user
 
 
@@ -143,7 +149,8 @@ def record_logout(user: User) -> None:
 
 
 def check_password_rules(password: str) -> None:
-    """Raises ``Invalid`` when the password is too short or too plain."""
+    """Raises ``Invalid`` when the password is too short, too plain, or on the shipped list of
+    breached passwords (``accounts.common_passwords``)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(
             lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH),
@@ -151,6 +158,13 @@ def check_password_rules(password: str) -> None:
         )
     if len(set(password)) < 4:
         raise Invalid(_l("Use a less repetitive password."), field="password")
+    if common_passwords.is_common(password):
+        raise Invalid(
+            _l(
+                "This password appears in lists of passwords leaked from other sites, so attackers try it first. Choose another."
+            ),
+            field="password",
+        )
 
 
 def _set_password(user: User, password: str) -> None:
@@ -187,19 +201,33 @@ def reset_password(token: str, password: str) -> User:
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change a signed-in user's password. Raises ``Invalid`` on a wrong current password."""
+def change_password(user: User, current_password: str, new_password: str, keep_token_ids: Iterable[int] = ()) -> int:
+    """Change a signed-in user's password; every other session ends, and so does every API
+    token except those in ``keep_token_ids`` (the person chose to keep them; by default none).
+    Returns how many tokens were revoked. Raises ``Invalid`` on a wrong current password."""
     if not user.password_hash or not check_password_hash(user.password_hash, current_password or ""):
         raise Invalid(_l("That is not your current password."), field="current_password")
     _set_password(user, new_password)
-    _audit_self("password_changed", user)
+    revoked = api_tokens.revoke_all(user, keep=keep_token_ids)
+    _audit_self("password_changed", user, {"api_tokens_revoked": revoked})
+    db.session.flush()
+    return revoked
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session and remember-me cookie of the person, on every device (the caller
+    signs the current one in again if it should stay). API tokens are left alone."""
+    user.auth_version += 1
+    events.record(actor_id=user.id, verb="logged-out", object_type="site", object_id="lxp",
+                  context={"everywhere": True})  # fmt: skip
+    _audit_self("sign_out", user, {"everywhere": True})
     db.session.flush()
 
 
 def request_password_reset(email: str) -> None:
     """E-mail a reset link when an active account with a password exists; silent otherwise."""
     user = find_user_by_email(email)
-    if user is None or not user.active:
+    if user is None or not user.active or company_sign_in.refuses_password(user) is not None:
         return
     if user.invitation_pending:
         _send_invitation(user)  # they never set a password: the invitation is what they need
@@ -395,10 +423,27 @@ def set_active(admin: User, user: User, active: bool) -> None:
     if user.id == admin.id and not active:
         raise NotAllowed(_l("You cannot deactivate your own account."))
     if user.active != active:
-        user.active = active
-        user.auth_version += 1
         audit.record("account_reactivated" if active else "account_deactivated", organisation_id=admin.organisation_id,
                      actor_id=admin.id, subject_type="user", subject_id=user.id)  # fmt: skip
+    if not active:
+        deactivate(user)
+    elif not user.active:
+        user.active = True
+        user.auth_version += 1
+    db.session.flush()
+
+
+def deactivate(user: User) -> None:
+    """Shut a person out at once: every session and remember-me cookie ends, every API token is
+    revoked and every browser stops receiving their push messages. Their learning history is
+    kept, and so is the account (an admin can reactivate it; they then sign in afresh). The one
+    place for this: the admin's page, company sign-in and provisioning all call it. Repeating it
+    changes nothing more."""
+    if user.active:
+        user.active = False
+        user.auth_version += 1
+    api_tokens.revoke_all(user)
+    push_services.remove_all(user.id)
     db.session.flush()
 
 

@@ -6,13 +6,15 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
+from wtforms import SelectChoice
 
-from lxp.accounts import services, tokens
+from lxp.accounts import api_tokens, company_sign_in, services, sign_in, tokens
 from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm
 from lxp.core.auth import public
-from lxp.core.errors import ServiceError, TooManyAttempts
-from lxp.core.forms import show_form_error
+from lxp.core.errors import NotAllowed, ServiceError, TooManyAttempts
+from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.core.security import start_session
 from lxp.core.views import start_page_for
 from lxp.extensions import limiter
@@ -48,21 +50,33 @@ def login():
     """Sign in. A wrong password and an unknown e-mail get the same answer."""
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
+    # With company sign-in on the installation, the e-mail comes first (lxp.sso routes it).
+    if request.method == "GET" and request.args.get("with") != "password" and company_sign_in.offered():
+        return render_template(
+            "accounts/login_email.html", form=EmailOnlyForm(), remembered=company_sign_in.remembered()
+        )
     form = LoginForm()
+    if request.method == "GET":
+        form.email.data = session.pop(company_sign_in.EMAIL_KEY, None)
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except TooManyAttempts:
             abort(429)
+        except NotAllowed as refusal:  # an SSO-only organisation's member
+            form.form_errors.append(refusal.message)
+            return render_template("accounts/login.html", form=form, company=company_sign_in.offered())
         if user is not None:
             next_url = _safe_next(request.args.get("next"))
+            if user.two_step_enabled:  # the password is right; the code comes next
+                return sign_in.hold_for_code(user, form.remember.data, next_url)
             session.clear()  # a fresh session: nothing from before the login carries over
             login_user(user, remember=form.remember.data)
             start_session(remember=form.remember.data)
             services.record_login(user)
             return redirect(next_url or start_page_for(user))
         form.form_errors.append(_("That e-mail and password do not match an active account."))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, company=company_sign_in.offered())
 
 
 @bp.post("/logout")
@@ -164,7 +178,7 @@ def profile():
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
-    password_form = ChangePasswordForm(formdata=None)
+    password_form = _password_form(formdata=None)
     if form.validate_on_submit():
         try:
             services.update_profile(current_user, form.display_name.data, form.locale.data, form.timezone.data)
@@ -173,22 +187,53 @@ def profile():
         else:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, password_form=password_form)
+    return _profile_page(form, password_form)
+
+
+def _profile_page(form, password_form, status: int = 200):
+    uses_password = current_user.has_password and company_sign_in.refuses_password(current_user) is None
+    return render_template("accounts/profile.html", form=form, password_form=password_form, uses_password=uses_password,
+                           confirm=ConfirmForm()), status  # fmt: skip
+
+
+def _password_form(**kwargs) -> ChangePasswordForm:
+    """The password form, with the person's active API tokens to choose which to keep."""
+    form = ChangePasswordForm(**kwargs)
+    form.keep_tokens.choices = [SelectChoice(str(t.id), t.name) for t in api_tokens.tokens_of(current_user) if t.active]
+    return form
 
 
 @bp.post("/me/password")
 def change_password():
-    """Change the password; other devices are signed out, this one stays in."""
-    form = ChangePasswordForm()
+    """Change the password; other devices are signed out, this one stays in; API tokens are
+    revoked but for those the person ticked to keep."""
+    form = _password_form()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            revoked = services.change_password(current_user, form.current_password.data, form.password.data,
+                                               [int(i) for i in form.keep_tokens.data or []])  # fmt: skip
         except ServiceError as error:
             show_form_error(form, error)
         else:
             login_user(current_user._get_current_object())  # the session carries the new auth version
             flash(_("Your password is changed. Other devices are signed out."), "success")
+            if revoked:
+                flash(
+                    ngettext("%(num)d access token is revoked.", "%(num)d access tokens are revoked.", revoked), "info"
+                )
             return redirect(url_for("accounts.profile"))
     profile_form = ProfileForm(obj=current_user)
     profile_form.locale.data = current_user.locale or ""
-    return render_template("accounts/profile.html", form=profile_form, password_form=form), 400
+    return _profile_page(profile_form, form, 400)
+
+
+@bp.post("/me/sign-out-everywhere")
+def sign_out_everywhere():
+    """End every session and remember-me cookie on every other device; this one stays signed in."""
+    if ConfirmForm().validate_on_submit():
+        services.sign_out_everywhere(current_user)
+        login_user(current_user._get_current_object())  # this device carries the new auth version
+        flash(_("You are signed out on every other device."), "success")
+    else:
+        flash(_("This form has expired. Please try again."), "error")
+    return redirect(url_for("accounts.profile"))

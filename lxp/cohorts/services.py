@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
 from lxp.accounts.models import User, UserRole
 from lxp.cohorts.models import Cohort, cohort_members
@@ -115,3 +115,31 @@ def cohort_coach_of(learner_id: int) -> User | None:
         .order_by(Cohort.name, Cohort.id)
         .limit(1)
     ).scalar_one_or_none()
+
+
+def sync_memberships(user: User, wanted: Iterable[int], managed: Iterable[int]) -> None:
+    """Put ``user`` into the cohorts ``wanted`` and take them out of those in ``managed`` that
+    are not wanted (company sign-in's group mapping: ``managed`` is every cohort a group maps
+    to; other cohorts are the admin's and stay as they are). Only cohorts of the person's
+    organisation count, and only a learner joins one."""
+    wanted_ids, managed_ids = set(wanted), set(managed) | set(wanted)
+    if not managed_ids:
+        return
+    own = set(db.session.scalars(
+        select(Cohort.id).where(Cohort.id.in_(managed_ids), Cohort.organisation_id == user.organisation_id)
+    ))  # fmt: skip
+    current = set(db.session.scalars(
+        select(cohort_members.c.cohort_id).where(cohort_members.c.user_id == user.id, cohort_members.c.cohort_id.in_(own))
+    ))  # fmt: skip
+    keep = wanted_ids & own if user.has_role("learner") else set()
+    for cohort_id in sorted(keep - current):
+        db.session.execute(insert(cohort_members).values(cohort_id=cohort_id, user_id=user.id))
+    leaving = current - keep
+    if leaving:
+        db.session.execute(
+            delete(cohort_members).where(cohort_members.c.user_id == user.id, cohort_members.c.cohort_id.in_(leaving))
+        )
+    for cohort in db.session.identity_map.values():
+        if isinstance(cohort, Cohort) and cohort.id in (keep ^ current):
+            db.session.expire(cohort, ["members"])
+    db.session.flush()

@@ -44,11 +44,21 @@ from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
+from lxp.sso.models import CompanySignIn, ProviderIdentity
 from lxp.workplace.models import TaskReview, TaskSubmission
 
 FORMAT_VERSION = 1
 # Columns never exported: secrets, or a secret's stand-in.
-SECRET_COLUMNS = {"password_hash", "auth_version", "token_hash", "p256dh", "auth"}
+SECRET_COLUMNS = {
+    "password_hash",
+    "auth_version",
+    "token_hash",
+    "p256dh",
+    "auth",
+    "totp_secret",
+    "totp_last_step",
+    "code_hash",
+}
 
 
 def _plain(value: Any) -> Any:
@@ -252,6 +262,15 @@ def collect(user: User) -> dict[str, Any]:
             _row(e, ("at", "action", "subject_type", "subject_id", "details")) for e in audit.entries_about(uid)
         ],
         "retention": _rows(select(RetentionWarning).where(RetentionWarning.user_id == uid)),
+        "company_sign_in": {
+            "identities": _rows(
+                select(ProviderIdentity).where(ProviderIdentity.user_id == uid).order_by(ProviderIdentity.id),
+                only=("issuer", "subject", "created_at", "last_seen_at"),
+            ),
+            "break_glass_admin": bool(
+                db.session.scalar(select(CompanySignIn.organisation_id).where(CompanySignIn.break_glass_user_id == uid))
+            ),
+        },  # fmt: skip
     }
 
 

@@ -73,6 +73,13 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("review_cards", "user_id", "review_cards", DELETE, "their spaced-review schedule"),
     Holding("push_subscriptions", "user_id", "push_subscriptions", DELETE, "their phones' push addresses"),
     Holding("api_tokens", "user_id", "api_tokens", DELETE, "their access tokens"),
+    Holding(
+        "recovery_codes",
+        "user_id",
+        "profile",
+        DELETE,
+        "hashes of their two-step recovery codes (never exported; the profile says whether two-step sign-in is on)",
+    ),
     Holding("audit_entries", "actor_id", "audit_trail", KEEP, "the trail keeps what happened; their e-mail is removed"),
     Holding("courses", "created_by_id", "authored", KEEP, "the organisation's content"),
     Holding("course_versions", "created_by_id", "authored", KEEP, "the organisation's content"),
@@ -81,4 +88,6 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("authoring_changes", "actor_id", "authored", KEEP, "the organisation's content history"),
     Holding("touchpoint_rules", "updated_by_id", "authored", KEEP, "the organisation's settings"),
     Holding("retention_warnings", "user_id", "retention", DELETE, "when they were warned"),
+    Holding("provider_identities", "user_id", "company_sign_in", DELETE, "which company account signs them in"),
+    Holding("company_sign_in", "break_glass_user_id", "company_sign_in", KEEP, "the organisation's setting"),
 )

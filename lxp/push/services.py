@@ -128,6 +128,14 @@ def unsubscribe(user, endpoint) -> bool:
     return result.rowcount > 0
 
 
+def remove_all(user_id: int) -> int:
+    """Forget every browser subscribed to the person's notifications (they were deactivated);
+    returns how many."""
+    result = db.session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))
+    db.session.flush()
+    return result.rowcount
+
+
 def subscriptions_of(user_id: int) -> list[PushSubscription]:
     """The person's subscriptions, oldest first."""
     return list(

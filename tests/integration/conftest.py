@@ -45,8 +45,9 @@ def start_path(client, published, **fields):
 
 # Fixtures many tests share: a local push service and a configured VAPID key (for anything that
 # sends a push), a real SMTP server a test can stop and start again (the delivery tests), and an
-# app on an empty database of its own (what an operator starts from).
+# app on an empty database of its own (what an operator starts from), and a real OpenID provider.
 from tests.integration.fresh_install import empty_database_url, fresh_app  # noqa: E402, F401
+from tests.integration.oidc_fixtures import openid_provider  # noqa: E402, F401
 from tests.integration.outbox_fixtures import mail_server  # noqa: E402, F401
 from tests.integration.privacy_fixtures import privacy_uploads, world  # noqa: E402, F401
 from tests.integration.test_webpush import push_service, vapid  # noqa: E402, F401

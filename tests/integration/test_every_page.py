@@ -62,6 +62,9 @@ SKIPPED = {
     "accounts.accept_invitation": "signed-out page behind a signed invitation token (test_invitations.py)",
     "accounts.reset_password": "signed-out page behind a signed reset token (test_passwords.py)",
     "effect.open_link": "a touchpoint's tracked link behind a signed token; opening it counts an open",
+    "sso.start": "sends the browser to an organisation's identity provider (test_company_sign_in.py)",
+    "sso.callback": "the identity provider's answer, refused without a sign-in pending (test_company_sign_in.py)",
+    "ops.scrape": "Prometheus' metrics, for a bearer token or internal addresses only, not a page (test_metrics.py)",
 }
 
 
@@ -397,6 +400,8 @@ def _no_journey(seen: Seen) -> Visit | None:
 EXPECTED: dict[str, Callable[[Seen], list[Visit]]] = {
     "core.home": lambda s: [Visit(redirect=_start_page(s.user))],
     "accounts.login": lambda s: [Visit(redirect=url_for("core.home"))],
+    # the code after the password: without a sign-in waiting for it, back to the password
+    "two_step.sign_in_code": lambda s: [Visit(redirect=url_for("accounts.login"))],
     "learning.placement": lambda s: [_placement(s)],
     "api_learning.get_journey": lambda s: [_no_journey(s) or Visit()],
     "api_learning.get_path": lambda s: [_no_journey(s) or Visit()],

@@ -43,6 +43,12 @@ CONTRACTS = {
     ("email", "lxp/api/admin.py"): ADDRESS,
     ("email", "lxp/api/me.py"): ADDRESS,
     ("email", "lxp/paths/cli.py"): ADDRESS,
+    # Company sign-in: the claim that carries a person's address, and the field it is typed in.
+    ("email", "lxp/sso/forms.py"): ADDRESS,
+    ("email", "lxp/sso/models.py"): ADDRESS,
+    ("email", "lxp/sso/provisioning.py"): ADDRESS,
+    ("email", "lxp/sso/services.py"): ADDRESS,
+    ("email", "lxp/sso/settings.py"): ADDRESS,
     # Synthetic learners' made-up figures per channel (open rates, shares), like the demo's data.
     ("email", "lxp/insights/synthetic.py"): "made-up figures of synthetic learners",
     ("in_app", "lxp/insights/synthetic.py"): "made-up figures of synthetic learners",

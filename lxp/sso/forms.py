@@ -1,0 +1,31 @@
+"""Company sign-in's forms: the e-mail that routes a sign-in, and the admin's settings."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class CompanyEmailForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired()], render_kw={"autocomplete": "username"})
+
+
+class SettingsForm(FlaskForm):
+    enabled = BooleanField(_l("Company sign-in is on"))
+    issuer = StringField(_l("Issuer"), validators=[Length(max=500)],
+                         description=_l("The provider's address, e.g. https://login.microsoftonline.com/<tenant id>/v2.0 or https://keycloak.example.com/realms/staff."))  # fmt: skip
+    client_id = StringField(_l("Client id"), validators=[Length(max=255)])
+    client_secret = PasswordField(_l("Client secret"), render_kw={"autocomplete": "off"})
+    email_claim = StringField(_l("Claim with the e-mail address"), default="email", validators=[Length(max=100)])
+    allowed_domains = TextAreaField(_l("E-mail domains"), render_kw={"rows": 2},
+                                    description=_l("People with an address at these domains sign in through the provider, e.g. example.com, example.de."))  # fmt: skip
+    groups_claim = StringField(_l("Claim with the groups"), default="groups", validators=[Length(max=100)])
+    role_mapping = TextAreaField(_l("Groups that give a role"), render_kw={"rows": 3},
+                                 description=_l("One per line: group = role (learner, trainer, admin or reviewer)."))  # fmt: skip
+    cohort_mapping = TextAreaField(_l("Groups that put people in a cohort"), render_kw={"rows": 3},
+                                   description=_l("One per line: group = cohort name."))  # fmt: skip
+    sso_only = BooleanField(_l("Only company sign-in: no passwords for the organisation's people"))
+    break_glass_user_id = SelectField(_l("Break-glass admin"), coerce=int,
+                                      description=_l("Can still sign in with a password, for the day the provider is down."))  # fmt: skip

@@ -1,0 +1,81 @@
+"""An organisation's company sign-in: its provider, the e-mail domains routed to it, and which
+provider identity is which person."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lxp.core.time import UTCDateTime, utcnow
+from lxp.extensions import db
+
+
+class CompanySignIn(db.Model):
+    """One organisation's OpenID Connect settings (at most one row per organisation).
+
+    ``role_mapping`` and ``cohort_mapping`` are lists of ``[group, role]`` and
+    ``[group, cohort id]`` pairs. ``break_glass_user_id`` names the one admin who may still sign
+    in with a password when ``sso_only`` is on (for the day the provider is down).
+    """
+
+    __tablename__ = "company_sign_in"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=False)
+    issuer: Mapped[str] = mapped_column(String(500), default="")
+    client_id: Mapped[str] = mapped_column(String(255), default="")
+    # Read and written through ``client_secret`` only, so encrypting it at rest changes one place.
+    client_secret_stored: Mapped[str] = mapped_column("client_secret", Text, default="")
+    email_claim: Mapped[str] = mapped_column(String(100), default="email")
+    groups_claim: Mapped[str] = mapped_column(String(100), default="groups")
+    role_mapping: Mapped[list] = mapped_column(JSON, default=list)
+    cohort_mapping: Mapped[list] = mapped_column(JSON, default=list)
+    sso_only: Mapped[bool] = mapped_column(default=False)
+    break_glass_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation = relationship("Organisation")
+    domain_rows: Mapped[list[CompanyDomain]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CompanyDomain.domain"
+    )
+
+    @property
+    def client_secret(self) -> str:
+        return self.client_secret_stored or ""
+
+    @client_secret.setter
+    def client_secret(self, value: str) -> None:
+        self.client_secret_stored = value or ""
+
+    @property
+    def domains(self) -> list[str]:
+        return [row.domain for row in self.domain_rows]
+
+
+class CompanyDomain(db.Model):
+    """An e-mail domain whose people sign in through one organisation's provider; a domain
+    belongs to one organisation on the installation."""
+
+    __tablename__ = "company_sign_in_domains"
+
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("company_sign_in.organisation_id", ondelete="CASCADE"), index=True
+    )
+
+
+class ProviderIdentity(db.Model):
+    """A person as their organisation's provider knows them: the issuer and its subject
+    identifier (``sub``), which never changes even when the e-mail does."""
+
+    __tablename__ = "provider_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_provider_identities_issuer_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
