@@ -52,7 +52,7 @@ def test_a_trainer_sets_up_two_step_sign_in_on_a_phone_and_signs_in_with_a_code(
     phone.get_by_role("link", name="I have kept them").click()
     expect(phone.get_by_text("On: sign-in asks for a code from your authenticator app.")).to_be_visible()
 
-    phone.get_by_role("button", name="Sign out").click()
+    phone.get_by_role("button", name="Sign out", exact=True).click()
     phone.get_by_label("E-mail").fill("tara@example.com")
     phone.get_by_label("Password").fill(PASSWORD)
     phone.get_by_role("button", name="Sign in").click()
@@ -60,5 +60,5 @@ def test_a_trainer_sets_up_two_step_sign_in_on_a_phone_and_signs_in_with_a_code(
     _fits_the_screen(phone)
     phone.get_by_label("Code").fill(totp.at(time.time() + 30))  # the set-up's code is used up
     phone.get_by_role("button", name="Sign in").click()
-    expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(phone.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
     assert phone.url.endswith("/desk")
