@@ -17,10 +17,12 @@ from lxp.audit.models import AuditEntry
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Invalid
 from lxp.core.time import utcnow
+from lxp.demo.company_sign_in import seed_company_sign_in
+from lxp.demo.saml_sign_in import EXAMPLE_ENTITY_ID, seed_saml_example
 from lxp.extensions import db
 from lxp.sso import settings as sso_settings
 from lxp.sso.models import ProviderIdentity, SamlAssertionSeen
-from tests.conftest import committing, csrf_from, submit
+from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.saml_fixtures import (  # noqa: F401
     EMAIL_ATTRIBUTE,
     ENTITY_ID,
@@ -215,3 +217,18 @@ def test_the_admin_switches_the_organisation_to_saml_on_the_page_and_it_is_audit
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/me").get_data(as_text=True))})
     saml_idp.add_person(f"new@{DOMAIN}")
     assert _sign_in(client, saml_idp, f"new@{DOMAIN}")[0].headers["Location"] == "/today"
+
+
+def test_the_demo_shows_a_saml_set_up_switched_off(app, client, make_user):
+    admin_id = make_user(("admin",), email="admin@example.com")
+    with committing(app):
+        assert seed_company_sign_in("acme") is True
+        assert seed_saml_example("acme") is True
+        assert seed_saml_example("acme") is False  # idempotent
+    assert 'type="password"' in client.get("/login").get_data(as_text=True)  # passwords as before
+    sign_in(client, "admin@example.com")
+    page = client.get("/admin/sign-in").get_data(as_text=True)
+    assert f"Metadata of {EXAMPLE_ENTITY_ID} is saved" in page
+    with app.app_context():
+        saved = sso_settings.settings_of(db.session.get(User, admin_id).organisation_id)
+        assert (saved.enabled, saved.protocol) == (False, "oidc")
