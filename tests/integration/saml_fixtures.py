@@ -96,13 +96,15 @@ class IdentityProvider:
         return subject
 
     def answer(self, client, redirect_url: str, email: str, *, slug: str = "acme", forge: str | None = None) -> dict:
-        """Play the IdP for ``email`` at ``redirect_url`` (where lxp sent the browser): the form
+        """Play the IdP for ``email`` at ``redirect_url`` (where lxp sent the browser; ``client``
+        reads lxp's SP metadata, or is that metadata): the form
         fields the browser then posts to lxp's ACS. ``forge``: ``unsigned``, ``other_key``,
         ``audience`` (meant for another SP), ``recipient`` (for another ACS address),
         ``unsolicited`` (answers no request)."""
         query = parse_qs(urlsplit(redirect_url).query)
         assert redirect_url.startswith(SSO_URL), redirect_url
-        sp_xml = client.get(f"/sso/{slug}/saml/metadata").get_data(as_text=True)
+        # ``client`` is lxp's metadata, read already, in the browser test
+        sp_xml = client if isinstance(client, str) else client.get(f"/sso/{slug}/saml/metadata").get_data(as_text=True)
         sp_entity = _entity_id(sp_xml)
         other_sp = "https://elsewhere.example/saml/metadata"
         key_file, cert_file = (self.key_file, self.cert_file) if forge != "other_key" else _key_pair(self.folder, "eve")
