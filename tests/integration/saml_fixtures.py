@@ -100,7 +100,7 @@ class IdentityProvider:
         reads lxp's SP metadata, or is that metadata): the form
         fields the browser then posts to lxp's ACS. ``forge``: ``unsigned``, ``other_key``,
         ``audience`` (meant for another SP), ``recipient`` (for another ACS address),
-        ``unsolicited`` (answers no request)."""
+        ``unsolicited`` (answers no request), ``unknown_request`` (answers a request lxp never sent)."""
         query = parse_qs(urlsplit(redirect_url).query)
         assert redirect_url.startswith(SSO_URL), redirect_url
         # ``client`` is lxp's metadata, read already, in the browser test
@@ -121,7 +121,9 @@ class IdentityProvider:
             identity["locale"] = [person.locale]
         response = server.create_authn_response(
             identity,
-            in_response_to=None if forge == "unsolicited" else request.message.id,
+            in_response_to={"unsolicited": None, "unknown_request": "_a-request-lxp-never-sent"}.get(
+                forge, request.message.id
+            ),
             destination="https://elsewhere.example/acs" if forge == "recipient" else acs,
             sp_entity_id=other_sp if forge == "audience" else sp_entity,
             name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=person.subject),

@@ -4,6 +4,7 @@ mappings, and each refusal with nothing made and nobody signed in."""
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from datetime import timedelta
@@ -21,7 +22,7 @@ from lxp.demo.company_sign_in import seed_company_sign_in
 from lxp.demo.saml_sign_in import EXAMPLE_ENTITY_ID, seed_saml_example
 from lxp.extensions import db
 from lxp.sso import settings as sso_settings
-from lxp.sso.models import ProviderIdentity, SamlAssertionSeen
+from lxp.sso.models import ProviderIdentity, SamlAssertionSeen, SamlRequest
 from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.saml_fixtures import (  # noqa: F401
     EMAIL_ATTRIBUTE,
@@ -118,6 +119,7 @@ def test_groups_give_roles_and_cohorts(app, client, company, saml_idp, make_user
         ("audience", "meant for another application"),
         ("recipient", "meant for another application"),
         ("unsolicited", "was not started in this browser"),
+        ("unknown_request", "was not started in this browser"),
     ],
 )
 def test_a_forged_answer_is_refused_and_nothing_is_made(app, client, company, saml_idp, forge, words):  # noqa: F811
@@ -144,7 +146,7 @@ def test_an_expired_assertion_is_refused_but_a_small_clock_skew_is_tolerated(app
     assert client.post("/sso/acme/saml/acs", data=answer).headers["Location"] == "/today"
 
 
-def test_an_answer_works_once_and_only_with_its_relay_state(app, client, company, saml_idp):  # noqa: F811
+def test_an_answer_works_once_and_only_with_its_relay_state(app, client, company, saml_idp, caplog):  # noqa: F811
     company()
     saml_idp.add_person(f"rita@{DOMAIN}")
     answer = saml_idp.answer(client, _to_idp(client, f"rita@{DOMAIN}"), f"rita@{DOMAIN}")
@@ -154,6 +156,16 @@ def test_an_answer_works_once_and_only_with_its_relay_state(app, client, company
     second = app.test_client()  # the same answer posted again, from anywhere
     _refused(second, second.post("/sso/acme/saml/acs", data=answer), "was not started")
     assert _count(app, ProviderIdentity) == 1 and _count(app, SamlAssertionSeen) == 1
+    # Even were the request still open, the assertion itself is remembered until it expires.
+    with committing(app):
+        db.session.add(SamlRequest(id=re.search(r'InResponseTo="([^"]+)"', base64.b64decode(answer["SAMLResponse"]).decode())[1],
+                                   organisation_id=db.session.scalar(select(User.organisation_id).limit(1)),
+                                   relay_state=answer["RelayState"],
+                                   expires_at=utcnow() + timedelta(minutes=5)))  # fmt: skip
+    replay = app.test_client().post("/sso/acme/saml/acs", data=answer)
+    _refused(app.test_client(), replay, "was not started")
+    assert any("replayed" in r.getMessage() for r in caplog.records)
+    assert _count(app, SamlRequest) == 1  # the refusal changed nothing
 
 
 def test_a_deactivated_person_is_turned_away(app, client, company, saml_idp, make_user):  # noqa: F811
