@@ -201,7 +201,7 @@ def test_bad_saml_settings_are_refused_and_nothing_is_saved(app, company, change
         company(**changes)
     assert refused.value.field == field
     with app.app_context():
-        assert sso_settings.settings_of(db.session.get(User, 1).organisation_id) is None
+        assert sso_settings.settings_of(db.session.scalar(select(User.organisation_id).limit(1))) is None
 
 
 def test_the_admin_switches_the_organisation_to_saml_on_the_page_and_it_is_audited(app, client, login_as, saml_idp):  # noqa: F811
