@@ -98,6 +98,8 @@ class Config:
     # The same rule for an organisation's OpenID provider (company sign-in): its issuer and
     # endpoints must be public https:// addresses unless this allows private ones and http://.
     SSO_ALLOW_PRIVATE = False
+    # How far a SAML provider's clock may be from lxp's (seconds) before its assertions are refused.
+    SAML_CLOCK_SKEW = 120
 
     DEFAULT_LOCALE = "en"
     DEFAULT_TIMEZONE = "UTC"
@@ -178,6 +180,7 @@ class Config:
         text("LXP_VAPID_SUBJECT", "VAPID_SUBJECT")
         flag("LXP_LRS_ALLOW_PRIVATE", "LRS_ALLOW_PRIVATE")
         flag("LXP_SSO_ALLOW_PRIVATE", "SSO_ALLOW_PRIVATE")
+        number("LXP_SAML_CLOCK_SKEW", "SAML_CLOCK_SKEW")
         text("LXP_DEFAULT_LOCALE", "DEFAULT_LOCALE")
         text("LXP_DEFAULT_TIMEZONE", "DEFAULT_TIMEZONE")
         number("LXP_MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH")
