@@ -3,13 +3,16 @@ learner's copy is current; cached course versions never hide a newly published o
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import event, func, select
 
 from lxp import demo
 from lxp.accounts.models import User
 from lxp.authoring import publishing, transfer
+from lxp.core.time import utcnow
 from lxp.demo.coaching import seed_coaching
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
@@ -138,3 +141,21 @@ def test_a_newly_published_version_shows_although_the_old_one_is_cached(app, cli
     # Whoever started on the first version keeps it.
     kept = client.get("/path").get_data(as_text=True)
     assert "What active listening sounds like" in kept and "second edition" not in kept
+
+
+def test_the_session_cookie_is_sent_when_the_idle_clock_moves_not_on_every_page(app, make_user):
+    make_user(email="quiet@example.com")
+    client = app.test_client()
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        sign_in(client, "quiet@example.com")
+        client.get("/today")  # the first page adds the session's CSRF secret: a change, so it is sent
+        traveller.shift(timedelta(seconds=30))
+        assert "Set-Cookie" not in client.get("/today").headers  # signed half a minute ago: left alone
+        traveller.shift(timedelta(minutes=100))
+        assert "session=" in client.get("/today").headers["Set-Cookie"]  # the idle clock moves on
+        traveller.shift(timedelta(seconds=30))
+        assert "Set-Cookie" not in client.get("/today").headers
+        traveller.shift(timedelta(minutes=119))  # 119.5 minutes after the cookie was last signed
+        assert client.get("/today").status_code == 200
+        traveller.shift(timedelta(minutes=121))
+        assert client.get("/today").headers["Location"].startswith("/login")
