@@ -66,6 +66,7 @@ from lxp import create_app
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.core import unit_of_work
 from lxp.extensions import db, limiter
+from lxp.paths import services as paths_services
 
 PASSWORD = "correct horse battery"
 # The factory's users need a valid hash, not a strong one: checking scrypt's costs 0.1-0.4 s
@@ -310,6 +311,7 @@ def clean_db(app, request):
     By default the test runs in a transaction rolled back at its end (see the module's
     docstring); ``@pytest.mark.real_commits`` tests commit for real on emptied tables."""
     limiter.reset()
+    paths_services.forget_frozen_versions()  # version ids start again in an emptied database
     real_commits = request.node.get_closest_marker("real_commits") is not None
     with app.app_context():
         if real_commits or _database.used:
