@@ -165,6 +165,8 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.people.views import bp as admin_users_bp
     from lxp.privacy.views import bp as privacy_bp
     from lxp.push.views import bp as push_bp
+    from lxp.scim.views import admin_bp as scim_admin_bp
+    from lxp.scim.views import bp as scim_bp
     from lxp.sso.views import admin_bp as sso_admin_bp
     from lxp.sso.views import bp as sso_bp
     from lxp.workplace.views import bp as workplace_bp
@@ -193,6 +195,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lrs_bp)
     app.register_blueprint(sso_bp)
     app.register_blueprint(sso_admin_bp)
+    app.register_blueprint(scim_bp)
+    app.register_blueprint(scim_admin_bp)
 
     from lxp import api
 
