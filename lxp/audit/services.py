@@ -47,6 +47,8 @@ ACTIONS: dict[str, Any] = {
     "retention_warning": _l("Retention warning sent"),
     "retention_purge": _l("Retention purge"),
     "retention_policy_changed": _l("Retention policy changed"),
+    "scim_token_created": _l("Provisioning token created"),
+    "scim_token_revoked": _l("Provisioning token revoked"),
 }
 _SECRET_KEY = re.compile(r"password|secret|hash|cookie|authori[sz]ation|credential|^token$|^link$", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

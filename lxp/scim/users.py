@@ -264,12 +264,13 @@ def _write(user: User, row: ScimUser, values: dict) -> None:
 
 
 def create(organisation_id: int, data: dict) -> tuple[User, ScimUser]:
-    """A person made (or an account of the organisation with that e-mail taken over, if SCIM
-    does not know it yet or deleted it). Raises ``ScimError`` 400 and 409 ``uniqueness``."""
+    """A person made, or one SCIM deleted brought back (reactivated). Any other account with the
+    e-mail is a 409 ``uniqueness``: the directory finds it with a filter on userName and PATCHes
+    it. Raises ``ScimError`` 400 and 409."""
     values = _read(data)
     user = db.session.scalar(select(User).where(User.email == values["email"]))
     row = db.session.get(ScimUser, user.id) if user is not None else None
-    if user is not None and (user.organisation_id != organisation_id or (row is not None and row.deleted_at is None)):
+    if user is not None and (user.organisation_id != organisation_id or row is None or row.deleted_at is None):
         raise ScimError(409, "a User with this e-mail address exists", "uniqueness")
     _check_unique(organisation_id, values, user.id if user is not None else None)
     if user is None:
@@ -282,9 +283,6 @@ def create(organisation_id: int, data: dict) -> tuple[User, ScimUser]:
         row = ScimUser(
             user_id=user.id, organisation_id=organisation_id, user_name=values["user_name"], provisioned=True
         )
-        db.session.add(row)
-    elif row is None:
-        row = ScimUser(user_id=user.id, organisation_id=organisation_id, user_name=values["user_name"])
         db.session.add(row)
     _write(user, row, values)
     return user, row
