@@ -44,8 +44,31 @@ def _member_condition(op: str, value):
     return matched if op == "eq" else ~matched
 
 
+# Group ids carry a "g" so that no Group shares an id with a User (RFC 7643 §3.1: ids are
+# unique across all of a provider's resources; POST /.search lists both kinds).
+ID_PREFIX = "g"
+
+
+def scim_id(group: ScimGroup) -> str:
+    return f"{ID_PREFIX}{group.id}"
+
+
+def _number(ident) -> int | None:
+    text = str(ident)
+    digits = text[len(ID_PREFIX):] if text.startswith(ID_PREFIX) else ""
+    return int(digits) if digits.isdigit() and len(digits) < 18 else None
+
+
+def _id_condition(op: str, value):
+    if op not in {"eq", "ne"}:
+        raise FilterError("ids compare with eq and ne only")
+    number = _number(value)
+    matched = ScimGroup.id == number if number is not None else false()
+    return matched if op == "eq" else ~matched
+
+
 ATTRIBUTES = {
-    "id": (ScimGroup.id, "id"),
+    "id": (lambda op, value: _id_condition(op, value), "custom"),
     "displayname": (ScimGroup.display_name, "text"),
     "externalid": (ScimGroup.external_id, "exact"),
     "members": (_member_condition, "custom"),
@@ -75,7 +98,8 @@ def search(organisation_id: int, filter_text: str | None, start: int, count: int
 
 def find(organisation_id: int, ident: str) -> ScimGroup:
     """The organisation's group with this SCIM id. Raises ``ScimError`` 404."""
-    group = db.session.get(ScimGroup, int(ident)) if ident.isdigit() and len(ident) < 18 else None
+    number = _number(ident)
+    group = db.session.get(ScimGroup, number) if number is not None else None
     if group is None or group.organisation_id != organisation_id:
         raise ScimError(404, f"no Group {ident!r}")
     return group
@@ -83,14 +107,13 @@ def find(organisation_id: int, ident: str) -> ScimGroup:
 
 def resource(group: ScimGroup, base: str) -> dict:
     """The Group resource (``base``: the SCIM base URL)."""
-    body: dict = {"schemas": [GROUP], "id": str(group.id)}
+    body: dict = {"schemas": [GROUP], "id": scim_id(group)}
     if group.external_id is not None:
         body["externalId"] = group.external_id
     body["displayName"] = group.display_name
-    body["members"] = [{"value": str(user.id), "display": user.display_name, "$ref": f"{base}/Users/{user.id}",
-                        "type": "User"} for user in group.members]  # fmt: skip
+    body["members"] = [{"value": str(user.id), "$ref": f"{base}/Users/{user.id}"} for user in group.members]
     body["meta"] = {"resourceType": "Group", "created": timestamp(group.created_at),
-                    "lastModified": timestamp(group.updated_at), "location": f"{base}/Groups/{group.id}"}  # fmt: skip
+                    "lastModified": timestamp(group.updated_at), "location": f"{base}/Groups/{scim_id(group)}"}  # fmt: skip
     body["meta"]["version"] = version_of(body)
     return body
 

@@ -116,10 +116,12 @@ def _attribute(name: str, type_: str = "string", *, required: bool = False, mult
 def schemas(base: str) -> list[dict]:
     name = _attribute("name", "complex", sub=[_attribute("formatted"), _attribute("givenName"),
                                               _attribute("familyName")])  # fmt: skip
-    emails = _attribute("emails", "complex", multi=True, sub=[
-        _attribute("value"), _attribute("type"), _attribute("primary", "boolean")])  # fmt: skip
+    # Required here, unlike RFC 7643's own schema: every lxp account has an e-mail address (a
+    # userName that is one will do as well).
+    emails = _attribute("emails", "complex", multi=True, required=True, sub=[
+        _attribute("value", required=True), _attribute("type"), _attribute("primary", "boolean")])  # fmt: skip
     user = [
-        _attribute("userName", required=True, uniqueness="server", description="The e-mail address"),
+        _attribute("userName", required=True, uniqueness="server", description="The directory's login name"),
         name,
         _attribute("displayName"),
         emails,
@@ -136,6 +138,7 @@ def schemas(base: str) -> list[dict]:
                 _attribute("value", mutability="readOnly"),
                 _attribute("display", mutability="readOnly"),
                 _attribute("$ref", "reference", mutability="readOnly", reference_types=["Group"]),
+                _attribute("type", mutability="readOnly"),
             ],
         ),  # fmt: skip
     ]
@@ -146,10 +149,9 @@ def schemas(base: str) -> list[dict]:
             "complex",
             multi=True,
             sub=[
+                # Members are people only; ``display`` and ``type`` are left out (both optional).
                 _attribute("value", mutability="immutable"),
-                _attribute("display", mutability="readOnly"),
                 _attribute("$ref", "reference", mutability="immutable", reference_types=["User"]),
-                _attribute("type", mutability="immutable"),
             ],
         ),  # fmt: skip
     ]

@@ -106,19 +106,21 @@ def resource(user: User, row: ScimUser | None, base: str) -> dict:
     if row is not None and row.external_id is not None:
         body["externalId"] = row.external_id
     body["userName"] = row.user_name if row is not None else user.email
-    body["name"] = kept.get("name") or {"formatted": user.display_name}
-    body["displayName"] = user.display_name
+    if kept.get("name"):
+        body["name"] = kept["name"]
+    if row is None or kept.get("displayName"):  # lxp's name, unless the directory removed it
+        body["displayName"] = user.display_name
     body["emails"] = emails
-    language = kept.get("preferredLanguage") or user.locale
-    if language:
-        body["preferredLanguage"] = language
-    if kept.get("locale") or user.locale:
-        body["locale"] = kept.get("locale") or user.locale
-    body["timezone"] = kept.get("timezone") or user.timezone
+    for key in ("preferredLanguage", "locale"):  # as the directory sent them; lxp's own before it did
+        value = kept.get(key) if row is not None else user.locale
+        if value:
+            body[key] = value
+    if row is None or kept.get("timezone"):
+        body["timezone"] = kept.get("timezone") or user.timezone
     body["active"] = user.active
     groups = _groups_of(user)
     if groups:
-        body["groups"] = [{"value": str(group.id), "display": group.display_name, "$ref": f"{base}/Groups/{group.id}",
+        body["groups"] = [{"value": f"g{group.id}", "display": group.display_name, "$ref": f"{base}/Groups/g{group.id}",
                            "type": "direct"} for group in groups]  # fmt: skip
     if row is not None and (row.employee_number is not None or row.department is not None):
         body["schemas"].append(ENTERPRISE)
@@ -190,7 +192,7 @@ def _read(data: dict) -> dict:
     for key, value in data.items():  # the extension's URN is case-insensitive too
         if key.lower() == ENTERPRISE.lower() and isinstance(value, dict):
             enterprise = _lower_keys(value)
-    kept = {key: fields[key.lower()] for key in ("preferredLanguage", "locale", "timezone")
+    kept = {key: fields[key.lower()] for key in ("displayName", "preferredLanguage", "locale", "timezone")
             if isinstance(fields.get(key.lower()), str) and fields[key.lower()]}  # fmt: skip
     if name:
         kept["name"] = {key: value for key, value in name.items() if isinstance(value, str)}
@@ -209,7 +211,7 @@ def _read(data: dict) -> dict:
         "language": provisioning.supported_locale(fields.get("preferredlanguage") or fields.get("locale")
                                                   if isinstance(fields.get("preferredlanguage") or fields.get("locale"), str) else None),  # fmt: skip
         "timezone": fields.get("timezone") if isinstance(fields.get("timezone"), str) and is_valid_timezone(fields["timezone"]) else None,
-        "active": True if active is None else boolean(active, "active"),
+        "active": None if active is None else boolean(active, "active"),
         "kept": kept,
     }  # fmt: skip
 
@@ -259,7 +261,8 @@ def _write(user: User, row: ScimUser, values: dict) -> None:
     row.attributes = values["kept"]
     row.deleted_at = None
     row.updated_at = utcnow()
-    _set_active(user, values["active"])
+    if values["active"] is not None:  # absent (or removed): unchanged, never reactivated by omission
+        _set_active(user, values["active"])
     db.session.flush()
 
 
@@ -268,6 +271,7 @@ def create(organisation_id: int, data: dict) -> tuple[User, ScimUser]:
     e-mail is a 409 ``uniqueness``: the directory finds it with a filter on userName and PATCHes
     it. Raises ``ScimError`` 400 and 409."""
     values = _read(data)
+    values["active"] = True if values["active"] is None else values["active"]  # made or brought back: active
     user = db.session.scalar(select(User).where(User.email == values["email"]))
     row = db.session.get(ScimUser, user.id) if user is not None else None
     if user is not None and (user.organisation_id != organisation_id or row is None or row.deleted_at is None):

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -50,11 +51,6 @@ def _scim_error(error: ScimError):
     return _answer(error.body(), error.status)
 
 
-@bp.errorhandler(405)
-def _not_allowed(error):
-    return _answer(ScimError(405, "method not allowed here").body(), 405, dict(error.get_headers()))
-
-
 @bp.before_request
 def _authenticate():
     """The organisation is the one whose active token came as ``Authorization: Bearer``."""
@@ -89,10 +85,11 @@ def _check_version(current: dict) -> None:
         raise ScimError(412, "the resource has changed since that version")
 
 
-def _project(body: dict) -> dict:
+def _project(body: dict, query: dict | None = None) -> dict:
     """``attributes`` / ``excludedAttributes`` of the query (id and schemas always stay)."""
-    wanted = [a.strip() for a in request.args.get("attributes", "").split(",") if a.strip()]
-    unwanted = [a.strip() for a in request.args.get("excludedAttributes", "").split(",") if a.strip()]
+    query = query if query is not None else request.args
+    wanted = [a.strip() for a in str(query.get("attributes") or "").split(",") if a.strip()]
+    unwanted = [a.strip() for a in str(query.get("excludedAttributes") or "").split(",") if a.strip()]
     if not wanted and not unwanted:
         return body
 
@@ -124,12 +121,33 @@ def _project(body: dict) -> dict:
     return {key: value for key, value in body.items() if key.lower() not in dropped}
 
 
+def _query() -> dict:
+    """The query's parameters: from the URL for GET, from a SearchRequest body for POST .search."""
+    if request.method == "POST":
+        body = _body()
+        fields = {key.lower(): value for key, value in body.items()}
+
+        def listed(name):
+            value = fields.get(name.lower())
+            return ",".join(value) if isinstance(value, list) else value
+
+        return {name: listed(name) for name in ("filter", "startIndex", "count", "sortBy", "sortOrder", "attributes",
+                                                "excludedAttributes")}  # fmt: skip
+    return {name: request.args.get(name) for name in ("filter", "startIndex", "count", "sortBy", "sortOrder",
+                                                      "attributes", "excludedAttributes")}  # fmt: skip
+
+
+def _page_of(search, render, query: dict, start: int, count: int) -> tuple[list[dict], int]:
+    descending = str(query.get("sortOrder") or "ascending").lower() == "descending"
+    rows, total = search(_organisation(), query.get("filter"), start, count, query.get("sortBy"), descending)
+    return [_project(render(row), query) for row in rows], total
+
+
 def _listing(search, render):
-    start, count = protocol.paging(request.args.get("startIndex"), request.args.get("count"))
-    descending = request.args.get("sortOrder", "ascending").lower() == "descending"
-    rows, total = search(_organisation(), request.args.get("filter"), start, count,
-                         request.args.get("sortBy"), descending)  # fmt: skip
-    return _answer(protocol.list_response([_project(render(row)) for row in rows], total, start))
+    query = _query()
+    start, count = protocol.paging(query.get("startIndex"), query.get("count"))
+    found, total = _page_of(search, render, query, start, count)
+    return _answer(protocol.list_response(found, total, start))
 
 
 # --- discovery ------------------------------------------------------------------------------
@@ -183,6 +201,44 @@ def schema(urn: str):
 
 def _user_resource(pair) -> dict:
     return users.resource(pair[0], pair[1], _base())
+
+
+@bp.post("/.search")
+@public
+def search_everything():
+    """A SearchRequest over Users, then Groups (one page across both)."""
+    query = _query()
+    start, count = protocol.paging(query.get("startIndex"), query.get("count"))
+    found, users_total = _page_of(users.search, _user_resource, query, start, count)
+    group_start = max(1, start - users_total)
+    room = count - len(found)
+    more, groups_total = _page_of(groups.search, _group_resource, query, group_start, room if room > 0 else 0)
+    return _answer(protocol.list_response(found + more, users_total + groups_total, start))
+
+
+@bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@public
+def unknown(anything: str):
+    """Anything else under the base: a SCIM 404, or 405 where the address exists for other methods."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _args = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != "scim.unknown":
+            allowed.append(method)
+    if allowed:
+        return _answer(ScimError(405, f"{request.method} is not allowed here").body(), 405, {"Allow": ", ".join(allowed)})
+    raise ScimError(404, f"nothing at {request.path}")
+
+
+@bp.post("/Users/.search")
+@public
+def search_users():
+    """A SearchRequest over the organisation's people."""
+    return _listing(users.search, _user_resource)
 
 
 @bp.get("/Users")
@@ -248,6 +304,13 @@ def delete_user(ident: str):
 
 def _group_resource(group) -> dict:
     return groups.resource(group, _base())
+
+
+@bp.post("/Groups/.search")
+@public
+def search_groups():
+    """A SearchRequest over the organisation's groups."""
+    return _listing(groups.search, _group_resource)
 
 
 @bp.get("/Groups")
