@@ -124,6 +124,9 @@ def _tune_sqlite(engine) -> None:
         # Write-ahead log: an open read transaction (a page, the scheduler) never blocks a write.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        # SQLite's lower() folds ASCII only; PostgreSQL's folds "È" too (SCIM filters rely on it).
+        dbapi_connection.create_function("lower", 1, lambda text: text.lower() if isinstance(text, str) else text,
+                                         deterministic=True)  # fmt: skip
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

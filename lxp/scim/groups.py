@@ -25,7 +25,7 @@ from lxp.extensions import db
 from lxp.scim import querying
 from lxp.scim.filters import FilterError, parse
 from lxp.scim.models import ScimGroup, ScimUser, scim_group_members
-from lxp.scim.protocol import GROUP, ScimError, timestamp, version_of
+from lxp.scim.protocol import GROUP, ScimError, timestamp, to_milliseconds, version_of
 from lxp.sso import provisioning
 from lxp.sso.models import CompanySignIn
 
@@ -197,7 +197,7 @@ def _save(group: ScimGroup, values: dict) -> None:
     before = set(group.members)
     group.display_name, group.external_id = values["display_name"], values["external_id"]
     group.members = values["members"]
-    group.updated_at = utcnow()
+    group.updated_at = to_milliseconds(utcnow())
     _own_cohort(group, settings)
     db.session.flush()
     for user in sorted(before | set(group.members), key=lambda person: person.id):
@@ -209,7 +209,7 @@ def create(organisation_id: int, data: dict) -> ScimGroup:
     """A new group and its cohort. Raises ``ScimError`` 400, 409 ``uniqueness``."""
     values = _read(organisation_id, data)
     _check_unique(organisation_id, values, None)
-    group = ScimGroup(organisation_id=organisation_id, display_name=values["display_name"], created_at=utcnow())
+    group = ScimGroup(organisation_id=organisation_id, display_name=values["display_name"], created_at=to_milliseconds(utcnow()))
     db.session.add(group)
     _save(group, values)
     return group

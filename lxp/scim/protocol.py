@@ -42,6 +42,12 @@ def timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def to_milliseconds(moment: datetime) -> datetime:
+    """The moment as ``timestamp`` shows it, so a filter on ``meta.lastModified`` with a value a
+    directory read from lxp compares as the directory expects."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def version_of(resource: dict) -> str:
     """A weak ETag that changes whenever what the resource says changes."""
     content = {key: value for key, value in resource.items() if key != "meta"}

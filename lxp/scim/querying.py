@@ -35,17 +35,20 @@ def _compare_text(column, op: str, value, *, exact: bool):
             return column.is_(None) if op == "eq" else column.is_not(None)
         raise FilterError(f"{op} needs a string here")
     left, right = (column, value) if exact else (func.lower(column), value.lower())
-    if op == "eq":
-        return left == right
     if op == "ne":
         return or_(column.is_(None), left != right)
-    if op == "co":
-        return left.contains(right, autoescape=True)
-    if op == "sw":
-        return left.startswith(right, autoescape=True)
-    if op == "ew":
-        return left.endswith(right, autoescape=True)
-    return getattr(left, ORDERING[op])(right)
+    if op == "eq":
+        compared = left == right
+    elif op == "co":
+        compared = left.contains(right, autoescape=True)
+    elif op == "sw":
+        compared = left.startswith(right, autoescape=True)
+    elif op == "ew":
+        compared = left.endswith(right, autoescape=True)
+    else:
+        compared = getattr(left, ORDERING[op])(right)
+    # An absent attribute matches nothing, and "not" of it everything: never SQL's unknown.
+    return and_(column.is_not(None), compared)
 
 
 def condition(node, attributes: dict):

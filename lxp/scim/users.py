@@ -24,7 +24,7 @@ from lxp.extensions import db
 from lxp.scim import querying
 from lxp.scim.filters import FilterError, parse
 from lxp.scim.models import ScimGroup, ScimUser, scim_group_members
-from lxp.scim.protocol import ENTERPRISE, USER, ScimError, timestamp, version_of
+from lxp.scim.protocol import ENTERPRISE, USER, ScimError, timestamp, to_milliseconds, version_of
 from lxp.sso import provisioning
 from lxp.sso.models import CompanySignIn
 
@@ -260,7 +260,7 @@ def _write(user: User, row: ScimUser, values: dict) -> None:
     row.employee_number, row.department = values["employee_number"], values["department"]
     row.attributes = values["kept"]
     row.deleted_at = None
-    row.updated_at = utcnow()
+    row.updated_at = to_milliseconds(utcnow())
     if values["active"] is not None:  # absent (or removed): unchanged, never reactivated by omission
         _set_active(user, values["active"])
     db.session.flush()
@@ -309,5 +309,5 @@ def delete(user: User, row: ScimUser | None) -> None:
         row = ScimUser(user_id=user.id, organisation_id=user.organisation_id, user_name=user.email)
         db.session.add(row)
     _set_active(user, False)
-    row.deleted_at = row.updated_at = utcnow()
+    row.deleted_at = row.updated_at = to_milliseconds(utcnow())
     db.session.flush()
