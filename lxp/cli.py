@@ -19,6 +19,7 @@ from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
 from lxp.demo.privacy import seed_privacy
+from lxp.demo.provisioning import seed_provisioning
 from lxp.demo.workplace import seed_workplace
 from lxp.insights.cli import seed_synthetic
 from lxp.nudges.cli import nudges_cli
@@ -82,6 +83,7 @@ def seed_demo(force: bool) -> None:
     evidence = seed_workplace()
     synthetic = seed_insights()
     company = seed_company_sign_in(demo.DEMO_ORGANISATION[0])
+    provisioned = seed_provisioning(demo.DEMO_ORGANISATION[0])
     policy_set, audited = seed_privacy()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
@@ -103,6 +105,8 @@ def seed_demo(force: bool) -> None:
     click.echo(f"Synthetic learners for the insights: {synthetic or 'already there'}{' added' if synthetic else ''}.")
     click.echo(f"Company sign-in for {EXAMPLE_ISSUER} (a local Keycloak): {'filled in' if company else 'already there'}, "
                "switched off; see /admin/sign-in.")  # fmt: skip
+    click.echo(f"People provisioned by SCIM: {provisioned or 'already there'}{' added' if provisioned else ''}; "
+               "see /admin/provisioning.")  # fmt: skip
     click.echo(
         f"Retention policy: {'set (24 months inactive, events 36 months)' if policy_set else 'already set'}; "
         f"audit trail: {audited or 'already has'} entries{' written' if audited else ''}."

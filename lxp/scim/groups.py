@@ -55,7 +55,7 @@ def scim_id(group: ScimGroup) -> str:
 
 def _number(ident) -> int | None:
     text = str(ident)
-    digits = text[len(ID_PREFIX):] if text.startswith(ID_PREFIX) else ""
+    digits = text[len(ID_PREFIX) :] if text.startswith(ID_PREFIX) else ""
     return int(digits) if digits.isdigit() and len(digits) < 18 else None
 
 
@@ -209,7 +209,9 @@ def create(organisation_id: int, data: dict) -> ScimGroup:
     """A new group and its cohort. Raises ``ScimError`` 400, 409 ``uniqueness``."""
     values = _read(organisation_id, data)
     _check_unique(organisation_id, values, None)
-    group = ScimGroup(organisation_id=organisation_id, display_name=values["display_name"], created_at=to_milliseconds(utcnow()))
+    group = ScimGroup(
+        organisation_id=organisation_id, display_name=values["display_name"], created_at=to_milliseconds(utcnow())
+    )
     db.session.add(group)
     _save(group, values)
     return group

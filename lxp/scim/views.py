@@ -230,7 +230,9 @@ def unknown(anything: str):
         if endpoint != "scim.unknown":
             allowed.append(method)
     if allowed:
-        return _answer(ScimError(405, f"{request.method} is not allowed here").body(), 405, {"Allow": ", ".join(allowed)})
+        return _answer(
+            ScimError(405, f"{request.method} is not allowed here").body(), 405, {"Allow": ", ".join(allowed)}
+        )
     raise ScimError(404, f"nothing at {request.path}")
 
 

@@ -33,7 +33,9 @@ def _populate(app, make_user) -> dict:
         scim = Scim(app, scim_token(app, make_user(("admin",), email="walker@admin.example")))
         shown = []
         for user_name, display, external, active in PEOPLE:
-            body = a_user(user_name, displayName=display, active=active, **({"externalId": external} if external else {}))
+            body = a_user(
+                user_name, displayName=display, active=active, **({"externalId": external} if external else {})
+            )
             created = scim.post("/Users", body)
             assert created.status_code == 201, created.get_data(as_text=True)
             shown.append(created.get_json())
@@ -58,8 +60,11 @@ def _leaf():
         _text_compare().map(lambda t: ("cmp", *t)),
         st.tuples(st.sampled_from(["eq", "ne"]), st.booleans()).map(lambda t: ("cmp", "active", *t)),
         st.sampled_from(TEXT_ATTRIBUTES).map(lambda a: ("pr", a)),
-        st.tuples(st.sampled_from(["gt", "ge", "lt", "le", "eq", "ne"]), st.integers(0, len(PEOPLE) - 1),
-                  st.sampled_from([-1, 0, 1])).map(lambda t: ("time", *t)),  # fmt: skip
+        st.tuples(
+            st.sampled_from(["gt", "ge", "lt", "le", "eq", "ne"]),
+            st.integers(0, len(PEOPLE) - 1),
+            st.sampled_from([-1, 0, 1]),
+        ).map(lambda t: ("time", *t)),  # fmt: skip
     )
 
 
@@ -114,7 +119,11 @@ def evaluate(tree, person: dict, shown) -> bool:
         return _value(person, tree[1]) not in (None, "")
     if kind == "time":
         actual, wanted = _moment(person["meta"]["lastModified"]), _moment(_time_value(shown, tree[2], tree[3]))
-        return {"eq": actual == wanted, "ne": actual != wanted}.get(tree[1]) if tree[1] in {"eq", "ne"} else ORDER[tree[1]](actual, wanted)
+        return (
+            {"eq": actual == wanted, "ne": actual != wanted}.get(tree[1])
+            if tree[1] in {"eq", "ne"}
+            else ORDER[tree[1]](actual, wanted)
+        )
     _cmp, attribute, op, expected = tree
     actual = _value(person, attribute)
     if attribute == "active":

@@ -74,7 +74,9 @@ def test_a_group_company_sign_in_maps_gives_what_the_mapping_gives(app, make_use
     with app.app_context():
         user = db.session.get(User, pat)
         assert user.roles == {"learner", "trainer"}
-        assert db.session.scalar(select(Cohort).where(Cohort.name == "g-trainers")) is None  # mapped: no cohort of its own
+        assert (
+            db.session.scalar(select(Cohort).where(Cohort.name == "g-trainers")) is None
+        )  # mapped: no cohort of its own
     assert _cohorts_of(app, pat) == {"North"}
     # sign-in with the same groups says the same
     with committing(app):
@@ -97,10 +99,14 @@ def test_nobody_of_another_organisation_joins_a_group(app, make_user, other_orga
     response = scim.post("/Groups", {"schemas": [GROUP], "displayName": "Mixed", "members": [{"value": str(stranger)}]})
     assert response.status_code == 400 and response.get_json()["scimType"] == "invalidValue"
     group = scim.post("/Groups", {"schemas": [GROUP], "displayName": "Mine"}).get_json()
-    patched = scim.patch(f"/Groups/{group['id']}", [{"op": "add", "path": "members", "value": [{"value": str(stranger)}]}])
+    patched = scim.patch(
+        f"/Groups/{group['id']}", [{"op": "add", "path": "members", "value": [{"value": str(stranger)}]}]
+    )
     assert patched.status_code == 400
     assert _cohorts_of(app, stranger) == set()
     assert scim.get(f"/Groups/{group['id']}").get_json()["members"] == []
-    theirs = Scim(app, scim_token(app, make_user(("admin",), email="boss@other.example", organisation_id=other_organisation)))
+    theirs = Scim(
+        app, scim_token(app, make_user(("admin",), email="boss@other.example", organisation_id=other_organisation))
+    )
     assert theirs.get(f"/Groups/{group['id']}").status_code == 404
     assert theirs.delete(f"/Groups/{group['id']}").status_code == 404

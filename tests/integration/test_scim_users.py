@@ -78,9 +78,9 @@ def test_uniqueness_and_bad_input_are_scim_errors_that_change_nothing(app, make_
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == before
     assert scim.get("/Users/999999").status_code == 404
-    assert scim.get('/Users?filter=userName eq').get_json()["scimType"] == "invalidFilter"
+    assert scim.get("/Users?filter=userName eq").get_json()["scimType"] == "invalidFilter"
     assert scim.get('/Users?filter=title eq "x"').get_json()["scimType"] == "invalidFilter"
-    assert scim.get('/Users?filter=active gt true').status_code == 400
+    assert scim.get("/Users?filter=active gt true").status_code == 400
 
 
 def test_paging_and_sorting(app, make_user):
@@ -101,7 +101,9 @@ def test_deactivation_by_patch_ends_sessions_tokens_and_push_and_reactivation_le
     sign_in(laptop, "leaver@example.com", remember=True)
     api = ApiClient(app, make_token(app, person), person)
     with committing(app):
-        db.session.add(PushSubscription(user_id=person, endpoint="https://push.example/l", p256dh="k" * 87, auth="a" * 22))
+        db.session.add(
+            PushSubscription(user_id=person, endpoint="https://push.example/l", p256dh="k" * 87, auth="a" * 22)
+        )
     assert phone.get("/today").status_code == 200 and api.get("/api/v1/me").status_code == 200
 
     # Entra ID's spelling: capitalised op, no path, the boolean as text
@@ -116,7 +118,7 @@ def test_deactivation_by_patch_ends_sessions_tokens_and_push_and_reactivation_le
         assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.subject_id == str(person))
                                  .order_by(AuditEntry.id.desc()).limit(1)) == "account_deactivated"  # fmt: skip
     assert sign_in(app.test_client(), "leaver@example.com").status_code == 200  # refused: the form again
-    assert scim.get('/Users?filter=active eq false').get_json()["totalResults"] == 1
+    assert scim.get("/Users?filter=active eq false").get_json()["totalResults"] == 1
 
     assert scim.patch(f"/Users/{person}", [{"op": "replace", "path": "active", "value": True}]).status_code == 200
     assert sign_in(app.test_client(), "leaver@example.com").status_code == 302
@@ -140,7 +142,9 @@ def test_delete_deactivates_hides_and_a_new_post_brings_the_person_back(app, mak
 def test_another_organisations_people_are_never_seen_nor_touched(app, make_user, other_organisation):
     scim = _scim(app, make_user)
     stranger = make_user(email="stranger@other.example", organisation_id=other_organisation)
-    theirs = Scim(app, scim_token(app, make_user(("admin",), email="boss@other.example", organisation_id=other_organisation)))
+    theirs = Scim(
+        app, scim_token(app, make_user(("admin",), email="boss@other.example", organisation_id=other_organisation))
+    )
     assert scim.get('/Users?filter=userName eq "stranger@other.example"').get_json()["totalResults"] == 0
     assert scim.get(f"/Users/{stranger}").status_code == 404
     assert scim.patch(f"/Users/{stranger}", [{"op": "replace", "path": "active", "value": False}]).status_code == 404
