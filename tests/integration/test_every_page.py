@@ -64,9 +64,21 @@ SKIPPED = {
     "effect.open_link": "a touchpoint's tracked link behind a signed token; opening it counts an open",
     "sso.start": "sends the browser to an organisation's identity provider (test_company_sign_in.py)",
     "sso.callback": "the identity provider's answer, refused without a sign-in pending (test_company_sign_in.py)",
-    **{f"scim.{name}": "SCIM for a directory with a bearer token, not a page (test_scim_*.py, scim2-tester)"
-       for name in ("service_provider_config", "resource_types", "resource_type", "schemas", "schema", "unknown",
-                    "list_users", "get_user", "list_groups", "get_group")},
+    **{
+        f"scim.{name}": "SCIM for a directory with a bearer token, not a page (test_scim_*.py, scim2-tester)"
+        for name in (
+            "service_provider_config",
+            "resource_types",
+            "resource_type",
+            "schemas",
+            "schema",
+            "unknown",
+            "list_users",
+            "get_user",
+            "list_groups",
+            "get_group",
+        )
+    },
 }
 
 
