@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import re
 
-from lxp.scim.filters import FilterError, matches, parse
+from lxp.scim.filters import Compare, FilterError, matches, parse
 from lxp.scim.protocol import ENTERPRISE, GROUP, USER, ScimError
 
 SCHEMA_URNS = (USER, GROUP, ENTERPRISE)
@@ -169,11 +169,28 @@ def _apply_one(result: dict, op: str, path: str | None, value, fields: dict, rea
         inner[_key(inner, dotted)] = value
         return
     if op == "remove":
-        container.pop(_key(container, attr), None)
+        existing = container.get(_key(container, attr))
+        if isinstance(existing, list) and isinstance(value, list) and value:
+            # Entra ID removes members with a value list rather than a filter: only those go.
+            gone = {str(item.get("value")) for item in value if isinstance(item, dict) and "value" in item}
+            container[_key(container, attr)] = [
+                item for item in existing if not (isinstance(item, dict) and str(item.get("value")) in gone)
+            ]
+        else:
+            container.pop(_key(container, attr), None)
     elif op == "add":
         _add(container, attr, value)
     else:
         container[_key(container, attr)] = value
+
+
+def _element_for(filter_text: str, sub: str | None, value) -> dict | None:
+    """The element a path like ``emails[type eq "work"].value`` describes, or None when the
+    filter is not one plain equality."""
+    tree = parse(filter_text)
+    if not isinstance(tree, Compare) or tree.op != "eq" or sub is None:
+        return None
+    return {tree.path.rsplit(".", 1)[-1]: tree.value, sub: value}
 
 
 def _apply_filtered(container: dict, op: str, attr: str, filter_text: str, sub: str | None, value, path: str) -> None:
@@ -187,8 +204,15 @@ def _apply_filtered(container: dict, op: str, attr: str, filter_text: str, sub: 
             container[key] = [item for item in container[key] if not any(item is c for c in chosen)]
         return
     if not chosen:
-        if op == "replace":
-            raise ScimError(400, f"nothing matches {path!r}", "noTarget")
+        made = _element_for(filter_text, sub, value)
+        if made is None:
+            if op == "replace":
+                raise ScimError(400, f"nothing matches {path!r}", "noTarget")
+            return
+        # emails[type eq "work"].value set where there is no work e-mail yet: Entra ID and Okta
+        # expect the element made (RFC 7644 §3.5.2.1 for add; replace does the same here).
+        items = container.get(key)
+        container[key] = (items if isinstance(items, list) else []) + [made]
         return
     for item in chosen:
         if sub:

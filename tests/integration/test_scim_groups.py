@@ -110,3 +110,30 @@ def test_nobody_of_another_organisation_joins_a_group(app, make_user, other_orga
     )
     assert theirs.get(f"/Groups/{group['id']}").status_code == 404
     assert theirs.delete(f"/Groups/{group['id']}").status_code == 404
+
+
+def test_entra_ids_spellings_of_member_removal_and_a_new_work_email(app, make_user):
+    scim, _admin = _scim(app, make_user)
+    ann, bob = (int(scim.post("/Users", a_user(f"{n}@example.com")).get_json()["id"]) for n in ("ann", "bob"))
+    group = scim.post("/Groups", {"schemas": [GROUP], "displayName": "Both",
+                                  "members": [{"value": str(ann)}, {"value": str(bob)}]}).get_json()  # fmt: skip
+    # Entra ID removes one member with a value list, not a filter: the other stays
+    removed = scim.patch(
+        f"/Groups/{group['id']}", [{"op": "Remove", "path": "members", "value": [{"value": str(ann)}]}]
+    )
+    assert [m["value"] for m in removed.get_json()["members"]] == [str(bob)]
+    assert _cohorts_of(app, ann) == set() and _cohorts_of(app, bob) == {"Both"}
+    # a person whose e-mails carry no "work" one gets it from a filtered path
+    other = scim.post(
+        "/Users", a_user("cy@example.com", emails=[{"value": "cy@example.com", "type": "home"}])
+    ).get_json()
+    changed = scim.patch(f"/Users/{other['id']}", [{"op": "replace", "path": 'emails[type eq "work"].value',
+                                                     "value": "cy.new@example.com"}])  # fmt: skip
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, int(other["id"])).email == "cy@example.com"  # the primary-less first stays
+    primary = scim.patch(f"/Users/{other['id']}", [{"op": "replace", "path": "emails",
+                                                     "value": [{"value": "cy.new@example.com", "primary": True}]}])  # fmt: skip
+    assert primary.status_code == 200
+    with app.app_context():
+        assert db.session.get(User, int(other["id"])).email == "cy.new@example.com"
