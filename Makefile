@@ -41,7 +41,7 @@ seed: migrate
 
 ## Serve on http://127.0.0.1:5000 with the demo organisation loaded.
 run: seed
-	LXP_SCHEDULER=inline $(FLASK) run --debug --host 127.0.0.1 --port 5000
+	LXP_SCHEDULER=inline LXP_METRICS_ALLOW=127.0.0.1 $(FLASK) run --debug --host 127.0.0.1 --port 5000
 
 ## The whole suite: unit, integration and browser tests (PostgreSQL with LXP_TEST_DATABASE_URL),
 ## spread over one pytest-xdist worker per CPU, each with its own database; a test module stays
@@ -51,12 +51,14 @@ XDIST ?= -n auto --dist loadscope --no-loadscope-reorder
 test: install interop
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
-## Style and common mistakes (ruff; `ruff format .` fixes the layout), and the package layers
-## (import-linter's contracts in pyproject.toml).
+## Style and common mistakes (ruff; `ruff format .` fixes the layout), the package layers
+## (import-linter's contracts in pyproject.toml), and the pinned packages against known
+## vulnerabilities (pip-audit; scripts/audit_dependencies.py says how an incomplete audit ends).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/audit_dependencies.py
 
 ## Extract the strings to translate and merge them into the de and ru catalogues.
 messages: $(STAMP)

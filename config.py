@@ -7,6 +7,7 @@ Every setting is listed in the README's configuration table; keep the two in ste
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -29,6 +30,9 @@ class Config:
     LXP_ENV = "development"
     INSTANCE_PATH: str | None = None  # None: instance/ beside the lxp package
     SECRET_KEY: str | None = None
+    # Fernet keys for secrets stored in the database, comma-separated: the first encrypts, all
+    # decrypt (rotation). None: generated once into instance/encryption_key (not in production).
+    ENCRYPTION_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: instance/lxp.db
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = "http://127.0.0.1:5000"
@@ -99,6 +103,14 @@ class Config:
     DEFAULT_TIMEZONE = "UTC"
     LOCALES = ("en", "de", "ru")
 
+    # Operations: log lines as "text" or one JSON object a line ("json"); how many reverse
+    # proxies in front are trusted for X-Forwarded-*; who may read /metrics (a bearer token,
+    # and/or client addresses or networks, comma-separated; neither: /metrics answers 404).
+    LOG_FORMAT = "text"
+    PROXY_HOPS = 0
+    METRICS_TOKEN: str | None = None
+    METRICS_ALLOW: str | None = None
+
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     UPLOAD_DIR: str | None = None  # None: uploads/ in the instance folder; never under static/
     CSV_IMPORT_MAX_ROWS = 5000
@@ -132,6 +144,7 @@ class Config:
         text("LXP_ENV", "LXP_ENV")
         text("LXP_INSTANCE_PATH", "INSTANCE_PATH")
         text("LXP_SECRET_KEY", "SECRET_KEY")
+        text("LXP_ENCRYPTION_KEY", "ENCRYPTION_KEY")
         text("LXP_DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
         text("LXP_BASE_URL", "BASE_URL")
         flag("LXP_HTTPS", "HTTPS")
@@ -170,6 +183,20 @@ class Config:
         number("LXP_MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH")
         text("LXP_UPLOAD_DIR", "UPLOAD_DIR")
         text("LXP_SCHEDULER", "SCHEDULER")
+        text("LXP_LOG_FORMAT", "LOG_FORMAT")
+        number("LXP_PROXY_HOPS", "PROXY_HOPS")
+        text("LXP_METRICS_TOKEN", "METRICS_TOKEN")
+        text("LXP_METRICS_ALLOW", "METRICS_ALLOW")
+        if settings["LOG_FORMAT"] not in ("text", "json"):
+            raise ValueError(f"LXP_LOG_FORMAT: expected text or json, got {settings['LOG_FORMAT']!r}")
+        for part in (settings["METRICS_ALLOW"] or "").split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"LXP_METRICS_ALLOW: {part.strip()!r} is not an address or network") from None
+        if settings["PROXY_HOPS"] < 0:
+            raise ValueError(f"LXP_PROXY_HOPS must be 0 or more, got {settings['PROXY_HOPS']}")
         if settings["SCHEDULER"] not in ("off", "inline"):
             raise ValueError(f"LXP_SCHEDULER: expected off or inline, got {settings['SCHEDULER']!r}")
         for name, key in (

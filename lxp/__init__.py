@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from config import Config, derived_settings
+from lxp.core import request_log, serving
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,18 +39,23 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     _check_rate_limit_storage(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lxp.db'}"
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("lxp").setLevel(logging.INFO)  # e.g. mails written to the log in development
+    # LOG_FORMAT text or json; lxp's own INFO lines (mails written to the log in development,
+    # one line per request and job) shown.
+    request_log.configure_logging(app.config["LOG_FORMAT"])
 
     _init_extensions(app)
+    request_log.init_app(app)  # after the unit of work's hooks: notes the user before the commit
+    serving.init_app(app)
     _register_blueprints(app)
 
     from lxp import cli, scheduler
     from lxp.core import error_pages
+    from lxp.ops import metrics
 
     error_pages.init_app(app)
     cli.init_app(app)
     scheduler.init_app(app)
+    metrics.init_app(app)
     return app
 
 
@@ -88,9 +93,10 @@ def _check_rate_limit_storage(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lxp.accounts import services as accounts_services
-    from lxp.core import auth, i18n, json_depth, markdown, security, unit_of_work
+    from lxp.core import auth, crypto, i18n, json_depth, links, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
+    crypto.init_app(app)
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
@@ -107,6 +113,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(markdown.preview, "preview")
     app.add_template_filter(markdown.render_for_email, "email_markdown")
+    app.add_template_filter(links.web_address, "web_address")
     security.init_app(app, accounts_services.load_user)
     json_depth.init_app(app)
 
@@ -148,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.push.models  # noqa: F401
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.token_views import bp as api_tokens_bp
+    from lxp.accounts.two_step_views import bp as two_step_bp
     from lxp.accounts.views import bp as accounts_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp
     from lxp.authoring.structure_views import bp as course_structure_bp
@@ -165,6 +173,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.nudges.review_views import bp as review_bp
     from lxp.nudges.rule_views import bp as touchpoint_rules_bp
     from lxp.nudges.views import bp as nudges_bp
+    from lxp.ops.views import bp as ops_bp
     from lxp.people.views import bp as admin_users_bp
     from lxp.privacy.views import bp as privacy_bp
     from lxp.push.views import bp as push_bp
@@ -176,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(two_step_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(authoring_bp)
@@ -200,6 +210,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sso_admin_bp)
     app.register_blueprint(scim_bp)
     app.register_blueprint(scim_admin_bp)
+    app.register_blueprint(ops_bp)
 
     from lxp import api
 

@@ -1,7 +1,8 @@
 """``flask lxp check``: what an operator needs to know before trusting an installation.
 
 Each check looks at one part (the secret key, the base URL, the database and its migrations,
-SMTP, the VAPID keys, the rate-limit storage, the upload folder, the scheduler's heartbeat)
+SMTP, the VAPID keys, the rate-limit storage, the upload folder, the scheduler's heartbeat,
+the trusted proxies, who may read the metrics)
 with the real thing where there is one (it connects, writes, reads), and returns one
 ``Check``: ok or not, what it saw, and for a failure what to do. Checks never raise and change
 nothing an operator would notice (the upload check writes and removes one probe file).
@@ -23,6 +24,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from lxp import heartbeats
+from lxp.core import crypto
 from lxp.core.migrations import schema_state
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -32,6 +34,7 @@ from lxp.scheduler import JOBS
 
 # A production secret shorter than this is too easy to guess (token_urlsafe(48) gives 64).
 MIN_SECRET_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 24
 _TIMEOUT = 5  # seconds for each connection a check opens
 
 
@@ -74,6 +77,27 @@ def secret_key() -> Check:
         return Check("secret", False, f"LXP_SECRET_KEY has only {len(key)} characters",
                      f"use at least {MIN_SECRET_LENGTH} random characters")  # fmt: skip
     return Check("secret", True, "set from LXP_SECRET_KEY")
+
+
+def encryption() -> Check:
+    """Secrets in the database (LRS password, TOTP secrets) open with ``LXP_ENCRYPTION_KEY``; in
+    production the key must be set once any is stored."""
+    try:
+        stored, unreadable = crypto.count_stored(db.session, db.metadata)
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        return Check("encryption", False, f"cannot read the encrypted columns: {_first_line(exc)}")
+    make_key = "python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    if not crypto.available():  # production without LXP_ENCRYPTION_KEY (elsewhere one is generated)
+        if stored:
+            return Check("encryption", False, f"LXP_ENCRYPTION_KEY is not set, and {stored} encrypted value(s) are stored",
+                         "set LXP_ENCRYPTION_KEY to the key they were encrypted with")  # fmt: skip
+        return Check("encryption", False, "LXP_ENCRYPTION_KEY is not set: an LRS or two-step sign-in could not be saved",
+                     f"set LXP_ENCRYPTION_KEY to a new key: {make_key}")  # fmt: skip
+    if unreadable:
+        return Check("encryption", False, f"{unreadable} of {stored} encrypted value(s) open with no key in LXP_ENCRYPTION_KEY",
+                     "put back the key they were encrypted with (after the new one), then run flask lxp rotate-encryption")  # fmt: skip
+    return Check("encryption", True, f"{crypto.key_source()}; {stored} encrypted value(s), all readable")
 
 
 def base_url() -> Check:
@@ -212,6 +236,31 @@ def scheduler() -> Check:
     return Check("scheduler", True, f"{len(pulses)} jobs ran recently (last {_age(now - newest)} ago)")
 
 
+def proxy() -> Check:
+    """How many reverse proxies' X-Forwarded-* lxp trusts; production runs behind one."""
+    hops = current_app.config["PROXY_HOPS"]
+    if hops:
+        return Check("proxy", True, f"trusting X-Forwarded-* from {hops} proxy hop{'s' if hops > 1 else ''}")
+    if _production():
+        return Check("proxy", False, "LXP_PROXY_HOPS=0: behind a reverse proxy every client would have the "
+                     "proxy's address (one sign-in limit for everybody)",
+                     "set LXP_PROXY_HOPS=1 behind one reverse proxy (deploy/Caddyfile)")  # fmt: skip
+    return Check("proxy", True, "no proxy trusted: clients connect directly (LXP_PROXY_HOPS=0)")
+
+
+def metrics() -> Check:
+    """Who may read /metrics: a long enough token, internal addresses, or nobody (404)."""
+    config = current_app.config
+    token, allowed = config.get("METRICS_TOKEN"), config.get("METRICS_ALLOW")
+    if token and len(token) < MIN_METRICS_TOKEN_LENGTH:
+        return Check("metrics", False, f"LXP_METRICS_TOKEN has only {len(token)} characters",
+                     f"use at least {MIN_METRICS_TOKEN_LENGTH} random characters")  # fmt: skip
+    if not token and not allowed:
+        return Check("metrics", True, "off: /metrics answers 404 (set LXP_METRICS_TOKEN or LXP_METRICS_ALLOW)")
+    who = [*(["a bearer token"] if token else []), *([f"addresses in {allowed}"] if allowed else [])]
+    return Check("metrics", True, f"/metrics open to {' or '.join(who)}")
+
+
 def _age(age: timedelta) -> str:
     seconds = max(int(age.total_seconds()), 0)
     if seconds < 120:
@@ -222,7 +271,8 @@ def _age(age: timedelta) -> str:
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (
-    secret_key, base_url, database, smtp, vapid, rate_limit_storage, upload_folder, scheduler,
+    secret_key, encryption, base_url, database, smtp, vapid, rate_limit_storage, upload_folder, scheduler, proxy,
+    metrics,
 )  # fmt: skip
 
 

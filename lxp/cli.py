@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -11,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from lxp import checks, demo, scheduler
 from lxp.accounts.cli import init, organisation_cli
 from lxp.authoring.cli import course_cli
-from lxp.core import unit_of_work
+from lxp.core import crypto, unit_of_work
 from lxp.core.migrations import schema_state
 from lxp.demo.coaching import seed_coaching
 from lxp.demo.company_sign_in import EXAMPLE_ISSUER, seed_company_sign_in
@@ -20,15 +21,19 @@ from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
 from lxp.demo.privacy import seed_privacy
 from lxp.demo.provisioning import seed_provisioning
+from lxp.demo.security import seed_two_step
 from lxp.demo.workplace import seed_workplace
+from lxp.extensions import db
 from lxp.insights.cli import seed_synthetic
 from lxp.nudges.cli import nudges_cli
+from lxp.ops import backup
 from lxp.paths.cli import path_cli
 from lxp.privacy.cli import privacy_cli
 
 _COMMAND_ARGS = "lxp.command_args"
-# The doctor reports the database's state among its other findings instead of stopping at it.
-_WITHOUT_SCHEMA_CHECK = {"check"}
+# The doctor reports the database's state among its other findings instead of stopping at it;
+# a backup is taken before `flask db upgrade`, and a restore goes into an empty installation.
+_WITHOUT_SCHEMA_CHECK = {"check", "backup", "restore"}
 
 
 class _LxpGroup(AppGroup):
@@ -59,7 +64,8 @@ def lxp_cli() -> None:
 @lxp_cli.command("check")
 def check() -> None:
     """Check the installation: secret key, base URL, database and migrations, SMTP, VAPID
-    keys, rate-limit storage, upload folder, scheduler heartbeat. One line each; exits
+    keys, rate-limit storage, upload folder, scheduler heartbeat, trusted proxies, metrics
+    access. One line each; exits
     non-zero when any fails."""
     results = checks.run_all()
     for result in results:
@@ -67,6 +73,46 @@ def check() -> None:
     failed = [result.name for result in results if not result.ok]
     if failed:
         raise click.ClickException(f"{len(failed)} check(s) failed: {', '.join(failed)}")
+
+
+@lxp_cli.command("rotate-encryption")
+def rotate_encryption() -> None:
+    """Encrypt every secret stored in the database again under the first key of
+    LXP_ENCRYPTION_KEY. Rotate a key by putting the new one first, running this, then
+    dropping the old one."""
+    try:
+        rotated = crypto.rotate_all(db.session, db.metadata)
+    except crypto.EncryptionUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{rotated} encrypted value(s) now under the first key of LXP_ENCRYPTION_KEY")
+
+
+@lxp_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Back up the SQLite database (consistent while lxp runs) and the uploaded files into
+    one archive at PATH (PostgreSQL: see the README's backups)."""
+    try:
+        manifest = backup.backup(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up {manifest.people} people and {manifest.files} files at migration "
+               f"{', '.join(manifest.revision)} into {path}")  # fmt: skip
+
+
+@lxp_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database and upload folder that already hold data.")
+def restore_command(path: Path, force: bool) -> None:
+    """Restore an archive made by `flask lxp backup` into the configured SQLite database and
+    upload folder (stop the web server and the scheduler first)."""
+    try:
+        manifest = backup.restore(path, force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {manifest.people} people and {manifest.files} files from {manifest.created_at}")
+    if not schema_state().at_head:
+        click.echo("the backup was made by an older lxp: run flask db upgrade")
 
 
 @lxp_cli.command("seed-demo")
@@ -84,6 +130,7 @@ def seed_demo(force: bool) -> None:
     synthetic = seed_insights()
     company = seed_company_sign_in(demo.DEMO_ORGANISATION[0])
     provisioned = seed_provisioning(demo.DEMO_ORGANISATION[0])
+    two_step_email, two_step_key, _ = seed_two_step()
     policy_set, audited = seed_privacy()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
@@ -107,6 +154,9 @@ def seed_demo(force: bool) -> None:
                "switched off; see /admin/sign-in.")  # fmt: skip
     click.echo(f"People provisioned by SCIM: {provisioned or 'already there'}{' added' if provisioned else ''}; "
                "see /admin/provisioning.")  # fmt: skip
+    click.echo(f"Two-step sign-in is on for {two_step_email}: after the password, enter the code of an authenticator app "
+               f"given the key {two_step_key}, or print it with: "
+               f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{two_step_key}').now())\"")  # fmt: skip
     click.echo(
         f"Retention policy: {'set (24 months inactive, events 36 months)' if policy_set else 'already set'}; "
         f"audit trail: {audited or 'already has'} entries{' written' if audited else ''}."

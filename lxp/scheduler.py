@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, g
 
 from lxp import heartbeats
-from lxp.core import unit_of_work
+from lxp.core import request_log, unit_of_work
 from lxp.extensions import db
 
 log = logging.getLogger("lxp.scheduler")
+job_log = logging.getLogger("lxp.job")  # one line per run (see lxp.core.request_log)
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,17 @@ def run_job(app: Flask, target: str) -> None:
     job_id = next((job.id for job in JOBS if job.target == target), target)
     with app.app_context():
         error = None
+        started = time.perf_counter()
+        request_log.start_counting()
         try:
             with unit_of_work.boundary(f"job {target}"):
                 getattr(import_module(module), name)()
         except Exception as exc:
             log.exception("job %s failed", target)
             error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+        fields = {"job": job_id, "outcome": "failed" if error else "ok", "error": error,
+                  "duration_ms": round((time.perf_counter() - started) * 1000, 1), "sql_statements": g.sql_statements}  # fmt: skip
+        job_log.info("job %s %s", job_id, fields["outcome"], extra={request_log.FIELDS: fields})
         try:
             with unit_of_work.boundary(f"heartbeat of job {job_id}"):
                 heartbeats.record(job_id, error)

@@ -76,3 +76,24 @@ class CsvImportForm(FlaskForm):
 
 class RolesForm(FlaskForm):
     roles = CheckboxListField(_l("Roles"), choices=role_choices)
+
+
+_CODE_INPUT = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false", "maxlength": "20"}
+
+
+class CodeForm(FlaskForm):
+    """A one-time code from the authenticator app (or, at sign-in, a recovery code)."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_INPUT)
+
+
+class TurnOffTwoStepForm(FlaskForm):
+    password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_INPUT)
+
+
+class TwoStepPolicyForm(FlaskForm):
+    for_admins = BooleanField(_l("Require two-step sign-in of admins"))
+    for_trainers = BooleanField(_l("Require two-step sign-in of trainers"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lxp.core.auth import ROLES
+from lxp.core.crypto import EncryptedText
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
 
@@ -22,6 +23,9 @@ class Organisation(db.Model):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Admins and trainers without two-step sign-in are sent to set it up (``accounts.two_step``).
+    two_step_for_admins: Mapped[bool] = mapped_column(default=False)
+    two_step_for_trainers: Mapped[bool] = mapped_column(default=False)
 
 
 # The password hash of someone who only ever signed in through their company's provider: no
@@ -51,6 +55,12 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-step sign-in (TOTP, ``accounts.two_step``): the secret, encrypted at rest, is set when
+    # set-up starts and counts once confirmed with a code; the last time step accepted is never
+    # accepted again (a code seen over a shoulder cannot be replayed).
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation: Mapped[Organisation] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -70,6 +80,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def two_step_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def invitation_pending(self) -> bool:
@@ -97,3 +111,15 @@ class UserRole(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class RecoveryCode(db.Model):
+    """One of a person's one-time codes for two-step sign-in without the phone: only its
+    SHA-256 is kept (the codes are random, 50 bits each, so a slow hash adds nothing)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
-from lxp.accounts import api_tokens, company_sign_in, throttle, tokens
+from lxp.accounts import api_tokens, common_passwords, company_sign_in, throttle, tokens
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.audit import services as audit
 from lxp.channels import email as email_channel
@@ -149,7 +149,8 @@ def record_logout(user: User) -> None:
 
 
 def check_password_rules(password: str) -> None:
-    """Raises ``Invalid`` when the password is too short or too plain."""
+    """Raises ``Invalid`` when the password is too short, too plain, or on the shipped list of
+    breached passwords (``accounts.common_passwords``)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(
             lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH),
@@ -157,6 +158,13 @@ def check_password_rules(password: str) -> None:
         )
     if len(set(password)) < 4:
         raise Invalid(_l("Use a less repetitive password."), field="password")
+    if common_passwords.is_common(password):
+        raise Invalid(
+            _l(
+                "This password appears in lists of passwords leaked from other sites, so attackers try it first. Choose another."
+            ),
+            field="password",
+        )
 
 
 def _set_password(user: User, password: str) -> None:

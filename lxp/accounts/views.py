@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
-from lxp.accounts import api_tokens, company_sign_in, services, tokens
+from lxp.accounts import api_tokens, company_sign_in, services, sign_in, tokens
 from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm
 from lxp.core.auth import public
 from lxp.core.errors import NotAllowed, ServiceError, TooManyAttempts
@@ -68,6 +68,8 @@ def login():
             return render_template("accounts/login.html", form=form, company=company_sign_in.offered())
         if user is not None:
             next_url = _safe_next(request.args.get("next"))
+            if user.two_step_enabled:  # the password is right; the code comes next
+                return sign_in.hold_for_code(user, form.remember.data, next_url)
             session.clear()  # a fresh session: nothing from before the login carries over
             login_user(user, remember=form.remember.data)
             start_session(remember=form.remember.data)

@@ -49,6 +49,12 @@ ACTIONS: dict[str, Any] = {
     "retention_policy_changed": _l("Retention policy changed"),
     "scim_token_created": _l("Provisioning token created"),
     "scim_token_revoked": _l("Provisioning token revoked"),
+    "two_step_enabled": _l("Two-step sign-in turned on"),
+    "two_step_disabled": _l("Two-step sign-in turned off"),
+    "two_step_code_failed": _l("Wrong two-step code"),
+    "recovery_code_used": _l("Recovery code used"),
+    "recovery_codes_renewed": _l("Recovery codes renewed"),
+    "two_step_requirement_changed": _l("Two-step requirement changed"),
 }
 _SECRET_KEY = re.compile(r"password|secret|hash|cookie|authori[sz]ation|credential|^token$|^link$", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

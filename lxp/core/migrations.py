@@ -55,6 +55,11 @@ def _all_revisions() -> set[str]:
     return {script.revision for script in _script().walk_revisions()}
 
 
+def known_revisions() -> set[str]:
+    """Every migration this version of lxp has (a backup from a newer one names another)."""
+    return _all_revisions()
+
+
 def heads() -> tuple[str, ...]:
     """The newest migrations in ``migrations/`` (read once per app: the code does not change)."""
     app = current_app._get_current_object()

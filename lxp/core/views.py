@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lxp.core.auth import public
 from lxp.core.migrations import schema_state
+from lxp.core.serving import allow_plain_http
 from lxp.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -34,6 +35,7 @@ def home():
 
 @bp.get("/healthz")
 @public
+@allow_plain_http
 def health():
     """Liveness and database check for load balancers; answers 503 when the database is down."""
     if not database_reachable():
@@ -43,6 +45,7 @@ def health():
 
 @bp.get("/readyz")
 @public
+@allow_plain_http
 def ready():
     """Readiness for load balancers and orchestrators: 200 when the database is reachable and
     at the newest migration, else 503 with ``{"status": …, "detail": …}`` (no revision ids)."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lxp.core.crypto import EncryptedText
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
 
@@ -17,8 +18,8 @@ class LrsConnection(db.Model):
 
     ``sent_until_at``/``sent_until_id`` is the (stored time, id) of the last statement the LRS
     accepted: forwarding resumes after it, so a restart never sends an accepted statement
-    again. The password is kept as given because the LRS needs it back (HTTP Basic); it is
-    never shown again on the settings page.
+    again. The password is kept because the LRS needs it back (HTTP Basic): encrypted at rest
+    (``core.crypto``), and never shown again on the settings page.
     """
 
     __tablename__ = "lrs_connections"
@@ -26,7 +27,7 @@ class LrsConnection(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
     endpoint: Mapped[str] = mapped_column(String(500))
     username: Mapped[str] = mapped_column(String(200))
-    password: Mapped[str] = mapped_column(String(500))
+    password: Mapped[str] = mapped_column(EncryptedText)
     enabled: Mapped[bool] = mapped_column(default=True)
     batch_size: Mapped[int] = mapped_column(default=100)
     sent_until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,7 +20,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from lxp import events
 from lxp.accounts import services as accounts
 from lxp.accounts.api_tokens import ApiToken
-from lxp.accounts.models import User
+from lxp.accounts.models import RecoveryCode, User
 from lxp.audit import services as audit
 from lxp.channels.in_app import InAppMessage
 from lxp.coaching.models import (
@@ -159,6 +159,7 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         delete(ReviewCard).where(ReviewCard.user_id == uid),
         delete(PushSubscription).where(PushSubscription.user_id == uid),
         delete(ApiToken).where(ApiToken.user_id == uid),
+        delete(RecoveryCode).where(RecoveryCode.user_id == uid),
         delete(RetentionWarning).where(RetentionWarning.user_id == uid),
         # The company account would otherwise sign in as the pseudonym again.
         delete(ProviderIdentity).where(ProviderIdentity.user_id == uid),
@@ -171,6 +172,7 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
     user.email = f"erased-{secrets.token_hex(8)}@{ERASED_DOMAIN}"
     user.display_name = ERASED_NAME
     user.password_hash = UNUSABLE_PASSWORD
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = None, None, None
     user.active = False
     user.auth_version += 1
     user.invited_at = None

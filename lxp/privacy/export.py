@@ -49,7 +49,16 @@ from lxp.workplace.models import TaskReview, TaskSubmission
 
 FORMAT_VERSION = 1
 # Columns never exported: secrets, or a secret's stand-in.
-SECRET_COLUMNS = {"password_hash", "auth_version", "token_hash", "p256dh", "auth"}
+SECRET_COLUMNS = {
+    "password_hash",
+    "auth_version",
+    "token_hash",
+    "p256dh",
+    "auth",
+    "totp_secret",
+    "totp_last_step",
+    "code_hash",
+}
 
 
 def _plain(value: Any) -> Any:

@@ -73,6 +73,13 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("review_cards", "user_id", "review_cards", DELETE, "their spaced-review schedule"),
     Holding("push_subscriptions", "user_id", "push_subscriptions", DELETE, "their phones' push addresses"),
     Holding("api_tokens", "user_id", "api_tokens", DELETE, "their access tokens"),
+    Holding(
+        "recovery_codes",
+        "user_id",
+        "profile",
+        DELETE,
+        "hashes of their two-step recovery codes (never exported; the profile says whether two-step sign-in is on)",
+    ),
     Holding("audit_entries", "actor_id", "audit_trail", KEEP, "the trail keeps what happened; their e-mail is removed"),
     Holding("courses", "created_by_id", "authored", KEEP, "the organisation's content"),
     Holding("course_versions", "created_by_id", "authored", KEEP, "the organisation's content"),

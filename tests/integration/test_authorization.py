@@ -14,12 +14,16 @@ DELIBERATELY_PUBLIC = {
     "core.home",
     "core.health",
     "core.ready",  # for load balancers: says only whether the database is reachable and migrated
+    "ops.scrape",  # Prometheus: a bearer token or an allowed address, else 401/404 (test_metrics.py)
     "learning.service_worker",
     "accounts.login",
     "accounts.accept_invitation",
     "accounts.renew_invitation",
     "accounts.forgot_password",
     "accounts.reset_password",
+    # The second step of signing in: only a session that just gave the right password (for a
+    # few minutes) gets the form; anyone else is sent back to the password (test_two_step.py).
+    "two_step.sign_in_code",
     # Calendar apps fetch a person's live-session feed without signing in; the secret token
     # in its address is the key (stored hashed, resettable, 404 for any other token).
     "live.feed",

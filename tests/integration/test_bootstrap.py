@@ -131,7 +131,9 @@ def _leaf_commands(group, path=()):
 
 
 def test_every_lxp_command_on_an_unmigrated_database_says_run_flask_db_upgrade_in_one_line(fresh_app):
-    commands = [c for c in _leaf_commands(lxp_cli) if c != ("check",)]  # the doctor reports it among others
+    # The doctor reports it among others; a backup is taken before upgrading and says so itself
+    # (test_backup.py); a restore goes into an empty installation.
+    commands = [c for c in _leaf_commands(lxp_cli) if c not in {("check",), ("backup",), ("restore",)}]
     assert {("init",), ("organisation", "create"), ("course", "import"), ("scheduler",)} <= set(commands)
     for command in commands:
         result = _lxp(fresh_app, *command)

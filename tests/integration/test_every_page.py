@@ -79,6 +79,7 @@ SKIPPED = {
             "get_group",
         )
     },
+    "ops.scrape": "Prometheus' metrics, for a bearer token or internal addresses only, not a page (test_metrics.py)",
 }
 
 
@@ -414,6 +415,8 @@ def _no_journey(seen: Seen) -> Visit | None:
 EXPECTED: dict[str, Callable[[Seen], list[Visit]]] = {
     "core.home": lambda s: [Visit(redirect=_start_page(s.user))],
     "accounts.login": lambda s: [Visit(redirect=url_for("core.home"))],
+    # the code after the password: without a sign-in waiting for it, back to the password
+    "two_step.sign_in_code": lambda s: [Visit(redirect=url_for("accounts.login"))],
     "learning.placement": lambda s: [_placement(s)],
     "api_learning.get_journey": lambda s: [_no_journey(s) or Visit()],
     "api_learning.get_path": lambda s: [_no_journey(s) or Visit()],

@@ -1,7 +1,9 @@
 """The migrations build exactly the models' schema; the CLI's demo loader is idempotent."""
 
+import re
 from datetime import date
 
+import pyotp
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -10,7 +12,7 @@ from lxp.accounts.models import User
 from lxp.demo import DEMO_PASSWORD
 from lxp.extensions import db
 from lxp.insights.indexes import include_object
-from tests.conftest import committing, sign_in
+from tests.conftest import committing, sign_in, submit
 
 
 def test_migrations_match_the_models(ctx):
@@ -55,6 +57,11 @@ def test_seed_demo_loads_people_once_and_their_logins_work(app, client, mailbox)
     provisioning = client.get("/admin/provisioning").get_data(as_text=True)
     assert provisioning.count("data-provisioned=") == 2 and "Lena Hofmann" in provisioning
     assert "data-token-secret" not in provisioning and "data-scim-token=" not in provisioning
+    # The Berlin trainer shows two-step sign-in: the printed key gives the code.
+    key = re.search(r"given the key ([A-Z2-7]+)", first.output).group(1)
+    trainer = app.test_client()
+    assert sign_in(trainer, "trainer.berlin@northwind.example", DEMO_PASSWORD).headers["Location"] == "/login/code"
+    assert submit(trainer, "/login/code", {"code": pyotp.TOTP(key).now()}).headers["Location"] == "/desk"
 
 
 def test_seed_demo_refuses_production_with_one_line(app):

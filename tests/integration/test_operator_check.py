@@ -22,7 +22,8 @@ from lxp.push.keys import b64url
 from tests.conftest import _free_port
 from tests.integration.fresh_install import migrate, newest_revisions
 
-CHECK_NAMES = ["secret", "base url", "database", "smtp", "vapid", "ratelimit", "uploads", "scheduler"]
+CHECK_NAMES = ["secret", "encryption", "base url", "database", "smtp", "vapid", "ratelimit", "uploads", "scheduler",
+               "proxy", "metrics"]  # fmt: skip
 
 
 def _check(app):
@@ -228,3 +229,18 @@ def test_a_failing_job_notes_its_error_in_the_heartbeat_and_the_check_shows_it(f
     assert "last run failed: lrs.forward_statements: ConnectionError: the LRS is down" in line
     fresh_app.test_cli_runner().invoke(args=["lxp", "scheduler", "--once"])  # the next run succeeds
     assert _check(fresh_app)[1]["scheduler"][0] == "ok"
+
+
+def test_production_behind_no_trusted_proxy_and_a_short_metrics_token_fail(healthy, monkeypatch):
+    monkeypatch.setitem(healthy.config, "LXP_ENV", "production")
+    monkeypatch.setitem(healthy.config, "PROXY_HOPS", 0)
+    monkeypatch.setitem(healthy.config, "METRICS_TOKEN", "short")
+    _, lines = _check(healthy)
+    assert "LXP_PROXY_HOPS=1" in _failed(lines, "proxy")
+    assert "LXP_METRICS_TOKEN has only 5 characters" in _failed(lines, "metrics")
+    monkeypatch.setitem(healthy.config, "PROXY_HOPS", 1)
+    monkeypatch.setitem(healthy.config, "METRICS_TOKEN", None)
+    monkeypatch.setitem(healthy.config, "METRICS_ALLOW", "10.0.0.0/8")
+    _, lines = _check(healthy)
+    assert lines["proxy"][0] == "ok" and "1 proxy hop" in lines["proxy"][1]
+    assert lines["metrics"][0] == "ok" and "addresses in 10.0.0.0/8" in lines["metrics"][1]

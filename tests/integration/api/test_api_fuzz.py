@@ -55,6 +55,8 @@ def test_the_api_keeps_its_documented_promises(fuzz_app, everyone):
     may still be refused with a 4xx (a forged page token, an unknown time zone): the
     "positive data is accepted" check is left out; every other check runs."""
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
+    # Its WSGI transport asks for gzip as requests does, but does not decode what lxp compresses.
+    headers = {**everyone, "Accept-Encoding": "identity"}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 40
     for operation in operations:
@@ -68,6 +70,6 @@ def test_the_api_keeps_its_documented_promises(fuzz_app, everyone):
             @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
                       suppress_health_check=list(HealthCheck))  # fmt: skip
             def check(case):
-                case.call_and_validate(headers=everyone, excluded_checks=[positive_data_acceptance])
+                case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
             check()

@@ -1,0 +1,52 @@
+"""gunicorn settings for lxp: ``gunicorn -c deploy/gunicorn.conf.py wsgi:app`` from the checkout.
+
+Threaded workers (gthread) with keep-alive: a phone's page and its few static files share one
+connection, and a slow client holds a thread, not a whole process. Everything can be changed
+through the environment without editing this file:
+
+- ``LXP_BIND`` (``127.0.0.1:8000``), ``WEB_CONCURRENCY`` worker processes (2; lxp reads the
+  same variable to insist on Redis for rate limits when there are several), ``LXP_THREADS``
+  per worker (4), ``LXP_KEEPALIVE`` seconds (5; keep it below the proxy's idle time-out).
+- ``PROMETHEUS_MULTIPROC_DIR``: where the workers write their metrics so ``/metrics`` sums
+  them. Emptied when gunicorn starts; a dead worker's gauges are dropped. Unset, a private
+  temporary folder is used.
+
+Request logs are lxp's own one line per request (``LXP_LOG_FORMAT=json``), so gunicorn's
+access log is off; its error log goes to stderr.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+bind = os.environ.get("LXP_BIND", "127.0.0.1:8000")
+workers = int(os.environ.setdefault("WEB_CONCURRENCY", "2"))  # setdefault: lxp sees the count too
+worker_class = "gthread"
+threads = int(os.environ.get("LXP_THREADS", "4"))
+keepalive = int(os.environ.get("LXP_KEEPALIVE", "5"))
+timeout = 60
+graceful_timeout = 30
+max_requests = 5000  # recycle a worker now and then (a slow leak never grows for weeks)
+max_requests_jitter = 500
+accesslog = None
+errorlog = "-"
+capture_output = False
+forwarded_allow_ips = "127.0.0.1,::1"  # lxp trusts proxies itself (LXP_PROXY_HOPS)
+worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108  heartbeat files off slow disks
+
+# Must be set before prometheus_client is first imported (by the workers loading lxp).
+metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="lxp-metrics-")))
+
+from prometheus_client import multiprocess  # noqa: E402  (after the variable above)
+
+
+def on_starting(server):
+    """Empty the metrics folder: numbers of an earlier run would be added to this one's."""
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    """Drop a worker's live gauges when it exits (its counters stay, summed)."""
+    multiprocess.mark_process_dead(worker.pid, str(metrics_dir))

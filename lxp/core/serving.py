@@ -1,0 +1,151 @@
+"""Serving well without a proxy in front: compressed pages, fingerprinted static files, the
+real client address behind trusted proxies, and probes that stay on plain HTTP.
+
+- **Compression** (Flask-Compress): HTML, JSON, CSS, JS and the metrics text go out brotli or
+  gzip when the client asks for it. A reverse proxy that compresses itself sees
+  ``Content-Encoding`` set and leaves the body alone.
+- **Fingerprinted static URLs**: ``url_for('static', filename='css/lxp.css')`` gives
+  ``/static/css/lxp.<12 hex>.css``, the start of the content's SHA-256. That URL names one
+  content forever, so it is served with a year-long ``immutable`` cache; an edited file gets a
+  new URL at once (the hash follows the file's size and modification time, no build step).
+  The plain name still answers, revalidated on every use (``no-cache`` with an ETag), for the
+  few places that cannot call ``url_for`` (the service worker's notification icon). The
+  service worker itself is served by ``learning.service_worker``, never cached immutably.
+- **Proxies**: with ``PROXY_HOPS`` = n > 0, Werkzeug's ``ProxyFix`` trusts the last n
+  ``X-Forwarded-For/-Proto/-Host/-Port`` entries, so the rate limiter and the logs see the
+  client's address and redirects keep the public scheme. 0 trusts none (lxp faces clients).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import re
+import threading
+from pathlib import Path
+from stat import S_ISREG
+
+from flask import Flask, current_app, send_from_directory
+from flask_compress import Compress
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.security import safe_join
+
+YEAR = 365 * 24 * 3600
+DIGEST_LENGTH = 12
+_FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{12})(?P<suffix>\.[A-Za-z0-9]+)?$")
+EXTENSION = "lxp_fingerprints"
+# Static files compressed on the way out, and what else is: pages, JSON, exports, metrics.
+_TEXT_TYPES = frozenset({"text/css", "text/javascript", "application/javascript", "image/svg+xml"})
+_PAGE_TYPES = frozenset({"text/html", "text/plain", "text/csv", "text/calendar", "application/json",
+                         "application/problem+json", "application/manifest+json"})  # fmt: skip
+
+
+def allow_plain_http(view):
+    """Exempt ``view`` from the redirect to HTTPS (``LXP_HTTPS``): health probes and metrics
+    scrapers speak plain HTTP inside the network (Flask-Talisman reads this attribute)."""
+    options = dict(getattr(view, "talisman_view_options", {}))
+    options["force_https"] = False
+    view.talisman_view_options = options
+    return view
+
+
+class Fingerprints:
+    """The content hash of each static file, recomputed when its size or mtime changes."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = str(folder)
+        self._known: dict[str, tuple[tuple[int, int], str]] = {}
+        self._lock = threading.Lock()
+
+    def digest(self, filename: str) -> str | None:
+        """The file's fingerprint, or None when ``filename`` is not a file inside the folder."""
+        path = safe_join(self.folder, filename)
+        if path is None:
+            return None
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if not S_ISREG(stat.st_mode):
+            return None
+        key = (stat.st_mtime_ns, stat.st_size)
+        known = self._known.get(filename)
+        if known is not None and known[0] == key:
+            return known[1]
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:DIGEST_LENGTH]
+        with self._lock:
+            self._known[filename] = (key, digest)
+        return digest
+
+    def url_name(self, filename: str) -> str:
+        """``css/lxp.css`` → ``css/lxp.<digest>.css``; a name that is no file stays as it is."""
+        digest = self.digest(filename)
+        if digest is None:
+            return filename
+        folder, base = posixpath.split(filename)
+        stem, suffix = posixpath.splitext(base)
+        if not stem:  # ".well-known"-like names: the digest goes at the end
+            stem, suffix = base, ""
+        return posixpath.join(folder, f"{stem}.{digest}{suffix}")
+
+    def resolve(self, requested: str) -> tuple[str, bool]:
+        """The file to send for a requested name, and whether the request named its current
+        content (so it may be cached for good). A real file of that name wins; an outdated
+        digest still gets the current file, but only revalidated."""
+        if self.digest(requested) is not None:
+            return requested, False
+        folder, base = posixpath.split(requested)
+        match = _FINGERPRINTED.match(base)
+        if match is None:
+            return requested, False
+        original = posixpath.join(folder, match["stem"] + (match["suffix"] or ""))
+        current = self.digest(original)
+        if current is None:
+            return requested, False
+        return original, current == match["digest"]
+
+
+def _fingerprints() -> Fingerprints:
+    fingerprints = current_app.extensions[EXTENSION]
+    if fingerprints.folder != current_app.static_folder:  # the folder was moved (tests do)
+        fingerprints = current_app.extensions[EXTENSION] = Fingerprints(current_app.static_folder)
+    return fingerprints
+
+
+def _add_fingerprint(endpoint: str | None, values: dict) -> None:
+    if endpoint == "static" and isinstance(values.get("filename"), str):
+        values["filename"] = _fingerprints().url_name(values["filename"])
+
+
+def serve_static(filename: str):
+    """The ``static`` endpoint: a fingerprinted name for good, any other revalidated."""
+    real, for_good = _fingerprints().resolve(filename)
+    response = send_from_directory(current_app.static_folder, real, max_age=YEAR if for_good else 0)
+    if response.mimetype in _TEXT_TYPES and response.status_code == 200:
+        # Read the (small) file into the response, so Flask-Compress compresses it like a page;
+        # it leaves streamed bodies alone (COMPRESS_STREAMS off: its streaming leaks the file).
+        response.direct_passthrough = False
+        response.make_sequence()
+    if for_good:
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+        response.cache_control.public = True
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Compression, fingerprinted static files and the trusted proxies, as the module says."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])  # no zstd: not installed
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    app.config.setdefault("COMPRESS_MIMETYPES", sorted(_TEXT_TYPES | _PAGE_TYPES))
+    Compress(app)
+
+    app.extensions[EXTENSION] = Fingerprints(app.static_folder)
+    app.url_defaults(_add_fingerprint)
+    app.view_functions["static"] = serve_static

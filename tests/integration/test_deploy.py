@@ -1,0 +1,129 @@
+"""deploy/: the gunicorn config loaded by a real gunicorn (threaded workers, keep-alive,
+metrics summed over workers, JSON log lines), and the files no engine runs here checked as far
+as they can be: compose.yaml parsed, the Dockerfile read, the systemd units verified."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import shutil
+import subprocess
+import time
+
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.integration.served import ROOT, free_port, start_gunicorn, stop
+
+DEPLOY = ROOT / "deploy"
+pytestmark = pytest.mark.real_commits  # the server processes use databases of their own
+
+
+def _samples(body: str) -> dict[tuple[str, tuple], float]:
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(body) for sample in family.samples}  # fmt: skip
+
+
+def test_gunicorn_with_the_deploy_config_keeps_connections_sums_metrics_and_logs_json(tmp_path):
+    port = free_port()
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "counter_999999.db").write_bytes(b"left from an earlier run")
+    server, log = start_gunicorn(tmp_path, port, WEB_CONCURRENCY="2", LXP_THREADS="4",
+                                 LXP_METRICS_ALLOW="127.0.0.1")  # fmt: skip
+    try:
+        assert not (tmp_path / "metrics" / "counter_999999.db").exists()  # emptied at start
+
+        # Keep-alive: three pages over one connection.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.connect()
+        first_socket = connection.sock
+        for path, status in (("/healthz", 200), ("/today", 302), ("/login", 200)):
+            connection.request("GET", path, headers={"Accept-Encoding": "gzip", "X-Request-ID": f"keep{path[1:]}"})
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == status and response.getheader("Connection", "").lower() != "close"
+            assert response.getheader("X-Request-ID") == f"keep{path[1:]}"
+            assert connection.sock is first_socket
+        assert response.getheader("Content-Encoding") == "gzip" and b"csrf_token" in gzip.decompress(body)
+        connection.close()
+
+        # Requests spread over both workers are summed in one scrape.
+        asked = 0
+        deadline = time.monotonic() + 30
+        while len({p.name for p in (tmp_path / "metrics").glob("counter_*.db")}) < 2 or asked < 10:
+            assert time.monotonic() < deadline, "the second worker never answered"
+            single = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            single.request("GET", "/readyz", headers={"Connection": "close"})
+            assert single.getresponse().status == 200
+            single.close()
+            asked += 1
+        scrape = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        scrape.request("GET", "/metrics")
+        samples = _samples(scrape.getresponse().read().decode())
+        scrape.close()
+        key = ("lxp_http_requests_total", (("endpoint", "core.ready"), ("method", "GET"), ("status", "200")))
+        assert samples[key] == asked
+        assert samples[("lxp_outbox_depth", ())] == 0
+    finally:
+        stop(server)
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    served = {line["request_id"]: line for line in lines if line.get("logger") == "lxp.request"}
+    assert served["keeptoday"]["endpoint"] == "learning.today" and served["keeptoday"]["status"] == 302
+    assert served["keephealthz"]["sql_statements"] >= 1 and served["keeplogin"]["duration_ms"] > 0  # SELECT 1
+    ready = [line for line in served.values() if line["endpoint"] == "core.ready"]
+    assert len(ready) == asked and all(line["sql_statements"] >= 1 for line in ready)  # it reads the revision
+
+
+def test_compose_runs_migrations_then_web_then_scheduler_behind_caddy():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "redis", "migrate", "web", "scheduler", "caddy"}
+    assert services["migrate"]["command"] == ["flask", "--app", "lxp", "db", "upgrade"]
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["scheduler"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert services["scheduler"]["command"] == ["flask", "--app", "lxp", "lxp", "scheduler"]
+    assert "gunicorn" in services["web"]["command"] and "deploy/gunicorn.conf.py" in services["web"]["command"]
+    for name in ("migrate", "web", "scheduler"):
+        environment = services[name]["environment"]
+        assert environment["LXP_DATABASE_URL"].startswith("postgresql+psycopg://lxp:")
+        assert environment["LXP_RATELIMIT_STORAGE_URI"] == "redis://redis:6379/0"
+        assert environment["LXP_PROXY_HOPS"] == "1" and services[name]["volumes"] == ["lxp-data:/var/lib/lxp"]
+    assert services["caddy"]["build"]["target"] == "proxy" and "443:443" in services["caddy"]["ports"]
+    assert services["caddy"]["environment"]["LXP_UPSTREAM"] == "web:8000"
+    assert services["db"]["image"].startswith("postgres:") and services["redis"]["image"].startswith("redis:")
+    assert set(compose["volumes"]) >= {"postgres-data", "lxp-data"}
+
+
+def test_the_image_runs_gunicorn_as_a_user_with_a_health_check():
+    lines = [line.strip() for line in (DEPLOY / "Dockerfile").read_text().splitlines() if line.strip()]
+    assert "FROM python:3.11-slim AS app" in lines
+    app_stage = lines[: lines.index("FROM caddy:2 AS proxy")]
+    users = [line for line in app_stage if line.startswith("USER ")]
+    assert users == ["USER lxp"]
+    assert any(line.startswith("HEALTHCHECK") for line in app_stage)
+    assert any("/healthz" in line for line in app_stage)
+    assert app_stage[-1] == 'CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"]'
+    assert "pip install -e ." in "\n".join(app_stage)  # templates and migrations are read from the checkout
+    for copied in ("lxp", "migrations", "templates", "static", "deploy"):
+        assert any(line.startswith(f"COPY {copied} ") for line in app_stage), copied
+
+
+SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
+
+
+@pytest.mark.skipif(SYSTEMD_ANALYZE is None, reason="systemd-analyze is not installed")
+@pytest.mark.parametrize("unit", ["lxp-web.service", "lxp-scheduler.service"])
+def test_the_systemd_units_verify(unit, tmp_path):
+    # As installed on a host: the checkout at /opt/lxp, the settings in /etc/lxp.env, user lxp.
+    text = (DEPLOY / unit).read_text()
+    assert "User=lxp" in text and "EnvironmentFile=/etc/lxp.env" in text and "WorkingDirectory=/opt/lxp" in text
+    (tmp_path / "lxp.env").write_text("LXP_ENV=production\n")
+    here = (text.replace("/opt/lxp", str(ROOT)).replace("/etc/lxp.env", str(tmp_path / "lxp.env"))
+            .replace("User=lxp", "User=root").replace("Group=lxp", "Group=root"))  # fmt: skip
+    (tmp_path / unit).write_text(here)
+    result = subprocess.run([SYSTEMD_ANALYZE, "verify", str(tmp_path / unit)], capture_output=True, text=True,
+                            timeout=60, check=False)  # fmt: skip
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if unit in line]
+    assert result.returncode == 0 and not problems, result.stdout + result.stderr
