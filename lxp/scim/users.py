@@ -201,7 +201,7 @@ def _read(data: dict) -> dict:
     active = fields.get("active")
     return {
         "user_name": user_name,
-        "email": email,
+        "address": email,
         "display_name": display[:120],
         "given_name": given,
         "family_name": family,
@@ -217,7 +217,7 @@ def _read(data: dict) -> dict:
 
 
 def _check_unique(organisation_id: int, values: dict, user_id: int | None) -> None:
-    owner = db.session.scalar(select(User.id).where(User.email == values["email"]))
+    owner = db.session.scalar(select(User.id).where(User.email == values["address"]))
     if owner is not None and owner != user_id:
         raise ScimError(409, "another person has this e-mail address", "uniqueness")
     taken = db.session.scalar(select(ScimUser.user_id).where(
@@ -248,7 +248,7 @@ def _set_active(user: User, active: bool) -> None:
 
 
 def _write(user: User, row: ScimUser, values: dict) -> None:
-    user.email = values["email"]
+    user.email = values["address"]
     user.display_name = values["display_name"]
     if values["language"]:
         user.locale = values["language"]
@@ -272,14 +272,14 @@ def create(organisation_id: int, data: dict) -> tuple[User, ScimUser]:
     it. Raises ``ScimError`` 400 and 409."""
     values = _read(data)
     values["active"] = True if values["active"] is None else values["active"]  # made or brought back: active
-    user = db.session.scalar(select(User).where(User.email == values["email"]))
+    user = db.session.scalar(select(User).where(User.email == values["address"]))
     row = db.session.get(ScimUser, user.id) if user is not None else None
     if user is not None and (user.organisation_id != organisation_id or row is None or row.deleted_at is None):
         raise ScimError(409, "a User with this e-mail address exists", "uniqueness")
     _check_unique(organisation_id, values, user.id if user is not None else None)
     if user is None:
         settings = db.session.get(CompanySignIn, organisation_id)
-        user = User(organisation_id=organisation_id, email=values["email"], display_name=values["display_name"],
+        user = User(organisation_id=organisation_id, email=values["address"], display_name=values["display_name"],
                     password_hash=NO_PASSWORD if settings is not None and settings.enabled else None,
                     invited_at=None, timezone=values["timezone"] or "UTC", role_rows=[UserRole(role=DEFAULT_ROLE)])  # fmt: skip
         db.session.add(user)
