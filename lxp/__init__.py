@@ -131,6 +131,9 @@ def _tune_sqlite(engine) -> None:
         # Write-ahead log: an open read transaction (a page, the scheduler) never blocks a write.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        # SQLite's lower() folds ASCII only; PostgreSQL's folds "È" too (SCIM filters rely on it).
+        dbapi_connection.create_function("lower", 1, lambda text: text.lower() if isinstance(text, str) else text,
+                                         deterministic=True)  # fmt: skip
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -174,6 +177,8 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.people.views import bp as admin_users_bp
     from lxp.privacy.views import bp as privacy_bp
     from lxp.push.views import bp as push_bp
+    from lxp.scim.views import admin_bp as scim_admin_bp
+    from lxp.scim.views import bp as scim_bp
     from lxp.sso.saml_views import bp as sso_saml_bp
     from lxp.sso.views import admin_bp as sso_admin_bp
     from lxp.sso.views import bp as sso_bp
@@ -205,6 +210,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sso_bp)
     app.register_blueprint(sso_admin_bp)
     app.register_blueprint(sso_saml_bp)
+    app.register_blueprint(scim_bp)
+    app.register_blueprint(scim_admin_bp)
     app.register_blueprint(ops_bp)
 
     from lxp import api

@@ -48,6 +48,8 @@ ACTIONS: dict[str, Any] = {
     "retention_purge": _l("Retention purge"),
     "retention_policy_changed": _l("Retention policy changed"),
     "company_sign_in_changed": _l("Company sign-in changed"),
+    "scim_token_created": _l("Provisioning token created"),
+    "scim_token_revoked": _l("Provisioning token revoked"),
     "two_step_enabled": _l("Two-step sign-in turned on"),
     "two_step_disabled": _l("Two-step sign-in turned off"),
     "two_step_code_failed": _l("Wrong two-step code"),

@@ -43,6 +43,7 @@ from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
+from lxp.scim.models import ScimUser, scim_group_members
 from lxp.sso.models import ProviderIdentity
 from lxp.workplace.models import TaskReview, TaskSubmission
 from lxp.workplace.services import EVIDENCE
@@ -163,6 +164,9 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         delete(RetentionWarning).where(RetentionWarning.user_id == uid),
         # The company account would otherwise sign in as the pseudonym again.
         delete(ProviderIdentity).where(ProviderIdentity.user_id == uid),
+        # Nor should the directory find them by their old login name (scim_users, scim_group_members).
+        delete(ScimUser).where(ScimUser.user_id == uid),
+        delete(scim_group_members).where(scim_group_members.c.user_id == uid),
         # Kept for the touchpoint effect figures (sent, opened, opted out), without the words.
         update(OutboxMessage).where(OutboxMessage.user_id == uid).values(subject="", body="", link=None, why=""),
     ]

@@ -44,6 +44,7 @@ from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
+from lxp.scim.models import ScimGroup, ScimUser, scim_group_members
 from lxp.sso.models import CompanySignIn, ProviderIdentity
 from lxp.workplace.models import TaskReview, TaskSubmission
 
@@ -269,6 +270,31 @@ def collect(user: User) -> dict[str, Any]:
             ),
             "break_glass_admin": bool(
                 db.session.scalar(select(CompanySignIn.organisation_id).where(CompanySignIn.break_glass_user_id == uid))
+            ),
+        },  # fmt: skip
+        "provisioning": {
+            "directory": _rows(
+                select(ScimUser).where(ScimUser.user_id == uid),
+                only=(
+                    "user_name",
+                    "external_id",
+                    "given_name",
+                    "family_name",
+                    "employee_number",
+                    "department",
+                    "provisioned",
+                    "created_at",
+                    "updated_at",
+                    "deleted_at",
+                ),
+            ),
+            "groups": list(
+                db.session.scalars(
+                    select(ScimGroup.display_name)
+                    .join(scim_group_members)
+                    .where(scim_group_members.c.user_id == uid)
+                    .order_by(ScimGroup.id)
+                )
             ),
         },  # fmt: skip
     }

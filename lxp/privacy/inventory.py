@@ -90,4 +90,13 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("retention_warnings", "user_id", "retention", DELETE, "when they were warned"),
     Holding("provider_identities", "user_id", "company_sign_in", DELETE, "which company account signs them in"),
     Holding("company_sign_in", "break_glass_user_id", "company_sign_in", KEEP, "the organisation's setting"),
+    Holding(
+        "scim_users",
+        "user_id",
+        "provisioning",
+        DELETE,
+        "what their organisation's directory says of them (login name, external id, employee number, department)",
+    ),
+    Holding("scim_group_members", "user_id", "provisioning", DELETE, "the directory groups they are in"),
+    Holding("scim_tokens", "created_by_id", "provisioning", KEEP, "the organisation's provisioning token they made"),
 )

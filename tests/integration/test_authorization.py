@@ -50,6 +50,16 @@ DELIBERATELY_PUBLIC = {
     # xAPI's About resource says which versions the statements API speaks, nothing more.
     "api_xapi_about.about",
 }
+# SCIM provisioning (/scim/v2): no session; an organisation's bearer token is the key, checked
+# for every endpoint before anything else (401 with a SCIM error otherwise; test_scim_users.py).
+SCIM_ENDPOINTS = {
+    f"scim.{name}"
+    for name in ("service_provider_config", "resource_types", "resource_type", "schemas", "schema", "unknown",
+                 "search_everything", "list_users", "search_users", "create_user", "get_user", "replace_user",
+                 "patch_user", "delete_user", "list_groups", "search_groups", "create_group", "get_group",
+                 "replace_group", "patch_group", "delete_group")
+}  # fmt: skip
+DELIBERATELY_PUBLIC |= SCIM_ENDPOINTS
 
 
 def _sample_value(match) -> str:
@@ -78,10 +88,12 @@ def test_public_endpoints_are_exactly_the_deliberate_ones(app):
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere_else(app, client):
     checked = 0
     for endpoint, method, path in _routes(app):
-        if endpoint in DELIBERATELY_PUBLIC:
+        if endpoint in DELIBERATELY_PUBLIC - SCIM_ENDPOINTS:
             continue
         response = client.open(path, method=method)
-        if path.startswith("/api/"):  # programs get a problem+json 401, not the login page
+        if endpoint in SCIM_ENDPOINTS:  # a directory gets a SCIM error, never a page
+            assert response.status_code == 401 and response.mimetype == "application/scim+json", (endpoint, method)
+        elif path.startswith("/api/"):  # programs get a problem+json 401, not the login page
             assert response.status_code == 401 and response.mimetype == "application/problem+json", (endpoint, method)
         else:
             assert response.status_code == 302 and response.headers["Location"].startswith("/login"), (endpoint, method)

@@ -65,6 +65,21 @@ SKIPPED = {
     "sso.start": "sends the browser to an organisation's identity provider (test_company_sign_in.py)",
     "sso.callback": "the identity provider's answer, refused without a sign-in pending (test_company_sign_in.py)",
     "sso_saml.metadata": "lxp's SAML SP metadata, an XML document, not a page (test_saml_sign_in.py)",
+    **{
+        f"scim.{name}": "SCIM for a directory with a bearer token, not a page (test_scim_*.py, scim2-tester)"
+        for name in (
+            "service_provider_config",
+            "resource_types",
+            "resource_type",
+            "schemas",
+            "schema",
+            "unknown",
+            "list_users",
+            "get_user",
+            "list_groups",
+            "get_group",
+        )
+    },
     "ops.scrape": "Prometheus' metrics, for a bearer token or internal addresses only, not a page (test_metrics.py)",
 }
 

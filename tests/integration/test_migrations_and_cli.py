@@ -38,8 +38,9 @@ def test_seed_demo_loads_people_once_and_their_logins_work(app, client, mailbox)
     assert "0 people added, 15 already there" in second.output
     assert "Course 'leading-hybrid-team': already there." in second.output
     with committing(app):
-        # the demo people, and the synthetic learners that fill the insights (added once)
-        assert db.session.scalar(select(func.count()).select_from(User).where(~User.email.like("synthetic-%"))) == 15
+        # the demo people, two more an HR system provisioned through SCIM, and the synthetic
+        # learners that fill the insights (each added once)
+        assert db.session.scalar(select(func.count()).select_from(User).where(~User.email.like("synthetic-%"))) == 17
         assert db.session.scalar(select(func.count()).select_from(User).where(User.email.like("synthetic-%"))) == 60
         zones = set(db.session.execute(select(User.timezone)).scalars())
         locales = set(db.session.execute(select(User.locale)).scalars())
@@ -51,6 +52,11 @@ def test_seed_demo_loads_people_once_and_their_logins_work(app, client, mailbox)
     trail = client.get("/admin/audit").get_data(as_text=True)
     assert 'data-action="invitation_sent"' in trail and 'data-action="data_exported"' in trail
     assert 'value="24"' in client.get("/admin/retention").get_data(as_text=True)
+    # People an HR system provisioned through SCIM, on the admin's provisioning page (no token shown)
+    assert "People provisioned by SCIM: 2 added" in first.output and "already there" in second.output
+    provisioning = client.get("/admin/provisioning").get_data(as_text=True)
+    assert provisioning.count("data-provisioned=") == 2 and "Lena Hofmann" in provisioning
+    assert "data-token-secret" not in provisioning and "data-scim-token=" not in provisioning
     # The Berlin trainer shows two-step sign-in: the printed key gives the code.
     key = re.search(r"given the key ([A-Z2-7]+)", first.output).group(1)
     trainer = app.test_client()
