@@ -166,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.files.views import bp as files_bp
     from lxp.insights.effect_views import bp as touchpoint_effect_bp
     from lxp.insights.views import bp as insights_bp
+    from lxp.learning.app_shell import bp as app_shell_bp
     from lxp.learning.views import bp as learning_bp
     from lxp.live.views import bp as live_bp
     from lxp.lrs.views import bp as lrs_bp
@@ -189,6 +190,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(two_step_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(app_shell_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(course_structure_bp)
     app.register_blueprint(catalogue_bp)

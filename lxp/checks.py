@@ -29,7 +29,7 @@ from lxp.core.migrations import schema_state
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.files.storage import upload_dir
-from lxp.push.keys import KEY_FILE, vapid_keys
+from lxp.push.keys import KEY_FILE, is_local_host, subject_host, vapid_keys
 from lxp.scheduler import JOBS
 
 # A production secret shorter than this is too easy to guess (token_urlsafe(48) gives 64).
@@ -168,7 +168,12 @@ def vapid() -> Check:
     except (ValueError, KeyError, OSError) as exc:
         return Check("vapid", False, str(exc), "set LXP_VAPID_PRIVATE_KEY and LXP_VAPID_PUBLIC_KEY as one pair")
     source = "LXP_VAPID_PRIVATE_KEY" if config.get("VAPID_PRIVATE_KEY") else f"instance/{KEY_FILE}"
-    return Check("vapid", True, f"key pair from {source}, public key {keys.public_key[:12]}…")
+    detail = f"key pair from {source}, public key {keys.public_key[:12]}…"
+    if is_local_host(subject_host(keys.subject)):
+        # Apple's push service refuses a local contact, so iPhones would never get a push.
+        return Check("vapid", not _production(), f"{detail}; warning: the subject {keys.subject} is a local address",
+                     "set LXP_VAPID_SUBJECT, LXP_MAIL_FROM or LXP_BASE_URL to a public address")  # fmt: skip
+    return Check("vapid", True, detail)
 
 
 def rate_limit_storage() -> Check:

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -81,10 +82,37 @@ def _load_or_create(key_file: Path) -> Vapid:
     return _from_text(stored["private_key"])
 
 
-def _subject(config) -> str:
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def is_local_host(host: str | None) -> bool:
+    """Whether ``host`` names this machine (``localhost``, ``*.localhost``, a loopback address):
+    push services such as Apple's refuse a VAPID subject there."""
+    host = (host or "").strip("[]").lower().rstrip(".")
+    return not host or host in _LOCAL_HOSTS or host.endswith(".localhost")
+
+
+def subject(config) -> str:
+    """The VAPID ``sub`` claim: ``LXP_VAPID_SUBJECT``, else ``mailto:`` of ``LXP_MAIL_FROM``
+    unless that is a local address, else the base URL's origin unless that is local, else the
+    ``mailto:`` anyway (a development install; ``flask lxp check`` says so)."""
     if config.get("VAPID_SUBJECT"):
         return config["VAPID_SUBJECT"]
-    return "mailto:" + (parseaddr(config["MAIL_FROM"])[1] or "no-reply@lxp.localhost")
+    address = parseaddr(config.get("MAIL_FROM") or "")[1]
+    mailto = "mailto:" + (address or "no-reply@lxp.localhost")
+    if address and not is_local_host(address.rpartition("@")[2]):
+        return mailto
+    base = urlsplit(config.get("BASE_URL") or "")
+    if base.scheme == "https" and not is_local_host(base.hostname):
+        return f"https://{base.netloc}"
+    return mailto
+
+
+def subject_host(value: str) -> str | None:
+    """The host a VAPID subject names: a ``mailto:`` address's domain or a URL's host."""
+    if value.startswith("mailto:"):
+        return value[len("mailto:") :].rpartition("@")[2] or None
+    return urlsplit(value).hostname
 
 
 def vapid_keys() -> VapidKeys:
@@ -103,6 +131,6 @@ def vapid_keys() -> VapidKeys:
     configured = config.get("VAPID_PUBLIC_KEY")
     if configured and configured.strip().rstrip("=") != public_key:
         raise ValueError("LXP_VAPID_PUBLIC_KEY does not belong to LXP_VAPID_PRIVATE_KEY")
-    keys = VapidKeys(vapid=vapid, public_key=public_key, subject=_subject(config))
+    keys = VapidKeys(vapid=vapid, public_key=public_key, subject=subject(config))
     app.extensions[_EXTENSION] = keys
     return keys

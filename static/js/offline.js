@@ -208,17 +208,55 @@
     });
   }
 
+  // The offline page: the address that could not open, and the pages this phone keeps, by title.
+  function listKeptPages() {
+    var list = document.querySelector("[data-offline-pages]");
+    if (!list) return;
+    var here = document.querySelector("[data-offline-here]");
+    if (here && window.location.pathname !== "/offline") {
+      here.textContent = window.location.pathname;
+      document.querySelector("[data-offline-address]").hidden = false;
+    }
+    var retry = document.querySelector("[data-offline-retry]");
+    if (retry) retry.addEventListener("click", function () { window.location.reload(); });
+    if (!window.caches) return;
+    caches.open(PAGES).then(function (cache) {
+      return cache.keys().then(function (requests) {
+        var pages = requests.filter(function (request) { return new URL(request.url).pathname.indexOf("/__lxp/") !== 0; });
+        return Promise.all(pages.map(function (request) {
+          return cache.match(request).then(function (response) { return response.text(); }).then(function (text) {
+            var title = new DOMParser().parseFromString(text, "text/html").title || request.url;
+            return { path: new URL(request.url).pathname, title: title.replace(/ · lxp$/, "") };
+          });
+        }));
+      });
+    }).then(function (pages) {
+      pages.sort(function (a, b) { return a.path === "/today" ? -1 : b.path === "/today" ? 1 : a.title.localeCompare(b.title); });
+      pages.forEach(function (page) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = page.path;
+        link.textContent = page.title;
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      document.querySelector("[data-offline-none]").hidden = pages.length > 0;
+    }).catch(function () { /* nothing kept */ });
+  }
+
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
       var holder = document.querySelector("[data-offline-urls]");
       if (holder && registration.active) {
-        registration.active.postMessage({ type: "cache", urls: JSON.parse(holder.getAttribute("data-offline-urls")) });
+        registration.active.postMessage({ type: "cache", urls: JSON.parse(holder.getAttribute("data-offline-urls")),
+                                          version: holder.getAttribute("data-offline-version") || "" });
       }
     }).catch(function () { /* no offline reading on this browser */ });
   }
 
+  listKeptPages();
   if (!window.indexedDB || !window.fetch) return;
   Array.prototype.forEach.call(document.querySelectorAll("form[data-offline-complete]"), enhanceDoneForm);
   Array.prototype.forEach.call(document.querySelectorAll("form[data-offline-attempt]"), enhanceQuizForm);

@@ -10,7 +10,18 @@
   "use strict";
 
   var section = document.querySelector("[data-push]");
-  if (!section || !("serviceWorker" in navigator) || !("PushManager" in window) ||
+  if (!section) return;
+  // iOS Safari offers push only to a home-screen app (display: standalone): say how to get there.
+  var apple = /iPad|iPhone|iPod/.test(navigator.userAgent) ||
+    (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+  var standalone = navigator.standalone === true ||
+    (window.matchMedia && window.matchMedia("(display-mode: standalone)").matches);
+  if (apple && !standalone) {
+    section.hidden = false;
+    section.querySelector("[data-push-ios]").hidden = false;
+    return;
+  }
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) ||
       !("Notification" in window) || !window.fetch) return;
 
   var subscriptionsUrl = section.getAttribute("data-subscriptions-url");

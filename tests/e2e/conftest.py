@@ -58,10 +58,13 @@ class InFlight:
         self.wsgi_app = wsgi_app
         self.count = 0
         self.lock = threading.Lock()
+        self.seen: list[dict] = []  # each request's path and the headers a test may ask about
 
     def __call__(self, environ, start_response):
         with self.lock:
             self.count += 1
+            self.seen.append({"path": environ.get("PATH_INFO", ""), "prefetch": bool(environ.get("HTTP_X_LXP_PREFETCH")),
+                              "if_none_match": environ.get("HTTP_IF_NONE_MATCH")})  # fmt: skip
         body = None
         try:
             body = self.wsgi_app(environ, start_response)
@@ -94,6 +97,12 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def in_flight(live_server) -> InFlight:
+    """The live server's request counter, with ``seen``: every request's path and headers."""
+    return IN_FLIGHT
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,11 @@ DELIBERATELY_PUBLIC = {
     "core.ready",  # for load balancers: says only whether the database is reachable and migrated
     "ops.scrape",  # Prometheus: a bearer token or an allowed address, else 401/404 (test_metrics.py)
     "learning.service_worker",
+    # The phone's app shell: browsers fetch the manifest without cookies; the offline page and
+    # the shell's file list hold nobody's data (test_app_shell.py).
+    "app_shell.manifest",
+    "app_shell.shell",
+    "app_shell.offline",
     "accounts.login",
     "accounts.accept_invitation",
     "accounts.renew_invitation",

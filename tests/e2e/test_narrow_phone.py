@@ -1,0 +1,72 @@
+"""No page scrolls sideways on a 320 px phone (issue #19): every page each demo person may
+open, walked in a real browser as they see it, the addresses taken from the every-page walk
+(tests/integration/test_every_page.py), which also seeds the demo once for this module."""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from lxp.accounts.models import User
+from lxp.demo import PEOPLE
+from lxp.extensions import db
+from tests.e2e.conftest import PHONE
+from tests.integration.test_every_page import (
+    SKIPPED,
+    _get_endpoints,
+    _may_open,
+    _visits,
+    demo,  # noqa: F401  (the module's seeded demo)
+    signed_in,
+    what_they_see,
+)
+
+NARROW = dict(PHONE, viewport={"width": 320, "height": 640}, screen={"width": 320, "height": 640})
+# A mobile browser widens its layout viewport to the content (innerWidth follows), so the
+# phone's own width is the measure.
+WIDER_THAN_SCREEN = """width => {
+  if (document.documentElement.scrollWidth <= width) return null;
+  const culprits = [...document.querySelectorAll('main *, header *, nav *')]
+    .filter(el => el.getBoundingClientRect().right > width + 0.5 && el.children.length === 0)
+    .slice(0, 3).map(el => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ')[0] : ''));
+  return document.documentElement.scrollWidth + ' px wide; ' + culprits.join(', ');
+}"""
+
+
+def _pages_of(app, person) -> list[str]:
+    with app.test_request_context():
+        user = db.session.get(User, person.user_id)
+        seen = what_they_see(user)
+        addresses = sorted({url_for(endpoint, **visit.values) for endpoint, rules in _get_endpoints(app).items()
+                            if endpoint not in SKIPPED and _may_open(app, endpoint, person.roles)
+                            and not endpoint.startswith(("api", "lrs", "api_docs"))
+                            for visit in _visits(app, endpoint, rules, seen)
+                            if visit.redirect is None and visit.missing is None and not visit.query})  # fmt: skip
+        db.session.remove()
+    return addresses
+
+
+@pytest.mark.parametrize("email", [p.email for p in PEOPLE])
+def test_no_page_scrolls_sideways_at_320_px(app, browser, live_server, demo, email):  # noqa: F811
+    person = demo.people[email]
+    client = signed_in(app, person)
+    cookie = client.get_cookie("session")
+    context = browser.new_context(**NARROW, base_url=live_server, locale="en-GB", service_workers="block")
+    context.add_cookies([{"name": "session", "value": cookie.value, "url": live_server}])
+    page = context.new_page()
+    problems, walked = [], 0
+    try:
+        for address in _pages_of(app, person):
+            with client.get(address) as answer:  # pages only: no calendar files, CSV or JSON
+                if answer.status_code != 200 or answer.mimetype != "text/html":
+                    continue
+            page.goto(address)
+            assert page.url == live_server + address, f"{address} led to {page.url}: not signed in?"
+            walked += 1
+            wide = page.evaluate(WIDER_THAN_SCREEN, NARROW["viewport"]["width"])
+            if wide:
+                problems.append(f"{address}: {wide}")
+    finally:
+        context.close()
+    assert walked >= 5, f"only {walked} pages walked"
+    assert not problems, f"{email} scrolls sideways at 320 px on:\n" + "\n".join(problems)

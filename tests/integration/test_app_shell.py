@@ -1,0 +1,63 @@
+"""The phone's app shell: the manifest, the list the service worker caches on install, the
+offline page, and a VAPID subject push services accept (issue #19)."""
+
+import pytest
+
+from lxp.push.keys import subject, vapid_keys
+from tests.integration.test_operator_check import _check, _failed, healthy  # noqa: F401
+
+
+def test_the_manifest_is_public_and_names_today_and_icons_that_exist(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200 and response.mimetype == "application/manifest+json"
+    manifest = response.get_json(force=True)
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/today" and manifest["scope"] == "/"
+    assert manifest["id"] and manifest["short_name"] and manifest["theme_color"] and manifest["background_color"]
+    for icon in manifest["icons"]:
+        with client.get(icon["src"]) as image:
+            assert image.status_code == 200 and image.mimetype == "image/png", icon
+            width = int.from_bytes(image.data[16:20], "big")  # the PNG header's width
+            assert f"{width}x{width}" == icon["sizes"]
+
+
+def test_the_shell_lists_fingerprinted_files_that_are_cached_for_good_and_the_offline_page(client):
+    shell = client.get("/offline/shell.json").get_json()
+    assert any(url.startswith("/static/css/lxp.") and url.endswith(".css") and url != "/static/css/lxp.css"
+               for url in shell["static"])  # fmt: skip
+    for url in shell["static"]:
+        with client.get(url) as response:
+            assert response.status_code == 200 and "immutable" in response.headers["Cache-Control"], url
+    page = client.get(shell["offline"])
+    assert page.status_code == 200 and "You are offline" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"VAPID_SUBJECT": "mailto:ops@example.org"}, "mailto:ops@example.org"),
+        ({"MAIL_FROM": "Learning <learn@acme.example>", "BASE_URL": "https://learn.acme.example"},
+         "mailto:learn@acme.example"),
+        ({"MAIL_FROM": "lxp <no-reply@lxp.localhost>", "BASE_URL": "https://learn.acme.example/"},
+         "https://learn.acme.example"),
+        ({"MAIL_FROM": "lxp <no-reply@localhost>", "BASE_URL": "http://127.0.0.1:5000"}, "mailto:no-reply@localhost"),
+    ],
+)  # fmt: skip
+def test_the_vapid_subject_prefers_a_public_address(config, expected):
+    assert subject(config) == expected
+
+
+def test_the_check_warns_of_a_local_vapid_subject_and_fails_it_in_production(healthy, monkeypatch):  # noqa: F811
+    monkeypatch.setitem(healthy.config, "VAPID_SUBJECT", None)
+    monkeypatch.setitem(healthy.config, "MAIL_FROM", "lxp <no-reply@lxp.localhost>")
+    monkeypatch.setitem(healthy.config, "BASE_URL", "http://127.0.0.1:5000")
+    with healthy.test_request_context():
+        vapid_keys()  # a generated pair, as after the first subscription
+    healthy.extensions.pop("lxp_vapid", None)
+    status, line = _check(healthy)[1]["vapid"]
+    assert status == "ok" and "warning: the subject mailto:no-reply@lxp.localhost is a local address" in line
+    healthy.extensions.pop("lxp_vapid", None)
+    monkeypatch.setitem(healthy.config, "LXP_ENV", "production")
+    assert "is a local address" in _failed(_check(healthy)[1], "vapid")
+    healthy.extensions.pop("lxp_vapid", None)
+    monkeypatch.setitem(healthy.config, "MAIL_FROM", "lxp <learn@acme.example>")
+    assert "warning" not in _check(healthy)[1]["vapid"][1]
