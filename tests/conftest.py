@@ -238,6 +238,7 @@ def app(tmp_path_factory, smtp_server, database_url):
 
 def empty_all_tables() -> None:
     """Delete every row (and on PostgreSQL restart the sequences), committing for real."""
+    paths_services.forget_frozen_versions()  # version ids start again in an emptied database
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
