@@ -137,3 +137,34 @@ def test_a_synthetic_population_maps_the_same_from_rollups_as_from_events(app, p
     result = runner.invoke(args=["lxp", "seed-synthetic", "--learners", "60", "--cohort", "Synthetic A"])
     assert result.exit_code == 0, result.output
     assert _maps_agree(app, "author@example.com") == 1
+
+
+@pytest.mark.real_commits
+def test_a_second_run_while_one_holds_the_mark_does_nothing_and_counts_nothing_twice(app, published, learners):
+    """PostgreSQL: the mark's row is locked by the first run, the second skips it (SQLite has one
+    writer: the second run simply waits for the first)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite serialises writers itself")
+    with committing(app):
+        db.session.execute(insert(LearningEvent), [{"id": uuid.uuid4(), "actor_id": learner, "verb": "completed",
+                           "object_type": "item", "object_id": published["lesson"], "result": None, "context": None,
+                           "occurred_at": utcnow() - timedelta(days=1), "recorded_at": utcnow() - timedelta(hours=1)}
+                           for learner in learners])  # fmt: skip
+        rollups.roll_up(settle=timedelta(hours=2))  # creates the mark, rolls nothing up yet
+    with app.app_context():
+        other = db.engine.connect()
+        other.begin()
+        other.execute(select(RollupMark).where(RollupMark.name == rollups.MARK).with_for_update())
+        try:
+            with committing(app):
+                assert rollups.roll_up() is None
+        finally:
+            other.rollback()
+            other.close()
+    with committing(app):
+        assert rollups.roll_up() == 1
+        assert rollups.roll_up() == 0
+    with committing(app):
+        counts, learner_count = rollups.station_figures(published["course"], [published["lesson"]], utcnow())
+        assert (counts[published["lesson"]].reached, counts[published["lesson"]].finished, learner_count) == (3, 3, 3)
