@@ -37,6 +37,7 @@ from lxp.insights import maths
 from lxp.insights.models import FIRST_COUNTS, LearnerEnd, RollupMark, StationDay
 
 MARK = "journey_map"
+MANY_ACTORS = 2000  # a window touching more learners is recounted over the whole log, still exactly
 SETTLE = timedelta(minutes=5)  # longer than any request or job that records events takes to commit
 FINISH = maths.FINISH_VERBS
 FLAGS = {
@@ -103,7 +104,10 @@ def _utc_day(column):
 
 
 def _after(position: Position | None):
-    return [] if position is None else [tuple_(E.recorded_at, E.id) > tuple_(position.at, position.id)]
+    # The plain ``recorded_at >=`` lets either database use the (recorded_at, id) index.
+    if position is None:
+        return []
+    return [E.recorded_at >= position.at, tuple_(E.recorded_at, E.id) > tuple_(position.at, position.id)]
 
 
 def _upto(position: Position | None):
@@ -128,7 +132,18 @@ def changes(after: Position | None, until: Position | None) -> Changes:
     the end of the log). Three statements; reads only, so a GET may call it."""
     found = Changes(until=until)
     window = [*_after(after), *_upto(until)]
-    touched = select(E.actor_id, E.object_id).where(*_at_stations(), *window).distinct().subquery()
+    if after is not None and newest(after, None if until is None else until.at + timedelta(microseconds=1)) is None:
+        return found  # nothing past the mark: the usual case for a reader
+    # The learners the window touches, as a list when few (their rows come by the actor index,
+    # whatever the table's statistics say); everyone when many or on a first run.
+    touched = None
+    if after is not None:
+        pairs = select(E.actor_id, E.object_id).where(*_at_stations(), *window).distinct()
+        touched = {(actor, ref) for actor, ref in db.session.execute(pairs)}
+    actors = None if touched is None else sorted({actor for actor, _ in touched})
+    if actors is not None and len(actors) > MANY_ACTORS:
+        actors = touched = None
+    whose = [] if actors is None else [E.actor_id.in_(actors)]
     # First moments per pair and flag, before the batch and with it.
     before = tuple_(E.recorded_at, E.id) <= tuple_(after.at, after.id) if after is not None else None
     columns = []
@@ -139,13 +154,13 @@ def changes(after: Position | None, until: Position | None) -> Changes:
             old = before if verbs is None else before & E.verb.in_(verbs)
             columns.append(func.min(case((old, E.occurred_at))).label(f"{name}_old"))
     rows = db.session.execute(
-        select(E.object_id, E.actor_id, *columns)
-        .join(touched, (touched.c.actor_id == E.actor_id) & (touched.c.object_id == E.object_id))
-        .where(*_at_stations(), *_upto(until))
+        select(E.object_id, E.actor_id, *columns).where(*_at_stations(), *_upto(until), *whose)
         .group_by(E.object_id, E.actor_id)
     ).all()  # fmt: skip
     for row in rows:
         ref, values = row[0], row._mapping
+        if touched is not None and (row[1], ref) not in touched:
+            continue
         for name in FIRST_COUNTS:
             new = values[f"{name}_new"]
             old = values.get(f"{name}_old") if before is not None else None
@@ -157,7 +172,7 @@ def changes(after: Position | None, until: Position | None) -> Changes:
             if new_day is not None:
                 found.day(ref, new_day).firsts[name] += 1
     _add_measures(found, window)
-    _add_ends(found, touched, until)
+    _add_ends(found, whose, until)
     return found
 
 
@@ -184,12 +199,12 @@ def _add_measures(found: Changes, window: list) -> None:
                 entry.effort_answers += count
 
 
-def _add_ends(found: Changes, touched, until: Position | None) -> None:
+def _add_ends(found: Changes, whose: list, until: Position | None) -> None:
     """Each touched learner's latest moment per course, recomputed over their whole log."""
     finished = func.max(case((E.verb.in_(FINISH), 1), else_=0))
     rows = db.session.execute(
         select(E.actor_id, E.object_id, func.max(E.occurred_at), finished)
-        .where(*_at_stations(), *_upto(until), E.actor_id.in_(select(touched.c.actor_id)))
+        .where(*_at_stations(), *_upto(until), *whose)
         .group_by(E.actor_id, E.object_id)
     ).all()  # fmt: skip
     per: dict[tuple[int, int], list] = {}
