@@ -38,7 +38,8 @@ from lxp.insights.models import FIRST_COUNTS, LearnerEnd, RollupMark, StationDay
 
 MARK = "journey_map"
 MANY_ACTORS = 2000  # a window touching more learners is recounted over the whole log, still exactly
-SETTLE = timedelta(minutes=5)  # longer than any request or job that records events takes to commit
+SMALL_WINDOW = 20_000  # events read one by one; a larger window is counted in SQL
+SETTLE = timedelta(minutes=1)  # longer than any request or job that records events takes to commit
 FINISH = maths.FINISH_VERBS
 FLAGS = {
     "reached": None,  # any station verb
@@ -134,15 +135,12 @@ def changes(after: Position | None, until: Position | None) -> Changes:
     window = [*_after(after), *_upto(until)]
     if after is not None and newest(after, None if until is None else until.at + timedelta(microseconds=1)) is None:
         return found  # nothing past the mark: the usual case for a reader
-    # The learners the window touches, as a list when few (their rows come by the actor index,
-    # whatever the table's statistics say); everyone when many or on a first run.
-    touched = None
-    if after is not None:
-        pairs = select(E.actor_id, E.object_id).where(*_at_stations(), *window).distinct()
-        touched = {(actor, ref) for actor, ref in db.session.execute(pairs)}
+    # A small window is read in log order by the (stored time, id) index, whatever the table's
+    # statistics say, and its learners' rows then come by the actor index; a large window or a
+    # first run counts over the whole log (still exactly: pairs it does not touch cancel out).
+    small = _small_window(after, until)
+    touched = None if small is None else {(r.actor_id, r.object_id) for r in small if r.verb in maths.STATION_VERBS}
     actors = None if touched is None else sorted({actor for actor, _ in touched})
-    if actors is not None and len(actors) > MANY_ACTORS:
-        actors = touched = None
     whose = [] if actors is None else [E.actor_id.in_(actors)]
     # First moments per pair and flag, before the batch and with it.
     before = tuple_(E.recorded_at, E.id) <= tuple_(after.at, after.id) if after is not None else None
@@ -171,9 +169,49 @@ def changes(after: Position | None, until: Position | None) -> Changes:
                 found.day(ref, old_day).firsts[name] -= 1
             if new_day is not None:
                 found.day(ref, new_day).firsts[name] += 1
-    _add_measures(found, window)
+    if small is None:
+        _add_measures(found, window)
+    else:
+        _add_measures_of(found, small)
     _add_ends(found, whose, until)
     return found
+
+
+def _small_window(after: Position | None, until: Position | None) -> list | None:
+    """The item events in (``after``, ``until``], when there are at most ``SMALL_WINDOW``."""
+    if after is None:
+        return None
+    rows = db.session.execute(
+        select(E.recorded_at, E.id, E.object_type, E.actor_id, E.object_id, E.verb, E.occurred_at, E.result)
+        .where(*_after(after), *_upto(until)).order_by(E.recorded_at, E.id).limit(SMALL_WINDOW + 1)
+    ).all()  # fmt: skip
+    if len(rows) > SMALL_WINDOW:
+        return None
+    return [row for row in rows if row.object_type == "item"]
+
+
+def _whole(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _add_measures_of(found: Changes, rows: list) -> None:
+    """``_add_measures`` for a small window already read."""
+    for row in rows:
+        if row.verb not in (*FINISH, "responded"):
+            continue
+        result = row.result if isinstance(row.result, dict) else {}
+        entry = found.day(row.object_id, row.occurred_at.date())
+        duration = result.get("duration")
+        seconds = maths.parse_duration(duration if isinstance(duration, str) else None)
+        if seconds is not None:
+            entry.durations[seconds] += 1
+        extensions = result.get("extensions") if isinstance(result.get("extensions"), dict) else {}
+        mood, effort = _whole(extensions.get("mood")), _whole(extensions.get("effort"))
+        if mood is not None and 1 <= mood <= 5:
+            entry.moods[mood - 1] += 1
+            if effort is not None:
+                entry.effort_total += effort
+                entry.effort_answers += 1
 
 
 def _add_measures(found: Changes, window: list) -> None:
