@@ -21,12 +21,13 @@ events past the mark in memory (``Tail``).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, case, cast, delete, func, insert, select, tuple_, update
+from sqlalchemy import Date, String, case, cast, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lxp.core.time import utcnow
@@ -357,7 +358,8 @@ def station_figures(course_id: int, refs: list[str], now: datetime) -> tuple[dic
     Three statements and the tail's; O(stations × days + learners), not O(events)."""
     tail = changes(mark(), None)
     totals: dict[str, DayDelta] = {}
-    for row in db.session.execute(select(StationDay).where(StationDay.ref.in_(refs))).scalars():
+    read = [getattr(StationDay, name) for name in ("ref", *FIRST_COUNTS, "moods", "effort_total", "effort_answers")]
+    for row in db.session.execute(select(*read, StationDay.durations).where(StationDay.ref.in_(refs))):
         entry = totals.setdefault(row.ref, DayDelta())
         for name in FIRST_COUNTS:
             entry.firsts[name] += getattr(row, name)
@@ -375,12 +377,23 @@ def station_figures(course_id: int, refs: list[str], now: datetime) -> tuple[dic
         entry.effort_total += change.effort_total
         entry.effort_answers += change.effort_answers
         entry.durations.update(change.durations)
-    ends = {
-        row.learner_id: End(row.last_at, tuple(row.last_refs), frozenset(row.finished_refs))
-        for row in db.session.execute(select(LearnerEnd).where(LearnerEnd.course_id == course_id)).scalars()
-    }
-    ends.update({learner: end for (course, learner), end in tail.ends.items() if course == course_id})
-    dropped, learners = _drop_off(ends.values(), refs, now)
+    cutoff = now - timedelta(days=maths.DROP_AFTER_DAYS)
+    final = refs[-1]
+    fresh = {learner: end for (course, learner), end in tail.ends.items() if course == course_id}
+    # Grouped in the database: the learners' latest stations, gone or not, through or not.
+    stations = cast(LearnerEnd.last_refs, String)
+    gone = LearnerEnd.last_at < cutoff
+    through = cast(LearnerEnd.finished_refs, String).contains(json.dumps(final), autoescape=True)
+    groups = [
+        (tuple(json.loads(text_value)), bool(is_gone), bool(is_through), count)
+        for text_value, is_gone, is_through, count in db.session.execute(
+            select(stations, gone, through, func.count())
+            .where(LearnerEnd.course_id == course_id, *([LearnerEnd.learner_id.not_in(fresh)] if fresh else []))
+            .group_by(stations, gone, through)
+        )
+    ]  # fmt: skip
+    groups += [(end.last_refs, end.last_at < cutoff, final in end.finished_refs, 1) for end in fresh.values()]
+    dropped, learners = _drop_off(groups, refs)
     return {
         ref: maths.StationCounts(
             reached=e.firsts["reached"], finished=e.firsts["finished"], checked=e.firsts["checked"],
@@ -392,18 +405,17 @@ def station_figures(course_id: int, refs: list[str], now: datetime) -> tuple[dic
     }, learners  # fmt: skip
 
 
-def _drop_off(ends, refs: list[str], now: datetime) -> tuple[Counter, int]:
+def _drop_off(groups, refs: list[str]) -> tuple[Counter, int]:
     """Learners who stopped at each station for good (as ``queries.station_counts``) and how many
-    learners there are: the latest moment's station, the furthest along on a tie."""
+    learners there are, from (latest stations, gone for ``DROP_AFTER_DAYS``, went through the
+    final station, how many): the furthest along of the latest stations on a tie."""
     position = {ref: n for n, ref in enumerate(refs)}
-    cutoff = now - timedelta(days=maths.DROP_AFTER_DAYS)
-    final = refs[-1]
     dropped, learners = Counter(), 0
-    for end in ends:
-        places = [position[r] for r in end.last_refs if r in position]
+    for last_refs, is_gone, is_through, count in groups:
+        places = [position[r] for r in last_refs if r in position]
         if not places:
             continue
-        learners += 1
-        if end.last_at < cutoff and final not in end.finished_refs:
-            dropped[refs[max(places)]] += 1
+        learners += count
+        if is_gone and not is_through:
+            dropped[refs[max(places)]] += count
     return dropped, learners
