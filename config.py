@@ -34,7 +34,9 @@ class Config:
     # decrypt (rotation). None: generated once into instance/encryption_key (not in production).
     ENCRYPTION_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: instance/lxp.db
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Connections are replaced after 5 minutes instead of pinged before every checkout (a round
+    # trip per request); shorter than PostgreSQL's and proxies' usual idle time-outs.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 300}
     BASE_URL = "http://127.0.0.1:5000"
     HTTPS = False
     # "off": run ``flask lxp scheduler`` as its own process; "inline": inside the web process
@@ -98,6 +100,8 @@ class Config:
     # The same rule for an organisation's OpenID provider (company sign-in): its issuer and
     # endpoints must be public https:// addresses unless this allows private ones and http://.
     SSO_ALLOW_PRIVATE = False
+    # How far a SAML provider's clock may be from lxp's (seconds) before its assertions are refused.
+    SAML_CLOCK_SKEW = 120
 
     DEFAULT_LOCALE = "en"
     DEFAULT_TIMEZONE = "UTC"
@@ -178,6 +182,7 @@ class Config:
         text("LXP_VAPID_SUBJECT", "VAPID_SUBJECT")
         flag("LXP_LRS_ALLOW_PRIVATE", "LRS_ALLOW_PRIVATE")
         flag("LXP_SSO_ALLOW_PRIVATE", "SSO_ALLOW_PRIVATE")
+        number("LXP_SAML_CLOCK_SKEW", "SAML_CLOCK_SKEW")
         text("LXP_DEFAULT_LOCALE", "DEFAULT_LOCALE")
         text("LXP_DEFAULT_TIMEZONE", "DEFAULT_TIMEZONE")
         number("LXP_MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH")

@@ -175,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.people.views import bp as admin_users_bp
     from lxp.privacy.views import bp as privacy_bp
     from lxp.push.views import bp as push_bp
+    from lxp.sso.saml_views import bp as sso_saml_bp
     from lxp.sso.views import admin_bp as sso_admin_bp
     from lxp.sso.views import bp as sso_bp
     from lxp.workplace.views import bp as workplace_bp
@@ -204,6 +205,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lrs_bp)
     app.register_blueprint(sso_bp)
     app.register_blueprint(sso_admin_bp)
+    app.register_blueprint(sso_saml_bp)
     app.register_blueprint(ops_bp)
 
     from lxp import api

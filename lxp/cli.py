@@ -20,6 +20,7 @@ from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
 from lxp.demo.privacy import seed_privacy
+from lxp.demo.saml_sign_in import EXAMPLE_ENTITY_ID, seed_saml_example
 from lxp.demo.security import seed_two_step
 from lxp.demo.workplace import seed_workplace
 from lxp.extensions import db
@@ -128,6 +129,7 @@ def seed_demo(force: bool) -> None:
     evidence = seed_workplace()
     synthetic = seed_insights()
     company = seed_company_sign_in(demo.DEMO_ORGANISATION[0])
+    saml_example = seed_saml_example(demo.DEMO_ORGANISATION[0])
     two_step_email, two_step_key, _ = seed_two_step()
     policy_set, audited = seed_privacy()
     created = sum(1 for _, was_created in report if was_created)
@@ -150,6 +152,8 @@ def seed_demo(force: bool) -> None:
     click.echo(f"Synthetic learners for the insights: {synthetic or 'already there'}{' added' if synthetic else ''}.")
     click.echo(f"Company sign-in for {EXAMPLE_ISSUER} (a local Keycloak): {'filled in' if company else 'already there'}, "
                "switched off; see /admin/sign-in.")  # fmt: skip
+    click.echo(f"SAML 2.0 metadata of {EXAMPLE_ENTITY_ID} (an Entra ID example): "
+               f"{'filled in' if saml_example else 'already there'}, OpenID Connect still chosen.")  # fmt: skip
     click.echo(f"Two-step sign-in is on for {two_step_email}: after the password, enter the code of an authenticator app "
                f"given the key {two_step_key}, or print it with: "
                f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{two_step_key}').now())\"")  # fmt: skip

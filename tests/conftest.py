@@ -66,6 +66,7 @@ from lxp import create_app
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.core import unit_of_work
 from lxp.extensions import db, limiter
+from lxp.paths import services as paths_services
 
 PASSWORD = "correct horse battery"
 # The factory's users need a valid hash, not a strong one: checking scrypt's costs 0.1-0.4 s
@@ -96,15 +97,26 @@ def pytest_configure(config):
 # default order is by number of tests, which leaves the one-test fuzzing and the browser tests
 # for last) hands modules out in collection order, so starting these first keeps one worker from
 # finishing a long module alone while the others wait. Only the order of modules changes.
+# The rest follow in collection order (browser tests, integration, unit), so the last modules
+# handed out are short ones and both workers finish within a few seconds of each other.
 LONGEST_FIRST = (
     "tests/integration/api/test_api_fuzz.py",
     "tests/integration/test_every_page.py",
-    "tests/integration/test_migrations_and_cli.py",
+    "tests/integration/test_mail_acceptance.py",
     "tests/integration/test_outbox_reliability.py",
-    "tests/integration/test_learner_journey.py",
+    "tests/integration/test_rate_limit_workers.py",
+    "tests/integration/api/test_openapi_client.py",
+    "tests/integration/api/test_lrs_ralph.py",
+    "tests/integration/test_bootstrap.py",
+    "tests/integration/test_migrations_and_cli.py",
     "tests/integration/test_authorization.py",
+    "tests/integration/test_learner_journey.py",
+    "tests/unit/test_planner.py",
+    "tests/integration/test_operator_check.py",
     "tests/integration/test_workplace_tasks.py",
     "tests/unit/test_planner_properties.py",
+    "tests/unit/test_commits.py",
+    "tests/unit/test_translations.py",
 )
 
 
@@ -299,6 +311,7 @@ def clean_db(app, request):
     By default the test runs in a transaction rolled back at its end (see the module's
     docstring); ``@pytest.mark.real_commits`` tests commit for real on emptied tables."""
     limiter.reset()
+    paths_services.forget_frozen_versions()  # version ids start again in an emptied database
     real_commits = request.node.get_closest_marker("real_commits") is not None
     with app.app_context():
         if real_commits or _database.used:

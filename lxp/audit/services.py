@@ -47,6 +47,7 @@ ACTIONS: dict[str, Any] = {
     "retention_warning": _l("Retention warning sent"),
     "retention_purge": _l("Retention purge"),
     "retention_policy_changed": _l("Retention policy changed"),
+    "company_sign_in_changed": _l("Company sign-in changed"),
     "two_step_enabled": _l("Two-step sign-in turned on"),
     "two_step_disabled": _l("Two-step sign-in turned off"),
     "two_step_code_failed": _l("Wrong two-step code"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
-from flask_babel import get_locale
+from flask import current_app, g, request
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -49,8 +49,31 @@ def select_timezone() -> str:
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
+def _translations():
+    """The catalogue for the current locale, looked up once per request (Flask-Babel finds the
+    domain, the locale and its string form again for each of the ~90 strings of a page). Kept
+    with the locale object it is for, so ``force_locale`` (another language in a request, e.g.
+    a message to someone else) gets its own."""
+    locale = get_locale()
+    held = g.get("_lxp_translations")
+    if held is not None and held[0] is locale:
+        return held[1]
+    found = get_translations()
+    if locale is not None:
+        g._lxp_translations = (locale, found)
+    return found
+
+
 def init_app(app) -> None:
     dates.init_app(app)
+    # Replaces Flask-Babel's template callables with the same ones reading _translations().
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.add_template_global(get_locale, "current_locale")
     app.add_template_global(LANGUAGE_NAMES, "language_names")
     app.add_template_global(role_label, "role_label")

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 from flask_talisman import Talisman
 
+from lxp.core.sessions import QuietSessionInterface
 from lxp.core.time import utcnow
 from lxp.extensions import login_manager
 
@@ -32,6 +33,7 @@ EXPIRES_AT = "lxp_expires_at"
 def init_app(app, load_user) -> None:
     """Headers, time-outs and sign-in; ``load_user`` is Flask-Login's loader (accounts owns users)."""
     https = app.config["HTTPS"]
+    app.session_interface = QuietSessionInterface()  # no Set-Cookie on every answer
     # Talisman keeps its settings on the instance, so each app gets its own.
     app.extensions["talisman"] = Talisman(
         app,

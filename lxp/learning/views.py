@@ -32,6 +32,7 @@ from lxp.coaching import threads
 from lxp.coaching.forms import StuckForm
 from lxp.core import unit_of_work
 from lxp.core.auth import public, roles_required
+from lxp.core.conditional import conditional_page
 from lxp.core.errors import ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.learning import placement as placement_service
@@ -65,6 +66,7 @@ def _competency_names() -> dict[str, str]:
 
 @bp.get("/today")
 @roles_required("learner")
+@conditional_page
 def today():
     """Everything due today across the four modalities, with one next best step on top."""
     shown = learning.today(current_user)
@@ -75,6 +77,7 @@ def today():
 
 @bp.get("/path")
 @roles_required("learner")
+@conditional_page
 def path():
     """The learner's journey as stations, each with its reason."""
     journey = paths.open_journey(current_user)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from lxp import events
 from lxp.authoring.kinds import KINDS
-from lxp.authoring.models import Competency, Goal, Item, Module, Package
+from lxp.authoring.models import Competency, CourseVersion, Goal, Item, Module, Outcome, Package
 from lxp.authoring.services import current_published
 from lxp.core.errors import Conflict, Invalid
 from lxp.core.time import utcnow
@@ -149,47 +149,126 @@ def set_paused(learner, journey: Journey, paused: bool) -> None:
 # --- feeding the planner -------------------------------------------------------------------
 
 
-def catalogue(journey: Journey) -> list[planner.CatalogueItem]:
-    """The items of the course versions the journey is on, in course order (one query)."""
-    course_of = {jc.version_id: (n, jc.course_id) for n, jc in enumerate(journey.courses)}
+@dataclass(frozen=True)
+class _VersionItem:
+    key: str
+    title: str
+    kind: str
+    minutes: int
+    sort: tuple[int, int]  # module position, item position
+    teaches: frozenset[str]
+    assesses: frozenset[str]
+    prerequisites: tuple[str, ...]
+    alternatives: tuple[str, ...]
+
+
+# A course version that left review (published or archived) never changes again: its items and
+# outcomes are kept per process, keyed by version id. A new version has a new id, so publishing
+# needs no invalidation; drafts and versions in review are always read afresh.
+FROZEN_STATUSES = frozenset({"published", "archived"})
+_CACHE_LIMIT = 1000
+_frozen_items: dict[int, tuple[_VersionItem, ...]] = {}
+_frozen_outcomes: dict[int, tuple[tuple[str, frozenset[str]], ...]] = {}
+
+
+def forget_frozen_versions() -> None:
+    """Empty the per-process cache (only needed when version ids start again: an emptied database)."""
+    _frozen_items.clear()
+    _frozen_outcomes.clear()
+
+
+def _remember(cache: dict, version_id: int, value) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[version_id] = value
+
+
+def _frozen_version_ids(version_ids: list[int]) -> set[int]:
+    rows = db.session.execute(select(CourseVersion.id, CourseVersion.status).where(CourseVersion.id.in_(version_ids)))
+    return {version_id for version_id, status in rows if status in FROZEN_STATUSES}
+
+
+def _version_items(version_ids: list[int]) -> dict[int, tuple[_VersionItem, ...]]:
+    """Each version's items in module and item order: from the cache, else one query with its
+    relations (loaded together), remembered when the version is frozen."""
+    found = {v: _frozen_items[v] for v in version_ids if v in _frozen_items}
+    missing = [v for v in version_ids if v not in found]
+    if not missing:
+        return found
     rows = db.session.execute(
         select(Item, Module.position)
         .join(Module, Item.module_id == Module.id)
-        .where(Item.version_id.in_(list(course_of)))
+        .where(Item.version_id.in_(missing))
         .options(selectinload(Item.teaches), selectinload(Item.assesses),
                  selectinload(Item.prerequisites), selectinload(Item.alternatives))
     ).all()  # fmt: skip
-    rows.sort(key=lambda row: (course_of[row[0].version_id][0], row[1], row[0].position))
-    found = []
-    for order, (item, _module_position) in enumerate(rows):
-        course_id = course_of[item.version_id][1]
-        found.append(planner.CatalogueItem(
-            ref=item_ref(course_id, item.key), title=item.title, kind=item.kind,
-            modality=KINDS[item.kind].modality, minutes=item.minutes, order=order,
+    loaded: dict[int, list[_VersionItem]] = {v: [] for v in missing}
+    for item, module_position in rows:
+        loaded[item.version_id].append(_VersionItem(
+            key=item.key, title=item.title, kind=item.kind, minutes=item.minutes, sort=(module_position, item.position),
             teaches=frozenset(c.code for c in item.teaches), assesses=frozenset(c.code for c in item.assesses),
-            prerequisites=tuple(item_ref(course_id, p.key) for p in item.prerequisites),
-            alternatives=tuple(item_ref(course_id, a.key) for a in item.alternatives),
+            prerequisites=tuple(p.key for p in item.prerequisites), alternatives=tuple(a.key for a in item.alternatives),
         ))  # fmt: skip
+    frozen = _frozen_version_ids(missing)
+    for version_id, items in loaded.items():
+        found[version_id] = tuple(sorted(items, key=lambda i: i.sort))
+        if version_id in frozen:
+            _remember(_frozen_items, version_id, found[version_id])
+    return found
+
+
+def catalogue(journey: Journey) -> list[planner.CatalogueItem]:
+    """The items of the course versions the journey is on, in course order (frozen versions
+    from the per-process cache; otherwise two queries)."""
+    courses = [(jc.version_id, jc.course_id) for jc in journey.courses]
+    per_version = _version_items([version_id for version_id, _ in courses])
+    found = []
+    for version_id, course_id in courses:
+        for item in per_version[version_id]:
+            found.append(planner.CatalogueItem(
+                ref=item_ref(course_id, item.key), title=item.title, kind=item.kind,
+                modality=KINDS[item.kind].modality, minutes=item.minutes, order=len(found),
+                teaches=item.teaches, assesses=item.assesses,
+                prerequisites=tuple(item_ref(course_id, p) for p in item.prerequisites),
+                alternatives=tuple(item_ref(course_id, a) for a in item.alternatives),
+            ))  # fmt: skip
+    return found
+
+
+def _version_outcomes(version_ids: list[int]) -> dict[int, tuple[tuple[str, frozenset[str]], ...]]:
+    """Each version's outcomes as (statement, competency codes), cached like its items."""
+    found = {v: _frozen_outcomes[v] for v in version_ids if v in _frozen_outcomes}
+    missing = [v for v in version_ids if v not in found]
+    if not missing:
+        return found
+    rows = db.session.execute(
+        select(Outcome).where(Outcome.version_id.in_(missing)).order_by(Outcome.version_id, Outcome.position)
+        .options(selectinload(Outcome.competencies))
+    ).scalars()  # fmt: skip
+    loaded: dict[int, list] = {v: [] for v in missing}
+    for outcome in rows:
+        loaded[outcome.version_id].append((outcome.statement, frozenset(c.code for c in outcome.competencies)))
+    frozen = _frozen_version_ids(missing)
+    for version_id, outcomes in loaded.items():
+        found[version_id] = tuple(outcomes)
+        if version_id in frozen:
+            _remember(_frozen_outcomes, version_id, found[version_id])
     return found
 
 
 def learner_state(learner_id: int) -> planner.LearnerState:
     """What the events say the learner has done and shown (voided events left out)."""
-    voided = set(
-        db.session.execute(
-            select(LearningEvent.object_id).where(LearningEvent.actor_id == learner_id, LearningEvent.verb == "voided")
-        ).scalars()
-    )
     rows = db.session.execute(
         select(LearningEvent)
         .where(LearningEvent.actor_id == learner_id,
-               LearningEvent.verb.in_(events.STATE_VERBS))
+               LearningEvent.verb.in_((*events.STATE_VERBS, "voided")))
         .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
-    ).scalars()  # fmt: skip
+    ).scalars().all()  # fmt: skip
+    voided = {event.object_id for event in rows if event.verb == "voided"}
     completed, mastered, placement = set(), set(), set()
     last_check: dict[str, tuple[str, frozenset[str]]] = {}
     for event in rows:
-        if str(event.id) in voided:
+        if event.verb == "voided" or str(event.id) in voided:
             continue
         if event.object_type == "competency" and event.verb == "mastered":
             mastered.add(event.object_id)
@@ -410,12 +489,9 @@ def weekly_rhythm(journey: Journey, plan: planner.Plan, today: date | None = Non
 def outcomes_reached(journey: Journey) -> list[str]:
     """Outcome statements of the journey's courses whose competencies the learner has all shown."""
     mastered = learner_state(journey.learner_id).mastered
-    return [
-        outcome.statement
-        for journey_course in journey.courses
-        for outcome in journey_course.version.outcomes
-        if outcome.competencies and {c.code for c in outcome.competencies} <= mastered
-    ]
+    version_ids = [journey_course.version_id for journey_course in journey.courses]
+    per_version = _version_outcomes(version_ids)
+    return [statement for v in version_ids for statement, codes in per_version[v] if codes and codes <= mastered]
 
 
 @dataclass(frozen=True)

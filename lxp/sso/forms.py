@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length
 
 
@@ -14,6 +23,8 @@ class CompanyEmailForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     enabled = BooleanField(_l("Company sign-in is on"))
+    protocol = RadioField(_l("Your provider speaks"), default="oidc",
+                          choices=[SelectChoice("oidc", _l("OpenID Connect")), SelectChoice("saml", _l("SAML 2.0"))])  # fmt: skip
     issuer = StringField(_l("Issuer"), validators=[Length(max=500)],
                          description=_l("The provider's address, e.g. https://login.microsoftonline.com/<tenant id>/v2.0 or https://keycloak.example.com/realms/staff."))  # fmt: skip
     client_id = StringField(_l("Client id"), validators=[Length(max=255)])
@@ -29,3 +40,14 @@ class SettingsForm(FlaskForm):
     sso_only = BooleanField(_l("Only company sign-in: no passwords for the organisation's people"))
     break_glass_user_id = SelectField(_l("Break-glass admin"), coerce=int,
                                       description=_l("Can still sign in with a password, for the day the provider is down."))  # fmt: skip
+    saml_metadata = TextAreaField(_l("The provider's SAML metadata (XML)"), render_kw={"rows": 4},
+                                  description=_l("Paste it, or give the address it is published at below; leave both empty to keep what is saved."))  # fmt: skip
+    saml_metadata_url = StringField(_l("Address of the provider's SAML metadata"), validators=[Length(max=500)])
+    saml_email_attribute = StringField(
+        _l("Attribute with the e-mail address"), default="email", validators=[Length(max=200)]
+    )
+    saml_name_attribute = StringField(_l("Attribute with the name"), default="name", validators=[Length(max=200)])
+    saml_groups_attribute = StringField(_l("Attribute with the groups"), default="groups", validators=[Length(max=200)])
+    saml_locale_attribute = StringField(
+        _l("Attribute with the language"), default="locale", validators=[Length(max=200)]
+    )

@@ -35,6 +35,14 @@ class CompanySignIn(db.Model):
     sso_only: Mapped[bool] = mapped_column(default=False)
     break_glass_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # "oidc" or "saml"; SAML's provider is its metadata (pasted, or fetched from the address).
+    protocol: Mapped[str] = mapped_column(String(10), default="oidc", server_default="oidc")
+    saml_metadata_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    saml_metadata: Mapped[str] = mapped_column(Text, default="", server_default="")
+    saml_email_attribute: Mapped[str] = mapped_column(String(200), default="email", server_default="email")
+    saml_name_attribute: Mapped[str] = mapped_column(String(200), default="name", server_default="name")
+    saml_groups_attribute: Mapped[str] = mapped_column(String(200), default="groups", server_default="groups")
+    saml_locale_attribute: Mapped[str] = mapped_column(String(200), default="locale", server_default="locale")
 
     organisation = relationship("Organisation")
     domain_rows: Mapped[list[CompanyDomain]] = relationship(
@@ -79,3 +87,26 @@ class ProviderIdentity(db.Model):
     subject: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SamlRequest(db.Model):
+    """An AuthnRequest lxp sent to an organisation's SAML provider, until its answer comes back
+    (single use: the answer deletes it) or it expires. ``relay_state`` is the random value the
+    answer must carry back with it."""
+
+    __tablename__ = "saml_requests"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    relay_state: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SamlAssertionSeen(db.Model):
+    """An assertion lxp accepted, remembered until its NotOnOrAfter so that it works once."""
+
+    __tablename__ = "saml_assertions_seen"
+
+    assertion_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    not_on_or_after: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -19,7 +19,7 @@ from lxp.accounts import services as accounts
 from lxp.accounts.models import Organisation, User
 from lxp.core.errors import Invalid
 from lxp.extensions import db
-from lxp.sso import oidc, provisioning
+from lxp.sso import oidc, provisioning, saml_services
 from lxp.sso.models import CompanyDomain, CompanySignIn
 from lxp.sso.refusals import Refused
 from lxp.sso.settings import client_for, settings_of
@@ -55,6 +55,8 @@ def for_slug(slug: str) -> CompanySignIn | None:
 def start(settings: CompanySignIn, login_hint: str | None = None) -> tuple[str, dict]:
     """Where to send the browser, and the pending sign-in to keep in its session. Raises
     ``Refused("provider_unreachable")`` when the provider's discovery cannot be read."""
+    if settings.protocol == "saml":
+        return saml_services.start(settings), {"organisation_id": settings.organisation_id}
     try:
         url, pending = oidc.start(client_for(settings), login_hint)
     except Refused as refused:

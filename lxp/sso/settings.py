@@ -15,7 +15,7 @@ from lxp.cohorts.models import Cohort
 from lxp.core.auth import ROLES
 from lxp.core.errors import Conflict, Invalid
 from lxp.extensions import db
-from lxp.sso import oidc
+from lxp.sso import oidc, saml_services
 from lxp.sso.models import CompanyDomain, CompanySignIn
 from lxp.sso.refusals import Refused
 
@@ -38,6 +38,13 @@ class SettingsInput:
     cohort_mapping: str
     sso_only: bool
     break_glass_user_id: int | None
+    protocol: str = "oidc"  # or "saml"; the SAML fields below matter only then
+    saml_metadata: str = ""  # pasted XML; empty with a URL fetches it, empty without keeps the stored one
+    saml_metadata_url: str = ""
+    saml_email_attribute: str = "email"
+    saml_name_attribute: str = "name"
+    saml_groups_attribute: str = "groups"
+    saml_locale_attribute: str = "locale"
 
 
 def settings_of(organisation_id: int) -> CompanySignIn | None:
@@ -170,8 +177,11 @@ def save_settings(admin: User, given: SettingsInput) -> CompanySignIn:
     if taken is not None:
         raise Conflict(_l("%(domain)s already signs in with another organisation's provider.", domain=taken),
                        field="allowed_domains")  # fmt: skip
+    if given.protocol not in ("oidc", "saml"):
+        raise Invalid(_l("Choose OpenID Connect or SAML 2.0."), field="protocol")
+    oidc_on = given.enabled and given.protocol == "oidc"
     issuer = (given.issuer or "").strip()
-    if issuer or given.enabled:
+    if issuer or oidc_on:
         issuer = _check_issuer(issuer)
     client_id = (given.client_id or "").strip()
     if len(client_id) > 255:
@@ -184,7 +194,7 @@ def save_settings(admin: User, given: SettingsInput) -> CompanySignIn:
         break_glass = next((u for u in break_glass_choices(organisation_id) if u.id == given.break_glass_user_id), None)
         if break_glass is None:
             raise Invalid(_l("Choose an active admin of your organisation."), field="break_glass_user_id")
-    if given.enabled:
+    if oidc_on:
         if not client_id:
             raise Invalid(_l("Enter the client id the provider gave lxp."), field="client_id")
         if not secret:
@@ -193,10 +203,14 @@ def save_settings(admin: User, given: SettingsInput) -> CompanySignIn:
             raise Invalid(
                 _l("Enter at least one e-mail domain whose people sign in this way."), field="allowed_domains"
             )
+    if given.enabled and not domains:
+        raise Invalid(_l("Enter at least one e-mail domain whose people sign in this way."), field="allowed_domains")
+    if given.protocol == "saml":
+        saml_services.apply_settings(settings, given, allow_private=current_app.config["SSO_ALLOW_PRIVATE"])
     if given.sso_only and break_glass is None:
         raise Invalid(_l("Choose a break-glass admin: the one person who can still sign in with a password if the provider is down."),
                       field="break_glass_user_id")  # fmt: skip
-    settings.enabled = given.enabled
+    settings.enabled, settings.protocol = given.enabled, given.protocol
     settings.issuer, settings.client_id, settings.client_secret = issuer, client_id, secret
     settings.email_claim = _check_claim(given.email_claim, "email_claim", "email")
     settings.groups_claim = _check_claim(given.groups_claim, "groups_claim", "groups")
@@ -208,7 +222,8 @@ def save_settings(admin: User, given: SettingsInput) -> CompanySignIn:
         CompanyDomain(domain=domain) for domain in domains if domain not in settings.domains
     ]
     db.session.flush()
-    if settings.enabled:
+    saml_services.audit_change(admin, settings)
+    if oidc_on:
         try:
             oidc.discover(client_for(settings), fresh=True)
         except Refused as refused:

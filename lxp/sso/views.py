@@ -16,7 +16,7 @@ from lxp.core.forms import show_form_error
 from lxp.core.security import start_session
 from lxp.core.views import start_page_for
 from lxp.extensions import limiter
-from lxp.sso import services
+from lxp.sso import saml_views, services
 from lxp.sso import settings as sso_settings
 from lxp.sso.forms import CompanyEmailForm, SettingsForm
 from lxp.sso.refusals import Refused
@@ -32,7 +32,8 @@ def _email_page(form, status: int = 200):
 
 def _to_provider(settings, login_hint: str | None = None, *, after_form: bool = False):
     try:
-        url, pending = services.start(settings, login_hint)
+        with unit_of_work.boundary("company sign-in: start"):  # SAML keeps the request it sends
+            url, pending = services.start(settings, login_hint)
     except Refused as refused:
         return render_template("sso/refused.html", message=refused.message), 503
     session[services.PENDING_KEY] = pending
@@ -110,6 +111,7 @@ def _settings_form(saved, formdata=None) -> SettingsForm:
         form.role_mapping.data = sso_settings.role_mapping_text(saved)
         form.cohort_mapping.data = sso_settings.cohort_mapping_text(saved)
         form.sso_only.data, form.break_glass_user_id.data = saved.sso_only, saved.break_glass_user_id or 0
+        saml_views.fill_form(form, saved)
     return form
 
 
@@ -124,7 +126,7 @@ def settings():
             client_secret=form.client_secret.data or "", email_claim=form.email_claim.data,
             allowed_domains=form.allowed_domains.data, groups_claim=form.groups_claim.data,
             role_mapping=form.role_mapping.data, cohort_mapping=form.cohort_mapping.data, sso_only=form.sso_only.data,
-            break_glass_user_id=form.break_glass_user_id.data or None,
+            break_glass_user_id=form.break_glass_user_id.data or None, **saml_views.form_input(form),
         )  # fmt: skip
         try:
             sso_settings.save_settings(current_user, given)
@@ -135,5 +137,9 @@ def settings():
             return redirect(url_for("sso_admin.settings"))
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
-        "sso/settings.html", form=form, saved=saved, redirect_uri=sso_settings.redirect_uri()
+        "sso/settings.html",
+        form=form,
+        saved=saved,
+        redirect_uri=sso_settings.redirect_uri(),
+        saml=saml_views.addresses(current_user.organisation, saved),
     ), status

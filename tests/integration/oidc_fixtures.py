@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +53,10 @@ class OpenIdProvider:
 
 
 def _start() -> tuple[subprocess.Popen, str]:
+    # time.time() is the suite's clock (moved under LXP_TEST_CLOCK); the provider follows it.
     process = subprocess.Popen(["node", "provider.js", "0"], cwd=PEER, stdout=subprocess.PIPE,  # noqa: S607
-                               stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+                               stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "LXP_PEER_NOW": repr(time.time())})  # fmt: skip
     line = process.stdout.readline().strip()
     if not line.startswith("ready "):
         process.kill()

@@ -43,6 +43,10 @@ DELIBERATELY_PUBLIC = {
     "sso.continue_with_email",
     "sso.start",
     "sso.callback",
+    # SAML: lxp's SP metadata (for the provider's admin to import) and the assertion consumer
+    # service, where the provider posts a signed answer to a request lxp keeps (test_saml_sign_in.py).
+    "sso_saml.metadata",
+    "sso_saml.acs",
     # xAPI's About resource says which versions the statements API speaks, nothing more.
     "api_xapi_about.about",
 }

@@ -64,6 +64,7 @@ SKIPPED = {
     "effect.open_link": "a touchpoint's tracked link behind a signed token; opening it counts an open",
     "sso.start": "sends the browser to an organisation's identity provider (test_company_sign_in.py)",
     "sso.callback": "the identity provider's answer, refused without a sign-in pending (test_company_sign_in.py)",
+    "sso_saml.metadata": "lxp's SAML SP metadata, an XML document, not a page (test_saml_sign_in.py)",
     "ops.scrape": "Prometheus' metrics, for a bearer token or internal addresses only, not a page (test_metrics.py)",
 }
 

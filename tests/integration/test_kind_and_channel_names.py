@@ -47,6 +47,7 @@ CONTRACTS = {
     ("email", "lxp/sso/forms.py"): ADDRESS,
     ("email", "lxp/sso/models.py"): ADDRESS,
     ("email", "lxp/sso/provisioning.py"): ADDRESS,
+    ("email", "lxp/sso/saml_services.py"): ADDRESS,
     ("email", "lxp/sso/services.py"): ADDRESS,
     ("email", "lxp/sso/settings.py"): ADDRESS,
     # Synthetic learners' made-up figures per channel (open rates, shares), like the demo's data.

@@ -14,7 +14,7 @@ from lxp import create_app, events, scheduler
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.lrs.models import LrsConnection
-from lxp.nudges.models import OutboxMessage
+from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from tests.conftest import committing
 
 TOKEN = "scrape-me-please-0123456789"
@@ -53,6 +53,9 @@ def test_queue_gauges_follow_the_outbox_being_filled_and_delivered(app, client, 
     before = scrape(client)
     assert before[("lxp_outbox_depth", ())] == 0 and before[("lxp_outbox_oldest_due_age_seconds", ())] == 0
     with committing(app):
+        # No quiet hours: the delivery run below must send at whatever hour the suite runs.
+        db.session.merge(NotificationPreferences(user_id=learner, off=[], channels={}, quiet_start=None,
+                                                 quiet_end=None, weekly_cap=5, muted_rules=[]))  # fmt: skip
         _message(learner, due_minutes_ago=10)
         _message(learner, due_minutes_ago=2)
         _message(learner, status="failed", due_minutes_ago=60)

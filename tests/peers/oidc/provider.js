@@ -18,6 +18,15 @@ import { createServer } from 'node:http';
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK } from 'jose';
 import Provider from 'oidc-provider';
 
+// The suite may run at a moment of its own (LXP_TEST_CLOCK, Python's clock moved by
+// time_machine): the test passes its "now" as LXP_PEER_NOW and the provider's clock follows it,
+// so ID tokens are issued and expire on the same clock lxp checks them with.
+if (process.env.LXP_PEER_NOW) {
+  const offset = Number(process.env.LXP_PEER_NOW) * 1000 - Date.now();
+  const realNow = Date.now;
+  Date.now = () => realNow() + offset;
+}
+
 const port = Number(process.argv[2] || 0);
 const REGISTRATION_TOKEN = 'lxp-test-registration';
 const accounts = new Map(); // sub -> claims

@@ -1,0 +1,54 @@
+"""The signed session cookie, written only when it changed or when its idle clock needs moving.
+
+Flask's cookie session with ``SESSION_REFRESH_EACH_REQUEST`` signs and sends a new cookie on
+every response, so each page pays for signing and a ``Set-Cookie`` header and no answer can be
+reused. The idle time-out (``PERMANENT_SESSION_LIFETIME``) is checked against the time the
+cookie was signed; moving that time once every ``REFRESH_EVERY`` (at most a tenth of the idle
+time-out) keeps the time-out exact to within that step, with the cookie left alone in between.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature
+
+REFRESH_EVERY = timedelta(seconds=60)
+
+
+class _Session(SecureCookieSession):
+    signed_at: datetime | None = None
+
+
+class QuietSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session that remembers when its cookie was signed."""
+
+    session_class = _Session
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = signed_at
+        return session
+
+    def should_set_cookie(self, app, session) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        if signed_at is None:
+            return True
+        step = min(REFRESH_EVERY, app.permanent_session_lifetime / 10)
+        return datetime.now(UTC) - signed_at >= step

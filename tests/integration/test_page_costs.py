@@ -1,0 +1,161 @@
+"""Today and the path page cost few statements, write nothing on GET, and answer 304 when the
+learner's copy is current; cached course versions never hide a newly published one."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import event, func, select
+
+from lxp import demo
+from lxp.accounts.models import User
+from lxp.authoring import publishing, transfer
+from lxp.core.time import utcnow
+from lxp.demo.coaching import seed_coaching
+from lxp.demo.journeys import seed_journeys
+from lxp.demo.live import seed_live_sessions
+from lxp.demo.workplace import seed_workplace
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from tests.conftest import committing, csrf_from, sign_in
+from tests.integration.conftest import MINI, start_path
+
+HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")  # the test harness's and SQLite's
+
+
+@pytest.fixture
+def demo_world(app):
+    with committing(app):
+        demo.seed()
+        demo.seed_courses()
+        seed_journeys()
+        seed_coaching()
+        seed_live_sessions()
+        seed_workplace()
+        db.session.commit()
+
+
+class Statements:
+    def __init__(self, engine):
+        self.engine, self.seen = engine, []
+
+    def __call__(self, _conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(HARNESS):
+            self.seen.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self)
+        return self.seen
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self)
+
+
+def _engine(app):
+    with committing(app):
+        return db.engine
+
+
+@pytest.mark.parametrize("email", ["kenji.watanabe@northwind.example", "sofia.garcia@northwind.example",
+                                   "anna.ivanova@northwind.example", "claire.dubois@northwind.example"])  # fmt: skip
+def test_a_demo_learners_path_and_today_take_few_statements_and_write_nothing(app, client, demo_world, email):
+    sign_in(client, email, demo.DEMO_PASSWORD)
+    for page in ("/path", "/today"):
+        client.get(page)  # the first visit of this process fills its caches
+    engine = _engine(app)
+    for page, most in (("/path", 10), ("/today", 8)):
+        with Statements(engine) as seen:
+            response = client.get(page)
+        assert response.status_code == 200
+        writes = [s for s in seen if not s.lstrip().upper().startswith("SELECT")]
+        assert writes == [], f"GET {page} wrote: {writes}"
+        assert len(seen) <= most, f"GET {page} took {len(seen)} statements:\n" + "\n".join(seen)
+        assert "Set-Cookie" not in response.headers  # nothing changed in the session
+
+
+def test_same_etag_gets_304_and_a_completion_gets_a_new_page(app, client, login_as, published):
+    learner = login_as("learner")
+    start_path(client, published)
+    client.get("/today")  # shows the flashed "your path is ready" once
+    for page in ("/today", "/path"):
+        first = client.get(page)
+        tag = first.headers["ETag"]
+        assert first.status_code == 200 and "no-cache" in first.headers["Cache-Control"]
+        again = client.get(page, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.get_data() == b""
+    tags = {page: client.get(page).headers["ETag"] for page in ("/today", "/path")}
+    lesson_page = client.get(f"/learn/{published['lesson']}").get_data(as_text=True)
+    event_id = re.search(r'name="event_id" type="hidden" value="([^"]+)"', lesson_page).group(1)
+    done = client.post(f"/learn/{published['lesson']}",
+                       data={"csrf_token": csrf_from(lesson_page), "event_id": event_id, "started_at": "0"})  # fmt: skip
+    assert done.status_code == 302
+    with committing(app):
+        completed = db.session.scalar(select(func.count()).select_from(LearningEvent)
+                                      .where(LearningEvent.actor_id == learner.id, LearningEvent.verb == "completed"))  # fmt: skip
+    assert completed == 1
+    for page, tag in tags.items():
+        fresh = client.get(page, headers={"If-None-Match": tag})
+        assert fresh.status_code == 200 and fresh.headers["ETag"] != tag and fresh.get_data()
+
+
+def test_the_etag_differs_by_person_and_by_locale(app, client, login_as, make_user, published):
+    learner = login_as("learner")
+    start_path(client, published)
+    client.get("/today")
+    mine = client.get("/today").headers["ETag"]
+    other = app.test_client()
+    make_user(("learner",), email="twin@example.com")
+    sign_in(other, "twin@example.com")
+    start_path(other, published)
+    other.get("/today")
+    theirs = other.get("/today", headers={"If-None-Match": mine})
+    assert theirs.status_code == 200 and theirs.headers["ETag"] != mine  # the same plan, another person
+    with committing(app):
+        db.session.get(User, learner.id).locale = "de"
+        db.session.commit()
+    german = client.get("/today", headers={"If-None-Match": mine})
+    assert german.status_code == 200 and german.headers["ETag"] != mine and "Heute" in german.get_data(as_text=True)
+
+
+def test_a_newly_published_version_shows_although_the_old_one_is_cached(app, client, login_as, make_user, published):
+    login_as("learner")
+    start_path(client, published)
+    assert "What active listening sounds like" in client.get("/path").get_data(as_text=True)  # cached now
+    document = json.loads(MINI)
+    for module in document["course"]["modules"]:
+        for item in module["items"]:
+            if item["key"] == "listen-lesson":
+                item["title"] = "Listening, the second edition"
+    with committing(app):
+        admin = db.session.execute(select(User).where(User.email == "author@example.com")).scalar_one()
+        version = transfer.import_document(admin, json.dumps(document))
+        publishing.submit_for_review(admin, version)
+        publishing.approve(admin, version)
+    newcomer = app.test_client()
+    make_user(("learner",), email="newcomer@example.com")
+    sign_in(newcomer, "newcomer@example.com")
+    start_path(newcomer, published)
+    assert "Listening, the second edition" in newcomer.get("/path").get_data(as_text=True)
+    # Whoever started on the first version keeps it.
+    kept = client.get("/path").get_data(as_text=True)
+    assert "What active listening sounds like" in kept and "second edition" not in kept
+
+
+def test_the_session_cookie_is_sent_when_the_idle_clock_moves_not_on_every_page(app, make_user):
+    make_user(email="quiet@example.com")
+    client = app.test_client()
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        sign_in(client, "quiet@example.com")
+        client.get("/today")  # the first page adds the session's CSRF secret: a change, so it is sent
+        traveller.shift(timedelta(seconds=30))
+        assert "Set-Cookie" not in client.get("/today").headers  # signed half a minute ago: left alone
+        traveller.shift(timedelta(minutes=100))
+        assert "session=" in client.get("/today").headers["Set-Cookie"]  # the idle clock moves on
+        traveller.shift(timedelta(seconds=30))
+        assert "Set-Cookie" not in client.get("/today").headers
+        traveller.shift(timedelta(minutes=119))  # 119.5 minutes after the cookie was last signed
+        assert client.get("/today").status_code == 200
+        traveller.shift(timedelta(minutes=121))
+        assert client.get("/today").headers["Location"].startswith("/login")
