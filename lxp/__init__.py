@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     channels.load_all()  # each registers itself; the inbox's table is known to migrations early
     import lxp.audit.models  # noqa: F401
     import lxp.files.models  # noqa: F401
+    import lxp.insights.models  # noqa: F401
     import lxp.lrs.models  # noqa: F401
     import lxp.paths.models  # noqa: F401
     import lxp.privacy.models  # noqa: F401

@@ -25,7 +25,7 @@ from lxp.demo.saml_sign_in import EXAMPLE_ENTITY_ID, seed_saml_example
 from lxp.demo.security import seed_two_step
 from lxp.demo.workplace import seed_workplace
 from lxp.extensions import db
-from lxp.insights.cli import seed_synthetic
+from lxp.insights.cli import insights_cli, seed_synthetic
 from lxp.nudges.cli import nudges_cli
 from lxp.ops import backup
 from lxp.paths.cli import path_cli
@@ -189,5 +189,6 @@ def init_app(app) -> None:
     lxp_cli.add_command(path_cli)
     lxp_cli.add_command(privacy_cli)
     lxp_cli.add_command(seed_synthetic)
+    lxp_cli.add_command(insights_cli)
     unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
     app.cli.add_command(lxp_cli)

@@ -24,6 +24,7 @@ from lxp.accounts import api_tokens, common_passwords, company_sign_in, throttle
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.audit import services as audit
 from lxp.channels import email as email_channel
+from lxp.core import table_statistics
 from lxp.core.auth import ROLES
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
 from lxp.core.tenancy import get_in_organisation
@@ -346,6 +347,7 @@ def invite_users(admin: User, invitees: list[Invitee]) -> list[User]:
     for user in users:
         _send_invitation(user, admin)
     db.session.flush()
+    table_statistics.refresh("users", "user_roles")  # a bulk write: the planner learns the new size now
     return users
 
 

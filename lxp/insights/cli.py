@@ -1,16 +1,29 @@
-"""``flask lxp seed-synthetic``: a realistic synthetic population for benchmarks and demos."""
+"""``flask lxp seed-synthetic``: a realistic synthetic population for benchmarks and demos;
+``flask lxp insights rollup``: bring the journey map's rollups up to date."""
 
 from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from lxp.accounts.models import Organisation
 from lxp.core.errors import ServiceError
 from lxp.extensions import db
-from lxp.insights import synthetic
+from lxp.insights import rollups, synthetic
+
+insights_cli = AppGroup("insights", help="The insights: the journey map's rollups.")
+
+
+@insights_cli.command("rollup")
+@click.option("--rebuild", is_flag=True, help="Forget the rollups and roll the whole event log up again.")
+def rollup(rebuild: bool) -> None:
+    """Add the events stored since the last run to the rollups (the scheduler does it every minute)."""
+    changed = rollups.rebuild() if rebuild else rollups.roll_up()
+    if changed is None:
+        raise click.ClickException("another run is rolling up right now; nothing done")
+    click.echo(f"rollups up to date: {changed} station-days changed")
 
 
 @click.command("seed-synthetic")

@@ -10,11 +10,13 @@ shown (None), and a Net Promoter Score needs ``MIN_NPS_ANSWERS`` answers.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 MIN_GROUP = 5  # aggregates of fewer learners are not shown
 MIN_NPS_ANSWERS = 10  # no Net Promoter Score from fewer answers
@@ -34,25 +36,37 @@ def shown(learners: int, value):
     return value if learners >= MIN_GROUP else None
 
 
+class Histogram:
+    """Values given as (value, how many times), sorted and summed once, so that each quantile
+    afterwards is a binary search (the journey map asks a station's times for three of them)."""
+
+    __slots__ = ("_ends", "_values")
+
+    def __init__(self, pairs: Iterable[tuple[float, int]]) -> None:
+        self._values: list[float] = []
+        self._ends: list[int] = []  # how many values up to and including this one
+        seen = 0
+        for value, count in sorted((value, count) for value, count in pairs if count > 0):
+            seen += count
+            self._values.append(value)
+            self._ends.append(seen)
+
+    def quantile(self, q: float) -> float | None:
+        """The ``q`` quantile (0..1), interpolating linearly between neighbours as
+        ``statistics.median`` does for q = 0.5; None when empty."""
+        if not self._ends:
+            return None
+        position = q * (self._ends[-1] - 1)
+        below, above = math.floor(position), math.ceil(position)
+        low = self._values[bisect.bisect_right(self._ends, below)]
+        high = self._values[bisect.bisect_right(self._ends, above)]
+        return low + (high - low) * (position - below)
+
+
 def quantile(histogram: Iterable[tuple[float, int]], q: float) -> float | None:
-    """The ``q`` quantile (0..1) of values given as (value, how many times), interpolating
-    linearly between neighbours as ``statistics.median`` does for q = 0.5; None when empty."""
-    pairs = sorted((value, count) for value, count in histogram if count > 0)
-    n = sum(count for _, count in pairs)
-    if n == 0:
-        return None
-    position = q * (n - 1)
-    below, above = math.floor(position), math.ceil(position)
-    low = high = None
-    seen = 0
-    for value, count in pairs:
-        if low is None and below < seen + count:
-            low = value
-        if above < seen + count:
-            high = value
-            break
-        seen += count
-    return low + (high - low) * (position - below)
+    """The ``q`` quantile of one histogram (see ``Histogram.quantile``); build a ``Histogram``
+    once to ask it for several."""
+    return Histogram(histogram).quantile(q)
 
 
 def parse_duration(text: str | None) -> int | None:
@@ -234,8 +248,13 @@ class StationFacts:
     def finish_rate(self) -> float | None:
         return shown(self.counts.reached, self.counts.finished / self.counts.reached if self.counts.reached else None)
 
+    @cached_property
+    def times(self) -> Histogram:
+        """The times on task of the finishes, in seconds, sorted once."""
+        return Histogram(self.counts.durations)
+
     def _minutes(self, q: float) -> float | None:
-        value = quantile(self.counts.durations, q)
+        value = self.times.quantile(q)
         return shown(min(self.counts.reached, self.counts.finished), None if value is None else value / 60)
 
     @property
@@ -414,7 +433,7 @@ def compare_modalities(journey: JourneyMap, modalities: Sequence[str]) -> list[M
                 following[after.station.ref] = after
         taken = estimated = 0.0
         for f in mine:
-            median = quantile(f.counts.durations, 0.5)
+            median = f.times.quantile(0.5)
             if median is not None:
                 taken += median / 60 * f.counts.finished
                 estimated += f.station.minutes * f.counts.finished

@@ -23,7 +23,7 @@ from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.extensions import db
-from lxp.insights import maths, queries
+from lxp.insights import maths, queries, rollups
 from lxp.paths.models import Journey
 from lxp.paths.planner import MODALITIES
 
@@ -174,13 +174,24 @@ def journey_map(user: User, course_id: int, filters: Filters) -> tuple[Course, C
     if not refs:
         return course, version, maths.JourneyMap((), 0)
     who = course_population(user, filters)
+    if who is None and filters.start is None and filters.end is None:
+        # Everyone over all time: the rollups, O(stations × days), whatever the log's size.
+        counts, learners = rollups.station_figures(course.id, refs, _now_for(filters))
+    else:
+        counts, learners = _station_figures_from_events(refs, who, filters)
+    asked = queries.help_asked(refs, who, filters.start, filters.end)
+    return course, version, maths.journey_map(stations, counts, asked, learners)
+
+
+def _station_figures_from_events(refs: list[str], who, filters: Filters) -> tuple[dict, int]:
+    """The station counts straight from the events: for a group of learners or a period, which
+    person-free daily rollups cannot tell (a learner counts once however many days they came)."""
     queries.tune_for_aggregates()
     counts, learners = queries.station_counts(refs, who, _now_for(filters), filters.start, filters.end)
     for ref, measured in queries.times_and_moods(refs, who, filters.start, filters.end).items():
         if ref in counts:
             counts[ref] = replace(counts[ref], **measured)
-    asked = queries.help_asked(refs, who, filters.start, filters.end)
-    return course, version, maths.journey_map(stations, counts, asked, learners)
+    return counts, learners
 
 
 def modalities(user: User, course_id: int, filters: Filters):

@@ -29,10 +29,12 @@ from lxp.authoring.models import Course, Package, goal_courses
 from lxp.authoring.services import current_published
 from lxp.coaching.models import HelpRequest
 from lxp.cohorts.models import Cohort, cohort_members
+from lxp.core import table_statistics
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
+from lxp.insights import rollups
 from lxp.nudges.models import OutboxMessage
 from lxp.paths.models import Journey, JourneyCourse, journey_goals
 
@@ -291,4 +293,8 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
                                                     "result": None, "context": {"item": ref}, "occurred_at": asked, "recorded_at": asked}])  # fmt: skip
         written += 1
     db.session.flush()
+    # A bulk insert leaves PostgreSQL's statistics stale until autovacuum notices (issue 20).
+    table_statistics.refresh("users", "user_roles", "cohort_members", "journeys", "journey_courses", "learning_events",
+                       "outbox_messages", "help_requests")  # fmt: skip
+    rollups.rebuild()  # the events are stored in the past, behind the rollups' mark
     return Report(learners, written, len(helps), course.slug)

@@ -38,6 +38,13 @@ HOLDINGS: tuple[Holding, ...] = (
         SCRUB,
         "goals and choices removed; dates and plan kept for the journey map",
     ),
+    Holding(
+        "insight_learner_ends",
+        "learner_id",
+        "events",
+        KEEP,
+        "the journey map's rollup of their latest moment: derived from the kept events, no content",
+    ),  # fmt: skip
     Holding("cohort_members", "user_id", "cohorts", KEEP, "the pseudonym stays a member, so cohort figures stay right"),
     Holding("cohorts", "coach_id", "cohorts_coached", KEEP, "a cohort's coach is the organisation's record"),
     Holding("coach_assignments", "learner_id", "coach", DELETE, "who coached them"),

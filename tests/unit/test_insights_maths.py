@@ -1,9 +1,13 @@
 """The analytics maths on small hand-made event sets; each right answer is worked out here."""
 
+import math
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from statistics import median
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lxp.insights import maths
 from lxp.insights.maths import Event, HelpAsked, LastSeen, Station
@@ -236,3 +240,27 @@ def test_pace_against_the_target_date():
     assert maths.pace(start, target, target, 9, 10) == "behind"  # the day has come, steps left
     assert maths.pace(start, target, target, 10, 10) == "finished"
     assert maths.pace(start, None, today, 0, 10) == "no_target"
+
+
+@given(
+    pairs=st.lists(st.tuples(st.integers(0, 50), st.integers(0, 4)), max_size=12),
+    split=st.integers(0, 12),
+    qs=st.lists(st.floats(0, 1), min_size=1, max_size=5),
+)
+def test_a_histogram_sorted_once_gives_every_quantile_of_its_values_and_merges(pairs, split, qs):
+    """Each quantile of the histogram is the interpolated quantile of the values it stands for,
+    and two halves merged (as days' rollups are) give the histogram of the whole."""
+    values = sorted(v for v, n in pairs for _ in range(n))
+    histogram = maths.Histogram(pairs)
+    halves = Counter(), Counter()
+    for n, (value, count) in enumerate(pairs):
+        halves[n >= split][value] += count
+    merged = maths.Histogram((halves[0] + halves[1]).items())
+    for q in qs:
+        if not values:
+            assert histogram.quantile(q) is None
+            continue
+        position = q * (len(values) - 1)
+        low, high = values[math.floor(position)], values[math.ceil(position)]
+        assert histogram.quantile(q) == pytest.approx(low + (high - low) * (position - math.floor(position)))
+        assert merged.quantile(q) == histogram.quantile(q) == maths.quantile(pairs, q)

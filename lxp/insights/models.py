@@ -1,0 +1,58 @@
+"""The insights' rollups: what the journey map reads instead of the event log.
+
+``StationDay`` is person-free: per station (``"<course id>:<item key>"``) and UTC day, how
+many learners did something *for the first time* on that day (so the sum over the days is the
+number of distinct learners), and plain per-event counts (moods, effort, times on task).
+``LearnerEnd`` is each learner's latest moment on a course, for drop-off; it points at the
+(pseudonymous after erasure) learner like the events it is derived from.
+``RollupMark`` is the high-water mark: the (stored time, id) of the last event rolled up.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lxp.core.time import UTCDateTime
+from lxp.extensions import db
+
+FIRST_COUNTS = ("reached", "finished", "checked", "failed", "pulsed")
+
+
+class StationDay(db.Model):
+    __tablename__ = "insight_station_days"
+
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    course_id: Mapped[int] = mapped_column(Integer, index=True)
+    reached: Mapped[int] = mapped_column(Integer, default=0)
+    finished: Mapped[int] = mapped_column(Integer, default=0)
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    pulsed: Mapped[int] = mapped_column(Integer, default=0)
+    moods: Mapped[list] = mapped_column(JSON, default=lambda: [0, 0, 0, 0, 0])
+    effort_total: Mapped[int] = mapped_column(Integer, default=0)
+    effort_answers: Mapped[int] = mapped_column(Integer, default=0)
+    durations: Mapped[dict] = mapped_column(JSON, default=dict)  # {"seconds": how many finishes}
+
+
+class LearnerEnd(db.Model):
+    __tablename__ = "insight_learner_ends"
+
+    course_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_refs: Mapped[list] = mapped_column(JSON)  # the stations of the latest moment (a tie: several)
+    finished_refs: Mapped[list] = mapped_column(JSON)  # the stations the learner finished
+
+
+class RollupMark(db.Model):
+    __tablename__ = "insight_rollup_marks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    until_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
