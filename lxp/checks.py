@@ -184,6 +184,10 @@ def rate_limit_storage() -> Check:
     parts = urlsplit(uri)
     shown = f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
     if parts.scheme == "memory":
+        workers = current_app.config["WORKERS"]
+        if workers > 1:  # each worker would count on its own: the limits multiply
+            return Check("ratelimit", False, f"memory:// with {workers} workers (LXP_WORKERS or WEB_CONCURRENCY)",
+                         "set LXP_RATELIMIT_STORAGE_URI to redis://… so the workers share one count")  # fmt: skip
         return Check("ratelimit", True, "memory:// (counted per process; use Redis when several workers serve lxp)")
     try:
         storage = storage_from_string(uri, socket_connect_timeout=_TIMEOUT, socket_timeout=_TIMEOUT)

@@ -85,6 +85,17 @@ def test_smtp_unset_is_fine_in_development_and_a_failure_in_production(healthy, 
     assert "set LXP_SMTP_HOST" in _failed(lines, "smtp")
 
 
+def test_counting_in_memory_fails_once_several_workers_serve(healthy, monkeypatch, smtp_server):
+    monkeypatch.setitem(healthy.config, "RATELIMIT_STORAGE_URI", "memory://")
+    result, lines = _check(healthy)
+    assert lines["ratelimit"][0] == "ok"
+    monkeypatch.setitem(healthy.config, "WORKERS", 3)
+    result, lines = _check(healthy)
+    assert result.exit_code == 1
+    line = _failed(lines, "ratelimit")
+    assert "memory:// with 3 workers" in line and "redis://" in line
+
+
 def test_a_redis_on_a_closed_port_fails_and_a_running_one_passes(healthy, monkeypatch, tmp_path):
     closed = _free_port()
     # The check connects itself: the app's limiter keeps the storage it started with.
