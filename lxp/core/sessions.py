@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask import g
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
@@ -43,6 +44,8 @@ class QuietSessionInterface(SecureCookieSessionInterface):
         return session
 
     def should_set_cookie(self, app, session) -> bool:
+        if g.get("leave_session_cookie"):
+            return False
         if session.modified:
             return True
         if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
@@ -52,3 +55,10 @@ class QuietSessionInterface(SecureCookieSessionInterface):
             return True
         step = min(REFRESH_EVERY, app.permanent_session_lifetime / 10)
         return datetime.now(UTC) - signed_at >= step
+
+
+def leave_session_cookie() -> None:
+    """This answer sends no session cookie, whatever the page touched: for pages the service
+    worker fetches in the background (the offline page), whose answer could otherwise replace a
+    cookie the browser got meanwhile (a sign-in form's CSRF token) with an older session."""
+    g.leave_session_cookie = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, url_for
 from flask_babel import gettext as _
 
+from lxp.core import sessions
 from lxp.core.auth import public
 
 bp = Blueprint("app_shell", __name__)
@@ -62,4 +63,5 @@ def shell():
 def offline():
     """What the phone shows for a page it has no copy of while offline: it says so and lists
     the pages it does have (offline.js reads them from the cache)."""
+    sessions.leave_session_cookie()
     return render_template("learning/offline.html")

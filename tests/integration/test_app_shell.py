@@ -31,6 +31,17 @@ def test_the_shell_lists_fingerprinted_files_that_are_cached_for_good_and_the_of
     assert page.status_code == 200 and "You are offline" in page.get_data(as_text=True)
 
 
+def test_the_offline_page_fetched_in_the_background_never_replaces_the_session_cookie(client, login_as):
+    """The service worker fetches /offline while the person may be on the sign-in page: a cookie
+    in its answer would replace the one holding the form's CSRF token (the sign-in then fails)."""
+    assert client.get("/login").headers.get_all("Set-Cookie")  # the form's token is in the session
+    assert not client.get("/offline").headers.get_all("Set-Cookie")
+    login_as("learner")
+    offline = client.get("/offline")
+    assert offline.status_code == 200 and not offline.headers.get_all("Set-Cookie")
+    assert client.get("/today").status_code == 200  # still signed in
+
+
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
