@@ -23,7 +23,7 @@ from lxp.cohorts.models import Cohort
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.scim import querying
-from lxp.scim.filters import FilterError, parse
+from lxp.scim.filters import FilterError
 from lxp.scim.models import ScimGroup, ScimUser, scim_group_members
 from lxp.scim.protocol import GROUP, ScimError, timestamp, to_milliseconds, version_of
 from lxp.sso import provisioning
@@ -83,17 +83,9 @@ def search(organisation_id: int, filter_text: str | None, start: int, count: int
     """One page of the organisation's groups matching the filter, and the number matching.
     Raises ``ScimError`` 400 ``invalidFilter``."""
     statement = select(ScimGroup).where(ScimGroup.organisation_id == organisation_id)
-    if filter_text:
-        try:
-            tree = parse(filter_text)
-        except FilterError as error:
-            raise ScimError(400, str(error), "invalidFilter") from None
-        statement = statement.where(querying.condition(tree, ATTRIBUTES))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    column = querying.sort_column(sort_by, ATTRIBUTES)
-    order = [] if column is None else [column.desc() if descending else column.asc()]
-    rows = db.session.scalars(statement.order_by(*order, ScimGroup.id).offset(start - 1).limit(count))
-    return list(rows), total
+    counting, reading = querying.page_of(statement, filter_text, ATTRIBUTES, sort_by, descending, start, count,
+                                         ScimGroup.id)  # fmt: skip
+    return list(db.session.scalars(reading)), db.session.scalar(counting)
 
 
 def find(organisation_id: int, ident: str) -> ScimGroup:

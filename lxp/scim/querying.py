@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, false, func, not_, or_, true
+from sqlalchemy import and_, false, func, not_, or_, select, true
 
-from lxp.scim.filters import And, Compare, FilterError, Not, Or, Present
+from lxp.scim.filters import And, Compare, FilterError, Not, Or, Present, parse
 from lxp.scim.protocol import ScimError
 
 ORDERING = {"gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
@@ -129,3 +129,20 @@ def sort_column(sort_by: str | None, attributes: dict):
         return None
     column, kind = entry
     return func.lower(column) if kind == "text" else column
+
+
+def page_of(statement, filter_text: str | None, attributes, sort_by: str | None, descending: bool, start: int,
+            count: int, tiebreak):  # fmt: skip
+    """A list request over ``statement``: the statement counting every match of the filter, and
+    the one reading the page asked for (sorted by ``sort_by``, then ``tiebreak``). Raises
+    ``ScimError`` 400 ``invalidFilter``."""
+    if filter_text:
+        try:
+            tree = parse(filter_text)
+        except FilterError as error:
+            raise ScimError(400, str(error), "invalidFilter") from None
+        statement = statement.where(condition(tree, attributes))
+    counting = select(func.count()).select_from(statement.subquery())
+    column = sort_column(sort_by, attributes)
+    order = [] if column is None else [column.desc() if descending else column.asc()]
+    return counting, statement.order_by(*order, tiebreak).offset(start - 1).limit(count)

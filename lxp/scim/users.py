@@ -22,7 +22,6 @@ from lxp.core.errors import Invalid
 from lxp.core.time import is_valid_timezone, utcnow
 from lxp.extensions import db
 from lxp.scim import querying
-from lxp.scim.filters import FilterError, parse
 from lxp.scim.models import ScimGroup, ScimUser, scim_group_members
 from lxp.scim.protocol import ENTERPRISE, USER, ScimError, timestamp, to_milliseconds, version_of
 from lxp.sso import provisioning
@@ -64,19 +63,9 @@ def search(organisation_id: int, filter_text: str | None, start: int, count: int
            sort_by: str | None = None, descending: bool = False) -> tuple[list[tuple[User, ScimUser | None]], int]:  # fmt: skip
     """One page of the organisation's people matching the filter, and how many match in all.
     Raises ``ScimError`` 400 ``invalidFilter``."""
-    attributes = _attributes()
-    statement = _visible(organisation_id)
-    if filter_text:
-        try:
-            tree = parse(filter_text)
-        except FilterError as error:
-            raise ScimError(400, str(error), "invalidFilter") from None
-        statement = statement.where(querying.condition(tree, attributes))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    column = querying.sort_column(sort_by, attributes)
-    order = [] if column is None else [column.desc() if descending else column.asc()]
-    rows = db.session.execute(statement.order_by(*order, User.id).offset(start - 1).limit(count)).all()
-    return [(user, row) for user, row in rows], total
+    counting, reading = querying.page_of(_visible(organisation_id), filter_text, _attributes(), sort_by, descending,
+                                         start, count, User.id)  # fmt: skip
+    return [(user, row) for user, row in db.session.execute(reading).all()], db.session.scalar(counting)
 
 
 def find(organisation_id: int, ident: str) -> tuple[User, ScimUser | None]:
