@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import g
+from flask import g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
@@ -43,9 +43,15 @@ class QuietSessionInterface(SecureCookieSessionInterface):
         session.signed_at = signed_at
         return session
 
+    def save_session(self, app, session, response) -> None:
+        # Static files and what the service worker fetches in the background neither set nor
+        # delete the cookie: their answers may arrive after a newer one (a sign-out, then the
+        # sign-in form's CSRF token) and would put an older session back.
+        if g.get("leave_session_cookie") or request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
     def should_set_cookie(self, app, session) -> bool:
-        if g.get("leave_session_cookie"):
-            return False
         if session.modified:
             return True
         if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
@@ -58,7 +64,8 @@ class QuietSessionInterface(SecureCookieSessionInterface):
 
 
 def leave_session_cookie() -> None:
-    """This answer sends no session cookie, whatever the page touched: for pages the service
-    worker fetches in the background (the offline page), whose answer could otherwise replace a
-    cookie the browser got meanwhile (a sign-in form's CSRF token) with an older session."""
+    """This answer neither sets nor deletes the session cookie, whatever the page touched: for
+    what the service worker fetches in the background (its script, the shell list, the offline
+    page), whose answer could otherwise replace a cookie the browser got meanwhile (a sign-in
+    form's CSRF token) with an older session."""
     g.leave_session_cookie = True

@@ -52,6 +52,7 @@ def manifest():
 def shell():
     """The addresses the service worker caches on install, so that the first visit's pages work
     offline: each static file at its current fingerprint, and the offline page."""
+    sessions.leave_session_cookie()
     files = [url_for("static", filename=name) for name in SHELL_FILES]
     response = jsonify(static=files, offline=url_for("app_shell.offline"))
     response.cache_control.no_cache = True

@@ -30,7 +30,7 @@ from lxp.coaching import feedback as coach_feedback
 from lxp.coaching import services as coaching
 from lxp.coaching import threads
 from lxp.coaching.forms import StuckForm
-from lxp.core import unit_of_work
+from lxp.core import sessions, unit_of_work
 from lxp.core.auth import public, roles_required
 from lxp.core.conditional import conditional_page
 from lxp.core.errors import ServiceError
@@ -337,6 +337,7 @@ def attempt_json(ref: str):
 @public
 def service_worker():
     """The service worker, served from the root so that it may look after every learner page."""
+    sessions.leave_session_cookie()
     response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
     response.headers["Cache-Control"] = "no-cache"
     return response
