@@ -50,9 +50,9 @@ def signed(credential) -> dict:
 @bp.response(200, CredentialPage)
 def list_mine(args):
     """Your credentials, newest first."""
-    return paginate(credentials.credentials_of(current_user), list_name="me.credentials",
-                    key=lambda c: (-c.issued_at.timestamp(), str(c.id)), limit=args["limit"],
-                    page_token=args["page_token"])  # fmt: skip
+    rows = [summary(c) for c in credentials.credentials_of(current_user)]
+    return paginate(rows, list_name="me.credentials", key=lambda r: (-r["issued_at"].timestamp(), str(r["id"])),
+                    limit=args["limit"], page_token=args["page_token"])  # fmt: skip
 
 
 @bp.get("/me/credentials/<uuid:credential_id>")

@@ -1,8 +1,10 @@
 """The credential documents, built from plain data: no database, no Flask.
 
 - ``open_badge``: an Open Badges 3.0 ``OpenBadgeCredential`` (W3C Verifiable Credentials
-  Data Model 2.0: ``validFrom``/``validUntil``) whose achievement's criteria are the course
-  concept's outcomes, with its ``credentialStatus`` pointing at the issuer's revocation list;
+  Data Model 2.0: ``validFrom``/``validUntil``, with ``issuanceDate``/``expirationDate``
+  beside them for verifiers on the 3.0.0/3.0.1 schema) whose achievement's criteria are the
+  course concept's outcomes, with its ``credentialStatus`` pointing at the issuer's
+  revocation list;
 - ``jwt_claims``: the VC-JWT claims around it, as Open Badges 3.0 section 8.2 describes
   (``iss``, ``sub``, ``jti``, ``nbf``, ``iat``, ``exp`` and the credential under ``vc``);
 - ``encode_status_list`` / ``bit_is_set``: a W3C Bitstring Status List (GZIP, then multibase
@@ -68,6 +70,9 @@ def open_badge(issuer: Issuer, achievement: Achievement, award: Award) -> dict:
         "id": award.learner_id,
         "type": ["AchievementSubject"],
         "name": award.learner_name,
+        # Open Badges 3.0 names the earner through an IdentityObject; "name" above is for wallets.
+        "identifier": [{"type": "IdentityObject", "identityHash": award.learner_name, "identityType": "name",
+                        "hashed": False}],
         "achievement": {
             "id": achievement.id,
             "type": ["Achievement"],
@@ -87,6 +92,8 @@ def open_badge(issuer: Issuer, achievement: Achievement, award: Award) -> dict:
         "name": achievement.name,
         "issuer": {"id": issuer.id, "type": ["Profile"], "name": issuer.name, "url": issuer.url},
         "validFrom": timestamp(award.issued_at),
+        # The 3.0.0/3.0.1 schema (still what many wallets check) asks for the VC 1.1 names too.
+        "issuanceDate": timestamp(award.issued_at),
         "awardedDate": timestamp(award.issued_at),
         "credentialSubject": subject,
         "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
@@ -99,7 +106,7 @@ def open_badge(issuer: Issuer, achievement: Achievement, award: Award) -> dict:
         },
     }
     if award.valid_until is not None:
-        credential["validUntil"] = timestamp(award.valid_until)
+        credential["validUntil"] = credential["expirationDate"] = timestamp(award.valid_until)
     return credential
 
 

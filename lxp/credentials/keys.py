@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import json
 import secrets
+import warnings
+from contextlib import contextmanager
 
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import OKPKey
 from sqlalchemy import select
 
 from lxp.credentials.models import SigningKey
 from lxp.extensions import db
 
+# RFC 9864 names the fully specified "Ed25519" and deprecates "EdDSA", but wallets and JOSE
+# libraries (PyJWT among them) still know only "EdDSA": it is what verifiers can check today.
 ALGORITHM = "EdDSA"
+
+
+@contextmanager
+def _eddsa():
+    """joserfc warns that ``EdDSA`` is deprecated (see ``ALGORITHM``); the choice is deliberate."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
+        yield
 
 
 def current_key(organisation_id: int) -> SigningKey:
@@ -43,7 +55,8 @@ def current_key(organisation_id: int) -> SigningKey:
 def sign(key: SigningKey, claims: dict, typ: str = "JWT") -> str:
     """The compact JWS of ``claims`` signed with ``key``; the header names the key (``kid``)."""
     private = OKPKey.import_key(json.loads(key.private_jwk))
-    return jwt.encode({"alg": ALGORITHM, "typ": typ, "kid": key.kid}, claims, private, algorithms=[ALGORITHM])
+    with _eddsa():
+        return jwt.encode({"alg": ALGORITHM, "typ": typ, "kid": key.kid}, claims, private, algorithms=[ALGORITHM])
 
 
 def published(organisation_id: int) -> dict:
@@ -77,6 +90,7 @@ def verified_claims(token: str, public_jwk: dict) -> dict:
     """The claims of ``token`` after checking its signature against ``public_jwk`` (no time
     checks: the caller says "expired" in its own words). Raises ``BadSignature``."""
     try:
-        return dict(jwt.decode(token, OKPKey.import_key(public_jwk), algorithms=[ALGORITHM]).claims)
+        with _eddsa():
+            return dict(jwt.decode(token, OKPKey.import_key(public_jwk), algorithms=[ALGORITHM]).claims)
     except (JoseError, ValueError, UnicodeEncodeError) as error:
         raise BadSignature(str(error)) from None

@@ -19,7 +19,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from joserfc.jws import extract_compact
@@ -142,6 +142,7 @@ def issue_for_goal(learner: User, goal: Goal, *, valid_until: datetime | None = 
         raise Invalid(_l("Unknown reason for a credential."), field="reason")
     if valid_until is not None and valid_until <= now:
         raise Invalid(_l("A credential must be valid for some time after it is issued."), field="valid_until")
+    valid_until = valid_until.replace(microsecond=0) if valid_until is not None else None  # JWT's exp is seconds
     latest = _latest(learner.id, goal.id)
     if latest is not None and not is_expired(latest, now):
         return latest
@@ -207,7 +208,8 @@ def issue_earned(learner: User, now: datetime | None = None) -> list[Credential]
         latest = _latest(learner.id, goal.id)
         if latest is not None and not is_expired(latest, now):
             continue
-        if not needed <= _shown(learner.id, latest.issued_at if latest else None):
+        # issued_at is in whole seconds: what was shown in the second it was issued is not new
+        if not needed <= _shown(learner.id, latest.issued_at + timedelta(seconds=1) if latest else None):
             continue
         valid_until = None
         if latest is not None and latest.valid_until is not None:
