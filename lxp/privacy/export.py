@@ -199,6 +199,12 @@ def collect(user: User) -> dict[str, Any]:
                 select(Credential).where(Credential.learner_id == uid).order_by(Credential.issued_at)
             )
         ],  # fmt: skip
+        "credentials_revoked": [
+            _row(c, ("id", "achievement_name", "revoked_at", "revoke_reason"))
+            for c in db.session.scalars(
+                select(Credential).where(Credential.revoked_by_id == uid).order_by(Credential.revoked_at)
+            )
+        ],  # fmt: skip
         "registrations": [
             {**_row(r), "session": _session(r.session_id)}
             for r in db.session.scalars(

@@ -78,6 +78,8 @@ def _sample_value(match) -> str:
     converter, arguments = match.group(1), match.group(2)
     if converter == "int":
         return "1"
+    if converter == "uuid":
+        return "00000000-0000-4000-8000-000000000000"
     if converter == "any":
         return arguments.split(",")[0].strip()
     return "x"
