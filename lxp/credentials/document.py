@@ -81,7 +81,7 @@ def open_badge(issuer: Issuer, achievement: Achievement, award: Award) -> dict:
             "description": achievement.description or achievement.name,
             "criteria": {"narrative": criteria_narrative(achievement.outcomes)},
             **({"alignment": [{"type": ["Alignment"], "targetName": name, "targetCode": code,
-                               "targetUrl": f"{achievement.id}#{code}", "targetType": "ceterms:Competency"}
+                               "targetUrl": f"{achievement.id}#{code}", "targetType": "ceasn:Competency"}
                               for code, name in achievement.competencies]} if achievement.competencies else {}),
         },
     }  # fmt: skip
