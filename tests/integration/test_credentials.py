@@ -78,6 +78,10 @@ def test_showing_the_goals_competencies_earns_one_credential_that_pyjwt_verifies
     # the criteria are the course concept's outcomes
     assert "I can summarise a customer's concern in my own words" in achievement["criteria"]["narrative"]
     assert "validUntil" not in vc and "exp" not in claims
+    # what was issued passes 1EdTech's Open Badges 3.0 JSON Schema
+    from tests.unit.test_credential_document import VALIDATOR
+
+    assert not [error.message for error in VALIDATOR.iter_errors(vc)]
     # the issuer's profile is where the claims say, and names the key set
     profile = client.get(claims["iss"].removeprefix("http://127.0.0.1:5000"))
     assert profile.status_code == 200 and profile.get_json()["name"] == "Acme Learning"
