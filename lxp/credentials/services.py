@@ -187,11 +187,10 @@ def _shown(learner_id: int, since: datetime | None) -> frozenset[str]:
 
 
 def _chosen_goals(learner_id: int) -> list[Goal]:
-    return list(db.session.scalars(
-        select(Goal).join(journey_goals, journey_goals.c.goal_id == Goal.id)
-        .join(Journey, Journey.id == journey_goals.c.journey_id)
-        .where(Journey.learner_id == learner_id).distinct().order_by(Goal.id)
-    ))  # fmt: skip
+    # Goal ids first: PostgreSQL cannot DISTINCT whole goal rows (they hold JSON).
+    chosen = (select(journey_goals.c.goal_id).join(Journey, Journey.id == journey_goals.c.journey_id)
+              .where(Journey.learner_id == learner_id))  # fmt: skip
+    return list(db.session.scalars(select(Goal).where(Goal.id.in_(chosen)).order_by(Goal.id)))
 
 
 def issue_earned(learner: User, now: datetime | None = None) -> list[Credential]:
