@@ -397,11 +397,14 @@ def verify_shared(credential_id: uuid.UUID, now: datetime | None = None) -> Veri
     """The verification of a stored credential, for its share link. Raises ``NotFound`` for
     an id no credential has (or one erased with its learner)."""
     credential = db.session.get(Credential, credential_id)
-    if credential is None:
+    if credential is None or not credential.jwt:  # an erased person's credential keeps no file
         raise NotFound(_l("No such credential."))
     return verify(credential.jwt, now)
 
 
 def credential_json(credential: Credential) -> dict:
-    """The OpenBadgeCredential inside the stored JWT (as issued; its signature is the JWT's)."""
+    """The OpenBadgeCredential inside the stored JWT (as issued; its signature is the JWT's);
+    empty for an erased person's credential, which keeps no file."""
+    if not credential.jwt:
+        return {}
     return json.loads(extract_compact(credential.jwt.encode("ascii")).payload)["vc"]

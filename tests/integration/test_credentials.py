@@ -303,3 +303,21 @@ def test_the_api_lists_and_revokes(app, client, make_user, published):
 @pytest.mark.parametrize("bad", ["", "a.b.c", "eyJhbGciOiJFZERTQSJ9.e30.AAAA"])
 def test_verifying_garbage_never_raises(ctx, bad):
     assert credentials.verify(bad).verdict in ("malformed", "unknown_issuer")
+
+
+def test_erasing_a_person_revokes_their_credentials_and_closes_the_share_link(app, make_user, published):
+    from lxp.privacy import erasure
+
+    learner_id = _learner_who_passed(app, make_user, published)
+    _sweep(app)
+    credential = _credential_of(app, learner_id)
+    admin_id = make_user(("admin",), email="admin@example.com")
+    with committing(app):
+        erasure.erase(db.session.get(User, learner_id), actor_id=admin_id, reason="asked to be forgotten")
+    anonymous = app.test_client()
+    assert anonymous.get(f"/verify/{credential.id}").status_code == 404
+    with committing(app):
+        # a copy the person kept no longer verifies: it is revoked in the status list
+        assert credentials.verify(credential.jwt).verdict == "revoked"
+        assert db.session.get(Credential, credential.id).learner_name != "Ada Lovelace"
+    assert _sweep(app) == 0
