@@ -34,6 +34,10 @@ class CompanySignIn(Protocol):
         """Why ``user`` may not sign in with a password (their organisation is SSO-only and they
         are not its break-glass admin), or None when they may."""
 
+    def start_url(self, user) -> str:
+        """The absolute address that takes ``user`` straight to their organisation's provider
+        (for an invitation mail)."""
+
 
 _registered: list[CompanySignIn] = []
 
@@ -54,3 +58,7 @@ def remembered() -> RememberedCompany | None:
 
 def refuses_password(user) -> str | None:
     return _registered[0].refuses_password(user) if _registered else None
+
+
+def start_url(user) -> str | None:
+    return _registered[0].start_url(user) if _registered else None

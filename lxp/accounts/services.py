@@ -175,10 +175,14 @@ def _set_password(user: User, password: str) -> None:
 
 
 def accept_invitation(token: str, password: str) -> User:
-    """Set the first password of an invited user. Raises ``tokens.TokenExpired``/``TokenInvalid``, ``Invalid``."""
+    """Set the first password of an invited user. Raises ``tokens.TokenExpired``/``TokenInvalid``,
+    ``Invalid``, and ``NotAllowed`` when their organisation signs them in only through its provider."""
     user = tokens.read_token(token, tokens.INVITATION, get_user)
     if not user.invitation_pending:
         raise tokens.TokenInvalid()
+    refusal = company_sign_in.refuses_password(user)
+    if refusal is not None:  # an older link, from before the organisation went SSO-only
+        raise NotAllowed(refusal)
     _set_password(user, password)
     _audit_self("invitation_accepted", user)
     db.session.flush()
@@ -362,16 +366,20 @@ def resend_invitation(admin: User, user: User) -> None:
 
 
 def _send_invitation(user: User, sender: User | None = None) -> None:
-    """E-mail an invitation link (after commit) and note it in the trail (never the link)."""
+    """E-mail an invitation (after commit) and note it in the trail (never the link). Someone
+    whose organisation signs its people in only through its provider gets a link to that
+    sign-in instead of a set-password link (``company_sign_in.start_url``): no password to choose."""
+    organisation = user.organisation.name if user.organisation else "lxp"
+    company_start = company_sign_in.start_url(user) if company_sign_in.refuses_password(user) else None
     audit.record("invitation_sent", organisation_id=user.organisation_id, actor_id=sender.id if sender else None,
-                 subject_type="user", subject_id=user.id, details={"roles": sorted(user.roles)})  # fmt: skip
+                 subject_type="user", subject_id=user.id,
+                 details={"roles": sorted(user.roles), "company_sign_in": company_start is not None})  # fmt: skip
+    if company_start is not None:
+        email_channel.mail_after_commit(user, "company_invitation", link=company_start, organisation=organisation)
+        return
     link = email_channel.external_url("accounts.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
     email_channel.mail_after_commit(
-        user,
-        "invitation",
-        link=link,
-        days=current_app.config["INVITATION_DAYS"],
-        organisation=user.organisation.name if user.organisation else "lxp",
+        user, "invitation", link=link, days=current_app.config["INVITATION_DAYS"], organisation=organisation
     )
 
 

@@ -102,6 +102,10 @@ def accept_invitation(token: str):
     if not invited.invitation_pending:
         flash(_("You have already set your password. Sign in here."), "info")
         return redirect(url_for("accounts.login"))
+    refusal = company_sign_in.refuses_password(invited)
+    if refusal is not None:  # a link from before the organisation went SSO-only: no password
+        flash(refusal, "info")
+        return redirect(company_sign_in.start_url(invited))
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:

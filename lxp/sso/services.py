@@ -17,6 +17,7 @@ from sqlalchemy import exists, select
 from lxp.accounts import company_sign_in
 from lxp.accounts import services as accounts
 from lxp.accounts.models import Organisation, User
+from lxp.channels import external_url
 from lxp.core.errors import Invalid
 from lxp.extensions import db
 from lxp.sso import oidc, provisioning, saml_services
@@ -104,6 +105,9 @@ class _PasswordSignIn:
             return None
         return _l("%(organisation)s signs you in with your company account, not with a password.",
                   organisation=settings.organisation.name)  # fmt: skip
+
+    def start_url(self, user: User) -> str:
+        return external_url("sso.start", slug=user.organisation.slug)
 
 
 company_sign_in.register(_PasswordSignIn())

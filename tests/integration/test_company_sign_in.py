@@ -294,3 +294,40 @@ def test_erasing_a_person_forgets_their_company_account(app, client, company, op
         erasure.erase(person, actor_id=None, reason="test")
     with app.app_context():
         assert db.session.execute(select(ProviderIdentity).where(ProviderIdentity.subject == sub)).first() is None
+
+
+def test_an_sso_only_invitation_leads_to_the_company_sign_in_and_never_to_a_password(
+    app, client, company, openid_provider, make_user, mailbox
+):
+    admin_id = company()
+    with app.app_context():
+        old_link = _invitation_link_before_the_switch(app, make_user)
+    company(sso_only=True, break_glass_user_id=admin_id)
+    assert sign_in(client, f"admin@{DOMAIN}").status_code == 302  # the break-glass admin
+    data = {"email": f"new.hire@{DOMAIN}", "display_name": "New Hire", "roles": ["learner"], "locale": "",
+            "timezone": "UTC"}  # fmt: skip
+    assert submit(client, "/admin/users/invite", data).status_code == 302
+    [mail] = mailbox.to(f"new.hire@{DOMAIN}")
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    link = mailbox.link_in(mail)
+    assert link == "/sso/acme/start" and "password" not in text.lower()
+    newcomer = app.test_client()
+    openid_provider.add_person(f"new.hire@{DOMAIN}", signed_in=True)
+    landed = through_provider(newcomer, newcomer.get(link))
+    assert landed.headers["Location"] == "/today" and newcomer.get("/today").status_code == 200
+    with app.app_context():
+        hire = db.session.execute(select(User).where(User.email == f"new.hire@{DOMAIN}")).scalar_one()
+        assert not hire.invitation_pending and not hire.has_password
+    # A set-password link sent before the switch now leads to the provider, and sets nothing.
+    late = app.test_client()
+    answer = late.get(old_link)
+    assert answer.status_code == 302 and answer.headers["Location"] == "http://lxp.test/sso/acme/start"
+    with app.app_context():
+        assert db.session.execute(select(User).where(User.email == f"early@{DOMAIN}")).scalar_one().invitation_pending
+
+
+def _invitation_link_before_the_switch(app, make_user) -> str:
+    from lxp.accounts import tokens
+
+    early = make_user(email=f"early@{DOMAIN}", invited=True)
+    return "/invitation/" + tokens.make_token(db.session.get(User, early), tokens.INVITATION)

@@ -71,6 +71,7 @@ def _account_mail_context(template: str, w: dict[str, str]) -> dict[str, object]
                              "link": link},
         "help_requested": {"learner": w["other"], "item": w["item"], "note": w["text"], "link": link},
         "invitation": {"organisation": w["organisation"], "link": link, "days": 7},
+        "company_invitation": {"organisation": w["organisation"], "link": "http://lxp.test/sso/acme/start"},
         "password_reset": {"link": link, "hours": 2},
         "retention_warning": {"organisation": w["organisation"], "date": "12.01.2027", "login": link},
         "task_reviewed": {"coach": w["other"], "item": w["item"], "accepted": False, "comment": w["text"],
