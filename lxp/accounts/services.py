@@ -7,6 +7,7 @@ a message for the person and nothing written.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -149,9 +150,40 @@ def record_logout(user: User) -> None:
 # --- passwords ------------------------------------------------------------------------
 
 
-def check_password_rules(password: str) -> None:
-    """Raises ``Invalid`` when the password is too short, too plain, or on the shipped list of
-    breached passwords (``accounts.common_passwords``)."""
+# What is left of a password once the words around its owner are taken out must be this long.
+MIN_OWN_CHARACTERS = 8
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "").casefold() if ch.isalnum())
+
+
+def context_words(user: User) -> list[str]:
+    """The words an attacker guesses first for this person (ASVS 6.1.2): lxp, the organisation's
+    name, its words and slug, the person's name and its parts, the e-mail's local part and its
+    parts. Compacted (case-folded letters and digits only), at least three long, longest first."""
+    raw = ["lxp", user.display_name or "", user.email.partition("@")[0] if user.email else ""]
+    organisation = user.organisation
+    if organisation is not None:
+        raw += [organisation.name, organisation.slug]
+    parts = [word for text in raw for word in re.split(r"[\W_]+", text)]
+    words = {_compact(word) for word in raw + parts}
+    return sorted((word for word in words if len(word) >= 3), key=lambda word: (-len(word), word))
+
+
+def _leans_on(password: str, words: Iterable[str]) -> bool:
+    """Whether the password contains some of ``words`` and, without them, keeps fewer than
+    ``MIN_OWN_CHARACTERS`` letters and digits of its own."""
+    rest = _compact(password)
+    for word in words:
+        rest = rest.replace(word, "")
+    return len(rest) < MIN_OWN_CHARACTERS and rest != _compact(password)
+
+
+def check_password_rules(password: str, words: Iterable[str] = ()) -> None:
+    """Raises ``Invalid`` when the password is too short, too plain, on the shipped list of
+    breached passwords (``accounts.common_passwords``), or built around ``words`` (its owner's
+    ``context_words``)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(
             lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH),
@@ -166,10 +198,16 @@ def check_password_rules(password: str) -> None:
             ),
             field="password",
         )
+    if _leans_on(password, words):
+        raise Invalid(
+            _l("This password is built around your name, e-mail or organisation, which attackers try first. "
+               "Add more words of your own."),
+            field="password",
+        )  # fmt: skip
 
 
 def _set_password(user: User, password: str) -> None:
-    check_password_rules(password)
+    check_password_rules(password, context_words(user))
     user.password_hash = generate_password_hash(password)
     user.auth_version += 1  # ends other sessions and used links
 
