@@ -49,10 +49,12 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     _register_blueprints(app)
 
     from lxp import cli, scheduler
+    from lxp.audit import refusals
     from lxp.core import error_pages
     from lxp.ops import metrics
 
     error_pages.init_app(app)
+    refusals.init_app(app)  # after the unit of work's hooks, so it runs before the request ends
     cli.init_app(app)
     scheduler.init_app(app)
     metrics.init_app(app)
