@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
-from lxp.accounts import api_tokens, common_passwords, company_sign_in, throttle, tokens
+from lxp.accounts import api_tokens, common_passwords, company_sign_in, security_notices, throttle, tokens
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.audit import services as audit
 from lxp.channels import email as email_channel
@@ -240,6 +240,7 @@ def reset_password(token: str, password: str) -> User:
     _set_password(user, password)
     revoked = api_tokens.revoke_all(user)
     _audit_self("password_reset", user, {"api_tokens_revoked": revoked})
+    security_notices.notify(user, "password_changed")
     db.session.flush()
     return user
 
@@ -253,6 +254,7 @@ def change_password(user: User, current_password: str, new_password: str, keep_t
     _set_password(user, new_password)
     revoked = api_tokens.revoke_all(user, keep=keep_token_ids)
     _audit_self("password_changed", user, {"api_tokens_revoked": revoked})
+    security_notices.notify(user, "password_changed")
     db.session.flush()
     return revoked
 

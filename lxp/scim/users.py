@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lxp.accounts import security_notices
 from lxp.accounts import services as accounts
 from lxp.accounts.models import NO_PASSWORD, User, UserRole
 from lxp.audit import services as audit
@@ -249,6 +250,8 @@ def _set_active(user: User, active: bool) -> None:
 
 
 def _write(user: User, row: ScimUser, values: dict) -> None:
+    if user.id is not None and user.email != values["address"]:
+        security_notices.notify(user, "email_changed")  # to the old address, before it changes
     user.email = values["address"]
     user.display_name = values["display_name"]
     if values["language"]:

@@ -73,6 +73,8 @@ def _account_mail_context(template: str, w: dict[str, str]) -> dict[str, object]
         "invitation": {"organisation": w["organisation"], "link": link, "days": 7},
         "company_invitation": {"organisation": w["organisation"], "link": "http://lxp.test/sso/acme/start"},
         "password_reset": {"link": link, "hours": 2},
+        "security_notice": {"change": "new_device", "when": "03.12.2026, 19:30", "device": "Firefox, Android",
+                            "link": "http://lxp.test/me"},
         "retention_warning": {"organisation": w["organisation"], "date": "12.01.2027", "login": link},
         "task_reviewed": {"coach": w["other"], "item": w["item"], "accepted": False, "comment": w["text"],
                           "link": link},
