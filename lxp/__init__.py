@@ -94,7 +94,10 @@ def _check_rate_limit_storage(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_login import user_logged_in
+
     from lxp.accounts import services as accounts_services
+    from lxp.accounts import sessions as accounts_sessions
     from lxp.core import auth, crypto, i18n, json_depth, links, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
@@ -117,6 +120,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_filter(markdown.render_for_email, "email_markdown")
     app.add_template_filter(links.web_address, "web_address")
     security.init_app(app, accounts_services.load_user)
+    user_logged_in.connect(accounts_sessions.on_login, app)  # each sign-in opens a listed session
     json_depth.init_app(app)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
-from lxp.accounts import api_tokens, common_passwords, company_sign_in, security_notices, throttle, tokens
+from lxp.accounts import api_tokens, common_passwords, company_sign_in, security_notices, sessions, throttle, tokens
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.audit import services as audit
 from lxp.channels import email as email_channel
@@ -39,13 +39,17 @@ _DUMMY_HASH = generate_password_hash("lxp-timing-equaliser")
 
 
 def load_user(user_id: str):
-    """Flask-Login's loader: the id carries the user's auth version (see ``User.get_id``)."""
-    ident, _, version = user_id.partition(".")
+    """Flask-Login's loader: the id carries the user's auth version and the browser's session
+    (see ``User.get_id`` and ``accounts.sessions``)."""
+    ident, _, rest = user_id.partition(".")
+    version, _, key = rest.partition(".")
     if not ident.isdigit() or not version.isdigit():
         return None
     # With the roles in the same statement: this runs on every request.
     user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
     if user is None or user.auth_version != int(version) or not user.active:
+        return None
+    if key and not sessions.still_open(user, key):  # that browser was signed out
         return None
     return user
 
