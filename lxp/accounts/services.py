@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
 from lxp.accounts import api_tokens, common_passwords, company_sign_in, security_notices, sessions, throttle, tokens
-from lxp.accounts.models import Organisation, User, UserRole
+from lxp.accounts.models import Organisation, User, UserRole, UserSession
 from lxp.audit import services as audit
 from lxp.channels import email as email_channel
 from lxp.core import table_statistics
@@ -45,11 +45,25 @@ def load_user(user_id: str):
     version, _, key = rest.partition(".")
     if not ident.isdigit() or not version.isdigit():
         return None
-    # With the roles in the same statement: this runs on every request.
-    user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
+    # With the roles and the browser's session in the same statement: this runs on every request.
+    row = None
+    if key:
+        found = (
+            db.session.execute(
+                select(User, UserSession)
+                .outerjoin(UserSession, (UserSession.id == key) & (UserSession.user_id == User.id))
+                .options(joinedload(User.role_rows))
+                .where(User.id == int(ident))
+            )
+            .unique()
+            .first()
+        )
+        user, row = found if found is not None else (None, None)
+    else:
+        user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
     if user is None or user.auth_version != int(version) or not user.active:
         return None
-    if key and not sessions.still_open(user, key):  # that browser was signed out
+    if key and not sessions.still_open(user, row):  # that browser was signed out
         return None
     return user
 

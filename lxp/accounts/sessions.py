@@ -84,17 +84,17 @@ def on_login(sender, user=None, **extra) -> None:
     session["_user_id"] = user.get_id()  # the remember-me cookie is written from this
 
 
-def still_open(user: User, key: str) -> bool:
-    """Whether ``key`` names an open session of ``user``; notes its use (at most once a
-    minute, in a boundary of its own: a GET writes nothing else)."""
-    row = db.session.get(UserSession, key)
+def still_open(user: User, row: UserSession | None) -> bool:
+    """Whether ``row`` (the session the cookie names, None when there is none) is an open
+    session of ``user``; notes its use (at most once a minute, in a boundary of its own: a GET
+    writes nothing else)."""
     if row is None or row.user_id != user.id or row.ended_at is not None:
         return False
     now = utcnow()
     if now - row.last_seen_at > SEEN_EVERY:
         with unit_of_work.boundary("session: last seen"):
             row.last_seen_at = now
-    user.session_key = key
+    user.session_key = row.id
     return True
 
 
