@@ -87,10 +87,10 @@ def callback():
     try:
         with unit_of_work.boundary("company sign-in"):
             user = services.finish(pending, request.args.to_dict())
+            session.clear()  # a fresh session: nothing from before the sign-in carries over
+            login_user(user)  # opens the browser's session row (accounts.sessions), in this unit
     except Refused as refused:
         return render_template("sso/refused.html", message=refused.message), 403
-    session.clear()  # a fresh session: nothing from before the sign-in carries over
-    login_user(user)
     start_session(remember=False)
     response = redirect(start_page_for(user))
     response.set_cookie(services.REMEMBER_COOKIE, user.organisation.slug, max_age=services.REMEMBER_SECONDS,
