@@ -279,9 +279,9 @@ def test_metadata_from_an_address_is_fetched_again_daily_and_a_failure_keeps_the
     app,
     client,
     company,
-    saml_idp,
+    saml_idp,  # noqa: F811
     metadata_server,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     from lxp import scheduler
     from lxp.sso.models import CompanySignIn
