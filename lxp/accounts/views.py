@@ -81,12 +81,15 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and forget the remember-me cookie."""
+    """Sign out and forget the remember-me cookie; someone who came in through their company's
+    OpenID provider is signed out there too when it offers that (RP-initiated logout), and it
+    sends them back to the sign-in page."""
+    at_provider = company_sign_in.provider_sign_out(session.get(company_sign_in.SIGNED_IN_KEY))
     services.record_logout(current_user)
     session.clear()
     logout_user()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("accounts.login"))
+    return redirect(at_provider or url_for("accounts.login"))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

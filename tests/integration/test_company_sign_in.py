@@ -3,7 +3,9 @@ see oidc_fixtures.py): the happy path, the group mappings, and every refusal wit
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import html
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -331,3 +333,36 @@ def _invitation_link_before_the_switch(app, make_user) -> str:
 
     early = make_user(email=f"early@{DOMAIN}", invited=True)
     return "/invitation/" + tokens.make_token(db.session.get(User, early), tokens.INVITATION)
+
+
+def test_signing_out_ends_the_session_at_the_provider_too_and_comes_back(app, client, company, openid_provider):
+    import requests
+
+    company()
+    openid_provider.add_person(f"leaver@{DOMAIN}")
+    landed = through_provider(client, _continue_with(client, f"leaver@{DOMAIN}"))
+    assert landed.headers["Location"] == "/today"
+    page = client.get("/me").get_data(as_text=True)
+    out = client.post("/logout", data={"csrf_token": csrf_from(page)})
+    assert out.status_code == 302 and out.headers["Location"].startswith(openid_provider.issuer)
+    query = dict(parse_qsl(urlsplit(out.headers["Location"]).query))
+    assert query["post_logout_redirect_uri"] == "http://lxp.test/login" and query["id_token_hint"]
+    assert client.get("/today").headers["Location"].startswith("/login")  # lxp's side is over already
+    # The real provider accepts the request (hint and address registered) and, once the person
+    # confirms, sends the browser back to lxp's sign-in page.
+    with requests.Session() as browser:
+        form = browser.get(out.headers["Location"], timeout=10)
+        assert form.status_code == 200, form.text[:300]
+        action = html.unescape(re.search(r'action="([^"]+)"', form.text).group(1))
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.text))
+        back = browser.post(urljoin(form.url, action), data={**fields, "logout": "yes"}, allow_redirects=False,
+                            timeout=10)  # fmt: skip
+    assert back.status_code in (302, 303) and back.headers["Location"].startswith("http://lxp.test/login")
+
+
+def test_a_password_sign_in_signs_out_of_lxp_only(app, client, company, make_user):
+    company()
+    make_user(email=f"plain@{DOMAIN}")
+    sign_in(client, f"plain@{DOMAIN}")
+    out = client.post("/logout", data={"csrf_token": csrf_from(client.get("/me").get_data(as_text=True))})
+    assert out.headers["Location"] == "/login"
