@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
 
     channels.load_all()  # each registers itself; the inbox's table is known to migrations early
     import lxp.audit.models  # noqa: F401
+    import lxp.credentials.models  # noqa: F401
     import lxp.files.models  # noqa: F401
     import lxp.insights.models  # noqa: F401
     import lxp.lrs.models  # noqa: F401
@@ -170,6 +171,8 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.coaching.views import bp as coaching_bp
     from lxp.cohorts.views import bp as cohorts_bp
     from lxp.core.views import bp as core_bp
+    from lxp.credentials.views import admin_bp as credentials_admin_bp
+    from lxp.credentials.views import bp as credentials_bp
     from lxp.files.views import bp as files_bp
     from lxp.insights.effect_views import bp as touchpoint_effect_bp
     from lxp.insights.views import bp as insights_bp
@@ -222,6 +225,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scim_bp)
     app.register_blueprint(scim_admin_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(credentials_bp)
+    app.register_blueprint(credentials_admin_bp)
 
     from lxp import api
 

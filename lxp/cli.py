@@ -16,6 +16,7 @@ from lxp.core import crypto, unit_of_work
 from lxp.core.migrations import schema_state
 from lxp.demo.coaching import seed_coaching
 from lxp.demo.company_sign_in import EXAMPLE_ISSUER, seed_company_sign_in
+from lxp.demo.credentials import seed_credentials
 from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
@@ -134,6 +135,7 @@ def seed_demo(force: bool) -> None:
     provisioned = seed_provisioning(demo.DEMO_ORGANISATION[0])
     two_step_email, two_step_key, _ = seed_two_step()
     policy_set, audited = seed_privacy()
+    issued = seed_credentials()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
         f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there."
@@ -165,6 +167,8 @@ def seed_demo(force: bool) -> None:
         f"Retention policy: {'set (24 months inactive, events 36 months)' if policy_set else 'already set'}; "
         f"audit trail: {audited or 'already has'} entries{' written' if audited else ''}."
     )
+    click.echo(f"Credentials: {issued['earned']} earned, {issued['revoked']} revoked, {issued['expired']} expired added; "
+               "see /admin/credentials.")  # fmt: skip
 
 
 @lxp_cli.command("scheduler")
