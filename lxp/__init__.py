@@ -147,10 +147,12 @@ def _register_blueprints(app: Flask) -> None:
     from lxp import channels
 
     channels.load_all()  # each registers itself; the inbox's table is known to migrations early
+    import lxp.assignments.models  # noqa: F401
     import lxp.audit.models  # noqa: F401
     import lxp.files.models  # noqa: F401
     import lxp.insights.models  # noqa: F401
     import lxp.lrs.models  # noqa: F401
+    import lxp.managers.models  # noqa: F401
     import lxp.paths.models  # noqa: F401
     import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
