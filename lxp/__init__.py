@@ -147,7 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp import channels
 
     channels.load_all()  # each registers itself; the inbox's table is known to migrations early
-    import lxp.assignments.models  # noqa: F401
+    import lxp.assignments.services  # noqa: F401  (it plans assignments and hears who joined)
     import lxp.audit.models  # noqa: F401
     import lxp.files.models  # noqa: F401
     import lxp.insights.models  # noqa: F401

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
-from lxp.accounts import api_tokens, common_passwords, company_sign_in, throttle, tokens
+from lxp.accounts import api_tokens, common_passwords, company_sign_in, joining, throttle, tokens
 from lxp.accounts.models import Organisation, User, UserRole
 from lxp.audit import services as audit
 from lxp.channels import email as email_channel
@@ -336,7 +336,7 @@ def invite_user(admin: User, invitee: Invitee) -> User:
     user = _add_invited_user(admin.organisation_id, invitee)
     db.session.flush()
     _send_invitation(user, admin)
-    db.session.flush()
+    joining.person_changed(user)
     return user
 
 

@@ -23,6 +23,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from lxp.assignments import services as assignments
 from lxp.authoring import kinds as item_kinds
 from lxp.authoring.kinds import KINDS
 from lxp.channels import in_app
@@ -91,7 +92,8 @@ def path():
                            alternatives=paths.alternatives_of(journey),
                            move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
                            feedback=coach_feedback.feedback_for(current_user.id),
-                           tasks=workplace.task_states(current_user.id))  # fmt: skip
+                           tasks=workplace.task_states(current_user.id),
+                           assigned=assignments.states_of(current_user, plan=plan))  # fmt: skip
 
 
 @bp.route("/path/swap", methods=["GET", "POST"])
