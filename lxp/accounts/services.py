@@ -414,6 +414,7 @@ def set_roles(admin: User, user: User, roles: Iterable[str]) -> None:
         UserRole(role=r) for r in sorted(wanted - user.roles)
     ]
     db.session.flush()
+    joining.person_changed(user)  # a role may bring assigned learning
 
 
 def set_active(admin: User, user: User, active: bool) -> None:
