@@ -159,7 +159,7 @@ def withdraw(admin: User, assignment_id: int) -> Assignment:
         assignment.withdrawn_at = utcnow()
         db.session.flush()
         for work in _work_of(assignment):
-            _replan_learner(work.learner)
+            refresh_path(work.learner)
     return assignment
 
 
@@ -370,7 +370,8 @@ def _put_on_path(learner: User, assignment: Assignment, today: date) -> None:
     db.session.flush()
 
 
-def _replan_learner(learner: User) -> None:
+def refresh_path(learner: User) -> None:
+    """Plan the learner's path afresh after their assigned work changed (a due date moved)."""
     journey = paths.open_journey(learner)
     if journey is not None:
         paths.refresh_plan(journey, "an assignment changed")
