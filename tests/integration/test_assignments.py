@@ -130,3 +130,24 @@ def test_a_goal_of_another_organisation_cannot_be_assigned(app, make_user, publi
         with pytest.raises(NotFound):
             assignments.create_assignment(db.session.get(User, stranger), assignments.AssignmentInput(
                 goal_id=published["goal"], package_id=None, reason="", audience="role", role="learner"))  # fmt: skip
+
+
+def test_the_completion_report_hides_groups_under_five_and_exports_the_same(app, client, login_as, make_user,
+                                                                           published):  # fmt: skip
+    admin = login_as("admin")
+    shop = [make_user(("learner",)) for _ in range(5)]
+    office = [make_user(("learner",)) for _ in range(2)]
+    with committing(app):
+        owner = db.session.get(User, admin.id)
+        for unit_name, people in (("Shop", shop), ("Office", office)):
+            unit = assignments.add_unit(owner, unit_name, None)
+            for person in people:
+                assignments.place_in_unit(db.session.get(User, person), unit)
+    _assign(app, admin.id, published, audience="role", role="learner", due_within_days=5)
+    page = client.get("/admin/assignments/report").get_data(as_text=True)
+    assert "Shop" in page and "Office" in page and "fewer than 5" in page
+    rows = client.get("/admin/assignments/report.csv").get_data(as_text=True).splitlines()
+    assert rows[0] == "unit,due_window,people,done,overdue,open"
+    assert "Office,week,,,," in rows and "Shop,week,5,0,0,5" in rows
+    api = {(r["unit"], r["window"]): r["counts"] for r in client.get("/api/v1/admin/assignments/report").get_json()}
+    assert api[("Office", "week")]["done"] is None and api[("Shop", "week")]["open"] == 5

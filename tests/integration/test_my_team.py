@@ -171,3 +171,16 @@ def test_reporting_lines_from_a_csv_upload_are_all_or_nothing(app, client, login
     with app.app_context():
         boss = managers.manager_of(_user("ann@example.com").id)
         assert boss.display_name == "Bo Boss" and boss.has_role("manager")
+
+
+def test_the_api_gives_a_manager_their_team_and_nobody_else_it(app, client, login_as):
+    _demo(app)
+    sign_in(client, MANAGER, demo.DEMO_PASSWORD)
+    team = client.get("/api/v1/team").get_json()
+    assert {m["display_name"]: m["state"] for m in team} == {
+        "Lena Fischer": "at_risk", "Felix Braun": "overdue", "Tobias Wagner": "done"}  # fmt: skip
+    assert all(set(m) == {"user_id", "display_name", "state", "assignments", "tasks"} for m in team)
+    learner = app.test_client()
+    sign_in(learner, "lena.fischer@northwind.example", demo.DEMO_PASSWORD)
+    response = learner.get("/api/v1/team")
+    assert response.status_code == 403 and response.mimetype == "application/problem+json"
