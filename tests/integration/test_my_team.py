@@ -117,7 +117,7 @@ def test_confirming_practice_counts_as_evidence_and_moves_the_path(app, client):
     response = submit(client, f"/team/{lena.id}/confirm", {"ref": task.ref, "note": "Saw it at the till."},
                       form_page="/team")  # fmt: skip
     assert response.status_code == 302
-    assert "Confirmed" in client.get("/team").get_data(as_text=True)
+    assert "Bestätigt" in client.get("/team").get_data(as_text=True)  # Katrin reads German
     with app.app_context():
         passed = db.session.scalar(select(LearningEvent).where(
             LearningEvent.actor_id == lena.id, LearningEvent.verb == "passed", LearningEvent.object_id == task.ref))  # fmt: skip
