@@ -1,4 +1,4 @@
-"""Organisation units, assignments and each person's assigned work.
+"""Organisation units, reporting lines, assignments and each person's assigned work.
 
 An ``Assignment`` is what an admin asks for (a goal, or one of its packages) of an audience:
 named people, a cohort, an organisation unit or everyone with a role. Each person it reaches
@@ -105,3 +105,17 @@ class AssignedWork(db.Model):
 
     assignment: Mapped[Assignment] = relationship()
     learner = relationship("User")
+
+
+class ReportingLine(db.Model):
+    """A person's one line manager (of the same organisation). ``share_progress``: the person
+    lets their manager hear when assigned work is overdue."""
+
+    __tablename__ = "reporting_lines"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    share_progress: Mapped[bool] = mapped_column(default=False)
+
+    user = relationship("User", foreign_keys=[user_id])
+    manager = relationship("User", foreign_keys=[manager_id])

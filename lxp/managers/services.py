@@ -30,12 +30,12 @@ from lxp import events
 from lxp.accounts import joining
 from lxp.accounts.models import User, UserRole
 from lxp.assignments import services as assignments
+from lxp.assignments.models import ReportingLine
 from lxp.audit import services as audit
 from lxp.channels import in_app, path_for
 from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
-from lxp.managers.models import ReportingLine
 from lxp.paths import services as paths
 
 ENCOURAGE_LIMIT = 500

@@ -184,3 +184,33 @@ def test_the_api_gives_a_manager_their_team_and_nobody_else_it(app, client, logi
     sign_in(learner, "lena.fischer@northwind.example", demo.DEMO_PASSWORD)
     response = learner.get("/api/v1/team")
     assert response.status_code == 403 and response.mimetype == "application/problem+json"
+
+
+def _outbox():
+    from lxp.nudges.models import OutboxMessage
+
+    return {(m.user_id, m.rule): m for m in db.session.scalars(select(OutboxMessage)).all()}
+
+
+def test_soon_due_and_overdue_work_reach_the_learner_and_the_manager_only_when_allowed(app):
+    from lxp.assignments.models import ReportingLine
+    from lxp.nudges.planning import plan_touchpoints
+
+    _demo(app)
+    with committing(app):
+        lena, felix, manager = _user(TEAM[0][0]), _user(TEAM[1][0]), _user(MANAGER)
+        plan_touchpoints()
+        outbox = _outbox()
+        assert (lena.id, "assignment_due") in outbox and (felix.id, "assignment_overdue") in outbox
+        overdue = outbox[(felix.id, "assignment_overdue")]
+        assert overdue.subject.startswith("Noch offen") and "Kundschaft bleibt" in overdue.subject  # in Felix's German
+        assert "Organisation" in overdue.why  # why it came: the organisation asked for it by a date
+        assert (manager.id, "assignment_manager") not in outbox  # Felix did not allow it
+        db.session.get(ReportingLine, felix.id).share_progress = True
+    with committing(app):
+        plan_touchpoints()
+        plan_touchpoints()  # a second tick adds nothing
+        outbox = _outbox()
+        told = [key for key in outbox if key == (manager.id, "assignment_manager")]
+        assert len(told) == 1 and "Felix Braun" in outbox[told[0]].subject
+        assert (lena.id, "assignment_overdue") not in outbox  # not overdue
