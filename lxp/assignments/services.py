@@ -27,12 +27,12 @@ from sqlalchemy.orm import selectinload
 from lxp import events
 from lxp.accounts import joining
 from lxp.accounts.models import User, UserRole
-from lxp.assignments.models import AUDIENCES, AssignedWork, Assignment, OrgUnit, UnitMember
+from lxp.assignments.models import AUDIENCES, AssignedWork, Assignment, OrgUnit, ReportingLine, UnitMember
 from lxp.authoring.models import Goal
 from lxp.authoring.services import current_published
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.auth import ROLES
-from lxp.core.errors import Invalid, NotAllowed
+from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
@@ -503,3 +503,21 @@ def states_of(learner: User, today: date | None = None, plan: planner.Plan | Non
             state = "on_track"
         found.append(WorkState(work, title, work.assignment.reason, work.due_on, state, len(steps), work.expires_on))
     return found
+
+
+# --- the learner's say -------------------------------------------------------------------------
+
+
+def line_of(user_id: int) -> ReportingLine | None:
+    """The person's reporting line (their manager), if they have one."""
+    return db.session.get(ReportingLine, user_id)
+
+
+def set_sharing(learner: User, allow: bool) -> None:
+    """Whether the learner's manager hears when their assigned work is overdue (an assignment
+    that requires it tells the manager anyway). Raises ``NotFound`` without a manager."""
+    line = line_of(learner.id)
+    if line is None:
+        raise NotFound(_l("You have no manager in lxp."))
+    line.share_progress = allow
+    db.session.flush()
