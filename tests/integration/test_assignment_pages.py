@@ -70,3 +70,35 @@ def test_a_manager_of_another_organisation_is_refused(app, make_user, other_orga
     with app.app_context():
         with pytest.raises(Invalid):
             managers.set_line(db.session.get(User, person), db.session.get(User, stranger))
+
+
+def test_the_scheduler_reaches_people_the_word_missed_and_reopens_recertifications(app, make_user, published):
+    from datetime import UTC, datetime
+
+    from lxp.assignments.models import UnitMember
+
+    admin = make_user(("admin",))
+    with committing(app):
+        owner = db.session.get(User, admin)
+        unit = assignments.add_unit(owner, "Depot", None)
+        assignment = assignments.create_assignment(owner, assignments.AssignmentInput(
+            goal_id=published["goal"], package_id=None, reason="", audience="unit", unit_id=unit.id,
+            due_within_days=7, recertify_months=12))  # fmt: skip
+        unit_id, assignment_id = unit.id, assignment.id
+    late = make_user(("learner",))
+    with committing(app):  # put in the unit behind the services' back, as an import script might
+        db.session.add(UnitMember(user_id=late, unit_id=unit_id))
+    with committing(app):
+        assert assignments.sync_all() == 1
+        assert assignments.sync_all() == 0
+        work = db.session.scalar(select(AssignedWork).where(AssignedWork.learner_id == late))
+        work.completed_at = datetime(2025, 1, 1, tzinfo=UTC)
+        work.expires_on = date.today() + timedelta(days=10)
+    with committing(app):
+        assert assignments.sync_all() == 1  # a second cycle, due when the first expires
+        cycles = db.session.scalars(select(AssignedWork).where(AssignedWork.learner_id == late)
+                                    .order_by(AssignedWork.cycle)).all()  # fmt: skip
+        assert [c.cycle for c in cycles] == [1, 2] and cycles[1].due_on == date.today() + timedelta(days=10)
+        assert cycles[1].assignment_id == assignment_id
+        states = assignments.states_of(db.session.get(User, late))
+        assert [s.state for s in states] == ["on_track"] and states[0].open_steps > 0  # its steps are open again
