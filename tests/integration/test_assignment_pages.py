@@ -29,13 +29,13 @@ def test_an_admin_assigns_a_goal_to_named_people_from_the_page(app, client, logi
 
 
 def test_a_bad_assignment_form_shows_again_with_the_error_and_nothing_is_kept(app, client, login_as, published):
-    login_as("admin")
+    admin = login_as("admin")
     past = (date.today() - timedelta(days=1)).isoformat()
     response = submit(client, "/admin/assignments", {"goal": str(published["goal"]), "package": "", "reason": "",
                       "audience": "role", "role": "learner", "due_date": past}, form_page="/admin/assignments")  # fmt: skip
     assert response.status_code == 400 and "Choose a due date in the future." in response.get_data(as_text=True)
     with app.app_context():
-        assert assignments.assignments_of(db.session.get(User, 1).organisation_id) == []
+        assert assignments.assignments_of(admin.organisation_id) == []
 
 
 def test_the_learner_decides_whether_the_manager_hears_of_overdue_work(app, client, login_as, make_user, published):
