@@ -20,12 +20,14 @@ from lxp.cohorts.models import Cohort
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.managers import services as managers
+from lxp.paths import services as paths
 
 COHORT = "Neu in der Filiale Berlin"
 UNIT = "Filiale Berlin"
 MANAGER = "katrin.vogel@northwind.example"
 ADMIN = "admin@northwind.example"
-# (e-mail, days since they got it, days until it is due): at risk, overdue, done (finished path).
+# (e-mail, days since they got it, days until it is due): at risk (she has 15 minutes a week, so
+# her plan runs weeks past the date), overdue, done (a finished path).
 TEAM = (
     ("lena.fischer@northwind.example", 12, 2),
     ("felix.braun@northwind.example", 20, -6),
@@ -68,6 +70,8 @@ def seed_assignments(today: date | None = None) -> bool:
         work.assigned_at, work.due_on = now - timedelta(days=since), today + timedelta(days=due)
         if work.completed_at is not None:
             work.completed_at = now - timedelta(days=since - 10)
+    busy = paths.open_journey(team[0])
+    busy.weekly_minutes = paths.MIN_WEEKLY_MINUTES
     db.session.flush()
     for person in team:
         assignments.refresh_path(person)
