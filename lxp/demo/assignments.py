@@ -27,9 +27,9 @@ UNIT = "Filiale Berlin"
 MANAGER = "katrin.vogel@northwind.example"
 ADMIN = "admin@northwind.example"
 # (e-mail, days since they got it, days until it is due): at risk (she has 15 minutes a week, so
-# her plan runs weeks past the date), overdue, done (a finished path).
+# her plan runs weeks past the date), overdue, done (a finished path, Tobias's demo story).
 TEAM = (
-    ("lena.fischer@northwind.example", 12, 2),
+    ("jana.koch@northwind.example", 12, 2),
     ("felix.braun@northwind.example", 20, -6),
     ("tobias.wagner@northwind.example", 30, -16),
 )

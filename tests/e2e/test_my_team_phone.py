@@ -29,16 +29,16 @@ def test_the_manager_sees_her_team_and_confirms_practice_on_a_phone_in_german(ap
     expect(phone).to_have_url(re.compile(r"/team$"))
     expect(phone.locator("h1")).to_have_text("Mein Team")
     members = phone.locator("section.team-member")
-    expect(members.locator("h2")).to_have_text(["Felix Braun", "Lena Fischer", "Tobias Wagner"])
+    expect(members.locator("h2")).to_have_text(["Felix Braun", "Jana Koch", "Tobias Wagner"])
     expect(members.nth(0)).to_contain_text("überfällig")
     expect(members.nth(1)).to_contain_text("gefährdet")
     expect(members.nth(2)).to_contain_text("erledigt")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
 
-    lena = members.nth(1)
-    lena.get_by_text("Ich habe das im Job gesehen").first.click()
-    lena.get_by_label("Was du gesehen hast (optional)").first.fill("Hat an der Kasse souverän nachgefasst.")
-    lena.get_by_role("button", name="Praxis bestätigen").first.click()
+    jana = members.nth(1)
+    jana.get_by_text("Ich habe das im Job gesehen").first.click()
+    jana.get_by_label("Was du gesehen hast (optional)").first.fill("Hat an der Kasse souverän nachgefasst.")
+    jana.get_by_role("button", name="Praxis bestätigen").first.click()
     expect(phone.get_by_text("Bestätigt: Es zählt als im Job gezeigte Praxis.")).to_be_visible()
 
     phone.locator("section.team-member", has_text="Felix Braun").get_by_text("Felix Braun ermutigen").click()

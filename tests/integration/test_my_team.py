@@ -79,8 +79,8 @@ def test_the_demo_manager_sees_one_at_risk_one_overdue_one_done(app, client):
         re.findall(r'data-member="\d+" data-worst="(\w+)" aria-labelledby="[^"]+">\s*<h2[^>]*>([^<]+)<', page)
     )
     assert {name: state for state, name in states.items()} == {
-        "Lena Fischer": "at_risk", "Felix Braun": "overdue", "Tobias Wagner": "done"}  # fmt: skip
-    assert page.index("Felix Braun") < page.index("Lena Fischer") < page.index("Tobias Wagner")  # overdue first
+        "Jana Koch": "at_risk", "Felix Braun": "overdue", "Tobias Wagner": "done"}  # fmt: skip
+    assert page.index("Felix Braun") < page.index("Jana Koch") < page.index("Tobias Wagner")  # overdue first
 
 
 def test_every_page_a_manager_can_reach_keeps_the_teams_private_texts_private(app, client):
@@ -110,35 +110,35 @@ def test_every_page_a_manager_can_reach_keeps_the_teams_private_texts_private(ap
 def test_confirming_practice_counts_as_evidence_and_moves_the_path(app, client):
     _demo(app)
     with app.app_context():
-        lena = _user(TEAM[0][0])
-        task = managers.member_view(lena).tasks[0]
+        jana = _user(TEAM[0][0])
+        task = managers.member_view(jana).tasks[0]
     sign_in(client, MANAGER, demo.DEMO_PASSWORD)
     page = client.get("/team").get_data(as_text=True)
-    response = submit(client, f"/team/{lena.id}/confirm", {"ref": task.ref, "note": "Saw it at the till."},
+    response = submit(client, f"/team/{jana.id}/confirm", {"ref": task.ref, "note": "Saw it at the till."},
                       form_page="/team")  # fmt: skip
     assert response.status_code == 302
     assert "Bestätigt" in client.get("/team").get_data(as_text=True)  # Katrin reads German
     with app.app_context():
         passed = db.session.scalar(select(LearningEvent).where(
-            LearningEvent.actor_id == lena.id, LearningEvent.verb == "passed", LearningEvent.object_id == task.ref))  # fmt: skip
+            LearningEvent.actor_id == jana.id, LearningEvent.verb == "passed", LearningEvent.object_id == task.ref))  # fmt: skip
         assert passed.context["observed_by_manager"] == _user(MANAGER).id
         assert task.ref not in [t.ref for t in managers.member_view(_user(TEAM[0][0])).tasks]
-        note = db.session.scalar(select(InAppMessage).where(InAppMessage.user_id == lena.id,
+        note = db.session.scalar(select(InAppMessage).where(InAppMessage.user_id == jana.id,
                                                             InAppMessage.key.like("observed:%")))  # fmt: skip
-        assert "Katrin Vogel" in note.subject and "Praxis" in note.subject  # in Lena's German
+        assert "Katrin Vogel" in note.subject and "Praxis" in note.subject  # in her German
     assert page  # the form was on the page
 
 
 def test_encouragement_arrives_once_a_day_and_never_for_someone_elses_report(app, client, make_user):
     _demo(app)
     with app.app_context():
-        lena = _user(TEAM[0][0])
+        jana = _user(TEAM[0][0])
         stranger = _user("marcus.johnson@northwind.example")
     sign_in(client, MANAGER, demo.DEMO_PASSWORD)
     client.get("/team")
     token = csrf_from(client.get("/team").get_data(as_text=True))
-    first = client.post(f"/team/{lena.id}/encourage", data={"csrf_token": token, "message": "Weiter so!"})
-    again = client.post(f"/team/{lena.id}/encourage", data={"csrf_token": token, "message": "Noch mal!"})
+    first = client.post(f"/team/{jana.id}/encourage", data={"csrf_token": token, "message": "Weiter so!"})
+    again = client.post(f"/team/{jana.id}/encourage", data={"csrf_token": token, "message": "Noch mal!"})
     assert first.status_code == again.status_code == 302
     assert client.post(f"/team/{stranger.id}/encourage", data={"csrf_token": token, "message": "Hi"}).status_code == 404
     assert client.post(f"/team/{stranger.id}/confirm", data={"csrf_token": token, "ref": "1:x"}).status_code == 404
@@ -178,7 +178,7 @@ def test_the_api_gives_a_manager_their_team_and_nobody_else_it(app, client, logi
     sign_in(client, MANAGER, demo.DEMO_PASSWORD)
     team = client.get("/api/v1/team").get_json()
     assert {m["display_name"]: m["state"] for m in team} == {
-        "Lena Fischer": "at_risk", "Felix Braun": "overdue", "Tobias Wagner": "done"}  # fmt: skip
+        "Jana Koch": "at_risk", "Felix Braun": "overdue", "Tobias Wagner": "done"}  # fmt: skip
     assert all(set(m) == {"user_id", "display_name", "state", "assignments", "tasks"} for m in team)
     learner = app.test_client()
     sign_in(learner, "lena.fischer@northwind.example", demo.DEMO_PASSWORD)
@@ -198,10 +198,10 @@ def test_soon_due_and_overdue_work_reach_the_learner_and_the_manager_only_when_a
 
     _demo(app)
     with committing(app):
-        lena, felix, manager = _user(TEAM[0][0]), _user(TEAM[1][0]), _user(MANAGER)
+        jana, felix, manager = _user(TEAM[0][0]), _user(TEAM[1][0]), _user(MANAGER)
         plan_touchpoints()
         outbox = _outbox()
-        assert (lena.id, "assignment_due") in outbox and (felix.id, "assignment_overdue") in outbox
+        assert (jana.id, "assignment_due") in outbox and (felix.id, "assignment_overdue") in outbox
         overdue = outbox[(felix.id, "assignment_overdue")]
         assert overdue.subject.startswith("Noch offen") and "Kundschaft bleibt" in overdue.subject  # in Felix's German
         assert "Organisation" in overdue.why  # why it came: the organisation asked for it by a date
@@ -213,4 +213,4 @@ def test_soon_due_and_overdue_work_reach_the_learner_and_the_manager_only_when_a
         outbox = _outbox()
         told = [key for key in outbox if key == (manager.id, "assignment_manager")]
         assert len(told) == 1 and "Felix Braun" in outbox[told[0]].subject
-        assert (lena.id, "assignment_overdue") not in outbox  # not overdue
+        assert (jana.id, "assignment_overdue") not in outbox  # not overdue
