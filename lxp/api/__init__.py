@@ -19,7 +19,8 @@ from lxp.api import auth, docs
 from lxp.core.problems import PROBLEM_JSON, ProblemSchema
 
 AREAS = ("me", "learning", "path_changes", "notifications", "blocks", "inbox", "live", "coaching", "tasks", "trainer",
-         "admin", "touchpoints", "insights", "xapi", "credentials", "issued_credentials")  # fmt: skip
+         "admin", "touchpoints", "insights", "xapi", "credentials", "issued_credentials",
+         "assignments", "team")  # fmt: skip
 
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
@@ -79,4 +80,5 @@ def _prefix(area: str) -> str:
         "touchpoints": "/admin",
         "xapi": "/xapi",
         "issued_credentials": "/admin",
+        "assignments": "/admin",
     }.get(area, "")

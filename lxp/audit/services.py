@@ -36,6 +36,7 @@ ACTIONS: dict[str, Any] = {
     "password_changed": _l("Password changed"),
     "password_reset": _l("Password reset"),
     "roles_changed": _l("Roles changed"),
+    "reporting_line_set": _l("Reporting line set"),
     "account_deactivated": _l("Account deactivated"),
     "account_reactivated": _l("Account reactivated"),
     "invitation_sent": _l("Invitation sent"),
