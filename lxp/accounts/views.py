@@ -88,8 +88,10 @@ def logout():
     services.record_logout(current_user)
     session.clear()
     logout_user()
+    if at_provider:  # a page that moves on: the CSP's form-action 'self' stops a redirect there
+        return render_template("accounts/signed_out_to_provider.html", url=at_provider)
     flash(_("You are signed out."), "info")
-    return redirect(at_provider or url_for("accounts.login"))
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

@@ -53,6 +53,8 @@ def test_a_learner_signs_in_on_a_phone_with_one_tap_and_never_sees_a_password_fi
     expect(phone.get_by_role("heading", level=1)).to_be_visible()
 
     phone.get_by_role("button", name="Sign out").tap()
+    # The provider ends its session too (RP-initiated logout), then sends the phone back.
+    phone.get_by_role("button", name="Yes, sign me out").tap()
     expect(phone).to_have_url(re.compile(r"/login"))
     phone.get_by_role("link", name="Sign in with your company account").tap()  # the one tap
     expect(phone).to_have_url(re.compile(r"/today$"))

@@ -85,6 +85,18 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: false },
     registration: { enabled: true, initialAccessToken: REGISTRATION_TOKEN },
+    // RP-initiated logout with plain pages: the package's own load web fonts from the internet.
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: async (ctx, form) => {
+        ctx.body = `<!doctype html><title>Test provider</title>${form}
+          <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+          <button type="submit" form="op.logoutForm">No, stay signed in</button>`;
+      },
+      postLogoutSuccessSource: async (ctx) => {
+        ctx.body = '<!doctype html><title>Test provider</title><p>Signed out.</p>';
+      },
+    },
   },
   extraClientMetadata: { properties: ['x_lxp_forge'] },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
