@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.paths.models  # noqa: F401
     import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
+    import lxp.risk.models  # noqa: F401
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.token_views import bp as api_tokens_bp
     from lxp.accounts.two_step_views import bp as two_step_bp

@@ -30,6 +30,7 @@ from lxp.nudges.cli import nudges_cli
 from lxp.ops import backup
 from lxp.paths.cli import path_cli
 from lxp.privacy.cli import privacy_cli
+from lxp.risk.cli import risk_cli
 
 _COMMAND_ARGS = "lxp.command_args"
 # The doctor reports the database's state among its other findings instead of stopping at it;
@@ -190,5 +191,6 @@ def init_app(app) -> None:
     lxp_cli.add_command(privacy_cli)
     lxp_cli.add_command(seed_synthetic)
     lxp_cli.add_command(insights_cli)
+    lxp_cli.add_command(risk_cli)
     unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
     app.cli.add_command(lxp_cli)

@@ -48,6 +48,8 @@ JOBS: tuple[Job, ...] = (
     Job("lrs.forward_statements", "lxp.lrs.jobs:forward_statements", 60),
     Job("insights.roll_up", "lxp.insights.jobs:roll_up", 60),
     Job("privacy.apply_retention", "lxp.privacy.jobs:apply_retention", 3600),
+    # Retrains each organisation's model when a week has passed, raises flags once a day.
+    Job("risk.refresh", "lxp.risk.jobs:refresh", 3600),
 )
 
 
