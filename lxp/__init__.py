@@ -180,6 +180,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.people.views import bp as admin_users_bp
     from lxp.privacy.views import bp as privacy_bp
     from lxp.push.views import bp as push_bp
+    from lxp.risk.views import bp as risk_bp
     from lxp.scim.views import admin_bp as scim_admin_bp
     from lxp.scim.views import bp as scim_bp
     from lxp.sso.saml_views import bp as sso_saml_bp
@@ -206,6 +207,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outbox_admin_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)
+    app.register_blueprint(risk_bp)
     app.register_blueprint(push_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(insights_bp)

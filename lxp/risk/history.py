@@ -90,3 +90,47 @@ def histories(ids: list[int], now: datetime) -> list[History]:
         )  # fmt: skip
         for i in ids
     ]
+
+
+def store(organisation_id: int, generated: list[History], *, email: str = "quiet-{n:05d}@{org}.example") -> list[int]:
+    """Store generated histories (``lxp.risk.population``) as learners with their events and
+    touchpoints, in the caller's transaction; returns the new learners' ids in order. For the
+    demo and the tests: bulk inserts of the rows ``events.record`` and the outbox write."""
+    import uuid
+
+    from sqlalchemy import func, insert
+
+    from lxp.accounts.models import Organisation
+
+    slug = db.session.get(Organisation, organisation_id).slug
+    taken = db.session.scalar(select(func.count()).select_from(User).where(User.organisation_id == organisation_id))
+    people = [{"organisation_id": organisation_id, "email": email.format(n=taken + n, org=slug),
+               "display_name": f"Learner {taken + n}", "password_hash": None, "locale": "en", "timezone": h.timezone,
+               "active": True, "auth_version": 1} for n, h in enumerate(generated)]  # fmt: skip
+    db.session.execute(insert(User), people)
+    by_email = dict(
+        db.session.execute(select(User.email, User.id).where(User.email.in_([p["email"] for p in people]))).all()
+    )
+    ids = [by_email[p["email"]] for p in people]
+    db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+    rows, messages = [], []
+    for learner, h in zip(ids, generated, strict=True):
+        for n, e in enumerate(h.events):
+            result = {"success": e.success} if e.success is not None else {}
+            if e.mood is not None:
+                result["extensions"] = {"mood": e.mood, "effort": e.effort}
+            rows.append({"id": uuid.uuid5(uuid.NAMESPACE_URL, f"lxp-risk:{learner}:{n}"), "actor_id": learner,
+                         "verb": e.verb, "object_type": e.object_type, "object_id": e.object_id,
+                         "result": result or None, "context": None, "occurred_at": e.at, "recorded_at": e.at})  # fmt: skip
+        for n, t in enumerate(h.touchpoints):
+            messages.append({"user_id": learner, "rule": "inactive", "occurrence": f"risk-{n}", "category": "nudge",
+                             "asked_for": False, "subject": "Your next step is waiting", "body": "",
+                             "why": "Nothing from you for a while.", "due_at": t.sent_at, "status": "sent",
+                             "channel": "in_app", "attempts": 1, "created_at": t.sent_at, "sent_at": t.sent_at,
+                             "opened_at": t.opened_at, "opened_via": "in_app" if t.opened_at else None})  # fmt: skip
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(LearningEvent), rows[start : start + 5000])
+    if messages:
+        db.session.execute(insert(OutboxMessage), messages)
+    db.session.flush()
+    return ids

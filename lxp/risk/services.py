@@ -221,6 +221,15 @@ def act_on_flag(coach: User, flag_id: int, action: str):
     return thread
 
 
+def recent_actions(coach: User, days: int = 30) -> list[RiskFlag]:
+    """The flags ``coach`` acted on in the last ``days`` days, newest first, each showing
+    whether the learner came back (``came_back_at``)."""
+    return list(db.session.execute(
+        select(RiskFlag).where(RiskFlag.acted_by_id == coach.id, RiskFlag.acted_at >= utcnow() - timedelta(days=days))
+        .order_by(RiskFlag.acted_at.desc())
+    ).scalars())  # fmt: skip
+
+
 def follow_through(organisation_id: int) -> dict[str, dict[str, int] | None]:
     """Closed flags by what happened: acted on, not acted on (reached coaches), held out; each
     with how many and how many came back within 14 days. A group of fewer than ``K_ANONYMITY``
