@@ -23,6 +23,7 @@ from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
+from lxp.paths.models import Journey
 from lxp.risk import history as stored
 from lxp.risk import model as engine
 from lxp.risk.features import HORIZON, eligible, features_at
@@ -113,7 +114,9 @@ def raise_flags(organisation: Organisation, now: datetime | None = None) -> list
     fitted = engine.Fitted.from_json(latest.model) if latest is not None and latest.status == "used" else None
     recent = set(db.session.execute(select(RiskFlag.learner_id).where(
         RiskFlag.organisation_id == organisation.id, RiskFlag.raised_at > now - REFLAG_AFTER)).scalars())  # fmt: skip
-    ids = [i for i in stored.learner_ids(organisation.id) if i not in recent]
+    # Only learners on an active journey: a paused, finished or left one has nothing to come back to.
+    on_path = set(db.session.execute(select(Journey.learner_id).where(Journey.status == "active")).scalars())
+    ids = [i for i in stored.learner_ids(organisation.id) if i not in recent and i in on_path]
     settings = db.session.get(RiskSettings, organisation.id)
     share = settings.holdout_share if settings is not None else 0.0
     raised = []
