@@ -10,7 +10,7 @@ of statements, however many messages there are); the arithmetic is in ``effect_m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
@@ -166,11 +166,14 @@ class Filters:
 class EffectReport:
     channels: list[effect_maths.ChannelRow]
     holdout: list[effect_maths.HoldoutRow]
+    # Rules with adaptive timing, per rule and channel ("rule|channel"): sent at the learner's
+    # own hour (the "sent" side) against the share kept at the fixed time (the "held out" side).
+    timing: list[effect_maths.HoldoutRow]
     measured_until: datetime  # messages after this moment are not yet 48 hours old
 
 
 def _counts(
-    admin: User, filters: Filters, now: datetime, *, status: str, by_channel: bool
+    admin: User, filters: Filters, now: datetime, *, status: str, by_channel: bool, timing: str | None = None
 ) -> list[effect_maths.Counts]:
     m, e = OutboxMessage, LearningEvent
     # A holdout message was never sent: its clock starts when it would have gone.
@@ -187,6 +190,8 @@ def _counts(
         .where(User.organisation_id == admin.organisation_id, m.status == status, moment <= now)
         .group_by(*keys)
     )  # fmt: skip
+    if timing is not None:
+        query = query.where(m.timing == timing)
     if filters.course_id is not None:
         query = query.where(m.course_id == filters.course_id)
     if filters.start is not None:
@@ -225,5 +230,12 @@ def effect_report(admin: User, filters: Filters, now: datetime | None = None) ->
     by_channel = _counts(admin, filters, now, status="sent", by_channel=True)
     sent = _counts(admin, filters, now, status="sent", by_channel=False)
     held = _counts(admin, filters, now, status="held_out", by_channel=False)
+    adaptive = _counts(admin, filters, now, status="sent", by_channel=True, timing="adaptive")
+    fixed = _counts(admin, filters, now, status="sent", by_channel=True, timing="fixed")
     return EffectReport(effect_maths.channel_rows(by_channel), effect_maths.holdout_rows(sent, held),
+                        effect_maths.holdout_rows(_by_rule_and_channel(adaptive), _by_rule_and_channel(fixed)),
                         now - timedelta(hours=effect_maths.WINDOW_HOURS))  # fmt: skip
+
+
+def _by_rule_and_channel(counts: list[effect_maths.Counts]) -> list[effect_maths.Counts]:
+    return [replace(c, rule=f"{c.rule}|{c.channel}", channel=None) for c in counts]

@@ -1,4 +1,4 @@
-"""Predictive support: risk models per organisation, flags for coaches, learners who turned it off
+"""Predictive support: risk models per organisation, flags for coaches, learners who turned it off; touchpoints at the learner's own time
 
 Revision ID: 0027
 Revises: 0026
@@ -67,9 +67,17 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_risk_opt_outs_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_risk_opt_outs'))
     )
+    with op.batch_alter_table('touchpoint_rules', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('adaptive_time', sa.Boolean(), server_default='0', nullable=False))
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('timing', sa.String(length=8), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_column('timing')
+    with op.batch_alter_table('touchpoint_rules', schema=None) as batch_op:
+        batch_op.drop_column('adaptive_time')
     op.drop_table('risk_opt_outs')
     with op.batch_alter_table('risk_flags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_risk_flags_organisation_id'))
