@@ -92,15 +92,25 @@ def histories(ids: list[int], now: datetime) -> list[History]:
     ]
 
 
-def store(organisation_id: int, generated: list[History], *, email: str = "quiet-{n:05d}@{org}.example") -> list[int]:
+def store(
+    organisation_id: int,
+    generated: list[History],
+    *,
+    email: str = "quiet-{n:05d}@{org}.example",
+    course_id: int | None = None,
+    timing: bool = False,
+) -> list[int]:
     """Store generated histories (``lxp.risk.population``) as learners with their events and
-    touchpoints, in the caller's transaction; returns the new learners' ids in order. For the
-    demo and the tests: bulk inserts of the rows ``events.record`` and the outbox write."""
+    touchpoints (of ``course_id``'s "inactive" rule; with ``timing``, split into the adaptive and
+    the fixed-time group as ``policy.fixed_time`` splits them), in the caller's transaction;
+    returns the new learners' ids in order. For the demo and the tests: bulk inserts of the rows
+    ``events.record`` and the outbox write."""
     import uuid
 
     from sqlalchemy import func, insert
 
     from lxp.accounts.models import Organisation
+    from lxp.nudges.policy import fixed_time
 
     slug = db.session.get(Organisation, organisation_id).slug
     taken = db.session.scalar(select(func.count()).select_from(User).where(User.organisation_id == organisation_id))
@@ -127,7 +137,9 @@ def store(organisation_id: int, generated: list[History], *, email: str = "quiet
                              "asked_for": False, "subject": "Your next step is waiting", "body": "",
                              "why": "Nothing from you for a while.", "due_at": t.sent_at, "status": "sent",
                              "channel": "in_app", "attempts": 1, "created_at": t.sent_at, "sent_at": t.sent_at,
-                             "opened_at": t.opened_at, "opened_via": "in_app" if t.opened_at else None})  # fmt: skip
+                             "opened_at": t.opened_at, "opened_via": "in_app" if t.opened_at else None,
+                             "course_id": course_id,
+                             "timing": ("fixed" if fixed_time(learner * 1000 + n) else "adaptive") if timing else None})  # fmt: skip
     for start in range(0, len(rows), 5000):
         db.session.execute(insert(LearningEvent), rows[start : start + 5000])
     if messages:
