@@ -213,8 +213,9 @@ def _decide(message: OutboxMessage, batch: _Batch, now: datetime) -> policy.Deci
     message.timing = ("fixed" if policy.fixed_time(message.id) else "adaptive") if adaptive else None
     candidate = policy.Candidate(message.rule, message.category, message.asked_for,
                                  rule.digestible if rule else True, rule.channels if rule else (),
-                                 adaptive=message.timing == "adaptive", due_since=message.created_at,
-                                 seed=message.id)  # fmt: skip
+                                 # held for the learner's hour once already: now is that hour
+                                 adaptive=message.timing == "adaptive" and message.outcome != "learner_time",
+                                 due_since=message.due_at, seed=message.id)  # fmt: skip
     decision = policy.decide(candidate, preferences, batch.situation(user, preferences, now, candidate.adaptive))
     if decision.action == "send" and policy.counts_against_cap(candidate):
         batch.sent_at.setdefault(user.id, []).append(now)  # the learner's next message in this batch sees it
