@@ -43,7 +43,7 @@ def reason_text(reason: Reason) -> str:
     if reason.code == "help_open":
         return ngettext("%(num)d help request not resolved yet", "%(num)d help requests not resolved yet", count)
     if reason.code == "help_not_helped":
-        return ngettext("said an answer did not help", "said %(num)d answers did not help", count)
+        return ngettext("said %(num)d answer did not help", "said %(num)d answers did not help", count)
     if reason.code == "missed_sessions":
         return ngettext("missed %(num)d live session", "missed %(num)d live sessions", count)
     if reason.code == "unopened":
