@@ -250,6 +250,23 @@ def follow_through(organisation_id: int) -> dict[str, dict[str, int] | None]:
     return figures
 
 
+def holdout_percent(organisation_id: int) -> int:
+    settings = db.session.get(RiskSettings, organisation_id)
+    return round((settings.holdout_share if settings is not None else 0.0) * 100)
+
+
+def set_holdout(admin: User, percent: int) -> None:
+    """The share of new flags held out from coaches (0-30 %). Raises ``Invalid`` outside that range."""
+    if not 0 <= percent <= 30:
+        raise Invalid(_l("Hold out between 0 and 30 percent."), field="holdout_percent")
+    settings = db.session.get(RiskSettings, admin.organisation_id)
+    if settings is None:
+        settings = RiskSettings(organisation_id=admin.organisation_id)
+        db.session.add(settings)
+    settings.holdout_share = percent / 100
+    db.session.flush()
+
+
 # --- the learner's switch ------------------------------------------------------------------
 
 

@@ -10,8 +10,9 @@ from flask_login import current_user
 from lxp.core import unit_of_work
 from lxp.core.auth import roles_required
 from lxp.core.errors import NotFound, ServiceError
-from lxp.core.forms import ConfirmForm
+from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.risk import services
+from lxp.risk.forms import SettingsForm
 from lxp.risk.reasons import Reason
 from lxp.risk.texts import ACTION_LABELS, reason_text
 
@@ -69,10 +70,26 @@ def set_support():
     return redirect(url_for("accounts.profile") + "#predictive-support")
 
 
-@bp.get("/admin/predictive-support")
+@bp.route("/admin/predictive-support", methods=["GET", "POST"])
 @roles_required("admin")
 def overview():
-    """The model's latest evaluation against the baseline, and whether acting on flags helped."""
+    """The model's latest evaluation against the baseline, whether acting on flags helped, and
+    the share of flags held out from coaches to measure that."""
+    form = SettingsForm()
+    status = 200
+    if request.method == "GET":
+        form.holdout_percent.data = services.holdout_percent(current_user.organisation_id)
+    elif form.validate_on_submit():
+        try:
+            services.set_holdout(current_user, form.holdout_percent.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+            status = 400
+        else:
+            flash(_("Saved. New flags follow it from the next daily run."), "success")
+            return redirect(url_for("risk.overview"))
+    else:
+        status = 400
     latest = services.latest_model(current_user.organisation_id)
-    return render_template("risk/overview.html", latest=latest,
-                           follow_through=services.follow_through(current_user.organisation_id))  # fmt: skip
+    return render_template("risk/overview.html", latest=latest, form=form,
+                           follow_through=services.follow_through(current_user.organisation_id)), status  # fmt: skip

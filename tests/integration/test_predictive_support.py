@@ -153,3 +153,26 @@ def test_an_admin_reads_the_evaluation_and_the_follow_through(app, client, login
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Not trained yet" in text and "fewer than 5 learners" in text
+
+
+def test_an_admin_holds_out_a_share_of_flags_and_bad_input_is_refused(app, client, login_as, published, make_user):
+    learner, _, _ = _quiet_learner_with_a_coach(app, published, make_user)
+    login_as("admin")
+    assert submit(client, "/admin/predictive-support", {"holdout_percent": "80"}).status_code == 400
+    response = submit(client, "/admin/predictive-support", {"holdout_percent": "30"})
+    assert response.status_code == 302
+    assert 'value="30"' in client.get("/admin/predictive-support").get_data(as_text=True)
+    # Every flag held out (as if the draw said so): the coach never sees it, and cannot act on it.
+    submit(client, "/admin/predictive-support", {"holdout_percent": "30"})
+    with committing(app):
+        flag = services.raise_flags(_organisation())[0]
+        flag.held_out = True
+        flag_id = flag.id
+    coach = app.test_client()
+    sign_in(coach, "coach@example.com")
+    desk = coach.get("/desk").get_data(as_text=True)
+    assert "Lena Learner" not in desk.split('id="at-risk"')[1]
+    token = csrf_from(desk)
+    assert coach.post(f"/desk/at-risk/{flag_id}", data={"csrf_token": token, "action": "message"}).status_code == 404
+    with committing(app):
+        assert db.session.get(RiskFlag, flag_id).learner_id == learner

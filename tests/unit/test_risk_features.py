@@ -152,3 +152,18 @@ def test_features_never_change_with_what_happens_after_the_cut_off(steps):
     events = tuple(Event(verb, "item", "1:x", CUTOFF + timedelta(days=d), mood=3) for verb, d in steps)
     before = tuple(e for e in events if e.at < CUTOFF)
     assert features_at(history(*events), CUTOFF) == features_at(history(*before), CUTOFF)
+
+
+def test_model_reasons_are_the_features_that_push_the_estimate_up_most_in_words_a_coach_can_use():
+    from lxp.risk.reasons import from_contributions
+
+    h = history(Event("failed", "item", "1:quiz", days_before(9)), Event("failed", "item", "1:quiz", days_before(8)),
+                Event("missed", "item", "1:live", days_before(8)), titles={"1:quiz": "Handling objections"})  # fmt: skip
+    f = features_at(h, CUTOFF)
+    pushes = {"days_since_activity": 1.2, "failed_checks_28": 0.8, "sessions_missed_28": 0.3, "mood_28": 0.9,
+              "days_since_coach_contact": 2.0, "active_days_14": -0.5}  # fmt: skip
+    reasons = from_contributions(pushes, f, h, CUTOFF)
+    # Mood pushes more than missed sessions, but with no pulse (neutral 3) it is not said; a
+    # coach contact has no reason to say; a negative push is never a reason.
+    assert [r.code for r in reasons] == ["quiet", "failed_checks", "missed_sessions"]
+    assert suggested_action(reasons) == "message"
