@@ -10,6 +10,7 @@ from lxp.coaching.models import CoachAssignment, CoachingThread
 from lxp.core.time import utcnow
 from lxp.events import record
 from lxp.extensions import db
+from lxp.nudges.models import TouchpointRule
 from lxp.risk import history, population, services
 from lxp.risk.models import RiskFlag, RiskModel, RiskOptOut
 from tests.conftest import committing, csrf_from, sign_in, submit
@@ -176,3 +177,18 @@ def test_an_admin_holds_out_a_share_of_flags_and_bad_input_is_refused(app, clien
     assert coach.post(f"/desk/at-risk/{flag_id}", data={"csrf_token": token, "action": "message"}).status_code == 404
     with committing(app):
         assert db.session.get(RiskFlag, flag_id).learner_id == learner
+
+
+def test_on_the_demo_evaluate_shows_the_model_against_the_baseline_and_a_coach_has_a_flagged_learner(app):
+    assert app.test_cli_runner().invoke(args=["lxp", "seed-demo"]).exit_code == 0
+    result = app.test_cli_runner().invoke(args=["lxp", "risk", "evaluate", "--organisation", "northwind"])
+    assert result.exit_code == 0, result.output
+    assert "not enough history" not in result.output
+    assert "AUC (higher is better)" in result.output and "Brier score (lower is better)" in result.output
+    client = app.test_client()
+    sign_in(client, "trainer.newyork@northwind.example", "learn-together-2026")
+    desk = client.get("/desk").get_data(as_text=True).split('id="at-risk"')[1].split("</section>")[0]
+    assert "Aarav Sharma" in desk and "failed checks on" in desk
+    with committing(app):
+        rule = db.session.execute(select(TouchpointRule).where(TouchpointRule.adaptive_time.is_(True))).scalar_one()
+        assert rule.key == "inactive"
