@@ -43,6 +43,7 @@ from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
+from lxp.risk.models import RiskFlag, RiskOptOut
 from lxp.scim.models import ScimUser, scim_group_members
 from lxp.sso.models import ProviderIdentity
 from lxp.workplace.models import TaskReview, TaskSubmission
@@ -162,6 +163,8 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         delete(ApiToken).where(ApiToken.user_id == uid),
         delete(RecoveryCode).where(RecoveryCode.user_id == uid),
         delete(RetentionWarning).where(RetentionWarning.user_id == uid),
+        delete(RiskFlag).where(RiskFlag.learner_id == uid),
+        delete(RiskOptOut).where(RiskOptOut.user_id == uid),
         # The company account would otherwise sign in as the pseudonym again.
         delete(ProviderIdentity).where(ProviderIdentity.user_id == uid),
         # Nor should the directory find them by their old login name (scim_users, scim_group_members).

@@ -105,5 +105,20 @@ HOLDINGS: tuple[Holding, ...] = (
         "what their organisation's directory says of them (login name, external id, employee number, department)",
     ),
     Holding("scim_group_members", "user_id", "provisioning", DELETE, "the directory groups they are in"),
+    Holding(
+        "risk_flags",
+        "learner_id",
+        "predictive_support",
+        DELETE,
+        "flags raised about them, the reasons, what a coach did",
+    ),
+    Holding(
+        "risk_flags",
+        "acted_by_id",
+        "predictive_support_acted_on",
+        KEEP,
+        "another learner's flag they acted on as a coach",
+    ),
+    Holding("risk_opt_outs", "user_id", "predictive_support", DELETE, "that they turned predictive support off"),
     Holding("scim_tokens", "created_by_id", "provisioning", KEEP, "the organisation's provisioning token they made"),
 )
