@@ -192,3 +192,21 @@ def test_on_the_demo_evaluate_shows_the_model_against_the_baseline_and_a_coach_h
     with committing(app):
         rule = db.session.execute(select(TouchpointRule).where(TouchpointRule.adaptive_time.is_(True))).scalar_one()
         assert rule.key == "inactive"
+
+
+def test_the_learners_download_shows_their_flags_and_erasure_deletes_them(app, published, make_user):
+    from tests.conftest import submit as post
+    from tests.integration.privacy_fixtures import read_zip
+
+    learner, _, client = _quiet_learner_with_a_coach(app, published, make_user)
+    with committing(app):
+        services.raise_flags(_organisation())
+    data, _files = read_zip(post(client, "/me/data/download", {}, form_page="/me/data").data)
+    assert data["predictive_support"]["on"] is True
+    assert [f["reasons"][0]["code"] for f in data["predictive_support"]["flags"]] == ["quiet"]
+    with committing(app):
+        from lxp.privacy import erasure
+
+        erasure.erase(db.session.get(User, learner), actor_id=None, reason="test")
+    with committing(app):
+        assert db.session.scalar(select(func.count()).select_from(RiskFlag)) == 0
