@@ -122,6 +122,9 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     UPLOAD_DIR: str | None = None  # None: uploads/ in the instance folder; never under static/
     CSV_IMPORT_MAX_ROWS = 5000
+    # Predictive support: a trained risk model is used only when its AUC on the held-out later
+    # weeks beats "days since last activity" by this many hundredths (else the rules alone apply).
+    RISK_MARGIN_POINTS = 2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> dict:
@@ -158,6 +161,7 @@ class Config:
         flag("LXP_HTTPS", "HTTPS")
         flag("LXP_HOST_COOKIES", "HOST_COOKIES")
         number("LXP_SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES")
+        number("LXP_RISK_MARGIN_POINTS", "RISK_MARGIN_POINTS")
         number("LXP_SESSION_ABSOLUTE_HOURS", "SESSION_ABSOLUTE_HOURS")
         number("LXP_REMEMBER_DAYS", "REMEMBER_DAYS")
         number("LXP_INVITATION_DAYS", "INVITATION_DAYS")

@@ -163,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.paths.models  # noqa: F401
     import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
+    import lxp.risk.models  # noqa: F401
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.token_views import bp as api_tokens_bp
     from lxp.accounts.two_step_views import bp as two_step_bp
@@ -193,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.people.views import bp as admin_users_bp
     from lxp.privacy.views import bp as privacy_bp
     from lxp.push.views import bp as push_bp
+    from lxp.risk.views import bp as risk_bp
     from lxp.scim.views import admin_bp as scim_admin_bp
     from lxp.scim.views import bp as scim_bp
     from lxp.sso.saml_views import bp as sso_saml_bp
@@ -222,6 +224,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outbox_admin_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)
+    app.register_blueprint(risk_bp)
     app.register_blueprint(push_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(insights_bp)

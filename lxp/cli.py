@@ -23,6 +23,7 @@ from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
 from lxp.demo.privacy import seed_privacy
 from lxp.demo.provisioning import seed_provisioning
+from lxp.demo.risk import seed_risk
 from lxp.demo.saml_sign_in import EXAMPLE_ENTITY_ID, seed_saml_example
 from lxp.demo.security import seed_two_step
 from lxp.demo.workplace import seed_workplace
@@ -32,6 +33,7 @@ from lxp.nudges.cli import nudges_cli
 from lxp.ops import backup
 from lxp.paths.cli import path_cli
 from lxp.privacy.cli import privacy_cli
+from lxp.risk.cli import risk_cli
 
 _COMMAND_ARGS = "lxp.command_args"
 # The doctor reports the database's state among its other findings instead of stopping at it;
@@ -131,6 +133,7 @@ def seed_demo(force: bool) -> None:
     sessions = seed_live_sessions()
     evidence = seed_workplace()
     synthetic = seed_insights()
+    quiet_added, model_status, flags = seed_risk()
     company = seed_company_sign_in(demo.DEMO_ORGANISATION[0])
     saml_example = seed_saml_example(demo.DEMO_ORGANISATION[0])
     provisioned = seed_provisioning(demo.DEMO_ORGANISATION[0])
@@ -155,6 +158,9 @@ def seed_demo(force: bool) -> None:
         click.echo(f"Evidence of {email}: {what}.")
     for title, scheduled in sessions:
         click.echo(f"Live sessions of {title!r}: {scheduled or 'already'} scheduled.")
+    click.echo(f"Predictive support: {quiet_added or 'no'} synthetic learners with half a year of history added; "
+               f"model {model_status.replace('_', ' ')}; {flags} learners flagged for their coaches today. "
+               "See flask lxp risk evaluate.")  # fmt: skip
     click.echo(f"Synthetic learners for the insights: {synthetic or 'already there'}{' added' if synthetic else ''}.")
     click.echo(f"Company sign-in for {EXAMPLE_ISSUER} (a local Keycloak): {'filled in' if company else 'already there'}, "
                "switched off; see /admin/sign-in.")  # fmt: skip
@@ -198,5 +204,6 @@ def init_app(app) -> None:
     lxp_cli.add_command(privacy_cli)
     lxp_cli.add_command(seed_synthetic)
     lxp_cli.add_command(insights_cli)
+    lxp_cli.add_command(risk_cli)
     unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
     app.cli.add_command(lxp_cli)

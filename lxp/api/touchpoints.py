@@ -182,6 +182,7 @@ def change_rule(change, course_id: int, key: str):
     picked = course_rules.RuleChange(
         change.get("enabled", rule.enabled), params, change.get("priority", rule.priority),
         tuple(change.get("channels", rule.channels)), change.get("holdout_percent", rule.holdout_percent), templates,
+        rule.adaptive_time,
     )  # fmt: skip
     try:
         course_rules.save_rule(current_user, course.id, key, picked)

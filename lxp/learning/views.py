@@ -43,6 +43,7 @@ from lxp.nudges import effect as touchpoint_effect
 from lxp.nudges import services as nudge_services
 from lxp.paths import services as paths
 from lxp.paths.access import open_block
+from lxp.risk import services as risk
 from lxp.workplace import services as workplace
 
 bp = Blueprint("learning", __name__)
@@ -523,4 +524,5 @@ def trainer_desk():
     return render_template("learning/trainer_desk.html", help_queue=coaching.help_queue(current_user),
                            conversations=threads.coach_inbox(current_user),
                            checkpoints=threads.due_checkpoints(current_user),
-                           reviews_waiting=workplace.reviews_waiting(current_user))  # fmt: skip
+                           reviews_waiting=workplace.reviews_waiting(current_user),
+                           at_risk=risk.desk_flags(current_user), acted_on=risk.recent_actions(current_user))  # fmt: skip

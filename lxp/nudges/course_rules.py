@@ -38,7 +38,8 @@ def _as_rule(row: TouchpointRule) -> Rule:
     own = {loc: Template(t.get("subject", ""), t.get("body", "")) for loc, t in (row.templates or {}).items()
            if isinstance(t, dict)}  # fmt: skip
     return rules.configure(default, enabled=row.enabled, params=row.params, priority=row.priority,
-                           channels=tuple(row.channels or ()), holdout_percent=row.holdout_percent, templates=own)  # fmt: skip
+                           channels=tuple(row.channels or ()), holdout_percent=row.holdout_percent, templates=own,
+                           adaptive_time=row.adaptive_time)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class RuleChange:
     channels: tuple[str, ...]
     holdout_percent: int
     templates: Mapping[str, Template]  # locale -> words; an empty subject keeps the default words
+    adaptive_time: bool = False
 
 
 def save_rule(admin: User, course_id: int, key: str, change: RuleChange) -> None:
@@ -174,6 +176,7 @@ def save_rule(admin: User, course_id: int, key: str, change: RuleChange) -> None
         db.session.add(row)
     row.enabled, row.params, row.priority = change.enabled, dict(change.params), change.priority
     row.channels, row.holdout_percent, row.templates = list(change.channels), change.holdout_percent, stored
+    row.adaptive_time = change.adaptive_time and not default.asked_for  # a reminder asked for keeps its hour
     row.updated_at, row.updated_by_id = utcnow(), admin.id
     db.session.flush()
 

@@ -46,6 +46,7 @@ log = logging.getLogger("lxp.nudges.delivery")
 CLAIM_BATCH = 100  # rows per claim: a batch is sent well within the claim's lease
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
+RHYTHM_WEEKS = 8  # how far back the learner's own hours are learnt from (adaptive timing)
 
 
 @dataclass
@@ -113,6 +114,22 @@ class _Batch:
     reach: dict[str, set[int]]  # channel name -> the batch's learners it can reach
     loaded: list  # the learners and their preferences: held, so the session's identity map keeps them
     rules: dict = field(default_factory=dict)  # rule key -> its versions per course (course_rules.variants)
+    user_ids: set[int] = field(default_factory=set)
+    now: datetime | None = None
+    moments: dict[int, list[datetime]] | None = None  # learning moments, read on first need (``activity_of``)
+
+    def activity_of(self, user: User, timezone: str) -> tuple[int, ...]:
+        """The learner's learning events of the last ``RHYTHM_WEEKS`` per hour of the week,
+        read for the batch the first time a learner of it needs them (adaptive rules only)."""
+        if self.moments is None:
+            self.moments = {}
+            for user_id, when in db.session.execute(
+                select(LearningEvent.actor_id, LearningEvent.occurred_at).where(
+                    LearningEvent.actor_id.in_(self.user_ids), LearningEvent.verb.in_(LEARNING_VERBS),
+                    LearningEvent.occurred_at >= self.now - timedelta(weeks=RHYTHM_WEEKS))
+            ):  # fmt: skip
+                self.moments.setdefault(user_id, []).append(when)
+        return policy.activity_by_slot(self.moments.get(user.id, ()), timezone)
 
     def rule_of(self, message: OutboxMessage) -> Rule | None:
         """The rule as the message's course has it (the default where the course kept it)."""
@@ -141,15 +158,16 @@ class _Batch:
             sent_at.setdefault(user_id, []).append(when)
         users = [row for row in loaded if isinstance(row, User)]
         reach = {name: channel.reachable(users) for name, channel in CHANNELS.items()}
-        return cls(dict(last), sent_at, reach, loaded, course_rules.variants())
+        return cls(dict(last), sent_at, reach, loaded, course_rules.variants(), set(user_ids), now)
 
-    def situation(self, user: User, preferences: policy.Preferences, now: datetime) -> policy.Situation:
+    def situation(self, user: User, preferences: policy.Preferences, now: datetime,
+                  adaptive: bool = False) -> policy.Situation:  # fmt: skip
         week = policy.week_start(now, preferences.timezone)
         return policy.Situation(
             now=now, last_activity=self.last_activity.get(user.id),
             sent_this_week=sum(1 for when in self.sent_at.get(user.id, ()) if when >= week),
             available_channels=frozenset(name for name, ids in self.reach.items() if user.id in ids),
-            inbox=channels.inbox(),
+            inbox=channels.inbox(), activity=self.activity_of(user, preferences.timezone) if adaptive else (),
         )  # fmt: skip
 
 
@@ -191,9 +209,14 @@ def _decide(message: OutboxMessage, batch: _Batch, now: datetime) -> policy.Deci
     user = message.user
     preferences = preferences_of(user)
     rule = batch.rule_of(message)
+    adaptive = bool(rule and rule.adaptive_time and not message.asked_for)
+    message.timing = ("fixed" if policy.fixed_time(message.id) else "adaptive") if adaptive else None
     candidate = policy.Candidate(message.rule, message.category, message.asked_for,
-                                 rule.digestible if rule else True, rule.channels if rule else ())  # fmt: skip
-    decision = policy.decide(candidate, preferences, batch.situation(user, preferences, now))
+                                 rule.digestible if rule else True, rule.channels if rule else (),
+                                 # held for the learner's hour once already: now is that hour
+                                 adaptive=message.timing == "adaptive" and message.outcome != "learner_time",
+                                 due_since=message.due_at, seed=message.id)  # fmt: skip
+    decision = policy.decide(candidate, preferences, batch.situation(user, preferences, now, candidate.adaptive))
     if decision.action == "send" and policy.counts_against_cap(candidate):
         batch.sent_at.setdefault(user.id, []).append(now)  # the learner's next message in this batch sees it
     return decision

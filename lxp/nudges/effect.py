@@ -10,7 +10,7 @@ of statements, however many messages there are); the arithmetic is in ``effect_m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
@@ -166,19 +166,24 @@ class Filters:
 class EffectReport:
     channels: list[effect_maths.ChannelRow]
     holdout: list[effect_maths.HoldoutRow]
+    # Rules with adaptive timing, per rule and channel ("rule|channel"): sent at the learner's
+    # own hour (the "sent" side) against the share kept at the fixed time (the "held out" side).
+    timing: list[effect_maths.HoldoutRow]
     measured_until: datetime  # messages after this moment are not yet 48 hours old
 
 
 def _counts(
-    admin: User, filters: Filters, now: datetime, *, status: str, by_channel: bool
+    admin: User, filters: Filters, now: datetime, *, status: str, by_channel: bool, by_timing: bool = False
 ) -> list[effect_maths.Counts]:
+    """Counts per rule (and channel); with ``by_timing``, only adaptive rules' messages, per rule
+    and channel and timing, the rule named ``"rule|channel|timing"``."""
     m, e = OutboxMessage, LearningEvent
     # A holdout message was never sent: its clock starts when it would have gone.
     moment = m.sent_at if status == "sent" else m.due_at
     window_over = moment <= now - timedelta(hours=effect_maths.WINDOW_HOURS)
     learned = exists().where(e.actor_id == m.user_id, e.verb.in_(LEARNING_VERBS), e.occurred_at >= moment,
                              e.occurred_at < _hours_after(moment, literal_column(str(effect_maths.WINDOW_HOURS))))  # fmt: skip
-    keys = [m.rule, m.channel] if by_channel else [m.rule]
+    keys = [m.rule, m.channel, m.timing] if by_timing else [m.rule, m.channel] if by_channel else [m.rule]
     query = (
         select(*keys, func.count(), func.count(m.user_id.distinct()), func.count(m.opened_at),
                func.count(m.opted_out_at), func.coalesce(func.sum(case((window_over, 1), else_=0)), 0),
@@ -187,6 +192,8 @@ def _counts(
         .where(User.organisation_id == admin.organisation_id, m.status == status, moment <= now)
         .group_by(*keys)
     )  # fmt: skip
+    if by_timing:
+        query = query.where(m.timing.is_not(None))
     if filters.course_id is not None:
         query = query.where(m.course_id == filters.course_id)
     if filters.start is not None:
@@ -195,6 +202,9 @@ def _counts(
         query = query.where(moment < datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=UTC))
     found = []
     for row in db.session.execute(query):
+        if by_timing:
+            found.append(effect_maths.Counts(f"{row[0]}|{row[1]}|{row[2]}", None, *(int(n) for n in row[3:])))
+            continue
         rule, channel, rest = (row[0], row[1], row[2:]) if by_channel else (row[0], None, row[1:])
         found.append(effect_maths.Counts(rule, channel, *(int(n) for n in rest)))
     return found
@@ -225,5 +235,9 @@ def effect_report(admin: User, filters: Filters, now: datetime | None = None) ->
     by_channel = _counts(admin, filters, now, status="sent", by_channel=True)
     sent = _counts(admin, filters, now, status="sent", by_channel=False)
     held = _counts(admin, filters, now, status="held_out", by_channel=False)
+    timed = _counts(admin, filters, now, status="sent", by_channel=True, by_timing=True)
+    adaptive = [replace(c, rule=c.rule.rsplit("|", 1)[0]) for c in timed if c.rule.endswith("|adaptive")]
+    fixed = [replace(c, rule=c.rule.rsplit("|", 1)[0]) for c in timed if c.rule.endswith("|fixed")]
     return EffectReport(effect_maths.channel_rows(by_channel), effect_maths.holdout_rows(sent, held),
+                        effect_maths.holdout_rows(adaptive, fixed),
                         now - timedelta(hours=effect_maths.WINDOW_HOURS))  # fmt: skip

@@ -65,6 +65,8 @@ class Group:
     measured: int | None = None
     came_back: int | None = None
     rate: float | None = None
+    opened: int | None = None  # a held-out group's messages were never sent: always 0 there
+    open_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,8 @@ def channel_rows(counts: Iterable[Counts]) -> list[ChannelRow]:
 def _group(c: Counts | None) -> Group:
     if c is None or c.learners < MIN_LEARNERS:
         return Group(shown=False)
-    return Group(True, c.messages, c.learners, c.measured, c.came_back, rate(c.came_back, c.measured))
+    return Group(True, c.messages, c.learners, c.measured, c.came_back, rate(c.came_back, c.measured), c.opened,
+                 rate(c.opened, c.messages))  # fmt: skip
 
 
 def holdout_rows(sent: Iterable[Counts], held_out: Iterable[Counts]) -> list[HoldoutRow]:

@@ -52,6 +52,8 @@ class OutboxMessage(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_via: Mapped[str | None] = mapped_column(String(16))  # the channel it was opened through
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "fewer like this" or unsubscribe
+    # adaptive: sent at the learner's own hour; fixed: an adaptive rule's comparison group; None: not adaptive
+    timing: Mapped[str | None] = mapped_column(String(8))
     digested_in_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id", ondelete="SET NULL"))
 
     user = relationship("User")
@@ -96,6 +98,7 @@ class TouchpointRule(db.Model):
     channels: Mapped[list] = mapped_column(JSON, default=list)
     templates: Mapped[dict] = mapped_column(JSON, default=dict)
     holdout_percent: Mapped[int] = mapped_column(default=0)
+    adaptive_time: Mapped[bool] = mapped_column(default=False, server_default="0")  # at the learner's own hour
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Why this rule failed at its last planning run (None: it did not); cleared by a run that succeeds.

@@ -6,9 +6,12 @@ Pure: plain data in, a ``Decision`` out, no database and no Flask. The rules, in
   2. within an hour of the learner's own activity, nothing but reminders they asked for
      (a session they registered for): hold until that hour is over;
   3. quiet hours in the learner's own time zone: hold until they end;
-  4. the weekly cap (celebrations and registered-session reminders first, they never count
+  4. a rule with adaptive timing (opt-in per rule): hold until the hour, within a day of when
+     the message fell due and outside quiet hours, that the learner's own rhythm favours
+     (``learner_time``); a share of such messages keeps the fixed time, to compare;
+  5. the weekly cap (celebrations and registered-session reminders first, they never count
      against it): over it, a digest-able message is folded into the digest, others dropped;
-  5. otherwise send: to the inbox always, and on the first other channel the learner chose for
+  6. otherwise send: to the inbox always, and on the first other channel the learner chose for
      the category that is available (e-mail, push), in the course's order of channels where
      the rule has one (a course may narrow the learner's choice, never widen it).
 
@@ -19,7 +22,8 @@ and which channel is the inbox (``Situation.inbox``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import random
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,6 +31,11 @@ from zoneinfo import ZoneInfo
 CATEGORIES = ("reminder", "nudge", "digest", "celebration", "review")
 DEFAULT_WEEKLY_CAP = 5
 ACTIVITY_GRACE = timedelta(hours=1)
+SLOTS = 7 * 24  # hours of the week, Monday 00:00 first, in the learner's zone
+SLOT_PRIOR = 0.5  # pseudo-count per hour of the week before any activity is seen
+MIN_ACTIVITY = 5  # fewer learning events than this: too little to learn a rhythm from, keep the fixed time
+ADAPTIVE_WINDOW = timedelta(hours=24)  # how long after falling due a message may wait for the learner's hour
+FIXED_TIME_PERCENT = 20  # of an adaptive rule's messages keep the fixed time: the comparison group
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,9 @@ class Candidate:
     asked_for: bool = False  # a reminder of something the learner signed up for (a registered session)
     digestible: bool = True  # may be folded into the weekly digest when over the cap
     channels: tuple[str, ...] = ()  # the course's order of preference; () follows the learner's own
+    adaptive: bool = False  # send at the learner's own time (the rule opted in, and not in the fixed-time group)
+    due_since: datetime | None = None  # when the message first fell due: the adaptive window starts here
+    seed: int = 0  # the message's own draw (its id), so every decision about it samples the same
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,7 @@ class Situation:
     sent_this_week: int = 0  # messages counted against the cap in the learner's current week
     available_channels: frozenset[str] = frozenset()  # the channels that can reach the learner
     inbox: str = field(kw_only=True)  # the channel every message lands in
+    activity: tuple[int, ...] = ()  # the learner's learning events per hour of the week (``activity_by_slot``)
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,10 @@ def decide(candidate: Candidate, preferences: Preferences, situation: Situation)
     quiet_end = quiet_hours_end(now, preferences)
     if quiet_end is not None:
         return Decision("hold", until=quiet_end, reason="quiet_hours")
+    if candidate.adaptive and candidate.due_since is not None:
+        best = learner_time(candidate.due_since, now, preferences, situation.activity, candidate.seed)
+        if best is not None and best > now:
+            return Decision("hold", until=best, reason="learner_time")
     if counts_against_cap(candidate) and situation.sent_this_week >= preferences.weekly_cap:
         if candidate.digestible and "digest" not in preferences.off:
             return Decision("fold", reason="weekly_cap")
@@ -139,3 +156,50 @@ def week_start(now: datetime, timezone: str) -> datetime:
     local = now.astimezone(zone)
     monday = local.date() - timedelta(days=local.weekday())
     return datetime.combine(monday, time(0, 0), tzinfo=zone).astimezone(now.tzinfo)
+
+
+def slot_of(moment: datetime, timezone: str) -> int:
+    """The hour of the week (0 = Monday 00:00-01:00) of ``moment`` in ``timezone``."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return local.weekday() * 24 + local.hour
+
+
+def activity_by_slot(moments: Iterable[datetime], timezone: str) -> tuple[int, ...]:
+    """How many of ``moments`` (the learner's learning events) fell in each hour of the week."""
+    counts = [0] * SLOTS
+    for moment in moments:
+        counts[slot_of(moment, timezone)] += 1
+    return tuple(counts)
+
+
+def fixed_time(seed: int) -> bool:
+    """Whether the message with this draw keeps the fixed time (the comparison group)."""
+    return random.Random(seed * 7919 + 1).randrange(100) < FIXED_TIME_PERCENT
+
+
+def learner_time(due_since: datetime, now: datetime, preferences: Preferences, activity: Sequence[int],
+                 seed: int) -> datetime | None:  # fmt: skip
+    """When to send a message that fell due at ``due_since``, at the learner's own time.
+
+    Thompson sampling over the hours of the week: each hour's chance of finding the learner
+    active has a Dirichlet posterior (``SLOT_PRIOR`` plus the learner's events in that hour);
+    one draw, seeded by the message (so every delivery run decides the same), picks the best
+    hour among the next 24 from ``due_since`` that are outside quiet hours. Returns the start
+    of that hour (``due_since`` itself for the first), ``now`` when it has passed, or None when
+    there is too little activity to learn from (``MIN_ACTIVITY``) or no hour outside quiet hours."""
+    if sum(activity) < MIN_ACTIVITY or len(activity) != SLOTS:
+        return None
+    draw = random.Random(seed)
+    weights = [draw.gammavariate(SLOT_PRIOR + count, 1.0) for count in activity]
+    start = due_since.replace(minute=0, second=0, microsecond=0)
+    best, best_weight = None, -1.0
+    for k in range(int(ADAPTIVE_WINDOW / timedelta(hours=1))):
+        moment = max(start + timedelta(hours=k), due_since)
+        if quiet_hours_end(moment, preferences) is not None:
+            continue
+        weight = weights[slot_of(moment, preferences.timezone)]
+        if weight > best_weight:
+            best, best_weight = moment, weight
+    if best is None:
+        return None
+    return max(best, now)

@@ -28,6 +28,7 @@ class RuleForm(FlaskForm):
     channel_3 = SelectField(_l("Third choice"), choices=channel_choices, default="")
     holdout_percent = IntegerField(_l("Keep back from this share of learners, in percent, to measure the effect"),
                                    validators=[InputRequired(), NumberRange(0, 50)])  # fmt: skip
+    adaptive_time = BooleanField(_l("Send at each learner's own time (learnt from when they usually learn)"))
     en_subject = StringField(_l("Subject (English)"), validators=[Length(max=200)])
     en_body = TextAreaField(_l("Message (English)"), validators=[Length(max=2000)])
     de_subject = StringField(_l("Subject (German)"), validators=[Length(max=200)])

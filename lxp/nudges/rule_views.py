@@ -41,6 +41,7 @@ def _fill(form: RuleForm, rule: rules.Rule) -> None:
     for name in rules.EDITABLE[rule.trigger]:
         getattr(form, name).data = getattr(rule, name)
     form.priority.data, form.holdout_percent.data = rule.priority, rule.holdout_percent
+    form.adaptive_time.data = rule.adaptive_time
     for n, channel in enumerate(rule.channels[:3], start=1):
         getattr(form, f"channel_{n}").data = channel
     for locale in course_rules.LOCALES:
@@ -66,7 +67,7 @@ def _change(form: RuleForm, rule: rules.Rule) -> course_rules.RuleChange:
         if (subject.strip(), body.strip()) != (default.subject, default.body):  # only what the admin changed
             templates[locale] = Template(subject, body)
     return course_rules.RuleChange(form.enabled.data, params, form.priority.data, channels, form.holdout_percent.data,
-                                   templates)  # fmt: skip
+                                   templates, bool(form.adaptive_time.data))  # fmt: skip
 
 
 @bp.route("/<key>", methods=["GET", "POST"])

@@ -96,6 +96,7 @@ class Rule:
     enabled: bool = True
     channels: tuple[str, ...] = ()  # in order of preference; () follows the learner's choice
     holdout_percent: int = 0
+    adaptive_time: bool = False  # send at the learner's own hour (``policy.learner_time``), within a day
     variables: tuple[str, ...] = ()  # beyond COMMON_VARIABLES
     templates: Mapping[str, Template] = field(default_factory=dict)  # locale -> the admin's words
 
@@ -208,7 +209,8 @@ def render(text: str, values: Mapping[str, object]) -> str:
 
 def configure(rule: Rule, *, enabled: bool | None = None, params: Mapping[str, int] | None = None,
               priority: int | None = None, channels: tuple[str, ...] | None = None,
-              holdout_percent: int | None = None, templates: Mapping[str, Template] | None = None) -> Rule:  # fmt: skip
+              holdout_percent: int | None = None, templates: Mapping[str, Template] | None = None,
+              adaptive_time: bool | None = None) -> Rule:  # fmt: skip
     """The rule as an admin configured it for a course: only the editable numbers of its
     trigger kind are taken from ``params``; anything else there is ignored."""
     numbers = {k: int(v) for k, v in (params or {}).items() if k in EDITABLE[rule.trigger]}
@@ -218,6 +220,7 @@ def configure(rule: Rule, *, enabled: bool | None = None, params: Mapping[str, i
         priority=rule.priority if priority is None else priority,
         channels=rule.channels if channels is None else tuple(channels),
         holdout_percent=rule.holdout_percent if holdout_percent is None else holdout_percent,
+        adaptive_time=rule.adaptive_time if adaptive_time is None else adaptive_time,
         templates=rule.templates if templates is None else dict(templates),
     )  # fmt: skip
 

@@ -45,6 +45,7 @@ from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
+from lxp.risk.models import RiskFlag, RiskOptOut
 from lxp.scim.models import ScimUser, scim_group_members
 from lxp.sso.models import ProviderIdentity
 from lxp.workplace.models import TaskReview, TaskSubmission
@@ -171,6 +172,8 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         .where(Credential.learner_id == uid, Credential.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoke_reason="erased"),
         update(Credential).where(Credential.learner_id == uid).values(learner_name=ERASED_NAME, jwt=""),
+        delete(RiskFlag).where(RiskFlag.learner_id == uid),
+        delete(RiskOptOut).where(RiskOptOut.user_id == uid),
         # The company account would otherwise sign in as the pseudonym again.
         delete(ProviderIdentity).where(ProviderIdentity.user_id == uid),
         # Nor should the directory find them by their old login name (scim_users, scim_group_members).

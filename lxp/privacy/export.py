@@ -45,6 +45,7 @@ from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
+from lxp.risk.models import RiskFlag, RiskOptOut
 from lxp.scim.models import ScimGroup, ScimUser, scim_group_members
 from lxp.sso.models import CompanySignIn, ProviderIdentity
 from lxp.workplace.models import TaskReview, TaskSubmission
@@ -280,6 +281,17 @@ def collect(user: User) -> dict[str, Any]:
             _row(e, ("at", "action", "subject_type", "subject_id", "details")) for e in audit.entries_about(uid)
         ],
         "retention": _rows(select(RetentionWarning).where(RetentionWarning.user_id == uid)),
+        "predictive_support": {
+            "on": db.session.get(RiskOptOut, uid) is None,
+            "flags": _rows(
+                select(RiskFlag).where(RiskFlag.learner_id == uid).order_by(RiskFlag.id),
+                only=("raised_at", "source", "reasons", "suggested", "acted_at", "action", "came_back_at", "closed_at"),
+            ),
+        },  # fmt: skip
+        "predictive_support_acted_on": _rows(
+            select(RiskFlag).where(RiskFlag.acted_by_id == uid).order_by(RiskFlag.id),
+            only=("learner_id", "acted_at", "action"),
+        ),
         "company_sign_in": {
             "identities": _rows(
                 select(ProviderIdentity).where(ProviderIdentity.user_id == uid).order_by(ProviderIdentity.id),

@@ -110,5 +110,20 @@ HOLDINGS: tuple[Holding, ...] = (
         "credentials", "learner_id", "credentials", DELETE, "their credentials name them; share links stop working"
     ),
     Holding("credentials", "revoked_by_id", "credentials_revoked", KEEP, "the organisation's record of a revocation"),
+    Holding(
+        "risk_flags",
+        "learner_id",
+        "predictive_support",
+        DELETE,
+        "flags raised about them, the reasons, what a coach did",
+    ),
+    Holding(
+        "risk_flags",
+        "acted_by_id",
+        "predictive_support_acted_on",
+        KEEP,
+        "another learner's flag they acted on as a coach",
+    ),
+    Holding("risk_opt_outs", "user_id", "predictive_support", DELETE, "that they turned predictive support off"),
     Holding("scim_tokens", "created_by_id", "provisioning", KEEP, "the organisation's provisioning token they made"),
 )

@@ -39,9 +39,11 @@ def test_seed_demo_loads_people_once_and_their_logins_work(app, client, mailbox)
     assert "Course 'leading-hybrid-team': already there." in second.output
     with committing(app):
         # the demo people, two more an HR system provisioned through SCIM, and the synthetic
-        # learners that fill the insights (each added once)
-        assert db.session.scalar(select(func.count()).select_from(User).where(~User.email.like("synthetic-%"))) == 20
+        # learners that fill the insights and those with half a year of history for predictive support (each added once)
+        assert db.session.scalar(select(func.count()).select_from(User).where(
+            ~User.email.like("synthetic-%"), ~User.email.like("quiet-%"))) == 20  # fmt: skip
         assert db.session.scalar(select(func.count()).select_from(User).where(User.email.like("synthetic-%"))) == 60
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email.like("quiet-%"))) == 300
         zones = set(db.session.execute(select(User.timezone)).scalars())
         locales = set(db.session.execute(select(User.locale)).scalars())
     assert {"Europe/Berlin", "Europe/Moscow", "America/New_York", "Asia/Kolkata"} <= zones

@@ -1,0 +1,95 @@
+"""Predictive support's pages: a coach acts on a flag from the desk, a learner turns the
+support on or off (on their profile), an admin reads the model's evaluation and the follow-through."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lxp.core import unit_of_work
+from lxp.core.auth import roles_required
+from lxp.core.errors import NotFound, ServiceError
+from lxp.core.forms import ConfirmForm, show_form_error
+from lxp.risk import services
+from lxp.risk.forms import SettingsForm
+from lxp.risk.reasons import Reason
+from lxp.risk.texts import ACTION_LABELS, reason_text
+
+bp = Blueprint("risk", __name__)
+
+
+@bp.app_template_global("predictive_support_on")
+def predictive_support_on() -> bool:
+    """For the profile: whether the signed-in learner has predictive support on."""
+    return services.is_on_for(current_user)
+
+
+@bp.app_template_global("risk_reason_text")
+def risk_reason_text(reason: dict) -> str:
+    """One stored reason (``{"code": ..., "values": {...}}``) in the viewer's words."""
+    return reason_text(Reason(reason["code"], tuple((reason.get("values") or {}).items())))
+
+
+@bp.app_template_global("risk_action_label")
+def risk_action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+@bp.post("/desk/at-risk/<int:flag_id>")
+@roles_required("trainer")
+def act_on_flag(flag_id: int):
+    """The coach acts on a flag: it is recorded, and the conversation with the learner opens."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action", "")
+    try:
+        thread = services.act_on_flag(current_user, flag_id, action)
+    except NotFound:
+        abort(404)
+    except ServiceError as error:
+        unit_of_work.flash_refusal(error)
+        return redirect(url_for("learning.trainer_desk"))
+    if action == "offer_session":
+        flash(_("Offer one of the next session dates in your message."), "info")
+    elif action == "simplify_plan":
+        flash(_("Suggest a lighter plan in your message: fewer minutes a week, or a later target date."), "info")
+    return redirect(url_for("coaching.desk_thread", thread_id=thread.id) + "#write")
+
+
+@bp.post("/me/predictive-support")
+@roles_required("learner")
+def set_support():
+    """The learner turns predictive support on or off."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    on = request.form.get("on") == "1"
+    services.set_support(current_user, on)
+    flash(_("Predictive support is on.") if on else _("Predictive support is off. Nothing about you is computed for it."),
+          "success")  # fmt: skip
+    return redirect(url_for("accounts.profile") + "#predictive-support")
+
+
+@bp.route("/admin/predictive-support", methods=["GET", "POST"])
+@roles_required("admin")
+def overview():
+    """The model's latest evaluation against the baseline, whether acting on flags helped, and
+    the share of flags held out from coaches to measure that."""
+    form = SettingsForm()
+    status = 200
+    if request.method == "GET":
+        form.holdout_percent.data = services.holdout_percent(current_user.organisation_id)
+    elif form.validate_on_submit():
+        try:
+            services.set_holdout(current_user, form.holdout_percent.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+            status = 400
+        else:
+            flash(_("Saved. New flags follow it from the next daily run."), "success")
+            return redirect(url_for("risk.overview"))
+    else:
+        status = 400
+    latest = services.latest_model(current_user.organisation_id)
+    return render_template("risk/overview.html", latest=latest, form=form,
+                           follow_through=services.follow_through(current_user.organisation_id)), status  # fmt: skip

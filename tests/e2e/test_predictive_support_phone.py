@@ -1,0 +1,54 @@
+"""On a phone: a coach sees a learner who has gone quiet, with the reasons in words, and sends
+them a message from the desk; the learner turns predictive support off on their profile."""
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from lxp.accounts.models import Organisation
+from lxp.coaching.models import CoachingMessage
+from lxp.extensions import db
+from lxp.risk import services
+from lxp.risk.models import RiskOptOut
+from tests.conftest import PASSWORD, committing
+from tests.integration.conftest import published  # noqa: F401  (fixture)
+from tests.integration.test_predictive_support import _quiet_learner_with_a_coach
+
+
+def _sign_in(page, email):
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_coach_on_a_phone_messages_a_quiet_learner_who_then_turns_the_support_off(app, phone, make_user, published):  # noqa: F811
+    learner, _, _ = _quiet_learner_with_a_coach(app, published, make_user)
+    with committing(app):
+        services.raise_flags(db.session.execute(select(Organisation)).scalars().first())
+
+    _sign_in(phone, "coach@example.com")
+    phone.goto("/desk")
+    flagged = phone.locator("[data-risk-flag]", has_text="Lena Learner")
+    expect(flagged).to_be_visible()
+    expect(flagged).to_contain_text("no activity for 9 days")
+    expect(flagged).to_contain_text("2 failed checks on")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    flagged.get_by_role("button", name="Send a message").click()
+    phone.get_by_label("Your message").fill("I saw the check was tough. Shall we look at it together on Thursday?")
+    phone.get_by_role("button", name="Send", exact=True).click()
+    expect(phone.get_by_text("Shall we look at it together on Thursday?")).to_be_visible()
+    with committing(app):
+        assert db.session.execute(select(CoachingMessage.body)).scalar_one().startswith("I saw the check")
+    phone.goto("/desk")
+    expect(phone.locator("[data-risk-flag]", has_text="Lena Learner")).to_have_count(0)
+
+    phone.context.clear_cookies()
+    _sign_in(phone, "lena@example.com")
+    phone.goto("/me")
+    support = phone.locator("#predictive-support")
+    expect(support).to_contain_text("your coach")
+    support.get_by_role("button", name="Turn it off").click()
+    expect(phone.get_by_text("Predictive support is off.")).to_be_visible()
+    expect(phone.locator("#predictive-support")).to_contain_text("Off: nothing about you is computed for it.")
+    with committing(app):
+        assert db.session.get(RiskOptOut, learner) is not None
