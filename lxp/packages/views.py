@@ -8,7 +8,6 @@ runtime and the session's start data put at the top of their ``<head>``.
 
 from __future__ import annotations
 
-import json
 import mimetypes
 
 from flask import (
@@ -25,7 +24,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from werkzeug.security import safe_join
 
 from lxp.authoring.views import course_or_404, editable_draft_or_redirect
@@ -147,9 +145,8 @@ def _with_runtime(found: str, attempt):
         "token": request.view_args["token"],
         "origin": request.host_url.rstrip("/"),
     }
-    data = json.dumps(start).replace("<", "\\u003c")  # cannot close the script element
     runtime_file = "scorm12.min.js" if attempt.standard == manifest.SCORM_12 else "scorm2004.min.js"
-    injected = render_template("packages/_runtime.html", start=Markup(data), runtime_file=runtime_file)
+    injected = render_template("packages/_runtime.html", start=start, runtime_file=runtime_file)
     lowered = page[:HEAD_LIMIT].lower()
     at = lowered.find("<head")
     at = lowered.find(">", at) + 1 if at >= 0 else 0
