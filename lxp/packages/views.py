@@ -98,14 +98,14 @@ def launch(ref: str):
 
 @bp.post("/learn/<ref>/package/commit")
 @roles_required("learner")
-def commit(ref: str):
+def keep_commit(ref: str):
     """Keep a commit of the unit: ``{"token", "seq", "cmi", "terminated", "seconds"}``. A
     commit sent again answers as the first did; the answer names the ``seq`` stored."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify(title=_("Send a JSON object.")), 400
     try:
-        attempt = runtime.commit(current_user, ref, str(data.get("token", "")), data.get("seq"), data.get("cmi"),
+        attempt = runtime.record_commit(current_user, ref, str(data.get("token", "")), data.get("seq"), data.get("cmi"),
                                  bool(data.get("terminated")), data.get("seconds"))  # fmt: skip
     except ServiceError as error:
         return jsonify(title=str(error.message), field=error.field), 422 if error.status == 400 else error.status
