@@ -23,11 +23,11 @@ class PackageForm(FlaskForm):
     teaches = CheckboxListField(_l("Teaches"), coerce=int)
     assesses = CheckboxListField(_l("Assesses"), coerce=int)
 
-    def prepare(self, version, organisation_id: int) -> None:
-        """Choices: the draft's modules and the organisation's competencies."""
+    def prepare(self, version, organisation_id: int, module_id: int | None = None) -> None:
+        """Choices: the draft's modules (``module_id`` first chosen) and the organisation's competencies."""
         self.module.choices = [(m.id, m.title) for m in version.modules]
         if self.module.data is None and version.modules:
-            self.module.data = version.modules[-1].id
+            self.module.data = module_id if module_id in {m.id for m in version.modules} else version.modules[-1].id
         competencies = db.session.scalars(
             select(Competency).where(Competency.organisation_id == organisation_id).order_by(Competency.code)
         ).all()  # fmt: skip

@@ -112,7 +112,9 @@ def _duration(seconds: int) -> str:
     return f"PT{max(seconds, 0)}S"
 
 
-def record_commit(learner, ref: str, token: str, seq, snapshot, terminated: bool = False, seconds=None) -> PackageAttempt:
+def record_commit(
+    learner, ref: str, token: str, seq, snapshot, terminated: bool = False, seconds=None
+) -> PackageAttempt:
     """Keep a commit of the unit the learner plays at ``ref`` (see the module). Raises
     ``NotFound`` (not the learner's attempt at that step), ``Invalid`` (a malformed commit)."""
     block = open_package_block(learner, ref)

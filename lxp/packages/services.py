@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lxp.authoring import services as authoring
+from lxp.authoring import transfer
 from lxp.authoring.kinds import KINDS, where
 from lxp.authoring.models import CourseVersion, Item, Module
 from lxp.core.errors import Invalid, NotFound
@@ -118,6 +119,19 @@ def missing_packages(organisation_id: int, hashes: Iterable[str]) -> list[str]:
                                             ContentPackage.sha256.in_(wanted))
     ))  # fmt: skip
     return [h for h in wanted if h not in known]
+
+
+@transfer.reference_check
+def packages_stored(organisation_id: int, items: list[tuple[str, dict]]) -> list[transfer.DocumentError]:
+    """A course document's items that play a package the organisation has not uploaded (the
+    document names packages by hash; upload each zip before importing the document)."""
+    players = where("plays_package")
+    wanted = {path: str(item.get("content", {}).get("package", "")) for path, item in items
+              if item.get("kind") in players and isinstance(item.get("content"), dict)}  # fmt: skip
+    missing = set(missing_packages(organisation_id, wanted.values()))
+    return [transfer.DocumentError(f"{path}.content.package",
+                                   f"Upload the package {sha256} to this organisation before importing the course.")
+            for path, sha256 in wanted.items() if sha256 in missing]  # fmt: skip
 
 
 def versions_using(version: CourseVersion) -> list[str]:

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.security import safe_join
 
-from lxp.authoring.views import course_or_404, editable_draft_or_redirect
+from lxp.authoring import services as authoring
 from lxp.core.auth import public, restrict_blueprint, roles_required
 from lxp.core.errors import ServiceError
 from lxp.core.forms import show_form_error
@@ -60,16 +60,20 @@ HEAD_LIMIT = 4096  # where to look for <head>
 @admin_bp.route("/<int:course_id>/packages/new", methods=["GET", "POST"])
 def upload(course_id: int):
     """Upload a SCORM or cmi5 zip to a module of the course's draft: one item per unit."""
-    course = course_or_404(course_id)
-    version = editable_draft_or_redirect(course)
-    if version is None:
+    try:
+        course = authoring.get_course(current_user, course_id)
+    except ServiceError:
+        abort(404)
+    version = authoring.latest_version(course)
+    if not version.editable:
+        flash(_("This version is not a draft. Start a new draft to make changes."), "error")
         return redirect(url_for("authoring.course", course_id=course_id))
     if not version.modules:
         flash(_("Add a module first: items live in modules."), "error")
         return redirect(url_for("authoring.course", course_id=course_id))
     request.max_content_length = services.limits().zip_bytes + 1024 * 1024  # the form around the zip
     form = PackageForm()
-    form.prepare(version, course.organisation_id)
+    form.prepare(version, course.organisation_id, request.args.get("module", type=int))
     if form.validate_on_submit():
         module = next(m for m in version.modules if m.id == form.module.data)
         try:
