@@ -113,6 +113,6 @@ def zip_of(files: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -
         for name, target in (symlinks or {}).items():
             info = zipfile.ZipInfo(name)
             info.create_system = 3
-            info.external_attr = (0o120777 << 16)
+            info.external_attr = 0o120777 << 16
             archive.writestr(info, target)
     return buffer.getvalue()

@@ -184,7 +184,7 @@ def _cross_check(organisation_id: int, document: dict) -> list[DocumentError]:
                             f"{entry_path}.item", f"The course {entry['course']!r} has no item {entry['item']!r}."
                         )
                     )
-    return errors
+    return errors + _referencing(organisation_id, course)
 
 
 # Checks of what items refer to outside the document (a stored package), registered by the

@@ -88,16 +88,19 @@ def upload(course_id: int):
     return render_template("packages/upload.html", form=form, course=course), status
 
 
-@bp.get("/learn/<ref>/package")
+@bp.post("/learn/<ref>/package")
 @roles_required("learner")
 def launch(ref: str):
-    """Start or resume the learner's attempt and send the frame to the unit's launch file."""
+    """Start or resume the learner's attempt: ``{"play": the address of the unit's launch
+    file}`` for the player's frame. A POST, since a new attempt is written."""
     try:
         attempt = runtime.launch(current_user, ref)
         block = runtime.open_package_block(current_user, ref)
-    except ServiceError:
-        abort(404)
-    return redirect(url_for("packages.play", token=runtime.play_token(attempt), path=block.item.content["launch"]))
+    except ServiceError as error:
+        return jsonify(title=str(error.message)), error.status
+    path, _mark, query = block.item.content["launch"].partition("?")  # the unit's parameters stay a query
+    play = url_for("packages.play", token=runtime.play_token(attempt), path=path)
+    return jsonify(play=f"{play}?{query}" if query else play)
 
 
 @bp.post("/learn/<ref>/package/commit")

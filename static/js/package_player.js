@@ -87,5 +87,20 @@
   });
   window.addEventListener("online", flush);
   frame.addEventListener("load", function () { sessionStart = Date.now(); });
-  flush().then(function () { frame.src = frame.getAttribute("data-src"); });
+
+  // Start (or resume) the attempt once what is waiting has been sent, then load the unit.
+  function start() {
+    return window.fetch(frame.getAttribute("data-launch"), {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() }
+    }).then(function (response) {
+      if (!response.ok) throw new Error("launch " + response.status);
+      return response.json();
+    }).then(function (answer) {
+      frame.src = answer.play;
+    }).catch(function () {
+      holder.querySelector("[data-package-offline]").hidden = false;
+      window.addEventListener("online", start, { once: true });
+    });
+  }
+  flush().then(start);
 })();
