@@ -140,13 +140,15 @@ def record_commit(
         attempt.total_seconds += measured or 0
         attempt.sessions += 1
         attempt.ended = reading.exit != "suspend"
-    if _record_result(learner, block, attempt, reading):
+    # Time so far: the sessions ended before, and this one as far as the unit has reported it.
+    elapsed = attempt.total_seconds + (0 if terminated else (reading.session_seconds or 0))
+    if _record_result(learner, block, attempt, reading, elapsed):
         paths.refresh_plan(block.journey, f"the package unit {ref}")
     db.session.flush()
     return attempt
 
 
-def _record_result(learner, block: Block, attempt: PackageAttempt, reading: cmi.Reading) -> bool:
+def _record_result(learner, block: Block, attempt: PackageAttempt, reading: cmi.Reading, elapsed: int) -> bool:
     """Record what the reading newly says, once per attempt and verb. True when something was."""
     if reading.success is not None:
         verb = "passed" if reading.success else "failed"
@@ -158,7 +160,7 @@ def _record_result(learner, block: Block, attempt: PackageAttempt, reading: cmi.
     if db.session.get(events.LearningEvent, event_id) is not None:
         return False
     assessed = [c.code for c in block.item.assesses]
-    result = {"completion": reading.completed or verb != "completed", "duration": _duration(attempt.total_seconds)}
+    result = {"completion": reading.completed or verb != "completed", "duration": _duration(elapsed)}
     if reading.success is not None:
         result["success"] = reading.success
         result["extensions"] = {"failed_competencies": [] if reading.success else assessed}

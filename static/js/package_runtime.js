@@ -48,7 +48,8 @@
   }
 
   function snapshot() {
-    return { cmi: JSON.parse(api.renderCMIToJSONString()) };
+    var data = JSON.parse(api.renderCMIToJSONString());
+    return data && data.cmi ? data : { cmi: data };
   }
 
   function send(terminated) {
