@@ -54,6 +54,9 @@ DELIBERATELY_PUBLIC = {
     "sso_saml.acs",
     # xAPI's About resource says which versions the statements API speaks, nothing more.
     "api_xapi_about.about",
+    # A package's files for the sandboxed player frame, which sends no cookies: the signed play
+    # token of one learner's attempt is the key (404 for any other, test_packages.py).
+    "packages.play",
 }
 # SCIM provisioning (/scim/v2): no session; an organisation's bearer token is the key, checked
 # for every endpoint before anything else (401 with a SCIM error otherwise; test_scim_users.py).
