@@ -34,7 +34,7 @@ class ScormContent(Strict):
 
 
 class ScormForm(ItemForm):
-    pass_mark = IntegerField(_l("Pass mark (%, empty: the package decides)"),
+    pass_mark = IntegerField(_l("Pass mark in percent (empty: the package decides)"),
                              validators=[Optional(), NumberRange(1, 100)])  # fmt: skip
     package = HiddenField()
     standard = HiddenField()
