@@ -125,3 +125,24 @@ def test_a_scorm_12_unit_that_fails_is_recorded_and_cannot_reach_lxp(app, phone,
     assert events[0].result["score"]["raw"] == 40.0
     with committing(app):
         assert db.session.execute(select(Goal)).scalar_one()  # nothing of lxp's changed hands
+
+
+def test_a_commit_lost_to_a_dropped_connection_is_sent_again_before_the_unit_reloads(app, phone, make_user):
+    ref = _course(app, make_user, scorm_zip("2004 3rd Edition"))[0]
+    _sign_in_and_choose(phone, first=True)
+    phone.route("**/package/commit", lambda route: route.abort("internetdisconnected"))
+    phone.goto(f"/learn/{ref}")
+    unit = phone.frame_locator("iframe.package-frame")
+    expect(unit.locator("#state")).to_have_text("started")
+    unit.locator("#half").click()
+    expect(phone.get_by_text("You are offline. Your progress is kept on this device")).to_be_visible()
+    assert _wait_for(app, select(PackageAttempt), lambda rows: False, timeout=1)[0].seq == 0  # nothing arrived
+    phone.unroute("**/package/commit")
+    phone.reload()  # the learner comes back: what waited is sent before the unit starts again
+    unit = phone.frame_locator("iframe.package-frame")
+    expect(unit.locator("#resumed")).to_have_text("entry= data=page=3;answers=ab at=page-3 name=Lena")
+    attempts = _wait_for(app, select(PackageAttempt), lambda rows: rows and rows[0].seq > 0)
+    assert len(attempts) == 1 and attempts[0].cmi["cmi"]["location"] == "page-3"
+    assert phone.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('lxp-package-commits')).map(k => localStorage.getItem(k))"
+    ) == ["[]"]
