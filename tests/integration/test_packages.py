@@ -236,3 +236,22 @@ def test_the_course_document_keeps_its_packages_by_hash(app, make_user, other_or
             transfer.import_document(db.session.get(User, stranger), copy)
         assert any("Upload the package" in e.message and e.path.endswith("content.package")
                    for e in rejected.value.errors)  # fmt: skip
+
+
+def test_a_passed_unit_reads_as_an_xapi_statement_like_a_quiz(app, client, learner_on_path):
+    from lxp.lrs.statements import statement
+
+    ref = learner_on_path["refs"][0]
+    token = _token(_launch(client, ref))
+    passed = {"cmi": {"completion_status": "completed", "success_status": "passed", "score": {"scaled": "0.75"},
+                      "session_time": "PT4M"}}  # fmt: skip
+    assert _commit(client, ref, token, 1, passed).status_code == 200
+    with app.app_context():
+        event = db.session.scalar(select(LearningEvent).where(LearningEvent.verb == "passed"))
+        shaped = statement(event_id=event.id, actor_id=event.actor_id, verb=event.verb, object_type=event.object_type,
+                           object_id=event.object_id, result=event.result, context=event.context,
+                           occurred_at=event.occurred_at, recorded_at=event.recorded_at, base_url="https://lxp.example")  # fmt: skip
+    assert shaped["verb"]["id"] == "http://adlnet.gov/expapi/verbs/passed"
+    assert shaped["result"]["score"] == {"scaled": 0.75, "raw": 75.0, "min": 0, "max": 100}
+    assert shaped["result"]["success"] is True and shaped["result"]["duration"] == "PT240S"
+    assert shaped["context"]["contextActivities"]["grouping"][0]["id"].endswith(f"/course/{learner_on_path['course']}")
