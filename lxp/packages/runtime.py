@@ -62,17 +62,29 @@ def launch(learner, ref: str) -> PackageAttempt:
     package = services.package_of(block.item.version.course.organisation_id, block.item.content)
     attempt = current_attempt(learner.id, ref)
     if attempt is not None and not attempt.ended and attempt.package_sha256 == package.sha256:
+        if attempt.sessions:  # coming back to a suspended attempt, once per session (a reload is no news)
+            _once(learner, block, attempt, "resumed", f"resumed-{attempt.sessions}")
         return attempt
     attempt = PackageAttempt(learner_id=learner.id, item_ref=ref, number=(attempt.number + 1) if attempt else 1,
                              package_sha256=package.sha256, standard=package.standard, cmi={}, seq=0,
                              public_id=uuid.uuid4(), started_at=utcnow(), updated_at=utcnow())  # fmt: skip
     db.session.add(attempt)
     db.session.flush()
-    events.record(actor_id=learner.id, verb="launched", object_type="item", object_id=ref,
+    _once(learner, block, attempt, "launched", "launched")
+    return attempt
+
+
+def _once(learner, block: Block, attempt: PackageAttempt, verb: str, name: str, result: dict | None = None) -> bool:
+    """Record ``verb`` on the item once per attempt and ``name`` (the id derives from both).
+    True when it was recorded now, False when it had been."""
+    event_id = uuid.uuid5(attempt.public_id, name)
+    if db.session.get(events.LearningEvent, event_id) is not None:
+        return False
+    events.record(actor_id=learner.id, verb=verb, object_type="item", object_id=block.ref, result=result,
                   context={"journey": block.journey.id, "version": block.item.version_id,
                            "attempt": str(attempt.public_id)},
-                  event_id=uuid.uuid5(attempt.public_id, "launched"))  # fmt: skip
-    return attempt
+                  event_id=event_id)  # fmt: skip
+    return True
 
 
 def play_token(attempt: PackageAttempt) -> str:
@@ -140,6 +152,15 @@ def record_commit(
         attempt.total_seconds += measured or 0
         attempt.sessions += 1
         attempt.ended = reading.exit != "suspend"
+        if not attempt.ended:  # where the learner left the unit: the journey map's drop-off
+            _once(
+                learner,
+                block,
+                attempt,
+                "suspended",
+                f"suspended-{attempt.sessions}",
+                {"duration": _duration(measured or 0), "extensions": {"location": reading.location[:200]}},
+            )
     # Time so far: the sessions ended before, and this one as far as the unit has reported it.
     elapsed = attempt.total_seconds + (0 if terminated else (reading.session_seconds or 0))
     if _record_result(learner, block, attempt, reading, elapsed):

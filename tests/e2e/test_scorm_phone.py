@@ -106,7 +106,8 @@ def test_a_learner_leaves_half_way_resumes_on_another_phone_and_passes(app, brow
     events = _wait_for(app, select(LearningEvent).where(LearningEvent.object_id.in_((ref, "active-listening"))),
                        lambda rows: any(e.verb == "mastered" for e in rows))  # fmt: skip
     verbs = {e.verb: e for e in events}
-    assert set(verbs) == {"launched", "passed", "mastered"}
+    assert set(verbs) == {"launched", "suspended", "resumed", "passed", "mastered"}
+    assert verbs["suspended"].result["extensions"] == {"location": "page-3"}
     assert verbs["passed"].result["score"]["scaled"] == 0.9 and verbs["passed"].result["duration"] == "PT185S"
 
 

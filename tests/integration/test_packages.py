@@ -165,9 +165,10 @@ def test_commits_resume_and_a_failed_unit_adds_remediation_then_a_pass_masters(a
         learner = db.session.scalar(select(User).where(User.email == "lena@example.com"))
         events = db.session.scalars(select(LearningEvent).where(LearningEvent.object_id == ref)
                                     .order_by(LearningEvent.recorded_at)).all()  # fmt: skip
-        assert [e.verb for e in events] == ["launched", "failed"]
-        assert events[1].result["extensions"]["failed_competencies"] == ["active-listening"]
-        assert events[1].result["score"]["scaled"] == 0.4 and events[1].result["duration"] == "PT180S"
+        assert [e.verb for e in events] == ["launched", "suspended", "resumed", "failed"]
+        assert events[1].result == {"duration": "PT60S", "extensions": {"location": "p3"}}  # where they left
+        assert events[3].result["extensions"]["failed_competencies"] == ["active-listening"]
+        assert events[3].result["score"]["scaled"] == 0.4 and events[3].result["duration"] == "PT180S"
         assert [f.item for f in paths.learner_state(learner.id).failed_checks] == [ref]
         plan = paths.current_plan(paths.open_journey(learner))
         reasons = {s.ref: {r.code for r in s.reasons} for s in plan.steps if not s.done}
