@@ -256,3 +256,24 @@ def test_a_passed_unit_reads_as_an_xapi_statement_like_a_quiz(app, client, learn
     assert shaped["result"]["score"] == {"scaled": 0.75, "raw": 75.0, "min": 0, "max": 100}
     assert shaped["result"]["success"] is True and shaped["result"]["duration"] == "PT240S"
     assert shaped["context"]["contextActivities"]["grouping"][0]["id"].endswith(f"/course/{learner_on_path['course']}")
+
+
+def test_an_admin_edits_a_unit_like_any_item_but_makes_one_by_uploading(app, client, login_as, make_user):
+    admin = login_as("admin")
+    with committing(app):
+        version = transfer.import_document(db.session.get(User, admin.id), MINI)
+        (unit,) = packages.import_package(db.session.get(User, admin.id), version.modules[0], scorm_zip("1.2"))
+        course, item_id, content = version.course_id, unit.id, dict(unit.content)
+    chooser = client.get(f"/admin/courses/{course}/items/new").get_data(as_text=True)
+    assert f"/admin/courses/{course}/packages/new" in chooser  # the SCORM kind leads to the upload
+    form = f"/admin/courses/{course}/items/{item_id}"
+    page = client.get(form).get_data(as_text=True)
+    module = re.search(r'name="module"[^>]*>\s*<option[^>]*value="(\d+)"', page).group(1)
+    fields = {name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1)
+              for name in ("package", "standard", "unit", "launch")}  # fmt: skip
+    answer = client.post(form, data={"csrf_token": csrf_from(page), "module": module, "title": "Drill, shorter",
+                                     "minutes": "7", "language": "en", "pass_mark": "70", **fields})  # fmt: skip
+    assert answer.status_code == 302
+    with app.app_context():
+        item = db.session.get(Item, item_id)
+        assert (item.title, item.minutes, item.content) == ("Drill, shorter", 7, {**content, "pass_mark": 70})
