@@ -93,10 +93,14 @@
     return window.fetch(frame.getAttribute("data-launch"), {
       method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() }
     }).then(function (response) {
+      if (response.status >= 400 && response.status < 500) {
+        holder.querySelector("[data-package-missing]").hidden = false;  // will not get better by retrying
+        return null;
+      }
       if (!response.ok) throw new Error("launch " + response.status);
       return response.json();
     }).then(function (answer) {
-      frame.src = answer.play;
+      if (answer) frame.src = answer.play;
     }).catch(function () {
       holder.querySelector("[data-package-offline]").hidden = false;
       window.addEventListener("online", start, { once: true });
