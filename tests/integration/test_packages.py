@@ -277,3 +277,9 @@ def test_an_admin_edits_a_unit_like_any_item_but_makes_one_by_uploading(app, cli
     with app.app_context():
         item = db.session.get(Item, item_id)
         assert (item.title, item.minutes, item.content) == ("Drill, shorter", 7, {**content, "pass_mark": 70})
+
+
+def test_an_admin_of_another_organisation_cannot_add_a_package_to_the_course(app, client, login_as, published,
+                                                                            other_organisation):  # fmt: skip
+    login_as("admin", organisation_id=other_organisation)
+    assert client.get(f"/admin/courses/{published['course']}/packages/new").status_code == 404
