@@ -5,7 +5,7 @@
   new attempt, as SCORM's ``exit`` asks.
 - The frame that plays the unit is sandboxed (an opaque origin, no cookies), so its files are
   reached with a signed ``play token`` naming the attempt, never with the session.
-- ``commit`` keeps the unit's CMI snapshot. Commits are ordered by ``seq``; one at or below the
+- ``record_commit`` keeps the unit's CMI snapshot. Commits are ordered by ``seq``; one at or below the
   stored ``seq`` is a replay (or overtaken) and changes nothing, so a phone may resend a commit
   until it is acknowledged. Completion, success, score and time become ``completed``,
   ``passed``/``failed`` and ``mastered`` events through ``lxp.events``, each once per attempt
@@ -91,17 +91,16 @@ def play_token(attempt: PackageAttempt) -> str:
     return _serializer().dumps({"a": str(attempt.public_id), "p": attempt.package_sha256})
 
 
-def attempt_for_token(token: str) -> PackageAttempt:
-    """The attempt a play token names. Raises ``NotFound`` for a token that is forged, expired
-    or names no attempt."""
+def attempt_for_token(token: str, max_age: int | None = TOKEN_MAX_AGE, lock: bool = False) -> PackageAttempt:
+    """The attempt a play token names (locked for update with ``lock``). Raises ``NotFound`` for
+    a token that is forged, older than ``max_age`` seconds (None: any age) or names no attempt."""
     try:
-        data = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
+        data = _serializer().loads(token, max_age=max_age)
         public_id = uuid.UUID(str(data["a"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         raise NotFound(_l("This package link has expired. Open the step again.")) from None
-    attempt = db.session.execute(
-        select(PackageAttempt).where(PackageAttempt.public_id == public_id)
-    ).scalar_one_or_none()
+    query = select(PackageAttempt).where(PackageAttempt.public_id == public_id)
+    attempt = db.session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if attempt is None or attempt.package_sha256 != data.get("p"):
         raise NotFound(_l("This package link has expired. Open the step again."))
     return attempt
@@ -130,7 +129,10 @@ def record_commit(
     """Keep a commit of the unit the learner plays at ``ref`` (see the module). Raises
     ``NotFound`` (not the learner's attempt at that step), ``Invalid`` (a malformed commit)."""
     block = open_package_block(learner, ref)
-    attempt = attempt_for_token(token)
+    # The learner's session is the credential here; the token only names the attempt, so a
+    # commit kept on a phone for longer than a play token lives still counts. Locked: two
+    # commits at once are ordered by ``seq``, not by which write lands last.
+    attempt = attempt_for_token(token, max_age=None, lock=True)
     if attempt.learner_id != learner.id or attempt.item_ref != ref:
         raise NotFound(_l("This package link has expired. Open the step again."))
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq < 2**62:

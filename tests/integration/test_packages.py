@@ -4,6 +4,7 @@ commits and the events they become, and the course document's round trip."""
 import io
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -283,3 +284,21 @@ def test_an_admin_of_another_organisation_cannot_add_a_package_to_the_course(app
                                                                             other_organisation):  # fmt: skip
     login_as("admin", organisation_id=other_organisation)
     assert client.get(f"/admin/courses/{published['course']}/packages/new").status_code == 404
+
+
+def test_a_day_old_play_link_no_longer_opens_files_but_its_commit_still_counts(app, client, learner_on_path):
+    import time_machine
+
+    from lxp.core.time import utcnow
+    from lxp.packages import runtime
+
+    ref = learner_on_path["refs"][0]
+    play = _launch(client, ref)
+    with app.test_request_context(), time_machine.travel(utcnow() - timedelta(hours=25)):
+        old = runtime.play_token(db.session.scalar(select(PackageAttempt)))  # the link a phone kept for a day
+    play = play.replace(_token(play), old)
+    assert client.get(play).status_code == 404  # the frame's files: ask again with a fresh launch
+    kept = {"cmi": {"completion_status": "incomplete", "suspend_data": "kept on the phone"}}
+    assert _commit(client, ref, _token(play), 3, kept).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(PackageAttempt.cmi)) == kept
