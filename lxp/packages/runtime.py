@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lxp import events
 from lxp.accounts.models import User
@@ -68,8 +69,11 @@ def launch(learner, ref: str) -> PackageAttempt:
     attempt = PackageAttempt(learner_id=learner.id, item_ref=ref, number=(attempt.number + 1) if attempt else 1,
                              package_sha256=package.sha256, standard=package.standard, cmi={}, seq=0,
                              public_id=uuid.uuid4(), started_at=utcnow(), updated_at=utcnow())  # fmt: skip
-    db.session.add(attempt)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two tabs launching at once: the second takes the first's attempt
+            db.session.add(attempt)
+    except IntegrityError:
+        return current_attempt(learner.id, ref)
     _once(learner, block, attempt, "launched", "launched")
     return attempt
 
