@@ -177,6 +177,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.nudges.rule_views import bp as touchpoint_rules_bp
     from lxp.nudges.views import bp as nudges_bp
     from lxp.ops.views import bp as ops_bp
+    from lxp.packages.lrs_views import bp as package_lrs_bp
     from lxp.packages.views import admin_bp as package_admin_bp
     from lxp.packages.views import bp as packages_bp
     from lxp.people.views import bp as admin_users_bp
@@ -221,6 +222,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(packages_bp)
     app.register_blueprint(package_admin_bp)
+    app.register_blueprint(package_lrs_bp)
 
     from lxp import api
 

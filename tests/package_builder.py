@@ -116,3 +116,48 @@ def zip_of(files: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -
             info.external_attr = 0o120777 << 16
             archive.writestr(info, target)
     return buffer.getvalue()
+
+
+CMI5_STRUCTURE = """<?xml version="1.0" encoding="UTF-8"?>
+<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
+  <course id="https://lxp.example/courses/calls"><title><langstring lang="en">Calls</langstring></title>
+    <description><langstring lang="en">A cmi5 course the tests build.</langstring></description></course>
+  <au id="https://lxp.example/aus/listening" moveOn="{move_on}" masteryScore="0.8">
+    <title><langstring lang="en">Listening check</langstring></title>
+    <description><langstring lang="en">One AU.</langstring></description>
+    <url>au/index.html</url>
+  </au>
+</courseStructure>"""
+
+# The AU uses the independent @xapi/cmi5 client, as a vendor's AU would (tests/peers/cmi5).
+AU_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>AU</title><script src="cmi5.umd.js"></script></head>
+<body><h1>Listening check</h1><p id="state">loading</p>
+<button id="pass" type="button">Pass</button><button id="fail" type="button">Fail</button>
+<button id="again" type="button">Initialize again</button>
+<script>
+var Client = window.Cmi5.default || window.Cmi5, cmi = null, out = document.getElementById("state");
+function show(text) { out.textContent = text; }
+window.addEventListener("load", function () {
+  cmi = new Client();
+  cmi.initialize().then(function () { show("initialized moveOn=" + cmi.getLaunchData().moveOn); },
+                        function (e) { show("error " + (e.response ? e.response.status : e)); });
+});
+function finish(passed) {
+  (passed ? cmi.pass(0.9) : cmi.fail(0.4)).then(function () { return cmi.complete(); })
+    .then(function () { return cmi.terminate(); })
+    .then(function () { show(passed ? "passed" : "failed"); }, function (e) { show("error " + (e.response ? e.response.status : e)); });
+}
+document.getElementById("pass").onclick = function () { finish(true); };
+document.getElementById("fail").onclick = function () { finish(false); };
+document.getElementById("again").onclick = function () {
+  var other = new Client();
+  other.initialize().then(function () { show("fetched twice"); }, function (e) { show("refused " + (e.response ? e.response.status : e)); });
+};
+</script></body></html>"""
+
+
+def cmi5_zip(client_js: bytes, move_on: str = "CompletedAndPassed") -> bytes:
+    """A cmi5 course with one AU written with ``@xapi/cmi5`` (its UMD bundle is ``client_js``)."""
+    return zip_of({"cmi5.xml": CMI5_STRUCTURE.format(move_on=move_on).encode(), "au/index.html": AU_PAGE.encode(),
+                   "au/cmi5.umd.js": client_js})  # fmt: skip

@@ -169,14 +169,15 @@ def record_commit(
             )
     # Time so far: the sessions ended before, and this one as far as the unit has reported it.
     elapsed = attempt.total_seconds + (0 if terminated else (reading.session_seconds or 0))
-    if _record_result(learner, block, attempt, reading, elapsed):
+    if record_result(learner, block, attempt, reading, elapsed):
         paths.refresh_plan(block.journey, f"the package unit {ref}")
     db.session.flush()
     return attempt
 
 
-def _record_result(learner, block: Block, attempt: PackageAttempt, reading: cmi.Reading, elapsed: int) -> bool:
-    """Record what the reading newly says, once per attempt and verb. True when something was."""
+def record_result(learner, block: Block, attempt: PackageAttempt, reading: cmi.Reading, elapsed: int) -> bool:
+    """Record what ``reading`` newly says about the attempt (``elapsed`` seconds so far), once per
+    attempt and verb, with ``mastered`` on a pass. True when something was recorded."""
     if reading.success is not None:
         verb = "passed" if reading.success else "failed"
     elif reading.completed:

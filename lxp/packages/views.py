@@ -9,6 +9,7 @@ runtime and the session's start data put at the top of their ``<head>``.
 from __future__ import annotations
 
 import mimetypes
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -30,7 +31,7 @@ from lxp.authoring import services as authoring
 from lxp.core.auth import public, restrict_blueprint, roles_required
 from lxp.core.errors import ServiceError
 from lxp.core.forms import show_form_error
-from lxp.packages import manifest, runtime, services, storage
+from lxp.packages import cmi5, manifest, runtime, services, storage
 from lxp.packages.forms import PackageForm
 
 bp = Blueprint("packages", __name__)
@@ -96,10 +97,18 @@ def launch(ref: str):
     try:
         attempt = runtime.launch(current_user, ref)
         block = runtime.open_package_block(current_user, ref)
+        if attempt.standard == manifest.CMI5:
+            cmi5.start_session(attempt)
     except ServiceError as error:
         return jsonify(title=str(error.message)), error.status
+    token = runtime.play_token(attempt)
     path, _mark, query = block.item.content["launch"].partition("?")  # the unit's parameters stay a query
-    play = url_for("packages.play", token=runtime.play_token(attempt), path=path)
+    play = url_for("packages.play", token=token, path=path)
+    if attempt.standard == manifest.CMI5:
+        launch = cmi5.launch_query(attempt, block, request.host_url.rstrip("/"),
+                                   url_for("package_lrs.state", token=token, _external=True).rsplit("/activities/", 1)[0] + "/",
+                                   url_for("package_lrs.fetch", token=token, _external=True))  # fmt: skip
+        query = "&".join(filter(None, [query, urlencode(launch)]))
     return jsonify(play=f"{play}?{query}" if query else play)
 
 

@@ -61,6 +61,11 @@ SKIPPED = {
     "live.feed": "a calendar app's feed, opened signed out by a secret token stored hashed (test_live_calendars.py)",
     "packages.play": "a package's files for the sandboxed player frame, behind a signed token of one learner's "
     "attempt (test_packages.py, test_scorm_phone.py)",
+    **{
+        f"package_lrs.{name}": "a cmi5 AU's LRS resources, behind its launch's one-time auth token "
+        "(test_packages_cmi5.py, test_cmi5_phone.py)"
+        for name in ("fetch", "state", "agent_profile", "statements")
+    },
     "accounts.accept_invitation": "signed-out page behind a signed invitation token (test_invitations.py)",
     "accounts.reset_password": "signed-out page behind a signed reset token (test_passwords.py)",
     "effect.open_link": "a touchpoint's tracked link behind a signed token; opening it counts an open",
