@@ -64,7 +64,7 @@ SKIPPED = {
     **{
         f"package_lrs.{name}": "a cmi5 AU's LRS resources, behind its launch's one-time auth token "
         "(test_packages_cmi5.py, test_cmi5_phone.py)"
-        for name in ("fetch", "state", "agent_profile", "statements")
+        for name in ("state", "agent_profile")
     },
     "accounts.accept_invitation": "signed-out page behind a signed invitation token (test_invitations.py)",
     "accounts.reset_password": "signed-out page behind a signed reset token (test_passwords.py)",
