@@ -160,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.insights.models  # noqa: F401
     import lxp.lrs.models  # noqa: F401
     import lxp.managers.services  # noqa: F401  (it hears a directory's manager attribute)
+    import lxp.packages.models  # noqa: F401
     import lxp.paths.models  # noqa: F401
     import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
@@ -191,6 +192,9 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.nudges.rule_views import bp as touchpoint_rules_bp
     from lxp.nudges.views import bp as nudges_bp
     from lxp.ops.views import bp as ops_bp
+    from lxp.packages.lrs_views import bp as package_lrs_bp
+    from lxp.packages.views import admin_bp as package_admin_bp
+    from lxp.packages.views import bp as packages_bp
     from lxp.people.views import bp as admin_users_bp
     from lxp.privacy.views import bp as privacy_bp
     from lxp.push.views import bp as push_bp
@@ -238,6 +242,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(credentials_bp)
     app.register_blueprint(credentials_admin_bp)
+    app.register_blueprint(packages_bp)
+    app.register_blueprint(package_admin_bp)
+    app.register_blueprint(package_lrs_bp)
 
     from lxp import api
 

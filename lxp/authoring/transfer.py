@@ -8,6 +8,7 @@ document is good. Export is deterministic, so export -> import -> export gives t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from marshmallow import ValidationError
@@ -183,7 +184,28 @@ def _cross_check(organisation_id: int, document: dict) -> list[DocumentError]:
                             f"{entry_path}.item", f"The course {entry['course']!r} has no item {entry['item']!r}."
                         )
                     )
-    return errors
+    return errors + _referencing(organisation_id, course)
+
+
+# Checks of what items refer to outside the document (a stored package), registered by the
+# features that own those things; authoring cannot import them (they build on it).
+ReferenceCheck = Callable[[int, list[tuple[str, dict]]], list[DocumentError]]
+_reference_checks: dict[str, ReferenceCheck] = {}
+
+
+def reference_check(check: ReferenceCheck) -> ReferenceCheck:
+    """Register ``check(organisation_id, [(JSON path of an item, item)])``, which returns the
+    errors of items that refer to something the organisation lacks. Registering a function
+    of the same name again replaces it. Returns ``check``, so it works as a decorator."""
+    _reference_checks[f"{check.__module__}.{check.__qualname__}"] = check
+    return check
+
+
+def _referencing(organisation_id: int, course: dict) -> list[DocumentError]:
+    items = [(f"$.course.modules[{m}].items[{n}]", _dict(item))
+             for m, module in enumerate(_list(course.get("modules")))
+             for n, item in enumerate(_list(_dict(module).get("items")))]  # fmt: skip
+    return [error for check in _reference_checks.values() for error in check(organisation_id, items)]
 
 
 def _item_keys(version: CourseVersion) -> set[str]:

@@ -61,6 +61,15 @@ DELIBERATELY_PUBLIC = {
     "credentials.issuer_profile",
     "credentials.issuer_keys",
     "credentials.status_list",
+    # A package's files for the sandboxed player frame, which sends no cookies: the signed play
+    # token of one learner's attempt is the key (404 for any other, test_packages.py).
+    "packages.play",
+    # The LRS resources of a cmi5 AU in that frame: the launch's one-time auth token is the key
+    # (401/403/404 otherwise, test_packages_cmi5.py); CORS, no cookies.
+    "package_lrs.fetch",
+    "package_lrs.state",
+    "package_lrs.agent_profile",
+    "package_lrs.statements",
 }
 # SCIM provisioning (/scim/v2): no session; an organisation's bearer token is the key, checked
 # for every endpoint before anything else (401 with a SCIM error otherwise; test_scim_users.py).

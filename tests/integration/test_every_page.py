@@ -59,6 +59,13 @@ NEWCOMERS = (("new.trainer@northwind.example", ("trainer",)), ("new.learner@nort
 SKIPPED = {
     "static": "the app's CSS, JS and images, not pages",
     "live.feed": "a calendar app's feed, opened signed out by a secret token stored hashed (test_live_calendars.py)",
+    "packages.play": "a package's files for the sandboxed player frame, behind a signed token of one learner's "
+    "attempt (test_packages.py, test_scorm_phone.py)",
+    **{
+        f"package_lrs.{name}": "a cmi5 AU's LRS resources, behind its launch's one-time auth token "
+        "(test_packages_cmi5.py, test_cmi5_phone.py)"
+        for name in ("state", "agent_profile")
+    },
     "accounts.accept_invitation": "signed-out page behind a signed invitation token (test_invitations.py)",
     "accounts.reset_password": "signed-out page behind a signed reset token (test_passwords.py)",
     "effect.open_link": "a touchpoint's tracked link behind a signed token; opening it counts an open",
@@ -351,6 +358,7 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     "catalogue.edit_package": lambda s: _each(s.packages, "package_id"),
     "authoring.course": lambda s: _each(s.courses, "course_id"),
     "authoring.edit_concept": lambda s: _editor(s, s.courses),
+    "package_admin.upload": lambda s: _editor(s, s.courses),
     "authoring.coverage": lambda s: _each(s.courses, "course_id"),
     "authoring.export_course": lambda s: _each(s.courses, "course_id"),
     "authoring.history": lambda s: _each(s.courses, "course_id"),

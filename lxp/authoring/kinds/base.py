@@ -49,6 +49,7 @@ class Completes(StrEnum):
     REVIEWED = "reviewed"  # a coach reviews the learner's evidence against a rubric
     COACHED = "coached"  # learner and coach talk it through
     ATTENDED = "attended"  # a trainer takes attendance
+    PLAYED = "played"  # the learner plays an imported package, which reports its own result
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ class ItemKind:
     reviewable: ClassVar[bool] = False
     # The path card shows the step's due date (work handed in by then, not just a suggestion).
     shows_due_date: ClassVar[bool] = False
+    # Plays an imported content package (``lxp.packages``) of one of ``package_standards``.
+    plays_package: ClassVar[bool] = False
+    package_standards: ClassVar[frozenset[str]] = frozenset()
 
     @property
     def player_template(self) -> str:
@@ -132,6 +136,10 @@ class ItemKind:
     @property
     def attended(self) -> bool:
         return self.completes is Completes.ATTENDED
+
+    @property
+    def played(self) -> bool:
+        return self.completes is Completes.PLAYED
 
     @property
     def is_check(self) -> bool:

@@ -1,0 +1,34 @@
+"""The admin's package upload form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import IntegerField, SelectField
+from wtforms.validators import DataRequired, NumberRange
+
+from lxp.authoring.models import Competency
+from lxp.core.forms import CheckboxListField
+from lxp.extensions import db
+
+
+class PackageForm(FlaskForm):
+    module = SelectField(_l("Module"), coerce=int)
+    package = FileField(_l("Package (a SCORM or cmi5 zip)"), validators=[FileRequired(_l("Choose a zip file."))],
+                        render_kw={"accept": ".zip,application/zip"})  # fmt: skip
+    minutes = IntegerField(_l("Estimated minutes per unit"), validators=[DataRequired(), NumberRange(1, 600)],
+                           default=10)  # fmt: skip
+    teaches = CheckboxListField(_l("Teaches"), coerce=int)
+    assesses = CheckboxListField(_l("Assesses"), coerce=int)
+
+    def prepare(self, version, organisation_id: int, module_id: int | None = None) -> None:
+        """Choices: the draft's modules (``module_id`` first chosen) and the organisation's competencies."""
+        self.module.choices = [(m.id, m.title) for m in version.modules]
+        if self.module.data is None and version.modules:
+            self.module.data = module_id if module_id in {m.id for m in version.modules} else version.modules[-1].id
+        competencies = db.session.scalars(
+            select(Competency).where(Competency.organisation_id == organisation_id).order_by(Competency.code)
+        ).all()  # fmt: skip
+        self.teaches.choices = self.assesses.choices = [(c.id, f"{c.name} ({c.code})") for c in competencies]

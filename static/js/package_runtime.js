@@ -1,0 +1,70 @@
+/* The SCORM runtime inside a package's sandboxed frame (served with the package's own pages).
+ *
+ * It gives the unit the API its standard looks for (window.API for SCORM 1.2, window.API_1484_11
+ * for 2004), made by the vendored scorm-again, loaded with the attempt's stored data so a learner
+ * resumes where they left, on any device. The frame has an opaque origin and no cookies, so it
+ * never talks to lxp itself: each commit and the final one go to lxp's player page around it as a
+ * message, and that page sends them on. Only the frame lxp's page embeds gets an API; a page
+ * opened on its own gets none.
+ */
+(function () {
+  "use strict";
+  var holder = document.getElementById("lxp-package-start");
+  if (!holder || window.parent === window || window.parent !== window.top) return;
+  var start = JSON.parse(holder.textContent);
+  var scorm12 = start.standard === "scorm_1.2";
+  var settings = { autocommit: false, lmsCommitUrl: false, logLevel: 5, sendFullCommit: true };
+  var api = scorm12 ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
+
+  function seed() {
+    var data = JSON.parse(JSON.stringify(start.snapshot || {}));
+    var cmi = data.cmi || (data.cmi = {});
+    if (scorm12) {
+      var core = cmi.core || (cmi.core = {});
+      core.student_id = start.learner_id;
+      core.student_name = start.learner_name;
+      core.entry = start.entry;
+      core.total_time = start.total_time;
+      core.credit = "credit";
+      core.lesson_mode = "normal";
+      if (start.pass_mark) (cmi.student_data || (cmi.student_data = {})).mastery_score = String(start.pass_mark);
+    } else {
+      cmi.learner_id = start.learner_id;
+      cmi.learner_name = start.learner_name;
+      cmi.entry = start.entry;
+      cmi.total_time = start.total_time;
+      cmi.credit = "credit";
+      cmi.mode = "normal";
+      if (start.pass_mark) cmi.scaled_passing_score = String(start.pass_mark / 100);
+    }
+    return data;
+  }
+
+  try {
+    api.loadFromJSON(seed(), "");
+  } catch (error) {
+    // A snapshot the runtime no longer accepts: start the session without it rather than not at all.
+    if (window.console) window.console.warn("lxp: stored run-time data not loaded", error);
+  }
+
+  function snapshot() {
+    var data = JSON.parse(api.renderCMIToJSONString());
+    return data && data.cmi ? data : { cmi: data };
+  }
+
+  function send(terminated) {
+    window.parent.postMessage({
+      lxp: "package-commit", token: start.token, baseSeq: start.seq, terminated: terminated, cmi: snapshot()
+    }, start.origin);
+  }
+
+  if (scorm12) {
+    api.on("LMSCommit", function () { send(false); });
+    api.on("LMSFinish", function () { send(true); });
+    window.API = api;
+  } else {
+    api.on("Commit", function () { send(false); });
+    api.on("Terminate", function () { send(true); });
+    window.API_1484_11 = api;
+  }
+})();

@@ -1,0 +1,39 @@
+"""A cmi5 AU written with the independent ``@xapi/cmi5`` client (npm, tests/peers/cmi5) plays on a
+phone: it fetches its token once, reads LMS.LaunchData, sends initialized, passed, completed and
+terminated to lxp's LRS resources for that launch, and lxp records the result."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from lxp.events import LearningEvent
+from tests.e2e.test_scorm_phone import _course, _sign_in_and_choose, _wait_for
+from tests.package_builder import cmi5_zip
+
+CLIENT = Path(__file__).resolve().parents[1] / "peers/cmi5/node_modules/@xapi/cmi5/dist/Cmi5.umd.js"
+
+
+@pytest.fixture
+def client_js():
+    if not CLIENT.exists():
+        pytest.skip("the cmi5 peer is not installed: (cd tests/peers/cmi5 && npm ci)")
+    return CLIENT.read_bytes()
+
+
+def test_a_cmi5_au_fetches_its_token_once_reports_and_passes(app, phone, make_user, client_js):
+    ref = _course(app, make_user, cmi5_zip(client_js))[0]
+    _sign_in_and_choose(phone, first=True)
+    phone.goto(f"/learn/{ref}")
+    au = phone.frame_locator("iframe.package-frame")
+    expect(au.locator("#state")).to_have_text("initialized moveOn=CompletedAndPassed")
+    au.locator("#again").click()  # the token of a launch is fetched once
+    expect(au.locator("#state")).to_have_text(re.compile(r"^refused"))
+    au.locator("#pass").click()
+    expect(au.locator("#state")).to_have_text("passed")
+    events = _wait_for(app, select(LearningEvent), lambda rows: any(e.verb == "completed" for e in rows))
+    verbs = {e.verb: e for e in events}
+    assert {"launched", "passed", "mastered", "completed"} <= set(verbs)
+    assert verbs["passed"].result["score"]["scaled"] == 0.9
