@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.paths.models  # noqa: F401
     import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
+    import lxp.social.mentions  # noqa: F401  (registers the describer of mentions with the nudges)
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.token_views import bp as api_tokens_bp
     from lxp.accounts.two_step_views import bp as two_step_bp
@@ -181,6 +182,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.push.views import bp as push_bp
     from lxp.scim.views import admin_bp as scim_admin_bp
     from lxp.scim.views import bp as scim_bp
+    from lxp.social.views import bp as social_bp
     from lxp.sso.saml_views import bp as sso_saml_bp
     from lxp.sso.views import admin_bp as sso_admin_bp
     from lxp.sso.views import bp as sso_bp
@@ -205,6 +207,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outbox_admin_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)
+    app.register_blueprint(social_bp)
     app.register_blueprint(push_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(insights_bp)

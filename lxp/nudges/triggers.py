@@ -276,6 +276,19 @@ _DESCRIBERS = {
 }
 
 
+def describes(object_type: str):
+    """Register a feature's describer for events on ``object_type`` (a feature above this
+    package, such as cohort spaces, whose rows the nudges do not import). A describer takes the
+    ``EventRow``s and returns, per row, (recipient or None, course id, values) or (None, None,
+    None) to send nothing."""
+
+    def register(describer):
+        _DESCRIBERS[object_type] = describer
+        return describer
+
+    return register
+
+
 # --- before a dated thing -------------------------------------------------------------------
 
 

@@ -1,0 +1,22 @@
+"""Forms of the cohort spaces."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from lxp.social.services import BODY_LIMIT, TITLE_LIMIT
+
+
+class ThreadForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_LIMIT)])
+    body = TextAreaField(_l("Your text"), validators=[DataRequired(), Length(max=BODY_LIMIT)], render_kw={"rows": 5})
+    weekly = BooleanField(_l("This is the weekly question (open for a week)"))
+    station = SelectField(_l("The step of the path it is about"), validators=[Optional()], validate_choice=False)
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=BODY_LIMIT)], render_kw={"rows": 4})
+    quote = HiddenField(validators=[Optional()])

@@ -1,0 +1,109 @@
+"""Cohort space pages: the spaces a person may open, a space's threads, a thread's posts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from lxp.core.errors import NotFound, ServiceError
+from lxp.core.forms import show_form_error
+from lxp.core.time import utcnow
+from lxp.social import access
+from lxp.social import services as social
+from lxp.social.forms import ReplyForm, ThreadForm
+
+bp = Blueprint("social", __name__)
+
+
+def _thread_form(cohort) -> ThreadForm:
+    form = ThreadForm()
+    form.station.choices = [SelectChoice("", _("No particular step"))] + [
+        SelectChoice(s.ref, s.title) for s in social.stations_of(cohort.organisation_id)
+    ]
+    return form
+
+
+@bp.get("/spaces")
+def spaces():
+    """The cohort spaces the person may open (their cohorts; every cohort for staff)."""
+    cohorts = access.spaces_for(current_user)
+    if len(cohorts) == 1 and not access.is_staff(current_user):
+        return redirect(url_for("social.space", cohort_id=cohorts[0].id))
+    return render_template("social/spaces.html", cohorts=cohorts,
+                           enabled={c.id: access.space_enabled(c.id) for c in cohorts})  # fmt: skip
+
+
+def _space_page(cohort, form: ThreadForm, status: int = 200):
+    return render_template("social/space.html", cohort=cohort, rows=social.threads_of(current_user, cohort),
+                           form=form, staff=access.is_staff(current_user),
+                           enabled=access.space_enabled(cohort.id), now_utc=utcnow()), status  # fmt: skip
+
+
+@bp.get("/spaces/<int:cohort_id>")
+def space(cohort_id: int):
+    """A cohort's space: the weekly question, the threads, and a form to start one."""
+    try:
+        cohort = access.space_for(current_user, cohort_id)
+    except NotFound:
+        abort(404)
+    return _space_page(cohort, _thread_form(cohort))
+
+
+@bp.post("/spaces/<int:cohort_id>/threads")
+def start_thread(cohort_id: int):
+    """Start a thread (or, for staff, the weekly question) in the space."""
+    try:
+        cohort = access.space_for(current_user, cohort_id)
+    except NotFound:
+        abort(404)
+    form = _thread_form(cohort)
+    if form.validate_on_submit():
+        try:
+            thread = social.start_thread(current_user, cohort, form.title.data, form.body.data,
+                                         weekly=form.weekly.data, station=form.station.data or None)  # fmt: skip
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            return redirect(url_for("social.thread", thread_id=thread.id))
+    return _space_page(cohort, form, 400)
+
+
+def _thread_page(thread, form: ReplyForm, status: int = 200):
+    quote = request.args.get("quote", type=int)
+    if quote and not form.quote.data:
+        form.quote.data = str(quote)
+    quoted = next((p for p in thread.posts if str(p.id) == (form.quote.data or "") and p.visible), None)
+    return render_template("social/thread.html", thread=thread, form=form, quoted=quoted,
+                           staff=access.is_staff(current_user),
+                           enabled=access.space_enabled(thread.cohort_id), now_utc=utcnow()), status  # fmt: skip
+
+
+@bp.get("/spaces/threads/<int:thread_id>")
+def thread(thread_id: int):
+    """A thread: its posts with who wrote them and when (in the viewer's zone), and a reply form."""
+    try:
+        found = social.thread_for(current_user, thread_id)
+    except NotFound:
+        abort(404)
+    return _thread_page(found, ReplyForm())
+
+
+@bp.post("/spaces/threads/<int:thread_id>/replies")
+def reply(thread_id: int):
+    """Reply in the thread, optionally quoting a post."""
+    try:
+        found = social.thread_for(current_user, thread_id)
+    except NotFound:
+        abort(404)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            quote = int(form.quote.data) if (form.quote.data or "").isdigit() else None
+            post = social.reply(current_user, found, form.body.data, quote)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
+    return _thread_page(found, form, 400)
