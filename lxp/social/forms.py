@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from lxp.coaching.services import NOTE_LIMIT
 from lxp.social.services import BODY_LIMIT, TITLE_LIMIT
 
 
@@ -20,3 +21,9 @@ class ThreadForm(FlaskForm):
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=BODY_LIMIT)], render_kw={"rows": 4})
     quote = HiddenField(validators=[Optional()])
+
+
+class SharedStuckForm(FlaskForm):
+    """The "I'm stuck" panel's form (same field as the coaching one), sent with the cohort button."""
+
+    note = TextAreaField(_l("What is in the way? (optional)"), validators=[Optional(), Length(max=NOTE_LIMIT)])

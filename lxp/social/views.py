@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from lxp.coaching.services import NOTE_LIMIT
+from lxp.core import unit_of_work
+from lxp.core.auth import roles_required
 from lxp.core.errors import NotFound, ServiceError
-from lxp.core.forms import show_form_error
+from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.core.time import utcnow
-from lxp.social import access
+from lxp.social import access, peer_help
 from lxp.social import services as social
-from lxp.social.forms import ReplyForm, ThreadForm
+from lxp.social.forms import ReplyForm, SharedStuckForm, ThreadForm
 
 bp = Blueprint("social", __name__)
 
@@ -75,7 +78,7 @@ def _thread_page(thread, form: ReplyForm, status: int = 200):
     if quote and not form.quote.data:
         form.quote.data = str(quote)
     quoted = next((p for p in thread.posts if str(p.id) == (form.quote.data or "") and p.visible), None)
-    return render_template("social/thread.html", thread=thread, form=form, quoted=quoted,
+    return render_template("social/thread.html", thread=thread, form=form, quoted=quoted, confirm=ConfirmForm(),
                            staff=access.is_staff(current_user),
                            enabled=access.space_enabled(thread.cohort_id), now_utc=utcnow()), status  # fmt: skip
 
@@ -107,3 +110,72 @@ def reply(thread_id: int):
         else:
             return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
     return _thread_page(found, form, 400)
+
+
+# --- help from peers ---------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def peer_help_space():
+    """For the "I'm stuck" panel: the cohort a request would be shared with, or None."""
+    return peer_help.help_space(current_user) if current_user.has_role("learner") else None
+
+
+@bp.app_template_global()
+def others_asked_here(ref: str):
+    """For a step's page: peers' replies on it that helped or a trainer endorsed."""
+    return peer_help.others_asked_here(current_user, ref)
+
+
+@bp.app_template_global()
+def peer_answers(request_id: int):
+    """For the coach's view of a help request: its shared thread, if it was shared."""
+    return peer_help.peer_answers_for_coach(current_user, request_id)
+
+
+@bp.post("/learn/<ref>/stuck/cohort")
+@roles_required("learner")
+def ask_with_cohort(ref: str):
+    """ "I'm stuck", shared with the cohort: the coach gets the request as usual, and the
+    cohort's space gets a thread where peers can answer."""
+    form = SharedStuckForm()
+    if not form.validate_on_submit():
+        flash(_("Your note is too long: use at most %(num)d characters.", num=NOTE_LIMIT), "error")
+        return redirect(url_for("learning.block", ref=ref))
+    try:
+        _request, thread = peer_help.ask_coach_and_cohort(current_user, ref, form.note.data)
+    except ServiceError as error:
+        if error.status == 404:
+            abort(404)
+        unit_of_work.flash_refusal(error)
+        return redirect(url_for("learning.block", ref=ref))
+    flash(_("Your coach has your request, and your cohort can answer it too."), "success")
+    return redirect(url_for("social.thread", thread_id=thread.id))
+
+
+def _post_action(post_id: int, action, done: str):
+    """Run ``action`` on a post the viewer may see (else 404), then back to the post."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        post = social.post_for(current_user, post_id)
+        action(current_user, post_id)
+    except NotFound:
+        abort(404)
+    except ServiceError as error:
+        unit_of_work.flash_refusal(error)
+    else:
+        flash(done, "success")
+    return redirect(url_for("social.thread", thread_id=post.thread_id) + f"#post-{post.id}")
+
+
+@bp.post("/spaces/posts/<int:post_id>/helped")
+def mark_helpful(post_id: int):
+    """The asker says a peer's reply helped."""
+    return _post_action(post_id, peer_help.mark_helpful, _("Thank you: others stuck here will find this answer."))
+
+
+@bp.post("/spaces/posts/<int:post_id>/endorse")
+def endorse(post_id: int):
+    """A trainer endorses a peer's reply."""
+    return _post_action(post_id, peer_help.endorse, _("Endorsed: learners on this step will see it."))
