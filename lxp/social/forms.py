@@ -27,3 +27,12 @@ class SharedStuckForm(FlaskForm):
     """The "I'm stuck" panel's form (same field as the coaching one), sent with the cohort button."""
 
     note = TextAreaField(_l("What is in the way? (optional)"), validators=[Optional(), Length(max=NOTE_LIMIT)])
+
+
+class ReportForm(FlaskForm):
+    reason = TextAreaField(_l("What is wrong with it? (optional)"), validators=[Optional(), Length(max=500)],
+                           render_kw={"rows": 2})  # fmt: skip
+
+
+class EditForm(FlaskForm):
+    body = TextAreaField(_l("Your text"), validators=[DataRequired(), Length(max=BODY_LIMIT)], render_kw={"rows": 5})

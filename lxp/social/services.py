@@ -70,7 +70,7 @@ def _station(organisation_id: int, ref: str | None) -> Station | None:
     return found
 
 
-def _clean(title: str | None, body: str | None, *, needs_title: bool) -> tuple[str, str]:
+def clean_text(title: str | None, body: str | None, *, needs_title: bool) -> tuple[str, str]:
     title = " ".join((title or "").split())
     body = (body or "").strip()
     if needs_title and not title:
@@ -217,7 +217,7 @@ def start_thread(author: User, cohort: Cohort, title: str, body: str, *, weekly:
         raise Invalid(_l("This space is switched off."))
     if weekly and not access.is_staff(author):
         raise NotAllowed(_l("Only trainers and admins post the weekly question."))
-    title, body = _clean(title, body, needs_title=True)
+    title, body = clean_text(title, body, needs_title=True)
     found = _station(cohort.organisation_id, station)
     if weekly and found is None:
         raise Invalid(_l("Choose the step of the path this question is about."), field="station")
@@ -250,7 +250,7 @@ def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = N
     thread = thread_for(author, thread.id)
     if not access.space_enabled(thread.cohort_id):
         raise Invalid(_l("This space is switched off."))
-    _title, body = _clean(None, body, needs_title=False)
+    _title, body = clean_text(None, body, needs_title=False)
     quote = db.session.get(SpacePost, quote_id) if quote_id else None
     if quote_id and (quote is None or quote.thread_id != thread.id or not quote.visible):
         raise Invalid(_l("You can quote a post of this thread only."), field="quote")

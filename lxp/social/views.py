@@ -13,9 +13,9 @@ from lxp.core.auth import roles_required
 from lxp.core.errors import NotFound, ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.core.time import utcnow
-from lxp.social import access, peer_help
+from lxp.social import access, moderation, peer_help
 from lxp.social import services as social
-from lxp.social.forms import ReplyForm, SharedStuckForm, ThreadForm
+from lxp.social.forms import EditForm, ReplyForm, ReportForm, SharedStuckForm, ThreadForm
 
 bp = Blueprint("social", __name__)
 
@@ -41,7 +41,7 @@ def spaces():
 def _space_page(cohort, form: ThreadForm, status: int = 200):
     return render_template("social/space.html", cohort=cohort, rows=social.threads_of(current_user, cohort),
                            form=form, staff=access.is_staff(current_user),
-                           enabled=access.space_enabled(cohort.id), now_utc=utcnow()), status  # fmt: skip
+                           enabled=access.space_enabled(cohort.id), now_utc=utcnow(), confirm=ConfirmForm()), status  # fmt: skip
 
 
 @bp.get("/spaces/<int:cohort_id>")
@@ -79,6 +79,7 @@ def _thread_page(thread, form: ReplyForm, status: int = 200):
         form.quote.data = str(quote)
     quoted = next((p for p in thread.posts if str(p.id) == (form.quote.data or "") and p.visible), None)
     return render_template("social/thread.html", thread=thread, form=form, quoted=quoted, confirm=ConfirmForm(),
+                           report=ReportForm(),
                            staff=access.is_staff(current_user),
                            enabled=access.space_enabled(thread.cohort_id), now_utc=utcnow()), status  # fmt: skip
 
@@ -179,3 +180,92 @@ def mark_helpful(post_id: int):
 def endorse(post_id: int):
     """A trainer endorses a peer's reply."""
     return _post_action(post_id, peer_help.endorse, _("Endorsed: learners on this step will see it."))
+
+
+# --- moderation and authors' control -----------------------------------------------------------
+
+
+@bp.post("/spaces/posts/<int:post_id>/report")
+def report_post(post_id: int):
+    """Report a post to the trainers."""
+    form = ReportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _post_action(post_id, lambda user, pid: moderation.report_post(user, pid, form.reason.data),
+                        _("Thank you. A trainer will look at it."))  # fmt: skip
+
+
+@bp.get("/spaces/moderation")
+@roles_required("trainer", "admin")
+def moderation_queue():
+    """The trainers' queue of reported posts: hide, restore (keep) or warn the author."""
+    return render_template("social/moderation.html", reports=moderation.queue(current_user), confirm=ConfirmForm())
+
+
+@bp.post("/spaces/posts/<int:post_id>/hide")
+@roles_required("trainer", "admin")
+def hide_post(post_id: int):
+    return _post_action(post_id, moderation.hide_post, _("Hidden from learners."))
+
+
+@bp.post("/spaces/posts/<int:post_id>/restore")
+@roles_required("trainer", "admin")
+def restore_post(post_id: int):
+    return _post_action(post_id, moderation.restore_post, _("The post shows again."))
+
+
+@bp.post("/spaces/posts/<int:post_id>/warn")
+@roles_required("trainer", "admin")
+def warn_author(post_id: int):
+    return _post_action(post_id, moderation.warn_author, _("The author has a word from you in their inbox."))
+
+
+@bp.route("/spaces/posts/<int:post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id: int):
+    """The author changes their post."""
+    try:
+        post = social.post_for(current_user, post_id)
+    except NotFound:
+        abort(404)
+    if post.author_id != current_user.id or post.deleted_at is not None:
+        abort(404)
+    form = EditForm(data={"body": post.body} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            moderation.edit_post(current_user, post_id, form.body.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            return redirect(url_for("social.thread", thread_id=post.thread_id) + f"#post-{post.id}")
+    status = 400 if request.method == "POST" else 200
+    return render_template("social/edit.html", post=post, form=form, delete=ConfirmForm()), status
+
+
+@bp.post("/spaces/posts/<int:post_id>/delete")
+def delete_post(post_id: int):
+    """The author deletes their post (and the thread, for its opening post)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        thread = moderation.delete_post(current_user, post_id)
+    except ServiceError:
+        abort(404)
+    flash(_("Deleted."), "success")
+    if thread.deleted_at is not None:
+        return redirect(url_for("social.space", cohort_id=thread.cohort_id))
+    return redirect(url_for("social.thread", thread_id=thread.id))
+
+
+@bp.post("/spaces/<int:cohort_id>/switch")
+@roles_required("admin")
+def switch_space(cohort_id: int):
+    """An admin switches the cohort's space on or off."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    enabled = request.form.get("enabled") == "on"
+    try:
+        moderation.switch_space(current_user, cohort_id, enabled)
+    except ServiceError:
+        abort(404)
+    flash(_("The space is on.") if enabled else _("The space is off: learners no longer see it."), "success")
+    return redirect(url_for("social.space", cohort_id=cohort_id))
