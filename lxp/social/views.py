@@ -32,8 +32,6 @@ def _thread_form(cohort) -> ThreadForm:
 def spaces():
     """The cohort spaces the person may open (their cohorts; every cohort for staff)."""
     cohorts = access.spaces_for(current_user)
-    if len(cohorts) == 1 and not access.is_staff(current_user):
-        return redirect(url_for("social.space", cohort_id=cohorts[0].id))
     return render_template("social/spaces.html", cohorts=cohorts,
                            enabled={c.id: access.space_enabled(c.id) for c in cohorts})  # fmt: skip
 

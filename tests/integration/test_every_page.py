@@ -123,6 +123,9 @@ class Seen:
     cards: list[int] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     unsubscribe: list[str] = field(default_factory=list)
+    spaces: list[int] = field(default_factory=list)  # cohort spaces, their threads, one's own posts
+    space_threads: list[int] = field(default_factory=list)
+    own_posts: list[int] = field(default_factory=list)
     # trainers
     desk_threads: list[int] = field(default_factory=list)
     help_requests: list[int] = field(default_factory=list)
@@ -237,9 +240,21 @@ def _files_and_links(seen: Seen) -> None:
     seen.unsubscribe = [preferences.unsubscribe_token(seen.user, policy.CATEGORIES[0])]
 
 
+def _social_view(seen: Seen) -> None:
+    from lxp.social import access
+    from lxp.social import services as social
+
+    seen.spaces = [cohort.id for cohort in access.spaces_for(seen.user)]
+    for cohort in access.spaces_for(seen.user):
+        for row in social.threads_of(seen.user, cohort):
+            seen.space_threads.append(row.thread.id)
+            seen.own_posts += [p.id for p in row.thread.posts if p.author_id == seen.user.id and p.deleted_at is None]
+
+
 def what_they_see(user: User) -> Seen:
     seen = Seen(user)
     _files_and_links(seen)
+    _social_view(seen)
     if user.has_role("learner"):
         _learner_view(seen)
     if user.has_role("trainer"):
@@ -289,6 +304,10 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     # everyone: the files they may see (evidence, coaching attachments), their unsubscribe links
     "files.download": lambda s: _each(s.files, "token"),
     "nudges.unsubscribe": lambda s: _each(s.unsubscribe, "token"),
+    # everyone: the cohort spaces they may open, their threads, their own posts' edit page
+    "social.space": lambda s: _each(s.spaces, "cohort_id"),
+    "social.thread": lambda s: _each(s.space_threads, "thread_id"),
+    "social.edit_post": lambda s: _each(s.own_posts, "post_id"),
     # learners
     "learning.block": lambda s: _each(_steps(s), "ref"),
     "learning.pulse": lambda s: _each(_steps(s), "ref"),
