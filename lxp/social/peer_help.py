@@ -32,13 +32,16 @@ from lxp.social.services import post_for
 OTHERS_LIMIT = 3
 
 
+def member_spaces(learner: User) -> list[Cohort]:
+    """The spaces (switched on) of the cohorts ``learner`` is a member of, by name."""
+    return [c for c in access.spaces_for(learner) if access.is_member(learner.id, c.id) and access.space_enabled(c.id)]
+
+
 def help_space(learner: User) -> Cohort | None:
     """The cohort a stuck request of ``learner`` would be shared with: the first of their
     cohorts (by name) whose space is on; None when they are in none."""
-    for cohort in access.spaces_for(learner):
-        if access.is_member(learner.id, cohort.id):
-            return cohort
-    return None
+    spaces = member_spaces(learner)
+    return spaces[0] if spaces else None
 
 
 def thread_of_request(request_id: int) -> SpaceThread | None:

@@ -115,6 +115,18 @@ def reply(thread_id: int):
 
 
 @bp.app_template_global()
+def space_reports_waiting() -> int:
+    """For the trainer's desk: how many reported posts wait in the queue."""
+    return len(moderation.queue(current_user)) if access.is_staff(current_user) else 0
+
+
+@bp.app_template_global()
+def my_spaces():
+    """For Today: the learner's own cohort spaces."""
+    return peer_help.member_spaces(current_user)
+
+
+@bp.app_template_global()
 def peer_help_space():
     """For the "I'm stuck" panel: the cohort a request would be shared with, or None."""
     return peer_help.help_space(current_user) if current_user.has_role("learner") else None
