@@ -19,7 +19,7 @@ from lxp.api import auth, docs
 from lxp.core.problems import PROBLEM_JSON, ProblemSchema
 
 AREAS = ("me", "learning", "path_changes", "notifications", "blocks", "inbox", "live", "coaching", "tasks", "trainer",
-         "admin", "touchpoints", "insights", "xapi")  # fmt: skip
+         "admin", "touchpoints", "insights", "spaces", "xapi")  # fmt: skip
 
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
