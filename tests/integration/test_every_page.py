@@ -308,6 +308,8 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     "social.space": lambda s: _each(s.spaces, "cohort_id"),
     "social.thread": lambda s: _each(s.space_threads, "thread_id"),
     "social.edit_post": lambda s: _each(s.own_posts, "post_id"),
+    "api_spaces.list_threads": lambda s: _each(s.spaces, "cohort_id"),
+    "api_spaces.get_thread": lambda s: _each(s.space_threads, "thread_id"),
     # learners
     "learning.block": lambda s: _each(_steps(s), "ref"),
     "learning.pulse": lambda s: _each(_steps(s), "ref"),
