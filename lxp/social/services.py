@@ -263,6 +263,7 @@ def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = N
         "cohort": thread.cohort_id,
         "thread": thread.id,
         **({"item": thread.item_ref} if thread.item_ref else {}),
+        **({"weekly": True} if thread.kind == "weekly" else {}),  # the digest counts these
     }
     events.record(actor_id=author.id, verb="replied", object_type="space_post", object_id=post.id, context=context)
     _mention(author, post, thread)

@@ -126,3 +126,27 @@ def test_an_admin_switches_a_space_off_and_on(app, world, make_user):
     assert mia.get(f"/spaces/threads/{thread_id}").status_code == 200
     outsider = _client(app, "far@other.example")
     assert outsider.get(f"/spaces/{world['a']}").status_code == 404
+
+
+def test_social_reach_per_station_counts_people_once_and_forgets_deleted_posts(app, world):
+    from lxp.insights import maths, queries
+
+    tara = _client(app, "tara@example.com")
+    submit(tara, f"/spaces/{world['a']}/threads",
+           {"title": "Week", "body": "Go", "weekly": "y", "station": world["quiz"]}, form_page=f"/spaces/{world['a']}")  # fmt: skip
+    with committing(app):
+        thread_id = db.session.scalar(select(SpaceThread.id).where(SpaceThread.title == "Week"))
+    lena, mia = _client(app, "lena@example.com"), _client(app, "mia@example.com")
+    for client, text in ((lena, "one"), (lena, "two"), (mia, "three")):
+        submit(client, f"/spaces/threads/{thread_id}/replies", {"body": text}, form_page=f"/spaces/threads/{thread_id}")
+    with committing(app):
+        assert queries.social_reach([world["quiz"], world["lesson"]], None) == {world["quiz"]: 3}
+        mias = db.session.scalar(select(SpacePost.id).where(SpacePost.author_id == world["mia"]))
+    submit(mia, f"/spaces/posts/{mias}/delete", {}, form_page=f"/spaces/posts/{mias}/edit")
+    with committing(app):
+        reach = queries.social_reach([world["quiz"]], None)
+    assert reach == {world["quiz"]: 2}
+    station = maths.Station(world["quiz"], "Check", "Module", "quiz", "self_paced", 5)
+    few, many = maths.StationCounts(reached=2), maths.StationCounts(reached=maths.MIN_GROUP)
+    assert maths.journey_map([station], {station.ref: few}, [], 2, reach).stations[0].social_reach is None
+    assert maths.journey_map([station], {station.ref: many}, [], 9, reach).stations[0].social_reach == 2

@@ -205,3 +205,25 @@ def test_an_empty_space_and_a_learner_in_no_cohort(app, world, make_user):
     alone = _client(app, "alone@example.com")
     assert "You are in no cohort yet" in alone.get("/spaces").get_data(as_text=True)
     assert alone.get("/today").status_code == 200
+
+
+def test_the_weekly_digest_says_in_one_line_how_many_colleagues_answered(app, world):
+    from tests.integration.test_workplace_fixtures import on_path
+
+    on_path(app, world["lena"], world["goal"])
+    trainer = _client(app, "tara@example.com")
+    _weekly(trainer, world)
+    thread_id = _thread_id(app, "This week: your hardest complaint so far")
+    for email in ("lena@example.com", "mia@example.com"):
+        submit(_client(app, email), f"/spaces/threads/{thread_id}/replies", {"body": "mine"},
+               form_page=f"/spaces/threads/{thread_id}")  # fmt: skip
+    tomorrow = utcnow() + timedelta(days=1)
+    moment = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
+    with committing(app):
+        nudges.save_preferences(db.session.get(User, world["lena"]), {}, {}, None, None, 5,
+                                digest_weekday=moment.weekday(), digest_hour=9)  # fmt: skip
+    with committing(app):
+        nudges.plan_touchpoints(moment)
+        digest = db.session.scalar(select(OutboxMessage).where(OutboxMessage.rule == "weekly_digest",
+                                                               OutboxMessage.user_id == world["lena"]))  # fmt: skip
+    assert "1 colleague answered this week's question in your cohort's space." in digest.body
