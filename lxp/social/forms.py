@@ -36,3 +36,11 @@ class ReportForm(FlaskForm):
 
 class EditForm(FlaskForm):
     body = TextAreaField(_l("Your text"), validators=[DataRequired(), Length(max=BODY_LIMIT)], render_kw={"rows": 5})
+
+
+class FeedbackForm(FlaskForm):
+    """Peer feedback on shared work: short and structured, advice only."""
+
+    worked = TextAreaField(_l("What worked"), validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2})
+    suggestion = TextAreaField(_l("One suggestion"), validators=[DataRequired(), Length(max=1000)],
+                               render_kw={"rows": 2})  # fmt: skip

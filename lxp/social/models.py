@@ -19,7 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
 
-THREAD_KINDS = ("discussion", "weekly", "help")
+THREAD_KINDS = ("discussion", "weekly", "help", "shared")
+SHARED_SOURCES = ("reflection", "evidence")
 REPORT_OUTCOMES = ("hidden", "restored", "warned", "dismissed")
 
 
@@ -51,6 +52,9 @@ class SpaceThread(db.Model):
     item_ref: Mapped[str | None] = mapped_column(String(64))  # the path station it is about
     item_title: Mapped[str | None] = mapped_column(String(200))
     open_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a weekly question's end
+    # kind "shared": a learner's own work shared by choice (a reflection's text, a task's
+    # evidence), copied when shared; ``shared_ref`` is the item it belongs to.
+    shared_source: Mapped[str | None] = mapped_column(String(16))
     help_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("help_requests.id", ondelete="SET NULL"), unique=True
     )

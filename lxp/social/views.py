@@ -13,9 +13,9 @@ from lxp.core.auth import roles_required
 from lxp.core.errors import NotFound, ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.core.time import utcnow
-from lxp.social import access, moderation, peer_help
+from lxp.social import access, moderation, peer_help, sharing
 from lxp.social import services as social
-from lxp.social.forms import EditForm, ReplyForm, ReportForm, SharedStuckForm, ThreadForm
+from lxp.social.forms import EditForm, FeedbackForm, ReplyForm, ReportForm, SharedStuckForm, ThreadForm
 
 bp = Blueprint("social", __name__)
 
@@ -71,13 +71,13 @@ def start_thread(cohort_id: int):
     return _space_page(cohort, form, 400)
 
 
-def _thread_page(thread, form: ReplyForm, status: int = 200):
+def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackForm | None = None):
     quote = request.args.get("quote", type=int)
     if quote and not form.quote.data:
         form.quote.data = str(quote)
     quoted = next((p for p in thread.posts if str(p.id) == (form.quote.data or "") and p.visible), None)
     return render_template("social/thread.html", thread=thread, form=form, quoted=quoted, confirm=ConfirmForm(),
-                           report=ReportForm(),
+                           report=ReportForm(), feedback=feedback or FeedbackForm(formdata=None),
                            staff=access.is_staff(current_user),
                            enabled=access.space_enabled(thread.cohort_id), now_utc=utcnow()), status  # fmt: skip
 
@@ -279,3 +279,53 @@ def switch_space(cohort_id: int):
         abort(404)
     flash(_("The space is on.") if enabled else _("The space is off: learners no longer see it."), "success")
     return redirect(url_for("social.space", cohort_id=cohort_id))
+
+
+# --- sharing by choice -------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def sharing_of(source: str, ref: str):
+    """For a reflection's or a task's page: (may share, the thread while shared)."""
+    if not current_user.has_role("learner"):
+        return False, None
+    return sharing.can_share(current_user, source, ref), sharing.shared_thread(current_user, source, ref)
+
+
+@bp.post("/spaces/share/<any(reflection, evidence):source>/<ref>")
+@roles_required("learner")
+def share(source: str, ref: str):
+    """Share one's reflection or task evidence on this step with the cohort, or stop sharing it."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if request.form.get("stop") == "yes":
+        sharing.unshare(current_user, source, ref)
+        flash(_("No longer shared: it is private again."), "success")
+        return redirect(url_for("learning.block", ref=ref))
+    try:
+        thread = sharing.share(current_user, source, ref)
+    except ServiceError as error:
+        unit_of_work.flash_refusal(error)
+        return redirect(url_for("learning.block", ref=ref))
+    flash(_("Shared with your cohort. You can stop sharing it at any time."), "success")
+    return redirect(url_for("social.thread", thread_id=thread.id))
+
+
+@bp.post("/spaces/threads/<int:thread_id>/feedback")
+def give_feedback(thread_id: int):
+    """A peer's structured feedback on shared work (what worked, one suggestion)."""
+    try:
+        found = social.thread_for(current_user, thread_id)
+    except NotFound:
+        abort(404)
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            post = sharing.give_feedback(current_user, thread_id, form.worked.data, form.suggestion.data)
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
+    return _thread_page(found, ReplyForm(formdata=None), 400, feedback=form)
