@@ -24,7 +24,11 @@ def _social_routes(app):
 
 
 def _fill(rule: str, ids: dict) -> str:
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
+    return re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
+
+
+# Routes that act only on the signed-in person's own work, never on a space by its id.
+OWN_WORK_ONLY = {"social.share": "shares one's own reflection or evidence (test_social_sharing.py)"}
 
 
 def _counts(app):
@@ -51,7 +55,7 @@ def test_nobody_outside_the_cohort_reaches_its_space_by_any_route(app, world, ma
     before = _counts(app)  # after signing in, which is an event of its own
     walked = 0
     for endpoint, method, rule in _social_routes(app):
-        if "<" not in rule:
+        if "<" not in rule or endpoint in OWN_WORK_ONLY:
             continue  # lists of one's own spaces and the queue: checked below
         data = {"csrf_token": token, "body": "x", "title": "x", "note": "x", "enabled": "off", "reason": "x"}
         response = client.open(_fill(rule, ids), method=method, data=data if method == "POST" else None)
