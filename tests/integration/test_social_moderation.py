@@ -150,3 +150,25 @@ def test_social_reach_per_station_counts_people_once_and_forgets_deleted_posts(a
     few, many = maths.StationCounts(reached=2), maths.StationCounts(reached=maths.MIN_GROUP)
     assert maths.journey_map([station], {station.ref: few}, [], 2, reach).stations[0].social_reach is None
     assert maths.journey_map([station], {station.ref: many}, [], 9, reach).stations[0].social_reach == 2
+
+
+def test_erasing_a_person_removes_their_words_from_the_spaces_and_their_reports(app, world):
+    from lxp.accounts.models import User
+    from lxp.privacy import erasure
+
+    thread_id, reply_id = _thread_with_reply(app, world)
+    submit(
+        _client(app, "lena@example.com"),
+        f"/spaces/posts/{reply_id}/report",
+        {"reason": "x"},
+        form_page=f"/spaces/threads/{thread_id}",
+    )  # fmt: skip  (Lena cannot report her own: nothing)
+    mia = _client(app, "mia@example.com")
+    submit(mia, f"/spaces/posts/{reply_id}/report", {"reason": "about Lena"}, form_page=f"/spaces/threads/{thread_id}")
+    with committing(app):
+        erasure.erase(db.session.get(User, world["lena"]), actor_id=None, reason="asked")
+        erasure.erase(db.session.get(User, world["mia"]), actor_id=None, reason="asked")
+    page = _client(app, "tara@example.com").get(f"/spaces/threads/{thread_id}").get_data(as_text=True)
+    assert "Rude words" not in page and "The author deleted this post." in page
+    with committing(app):
+        assert db.session.scalar(select(func.count()).select_from(SpaceReport)) == 0
