@@ -49,10 +49,12 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     _register_blueprints(app)
 
     from lxp import cli, scheduler
+    from lxp.audit import refusals
     from lxp.core import error_pages
     from lxp.ops import metrics
 
     error_pages.init_app(app)
+    refusals.init_app(app)  # after the unit of work's hooks, so it runs before the request ends
     cli.init_app(app)
     scheduler.init_app(app)
     metrics.init_app(app)
@@ -92,7 +94,10 @@ def _check_rate_limit_storage(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_login import user_logged_in
+
     from lxp.accounts import services as accounts_services
+    from lxp.accounts import sessions as accounts_sessions
     from lxp.core import auth, crypto, i18n, json_depth, links, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
@@ -115,6 +120,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_filter(markdown.render_for_email, "email_markdown")
     app.add_template_filter(links.web_address, "web_address")
     security.init_app(app, accounts_services.load_user)
+    user_logged_in.connect(accounts_sessions.on_login, app)  # each sign-in opens a listed session
     json_depth.init_app(app)
 
 

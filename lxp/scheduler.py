@@ -48,6 +48,7 @@ JOBS: tuple[Job, ...] = (
     Job("lrs.forward_statements", "lxp.lrs.jobs:forward_statements", 60),
     Job("insights.roll_up", "lxp.insights.jobs:roll_up", 60),
     Job("privacy.apply_retention", "lxp.privacy.jobs:apply_retention", 3600),
+    Job("sso.refresh_saml_metadata", "lxp.sso.jobs:refresh_saml_metadata", 3600, first_after=30),
 )
 
 

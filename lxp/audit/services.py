@@ -56,6 +56,7 @@ ACTIONS: dict[str, Any] = {
     "recovery_code_used": _l("Recovery code used"),
     "recovery_codes_renewed": _l("Recovery codes renewed"),
     "two_step_requirement_changed": _l("Two-step requirement changed"),
+    "access_refused": _l("Access refused"),
 }
 _SECRET_KEY = re.compile(r"password|secret|hash|cookie|authori[sz]ation|credential|^token$|^link$", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

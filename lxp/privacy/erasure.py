@@ -20,7 +20,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from lxp import events
 from lxp.accounts import services as accounts
 from lxp.accounts.api_tokens import ApiToken
-from lxp.accounts.models import RecoveryCode, User
+from lxp.accounts.models import RecoveryCode, User, UserSession
 from lxp.audit import services as audit
 from lxp.channels.in_app import InAppMessage
 from lxp.coaching.models import (
@@ -163,6 +163,7 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         delete(PushSubscription).where(PushSubscription.user_id == uid),
         delete(ApiToken).where(ApiToken.user_id == uid),
         delete(RecoveryCode).where(RecoveryCode.user_id == uid),
+        delete(UserSession).where(UserSession.user_id == uid),
         delete(RetentionWarning).where(RetentionWarning.user_id == uid),
         # The company account would otherwise sign in as the pseudonym again.
         delete(ProviderIdentity).where(ProviderIdentity.user_id == uid),

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from lxp.accounts.api_tokens import ApiToken
-from lxp.accounts.models import User
+from lxp.accounts.models import User, UserSession
 from lxp.audit import services as audit
 from lxp.authoring.models import AuthoringChange, Course, CourseVersion
 from lxp.channels.in_app import InAppMessage
@@ -254,6 +254,10 @@ def collect(user: User) -> dict[str, Any]:
         "push_subscriptions": _rows(
             select(PushSubscription).where(PushSubscription.user_id == uid).order_by(PushSubscription.id),
             only=("id", "endpoint", "created_at"),
+        ),  # fmt: skip
+        "sessions": _rows(  # never the id: it is what a cookie names
+            select(UserSession).where(UserSession.user_id == uid).order_by(UserSession.created_at),
+            only=("user_agent", "created_at", "last_seen_at", "remembered", "ended_at"),
         ),  # fmt: skip
         "api_tokens": _rows(
             select(ApiToken).where(ApiToken.user_id == uid).order_by(ApiToken.id),

@@ -113,6 +113,8 @@ def provision(settings: CompanySignIn, person: ProvidedPerson) -> User:
         raise Refused("deactivated", f"user {user.id}")
     if user is None:
         user = _create(settings, person)
+    elif user.invitation_pending:  # invited, and came in through the provider: no longer invited
+        user.password_hash = NO_PASSWORD
     if identity is None:
         identity = ProviderIdentity(user_id=user.id, issuer=person.issuer, subject=person.subject)
         db.session.add(identity)
