@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from lxp.api.common import area
 from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.core.auth import roles_required
 from lxp.core.time import utcnow
 from lxp.social import access, moderation, peer_help
 from lxp.social import services as social
@@ -200,6 +201,7 @@ def report_post(args, post_id: int):
 
 @bp.get("/space-reports")
 @bp.response(200, SpaceReportSchema(many=True))
+@roles_required("trainer", "admin")
 def list_reports():
     """As a trainer or admin: the open reports of your organisation, oldest first."""
     return moderation.queue(current_user)
