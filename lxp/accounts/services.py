@@ -21,7 +21,16 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
-from lxp.accounts import api_tokens, common_passwords, company_sign_in, security_notices, sessions, throttle, tokens
+from lxp.accounts import (
+    api_tokens,
+    common_passwords,
+    company_sign_in,
+    joining,
+    security_notices,
+    sessions,
+    throttle,
+    tokens,
+)
 from lxp.accounts.models import Organisation, User, UserRole, UserSession
 from lxp.audit import services as audit
 from lxp.channels import email as email_channel
@@ -398,7 +407,7 @@ def invite_user(admin: User, invitee: Invitee) -> User:
     user = _add_invited_user(admin.organisation_id, invitee)
     db.session.flush()
     _send_invitation(user, admin)
-    db.session.flush()
+    joining.person_changed(user)
     return user
 
 
@@ -480,6 +489,7 @@ def set_roles(admin: User, user: User, roles: Iterable[str]) -> None:
         UserRole(role=r) for r in sorted(wanted - user.roles)
     ]
     db.session.flush()
+    joining.person_changed(user)  # a role may bring assigned learning
 
 
 def set_active(admin: User, user: User, active: bool) -> None:

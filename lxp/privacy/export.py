@@ -34,6 +34,7 @@ from lxp.coaching.models import (
 )
 from lxp.coaching.threads import ATTACHMENTS
 from lxp.cohorts.models import Cohort, cohort_members
+from lxp.credentials.models import Credential
 from lxp.events import FINISH_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.files import services as files
@@ -209,6 +210,18 @@ def collect(user: User) -> dict[str, Any]:
                 "path": _zip_name(f),
             }
             for f in files
+        ],  # fmt: skip
+        "credentials": [
+            _row(c, ("id", "achievement_name", "learner_name", "issued_at", "valid_until", "revoked_at", "jwt"))
+            for c in db.session.scalars(
+                select(Credential).where(Credential.learner_id == uid).order_by(Credential.issued_at)
+            )
+        ],  # fmt: skip
+        "credentials_revoked": [
+            _row(c, ("id", "achievement_name", "revoked_at", "revoke_reason"))
+            for c in db.session.scalars(
+                select(Credential).where(Credential.revoked_by_id == uid).order_by(Credential.revoked_at)
+            )
         ],  # fmt: skip
         "registrations": [
             {**_row(r), "session": _session(r.session_id)}

@@ -106,6 +106,10 @@ HOLDINGS: tuple[Holding, ...] = (
         "what their organisation's directory says of them (login name, external id, employee number, department)",
     ),
     Holding("scim_group_members", "user_id", "provisioning", DELETE, "the directory groups they are in"),
+    Holding(
+        "credentials", "learner_id", "credentials", DELETE, "their credentials name them; share links stop working"
+    ),
+    Holding("credentials", "revoked_by_id", "credentials_revoked", KEEP, "the organisation's record of a revocation"),
     Holding("scim_tokens", "created_by_id", "provisioning", KEEP, "the organisation's provisioning token they made"),
     Holding("space_threads", "author_id", "space_threads", SCRUB,
             "the threads they started in cohort spaces: title and opening text removed, replies of others kept"),

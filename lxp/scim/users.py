@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from lxp.accounts import security_notices
+from lxp.accounts import joining, security_notices
 from lxp.accounts import services as accounts
 from lxp.accounts.models import NO_PASSWORD, User, UserRole
 from lxp.audit import services as audit
@@ -154,6 +154,13 @@ def _chosen_email(emails) -> str | None:
     return chosen["value"] if chosen else None
 
 
+def _manager_id(value) -> str | None:
+    """The enterprise extension's ``manager.value`` (the manager's SCIM id), if any."""
+    if isinstance(value, dict):
+        value = _lower_keys(value).get("value")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def _lower_keys(data: dict) -> dict:
     return {key.lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
 
@@ -198,6 +205,7 @@ def _read(data: dict) -> dict:
         "external_id": _text(fields.get("externalid"), "externalId", 255),
         "employee_number": _text(enterprise.get("employeenumber"), "employeeNumber", 64),
         "department": _text(enterprise.get("department"), "department", 120),
+        "manager": _manager_id(enterprise.get("manager")),
         "language": provisioning.supported_locale(fields.get("preferredlanguage") or fields.get("locale")
                                                   if isinstance(fields.get("preferredlanguage") or fields.get("locale"), str) else None),  # fmt: skip
         "timezone": fields.get("timezone") if isinstance(fields.get("timezone"), str) and is_valid_timezone(fields["timezone"]) else None,
@@ -268,6 +276,8 @@ def _write(user: User, row: ScimUser, values: dict) -> None:
     if values["active"] is not None:  # absent (or removed): unchanged, never reactivated by omission
         _set_active(user, values["active"])
     db.session.flush()
+    if user.active:  # units, reporting lines and assignments follow the directory
+        joining.person_changed(user, department=values["department"], manager=values["manager"])
 
 
 def create(organisation_id: int, data: dict) -> tuple[User, ScimUser]:

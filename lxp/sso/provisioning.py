@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from lxp.accounts import joining
 from lxp.accounts import services as accounts
 from lxp.accounts.models import NO_PASSWORD, User, UserRole
 from lxp.cohorts import services as cohorts
@@ -121,6 +122,7 @@ def provision(settings: CompanySignIn, person: ProvidedPerson) -> User:
     identity.last_seen_at = utcnow()
     apply_mappings(settings, user, person.groups)
     db.session.flush()
+    joining.person_changed(user)  # a new cohort or role may bring assigned learning
     return user
 
 
