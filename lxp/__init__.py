@@ -165,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
     import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
     import lxp.risk.models  # noqa: F401
+    import lxp.social.mentions  # noqa: F401  (registers the describer of mentions with the nudges)
     import lxp.workplace.models  # noqa: F401
     from lxp.accounts.token_views import bp as api_tokens_bp
     from lxp.accounts.two_step_views import bp as two_step_bp
@@ -201,6 +202,7 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.risk.views import bp as risk_bp
     from lxp.scim.views import admin_bp as scim_admin_bp
     from lxp.scim.views import bp as scim_bp
+    from lxp.social.views import bp as social_bp
     from lxp.sso.saml_views import bp as sso_saml_bp
     from lxp.sso.views import admin_bp as sso_admin_bp
     from lxp.sso.views import bp as sso_bp
@@ -229,6 +231,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(files_bp)
     app.register_blueprint(workplace_bp)
     app.register_blueprint(risk_bp)
+    app.register_blueprint(social_bp)
     app.register_blueprint(push_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(insights_bp)

@@ -15,7 +15,7 @@ from lxp.authoring.cli import course_cli
 from lxp.core import crypto, unit_of_work
 from lxp.core.migrations import schema_state
 from lxp.demo.assignments import seed_assignments
-from lxp.demo.coaching import seed_coaching
+from lxp.demo.coaching import COHORT, seed_coaching
 from lxp.demo.company_sign_in import EXAMPLE_ISSUER, seed_company_sign_in
 from lxp.demo.credentials import seed_credentials
 from lxp.demo.insights import seed_insights
@@ -26,6 +26,7 @@ from lxp.demo.provisioning import seed_provisioning
 from lxp.demo.risk import seed_risk
 from lxp.demo.saml_sign_in import EXAMPLE_ENTITY_ID, seed_saml_example
 from lxp.demo.security import seed_two_step
+from lxp.demo.social import seed_social
 from lxp.demo.workplace import seed_workplace
 from lxp.extensions import db
 from lxp.insights.cli import insights_cli, seed_synthetic
@@ -132,6 +133,7 @@ def seed_demo(force: bool) -> None:
     coaches, asked = seed_coaching()
     sessions = seed_live_sessions()
     evidence = seed_workplace()
+    space = seed_social()
     synthetic = seed_insights()
     quiet_added, model_status, flags = seed_risk()
     company = seed_company_sign_in(demo.DEMO_ORGANISATION[0])
@@ -154,6 +156,9 @@ def seed_demo(force: bool) -> None:
     for email, story, was_created in journeys:
         click.echo(f"Path of {email}: {story.replace('_', ' ')}{'' if was_created else ' (already there)'}.")
     click.echo(f"Coaches given to {coaches} learners; {'a help request raised' if asked else 'no new help request'}.")
+    click.echo(
+        f"Cohort space of {COHORT[0]!r}: {'a weekly question, replies, a shared stuck request and a report' if space else 'already there'}."
+    )
     for email, what in evidence:
         click.echo(f"Evidence of {email}: {what}.")
     for title, scheduled in sessions:

@@ -71,6 +71,13 @@ VERBS: dict[str, Verb] = {
         # ``voided`` (the submission happened and stays in the history) nor ``suspended`` (that
         # pauses an attempt in progress); Activity Streams' ``retract`` says exactly this.
         Verb("retracted", "http://activitystrea.ms/schema/1.0/retract"),
+        # Cohort spaces (lxp/social): a thread started, a reply, a person named in one, a peer's
+        # answer the asker said helped, a trainer's endorsement of it. Deleting a post voids them.
+        Verb("posted", "http://activitystrea.ms/schema/1.0/post"),
+        Verb("replied", "http://id.tincanapi.com/verb/replied"),
+        Verb("mentioned", "https://w3id.org/xapi/lxp/verbs/mentioned"),
+        Verb("helped", "https://w3id.org/xapi/lxp/verbs/helped"),
+        Verb("endorsed", "https://w3id.org/xapi/lxp/verbs/endorsed"),
     )
 }
 
@@ -79,6 +86,7 @@ CHECK_VERBS = ("passed", "failed")  # a check was marked (quiz, on-the-job task 
 FINISH_VERBS = ("completed", "passed", "attended")  # an item is finished and counts as done well
 WORK_VERBS = ("completed", "passed", "failed", "attended")  # time spent on an item (the weekly rhythm)
 STATE_VERBS = (*WORK_VERBS, "mastered")  # what the learner's state is derived from
+SOCIAL_VERBS = ("posted", "replied", "helped", "endorsed")  # activity in a cohort space (social reach)
 # Any sign of learning: what inactivity nudges, their escalation and their effect measure.
 LEARNING_VERBS = (*WORK_VERBS, "answered", "attempted", "launched")
 

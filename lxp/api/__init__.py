@@ -19,7 +19,7 @@ from lxp.api import auth, docs
 from lxp.core.problems import PROBLEM_JSON, ProblemSchema
 
 AREAS = ("me", "learning", "path_changes", "notifications", "blocks", "inbox", "live", "coaching", "tasks", "trainer",
-         "admin", "touchpoints", "insights", "xapi", "credentials", "issued_credentials",
+         "admin", "touchpoints", "insights", "spaces", "xapi", "credentials", "issued_credentials",
          "assignments", "team")  # fmt: skip
 
 SECURITY_SCHEMES = {

@@ -231,10 +231,17 @@ class StationFacts:
     station: Station
     counts: StationCounts = field(repr=False)
     help: tuple[HelpAsked, ...] = field(default=(), repr=False)
+    social: int = 0  # learners who posted, replied, helped or were endorsed about it in a cohort space
 
     @property
     def shown(self) -> bool:
         return self.counts.reached >= MIN_GROUP
+
+    @property
+    def social_reach(self) -> int | None:
+        """Colleagues active about this station in the cohort spaces (posted, replied, helped,
+        endorsed); None when the station is not shown."""
+        return shown(self.counts.reached, self.social)
 
     @property
     def reached(self) -> int | None:
@@ -365,15 +372,18 @@ class JourneyMap:
 
 
 def journey_map(stations: Sequence[Station], counts: dict[str, StationCounts], help_asked: Iterable[HelpAsked],
-                learners: int) -> JourneyMap:  # fmt: skip
-    """Put together the map from the counts and the help requests, stations in path order."""
+                learners: int, social: dict[str, int] | None = None) -> JourneyMap:  # fmt: skip
+    """Put together the map from the counts, the help requests and the social reach (station
+    ref -> colleagues active about it in the cohort spaces), stations in path order."""
     help_by_ref: dict[str, list[HelpAsked]] = defaultdict(list)
     for asked in help_asked:
         help_by_ref[asked.ref].append(asked)
+    social = social or {}
     return JourneyMap(
-        tuple(StationFacts(s, counts.get(s.ref, StationCounts()), tuple(help_by_ref[s.ref])) for s in stations),
+        tuple(StationFacts(s, counts.get(s.ref, StationCounts()), tuple(help_by_ref[s.ref]), social.get(s.ref, 0))
+              for s in stations),
         learners,
-    )
+    )  # fmt: skip
 
 
 # --- modalities ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ or None for everyone who learned on the course.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -31,7 +32,7 @@ from sqlalchemy import (
 
 from lxp.authoring.models import Item
 from lxp.coaching.models import HelpRequest
-from lxp.events import CHECK_VERBS
+from lxp.events import CHECK_VERBS, SOCIAL_VERBS
 from lxp.events import LearningEvent as E
 from lxp.extensions import db
 from lxp.insights import maths
@@ -187,6 +188,26 @@ def help_asked(refs: list[str], population: Select | None, start=None, end=None)
             *_in_range(HelpRequest.created_at, start, end))
     ).all()  # fmt: skip
     return [maths.HelpAsked(ref, asked, resolved) for ref, asked, resolved in rows]
+
+
+def social_reach(refs: list[str], population: Select | None, start=None, end=None) -> dict[str, int]:
+    """Station ref -> how many people were active about it in the cohort spaces (posted,
+    replied, helped, endorsed), leaving out statements voided since (a deleted post)."""
+    item = E.context["item"].as_string()
+    rows = db.session.execute(
+        select(E.id, item, E.actor_id).where(
+            E.verb.in_(SOCIAL_VERBS), E.object_type.in_(("space_thread", "space_post")), item.in_(refs),
+            *_among(E.actor_id, population), *_in_range(E.occurred_at, start, end))
+    ).all()  # fmt: skip
+    if not rows:
+        return {}
+    voided = set(db.session.scalars(select(E.object_id).where(
+        E.verb == "voided", E.object_type == "event", E.object_id.in_([str(r[0]) for r in rows]))))  # fmt: skip
+    people: dict[str, set[int]] = defaultdict(set)
+    for event_id, ref, actor in rows:
+        if str(event_id) not in voided:
+            people[ref].add(actor)
+    return {ref: len(actors) for ref, actors in people.items()}
 
 
 # --- satisfaction ------------------------------------------------------------------------

@@ -180,7 +180,8 @@ def journey_map(user: User, course_id: int, filters: Filters) -> tuple[Course, C
     else:
         counts, learners = _station_figures_from_events(refs, who, filters)
     asked = queries.help_asked(refs, who, filters.start, filters.end)
-    return course, version, maths.journey_map(stations, counts, asked, learners)
+    social = queries.social_reach(refs, who, filters.start, filters.end)
+    return course, version, maths.journey_map(stations, counts, asked, learners, social)
 
 
 def _station_figures_from_events(refs: list[str], who, filters: Filters) -> tuple[dict, int]:

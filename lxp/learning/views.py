@@ -44,6 +44,7 @@ from lxp.nudges import services as nudge_services
 from lxp.paths import services as paths
 from lxp.paths.access import open_block
 from lxp.risk import services as risk
+from lxp.social import services as social
 from lxp.workplace import services as workplace
 
 bp = Blueprint("learning", __name__)
@@ -74,7 +75,8 @@ def today():
     shown = learning.today(current_user)
     return render_template("learning/today.html", today=shown, journey=shown.journey, plan=shown.plan,
                            names=_competency_names(), weeks=shown.weeks, outlook=shown.outlook,
-                           sessions=shown.sessions, inbox=shown.inbox, tasks=shown.tasks)  # fmt: skip
+                           sessions=shown.sessions, inbox=shown.inbox, tasks=shown.tasks,
+                           weekly=social.open_question_for(current_user))  # fmt: skip
 
 
 @bp.get("/path")

@@ -20,7 +20,7 @@ from datetime import datetime, time, timedelta
 
 from babel.dates import format_date, format_time, get_day_names
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -177,6 +177,10 @@ def values_for(rule: Rule, user: User, occurrence: Occurrence, course_title: str
             [_("This week on your path (about %(minutes)d minutes):", minutes=values.get("minutes", 0))]
             + [f"\u2022 {title} ({minutes}\u00a0min)" for title, minutes in ahead]
         ) if ahead else _("Nothing is planned for the coming days; a good week to catch up or rest.")  # fmt: skip
+        if values.get("colleagues_answered"):  # one line, never a ranking: the cohort's week
+            values["steps"] += "\n\n" + ngettext("%(num)d colleague answered this week's question in your cohort's space.",
+                                                "%(num)d colleagues answered this week's question in your cohort's space.",
+                                                values["colleagues_answered"])  # fmt: skip
         missed = values.get("missed_subjects") or []
         values["missed"] = "\n".join([_("Messages you did not get, to keep your inbox calm:")]
                                      + [f"\u2022 {s}" for s in missed]) if missed else ""  # fmt: skip

@@ -131,6 +131,9 @@ DEFAULT_RULES: tuple[Rule, ...] = (
          context_has="feedback", recipient="learner", delay_hours=24, variables=("competency",)),
     Rule("help_resolved", "after_event", "nudge", priority=40, verb="completed", object_type="help_request",
          delay_hours=48, variables=("title",)),
+    # Someone named the learner in a cohort space (lxp/social); the describer lives there.
+    Rule("mentioned", "after_event", "nudge", priority=50, verb="mentioned", object_type="space_post",
+         recipient="person", delay_hours=0, expires_hours=48, variables=("author", "thread")),
     # Not ``asked_for``: the digest is on for everyone by default, and while a path is paused it
     # would list steps that are not due; it comes again once the learner resumes.
     Rule("weekly_digest", "digest", "digest", priority=20, digestible=False, expires_hours=12,

@@ -39,6 +39,8 @@ DEFAULT_TEXTS = {
                           _l("Your coach wrote about {competency}. Pick one point and try it this week.")),
     "help_resolved": (_l("Did it work out with \u201c{title}\u201d?"),
                       _l("Your question was answered a couple of days ago. If you are still stuck, say so.")),
+    "mentioned": (_l("{author} mentioned you in \u201c{thread}\u201d"),
+                  _l("Your cohort's space has a post that names you. Have a look when it suits you.")),
     "weekly_digest": (_l("Your week ahead"), _l("{steps}\n\n{missed}")),
     "first_step": (_l("Your first step is done"), _l("That is how a path is walked: one short step at a time.")),
     "halfway": (_l("Halfway there"), _l("Half of your path is behind you. Keep the rhythm that got you here.")),
@@ -131,6 +133,12 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
             return ngettext("Your question about \u201c%(title)s\u201d was answered and closed; we ask %(num)d hour later whether it helped.",
                             "Your question about \u201c%(title)s\u201d was answered and closed; we ask %(num)d hours later whether it helped.",
                             rule.delay_hours, title=get("title", ""))  # fmt: skip
+        case "mentioned":
+            return _(
+                "%(author)s wrote @ and your name in \u201c%(thread)s\u201d, in your cohort's space.",
+                author=get("author", ""),
+                thread=get("thread", ""),
+            )
         case "weekly_digest":
             if get("weekday") and get("time"):
                 return _("You get a summary once a week, on %(weekday)s from %(time)s, as set in your notification "
@@ -181,6 +189,7 @@ RULE_LABELS = {
     "another_try": _l("A word when a task needs another try"),
     "feedback_received": _l("Following up a coach's feedback"),
     "help_resolved": _l("Asking whether an answered question helped"),
+    "mentioned": _l("Someone mentions you in your cohort's space"),
     "weekly_digest": _l("The weekly digest"),
     "first_step": _l("Celebrating the first step"),
     "halfway": _l("Celebrating halfway"),

@@ -28,6 +28,7 @@ from lxp.authoring.models import Competency, CourseVersion, Goal, Item
 from lxp.channels import path_for
 from lxp.coaching.models import HelpRequest
 from lxp.coaching.services import coaches
+from lxp.cohorts.models import cohort_members
 from lxp.events import FINISH_VERBS, LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.live.models import LiveSession, Registration
@@ -278,6 +279,19 @@ _DESCRIBERS = {
 }
 
 
+def describes(object_type: str):
+    """Register a feature's describer for events on ``object_type`` (a feature above this
+    package, such as cohort spaces, whose rows the nudges do not import). A describer takes the
+    ``EventRow``s and returns, per row, (recipient or None, course id, values) or (None, None,
+    None) to send nothing."""
+
+    def register(describer):
+        _DESCRIBERS[object_type] = describer
+        return describer
+
+    return register
+
+
 # --- before a dated thing -------------------------------------------------------------------
 
 
@@ -501,6 +515,7 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
     ).all():  # fmt: skip
         folded.setdefault(user_id, []).append(subject)
     found = []
+    answered = _weekly_answers({path.learner_id for path, _today, _key in due}, now)
     for path, today, key in due:
         learner_id, course_id, weekday, hour = path.learner_id, path.course_id, path.digest_weekday, path.digest_hour
         ahead = storage.open_steps_due_by(path.plan, today + timedelta(days=7))
@@ -510,8 +525,42 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
         found.append(Occurrence(learner_id, key, now, course_id,
                                 {"ahead": [(s.title, s.minutes) for s in ahead], "missed_subjects": missed,
                                  "minutes": sum(s.minutes for s in ahead), "link": path_for("learning.today"),
+                                 "colleagues_answered": answered.get(learner_id, 0),
                                  "digest_weekday": weekday, "digest_hour": hour}))  # fmt: skip
     return found
+
+
+def _weekly_answers(learner_ids: set[int], now: datetime) -> dict[int, int]:
+    """Learner -> how many others replied to a weekly question of one of their cohorts' spaces
+    in the last seven days (statements voided since, by a deletion, left out)."""
+    if not learner_ids:
+        return {}
+    cohorts: dict[int, set[int]] = {}
+    for cohort_id, user_id in db.session.execute(
+        select(cohort_members.c.cohort_id, cohort_members.c.user_id).where(cohort_members.c.user_id.in_(learner_ids))
+    ).all():
+        cohorts.setdefault(cohort_id, set()).add(user_id)
+    if not cohorts:
+        return {}
+    rows = db.session.execute(
+        select(LearningEvent.id, LearningEvent.actor_id, LearningEvent.context).where(
+            LearningEvent.verb == "replied", LearningEvent.object_type == "space_post",
+            LearningEvent.occurred_at > now - timedelta(days=7), LearningEvent.occurred_at <= now)
+    ).all()  # fmt: skip
+    rows = [r for r in rows if (r.context or {}).get("weekly") and (r.context or {}).get("cohort") in cohorts]
+    if not rows:
+        return {}
+    voided = set(db.session.scalars(select(LearningEvent.object_id).where(
+        LearningEvent.verb == "voided", LearningEvent.object_id.in_([str(r.id) for r in rows]))))  # fmt: skip
+    repliers: dict[int, set[int]] = {}
+    for row in rows:
+        if str(row.id) not in voided:
+            repliers.setdefault(row.context["cohort"], set()).add(row.actor_id)
+    counts: dict[int, set[int]] = {}
+    for cohort_id, members in cohorts.items():
+        for member in members:
+            counts.setdefault(member, set()).update(repliers.get(cohort_id, set()) - {member})
+    return {member: len(others) for member, others in counts.items() if others}
 
 
 # --- milestones --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from lxp import events
 from lxp.accounts import services as accounts
@@ -47,6 +47,7 @@ from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
 from lxp.risk.models import RiskFlag, RiskOptOut
 from lxp.scim.models import ScimUser, scim_group_members
+from lxp.social.models import SpacePost, SpaceReport, SpaceThread
 from lxp.sso.models import ProviderIdentity
 from lxp.workplace.models import TaskReview, TaskSubmission
 from lxp.workplace.services import EVIDENCE
@@ -179,6 +180,12 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         # Nor should the directory find them by their old login name (scim_users, scim_group_members).
         delete(ScimUser).where(ScimUser.user_id == uid),
         delete(scim_group_members).where(scim_group_members.c.user_id == uid),
+        # Cohort spaces: their words go (the posts stay as "deleted", so others' replies keep their place).
+        update(SpacePost)
+        .where(SpacePost.author_id == uid)
+        .values(body="", deleted_at=func.coalesce(SpacePost.deleted_at, utcnow())),
+        update(SpaceThread).where(SpaceThread.author_id == uid).values(title="", item_title=None),
+        delete(SpaceReport).where(SpaceReport.reporter_id == uid),
         # Kept for the touchpoint effect figures (sent, opened, opted out), without the words.
         update(OutboxMessage).where(OutboxMessage.user_id == uid).values(subject="", body="", link=None, why=""),
     ]

@@ -47,6 +47,7 @@ from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
 from lxp.risk.models import RiskFlag, RiskOptOut
 from lxp.scim.models import ScimGroup, ScimUser, scim_group_members
+from lxp.social.models import SpacePost, SpaceReport, SpaceSetting, SpaceThread
 from lxp.sso.models import CompanySignIn, ProviderIdentity
 from lxp.workplace.models import TaskReview, TaskSubmission
 
@@ -166,6 +167,23 @@ def collect(user: User) -> dict[str, Any]:
             .where(CoachingMessage.author_id == uid, CoachingMessage.thread_id.not_in(thread_ids or [-1]))
             .order_by(CoachingMessage.id)
         ),  # fmt: skip
+        "space_threads": _rows(select(SpaceThread).where(SpaceThread.author_id == uid).order_by(SpaceThread.id)),
+        "space_posts": _rows(select(SpacePost).where(SpacePost.author_id == uid).order_by(SpacePost.id)),
+        "space_endorsements": _rows(
+            select(SpacePost).where(SpacePost.endorsed_by_id == uid).order_by(SpacePost.id),
+            only=("id", "thread_id", "endorsed_at"),
+        ),  # fmt: skip
+        "space_reports": _rows(select(SpaceReport).where(SpaceReport.reporter_id == uid).order_by(SpaceReport.id)),
+        "space_moderation": [
+            *_rows(
+                select(SpaceReport).where(SpaceReport.resolved_by_id == uid).order_by(SpaceReport.id),
+                only=("id", "post_id", "outcome", "resolved_at"),
+            ),
+            *_rows(
+                select(SpaceSetting).where(SpaceSetting.changed_by_id == uid),
+                only=("cohort_id", "enabled", "changed_at"),
+            ),
+        ],  # fmt: skip
         "coach_feedback": _rows(
             select(CoachFeedback).where(CoachFeedback.learner_id == uid).order_by(CoachFeedback.id)
         ),

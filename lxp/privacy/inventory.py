@@ -126,4 +126,11 @@ HOLDINGS: tuple[Holding, ...] = (
     ),
     Holding("risk_opt_outs", "user_id", "predictive_support", DELETE, "that they turned predictive support off"),
     Holding("scim_tokens", "created_by_id", "provisioning", KEEP, "the organisation's provisioning token they made"),
-)
+    Holding("space_threads", "author_id", "space_threads", SCRUB,
+            "the threads they started in cohort spaces: title and opening text removed, replies of others kept"),
+    Holding("space_posts", "author_id", "space_posts", SCRUB, "what they wrote in cohort spaces: text removed"),
+    Holding("space_posts", "endorsed_by_id", "space_endorsements", KEEP, "a trainer's endorsement of someone's answer"),
+    Holding("space_reports", "reporter_id", "space_reports", DELETE, "the posts they reported and why"),
+    Holding("space_reports", "resolved_by_id", "space_moderation", KEEP, "a moderator's decision on someone's post"),
+    Holding("space_settings", "changed_by_id", "space_moderation", KEEP, "the organisation's setting"),
+)  # fmt: skip

@@ -130,6 +130,9 @@ class Seen:
     cards: list[int] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     unsubscribe: list[str] = field(default_factory=list)
+    spaces: list[int] = field(default_factory=list)  # cohort spaces, their threads, one's own posts
+    space_threads: list[int] = field(default_factory=list)
+    own_posts: list[int] = field(default_factory=list)
     credentials: list = field(default_factory=list)  # their own
     issuer: list[str] = field(default_factory=list)  # their organisation's slug
     # trainers
@@ -254,9 +257,21 @@ def _files_and_links(seen: Seen) -> None:
     seen.issuer = [seen.user.organisation.slug]
 
 
+def _social_view(seen: Seen) -> None:
+    from lxp.social import access
+    from lxp.social import services as social
+
+    seen.spaces = [cohort.id for cohort in access.spaces_for(seen.user)]
+    for cohort in access.spaces_for(seen.user):
+        for row in social.threads_of(seen.user, cohort):
+            seen.space_threads.append(row.thread.id)
+            seen.own_posts += [p.id for p in row.thread.posts if p.author_id == seen.user.id and p.deleted_at is None]
+
+
 def what_they_see(user: User) -> Seen:
     seen = Seen(user)
     _files_and_links(seen)
+    _social_view(seen)
     if user.has_role("learner"):
         _learner_view(seen)
     if user.has_role("trainer"):
@@ -306,6 +321,12 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     # everyone: the files they may see (evidence, coaching attachments), their unsubscribe links
     "files.download": lambda s: _each(s.files, "token"),
     "nudges.unsubscribe": lambda s: _each(s.unsubscribe, "token"),
+    # everyone: the cohort spaces they may open, their threads, their own posts' edit page
+    "social.space": lambda s: _each(s.spaces, "cohort_id"),
+    "social.thread": lambda s: _each(s.space_threads, "thread_id"),
+    "social.edit_post": lambda s: _each(s.own_posts, "post_id"),
+    "api_spaces.list_threads": lambda s: _each(s.spaces, "cohort_id"),
+    "api_spaces.get_thread": lambda s: _each(s.space_threads, "thread_id"),
     # everyone: their own credentials, the share pages of those and of the ones an admin issued,
     # and their organisation's issuer documents
     **{

@@ -1,0 +1,228 @@
+"""Cohort spaces over the API: the spaces a person may open, their threads and posts, replies,
+help from peers (share a stuck request, mark what helped, endorse), reports and moderation,
+an author's edit and delete. The same services as the pages, so the same access rules: a
+space of another cohort or organisation is a 404."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_login import current_user
+
+from lxp.api.common import area
+from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.core.auth import roles_required
+from lxp.core.time import utcnow
+from lxp.social import access, moderation, peer_help
+from lxp.social import services as social
+
+bp = area("spaces", "Cohort spaces: threads, replies, help from peers, moderation")
+
+
+class SpaceSchema(ma.Schema):
+    id = ma.fields.Integer(metadata={"description": "the cohort's id"})
+    name = ma.fields.String()
+    enabled = ma.fields.Boolean()
+
+
+class SpacePostSchema(ma.Schema):
+    id = ma.fields.Integer()
+    author_id = ma.fields.Integer()
+    body = ma.fields.String(metadata={"description": "Markdown; empty when deleted or hidden from you"})
+    quote_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    edited_at = ma.fields.AwareDateTime(allow_none=True)
+    state = ma.fields.String(metadata={"description": "visible, hidden or deleted"})
+    helped = ma.fields.Boolean()
+    endorsed = ma.fields.Boolean()
+
+
+class SpaceThreadSchema(ma.Schema):
+    id = ma.fields.Integer()
+    cohort_id = ma.fields.Integer()
+    author_id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "discussion, weekly or help"})
+    title = ma.fields.String()
+    item_ref = ma.fields.String(allow_none=True)
+    item_title = ma.fields.String(allow_none=True)
+    open_until = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    last_post_at = ma.fields.AwareDateTime()
+    replies = ma.fields.Integer()
+
+
+class SpaceThreadWithPostsSchema(SpaceThreadSchema):
+    posts = ma.fields.List(ma.fields.Nested(SpacePostSchema))
+
+
+class NewThreadSchema(ma.Schema):
+    title = ma.fields.String(required=True, validate=ma.validate.Length(1, social.TITLE_LIMIT))
+    body = ma.fields.String(required=True, validate=ma.validate.Length(1, social.BODY_LIMIT))
+    weekly = ma.fields.Boolean(load_default=False)
+    item_ref = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(1, 64))
+
+
+class NewPostSchema(ma.Schema):
+    body = ma.fields.String(required=True, validate=ma.validate.Length(1, social.BODY_LIMIT))
+    quote_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
+                                 validate=ma.validate.Range(1, 2_147_483_647))  # fmt: skip
+
+
+class SharedAskSchema(ma.Schema):
+    item_ref = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+
+
+class ReportSchema(ma.Schema):
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=moderation.REASON_LIMIT))
+
+
+class SpaceReportSchema(ma.Schema):
+    id = ma.fields.Integer()
+    thread_id = ma.fields.Integer()
+    post_id = ma.fields.Integer()
+    reporter_id = ma.fields.Integer()
+    reason = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
+SpaceThreadPage = page_schema(SpaceThreadSchema, "SpaceThreadPage")
+
+
+def _thread(thread, replies: int | None = None) -> dict:
+    return {"id": thread.id, "cohort_id": thread.cohort_id, "author_id": thread.author_id, "kind": thread.kind,
+            "title": thread.title, "item_ref": thread.item_ref, "item_title": thread.item_title,
+            "open_until": thread.open_until, "created_at": thread.created_at, "last_post_at": thread.last_post_at,
+            "replies": replies if replies is not None else max(len([p for p in thread.posts if p.visible]) - 1, 0)}  # fmt: skip
+
+
+def _post(post) -> dict:
+    state = "deleted" if post.deleted_at else "hidden" if post.hidden_at else "visible"
+    readable = state == "visible" or (state == "hidden" and access.is_staff(current_user))
+    return {"id": post.id, "author_id": post.author_id, "body": post.body if readable else "",
+            "quote_id": post.quote_id, "created_at": post.created_at, "edited_at": post.edited_at, "state": state,
+            "helped": post.helped_at is not None, "endorsed": post.endorsed_at is not None}  # fmt: skip
+
+
+@bp.get("/spaces")
+@bp.response(200, SpaceSchema(many=True))
+def list_spaces():
+    """The cohort spaces you may open: your cohorts' as a learner, every one of your
+    organisation as a trainer or admin."""
+    return [
+        {"id": c.id, "name": c.name, "enabled": access.space_enabled(c.id)} for c in access.spaces_for(current_user)
+    ]
+
+
+@bp.get("/spaces/<int(max=2147483647):cohort_id>/threads")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, SpaceThreadPage)
+def list_threads(args, cohort_id: int):
+    """A space's threads: an open weekly question first, then by latest post."""
+    cohort = access.space_for(current_user, cohort_id)
+    now = utcnow()
+    items = [_thread(row.thread, row.replies) for row in social.threads_of(current_user, cohort)]
+    return paginate(items, list_name=f"spaces.{cohort_id}", limit=args["limit"], page_token=args["page_token"],
+                    key=lambda t: (not (t["kind"] == "weekly" and t["open_until"] > now),
+                                   -t["last_post_at"].timestamp(), -t["id"]))  # fmt: skip
+
+
+@bp.post("/spaces/<int(max=2147483647):cohort_id>/threads")
+@bp.arguments(NewThreadSchema)
+@bp.response(201, SpaceThreadSchema)
+def start_thread(args, cohort_id: int):
+    """Start a thread; trainers and admins may make it the weekly question, tied to a step."""
+    cohort = access.space_for(current_user, cohort_id)
+    thread = social.start_thread(current_user, cohort, args["title"], args["body"], weekly=args["weekly"],
+                                 station=args["item_ref"])  # fmt: skip
+    return _thread(thread, 0)
+
+
+@bp.get("/space-threads/<int(max=2147483647):thread_id>")
+@bp.response(200, SpaceThreadWithPostsSchema)
+def get_thread(thread_id: int):
+    """One thread with its posts, oldest first (the first is its opening text)."""
+    thread = social.thread_for(current_user, thread_id)
+    return {**_thread(thread), "posts": [_post(p) for p in thread.posts]}
+
+
+@bp.post("/space-threads/<int(max=2147483647):thread_id>/posts")
+@bp.arguments(NewPostSchema)
+@bp.response(201, SpacePostSchema)
+def reply(args, thread_id: int):
+    """Reply in a thread, optionally quoting one of its posts; the people it names are told."""
+    return _post(social.reply(current_user, social.thread_for(current_user, thread_id), args["body"], args["quote_id"]))
+
+
+@bp.put("/space-posts/<int(max=2147483647):post_id>")
+@bp.arguments(NewPostSchema)
+@bp.response(200, SpacePostSchema)
+def edit_post(args, post_id: int):
+    """Change the text of your own post."""
+    return _post(moderation.edit_post(current_user, post_id, args["body"]))
+
+
+@bp.delete("/space-posts/<int(max=2147483647):post_id>")
+@bp.response(204)
+def delete_post(post_id: int):
+    """Delete your own post (its statements are voided; an opening post deletes its thread)."""
+    moderation.delete_post(current_user, post_id)
+
+
+@bp.post("/spaces/help-requests")
+@bp.arguments(SharedAskSchema)
+@bp.response(201, SpaceThreadSchema)
+def ask_coach_and_cohort(args):
+    """Say you are stuck on a step and ask your cohort as well as your coach."""
+    _request, thread = peer_help.ask_coach_and_cohort(current_user, args["item_ref"], args["note"])
+    return _thread(thread)
+
+
+@bp.post("/space-posts/<int(max=2147483647):post_id>/helped")
+@bp.response(200, SpacePostSchema)
+def mark_helpful(post_id: int):
+    """As the asker of a shared question: say this reply helped."""
+    return _post(peer_help.mark_helpful(current_user, post_id))
+
+
+@bp.post("/space-posts/<int(max=2147483647):post_id>/endorsement")
+@bp.response(200, SpacePostSchema)
+def endorse(post_id: int):
+    """As a trainer or admin: endorse a peer's reply to a shared question."""
+    return _post(peer_help.endorse(current_user, post_id))
+
+
+@bp.post("/space-posts/<int(max=2147483647):post_id>/report")
+@bp.arguments(ReportSchema)
+@bp.response(201, SpaceReportSchema)
+def report_post(args, post_id: int):
+    """Report someone else's post to the trainers (again while open: the same report)."""
+    return moderation.report_post(current_user, post_id, args["reason"])
+
+
+@bp.get("/space-reports")
+@bp.response(200, SpaceReportSchema(many=True))
+@roles_required("trainer", "admin")
+def list_reports():
+    """As a trainer or admin: the open reports of your organisation, oldest first."""
+    return moderation.queue(current_user)
+
+
+@bp.post("/space-posts/<int(max=2147483647):post_id>/hidden")
+@bp.response(200, SpacePostSchema)
+def hide_post(post_id: int):
+    """As a trainer or admin: hide a post from learners (its reports are resolved)."""
+    return _post(moderation.hide_post(current_user, post_id))
+
+
+@bp.delete("/space-posts/<int(max=2147483647):post_id>/hidden")
+@bp.response(200, SpacePostSchema)
+def restore_post(post_id: int):
+    """As a trainer or admin: show a hidden post again, or keep a reported one."""
+    return _post(moderation.restore_post(current_user, post_id))
+
+
+@bp.post("/space-posts/<int(max=2147483647):post_id>/warning")
+@bp.response(200, SpacePostSchema)
+def warn_author(post_id: int):
+    """As a trainer or admin: send the author a calm word about the post."""
+    return _post(moderation.warn_author(current_user, post_id))

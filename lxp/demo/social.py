@@ -1,0 +1,73 @@
+"""Demo cohort space: the weekly question with replies, a stuck request shared with the cohort
+and answered by a peer (marked helpful and endorsed), and a report in the trainers' queue."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lxp.accounts.models import User
+from lxp.cohorts.models import Cohort
+from lxp.demo.coaching import COHORT
+from lxp.extensions import db
+from lxp.paths import services as paths
+from lxp.social import moderation, peer_help
+from lxp.social import services as social
+from lxp.social.models import SpacePost, SpaceThread
+
+QUESTION = ("This week: your hardest complaint so far",
+            "Think of one call or visit this week that was hard. What did the customer need, and what did you say "
+            "first? A few lines are enough; nobody has to answer everything at once.")  # fmt: skip
+REPLIES = (
+    ("sofia.garcia@northwind.example", "A customer whose parcel went missing twice. I named the frustration first "
+                                       "and it changed the whole call."),
+    ("lucas.silva@northwind.example", "@Sofía García that is what I try too. What did you promise next?"),
+)  # fmt: skip
+SHARED = ("marcus.johnson@northwind.example", "I never know which question to ask first. Any tip?",
+          "claire.dubois@northwind.example", "Start with what they want to happen, not with what went wrong. "
+                                             "It keeps both of you looking forward.")  # fmt: skip
+REPORTED = ("kenji.watanabe@northwind.example", "Anyone want to swap shifts next Friday? Message me.",
+            "lucas.silva@northwind.example", "Off topic for this space.")  # fmt: skip
+
+
+def _user(email: str) -> User | None:
+    return db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+
+
+def _open_step(learner: User | None) -> str | None:
+    """The learner's next open step, a quiz where one is open."""
+    journey = paths.open_journey(learner) if learner is not None else None
+    if journey is None:
+        return None
+    steps = paths.current_plan(journey).open_steps
+    return next((s.ref for s in steps if s.kind == "quiz"), steps[0].ref if steps else None)
+
+
+def seed_social() -> bool:
+    """Fill the English cohort's space once (the seeding of coaching made the cohort); returns
+    whether anything was added. Safe to run again."""
+    cohort = db.session.execute(select(Cohort).where(Cohort.name == COHORT[0])).scalar_one_or_none()
+    trainer = _user(COHORT[1])
+    if cohort is None or trainer is None:
+        return False
+    if db.session.execute(select(SpaceThread.id).where(SpaceThread.cohort_id == cohort.id)).first():
+        return False
+    asker = _user(SHARED[0])
+    station = _open_step(asker) or next((s.ref for s in social.stations_of(cohort.organisation_id)), None)
+    if station is None:
+        return False
+    question = social.start_thread(trainer, cohort, QUESTION[0], QUESTION[1], weekly=True, station=station)
+    for email, text in REPLIES:
+        if (author := _user(email)) is not None:
+            social.reply(author, question, text)
+    if asker is not None and _open_step(asker) is not None:
+        _request, shared = peer_help.ask_coach_and_cohort(asker, _open_step(asker), SHARED[1])
+        if (peer := _user(SHARED[2])) is not None:
+            answer = social.reply(peer, shared, SHARED[3])
+            peer_help.mark_helpful(asker, answer.id)
+            peer_help.endorse(trainer, answer.id)
+    author, reporter = _user(REPORTED[0]), _user(REPORTED[2])
+    if author is not None and reporter is not None:
+        off_topic = social.reply(author, question, REPORTED[1])
+        moderation.report_post(reporter, off_topic.id, REPORTED[3])
+    db.session.flush()
+    return db.session.execute(select(SpacePost.id).where(SpacePost.thread_id == question.id)).first() is not None

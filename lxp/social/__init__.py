@@ -1,0 +1,1 @@
+"""Cohort spaces: threads, peer help, sharing by choice, moderation (issue #21)."""

@@ -1,0 +1,46 @@
+"""Forms of the cohort spaces."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from lxp.coaching.services import NOTE_LIMIT
+from lxp.social.services import BODY_LIMIT, TITLE_LIMIT
+
+
+class ThreadForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_LIMIT)])
+    body = TextAreaField(_l("Your text"), validators=[DataRequired(), Length(max=BODY_LIMIT)], render_kw={"rows": 5})
+    weekly = BooleanField(_l("This is the weekly question (open for a week)"))
+    station = SelectField(_l("The step of the path it is about"), validators=[Optional()], validate_choice=False)
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=BODY_LIMIT)], render_kw={"rows": 4})
+    quote = HiddenField(validators=[Optional()])
+
+
+class SharedStuckForm(FlaskForm):
+    """The "I'm stuck" panel's form (same field as the coaching one), sent with the cohort button."""
+
+    note = TextAreaField(_l("What is in the way? (optional)"), validators=[Optional(), Length(max=NOTE_LIMIT)])
+
+
+class ReportForm(FlaskForm):
+    reason = TextAreaField(_l("What is wrong with it? (optional)"), validators=[Optional(), Length(max=500)],
+                           render_kw={"rows": 2})  # fmt: skip
+
+
+class EditForm(FlaskForm):
+    body = TextAreaField(_l("Your text"), validators=[DataRequired(), Length(max=BODY_LIMIT)], render_kw={"rows": 5})
+
+
+class FeedbackForm(FlaskForm):
+    """Peer feedback on shared work: short and structured, advice only."""
+
+    worked = TextAreaField(_l("What worked"), validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2})
+    suggestion = TextAreaField(_l("One suggestion"), validators=[DataRequired(), Length(max=1000)],
+                               render_kw={"rows": 2})  # fmt: skip

@@ -1,0 +1,271 @@
+"""Cohort spaces: threads, replies, quotes, mentions, the weekly question.
+
+Anyone who may open a space (``access.space_for``) may start a thread and reply; only its
+trainers and admins post the weekly question, which is tied to a path station and stays open
+for a week (a new one closes the last). Everything is recorded as learning events:
+
+  posted     author  space_thread  a thread started (context: cohort, kind, item)
+  replied    author  space_post    a reply (context: cohort, thread, item)
+  mentioned  author  space_post    a person named in a post (context: person, cohort, thread)
+
+Posts are Markdown, rendered sanitised (``core.markdown``). Editing keeps the events;
+deleting hides the text for everyone and voids the post's events (``moderation``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, select, update
+
+from lxp import events
+from lxp.accounts.models import User, UserRole
+from lxp.authoring.models import Course, CourseVersion, Item
+from lxp.cohorts.models import Cohort, cohort_members
+from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.social import access
+from lxp.social.mentions import mentioned
+from lxp.social.models import SpacePost, SpaceThread
+
+TITLE_LIMIT = 200
+BODY_LIMIT = 10_000
+QUESTION_OPEN = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Station:
+    ref: str
+    title: str
+
+
+def stations_of(organisation_id: int) -> list[Station]:
+    """The items of the organisation's published courses (newest published version of each),
+    which a weekly question may be tied to, in course and path order."""
+    newest = (
+        select(CourseVersion.course_id, func.max(CourseVersion.number).label("number"))
+        .join(Course, Course.id == CourseVersion.course_id)
+        .where(Course.organisation_id == organisation_id, CourseVersion.status == "published")
+        .group_by(CourseVersion.course_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(CourseVersion.course_id, Item.key, Item.title)
+        .join(newest, and_(newest.c.course_id == CourseVersion.course_id, newest.c.number == CourseVersion.number))
+        .join(Item, Item.version_id == CourseVersion.id)
+        .order_by(CourseVersion.course_id, Item.module_id, Item.position, Item.id)
+    ).all()
+    return [Station(f"{course_id}:{key}", title) for course_id, key, title in rows]
+
+
+def _station(organisation_id: int, ref: str | None) -> Station | None:
+    if not ref:
+        return None
+    found = next((s for s in stations_of(organisation_id) if s.ref == ref), None)
+    if found is None:
+        raise Invalid(_l("Choose a step of one of your organisation's courses."), field="station")
+    return found
+
+
+def clean_text(title: str | None, body: str | None, *, needs_title: bool) -> tuple[str, str]:
+    title = " ".join((title or "").split())
+    body = (body or "").strip()
+    if needs_title and not title:
+        raise Invalid(_l("Give the thread a title."), field="title")
+    if len(title) > TITLE_LIMIT:
+        raise Invalid(_l("Use at most %(num)d characters.", num=TITLE_LIMIT), field="title")
+    if not body:
+        raise Invalid(_l("Write something first."), field="body")
+    if len(body) > BODY_LIMIT:
+        raise Invalid(_l("Use at most %(num)d characters.", num=BODY_LIMIT), field="body")
+    return title, body
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    thread: SpaceThread
+    replies: int
+    repliers: list[str]  # who answered, by first reply
+
+
+def _visible_threads(viewer: User):
+    query = select(SpaceThread).where(SpaceThread.deleted_at.is_(None))
+    if not access.is_staff(viewer):
+        query = query.where(SpaceThread.hidden_at.is_(None))
+    return query
+
+
+def threads_of(viewer: User, cohort: Cohort) -> list[ThreadRow]:
+    """The space's threads: an open weekly question first, then by latest post. Hidden threads
+    only for staff; deleted ones for nobody."""
+    now = utcnow()
+    threads = list(db.session.execute(
+        _visible_threads(viewer).where(SpaceThread.cohort_id == cohort.id)
+        .order_by(case((and_(SpaceThread.kind == "weekly", SpaceThread.open_until > now), 0), else_=1),
+                  SpaceThread.last_post_at.desc(), SpaceThread.id.desc())
+    ).scalars())  # fmt: skip
+    if not threads:
+        return []
+    repliers: dict[int, list[str]] = {}
+    counts: dict[int, int] = {}
+    first_posts = {t.id: min((p.id for p in t.posts), default=None) for t in threads}
+    for thread_id, post_id, name in db.session.execute(
+        select(SpacePost.thread_id, SpacePost.id, User.display_name).join(User, User.id == SpacePost.author_id)
+        .where(SpacePost.thread_id.in_([t.id for t in threads]), SpacePost.deleted_at.is_(None),
+               SpacePost.hidden_at.is_(None))
+        .order_by(SpacePost.created_at, SpacePost.id)
+    ).all():  # fmt: skip
+        if post_id == first_posts.get(thread_id):
+            continue
+        counts[thread_id] = counts.get(thread_id, 0) + 1
+        if name not in repliers.setdefault(thread_id, []):
+            repliers[thread_id].append(name)
+    return [ThreadRow(t, counts.get(t.id, 0), repliers.get(t.id, [])) for t in threads]
+
+
+def thread_for(viewer: User, thread_id: int) -> SpaceThread:
+    """A thread of a space the viewer may open. Raises ``NotFound`` (another cohort's or
+    organisation's, deleted, or hidden from a learner)."""
+    thread = db.session.get(SpaceThread, thread_id)
+    if thread is None or thread.deleted_at is not None or not access.may_see(viewer, thread.cohort_id):
+        raise NotFound(_l("No such thread."))
+    if thread.hidden_at is not None and not access.is_staff(viewer):
+        raise NotFound(_l("No such thread."))
+    return thread
+
+
+def post_for(viewer: User, post_id: int) -> SpacePost:
+    """A post of a thread the viewer may open. Raises ``NotFound``."""
+    post = db.session.get(SpacePost, post_id)
+    if post is None:
+        raise NotFound(_l("No such post."))
+    thread_for(viewer, post.thread_id)
+    return post
+
+
+def open_question(cohort_id: int, now: datetime | None = None) -> SpaceThread | None:
+    """The cohort's weekly question while it is open (not hidden or deleted)."""
+    return db.session.execute(
+        select(SpaceThread).where(SpaceThread.cohort_id == cohort_id, SpaceThread.kind == "weekly",
+                                  SpaceThread.open_until > (now or utcnow()), SpaceThread.deleted_at.is_(None),
+                                  SpaceThread.hidden_at.is_(None))
+        .order_by(SpaceThread.created_at.desc(), SpaceThread.id.desc()).limit(1)
+    ).scalar_one_or_none()  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    cohort: Cohort
+    thread: SpaceThread
+    answered: bool
+
+
+def open_question_for(learner: User) -> OpenQuestion | None:
+    """Today's quiet line: the open weekly question of the learner's first space (by name)
+    that has one, and whether they have replied to it."""
+    for cohort in access.spaces_for(learner) if learner.has_role("learner") else ():
+        if not access.is_member(learner.id, cohort.id):
+            continue
+        thread = open_question(cohort.id)
+        if thread is not None:
+            answered = db.session.execute(
+                select(SpacePost.id).where(SpacePost.thread_id == thread.id, SpacePost.author_id == learner.id,
+                                           SpacePost.deleted_at.is_(None)).limit(1)
+            ).first() is not None  # fmt: skip
+            return OpenQuestion(cohort, thread, answered)
+    return None
+
+
+def mentionable(cohort: Cohort) -> dict[int, str]:
+    """Who a post in the space may name: the cohort's members and the organisation's active
+    trainers (id -> display name)."""
+    members = select(cohort_members.c.user_id).where(cohort_members.c.cohort_id == cohort.id)
+    trainers = select(UserRole.user_id).where(UserRole.role == "trainer")
+    return dict(db.session.execute(
+        select(User.id, User.display_name).where(User.organisation_id == cohort.organisation_id, User.active,
+                                                 User.id.in_(members) | User.id.in_(trainers))
+    ).all())  # fmt: skip
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _mention(author: User, post: SpacePost, thread: SpaceThread) -> list[int]:
+    people = mentionable(thread.cohort)
+    named = sorted(mentioned(post.body, people) - {author.id})
+    for person in named:
+        events.record(actor_id=author.id, verb="mentioned", object_type="space_post", object_id=post.id,
+                      context={"person": person, "cohort": thread.cohort_id, "thread": thread.id})  # fmt: skip
+    return named
+
+
+def start_thread(author: User, cohort: Cohort, title: str, body: str, *, weekly: bool = False,
+                 station: str | None = None) -> SpaceThread:  # fmt: skip
+    """A new thread in the space, its opening post written by ``author``. ``weekly``: the week's
+    question (staff only; closes the previous one), tied to ``station`` (an item ref).
+    Raises ``NotFound`` (not their space), ``NotAllowed`` (a weekly question from a learner)
+    and ``Invalid`` (no title or text, too long, a station that is not a step of the
+    organisation's courses)."""
+    cohort = access.space_for(author, cohort.id)
+    if not access.space_enabled(cohort.id):
+        raise Invalid(_l("This space is switched off."))
+    if weekly and not access.is_staff(author):
+        raise NotAllowed(_l("Only trainers and admins post the weekly question."))
+    title, body = clean_text(title, body, needs_title=True)
+    found = _station(cohort.organisation_id, station)
+    if weekly and found is None:
+        raise Invalid(_l("Choose the step of the path this question is about."), field="station")
+    now = utcnow()
+    if weekly:
+        db.session.execute(
+            update(SpaceThread).where(SpaceThread.cohort_id == cohort.id, SpaceThread.kind == "weekly",
+                                      SpaceThread.open_until > now).values(open_until=now)
+        )  # fmt: skip
+    thread = SpaceThread(organisation_id=cohort.organisation_id, cohort_id=cohort.id, author_id=author.id,
+                         kind="weekly" if weekly else "discussion", title=title,
+                         item_ref=found.ref if found else None, item_title=found.title if found else None,
+                         open_until=now + QUESTION_OPEN if weekly else None, created_at=now, last_post_at=now)  # fmt: skip
+    thread.cohort = cohort
+    db.session.add(thread)
+    post = SpacePost(author_id=author.id, body=body, created_at=now)
+    thread.posts.append(post)
+    db.session.flush()
+    context = {"cohort": cohort.id, "kind": thread.kind, **({"item": thread.item_ref} if thread.item_ref else {})}
+    events.record(actor_id=author.id, verb="posted", object_type="space_thread", object_id=thread.id, context=context)
+    _mention(author, post, thread)
+    db.session.flush()
+    return thread
+
+
+def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = None) -> SpacePost:
+    """A reply in the thread, optionally quoting one of its visible posts; the people it names
+    are told (``mentions``). Raises ``NotFound`` and ``Invalid`` (empty or overlong, a quote
+    from elsewhere, a space switched off)."""
+    thread = thread_for(author, thread.id)
+    if not access.space_enabled(thread.cohort_id):
+        raise Invalid(_l("This space is switched off."))
+    _title, body = clean_text(None, body, needs_title=False)
+    quote = db.session.get(SpacePost, quote_id) if quote_id else None
+    if quote_id and (quote is None or quote.thread_id != thread.id or not quote.visible):
+        raise Invalid(_l("You can quote a post of this thread only."), field="quote")
+    now = utcnow()
+    post = SpacePost(author_id=author.id, body=body, quote_id=quote.id if quote else None, created_at=now)
+    thread.posts.append(post)
+    thread.last_post_at = now
+    db.session.flush()
+    context = {
+        "cohort": thread.cohort_id,
+        "thread": thread.id,
+        **({"item": thread.item_ref} if thread.item_ref else {}),
+        **({"weekly": True} if thread.kind == "weekly" else {}),  # the digest counts these
+    }
+    events.record(actor_id=author.id, verb="replied", object_type="space_post", object_id=post.id, context=context)
+    _mention(author, post, thread)
+    db.session.flush()
+    return post

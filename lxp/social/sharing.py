@@ -1,0 +1,137 @@
+"""Sharing by choice: a learner shares a reflection's text or an on-the-job task's evidence with
+their cohort, one item at a time; private stays the default. The text is copied into a thread
+of kind ``shared`` in the learner's first cohort space; un-sharing deletes that thread (and
+voids its statements), so it leaves the space. Peers answer with a short structured feedback
+(what worked, one suggestion): advice recorded as a reply, never competency evidence (only
+trainers' and coaches' reviews count, in ``workplace`` and ``coaching``).
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from lxp import events
+from lxp.accounts.models import User
+from lxp.authoring.models import CourseVersion, Item
+from lxp.core.errors import Invalid, NotFound
+from lxp.core.time import utcnow
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from lxp.social import moderation, peer_help
+from lxp.social.models import SHARED_SOURCES, SpacePost, SpaceThread
+from lxp.social.services import BODY_LIMIT, reply, thread_for
+from lxp.workplace.models import TaskSubmission
+
+FEEDBACK_LIMIT = 1000
+
+
+def _reflection_text(learner: User, ref: str) -> str | None:
+    result = db.session.execute(
+        select(LearningEvent.result).where(
+            LearningEvent.actor_id == learner.id, LearningEvent.object_type == "item",
+            LearningEvent.object_id == ref, LearningEvent.verb == "completed")
+        .order_by(LearningEvent.occurred_at.desc()).limit(1)
+    ).scalar()  # fmt: skip
+    response = (result or {}).get("response")
+    return response if isinstance(response, str) and response.strip() else None
+
+
+def _evidence(learner: User, ref: str) -> TaskSubmission | None:
+    return db.session.execute(
+        select(TaskSubmission).where(TaskSubmission.learner_id == learner.id, TaskSubmission.item_ref == ref,
+                                     TaskSubmission.status != "draft")
+        .order_by(TaskSubmission.number.desc(), TaskSubmission.id.desc()).limit(1)
+    ).scalar_one_or_none()  # fmt: skip
+
+
+def shared_thread(learner: User, source: str, ref: str) -> SpaceThread | None:
+    """The learner's thread sharing this item, while it is shared."""
+    return db.session.execute(
+        select(SpaceThread).where(SpaceThread.author_id == learner.id, SpaceThread.kind == "shared",
+                                  SpaceThread.shared_source == source, SpaceThread.item_ref == ref,
+                                  SpaceThread.deleted_at.is_(None))
+    ).scalars().first()  # fmt: skip
+
+
+def can_share(learner: User, source: str, ref: str) -> bool:
+    """Whether there is something of the learner's to share on this item, and a space to share it in."""
+    if peer_help.help_space(learner) is None:
+        return False
+    return (_reflection_text(learner, ref) if source == "reflection" else _evidence(learner, ref)) is not None
+
+
+def share(learner: User, source: str, ref: str) -> SpaceThread:
+    """Share the learner's reflection (its last text) or task evidence (its last sent version)
+    on item ``ref`` with their cohort; sharing it again while shared changes nothing. Raises
+    ``Invalid`` (unknown source, nothing to share, no cohort space)."""
+    if source not in SHARED_SOURCES:
+        raise Invalid(_l("You can share a reflection or a task's evidence."))
+    cohort = peer_help.help_space(learner)
+    if cohort is None:
+        raise Invalid(_l("You are in no cohort with a space yet."))
+    existing = shared_thread(learner, source, ref)
+    if existing is not None:
+        return existing
+    if source == "reflection":
+        text, title = _reflection_text(learner, ref), None
+    else:
+        submission = _evidence(learner, ref)
+        text = None if submission is None else "\n\n".join([submission.account, *submission.links]).strip()
+        title = submission.item_title if submission is not None else None
+    if not text:
+        raise Invalid(_l("There is nothing of yours to share on this step yet."))
+    title = title or _reflection_title(ref)
+    now = utcnow()
+    thread = SpaceThread(organisation_id=cohort.organisation_id, cohort_id=cohort.id, author_id=learner.id,
+                         kind="shared", shared_source=source, title=title[:200], item_ref=ref, item_title=title,
+                         created_at=now, last_post_at=now)  # fmt: skip
+    thread.cohort = cohort
+    thread.posts.append(SpacePost(author_id=learner.id, body=text[:BODY_LIMIT], created_at=now))
+    db.session.add(thread)
+    db.session.flush()
+    events.record(actor_id=learner.id, verb="posted", object_type="space_thread", object_id=thread.id,
+                  context={"cohort": cohort.id, "kind": "shared", "source": source, "item": ref})  # fmt: skip
+    return thread
+
+
+def _reflection_title(ref: str) -> str:
+    course_id, _sep, key = ref.partition(":")
+    found = None
+    if course_id.isdigit():
+        found = db.session.execute(
+            select(Item.title).join(CourseVersion, CourseVersion.id == Item.version_id)
+            .where(CourseVersion.course_id == int(course_id), Item.key == key)
+            .order_by(CourseVersion.number.desc()).limit(1)
+        ).scalar()  # fmt: skip
+    return found or _("A reflection")
+
+
+def unshare(learner: User, source: str, ref: str) -> None:
+    """Take the item out of the space: the shared thread is deleted (its statements voided).
+    Not shared: nothing happens."""
+    thread = shared_thread(learner, source, ref)
+    if thread is not None:
+        moderation.delete_post(learner, thread.posts[0].id)
+
+
+def give_feedback(peer: User, thread_id: int, worked: str, suggestion: str) -> SpacePost:
+    """A peer's structured feedback on shared work: what worked, one suggestion. A reply like
+    any other (so reported, edited and deleted like one); never competency evidence. Raises
+    ``NotFound``, ``Invalid`` (not shared work, one's own, a field empty or too long)."""
+    thread = thread_for(peer, thread_id)
+    if thread.kind != "shared":
+        raise NotFound(_l("No such thread."))
+    if thread.author_id == peer.id:
+        raise Invalid(_l("Feedback is for someone else's work."))
+    worked, suggestion = (worked or "").strip(), (suggestion or "").strip()
+    if not worked:
+        raise Invalid(_l("Say what worked."), field="worked")
+    if not suggestion:
+        raise Invalid(_l("Give one suggestion."), field="suggestion")
+    for name, value in (("worked", worked), ("suggestion", suggestion)):
+        if len(value) > FEEDBACK_LIMIT:
+            raise Invalid(_l("Use at most %(num)d characters.", num=FEEDBACK_LIMIT), field=name)
+    body = f"**{_('What worked')}:** {worked}\n\n**{_('One suggestion')}:** {suggestion}"
+    return reply(peer, thread, body)

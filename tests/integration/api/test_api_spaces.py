@@ -1,0 +1,62 @@
+"""Cohort spaces over the API (issue #21): the same resources as the pages, the same access
+rules (another cohort's or organisation's space is a 404 problem), bad input a 4xx problem."""
+
+from tests.integration.api.conftest import ApiClient, is_problem, make_token
+from tests.integration.social_fixtures import world_fixture  # noqa: F401  (fixtures)
+from tests.integration.test_workplace_fixtures import on_path
+
+
+def _api(app, user_id):
+    return ApiClient(app, make_token(app, user_id), user_id)
+
+
+def test_the_weekly_question_replies_and_peer_help_over_the_api(app, world):
+    tara, lena, mia, ben = (_api(app, world[k]) for k in ("trainer", "lena", "mia", "ben"))
+    assert [s["name"] for s in lena.get("/api/v1/spaces").get_json()] == ["Cohort A"]
+    made = tara.post(f"/api/v1/spaces/{world['a']}/threads",
+                     json={"title": "This week", "body": "One story", "weekly": True, "item_ref": world["quiz"]})  # fmt: skip
+    assert made.status_code == 201 and made.get_json()["kind"] == "weekly"
+    thread_id = made.get_json()["id"]
+    reply = lena.post(f"/api/v1/space-threads/{thread_id}/posts", json={"body": "Mine, @Mia Maier"})
+    assert reply.status_code == 201
+    page = mia.get(f"/api/v1/spaces/{world['a']}/threads").get_json()
+    assert page["items"][0]["id"] == thread_id and page["items"][0]["replies"] == 1
+    posts = mia.get(f"/api/v1/space-threads/{thread_id}").get_json()["posts"]
+    assert [p["body"] for p in posts] == ["One story", "Mine, @Mia Maier"]
+
+    is_problem(ben.get(f"/api/v1/space-threads/{thread_id}"), 404)
+    is_problem(ben.get(f"/api/v1/spaces/{world['a']}/threads"), 404)
+    is_problem(ben.post(f"/api/v1/space-threads/{thread_id}/posts", json={"body": "x"}), 404)
+    is_problem(lena.post(f"/api/v1/spaces/{world['a']}/threads", json={"title": "t", "body": "b", "weekly": True}), 403)
+    is_problem(lena.post(f"/api/v1/space-threads/{thread_id}/posts", json={"body": ""}), 422)
+    far = _api(app, world["outsider"])
+    is_problem(far.get(f"/api/v1/space-threads/{thread_id}"), 404)
+    is_problem(far.post(f"/api/v1/space-posts/{reply.get_json()['id']}/hidden"), 404)
+
+
+def test_sharing_a_stuck_request_marking_endorsing_reporting_and_deleting(app, world):
+    for learner in ("lena", "mia"):
+        on_path(app, world[learner], world["goal"])
+    tara, lena, mia = (_api(app, world[k]) for k in ("trainer", "lena", "mia"))
+    shared = lena.post("/api/v1/spaces/help-requests", json={"item_ref": world["quiz"], "note": "Stuck here"})
+    assert shared.status_code == 201 and shared.get_json()["kind"] == "help"
+    thread_id = shared.get_json()["id"]
+    answer = mia.post(f"/api/v1/space-threads/{thread_id}/posts", json={"body": "Try naming it"}).get_json()
+    is_problem(mia.post(f"/api/v1/space-posts/{answer['id']}/helped"), 403)
+    assert lena.post(f"/api/v1/space-posts/{answer['id']}/helped").get_json()["helped"] is True
+    is_problem(lena.post(f"/api/v1/space-posts/{answer['id']}/endorsement"), 403)
+    assert tara.post(f"/api/v1/space-posts/{answer['id']}/endorsement").get_json()["endorsed"] is True
+
+    report = lena.post(f"/api/v1/space-posts/{answer['id']}/report", json={"reason": "check"})
+    assert report.status_code == 201
+    is_problem(lena.get("/api/v1/space-reports"), 403)
+    assert [r["post_id"] for r in tara.get("/api/v1/space-reports").get_json()] == [answer["id"]]
+    assert tara.post(f"/api/v1/space-posts/{answer['id']}/hidden").get_json()["state"] == "hidden"
+    assert lena.get(f"/api/v1/space-threads/{thread_id}").get_json()["posts"][1]["body"] == ""
+    assert tara.delete(f"/api/v1/space-posts/{answer['id']}/hidden").get_json()["state"] == "visible"
+
+    assert mia.put(f"/api/v1/space-posts/{answer['id']}", json={"body": "Try naming the feeling"}).status_code == 200
+    is_problem(lena.put(f"/api/v1/space-posts/{answer['id']}", json={"body": "mine now"}), 403)
+    assert mia.delete(f"/api/v1/space-posts/{answer['id']}").status_code == 204
+    posts = lena.get(f"/api/v1/space-threads/{thread_id}").get_json()["posts"]
+    assert posts[1]["state"] == "deleted" and posts[1]["body"] == ""

@@ -1,0 +1,40 @@
+"""The cohorts, people and clients the tests of cohort spaces share."""
+
+import pytest
+
+from lxp.accounts.models import User
+from lxp.cohorts.models import Cohort
+from lxp.extensions import db
+from tests.conftest import committing, sign_in
+
+
+def _client(app, email):
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302
+    return client
+
+
+@pytest.fixture(name="world")
+def world_fixture(app, make_user, published, other_organisation):
+    """Cohort A (Lena, Mia) and cohort B (Ben) of one organisation with a trainer, and a
+    trainer and a learner of another organisation with a cohort of their own."""
+    ids = {
+        "trainer": make_user(("trainer",), email="tara@example.com", name="Tara Trainer"),
+        "lena": make_user(("learner",), email="lena@example.com", name="Lena Learner"),
+        "mia": make_user(("learner",), email="mia@example.com", name="Mia Maier", timezone="Europe/Berlin"),
+        "ben": make_user(("learner",), email="ben@example.com", name="Ben Other"),
+        "outsider": make_user(("trainer",), email="out@other.example", organisation_id=other_organisation),
+        "far": make_user(("learner",), email="far@other.example", organisation_id=other_organisation),
+    }
+    with committing(app):
+        get = lambda key: db.session.get(User, ids[key])  # noqa: E731
+        organisation = get("lena").organisation_id
+        a = Cohort(
+            organisation_id=organisation, name="Cohort A", coach_id=ids["trainer"], members=[get("lena"), get("mia")]
+        )
+        b = Cohort(organisation_id=organisation, name="Cohort B", members=[get("ben")])
+        far = Cohort(organisation_id=other_organisation, name="Far cohort", members=[get("far")])
+        db.session.add_all([a, b, far])
+        db.session.flush()
+        ids.update(a=a.id, b=b.id, far_cohort=far.id)
+    return {**ids, **published}

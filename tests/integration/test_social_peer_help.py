@@ -1,0 +1,115 @@
+"""Help from peers (issue #21): a stuck learner asks their coach and their cohort, a peer
+answers, the asker marks what helped, a trainer endorses it, and the next learner on that
+step finds it; the coach sees the peer answers beside the request; coach only stays the default."""
+
+from sqlalchemy import select
+
+from lxp.coaching.models import HelpRequest
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from lxp.social.models import SpacePost, SpaceThread
+from tests.conftest import committing, submit
+from tests.integration.conftest import start_path
+from tests.integration.social_fixtures import _client, world_fixture  # noqa: F401  (fixtures)
+
+
+def _ask(client, ref, note, with_cohort=True):
+    path = f"/learn/{ref}/stuck/cohort" if with_cohort else f"/learn/{ref}/stuck"
+    return submit(client, path, {"note": note}, form_page=f"/learn/{ref}")
+
+
+def _help_thread(app):
+    with committing(app):
+        return db.session.scalar(select(SpaceThread).where(SpaceThread.kind == "help"))
+
+
+def test_a_stuck_request_shared_with_the_cohort_is_answered_marked_endorsed_and_found_later(app, world):
+    lena = _client(app, "lena@example.com")
+    start_path(lena, world)
+    block = lena.get(f"/learn/{world['quiz']}").get_data(as_text=True)
+    assert "Ask my coach and Cohort A" in block
+    response = _ask(lena, world["quiz"], "Which feeling do I name first?")
+    assert response.status_code == 302
+    thread = _help_thread(app)
+    assert response.headers["Location"].endswith(f"/spaces/threads/{thread.id}")
+    with committing(app):
+        request = db.session.scalar(select(HelpRequest))
+        assert request.assignee_id == world["trainer"]  # the cohort's coach has it as before
+        assert thread.help_request_id == request.id and thread.item_ref == world["quiz"]
+
+    mia = _client(app, "mia@example.com")
+    submit(mia, f"/spaces/threads/{thread.id}/replies", {"body": "Name the frustration before you fix anything."},
+           form_page=f"/spaces/threads/{thread.id}")  # fmt: skip
+    with committing(app):
+        answer = db.session.scalar(select(SpacePost).where(SpacePost.author_id == world["mia"]))
+    page = mia.get(f"/spaces/threads/{thread.id}").get_data(as_text=True)
+    assert "This helped me" not in page  # only the asker says what helped
+    submit(mia, f"/spaces/posts/{answer.id}/helped", {}, form_page=f"/spaces/threads/{thread.id}")
+
+    page = lena.get(f"/spaces/threads/{thread.id}").get_data(as_text=True)
+    assert "This helped me" in page and "Endorse this answer" not in page
+    submit(lena, f"/spaces/posts/{answer.id}/helped", {}, form_page=f"/spaces/threads/{thread.id}")
+    trainer = _client(app, "tara@example.com")
+    desk = trainer.get(f"/desk/help/{request.id}").get_data(as_text=True)
+    assert "Shared with the cohort Cohort A" in desk and "Name the frustration" in desk and "helped" in desk
+    submit(trainer, f"/spaces/posts/{answer.id}/endorse", {}, form_page=f"/spaces/threads/{thread.id}")
+    page = trainer.get(f"/spaces/threads/{thread.id}").get_data(as_text=True)
+    assert "Lena Learner said this helped." in page and "Endorsed by Tara Trainer." in page
+
+    with committing(app):
+        verbs = {(e.verb, e.actor_id) for e in db.session.scalars(
+            select(LearningEvent).where(LearningEvent.verb.in_(("helped", "endorsed"))))}  # fmt: skip
+    assert verbs == {("helped", world["mia"]), ("endorsed", world["trainer"])}
+
+    ben = _client(app, "ben@example.com")  # another cohort, the same course, later
+    start_path(ben, world)
+    block = ben.get(f"/learn/{world['quiz']}").get_data(as_text=True)
+    assert "Others asked here" in block and "Name the frustration before you fix anything." in block
+    assert "Lena Learner" not in block and "Mia Maier" not in block  # no names leave the cohort
+
+
+def test_coach_only_is_the_default_and_shares_nothing(app, world):
+    lena = _client(app, "lena@example.com")
+    start_path(lena, world)
+    assert _ask(lena, world["quiz"], "Just for my coach", with_cohort=False).status_code == 302
+    assert _help_thread(app) is None
+    assert "Just for my coach" not in _client(app, "mia@example.com").get(f"/spaces/{world['a']}").get_data(
+        as_text=True
+    )
+
+
+def test_asking_twice_makes_one_request_and_one_thread_and_no_cohort_no_sharing(app, world, make_user):
+    lena = _client(app, "lena@example.com")
+    start_path(lena, world)
+    _ask(lena, world["quiz"], "First")
+    _ask(lena, world["quiz"], "Second")
+    with committing(app):
+        assert len(db.session.scalars(select(SpaceThread)).all()) == 1
+        assert len(db.session.scalars(select(HelpRequest)).all()) == 1
+    make_user(("learner",), email="alone@example.com")
+    alone = _client(app, "alone@example.com")
+    start_path(alone, world)
+    assert "Ask my coach and" not in alone.get(f"/learn/{world['quiz']}").get_data(as_text=True)
+    response = _ask(alone, world["quiz"], "Anyone?")
+    assert response.status_code == 302
+    with committing(app):
+        assert len(db.session.scalars(select(SpaceThread)).all()) == 1  # nothing shared, nothing asked
+        assert len(db.session.scalars(select(HelpRequest)).all()) == 1
+
+
+def test_a_step_not_on_the_path_and_posts_of_other_cohorts_are_not_found(app, world):
+    lena = _client(app, "lena@example.com")
+    start_path(lena, world)
+    _ask(lena, world["quiz"], "Help")
+    with committing(app):
+        opening = db.session.scalar(select(SpacePost.id).join(SpaceThread).where(SpaceThread.kind == "help"))
+    ben = _client(app, "ben@example.com")
+    start_path(ben, world)
+    assert _ask(ben, "999:nowhere", "x").status_code == 404
+    form_page = f"/learn/{world['quiz']}"
+    assert submit(ben, f"/spaces/posts/{opening}/helped", {}, form_page=form_page).status_code == 404
+    assert submit(ben, f"/spaces/posts/{opening}/endorse", {}, form_page=form_page).status_code == 404
+    outsider = _client(app, "out@other.example")
+    assert submit(outsider, f"/spaces/posts/{opening}/endorse", {}, form_page="/me").status_code == 404
+    with committing(app):
+        assert db.session.scalar(select(LearningEvent.id).where(LearningEvent.verb.in_(("helped", "endorsed")))) is None

@@ -1,0 +1,229 @@
+"""Cohort spaces (issue #21): a trainer posts the weekly question tied to a step, learners
+reply, quote and mention each other, a mention reaches the person through the touchpoints
+(respecting "fewer like this" and quiet hours), Today shows one quiet line while the question
+is open, and nobody opens another cohort's or organisation's space."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from lxp.accounts.models import User
+from lxp.core.time import utcnow
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from lxp.nudges import services as nudges
+from lxp.nudges.models import OutboxMessage
+from lxp.social.models import SpacePost, SpaceThread
+from tests.conftest import committing, submit
+from tests.integration.social_fixtures import _client, world_fixture  # noqa: F401  (fixtures)
+
+
+def _weekly(client, world, title="This week: your hardest complaint so far"):
+    return submit(client, f"/spaces/{world['a']}/threads",
+                  {"title": title, "body": "Tell us **one** thing.", "weekly": "y", "station": world["quiz"]},
+                  form_page=f"/spaces/{world['a']}")  # fmt: skip
+
+
+def _thread_id(app, title):
+    with committing(app):
+        return db.session.scalar(select(SpaceThread.id).where(SpaceThread.title == title))
+
+
+def test_the_trainer_posts_the_weekly_question_and_learners_reply_quote_and_mention(app, world):
+    trainer = _client(app, "tara@example.com")
+    response = _weekly(trainer, world)
+    assert response.status_code == 302
+    thread_id = _thread_id(app, "This week: your hardest complaint so far")
+    page = trainer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The weekly question, open until" in page and "Check: listening" in page
+    assert "<strong>one</strong>" in page  # Markdown, rendered
+
+    lena = _client(app, "lena@example.com")
+    today = lena.get("/today").get_data(as_text=True)
+    assert "This week in Cohort A: This week: your hardest complaint so far" in today
+    with committing(app):
+        opening = db.session.scalar(select(SpacePost.id).where(SpacePost.thread_id == thread_id))
+    reply = submit(lena, f"/spaces/threads/{thread_id}/replies",
+                   {"body": "A caller who wanted a refund twice. @mia maier how did you handle yours?",
+                    "quote": str(opening)}, form_page=f"/spaces/threads/{thread_id}?quote={opening}")  # fmt: skip
+    assert reply.status_code == 302
+    assert "you replied" in lena.get("/today").get_data(as_text=True)
+
+    mia = _client(app, "mia@example.com")
+    page = mia.get(f"/spaces/threads/{thread_id}").get_data(as_text=True)
+    assert "Lena Learner" in page and "Tara Trainer wrote:" in page and "refund twice" in page
+    space = mia.get(f"/spaces/{world['a']}").get_data(as_text=True)
+    assert "1 reply" in space and "Lena Learner" in space
+
+    with committing(app):
+        verbs = sorted(db.session.scalars(select(LearningEvent.verb).where(
+            LearningEvent.object_type.in_(("space_thread", "space_post")))))  # fmt: skip
+        mention = db.session.scalar(select(LearningEvent).where(LearningEvent.verb == "mentioned"))
+    assert verbs == ["mentioned", "posted", "replied"]
+    assert mention.context["person"] == world["mia"] and mention.actor_id == world["lena"]
+
+
+def test_times_in_a_thread_are_in_the_viewers_time_zone(app, world):
+    trainer = _client(app, "tara@example.com")
+    _weekly(trainer, world)
+    thread_id = _thread_id(app, "This week: your hardest complaint so far")
+    with committing(app):
+        post = db.session.scalar(select(SpacePost).where(SpacePost.thread_id == thread_id))
+        post.created_at = datetime(2026, 11, 29, 23, 50, tzinfo=UTC)  # already Monday in Berlin
+    mia_page = _client(app, "mia@example.com").get(f"/spaces/threads/{thread_id}").get_data(as_text=True)
+    lena_page = _client(app, "lena@example.com").get(f"/spaces/threads/{thread_id}").get_data(as_text=True)
+    assert "Tara Trainer · Nov 30, 2026, 12:50\u202fAM" in mia_page  # Berlin
+    assert "Tara Trainer · Nov 29, 2026, 11:50\u202fPM" in lena_page  # UTC
+
+
+def _plan_and_deliver(app, at):
+    with committing(app):
+        nudges.plan_touchpoints(utcnow())
+    with app.app_context():
+        nudges.deliver_due(at)
+    with committing(app):
+        return {(m.user_id, m.status, m.outcome) for m in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.rule == "mentioned"))}  # fmt: skip
+
+
+def _next_noon_utc():
+    now = utcnow()
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon > now else noon + timedelta(days=1)
+
+
+def test_a_mention_reaches_the_person_through_the_touchpoints(app, world):
+    lena = _client(app, "lena@example.com")
+    submit(lena, f"/spaces/{world['a']}/threads", {"title": "Refunds", "body": "@Mia Maier, a question for you"},
+           form_page=f"/spaces/{world['a']}")  # fmt: skip
+    outcome = _plan_and_deliver(app, _next_noon_utc())
+    assert outcome == {(world["mia"], "sent", None)}
+    mia = _client(app, "mia@example.com")
+    inbox = mia.get("/inbox").get_data(as_text=True)
+    assert "Lena Learner mentioned you in \u201cRefunds\u201d" in inbox
+
+
+def test_a_mention_respects_fewer_like_this_and_quiet_hours(app, world):
+    with committing(app):
+        nudges.mute_rule(db.session.get(User, world["mia"]), "mentioned")
+    lena = _client(app, "lena@example.com")
+    submit(lena, f"/spaces/{world['a']}/threads", {"title": "Refunds", "body": "@Mia Maier and @Lena Learner"},
+           form_page=f"/spaces/{world['a']}")  # fmt: skip
+    noon = _next_noon_utc()
+    assert _plan_and_deliver(app, noon) == {(world["mia"], "skipped", "rule_muted")}  # nobody mentions themselves
+
+    ben_thread = submit(_client(app, "tara@example.com"), f"/spaces/{world['b']}/threads",
+                        {"title": "Hello B", "body": "Welcome @Ben Other"}, form_page=f"/spaces/{world['b']}")  # fmt: skip
+    assert ben_thread.status_code == 302
+    night = noon.replace(hour=23)  # Ben's quiet hours (21:00-07:30 UTC by default)
+    found = _plan_and_deliver(app, night)
+    assert (world["ben"], "pending", "quiet_hours") in found
+
+
+def test_a_learner_cannot_post_the_weekly_question(app, world):
+    lena = _client(app, "lena@example.com")
+    response = _weekly(lena, world, title="Mine")
+    assert response.status_code == 400 and "Only trainers and admins post the weekly question." in response.get_data(
+        as_text=True
+    )
+    assert _thread_id(app, "Mine") is None
+
+
+def test_bad_input_re_renders_the_form_with_errors(app, world):
+    trainer = _client(app, "tara@example.com")
+    response = submit(trainer, f"/spaces/{world['a']}/threads", {"title": "", "body": ""},
+                      form_page=f"/spaces/{world['a']}")  # fmt: skip
+    assert response.status_code == 400 and "This field is required." in response.get_data(as_text=True)
+    response = submit(trainer, f"/spaces/{world['a']}/threads",
+                      {"title": "Q", "body": "x", "weekly": "y", "station": ""}, form_page=f"/spaces/{world['a']}")  # fmt: skip
+    assert response.status_code == 400
+    assert "Choose the step of the path this question is about." in response.get_data(as_text=True)
+    response = submit(trainer, f"/spaces/{world['a']}/threads",
+                      {"title": "Q", "body": "x", "weekly": "y", "station": "999:nope"}, form_page=f"/spaces/{world['a']}")  # fmt: skip
+    assert response.status_code == 400
+    _weekly(trainer, world)
+    thread_id = _thread_id(app, "This week: your hardest complaint so far")
+    response = submit(trainer, f"/spaces/threads/{thread_id}/replies", {"body": "x" * 10_001},
+                      form_page=f"/spaces/threads/{thread_id}")  # fmt: skip
+    assert response.status_code == 400
+    response = submit(trainer, f"/spaces/threads/{thread_id}/replies", {"body": "hi", "quote": "999999"},
+                      form_page=f"/spaces/threads/{thread_id}")  # fmt: skip
+    assert response.status_code == 400 and "You can quote a post of this thread only." in response.get_data(
+        as_text=True
+    )
+
+
+def test_a_new_weekly_question_closes_the_last_and_today_forgets_a_closed_one(app, world):
+    trainer = _client(app, "tara@example.com")
+    _weekly(trainer, world, title="First week")
+    _weekly(trainer, world, title="Second week")
+    today = _client(app, "lena@example.com").get("/today").get_data(as_text=True)
+    assert "Second week" in today and "First week" not in today
+    with committing(app):
+        for thread in db.session.scalars(select(SpaceThread)):
+            thread.open_until = utcnow() - timedelta(minutes=1)
+    assert 'id="weekly-question"' not in _client(app, "lena@example.com").get("/today").get_data(as_text=True)
+
+
+def test_nobody_opens_another_cohorts_or_organisations_space(app, world):
+    trainer = _client(app, "tara@example.com")
+    _weekly(trainer, world)
+    thread_id = _thread_id(app, "This week: your hardest complaint so far")
+    with committing(app):
+        far_thread = SpaceThread(organisation_id=db.session.get(User, world["far"]).organisation_id,
+                                 cohort_id=world["far_cohort"], author_id=world["far"], title="Far away")  # fmt: skip
+        far_thread.posts.append(SpacePost(author_id=world["far"], body="far"))
+        db.session.add(far_thread)
+        db.session.flush()
+        far_id = far_thread.id
+    ben = _client(app, "ben@example.com")
+    outsider = _client(app, "out@other.example")
+    lena = _client(app, "lena@example.com")
+    for client, own in ((ben, f"/spaces/{world['b']}"), (outsider, f"/spaces/{world['far_cohort']}")):
+        assert client.get(f"/spaces/{world['a']}").status_code == 404
+        assert client.get(f"/spaces/threads/{thread_id}").status_code == 404
+        assert (
+            submit(client, f"/spaces/{world['a']}/threads", {"title": "x", "body": "y"}, form_page=own).status_code
+            == 404
+        )
+        assert submit(client, f"/spaces/threads/{thread_id}/replies", {"body": "y"}, form_page=own).status_code == 404
+        assert "Cohort A" not in client.get("/spaces").get_data(as_text=True)
+    assert "This week in" not in ben.get("/today").get_data(as_text=True)
+    assert lena.get(f"/spaces/threads/{far_id}").status_code == 404
+    assert lena.get(f"/spaces/{world['far_cohort']}").status_code == 404
+    assert lena.get(f"/spaces/{world['b']}").status_code == 404
+    with committing(app):
+        assert db.session.scalar(select(SpacePost.id).where(SpacePost.body == "y")) is None
+
+
+def test_an_empty_space_and_a_learner_in_no_cohort(app, world, make_user):
+    lena = _client(app, "lena@example.com")
+    assert f'href="/spaces/{world["a"]}"' in lena.get("/spaces").get_data(as_text=True)
+    page = lena.get(f"/spaces/{world['a']}").get_data(as_text=True)
+    assert "Nothing here yet." in page
+    make_user(("learner",), email="alone@example.com")
+    alone = _client(app, "alone@example.com")
+    assert "You are in no cohort yet" in alone.get("/spaces").get_data(as_text=True)
+    assert alone.get("/today").status_code == 200
+
+
+def test_the_weekly_digest_says_in_one_line_how_many_colleagues_answered(app, world):
+    from tests.integration.test_workplace_fixtures import on_path
+
+    on_path(app, world["lena"], world["goal"])
+    trainer = _client(app, "tara@example.com")
+    _weekly(trainer, world)
+    thread_id = _thread_id(app, "This week: your hardest complaint so far")
+    for email in ("lena@example.com", "mia@example.com"):
+        submit(_client(app, email), f"/spaces/threads/{thread_id}/replies", {"body": "mine"},
+               form_page=f"/spaces/threads/{thread_id}")  # fmt: skip
+    tomorrow = utcnow() + timedelta(days=1)
+    moment = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
+    with committing(app):
+        nudges.save_preferences(db.session.get(User, world["lena"]), {}, {}, None, None, 5,
+                                digest_weekday=moment.weekday(), digest_hour=9)  # fmt: skip
+    with committing(app):
+        nudges.plan_touchpoints(moment)
+        digest = db.session.scalar(select(OutboxMessage).where(OutboxMessage.rule == "weekly_digest",
+                                                               OutboxMessage.user_id == world["lena"]))  # fmt: skip
+    assert "1 colleague answered this week's question in your cohort's space." in digest.body
