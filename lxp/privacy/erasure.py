@@ -21,6 +21,7 @@ from lxp import events
 from lxp.accounts import services as accounts
 from lxp.accounts.api_tokens import ApiToken
 from lxp.accounts.models import RecoveryCode, User, UserSession
+from lxp.assignments.models import AssignedWork, ReportingLine, UnitMember, assignment_people
 from lxp.audit import services as audit
 from lxp.channels.in_app import InAppMessage
 from lxp.coaching.models import (
@@ -42,6 +43,7 @@ from lxp.files.models import StoredFile
 from lxp.live.models import CalendarFeed, Registration
 from lxp.lrs import services as lrs
 from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard
+from lxp.packages.models import PackageAttempt
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
@@ -175,6 +177,13 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         update(Credential).where(Credential.learner_id == uid).values(learner_name=ERASED_NAME, jwt=""),
         delete(RiskFlag).where(RiskFlag.learner_id == uid),
         delete(RiskOptOut).where(RiskOptOut.user_id == uid),
+        # Assigned work and reporting lines name the person; the organisation's figures keep the events.
+        delete(AssignedWork).where(AssignedWork.learner_id == uid),
+        delete(assignment_people).where(assignment_people.c.user_id == uid),
+        delete(UnitMember).where(UnitMember.user_id == uid),
+        delete(ReportingLine).where(or_(ReportingLine.user_id == uid, ReportingLine.manager_id == uid)),
+        # A package's CMI data can hold what they typed (interactions, suspend data).
+        delete(PackageAttempt).where(PackageAttempt.learner_id == uid),
         # The company account would otherwise sign in as the pseudonym again.
         delete(ProviderIdentity).where(ProviderIdentity.user_id == uid),
         # Nor should the directory find them by their old login name (scim_users, scim_group_members).

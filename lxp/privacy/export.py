@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_, select
 
 from lxp.accounts.api_tokens import ApiToken
 from lxp.accounts.models import User, UserSession
+from lxp.assignments.models import AssignedWork, Assignment, ReportingLine, UnitMember, assignment_people
 from lxp.audit import services as audit
 from lxp.authoring.models import AuthoringChange, Course, CourseVersion
 from lxp.channels.in_app import InAppMessage
@@ -42,6 +43,7 @@ from lxp.files import storage
 from lxp.files.models import StoredFile
 from lxp.live.models import CalendarFeed, LiveSession, Registration, live_session_trainers
 from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard, TouchpointRule
+from lxp.packages.models import ContentPackage, PackageAttempt
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
@@ -260,6 +262,47 @@ def collect(user: User) -> dict[str, Any]:
                 "opted_out_at",
             ),
         ),  # fmt: skip
+        "assigned_work": [
+            {
+                **_row(w, ("id", "cycle", "assigned_at", "due_on", "completed_at", "expires_on")),
+                "reason": w.assignment.reason,
+                "goal": w.assignment.goal.title,
+            }
+            for w in db.session.scalars(
+                select(AssignedWork).where(AssignedWork.learner_id == uid).order_by(AssignedWork.id)
+            )
+        ],  # fmt: skip
+        "assigned_by_name": list(
+            db.session.scalars(select(assignment_people.c.assignment_id).where(assignment_people.c.user_id == uid))
+        ),
+        "assignments_created": list(db.session.scalars(select(Assignment.id).where(Assignment.created_by_id == uid))),
+        "organisation_unit": [
+            m.unit.name for m in db.session.scalars(select(UnitMember).where(UnitMember.user_id == uid))
+        ],
+        "reporting_line": [
+            {"manager": line.manager.display_name, "share_progress": line.share_progress}
+            for line in db.session.scalars(select(ReportingLine).where(ReportingLine.user_id == uid))
+        ],
+        "team_managed": list(db.session.scalars(select(ReportingLine.user_id).where(ReportingLine.manager_id == uid))),
+        "package_attempts": _rows(
+            select(PackageAttempt).where(PackageAttempt.learner_id == uid).order_by(PackageAttempt.id),
+            only=(
+                "item_ref",
+                "number",
+                "standard",
+                "cmi",
+                "completed",
+                "success",
+                "score",
+                "location",
+                "total_seconds",
+                "started_at",
+                "updated_at",
+            ),
+        ),  # fmt: skip
+        "packages_uploaded": list(
+            db.session.scalars(select(ContentPackage.id).where(ContentPackage.uploaded_by_id == uid))
+        ),
         "inbox": _rows(select(InAppMessage).where(InAppMessage.user_id == uid).order_by(InAppMessage.id)),
         "notification_preferences": _rows(
             select(NotificationPreferences).where(NotificationPreferences.user_id == uid)
