@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 import requests
 from flask_babel import lazy_gettext as _l
-from pywebpush import WebPushException, webpush
 from sqlalchemy import select
 
 from lxp.channels import Channel, DeliveryFailed, Touchpoint, register
@@ -124,6 +123,9 @@ class WebPushChannel(Channel):
         subscriptions = services.subscriptions_of(message.user_id)
         if not subscriptions:
             raise DeliveryFailed("no push subscription", permanent=True)
+        # Imported here: pywebpush brings aiohttp (about 22 MB resident), which only the
+        # processes that send pushes (the scheduler, mostly) need to pay for.
+        from pywebpush import WebPushException, webpush
         keys = vapid_keys()
         data = payload_of(message)
         headers = {"Urgency": "normal"}

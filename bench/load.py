@@ -1,0 +1,173 @@
+"""Many people at once against a real server: throughput, latency per page, errors, and whether
+every acknowledged write was stored exactly once.
+
+Prints figures; it is not a test. Goal (issue 20): 300 simulated learners on this 2-core machine
+with p95 <= 300 ms on Today, no errors, nothing lost or duplicated.
+
+    .venv/bin/python bench/load.py [--users 300] [--spawn-rate 20] [--seconds 120]
+                                   [--learners 2000] [--courses 20] [--database-url URL]
+
+Builds the data of ``bench/today.py`` (on a scratch PostgreSQL database when a server answers on
+127.0.0.1, else SQLite), serves lxp with ``deploy/gunicorn.conf.py`` as ``bench/compare.py``
+does (rate limits off: one machine's many learners would share one address), and drives it with
+Locust, headless, from its own virtualenv ``.venv-bench`` (``bench/requirements-load.txt``,
+made on first use; Locust brings gevent and its own Flask, which stay out of lxp's). The people
+are in ``bench/locustfile.py``. Afterwards it reads the database: every completion, quiz
+attempt and pulse the server acknowledged must be stored once under the id the learner sent,
+and the replays the simulated phones sent must not have added anything. The figures count from
+the moment every simulated person has signed in (``--reset-stats``): a storm of sign-ins is a
+measure of the password hash, not of the pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from compare import drop_scratch, pick_database, serve, stop, wait_until_up  # bench/compare.py
+from sqlalchemy import func, select
+from today import PASSWORD  # bench/today.py
+from werkzeug.security import generate_password_hash
+
+from lxp import create_app
+from lxp.accounts.models import User
+from lxp.authoring.models import Course
+from lxp.events import LearningEvent
+from lxp.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv-bench"
+REQUIREMENTS = ROOT / "bench" / "requirements-load.txt"
+PORT = 8741
+
+
+def locust_command() -> Path:
+    """Locust from ``.venv-bench``, installed from the pinned requirements when missing or older."""
+    stamp = VENV / ".installed-stamp"
+    if not stamp.exists() or stamp.stat().st_mtime < REQUIREMENTS.stat().st_mtime:
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)  # noqa: S603
+        subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)],  # noqa: S603
+                       check=True)  # fmt: skip
+        stamp.touch()
+    return VENV / "bin" / "locust"
+
+
+def prepare(app, learners: int, courses: int) -> dict:
+    """The bench data, a password for the admin, and who the simulated people are."""
+    from compare import build_data  # the same data compare.py measures
+
+    build_data(app, learners, courses)
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == "admin@bench.example"))
+        admin.password_hash = generate_password_hash(PASSWORD)
+        course_ids = db.session.scalars(select(Course.id).order_by(Course.id)).all()
+        db.session.commit()
+    return {"learners": learners, "learner_email": "learner{n}@bench.example", "admin_email": "admin@bench.example",
+            "password": PASSWORD, "course_ids": course_ids}  # fmt: skip
+
+
+def read_stats(prefix: str) -> list[dict]:
+    with open(f"{prefix}_stats.csv", newline="") as table:  # noqa: PTH123
+        return list(csv.DictReader(table))
+
+
+LEARNER_VERBS = ("completed", "passed", "failed", "responded")  # what a completion, an attempt, a pulse record
+
+
+def learner_statements(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).where(LearningEvent.verb.in_(LEARNER_VERBS)))
+
+
+def check_writes(app, acknowledged: list[dict], before: int) -> tuple[int, int, int]:
+    """(acknowledged writes, how many of them are missing, statements beyond one per acknowledged id)."""
+    ids = {uuid.UUID(entry["id"]) for entry in acknowledged}
+    with app.app_context():
+        stored = set()
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), 500):
+            stored.update(
+                db.session.scalars(select(LearningEvent.id).where(LearningEvent.id.in_(wanted[start : start + 500])))
+            )
+    missing = len(ids - stored)
+    extra = learner_statements(app) - before - len(ids)  # replays and retries must add nothing
+    return len(ids), missing, extra
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=300, help="simulated people (about 1 admin in 31)")
+    parser.add_argument("--spawn-rate", type=float, default=20)
+    parser.add_argument("--seconds", type=int, default=120)
+    parser.add_argument("--learners", type=int, default=2000)
+    parser.add_argument("--courses", type=int, default=20)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    locust = locust_command()
+
+    url, scratch_admin = pick_database(args.database_url)
+    with tempfile.TemporaryDirectory() as scratch:
+        url = url or f"sqlite:///{scratch}/bench.db"
+        secret_key = secrets.token_urlsafe(32)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "INSTANCE_PATH": scratch,
+                          "RATELIMIT_ENABLED": False})  # fmt: skip
+        began = time.perf_counter()
+        people = prepare(app, args.learners, args.courses)
+        before = learner_statements(app)
+        with app.app_context():
+            db.engine.dispose()
+        print(f"database: {url.split(':')[0]}, {args.learners} learners, {args.courses * 20} items "
+              f"(built in {time.perf_counter() - began:.0f} s)")  # fmt: skip
+        people_file, acks_file, prefix = (f"{scratch}/people.json", f"{scratch}/acks.json", f"{scratch}/locust")
+        Path(people_file).write_text(json.dumps(people))
+
+        env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": scratch,
+               "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
+               "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
+        env.setdefault("WEB_CONCURRENCY", "2")
+        server = serve("wsgi:app", PORT, env)
+        try:
+            wait_until_up(f"http://127.0.0.1:{PORT}/healthz", server)
+            loadavg = os.getloadavg()[0]
+            run = subprocess.run([str(locust), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",  # noqa: S603
+                                  "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
+                                  "--run-time", f"{args.seconds}s", "--host", f"http://127.0.0.1:{PORT}",
+                                  "--csv", prefix, "--only-summary", "--reset-stats", "--loglevel", "WARNING"],
+                                 env={**os.environ, "LXP_LOAD_PEOPLE": people_file, "LXP_LOAD_ACKS": acks_file},
+                                 capture_output=True, text=True)  # fmt: skip
+        finally:
+            stop(server)
+        if not Path(f"{prefix}_stats.csv").exists():
+            raise SystemExit(f"Locust did not run: {run.stderr.strip().splitlines()[-1:]}")
+        stats = read_stats(prefix)
+        acknowledged = json.loads(Path(acks_file).read_text())
+        writes, missing, extra = check_writes(app, acknowledged, before)
+
+    print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {os.environ.get('LXP_THREADS', '4')} "
+          f"threads; Locust {args.users} people for {args.seconds} s; load average before {loadavg:.2f} "
+          f"on {os.cpu_count()} cores")  # fmt: skip
+    print(f"{'page':<32}{'requests':>9}{'failed':>8}{'per s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}")
+    for row in stats:
+        print(f"{row['Name']:<32}{row['Request Count']:>9}{row['Failure Count']:>8}{float(row['Requests/s']):>8.1f}"
+              f"{row['50%']:>8}{row['95%']:>8}{row['99%']:>8}")  # fmt: skip
+    today = next((row for row in stats if row["Name"] == "/today"), None)
+    total = next(row for row in stats if row["Name"] == "Aggregated")
+    if today:
+        print(f"Today p95: {today['95%']} ms (goal <= 300 ms); errors: {total['Failure Count']} (goal 0)")
+    print(f"acknowledged writes: {writes}; missing from the database: {missing}; "
+          f"statements beyond one per acknowledged id: {extra} (goal 0 and 0)")  # fmt: skip
+    if scratch_admin:
+        drop_scratch(scratch_admin)
+
+
+if __name__ == "__main__":
+    main()
