@@ -39,6 +39,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 300}
     BASE_URL = "http://127.0.0.1:5000"
     HTTPS = False
+    # Cookie names with the ``__Host-`` prefix (the browser then keeps them only when Secure,
+    # for this host alone, path /): None follows HTTPS. Turning it on renames the session and
+    # remember-me cookies, which signs everyone out once.
+    HOST_COOKIES: bool | None = None
     # "off": run ``flask lxp scheduler`` as its own process; "inline": inside the web process
     # (development; ``make run`` sets it)
     SCHEDULER = "off"
@@ -152,6 +156,7 @@ class Config:
         text("LXP_DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
         text("LXP_BASE_URL", "BASE_URL")
         flag("LXP_HTTPS", "HTTPS")
+        flag("LXP_HOST_COOKIES", "HOST_COOKIES")
         number("LXP_SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES")
         number("LXP_SESSION_ABSOLUTE_HOURS", "SESSION_ABSOLUTE_HOURS")
         number("LXP_REMEMBER_DAYS", "REMEMBER_DAYS")
@@ -215,10 +220,22 @@ class Config:
         return settings
 
 
+def host_cookies(settings: Mapping) -> bool:
+    """Whether cookies get ``__Host-`` names: as ``HOST_COOKIES`` says, else with HTTPS. Raises
+    ``ValueError`` when asked for without HTTPS (browsers drop such a cookie unless Secure)."""
+    wanted = settings.get("HOST_COOKIES")
+    if wanted and not settings["HTTPS"]:
+        raise ValueError("LXP_HOST_COOKIES needs LXP_HTTPS: a __Host- cookie must be Secure")
+    return settings["HTTPS"] if wanted is None else bool(wanted)
+
+
 def derived_settings(settings: dict) -> dict:
     """Flask and extension settings that follow from the lxp ones."""
     https = settings["HTTPS"]
+    prefix = "__Host-" if host_cookies(settings) else ""
     return {
+        "SESSION_COOKIE_NAME": f"{prefix}session",
+        "REMEMBER_COOKIE_NAME": f"{prefix}remember_token",
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
         "SESSION_REFRESH_EACH_REQUEST": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -49,10 +49,12 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     _register_blueprints(app)
 
     from lxp import cli, scheduler
+    from lxp.audit import refusals
     from lxp.core import error_pages
     from lxp.ops import metrics
 
     error_pages.init_app(app)
+    refusals.init_app(app)  # after the unit of work's hooks, so it runs before the request ends
     cli.init_app(app)
     scheduler.init_app(app)
     metrics.init_app(app)
@@ -92,7 +94,10 @@ def _check_rate_limit_storage(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_login import user_logged_in
+
     from lxp.accounts import services as accounts_services
+    from lxp.accounts import sessions as accounts_sessions
     from lxp.core import auth, crypto, i18n, json_depth, links, markdown, security, unit_of_work
     from lxp.extensions import babel, csrf, db, limiter, migrate
 
@@ -115,6 +120,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_filter(markdown.render_for_email, "email_markdown")
     app.add_template_filter(links.web_address, "web_address")
     security.init_app(app, accounts_services.load_user)
+    user_logged_in.connect(accounts_sessions.on_login, app)  # each sign-in opens a listed session
     json_depth.init_app(app)
 
 
@@ -147,10 +153,13 @@ def _register_blueprints(app: Flask) -> None:
     from lxp import channels
 
     channels.load_all()  # each registers itself; the inbox's table is known to migrations early
+    import lxp.assignments.services  # noqa: F401  (it plans assignments and hears who joined)
     import lxp.audit.models  # noqa: F401
+    import lxp.credentials.models  # noqa: F401
     import lxp.files.models  # noqa: F401
     import lxp.insights.models  # noqa: F401
     import lxp.lrs.models  # noqa: F401
+    import lxp.managers.services  # noqa: F401  (it hears a directory's manager attribute)
     import lxp.paths.models  # noqa: F401
     import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
@@ -158,12 +167,15 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.accounts.token_views import bp as api_tokens_bp
     from lxp.accounts.two_step_views import bp as two_step_bp
     from lxp.accounts.views import bp as accounts_bp
+    from lxp.assignments.views import bp as assignments_bp
     from lxp.authoring.catalogue_views import bp as catalogue_bp
     from lxp.authoring.structure_views import bp as course_structure_bp
     from lxp.authoring.views import bp as authoring_bp
     from lxp.coaching.views import bp as coaching_bp
     from lxp.cohorts.views import bp as cohorts_bp
     from lxp.core.views import bp as core_bp
+    from lxp.credentials.views import admin_bp as credentials_admin_bp
+    from lxp.credentials.views import bp as credentials_bp
     from lxp.files.views import bp as files_bp
     from lxp.insights.effect_views import bp as touchpoint_effect_bp
     from lxp.insights.views import bp as insights_bp
@@ -171,6 +183,8 @@ def _register_blueprints(app: Flask) -> None:
     from lxp.learning.views import bp as learning_bp
     from lxp.live.views import bp as live_bp
     from lxp.lrs.views import bp as lrs_bp
+    from lxp.managers.views import admin_bp as reporting_lines_bp
+    from lxp.managers.views import bp as managers_bp
     from lxp.nudges.outbox_views import bp as outbox_admin_bp
     from lxp.nudges.review_views import bp as review_bp
     from lxp.nudges.rule_views import bp as touchpoint_rules_bp
@@ -198,6 +212,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(coaching_bp)
     app.register_blueprint(cohorts_bp)
+    app.register_blueprint(assignments_bp)
+    app.register_blueprint(managers_bp)
+    app.register_blueprint(reporting_lines_bp)
     app.register_blueprint(nudges_bp)
     app.register_blueprint(touchpoint_rules_bp)
     app.register_blueprint(review_bp)
@@ -216,6 +233,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scim_bp)
     app.register_blueprint(scim_admin_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(credentials_bp)
+    app.register_blueprint(credentials_admin_bp)
 
     from lxp import api
 

@@ -14,8 +14,10 @@ from lxp.accounts.cli import init, organisation_cli
 from lxp.authoring.cli import course_cli
 from lxp.core import crypto, unit_of_work
 from lxp.core.migrations import schema_state
+from lxp.demo.assignments import seed_assignments
 from lxp.demo.coaching import seed_coaching
 from lxp.demo.company_sign_in import EXAMPLE_ISSUER, seed_company_sign_in
+from lxp.demo.credentials import seed_credentials
 from lxp.demo.insights import seed_insights
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
@@ -134,6 +136,8 @@ def seed_demo(force: bool) -> None:
     provisioned = seed_provisioning(demo.DEMO_ORGANISATION[0])
     two_step_email, two_step_key, _ = seed_two_step()
     policy_set, audited = seed_privacy()
+    issued = seed_credentials()
+    assigned = seed_assignments()
     created = sum(1 for _, was_created in report if was_created)
     click.echo(
         f"Demo organisation {demo.DEMO_ORGANISATION[1]!r}: {created} people added, {len(report) - created} already there."
@@ -161,10 +165,14 @@ def seed_demo(force: bool) -> None:
     click.echo(f"Two-step sign-in is on for {two_step_email}: after the password, enter the code of an authenticator app "
                f"given the key {two_step_key}, or print it with: "
                f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{two_step_key}').now())\"")  # fmt: skip
+    click.echo(f"Onboarding assigned to the cohort of Berlin newcomers (within 14 days of joining), with their manager "
+               f"{'katrin.vogel@northwind.example' if assigned else ''}{'' if assigned else 'already there'}; see /team.")  # fmt: skip
     click.echo(
         f"Retention policy: {'set (24 months inactive, events 36 months)' if policy_set else 'already set'}; "
         f"audit trail: {audited or 'already has'} entries{' written' if audited else ''}."
     )
+    click.echo(f"Credentials: {issued['earned']} earned, {issued['revoked']} revoked, {issued['expired']} expired added; "
+               "see /admin/credentials.")  # fmt: skip
 
 
 @lxp_cli.command("scheduler")

@@ -47,7 +47,10 @@ JOBS: tuple[Job, ...] = (
     Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 15, first_after=3),
     Job("lrs.forward_statements", "lxp.lrs.jobs:forward_statements", 60),
     Job("insights.roll_up", "lxp.insights.jobs:roll_up", 60),
+    Job("credentials.issue_earned", "lxp.credentials.jobs:issue_earned", 60),
     Job("privacy.apply_retention", "lxp.privacy.jobs:apply_retention", 3600),
+    Job("assignments.sync", "lxp.assignments.jobs:sync_assignments", 600),
+    Job("sso.refresh_saml_metadata", "lxp.sso.jobs:refresh_saml_metadata", 3600, first_after=30),
 )
 
 

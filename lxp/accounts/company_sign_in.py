@@ -12,6 +12,8 @@ from typing import Protocol
 
 # The e-mail typed on the company sign-in step, for the password step to show again.
 EMAIL_KEY = "lxp_login_email"
+# In the session of a person signed in through an OpenID provider: what signing out there needs.
+SIGNED_IN_KEY = "lxp_sso_signed_in"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,15 @@ class CompanySignIn(Protocol):
         """Why ``user`` may not sign in with a password (their organisation is SSO-only and they
         are not its break-glass admin), or None when they may."""
 
+    def start_url(self, user) -> str:
+        """The absolute address that takes ``user`` straight to their organisation's provider
+        (for an invitation mail)."""
+
+    def provider_sign_out(self, signed_in: dict) -> str | None:
+        """The provider's address that ends the person's session there too and comes back to
+        the sign-in page (``signed_in`` is what ``SIGNED_IN_KEY`` held), or None when it offers
+        none."""
+
 
 _registered: list[CompanySignIn] = []
 
@@ -54,3 +65,13 @@ def remembered() -> RememberedCompany | None:
 
 def refuses_password(user) -> str | None:
     return _registered[0].refuses_password(user) if _registered else None
+
+
+def start_url(user) -> str | None:
+    return _registered[0].start_url(user) if _registered else None
+
+
+def provider_sign_out(signed_in) -> str | None:
+    if not _registered or not isinstance(signed_in, dict):
+        return None
+    return _registered[0].provider_sign_out(signed_in)

@@ -94,10 +94,16 @@ class User(UserMixin, db.Model):
         """Whether the person chose a password (not invited only, not company sign-in only)."""
         return bool(self.password_hash) and self.password_hash != NO_PASSWORD
 
+    # The signed-in session this object was loaded for or signed in with (``accounts.sessions``);
+    # not a column: set per request.
+    session_key = None
+
     def get_id(self) -> str:
         # Flask-Login stores this in the session and the remember cookie; the version part
-        # makes both stop working when auth_version changes.
-        return f"{self.id}.{self.auth_version}"
+        # makes both stop working when auth_version changes, the session part names the row
+        # of ``user_sessions`` that must still be open (so one device can be signed out).
+        base = f"{self.id}.{self.auth_version}"
+        return f"{base}.{self.session_key}" if self.session_key else base
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
@@ -123,3 +129,22 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(db.Model):
+    """One signed-in browser of a person, from sign-in until it is signed out or runs out: what
+    the profile lists ("where you are signed in") and what "sign out this one" ends. The id is
+    random and travels in the session and remember-me cookies (signed), so a cookie of an ended
+    session no longer signs in. ``user_agent`` is kept only to name the device."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    remembered: Mapped[bool] = mapped_column(default=False)
+    # The account's auth_version the browser is signed in under: an older one has ended.
+    auth_version: Mapped[int] = mapped_column(default=1)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ a message for the person and nothing written.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,8 +21,17 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lxp import events
-from lxp.accounts import api_tokens, common_passwords, company_sign_in, throttle, tokens
-from lxp.accounts.models import Organisation, User, UserRole
+from lxp.accounts import (
+    api_tokens,
+    common_passwords,
+    company_sign_in,
+    joining,
+    security_notices,
+    sessions,
+    throttle,
+    tokens,
+)
+from lxp.accounts.models import Organisation, User, UserRole, UserSession
 from lxp.audit import services as audit
 from lxp.channels import email as email_channel
 from lxp.core import table_statistics
@@ -38,13 +48,31 @@ _DUMMY_HASH = generate_password_hash("lxp-timing-equaliser")
 
 
 def load_user(user_id: str):
-    """Flask-Login's loader: the id carries the user's auth version (see ``User.get_id``)."""
-    ident, _, version = user_id.partition(".")
+    """Flask-Login's loader: the id carries the user's auth version and the browser's session
+    (see ``User.get_id`` and ``accounts.sessions``)."""
+    ident, _, rest = user_id.partition(".")
+    version, _, key = rest.partition(".")
     if not ident.isdigit() or not version.isdigit():
         return None
-    # With the roles in the same statement: this runs on every request.
-    user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
+    # With the roles and the browser's session in the same statement: this runs on every request.
+    row = None
+    if key:
+        found = (
+            db.session.execute(
+                select(User, UserSession)
+                .outerjoin(UserSession, (UserSession.id == key) & (UserSession.user_id == User.id))
+                .options(joinedload(User.role_rows))
+                .where(User.id == int(ident))
+            )
+            .unique()
+            .first()
+        )
+        user, row = found if found is not None else (None, None)
+    else:
+        user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
     if user is None or user.auth_version != int(version) or not user.active:
+        return None
+    if key and not sessions.still_open(user, row):  # that browser was signed out
         return None
     return user
 
@@ -149,9 +177,40 @@ def record_logout(user: User) -> None:
 # --- passwords ------------------------------------------------------------------------
 
 
-def check_password_rules(password: str) -> None:
-    """Raises ``Invalid`` when the password is too short, too plain, or on the shipped list of
-    breached passwords (``accounts.common_passwords``)."""
+# What is left of a password once the words around its owner are taken out must be this long.
+MIN_OWN_CHARACTERS = 8
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "").casefold() if ch.isalnum())
+
+
+def context_words(user: User) -> list[str]:
+    """The words an attacker guesses first for this person (ASVS 6.1.2): lxp, the organisation's
+    name, its words and slug, the person's name and its parts, the e-mail's local part and its
+    parts. Compacted (case-folded letters and digits only), at least three long, longest first."""
+    raw = ["lxp", user.display_name or "", user.email.partition("@")[0] if user.email else ""]
+    organisation = user.organisation
+    if organisation is not None:
+        raw += [organisation.name, organisation.slug]
+    parts = [word for text in raw for word in re.split(r"[\W_]+", text)]
+    words = {_compact(word) for word in raw + parts}
+    return sorted((word for word in words if len(word) >= 3), key=lambda word: (-len(word), word))
+
+
+def _leans_on(password: str, words: Iterable[str]) -> bool:
+    """Whether the password contains some of ``words`` and, without them, keeps fewer than
+    ``MIN_OWN_CHARACTERS`` letters and digits of its own."""
+    rest = _compact(password)
+    for word in words:
+        rest = rest.replace(word, "")
+    return len(rest) < MIN_OWN_CHARACTERS and rest != _compact(password)
+
+
+def check_password_rules(password: str, words: Iterable[str] = ()) -> None:
+    """Raises ``Invalid`` when the password is too short, too plain, on the shipped list of
+    breached passwords (``accounts.common_passwords``), or built around ``words`` (its owner's
+    ``context_words``)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(
             lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_PASSWORD_LENGTH),
@@ -166,19 +225,29 @@ def check_password_rules(password: str) -> None:
             ),
             field="password",
         )
+    if _leans_on(password, words):
+        raise Invalid(
+            _l("This password is built around your name, e-mail or organisation, which attackers try first. "
+               "Add more words of your own."),
+            field="password",
+        )  # fmt: skip
 
 
 def _set_password(user: User, password: str) -> None:
-    check_password_rules(password)
+    check_password_rules(password, context_words(user))
     user.password_hash = generate_password_hash(password)
     user.auth_version += 1  # ends other sessions and used links
 
 
 def accept_invitation(token: str, password: str) -> User:
-    """Set the first password of an invited user. Raises ``tokens.TokenExpired``/``TokenInvalid``, ``Invalid``."""
+    """Set the first password of an invited user. Raises ``tokens.TokenExpired``/``TokenInvalid``,
+    ``Invalid``, and ``NotAllowed`` when their organisation signs them in only through its provider."""
     user = tokens.read_token(token, tokens.INVITATION, get_user)
     if not user.invitation_pending:
         raise tokens.TokenInvalid()
+    refusal = company_sign_in.refuses_password(user)
+    if refusal is not None:  # an older link, from before the organisation went SSO-only
+        raise NotAllowed(refusal)
     _set_password(user, password)
     _audit_self("invitation_accepted", user)
     db.session.flush()
@@ -198,6 +267,7 @@ def reset_password(token: str, password: str) -> User:
     _set_password(user, password)
     revoked = api_tokens.revoke_all(user)
     _audit_self("password_reset", user, {"api_tokens_revoked": revoked})
+    security_notices.notify(user, "password_changed")
     db.session.flush()
     return user
 
@@ -211,6 +281,7 @@ def change_password(user: User, current_password: str, new_password: str, keep_t
     _set_password(user, new_password)
     revoked = api_tokens.revoke_all(user, keep=keep_token_ids)
     _audit_self("password_changed", user, {"api_tokens_revoked": revoked})
+    security_notices.notify(user, "password_changed")
     db.session.flush()
     return revoked
 
@@ -336,7 +407,7 @@ def invite_user(admin: User, invitee: Invitee) -> User:
     user = _add_invited_user(admin.organisation_id, invitee)
     db.session.flush()
     _send_invitation(user, admin)
-    db.session.flush()
+    joining.person_changed(user)
     return user
 
 
@@ -362,16 +433,20 @@ def resend_invitation(admin: User, user: User) -> None:
 
 
 def _send_invitation(user: User, sender: User | None = None) -> None:
-    """E-mail an invitation link (after commit) and note it in the trail (never the link)."""
+    """E-mail an invitation (after commit) and note it in the trail (never the link). Someone
+    whose organisation signs its people in only through its provider gets a link to that
+    sign-in instead of a set-password link (``company_sign_in.start_url``): no password to choose."""
+    organisation = user.organisation.name if user.organisation else "lxp"
+    company_start = company_sign_in.start_url(user) if company_sign_in.refuses_password(user) else None
     audit.record("invitation_sent", organisation_id=user.organisation_id, actor_id=sender.id if sender else None,
-                 subject_type="user", subject_id=user.id, details={"roles": sorted(user.roles)})  # fmt: skip
+                 subject_type="user", subject_id=user.id,
+                 details={"roles": sorted(user.roles), "company_sign_in": company_start is not None})  # fmt: skip
+    if company_start is not None:
+        email_channel.mail_after_commit(user, "company_invitation", link=company_start, organisation=organisation)
+        return
     link = email_channel.external_url("accounts.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
     email_channel.mail_after_commit(
-        user,
-        "invitation",
-        link=link,
-        days=current_app.config["INVITATION_DAYS"],
-        organisation=user.organisation.name if user.organisation else "lxp",
+        user, "invitation", link=link, days=current_app.config["INVITATION_DAYS"], organisation=organisation
     )
 
 
@@ -414,6 +489,7 @@ def set_roles(admin: User, user: User, roles: Iterable[str]) -> None:
         UserRole(role=r) for r in sorted(wanted - user.roles)
     ]
     db.session.flush()
+    joining.person_changed(user)  # a role may bring assigned learning
 
 
 def set_active(admin: User, user: User, active: bool) -> None:

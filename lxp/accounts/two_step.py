@@ -26,6 +26,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from lxp.accounts import security_notices
 from lxp.accounts.models import Organisation, RecoveryCode, User
 from lxp.audit import services as audit
 from lxp.core.errors import Conflict, Invalid, NotAllowed
@@ -173,6 +174,7 @@ def confirm_set_up(user: User, code: str) -> list[str]:
     user.auth_version += 1  # a factor changed: other sessions end (the caller keeps this one)
     codes = _new_recovery_codes(user)
     _audit("two_step_enabled", user)
+    security_notices.notify(user, "two_step_on")
     db.session.flush()
     return codes
 
@@ -194,6 +196,7 @@ def turn_off(user: User, password: str, code: str) -> None:
     user.auth_version += 1  # a factor changed: other sessions end (the caller keeps this one)
     db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
     _audit("two_step_disabled", user)
+    security_notices.notify(user, "two_step_off")
     db.session.flush()
 
 
@@ -207,6 +210,7 @@ def new_recovery_codes(user: User, code: str) -> list[str]:
     codes = _new_recovery_codes(user)
     user.auth_version += 1  # whoever held the old codes may have signed in: other sessions end
     _audit("recovery_codes_renewed", user)
+    security_notices.notify(user, "recovery_codes")
     db.session.flush()
     return codes
 

@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
-from lxp.accounts import api_tokens, company_sign_in, services, sign_in, tokens
+from lxp.accounts import api_tokens, company_sign_in, services, sessions, sign_in, tokens
 from lxp.accounts.forms import ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm
 from lxp.core.auth import public
 from lxp.core.errors import NotAllowed, ServiceError, TooManyAttempts
@@ -81,12 +81,15 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and forget the remember-me cookie."""
+    """Sign out and forget the remember-me cookie; someone who came in through their company's
+    OpenID provider is signed out there too when it offers that (RP-initiated logout), and it
+    sends them back to the sign-in page."""
+    at_provider = company_sign_in.provider_sign_out(session.get(company_sign_in.SIGNED_IN_KEY))
     services.record_logout(current_user)
     session.clear()
     logout_user()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("accounts.login"))
+    return redirect(at_provider or url_for("accounts.login"))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -102,6 +105,10 @@ def accept_invitation(token: str):
     if not invited.invitation_pending:
         flash(_("You have already set your password. Sign in here."), "info")
         return redirect(url_for("accounts.login"))
+    refusal = company_sign_in.refuses_password(invited)
+    if refusal is not None:  # a link from before the organisation went SSO-only: no password
+        flash(refusal, "info")
+        return redirect(company_sign_in.start_url(invited))
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -193,7 +200,8 @@ def profile():
 def _profile_page(form, password_form, status: int = 200):
     uses_password = current_user.has_password and company_sign_in.refuses_password(current_user) is None
     return render_template("accounts/profile.html", form=form, password_form=password_form, uses_password=uses_password,
-                           confirm=ConfirmForm()), status  # fmt: skip
+                           confirm=ConfirmForm(), sessions=sessions.open_sessions(current_user),
+                           device_of=sessions.device_of, this_session=current_user.session_key), status  # fmt: skip
 
 
 def _password_form(**kwargs) -> ChangePasswordForm:
@@ -236,4 +244,20 @@ def sign_out_everywhere():
         flash(_("You are signed out on every other device."), "success")
     else:
         flash(_("This form has expired. Please try again."), "error")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/me/sessions/<key>/end")
+def end_session(key: str):
+    """Sign out one other browser of the person's own (its cookies stop working at once)."""
+    if not ConfirmForm().validate_on_submit():
+        flash(_("This form has expired. Please try again."), "error")
+        return redirect(url_for("accounts.profile"))
+    if key == current_user.session_key:  # this browser signs out with the sign-out button
+        abort(400)
+    try:
+        sessions.end(current_user, key)
+    except ServiceError:
+        abort(404)
+    flash(_("That device is signed out."), "success")
     return redirect(url_for("accounts.profile"))

@@ -19,7 +19,8 @@ from lxp.api import auth, docs
 from lxp.core.problems import PROBLEM_JSON, ProblemSchema
 
 AREAS = ("me", "learning", "path_changes", "notifications", "blocks", "inbox", "live", "coaching", "tasks", "trainer",
-         "admin", "touchpoints", "insights", "xapi")  # fmt: skip
+         "admin", "touchpoints", "insights", "xapi", "credentials", "issued_credentials",
+         "assignments", "team")  # fmt: skip
 
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
@@ -73,4 +74,11 @@ def init_app(app) -> LxpApi:
 
 
 def _prefix(area: str) -> str:
-    return {"trainer": "/trainer", "admin": "/admin", "touchpoints": "/admin", "xapi": "/xapi"}.get(area, "")
+    return {
+        "trainer": "/trainer",
+        "admin": "/admin",
+        "touchpoints": "/admin",
+        "xapi": "/xapi",
+        "issued_credentials": "/admin",
+        "assignments": "/admin",
+    }.get(area, "")

@@ -36,6 +36,7 @@ ACTIONS: dict[str, Any] = {
     "password_changed": _l("Password changed"),
     "password_reset": _l("Password reset"),
     "roles_changed": _l("Roles changed"),
+    "reporting_line_set": _l("Reporting line set"),
     "account_deactivated": _l("Account deactivated"),
     "account_reactivated": _l("Account reactivated"),
     "invitation_sent": _l("Invitation sent"),
@@ -56,6 +57,8 @@ ACTIONS: dict[str, Any] = {
     "recovery_code_used": _l("Recovery code used"),
     "recovery_codes_renewed": _l("Recovery codes renewed"),
     "two_step_requirement_changed": _l("Two-step requirement changed"),
+    "access_refused": _l("Access refused"),
+    "credential_revoked": _l("Credential revoked"),
 }
 _SECRET_KEY = re.compile(r"password|secret|hash|cookie|authori[sz]ation|credential|^token$|^link$", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

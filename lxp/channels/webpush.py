@@ -126,6 +126,7 @@ class WebPushChannel(Channel):
         # Imported here: pywebpush brings aiohttp (about 22 MB resident), which only the
         # processes that send pushes (the scheduler, mostly) need to pay for.
         from pywebpush import WebPushException, webpush
+
         keys = vapid_keys()
         data = payload_of(message)
         headers = {"Urgency": "normal"}

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
+from lxp.accounts import joining
 from lxp.accounts.models import User, UserRole
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Conflict, Invalid, NotAllowed
@@ -91,6 +92,8 @@ def create_cohort(admin: User, name: str, coach_id: int | None = None, member_id
     cohort.members = _learners(admin, member_ids)
     db.session.add(cohort)
     db.session.flush()
+    for member in cohort.members:  # what the cohort is assigned reaches its members
+        joining.person_changed(member)
     return cohort
 
 
@@ -101,8 +104,12 @@ def update_cohort(admin: User, cohort: Cohort, name: str, coach_id: int | None, 
     cohort = cohort_in(admin, cohort.id)
     cohort.name = _check_name(admin, name, cohort.id)
     cohort.coach_id = _check_coach(admin, coach_id)
+    before = {member.id for member in cohort.members}
     cohort.members = _learners(admin, member_ids)
     db.session.flush()
+    for member in cohort.members:
+        if member.id not in before:
+            joining.person_changed(member)
 
 
 def cohort_coach_of(learner_id: int) -> User | None:

@@ -15,7 +15,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 # A reviewer may approve a course version they wrote themselves (with the admin role).
-ROLES = ("learner", "trainer", "admin", "reviewer")
+ROLES = ("learner", "trainer", "admin", "reviewer", "manager")
 
 
 def public(view: Callable) -> Callable:

@@ -15,6 +15,7 @@ ROLE_LABELS = {
     "trainer": _l("Trainer"),
     "admin": _l("L&D admin"),
     "reviewer": _l("Reviewer"),
+    "manager": _l("Manager"),
 }
 # The four ways of learning (``planner.MODALITIES``), named once for forms, pages and charts.
 MODALITY_LABELS = {

@@ -4,6 +4,10 @@ real client address behind trusted proxies, and probes that stay on plain HTTP.
 - **Compression** (Flask-Compress): HTML, JSON, CSS, JS and the metrics text go out brotli or
   gzip when the client asks for it. A reverse proxy that compresses itself sees
   ``Content-Encoding`` set and leaves the body alone.
+- **Never compressed: answers that carry a secret** (BREACH, docs/security.md "Compression and
+  BREACH"). Every answer marked ``Cache-Control: no-store`` (the two-step secret being set up,
+  recovery codes, a new API or provisioning token, the data download) goes out uncompressed, so
+  its length says nothing about the secret whatever else the page reflects.
 - **Fingerprinted static URLs**: ``url_for('static', filename='css/lxp.css')`` gives
   ``/static/css/lxp.<12 hex>.css``, the start of the content's SHA-256. That URL names one
   content forever, so it is served with a year-long ``immutable`` cache; an edited file gets a
@@ -39,6 +43,18 @@ EXTENSION = "lxp_fingerprints"
 _TEXT_TYPES = frozenset({"text/css", "text/javascript", "application/javascript", "image/svg+xml"})
 _PAGE_TYPES = frozenset({"text/html", "text/plain", "text/csv", "text/calendar", "application/json",
                          "application/problem+json", "application/manifest+json"})  # fmt: skip
+
+
+class _Compress(Compress):
+    """Flask-Compress, leaving alone every answer that carries a secret (``no-store``)."""
+
+    def after_request(self, response):
+        if response is not None and response.cache_control.no_store:
+            vary = response.headers.get("Vary")
+            if not vary or "accept-encoding" not in vary.lower():  # a cache keeps both forms apart
+                response.headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+            return response
+        return super().after_request(response)
 
 
 def allow_plain_http(view):
@@ -144,7 +160,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])  # no zstd: not installed
     app.config.setdefault("COMPRESS_STREAMS", False)
     app.config.setdefault("COMPRESS_MIMETYPES", sorted(_TEXT_TYPES | _PAGE_TYPES))
-    Compress(app)
+    _Compress(app)
 
     app.extensions[EXTENSION] = Fingerprints(app.static_folder)
     app.url_defaults(_add_fingerprint)

@@ -16,11 +16,14 @@ bp = Blueprint("core", __name__)
 
 
 def start_page_for(user) -> str:
-    """The first page a person sees: admins their people, trainers their desk, learners Today."""
+    """The first page a person sees: admins their people, trainers their desk, managers who
+    are not learners too their team, learners Today."""
     if user.has_role("admin"):
         return url_for("admin_users.list_users")
     if user.has_role("trainer"):
         return url_for("learning.trainer_desk")
+    if user.has_role("manager") and not user.has_role("learner"):
+        return url_for("managers.my_team")
     return url_for("learning.today")
 
 

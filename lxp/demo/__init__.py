@@ -48,6 +48,10 @@ PEOPLE = (
     DemoPerson("claire.dubois@northwind.example", "Claire Dubois", ("learner",), "en", "Europe/Paris"),
     DemoPerson("kenji.watanabe@northwind.example", "Kenji Watanabe", ("learner",), "en", "Asia/Tokyo"),
     DemoPerson("lucas.silva@northwind.example", "Lucas Silva", ("learner",), "en", "America/Sao_Paulo"),
+    # The Berlin store's manager (My team) and two newcomers: onboarding overdue, and at risk.
+    DemoPerson("katrin.vogel@northwind.example", "Katrin Vogel", ("manager",), "de", "Europe/Berlin"),
+    DemoPerson("felix.braun@northwind.example", "Felix Braun", ("learner",), "de", "Europe/Berlin"),
+    DemoPerson("jana.koch@northwind.example", "Jana Koch", ("learner",), "de", "Europe/Berlin"),
 )
 
 

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from lxp.assignments import services as assignments
 from lxp.authoring import kinds as item_kinds
 from lxp.authoring.kinds import KINDS
 from lxp.channels import in_app
@@ -91,7 +92,24 @@ def path():
                            alternatives=paths.alternatives_of(journey),
                            move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
                            feedback=coach_feedback.feedback_for(current_user.id),
-                           tasks=workplace.task_states(current_user.id))  # fmt: skip
+                           tasks=workplace.task_states(current_user.id),
+                           assigned=assignments.states_of(current_user, plan=plan),
+                           line=assignments.line_of(current_user.id))  # fmt: skip
+
+
+@bp.route("/path/manager-sharing", methods=["POST"])
+@roles_required("learner")
+def manager_sharing():
+    """Let one's manager hear of overdue assigned work, or stop it."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        assignments.set_sharing(current_user, request.form.get("allow") == "1")
+    except ServiceError:
+        abort(404)
+    flash(_("Saved."), "success")
+    return redirect(url_for("learning.path"))
 
 
 @bp.route("/path/swap", methods=["GET", "POST"])

@@ -18,6 +18,11 @@ Trigger kinds:
   milestone       ``milestone``: first_step, halfway or goal_reached (celebrations)
   review          spaced review: a recall question from a completed block's quiz, when fsrs
                   says it is due (off unless a course switches it on)
+  assignment_due  work the organisation assigned falls due within ``days`` days
+  assignment_overdue  its due date passed ``days`` days ago and it is not done
+  assignment_escalation  the learner's manager hears of work ``days`` days overdue, when the
+                  learner allows it (``ReportingLine.share_progress``) or the assignment
+                  requires it (``Assignment.escalate``)
 
 Whom a rule may reach also depends on where the learner stands on their path (``goes_to``):
 
@@ -42,7 +47,8 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-TRIGGERS = ("after_event", "before_session", "step_due", "inactivity", "escalation", "digest", "milestone", "review")
+TRIGGERS = ("after_event", "before_session", "step_due", "inactivity", "escalation", "digest", "milestone", "review",
+            "assignment_due", "assignment_overdue", "assignment_escalation")  # fmt: skip
 # The numbers an admin may change, per trigger kind, with their allowed range.
 EDITABLE = {
     "after_event": {"delay_hours": (0, 24 * 14)},
@@ -53,6 +59,9 @@ EDITABLE = {
     "digest": {},
     "milestone": {},
     "review": {},
+    "assignment_due": {"days": (1, 30)},
+    "assignment_overdue": {"days": (0, 30)},
+    "assignment_escalation": {"days": (0, 60)},
 }
 COMMON_VARIABLES = ("name", "course")
 
@@ -130,6 +139,12 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("goal_reached", "milestone", "celebration", priority=75, milestone="goal_reached", digestible=False,
          variables=("goal",)),
     Rule("review", "review", "review", priority=25, enabled=False, expires_hours=48, variables=("title", "question")),
+    Rule("assignment_due", "assignment_due", "reminder", priority=50, days=3, needs_open_step=True, expires_hours=48,
+         variables=("title", "due")),
+    Rule("assignment_overdue", "assignment_overdue", "reminder", priority=55, days=1, needs_open_step=True,
+         expires_hours=72, variables=("title", "due")),
+    Rule("assignment_manager", "assignment_escalation", "nudge", priority=45, days=3, needs_open_step=True,
+         digestible=False, expires_hours=72, variables=("learner", "title", "due")),
 )  # fmt: skip
 
 RULES_BY_KEY = {rule.key: rule for rule in DEFAULT_RULES}

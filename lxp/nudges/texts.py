@@ -44,6 +44,13 @@ DEFAULT_TEXTS = {
     "halfway": (_l("Halfway there"), _l("Half of your path is behind you. Keep the rhythm that got you here.")),
     "goal_reached": (_l("You reached your goal"), _l("Every step of your path for {goal} is done. Well done.")),
     "review": (_l("A quick recall: {title}"), _l("{question}")),
+    "assignment_due": (_l("Due soon: {title}"),
+                       _l("Your organisation asks for \u201c{title}\u201d by {due}. Your path shows the steps left.")),
+    "assignment_overdue": (_l("Still open: {title}"),
+                           _l("\u201c{title}\u201d was due on {due}. A few short steps now still count.")),
+    "assignment_manager": (_l("{learner}: \u201c{title}\u201d is overdue"),
+                           _l("{learner}'s \u201c{title}\u201d was due on {due}. Your team page shows where they "
+                              "stand; a word of encouragement may help.")),
 }  # fmt: skip
 
 
@@ -140,6 +147,17 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
         case "review":
             return _("You passed \u201c%(title)s\u201d, and its spaced-review schedule says a question from it is due now.",
                      title=get("title", ""))  # fmt: skip
+        case "assignment_due":
+            return ngettext("Your organisation assigned \u201c%(title)s\u201d, due on %(due)s, within %(num)d day.",
+                            "Your organisation assigned \u201c%(title)s\u201d, due on %(due)s, within %(num)d days.",
+                            rule.days, title=get("title", ""), due=get("due", ""))  # fmt: skip
+        case "assignment_overdue":
+            return _("Your organisation assigned \u201c%(title)s\u201d, due on %(due)s, and it is not done yet.",
+                     title=get("title", ""), due=get("due", ""))  # fmt: skip
+        case "assignment_manager":
+            return _("%(learner)s reports to you, and \u201c%(title)s\u201d, assigned by your organisation, was due on "
+                     "%(due)s. They allowed you to hear of it, or the assignment asks for it.",
+                     learner=get("learner", ""), title=get("title", ""), due=get("due", ""))  # fmt: skip
     return ""
 
 
@@ -168,6 +186,9 @@ RULE_LABELS = {
     "halfway": _l("Celebrating halfway"),
     "goal_reached": _l("Celebrating a goal reached"),
     "review": _l("Spaced review of what was learnt"),
+    "assignment_due": _l("Assigned learning falling due soon"),
+    "assignment_overdue": _l("Assigned learning that is overdue"),
+    "assignment_manager": _l("Telling the manager of overdue assigned learning"),
 }
 
 
@@ -191,4 +212,8 @@ def when_it_comes(rule: Rule) -> str:
             return _("when it happens")
         case "review":
             return _("when the memory model says it is time")
+        case "assignment_due":
+            return ngettext("%(num)d day before the due date", "%(num)d days before the due date", rule.days)
+        case "assignment_overdue" | "assignment_escalation":
+            return ngettext("%(num)d day after the due date", "%(num)d days after the due date", max(rule.days, 1))
     return ""

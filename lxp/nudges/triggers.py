@@ -22,6 +22,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from lxp.accounts.models import User, UserRole
+from lxp.assignments.models import AssignedWork, Assignment, ReportingLine
+from lxp.assignments.services import title_of
 from lxp.authoring.models import Competency, CourseVersion, Goal, Item
 from lxp.channels import path_for
 from lxp.coaching.models import HelpRequest
@@ -560,7 +562,74 @@ def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
     return found
 
 
+# --- assigned learning ---------------------------------------------------------------------------
+
+
+def _open_assigned_work(*extra_columns, manager: bool = False):
+    """Open assigned work with a due date, of active learners, of assignments in force: (work,
+    assignment, learner's time zone, *extra_columns); with ``manager``, only where the learner's
+    manager may hear of it (the learner allows it, or the assignment requires it)."""
+    query = (
+        select(AssignedWork, Assignment, User.timezone, *extra_columns)
+        .join(Assignment, Assignment.id == AssignedWork.assignment_id)
+        .join(User, User.id == AssignedWork.learner_id)
+        .where(AssignedWork.completed_at.is_(None), AssignedWork.due_on.is_not(None), Assignment.withdrawn_at.is_(None),
+               User.active, AssignedWork.learner_id.in_(learners()))
+    )  # fmt: skip
+    if manager:
+        query = query.join(ReportingLine, ReportingLine.user_id == AssignedWork.learner_id).where(
+            ReportingLine.share_progress | Assignment.escalate
+        )
+    return db.session.execute(query).all()
+
+
+def assignment_due(rule: Rule, now: datetime) -> list[Occurrence]:
+    """Once per share of an assignment: it falls due within ``days`` days (in the learner's zone)."""
+    planned = _planned_since(rule, now - timedelta(days=400))
+    found = []
+    for work, assignment, zone in _open_assigned_work():
+        today = _local(now, zone).date()
+        key = f"assignment-due:{work.id}"
+        if today <= work.due_on <= today + timedelta(days=rule.days) and (work.learner_id, key) not in planned:
+            found.append(Occurrence(work.learner_id, key, now, None,
+                                    {"title": title_of(assignment), "due_day": work.due_on,
+                                     "link": path_for("learning.path")}))  # fmt: skip
+    return found
+
+
+def assignment_overdue(rule: Rule, now: datetime) -> list[Occurrence]:
+    """Once per share of an assignment: its due date passed ``days`` days ago and it is not done."""
+    planned = _planned_since(rule, now - timedelta(days=400))
+    found = []
+    for work, assignment, zone in _open_assigned_work():
+        key = f"assignment-overdue:{work.id}"
+        if work.due_on <= _local(now, zone).date() - timedelta(days=max(rule.days, 1)) and (
+            work.learner_id, key) not in planned:  # fmt: skip
+            found.append(Occurrence(work.learner_id, key, now, None,
+                                    {"title": title_of(assignment), "due_day": work.due_on,
+                                     "link": path_for("learning.path")}))  # fmt: skip
+    return found
+
+
+def assignment_escalation(rule: Rule, now: datetime) -> list[Occurrence]:
+    """The learner's manager hears once of a share ``days`` days overdue, when allowed."""
+    planned = _planned_since(rule, now - timedelta(days=400))
+    found = []
+    for work, assignment, zone, manager_id, name in _open_assigned_work(ReportingLine.manager_id, User.display_name,
+                                                                        manager=True):  # fmt: skip
+        key = f"learner:{work.learner_id}:assignment-overdue:{work.id}"
+        if work.due_on <= _local(now, zone).date() - timedelta(days=max(rule.days, 1)) and (
+            manager_id, key) not in planned:  # fmt: skip
+            found.append(Occurrence(manager_id, key, now, None,
+                                    {"learner": name, "title": title_of(assignment), "due": work.due_on,
+                                     "link": path_for("managers.my_team")}, about=work.learner_id))  # fmt: skip
+    return found
+
+
 TRIGGERS = {
+    "assignment_due": assignment_due,
+    "assignment_overdue": assignment_overdue,
+    "assignment_escalation": assignment_escalation,
     "after_event": after_event,
     "before_session": before_session,
     "step_due": step_due,

@@ -14,7 +14,11 @@ Rules
   - a live session is planned in a week with a date the learner can attend, or replaced by its
     self-paced alternative when there is none;
   - the learner may move optional steps, never before what they need nor after what needs them
-    (a move that would break that is ignored).
+    (a move that would break that is ignored);
+  - what the organisation assigns (``Assignment``: a goal's competencies, a package's items) is
+    planned like a goal, each of its steps says so with the assignment's due date, and those
+    steps (with what they need) come first, earliest due date first; the learner's own goals
+    follow. An assignment whose steps cannot start before its due date is ``at_risk``.
 Every step carries its reasons; every item left out carries why.
 
 The planner is total: any input gives a plan. Refs that name nothing in the catalogue (an item
@@ -64,6 +68,22 @@ class Package:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """What the organisation asks of the learner, by ``due`` (None: no date).
+
+    ``competencies`` are covered like a goal's, ``items`` are planned like a package's required
+    items. ``redo`` names items done before that count no more (a recertification re-opened
+    them): they are planned again, and the assignment's competencies are taught again."""
+
+    ref: str
+    title: str
+    due: date | None = None
+    competencies: frozenset[str] = frozenset()
+    items: tuple[str, ...] = ()
+    redo: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class FailedCheck:
     item: str  # the check's ref
     competencies: frozenset[str]
@@ -107,7 +127,8 @@ class Reason:
     """Why a step is there (or was left out): a code the pages translate, with its values."""
 
     code: str  # teaches, assesses, prerequisite, mandatory, optional, remediation, retry,
-    #            preferred_modality, live_unavailable, your_choice, mastered, placement, not_needed
+    #            preferred_modality, live_unavailable, your_choice, mastered, placement, not_needed,
+    #            assigned (goal: the assignment's title)
     competency: str | None = None
     goal: str | None = None
     item: str | None = None  # a title
@@ -127,6 +148,8 @@ class Step:
     optional: bool = False
     live_date: date | None = None
     again: bool = False  # done before, back on the path after a failed check (remediation or retry)
+    # The earliest due date of the assignments this step serves, or of steps that need it.
+    assigned_due: date | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +157,17 @@ class Skipped:
     ref: str
     title: str
     reason: Reason
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """An assignment whose open steps do not all start by its due date: ``finish`` is the last
+    day of the week its last open step is planned in."""
+
+    ref: str
+    title: str
+    due: date
+    finish: date
 
 
 @dataclass(frozen=True)
@@ -154,6 +188,7 @@ class Feasibility:
     late_by_days: int = 0
     weekly_minutes_needed: int | None = None  # what would make the target, if anything would
     finished: bool = False
+    at_risk: tuple[AtRisk, ...] = ()  # assignments the plan does not make in time
 
     @property
     def status(self) -> str:
@@ -196,20 +231,30 @@ def plan(
     calendar: Calendar,
     package: Package | None = None,
     choices: Choices | None = None,
+    assignments: Iterable[Assignment] = (),
 ) -> Plan:
     """The learner's plan. Deterministic: the same input always gives the same plan."""
     chosen_swaps = dict(choices.swaps) if choices is not None else {}
     moves = choices.moves if choices is not None else ()
     goals = sorted(goals, key=lambda g: (g.ref, g.title, sorted(g.competencies)))
+    assignments = sorted(set(assignments), key=_assignment_key)
     items: dict[str, CatalogueItem] = {}
     for item in sorted(catalogue, key=_catalogue_key):
         items.setdefault(item.ref, item)  # a duplicate ref keeps its earliest item, whatever the input order
+    redo = frozenset(ref for a in assignments for ref in a.redo)
+    if redo:  # a recertification: what was done before counts no more for these
+        relearn = frozenset(c for a in assignments if a.redo for c in a.competencies)
+        state = replace(state, completed=state.completed - redo, mastered=state.mastered - relearn,
+                        shown_in_placement=state.shown_in_placement - relearn)  # fmt: skip
     failed = {c for check in state.failed_checks for c in check.competencies}
     mastered = state.mastered - failed
     goal_of = {}
     for goal in goals:
         for competency in sorted(goal.competencies):
             goal_of.setdefault(competency, goal.title)
+    for assignment in assignments:
+        for competency in sorted(assignment.competencies):
+            goal_of.setdefault(competency, assignment.title)
     needed = sorted(set(goal_of) - mastered)
 
     picks: dict[str, _Pick] = {}
@@ -240,6 +285,17 @@ def plan(
                 pick(item, Reason("mandatory", goal=package.title))
             else:
                 pick(item, Reason("optional", goal=package.title), optional=True)
+
+    # 1b. What the organisation assigns by item: planned like a package's required items.
+    for assignment in assignments:
+        for ref in assignment.items:
+            item = items.get(ref)
+            if item is None:
+                continue
+            if teaches_only_mastered(item) and ref not in state.completed:
+                skipped.setdefault(ref, Skipped(ref, item.title, _mastered_reason(item, mastered, state)))
+                continue
+            pick(item, Reason("assigned", goal=assignment.title))
 
     # 2. Cover what is still needed: one item teaching, one assessing, each competency.
     unmet = []
@@ -364,21 +420,64 @@ def plan(
         else:
             skipped[item.ref] = Skipped(item.ref, item.title, Reason("not_needed"))
 
-    ordered = _order(picks, items)
+    # 8. Mark what each assignment asks for, and give it (and what it needs) its due date.
+    due_of: dict[str, date] = {}
+    for assignment in assignments:
+        for ref, chosen in picks.items():
+            serves = ref in assignment.items or any(
+                r.competency in assignment.competencies for r in chosen.reasons
+                if r.code in ("teaches", "assesses", "remediation")
+            )  # fmt: skip
+            if not serves:
+                continue
+            chosen.add(Reason("assigned", goal=assignment.title))
+            if assignment.due is not None and (ref not in due_of or assignment.due < due_of[ref]):
+                due_of[ref] = assignment.due
+    if due_of:
+        for ref in reversed(_order(picks, items)):  # dependants before what they need
+            if ref not in due_of:
+                continue
+            for prerequisite in picks[ref].item.prerequisites:
+                if prerequisite in picks and prerequisite != ref:
+                    due_of[prerequisite] = min(due_of.get(prerequisite, due_of[ref]), due_of[ref])
+
+    ordered = _order(picks, items, due_of)
     for ref, before in moves:
         if ref in picks and picks[ref].optional and ref not in state.completed:
             ordered = _move_step(ordered, picks, ref, before)
-    steps = _schedule(ordered, picks, state, calendar)
+    steps = _schedule(ordered, picks, state, calendar, due_of)
 
     def reschedule(weekly_minutes: int) -> list[Step]:
-        return _schedule(ordered, picks, state, replace(calendar, weekly_minutes=weekly_minutes))
+        return _schedule(ordered, picks, state, replace(calendar, weekly_minutes=weekly_minutes), due_of)
 
+    feasibility = _feasibility(steps, calendar, reschedule)
     return Plan(
         steps=tuple(steps),
         skipped=tuple(sorted(skipped.values(), key=lambda s: items[s.ref].order)),
         unmet=tuple(unmet),
-        feasibility=_feasibility(steps, calendar, reschedule),
+        feasibility=replace(feasibility, at_risk=_at_risk(steps, assignments, calendar)),
     )
+
+
+def _assignment_key(assignment: Assignment) -> tuple:
+    return (assignment.due or date.max, assignment.ref, assignment.title, sorted(assignment.competencies),
+            assignment.items, sorted(assignment.redo))  # fmt: skip
+
+
+def _at_risk(steps: list[Step], assignments: list[Assignment], calendar: Calendar) -> tuple[AtRisk, ...]:
+    """The dated assignments with an open step planned in a week that begins after the due date."""
+    found = []
+    for assignment in assignments:
+        if assignment.due is None:
+            continue
+        mine = [
+            s for s in steps if not s.done and not s.optional and Reason("assigned", goal=assignment.title) in s.reasons
+        ]
+        late = [s for s in mine if calendar.start + timedelta(days=7 * (s.week or 0)) > assignment.due]
+        if late:
+            finish = max(s.due for s in mine if s.due is not None)
+            found.append(AtRisk(assignment.ref, assignment.title, assignment.due, finish))
+    return tuple(found)
 
 
 def _catalogue_key(item: CatalogueItem) -> tuple:
@@ -400,8 +499,11 @@ def _usable_dates(dates: tuple[date, ...], start: date) -> tuple[date, ...]:
     return tuple(sorted(d for d in dates if d >= start))
 
 
-def _order(picks: dict[str, _Pick], items: dict[str, CatalogueItem]) -> list[str]:
-    """Prerequisites first, otherwise course order (Kahn's algorithm with a priority queue).
+def _order(
+    picks: dict[str, _Pick], items: dict[str, CatalogueItem], due_of: dict[str, date] | None = None
+) -> list[str]:
+    """Prerequisites first, then the earliest assigned due date (``due_of``; undated last),
+    otherwise course order (Kahn's algorithm with a priority queue).
 
     A prerequisite cycle (never in a published course) cannot be honoured inside itself: its
     items keep course order among themselves, while everything outside the cycle still comes
@@ -415,16 +517,21 @@ def _order(picks: dict[str, _Pick], items: dict[str, CatalogueItem]) -> list[str
     for ref, deps in needs.items():
         for dep in deps:
             needed_by[dep].append(ref)
-    ready = [(items[ref].order, ref) for ref, count in waiting.items() if count == 0]
+    due_of = due_of or {}
+
+    def priority(ref: str) -> tuple:
+        return (due_of.get(ref, date.max), items[ref].order, ref)
+
+    ready = [priority(ref) for ref, count in waiting.items() if count == 0]
     heapq.heapify(ready)
     ordered: list[str] = []
     while ready:
-        _, ref = heapq.heappop(ready)
+        *_, ref = heapq.heappop(ready)
         ordered.append(ref)
         for dependant in needed_by[ref]:
             waiting[dependant] -= 1
             if waiting[dependant] == 0:
-                heapq.heappush(ready, (items[dependant].order, dependant))
+                heapq.heappush(ready, priority(dependant))
     return ordered
 
 
@@ -483,7 +590,8 @@ def _move_step(ordered: list[str], picks: dict[str, _Pick], ref: str, before: st
     return ordered
 
 
-def _schedule(ordered: list[str], picks: dict[str, _Pick], state: LearnerState, calendar: Calendar) -> list[Step]:
+def _schedule(ordered: list[str], picks: dict[str, _Pick], state: LearnerState, calendar: Calendar,
+              due_of: dict[str, date]) -> list[Step]:  # fmt: skip
     """Done steps first, then open ones week by week within the weekly minutes."""
     budget = max(calendar.weekly_minutes, 1)
     done, open_steps = [], []
@@ -494,7 +602,7 @@ def _schedule(ordered: list[str], picks: dict[str, _Pick], state: LearnerState, 
         reasons = tuple(chosen.reasons)
         if ref in state.completed and not any(r.code in ("retry", "remediation") for r in reasons):
             done.append(Step(ref, item.title, item.kind, item.modality, item.minutes, None, None, reasons, done=True,
-                             optional=chosen.optional))  # fmt: skip
+                             optional=chosen.optional, assigned_due=due_of.get(ref)))  # fmt: skip
             continue
         live_date = None
         if item.modality == "live":
@@ -506,7 +614,8 @@ def _schedule(ordered: list[str], picks: dict[str, _Pick], state: LearnerState, 
         used += item.minutes
         due = live_date or calendar.start + timedelta(days=7 * week + 6)
         open_steps.append(Step(ref, item.title, item.kind, item.modality, item.minutes, week, due, reasons,
-                               optional=chosen.optional, live_date=live_date, again=ref in state.completed))  # fmt: skip
+                               optional=chosen.optional, live_date=live_date, again=ref in state.completed,
+                               assigned_due=due_of.get(ref)))  # fmt: skip
     return done + open_steps
 
 

@@ -324,6 +324,32 @@ def _live_dates(journey: Journey) -> tuple[tuple[str, tuple[date, ...]], ...]:
     return tuple((ref, tuple(days)) for ref, days in sorted(found.items()))
 
 
+Assigned = Callable[[Journey, date], tuple[planner.Assignment, ...]]
+_assigned_source: list[Assigned] = []
+_after_replan: list[Callable[[Journey, planner.Plan], None]] = []
+
+
+def assignments_source(source: Assigned) -> Assigned:
+    """Register where the planner reads what the organisation assigns the journey's learner:
+    ``source(journey, today)``. ``lxp.assignments`` registers itself (it builds on paths); a
+    second source replaces the first. Returns ``source`` (a decorator)."""
+    _assigned_source[:] = [source]
+    return source
+
+
+def after_replan(listener: Callable[[Journey, planner.Plan], None]) -> Callable:
+    """Call ``listener(journey, plan)`` each time a plan is stored (in the same transaction)."""
+    if listener not in _after_replan:
+        _after_replan.append(listener)
+    return listener
+
+
+def planner_assignments(journey: Journey, today: date | None = None) -> tuple[planner.Assignment, ...]:
+    if journey.learner_id is None or not _assigned_source:
+        return ()
+    return _assigned_source[0](journey, today or date.today())
+
+
 def planner_goals(journey: Journey) -> list[planner.Goal]:
     return [planner.Goal(str(g.id), g.title, frozenset(c.code for c in g.competencies)) for g in journey.goals]
 
@@ -347,7 +373,8 @@ def planner_choices(choices: dict) -> planner.Choices:
 def plan_for(journey: Journey, choices: dict, today: date | None = None) -> planner.Plan:
     """What the plan would be with these choices (nothing stored)."""
     return planner.plan(planner_goals(journey), catalogue(journey), learner_state(journey.learner_id),
-                        calendar(journey, today), planner_package(journey), planner_choices(choices))  # fmt: skip
+                        calendar(journey, today), planner_package(journey), planner_choices(choices),
+                        planner_assignments(journey, today))  # fmt: skip
 
 
 def replan(journey: Journey, today: date | None = None) -> planner.Plan:
@@ -355,6 +382,8 @@ def replan(journey: Journey, today: date | None = None) -> planner.Plan:
     result = plan_for(journey, journey.choices or {}, today)
     journey.plan = {**plan_to_json(result), "week_start": week_start(today).isoformat()}
     journey.planned_at = utcnow()
+    for listener in list(_after_replan):
+        listener(journey, result)
     return result
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import NamedTuple
 
-from lxp.paths.planner import Feasibility, Plan, Reason, Skipped, Step
+from lxp.paths.planner import AtRisk, Feasibility, Plan, Reason, Skipped, Step
 
 
 def _day(value: str | None) -> date | None:
@@ -18,7 +18,12 @@ def plan_to_json(plan: Plan) -> dict:
     for step in data["steps"]:
         step["due"] = step["due"].isoformat() if step["due"] else None
         step["live_date"] = step["live_date"].isoformat() if step["live_date"] else None
+        step["assigned_due"] = step["assigned_due"].isoformat() if step["assigned_due"] else None
     data["feasibility"]["finish"] = plan.feasibility.finish.isoformat()
+    data["feasibility"]["at_risk"] = [
+        {**risk, "due": risk["due"].isoformat(), "finish": risk["finish"].isoformat()}
+        for risk in data["feasibility"]["at_risk"]
+    ]
     return data
 
 
@@ -33,6 +38,7 @@ def plan_from_json(data: dict) -> Plan:
                 **s,
                 "due": _day(s["due"]),
                 "live_date": _day(s["live_date"]),
+                "assigned_due": _day(s.get("assigned_due")),
                 "reasons": tuple(Reason(**r) for r in s["reasons"]),
             }
         )  # fmt: skip
@@ -40,6 +46,10 @@ def plan_from_json(data: dict) -> Plan:
     )
     skipped = tuple(Skipped(s["ref"], s["title"], Reason(**s["reason"])) for s in data["skipped"])
     stored = {**data["feasibility"], "finish": date.fromisoformat(data["feasibility"]["finish"])}
+    stored["at_risk"] = tuple(
+        AtRisk(r["ref"], r["title"], date.fromisoformat(r["due"]), date.fromisoformat(r["finish"]))
+        for r in stored.get("at_risk", ())
+    )  # plans stored before assignments existed have none
     if "finished" not in stored:
         stored["finished"] = all(step.done or step.optional for step in steps)
         if stored["finished"]:

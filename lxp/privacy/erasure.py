@@ -20,7 +20,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from lxp import events
 from lxp.accounts import services as accounts
 from lxp.accounts.api_tokens import ApiToken
-from lxp.accounts.models import RecoveryCode, User
+from lxp.accounts.models import RecoveryCode, User, UserSession
 from lxp.audit import services as audit
 from lxp.channels.in_app import InAppMessage
 from lxp.coaching.models import (
@@ -33,6 +33,8 @@ from lxp.coaching.models import (
 )
 from lxp.coaching.threads import ATTACHMENTS
 from lxp.core.errors import Conflict, Invalid, NotAllowed
+from lxp.core.time import utcnow
+from lxp.credentials.models import Credential
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.files import storage
@@ -161,7 +163,14 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         delete(PushSubscription).where(PushSubscription.user_id == uid),
         delete(ApiToken).where(ApiToken.user_id == uid),
         delete(RecoveryCode).where(RecoveryCode.user_id == uid),
+        delete(UserSession).where(UserSession.user_id == uid),
         delete(RetentionWarning).where(RetentionWarning.user_id == uid),
+        # A credential names the person: its name and signed file go and its share link finds
+        # nothing; it stays revoked in the status list, so a copy someone kept no longer verifies.
+        update(Credential)
+        .where(Credential.learner_id == uid, Credential.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoke_reason="erased"),
+        update(Credential).where(Credential.learner_id == uid).values(learner_name=ERASED_NAME, jwt=""),
         # The company account would otherwise sign in as the pseudonym again.
         delete(ProviderIdentity).where(ProviderIdentity.user_id == uid),
         # Nor should the directory find them by their old login name (scim_users, scim_group_members).

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from lxp.accounts.api_tokens import ApiToken
-from lxp.accounts.models import User
+from lxp.accounts.models import User, UserSession
 from lxp.audit import services as audit
 from lxp.authoring.models import AuthoringChange, Course, CourseVersion
 from lxp.channels.in_app import InAppMessage
@@ -34,6 +34,7 @@ from lxp.coaching.models import (
 )
 from lxp.coaching.threads import ATTACHMENTS
 from lxp.cohorts.models import Cohort, cohort_members
+from lxp.credentials.models import Credential
 from lxp.events import FINISH_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.files import services as files
@@ -192,6 +193,18 @@ def collect(user: User) -> dict[str, Any]:
             }
             for f in files
         ],  # fmt: skip
+        "credentials": [
+            _row(c, ("id", "achievement_name", "learner_name", "issued_at", "valid_until", "revoked_at", "jwt"))
+            for c in db.session.scalars(
+                select(Credential).where(Credential.learner_id == uid).order_by(Credential.issued_at)
+            )
+        ],  # fmt: skip
+        "credentials_revoked": [
+            _row(c, ("id", "achievement_name", "revoked_at", "revoke_reason"))
+            for c in db.session.scalars(
+                select(Credential).where(Credential.revoked_by_id == uid).order_by(Credential.revoked_at)
+            )
+        ],  # fmt: skip
         "registrations": [
             {**_row(r), "session": _session(r.session_id)}
             for r in db.session.scalars(
@@ -236,6 +249,10 @@ def collect(user: User) -> dict[str, Any]:
         "push_subscriptions": _rows(
             select(PushSubscription).where(PushSubscription.user_id == uid).order_by(PushSubscription.id),
             only=("id", "endpoint", "created_at"),
+        ),  # fmt: skip
+        "sessions": _rows(  # never the id: it is what a cookie names
+            select(UserSession).where(UserSession.user_id == uid).order_by(UserSession.created_at),
+            only=("user_agent", "created_at", "last_seen_at", "remembered", "ended_at"),
         ),  # fmt: skip
         "api_tokens": _rows(
             select(ApiToken).where(ApiToken.user_id == uid).order_by(ApiToken.id),

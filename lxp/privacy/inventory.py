@@ -87,6 +87,7 @@ HOLDINGS: tuple[Holding, ...] = (
         DELETE,
         "hashes of their two-step recovery codes (never exported; the profile says whether two-step sign-in is on)",
     ),
+    Holding("user_sessions", "user_id", "sessions", DELETE, "their signed-in browsers (browser name, times)"),
     Holding("audit_entries", "actor_id", "audit_trail", KEEP, "the trail keeps what happened; their e-mail is removed"),
     Holding("courses", "created_by_id", "authored", KEEP, "the organisation's content"),
     Holding("course_versions", "created_by_id", "authored", KEEP, "the organisation's content"),
@@ -105,5 +106,9 @@ HOLDINGS: tuple[Holding, ...] = (
         "what their organisation's directory says of them (login name, external id, employee number, department)",
     ),
     Holding("scim_group_members", "user_id", "provisioning", DELETE, "the directory groups they are in"),
+    Holding(
+        "credentials", "learner_id", "credentials", DELETE, "their credentials name them; share links stop working"
+    ),
+    Holding("credentials", "revoked_by_id", "credentials_revoked", KEEP, "the organisation's record of a revocation"),
     Holding("scim_tokens", "created_by_id", "provisioning", KEEP, "the organisation's provisioning token they made"),
 )

@@ -8,13 +8,14 @@ valid, ``active`` whether it may sign in. The enterprise extension's ``employeeN
 ``department`` are stored and given back (nothing else in lxp reads them); its other attributes
 are ignored. ``active: false`` and DELETE go through ``accounts.deactivate`` (sessions end,
 API tokens are revoked, push subscriptions removed); DELETE also hides the person from SCIM,
-keeping the account and its history. Nobody of another organisation is ever read or changed.
+keeping the account and its history. Neither may touch the break-glass admin (a 403 saying why). Nobody of another organisation is ever read or changed.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lxp.accounts import joining, security_notices
 from lxp.accounts import services as accounts
 from lxp.accounts.models import NO_PASSWORD, User, UserRole
 from lxp.audit import services as audit
@@ -153,6 +154,13 @@ def _chosen_email(emails) -> str | None:
     return chosen["value"] if chosen else None
 
 
+def _manager_id(value) -> str | None:
+    """The enterprise extension's ``manager.value`` (the manager's SCIM id), if any."""
+    if isinstance(value, dict):
+        value = _lower_keys(value).get("value")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def _lower_keys(data: dict) -> dict:
     return {key.lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
 
@@ -197,6 +205,7 @@ def _read(data: dict) -> dict:
         "external_id": _text(fields.get("externalid"), "externalId", 255),
         "employee_number": _text(enterprise.get("employeenumber"), "employeeNumber", 64),
         "department": _text(enterprise.get("department"), "department", 120),
+        "manager": _manager_id(enterprise.get("manager")),
         "language": provisioning.supported_locale(fields.get("preferredlanguage") or fields.get("locale")
                                                   if isinstance(fields.get("preferredlanguage") or fields.get("locale"), str) else None),  # fmt: skip
         "timezone": fields.get("timezone") if isinstance(fields.get("timezone"), str) and is_valid_timezone(fields["timezone"]) else None,
@@ -222,7 +231,19 @@ def _check_unique(organisation_id: int, values: dict, user_id: int | None) -> No
             raise ScimError(409, "another User has this externalId", "uniqueness")
 
 
+def _refuse_ending_break_glass(user: User) -> None:
+    """The break-glass admin is the way in on the day the provider is down: a directory that
+    deactivated them (by a sync rule, or by mistake) would lock the organisation out. Raises
+    ``ScimError`` 403 saying so; an admin changes the break-glass admin in lxp first."""
+    settings = db.session.get(CompanySignIn, user.organisation_id)
+    if settings is not None and settings.break_glass_user_id == user.id:
+        raise ScimError(403, "this person is the organisation's break-glass admin, who must stay able to sign in "
+                             "when the identity provider is down; choose another break-glass admin in lxp first")  # fmt: skip
+
+
 def _set_active(user: User, active: bool) -> None:
+    if not active:
+        _refuse_ending_break_glass(user)
     if active == user.active:
         if not active:
             accounts.deactivate(user)  # repeated: makes sure nothing came back since
@@ -237,6 +258,8 @@ def _set_active(user: User, active: bool) -> None:
 
 
 def _write(user: User, row: ScimUser, values: dict) -> None:
+    if user.id is not None and user.email != values["address"]:
+        security_notices.notify(user, "email_changed")  # to the old address, before it changes
     user.email = values["address"]
     user.display_name = values["display_name"]
     if values["language"]:
@@ -253,6 +276,8 @@ def _write(user: User, row: ScimUser, values: dict) -> None:
     if values["active"] is not None:  # absent (or removed): unchanged, never reactivated by omission
         _set_active(user, values["active"])
     db.session.flush()
+    if user.active:  # units, reporting lines and assignments follow the directory
+        joining.person_changed(user, department=values["department"], manager=values["manager"])
 
 
 def create(organisation_id: int, data: dict) -> tuple[User, ScimUser]:
@@ -294,6 +319,7 @@ def replace(organisation_id: int, user: User, row: ScimUser | None, data: dict) 
 
 def delete(user: User, row: ScimUser | None) -> None:
     """DELETE: deactivate the person (sessions, tokens, push end) and hide them from SCIM."""
+    _refuse_ending_break_glass(user)
     if row is None:
         row = ScimUser(user_id=user.id, organisation_id=user.organisation_id, user_name=user.email)
         db.session.add(row)

@@ -39,6 +39,10 @@ class CompanySignIn(db.Model):
     protocol: Mapped[str] = mapped_column(String(10), default="oidc", server_default="oidc")
     saml_metadata_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     saml_metadata: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Metadata from an address is fetched again daily (``saml_services.refresh_metadata``): when
+    # it last worked, and why the last try failed ("" when it did not; the last good copy stays).
+    saml_metadata_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    saml_metadata_error: Mapped[str] = mapped_column(Text, default="", server_default="")
     saml_email_attribute: Mapped[str] = mapped_column(String(200), default="email", server_default="email")
     saml_name_attribute: Mapped[str] = mapped_column(String(200), default="name", server_default="name")
     saml_groups_attribute: Mapped[str] = mapped_column(String(200), default="groups", server_default="groups")

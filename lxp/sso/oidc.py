@@ -15,7 +15,7 @@ import hmac
 import logging
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.common.security import generate_token
@@ -158,10 +158,11 @@ def start(client: Client, login_hint: str | None = None) -> tuple[str, Pending]:
     return url, pending
 
 
-def finish(client: Client, pending: Pending | None, answer: dict) -> dict:
+def finish(client: Client, pending: Pending | None, answer: dict) -> tuple[dict, str]:
     """Check the provider's answer (the callback's query) against the pending sign-in, redeem
     the code, validate the ID token and return the person's claims (the ID token's, completed
-    by the userinfo endpoint's for the same subject).
+    by the userinfo endpoint's for the same subject) and the ID token itself (the hint for
+    signing out at the provider).
 
     Raises ``Refused`` with the reason: ``bad_state`` (not started here, already used, or too
     old), ``provider_said_no``, ``token_failed``, ``bad_signature``, ``wrong_issuer``,
@@ -193,7 +194,24 @@ def finish(client: Client, pending: Pending | None, answer: dict) -> dict:
     claims = validate_id_token(client, metadata, token, pending.nonce)
     if metadata.get("userinfo_endpoint") and token.get("access_token"):
         claims = {**_userinfo(client, metadata, token["access_token"], claims["sub"]), **claims}
-    return claims
+    return claims, token["id_token"]
+
+
+def end_session_url(client: Client, id_token: str | None, after: str) -> str | None:
+    """The provider's address that ends the person's session there too (OpenID Connect
+    RP-Initiated Logout 1.0), coming back to ``after``; None when the provider offers none or
+    cannot be read now (signing out of lxp never waits on the provider)."""
+    try:
+        endpoint = discover(client).get("end_session_endpoint")
+    except Refused:
+        return None
+    scheme = urlsplit(endpoint).scheme if isinstance(endpoint, str) else ""
+    if scheme != "https" and not (scheme == "http" and client.allow_private):
+        return None  # the browser goes there, lxp does not: only the scheme needs checking
+    query = {"client_id": client.client_id, "post_logout_redirect_uri": after}
+    if id_token:
+        query["id_token_hint"] = id_token
+    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(query)
 
 
 def _key_set(client: Client, metadata: dict, fresh: bool) -> KeySet:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from lxp.accounts import joining
 from lxp.accounts import services as accounts
 from lxp.accounts.models import NO_PASSWORD, User, UserRole
 from lxp.cohorts import services as cohorts
@@ -113,12 +114,15 @@ def provision(settings: CompanySignIn, person: ProvidedPerson) -> User:
         raise Refused("deactivated", f"user {user.id}")
     if user is None:
         user = _create(settings, person)
+    elif user.invitation_pending:  # invited, and came in through the provider: no longer invited
+        user.password_hash = NO_PASSWORD
     if identity is None:
         identity = ProviderIdentity(user_id=user.id, issuer=person.issuer, subject=person.subject)
         db.session.add(identity)
     identity.last_seen_at = utcnow()
     apply_mappings(settings, user, person.groups)
     db.session.flush()
+    joining.person_changed(user)  # a new cohort or role may bring assigned learning
     return user
 
 

@@ -14,11 +14,11 @@ import hmac
 import logging
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, select
 
 from lxp.accounts import services as accounts
 from lxp.accounts.models import Organisation, User
@@ -171,6 +171,10 @@ def apply_settings(settings: CompanySignIn, given, *, allow_private: bool) -> No
     elif given.enabled:
         raise Invalid(_l("Paste the provider's SAML metadata or give the address it is published at."),
                       field="saml_metadata")  # fmt: skip
+    if url and field == "saml_metadata_url":  # fetched just now
+        settings.saml_metadata_fetched_at, settings.saml_metadata_error = utcnow(), ""
+    elif not url:
+        settings.saml_metadata_fetched_at, settings.saml_metadata_error = None, ""
     settings.saml_metadata, settings.saml_metadata_url = metadata, url
     settings.saml_email_attribute = _attribute(given.saml_email_attribute, "saml_email_attribute", "email")
     settings.saml_name_attribute = _attribute(given.saml_name_attribute, "saml_name_attribute", "name")
@@ -193,3 +197,37 @@ def _idp_entity_id(settings: CompanySignIn) -> str | None:
         return saml.read_idp_metadata(settings.saml_metadata)["entityId"] if settings.saml_metadata else None
     except ValueError:
         return None
+
+
+# --- keeping metadata from an address fresh (the scheduler's ``sso.refresh_saml_metadata``) ---
+
+REFRESH_EVERY = timedelta(hours=24)
+
+
+def refresh_metadata(now: datetime | None = None) -> int:
+    """Fetch again the metadata of every SAML organisation that gave an address, once it is
+    ``REFRESH_EVERY`` old: the provider rolls its signing certificate there. A fetch that fails,
+    or brings something that is no usable IdP metadata, keeps the last good copy and notes why
+    (shown on the admin page, logged); one organisation's failure stops no other. Returns how
+    many were refreshed."""
+    now = now or utcnow()
+    allow_private = current_app.config.get("SSO_ALLOW_PRIVATE", False)
+    due = db.session.scalars(select(CompanySignIn).where(
+        CompanySignIn.protocol == "saml", CompanySignIn.saml_metadata_url != "",
+        or_(CompanySignIn.saml_metadata_fetched_at.is_(None), CompanySignIn.saml_metadata_fetched_at <= now - REFRESH_EVERY),
+    ).order_by(CompanySignIn.organisation_id)).all()  # fmt: skip
+    refreshed = 0
+    for settings in due:
+        try:
+            metadata = saml.fetch_idp_metadata(settings.saml_metadata_url, allow_private)
+            saml.read_idp_metadata(metadata)
+        except ValueError as error:
+            settings.saml_metadata_error = str(error)[:500] or "unreadable"
+            log.warning("SAML metadata of organisation %s not refreshed from %s: %s", settings.organisation_id,
+                        settings.saml_metadata_url, error)  # fmt: skip
+            continue
+        settings.saml_metadata, settings.saml_metadata_error = metadata, ""
+        settings.saml_metadata_fetched_at = now
+        refreshed += 1
+    db.session.flush()
+    return refreshed

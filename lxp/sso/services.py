@@ -17,6 +17,7 @@ from sqlalchemy import exists, select
 from lxp.accounts import company_sign_in
 from lxp.accounts import services as accounts
 from lxp.accounts.models import Organisation, User
+from lxp.channels import external_url
 from lxp.core.errors import Invalid
 from lxp.extensions import db
 from lxp.sso import oidc, provisioning, saml_services
@@ -65,15 +66,16 @@ def start(settings: CompanySignIn, login_hint: str | None = None) -> tuple[str, 
     return url, {**pending.as_dict(), "organisation_id": settings.organisation_id}
 
 
-def finish(pending: dict | None, answer: dict) -> User:
+def finish(pending: dict | None, answer: dict) -> tuple[User, dict]:
     """Finish a sign-in from the provider's answer: check it, then find, link or make the
-    person's account and apply the group mappings, and note the sign-in. Flushes. Raises
+    person's account and apply the group mappings, and note the sign-in. Flushes. Returns the
+    person and what signing out needs later (``SIGNED_IN_KEY``, kept in the session). Raises
     ``Refused`` with the reason (logged with the organisation and the detail)."""
     settings = settings_of(int(pending["organisation_id"])) if pending and pending.get("organisation_id") else None
     if settings is None or not settings.enabled:
         raise Refused("bad_state", "no pending sign-in of an organisation with company sign-in on")
     try:
-        claims = oidc.finish(client_for(settings), oidc.Pending.from_dict(pending), answer)
+        claims, id_token = oidc.finish(client_for(settings), oidc.Pending.from_dict(pending), answer)
         person = provisioning.person_from_claims(settings, settings.issuer, claims)
         user = provisioning.provision(settings, person)
     except Refused as refused:
@@ -82,7 +84,7 @@ def finish(pending: dict | None, answer: dict) -> User:
         )
         raise
     accounts.record_login(user)
-    return user
+    return user, {"organisation_id": settings.organisation_id, "id_token": id_token}
 
 
 class _PasswordSignIn:
@@ -104,6 +106,23 @@ class _PasswordSignIn:
             return None
         return _l("%(organisation)s signs you in with your company account, not with a password.",
                   organisation=settings.organisation.name)  # fmt: skip
+
+    def start_url(self, user: User) -> str:
+        return external_url("sso.start", slug=user.organisation.slug)
+
+    def provider_sign_out(self, signed_in: dict) -> str | None:
+        try:
+            settings = settings_of(int(signed_in.get("organisation_id") or 0))
+        except (TypeError, ValueError):
+            return None
+        if settings is None or not settings.enabled or settings.protocol != "oidc":
+            return None
+        return oidc.end_session_url(client_for(settings), signed_in.get("id_token"), post_logout_redirect_uri())
+
+
+def post_logout_redirect_uri() -> str:
+    """Where the provider sends the browser back after signing out there (registered with it)."""
+    return external_url("accounts.login")
 
 
 company_sign_in.register(_PasswordSignIn())

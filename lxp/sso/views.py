@@ -86,11 +86,12 @@ def callback():
     pending = session.pop(services.PENDING_KEY, None)
     try:
         with unit_of_work.boundary("company sign-in"):
-            user = services.finish(pending, request.args.to_dict())
+            user, signed_in = services.finish(pending, request.args.to_dict())
+            session.clear()  # a fresh session: nothing from before the sign-in carries over
+            login_user(user)  # opens the browser's session row (accounts.sessions), in this unit
+            session[company_sign_in.SIGNED_IN_KEY] = signed_in  # to sign out at the provider too
     except Refused as refused:
         return render_template("sso/refused.html", message=refused.message), 403
-    session.clear()  # a fresh session: nothing from before the sign-in carries over
-    login_user(user)
     start_session(remember=False)
     response = redirect(start_page_for(user))
     response.set_cookie(services.REMEMBER_COOKIE, user.organisation.slug, max_age=services.REMEMBER_SECONDS,
@@ -141,5 +142,6 @@ def settings():
         form=form,
         saved=saved,
         redirect_uri=sso_settings.redirect_uri(),
+        post_logout_redirect_uri=services.post_logout_redirect_uri(),
         saml=saml_views.addresses(current_user.organisation, saved),
     ), status

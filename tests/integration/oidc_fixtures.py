@@ -35,7 +35,8 @@ class OpenIdProvider:
     def register_client(self, forge: str | None = None, base_url: str = LXP) -> tuple[str, str]:
         """A new client at the provider for lxp's redirect URI under ``base_url``; returns its id
         and secret. ``forge`` makes the provider alter its ID tokens (see provider.js)."""
-        metadata = {"redirect_uris": [f"{base_url}/sso/callback"], "client_name": "lxp"}
+        metadata = {"redirect_uris": [f"{base_url}/sso/callback"], "client_name": "lxp",
+                    "post_logout_redirect_uris": [f"{base_url}/login"]}  # fmt: skip
         if forge:
             metadata["x_lxp_forge"] = forge
         response = requests.post(f"{self.issuer}/reg", json=metadata, timeout=10,

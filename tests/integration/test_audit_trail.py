@@ -205,3 +205,27 @@ def test_only_admins_see_the_trail(client, login_as):
     login_as("trainer")
     assert client.get("/admin/audit").status_code == 403
     assert client.get("/admin/audit.csv").status_code == 403
+
+
+def test_refused_access_is_recorded_but_a_crawler_cannot_flood_the_trail(app, client, login_as, make_user):
+    from lxp.audit.refusals import LIMIT
+    from tests.integration.api.conftest import ApiClient, make_token
+
+    learner = login_as("learner")
+    assert client.get("/admin/users").status_code == 403
+    [entry] = _entries(app, "access_refused")
+    assert (entry.actor_id, entry.organisation_id) == (learner.id, learner.organisation_id)
+    assert entry.details["path"] == "/admin/users" and entry.details["method"] == "GET"
+    # A POST that is refused keeps nothing of its own, but the entry stays.
+    assert submit(client, "/admin/users/invite", {"email": "x@example.com"}, form_page="/today").status_code == 403
+    assert len(_entries(app, "access_refused")) == 2
+    for _ in range(60):  # a crawler
+        assert client.get("/admin/users").status_code == 403
+    limit = int(LIMIT.split()[0])
+    entries = _entries(app, "access_refused")
+    assert len(entries) == limit and entries[-1].details["more_not_recorded"] is True
+    # Someone else is still recorded, also through the API with a token.
+    other = make_user(email="other@example.com")
+    api = ApiClient(app, make_token(app, other), other)
+    assert api.get("/api/v1/admin/users").status_code == 403
+    assert [e.actor_id for e in _entries(app, "access_refused")][-1] == other

@@ -54,6 +54,13 @@ DELIBERATELY_PUBLIC = {
     "sso_saml.acs",
     # xAPI's About resource says which versions the statements API speaks, nothing more.
     "api_xapi_about.about",
+    # Credentials: a share link's page shows what the credential itself says and whether it is
+    # genuine (its random id is the key; 404 otherwise); an issuer's profile, public keys and
+    # revocation list are what outside verifiers need, without a secret (test_credentials.py).
+    "credentials.verify_shared",
+    "credentials.issuer_profile",
+    "credentials.issuer_keys",
+    "credentials.status_list",
 }
 # SCIM provisioning (/scim/v2): no session; an organisation's bearer token is the key, checked
 # for every endpoint before anything else (401 with a SCIM error otherwise; test_scim_users.py).
@@ -71,6 +78,8 @@ def _sample_value(match) -> str:
     converter, arguments = match.group(1), match.group(2)
     if converter == "int":
         return "1"
+    if converter == "uuid":
+        return "00000000-0000-4000-8000-000000000000"
     if converter == "any":
         return arguments.split(",")[0].strip()
     return "x"

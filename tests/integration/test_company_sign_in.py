@@ -3,7 +3,9 @@ see oidc_fixtures.py): the happy path, the group mappings, and every refusal wit
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import html
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -294,3 +296,73 @@ def test_erasing_a_person_forgets_their_company_account(app, client, company, op
         erasure.erase(person, actor_id=None, reason="test")
     with app.app_context():
         assert db.session.execute(select(ProviderIdentity).where(ProviderIdentity.subject == sub)).first() is None
+
+
+def test_an_sso_only_invitation_leads_to_the_company_sign_in_and_never_to_a_password(
+    app, client, company, openid_provider, make_user, mailbox
+):
+    admin_id = company()
+    with app.app_context():
+        old_link = _invitation_link_before_the_switch(app, make_user)
+    company(sso_only=True, break_glass_user_id=admin_id)
+    assert sign_in(client, f"admin@{DOMAIN}").status_code == 302  # the break-glass admin
+    data = {"email": f"new.hire@{DOMAIN}", "display_name": "New Hire", "roles": ["learner"], "locale": "",
+            "timezone": "UTC"}  # fmt: skip
+    assert submit(client, "/admin/users/invite", data).status_code == 302
+    [mail] = mailbox.to(f"new.hire@{DOMAIN}")
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    link = mailbox.link_in(mail)
+    assert link == "/sso/acme/start" and "password" not in text.lower()
+    newcomer = app.test_client()
+    openid_provider.add_person(f"new.hire@{DOMAIN}", signed_in=True)
+    landed = through_provider(newcomer, newcomer.get(link))
+    assert landed.headers["Location"] == "/today" and newcomer.get("/today").status_code == 200
+    with app.app_context():
+        hire = db.session.execute(select(User).where(User.email == f"new.hire@{DOMAIN}")).scalar_one()
+        assert not hire.invitation_pending and not hire.has_password
+    # A set-password link sent before the switch now leads to the provider, and sets nothing.
+    late = app.test_client()
+    answer = late.get(old_link)
+    assert answer.status_code == 302 and answer.headers["Location"] == "http://lxp.test/sso/acme/start"
+    with app.app_context():
+        assert db.session.execute(select(User).where(User.email == f"early@{DOMAIN}")).scalar_one().invitation_pending
+
+
+def _invitation_link_before_the_switch(app, make_user) -> str:
+    from lxp.accounts import tokens
+
+    early = make_user(email=f"early@{DOMAIN}", invited=True)
+    return "/invitation/" + tokens.make_token(db.session.get(User, early), tokens.INVITATION)
+
+
+def test_signing_out_ends_the_session_at_the_provider_too_and_comes_back(app, client, company, openid_provider):
+    import requests
+
+    company()
+    openid_provider.add_person(f"leaver@{DOMAIN}")
+    landed = through_provider(client, _continue_with(client, f"leaver@{DOMAIN}"))
+    assert landed.headers["Location"] == "/today"
+    page = client.get("/me").get_data(as_text=True)
+    out = client.post("/logout", data={"csrf_token": csrf_from(page)})
+    assert out.status_code == 302 and out.headers["Location"].startswith(openid_provider.issuer)
+    query = dict(parse_qsl(urlsplit(out.headers["Location"]).query))
+    assert query["post_logout_redirect_uri"] == "http://lxp.test/login" and query["id_token_hint"]
+    assert client.get("/today").headers["Location"].startswith("/login")  # lxp's side is over already
+    # The real provider accepts the request (hint and address registered) and, once the person
+    # confirms, sends the browser back to lxp's sign-in page.
+    with requests.Session() as browser:
+        form = browser.get(out.headers["Location"], timeout=10)
+        assert form.status_code == 200, form.text[:300]
+        action = html.unescape(re.search(r'action="([^"]+)"', form.text).group(1))
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.text))
+        back = browser.post(urljoin(form.url, action), data={**fields, "logout": "yes"}, allow_redirects=False,
+                            timeout=10)  # fmt: skip
+    assert back.status_code in (302, 303) and back.headers["Location"].startswith("http://lxp.test/login")
+
+
+def test_a_password_sign_in_signs_out_of_lxp_only(app, client, company, make_user):
+    company()
+    make_user(email=f"plain@{DOMAIN}")
+    sign_in(client, f"plain@{DOMAIN}")
+    out = client.post("/logout", data={"csrf_token": csrf_from(client.get("/me").get_data(as_text=True))})
+    assert out.headers["Location"] == "/login"

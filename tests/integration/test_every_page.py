@@ -123,6 +123,8 @@ class Seen:
     cards: list[int] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     unsubscribe: list[str] = field(default_factory=list)
+    credentials: list = field(default_factory=list)  # their own
+    issuer: list[str] = field(default_factory=list)  # their organisation's slug
     # trainers
     desk_threads: list[int] = field(default_factory=list)
     help_requests: list[int] = field(default_factory=list)
@@ -143,6 +145,7 @@ class Seen:
     users: list[int] = field(default_factory=list)
     rule_keys: list[str] = field(default_factory=list)
     learner_emails: list[str] = field(default_factory=list)
+    issued: list = field(default_factory=list)  # credentials the organisation issued
     live_items: list[str] = field(default_factory=list)
 
 
@@ -224,6 +227,9 @@ def _admin_view(seen: Seen) -> None:
     seen.users = sorted(one_per_roles.values())
     seen.rule_keys = [rule.key for rule in DEFAULT_RULES]
     seen.learner_emails = ["lena.fischer@northwind.example"]
+    from lxp.credentials import services as credentials
+
+    seen.issued = [c.id for c in credentials.credentials_in(seen.user)]
     seen.insight_courses = [course.id for course, _version in insights.courses_for(seen.user)]
 
 
@@ -235,6 +241,10 @@ def _files_and_links(seen: Seen) -> None:
     stored = db.session.scalars(select(StoredFile).where(StoredFile.organisation_id == seen.user.organisation_id))
     seen.files = [f.token for f in stored if files.may_see(seen.user, f)][:3]
     seen.unsubscribe = [preferences.unsubscribe_token(seen.user, policy.CATEGORIES[0])]
+    from lxp.credentials import services as credentials
+
+    seen.credentials = [c.id for c in credentials.credentials_of(seen.user)]
+    seen.issuer = [seen.user.organisation.slug]
 
 
 def what_they_see(user: User) -> Seen:
@@ -289,6 +299,19 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     # everyone: the files they may see (evidence, coaching attachments), their unsubscribe links
     "files.download": lambda s: _each(s.files, "token"),
     "nudges.unsubscribe": lambda s: _each(s.unsubscribe, "token"),
+    # everyone: their own credentials, the share pages of those and of the ones an admin issued,
+    # and their organisation's issuer documents
+    **{
+        f"credentials.{name}": (lambda s: _each(s.credentials, "credential_id"))
+        for name in ("show", "download_jwt", "download_json", "download_png")
+    },
+    "api_credentials.get_mine": lambda s: _each(s.credentials, "credential_id"),
+    "credentials.verify_shared": lambda s: _each([*s.credentials, *s.issued], "credential_id"),
+    "credentials.issuer_profile": lambda s: _each(s.issuer, "slug"),
+    "credentials.issuer_keys": lambda s: _each(s.issuer, "slug"),
+    "credentials.status_list": lambda s: _each(s.issuer, "slug"),
+    "credentials_admin.revoke": lambda s: _each(s.issued, "credential_id"),
+    "api_issued_credentials.get_issued": lambda s: _each(s.issued, "credential_id"),
     # learners
     "learning.block": lambda s: _each(_steps(s), "ref"),
     "learning.pulse": lambda s: _each(_steps(s), "ref"),

@@ -32,15 +32,15 @@ def test_seed_demo_loads_people_once_and_their_logins_work(app, client, mailbox)
     confirmed = {m["X-Envelope-To"] for m in mailbox.messages
                  if any(p.get_content_type() == "text/calendar" for p in m.walk())}  # fmt: skip
     assert {"lena.fischer@northwind.example", "marcus.johnson@northwind.example"} <= confirmed
-    assert "15 people added" in first.output and DEMO_PASSWORD in first.output
+    assert "18 people added" in first.output and DEMO_PASSWORD in first.output
     assert "Course 'customer-conversations': imported and published." in first.output
     second = runner.invoke(args=["lxp", "seed-demo"])
-    assert "0 people added, 15 already there" in second.output
+    assert "0 people added, 18 already there" in second.output
     assert "Course 'leading-hybrid-team': already there." in second.output
     with committing(app):
         # the demo people, two more an HR system provisioned through SCIM, and the synthetic
         # learners that fill the insights (each added once)
-        assert db.session.scalar(select(func.count()).select_from(User).where(~User.email.like("synthetic-%"))) == 17
+        assert db.session.scalar(select(func.count()).select_from(User).where(~User.email.like("synthetic-%"))) == 20
         assert db.session.scalar(select(func.count()).select_from(User).where(User.email.like("synthetic-%"))) == 60
         zones = set(db.session.execute(select(User.timezone)).scalars())
         locales = set(db.session.execute(select(User.locale)).scalars())

@@ -92,3 +92,26 @@ def test_changing_the_password_signs_out_other_devices_only(app, client, make_us
     assert response.status_code == 302
     assert client.get("/today").status_code == 200
     assert laptop.get("/today").headers["Location"].startswith("/login")
+
+
+LEANING = "This password is built around your name, e-mail or organisation"
+
+
+def test_passwords_built_around_the_person_or_their_organisation_are_refused(app, client, make_user):
+    make_user(email="olivia.walker@example.com", name="Olivia Walker-Smith")
+    sign_in(client, "olivia.walker@example.com")
+
+    def change(new: str):
+        return submit(client, "/me/password", {"current_password": PASSWORD, "password": new, "confirm": new},
+                      form_page="/me")  # fmt: skip
+
+    # The organisation is "Acme Learning" (slug acme); the product is lxp.
+    for guessable in ("Acme Learning 2026!", "acme-acme-2026", "OliviaWalker1985", "olivia.walker#99",
+                      "Walker-Smith 2027", "lxp-LXP-lxp-26", "Learning@Acme.1"):  # fmt: skip
+        response = change(guessable)
+        assert response.status_code == 400, guessable
+        assert LEANING in response.get_data(as_text=True), guessable
+    assert sign_in(app.test_client(), "olivia.walker@example.com", PASSWORD).status_code == 302
+    # Their own words around a name they like are fine.
+    assert change("Olivia flies seven blue kites").status_code == 302
+    assert sign_in(app.test_client(), "olivia.walker@example.com", "Olivia flies seven blue kites").status_code == 302

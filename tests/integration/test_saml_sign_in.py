@@ -244,3 +244,77 @@ def test_the_demo_shows_a_saml_set_up_switched_off(app, client, make_user):
     with app.app_context():
         saved = sso_settings.settings_of(db.session.get(User, admin_id).organisation_id)
         assert (saved.enabled, saved.protocol) == (False, "oidc")
+
+
+@pytest.fixture
+def metadata_server():
+    """A plain HTTP server on a loopback port publishing whatever ``served`` holds (status, body)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    served = {"status": 200, "body": ""}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802  (http.server's name)
+            body = served["body"].encode()
+            self.send_response(served["status"])
+            self.send_header("Content-Type", "application/samlmetadata+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    served["url"] = f"http://127.0.0.1:{server.server_address[1]}/idp/metadata"
+    yield served
+    server.shutdown()
+    server.server_close()
+
+
+def test_metadata_from_an_address_is_fetched_again_daily_and_a_failure_keeps_the_last_good_copy(
+    app,
+    client,
+    company,
+    saml_idp,  # noqa: F811
+    metadata_server,
+    monkeypatch,
+):
+    from lxp import scheduler
+    from lxp.sso.models import CompanySignIn
+
+    monkeypatch.setitem(app.config, "SSO_ALLOW_PRIVATE", True)  # the test's server is on loopback, plain http
+    metadata_server["body"] = saml_idp.metadata()
+    admin_id = company(saml_metadata="", saml_metadata_url=metadata_server["url"])
+    sign_in(client, f"admin@{DOMAIN}")
+    assert "last fetched" in client.get("/admin/sign-in").get_data(as_text=True)
+
+    def run_the_job():
+        scheduler.run_job(app, "lxp.sso.jobs:refresh_saml_metadata")
+        with app.app_context():
+            stored = db.session.get(CompanySignIn, db.session.get(User, admin_id).organisation_id)
+            return stored.saml_metadata, stored.saml_metadata_error, stored.saml_metadata_fetched_at
+
+    first = run_the_job()
+    assert first[0] == saml_idp.metadata() and first[1] == ""  # not due yet: nothing fetched
+    metadata_server["status"] = 500
+    with time_machine.travel(utcnow() + timedelta(hours=25), tick=False):
+        kept, error, fetched_at = run_the_job()
+        assert kept == saml_idp.metadata() and "500" in error and fetched_at == first[2]
+    assert "The last fetch failed" in client.get("/admin/sign-in").get_data(as_text=True)
+    # People still sign in with the last good copy.
+    saml_idp.add_person(f"still@{DOMAIN}")
+    assert _sign_in(app.test_client(), saml_idp, f"still@{DOMAIN}")[0].headers["Location"] == "/today"
+    # The provider publishes again (a changed document): the next run takes it.
+    metadata_server["status"], metadata_server["body"] = 200, saml_idp.metadata() + "<!-- rolled -->"
+    with time_machine.travel(utcnow() + timedelta(hours=26), tick=False):
+        renewed, error, fetched_at = run_the_job()
+    assert renewed.endswith("<!-- rolled -->") and error == "" and fetched_at > first[2]
+    # Something that is no IdP metadata is refused the same way.
+    metadata_server["body"] = "<html>maintenance</html>"
+    with time_machine.travel(utcnow() + timedelta(hours=60), tick=False):
+        kept, error, _ = run_the_job()
+    assert kept.endswith("<!-- rolled -->") and error

@@ -10,6 +10,7 @@ from lxp.accounts.models import User
 from lxp.audit.models import AuditEntry
 from lxp.extensions import db
 from lxp.push.models import PushSubscription
+from lxp.sso.models import CompanySignIn
 from tests.conftest import committing, sign_in, submit
 from tests.integration.api.conftest import ApiClient, make_token
 from tests.integration.scim_fixtures import ENTERPRISE, MEDIA, Scim, a_user, scim_token
@@ -170,3 +171,27 @@ def test_the_admin_makes_a_token_seen_once_and_revokes_it(app, client, login_as)
         token_id = int(html.split('data-scim-token="')[1].split('"')[0])
     submit(client, f"/admin/provisioning/tokens/{token_id}/revoke", {}, form_page="/admin/provisioning")
     assert Scim(app, secret).get("/Users").status_code == 401
+
+
+def test_the_break_glass_admin_cannot_be_deactivated_nor_deleted_by_the_directory(app, make_user):
+    scim = _scim(app, make_user)
+    keeper = make_user(("admin",), email="keeper@example.com")
+    with committing(app):
+        settings = CompanySignIn(organisation_id=db.session.get(User, keeper).organisation_id, enabled=True,
+                                 sso_only=True, break_glass_user_id=keeper)  # fmt: skip
+        db.session.add(settings)
+    for response in (
+        scim.patch(f"/Users/{keeper}", [{"op": "replace", "path": "active", "value": False}]),
+        scim.patch(f"/Users/{keeper}", [{"op": "Replace", "value": {"active": "False"}}]),
+        scim.put(f"/Users/{keeper}", a_user("keeper@example.com", active=False)),
+        scim.delete(f"/Users/{keeper}"),
+    ):
+        assert response.status_code == 403
+        error = response.get_json()
+        assert error["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+        assert "break-glass admin" in error["detail"]
+    assert sign_in(app.test_client(), "keeper@example.com").status_code == 302
+    assert scim.get(f"/Users/{keeper}").get_json()["active"] is True
+    # Anyone else still goes: the refusal is about that one person.
+    other = make_user(email="other@example.com")
+    assert scim.patch(f"/Users/{other}", [{"op": "replace", "path": "active", "value": False}]).status_code == 200

@@ -3,7 +3,7 @@
 import pytest
 
 from lxp import create_app
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, csrf_from, sign_in
 
 
 def test_every_page_sends_strict_security_headers(client):
@@ -37,6 +37,34 @@ def test_https_deployments_get_secure_cookies_and_hsts(app):
     assert "Secure" in response.headers["Set-Cookie"]
     assert secure_app.config["SESSION_COOKIE_SECURE"] and secure_app.config["REMEMBER_COOKIE_SECURE"]
     assert client.get("/login", base_url="http://lxp.example").status_code == 302
+
+
+def test_https_deployments_name_their_cookies_host_only_and_the_session_works(app, make_user):
+    keep = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING", "LXP_ENV", "RATELIMIT_ENABLED")
+    make_user(email="secure@example.com")
+    secure_app = create_app(
+        {**{key: app.config[key] for key in keep}, "HTTPS": True, "BASE_URL": "https://lxp.example"}
+    )
+    client = secure_app.test_client()
+    page = client.get("/login?with=password", base_url="https://lxp.example").get_data(as_text=True)
+    # Over HTTPS Flask-WTF also wants a same-origin Referer, as a browser sends.
+    response = client.post("/login", base_url="https://lxp.example", headers={"Referer": "https://lxp.example/login"}, data={
+        "csrf_token": csrf_from(page), "email": "secure@example.com", "password": PASSWORD, "remember": "y"})  # fmt: skip
+    assert response.status_code == 302
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert {"__Host-session", "__Host-remember_token"} <= set(cookies), cookies
+    for name in ("__Host-session", "__Host-remember_token"):
+        # What browsers require of the prefix: Secure, Path=/, no Domain.
+        assert "Secure" in cookies[name] and "Path=/" in cookies[name] and "Domain" not in cookies[name]
+    assert client.get("/today", base_url="https://lxp.example").status_code == 200
+    # The remember-me cookie alone signs the person in again under its new name.
+    client.delete_cookie("__Host-session", domain="lxp.example")
+    assert client.get("/today", base_url="https://lxp.example").status_code == 200
+    # Opting out keeps the plain names; asking for the prefix without HTTPS is refused.
+    plain = create_app({**{key: app.config[key] for key in keep}, "HTTPS": True, "HOST_COOKIES": False})
+    assert plain.config["SESSION_COOKIE_NAME"] == "session"
+    with pytest.raises(ValueError, match="LXP_HOST_COOKIES needs LXP_HTTPS"):
+        create_app({**{key: app.config[key] for key in keep}, "HOST_COOKIES": True})
 
 
 @pytest.mark.parametrize(

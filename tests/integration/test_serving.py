@@ -48,6 +48,19 @@ def test_today_is_compressed_when_the_browser_asks(client, login_as, encoding, d
     assert re.sub(token, "", html) == re.sub(token, "", plain.get_data(as_text=True))
 
 
+def test_pages_that_carry_a_secret_are_never_compressed(client, login_as):
+    """BREACH: the two-step secret being set up must not leak through the compressed length."""
+    from tests.conftest import submit
+
+    login_as("trainer")
+    assert submit(client, "/me/two-step/start", {}, form_page="/me/two-step").status_code == 302
+    page = client.get("/me/two-step", headers={"Accept-Encoding": "br, gzip"})
+    assert page.status_code == 200 and "data-totp-secret" in page.get_data(as_text=True)
+    assert "no-store" in page.headers["Cache-Control"]
+    assert "Content-Encoding" not in page.headers and "Accept-Encoding" in page.headers["Vary"]
+    assert client.get("/me", headers={"Accept-Encoding": "br"}).headers["Content-Encoding"] == "br"  # others are
+
+
 def test_json_answers_are_compressed_too(client):
     response = client.get("/api/openapi.json", headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"

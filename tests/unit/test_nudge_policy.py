@@ -118,7 +118,9 @@ def test_a_paused_path_hears_only_what_was_asked_for_and_a_finished_one_nothing_
     paused = {key for key, rule in RULES_BY_KEY.items() if goes_to(rule, paused=True, finished=False)}
     assert paused == {"session_tomorrow", "session_soon", "promoted"}
     finished = {key for key, rule in RULES_BY_KEY.items() if not goes_to(rule, paused=False, finished=True)}
-    assert finished == {"welcome", "step_due", "inactive", "inactive_coach", "block_done"}
+    # Assigned work is required on the path: its reminders stop once every required step is done.
+    assert finished == {"welcome", "step_due", "inactive", "inactive_coach", "block_done", "assignment_due",
+                        "assignment_overdue", "assignment_manager"}  # fmt: skip
     assert all(goes_to(rule, paused=False, finished=False) for rule in RULES_BY_KEY.values())
 
 

@@ -1,7 +1,7 @@
 """Competency names and descriptions in other languages
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-03 19:40:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0027'
-down_revision = '0026'
+revision = '0031'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 

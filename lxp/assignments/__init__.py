@@ -1,0 +1,2 @@
+"""Learning the organisation asks for: assignments with due dates and recertification, and
+the organisation units they can target."""

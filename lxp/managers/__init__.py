@@ -1,0 +1,1 @@
+"""Line managers: reporting lines and the "My team" view of their direct reports."""

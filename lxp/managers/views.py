@@ -1,0 +1,110 @@
+"""My team (for managers) and the admin's reporting lines."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lxp.core.auth import restrict_blueprint, roles_required
+from lxp.core.errors import Invalid, ServiceError
+from lxp.core.forms import show_form_error
+from lxp.core.unit_of_work import flash_refusal
+from lxp.managers import services as managers
+from lxp.managers.forms import ConfirmPracticeForm, EncourageForm, LineForm, LinesUploadForm
+
+bp = Blueprint("managers", __name__, url_prefix="/team")
+admin_bp = Blueprint("reporting_lines", __name__, url_prefix="/admin/reporting-lines")
+restrict_blueprint(admin_bp, "admin")
+
+
+@bp.route("")
+@roles_required("manager")
+def my_team():
+    """Each direct report's assigned work and open on-the-job tasks; nothing private."""
+    return render_template("managers/team.html", members=managers.team_view(current_user),
+                           encourage_form=EncourageForm(), confirm_form=ConfirmPracticeForm())  # fmt: skip
+
+
+@bp.route("/<int:user_id>/encourage", methods=["POST"])
+@roles_required("manager")
+def encourage(user_id: int):
+    """Send a report a few encouraging words (at most one message a day)."""
+    form = EncourageForm()
+    if not form.validate_on_submit():
+        flash_refusal(Invalid(_("Write a few words of at most 500 characters.")))
+        return redirect(url_for("managers.my_team"))
+    try:
+        sent = managers.encourage(current_user, user_id, form.message.data)
+    except ServiceError as error:
+        if error.status == 404:
+            abort(404)
+        flash_refusal(error)
+        return redirect(url_for("managers.my_team"))
+    flash(_("Sent.") if sent else _("You encouraged them today already; they will hear from you again tomorrow."),
+          "success" if sent else "info")  # fmt: skip
+    return redirect(url_for("managers.my_team"))
+
+
+@bp.route("/<int:user_id>/confirm", methods=["POST"])
+@roles_required("manager")
+def confirm_practice(user_id: int):
+    """Confirm an on-the-job task the report was seen doing at work."""
+    form = ConfirmPracticeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        managers.confirm_practice(current_user, user_id, form.ref.data, form.note.data or "")
+    except ServiceError as error:
+        if error.status == 404:
+            abort(404)
+        flash_refusal(error)
+        return redirect(url_for("managers.my_team"))
+    flash(_("Confirmed: it counts as practice shown at work."), "success")
+    return redirect(url_for("managers.my_team"))
+
+
+def _line_form() -> LineForm:
+    form = LineForm()
+    people = managers.people_of(current_user.organisation_id)
+    form.person.choices = [(u.id, u.display_name) for u in people]
+    form.manager.choices = [("", _("Nobody"))] + [(u.id, u.display_name) for u in people]
+    return form
+
+
+@admin_bp.route("", methods=["GET", "POST"])
+def lines():
+    """Who reports to whom: one at a time, or a CSV of email, manager_email and unit."""
+    form = _line_form()
+    if form.validate_on_submit():
+        try:
+            managers.set_line_by_admin(current_user, form.person.data, form.manager.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("reporting_lines.lines"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("managers/lines.html", lines=managers.lines_of(current_user.organisation_id), form=form,
+                           upload_form=LinesUploadForm()), status  # fmt: skip
+
+
+@admin_bp.route("/upload", methods=["POST"])
+def upload():
+    """Set reporting lines (and units) from a CSV file, all or nothing."""
+    form = LinesUploadForm()
+    if not form.validate_on_submit() or not form.file.data:
+        flash_refusal(Invalid(_("Choose a CSV file.")))
+        return redirect(url_for("reporting_lines.lines"))
+    try:
+        text = form.file.data.read(2_000_000).decode("utf-8")
+    except UnicodeDecodeError:
+        flash_refusal(Invalid(_("Save the file as UTF-8 CSV and upload it again.")))
+        return redirect(url_for("reporting_lines.lines"))
+    try:
+        result = managers.upload_lines(current_user, text)
+    except ServiceError as error:
+        flash_refusal(error)
+        return redirect(url_for("reporting_lines.lines"))
+    flash(_("%(lines)d reporting lines and %(units)d units set.", lines=result.lines, units=result.units), "success")
+    return redirect(url_for("reporting_lines.lines"))

@@ -1,0 +1,216 @@
+"""A manager's My team: their direct reports' assigned work and tasks at work, confirming
+practice seen at work, a word of encouragement. Nothing private is ever shown to them, and
+nobody else's team is reachable."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from lxp import demo, events
+from lxp.accounts.models import User
+from lxp.channels.in_app import InAppMessage
+from lxp.coaching.models import CoachingMessage, CoachingThread, HelpRequest
+from lxp.demo.assignments import MANAGER, TEAM, seed_assignments
+from lxp.demo.journeys import seed_journeys
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from lxp.managers import services as managers
+from lxp.paths import services as paths
+from tests.conftest import committing, csrf_from, sign_in, submit
+
+SECRETS = ("SECRET-reflection-7f3a", "SECRET-pulse-comment-19bd", "SECRET-help-request-55c1",
+           "SECRET-coaching-message-a0e2")  # fmt: skip
+
+
+def _demo(app):
+    with committing(app):
+        demo.seed()
+        demo.seed_courses()
+        seed_journeys()
+        seed_assignments()
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _private_texts_of_the_team(app) -> set[str]:
+    """Write one private text of each kind for every team member; return them, and every
+    private text the demo already holds for them."""
+    with committing(app):
+        found = set()
+        for email, _since, _due in TEAM:
+            person = _user(email)
+            journey = paths.open_journey(person)
+            step = paths.current_plan(journey).steps[0]
+            tag = person.email.split("@")[0]
+            reflection, pulse, help_note, message = (f"{secret}-{tag}" for secret in SECRETS)
+            events.record(actor_id=person.id, verb="responded", object_type="item", object_id=step.ref,
+                          result={"response": reflection}, context={"journey": journey.id})  # fmt: skip
+            events.record(actor_id=person.id, verb="responded", object_type="item", object_id=step.ref,
+                          result={"response": pulse, "extensions": {"mood": 2}},
+                          context={"journey": journey.id, "pulse": True})  # fmt: skip
+            db.session.add(HelpRequest(organisation_id=person.organisation_id, learner_id=person.id, item_ref=step.ref,
+                                       item_title=step.title, note=help_note))  # fmt: skip
+            thread = CoachingThread(organisation_id=person.organisation_id, learner_id=person.id, journey_id=journey.id)
+            db.session.add(thread)
+            db.session.flush()
+            db.session.add(CoachingMessage(thread_id=thread.id, author_id=person.id, body=message))
+            found |= {reflection, pulse, help_note, message}
+        team = [_user(email).id for email, *_ in TEAM]
+        found |= {r["response"] for r in db.session.execute(
+            select(LearningEvent.result).where(LearningEvent.actor_id.in_(team), LearningEvent.verb == "responded")
+        ).scalars() if r and isinstance(r.get("response"), str) and len(r["response"]) > 12}  # fmt: skip
+        found |= {n for n in db.session.execute(select(HelpRequest.note).where(HelpRequest.learner_id.in_(team))).scalars()
+                  if len(n) > 12}  # fmt: skip
+        found |= {b for b in db.session.execute(select(CoachingMessage.body).join(CoachingThread)
+                                                .where(CoachingThread.learner_id.in_(team))).scalars() if len(b) > 12}  # fmt: skip
+        return found
+
+
+def test_the_demo_manager_sees_one_at_risk_one_overdue_one_done(app, client):
+    _demo(app)
+    sign_in(client, MANAGER, demo.DEMO_PASSWORD)
+    page = client.get("/team").get_data(as_text=True)
+    states = dict(
+        re.findall(r'data-member="\d+" data-worst="(\w+)" aria-labelledby="[^"]+">\s*<h2[^>]*>([^<]+)<', page)
+    )
+    assert {name: state for state, name in states.items()} == {
+        "Jana Koch": "at_risk", "Felix Braun": "overdue", "Tobias Wagner": "done"}  # fmt: skip
+    assert page.index("Felix Braun") < page.index("Jana Koch") < page.index("Tobias Wagner")  # overdue first
+
+
+def test_every_page_a_manager_can_reach_keeps_the_teams_private_texts_private(app, client):
+    _demo(app)
+    secrets = _private_texts_of_the_team(app)
+    assert len(secrets) >= 12
+    sign_in(client, MANAGER, demo.DEMO_PASSWORD)
+    seen, todo, opened = set(), ["/", "/team", "/me", "/inbox", "/api/v1/me", "/api/v1/team"], 0
+    while todo and opened < 80:
+        address = todo.pop(0)
+        if address in seen:
+            continue
+        seen.add(address)
+        response = client.get(address, follow_redirects=True)
+        opened += 1
+        body = response.get_data(as_text=True)
+        for secret in secrets:
+            assert secret not in body, f"{address} shows a private text: {secret[:40]}"
+        if response.mimetype == "text/html":
+            for link in re.findall(r'href="(/[^"#]*)"', body):
+                path = urlsplit(link).path
+                if not path.startswith(("/static", "/logout")) and path not in seen:
+                    todo.append(path)
+    assert opened >= 5
+
+
+def test_confirming_practice_counts_as_evidence_and_moves_the_path(app, client):
+    _demo(app)
+    with app.app_context():
+        jana = _user(TEAM[0][0])
+        task = managers.member_view(jana).tasks[0]
+    sign_in(client, MANAGER, demo.DEMO_PASSWORD)
+    page = client.get("/team").get_data(as_text=True)
+    response = submit(client, f"/team/{jana.id}/confirm", {"ref": task.ref, "note": "Saw it at the till."},
+                      form_page="/team")  # fmt: skip
+    assert response.status_code == 302
+    assert "Bestätigt" in client.get("/team").get_data(as_text=True)  # Katrin reads German
+    with app.app_context():
+        passed = db.session.scalar(select(LearningEvent).where(
+            LearningEvent.actor_id == jana.id, LearningEvent.verb == "passed", LearningEvent.object_id == task.ref))  # fmt: skip
+        assert passed.context["observed_by_manager"] == _user(MANAGER).id
+        assert task.ref not in [t.ref for t in managers.member_view(_user(TEAM[0][0])).tasks]
+        note = db.session.scalar(select(InAppMessage).where(InAppMessage.user_id == jana.id,
+                                                            InAppMessage.key.like("observed:%")))  # fmt: skip
+        assert "Katrin Vogel" in note.subject and "Praxis" in note.subject  # in her German
+    assert page  # the form was on the page
+
+
+def test_encouragement_arrives_once_a_day_and_never_for_someone_elses_report(app, client, make_user):
+    _demo(app)
+    with app.app_context():
+        jana = _user(TEAM[0][0])
+        stranger = _user("marcus.johnson@northwind.example")
+    sign_in(client, MANAGER, demo.DEMO_PASSWORD)
+    client.get("/team")
+    token = csrf_from(client.get("/team").get_data(as_text=True))
+    first = client.post(f"/team/{jana.id}/encourage", data={"csrf_token": token, "message": "Weiter so!"})
+    again = client.post(f"/team/{jana.id}/encourage", data={"csrf_token": token, "message": "Noch mal!"})
+    assert first.status_code == again.status_code == 302
+    assert client.post(f"/team/{stranger.id}/encourage", data={"csrf_token": token, "message": "Hi"}).status_code == 404
+    assert client.post(f"/team/{stranger.id}/confirm", data={"csrf_token": token, "ref": "1:x"}).status_code == 404
+    with app.app_context():
+        words = db.session.scalars(select(InAppMessage.body).where(InAppMessage.key.like("encourage:%"))).all()
+        assert words == ["Weiter so!"]
+
+
+def test_learners_and_trainers_have_no_team_page(app, client, login_as):
+    login_as("learner", "trainer")
+    assert client.get("/team").status_code == 403
+
+
+def test_reporting_lines_from_a_csv_upload_are_all_or_nothing(app, client, login_as, make_user):
+    import io
+
+    make_user(("learner",), email="ann@example.com")
+    make_user(("learner",), email="bo@example.com", name="Bo Boss")
+    login_as("admin")
+    page = client.get("/admin/reporting-lines").get_data(as_text=True)
+    bad = b"email,manager_email,unit\nann@example.com,bo@example.com,Shop\nnobody@example.com,bo@example.com,\n"
+    client.post("/admin/reporting-lines/upload", data={"csrf_token": csrf_from(page),
+                "file": (io.BytesIO(bad), "lines.csv")}, content_type="multipart/form-data")  # fmt: skip
+    with app.app_context():
+        assert managers.manager_of(_user("ann@example.com").id) is None
+    good = b"email,manager_email,unit\nann@example.com,bo@example.com,Shop\n"
+    response = client.post("/admin/reporting-lines/upload", data={"csrf_token": csrf_from(page),
+                           "file": (io.BytesIO(good), "lines.csv")}, content_type="multipart/form-data")  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        boss = managers.manager_of(_user("ann@example.com").id)
+        assert boss.display_name == "Bo Boss" and boss.has_role("manager")
+
+
+def test_the_api_gives_a_manager_their_team_and_nobody_else_it(app, client, login_as):
+    _demo(app)
+    sign_in(client, MANAGER, demo.DEMO_PASSWORD)
+    team = client.get("/api/v1/team").get_json()
+    assert {m["display_name"]: m["state"] for m in team} == {
+        "Jana Koch": "at_risk", "Felix Braun": "overdue", "Tobias Wagner": "done"}  # fmt: skip
+    assert all(set(m) == {"user_id", "display_name", "state", "assignments", "tasks"} for m in team)
+    learner = app.test_client()
+    sign_in(learner, "lena.fischer@northwind.example", demo.DEMO_PASSWORD)
+    response = learner.get("/api/v1/team")
+    assert response.status_code == 403 and response.mimetype == "application/problem+json"
+
+
+def _outbox():
+    from lxp.nudges.models import OutboxMessage
+
+    return {(m.user_id, m.rule): m for m in db.session.scalars(select(OutboxMessage)).all()}
+
+
+def test_soon_due_and_overdue_work_reach_the_learner_and_the_manager_only_when_allowed(app):
+    from lxp.assignments.models import ReportingLine
+    from lxp.nudges.planning import plan_touchpoints
+
+    _demo(app)
+    with committing(app):
+        jana, felix, manager = _user(TEAM[0][0]), _user(TEAM[1][0]), _user(MANAGER)
+        plan_touchpoints()
+        outbox = _outbox()
+        assert (jana.id, "assignment_due") in outbox and (felix.id, "assignment_overdue") in outbox
+        overdue = outbox[(felix.id, "assignment_overdue")]
+        assert overdue.subject.startswith("Noch offen") and "Kundschaft bleibt" in overdue.subject  # in Felix's German
+        assert "Organisation" in overdue.why  # why it came: the organisation asked for it by a date
+        assert (manager.id, "assignment_manager") not in outbox  # Felix did not allow it
+        db.session.get(ReportingLine, felix.id).share_progress = True
+    with committing(app):
+        plan_touchpoints()
+        plan_touchpoints()  # a second tick adds nothing
+        outbox = _outbox()
+        told = [key for key in outbox if key == (manager.id, "assignment_manager")]
+        assert len(told) == 1 and "Felix Braun" in outbox[told[0]].subject
+        assert (jana.id, "assignment_overdue") not in outbox  # not overdue
