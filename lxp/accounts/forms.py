@@ -8,9 +8,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from lxp.core.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField, TimeZoneField
 from lxp.core.i18n import LANGUAGE_NAMES, ROLE_LABELS
-from lxp.core.time import timezone_choices
 
 
 def role_choices():
@@ -56,7 +55,7 @@ class ChangePasswordForm(NewPasswordForm):
 class ProfileForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=locale_choices)
-    timezone = SelectField(_l("Time zone"), choices=timezone_choices)
+    timezone = TimeZoneField(_l("Time zone"))
 
 
 class InviteForm(FlaskForm):
@@ -64,7 +63,7 @@ class InviteForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     roles = CheckboxListField(_l("Roles"), choices=role_choices, default=["learner"])
     locale = SelectField(_l("Language"), choices=lambda: locale_choices())
-    timezone = SelectField(_l("Time zone"), choices=timezone_choices, default="UTC")
+    timezone = TimeZoneField(_l("Time zone"), default="UTC")
 
 
 class CsvImportForm(FlaskForm):

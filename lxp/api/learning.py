@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 import marshmallow as ma
 from flask import get_template_attribute
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -178,7 +179,7 @@ def _feasibility(journey, plan: planner.Plan) -> dict:
 def path_document(journey) -> dict:
     """The journey's current path as ``PathSchema`` serialises it (``/path`` and the path changes)."""
     plan = paths.current_plan(journey)
-    names, text = paths.competency_names(current_user.organisation_id), _reason_text()
+    names, text = paths.competency_names(current_user.organisation_id, str(get_locale())), _reason_text()
     return {"journey": journey, "steps": [_step(s, names, text) for s in plan.steps],
             "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names, text)} for s in plan.skipped],
             "unmet": list(plan.unmet), "feasibility": _feasibility(journey, plan)}  # fmt: skip
@@ -233,7 +234,7 @@ def get_today():
     """What is due today: the next best step, the rest of this week, live sessions you hold a
     seat on, unread messages and replies, and your on-the-job tasks."""
     shown = learning.today(current_user)
-    names, text = paths.competency_names(current_user.organisation_id), _reason_text()
+    names, text = paths.competency_names(current_user.organisation_id, str(get_locale())), _reason_text()
     return {"journey_status": shown.journey.status if shown.journey else None,
             "next_step": _step(shown.next_step, names, text) if shown.next_step else None,
             "this_week": [_step(s, names, text) for s in shown.this_week], "tasks": shown.tasks,

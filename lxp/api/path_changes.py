@@ -6,6 +6,7 @@ a preview of what it changes to the finish date first. The same services as the 
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -214,7 +215,7 @@ def get_placement():
     _journey()
     if placement.taken(current_user):
         return {"taken": True, "questions": []}
-    names = paths.competency_names(current_user.organisation_id)
+    names = paths.competency_names(current_user.organisation_id, str(get_locale()))
     return {"taken": False, "questions": [
         {"name": q.name, "competency": q.competency, "competency_name": names.get(q.competency, q.competency),
          "prompt": q.prompt, "multiple": q.multiple, "options": list(q.options)}

@@ -19,6 +19,32 @@ class CompetencyEditForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 4})
 
+    def translations(self) -> dict[str, dict[str, str]]:
+        """The translation fields as ``{"de": {"name": ..., "description": ...}}`` (all languages)."""
+        return {code: {"name": self[f"name_{code}"].data or "", "description": self[f"description_{code}"].data or ""}
+                for code in LANGUAGE_NAMES}  # fmt: skip
+
+    def fill_translations(self, translations: dict) -> None:
+        for code in LANGUAGE_NAMES:
+            self[f"name_{code}"].data = (translations or {}).get(code, {}).get("name", "")
+            self[f"description_{code}"].data = (translations or {}).get(code, {}).get("description", "")
+
+
+# The name and description in each language learners may choose, shown to those who chose it.
+for _code, _language in LANGUAGE_NAMES.items():
+    setattr(
+        CompetencyEditForm,
+        f"name_{_code}",
+        StringField(_l("Name in %(language)s", language=_language), validators=[Optional(), Length(max=200)]),
+    )
+    setattr(
+        CompetencyEditForm,
+        f"description_{_code}",
+        TextAreaField(
+            _l("Description in %(language)s", language=_language), validators=[Length(max=2000)], render_kw={"rows": 3}
+        ),
+    )
+
 
 class CompetencyForm(CompetencyEditForm):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=64)])

@@ -68,9 +68,12 @@ def edit_competency(competency_id: int):
     """Change a competency's name and description; its code is fixed."""
     competency = _or_404(competencies.get_competency, competency_id)
     form = CompetencyEditForm(obj=competency if request.method == "GET" else None)
+    if request.method == "GET":
+        form.fill_translations(competency.translations)
     if form.validate_on_submit():
         try:
-            competencies.update_competency(current_user, competency, form.name.data, form.description.data)
+            competencies.update_competency(current_user, competency, form.name.data, form.description.data,
+                                           form.translations())  # fmt: skip
         except ServiceError as error:
             show_form_error(form, error)
         else:

@@ -96,15 +96,30 @@ def create_competency(admin, code: str | None, name: str, description: str = "")
     return competency
 
 
-def update_competency(admin, competency: Competency, name: str, description: str = "") -> None:
-    """Change name and description. The code stays: imports refer to it.
+def update_competency(admin, competency: Competency, name: str, description: str = "",
+                      translations: dict[str, dict[str, str]] | None = None) -> None:  # fmt: skip
+    """Change name and description, and when ``translations`` is given ({"de": {"name": ...,
+    "description": ...}}) the name and description per language: a language with neither is
+    dropped. The code stays: imports refer to it.
 
     Raises ``NotFound`` for another organisation's competency, ``Invalid`` for a missing or too
-    long name or description.
+    long name or description, or a translated description without a translated name.
     """
     services.require_organisation(admin, competency.organisation_id, _l("No such competency."))
     competency.name = check_text(name, MAX_TITLE, "name", _l("Give the competency a name."))
     competency.description = check_text(description, MAX_COMPETENCY_DESCRIPTION, "description")
+    if translations is not None:
+        kept = {}
+        for code, text in sorted(translations.items()):
+            if not (text.get("name") or "").strip() and not (text.get("description") or "").strip():
+                continue
+            kept[code] = {
+                "name": check_text(
+                    text.get("name"), MAX_TITLE, f"name_{code}", _l("Give the name in this language too.")
+                ),
+                "description": check_text(text.get("description"), MAX_COMPETENCY_DESCRIPTION, f"description_{code}"),
+            }
+        competency.translations = kept
     db.session.flush()
 
 

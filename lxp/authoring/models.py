@@ -31,6 +31,16 @@ class Competency(db.Model):
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The name and description in other languages: {"de": {"name": ..., "description": ...}}.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+
+    def name_in(self, locale: str | None) -> str:
+        """The name in ``locale`` where translated, else the organisation's own."""
+        return (self.translations or {}).get(locale or "", {}).get("name") or self.name
+
+    def description_in(self, locale: str | None) -> str:
+        """The description in ``locale`` where translated, else the organisation's own."""
+        return (self.translations or {}).get(locale or "", {}).get("description") or self.description
 
 
 class Course(db.Model):

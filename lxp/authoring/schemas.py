@@ -29,10 +29,18 @@ def _text(max_length=20_000, required=False):
     return fields.String(validate=validate.Length(min=1 if required else 0, max=max_length), **kwargs)
 
 
+class CompetencyTextSchema(_Strict):
+    name = _text(200, required=True)
+    description = _text(2000)
+
+
 class CompetencySchema(_Strict):
     code = fields.String(required=True, validate=CODE)
     name = _text(200, required=True)
     description = _text(2000)
+    # The name and description in other languages, by language code.
+    translations = fields.Dict(keys=fields.String(validate=LANGUAGE), values=fields.Nested(CompetencyTextSchema),
+                               load_default=dict)  # fmt: skip
 
 
 class OutcomeSchema(_Strict):

@@ -266,6 +266,8 @@ def _upsert_competencies(organisation_id: int, entries: list[dict]) -> dict[str,
             db.session.add(competency)
             existing[entry["code"]] = competency
         competency.name, competency.description = entry["name"], entry["description"]
+        if entry.get("translations"):  # a document without them leaves the ones kept here alone
+            competency.translations = {**(competency.translations or {}), **entry["translations"]}
     return existing
 
 
@@ -431,7 +433,15 @@ def export_document(course: Course, version: CourseVersion | None = None) -> str
             "outcomes": outcomes,
             "modules": modules,
         },  # fmt: skip
-        "competencies": [{"code": c.code, "name": c.name, "description": c.description} for c in competencies],
+        "competencies": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "description": c.description,
+                **({"translations": dict(sorted(c.translations.items()))} if c.translations else {}),
+            }
+            for c in competencies
+        ],  # fmt: skip
         "goals": goal_documents,
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

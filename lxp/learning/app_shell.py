@@ -17,7 +17,7 @@ bp = Blueprint("app_shell", __name__)
 THEME_COLOUR = "#2b59c3"  # --accent in lxp.css
 BACKGROUND_COLOUR = "#f4f6fa"  # --wash
 # What a page needs to look and work right offline; the service worker fetches these on install.
-SHELL_FILES = ("css/lxp.css", "js/offline.js", "js/mark_read.js", "js/push.js", "favicon.svg",
+SHELL_FILES = ("css/lxp.css", "js/offline.js", "js/mark_read.js", "js/zone_search.js", "js/push.js", "favicon.svg",
                "icons/icon-192.png", "icons/apple-touch-icon.png")  # fmt: skip
 
 

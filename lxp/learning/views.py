@@ -18,8 +18,8 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -64,7 +64,7 @@ def learn_url(ref: str) -> str:
 
 
 def _competency_names() -> dict[str, str]:
-    return paths.competency_names(current_user.organisation_id)
+    return paths.competency_names(current_user.organisation_id, str(get_locale()))
 
 
 @bp.get("/today")
@@ -417,7 +417,7 @@ def placement():
         except ServiceError as error:
             unit_of_work.flash_refusal(error)
         else:
-            names = paths.competency_names(current_user.organisation_id)
+            names = paths.competency_names(current_user.organisation_id, str(get_locale()))
             if result.shown:
                 flash(ngettext("You showed %(names)s. Your path skips %(num)d step you do not need.",
                                "You showed %(names)s. Your path skips %(num)d steps you do not need.",
@@ -427,7 +427,7 @@ def placement():
                 flash(_("Thank you. Your path stays as it is: every step will be useful."), "info")
             return redirect(url_for("learning.path"))
     return render_template("learning/placement.html", questions=asked, form=form, event_id=str(uuid.uuid4()),
-                           names=paths.competency_names(current_user.organisation_id))  # fmt: skip
+                           names=paths.competency_names(current_user.organisation_id, str(get_locale())))  # fmt: skip
 
 
 @bp.post("/path/pause")

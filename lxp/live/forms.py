@@ -16,8 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lxp.core.forms import CheckboxListField
-from lxp.core.time import timezone_choices
+from lxp.core.forms import CheckboxListField, TimeZoneField
 
 EXTRA_DATES = 5
 PROMOTION_CHOICES = [SelectChoice("immediate", _l("At once: the first person waiting gets the seat")),
@@ -32,7 +31,7 @@ class SessionForm(FlaskForm):
     extra_dates = FieldList(DateField(_l("Also on"), validators=[Optional()]), min_entries=EXTRA_DATES,
                             max_entries=EXTRA_DATES, label=_l("Further dates at the same time (a series)"))  # fmt: skip
     start_time = TimeField(_l("Start time"), validators=[DataRequired()])
-    timezone = SelectField(_l("Time zone"), choices=timezone_choices, validators=[DataRequired()])
+    timezone = TimeZoneField(_l("Time zone"), validators=[DataRequired()])
     duration_minutes = IntegerField(_l("Duration in minutes"), validators=[InputRequired(), NumberRange(5, 480)])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     video_url = StringField(_l("Video link"), validators=[Optional(), Length(max=500)],

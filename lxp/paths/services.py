@@ -494,12 +494,13 @@ def outlook(journey: Journey, plan: planner.Plan, today: date | None = None) -> 
     )
 
 
-def competency_names(organisation_id: int) -> dict[str, str]:
-    """Competency code -> name, for showing reasons in words."""
+def competency_names(organisation_id: int, locale: str | None = None) -> dict[str, str]:
+    """Competency code -> name in ``locale`` where translated, for showing reasons in words."""
     rows = db.session.execute(
-        select(Competency.code, Competency.name).where(Competency.organisation_id == organisation_id)
-    )
-    return dict(rows.all())
+        select(Competency.code, Competency.name, Competency.translations)
+        .where(Competency.organisation_id == organisation_id)
+    )  # fmt: skip
+    return {code: ((translations or {}).get(locale or "", {}).get("name") or name) for code, name, translations in rows}
 
 
 def weekly_rhythm(journey: Journey, plan: planner.Plan, today: date | None = None) -> list:

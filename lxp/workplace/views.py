@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,7 +38,7 @@ def workplace_task(block):
     if source is not None:
         form.account.data, form.links.data = source.account, "\n".join(source.links or [])
     return {"view": view, "form": form, "confirm": ConfirmForm(formdata=None),
-            "names": paths.competency_names(current_user.organisation_id)}  # fmt: skip
+            "names": paths.competency_names(current_user.organisation_id, str(get_locale()))}  # fmt: skip
 
 
 def _uploads(form: EvidenceForm) -> list[files.Upload]:
@@ -110,7 +111,7 @@ def remove_file(ref: str, file_id: int):
 def _review_page(submission, form, status=200):
     tries, attached = workplace.history_of(submission)
     return render_template("workplace/review.html", submission=submission, tries=tries, files=attached, form=form,
-                           names=paths.competency_names(current_user.organisation_id)), status  # fmt: skip
+                           names=paths.competency_names(current_user.organisation_id, str(get_locale()))), status  # fmt: skip
 
 
 def _submission_or_refusal(submission_id: int):

@@ -34,7 +34,7 @@ def test_a_learner_ticks_a_checklist_on_a_phone(app, phone, make_user):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Choose a goal").click()
-    page.get_by_label(goal_title).check()
+    page.get_by_role("checkbox", name=goal_title).check()
     page.get_by_role("button", name="Show my path").click()
     expect(page).to_have_url(re.compile(r"/path$"))
     expect(page.locator(".station").filter(has_text="Before the call")).to_be_visible()

@@ -25,10 +25,8 @@ def test_learner_onboards_and_works_through_the_first_steps(app, phone):
     page.get_by_role("button", name="Sign in").click()
 
     page.get_by_role("link", name="Choose a goal").click()
-    page.get_by_label("Handle a complaint so the customer stays").check()
-    page.get_by_label("A ready-made package").select_option(
-        label="Handle a complaint so the customer stays \u2014 Essentials in 2 weeks"
-    )
+    page.get_by_role("checkbox", name="Handle a complaint so the customer stays").check()
+    page.get_by_role("radio", name="Handle a complaint so the customer stays \u2014 Essentials in 2 weeks").check()
     page.get_by_label("Minutes a week you can give").fill("90")
     page.get_by_role("button", name="Show my path").click()
 
@@ -86,7 +84,21 @@ def test_the_same_flow_in_german(app, phone):
     expect(page.locator("html")).to_have_attribute("lang", "de")  # Lena's profile says German
 
     page.get_by_role("link", name=de("Choose a goal")).click()
-    page.get_by_label("Eine Reklamation so lösen, dass die Kundschaft bleibt").check()
+    # Her language first, unmarked; a goal in another language says which, with its description.
+    goals = page.locator("fieldset").first.locator("label")
+    expect(goals.first).to_contain_text("Eine Reklamation so lösen")
+    expect(goals.first.locator(".lang-mark")).to_have_count(0)
+    english = goals.filter(has_text="Handle a complaint so the customer stays")
+    expect(english.locator(".lang-mark")).to_have_text("English")
+    expect(english).to_have_attribute("lang", "en")
+    expect(goals.first.locator(".choice-about")).to_contain_text("zuhören")
+    # Each package's whole name is readable on the phone (it wraps; no select cuts it off).
+    package = page.get_by_role(
+        "radio", name="Eine Reklamation so lösen, dass die Kundschaft bleibt — Grundlagen in 2 Wochen"
+    )
+    box = page.locator("label", has=package).bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    page.get_by_role("checkbox", name="Eine Reklamation so lösen, dass die Kundschaft bleibt").check()
     page.get_by_label(de("Minutes a week you can give")).fill("60")
     page.get_by_role("button", name=de("Show my path")).click()
     expect(page.get_by_text(de("Your path is ready."))).to_be_visible()

@@ -62,7 +62,7 @@ def _onboard_demo_learner(app, page) -> str:
     page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Choose a goal").click()
-    page.get_by_label("Handle a complaint so the customer stays").check()
+    page.get_by_role("checkbox", name="Handle a complaint so the customer stays").check()
     page.get_by_role("button", name="Show my path").click()
     return email
 

@@ -76,7 +76,8 @@ def test_a_wrong_answer_gets_feedback_and_adds_remediation(app, client, login_as
     response = _answer(client, published["quiz"], 1)
     page = response.get_data(as_text=True)
     assert "That defends us before it hears them." in page  # the chosen option's feedback
-    assert "You named the feeling and the fact." in page  # and the right one's
+    # The right answer is kept back while the learner may try again: a retry is not a copy.
+    assert "You named the feeling and the fact." not in page
     assert "0 % this time; the pass mark is 100 %." in page
     path = client.get("/path").get_data(as_text=True)
     assert "Another look at Active listening after the check \u201cCheck: listening\u201d" in path

@@ -87,7 +87,12 @@ def test_demo_courses_are_published_complete_and_cover_every_kind(app):
     assert app.test_cli_runner().invoke(args=["lxp", "seed-demo"]).exit_code == 0
     with committing(app):
         courses = db.session.execute(select(Course).order_by(Course.slug)).scalars().all()
-        assert [c.slug for c in courses] == ["customer-conversations", "kundengespraeche", "leading-hybrid-team"]
+        assert [c.slug for c in courses] == [
+            "customer-conversations",
+            "kundengespraeche",
+            "leading-hybrid-team",
+            "razgovory-s-klientami",
+        ]
         items = 0
         for course in courses:
             version = course.versions[-1]
