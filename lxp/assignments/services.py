@@ -17,8 +17,9 @@ expires ``recertify_months`` later, and a new cycle re-opens its steps ahead of 
 from __future__ import annotations
 
 import calendar as month_calendar
+import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -35,11 +36,15 @@ from lxp.core.auth import ROLES
 from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
+from lxp.credentials import services as credentials
+from lxp.credentials.models import Credential
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.paths import planner
 from lxp.paths import services as paths
 from lxp.paths.models import Journey, JourneyCourse
+
+log = logging.getLogger(__name__)
 
 REASON_LIMIT = 300
 MAX_DAYS = 730
@@ -272,6 +277,7 @@ def sync_all(today: date | None = None) -> int:
     for assignment in db.session.execute(select(Assignment).where(Assignment.withdrawn_at.is_(None))).scalars():
         given += sync_assignment(assignment, today)
     given += reopen_recertifications(today)
+    issue_missing_credentials()
     return given
 
 
@@ -451,6 +457,37 @@ def record_completions(journey: Journey, plan: planner.Plan) -> None:
             work.expires_on = add_months(work.completed_at.date(), months)
         events.record(actor_id=work.learner_id, verb="completed", object_type="assignment",
                       object_id=work.assignment_id, context={"cycle": work.cycle, "work": work.id})  # fmt: skip
+        issue_credential(work)
+
+
+def issue_credential(work: AssignedWork) -> Credential | None:
+    """The credential completed ``work`` earns: the goal's, valid until the work expires when it
+    must be recertified (``credentials.issue_for_goal`` keeps a current one unchanged). Signing
+    runs in a savepoint: when it fails (say, no encryption key yet) the completion stands, the
+    failure is logged, and the scheduler's ``issue_missing_credentials`` tries again."""
+    valid_until = datetime.combine(work.expires_on, time.min, tzinfo=UTC) if work.expires_on else None
+    try:
+        with db.session.begin_nested():
+            return credentials.issue_for_goal(work.learner, work.assignment.goal, valid_until=valid_until,
+                                              reason="assignment")  # fmt: skip
+    except Exception:  # noqa: BLE001  whatever signing raised, the learner's completion is kept
+        log.warning("no credential for completed assigned work %s yet", work.id, exc_info=True)
+        return None
+
+
+def issue_missing_credentials(now: datetime | None = None) -> int:
+    """The scheduler's retry: completed work still in force whose learner holds no current
+    credential of its goal gets one. Returns how many were issued."""
+    now = now or utcnow()
+    current = select(Credential.id).where(
+        Credential.learner_id == AssignedWork.learner_id, Credential.goal_id == Assignment.goal_id,
+        (Credential.valid_until.is_(None)) | (Credential.valid_until > now)).exists()  # fmt: skip
+    missing = db.session.execute(
+        select(AssignedWork).join(Assignment, Assignment.id == AssignedWork.assignment_id).where(
+            AssignedWork.completed_at.is_not(None), Assignment.withdrawn_at.is_(None),
+            (AssignedWork.expires_on.is_(None)) | (AssignedWork.expires_on > now.date()), ~current)
+    ).scalars().all()  # fmt: skip
+    return sum(1 for work in missing if work.learner.active and issue_credential(work) is not None)
 
 
 def _on_journey(journey: Journey, assignment: Assignment) -> bool:

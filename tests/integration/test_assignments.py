@@ -12,7 +12,9 @@ from lxp.accounts.models import User
 from lxp.assignments import services as assignments
 from lxp.assignments.models import AssignedWork
 from lxp.cohorts import services as cohorts
+from lxp.core import crypto
 from lxp.core.errors import Invalid, NotFound
+from lxp.credentials.models import Credential
 from lxp.extensions import db
 from lxp.paths import services as paths
 from tests.conftest import committing
@@ -108,6 +110,37 @@ def test_finishing_the_work_completes_it_and_a_recertification_sets_its_expiry(a
         states = assignments.states_of(db.session.get(User, learner.id))
     assert [s.state for s in states] == ["done"], states
     assert states[0].expires_on == assignments.add_months(date.today(), 12)
+    # The completion earns the goal's credential, which expires with the recertification.
+    with app.app_context():
+        held = db.session.scalars(select(Credential).where(Credential.learner_id == learner.id)).all()
+        assert [(c.reason, c.valid_until.date()) for c in held] == [("assignment", states[0].expires_on)]
+        assert assignments.issue_missing_credentials() == 0  # nothing left to retry
+
+
+def test_a_credential_that_could_not_be_signed_is_issued_by_the_next_scheduler_run(app, client, login_as, make_user,
+                                                                                   published):  # fmt: skip
+    from tests.integration.test_learner_journey import _answer
+
+    admin = make_user(("admin",))
+    learner = login_as("learner")
+    _assign(app, admin, published, people=(learner.id,), due_within_days=30)
+    with app.app_context():
+        paths.current_plan(paths.open_journey(db.session.get(User, learner.id)))
+    # A production installation without LXP_ENCRYPTION_KEY cannot open or make a signing key.
+    fernet = app.extensions[crypto._EXTENSION]
+    app.extensions[crypto._EXTENSION] = None
+    try:
+        assert "Passed" in _answer(client, published["quiz"], 0).get_data(as_text=True)
+        with app.app_context():
+            assert [s.state for s in assignments.states_of(db.session.get(User, learner.id))] == ["done"]
+            assert db.session.scalars(select(Credential).where(Credential.learner_id == learner.id)).all() == []
+    finally:
+        app.extensions[crypto._EXTENSION] = fernet
+    with committing(app):
+        assert assignments.issue_missing_credentials() == 1
+    with app.app_context():
+        held = db.session.scalars(select(Credential).where(Credential.learner_id == learner.id)).all()
+        assert [(c.reason, c.valid_until) for c in held] == [("assignment", None)]
 
 
 @pytest.mark.parametrize("fields, field", [
