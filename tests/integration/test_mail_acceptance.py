@@ -86,7 +86,7 @@ def _touchpoint_values(w: dict[str, str]) -> dict[str, object]:
     return {"name": w["name"], "step": w["item"], "title": w["item"], "when": "18:00", "due": "12.12.", "days": 5,
             "learner": w["other"], "competency": w["competency"], "goal": w["competency"], "steps": w["item"],
             "minutes": 30, "missed": "", "question": w["item"] + "?", "titles": w["item"], "done": 4, "total": 8,
-            "weekday": "1", "time": "08:00"}  # fmt: skip
+            "weekday": "1", "time": "08:00", "author": w["other"], "thread": w["item"]}  # fmt: skip
 
 
 ACCOUNT_MAILS = sorted(p.name.removesuffix(".subject.txt") for p in (ROOT / "templates/email").glob("*.subject.txt"))
