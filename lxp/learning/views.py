@@ -90,14 +90,15 @@ def path():
     plan = paths.current_plan(journey)
     # e.g. a coach's feedback, shown here: the page offers to mark it read (a POST, see mark_read_at)
     unread_here = in_app.unread_leading_to(current_user.id, url_for("learning.path"))
+    assigned = assignments.states_of(current_user, plan=plan)  # the manager question only beside assigned work
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(), unread_here=unread_here,
                            outlook=paths.outlook(journey, plan), kinds=KINDS, achieved=paths.outcomes_reached(journey),
                            alternatives=paths.alternatives_of(journey),
                            move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
                            feedback=coach_feedback.feedback_for(current_user.id),
                            tasks=workplace.task_states(current_user.id),
-                           assigned=assignments.states_of(current_user, plan=plan),
-                           line=assignments.line_of(current_user.id))  # fmt: skip
+                           assigned=assigned,
+                           line=assignments.line_of(current_user.id) if assigned else None)  # fmt: skip
 
 
 @bp.route("/path/manager-sharing", methods=["POST"])
