@@ -50,7 +50,7 @@ JOBS: tuple[Job, ...] = (
     Job("credentials.issue_earned", "lxp.credentials.jobs:issue_earned", 60),
     Job("privacy.apply_retention", "lxp.privacy.jobs:apply_retention", 3600),
     Job("assignments.sync", "lxp.assignments.jobs:sync_assignments", 600),
-    Job("sso.refresh_saml_metadata", "lxp.sso.jobs:refresh_saml_metadata", 3600, first_after=30),
+    Job("sso.refresh_saml_metadata", "lxp.sso.jobs:refresh_saml_metadata", 3600),
     # Retrains each organisation's model when a week has passed, raises flags once a day.
     Job("risk.refresh", "lxp.risk.jobs:refresh", 3600),
 )
