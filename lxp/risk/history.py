@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from lxp import channels
 from lxp.accounts.models import User, UserRole
 from lxp.coaching.models import CoachingMessage, CoachingThread, HelpRequest
 from lxp.events import LearningEvent
@@ -114,16 +115,16 @@ def store(
 
     slug = db.session.get(Organisation, organisation_id).slug
     taken = db.session.scalar(select(func.count()).select_from(User).where(User.organisation_id == organisation_id))
-    people = [{"organisation_id": organisation_id, "email": email.format(n=taken + n, org=slug),
-               "display_name": f"Learner {taken + n}", "password_hash": None, "locale": "en", "timezone": h.timezone,
-               "active": True, "auth_version": 1} for n, h in enumerate(generated)]  # fmt: skip
+    addresses = [email.format(n=taken + n, org=slug) for n in range(len(generated))]
+    people = [dict(organisation_id=organisation_id, email=address, display_name=f"Learner {taken + n}",
+                   password_hash=None, locale="en", timezone=h.timezone, active=True, auth_version=1)
+              for n, (address, h) in enumerate(zip(addresses, generated, strict=True))]  # fmt: skip
     db.session.execute(insert(User), people)
-    by_email = dict(
-        db.session.execute(select(User.email, User.id).where(User.email.in_([p["email"] for p in people]))).all()
-    )
-    ids = [by_email[p["email"]] for p in people]
+    by_email = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(addresses))).all())
+    ids = [by_email[address] for address in addresses]
     db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
     rows, messages = [], []
+    inbox = channels.inbox()  # the histories' nudges were read in the app
     for learner, h in zip(ids, generated, strict=True):
         for n, e in enumerate(h.events):
             result = {"success": e.success} if e.success is not None else {}
@@ -136,8 +137,8 @@ def store(
             messages.append({"user_id": learner, "rule": "inactive", "occurrence": f"risk-{n}", "category": "nudge",
                              "asked_for": False, "subject": "Your next step is waiting", "body": "",
                              "why": "Nothing from you for a while.", "due_at": t.sent_at, "status": "sent",
-                             "channel": "in_app", "attempts": 1, "created_at": t.sent_at, "sent_at": t.sent_at,
-                             "opened_at": t.opened_at, "opened_via": "in_app" if t.opened_at else None,
+                             "channel": inbox, "attempts": 1, "created_at": t.sent_at, "sent_at": t.sent_at,
+                             "opened_at": t.opened_at, "opened_via": inbox if t.opened_at else None,
                              "course_id": course_id,
                              "timing": ("fixed" if fixed_time(learner * 1000 + n) else "adaptive") if timing else None})  # fmt: skip
     for start in range(0, len(rows), 5000):

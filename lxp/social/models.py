@@ -20,7 +20,6 @@ from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
 
 THREAD_KINDS = ("discussion", "weekly", "help", "shared")
-SHARED_SOURCES = ("reflection", "evidence")
 REPORT_OUTCOMES = ("hidden", "restored", "warned", "dismissed")
 
 

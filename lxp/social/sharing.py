@@ -14,17 +14,21 @@ from sqlalchemy import select
 
 from lxp import events
 from lxp.accounts.models import User
+from lxp.authoring import kinds
 from lxp.authoring.models import CourseVersion, Item
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.social import moderation, peer_help
-from lxp.social.models import SHARED_SOURCES, SpacePost, SpaceThread
+from lxp.social.models import SpacePost, SpaceThread
 from lxp.social.services import BODY_LIMIT, reply, thread_for
 from lxp.workplace.models import TaskSubmission
 
 FEEDBACK_LIMIT = 1000
+# What the kinds share (``ItemKind.shared_as``): a task's evidence, or else a reflection's text.
+SHARED_SOURCES = tuple(kind.shared_as for kind in kinds.KINDS.values() if kind.shared_as)
+EVIDENCE = "evidence"
 
 
 def _reflection_text(learner: User, ref: str) -> str | None:
@@ -59,7 +63,7 @@ def can_share(learner: User, source: str, ref: str) -> bool:
     """Whether there is something of the learner's to share on this item, and a space to share it in."""
     if peer_help.help_space(learner) is None:
         return False
-    return (_reflection_text(learner, ref) if source == "reflection" else _evidence(learner, ref)) is not None
+    return (_evidence(learner, ref) if source == EVIDENCE else _reflection_text(learner, ref)) is not None
 
 
 def share(learner: User, source: str, ref: str) -> SpaceThread:
@@ -74,12 +78,12 @@ def share(learner: User, source: str, ref: str) -> SpaceThread:
     existing = shared_thread(learner, source, ref)
     if existing is not None:
         return existing
-    if source == "reflection":
-        text, title = _reflection_text(learner, ref), None
-    else:
+    if source == EVIDENCE:
         submission = _evidence(learner, ref)
         text = None if submission is None else "\n\n".join([submission.account, *submission.links]).strip()
         title = submission.item_title if submission is not None else None
+    else:
+        text, title = _reflection_text(learner, ref), None
     if not text:
         raise Invalid(_l("There is nothing of yours to share on this step yet."))
     title = title or _reflection_title(ref)

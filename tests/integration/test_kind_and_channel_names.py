@@ -42,6 +42,7 @@ CONTRACTS = {
     ("email", "lxp/accounts/views.py"): ADDRESS,
     ("email", "lxp/api/admin.py"): ADDRESS,
     ("email", "lxp/api/me.py"): ADDRESS,
+    ("email", "lxp/managers/services.py"): ADDRESS,  # the reporting-lines CSV's column
     ("email", "lxp/paths/cli.py"): ADDRESS,
     # Company sign-in: the claim that carries a person's address, and the field it is typed in.
     ("email", "lxp/sso/forms.py"): ADDRESS,

@@ -110,6 +110,9 @@ class ItemKind:
     # Plays an imported content package (``lxp.packages``) of one of ``package_standards``.
     plays_package: ClassVar[bool] = False
     package_standards: ClassVar[frozenset[str]] = frozenset()
+    # What a learner may share with their cohort from an item of this kind (``lxp.social.sharing``):
+    # the source of the shared thread, or None when there is nothing to share.
+    shared_as: ClassVar[str | None] = None
 
     @property
     def player_template(self) -> str:

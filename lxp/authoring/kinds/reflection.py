@@ -30,6 +30,7 @@ class ReflectionForm(ItemForm):
 @register
 class Reflection(ItemKind):
     name, label, modality, order = "reflection", _l("Reflection"), "self_paced", 30
+    shared_as = "reflection"  # its text
     schema, form, completes = ReflectionContent, ReflectionForm, Completes.SELF
     keeps_response = True
 

@@ -60,6 +60,7 @@ class WorkplaceTaskForm(ItemForm):
 @register
 class WorkplaceTask(ItemKind):
     name, label, modality, order = "workplace_task", _l("On-the-job task"), "on_the_job", 70
+    shared_as = "evidence"  # its last sent evidence
     schema, form, completes = WorkplaceTaskContent, WorkplaceTaskForm, Completes.REVIEWED
     short_block = False
     shows_due_date = True  # the evidence is due by then
