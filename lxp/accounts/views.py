@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
@@ -194,6 +194,9 @@ def profile():
         except ServiceError as error:
             show_form_error(form, error)
         else:
+            # The form's curated time zones were already translated in the old language, which
+            # Flask-Babel keeps for the request: say "saved" in the language just chosen.
+            refresh()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
     return _profile_page(form, password_form)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from lxp import demo
 from tests.e2e.conftest import PHONE
-from tests.e2e.test_offline import QUEUE_LENGTH, _events_of, _onboard_demo_learner, _wait_until
+from tests.e2e.test_offline import QUEUE_LENGTH, _events_of, _first_open_lesson, _onboard_demo_learner, _wait_until
 
 CONTROLLED = "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null"
 NOTED = "() => caches.open('lxp-pages-v1').then(c => c.match('/__lxp/prefetched')).then(r => !!r)"
@@ -90,10 +90,9 @@ def test_an_iphone_in_safari_is_told_to_add_lxp_to_the_home_screen_for_notificat
 
 def test_on_the_first_visit_a_step_opens_styled_offline_and_its_completion_is_recorded_once(app, phone, first_visit):
     email = _onboard_demo_learner(app, phone)
+    next_href, next_title = _first_open_lesson(phone)
     page = first_visit
     _sign_in(page, email)
-    next_href = page.locator(".step-card.primary").get_attribute("href")
-    next_title = page.locator(".step-card.primary .step-title").inner_text()
     _wait_until(page, CONTROLLED)
     _wait_until(page, KEPT, next_href)
 
@@ -160,10 +159,10 @@ def test_a_page_not_kept_opens_the_offline_page_and_sessions_and_inbox_keep_thei
 def test_today_fetches_ahead_only_when_the_plan_changed(app, phone, in_flight):
     page = phone
     _onboard_demo_learner(app, page)
+    last, _ = _first_open_lesson(page)
     page.goto("/today")
     _wait_until(page, CONTROLLED)
     urls = page.locator("[data-offline-urls]").get_attribute("data-offline-urls")
-    last = page.locator(".step-card.primary").get_attribute("href")
     _wait_until(page, NOTED)
     in_flight.wait_until_idle()
 

@@ -41,7 +41,7 @@ def test_schedule_register_download_and_take_attendance(app, desktop, phone, mak
     desktop.get_by_role("link", name="Schedule a session").click()
     desktop.get_by_label("Date", exact=True).fill(start.date().isoformat())
     desktop.get_by_label("Start time").fill(start.strftime("%H:%M"))
-    expect(desktop.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+    expect(desktop.get_by_label("Time zone", exact=True)).to_have_value("Europe/Berlin")
     desktop.get_by_label("Duration in minutes").fill("45")
     desktop.get_by_label("Place").fill("Room 3, second floor")
     desktop.get_by_label("Seats").fill("6")
@@ -58,7 +58,7 @@ def test_schedule_register_download_and_take_attendance(app, desktop, phone, mak
     card.get_by_role("button", name="Register").click()
     expect(phone.get_by_text("You are registered. See you there!")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    phone.locator(".session-card h3 a").first.click()
+    card.get_by_role("heading", name="Role-play lab").get_by_role("link").click()  # its own page
     with phone.expect_download() as download:
         phone.get_by_role("link", name="Add to calendar (.ics)").click()
     saved = Path(tmp_path) / "session.ics"

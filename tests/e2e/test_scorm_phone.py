@@ -56,7 +56,7 @@ def _sign_in_and_choose(page, first: bool) -> None:
     page.get_by_role("button", name="Sign in").click()
     if first:
         page.get_by_role("link", name="Choose a goal").click()
-        page.get_by_label("Handle a complaint so the customer stays").check()
+        page.get_by_role("checkbox", name="Handle a complaint so the customer stays").check()
         page.get_by_role("button", name="Show my path").click()
         expect(page).to_have_url(re.compile(r"/path$"))
 
