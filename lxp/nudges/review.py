@@ -24,7 +24,7 @@ from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from lxp.nudges.models import ReviewCard, TouchpointRule
+from lxp.nudges.models import OutboxMessage, ReviewCard, TouchpointRule
 from lxp.nudges.rules import Rule
 from lxp.nudges.triggers import Occurrence, course_of_ref, learners
 
@@ -95,9 +95,13 @@ def due_reviews(rule: Rule, now: datetime) -> list[Occurrence]:
         .where(ReviewCard.due_at <= now, ReviewCard.user_id.in_(learners()))
         .order_by(ReviewCard.user_id, ReviewCard.due_at)
     ).all()  # fmt: skip
+    # A rolling day, not the calendar date: a planner run either side of midnight sends one.
+    asked_lately = set(db.session.scalars(
+        select(OutboxMessage.user_id).where(OutboxMessage.rule == "review", OutboxMessage.due_at > now - timedelta(days=1))))  # fmt: skip
     first: dict[int, tuple] = {}
     for row in rows:
-        first.setdefault(row[1], row)
+        if row[1] not in asked_lately:
+            first.setdefault(row[1], row)
     if not first:
         return []
     prompts = _prompts({row[2] for row in first.values()})

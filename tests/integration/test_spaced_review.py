@@ -1,7 +1,7 @@
 """Spaced review where a course switches it on: a passed quiz's question comes back when FSRS
 says it is due; a right answer pushes it further out, a wrong one brings it back soon."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -99,3 +99,15 @@ def test_a_review_question_is_the_learners_own_and_needs_an_answer(app, make_use
     sign_in(owner, "ana@example.com")
     response = submit(owner, f"/review/{card_id}", {})
     assert response.status_code == 400 and "Choose one of the options." in response.get_data(as_text=True)
+
+
+def test_two_planner_runs_either_side_of_midnight_send_one_question(app, make_user, published):
+    _switch_review(app, published)
+    _passed_the_quiz(app, make_user, published, "ana@example.com")
+    with committing(app):
+        nudges.plan_touchpoints(utcnow())
+        first_due = db.session.execute(select(ReviewCard.due_at)).scalar_one()
+        before_midnight = datetime.combine(first_due.date() + timedelta(days=1), time(23, 30), UTC)
+        nudges.plan_touchpoints(before_midnight)
+        nudges.plan_touchpoints(before_midnight + timedelta(hours=1))  # another UTC date, same evening
+    assert len(_reviews(app)) == 1
