@@ -144,7 +144,7 @@ def _entrypoint(tmp_path: Path, database: str, **settings: str) -> subprocess.Co
     env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}", LXP_DATABASE_URL=database,
                LXP_INSTANCE_PATH=str(tmp_path), LXP_SECRET_KEY="x" * 40, **settings)  # fmt: skip
     command = [sys.executable, "-c", "print('the command ran')"]
-    return subprocess.run(["sh", str(DEPLOY / "docker-entrypoint.sh"), *command], cwd=ROOT, env=env,
+    return subprocess.run([shutil.which("sh"), str(DEPLOY / "docker-entrypoint.sh"), *command], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
 
 
