@@ -49,6 +49,7 @@ JOBS: tuple[Job, ...] = (
     Job("insights.roll_up", "lxp.insights.jobs:roll_up", 60),
     Job("credentials.issue_earned", "lxp.credentials.jobs:issue_earned", 60),
     Job("privacy.apply_retention", "lxp.privacy.jobs:apply_retention", 3600),
+    Job("accounts.prune_sessions", "lxp.accounts.jobs:prune_sessions", 3600),
     Job("assignments.sync", "lxp.assignments.jobs:sync_assignments", 600),
     Job("sso.refresh_saml_metadata", "lxp.sso.jobs:refresh_saml_metadata", 3600),
     # Retrains each organisation's model when a week has passed, raises flags once a day.

@@ -145,10 +145,13 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def _audit_failed_sign_in(email: str, user: User | None) -> None:
-    """The trail notes the normalised e-mail that was tried (never the password)."""
+    """The trail notes the normalised e-mail that was tried (never the password); the person is
+    told by mail when failures pile up (``security_notices.after_failed_sign_in``)."""
     audit.record("sign_in_failed", organisation_id=user.organisation_id if user else None,
                  subject_type="user" if user else None, subject_id=user.id if user else None,
                  details={"email": login_key(email)[:254]})  # fmt: skip
+    if user is not None:
+        security_notices.after_failed_sign_in(user)
 
 
 def record_login(user: User) -> None:

@@ -10,7 +10,8 @@ which ends every session, a password change, "sign out everywhere else") ends th
 under an older one too: the list only shows rows of the current version. Re-signing-in the same browser (after a password change) keeps its
 row. A sign-in from a browser and system this account was not seen with before is told to the
 person by mail (``security_notices``). Cookies from before sessions had rows carry no id: they
-keep working until they end and are not listed.
+keep working until they end and are not listed. Rows unused for ``KEEP_ENDED`` are deleted at
+the person's next sign-in and by the hourly job ``accounts.prune_sessions``.
 """
 
 from __future__ import annotations
@@ -60,14 +61,26 @@ def open_for(user: User, remember: bool) -> UserSession:
     row = UserSession(id=secrets.token_urlsafe(16), user_id=user.id, user_agent=agent, remembered=bool(remember),
                       auth_version=user.auth_version)  # fmt: skip
     db.session.add(row)
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
-                                                 UserSession.last_seen_at < utcnow() - KEEP_ENDED))  # fmt: skip
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, _long_unused()))
     db.session.flush()
     user.session_key = row.id
     device = device_of(agent)
     if earlier and device not in {device_of(a) for a in earlier}:
         security_notices.notify(user, "new_device", device=device)
     return row
+
+
+def _long_unused():
+    # Unused this long, a row has ended or run out whatever its kind (the longest, remember-me,
+    # lasts REMEMBER_DAYS); until then it still names a device the person has used.
+    return UserSession.last_seen_at < utcnow() - KEEP_ENDED
+
+
+def prune() -> int:
+    """Delete every person's session rows unused for ``KEEP_ENDED`` (ended, signed out or run
+    out long ago), for the scheduler; a person who never signs in again keeps none for ever.
+    Returns how many went."""
+    return db.session.execute(delete(UserSession).where(_long_unused())).rowcount or 0
 
 
 def on_login(sender, user=None, **extra) -> None:

@@ -121,6 +121,7 @@ def check_code(user: User, code: str) -> bool:
         _audit("recovery_code_used", user, left=recovery_codes_left(user))
     else:
         _audit("two_step_code_failed", user)
+        security_notices.after_failed_sign_in(user)
         return False
     db.session.flush()
     return True

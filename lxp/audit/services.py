@@ -32,6 +32,7 @@ security_log = logging.getLogger("lxp.security")
 ACTIONS: dict[str, Any] = {
     "sign_in": _l("Signed in"),
     "sign_in_failed": _l("Failed sign-in"),
+    "failed_sign_ins_told": _l("Told of failed sign-ins"),
     "sign_out": _l("Signed out"),
     "password_changed": _l("Password changed"),
     "password_reset": _l("Password reset"),

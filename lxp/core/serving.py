@@ -8,6 +8,14 @@ real client address behind trusted proxies, and probes that stay on plain HTTP.
   BREACH"). Every answer marked ``Cache-Control: no-store`` (the two-step secret being set up,
   recovery codes, a new API or provisioning token, the data download) goes out uncompressed, so
   its length says nothing about the secret whatever else the page reflects.
+- **Browsers keep no signed-in answer** (ASVS V14.3.2): a page, JSON or CSV answer to a
+  signed-in person that says nothing of caching itself (or only ``private``/``no-cache``, as
+  the conditional pages do) gets ``Cache-Control: private, no-store``, so a shared computer's
+  disk cache holds none of it after sign-out. The ETag stays, so the service worker still
+  refreshes its offline copies with a 304 (it sends ``If-None-Match`` itself, and the Cache API
+  it keeps them in does not follow ``Cache-Control``; signing out deletes them). That default
+  is not a mark of a secret: those answers are still compressed; only the answers that set
+  ``no-store`` themselves are not.
 - **Fingerprinted static URLs**: ``url_for('static', filename='css/lxp.css')`` gives
   ``/static/css/lxp.<12 hex>.css``, the start of the content's SHA-256. That URL names one
   content forever, so it is served with a year-long ``immutable`` cache; an edited file gets a
@@ -30,7 +38,7 @@ import threading
 from pathlib import Path
 from stat import S_ISREG
 
-from flask import Flask, current_app, send_from_directory
+from flask import Flask, current_app, g, send_from_directory
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.security import safe_join
@@ -45,16 +53,39 @@ _PAGE_TYPES = frozenset({"text/html", "text/plain", "text/csv", "text/calendar",
                          "application/problem+json", "application/manifest+json"})  # fmt: skip
 
 
+# Signed-in answers of these types are kept out of browser caches.
+_PRIVATE_TYPES = frozenset({"text/html", "application/json", "application/problem+json", "text/csv"})
+_DEFAULT_NO_STORE = "lxp_no_store_by_default"  # set on a response by _keep_out_of_browser_caches
+
+
 class _Compress(Compress):
-    """Flask-Compress, leaving alone every answer that carries a secret (``no-store``)."""
+    """Flask-Compress, leaving alone every answer that carries a secret (``no-store`` set by its
+    view, not the signed-in default)."""
 
     def after_request(self, response):
-        if response is not None and response.cache_control.no_store:
+        secret = response is not None and response.cache_control.no_store
+        if secret and not getattr(response, _DEFAULT_NO_STORE, False):
             vary = response.headers.get("Vary")
             if not vary or "accept-encoding" not in vary.lower():  # a cache keeps both forms apart
                 response.headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
             return response
         return super().after_request(response)
+
+
+def _keep_out_of_browser_caches(response):
+    """``after_request``: ``private, no-store`` on a signed-in person's pages and data answers
+    that do not choose for themselves (public, immutable or already no-store answers keep
+    theirs). Reads who is signed in only when the request already loaded them (no query)."""
+    user = g.get("_login_user")
+    if user is None or not user.is_authenticated or response.mimetype not in _PRIVATE_TYPES:
+        return response
+    cache = response.cache_control
+    if cache.public or cache.immutable or cache.no_store:
+        return response
+    cache.private = True
+    cache.no_store = True
+    setattr(response, _DEFAULT_NO_STORE, True)
+    return response
 
 
 def allow_plain_http(view):
@@ -161,6 +192,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_STREAMS", False)
     app.config.setdefault("COMPRESS_MIMETYPES", sorted(_TEXT_TYPES | _PAGE_TYPES))
     _Compress(app)
+    # Registered after Flask-Compress, so it runs before it (Flask runs them last first).
+    app.after_request(_keep_out_of_browser_caches)
 
     app.extensions[EXTENSION] = Fingerprints(app.static_folder)
     app.url_defaults(_add_fingerprint)

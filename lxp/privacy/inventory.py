@@ -88,7 +88,7 @@ HOLDINGS: tuple[Holding, ...] = (
         "hashes of their two-step recovery codes (never exported; the profile says whether two-step sign-in is on)",
     ),
     Holding("user_sessions", "user_id", "sessions", DELETE, "their signed-in browsers (browser name, times)"),
-    Holding("audit_entries", "actor_id", "audit_trail", KEEP, "the trail keeps what happened; their e-mail is removed"),
+    Holding("audit_entries", "actor_id", "audit_trail", KEEP, "the trail keeps what happened; its details (their e-mail, where failed sign-ins came from) are removed"),
     Holding("courses", "created_by_id", "authored", KEEP, "the organisation's content"),
     Holding("course_versions", "created_by_id", "authored", KEEP, "the organisation's content"),
     Holding("course_versions", "submitted_by_id", "authored", KEEP, "the organisation's content"),

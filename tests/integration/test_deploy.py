@@ -1,18 +1,25 @@
 """deploy/: the gunicorn config loaded by a real gunicorn (threaded workers, keep-alive,
-metrics summed over workers, JSON log lines), and the files no engine runs here checked as far
-as they can be: compose.yaml parsed, the Dockerfile read, the systemd units verified."""
+metrics summed over workers, JSON log lines), the image's entrypoint run for real (it migrates,
+then starts the command), and the files no engine runs here checked as far as they can be:
+compose.yaml parsed, the Dockerfile read and linted (hadolint), the entrypoint linted
+(ShellCheck), .dockerignore read, the systemd units verified."""
 
 from __future__ import annotations
 
 import gzip
 import http.client
 import json
+import os
 import shutil
+import sqlite3
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import yaml
+from alembic.script import ScriptDirectory
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.served import ROOT, free_port, start_gunicorn, stop
@@ -101,13 +108,70 @@ def test_the_image_runs_gunicorn_as_a_user_with_a_health_check():
     assert "FROM python:3.11-slim AS app" in lines
     app_stage = lines[: lines.index("FROM caddy:2 AS proxy")]
     users = [line for line in app_stage if line.startswith("USER ")]
-    assert users == ["USER lxp"]
+    assert users == ["USER 10001:10001"]  # the unprivileged lxp user, by number
+    assert any("useradd --system --uid 10001 --gid lxp" in line for line in app_stage)
     assert any(line.startswith("HEALTHCHECK") for line in app_stage)
     assert any("/healthz" in line for line in app_stage)
+    assert app_stage[-2] == 'ENTRYPOINT ["/opt/lxp/deploy/docker-entrypoint.sh"]'  # migrates first
     assert app_stage[-1] == 'CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"]'
     assert "pip install -e ." in "\n".join(app_stage)  # templates and migrations are read from the checkout
     for copied in ("lxp", "migrations", "templates", "static", "deploy"):
         assert any(line.startswith(f"COPY {copied} ") for line in app_stage), copied
+
+
+def _linter(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))  # installed in the virtualenv (pyproject's dev extras)
+
+
+def test_the_dockerfile_and_the_entrypoint_pass_their_linters():
+    hadolint = subprocess.run([_linter("hadolint"), "--no-color", str(DEPLOY / "Dockerfile")], capture_output=True,
+                              text=True, timeout=60, check=False)  # fmt: skip
+    assert hadolint.returncode == 0 and hadolint.stdout == "", hadolint.stdout + hadolint.stderr
+    shellcheck = subprocess.run([_linter("shellcheck"), str(DEPLOY / "docker-entrypoint.sh")], capture_output=True,
+                                text=True, timeout=60, check=False)  # fmt: skip
+    assert shellcheck.returncode == 0, shellcheck.stdout + shellcheck.stderr
+
+
+def test_the_build_context_leaves_out_secrets_virtualenvs_and_local_databases():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    assert {"deploy/lxp.env", ".env", ".git", ".venv", ".venv-*", "instance", "*.db", "**/node_modules"} <= ignored
+    # What the image copies is not left out.
+    assert not ignored & {"lxp", "migrations", "templates", "static", "deploy", "pyproject.toml", "README.md"}
+
+
+def _entrypoint(tmp_path: Path, database: str, **settings: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LXP_")}
+    env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}", LXP_DATABASE_URL=database,
+               LXP_INSTANCE_PATH=str(tmp_path), LXP_SECRET_KEY="x" * 40, **settings)  # fmt: skip
+    command = [sys.executable, "-c", "print('the command ran')"]
+    return subprocess.run([shutil.which("sh"), str(DEPLOY / "docker-entrypoint.sh"), *command], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+
+
+def _revision(path: Path) -> str | None:
+    with sqlite3.connect(path) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] if tables else None
+
+
+def test_the_entrypoint_migrates_an_empty_database_then_runs_the_command(tmp_path):
+    started = _entrypoint(tmp_path, f"sqlite:///{tmp_path / 'lxp.db'}")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "the command ran"
+    assert _revision(tmp_path / "lxp.db") == ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    again = _entrypoint(tmp_path, f"sqlite:///{tmp_path / 'lxp.db'}")  # a restart: nothing to do, starts
+    assert again.returncode == 0 and again.stdout.strip() == "the command ran", again.stderr
+
+
+def test_the_entrypoint_can_leave_migrating_to_another_container_and_stops_when_migrating_fails(tmp_path):
+    (tmp_path / "empty.db").touch()
+    left = _entrypoint(tmp_path, f"sqlite:///{tmp_path / 'empty.db'}", LXP_MIGRATE_ON_START="false")
+    assert left.returncode == 0 and left.stdout.strip() == "the command ran"
+    assert _revision(tmp_path / "empty.db") is None
+    broken = _entrypoint(tmp_path, f"sqlite:///{tmp_path / 'no-such-folder' / 'lxp.db'}")
+    assert broken.returncode != 0 and "the command ran" not in broken.stdout  # never serves an old schema
+    misspelt = _entrypoint(tmp_path, f"sqlite:///{tmp_path / 'empty.db'}", LXP_MIGRATE_ON_START="maybe")
+    assert misspelt.returncode == 2 and "LXP_MIGRATE_ON_START" in misspelt.stderr
 
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")

@@ -89,6 +89,11 @@ def _touchpoint_values(w: dict[str, str]) -> dict[str, object]:
             "weekday": "1", "time": "08:00", "author": w["other"], "thread": w["item"]}  # fmt: skip
 
 
+# Mails with more than one shape: the others, sent besides the one above.
+OTHER_SHAPES = {
+    "security_notice": [{"change": "failed_sign_ins", "when": "03.12.2026, 19:30", "address": "203.0.113.9",
+                         "count": 5, "minutes": 15, "link": "http://lxp.test/me"}],
+}  # fmt: skip
 ACCOUNT_MAILS = sorted(p.name.removesuffix(".subject.txt") for p in (ROOT / "templates/email").glob("*.subject.txt"))
 TOUCHPOINT_TEMPLATE = "touchpoint"  # sent for every rule through the e-mail channel
 
@@ -118,6 +123,9 @@ def _send_everything(app, live_course, trainer, make_user) -> dict[str, tuple[st
                     mail = email_channel.render(template, to=address, name=w["name"],
                                                 **_account_mail_context(template, w))  # fmt: skip
                     sent[_send(mail)] = (f"{template} {locale}", mail.subject)
+                    for shape in OTHER_SHAPES.get(template, ()):
+                        mail = email_channel.render(template, to=address, name=w["name"], **shape)
+                        sent[_send(mail)] = (f"{template} {shape['change']} {locale}", mail.subject)
                 for rule in DEFAULT_RULES:
                     subject, body, why = texts.words(rule, locale, _touchpoint_values(w))
                     touchpoint = Touchpoint(
@@ -150,7 +158,8 @@ def every_mail(app, live_course, trainer, make_user, mailbox):
         subject = str(BytesParser(policy=policy.default).parsebytes(message.raw_bytes)["Subject"])
         kind, intended = by_subject.get(subject, (f"live notice {message['Content-Language']}", subject))
         found.append((kind, intended, message.raw_bytes))
-    assert len(found) == len(LOCALES) * (len(ACCOUNT_MAILS) - 1 + len(DEFAULT_RULES) + len(notices.KINDS))
+    shapes = sum(len(more) for more in OTHER_SHAPES.values())
+    assert len(found) == len(LOCALES) * (len(ACCOUNT_MAILS) - 1 + shapes + len(DEFAULT_RULES) + len(notices.KINDS))
     return found
 
 

@@ -4,6 +4,8 @@ the old address); in their language and time zone; and nothing is sent for a ref
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from lxp.accounts.models import User
@@ -65,3 +67,45 @@ def test_an_e_mail_change_is_told_at_the_old_address_only(app, make_user, mailbo
     assert mailbox.to("new.address@example.com") == []
     with committing(app):
         assert db.session.scalar(select(User.email).where(User.id == int(person["id"]))) == "new.address@example.com"
+
+
+def _fail_sign_in(app, email: str, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    answer = sign_in(client, email, password="not the password")
+    assert answer.status_code == 200, "a wrong password is shown the form again"
+
+
+def test_repeated_failed_sign_ins_are_told_once_a_window_with_time_and_place(app, make_user, mailbox, time_machine):
+    make_user(email="jurgen@example.com", locale="de", timezone="Europe/Berlin")
+    time_machine.move_to(datetime(2026, 12, 3, 18, 0, tzinfo=UTC))
+    for minute in range(4):  # a minute apart, under the per-address limit
+        time_machine.move_to(datetime(2026, 12, 3, 18, minute, tzinfo=UTC))
+        _fail_sign_in(app, "jurgen@example.com", "198.51.100.4")
+    assert mailbox.to("jurgen@example.com") == [], "four mistypes tell nobody"
+    time_machine.move_to(datetime(2026, 12, 3, 18, 5, tzinfo=UTC))
+    _fail_sign_in(app, "JURGEN@example.com", "203.0.113.9")
+    [notice] = mailbox.to("jurgen@example.com")
+    assert str(notice["Subject"]) == "Fehlgeschlagene Anmeldungen bei Ihrem lxp-Konto"
+    text = mailbox.text_of(notice)
+    assert "5 Mal" in text and "203.0.113.9" in text and "03.12.2026, 19:05" in text  # Berlin time
+    assert "Passwort vergessen?" in text and "http://lxp.test/me" in text
+    for minute in range(6, 12):  # the same attack goes on: no mail per try
+        time_machine.move_to(datetime(2026, 12, 3, 18, minute, tzinfo=UTC))
+        _fail_sign_in(app, "jurgen@example.com", "203.0.113.9")
+    assert len(mailbox.to("jurgen@example.com")) == 1
+    for minute in range(40, 45):  # a new window, five more failures: told again
+        time_machine.move_to(datetime(2026, 12, 3, 18, minute, tzinfo=UTC))
+        _fail_sign_in(app, "jurgen@example.com", "203.0.113.9")
+    assert len(mailbox.to("jurgen@example.com")) == 2
+
+
+def test_the_right_password_after_failures_tells_nobody_and_an_unknown_address_is_never_mailed(app, make_user,
+                                                                                               mailbox):  # fmt: skip
+    make_user(email="anna@example.com")
+    for _ in range(3):
+        _fail_sign_in(app, "anna@example.com", "198.51.100.4")
+    assert sign_in(app.test_client(), "anna@example.com").status_code == 302
+    for _ in range(5):
+        _fail_sign_in(app, "nobody@example.com", "198.51.100.4")
+    assert mailbox.messages == []

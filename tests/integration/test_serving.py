@@ -61,6 +61,24 @@ def test_pages_that_carry_a_secret_are_never_compressed(client, login_as):
     assert client.get("/me", headers={"Accept-Encoding": "br"}).headers["Content-Encoding"] == "br"  # others are
 
 
+def test_no_signed_in_answer_is_kept_in_the_browsers_cache_and_pages_are_still_compressed(client, login_as):
+    """ASVS V14.3.2: after sign-out a shared computer's browser cache holds none of a person's pages."""
+    login_page = client.get("/login")
+    assert "no-store" not in login_page.headers.get("Cache-Control", "")  # nobody's data on it
+    login_as("learner", name="Cached Carla")
+    for path in ("/today", "/me", "/api/v1/me"):
+        answer = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert answer.status_code == 200, path
+        rules = {rule.strip() for rule in answer.headers["Cache-Control"].split(",")}
+        assert {"private", "no-store"} <= rules, (path, rules)
+        if path != "/api/v1/me":  # too short to be worth compressing
+            assert answer.headers.get("Content-Encoding") == "gzip", path  # not a secret: compressed
+    today = client.get("/today")
+    again = client.get("/today", headers={"If-None-Match": today.headers["ETag"]})
+    assert again.status_code == 304  # the service worker still refreshes its offline copy cheaply
+    assert "no-store" not in _fetch(client, "/static/css/lxp.css").headers["Cache-Control"]  # shared files stay cached
+
+
 def test_json_answers_are_compressed_too(client):
     response = client.get("/api/openapi.json", headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"

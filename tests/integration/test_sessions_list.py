@@ -5,12 +5,18 @@ kind of device is told by mail."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
-from lxp.accounts.sessions import device_of
-from tests.conftest import csrf_from, sign_in, submit
+from lxp import scheduler
+from lxp.accounts.models import User, UserSession
+from lxp.accounts.sessions import KEEP_ENDED, device_of
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from tests.conftest import committing, csrf_from, sign_in, submit
 
 PHONE = "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0"
 LAPTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
@@ -83,6 +89,25 @@ def test_signing_out_or_everywhere_else_empties_the_list_but_this_device(app, ma
     # Signing out here ends this one as well.
     phone.post("/logout", data={"csrf_token": csrf_from(page)})
     assert phone.get("/today").status_code == 302
+
+
+def test_the_hourly_job_deletes_sessions_long_unused_of_people_who_never_come_back(app, make_user, time_machine):
+    make_user(email="walker@example.com")
+    make_user(email="gone@example.com")
+    start = utcnow()
+    phone = _browser(app, PHONE)
+    assert sign_in(phone, "walker@example.com").status_code == 302
+    assert submit(phone, "/logout", {}, form_page="/me").status_code == 302  # an ended row
+    assert sign_in(_browser(app, LAPTOP), "gone@example.com").status_code == 302  # runs out, never ended
+    time_machine.move_to(start + KEEP_ENDED - timedelta(days=5))
+    assert sign_in(_browser(app, LAPTOP), "walker@example.com").status_code == 302  # in use lately
+    assert "accounts.prune_sessions" in {job.id for job in scheduler.JOBS}
+
+    time_machine.move_to(start + KEEP_ENDED + timedelta(days=1))
+    scheduler.run_job(app, "lxp.accounts.jobs:prune_sessions")
+    with committing(app):
+        left = db.session.execute(select(User.email, UserSession.user_agent).join(UserSession)).all()
+    assert left == [("walker@example.com", LAPTOP)]
 
 
 @given(st.text(max_size=300))
