@@ -1,6 +1,7 @@
 """The demo's assigned learning: the Berlin store's onboarding, asked of the cohort of
 newcomers "within 14 days of joining", and their manager's team: one newcomer at risk of
-missing the date, one overdue, one done.
+missing the date, one overdue, one done. The manager has asked one of them for more herself
+(a team meeting to run before he stands in as shift lead).
 
 Idempotent: the cohort, the assignment and the reporting lines are made once.
 """
@@ -33,6 +34,9 @@ TEAM = (
     ("felix.braun@northwind.example", 20, -6),
     ("tobias.wagner@northwind.example", 30, -16),
 )
+MANAGERS_GOAL = "first-hybrid-meeting"
+MANAGERS_REASON = "Du vertrittst ab Februar die Schichtleitung: übe vorher, ein Teammeeting zu leiten."
+MANAGERS_DAYS = 45
 REASON = "Alle Neuen in der Filiale lernen in den ersten zwei Wochen, Reklamationen so zu lösen, dass Kunden bleiben."
 
 
@@ -75,4 +79,17 @@ def seed_assignments(today: date | None = None) -> bool:
     db.session.flush()
     for person in team:
         assignments.refresh_path(person)
+    _manager_assigns(manager, team[1], today)
     return True
+
+
+def _manager_assigns(manager: User, person: User, today: date) -> None:
+    """Katrin asks Felix, who reports to her, to practise running a team meeting."""
+    goal = db.session.scalar(select(Goal).where(Goal.organisation_id == manager.organisation_id,
+                                                Goal.slug == MANAGERS_GOAL))  # fmt: skip
+    if goal is None:
+        return
+    assignments.create_team_assignment(manager, assignments.AssignmentInput(
+        goal_id=goal.id, package_id=None, reason=MANAGERS_REASON, audience="people", people=(person.id,),
+        due_date=today + timedelta(days=MANAGERS_DAYS),
+    ), today)  # fmt: skip
