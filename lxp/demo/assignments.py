@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from lxp.accounts.models import User
 from lxp.assignments import services as assignments
-from lxp.assignments.models import AssignedWork
+from lxp.assignments.models import AssignedWork, ReportingLine
 from lxp.authoring.models import Goal
 from lxp.cohorts import services as cohorts
 from lxp.cohorts.models import Cohort
@@ -74,6 +74,8 @@ def seed_assignments(today: date | None = None) -> bool:
         work.assigned_at, work.due_on = now - timedelta(days=since), today + timedelta(days=due)
         if work.completed_at is not None:
             work.completed_at = now - timedelta(days=since - 10)
+    # Jana let Katrin see on My team when predictive support notices she may need help.
+    db.session.get(ReportingLine, team[0].id).share_support = True
     busy = paths.open_journey(team[0])
     busy.weekly_minutes = paths.MIN_WEEKLY_MINUTES
     db.session.flush()
