@@ -14,6 +14,7 @@ from lxp.accounts.cli import init, organisation_cli
 from lxp.authoring.cli import course_cli
 from lxp.core import crypto, unit_of_work
 from lxp.core.migrations import schema_state
+from lxp.credentials.cli import credentials_cli
 from lxp.demo.assignments import seed_assignments
 from lxp.demo.coaching import COHORT, seed_coaching
 from lxp.demo.company_sign_in import EXAMPLE_ISSUER, seed_company_sign_in
@@ -210,5 +211,6 @@ def init_app(app) -> None:
     lxp_cli.add_command(seed_synthetic)
     lxp_cli.add_command(insights_cli)
     lxp_cli.add_command(risk_cli)
+    lxp_cli.add_command(credentials_cli)
     unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
     app.cli.add_command(lxp_cli)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import marshmallow as ma
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_smorest import abort
 
 from lxp.api.common import area
-from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.api.paging import PageArgs, cursor, page_of, page_schema
 from lxp.credentials import services as credentials
 
 bp = area("credentials", "Your own credentials: what they say, their state and their signed form")
@@ -50,9 +53,25 @@ def signed(credential) -> dict:
 @bp.response(200, CredentialPage)
 def list_mine(args):
     """Your credentials, newest first."""
-    rows = [summary(c) for c in credentials.credentials_of(current_user)]
-    return paginate(rows, list_name="me.credentials", key=lambda r: (-r["issued_at"].timestamp(), str(r["id"])),
-                    limit=args["limit"], page_token=args["page_token"])  # fmt: skip
+    after = after_of(cursor(args["page_token"], list_name="me.credentials"))
+    rows = credentials.page_of_learner(current_user, args["limit"], after)
+    return page_of([summary(c) for c in rows], list_name="me.credentials", key=page_key, limit=args["limit"])
+
+
+def page_key(row: dict) -> tuple:
+    """Where a page of credentials ends: newest first, ties by id (as the services order them)."""
+    return row["issued_at"], str(row["id"])
+
+
+def after_of(key: list | None) -> tuple[datetime, uuid.UUID] | None:
+    """The (issued_at, id) a page token carries. Answers 400 for one that does not hold them."""
+    if key is None:
+        return None
+    try:
+        at, last = key
+        return datetime.fromisoformat(at), uuid.UUID(last)
+    except (TypeError, ValueError):
+        abort(400, message=_l("This page token is not valid."))
 
 
 @bp.get("/me/credentials/<uuid:credential_id>")

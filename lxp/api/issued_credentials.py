@@ -8,8 +8,8 @@ import marshmallow as ma
 from flask_login import current_user
 
 from lxp.api.common import area
-from lxp.api.credentials import CredentialSchema, SignedCredentialSchema, signed, summary
-from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.api.credentials import CredentialSchema, SignedCredentialSchema, after_of, page_key, signed, summary
+from lxp.api.paging import PageArgs, cursor, page_of, page_schema
 from lxp.credentials import services as credentials
 
 bp = area("issued_credentials", "For admins: credentials issued by the organisation, and revocation", "admin",
@@ -45,9 +45,9 @@ def _issued(credential, full: bool = False) -> dict:
 @bp.response(200, IssuedPage)
 def list_issued(args):
     """Credentials your organisation issued, newest first."""
-    rows = [_issued(c) for c in credentials.credentials_in(current_user)]
-    return paginate(rows, list_name="admin.credentials", key=lambda r: (-r["issued_at"].timestamp(), str(r["id"])),
-                    limit=args["limit"], page_token=args["page_token"])  # fmt: skip
+    after = after_of(cursor(args["page_token"], list_name="admin.credentials"))
+    rows = credentials.page_of_organisation(current_user, args["limit"], after)
+    return page_of([_issued(c) for c in rows], list_name="admin.credentials", key=page_key, limit=args["limit"])
 
 
 @bp.get("/credentials/<uuid:credential_id>")

@@ -44,25 +44,41 @@ def _jsonable(key) -> list:
     return [k.isoformat() if hasattr(k, "isoformat") else k for k in key]
 
 
+def cursor(page_token: str | None, *, list_name: str) -> list | None:
+    """The last key of the page before, read from ``page_token`` (None for the first page), for
+    lists paged in SQL. Answers 400 (problem+json) for a token that is forged or belongs to
+    another list or user."""
+    if not page_token:
+        return None
+    try:
+        data = _serializer().loads(page_token)
+    except BadSignature:
+        abort(400, message=_l("This page token is not valid."))
+    if not isinstance(data, dict) or data.get("l") != list_name or data.get("u") != current_user.id:
+        abort(400, message=_l("This page token belongs to another list."))
+    if not isinstance(data.get("a"), list):
+        abort(400, message=_l("This page token is not valid."))
+    return data["a"]
+
+
+def page_of(rows: list, *, list_name: str, key: Callable, limit: int) -> dict:
+    """``{items, next_page_token}`` from ``rows`` already in order after the cursor, fetched
+    ``limit + 1`` at most: one more than the page says there is a next one."""
+    page = rows[:limit]
+    next_token = None
+    if len(rows) > limit:
+        next_token = _serializer().dumps({"l": list_name, "u": current_user.id, "a": _jsonable(key(page[-1]))})
+    return {"items": page, "next_page_token": next_token}
+
+
 def paginate(rows: Iterable, *, list_name: str, key: Callable, limit: int, page_token: str | None) -> dict:
-    """One page of ``rows`` (any order; sorted here by ``key``) as ``{items, next_page_token}``.
+    """One page of ``rows`` (any order; sorted here by ``key``) as ``{items, next_page_token}``:
+    for short lists read whole; long ones page in SQL with ``cursor`` and ``page_of``.
 
     Answers 400 (problem+json) for a token that is forged or belongs to another list or user.
     """
-    after = None
-    if page_token:
-        try:
-            data = _serializer().loads(page_token)
-        except BadSignature:
-            abort(400, message=_l("This page token is not valid."))
-        if not isinstance(data, dict) or data.get("l") != list_name or data.get("u") != current_user.id:
-            abort(400, message=_l("This page token belongs to another list."))
-        after = tuple(data["a"])
+    after = cursor(page_token, list_name=list_name)
     ordered = sorted(rows, key=lambda row: _jsonable(key(row)))
     if after is not None:
         ordered = [row for row in ordered if _jsonable(key(row)) > list(after)]
-    page = ordered[:limit]
-    next_token = None
-    if len(ordered) > limit:
-        next_token = _serializer().dumps({"l": list_name, "u": current_user.id, "a": _jsonable(key(page[-1]))})
-    return {"items": page, "next_page_token": next_token}
+    return page_of(ordered[: limit + 1], list_name=list_name, key=key, limit=limit)

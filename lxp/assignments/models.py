@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lxp.core.time import UTCDateTime, utcnow
@@ -109,13 +109,15 @@ class AssignedWork(db.Model):
 
 class ReportingLine(db.Model):
     """A person's one line manager (of the same organisation). ``share_progress``: the person
-    lets their manager hear when assigned work is overdue."""
+    lets their manager hear when assigned work is overdue; ``share_support``: when predictive
+    support (``lxp.risk``) notices they may need help, their manager sees that on My team."""
 
     __tablename__ = "reporting_lines"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     share_progress: Mapped[bool] = mapped_column(default=False)
+    share_support: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user = relationship("User", foreign_keys=[user_id])
     manager = relationship("User", foreign_keys=[manager_id])

@@ -22,13 +22,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from lxp import events
 from lxp.accounts import joining
 from lxp.accounts.models import User, UserRole
-from lxp.assignments.models import AUDIENCES, AssignedWork, Assignment, OrgUnit, ReportingLine, UnitMember
+from lxp.assignments.models import (
+    AUDIENCES,
+    AssignedWork,
+    Assignment,
+    OrgUnit,
+    ReportingLine,
+    UnitMember,
+    assignment_people,
+)
 from lxp.authoring.models import Goal
 from lxp.authoring.services import current_published
 from lxp.cohorts.models import Cohort, cohort_members
@@ -132,7 +140,40 @@ def create_assignment(admin: User, data: AssignmentInput, today: date | None = N
     Raises ``NotAllowed`` (not an admin), ``NotFound`` (a goal, cohort or unit of another
     organisation) and ``Invalid`` (naming the field)."""
     _require_admin(admin)
-    today = today or date.today()
+    return _create(admin, data, today or date.today())
+
+
+def team_of(manager: User) -> set[int]:
+    """The ids of the manager's active direct reports (reporting lines are direct only)."""
+    return set(db.session.scalars(
+        select(ReportingLine.user_id).join(User, User.id == ReportingLine.user_id)
+        .where(ReportingLine.manager_id == manager.id, User.active, User.organisation_id == manager.organisation_id)
+    ))  # fmt: skip
+
+
+def create_team_assignment(manager: User, data: AssignmentInput, today: date | None = None) -> Assignment:
+    """A manager asks named people of their own team (direct reports) for a goal by a due date;
+    it reaches them like an admin's assignment (path, touchpoints). Recertification and telling
+    the manager against the learner's choice stay the admin's decisions. Raises ``NotAllowed``
+    (not a manager, or someone named who does not report to them), ``NotFound`` and ``Invalid``."""
+    if not manager.has_role("manager"):
+        raise NotAllowed(_l("Only managers assign learning to their team."))
+    if data.audience != "people":
+        raise Invalid(_l("Choose people of your team."), field="people")
+    if data.recertify_months is not None or data.escalate:
+        raise Invalid(_l("Only an admin asks for recertification or tells managers against a learner's choice."),
+                      field="recertify_months")  # fmt: skip
+    if not data.people:
+        raise Invalid(_l("Choose at least one person."), field="people")
+    if data.due_date is None and data.due_within_days is None:
+        raise Invalid(_l("Give a due date or a number of days."), field="due_date")
+    if not set(data.people) <= team_of(manager):
+        raise NotAllowed(_l("You assign learning only to people who report to you."))
+    return _create(manager, data, today or date.today())
+
+
+def _create(admin: User, data: AssignmentInput, today: date) -> Assignment:
+    """Store the assignment (``admin``: whoever asks, an admin or a manager) and hand it out."""
     values = _check(admin, data, today)
     assignment = Assignment(
         organisation_id=admin.organisation_id, goal=values["goal"], package=values["package"],
@@ -256,14 +297,44 @@ def sync_person(user: User, details: dict | None = None, today: date | None = No
     department = (details or {}).get("department")
     if department:
         place_in_unit(user, unit_named(user.organisation_id, department))
-    given = 0
-    for assignment in assignments_of(user.organisation_id):
-        have = db.session.scalar(select(AssignedWork.id).where(
-            AssignedWork.assignment_id == assignment.id, AssignedWork.learner_id == user.id).limit(1))  # fmt: skip
-        if have is None and user in audience(assignment):
-            give(assignment, user, today)
-            given += 1
-    return given
+    reaching = _reaching(user)
+    for assignment in reaching:
+        give(assignment, user, today)
+    return len(reaching)
+
+
+def _reaching(user: User) -> list[Assignment]:
+    """The assignments in force whose audience takes in ``user`` and that they have no share of
+    yet, found in one query over their people, cohorts, unit (and the units above it) and roles,
+    instead of listing every assignment's audience."""
+    if not user.active or not user.has_role("learner"):
+        return []
+    named = select(assignment_people.c.assignment_id).where(assignment_people.c.user_id == user.id)
+    in_cohorts = select(cohort_members.c.cohort_id).where(cohort_members.c.user_id == user.id)
+    reaches = [
+        (Assignment.audience == "people") & Assignment.id.in_(named),
+        (Assignment.audience == "cohort") & Assignment.cohort_id.in_(in_cohorts),
+        (Assignment.audience == "role") & Assignment.role.in_(sorted(user.roles)),
+    ]
+    units = _unit_and_above(user.id)
+    if units:
+        reaches.append((Assignment.audience == "unit") & Assignment.unit_id.in_(units))
+    have = select(AssignedWork.assignment_id).where(AssignedWork.learner_id == user.id)
+    return list(db.session.scalars(
+        select(Assignment).where(Assignment.organisation_id == user.organisation_id, Assignment.withdrawn_at.is_(None),
+                                 Assignment.id.not_in(have), or_(*reaches)).order_by(Assignment.id)
+    ))  # fmt: skip
+
+
+def _unit_and_above(user_id: int) -> set[int]:
+    """The person's unit and every unit it lies inside (a unit's assignment reaches the units below)."""
+    member = db.session.get(UnitMember, user_id)
+    found: set[int] = set()
+    unit = member.unit if member is not None else None
+    while unit is not None and unit.id not in found:
+        found.add(unit.id)
+        unit = unit.parent
+    return found
 
 
 joining.listen(lambda user, details: sync_person(user, details))

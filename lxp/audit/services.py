@@ -60,6 +60,7 @@ ACTIONS: dict[str, Any] = {
     "two_step_requirement_changed": _l("Two-step requirement changed"),
     "access_refused": _l("Access refused"),
     "credential_revoked": _l("Credential revoked"),
+    "credential_key_rotated": _l("Credential signing key rotated"),
 }
 _SECRET_KEY = re.compile(r"password|secret|hash|cookie|authori[sz]ation|credential|^token$|^link$", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

@@ -11,12 +11,15 @@ import json
 import secrets
 import warnings
 from contextlib import contextmanager
+from datetime import datetime
 
 from joserfc import jwt
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import OKPKey
 from sqlalchemy import select
 
+from lxp.core import crypto
+from lxp.core.time import utcnow
 from lxp.credentials.models import SigningKey
 from lxp.extensions import db
 
@@ -43,6 +46,23 @@ def current_key(organisation_id: int) -> SigningKey:
     ).first()
     if key is not None:
         return key
+    return _new_key(organisation_id)
+
+
+def rotate(organisation_id: int, now: datetime | None = None) -> tuple[SigningKey, list[SigningKey]]:
+    """A new key becomes the organisation's current one and the keys in use are retired (they
+    stay published, so what they signed keeps verifying). Returns (the new key, those retired).
+    Raises ``core.crypto.EncryptionUnavailable`` when no encryption key is configured."""
+    if not crypto.available():
+        crypto.encrypt("")  # raises EncryptionUnavailable with its own words, before anything changes
+    retired = list(db.session.scalars(select(SigningKey).where(
+        SigningKey.organisation_id == organisation_id, SigningKey.retired_at.is_(None))))  # fmt: skip
+    for key in retired:
+        key.retired_at = now or utcnow()
+    return _new_key(organisation_id), retired
+
+
+def _new_key(organisation_id: int) -> SigningKey:
     kid = f"org{organisation_id}-{secrets.token_hex(8)}"
     pair = OKPKey.generate_key("Ed25519", parameters={"kid": kid, "use": "sig", "alg": ALGORITHM})
     key = SigningKey(organisation_id=organisation_id, kid=kid, public_jwk=pair.as_dict(private=False),

@@ -2,7 +2,9 @@
 the dates, and a QR code of the public verification page.
 
 The picture is a convenience for printing and posting; only the signed file proves anything,
-and the QR code leads to the page that checks it. Text needs a font with Cyrillic and
+and the QR code leads to the page that checks it. The signed file travels inside the picture
+too, "baked" as Open Badges 3.0 (section 5.3) says: an ``iTXt`` chunk with the keyword
+``openbadgecredential`` holding the VC-JWT, so a verifier given only the PNG can check it. Text needs a font with Cyrillic and
 accents: DejaVu Sans (Debian's ``fonts-dejavu-core``) or Liberation Sans, else Pillow's own.
 """
 
@@ -12,7 +14,10 @@ import io
 from pathlib import Path
 
 import segno
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin, UnidentifiedImageError
+
+BAKED_KEYWORD = "openbadgecredential"
+MAX_PIXELS = 20_000_000  # larger uploads are not credentials of ours; Pillow would warn of a bomb
 
 WIDTH, HEIGHT = 1200, 850
 FONT_FILES = (
@@ -48,9 +53,9 @@ def _centred(draw, y: int, text: str, font, fill) -> None:
 
 
 def render_png(*, learner_name: str, achievement: str, issuer: str, lines: list[str], title: str,
-               verify_url: str) -> bytes:  # fmt: skip
+               verify_url: str, baked: str | None = None) -> bytes:  # fmt: skip
     """The PNG's bytes. ``lines`` are short texts under the achievement (dates, state), already
-    in the viewer's language; ``title`` heads the picture."""
+    in the viewer's language; ``title`` heads the picture; ``baked``, the VC-JWT, goes inside."""
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((20, 20, WIDTH - 20, HEIGHT - 20), outline=ACCENT, width=6)
@@ -74,5 +79,28 @@ def render_png(*, learner_name: str, achievement: str, issuer: str, lines: list[
                 draw.rectangle((x, y0, x + scale - 1, y0 + scale - 1), fill="black")
     _centred(draw, HEIGHT - 60, verify_url, _fit(draw, verify_url, 20, WIDTH - 160), MUTED)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    info = PngImagePlugin.PngInfo()
+    if baked:
+        info.add_itxt(BAKED_KEYWORD, baked)
+    image.save(buffer, format="PNG", pnginfo=info)
     return buffer.getvalue()
+
+
+class NotABadge(ValueError):
+    """The bytes are no PNG, or a PNG without a baked credential."""
+
+
+def baked_credential(data: bytes) -> str:
+    """The VC-JWT baked into a PNG (the ``openbadgecredential`` text chunk). Raises
+    ``NotABadge`` when the bytes are not a PNG or the PNG carries no credential."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG" or image.width * image.height > MAX_PIXELS:
+                raise NotABadge("not a PNG")
+            image.load()  # text chunks after the image data are read with it
+            text = image.text.get(BAKED_KEYWORD) if hasattr(image, "text") else None
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise NotABadge(str(error)) from None
+    if not text or not str(text).strip():
+        raise NotABadge("no credential inside")
+    return str(text).strip()

@@ -33,7 +33,7 @@ from lxp.authoring.models import Goal
 from lxp.channels import external_url
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
-from lxp.credentials import document, keys
+from lxp.credentials import document, keys, picture
 from lxp.credentials.models import Credential
 from lxp.events import LearningEvent
 from lxp.extensions import db
@@ -42,6 +42,7 @@ from lxp.paths.models import Journey, journey_goals
 
 log = logging.getLogger(__name__)
 MAX_REASON = 500
+MAX_PASTED = 64_000  # characters of a pasted credential; ours are a few kilobytes
 
 # --- the issuer's addresses --------------------------------------------------------------
 
@@ -259,6 +260,25 @@ def credentials_in(admin: User) -> list[Credential]:
     ))  # fmt: skip
 
 
+def page_of_learner(learner: User, limit: int, after: tuple[datetime, uuid.UUID] | None = None) -> list[Credential]:
+    """Up to ``limit + 1`` of the learner's credentials, newest first (ties by id), after the
+    (issued_at, id) of the page before: paged in SQL, not in memory."""
+    return _page(Credential.learner_id == learner.id, limit, after)
+
+
+def page_of_organisation(admin: User, limit: int, after: tuple[datetime, uuid.UUID] | None = None) -> list[Credential]:
+    """Up to ``limit + 1`` of the admin's organisation's credentials, as ``page_of_learner``."""
+    return _page(Credential.organisation_id == admin.organisation_id, limit, after)
+
+
+def _page(where, limit: int, after: tuple[datetime, uuid.UUID] | None) -> list[Credential]:
+    query = select(Credential).where(where).order_by(Credential.issued_at.desc(), Credential.id)
+    if after is not None:
+        at, last = after
+        query = query.where((Credential.issued_at < at) | ((Credential.issued_at == at) & (Credential.id > last)))
+    return list(db.session.scalars(query.limit(limit + 1)))
+
+
 def credential_in(admin: User, credential_id: uuid.UUID) -> Credential:
     """A credential of the admin's organisation. Raises ``NotFound`` for another's."""
     credential = db.session.get(Credential, credential_id)
@@ -294,6 +314,19 @@ def revoke(admin: User, credential: Credential, reason: str) -> Credential:
                  subject_type="credential", subject_id=credential.id, details={"reason": reason})  # fmt: skip
     db.session.flush()
     return credential
+
+
+def rotate_key(slug: str) -> keys.SigningKey:
+    """Make a new Ed25519 key the signing key of the organisation ``slug``; the old ones are
+    retired and stay in its JWK set, so credentials they signed keep verifying. Raises
+    ``NotFound`` for an unknown organisation and ``core.crypto.EncryptionUnavailable``."""
+    organisation = organisation_by_slug(slug)
+    key, retired = keys.rotate(organisation.id)
+    audit.record("credential_key_rotated", organisation_id=organisation.id, actor_id=None,
+                 subject_type="organisation", subject_id=organisation.id,
+                 details={"kid": key.kid, "retired": [k.kid for k in retired]})  # fmt: skip
+    db.session.flush()
+    return key
 
 
 def revoked_indexes(organisation_id: int) -> frozenset[int]:
@@ -400,6 +433,32 @@ def verify_shared(credential_id: uuid.UUID, now: datetime | None = None) -> Veri
     if credential is None or not credential.jwt:  # an erased person's credential keeps no file
         raise NotFound(_l("No such credential."))
     return verify(credential.jwt, now)
+
+
+def verify_pasted(text: str | None = None, png: bytes | None = None, now: datetime | None = None) -> Verification:
+    """Check a credential someone holds: the VC-JWT pasted as text (or the ``.json`` download,
+    whose ``jwt`` it takes), or a PNG with the credential baked in. Raises ``Invalid`` naming
+    the field when there is nothing to check, both at once, text too long, or a picture without
+    a credential; anything else that is not a credential of ours is the verdict ``malformed``."""
+    text = (text or "").strip()
+    if text and png:
+        raise Invalid(_l("Paste the credential or choose its picture, not both."), field="token")
+    if png:
+        try:
+            return verify(picture.baked_credential(png), now)
+        except picture.NotABadge:
+            raise Invalid(_l("This picture carries no credential. Choose the PNG downloaded from lxp, or paste "
+                             "the credential's text."), field="picture") from None  # fmt: skip
+    if not text:
+        raise Invalid(_l("Paste the credential's text or choose its picture."), field="token")
+    if len(text) > MAX_PASTED:
+        raise Invalid(_l("This is far longer than a credential. Paste only the credential's text."), field="token")
+    if text.startswith("{"):
+        try:
+            text = str(json.loads(text).get("jwt") or "")
+        except (ValueError, AttributeError):
+            return Verification("malformed")
+    return verify(text, now)
 
 
 def credential_json(credential: Credential) -> dict:

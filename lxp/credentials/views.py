@@ -13,11 +13,12 @@ from flask_login import current_user
 
 from lxp.core.auth import public, restrict_blueprint
 from lxp.core.dates import viewer_date
-from lxp.core.errors import ServiceError
+from lxp.core.errors import Invalid, ServiceError
 from lxp.core.forms import show_form_error
 from lxp.credentials import keys, picture
 from lxp.credentials import services as credentials
-from lxp.credentials.forms import RevokeForm
+from lxp.credentials.forms import CheckForm, RevokeForm
+from lxp.extensions import limiter
 
 bp = Blueprint("credentials", __name__)
 admin_bp = Blueprint("credentials_admin", __name__, url_prefix="/admin/credentials")
@@ -91,6 +92,7 @@ def download_png(credential_id: uuid.UUID):
         learner_name=credential.learner_name, achievement=credential.achievement_name,
         issuer=credential_issuer_name(credential), lines=lines, title=_("has shown the achievement"),
         verify_url=url_for("credentials.verify_shared", credential_id=credential.id, _external=True),
+        baked=credential.jwt,
     )  # fmt: skip
     return _attachment(png, "image/png", _filename(credential, "png"))
 
@@ -113,6 +115,35 @@ def verify_shared(credential_id: uuid.UUID):
         abort(404)
     response = Response(render_template("credentials/verify.html", result=result))
     response.headers["Cache-Control"] = "no-store"  # the verdict changes with revocation and time
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+MAX_PICTURE_BYTES = 5_000_000
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per minute", methods=["POST"])
+def check():
+    """Anyone checks a credential they were given: pasted text (VC-JWT) or the PNG with the
+    credential inside. The verdict names the issuer whose key signed it; bad input is said
+    next to the field."""
+    form = CheckForm()
+    result, status = None, 200
+    if form.validate_on_submit():
+        upload = form.picture.data
+        png = upload.read(MAX_PICTURE_BYTES + 1) if upload and upload.filename else None
+        try:
+            if png is not None and len(png) > MAX_PICTURE_BYTES:
+                raise Invalid(_("This picture is too large to be a credential of ours."), field="picture")
+            result = credentials.verify_pasted(form.token.data, png)
+        except ServiceError as error:
+            show_form_error(form, error)
+    if form.errors or form.form_errors:
+        status = 400
+    response = Response(render_template("credentials/check.html", form=form, result=result), status=status)
+    response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

@@ -1,6 +1,7 @@
 """The demo's assigned learning: the Berlin store's onboarding, asked of the cohort of
 newcomers "within 14 days of joining", and their manager's team: one newcomer at risk of
-missing the date, one overdue, one done.
+missing the date, one overdue, one done. The manager has asked one of them for more herself
+(a team meeting to run before he stands in as shift lead).
 
 Idempotent: the cohort, the assignment and the reporting lines are made once.
 """
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from lxp.accounts.models import User
 from lxp.assignments import services as assignments
-from lxp.assignments.models import AssignedWork
+from lxp.assignments.models import AssignedWork, ReportingLine
 from lxp.authoring.models import Goal
 from lxp.cohorts import services as cohorts
 from lxp.cohorts.models import Cohort
@@ -33,6 +34,9 @@ TEAM = (
     ("felix.braun@northwind.example", 20, -6),
     ("tobias.wagner@northwind.example", 30, -16),
 )
+MANAGERS_GOAL = "first-hybrid-meeting"
+MANAGERS_REASON = "Du vertrittst ab Februar die Schichtleitung: übe vorher, ein Teammeeting zu leiten."
+MANAGERS_DAYS = 45
 REASON = "Alle Neuen in der Filiale lernen in den ersten zwei Wochen, Reklamationen so zu lösen, dass Kunden bleiben."
 
 
@@ -70,9 +74,24 @@ def seed_assignments(today: date | None = None) -> bool:
         work.assigned_at, work.due_on = now - timedelta(days=since), today + timedelta(days=due)
         if work.completed_at is not None:
             work.completed_at = now - timedelta(days=since - 10)
+    # Jana let Katrin see on My team when predictive support notices she may need help.
+    db.session.get(ReportingLine, team[0].id).share_support = True
     busy = paths.open_journey(team[0])
     busy.weekly_minutes = paths.MIN_WEEKLY_MINUTES
     db.session.flush()
     for person in team:
         assignments.refresh_path(person)
+    _manager_assigns(manager, team[1], today)
     return True
+
+
+def _manager_assigns(manager: User, person: User, today: date) -> None:
+    """Katrin asks Felix, who reports to her, to practise running a team meeting."""
+    goal = db.session.scalar(select(Goal).where(Goal.organisation_id == manager.organisation_id,
+                                                Goal.slug == MANAGERS_GOAL))  # fmt: skip
+    if goal is None:
+        return
+    assignments.create_team_assignment(manager, assignments.AssignmentInput(
+        goal_id=goal.id, package_id=None, reason=MANAGERS_REASON, audience="people", people=(person.id,),
+        due_date=today + timedelta(days=MANAGERS_DAYS),
+    ), today)  # fmt: skip

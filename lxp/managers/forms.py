@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from lxp.core.forms import CheckboxListField
 
 
 def _id_or_none(value):
@@ -29,3 +31,13 @@ class LineForm(FlaskForm):
 
 class LinesUploadForm(FlaskForm):
     file = FileField(_l("CSV file"))
+
+
+class TeamAssignmentForm(FlaskForm):
+    goal = SelectField(_l("Goal"), coerce=_id_or_none, validate_choice=False)
+    people = CheckboxListField(_l("Who is asked"), coerce=int, validate_choice=False)
+    reason = TextAreaField(_l("Why it is asked for"), validators=[Length(max=300)])
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_within_days = IntegerField(
+        _l("Or due within this many days"), validators=[Optional(), NumberRange(min=1, max=730)]
+    )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import current_app
@@ -37,6 +37,7 @@ from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.paths import services as paths
+from lxp.risk import services as risk
 
 ENCOURAGE_LIMIT = 500
 NOTE_LIMIT = 1000
@@ -208,6 +209,7 @@ class Member:
     person: User
     assignments: list  # assignments.WorkState
     tasks: list[OpenTask]
+    may_need_support: bool = False  # predictive support flagged them and they let the manager know
 
     @property
     def worst(self) -> str:
@@ -224,9 +226,13 @@ def member_view(person: User, today: date | None = None) -> Member:
 
 
 def team_view(manager: User, today: date | None = None) -> list[Member]:
-    """Every direct report's view, those who need attention (overdue, at risk) first."""
+    """Every direct report's view, those who need attention (overdue, at risk) first, each
+    marked when predictive support flagged them and they let their manager know."""
     order = {"overdue": 0, "at_risk": 1, "on_track": 2, "none": 3, "done": 4}
-    members = [member_view(person, today) for person in team_of(manager)]
+    flagged = risk.may_need_support(manager)
+    members = [
+        replace(member_view(person, today), may_need_support=person.id in flagged) for person in team_of(manager)
+    ]
     return sorted(members, key=lambda m: (order[m.worst], m.person.display_name))
 
 

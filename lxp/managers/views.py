@@ -6,24 +6,61 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lxp.assignments import services as assignments
 from lxp.core.auth import restrict_blueprint, roles_required
 from lxp.core.errors import Invalid, ServiceError
 from lxp.core.forms import show_form_error
 from lxp.core.unit_of_work import flash_refusal
 from lxp.managers import services as managers
-from lxp.managers.forms import ConfirmPracticeForm, EncourageForm, LineForm, LinesUploadForm
+from lxp.managers.forms import ConfirmPracticeForm, EncourageForm, LineForm, LinesUploadForm, TeamAssignmentForm
+from lxp.paths import services as paths
 
 bp = Blueprint("managers", __name__, url_prefix="/team")
 admin_bp = Blueprint("reporting_lines", __name__, url_prefix="/admin/reporting-lines")
 restrict_blueprint(admin_bp, "admin")
 
 
+def _assign_form(members) -> TeamAssignmentForm:
+    form = TeamAssignmentForm()
+    form.goal.choices = [(g.id, g.title) for g in paths.offered_goals(current_user)]
+    form.people.choices = [(m.person.id, m.person.display_name) for m in members]
+    return form
+
+
+def _team_page(members, assign_form: TeamAssignmentForm):
+    return render_template("managers/team.html", members=members, encourage_form=EncourageForm(),
+                           confirm_form=ConfirmPracticeForm(), assign_form=assign_form)  # fmt: skip
+
+
 @bp.route("")
 @roles_required("manager")
 def my_team():
     """Each direct report's assigned work and open on-the-job tasks; nothing private."""
-    return render_template("managers/team.html", members=managers.team_view(current_user),
-                           encourage_form=EncourageForm(), confirm_form=ConfirmPracticeForm())  # fmt: skip
+    members = managers.team_view(current_user)
+    return _team_page(members, _assign_form(members))
+
+
+@bp.route("/assign", methods=["POST"])
+@roles_required("manager")
+def assign():
+    """Ask people of the manager's own team for a goal by a due date; refused for anyone else."""
+    members = managers.team_view(current_user)
+    form = _assign_form(members)
+    status = 400
+    if form.validate_on_submit():
+        data = assignments.AssignmentInput(
+            goal_id=form.goal.data, package_id=None, reason=form.reason.data or "", audience="people",
+            people=tuple(form.people.data or ()), due_date=form.due_date.data, due_within_days=form.due_within_days.data,
+        )  # fmt: skip
+        try:
+            assignment = assignments.create_team_assignment(current_user, data)
+        except ServiceError as error:
+            show_form_error(form, error)
+            status = 403 if error.status == 403 else 400
+        else:
+            flash(_("Assigned \u201c%(title)s\u201d.", title=assignments.title_of(assignment)), "success")
+            return redirect(url_for("managers.my_team"))
+    return _team_page(members, form), status
 
 
 @bp.route("/<int:user_id>/encourage", methods=["POST"])

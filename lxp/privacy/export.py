@@ -280,7 +280,11 @@ def collect(user: User) -> dict[str, Any]:
             m.unit.name for m in db.session.scalars(select(UnitMember).where(UnitMember.user_id == uid))
         ],
         "reporting_line": [
-            {"manager": line.manager.display_name, "share_progress": line.share_progress}
+            {
+                "manager": line.manager.display_name,
+                "share_progress": line.share_progress,
+                "share_support": line.share_support,
+            }
             for line in db.session.scalars(select(ReportingLine).where(ReportingLine.user_id == uid))
         ],
         "team_managed": list(db.session.scalars(select(ReportingLine.user_id).where(ReportingLine.manager_id == uid))),

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lxp.accounts.models import Organisation, User
+from lxp.assignments.models import ReportingLine
 from lxp.coaching import threads
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
@@ -267,6 +268,22 @@ def set_holdout(admin: User, percent: int) -> None:
     db.session.flush()
 
 
+# --- what a manager sees -------------------------------------------------------------------
+
+
+def may_need_support(manager: User) -> set[int]:
+    """Those of the manager's direct reports with an open flag whom the manager may be told of:
+    the learner has predictive support on and chose to let their manager know
+    (``ReportingLine.share_support``). Flags held out from coaches stay hidden here too (they
+    measure whether acting helps), and no reason or score is given: only that support may help."""
+    return set(db.session.scalars(
+        select(RiskFlag.learner_id).join(ReportingLine, ReportingLine.user_id == RiskFlag.learner_id)
+        .where(ReportingLine.manager_id == manager.id, ReportingLine.share_support.is_(True),
+               RiskFlag.organisation_id == manager.organisation_id, RiskFlag.closed_at.is_(None),
+               RiskFlag.held_out.is_(False), RiskFlag.learner_id.not_in(select(RiskOptOut.user_id)))
+    ))  # fmt: skip
+
+
 # --- the learner's switch ------------------------------------------------------------------
 
 
@@ -287,4 +304,19 @@ def set_support(learner: User, on: bool) -> None:
             select(RiskFlag).where(RiskFlag.learner_id == learner.id, RiskFlag.closed_at.is_(None))
         ).scalars():
             flag.closed_at = now
+    db.session.flush()
+
+
+def manager_of(learner: User) -> ReportingLine | None:
+    """The learner's reporting line, for the switch that lets their manager know."""
+    return db.session.get(ReportingLine, learner.id)
+
+
+def set_manager_told(learner: User, on: bool) -> None:
+    """Whether the learner's manager sees on My team that they may need support (only while
+    predictive support is on for them). Raises ``NotFound`` when they have no manager."""
+    line = manager_of(learner)
+    if line is None:
+        raise NotFound(_l("You have no manager in lxp."))
+    line.share_support = on
     db.session.flush()

@@ -25,6 +25,12 @@ def predictive_support_on() -> bool:
     return services.is_on_for(current_user)
 
 
+@bp.app_template_global("support_manager_line")
+def support_manager_line():
+    """For the profile: the signed-in learner's reporting line (their manager), or None."""
+    return services.manager_of(current_user)
+
+
 @bp.app_template_global("risk_reason_text")
 def risk_reason_text(reason: dict) -> str:
     """One stored reason (``{"code": ..., "values": {...}}``) in the viewer's words."""
@@ -67,6 +73,22 @@ def set_support():
     services.set_support(current_user, on)
     flash(_("Predictive support is on.") if on else _("Predictive support is off. Nothing about you is computed for it."),
           "success")  # fmt: skip
+    return redirect(url_for("accounts.profile") + "#predictive-support")
+
+
+@bp.post("/me/predictive-support/manager")
+@roles_required("learner")
+def set_manager_told():
+    """The learner lets their manager see that they may need support, or stops it."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    on = request.form.get("on") == "1"
+    try:
+        services.set_manager_told(current_user, on)
+    except NotFound:
+        abort(404)
+    flash(_("Your manager sees it when you may need support.") if on
+          else _("Your manager no longer sees it when you may need support."), "success")  # fmt: skip
     return redirect(url_for("accounts.profile") + "#predictive-support")
 
 

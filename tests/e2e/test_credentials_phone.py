@@ -1,6 +1,6 @@
 """A learner on a phone finds the credential they earned, downloads its picture and its signed
 file, and opens its share page, which says it is genuine; after the admin revokes it, the same
-page says it is revoked."""
+page says it is revoked, and so does the check page given only the picture."""
 
 import re
 from pathlib import Path
@@ -89,4 +89,11 @@ def test_a_learner_downloads_and_shares_a_credential_on_a_phone(app, phone, make
     other.reload()
     expect(other.locator("[data-verdict]")).to_contain_text("Revoked")
     expect(other.get_by_text("Issued to the wrong person")).to_have_count(0)
+
+    # someone handed only the picture checks it: the page reads the credential baked inside
+    other.goto("/verify")
+    other.get_by_label("Or its picture (PNG)").set_input_files(str(saved))
+    other.get_by_role("button", name="Check", exact=True).click()
+    expect(other.locator("[data-verdict]")).to_contain_text("Revoked")
+    assert other.evaluate("document.documentElement.scrollWidth") <= other.viewport_size["width"]
     stranger.close()

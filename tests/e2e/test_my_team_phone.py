@@ -1,5 +1,6 @@
 """The demo's store manager opens My team on a phone, in German: one newcomer overdue, one at
-risk, one done; she confirms practice she saw at work and sends a word of encouragement."""
+risk, one done; she confirms practice she saw at work, sends a word of encouragement and asks
+one of them for more learning herself."""
 
 import re
 
@@ -45,3 +46,22 @@ def test_the_manager_sees_her_team_and_confirms_practice_on_a_phone_in_german(ap
     phone.get_by_label("Ein paar ermutigende Worte").first.fill("Du schaffst das, Felix!")
     phone.locator("section.team-member", has_text="Felix Braun").get_by_role("button", name="Senden").click()
     expect(phone.get_by_text("Gesendet.")).to_be_visible()
+
+
+def test_the_manager_assigns_learning_to_her_report_on_a_phone_in_german(app, phone):
+    with committing(app):
+        demo.seed()
+        demo.seed_courses()
+        seed_journeys()
+        seed_assignments()
+
+    _sign_in(phone, MANAGER, demo.DEMO_PASSWORD)
+    form = phone.locator("form", has=phone.get_by_role("button", name="Zuweisen", exact=True))
+    form.get_by_label("Ziel").select_option(label="Lead people I rarely see in person")
+    form.get_by_label("Jana Koch").check()
+    form.get_by_label("Oder fällig innerhalb so vieler Tage").fill("20")
+    form.get_by_role("button", name="Zuweisen", exact=True).click()
+    expect(phone.get_by_text("„Lead people I rarely see in person“ ist zugewiesen.")).to_be_visible()
+    jana = phone.locator("section.team-member", has_text="Jana Koch")
+    expect(jana.locator("li[data-state]", has_text="Lead people I rarely see in person")).to_have_count(1)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360

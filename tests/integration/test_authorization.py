@@ -58,6 +58,9 @@ DELIBERATELY_PUBLIC = {
     # genuine (its random id is the key; 404 otherwise); an issuer's profile, public keys and
     # revocation list are what outside verifiers need, without a secret (test_credentials.py).
     "credentials.verify_shared",
+    # Anyone checks a credential they were handed (pasted, or its PNG): the verdict says only what
+    # the signed credential says; rate-limited (test_credential_checks.py).
+    "credentials.check",
     "credentials.issuer_profile",
     "credentials.issuer_keys",
     "credentials.status_list",

@@ -214,3 +214,89 @@ def test_soon_due_and_overdue_work_reach_the_learner_and_the_manager_only_when_a
         told = [key for key in outbox if key == (manager.id, "assignment_manager")]
         assert len(told) == 1 and "Felix Braun" in outbox[told[0]].subject
         assert (jana.id, "assignment_overdue") not in outbox  # not overdue
+
+
+def _team_with_manager(app, make_user):
+    """A manager (Mia) with one report (Ann), and Bo who reports to nobody: their ids."""
+    manager = make_user(("learner",), email="mia@example.com", name="Mia Manager")
+    ann = make_user(("learner",), email="ann@example.com", name="Ann Report")
+    bo = make_user(("learner",), email="bo@example.com", name="Bo Elsewhere")
+    with committing(app):
+        managers.set_line(db.session.get(User, ann), db.session.get(User, manager))
+    return manager, ann, bo
+
+
+def test_a_manager_assigns_learning_to_their_report_who_finds_it_on_the_path_and_is_reminded(app, client, make_user,
+                                                                                              published):  # fmt: skip
+    from datetime import date, timedelta
+
+    from lxp.assignments.models import AssignedWork
+    from lxp.nudges.models import OutboxMessage
+    from lxp.nudges.planning import plan_touchpoints
+
+    manager, ann, _bo = _team_with_manager(app, make_user)
+    sign_in(client, "mia@example.com")
+    page = client.get("/team").get_data(as_text=True)
+    assert "Assign learning to your team" in page and "Bo Elsewhere" not in page
+    due = date.today() + timedelta(days=2)
+    response = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
+                           "people": [ann], "due_date": due.isoformat(), "reason": "Before the new till arrives."})  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        work = db.session.scalar(select(AssignedWork).where(AssignedWork.learner_id == ann))
+        assert work.due_on == due and work.assignment.created_by_id == manager
+    learner = app.test_client()
+    sign_in(learner, "ann@example.com")
+    path = learner.get("/path").get_data(as_text=True)
+    assert "Asked by your organisation" in path and "Before the new till arrives." in path
+    with committing(app):
+        plan_touchpoints()
+        told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == ann,
+                                                              OutboxMessage.rule == "assignment_due")).all()  # fmt: skip
+        assert len(told) == 1 and told[0].occurrence == f"assignment-due:{work.id}"
+
+
+def test_a_manager_cannot_assign_learning_to_someone_who_does_not_report_to_them(app, client, make_user, login_as,
+                                                                                  published):  # fmt: skip
+    from datetime import date, timedelta
+
+    import pytest
+
+    from lxp.assignments import services as assignments
+    from lxp.assignments.models import Assignment
+    from lxp.core.errors import Invalid, NotAllowed
+
+    manager, ann, bo = _team_with_manager(app, make_user)
+    sign_in(client, "mia@example.com")
+    page = client.get("/team").get_data(as_text=True)
+    due = (date.today() + timedelta(days=20)).isoformat()
+    refused = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
+                                                "people": [ann, bo], "due_date": due})  # fmt: skip
+    assert refused.status_code == 403
+    assert "only to people who report to you" in refused.get_data(as_text=True)
+    no_date = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
+                                                "people": [ann]})  # fmt: skip
+    assert no_date.status_code == 400 and "Give a due date" in no_date.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Assignment)).all() == []
+        data = assignments.AssignmentInput(goal_id=published["goal"], package_id=None, reason="", audience="role",
+                                           role="learner", due_within_days=5)  # fmt: skip
+        with pytest.raises(Invalid):  # a manager asks named people of their team, never a whole role
+            assignments.create_team_assignment(db.session.get(User, manager), data)
+        with pytest.raises(NotAllowed):  # Ann manages nobody
+            assignments.create_team_assignment(db.session.get(User, ann), data)
+    other = app.test_client()
+    sign_in(other, "ann@example.com")
+    assert other.post("/team/assign", data={"goal": published["goal"], "people": [bo]}).status_code in (400, 403)
+
+
+def test_the_demo_manager_has_asked_a_report_for_more_herself(app):
+    from lxp.assignments.models import AssignedWork, Assignment
+    from lxp.demo.assignments import MANAGERS_REASON
+
+    _demo(app)
+    with app.app_context():
+        katrin = _user(MANAGER)
+        mine = db.session.scalar(select(Assignment).where(Assignment.created_by_id == katrin.id))
+        assert mine.reason == MANAGERS_REASON and [p.email for p in mine.people] == [TEAM[1][0]]
+        assert db.session.scalar(select(AssignedWork).where(AssignedWork.assignment_id == mine.id)).due_on
