@@ -11,19 +11,19 @@ from sqlalchemy import event, func, select
 
 from lxp import demo
 from lxp.accounts.models import User
-from lxp.authoring import publishing, transfer
-from lxp.core.time import utcnow
 from lxp.assignments import services as assignments
+from lxp.authoring import publishing, transfer
 from lxp.authoring.models import Goal
+from lxp.core.time import utcnow
 from lxp.demo.assignments import MANAGER, seed_assignments
 from lxp.demo.coaching import seed_coaching
 from lxp.demo.journeys import seed_journeys
 from lxp.demo.live import seed_live_sessions
 from lxp.demo.social import seed_social
 from lxp.demo.workplace import seed_workplace
-from lxp.managers import services as managers
 from lxp.events import LearningEvent
 from lxp.extensions import db
+from lxp.managers import services as managers
 from tests.conftest import committing, csrf_from, sign_in
 from tests.integration.conftest import MINI, start_path
 
