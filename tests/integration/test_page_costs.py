@@ -13,7 +13,7 @@ from lxp import demo
 from lxp.accounts.models import User
 from lxp.assignments import services as assignments
 from lxp.authoring import publishing, transfer
-from lxp.authoring.models import Goal
+from lxp.authoring.models import Competency, Goal
 from lxp.core.time import utcnow
 from lxp.demo.assignments import MANAGER, seed_assignments
 from lxp.demo.coaching import seed_coaching
@@ -24,7 +24,7 @@ from lxp.demo.workplace import seed_workplace
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.managers import services as managers
-from tests.conftest import committing, csrf_from, sign_in
+from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.conftest import MINI, start_path
 
 MARCUS = "marcus.johnson@northwind.example"
@@ -192,3 +192,27 @@ def test_the_session_cookie_is_sent_when_the_idle_clock_moves_not_on_every_page(
         assert client.get("/today").status_code == 200
         traveller.shift(timedelta(minutes=121))
         assert client.get("/today").headers["Location"].startswith("/login")
+
+
+def test_a_renamed_competency_shows_on_the_next_page_although_names_are_cached(app, client, make_user, published):
+    make_user(("learner",), email="lernende@example.com", locale="de")
+    sign_in(client, "lernende@example.com")
+    start_path(client, published)
+    first = client.get("/path")
+    assert "Active listening" in first.get_data(as_text=True)  # no German name yet; now cached
+    engine = _engine(app)
+    with Statements(engine) as seen:
+        client.get("/path")
+    assert not [s for s in seen if "FROM competencies" in s]  # the names came from the cache
+
+    make_user(("admin",), email="admin@example.com")
+    admin = app.test_client()
+    sign_in(admin, "admin@example.com")
+    with committing(app):
+        competency = db.session.execute(select(Competency)).scalar_one()
+    saved = submit(admin, f"/admin/competencies/{competency.id}", {
+        "name": "Active listening", "description": "", "name_de": "Aktives Zuhören", "description_de": ""})  # fmt: skip
+    assert saved.status_code == 302
+
+    again = client.get("/path", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and "Aktives Zuhören" in again.get_data(as_text=True)
