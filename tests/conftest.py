@@ -64,6 +64,7 @@ from werkzeug.security import generate_password_hash
 
 from lxp import create_app
 from lxp.accounts.models import Organisation, User, UserRole
+from lxp.authoring import competency_names
 from lxp.core import unit_of_work
 from lxp.extensions import db, limiter
 from lxp.paths import services as paths_services
@@ -239,6 +240,7 @@ def app(tmp_path_factory, smtp_server, database_url):
 def empty_all_tables() -> None:
     """Delete every row (and on PostgreSQL restart the sequences), committing for real."""
     paths_services.forget_frozen_versions()  # version ids start again in an emptied database
+    competency_names.forget()  # and organisation ids
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
@@ -313,6 +315,7 @@ def clean_db(app, request):
     docstring); ``@pytest.mark.real_commits`` tests commit for real on emptied tables."""
     limiter.reset()
     paths_services.forget_frozen_versions()  # version ids start again in an emptied database
+    competency_names.forget()  # and organisation ids
     real_commits = request.node.get_closest_marker("real_commits") is not None
     with app.app_context():
         if real_commits or _database.used:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -26,6 +27,9 @@ class Organisation(db.Model):
     # Admins and trainers without two-step sign-in are sent to set it up (``accounts.two_step``).
     two_step_for_admins: Mapped[bool] = mapped_column(default=False)
     two_step_for_trainers: Mapped[bool] = mapped_column(default=False)
+    # Set afresh whenever one of its competencies changes: the key of the per-process cache of
+    # their names (``authoring.competency_names``). None until the first change after 0035.
+    competency_stamp: Mapped[str | None] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
 
 
 # The password hash of someone who only ever signed in through their company's provider: no

@@ -54,14 +54,15 @@ def load_user(user_id: str):
     version, _, key = rest.partition(".")
     if not ident.isdigit() or not version.isdigit():
         return None
-    # With the roles and the browser's session in the same statement: this runs on every request.
+    # With the roles, the organisation (its competency stamp keys the names Today shows) and the
+    # browser's session in the same statement: this runs on every request.
     row = None
     if key:
         found = (
             db.session.execute(
                 select(User, UserSession)
                 .outerjoin(UserSession, (UserSession.id == key) & (UserSession.user_id == User.id))
-                .options(joinedload(User.role_rows))
+                .options(joinedload(User.role_rows), joinedload(User.organisation))
                 .where(User.id == int(ident))
             )
             .unique()
@@ -69,7 +70,7 @@ def load_user(user_id: str):
         )
         user, row = found if found is not None else (None, None)
     else:
-        user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
+        user = db.session.get(User, int(ident), options=[joinedload(User.role_rows), joinedload(User.organisation)])
     if user is None or user.auth_version != int(version) or not user.active:
         return None
     if key and not sessions.still_open(user, row):  # that browser was signed out

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from lxp import events
 from lxp.accounts import joining
@@ -454,18 +454,29 @@ def refresh_path(learner: User) -> None:
         paths.refresh_plan(journey, "an assignment changed")
 
 
-def open_work(learner_id: int) -> list[AssignedWork]:
-    """The learner's current share of each assignment in force: the latest cycle, done or not."""
-    rows = db.session.execute(
-        select(AssignedWork).join(Assignment, Assignment.id == AssignedWork.assignment_id)
+def _work_query(learner_id: int):
+    """The learner's assigned work in force with each assignment, its goal and package, in one
+    statement (``title_of`` reads them)."""
+    return (
+        select(AssignedWork)
+        .join(AssignedWork.assignment).join(Assignment.goal).outerjoin(Assignment.package)
         .where(AssignedWork.learner_id == learner_id, Assignment.withdrawn_at.is_(None))
-        .options(selectinload(AssignedWork.assignment))
+        .options(contains_eager(AssignedWork.assignment).contains_eager(Assignment.goal),
+                 contains_eager(AssignedWork.assignment).contains_eager(Assignment.package))
         .order_by(AssignedWork.assignment_id, AssignedWork.cycle)
-    ).scalars()  # fmt: skip
+    )  # fmt: skip
+
+
+def _latest(rows) -> list[AssignedWork]:
     latest: dict[int, AssignedWork] = {}
     for work in rows:
         latest[work.assignment_id] = work
     return sorted(latest.values(), key=lambda w: (w.due_on or date.max, w.id))
+
+
+def open_work(learner_id: int) -> list[AssignedWork]:
+    """The learner's current share of each assignment in force: the latest cycle, done or not."""
+    return _latest(db.session.execute(_work_query(learner_id)).scalars())
 
 
 def title_of(assignment: Assignment) -> str:
@@ -596,9 +607,13 @@ def states_of(learner: User, today: date | None = None, plan: planner.Plan | Non
     if plan is None:
         journey = paths.open_journey(learner)
         plan = paths.current_plan(journey, today) if journey is not None else None
+    return _states(open_work(learner.id), today, plan)
+
+
+def _states(work_in_force: list[AssignedWork], today: date, plan: planner.Plan | None) -> list[WorkState]:
     at_risk = {risk.title for risk in plan.feasibility.at_risk} if plan is not None else set()
     found = []
-    for work in open_work(learner.id):
+    for work in work_in_force:
         title = title_of(work.assignment)
         steps = [s for s in plan.open_steps if planner.Reason("assigned", goal=title) in s.reasons] if plan else []
         if work.completed_at is not None:
@@ -611,6 +626,29 @@ def states_of(learner: User, today: date | None = None, plan: planner.Plan | Non
             state = "on_track"
         found.append(WorkState(work, title, work.assignment.reason, work.due_on, state, len(steps), work.expires_on))
     return found
+
+
+@dataclass(frozen=True)
+class ManagerLine:
+    """Who the learner reports to, as their path shows it beside assigned work."""
+
+    manager_name: str
+    share_progress: bool
+
+
+def states_and_line(learner: User, plan: planner.Plan | None,
+                    today: date | None = None) -> tuple[list[WorkState], ManagerLine | None]:  # fmt: skip
+    """``states_of`` with the learner's manager (None without assigned work or a manager), in
+    one statement: the path page shows them on every visit."""
+    manager = aliased(User)
+    rows = db.session.execute(
+        _work_query(learner.id)
+        .outerjoin(ReportingLine, ReportingLine.user_id == AssignedWork.learner_id)
+        .outerjoin(manager, manager.id == ReportingLine.manager_id)
+        .add_columns(manager.display_name, ReportingLine.share_progress)
+    ).all()
+    line = ManagerLine(rows[0][1], rows[0][2]) if rows and rows[0][1] is not None else None
+    return _states(_latest(row[0] for row in rows), today or date.today(), plan), line
 
 
 # --- the learner's say -------------------------------------------------------------------------

@@ -72,11 +72,11 @@ def _competency_names() -> dict[str, str]:
 @conditional_page
 def today():
     """Everything due today across the four modalities, with one next best step on top."""
-    shown = learning.today(current_user)
+    shown, line = learning.today(current_user), social.weekly_line(current_user)
     return render_template("learning/today.html", today=shown, journey=shown.journey, plan=shown.plan,
                            names=_competency_names(), weeks=shown.weeks, outlook=shown.outlook,
                            sessions=shown.sessions, inbox=shown.inbox, tasks=shown.tasks,
-                           weekly=social.open_question_for(current_user))  # fmt: skip
+                           weekly=line.question, space=line.space)  # fmt: skip
 
 
 @bp.get("/path")
@@ -90,7 +90,7 @@ def path():
     plan = paths.current_plan(journey)
     # e.g. a coach's feedback, shown here: the page offers to mark it read (a POST, see mark_read_at)
     unread_here = in_app.unread_leading_to(current_user.id, url_for("learning.path"))
-    assigned = assignments.states_of(current_user, plan=plan)  # the manager question only beside assigned work
+    assigned, line = assignments.states_and_line(current_user, plan)  # the manager question only beside assigned work
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(), unread_here=unread_here,
                            outlook=paths.outlook(journey, plan), kinds=KINDS, achieved=paths.outcomes_reached(journey),
                            alternatives=paths.alternatives_of(journey),
@@ -98,7 +98,7 @@ def path():
                            feedback=coach_feedback.feedback_for(current_user.id),
                            tasks=workplace.task_states(current_user.id),
                            assigned=assigned,
-                           line=assignments.line_of(current_user.id) if assigned else None)  # fmt: skip
+                           line=line)  # fmt: skip
 
 
 @bp.route("/path/manager-sharing", methods=["POST"])

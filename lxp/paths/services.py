@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lxp import events
+from lxp.authoring import competency_names as competency_cache
 from lxp.authoring.kinds import KINDS
-from lxp.authoring.models import Competency, CourseVersion, Goal, Item, Module, Outcome, Package
+from lxp.authoring.models import CourseVersion, Goal, Item, Module, Outcome, Package
 from lxp.authoring.services import current_published
 from lxp.core.errors import Conflict, Invalid
 from lxp.core.time import utcnow
@@ -495,12 +496,9 @@ def outlook(journey: Journey, plan: planner.Plan, today: date | None = None) -> 
 
 
 def competency_names(organisation_id: int, locale: str | None = None) -> dict[str, str]:
-    """Competency code -> name in ``locale`` where translated, for showing reasons in words."""
-    rows = db.session.execute(
-        select(Competency.code, Competency.name, Competency.translations)
-        .where(Competency.organisation_id == organisation_id)
-    )  # fmt: skip
-    return {code: ((translations or {}).get(locale or "", {}).get("name") or name) for code, name, translations in rows}
+    """Competency code -> name in ``locale`` where translated, for showing reasons in words
+    (kept per process until a competency of the organisation changes)."""
+    return competency_cache.names_in(organisation_id, locale)
 
 
 def weekly_rhythm(journey: Journey, plan: planner.Plan, today: date | None = None) -> list:

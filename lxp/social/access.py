@@ -40,6 +40,16 @@ def is_member(user_id: int, cohort_id: int) -> bool:
     ).first() is not None  # fmt: skip
 
 
+def own_spaces(user: User):
+    """A query of the cohorts ``user`` is a member of whose space is on, by name."""
+    return (
+        select(Cohort)
+        .join(cohort_members, (cohort_members.c.cohort_id == Cohort.id) & (cohort_members.c.user_id == user.id))
+        .where(Cohort.organisation_id == user.organisation_id, ~_switched_off())
+        .order_by(Cohort.name, Cohort.id)
+    )
+
+
 def spaces_for(user: User) -> list[Cohort]:
     """The cohorts whose space ``user`` may open, by name: their own as a learner (those
     switched on), every one of the organisation as staff."""

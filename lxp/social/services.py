@@ -166,20 +166,38 @@ class OpenQuestion:
     answered: bool
 
 
-def open_question_for(learner: User) -> OpenQuestion | None:
-    """Today's quiet line: the open weekly question of the learner's first space (by name)
-    that has one, and whether they have replied to it."""
-    for cohort in access.spaces_for(learner) if learner.has_role("learner") else ():
-        if not access.is_member(learner.id, cohort.id):
-            continue
-        thread = open_question(cohort.id)
-        if thread is not None:
-            answered = db.session.execute(
-                select(SpacePost.id).where(SpacePost.thread_id == thread.id, SpacePost.author_id == learner.id,
-                                           SpacePost.deleted_at.is_(None)).limit(1)
-            ).first() is not None  # fmt: skip
-            return OpenQuestion(cohort, thread, answered)
-    return None
+@dataclass(frozen=True)
+class WeeklyLine:
+    """Today's quiet line about the cohort: the open weekly question (``question``) or else
+    the learner's first space (``space``); both None outside any space."""
+
+    question: OpenQuestion | None
+    space: Cohort | None
+
+
+def weekly_line(learner: User, now: datetime | None = None) -> WeeklyLine:
+    """The open weekly question of the learner's first space (by name) that has one, whether
+    they replied to it, and their first space: one statement, since Today shows it on every visit."""
+    if not learner.has_role("learner"):
+        return WeeklyLine(None, None)
+    newest = (
+        select(SpaceThread.id)
+        .where(SpaceThread.cohort_id == Cohort.id, SpaceThread.kind == "weekly",
+               SpaceThread.open_until > (now or utcnow()), SpaceThread.deleted_at.is_(None),
+               SpaceThread.hidden_at.is_(None))
+        .order_by(SpaceThread.created_at.desc(), SpaceThread.id.desc()).limit(1)
+        .correlate(Cohort).scalar_subquery()
+    )  # fmt: skip
+    replied = (
+        select(SpacePost.id)
+        .where(SpacePost.thread_id == SpaceThread.id, SpacePost.author_id == learner.id, SpacePost.deleted_at.is_(None))
+        .exists()
+    )  # fmt: skip
+    rows = db.session.execute(
+        access.own_spaces(learner).outerjoin(SpaceThread, SpaceThread.id == newest).add_columns(SpaceThread, replied)
+    ).all()
+    question = next((OpenQuestion(cohort, thread, bool(answered)) for cohort, thread, answered in rows if thread), None)
+    return WeeklyLine(question, rows[0][0] if rows else None)
 
 
 def mentionable(cohort: Cohort) -> dict[int, str]:

@@ -121,12 +121,6 @@ def space_reports_waiting() -> int:
 
 
 @bp.app_template_global()
-def my_spaces():
-    """For Today: the learner's own cohort spaces."""
-    return peer_help.member_spaces(current_user)
-
-
-@bp.app_template_global()
 def peer_help_space():
     """For the "I'm stuck" panel: the cohort a request would be shared with, or None."""
     return peer_help.help_space(current_user) if current_user.has_role("learner") else None

@@ -498,7 +498,7 @@ def test_today_costs_the_same_few_queries_however_much_the_learner_has_done(app,
         busy = len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert fresh == busy <= 13  # see test_page_costs: issue 20 wants fewer again
+    assert fresh == busy <= 8  # as test_page_costs
 
 
 def _publish(app, make_user, document) -> tuple[int, int]:
