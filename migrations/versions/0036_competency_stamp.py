@@ -1,8 +1,8 @@
 """Organisations: a stamp set afresh whenever one of their competencies changes, so each process
 can keep their competency names until then
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-03 22:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0035'
-down_revision = '0034'
+revision = "0036"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
