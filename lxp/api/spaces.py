@@ -177,20 +177,6 @@ def ask_coach_and_cohort(args):
     return _thread(thread)
 
 
-@bp.post("/space-posts/<int(max=2147483647):post_id>/helped")
-@bp.response(200, SpacePostSchema)
-def mark_helpful(post_id: int):
-    """As the asker of a shared question: say this reply helped."""
-    return _post(peer_help.mark_helpful(current_user, post_id))
-
-
-@bp.post("/space-posts/<int(max=2147483647):post_id>/endorsement")
-@bp.response(200, SpacePostSchema)
-def endorse(post_id: int):
-    """As a trainer or admin: endorse a peer's reply to a shared question."""
-    return _post(peer_help.endorse(current_user, post_id))
-
-
 @bp.post("/space-posts/<int(max=2147483647):post_id>/report")
 @bp.arguments(ReportSchema)
 @bp.response(201, SpaceReportSchema)
@@ -207,22 +193,32 @@ def list_reports():
     return moderation.queue(current_user)
 
 
-@bp.post("/space-posts/<int(max=2147483647):post_id>/hidden")
-@bp.response(200, SpacePostSchema)
-def hide_post(post_id: int):
-    """As a trainer or admin: hide a post from learners (its reports are resolved)."""
-    return _post(moderation.hide_post(current_user, post_id))
+# One shape for every action on a post that answers with the post: the method and path, the
+# service (called with the person and the post id) and the documentation.
+POST_ACTIONS = (
+    ("mark_helpful", "POST", "helped", peer_help.mark_helpful,
+     "As the asker of a shared question: say this reply helped."),
+    ("endorse", "POST", "endorsement", peer_help.endorse,
+     "As a trainer or admin: endorse a peer's reply to a shared question."),
+    ("hide_post", "POST", "hidden", moderation.hide_post,
+     "As a trainer or admin: hide a post from learners (its reports are resolved)."),
+    ("restore_post", "DELETE", "hidden", moderation.restore_post,
+     "As a trainer or admin: show a hidden post again, or keep a reported one."),
+    ("warn_author", "POST", "warning", moderation.warn_author,
+     "As a trainer or admin: send the author a calm word about the post."),
+)  # fmt: skip
 
 
-@bp.delete("/space-posts/<int(max=2147483647):post_id>/hidden")
-@bp.response(200, SpacePostSchema)
-def restore_post(post_id: int):
-    """As a trainer or admin: show a hidden post again, or keep a reported one."""
-    return _post(moderation.restore_post(current_user, post_id))
+def _post_action(name: str, method: str, suffix: str, service, doc: str) -> None:
+    """Register ``method /space-posts/<id>/<suffix>``: run ``service`` on the post, answer with it."""
+
+    def action(post_id: int):
+        return _post(service(current_user, post_id))
+
+    action.__name__, action.__qualname__, action.__doc__ = name, name, doc
+    route = bp.route(f"/space-posts/<int(max=2147483647):post_id>/{suffix}", methods=[method])
+    route(bp.response(200, SpacePostSchema)(action))
 
 
-@bp.post("/space-posts/<int(max=2147483647):post_id>/warning")
-@bp.response(200, SpacePostSchema)
-def warn_author(post_id: int):
-    """As a trainer or admin: send the author a calm word about the post."""
-    return _post(moderation.warn_author(current_user, post_id))
+for _action in POST_ACTIONS:
+    _post_action(*_action)

@@ -183,13 +183,15 @@ def open_question_for(learner: User) -> OpenQuestion | None:
 
 
 def mentionable(cohort: Cohort) -> dict[int, str]:
-    """Who a post in the space may name: the cohort's members and the organisation's active
-    trainers (id -> display name)."""
+    """Who a post in the space may name: the cohort's members, its coach and the organisation's
+    active trainers (id -> display name)."""
     members = select(cohort_members.c.user_id).where(cohort_members.c.cohort_id == cohort.id)
     trainers = select(UserRole.user_id).where(UserRole.role == "trainer")
+    named = User.id.in_(members) | User.id.in_(trainers)
+    if cohort.coach_id is not None:
+        named = named | (User.id == cohort.coach_id)
     return dict(db.session.execute(
-        select(User.id, User.display_name).where(User.organisation_id == cohort.organisation_id, User.active,
-                                                 User.id.in_(members) | User.id.in_(trainers))
+        select(User.id, User.display_name).where(User.organisation_id == cohort.organisation_id, User.active, named)
     ).all())  # fmt: skip
 
 
