@@ -351,6 +351,12 @@ def sharing_of(source: str, ref: str):
     return sharing.can_share(current_user, source, ref), sharing.shared_thread(current_user, source, ref)
 
 
+@bp.app_template_global()
+def feedback_givers(thread) -> int:
+    """For the sharer's page of the item: how many colleagues answered their shared work."""
+    return sharing.feedback_givers(thread)
+
+
 @bp.post("/spaces/share/<any(reflection, evidence):source>/<ref>")
 @roles_required("learner")
 def share(source: str, ref: str):
