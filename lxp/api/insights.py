@@ -79,6 +79,9 @@ class StationRowSchema(ma.Schema):
     hours_to_resolve = _number(ma.fields.Float)
     dropped = _number()
     drop_rate = _number(ma.fields.Float)
+    social_reach = ma.fields.Integer(allow_none=True, metadata={
+        "description": "colleagues who posted, replied, helped or were endorsed about the station in the spaces; "
+        + HIDDEN})  # fmt: skip
 
 
 class JourneyMapSchema(ma.Schema):
@@ -168,7 +171,7 @@ def _station(f) -> dict:
             "median_against_estimate": f.overrun, "moods": list(f.moods) if f.moods else None,
             "mood_average": f.mood_average, "effort_average": f.effort_average, "help_requests": f.help_requests,
             "open_help_requests": f.open_help_requests, "hours_to_resolve": f.hours_to_resolve, "dropped": f.dropped,
-            "drop_rate": f.drop_rate}  # fmt: skip
+            "drop_rate": f.drop_rate, "social_reach": f.social_reach}  # fmt: skip
 
 
 def _nps(nps, month=None) -> dict:

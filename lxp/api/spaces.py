@@ -1,7 +1,7 @@
-"""Cohort spaces over the API: the spaces a person may open, their threads and posts, replies,
+"""Spaces over the API (a cohort's, a course's): the spaces a person may open, their threads and posts, replies,
 help from peers (share a stuck request, mark what helped, endorse), reports and moderation,
 an author's edit and delete. The same services as the pages, so the same access rules: a
-space of another cohort or organisation is a 404."""
+space of another cohort, course or organisation is a 404."""
 
 from __future__ import annotations
 
@@ -15,12 +15,18 @@ from lxp.core.time import utcnow
 from lxp.social import access, moderation, peer_help
 from lxp.social import services as social
 
-bp = area("spaces", "Cohort spaces: threads, replies, help from peers, moderation")
+bp = area("spaces", "Cohort and course spaces: threads, replies, help from peers, moderation")
 
 
 class SpaceSchema(ma.Schema):
     id = ma.fields.Integer(metadata={"description": "the cohort's id"})
     name = ma.fields.String()
+    enabled = ma.fields.Boolean()
+
+
+class CourseSpaceSchema(ma.Schema):
+    id = ma.fields.Integer(metadata={"description": "the course's id"})
+    name = ma.fields.String(metadata={"description": "the title of the course's newest version"})
     enabled = ma.fields.Boolean()
 
 
@@ -38,9 +44,10 @@ class SpacePostSchema(ma.Schema):
 
 class SpaceThreadSchema(ma.Schema):
     id = ma.fields.Integer()
-    cohort_id = ma.fields.Integer()
+    cohort_id = ma.fields.Integer(allow_none=True, metadata={"description": "null in a course's space"})
+    course_id = ma.fields.Integer(allow_none=True, metadata={"description": "null in a cohort's space"})
     author_id = ma.fields.Integer()
-    kind = ma.fields.String(metadata={"description": "discussion, weekly or help"})
+    kind = ma.fields.String(metadata={"description": "discussion, weekly, help or shared"})
     title = ma.fields.String()
     item_ref = ma.fields.String(allow_none=True)
     item_title = ma.fields.String(allow_none=True)
@@ -89,7 +96,7 @@ SpaceThreadPage = page_schema(SpaceThreadSchema, "SpaceThreadPage")
 
 
 def _thread(thread, replies: int | None = None) -> dict:
-    return {"id": thread.id, "cohort_id": thread.cohort_id, "author_id": thread.author_id, "kind": thread.kind,
+    return {"id": thread.id, "cohort_id": thread.cohort_id, "course_id": thread.course_id, "author_id": thread.author_id, "kind": thread.kind,
             "title": thread.title, "item_ref": thread.item_ref, "item_title": thread.item_title,
             "open_until": thread.open_until, "created_at": thread.created_at, "last_post_at": thread.last_post_at,
             "replies": replies if replies is not None else max(len([p for p in thread.posts if p.visible]) - 1, 0)}  # fmt: skip
@@ -113,17 +120,26 @@ def list_spaces():
     ]
 
 
+def _threads_page(space, args, list_name: str) -> dict:
+    now = utcnow()
+    items = [_thread(row.thread, row.replies) for row in social.threads_of(current_user, space)]
+    return paginate(items, list_name=list_name, limit=args["limit"], page_token=args["page_token"],
+                    key=lambda t: (not (t["kind"] == "weekly" and t["open_until"] > now),
+                                   -t["last_post_at"].timestamp(), -t["id"]))  # fmt: skip
+
+
+def _start(space, args) -> dict:
+    thread = social.start_thread(current_user, space, args["title"], args["body"], weekly=args["weekly"],
+                                 station=args["item_ref"])  # fmt: skip
+    return _thread(thread, 0)
+
+
 @bp.get("/spaces/<int(max=2147483647):cohort_id>/threads")
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, SpaceThreadPage)
 def list_threads(args, cohort_id: int):
     """A space's threads: an open weekly question first, then by latest post."""
-    cohort = access.space_for(current_user, cohort_id)
-    now = utcnow()
-    items = [_thread(row.thread, row.replies) for row in social.threads_of(current_user, cohort)]
-    return paginate(items, list_name=f"spaces.{cohort_id}", limit=args["limit"], page_token=args["page_token"],
-                    key=lambda t: (not (t["kind"] == "weekly" and t["open_until"] > now),
-                                   -t["last_post_at"].timestamp(), -t["id"]))  # fmt: skip
+    return _threads_page(access.space_for(current_user, cohort_id), args, f"spaces.{cohort_id}")
 
 
 @bp.post("/spaces/<int(max=2147483647):cohort_id>/threads")
@@ -131,10 +147,34 @@ def list_threads(args, cohort_id: int):
 @bp.response(201, SpaceThreadSchema)
 def start_thread(args, cohort_id: int):
     """Start a thread; trainers and admins may make it the weekly question, tied to a step."""
-    cohort = access.space_for(current_user, cohort_id)
-    thread = social.start_thread(current_user, cohort, args["title"], args["body"], weekly=args["weekly"],
-                                 station=args["item_ref"])  # fmt: skip
-    return _thread(thread, 0)
+    return _start(access.space_for(current_user, cohort_id), args)
+
+
+@bp.get("/course-spaces")
+@bp.response(200, CourseSpaceSchema(many=True))
+def list_course_spaces():
+    """The course spaces you may open: those of the courses on your path as a learner, every
+    course of your organisation as a trainer or admin."""
+    return [
+        {"id": c.id, "name": c.name, "enabled": access.course_space_enabled(c.id)}
+        for c in access.course_spaces_for(current_user)
+    ]
+
+
+@bp.get("/course-spaces/<int(max=2147483647):course_id>/threads")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, SpaceThreadPage)
+def list_course_threads(args, course_id: int):
+    """A course space's threads, by latest post."""
+    return _threads_page(access.course_space_for(current_user, course_id), args, f"course-spaces.{course_id}")
+
+
+@bp.post("/course-spaces/<int(max=2147483647):course_id>/threads")
+@bp.arguments(NewThreadSchema)
+@bp.response(201, SpaceThreadSchema)
+def start_course_thread(args, course_id: int):
+    """Start a thread in a course's space (the weekly question belongs to cohort spaces: 422)."""
+    return _start(access.course_space_for(current_user, course_id), args)
 
 
 @bp.get("/space-threads/<int(max=2147483647):thread_id>")
@@ -177,20 +217,6 @@ def ask_coach_and_cohort(args):
     return _thread(thread)
 
 
-@bp.post("/space-posts/<int(max=2147483647):post_id>/helped")
-@bp.response(200, SpacePostSchema)
-def mark_helpful(post_id: int):
-    """As the asker of a shared question: say this reply helped."""
-    return _post(peer_help.mark_helpful(current_user, post_id))
-
-
-@bp.post("/space-posts/<int(max=2147483647):post_id>/endorsement")
-@bp.response(200, SpacePostSchema)
-def endorse(post_id: int):
-    """As a trainer or admin: endorse a peer's reply to a shared question."""
-    return _post(peer_help.endorse(current_user, post_id))
-
-
 @bp.post("/space-posts/<int(max=2147483647):post_id>/report")
 @bp.arguments(ReportSchema)
 @bp.response(201, SpaceReportSchema)
@@ -207,22 +233,32 @@ def list_reports():
     return moderation.queue(current_user)
 
 
-@bp.post("/space-posts/<int(max=2147483647):post_id>/hidden")
-@bp.response(200, SpacePostSchema)
-def hide_post(post_id: int):
-    """As a trainer or admin: hide a post from learners (its reports are resolved)."""
-    return _post(moderation.hide_post(current_user, post_id))
+# One shape for every action on a post that answers with the post: the method and path, the
+# service (called with the person and the post id) and the documentation.
+POST_ACTIONS = (
+    ("mark_helpful", "POST", "helped", peer_help.mark_helpful,
+     "As the asker of a shared question: say this reply helped."),
+    ("endorse", "POST", "endorsement", peer_help.endorse,
+     "As a trainer or admin: endorse a peer's reply to a shared question."),
+    ("hide_post", "POST", "hidden", moderation.hide_post,
+     "As a trainer or admin: hide a post from learners (its reports are resolved)."),
+    ("restore_post", "DELETE", "hidden", moderation.restore_post,
+     "As a trainer or admin: show a hidden post again, or keep a reported one."),
+    ("warn_author", "POST", "warning", moderation.warn_author,
+     "As a trainer or admin: send the author a calm word about the post."),
+)  # fmt: skip
 
 
-@bp.delete("/space-posts/<int(max=2147483647):post_id>/hidden")
-@bp.response(200, SpacePostSchema)
-def restore_post(post_id: int):
-    """As a trainer or admin: show a hidden post again, or keep a reported one."""
-    return _post(moderation.restore_post(current_user, post_id))
+def _post_action(name: str, method: str, suffix: str, service, doc: str) -> None:
+    """Register ``method /space-posts/<id>/<suffix>``: run ``service`` on the post, answer with it."""
+
+    def action(post_id: int):
+        return _post(service(current_user, post_id))
+
+    action.__name__, action.__qualname__, action.__doc__ = name, name, doc
+    route = bp.route(f"/space-posts/<int(max=2147483647):post_id>/{suffix}", methods=[method])
+    route(bp.response(200, SpacePostSchema)(action))
 
 
-@bp.post("/space-posts/<int(max=2147483647):post_id>/warning")
-@bp.response(200, SpacePostSchema)
-def warn_author(post_id: int):
-    """As a trainer or admin: send the author a calm word about the post."""
-    return _post(moderation.warn_author(current_user, post_id))
+for _action in POST_ACTIONS:
+    _post_action(*_action)

@@ -1,5 +1,7 @@
-"""Demo cohort space: the weekly question with replies, a stuck request shared with the cohort
-and answered by a peer (marked helpful and endorsed), and a report in the trainers' queue."""
+"""Demo spaces: in the English cohort's, the weekly question with replies, a stuck request shared
+with the cohort and answered by a peer (marked helpful and endorsed), and a report in the
+trainers' queue; in the space of a course, learners of different cohorts talking, one of them
+naming the trainer, who answers."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from lxp.cohorts.models import Cohort
 from lxp.demo.coaching import COHORT
 from lxp.extensions import db
 from lxp.paths import services as paths
-from lxp.social import moderation, peer_help
+from lxp.social import access, moderation, peer_help
 from lxp.social import services as social
 from lxp.social.models import SpacePost, SpaceThread
 
@@ -25,6 +27,13 @@ REPLIES = (
 SHARED = ("marcus.johnson@northwind.example", "I never know which question to ask first. Any tip?",
           "claire.dubois@northwind.example", "Start with what they want to happen, not with what went wrong. "
                                              "It keeps both of you looking forward.")  # fmt: skip
+COURSE_TALK = ("marcus.johnson@northwind.example", "Phrases that calm a caller down",
+               "Which sentence do you use when a caller is angry before you even said hello? "
+               "Mine is \u201cLet me make sure I understand what happened.\u201d",
+               "olga.petrova@northwind.example", "I ask for their name first and use it once. "
+                                                 "{trainer}, is that too personal?",
+               "That is a good habit in every language, {learner}: use the name once at the start and once "
+               "when you summarise.")  # fmt: skip
 REPORTED = ("kenji.watanabe@northwind.example", "Anyone want to swap shifts next Friday? Message me.",
             "lucas.silva@northwind.example", "Off topic for this space.")  # fmt: skip
 
@@ -43,8 +52,32 @@ def _open_step(learner: User | None) -> str | None:
 
 
 def seed_social() -> bool:
-    """Fill the English cohort's space once (the seeding of coaching made the cohort); returns
-    whether anything was added. Safe to run again."""
+    """Fill the English cohort's space and a course's space once; returns whether anything was
+    added. Safe to run again."""
+    cohort_added = _seed_cohort_space()
+    return _seed_course_space() or cohort_added
+
+
+def _seed_course_space() -> bool:
+    """A thread in the space of the course on Marcus's path: Olga (on the course, in none of
+    his cohorts) answers and names the trainer, who replies."""
+    starter, peer, trainer = _user(COURSE_TALK[0]), _user(COURSE_TALK[3]), _user(COHORT[1])
+    journey = paths.open_journey(starter) if starter is not None else None
+    if journey is None or peer is None or trainer is None or not journey.courses:
+        return False
+    space = access.course_space_for(trainer, journey.courses[0].course_id)
+    if db.session.execute(select(SpaceThread.id).where(SpaceThread.course_id == space.id)).first():
+        return False
+    thread = social.start_thread(starter, space, COURSE_TALK[1], COURSE_TALK[2])
+    if access.is_course_member(peer.id, space.id):
+        social.reply(peer, thread, COURSE_TALK[4].format(trainer="@" + trainer.display_name))
+        social.reply(trainer, thread, COURSE_TALK[5].format(learner="@" + peer.display_name))
+    db.session.flush()
+    return True
+
+
+def _seed_cohort_space() -> bool:
+    """Fill the English cohort's space once (the seeding of coaching made the cohort)."""
     cohort = db.session.execute(select(Cohort).where(Cohort.name == COHORT[0])).scalar_one_or_none()
     trainer = _user(COHORT[1])
     if cohort is None or trainer is None:

@@ -42,7 +42,7 @@ def journey_rows(journey: maths.JourneyMap):
         moods = f.moods or (None,) * 5
         yield (s.module, s.title, presenting.kind(s.kind), s.minutes, f.reached, f.finished, f.finish_rate,
                f.median_minutes, spread[0], spread[1], f.overrun, *moods, f.mood_average, f.effort_average,
-               f.help_requests, f.open_help_requests, f.hours_to_resolve, f.dropped, f.drop_rate)  # fmt: skip
+               f.help_requests, f.open_help_requests, f.hours_to_resolve, f.dropped, f.drop_rate, f.social_reach)  # fmt: skip
 
 
 JOURNEY_HEADER = [
@@ -51,6 +51,7 @@ JOURNEY_HEADER = [
     _l("Median against estimate"), *[_l("Mood %(n)d", n=n) for n in range(1, 6)], _l("Average mood"),
     _l("Average perceived effort"), _l("Help requests"), _l("Open help requests"),
     _l("Median hours to resolve"), _l("Stopped here for good"), _l("Drop-off rate"),
+    _l("Colleagues active in the spaces"),
 ]  # fmt: skip
 
 

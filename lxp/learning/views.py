@@ -454,14 +454,14 @@ def job_aids():
 
 
 @bp.get("/inbox")
-@roles_required("learner")
+@roles_required("learner", "trainer")
 def inbox():
     """In-app messages: reminders, replies, celebrations, newest first."""
     return render_template("learning/inbox.html", messages=in_app.messages_of(current_user.id), form=ConfirmForm())
 
 
 @bp.get("/inbox/<int:message_id>")
-@roles_required("learner")
+@roles_required("learner", "trainer")
 def inbox_message(message_id: int):
     """One message. Showing it changes nothing: the inbox opens it with a POST
     (``open_inbox_message``), and an unread one offers "Mark as read" here."""
@@ -485,7 +485,7 @@ def _local(path: str | None) -> str | None:
 
 
 @bp.post("/inbox/<int:message_id>/open")
-@roles_required("learner")
+@roles_required("learner", "trainer")
 def open_inbox_message(message_id: int):
     """Open a message from the inbox or Today: mark it read, count the in-app open, and go on to
     where it leads (``to=link``) or to the message itself."""
@@ -500,7 +500,7 @@ def open_inbox_message(message_id: int):
 
 
 @bp.post("/inbox/read-at")
-@roles_required("learner")
+@roles_required("learner", "trainer")
 def mark_read_at():
     """Mark read the messages that lead to the page at ``path`` (its "Mark as read")."""
     path = _local(request.form.get("path"))
@@ -511,7 +511,7 @@ def mark_read_at():
 
 
 @bp.post("/inbox/read")
-@roles_required("learner")
+@roles_required("learner", "trainer")
 def mark_inbox_read():
     """Mark every message read."""
     if not ConfirmForm().validate_on_submit():

@@ -86,6 +86,7 @@ class Rule:
     context_has: str | None = None
     context_lacks: str | None = None
     recipient: str | None = None  # context key naming the learner; None: the event's actor
+    reaches_staff: bool = False  # after_event: trainers and admins may be the recipient too (a mention)
     unless_learned: bool = False  # after_event: not when the learner has learned since the event
     link_to_next_step: bool = False  # the message opens the next step of the path, not the event's item
     milestone: str | None = None
@@ -131,9 +132,9 @@ DEFAULT_RULES: tuple[Rule, ...] = (
          context_has="feedback", recipient="learner", delay_hours=24, variables=("competency",)),
     Rule("help_resolved", "after_event", "nudge", priority=40, verb="completed", object_type="help_request",
          delay_hours=48, variables=("title",)),
-    # Someone named the learner in a cohort space (lxp/social); the describer lives there.
+    # Someone named the person in a space (lxp/social; a trainer or coach too); the describer lives there.
     Rule("mentioned", "after_event", "nudge", priority=50, verb="mentioned", object_type="space_post",
-         recipient="person", delay_hours=0, expires_hours=48, variables=("author", "thread")),
+         recipient="person", reaches_staff=True, delay_hours=0, expires_hours=48, variables=("author", "thread")),
     # Not ``asked_for``: the digest is on for everyone by default, and while a path is paused it
     # would list steps that are not due; it comes again once the learner resumes.
     Rule("weekly_digest", "digest", "digest", priority=20, digestible=False, expires_hours=12,

@@ -61,6 +61,11 @@ def learners():
     )
 
 
+def _active_with_roles(roles: tuple[str, ...]):
+    """Active people with one of these roles."""
+    return select(UserRole.user_id).join(User, User.id == UserRole.user_id).where(UserRole.role.in_(roles), User.active)
+
+
 def course_of_ref(ref: str | None) -> int | None:
     head = (ref or "").partition(":")[0]
     return int(head) if head.isdigit() else None
@@ -161,7 +166,8 @@ def after_event(rule: Rule, now: datetime) -> list[Occurrence]:
     if not found:
         return []
     wanted = {o.user_id for o in found}
-    query = learners() if len(wanted) > 5000 else learners().where(UserRole.user_id.in_(wanted))  # SQLite's limit
+    people = learners() if not rule.reaches_staff else _active_with_roles(("learner", "trainer", "admin"))
+    query = people if len(wanted) > 5000 else people.where(UserRole.user_id.in_(wanted))  # SQLite's limit
     allowed = set(db.session.scalars(query))
     return [o for o in found if o.user_id in allowed]
 

@@ -21,9 +21,9 @@ bp = Blueprint("nudges", __name__)
 
 
 @bp.route("/profile/notifications", methods=["GET", "POST"])
-@roles_required("learner")
+@roles_required("learner", "trainer")
 def notifications():
-    """What reaches the learner, how, and when not."""
+    """What reaches the person (a learner, or a trainer named in a space), how, and when not."""
     preferences = nudges.preferences_of(current_user)
     form, choosable = notifications_form(), channels.where("chosen_per_category")
     if request.method == "GET":
@@ -56,7 +56,7 @@ def notifications():
 
 
 @bp.post("/notifications/fewer")
-@roles_required("learner")
+@roles_required("learner", "trainer")
 def fewer_like_this():
     """ "Fewer like this" on a message: no more of its rule."""
     rule = request.form.get("rule", "")
@@ -70,7 +70,7 @@ def fewer_like_this():
 
 
 @bp.post("/notifications/unmute")
-@roles_required("learner")
+@roles_required("learner", "trainer")
 def unmute():
     """Messages of a rule the learner asked fewer of come again."""
     rule = request.form.get("rule", "")

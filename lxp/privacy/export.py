@@ -49,7 +49,7 @@ from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
 from lxp.risk.models import RiskFlag, RiskOptOut
 from lxp.scim.models import ScimGroup, ScimUser, scim_group_members
-from lxp.social.models import SpacePost, SpaceReport, SpaceSetting, SpaceThread
+from lxp.social.models import CourseSpaceSetting, SpacePost, SpaceReport, SpaceSetting, SpaceThread
 from lxp.sso.models import CompanySignIn, ProviderIdentity
 from lxp.workplace.models import TaskReview, TaskSubmission
 
@@ -184,6 +184,10 @@ def collect(user: User) -> dict[str, Any]:
             *_rows(
                 select(SpaceSetting).where(SpaceSetting.changed_by_id == uid),
                 only=("cohort_id", "enabled", "changed_at"),
+            ),
+            *_rows(
+                select(CourseSpaceSetting).where(CourseSpaceSetting.changed_by_id == uid),
+                only=("course_id", "enabled", "changed_at"),
             ),
         ],  # fmt: skip
         "coach_feedback": _rows(

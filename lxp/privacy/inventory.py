@@ -142,4 +142,5 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("space_reports", "reporter_id", "space_reports", DELETE, "the posts they reported and why"),
     Holding("space_reports", "resolved_by_id", "space_moderation", KEEP, "a moderator's decision on someone's post"),
     Holding("space_settings", "changed_by_id", "space_moderation", KEEP, "the organisation's setting"),
+    Holding("course_space_settings", "changed_by_id", "space_moderation", KEEP, "the organisation's setting"),
 )  # fmt: skip

@@ -1,22 +1,38 @@
-"""Who sees which cohort space.
+"""Who sees which space: a cohort's, or a course's.
 
-A learner sees the spaces of the cohorts they are a member of; the organisation's trainers
-and admins see every space of their organisation (they post the weekly question and
-moderate). Nobody sees a space of another cohort or organisation: the answer is the same
+A learner sees the spaces of the cohorts they are a member of, and the spaces of the courses
+on their path (a journey on the course they have not left); the organisation's trainers and
+admins see every space of their organisation (they post the weekly question and moderate). Nobody sees a space of another cohort or organisation: the answer is the same
 ``NotFound`` as for a space that does not exist, so an id tells nothing. A space an admin
 switched off is gone for learners and shows as off to staff.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from lxp.accounts.models import User
+from lxp.authoring.models import Course, CourseVersion
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import NotFound
 from lxp.extensions import db
-from lxp.social.models import SpaceSetting
+from lxp.paths.models import Journey, JourneyCourse
+from lxp.social.models import CourseSpaceSetting, SpaceSetting, SpaceThread
+
+
+@dataclass(frozen=True)
+class CourseSpace:
+    """The space of everyone on a course, beside the cohort spaces; it reads like a ``Cohort``
+    where the spaces need one (``id``, ``organisation_id``, ``name``, ``coach_id``)."""
+
+    id: int  # the course's
+    organisation_id: int
+    name: str  # the title of its newest version
+    coach_id: None = None
+    kind = "course"
 
 
 def is_staff(user: User) -> bool:
@@ -80,3 +96,115 @@ def may_see(user: User, cohort_id: int) -> bool:
     except NotFound:
         return False
     return True
+
+
+# --- course spaces -----------------------------------------------------------------------------
+
+
+def course_space_enabled(course_id: int) -> bool:
+    setting = db.session.get(CourseSpaceSetting, course_id)
+    return setting is None or setting.enabled
+
+
+def course_members(course_id: int):
+    """SQL: the ids of the learners on the course (a journey on it they have not left)."""
+    return (
+        select(Journey.learner_id)
+        .join(JourneyCourse, JourneyCourse.journey_id == Journey.id)
+        .where(JourneyCourse.course_id == course_id, Journey.status != "left")
+    )
+
+
+def is_course_member(user_id: int, course_id: int) -> bool:
+    return (
+        db.session.execute(course_members(course_id).where(Journey.learner_id == user_id).limit(1)).first() is not None
+    )
+
+
+def _course_spaces(query) -> list[CourseSpace]:
+    newest = (
+        select(CourseVersion.course_id, func.max(CourseVersion.number).label("number"))
+        .group_by(CourseVersion.course_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        query.add_columns(CourseVersion.title)
+        .join(newest, newest.c.course_id == Course.id)
+        .join(CourseVersion, (CourseVersion.course_id == Course.id) & (CourseVersion.number == newest.c.number))
+    ).all()
+    return sorted((CourseSpace(c.id, c.organisation_id, title) for c, title in rows), key=lambda s: (s.name, s.id))
+
+
+def course_spaces_for(user: User) -> list[CourseSpace]:
+    """The course spaces ``user`` may open, by name: those of the courses on their path (switched
+    on) as a learner, every course of the organisation as staff."""
+    query = select(Course).where(Course.organisation_id == user.organisation_id)
+    if not is_staff(user):
+        switched_off = exists().where(CourseSpaceSetting.course_id == Course.id, CourseSpaceSetting.enabled.is_(False))
+        mine = select(JourneyCourse.course_id).join(Journey, Journey.id == JourneyCourse.journey_id).where(
+            Journey.learner_id == user.id, Journey.status != "left")  # fmt: skip
+        query = query.where(Course.id.in_(mine), ~switched_off)
+    return _course_spaces(query)
+
+
+def course_space_for(user: User, course_id: int) -> CourseSpace:
+    """The space of the course ``course_id`` that ``user`` opens. Raises ``NotFound`` for a course
+    of another organisation, one not on the learner's path, or one switched off (for learners)."""
+    found = _course_spaces(select(Course).where(Course.id == course_id, Course.organisation_id == user.organisation_id))
+    if not found:
+        raise NotFound(_l("No such space."))
+    if not is_staff(user) and (not is_course_member(user.id, course_id) or not course_space_enabled(course_id)):
+        raise NotFound(_l("No such space."))
+    return found[0]
+
+
+# --- either kind -------------------------------------------------------------------------------
+
+
+def is_course_space(space) -> bool:
+    return isinstance(space, CourseSpace)
+
+
+def reopen(user: User, space):
+    """``space`` (a ``Cohort`` or a ``CourseSpace``) as ``user`` may open it. Raises ``NotFound``."""
+    return course_space_for(user, space.id) if is_course_space(space) else space_for(user, space.id)
+
+
+def enabled(space) -> bool:
+    return course_space_enabled(space.id) if is_course_space(space) else space_enabled(space.id)
+
+
+def of_thread(thread: SpaceThread):
+    """The space a thread is in (whoever looks)."""
+    if thread.course_id is None:
+        return thread.cohort
+    found = _course_spaces(select(Course).where(Course.id == thread.course_id))
+    return found[0]
+
+
+def thread_space_for(user: User, thread: SpaceThread):
+    """The space of ``thread`` as ``user`` may open it. Raises ``NotFound``."""
+    if thread.course_id is not None:
+        return course_space_for(user, thread.course_id)
+    return space_for(user, thread.cohort_id)
+
+
+def may_see_thread(user: User, thread: SpaceThread) -> bool:
+    try:
+        thread_space_for(user, thread)
+    except NotFound:
+        return False
+    return True
+
+
+def thread_enabled(thread: SpaceThread) -> bool:
+    return course_space_enabled(thread.course_id) if thread.course_id is not None else space_enabled(thread.cohort_id)
+
+
+def context_of(space) -> dict:
+    """What the space's events carry to say where they happened."""
+    return {"course_space": space.id} if is_course_space(space) else {"cohort": space.id}
+
+
+def thread_context(thread: SpaceThread) -> dict:
+    return {"course_space": thread.course_id} if thread.course_id is not None else {"cohort": thread.cohort_id}

@@ -62,7 +62,7 @@ def describe_mentions(rows) -> list:
             described.append((None, None, None))
             continue
         post, thread = found
-        if not access.may_see(person, thread.cohort_id):
+        if not access.may_see_thread(person, thread):
             described.append((None, None, None))
             continue
         described.append((None, triggers.course_of_ref(thread.item_ref), {

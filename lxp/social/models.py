@@ -1,7 +1,8 @@
-"""Cohort spaces: threads and posts a cohort shares, reports of posts, and whether a space is on.
+"""Spaces: threads and posts a cohort or a course shares, reports of posts, and whether a space is on.
 
-A space belongs to one cohort; only its members and the organisation's trainers and admins
-see it (``services.space_for``). A thread is a title and its posts (the first post is its opening text): a discussion, the
+A thread belongs to one space: a cohort's (``cohort_id``) or a course's, for everyone on the
+course (``course_id``); only its members and the organisation's trainers and admins see it
+(``access``). A thread is a title and its posts (the first post is its opening text): a discussion, the
 weekly question a trainer
 posts (tied to a path station, open until ``open_until``), or an "I'm stuck" request the
 learner chose to share with the cohort (``help_request_id``). Nothing is ever hard-deleted
@@ -34,17 +35,31 @@ class SpaceSetting(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CourseSpaceSetting(db.Model):
+    """An admin's choice for one course's space; no row means the space is on."""
+
+    __tablename__ = "course_space_settings"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SpaceThread(db.Model):
     __tablename__ = "space_threads"
     __table_args__ = (
         CheckConstraint(f"kind IN {THREAD_KINDS!r}", name="known_kind"),
+        CheckConstraint("(cohort_id IS NULL) <> (course_id IS NULL)", name="one_space"),
         Index("ix_space_threads_cohort_recent", "cohort_id", "last_post_at"),
+        Index("ix_space_threads_course_recent", "course_id", "last_post_at"),
         Index("ix_space_threads_item", "item_ref", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(16), default="discussion")
     title: Mapped[str] = mapped_column(String(200))

@@ -25,7 +25,7 @@ from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.social import access
-from lxp.social.models import SpacePost, SpaceReport, SpaceSetting, SpaceThread
+from lxp.social.models import CourseSpaceSetting, SpacePost, SpaceReport, SpaceSetting, SpaceThread
 from lxp.social.services import clean_text, post_for
 
 REASON_LIMIT = 500
@@ -47,7 +47,7 @@ def edit_post(author: User, post_id: int, body: str) -> SpacePost:
     """The author changes their post's text (events stay: it was posted). Raises ``NotFound``,
     ``NotAllowed`` (someone else's) and ``Invalid`` (empty, overlong, the space switched off)."""
     post = _own(author, post_id)
-    if not access.space_enabled(post.thread.cohort_id):
+    if not access.thread_enabled(post.thread):
         raise Invalid(_l("This space is switched off."))
     _title, post.body = clean_text(None, body, needs_title=False)
     post.edited_at = utcnow()
@@ -202,3 +202,18 @@ def switch_space(admin: User, cohort_id: int, enabled: bool) -> Cohort:
     setting.enabled, setting.changed_by_id, setting.changed_at = enabled, admin.id, utcnow()
     db.session.flush()
     return cohort
+
+
+def switch_course_space(admin: User, course_id: int, enabled: bool) -> access.CourseSpace:
+    """Switch a course's space on or off, as ``switch_space`` does for a cohort's. Raises
+    ``NotAllowed`` (not an admin) and ``NotFound``."""
+    if not admin.has_role("admin"):
+        raise NotAllowed(_l("Only admins switch spaces on and off."))
+    space = access.course_space_for(admin, course_id)
+    setting = db.session.get(CourseSpaceSetting, space.id)
+    if setting is None:
+        setting = CourseSpaceSetting(course_id=space.id)
+        db.session.add(setting)
+    setting.enabled, setting.changed_by_id, setting.changed_at = enabled, admin.id, utcnow()
+    db.session.flush()
+    return space

@@ -1,12 +1,13 @@
-"""Cohort spaces: threads, replies, quotes, mentions, the weekly question.
+"""Spaces: threads, replies, quotes, mentions, the weekly question.
 
-Anyone who may open a space (``access.space_for``) may start a thread and reply; only its
-trainers and admins post the weekly question, which is tied to a path station and stays open
-for a week (a new one closes the last). Everything is recorded as learning events:
+A space is a cohort's (a ``Cohort``) or a course's, for everyone on it (an
+``access.CourseSpace``); both read alike here. Anyone who may open a space (``access``) may
+start a thread and reply; only its trainers and admins post the weekly question, in a cohort's
+space, which is tied to a path station and stays open for a week (a new one closes the last). Everything is recorded as learning events:
 
-  posted     author  space_thread  a thread started (context: cohort, kind, item)
-  replied    author  space_post    a reply (context: cohort, thread, item)
-  mentioned  author  space_post    a person named in a post (context: person, cohort, thread)
+  posted     author  space_thread  a thread started (context: cohort or course_space, kind, item)
+  replied    author  space_post    a reply (context: cohort or course_space, thread, item)
+  mentioned  author  space_post    a person named in a post (context: person, cohort or course_space, thread)
 
 Posts are Markdown, rendered sanitised (``core.markdown``). Editing keeps the events;
 deleting hides the text for everyone and voids the post's events (``moderation``).
@@ -101,12 +102,16 @@ def _visible_threads(viewer: User):
     return query
 
 
-def threads_of(viewer: User, cohort: Cohort) -> list[ThreadRow]:
-    """The space's threads: an open weekly question first, then by latest post. Hidden threads
-    only for staff; deleted ones for nobody."""
+def _in_space(space):
+    return SpaceThread.course_id == space.id if access.is_course_space(space) else SpaceThread.cohort_id == space.id
+
+
+def threads_of(viewer: User, space) -> list[ThreadRow]:
+    """The space's threads (a cohort's or a course's): an open weekly question first, then by
+    latest post. Hidden threads only for staff; deleted ones for nobody."""
     now = utcnow()
     threads = list(db.session.execute(
-        _visible_threads(viewer).where(SpaceThread.cohort_id == cohort.id)
+        _visible_threads(viewer).where(_in_space(space))
         .order_by(case((and_(SpaceThread.kind == "weekly", SpaceThread.open_until > now), 0), else_=1),
                   SpaceThread.last_post_at.desc(), SpaceThread.id.desc())
     ).scalars())  # fmt: skip
@@ -133,7 +138,7 @@ def thread_for(viewer: User, thread_id: int) -> SpaceThread:
     """A thread of a space the viewer may open. Raises ``NotFound`` (another cohort's or
     organisation's, deleted, or hidden from a learner)."""
     thread = db.session.get(SpaceThread, thread_id)
-    if thread is None or thread.deleted_at is not None or not access.may_see(viewer, thread.cohort_id):
+    if thread is None or thread.deleted_at is not None or not access.may_see_thread(viewer, thread):
         raise NotFound(_l("No such thread."))
     if thread.hidden_at is not None and not access.is_staff(viewer):
         raise NotFound(_l("No such thread."))
@@ -200,14 +205,19 @@ def weekly_line(learner: User, now: datetime | None = None) -> WeeklyLine:
     return WeeklyLine(question, rows[0][0] if rows else None)
 
 
-def mentionable(cohort: Cohort) -> dict[int, str]:
-    """Who a post in the space may name: the cohort's members and the organisation's active
-    trainers (id -> display name)."""
-    members = select(cohort_members.c.user_id).where(cohort_members.c.cohort_id == cohort.id)
+def mentionable(space) -> dict[int, str]:
+    """Who a post in the space may name: its members (the cohort's, or the learners on the
+    course), the cohort's coach and the organisation's active trainers (id -> display name)."""
+    if access.is_course_space(space):
+        members = access.course_members(space.id)
+    else:
+        members = select(cohort_members.c.user_id).where(cohort_members.c.cohort_id == space.id)
     trainers = select(UserRole.user_id).where(UserRole.role == "trainer")
+    named = User.id.in_(members) | User.id.in_(trainers)
+    if space.coach_id is not None:
+        named = named | (User.id == space.coach_id)
     return dict(db.session.execute(
-        select(User.id, User.display_name).where(User.organisation_id == cohort.organisation_id, User.active,
-                                                 User.id.in_(members) | User.id.in_(trainers))
+        select(User.id, User.display_name).where(User.organisation_id == space.organisation_id, User.active, named)
     ).all())  # fmt: skip
 
 
@@ -215,46 +225,56 @@ def mentionable(cohort: Cohort) -> dict[int, str]:
 
 
 def _mention(author: User, post: SpacePost, thread: SpaceThread) -> list[int]:
-    people = mentionable(thread.cohort)
+    people = mentionable(access.of_thread(thread))
     named = sorted(mentioned(post.body, people) - {author.id})
     for person in named:
         events.record(actor_id=author.id, verb="mentioned", object_type="space_post", object_id=post.id,
-                      context={"person": person, "cohort": thread.cohort_id, "thread": thread.id})  # fmt: skip
+                      context={"person": person, **access.thread_context(thread), "thread": thread.id})  # fmt: skip
     return named
 
 
-def start_thread(author: User, cohort: Cohort, title: str, body: str, *, weekly: bool = False,
+def start_thread(author: User, space, title: str, body: str, *, weekly: bool = False,
                  station: str | None = None) -> SpaceThread:  # fmt: skip
-    """A new thread in the space, its opening post written by ``author``. ``weekly``: the week's
-    question (staff only; closes the previous one), tied to ``station`` (an item ref).
-    Raises ``NotFound`` (not their space), ``NotAllowed`` (a weekly question from a learner)
-    and ``Invalid`` (no title or text, too long, a station that is not a step of the
-    organisation's courses)."""
-    cohort = access.space_for(author, cohort.id)
-    if not access.space_enabled(cohort.id):
+    """A new thread in the space (a ``Cohort`` or an ``access.CourseSpace``), its opening post
+    written by ``author``. ``weekly``: the week's question of a cohort (staff only; closes the
+    previous one), tied to ``station`` (an item ref). Raises ``NotFound`` (not their space),
+    ``NotAllowed`` (a weekly question from a learner) and ``Invalid`` (no title or text, too
+    long, a station that is not a step of the organisation's courses, a weekly question in a
+    course's space)."""
+    space = access.reopen(author, space)
+    if not access.enabled(space):
         raise Invalid(_l("This space is switched off."))
     if weekly and not access.is_staff(author):
         raise NotAllowed(_l("Only trainers and admins post the weekly question."))
+    if weekly and access.is_course_space(space):
+        raise Invalid(_l("The weekly question belongs to a cohort's space."))
     title, body = clean_text(title, body, needs_title=True)
-    found = _station(cohort.organisation_id, station)
+    found = _station(space.organisation_id, station)
     if weekly and found is None:
         raise Invalid(_l("Choose the step of the path this question is about."), field="station")
     now = utcnow()
     if weekly:
         db.session.execute(
-            update(SpaceThread).where(SpaceThread.cohort_id == cohort.id, SpaceThread.kind == "weekly",
+            update(SpaceThread).where(SpaceThread.cohort_id == space.id, SpaceThread.kind == "weekly",
                                       SpaceThread.open_until > now).values(open_until=now)
         )  # fmt: skip
-    thread = SpaceThread(organisation_id=cohort.organisation_id, cohort_id=cohort.id, author_id=author.id,
+    on_course = access.is_course_space(space)
+    thread = SpaceThread(organisation_id=space.organisation_id, cohort_id=None if on_course else space.id,
+                         course_id=space.id if on_course else None, author_id=author.id,
                          kind="weekly" if weekly else "discussion", title=title,
                          item_ref=found.ref if found else None, item_title=found.title if found else None,
                          open_until=now + QUESTION_OPEN if weekly else None, created_at=now, last_post_at=now)  # fmt: skip
-    thread.cohort = cohort
+    if not on_course:
+        thread.cohort = space
     db.session.add(thread)
     post = SpacePost(author_id=author.id, body=body, created_at=now)
     thread.posts.append(post)
     db.session.flush()
-    context = {"cohort": cohort.id, "kind": thread.kind, **({"item": thread.item_ref} if thread.item_ref else {})}
+    context = {
+        **access.context_of(space),
+        "kind": thread.kind,
+        **({"item": thread.item_ref} if thread.item_ref else {}),
+    }
     events.record(actor_id=author.id, verb="posted", object_type="space_thread", object_id=thread.id, context=context)
     _mention(author, post, thread)
     db.session.flush()
@@ -266,7 +286,7 @@ def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = N
     are told (``mentions``). Raises ``NotFound`` and ``Invalid`` (empty or overlong, a quote
     from elsewhere, a space switched off)."""
     thread = thread_for(author, thread.id)
-    if not access.space_enabled(thread.cohort_id):
+    if not access.thread_enabled(thread):
         raise Invalid(_l("This space is switched off."))
     _title, body = clean_text(None, body, needs_title=False)
     quote = db.session.get(SpacePost, quote_id) if quote_id else None
@@ -278,7 +298,7 @@ def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = N
     thread.last_post_at = now
     db.session.flush()
     context = {
-        "cohort": thread.cohort_id,
+        **access.thread_context(thread),
         "thread": thread.id,
         **({"item": thread.item_ref} if thread.item_ref else {}),
         **({"weekly": True} if thread.kind == "weekly" else {}),  # the digest counts these

@@ -59,6 +59,12 @@ def shared_thread(learner: User, source: str, ref: str) -> SpaceThread | None:
     ).scalars().first()  # fmt: skip
 
 
+def feedback_givers(thread: SpaceThread) -> int:
+    """How many colleagues answered the shared work (visible replies, each person once), for the
+    sharer's page of the item."""
+    return len({p.author_id for p in thread.posts[1:] if p.visible and p.author_id != thread.author_id})
+
+
 def can_share(learner: User, source: str, ref: str) -> bool:
     """Whether there is something of the learner's to share on this item, and a space to share it in."""
     if peer_help.help_space(learner) is None:

@@ -1,4 +1,4 @@
-"""Cohort space pages: the spaces a person may open, a space's threads, a thread's posts."""
+"""Space pages (a cohort's, a course's): the spaces a person may open, a space's threads, a thread's posts."""
 
 from __future__ import annotations
 
@@ -20,26 +20,46 @@ from lxp.social.forms import EditForm, FeedbackForm, ReplyForm, ReportForm, Shar
 bp = Blueprint("social", __name__)
 
 
-def _thread_form(cohort) -> ThreadForm:
+def _thread_form(space) -> ThreadForm:
     form = ThreadForm()
     form.station.choices = [SelectChoice("", _("No particular step"))] + [
-        SelectChoice(s.ref, s.title) for s in social.stations_of(cohort.organisation_id)
+        SelectChoice(s.ref, s.title) for s in social.stations_of(space.organisation_id)
     ]
     return form
 
 
+@bp.app_template_global()
+def space_url(space, action: str = "space") -> str:
+    """The address of a space's page (``space``), its new thread (``start``) or its switch
+    (``switch``), for a cohort's space or a course's."""
+    if access.is_course_space(space):
+        return url_for(f"social.{COURSE_ENDPOINTS[action]}", course_id=space.id)
+    return url_for(f"social.{COHORT_ENDPOINTS[action]}", cohort_id=space.id)
+
+
+COHORT_ENDPOINTS = {"space": "space", "start": "start_thread", "switch": "switch_space"}
+COURSE_ENDPOINTS = {"space": "course_space", "start": "start_course_thread", "switch": "switch_course_space"}
+
+
+@bp.app_template_global()
+def space_of(thread):
+    """The space (a cohort's or a course's) a thread is in, for its name and address."""
+    return access.of_thread(thread)
+
+
 @bp.get("/spaces")
 def spaces():
-    """The cohort spaces the person may open (their cohorts; every cohort for staff)."""
-    cohorts = access.spaces_for(current_user)
-    return render_template("social/spaces.html", cohorts=cohorts,
-                           enabled={c.id: access.space_enabled(c.id) for c in cohorts})  # fmt: skip
+    """The spaces the person may open: their cohorts' and their courses' (every one for staff)."""
+    cohorts, courses = access.spaces_for(current_user), access.course_spaces_for(current_user)
+    return render_template("social/spaces.html", cohorts=cohorts, courses=courses,
+                           enabled={c.id: access.space_enabled(c.id) for c in cohorts},
+                           course_enabled={c.id: access.course_space_enabled(c.id) for c in courses})  # fmt: skip
 
 
-def _space_page(cohort, form: ThreadForm, status: int = 200):
-    return render_template("social/space.html", cohort=cohort, rows=social.threads_of(current_user, cohort),
-                           form=form, staff=access.is_staff(current_user),
-                           enabled=access.space_enabled(cohort.id), now_utc=utcnow(), confirm=ConfirmForm()), status  # fmt: skip
+def _space_page(space, form: ThreadForm, status: int = 200):
+    return render_template("social/space.html", space=space, rows=social.threads_of(current_user, space),
+                           form=form, staff=access.is_staff(current_user), on_course=access.is_course_space(space),
+                           enabled=access.enabled(space), now_utc=utcnow(), confirm=ConfirmForm()), status  # fmt: skip
 
 
 @bp.get("/spaces/<int:cohort_id>")
@@ -59,16 +79,55 @@ def start_thread(cohort_id: int):
         cohort = access.space_for(current_user, cohort_id)
     except NotFound:
         abort(404)
-    form = _thread_form(cohort)
+    return _start_thread(cohort)
+
+
+def _start_thread(space):
+    form = _thread_form(space)
     if form.validate_on_submit():
         try:
-            thread = social.start_thread(current_user, cohort, form.title.data, form.body.data,
+            thread = social.start_thread(current_user, space, form.title.data, form.body.data,
                                          weekly=form.weekly.data, station=form.station.data or None)  # fmt: skip
         except ServiceError as error:
             show_form_error(form, error)
         else:
             return redirect(url_for("social.thread", thread_id=thread.id))
-    return _space_page(cohort, form, 400)
+    return _space_page(space, form, 400)
+
+
+@bp.get("/spaces/courses/<int:course_id>")
+def course_space(course_id: int):
+    """A course's space, for everyone on the course: its threads, and a form to start one."""
+    try:
+        space = access.course_space_for(current_user, course_id)
+    except NotFound:
+        abort(404)
+    return _space_page(space, _thread_form(space))
+
+
+@bp.post("/spaces/courses/<int:course_id>/threads")
+def start_course_thread(course_id: int):
+    """Start a thread in the course's space."""
+    try:
+        space = access.course_space_for(current_user, course_id)
+    except NotFound:
+        abort(404)
+    return _start_thread(space)
+
+
+@bp.post("/spaces/courses/<int:course_id>/switch")
+@roles_required("admin")
+def switch_course_space(course_id: int):
+    """An admin switches the course's space on or off."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    enabled = request.form.get("enabled") == "on"
+    try:
+        moderation.switch_course_space(current_user, course_id, enabled)
+    except ServiceError:
+        abort(404)
+    flash(_("The space is on.") if enabled else _("The space is off: learners no longer see it."), "success")
+    return redirect(url_for("social.course_space", course_id=course_id))
 
 
 def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackForm | None = None):
@@ -79,7 +138,7 @@ def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackF
     return render_template("social/thread.html", thread=thread, form=form, quoted=quoted, confirm=ConfirmForm(),
                            report=ReportForm(), feedback=feedback or FeedbackForm(formdata=None),
                            staff=access.is_staff(current_user),
-                           enabled=access.space_enabled(thread.cohort_id), now_utc=utcnow()), status  # fmt: skip
+                           enabled=access.thread_enabled(thread), now_utc=utcnow()), status  # fmt: skip
 
 
 @bp.get("/spaces/threads/<int:thread_id>")
@@ -256,7 +315,7 @@ def delete_post(post_id: int):
         abort(404)
     flash(_("Deleted."), "success")
     if thread.deleted_at is not None:
-        return redirect(url_for("social.space", cohort_id=thread.cohort_id))
+        return redirect(space_url(access.of_thread(thread)))
     return redirect(url_for("social.thread", thread_id=thread.id))
 
 
@@ -284,6 +343,12 @@ def sharing_of(source: str, ref: str):
     if not current_user.has_role("learner"):
         return False, None
     return sharing.can_share(current_user, source, ref), sharing.shared_thread(current_user, source, ref)
+
+
+@bp.app_template_global()
+def feedback_givers(thread) -> int:
+    """For the sharer's page of the item: how many colleagues answered their shared work."""
+    return sharing.feedback_givers(thread)
 
 
 @bp.post("/spaces/share/<any(reflection, evidence):source>/<ref>")

@@ -131,6 +131,7 @@ class Seen:
     files: list[str] = field(default_factory=list)
     unsubscribe: list[str] = field(default_factory=list)
     spaces: list[int] = field(default_factory=list)  # cohort spaces, their threads, one's own posts
+    course_spaces: list[int] = field(default_factory=list)
     space_threads: list[int] = field(default_factory=list)
     own_posts: list[int] = field(default_factory=list)
     credentials: list = field(default_factory=list)  # their own
@@ -262,7 +263,8 @@ def _social_view(seen: Seen) -> None:
     from lxp.social import services as social
 
     seen.spaces = [cohort.id for cohort in access.spaces_for(seen.user)]
-    for cohort in access.spaces_for(seen.user):
+    seen.course_spaces = [space.id for space in access.course_spaces_for(seen.user)]
+    for cohort in [*access.spaces_for(seen.user), *access.course_spaces_for(seen.user)]:
         for row in social.threads_of(seen.user, cohort):
             seen.space_threads.append(row.thread.id)
             seen.own_posts += [p.id for p in row.thread.posts if p.author_id == seen.user.id and p.deleted_at is None]
@@ -326,6 +328,8 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     "social.thread": lambda s: _each(s.space_threads, "thread_id"),
     "social.edit_post": lambda s: _each(s.own_posts, "post_id"),
     "api_spaces.list_threads": lambda s: _each(s.spaces, "cohort_id"),
+    "social.course_space": lambda s: _each(s.course_spaces, "course_id"),
+    "api_spaces.list_course_threads": lambda s: _each(s.course_spaces, "course_id"),
     "api_spaces.get_thread": lambda s: _each(s.space_threads, "thread_id"),
     # everyone: their own credentials, the share pages of those and of the ones an admin issued,
     # and their organisation's issuer documents

@@ -347,3 +347,22 @@ def test_a_learner_on_a_planned_path_counts_the_steps_of_their_plan(app, client,
     rows = list(csv.reader(io.StringIO(client.get("/insights/people?format=csv").get_data(as_text=True))))
     assert rows[1][0] == "Planned Learner"
     assert rows[1][2:5] == ["No target date", "0", "2"]  # the lesson and the quiz on the stored plan
+
+
+def _colleagues_answer(app, learner_ids, ref):
+    """Each of ``learner_ids`` replies in a space about station ``ref`` (the first one twice)."""
+    with committing(app):
+        for n, learner in enumerate([learner_ids[0], *learner_ids]):
+            events.record(actor_id=learner, verb="replied", object_type="space_post", object_id=str(900 + n),
+                          context={"cohort": 1, "thread": 1, "item": ref})  # fmt: skip
+        db.session.commit()
+
+
+def test_the_csv_counts_colleagues_active_in_the_spaces_per_station(app, client, admin, published, make_user):
+    learners = _learners(app, make_user, 6)  # the quiz is reached by five of them: its numbers show
+    _story(app, published, learners)
+    _colleagues_answer(app, learners[:3], published["quiz"])
+    rows = list(csv.reader(io.StringIO(client.get(f"/insights/courses/{published['course']}?format=csv")
+                                       .get_data(as_text=True))))  # fmt: skip
+    assert rows[0][-1] == "Colleagues active in the spaces"
+    assert [r[-1] for r in rows[1:]] == ["0", "3"]  # the lesson, the quiz: people, not posts

@@ -49,7 +49,13 @@ def test_nobody_outside_the_cohort_reaches_its_space_by_any_route(app, world, ma
     submit(mia, f"/spaces/threads/{thread_id}/replies", {"body": "try this"}, form_page=f"/spaces/threads/{thread_id}")
     with committing(app):
         post_id = db.session.scalar(select(SpacePost.id).where(SpacePost.author_id == world["mia"]))
-    ids = {"cohort_id": world["a"], "thread_id": thread_id, "post_id": post_id, "ref": world["quiz"]}
+    ids = {
+        "cohort_id": world["a"],
+        "course_id": world["course"],
+        "thread_id": thread_id,
+        "post_id": post_id,
+        "ref": world["quiz"],
+    }
     client = _client(app, who)
     token = csrf_from(client.get("/me").get_data(as_text=True))
     before = _counts(app)  # after signing in, which is an event of its own

@@ -68,6 +68,7 @@ def test_evidence_is_private_until_shared_then_peers_give_feedback_and_unsharing
            {"worked": "Naming the feeling", "suggestion": "Summarise the need next"}, form_page=f"/spaces/threads/{thread.id}")  # fmt: skip
     page = lena_client.get(f"/spaces/threads/{thread.id}").get_data(as_text=True)
     assert "Naming the feeling" in page and "Summarise the need next" in page
+    assert "1 colleague gave feedback." in lena_client.get(f"/learn/{ref}").get_data(as_text=True)  # on her task
     assert (
         submit(
             lena_client,

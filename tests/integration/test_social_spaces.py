@@ -103,6 +103,20 @@ def test_a_mention_reaches_the_person_through_the_touchpoints(app, world):
     assert "Lena Learner mentioned you in \u201cRefunds\u201d" in inbox
 
 
+def test_a_mention_of_the_trainer_reaches_them_like_a_learner(app, world):
+    mia = _client(app, "mia@example.com")
+    submit(mia, f"/spaces/{world['a']}/threads", {"title": "Escalations", "body": "@Tara Trainer, when do we escalate?"},
+           form_page=f"/spaces/{world['a']}")  # fmt: skip
+    assert _plan_and_deliver(app, _next_noon_utc()) == {(world["trainer"], "sent", None)}
+    inbox = _client(app, "tara@example.com").get("/inbox").get_data(as_text=True)
+    assert "Mia Maier mentioned you in \u201cEscalations\u201d" in inbox
+    with committing(app):
+        nudges.mute_rule(db.session.get(User, world["trainer"]), "mentioned")
+    submit(mia, f"/spaces/{world['a']}/threads", {"title": "Again", "body": "@tara trainer once more"},
+           form_page=f"/spaces/{world['a']}")  # fmt: skip
+    assert (world["trainer"], "skipped", "rule_muted") in _plan_and_deliver(app, _next_noon_utc())
+
+
 def test_a_mention_respects_fewer_like_this_and_quiet_hours(app, world):
     with committing(app):
         nudges.mute_rule(db.session.get(User, world["mia"]), "mentioned")

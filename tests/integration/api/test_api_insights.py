@@ -107,3 +107,14 @@ def test_the_touchpoint_effect_table_is_for_admins_with_the_admin_scope(app, pub
     is_problem(api_as("admin", scopes=("read",)).get("/api/v1/admin/touchpoints/effect"), 403)
     for role in ("learner", "trainer", "reviewer"):
         is_problem(api_as(role).get("/api/v1/admin/touchpoints/effect"), 403)
+
+
+def test_the_journey_map_counts_colleagues_active_in_the_spaces(app, published, make_user, api_as):
+    from tests.integration.test_insights import _colleagues_answer
+
+    admin = api_as("admin", scopes=("read",))
+    learners = _learners(app, make_user, 6)  # the quiz is reached by five of them: its numbers show
+    _story(app, published, learners)
+    _colleagues_answer(app, learners[:2], published["quiz"])
+    lesson, quiz = admin.get(f"/api/v1/insights/courses/{published['course']}/journey-map").get_json()["stations"]
+    assert (lesson["social_reach"], quiz["social_reach"]) == (0, 2)
