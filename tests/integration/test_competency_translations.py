@@ -3,6 +3,7 @@ and description per language, an import brings them, an export keeps them, and a
 chose German or Russian reads their language on the path, else the organisation's own."""
 
 import json
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -76,3 +77,43 @@ def test_translations_travel_with_the_course_document(app, make_user):
         transfer.import_document(db.session.get(User, author), json.dumps(MINI))
     with committing(app):
         assert db.session.execute(select(Competency)).scalar_one().name_in("ru") == "Активное слушание"
+
+
+def test_an_admin_adds_a_competency_with_its_names_and_finds_it_by_any_of_them(app, client, make_user, published):
+    make_user(("admin",), email="admin@example.com")
+    sign_in(client, "admin@example.com")
+    form = client.get("/admin/competencies/new").get_data(as_text=True)
+    assert "Name in Deutsch" in form and "Name in Русский" in form
+    refused = submit(client, "/admin/competencies/new", {
+        "name": "Asking open questions", "code": "", "description": "", "description_ru": "Вопросы без «да» и «нет»."})  # fmt: skip
+    assert refused.status_code == 400 and "Give the name in this language too." in refused.get_data(as_text=True)
+    added = submit(client, "/admin/competencies/new", {
+        "name": "Asking open questions", "code": "", "description": "",
+        "name_de": "Offene Fragen stellen", "name_ru": "Открытые вопросы"})  # fmt: skip
+    assert added.status_code == 302
+
+    listed = client.get("/admin/competencies").get_data(as_text=True)
+    assert "Offene Fragen stellen" in listed and '<span lang="ru">Открытые вопросы</span>' in listed
+    for words in ("fragen", "ОТКРЫТЫЕ", "asking-open"):
+        found = client.get("/admin/competencies", query_string={"q": words}).get_data(as_text=True)
+        assert "asking-open-questions" in found and "active-listening" not in found, words
+
+
+def test_every_competency_of_the_demo_has_a_german_and_a_russian_name(app):
+    from lxp import demo
+    from lxp.core import unit_of_work
+
+    with committing(app):
+        demo.seed()
+        demo.seed_courses()
+        unit_of_work.commit()
+    with committing(app):
+        named = {
+            c.code: (c.name, c.name_in("de"), c.name_in("ru")) for c in db.session.execute(select(Competency)).scalars()
+        }
+    assert len(named) >= 8
+    # The organisation names them in English; German differs from it, Russian is in Cyrillic.
+    untranslated = {
+        code: names for code, names in named.items() if names[1] == names[0] or re.search("[A-Za-z]", names[2])
+    }
+    assert not untranslated, f"demo competencies without German or Russian names: {untranslated}"
