@@ -146,7 +146,7 @@ def test_on_the_full_package_anna_does_every_kind_of_step_and_reads_only_russian
     with page.expect_navigation():
         page.get_by_role("button", name="Попросить помощи").click()
     look("after asking for help")
-    for address in ("/path", "/today", "/inbox", "/coaching"):
+    for address in ("/path", "/today", "/inbox", "/coaching", "/sessions"):
         page.goto(address)
         look(address)
     assert not seen, f"English on Anna's path: {seen}"
