@@ -27,12 +27,22 @@ class PackageSchema(ma.Schema):
     weeks = ma.fields.Integer()
 
 
+class GoalCompetencySchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.Function(lambda competency: competency.name_in(str(get_locale())),
+                              metadata={"type": "string", "description": "in your language where translated"})  # fmt: skip
+    description = ma.fields.Function(lambda competency: competency.description_in(str(get_locale())),
+                                     metadata={"type": "string", "description": "in your language where translated"})  # fmt: skip
+
+
 class GoalSchema(ma.Schema):
     id = ma.fields.Integer()
     title = ma.fields.String()
     description = ma.fields.String()
     language = ma.fields.String()
     packages = ma.fields.List(ma.fields.Nested(PackageSchema))
+    competencies = ma.fields.List(ma.fields.Nested(GoalCompetencySchema), metadata={
+        "description": "what the goal builds, named in your language"})  # fmt: skip
 
 
 class GoalListSchema(ma.Schema):
@@ -64,7 +74,8 @@ class JourneyChoiceSchema(ma.Schema):
 
 class ReasonSchema(ma.Schema):
     code = ma.fields.String(metadata={"description": "teaches, assesses, prerequisite, mandatory, optional, …"})
-    competency = ma.fields.String(allow_none=True)
+    competency = ma.fields.String(allow_none=True, metadata={"description": "the competency's code"})
+    competency_name = ma.fields.String(allow_none=True, metadata={"description": "its name in your language"})
     goal = ma.fields.String(allow_none=True)
     item = ma.fields.String(allow_none=True)
     text = ma.fields.String(metadata={"description": "the reason as the path page says it, in your language"})
@@ -153,6 +164,7 @@ class TodaySchema(ma.Schema):
 def _reason(reason: planner.Reason, names: dict, text) -> dict:
     # The macro renders HTML; the API gives plain text, so "&" and "'" read as the author wrote them.
     return {"code": reason.code, "competency": reason.competency, "goal": reason.goal, "item": reason.item,
+            "competency_name": names.get(reason.competency, reason.competency) if reason.competency else None,
             "text": html.unescape(str(text(reason, names))).strip()}  # fmt: skip
 
 

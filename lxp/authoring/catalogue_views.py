@@ -39,7 +39,8 @@ def _expired() -> None:
 
 @bp.get("/competencies")
 def list_competencies():
-    """The organisation's competencies by code, searchable by code or name."""
+    """The organisation's competencies by code with their names in other languages, searchable
+    by code or by a name in any language."""
     query = request.args.get("q", "")
     page = request.args.get("page", 1, type=int)
     pagination = competencies.search_competencies(current_user, query, page=max(page, 1))
@@ -48,12 +49,13 @@ def list_competencies():
 
 @bp.route("/competencies/new", methods=["GET", "POST"])
 def new_competency():
-    """Add a competency; the code is suggested from the name when left empty."""
+    """Add a competency, with its name in other languages; the code is suggested from the name
+    when left empty."""
     form = CompetencyForm()
     if form.validate_on_submit():
         try:
             competency = competencies.create_competency(
-                current_user, form.code.data, form.name.data, form.description.data
+                current_user, form.code.data, form.name.data, form.description.data, form.translations()
             )
         except ServiceError as error:
             show_form_error(form, error)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from lxp.authoring import kinds, services
 from lxp.authoring.models import (
@@ -26,6 +26,7 @@ from lxp.authoring.models import (
 )
 from lxp.authoring.text import CODE, MAX_COMPETENCY_DESCRIPTION, MAX_TITLE, ascii_slug, check_text
 from lxp.core.errors import Conflict, Invalid
+from lxp.core.i18n import LANGUAGE_NAMES
 from lxp.core.tenancy import get_in_organisation
 from lxp.extensions import db
 
@@ -38,16 +39,30 @@ def get_competency(admin, competency_id: int) -> Competency:
 
 
 def search_competencies(admin, query: str = "", page: int = 1, per_page: int = 50):
-    """The organisation's competencies whose code or name contains ``query``, by code, paginated."""
+    """The organisation's competencies whose code or name, in any language, contains ``query``,
+    by code, paginated."""
     statement = select(Competency).where(Competency.organisation_id == admin.organisation_id)
     words = (query or "").strip().lower()
     if words:
-        pattern = f"%{words}%"
-        statement = statement.where(
-            or_(func.lower(Competency.code).like(pattern), func.lower(Competency.name).like(pattern))
-        )
+        # Names in other languages sit in a JSON column, which databases store with their own
+        # escaping: match them here (an organisation has dozens of competencies, not millions).
+        rows = db.session.execute(
+            select(Competency.id, Competency.code, Competency.name, Competency.translations).where(
+                Competency.organisation_id == admin.organisation_id
+            )
+        ).all()
+        matching = [
+            row.id
+            for row in rows
+            if any(words in text.lower() for text in (row.code, row.name, *_translated_names(row.translations)))
+        ]
+        statement = statement.where(Competency.id.in_(matching))
     statement = statement.order_by(Competency.code, Competency.id)
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def _translated_names(translations: dict | None) -> list[str]:
+    return [text.get("name") or "" for text in (translations or {}).values()]
 
 
 def all_competencies(admin) -> list[Competency]:
@@ -70,14 +85,18 @@ def _code_taken(organisation_id: int, code: str) -> bool:
     )
 
 
-def create_competency(admin, code: str | None, name: str, description: str = "") -> Competency:
-    """Add a competency; an empty code is suggested from the name.
+def create_competency(admin, code: str | None, name: str, description: str = "",
+                      translations: dict[str, dict[str, str]] | None = None) -> Competency:  # fmt: skip
+    """Add a competency; an empty code is suggested from the name. ``translations`` gives the
+    name and description per language as ``update_competency`` takes them.
 
     Raises ``Invalid`` for a missing or too long name, a malformed code or a name from which no
-    code can be suggested; ``Conflict`` when the code is in use in the organisation (in any case).
+    code can be suggested, or a translation as ``update_competency`` refuses it; ``Conflict``
+    when the code is in use in the organisation (in any case).
     """
     name = check_text(name, MAX_TITLE, "name", _l("Give the competency a name."))
     description = check_text(description, MAX_COMPETENCY_DESCRIPTION, "description")
+    kept = _checked_translations(translations or {})
     code = (code or "").strip().lower()
     if not code:
         code = ascii_slug(name, 64)
@@ -90,7 +109,9 @@ def create_competency(admin, code: str | None, name: str, description: str = "")
         )
     if _code_taken(admin.organisation_id, code):
         raise Conflict(_l("The code %(code)s is already in use.", code=code), field="code")
-    competency = Competency(organisation_id=admin.organisation_id, code=code, name=name, description=description)
+    competency = Competency(
+        organisation_id=admin.organisation_id, code=code, name=name, description=description, translations=kept
+    )
     db.session.add(competency)
     db.session.flush()
     return competency
@@ -109,18 +130,24 @@ def update_competency(admin, competency: Competency, name: str, description: str
     competency.name = check_text(name, MAX_TITLE, "name", _l("Give the competency a name."))
     competency.description = check_text(description, MAX_COMPETENCY_DESCRIPTION, "description")
     if translations is not None:
-        kept = {}
-        for code, text in sorted(translations.items()):
-            if not (text.get("name") or "").strip() and not (text.get("description") or "").strip():
-                continue
-            kept[code] = {
-                "name": check_text(
-                    text.get("name"), MAX_TITLE, f"name_{code}", _l("Give the name in this language too.")
-                ),
-                "description": check_text(text.get("description"), MAX_COMPETENCY_DESCRIPTION, f"description_{code}"),
-            }
-        competency.translations = kept
+        competency.translations = _checked_translations(translations)
     db.session.flush()
+
+
+def _checked_translations(translations: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The translations to store: languages learners may choose, each with a name; a language
+    with neither name nor description is dropped. Raises ``Invalid`` naming the field."""
+    kept = {}
+    for code, text in sorted(translations.items()):
+        if code not in LANGUAGE_NAMES:
+            raise Invalid(_l("Choose a language learners can pick."), field="translations")
+        if not (text.get("name") or "").strip() and not (text.get("description") or "").strip():
+            continue
+        kept[code] = {
+            "name": check_text(text.get("name"), MAX_TITLE, f"name_{code}", _l("Give the name in this language too.")),
+            "description": check_text(text.get("description"), MAX_COMPETENCY_DESCRIPTION, f"description_{code}"),
+        }
+    return kept
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ coach's structured feedback."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -356,7 +357,9 @@ def give_feedback(learner_id: int):
         abort(404)
     form = FeedbackForm()
     competencies = feedback.competencies_for(learner)
-    form.competency.choices = [(c.code, c.name) for c in competencies]
+    # The trainer reads the competencies in their own language where translated.
+    names = {c.code: c.name_in(str(get_locale())) for c in competencies}
+    form.competency.choices = list(names.items())
     if form.validate_on_submit():
         try:
             feedback.give_feedback(current_user, learner.id, form.competency.data, form.rating.data, form.comment.data)
@@ -367,4 +370,4 @@ def give_feedback(learner_id: int):
             return redirect(url_for("learning.trainer_desk"))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("coaching/feedback.html", learner=learner, form=form, given=feedback.feedback_for(learner.id),
-                           names={c.code: c.name for c in competencies}), status  # fmt: skip
+                           names=names), status  # fmt: skip

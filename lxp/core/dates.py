@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
-from babel.dates import get_datetime_format
+from babel.dates import get_datetime_format, get_timezone_location
 from flask_babel import get_locale, get_timezone
 
 DATE_STYLE = "medium"
@@ -117,7 +117,22 @@ def viewer_span(start: datetime | None, end: datetime | None, zone: str | None =
     return format_span(start, end, _viewer_locale(), zone or _viewer_zone())
 
 
+def viewer_zone_name(zone: str) -> str:
+    """Jinja ``zone``: a time zone as the viewer reads it: its city in their language where
+    Babel knows it ("Москва", "Moskau"), else (and in English) the zone's IANA name."""
+    locale = str(_viewer_locale())
+    if locale.startswith("en") or "/" not in (zone or ""):
+        return zone or ""
+    try:
+        city = get_timezone_location(zone, locale=locale, return_city=True)
+    except LookupError:
+        return zone
+    untranslated = "/" in city or city == zone.rsplit("/", 1)[-1].replace("_", " ")
+    return zone if untranslated else city
+
+
 def init_app(app) -> None:
+    app.add_template_filter(viewer_zone_name, "zone")
     app.add_template_filter(viewer_datetime, "datetime")
     app.add_template_filter(viewer_date, "date")
     app.add_template_filter(viewer_time, "time")

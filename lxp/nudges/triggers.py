@@ -248,9 +248,17 @@ def _describe_sessions(rows) -> list:
 
 
 def _describe_competencies(rows) -> list:
-    names = dict(db.session.execute(select(Competency.code, Competency.name).where(
-        Competency.code.in_({str(r.object_id) for r in rows}))).all())  # fmt: skip
-    return [(None, None, {"competency": names.get(str(r.object_id), str(r.object_id)),
+    # The competency of the recipient's own organisation (codes repeat across organisations),
+    # named in the recipient's language where it is translated.
+    names = {
+        (user_id, code): (translations or {}).get(locale or "", {}).get("name") or name
+        for user_id, locale, code, name, translations in db.session.execute(
+            select(User.id, User.locale, Competency.code, Competency.name, Competency.translations)
+            .join(Competency, Competency.organisation_id == User.organisation_id)
+            .where(User.id.in_({r.recipient for r in rows}), Competency.code.in_({str(r.object_id) for r in rows}))
+        )
+    }
+    return [(None, None, {"competency": names.get((r.recipient, str(r.object_id)), str(r.object_id)),
                           "link": path_for("coaching.conversations")})
             for r in rows]  # fmt: skip
 

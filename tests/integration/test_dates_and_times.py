@@ -46,3 +46,18 @@ def test_the_trainers_pages_use_the_same_format(app, live_course, trainer):
         page = tess.get(address).get_data(as_text=True)
         assert not SECONDS.search(page), address
     assert re.search(SPANS["en"], tess.get("/trainer/sessions").get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    ("locale", "named"),
+    [("en", "Europe/Moscow"), ("de", "Moskau"), ("ru", "Москва")],
+)
+def test_a_time_zone_is_named_in_the_viewers_language(app, live_course, trainer, person, locale, named):
+    (session_id,) = schedule(app, trainer, live_course["live"], soon(7, hour=18))
+    client, _learner = person(locale=locale, timezone="Europe/Moscow")
+    register(client, session_id)
+    page = client.get("/sessions").get_data(as_text=True)
+    assert re.search(rf"[,:] {named}\.", page)  # "Times are shown in your time zone, Europe/Moscow."
+    # The session's own zone (Berlin) beside her time: Russian names it, German keeps the IANA name
+    # where its city reads the same.
+    assert {"en": "In Europe/Berlin:", "de": "In Europe/Berlin:", "ru": "Берлин:"}[locale] in page

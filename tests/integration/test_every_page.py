@@ -402,6 +402,7 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     "api_admin.export_course": lambda s: _each(s.courses, "course_id"),
     "api_admin.get_user": lambda s: _each(s.users, "user_id"),
     "api_admin.get_coach": lambda s: _each(s.users, "user_id"),
+    "api_competencies.get_competency": lambda s: _each(s.competencies, "competency_id"),
     "api_touchpoints.list_rules": lambda s: _each(s.courses, "course_id"),
     "api_touchpoints.get_rule": lambda s: _each(
         [(c, k) for c in _first_course(s) for k in s.rule_keys], ("course_id", "key")
