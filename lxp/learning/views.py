@@ -528,4 +528,5 @@ def trainer_desk():
                            conversations=threads.coach_inbox(current_user),
                            checkpoints=threads.due_checkpoints(current_user),
                            reviews_waiting=workplace.reviews_waiting(current_user),
-                           at_risk=risk.desk_flags(current_user), acted_on=risk.recent_actions(current_user))  # fmt: skip
+                           at_risk=risk.desk_flags(current_user), acted_on=risk.recent_actions(current_user),
+                           holdout=risk.holdout_comparison(current_user.organisation_id))  # fmt: skip

@@ -91,5 +91,8 @@ def overview():
     else:
         status = 400
     latest = services.latest_model(current_user.organisation_id)
+    organisation_id = current_user.organisation_id
     return render_template("risk/overview.html", latest=latest, form=form,
-                           follow_through=services.follow_through(current_user.organisation_id)), status  # fmt: skip
+                           follow_through=services.follow_through(organisation_id),
+                           holdout=services.holdout_comparison(organisation_id),
+                           seed=services.holdout_seed(organisation_id)), status  # fmt: skip
