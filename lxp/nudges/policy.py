@@ -230,7 +230,9 @@ def learner_time(due_since: datetime, now: datetime, preferences: Preferences, a
     if len(activity) != SLOTS or sum(activity) < (MIN_POOLED_ACTIVITY if pooled else MIN_ACTIVITY):
         return None
     draw = random.Random(seed)
-    weights = [draw.gammavariate(alpha, 1.0) for alpha in pooled_concentrations(activity, organisation if pooled else ())]
+    weights = [
+        draw.gammavariate(alpha, 1.0) for alpha in pooled_concentrations(activity, organisation if pooled else ())
+    ]
     start = due_since.replace(minute=0, second=0, microsecond=0)
     best, best_weight = None, -1.0
     for k in range(int(ADAPTIVE_WINDOW / timedelta(hours=1))):

@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from lxp.accounts.models import Organisation
 from lxp.extensions import db
-from lxp.risk import holdout
+from lxp.risk import holdout, services
 from lxp.risk import model as engine
-from lxp.risk import services
 
 risk_cli = AppGroup("risk", help="Predictive support: the model of who may go quiet, against its baseline.")
 
@@ -82,7 +81,9 @@ def holdout_draws(slug: str | None) -> None:
     seed = services.holdout_seed(organisation.id)
     share = services.holdout_percent(organisation.id)
     click.echo(f"{organisation.slug}: seed {seed or '-'}, {share} % held out")
-    click.echo("draw = first 8 bytes of sha256('<seed>:<learner id>:<YYYY-MM-DD>') / 2**64; held out when below the share")
+    click.echo(
+        "draw = first 8 bytes of sha256('<seed>:<learner id>:<YYYY-MM-DD>') / 2**64; held out when below the share"
+    )
     click.echo(f"{'flag':>8}{'learner':>10}  {'raised':10}{'draw':>9}  held out")
     for flag in services.flags_of(organisation.id):
         value = "-" if not seed else f"{holdout.draw(seed, flag.learner_id, flag.raised_at.date()):.4f}"

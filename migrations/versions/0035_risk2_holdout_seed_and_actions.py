@@ -5,12 +5,13 @@ Revises: 0034
 Create Date: 2026-12-03 22:40:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0035'
-down_revision = '0034'
+revision = "0035"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 
@@ -22,8 +23,13 @@ def upgrade():
         batch.add_column(sa.Column("offered_session_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("minutes_before", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("minutes_after", sa.Integer(), nullable=True))
-        batch.create_foreign_key(batch.f("fk_risk_flags_offered_session_id_live_sessions"), "live_sessions",
-                                 ["offered_session_id"], ["id"], ondelete="SET NULL")
+        batch.create_foreign_key(
+            batch.f("fk_risk_flags_offered_session_id_live_sessions"),
+            "live_sessions",
+            ["offered_session_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
 
 
 def downgrade():
