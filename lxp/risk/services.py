@@ -216,15 +216,27 @@ def act_on_flag(coach: User, flag_id: int, action: str):
     from ``threads.open_thread``: the learner has no path)."""
     if action not in ACTIONS:
         raise Invalid(_l("Choose one of the suggested actions."), field="action")
+    flag = flag_for_coach(coach, flag_id)
+    thread = threads.open_thread(flag.learner, None, opened_by=coach)
+    record_action(flag, coach, action)
+    db.session.flush()
+    return thread
+
+
+def flag_for_coach(coach: User, flag_id: int) -> RiskFlag:
+    """A flag ``coach`` may act on: of a learner they coach in their organisation, not held out.
+    Raises ``NotFound``."""
     flag = db.session.get(RiskFlag, flag_id)
     if (flag is None or flag.organisation_id != coach.organisation_id or flag.held_out
             or not threads.is_coach_of(coach, flag.learner_id)):  # fmt: skip
         raise NotFound(_l("No such learner among the people you coach."))
-    thread = threads.open_thread(flag.learner, None, opened_by=coach)
+    return flag
+
+
+def record_action(flag: RiskFlag, coach: User, action: str) -> None:
+    """Note the first action on the flag (who, when, what); a later one leaves it as it was."""
     if flag.acted_at is None:
         flag.acted_at, flag.acted_by_id, flag.action = utcnow(), coach.id, action
-    db.session.flush()
-    return thread
 
 
 def recent_actions(coach: User, days: int = 30) -> list[RiskFlag]:
