@@ -59,8 +59,8 @@ def daily_flagging(learners: int, fitted: model.Fitted) -> None:
             held += holdout.held_out("bench-seed", learner.learner_id, NOW.date(), 0.2)
     done = time.perf_counter()
     print(f"daily flagging, {learners:,} learners ({counted:,} active): {done - generated:.1f} s "
-          f"({(done - generated) / max(learners, 1) * 1000:.2f} ms a learner); the model would flag {by_model:,}, "
-          f"the rules {by_rules_only:,}; {held:,} drawn into a 20 % holdout")  # fmt: skip
+          f"({(done - generated) / max(learners, 1) * 1000:.2f} ms a learner); flagged by the model's estimate "
+          f"{by_model:,}, by the rules where the estimate stayed low {by_rules_only:,}; {held:,} drawn into a 20 % holdout")  # fmt: skip
     print(f"  (generating the histories took {generated - started:.1f} s and is not counted; reading them from "
           "the database and storing the flags are not measured here)")  # fmt: skip
 
