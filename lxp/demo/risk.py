@@ -4,21 +4,27 @@ demo learner stuck on a check, quiet since, lands on his coach's desk). The demo
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from lxp.accounts.models import Organisation, User
 from lxp.authoring.models import Course
 from lxp.core.time import utcnow
 from lxp.demo import DEMO_ORGANISATION
+from lxp.demo.coaching import DEFAULT_COACH
 from lxp.extensions import db
 from lxp.nudges.models import TouchpointRule
-from lxp.risk import history, population, services
+from lxp.risk import history, holdout, population, services
+from lxp.risk.models import RiskFlag, RiskSettings
 
 LEARNERS = 300
 SEED = 2026
 EMAIL = "quiet-{n:05d}@{org}.example"
 COURSE = "customer-conversations"
 ADAPTIVE_RULE = "inactive"
+HOLDOUT_PERCENT = 20
+PAST_FLAGS = 120  # synthetic learners flagged six weeks ago, so the holdout comparison has figures
 
 
 def seed_risk() -> tuple[int, str, int]:
@@ -44,7 +50,9 @@ def seed_risk() -> tuple[int, str, int]:
     latest = services.latest_model(organisation.id)
     if latest is None:
         latest, _ = services.train(organisation)
-    return added, latest.status, len(services.raise_flags(organisation))
+    raised = len(services.raise_flags(organisation))
+    _holdout_history(organisation)
+    return added, latest.status, raised
 
 
 def _course(organisation_id: int) -> int | None:
@@ -64,3 +72,31 @@ def _adaptive_rule(organisation_id: int) -> None:
     if row is None:
         db.session.add(TouchpointRule(course_id=course, key=ADAPTIVE_RULE, adaptive_time=True))
         db.session.flush()
+
+
+def _holdout_history(organisation: Organisation) -> None:
+    """Once: hold out ``HOLDOUT_PERCENT`` of flags (from today's run on, with a stored seed), and
+    flag some synthetic learners six weeks ago, held out by that seed's draw, the others acted on
+    by the demo coach; whether each came back is read from their events (``services.follow_up``),
+    so the desk's comparison shows what the synthetic data says (no effect was built into it)."""
+    if db.session.get(RiskSettings, organisation.id) is not None:
+        return
+    settings = RiskSettings(organisation_id=organisation.id, holdout_share=HOLDOUT_PERCENT / 100,
+                            holdout_seed=holdout.new_seed())  # fmt: skip
+    db.session.add(settings)
+    coach = db.session.execute(select(User.id).where(User.email == DEFAULT_COACH)).scalar_one_or_none()
+    raised = utcnow() - timedelta(days=42)
+    learners = db.session.execute(
+        select(User.id).where(User.organisation_id == organisation.id, User.email.like("quiet-%"))
+        .order_by(User.id).limit(PAST_FLAGS)
+    ).scalars()  # fmt: skip
+    for learner in learners:
+        held = holdout.held_out(settings.holdout_seed, learner, raised.date(), settings.holdout_share)
+        db.session.add(RiskFlag(
+            organisation_id=organisation.id, learner_id=learner, raised_at=raised, source="rules",
+            reasons=[{"code": "quiet", "values": {"days": 9}}], suggested="message", held_out=held,
+            acted_at=None if held else raised + timedelta(hours=3), acted_by_id=None if held else coach,
+            action=None if held else "message",
+        ))  # fmt: skip
+    db.session.flush()
+    services.follow_up(organisation.id, utcnow())

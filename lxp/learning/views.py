@@ -43,6 +43,7 @@ from lxp.nudges import effect as touchpoint_effect
 from lxp.nudges import services as nudge_services
 from lxp.paths import services as paths
 from lxp.paths.access import open_block
+from lxp.risk import actions as risk_actions
 from lxp.risk import services as risk
 from lxp.social import services as social
 from lxp.workplace import services as workplace
@@ -524,8 +525,12 @@ def mark_inbox_read():
 @roles_required("trainer")
 def trainer_desk():
     """The trainer's start page: help requests waiting longest first; sessions and reviews join it."""
+    at_risk = risk.desk_flags(current_user)
     return render_template("learning/trainer_desk.html", help_queue=coaching.help_queue(current_user),
                            conversations=threads.coach_inbox(current_user),
                            checkpoints=threads.due_checkpoints(current_user),
                            reviews_waiting=workplace.reviews_waiting(current_user),
-                           at_risk=risk.desk_flags(current_user), acted_on=risk.recent_actions(current_user))  # fmt: skip
+                           at_risk=at_risk, acted_on=risk.recent_actions(current_user),
+                           session_choices=risk_actions.session_choices(at_risk),
+                           plan_minutes=risk_actions.plan_minutes(at_risk),
+                           holdout=risk.holdout_comparison(current_user.organisation_id))  # fmt: skip

@@ -389,3 +389,21 @@ def live_dates(journey_id: int, learner_id: int, now: datetime) -> dict[str, lis
         elif deadline >= now and seats < capacity:
             open_[ref].append(day)
     return {ref: sorted(set(held.get(ref) or open_[ref])) for ref in set(held) | set(open_)}
+
+
+def offerable_sessions(learner: User, now: datetime | None = None, limit: int = 10) -> list[LiveSession]:
+    """Upcoming sessions of the courses on the learner's open journey that are open to them and
+    still take registrations, soonest first (at most ``limit``): what a coach may offer them."""
+    now = now or utcnow()
+    journey = paths.open_journey(learner)
+    if journey is None:
+        return []
+    course_ids = [jc.course_id for jc in journey.courses]
+    return list(db.session.execute(
+        select(LiveSession)
+        .where(LiveSession.organisation_id == learner.organisation_id, LiveSession.course_id.in_(course_ids),
+               LiveSession.status == "scheduled", LiveSession.starts_at > now,
+               LiveSession.registration_deadline > now, _open_to(learner.id))
+        .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)
+        .options(selectinload(LiveSession.item))
+    ).scalars())  # fmt: skip

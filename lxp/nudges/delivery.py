@@ -117,6 +117,7 @@ class _Batch:
     user_ids: set[int] = field(default_factory=set)
     now: datetime | None = None
     moments: dict[int, list[datetime]] | None = None  # learning moments, read on first need (``activity_of``)
+    organisation_rhythms: dict[int, tuple[int, ...]] = field(default_factory=dict)  # organisation id -> hours
 
     def activity_of(self, user: User, timezone: str) -> tuple[int, ...]:
         """The learner's learning events of the last ``RHYTHM_WEEKS`` per hour of the week,
@@ -130,6 +131,20 @@ class _Batch:
             ):  # fmt: skip
                 self.moments.setdefault(user_id, []).append(when)
         return policy.activity_by_slot(self.moments.get(user.id, ()), timezone)
+
+    def organisation_activity_of(self, user: User) -> tuple[int, ...]:
+        """The rhythm of the other learners of ``user``'s organisation in this batch, each hour of
+        the week counted in each one's own zone: the prior sparse hours borrow from. No query:
+        it reuses the batch's learning moments."""
+        if user.organisation_id not in self.organisation_rhythms:
+            totals = [0] * policy.SLOTS
+            for other in self.loaded:
+                if isinstance(other, User) and other.organisation_id == user.organisation_id:
+                    for slot, count in enumerate(self.activity_of(other, other.timezone or "UTC")):
+                        totals[slot] += count
+            self.organisation_rhythms[user.organisation_id] = tuple(totals)
+        own = self.activity_of(user, user.timezone or "UTC")
+        return tuple(t - o for t, o in zip(self.organisation_rhythms[user.organisation_id], own, strict=True))
 
     def rule_of(self, message: OutboxMessage) -> Rule | None:
         """The rule as the message's course has it (the default where the course kept it)."""
@@ -168,6 +183,7 @@ class _Batch:
             sent_this_week=sum(1 for when in self.sent_at.get(user.id, ()) if when >= week),
             available_channels=frozenset(name for name, ids in self.reach.items() if user.id in ids),
             inbox=channels.inbox(), activity=self.activity_of(user, preferences.timezone) if adaptive else (),
+            organisation_activity=self.organisation_activity_of(user) if adaptive else (),
         )  # fmt: skip
 
 

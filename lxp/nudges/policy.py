@@ -36,6 +36,14 @@ SLOT_PRIOR = 0.5  # pseudo-count per hour of the week before any activity is see
 MIN_ACTIVITY = 5  # fewer learning events than this: too little to learn a rhythm from, keep the fixed time
 ADAPTIVE_WINDOW = timedelta(hours=24)  # how long after falling due a message may wait for the learner's hour
 FIXED_TIME_PERCENT = 20  # of an adaptive rule's messages keep the fixed time: the comparison group
+# Pooling for sparse hours (``pooled_concentrations``): an hour borrows from the hours next to it
+# and from the same hour on the days either side, the less the more events of its own it has,
+# and the organisation's rhythm counts as a few events spread as the organisation learns.
+NEIGHBOUR_SHARE = 0.5  # of each neighbouring hour's events, for an hour with none of its own
+SAME_HOUR_SHARE = 0.25  # of the same hour's events on the day before and after
+SPARSE_EVENTS = 2.0  # the most an hour borrows, in events; less the more events it has of its own
+ORGANISATION_WEIGHT = 3.0  # the organisation's rhythm is worth this many of the learner's events
+MIN_POOLED_ACTIVITY = 3  # with the organisation's rhythm to borrow from, this many events suffice
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class Situation:
     available_channels: frozenset[str] = frozenset()  # the channels that can reach the learner
     inbox: str = field(kw_only=True)  # the channel every message lands in
     activity: tuple[int, ...] = ()  # the learner's learning events per hour of the week (``activity_by_slot``)
+    # the organisation's learners' events per hour of the week, each in their own zone; () when unknown
+    organisation_activity: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,8 @@ def decide(candidate: Candidate, preferences: Preferences, situation: Situation)
     if quiet_end is not None:
         return Decision("hold", until=quiet_end, reason="quiet_hours")
     if candidate.adaptive and candidate.due_since is not None:
-        best = learner_time(candidate.due_since, now, preferences, situation.activity, candidate.seed)
+        best = learner_time(candidate.due_since, now, preferences, situation.activity, candidate.seed,
+                            situation.organisation_activity)  # fmt: skip
         if best is not None and best > now:
             return Decision("hold", until=best, reason="learner_time")
     if counts_against_cap(candidate) and situation.sent_this_week >= preferences.weekly_cap:
@@ -177,20 +188,51 @@ def fixed_time(seed: int) -> bool:
     return random.Random(seed * 7919 + 1).randrange(100) < FIXED_TIME_PERCENT
 
 
+def pooled_concentrations(activity: Sequence[int], organisation: Sequence[int] = ()) -> tuple[float, ...]:
+    """The Dirichlet concentration of each hour of the week for a learner's rhythm.
+
+    Each hour starts from ``SLOT_PRIOR`` plus its own events; it then borrows a share of the
+    events of the hours either side (``NEIGHBOUR_SHARE``) and of the same hour on the days either
+    side (``SAME_HOUR_SHARE``), as ``SPARSE_EVENTS * nearby / (SPARSE_EVENTS + nearby + own)``: never
+    more than ``SPARSE_EVENTS`` events, and little for an hour with much evidence of its own; and the organisation's rhythm
+    (``organisation``, any non-negative counts) adds ``ORGANISATION_WEIGHT`` pseudo-events spread
+    in its proportions. The week wraps around (Sunday 23:00 neighbours Monday 00:00).
+    Raises ``ValueError`` when ``activity`` (or a non-empty ``organisation``) is not ``SLOTS`` long."""
+    if len(activity) != SLOTS or (organisation and len(organisation) != SLOTS):
+        raise ValueError(f"need {SLOTS} hours of the week")
+    organisation_total = sum(organisation) if organisation else 0
+    concentrations = []
+    for slot, own in enumerate(activity):
+        neighbours = activity[slot - 1] + activity[(slot + 1) % SLOTS]
+        same_hour = activity[slot - 24] + activity[(slot + 24) % SLOTS]
+        nearby = NEIGHBOUR_SHARE * neighbours + SAME_HOUR_SHARE * same_hour
+        # At most SPARSE_EVENTS borrowed, less the more the hour saw itself; written so one more
+        # event of its own always makes an hour likelier (what it stops borrowing is under 1/4).
+        borrowed = SPARSE_EVENTS * nearby / (SPARSE_EVENTS + nearby + own)
+        prior = ORGANISATION_WEIGHT * organisation[slot] / organisation_total if organisation_total else 0.0
+        concentrations.append(SLOT_PRIOR + own + borrowed + prior)
+    return tuple(concentrations)
+
+
 def learner_time(due_since: datetime, now: datetime, preferences: Preferences, activity: Sequence[int],
-                 seed: int) -> datetime | None:  # fmt: skip
+                 seed: int, organisation: Sequence[int] = ()) -> datetime | None:  # fmt: skip
     """When to send a message that fell due at ``due_since``, at the learner's own time.
 
     Thompson sampling over the hours of the week: each hour's chance of finding the learner
-    active has a Dirichlet posterior (``SLOT_PRIOR`` plus the learner's events in that hour);
-    one draw, seeded by the message (so every delivery run decides the same), picks the best
-    hour among the next 24 from ``due_since`` that are outside quiet hours. Returns the start
-    of that hour (``due_since`` itself for the first), ``now`` when it has passed, or None when
-    there is too little activity to learn from (``MIN_ACTIVITY``) or no hour outside quiet hours."""
-    if sum(activity) < MIN_ACTIVITY or len(activity) != SLOTS:
+    active has a Dirichlet posterior whose sparse hours borrow from their neighbours and from the
+    organisation's rhythm (``pooled_concentrations``); one draw, seeded by the message (so every
+    delivery run decides the same), picks the best hour among the next 24 from ``due_since`` that
+    are outside quiet hours. Returns the start of that hour (``due_since`` itself for the first),
+    ``now`` when it has passed, or None when there is too little activity to learn from
+    (``MIN_ACTIVITY``; ``MIN_POOLED_ACTIVITY`` with the organisation's rhythm to lean on) or no
+    hour outside quiet hours."""
+    pooled = bool(organisation) and len(organisation) == SLOTS and sum(organisation) > 0
+    if len(activity) != SLOTS or sum(activity) < (MIN_POOLED_ACTIVITY if pooled else MIN_ACTIVITY):
         return None
     draw = random.Random(seed)
-    weights = [draw.gammavariate(SLOT_PRIOR + count, 1.0) for count in activity]
+    weights = [
+        draw.gammavariate(alpha, 1.0) for alpha in pooled_concentrations(activity, organisation if pooled else ())
+    ]
     start = due_since.replace(minute=0, second=0, microsecond=0)
     best, best_weight = None, -1.0
     for k in range(int(ADAPTIVE_WINDOW / timedelta(hours=1))):

@@ -354,7 +354,20 @@ def collect(user: User) -> dict[str, Any]:
             "on": db.session.get(RiskOptOut, uid) is None,
             "flags": _rows(
                 select(RiskFlag).where(RiskFlag.learner_id == uid).order_by(RiskFlag.id),
-                only=("raised_at", "source", "reasons", "suggested", "acted_at", "action", "came_back_at", "closed_at"),
+                only=(
+                    "raised_at",
+                    "source",
+                    "reasons",
+                    "suggested",
+                    "held_out",
+                    "acted_at",
+                    "action",
+                    "offered_session_id",
+                    "minutes_before",
+                    "minutes_after",
+                    "came_back_at",
+                    "closed_at",
+                ),
             ),
         },  # fmt: skip
         "predictive_support_acted_on": _rows(

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from lxp.accounts.models import Organisation
 from lxp.extensions import db
+from lxp.risk import holdout, services
 from lxp.risk import model as engine
-from lxp.risk import services
 
 risk_cli = AppGroup("risk", help="Predictive support: the model of who may go quiet, against its baseline.")
 
@@ -69,3 +69,23 @@ def evaluate(slug: str | None, retrain: bool) -> None:
                    "it is not used; the rules alone decide whom to flag")  # fmt: skip
     minimum = f"{engine.MIN_ROWS} learner-weeks"
     click.echo(f"(a model needs at least {minimum} and {engine.MIN_WEEKS} weeks of history to train)")
+
+
+@risk_cli.command("holdout")
+@click.option("--organisation", "slug", help="Organisation slug (default: the first one).")
+def holdout_draws(slug: str | None) -> None:
+    """Print the organisation's holdout seed and share, and each flag's draw re-derived from
+    the seed, the learner and the day, next to whether it was held out (a check an analyst can
+    repeat outside lxp)."""
+    organisation = _organisation(slug)
+    seed = services.holdout_seed(organisation.id)
+    share = services.holdout_percent(organisation.id)
+    click.echo(f"{organisation.slug}: seed {seed or '-'}, {share} % held out")
+    click.echo(
+        "draw = first 8 bytes of sha256('<seed>:<learner id>:<YYYY-MM-DD>') / 2**64; held out when below the share"
+    )
+    click.echo(f"{'flag':>8}{'learner':>10}  {'raised':10}{'draw':>9}  held out")
+    for flag in services.flags_of(organisation.id):
+        value = "-" if not seed else f"{holdout.draw(seed, flag.learner_id, flag.raised_at.date()):.4f}"
+        click.echo(f"{flag.id:>8}{flag.learner_id:>10}  {flag.raised_at:%Y-%m-%d}{value:>9}  "
+                   f"{'yes' if flag.held_out else 'no'}")  # fmt: skip

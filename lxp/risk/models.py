@@ -59,6 +59,10 @@ class RiskFlag(db.Model):
     action: Mapped[str | None] = mapped_column(String(16))
     came_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first learning after the flag
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # came back, or 14 days passed
+    # What the coach offered: a live session of the learner's course, or a lighter weekly plan.
+    offered_session_id: Mapped[int | None] = mapped_column(ForeignKey("live_sessions.id", ondelete="SET NULL"))
+    minutes_before: Mapped[int | None] = mapped_column()
+    minutes_after: Mapped[int | None] = mapped_column()
 
     learner = relationship("User", foreign_keys=[learner_id])
 
@@ -70,6 +74,8 @@ class RiskSettings(db.Model):
 
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
     holdout_share: Mapped[float] = mapped_column(default=0.0)  # 0 = every flag reaches a coach
+    # Draws who is held out (``lxp.risk.holdout.draw``): kept, so a run can be re-derived.
+    holdout_seed: Mapped[str | None] = mapped_column(String(32))
 
 
 class RiskOptOut(db.Model):

@@ -9,7 +9,6 @@ suggested action, never a score, and learners are never ranked.
 
 from __future__ import annotations
 
-import random
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
@@ -26,6 +25,7 @@ from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.paths.models import Journey
 from lxp.risk import history as stored
+from lxp.risk import holdout
 from lxp.risk import model as engine
 from lxp.risk.features import HORIZON, eligible, features_at
 from lxp.risk.models import ACTIONS, RiskFlag, RiskModel, RiskOptOut, RiskSettings
@@ -120,6 +120,9 @@ def raise_flags(organisation: Organisation, now: datetime | None = None) -> list
     ids = [i for i in stored.learner_ids(organisation.id) if i not in recent and i in on_path]
     settings = db.session.get(RiskSettings, organisation.id)
     share = settings.holdout_share if settings is not None else 0.0
+    if share > 0 and not settings.holdout_seed:  # a share set before seeds were stored
+        settings.holdout_seed = holdout.new_seed()
+    seed = settings.holdout_seed if settings is not None else None
     raised = []
     for learner in stored.histories(ids, now):
         if not eligible(learner, now):
@@ -136,7 +139,7 @@ def raise_flags(organisation: Organisation, now: datetime | None = None) -> list
         _fill_titles(reasons)
         flag = RiskFlag(organisation_id=organisation.id, learner_id=learner.learner_id, raised_at=now, source=source,
                         reasons=_reasons_json(reasons), suggested=suggested_action(reasons),
-                        held_out=share > 0 and random.random() < share)  # fmt: skip
+                        held_out=holdout.held_out(seed, learner.learner_id, now.date(), share))  # fmt: skip
         db.session.add(flag)
         raised.append(flag)
     db.session.flush()
@@ -214,15 +217,27 @@ def act_on_flag(coach: User, flag_id: int, action: str):
     from ``threads.open_thread``: the learner has no path)."""
     if action not in ACTIONS:
         raise Invalid(_l("Choose one of the suggested actions."), field="action")
+    flag = flag_for_coach(coach, flag_id)
+    thread = threads.open_thread(flag.learner, None, opened_by=coach)
+    record_action(flag, coach, action)
+    db.session.flush()
+    return thread
+
+
+def flag_for_coach(coach: User, flag_id: int) -> RiskFlag:
+    """A flag ``coach`` may act on: of a learner they coach in their organisation, not held out.
+    Raises ``NotFound``."""
     flag = db.session.get(RiskFlag, flag_id)
     if (flag is None or flag.organisation_id != coach.organisation_id or flag.held_out
             or not threads.is_coach_of(coach, flag.learner_id)):  # fmt: skip
         raise NotFound(_l("No such learner among the people you coach."))
-    thread = threads.open_thread(flag.learner, None, opened_by=coach)
+    return flag
+
+
+def record_action(flag: RiskFlag, coach: User, action: str) -> None:
+    """Note the first action on the flag (who, when, what); a later one leaves it as it was."""
     if flag.acted_at is None:
         flag.acted_at, flag.acted_by_id, flag.action = utcnow(), coach.id, action
-    db.session.flush()
-    return thread
 
 
 def recent_actions(coach: User, days: int = 30) -> list[RiskFlag]:
@@ -251,6 +266,32 @@ def follow_through(organisation_id: int) -> dict[str, dict[str, int] | None]:
     return figures
 
 
+def holdout_comparison(organisation_id: int) -> holdout.Comparison:
+    """Closed flags a coach acted on against closed held-out flags: how many came back within
+    14 days, with what may honestly be said of the difference (``holdout.compare``)."""
+    sides = {}
+    for name, condition in (("helped", RiskFlag.acted_at.is_not(None)), ("held_out", RiskFlag.held_out.is_(True))):
+        flags, learners, back = db.session.execute(
+            select(func.count(), func.count(func.distinct(RiskFlag.learner_id)), func.count(RiskFlag.came_back_at))
+            .where(RiskFlag.organisation_id == organisation_id, RiskFlag.closed_at.is_not(None), condition)
+        ).one()  # fmt: skip
+        sides[name] = holdout.Side(int(flags), int(learners), int(back))
+    return holdout.compare(sides["helped"], sides["held_out"])
+
+
+def flags_of(organisation_id: int) -> list[RiskFlag]:
+    """Every flag of the organisation, oldest first (for the analyst's holdout check)."""
+    return list(db.session.execute(
+        select(RiskFlag).where(RiskFlag.organisation_id == organisation_id).order_by(RiskFlag.raised_at, RiskFlag.id)
+    ).scalars())  # fmt: skip
+
+
+def holdout_seed(organisation_id: int) -> str | None:
+    """The seed that draws the organisation's held-out flags (None until a holdout is set)."""
+    settings = db.session.get(RiskSettings, organisation_id)
+    return settings.holdout_seed if settings is not None else None
+
+
 def holdout_percent(organisation_id: int) -> int:
     settings = db.session.get(RiskSettings, organisation_id)
     return round((settings.holdout_share if settings is not None else 0.0) * 100)
@@ -265,6 +306,8 @@ def set_holdout(admin: User, percent: int) -> None:
         settings = RiskSettings(organisation_id=admin.organisation_id)
         db.session.add(settings)
     settings.holdout_share = percent / 100
+    if percent and not settings.holdout_seed:
+        settings.holdout_seed = holdout.new_seed()
     db.session.flush()
 
 

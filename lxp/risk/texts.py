@@ -11,8 +11,8 @@ from lxp.risk.reasons import Reason
 
 ACTION_LABELS = {
     "message": _l("Send a message"),
-    "offer_session": _l("Offer a session date"),
-    "simplify_plan": _l("Suggest a simpler plan"),
+    "offer_session": _l("Offer a session"),
+    "simplify_plan": _l("Make the plan lighter"),
 }
 
 

@@ -11,7 +11,7 @@ from lxp.core import unit_of_work
 from lxp.core.auth import roles_required
 from lxp.core.errors import NotFound, ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
-from lxp.risk import services
+from lxp.risk import actions, services
 from lxp.risk.forms import SettingsForm
 from lxp.risk.reasons import Reason
 from lxp.risk.texts import ACTION_LABELS, reason_text
@@ -45,21 +45,28 @@ def risk_action_label(action: str) -> str:
 @bp.post("/desk/at-risk/<int:flag_id>")
 @roles_required("trainer")
 def act_on_flag(flag_id: int):
-    """The coach acts on a flag: it is recorded, and the conversation with the learner opens."""
+    """The coach acts on a flag: a message opens the conversation to write in; a session offer or
+    a lighter plan is done at once and the learner is told there. Each is recorded."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     action = request.form.get("action", "")
     try:
-        thread = services.act_on_flag(current_user, flag_id, action)
+        if action == "offer_session":
+            thread = actions.offer_session(current_user, flag_id, request.form.get("session_id", type=int))
+        elif action == "simplify_plan":
+            thread = actions.simplify_plan(current_user, flag_id)
+        else:
+            thread = services.act_on_flag(current_user, flag_id, action)
     except NotFound:
         abort(404)
     except ServiceError as error:
         unit_of_work.flash_refusal(error)
         return redirect(url_for("learning.trainer_desk"))
     if action == "offer_session":
-        flash(_("Offer one of the next session dates in your message."), "info")
+        flash(_("Session offered. The learner was told in your conversation, with a link to sign up."), "success")
     elif action == "simplify_plan":
-        flash(_("Suggest a lighter plan in your message: fewer minutes a week, or a later target date."), "info")
+        flash(_("Their plan is lighter now. The learner was told in your conversation, and how to change it back."),
+              "success")  # fmt: skip
     return redirect(url_for("coaching.desk_thread", thread_id=thread.id) + "#write")
 
 
@@ -113,5 +120,8 @@ def overview():
     else:
         status = 400
     latest = services.latest_model(current_user.organisation_id)
+    organisation_id = current_user.organisation_id
     return render_template("risk/overview.html", latest=latest, form=form,
-                           follow_through=services.follow_through(current_user.organisation_id)), status  # fmt: skip
+                           follow_through=services.follow_through(organisation_id),
+                           holdout=services.holdout_comparison(organisation_id),
+                           seed=services.holdout_seed(organisation_id)), status  # fmt: skip

@@ -11,6 +11,7 @@ from lxp.risk import services
 from lxp.risk.models import RiskOptOut
 from tests.conftest import PASSWORD, committing
 from tests.integration.conftest import published  # noqa: F401  (fixture)
+from tests.integration.test_live_fixtures import live_course_fixture, trainer_fixture  # noqa: F401  (fixtures)
 from tests.integration.test_predictive_support import _quiet_learner_with_a_coach
 
 
@@ -52,3 +53,45 @@ def test_a_coach_on_a_phone_messages_a_quiet_learner_who_then_turns_the_support_
     expect(phone.locator("#predictive-support")).to_contain_text("Off: nothing about you is computed for it.")
     with committing(app):
         assert db.session.get(RiskOptOut, learner) is not None
+
+
+def test_a_coach_on_a_phone_offers_a_session_and_the_learner_reads_why_in_their_inbox(  # noqa: F811
+    app, phone, make_user, live_course, trainer
+):
+    from datetime import timedelta
+
+    from lxp.coaching.models import CoachAssignment
+    from lxp.core.time import utcnow
+    from lxp.events import record
+    from lxp.risk.models import RiskFlag
+    from tests.conftest import sign_in
+    from tests.integration.test_live_fixtures import schedule, soon, start_path
+
+    learner = make_user(("learner",), email="lena@example.com", name="Lena Learner")
+    client = app.test_client()
+    sign_in(client, "lena@example.com")
+    start_path(client, live_course)
+    with committing(app):
+        db.session.add(CoachAssignment(learner_id=learner, coach_id=trainer))
+        record(actor_id=learner, verb="launched", object_type="item", object_id=live_course["alt"],
+               occurred_at=utcnow() - timedelta(days=12))  # fmt: skip
+        services.raise_flags(db.session.execute(select(Organisation)).scalars().first())
+    schedule(app, trainer, live_course["live"], soon(days=5))
+
+    _sign_in(phone, "trainer@example.com")
+    phone.goto("/desk")
+    flagged = phone.locator("[data-risk-flag]", has_text="Lena Learner")
+    expect(flagged.get_by_label("Session to offer")).to_contain_text("Role-play lab")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    flagged.get_by_role("button", name="Offer a session").click()
+    expect(phone.get_by_text("Session offered.")).to_be_visible()
+    expect(phone.get_by_text("a live session that may help: Role-play lab")).to_be_visible()
+    with committing(app):
+        assert db.session.execute(select(RiskFlag.action)).scalar_one() == "offer_session"
+
+    phone.context.clear_cookies()
+    _sign_in(phone, "lena@example.com")
+    phone.goto("/inbox")
+    phone.get_by_role("button", name="Tess Trainer wrote to you").click()
+    expect(phone.get_by_text("a live session that may help").first).to_be_visible()
+    expect(phone.get_by_text("You can turn this support off on your profile.").first).to_be_visible()
