@@ -158,5 +158,13 @@ def apply(attempt: PackageAttempt, verb: str | None, statement: dict) -> cmi.Rea
     return cmi.Reading(verb == "completed" or attempt.completed, success, attempt.score, None, None, "", "")
 
 
+def move_on_met(move_on: str, completed: bool, passed: bool) -> bool:
+    """Whether an AU's ``moveOn`` criterion is met by what its statements said (cmi5 13.1.4)."""
+    return {
+        "Passed": passed, "Completed": completed, "CompletedAndPassed": completed and passed,
+        "CompletedOrPassed": completed or passed, "NotApplicable": True,
+    }.get(move_on, False)  # fmt: skip
+
+
 def not_found() -> NotFound:
     return NotFound(_l("This launch does not exist or has ended."))
