@@ -37,6 +37,6 @@ class PackageForm(FlaskForm):
 class WaiveForm(FlaskForm):
     """An admin excuses a learner from a cmi5 unit, saying why."""
 
-    email = EmailField(_l("The learner's e-mail address"), validators=[DataRequired(), Length(max=254)])
+    learner = EmailField(_l("The learner's e-mail address"), validators=[DataRequired(), Length(max=254)])
     unit = SelectField(_l("Unit"))
     reason = TextAreaField(_l("Reason (the learner's record keeps it)"), validators=[DataRequired(), Length(max=500)])

@@ -139,7 +139,7 @@ def waive(admin, email: str, ref: str, reason: str) -> events.LearningEvent:
         select(User).where(User.email == (email or "").strip().lower(), User.organisation_id == admin.organisation_id)
     ).scalar_one_or_none()  # fmt: skip
     if learner is None:
-        raise NotFound(_l("No learner signs in with this e-mail address here."), field="email")
+        raise NotFound(_l("No learner signs in with this e-mail address here."), field="learner")
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_LIMIT:
         raise Invalid(_l("Say why in at most %(n)d characters.", n=REASON_LIMIT), field="reason")

@@ -100,7 +100,7 @@ def waive(course_id: int):
     form.unit.choices = lms.waivable_units(course)
     if form.validate_on_submit():
         try:
-            lms.waive(current_user, form.email.data, form.unit.data, form.reason.data)
+            lms.waive(current_user, form.learner.data, form.unit.data, form.reason.data)
         except ServiceError as error:
             show_form_error(form, error)
         else:

@@ -207,11 +207,11 @@ def test_an_admin_waives_an_au_with_a_reason_and_it_counts_as_done(app, launch, 
     assert f"/admin/courses/{launch['course_id']}/packages/waive" in page.text
     url = f"/admin/courses/{launch['course_id']}/packages/waive"
     assert f'value="{launch["ref"]}"' in client.get(url).text
-    refused = submit(client, url, {"email": "lena@example.com", "unit": launch["ref"], "reason": ""})
+    refused = submit(client, url, {"learner": "lena@example.com", "unit": launch["ref"], "reason": ""})
     assert refused.status_code == 400
-    refused = submit(client, url, {"email": "other@example.com", "unit": launch["ref"], "reason": "Knows it"})
+    refused = submit(client, url, {"learner": "other@example.com", "unit": launch["ref"], "reason": "Knows it"})
     assert refused.status_code == 400 and "not on the learner" in refused.text  # not on their path
-    done = submit(client, url, {"email": "lena@example.com", "unit": launch["ref"], "reason": "Certified already"})
+    done = submit(client, url, {"learner": "lena@example.com", "unit": launch["ref"], "reason": "Certified already"})
     assert done.status_code in (200, 302)
     assert [v for v, _ in _verbs(app, object_id=launch["ref"])] == ["launched", "waived", "satisfied"]
     with app.app_context():
@@ -219,5 +219,26 @@ def test_an_admin_waives_an_au_with_a_reason_and_it_counts_as_done(app, launch, 
         assert waived.result == {"success": True, "completion": True, "extensions": {"reason": "Certified already"}}
         lena = db.session.scalar(select(User).where(User.email == "lena@example.com"))
         assert launch["ref"] in paths.learner_state(lena.id).completed
-    again = submit(client, url, {"email": "lena@example.com", "unit": launch["ref"], "reason": "Twice"})
+    again = submit(client, url, {"learner": "lena@example.com", "unit": launch["ref"], "reason": "Twice"})
     assert again.status_code == 400 and "already waived" in again.text
+
+
+def test_the_journey_map_shows_drop_off_inside_the_packages(app, launch, make_user):
+    from lxp import events
+    from tests.conftest import PASSWORD, committing, sign_in
+
+    learners = [make_user(("learner",)) for _ in range(5)]
+    done = {0: ("completed", "passed"), 1: ("completed",), 2: ("abandoned",), 3: ("suspended",), 4: ()}
+    with committing(app):
+        for n, learner in enumerate(learners):
+            for verb in ("launched", *done[n]):
+                events.record(actor_id=learner, verb=verb, object_type="item", object_id=launch["ref"])
+    client = app.test_client()
+    sign_in(client, "author@example.com", PASSWORD)
+    page = client.get(f"/insights/courses/{launch['course_id']}")
+    assert page.status_code == 200 and "Inside the packages" in page.text
+    row = page.text.split('class="table labelled package-units-table"', 1)[1].split("</tbody>", 1)[0]
+    cells = [c.split(">", 1)[1].split("<", 1)[0] for c in row.split("<td")[1:]]
+    assert cells == ["6", "2", "1", "2"]  # launched (with Lena), completed, passed, left unfinished
+    few = client.get(f"/insights/courses/{launch['course_id']}", query_string={"end": "2000-01-01"})
+    assert "fewer than 5 learners launched it" in few.text
