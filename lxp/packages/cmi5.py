@@ -113,6 +113,8 @@ def check_statement(attempt: PackageAttempt, block: Block, base_url: str, statem
         raise Invalid(_l("Only the LMS sends this statement."))
     if state.get("terminated"):
         raise Invalid(_l("The session has ended: nothing may follow terminated."))
+    if state.get("abandoned"):
+        raise Invalid(_l("The session was abandoned: it was silent for too long."))
     verb = VERBS.get(verb_id) if CMI5_CATEGORY in _categories(statement) else None
     if verb is None:
         if not state.get("initialized"):

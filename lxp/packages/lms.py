@@ -11,7 +11,7 @@ the path orders them), so the course is the block: the AUs of one package in one
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -29,7 +29,7 @@ from lxp.paths.access import Block
 
 NAMESPACE = uuid.UUID("6f1f3c52-5b9e-4a55-9a36-0f0c6d1b8b35")  # ids of the LMS's statements
 REASON_LIMIT = 500
-REASON = "https://w3id.org/xapi/cmi5/result/extensions/reason"
+SESSION_TIMEOUT = timedelta(hours=2)  # an AU silent this long without terminated was abandoned
 
 
 def course_key(block: Block) -> str:
@@ -110,15 +110,43 @@ def begin_session(learner, block: Block, attempt: PackageAttempt) -> str:
     Returns the new session id."""
     abandon(learner, block, attempt)
     session = cmi5.start_session(attempt)
-    attempt.cmi = {**attempt.cmi, "started_at": utcnow().isoformat(), "seen_at": utcnow().isoformat(),
-                   "abandoned": False}  # fmt: skip
+    attempt.updated_at = utcnow()
+    attempt.cmi = {**attempt.cmi, "started_at": attempt.updated_at.isoformat(),
+                   "seen_at": attempt.updated_at.isoformat(), "abandoned": False}  # fmt: skip
     satisfy(learner, block, attempt)
     return session
 
 
 def seen(attempt: PackageAttempt) -> None:
     """Note that the session's AU spoke now (an abandoned session's duration ends there)."""
-    attempt.cmi = {**(attempt.cmi or {}), "seen_at": utcnow().isoformat()}
+    attempt.updated_at = utcnow()
+    attempt.cmi = {**(attempt.cmi or {}), "seen_at": attempt.updated_at.isoformat()}
+
+
+def abandon_idle_sessions(now: datetime | None = None) -> int:
+    """Record ``abandoned`` for each cmi5 session that has said nothing for ``SESSION_TIMEOUT``
+    without terminating (the AU's window was closed, the phone went away). Sessions idle for
+    longer than a week more are left alone: the next launch abandons them. Returns how many."""
+    now = now or utcnow()
+    idle = db.session.scalars(
+        select(PackageAttempt).where(PackageAttempt.standard == "cmi5", PackageAttempt.ended.is_(False),
+                                     PackageAttempt.updated_at < now - SESSION_TIMEOUT,
+                                     PackageAttempt.updated_at >= now - SESSION_TIMEOUT - timedelta(days=7))
+        .with_for_update(skip_locked=True)
+    ).all()  # fmt: skip
+    count = 0
+    for attempt in idle:
+        state = attempt.cmi or {}
+        if not state.get("session") or state.get("terminated") or state.get("abandoned"):
+            continue
+        learner = db.session.get(User, attempt.learner_id)
+        try:
+            block = runtime.open_package_block(learner, attempt.item_ref)
+        except NotFound:
+            continue  # no longer on the learner's path: nothing to say about it
+        count += abandon(learner, block, attempt)
+    db.session.flush()
+    return count
 
 
 def waivable_units(course) -> list[tuple[str, str]]:

@@ -242,3 +242,25 @@ def test_the_journey_map_shows_drop_off_inside_the_packages(app, launch, make_us
     assert cells == ["6", "2", "1", "2"]  # launched (with Lena), completed, passed, left unfinished
     few = client.get(f"/insights/courses/{launch['course_id']}", query_string={"end": "2000-01-01"})
     assert "fewer than 5 learners launched it" in few.text
+
+
+def test_a_session_silent_too_long_is_abandoned_by_the_scheduler(app, client, launch):
+    from datetime import timedelta
+
+    from lxp.core.time import utcnow
+    from lxp.packages import lms
+    from tests.conftest import committing
+
+    headers = _auth(client, launch)
+    statements = urlsplit(launch["endpoint"]).path + "statements"
+    session = _session(client, launch, headers)
+    assert client.post(statements, json=_statement(launch, session, "initialized"), headers=headers).status_code == 200
+    with committing(app):
+        assert lms.abandon_idle_sessions(utcnow() + timedelta(minutes=30)) == 0  # still working
+    with committing(app):
+        assert lms.abandon_idle_sessions(utcnow() + lms.SESSION_TIMEOUT + timedelta(minutes=1)) == 1
+    with committing(app):
+        assert lms.abandon_idle_sessions(utcnow() + lms.SESSION_TIMEOUT + timedelta(minutes=2)) == 0
+    assert [v for v, _ in _verbs(app, object_id=launch["ref"])] == ["launched", "abandoned"]
+    late = client.post(statements, json=_statement(launch, session, "completed"), headers=headers)
+    assert late.status_code == 400 and "abandoned" in late.json["title"]
