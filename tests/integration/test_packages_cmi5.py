@@ -198,7 +198,8 @@ def test_the_au_reads_the_learners_language_as_its_preferences(app, client, laun
 def test_an_admin_waives_an_au_with_a_reason_and_it_counts_as_done(app, launch, make_user):
     from lxp.accounts.models import User
     from lxp.paths import services as paths
-    from tests.conftest import PASSWORD, sign_in, submit
+    from lxp.privacy import erasure
+    from tests.conftest import PASSWORD, committing, sign_in, submit
 
     make_user(("learner",), email="other@example.com")
     client = app.test_client()
@@ -221,6 +222,11 @@ def test_an_admin_waives_an_au_with_a_reason_and_it_counts_as_done(app, launch, 
         assert launch["ref"] in paths.learner_state(lena.id).completed
     again = submit(client, url, {"learner": "lena@example.com", "unit": launch["ref"], "reason": "Twice"})
     assert again.status_code == 400 and "already waived" in again.text
+    with committing(app):  # erasure (and retention) remove the admin's free text about the learner
+        assert erasure.scrub_events(select(LearningEvent).where(LearningEvent.verb == "waived")) == 1
+    with app.app_context():
+        waived = db.session.scalar(select(LearningEvent).where(LearningEvent.verb == "waived"))
+        assert waived.result == {"success": True, "completion": True}
 
 
 def test_the_journey_map_shows_drop_off_inside_the_packages(app, launch, make_user):
