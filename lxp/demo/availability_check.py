@@ -28,7 +28,7 @@ COURSE = "leading-hybrid-team"
 MODULE = "Team agreements on availability and channels"
 COMPETENCY = "team-agreements"
 ADMIN = "admin@northwind.example"
-WAIVED_FOR = "sofia.garcia@northwind.example"
+WAIVED_FOR = "meera.nair@northwind.example"
 REASON = "Wrote her team's availability agreement herself last quarter."
 
 
