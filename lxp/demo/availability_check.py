@@ -9,8 +9,6 @@ fixed timestamps, so every seed stores the same bytes under the same hash.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,6 +17,7 @@ from lxp.accounts.models import User
 from lxp.authoring import services as authoring
 from lxp.authoring.models import Competency, CourseVersion
 from lxp.core.errors import ServiceError
+from lxp.demo.package_files import zip_folder
 from lxp.extensions import db
 from lxp.packages import lms
 from lxp.packages import services as packages
@@ -34,13 +33,7 @@ REASON = "Wrote her team's availability agreement herself last quarter."
 
 def check_zip() -> bytes:
     """The package as a zip, the same bytes every time."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in FILES.rglob("*") if p.is_file()):
-            info = zipfile.ZipInfo(path.relative_to(FILES).as_posix(), date_time=(2026, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
-    return buffer.getvalue()
+    return zip_folder(FILES)
 
 
 def add_to(admin, version: CourseVersion) -> None:
