@@ -58,6 +58,11 @@ VERBS: dict[str, Verb] = {
         _adl("resumed"),
         _adl("terminated"),
         _adl("voided"),
+        # cmi5's LMS statements (lxp/packages/lms.py): a session left without ``terminated``, a
+        # learner excused from an AU by an admin, an AU's or a course's ``moveOn`` met.
+        _adl("abandoned"),
+        _adl("waived"),
+        Verb("satisfied", "https://w3id.org/xapi/adl/verbs/satisfied"),
         Verb("logged-in", "https://w3id.org/xapi/adl/verbs/logged-in"),
         Verb("logged-out", "https://w3id.org/xapi/adl/verbs/logged-out"),
         # Live sessions: a learner gives up a place; a trainer changes or cancels a session; a
@@ -85,7 +90,8 @@ VERBS: dict[str, Verb] = {
 CHECK_VERBS = ("passed", "failed")  # a check was marked (quiz, on-the-job task review)
 FINISH_VERBS = ("completed", "passed", "attended")  # an item is finished and counts as done well
 WORK_VERBS = ("completed", "passed", "failed", "attended")  # time spent on an item (the weekly rhythm)
-STATE_VERBS = (*WORK_VERBS, "mastered")  # what the learner's state is derived from
+# What the learner's state is derived from; a waived unit counts as done on the path.
+STATE_VERBS = (*WORK_VERBS, "mastered", "waived")
 SOCIAL_VERBS = ("posted", "replied", "helped", "endorsed")  # activity in a cohort space (social reach)
 # Any sign of learning: what inactivity nudges, their escalation and their effect measure.
 LEARNING_VERBS = (*WORK_VERBS, "answered", "attempted", "launched")

@@ -46,6 +46,7 @@ JOBS: tuple[Job, ...] = (
     Job("nudges.plan_touchpoints", "lxp.nudges.jobs:plan_touchpoints", 60),
     Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 15, first_after=3),
     Job("lrs.forward_statements", "lxp.lrs.jobs:forward_statements", 60),
+    Job("packages.abandon_idle_cmi5_sessions", "lxp.packages.jobs:abandon_idle_cmi5_sessions", 600),
     Job("insights.roll_up", "lxp.insights.jobs:roll_up", 60),
     Job("credentials.issue_earned", "lxp.credentials.jobs:issue_earned", 60),
     Job("privacy.apply_retention", "lxp.privacy.jobs:apply_retention", 3600),

@@ -140,7 +140,9 @@ var Client = window.Cmi5.default || window.Cmi5, cmi = null, out = document.getE
 function show(text) { out.textContent = text; }
 window.addEventListener("load", function () {
   cmi = new Client();
-  cmi.initialize().then(function () { show("initialized moveOn=" + cmi.getLaunchData().moveOn); },
+  cmi.initialize().then(function () {
+    show("initialized moveOn=" + cmi.getLaunchData().moveOn + " language=" + (cmi.getLearnerPreferences() || {}).languagePreference);
+  },
                         function (e) { show("error " + (e.response ? e.response.status : e)); });
 });
 function finish(passed) {

@@ -14,8 +14,10 @@ from sqlalchemy import select
 
 from lxp import events
 from lxp.accounts.models import User
+from lxp.authoring.kinds import KINDS
 from lxp.authoring.models import Goal
 from lxp.core import unit_of_work
+from lxp.demo import availability_check
 from lxp.extensions import db
 from lxp.paths import services as paths
 
@@ -80,6 +82,9 @@ def seed_journeys() -> list[tuple[str, str, bool]]:
             paths.replan(journey)
         if spec.story == "paused":
             paths.set_paused(learner, journey, True)
+        if spec.email == availability_check.WAIVED_FOR:
+            with unit_of_work.boundary(f"demo: a cmi5 unit waived for {spec.email}"):
+                availability_check.waive_for_demo()
         report.append((spec.email, spec.story, True))
     return report
 
@@ -94,6 +99,13 @@ def _live_the_story(learner: User, journey, story: str) -> None:
     for n, step in enumerate(done):
         moment += timedelta(hours=20 + 3 * (n % 3))
         _do(learner, journey, step, moment, mastered)
+    following = steps[len(done)] if len(done) < len(steps) else None
+    if following is not None and story in ("behind", "past_target", "paused") and KINDS[following.kind].plays_package:
+        # Opened the next unit, a package, and left it half way: the journey map's drop-off inside it.
+        moment += timedelta(hours=20)
+        _record(learner, "launched", "item", following.ref, moment, 0)
+        _record(learner, "suspended", "item", following.ref, moment + timedelta(minutes=4), 0,
+                result={"duration": "PT240S"})  # fmt: skip
     if story == "stuck":  # the first check of the path, failed twice
         check = next((s for s in steps if s.kind == "quiz"), None)
         if check is not None:
@@ -120,6 +132,8 @@ def _do(learner: User, journey, step, moment: datetime, mastered: set[str]) -> N
             mastered.add(competency)
             _record(learner, "mastered", "competency", competency, moment, 0, context={"check": step.ref})
     else:
+        if KINDS[step.kind].plays_package:  # launched first: the journey map counts drop-off inside packages
+            _record(learner, "launched", "item", step.ref, moment - timedelta(minutes=step.minutes), 0)
         verb = "attended" if step.modality == "live" else "completed"
         _record(learner, verb, "item", step.ref, moment, 0,
                 result={"completion": True, "duration": f"PT{step.minutes * 60}S"})  # fmt: skip

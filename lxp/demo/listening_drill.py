@@ -7,13 +7,12 @@ timestamps, so every seed stores the same bytes under the same hash.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 from sqlalchemy import select
 
 from lxp.authoring.models import Competency, CourseVersion
+from lxp.demo.package_files import zip_folder
 from lxp.extensions import db
 from lxp.packages import services as packages
 
@@ -25,13 +24,7 @@ COMPETENCY = "active-listening"
 
 def drill_zip() -> bytes:
     """The package as a zip, the same bytes every time."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(FILES.iterdir()):
-            info = zipfile.ZipInfo(path.name, date_time=(2026, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
-    return buffer.getvalue()
+    return zip_folder(FILES)
 
 
 def add_to(admin, version: CourseVersion) -> None:

@@ -311,3 +311,19 @@ def journeys_of(learners: Select) -> dict[int, JourneyFacts]:
     ).all())  # fmt: skip
     return {learner: JourneyFacts(start, target, steps or items.get(journey_id, 0))
             for learner, journey_id, start, target, steps in rows}  # fmt: skip
+
+
+PACKAGE_VERBS = ("launched", "completed", "passed", "abandoned", "suspended")
+
+
+def package_unit_flags(refs: list[str], population: Select | None, start: date | None,
+                       end: date | None) -> list[tuple]:  # fmt: skip
+    """Per learner and unit of ``refs``: the unit's ref and whether they launched, completed,
+    passed, abandoned and suspended it (1 or 0 each, in ``PACKAGE_VERBS`` order)."""
+    flags = [func.max(case((E.verb == verb, 1), else_=0)) for verb in PACKAGE_VERBS]
+    return db.session.execute(
+        select(E.object_id, *flags)
+        .where(E.object_type == "item", E.object_id.in_(refs), E.verb.in_(PACKAGE_VERBS),
+               *_among(E.actor_id, population), *_in_range(E.occurred_at, start, end))
+        .group_by(E.object_id, E.actor_id)
+    ).all()  # fmt: skip

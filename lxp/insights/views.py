@@ -12,7 +12,7 @@ from lxp.core.error_pages import render_error
 from lxp.core.errors import NotFound, ServiceError
 from lxp.core.forms import show_form_error
 from lxp.core.i18n import LANGUAGE_NAMES
-from lxp.insights import exports, presenting, services, tabs
+from lxp.insights import exports, package_units, presenting, services, tabs
 from lxp.insights.forms import CohortFilterForm, FilterForm
 
 FILTER_KEYS = ("cohort", "start", "end", "language", "package")
@@ -46,9 +46,10 @@ def _filters(form) -> services.Filters | None:
                             language=form.language.data or None, package_id=form.package.data)  # fmt: skip
 
 
-def _course_page(template: str, build, csv_name: str | None = None):
+def _course_page(template: str, build, csv_name: str | None = None, more=None):
     """Shared flow of a course page: the course (404 with a message), the filters (the form
-    again with the message and 400/403/404), then the numbers or their CSV."""
+    again with the message and 400/403/404), then the numbers or their CSV. ``more(course_id,
+    filters)`` adds further figures to the page (a mapping of names)."""
     course_id = request.view_args["course_id"]
     try:
         course, version = services.course_for(current_user, course_id)
@@ -56,12 +57,13 @@ def _course_page(template: str, build, csv_name: str | None = None):
         return render_error(404, error.message)
     form = _filter_form(course)
     filters = _filters(form)
-    status, data = 200, None
+    status, data, extra = 200, None, {}
     if filters is None:
         status = 400
     else:
         try:
             data = build(course_id, filters)
+            extra = more(course_id, filters) if more is not None else {}
         except ServiceError as error:
             show_form_error(form, error)
             status = error.status
@@ -69,7 +71,7 @@ def _course_page(template: str, build, csv_name: str | None = None):
         table = request.args.get("table", "")
         return exports.course_csv(csv_name, table, course, version, data)
     return render_template(template, course=course, version=version, form=form, data=data,
-                           query=_query(), present=presenting), status  # fmt: skip
+                           query=_query(), present=presenting, **extra), status  # fmt: skip
 
 
 def _query() -> dict:
@@ -85,9 +87,13 @@ def index():
 
 @bp.get("/courses/<int:course_id>")
 def journey(course_id: int):
-    """The journey map: stations in path order with reach, finish, time, mood, help and drop-off."""
+    """The journey map: stations in path order with reach, finish, time, mood, help and drop-off,
+    and the drop-off inside imported packages per SCO or AU."""
     return _course_page(
-        "insights/journey.html", lambda cid, f: services.journey_map(current_user, cid, f)[2], "journey"
+        "insights/journey.html",
+        lambda cid, f: services.journey_map(current_user, cid, f)[2],
+        "journey",
+        lambda cid, f: {"package_units": package_units.drop_off(current_user, cid, f)},
     )
 
 

@@ -113,6 +113,8 @@ def check_statement(attempt: PackageAttempt, block: Block, base_url: str, statem
         raise Invalid(_l("Only the LMS sends this statement."))
     if state.get("terminated"):
         raise Invalid(_l("The session has ended: nothing may follow terminated."))
+    if state.get("abandoned"):
+        raise Invalid(_l("The session was abandoned: it was silent for too long."))
     verb = VERBS.get(verb_id) if CMI5_CATEGORY in _categories(statement) else None
     if verb is None:
         if not state.get("initialized"):
@@ -156,6 +158,14 @@ def apply(attempt: PackageAttempt, verb: str | None, statement: dict) -> cmi.Rea
     attempt.success = success if success is not None else attempt.success
     attempt.score = score if score is not None else attempt.score
     return cmi.Reading(verb == "completed" or attempt.completed, success, attempt.score, None, None, "", "")
+
+
+def move_on_met(move_on: str, completed: bool, passed: bool) -> bool:
+    """Whether an AU's ``moveOn`` criterion is met by what its statements said (cmi5 13.1.4)."""
+    return {
+        "Passed": passed, "Completed": completed, "CompletedAndPassed": completed and passed,
+        "CompletedOrPassed": completed or passed, "NotApplicable": True,
+    }.get(move_on, False)  # fmt: skip
 
 
 def not_found() -> NotFound:

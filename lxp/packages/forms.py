@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import EmailField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from lxp.authoring.models import Competency
 from lxp.core.forms import CheckboxListField
@@ -32,3 +32,11 @@ class PackageForm(FlaskForm):
             select(Competency).where(Competency.organisation_id == organisation_id).order_by(Competency.code)
         ).all()  # fmt: skip
         self.teaches.choices = self.assesses.choices = [(c.id, f"{c.name} ({c.code})") for c in competencies]
+
+
+class WaiveForm(FlaskForm):
+    """An admin excuses a learner from a cmi5 unit, saying why."""
+
+    learner = EmailField(_l("The learner's e-mail address"), validators=[DataRequired(), Length(max=254)])
+    unit = SelectField(_l("Unit"))
+    reason = TextAreaField(_l("Reason (the learner's record keeps it)"), validators=[DataRequired(), Length(max=500)])

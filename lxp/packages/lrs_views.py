@@ -69,18 +69,29 @@ def state(token: str):
 @bp.route("/xapi/agents/profile", methods=["GET", "OPTIONS"])
 @public
 def agent_profile(token: str):
-    """Learner preferences: lxp keeps none for AUs, so the AU uses its defaults."""
+    """``cmi5LearnerPreferences``: the learner's language in lxp, audio on."""
     if request.method == "OPTIONS":
         return "", 204
-    return jsonify(title="No such profile."), 404
+    try:
+        return jsonify(au.preferences(token, request.headers.get("Authorization"), request.args.get("profileId", "")))
+    except ServiceError as error:
+        return _problem(error)
 
 
-@bp.route("/xapi/statements", methods=["POST", "PUT", "OPTIONS"])
+@bp.route("/xapi/statements", methods=["GET", "POST", "PUT", "OPTIONS"])
 @public
 def statements(token: str):
-    """One statement (or a list) from the AU, checked as cmi5 asks. POST answers the ids."""
+    """GET: what lxp keeps of this registration (``statementId``, ``verb``); POST/PUT: one
+    statement (or a list) from the AU, checked as cmi5 asks. POST answers the ids."""
     if request.method == "OPTIONS":
         return "", 204
+    if request.method == "GET":
+        try:
+            found = au.registration_statements(token, request.headers.get("Authorization"), _base(),
+                                               request.args.get("statementId"), request.args.get("verb"))  # fmt: skip
+        except ServiceError as error:
+            return _problem(error)
+        return jsonify(found if isinstance(found, dict) else {"statements": found, "more": ""})
     sent = request.get_json(silent=True)
     if request.method == "PUT" and isinstance(sent, dict):
         sent = {**sent, "id": request.args.get("statementId", sent.get("id"))}

@@ -31,8 +31,8 @@ from lxp.authoring import services as authoring
 from lxp.core.auth import public, restrict_blueprint, roles_required
 from lxp.core.errors import ServiceError
 from lxp.core.forms import show_form_error
-from lxp.packages import cmi5, manifest, runtime, services, storage
-from lxp.packages.forms import PackageForm
+from lxp.packages import cmi5, lms, manifest, runtime, services, storage
+from lxp.packages.forms import PackageForm, WaiveForm
 
 bp = Blueprint("packages", __name__)
 admin_bp = Blueprint("package_admin", __name__, url_prefix="/admin/courses")
@@ -89,6 +89,27 @@ def upload(course_id: int):
     return render_template("packages/upload.html", form=form, course=course), status
 
 
+@admin_bp.route("/<int:course_id>/packages/waive", methods=["GET", "POST"])
+def waive(course_id: int):
+    """Excuse a learner from a cmi5 unit of the course's published version, with a reason."""
+    try:
+        course = authoring.get_course(current_user, course_id)
+    except ServiceError:
+        abort(404)
+    form = WaiveForm()
+    form.unit.choices = lms.waivable_units(course)
+    if form.validate_on_submit():
+        try:
+            lms.waive(current_user, form.learner.data, form.unit.data, form.reason.data)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            flash(_("The unit is waived: it counts as done on the learner's path."), "success")
+            return redirect(url_for("authoring.course", course_id=course_id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("packages/waive.html", form=form, course=course), status
+
+
 @bp.post("/learn/<ref>/package")
 @roles_required("learner")
 def launch(ref: str):
@@ -98,7 +119,7 @@ def launch(ref: str):
         attempt = runtime.launch(current_user, ref)
         block = runtime.open_package_block(current_user, ref)
         if attempt.standard == manifest.CMI5:
-            cmi5.start_session(attempt)
+            lms.begin_session(current_user, block, attempt)
     except ServiceError as error:
         return jsonify(title=str(error.message)), error.status
     token = runtime.play_token(attempt)

@@ -114,14 +114,18 @@ def _void_forwarded(user: User, voider_id: int) -> int:
 
 
 def scrub_events(statement) -> int:
-    """Remove free text (comments, reflections, evidence notes) from the events ``statement``
-    selects; scores, moods and choices stay. Returns how many events changed."""
+    """Remove free text (comments, reflections, evidence notes, an admin's reason for waiving a
+    unit) from the events ``statement`` selects; scores, moods and choices stay. Returns how
+    many events changed."""
     changed = 0
     for event in db.session.scalars(statement):
         result = dict(event.result or {})
-        if isinstance(result.get("response"), str):
-            result.pop("response")
-            event.result = result or None
+        extensions = dict(result.get("extensions") or {})
+        if isinstance(result.get("response"), str) or isinstance(extensions.get("reason"), str):
+            result.pop("response", None)
+            if extensions.pop("reason", None) is not None:
+                result["extensions"] = extensions
+            event.result = {k: v for k, v in result.items() if v != {}} or None
             changed += 1
     return changed
 

@@ -28,7 +28,8 @@ def test_a_cmi5_au_fetches_its_token_once_reports_and_passes(app, phone, make_us
     _sign_in_and_choose(phone, first=True)
     phone.goto(f"/learn/{ref}")
     au = phone.frame_locator("iframe.package-frame")
-    expect(au.locator("#state")).to_have_text("initialized moveOn=CompletedAndPassed")
+    # The AU reads its launch data and the learner's preferences (their language in lxp).
+    expect(au.locator("#state")).to_have_text("initialized moveOn=CompletedAndPassed language=en")
     au.locator("#again").click()  # the token of a launch is fetched once
     expect(au.locator("#state")).to_have_text(re.compile(r"^refused"))
     au.locator("#pass").click()
@@ -37,3 +38,24 @@ def test_a_cmi5_au_fetches_its_token_once_reports_and_passes(app, phone, make_us
     verbs = {e.verb: e for e in events}
     assert {"launched", "passed", "mastered", "completed"} <= set(verbs)
     assert verbs["passed"].result["score"]["scaled"] == 0.9
+    # lxp as the LMS: the AU's moveOn (completed and passed) is met, and the package's only AU
+    # makes the course satisfied too; the session terminated, so nothing was abandoned.
+    satisfied = _wait_for(
+        app, select(LearningEvent).where(LearningEvent.verb == "satisfied"), lambda rows: len(rows) == 2
+    )
+    assert sorted(e.object_type for e in satisfied) == ["item", "package"]
+    phone.goto(f"/learn/{ref}")
+    expect(au.locator("#state")).to_have_text(re.compile(r"^initialized"))
+    assert "abandoned" not in {e.verb for e in _wait_for(app, select(LearningEvent), lambda rows: True)}
+
+
+def test_a_cmi5_session_left_without_terminating_is_abandoned_on_the_next_launch(app, phone, make_user, client_js):
+    ref = _course(app, make_user, cmi5_zip(client_js))[0]
+    _sign_in_and_choose(phone, first=True)
+    phone.goto(f"/learn/{ref}")
+    au = phone.frame_locator("iframe.package-frame")
+    expect(au.locator("#state")).to_have_text(re.compile(r"^initialized"))
+    phone.reload()  # the learner leaves the unit without it sending terminated, and opens it again
+    expect(au.locator("#state")).to_have_text(re.compile(r"^initialized"))
+    abandoned = _wait_for(app, select(LearningEvent).where(LearningEvent.verb == "abandoned"), lambda rows: rows)
+    assert [e.object_id for e in abandoned] == [ref]

@@ -64,7 +64,7 @@ SKIPPED = {
     **{
         f"package_lrs.{name}": "a cmi5 AU's LRS resources, behind its launch's one-time auth token "
         "(test_packages_cmi5.py, test_cmi5_phone.py)"
-        for name in ("state", "agent_profile")
+        for name in ("state", "agent_profile", "statements")
     },
     "accounts.accept_invitation": "signed-out page behind a signed invitation token (test_invitations.py)",
     "accounts.reset_password": "signed-out page behind a signed reset token (test_passwords.py)",
@@ -384,6 +384,7 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     "authoring.course": lambda s: _each(s.courses, "course_id"),
     "authoring.edit_concept": lambda s: _editor(s, s.courses),
     "package_admin.upload": lambda s: _editor(s, s.courses),
+    "package_admin.waive": lambda s: _each(s.courses, ("course_id",)),
     "authoring.coverage": lambda s: _each(s.courses, "course_id"),
     "authoring.export_course": lambda s: _each(s.courses, "course_id"),
     "authoring.history": lambda s: _each(s.courses, "course_id"),

@@ -21,7 +21,7 @@ SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
 
 
 @pytest.fixture
-def launch(app, client, make_user, tmp_upload_dir):  # noqa: F811
+def launch(request, app, client, make_user, tmp_upload_dir):  # noqa: F811
     from lxp.accounts.models import User
     from lxp.authoring import publishing, transfer
     from lxp.authoring.models import Competency, Goal
@@ -34,7 +34,7 @@ def launch(app, client, make_user, tmp_upload_dir):  # noqa: F811
         admin = db.session.get(User, author)
         version = transfer.import_document(admin, MINI)
         listening = db.session.execute(select(Competency)).scalar_one()
-        (unit,) = packages.import_package(admin, version.modules[0], cmi5_zip(b"/* no client here */"),
+        (unit,) = packages.import_package(admin, version.modules[0], cmi5_zip(b"/* no client here */", getattr(request, "param", "CompletedAndPassed")),
                                           assesses=[listening.id])  # fmt: skip
         publishing.submit_for_review(admin, version)
         publishing.approve(admin, version)
@@ -44,7 +44,7 @@ def launch(app, client, make_user, tmp_upload_dir):  # noqa: F811
     start_path(client, {"goal": goal})
     play = client.post(f"/learn/{ref}/package", headers={"X-CSRFToken": _csrf(client)}).json["play"]
     query = {k: v[0] for k, v in parse_qs(urlsplit(play).query).items()}
-    return {"ref": ref, "play": play, **query}
+    return {"ref": ref, "play": play, "course_id": version.course_id, **query}
 
 
 def _auth(client, launch) -> dict:
@@ -107,6 +107,166 @@ def test_statements_follow_the_cmi5_rules_and_become_events(app, client, launch)
     with app.app_context():
         verbs = db.session.scalars(select(LearningEvent.verb).where(LearningEvent.object_id == launch["ref"])
                                    .order_by(LearningEvent.recorded_at)).all()  # fmt: skip
-        assert verbs == ["launched", "failed", "passed", "completed"]
+        assert verbs == ["launched", "failed", "passed", "completed", "satisfied"]
         failed = db.session.scalar(select(LearningEvent).where(LearningEvent.verb == "failed"))
         assert failed.result["extensions"]["failed_competencies"] == ["active-listening"]
+
+
+def _session(client, launch, headers) -> str:
+    state = client.get(urlsplit(launch["endpoint"]).path + "activities/state", headers=headers,
+                       query_string={"stateId": "LMS.LaunchData"})  # fmt: skip
+    return state.json["contextTemplate"]["extensions"][SESSION]
+
+
+def _verbs(app, **where) -> list[tuple[str, str]]:
+    with app.app_context():
+        found = db.session.scalars(select(LearningEvent).filter_by(**where).order_by(LearningEvent.recorded_at)).all()
+        return [(e.verb, e.object_type) for e in found]
+
+
+def test_the_lms_says_satisfied_once_move_on_is_met_for_the_au_and_its_course(app, client, launch):
+    headers = _auth(client, launch)
+    statements = urlsplit(launch["endpoint"]).path + "statements"
+    session = _session(client, launch, headers)
+    for verb, result in (("initialized", {}), ("passed", {"score": {"scaled": 0.9}})):
+        assert (
+            client.post(statements, json=_statement(launch, session, verb, **result), headers=headers).status_code
+            == 200
+        )
+    assert ("satisfied", "item") not in _verbs(app)  # CompletedAndPassed: passed alone is not enough
+    assert client.post(statements, json=_statement(launch, session, "completed"), headers=headers).status_code == 200
+    satisfied = [v for v in _verbs(app) if v[0] == "satisfied"]
+    assert satisfied == [("satisfied", "item"), ("satisfied", "package")]  # the only AU: the course too
+    with app.app_context():
+        course = db.session.scalar(select(LearningEvent).where(LearningEvent.object_type == "package"))
+        assert course.object_id.startswith(f"{launch['course_id']}:")
+    # What lxp keeps of the registration, as the AU reads it back.
+    kept = client.get(statements, headers=headers, query_string={"registration": launch["registration"]}).json
+    assert [s["verb"]["id"].rsplit("/", 1)[1] for s in kept["statements"]] == [
+        "launched", "passed", "completed", "satisfied"]  # fmt: skip
+    assert {s["object"]["id"] for s in kept["statements"]} == {launch["activityId"]}
+    assert {s["context"]["registration"] for s in kept["statements"]} == {launch["registration"]}
+    one = kept["statements"][1]
+    assert client.get(statements, headers=headers, query_string={"statementId": one["id"]}).json["result"]["score"]
+    only = client.get(statements, headers=headers, query_string={"verb": ADL + "passed"}).json["statements"]
+    assert [s["id"] for s in only] == [one["id"]]
+    assert client.get(statements, query_string={"statementId": one["id"]}).status_code == 403  # no token
+
+
+@pytest.mark.parametrize("launch", ["NotApplicable"], indirect=True)
+def test_an_au_that_asks_nothing_is_satisfied_at_launch(app, launch):
+    assert ("satisfied", "item") in _verbs(app, object_id=launch["ref"])
+
+
+def test_a_new_launch_abandons_the_session_that_never_terminated(app, client, launch):
+    headers = _auth(client, launch)
+    statements = urlsplit(launch["endpoint"]).path + "statements"
+    session = _session(client, launch, headers)
+    assert client.post(statements, json=_statement(launch, session, "initialized"), headers=headers).status_code == 200
+    again = client.post(f"/learn/{launch['ref']}/package", headers={"X-CSRFToken": _csrf(client)})
+    assert again.status_code == 200
+    assert _verbs(app, object_id=launch["ref"]) == [("launched", "item"), ("abandoned", "item")]
+    with app.app_context():
+        abandoned = db.session.scalar(select(LearningEvent).where(LearningEvent.verb == "abandoned"))
+        assert abandoned.context["session"] == session and abandoned.result["duration"].startswith("PT")
+    # The abandoned session's token no longer opens anything; a terminated one is not abandoned.
+    assert client.post(statements, json=_statement(launch, session, "completed"), headers=headers).status_code == 403
+    relaunched = {k: v[0] for k, v in parse_qs(urlsplit(again.json["play"]).query).items()}
+    headers = _auth(client, relaunched)
+    session = _session(client, relaunched, headers)
+    for verb in ("initialized", "terminated"):
+        assert client.post(statements, json=_statement(relaunched, session, verb), headers=headers).status_code == 200
+    client.post(f"/learn/{launch['ref']}/package", headers={"X-CSRFToken": _csrf(client)})
+    assert [v for v, _ in _verbs(app, object_id=launch["ref"])].count("abandoned") == 1
+
+
+def test_the_au_reads_the_learners_language_as_its_preferences(app, client, launch):
+    from lxp.accounts.models import User
+    from tests.conftest import committing
+
+    with committing(app):
+        db.session.scalar(select(User).where(User.email == "lena@example.com")).locale = "de"
+    headers = _auth(client, launch)
+    profile = urlsplit(launch["endpoint"]).path + "agents/profile"
+    query = {"profileId": "cmi5LearnerPreferences", "agent": launch["actor"]}
+    assert client.get(profile, headers=headers, query_string=query).json == {
+        "languagePreference": "de", "audioPreference": "on"}  # fmt: skip
+    assert client.get(profile, headers=headers, query_string={**query, "profileId": "other"}).status_code == 404
+    assert client.get(profile, query_string=query).status_code == 403
+
+
+def test_an_admin_waives_an_au_with_a_reason_and_it_counts_as_done(app, launch, make_user):
+    from lxp.accounts.models import User
+    from lxp.paths import services as paths
+    from lxp.privacy import erasure
+    from tests.conftest import PASSWORD, committing, sign_in, submit
+
+    make_user(("learner",), email="other@example.com")
+    client = app.test_client()
+    sign_in(client, "author@example.com", PASSWORD)
+    page = client.get(f"/admin/courses/{launch['course_id']}")
+    assert f"/admin/courses/{launch['course_id']}/packages/waive" in page.text
+    url = f"/admin/courses/{launch['course_id']}/packages/waive"
+    assert f'value="{launch["ref"]}"' in client.get(url).text
+    refused = submit(client, url, {"learner": "lena@example.com", "unit": launch["ref"], "reason": ""})
+    assert refused.status_code == 400
+    refused = submit(client, url, {"learner": "other@example.com", "unit": launch["ref"], "reason": "Knows it"})
+    assert refused.status_code == 400 and "not on the learner" in refused.text  # not on their path
+    done = submit(client, url, {"learner": "lena@example.com", "unit": launch["ref"], "reason": "Certified already"})
+    assert done.status_code in (200, 302)
+    assert [v for v, _ in _verbs(app, object_id=launch["ref"])] == ["launched", "waived", "satisfied"]
+    with app.app_context():
+        waived = db.session.scalar(select(LearningEvent).where(LearningEvent.verb == "waived"))
+        assert waived.result == {"success": True, "completion": True, "extensions": {"reason": "Certified already"}}
+        lena = db.session.scalar(select(User).where(User.email == "lena@example.com"))
+        assert launch["ref"] in paths.learner_state(lena.id).completed
+    again = submit(client, url, {"learner": "lena@example.com", "unit": launch["ref"], "reason": "Twice"})
+    assert again.status_code == 400 and "already waived" in again.text
+    with committing(app):  # erasure (and retention) remove the admin's free text about the learner
+        assert erasure.scrub_events(select(LearningEvent).where(LearningEvent.verb == "waived")) == 1
+    with app.app_context():
+        waived = db.session.scalar(select(LearningEvent).where(LearningEvent.verb == "waived"))
+        assert waived.result == {"success": True, "completion": True}
+
+
+def test_the_journey_map_shows_drop_off_inside_the_packages(app, launch, make_user):
+    from lxp import events
+    from tests.conftest import PASSWORD, committing, sign_in
+
+    learners = [make_user(("learner",)) for _ in range(5)]
+    done = {0: ("completed", "passed"), 1: ("completed",), 2: ("abandoned",), 3: ("suspended",), 4: ()}
+    with committing(app):
+        for n, learner in enumerate(learners):
+            for verb in ("launched", *done[n]):
+                events.record(actor_id=learner, verb=verb, object_type="item", object_id=launch["ref"])
+    client = app.test_client()
+    sign_in(client, "author@example.com", PASSWORD)
+    page = client.get(f"/insights/courses/{launch['course_id']}")
+    assert page.status_code == 200 and "Inside the packages" in page.text
+    row = page.text.split('class="table labelled package-units-table"', 1)[1].split("</tbody>", 1)[0]
+    cells = [c.split(">", 1)[1].split("<", 1)[0] for c in row.split("<td")[1:]]
+    assert cells == ["6", "2", "1", "2"]  # launched (with Lena), completed, passed, left unfinished
+    few = client.get(f"/insights/courses/{launch['course_id']}", query_string={"end": "2000-01-01"})
+    assert "fewer than 5 learners launched it" in few.text
+
+
+def test_a_session_silent_too_long_is_abandoned_by_the_scheduler(app, client, launch):
+    from datetime import timedelta
+
+    from lxp.core.time import utcnow
+    from lxp.packages import lms
+    from tests.conftest import committing
+
+    headers = _auth(client, launch)
+    statements = urlsplit(launch["endpoint"]).path + "statements"
+    session = _session(client, launch, headers)
+    assert client.post(statements, json=_statement(launch, session, "initialized"), headers=headers).status_code == 200
+    with committing(app):
+        assert lms.abandon_idle_sessions(utcnow() + timedelta(minutes=30)) == 0  # still working
+    with committing(app):
+        assert lms.abandon_idle_sessions(utcnow() + lms.SESSION_TIMEOUT + timedelta(minutes=1)) == 1
+    with committing(app):
+        assert lms.abandon_idle_sessions(utcnow() + lms.SESSION_TIMEOUT + timedelta(minutes=2)) == 0
+    assert [v for v, _ in _verbs(app, object_id=launch["ref"])] == ["launched", "abandoned"]
+    late = client.post(statements, json=_statement(launch, session, "completed"), headers=headers)
+    assert late.status_code == 400 and "abandoned" in late.json["title"]

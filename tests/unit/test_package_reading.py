@@ -141,3 +141,19 @@ def test_resuming_keeps_the_data_and_drops_the_last_sessions_own_fields():
     assert stored["cmi"]["core"]["exit"] == "suspend"  # the stored snapshot is left as it was
     assert cmi.resume_state("scorm_2004_4", {"cmi": {"exit": "normal"}}, 0)[1] == ""
     assert cmi.format_total("scorm_1.2", 3725) == "0001:02:05" and cmi.format_total("scorm_2004_3", 61) == "PT0H1M1S"
+
+
+@pytest.mark.parametrize(
+    ("move_on", "completed", "passed", "met"),
+    [
+        ("Passed", True, False, False), ("Passed", False, True, True),
+        ("Completed", True, False, True), ("Completed", False, True, False),
+        ("CompletedAndPassed", True, False, False), ("CompletedAndPassed", True, True, True),
+        ("CompletedOrPassed", False, True, True), ("CompletedOrPassed", False, False, False),
+        ("NotApplicable", False, False, True), ("Unknown", True, True, False),
+    ],
+)  # fmt: skip
+def test_an_au_is_satisfied_as_its_move_on_says(move_on, completed, passed, met):
+    from lxp.packages.cmi5 import move_on_met
+
+    assert move_on_met(move_on, completed, passed) is met

@@ -9,54 +9,27 @@ what its statements say (``lxp.packages.cmi5``).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, validate, validates
-from wtforms import HiddenField, IntegerField
-from wtforms.validators import NumberRange, Optional
+from marshmallow import fields, validate
+from wtforms import HiddenField
 
-from lxp.authoring.item_forms import ItemForm
-from lxp.authoring.kinds.base import Completes, ItemKind, Strict, register
+from lxp.authoring.kinds.base import register
+from lxp.authoring.kinds.package_unit import PackageUnitContent, PackageUnitForm, PackageUnitKind
 
 MOVE_ON = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
 
 
-class Cmi5Content(Strict):
-    package = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+class Cmi5Content(PackageUnitContent):
     standard = fields.String(required=True, validate=validate.Equal("cmi5"))
-    unit = fields.String(required=True, validate=validate.Length(min=1, max=500))  # the AU's IRI
-    launch = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-    @validates("launch")
-    def _inside_the_package(self, value, **kwargs):
-        path = value.split("?", 1)[0].split("#", 1)[0]
-        if ":" in path or path.startswith(("/", "\\")) or ".." in path.replace("\\", "/").split("/"):
-            raise ValidationError(str(_l("The launch file must be a path inside the package.")))
-
-    pass_mark = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100))
     move_on = fields.String(load_default="NotApplicable", validate=validate.OneOf(MOVE_ON))
 
 
-class Cmi5Form(ItemForm):
-    pass_mark = IntegerField(_l("Pass mark in percent (empty: the package decides)"),
-                             validators=[Optional(), NumberRange(1, 100)])  # fmt: skip
-    package = HiddenField()
-    standard = HiddenField()
-    unit = HiddenField()
-    launch = HiddenField()
+class Cmi5Form(PackageUnitForm):
+    content_names = (*PackageUnitForm.content_names, "move_on")
     move_on = HiddenField()
-
-    def content(self):
-        return {name: getattr(self, name).data for name in ("package", "standard", "unit", "launch", "pass_mark",
-                                                            "move_on")}  # fmt: skip
-
-    def fill_content(self, content):
-        for name in ("package", "standard", "unit", "launch", "pass_mark", "move_on"):
-            getattr(self, name).data = content.get(name)
 
 
 @register
-class Cmi5(ItemKind):
-    name, label, modality, order = "cmi5_au", _l("cmi5 unit"), "self_paced", 81
-    schema, form, completes = Cmi5Content, Cmi5Form, Completes.PLAYED
-    short_block = False
-    plays_package = True
+class Cmi5(PackageUnitKind):
+    name, label, order = "cmi5_au", _l("cmi5 unit"), 81
+    schema, form = Cmi5Content, Cmi5Form
     package_standards = frozenset({"cmi5"})

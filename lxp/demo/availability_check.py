@@ -1,0 +1,59 @@
+"""The demo's cmi5 AU: a two-question check on a team's availability agreement, at the end of the
+hybrid-team course's agreements module. lxp is its LMS: the AU (plain JavaScript, no library)
+fetches its token, reads LMS.LaunchData and the learner's preferences, and reports; lxp says
+``satisfied`` once it is passed. One demo learner has it waived by the admin, with a reason.
+
+The package's files live in ``packages/availability-check/``; the zip is built from them with
+fixed timestamps, so every seed stores the same bytes under the same hash.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from lxp.accounts.models import User
+from lxp.authoring import services as authoring
+from lxp.authoring.models import Competency, CourseVersion
+from lxp.core.errors import ServiceError
+from lxp.demo.package_files import zip_folder
+from lxp.extensions import db
+from lxp.packages import lms
+from lxp.packages import services as packages
+
+FILES = Path(__file__).with_name("packages") / "availability-check"
+COURSE = "leading-hybrid-team"
+MODULE = "Team agreements on availability and channels"
+COMPETENCY = "team-agreements"
+ADMIN = "admin@northwind.example"
+WAIVED_FOR = "meera.nair@northwind.example"
+REASON = "Wrote her team's availability agreement herself last quarter."
+
+
+def check_zip() -> bytes:
+    """The package as a zip, the same bytes every time."""
+    return zip_folder(FILES)
+
+
+def add_to(admin, version: CourseVersion) -> None:
+    """Import the check into the demo course's draft ``version``, last in its agreements module,
+    assessing team agreements."""
+    module = next(m for m in version.modules if m.title == MODULE)
+    competency = db.session.execute(
+        select(Competency).where(Competency.organisation_id == admin.organisation_id, Competency.code == COMPETENCY)
+    ).scalar_one()
+    packages.import_package(admin, module, check_zip(), assesses=[competency.id], minutes=4)
+
+
+def waive_for_demo() -> bool:
+    """The demo admin excuses one demo learner from the check, with a reason. False when it was
+    waived before, or the learner has no path with it."""
+    admin = db.session.execute(select(User).where(User.email == ADMIN)).scalar_one()
+    course = authoring.find_course(admin.organisation_id, COURSE)
+    units = lms.waivable_units(course) if course is not None else []
+    try:
+        lms.waive(admin, WAIVED_FOR, units[0][0], REASON)
+    except (IndexError, ServiceError):
+        return False
+    return True
