@@ -131,8 +131,9 @@ def test_a_paused_path_hears_only_the_session_reminder_the_learner_asked_for(app
             learner = db.session.get(User, paused_id)
             paths.set_paused(learner, paths.open_journey(learner), True)
             nudges.plan_touchpoints(moment)
-            # (The digest comes too when the tick falls on its day and hour: not the point here.)
-            assert _rules_for(active_id) - {"weekly_digest"} == {"session_tomorrow", "block_done", "feedback_received",
+            # (The digest, and the next steps' reminder, come too when the tick falls on their day
+            # and hour: not the point here.)
+            assert _rules_for(active_id) - {"weekly_digest", "step_due"} == {"session_tomorrow", "block_done", "feedback_received",
                                                                  "first_step"}  # fmt: skip
             assert _rules_for(paused_id) == {"session_tomorrow"}
             # Resumed: what is still due comes (the coach's follow-up is still within its time).

@@ -72,7 +72,8 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
     assert row.status == "sent" and row.channel == "email"
     assert row.why.startswith("You registered for \u201cRole-play lab\u201d, which starts within 24 hours: ")
     assert "Tomorrow: Role-play lab" in _inbox(app, learner)  # the inbox always has it
-    [mail] = mailbox.to("lena@example.com")
+    # Other reminders may fall due before that moment (the next steps, by the hour it runs at).
+    [mail] = [m for m in mailbox.to("lena@example.com") if "Role-play lab" in m["Subject"]]
     assert mail["Subject"] == "Tomorrow: Role-play lab"
     assert "Why you got this: You registered for" in mailbox.text_of(mail)
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -88,7 +89,9 @@ def test_a_registered_session_is_reminded_the_day_before_once_with_why_and_a_one
         nudges.plan_touchpoints(starts - timedelta(minutes=50))  # the hour-before reminder
         nudges.deliver_outbox(starts - timedelta(minutes=50))
     assert [r.channel for r in _outbox(app, "session_soon")] == ["in_app"]
-    assert len(mailbox.to("lena@example.com")) == 1
+    assert [m["Subject"] for m in mailbox.to("lena@example.com") if "Role-play lab" in m["Subject"]] == [
+        "Tomorrow: Role-play lab"
+    ]
 
 
 def test_quiet_days_bring_one_nudge_held_through_quiet_hours_and_fewer_like_this_is_heard(
