@@ -51,3 +51,20 @@ def test_catalogue_translates_every_string_in_the_code(source_messages, locale):
         for string in strings:
             assert string, f"untranslated in {locale}: {key!r}"
             assert set(PLACEHOLDER.findall(string)) == expected, f"placeholders differ in {locale}: {key!r}"
+
+
+# The German catalogue speaks to everyone, learners included, with the formal "Sie", as a
+# company's software does: a page that mixes "Sie" and "du" reads as careless.
+INFORMAL_GERMAN = re.compile(
+    r"\b(?:[dD]u|[dD]ich|[dD]ir|[dD]ein(?:e|en|em|er|es)?|[eE]uch|[eE]uer|[eE]ur(?:e|en|em|er|es))\b"
+)
+
+
+def test_german_addresses_every_reader_formally():
+    with open(ROOT / "lxp/translations/de/LC_MESSAGES/messages.po", "rb") as po:
+        catalogue = read_po(po)
+    informal = []
+    for message in catalogue:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        informal += [string for string in strings if message.id and string and INFORMAL_GERMAN.search(string)]
+    assert not informal, f"German with du/dein/euch instead of Sie/Ihr: {informal}"
