@@ -23,6 +23,7 @@ from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
+from lxp.nudges import rhythm
 from lxp.paths.models import Journey
 from lxp.risk import history as stored
 from lxp.risk import holdout
@@ -182,11 +183,13 @@ def follow_up(organisation_id: int, now: datetime) -> None:
 
 
 def refresh(now: datetime | None = None) -> None:
-    """The scheduler's run: retrain where a week has passed, then raise today's flags where
-    none were raised in the last day."""
+    """The scheduler's run: retrain where a week has passed (and renew the organisation's rhythm
+    adaptive timing leans on, ``nudges.rhythm``), then raise today's flags where none were
+    raised in the last day."""
     now = now or utcnow()
     retrain_due(now)
     for organisation in db.session.execute(select(Organisation).order_by(Organisation.id)).scalars():
+        rhythm.refresh_due(organisation.id, now)
         last = db.session.execute(
             select(func.max(RiskFlag.raised_at)).where(RiskFlag.organisation_id == organisation.id)
         ).scalar()
