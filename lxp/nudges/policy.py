@@ -280,5 +280,7 @@ def organisation_time(due_since: datetime, now: datetime, preferences: Preferenc
 def busiest_hours(rhythm: Sequence[int], top: int = 3) -> list[int]:
     """The ``top`` hours of the week (0 = Monday 00:00) with the most events, busiest first
     (the earlier of equally busy hours first); hours with none are left out."""
-    ranked = sorted((slot for slot in range(min(len(rhythm), SLOTS)) if rhythm[slot] > 0), key=lambda s: (-rhythm[s], s))
+    ranked = sorted(
+        (slot for slot in range(min(len(rhythm), SLOTS)) if rhythm[slot] > 0), key=lambda s: (-rhythm[s], s)
+    )
     return ranked[:top]

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from lxp.accounts.models import Organisation, User
 from lxp.assignments.models import ReportingLine
 from lxp.coaching import threads
+from lxp.coaching.services import coach_of
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
@@ -205,10 +206,7 @@ def desk_flags(coach: User) -> list[RiskFlag]:
     on), oldest first: a list to work through, not a ranking."""
     coached = threads.coached_learner_ids(coach)
     return list(db.session.execute(
-        select(RiskFlag).where(RiskFlag.organisation_id == coach.organisation_id, RiskFlag.closed_at.is_(None),
-                               RiskFlag.held_out.is_(False), RiskFlag.acted_at.is_(None),
-                               RiskFlag.learner_id.in_(select(coached.c[0])),
-                               RiskFlag.learner_id.not_in(select(RiskOptOut.user_id)))
+        select(RiskFlag).where(*_reaching_people(coach.organisation_id), RiskFlag.learner_id.in_(select(coached.c[0])))
         .order_by(RiskFlag.raised_at, RiskFlag.id)
     ).scalars())  # fmt: skip
 
@@ -234,6 +232,41 @@ def flag_for_coach(coach: User, flag_id: int) -> RiskFlag:
     if (flag is None or flag.organisation_id != coach.organisation_id or flag.held_out
             or not threads.is_coach_of(coach, flag.learner_id)):  # fmt: skip
         raise NotFound(_l("No such learner among the people you coach."))
+    return flag
+
+
+# --- the admin's page ---------------------------------------------------------------------
+
+
+def _reaching_people(organisation_id: int):
+    """Open flags of the organisation that reach people: not held out, not acted on, and the
+    learner still has predictive support on."""
+    return (RiskFlag.organisation_id == organisation_id, RiskFlag.closed_at.is_(None),
+            RiskFlag.held_out.is_(False), RiskFlag.acted_at.is_(None),
+            RiskFlag.learner_id.not_in(select(RiskOptOut.user_id)))  # fmt: skip
+
+
+def organisation_flags(admin: User) -> list[RiskFlag]:
+    """The open flags of the admin's organisation a coach would see (``desk_flags``), whoever
+    coaches the learner or if nobody does, oldest first: a list to work through, not a ranking."""
+    return list(db.session.execute(
+        select(RiskFlag).where(*_reaching_people(admin.organisation_id)).order_by(RiskFlag.raised_at, RiskFlag.id)
+    ).scalars())  # fmt: skip
+
+
+def coaches_of(flags: list[RiskFlag]) -> dict[int, User | None]:
+    """Per flag id, the learner's coach (None: nobody coaches them)."""
+    return {flag.id: coach_of(flag.learner_id) for flag in flags}
+
+
+def flag_for_admin(admin: User, flag_id: int) -> RiskFlag:
+    """A flag the admin may act on: open, of their organisation, not held out, not acted on yet,
+    of a learner with predictive support on. Raises ``NotFound``."""
+    flag = db.session.execute(
+        select(RiskFlag).where(RiskFlag.id == flag_id, *_reaching_people(admin.organisation_id))
+    ).scalar_one_or_none()  # fmt: skip
+    if flag is None or not admin.has_role("admin"):
+        raise NotFound(_l("No such learner among those who may need support."))
     return flag
 
 

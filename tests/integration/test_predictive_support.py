@@ -189,6 +189,12 @@ def test_on_the_demo_evaluate_shows_the_model_against_the_baseline_and_a_coach_h
     sign_in(client, "trainer.newyork@northwind.example", "learn-together-2026")
     desk = client.get("/desk").get_data(as_text=True).split('id="at-risk"')[1].split("</section>")[0]
     assert "Aarav Sharma" in desk and "failed checks on" in desk
+    admin = app.test_client()
+    sign_in(admin, "admin@northwind.example", "learn-together-2026")
+    flagged = admin.get("/admin/predictive-support/flags").get_data(as_text=True)
+    assert "Aarav Sharma" in flagged and "Coach: " in flagged and "failed checks on" in flagged
+    effect = admin.get("/admin/touchpoints/effect").get_data(as_text=True)
+    assert "When your learners learn" in effect and "Busiest hours of the week" in effect
     with committing(app):
         rule = db.session.execute(select(TouchpointRule).where(TouchpointRule.adaptive_time.is_(True))).scalar_one()
         assert rule.key == "inactive"
