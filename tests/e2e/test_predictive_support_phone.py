@@ -95,3 +95,37 @@ def test_a_coach_on_a_phone_offers_a_session_and_the_learner_reads_why_in_their_
     phone.get_by_role("button", name="Tess Trainer wrote to you").click()
     expect(phone.get_by_text("a live session that may help").first).to_be_visible()
     expect(phone.get_by_text("You can turn this support off on your profile.").first).to_be_visible()
+
+
+def test_an_admin_who_coaches_nobody_messages_a_flagged_learner_who_reads_it_in_their_inbox(  # noqa: F811
+    app, desktop, make_user, published
+):
+    from lxp.risk.models import RiskFlag
+
+    _quiet_learner_with_a_coach(app, published, make_user)
+    make_user(("admin",), email="ada@example.com", name="Ada Admin")
+    with committing(app):
+        services.raise_flags(db.session.execute(select(Organisation)).scalars().first())
+
+    _sign_in(desktop, "ada@example.com")
+    desktop.goto("/insights/")
+    desktop.get_by_role("link", name="May need support").click()
+    flagged = desktop.locator("[data-risk-flag]", has_text="Lena Learner")
+    expect(flagged).to_contain_text("Coach: Carla Coach")
+    expect(flagged).to_contain_text("no activity for 9 days")
+    flagged.get_by_role("button", name="Send a message").click()
+    expect(desktop.get_by_role("alert")).to_contain_text("Write a message first.")
+    flagged = desktop.locator("[data-risk-flag]", has_text="Lena Learner")
+    flagged.get_by_label("Your message to Lena Learner").fill("Would a lighter week help? Tell Carla or me.")
+    flagged.get_by_role("button", name="Send a message").click()
+    expect(desktop.get_by_text("Message sent.")).to_be_visible()
+    expect(desktop.locator("[data-risk-flag]", has_text="Lena Learner")).to_have_count(0)
+    with committing(app):
+        assert db.session.execute(select(RiskFlag.action)).scalar_one() == "message"
+
+    desktop.context.clear_cookies()
+    _sign_in(desktop, "lena@example.com")
+    desktop.goto("/inbox")
+    desktop.get_by_role("button", name="Ada Admin from your organisation's learning team wrote to you").click()
+    expect(desktop.get_by_text("Would a lighter week help?").first).to_be_visible()
+    expect(desktop.get_by_text("You can turn this support off on your profile.").first).to_be_visible()
