@@ -168,15 +168,17 @@ def _fill_titles(reasons: list[Reason]) -> None:
 
 def follow_up(organisation_id: int, now: datetime) -> None:
     """Note when flagged learners came back (their first learning after the flag), and close
-    flags whose learner came back or whose 14 days are over."""
-    for flag in db.session.execute(
-        select(RiskFlag).where(RiskFlag.organisation_id == organisation_id, RiskFlag.closed_at.is_(None))
-    ).scalars():
-        back = db.session.execute(
-            select(func.min(LearningEvent.occurred_at)).where(
-                LearningEvent.actor_id == flag.learner_id, LearningEvent.verb.in_(LEARNING_VERBS),
-                LearningEvent.occurred_at > flag.raised_at, LearningEvent.occurred_at <= now)
-        ).scalar()  # fmt: skip
+    flags whose learner came back or whose 14 days are over. Two queries however many flags are open."""
+    is_open = (RiskFlag.organisation_id == organisation_id, RiskFlag.closed_at.is_(None))
+    first_back = dict(db.session.execute(
+        select(RiskFlag.id, func.min(LearningEvent.occurred_at))
+        .join(LearningEvent, (LearningEvent.actor_id == RiskFlag.learner_id)
+              & LearningEvent.verb.in_(LEARNING_VERBS) & (LearningEvent.occurred_at > RiskFlag.raised_at)
+              & (LearningEvent.occurred_at <= now))
+        .where(*is_open).group_by(RiskFlag.id)
+    ).all())  # fmt: skip
+    for flag in db.session.execute(select(RiskFlag).where(*is_open)).scalars():
+        back = first_back.get(flag.id)
         if back is not None and back < flag.raised_at + HORIZON:
             flag.came_back_at, flag.closed_at = back, back
         elif now >= flag.raised_at + HORIZON:
