@@ -239,6 +239,15 @@ def learner_time(due_since: datetime, now: datetime, preferences: Preferences, a
     weights = [
         draw.gammavariate(alpha, 1.0) for alpha in pooled_concentrations(activity, organisation if pooled else ())
     ]
+    return _best_hour(due_since, now, preferences, weights)
+
+
+def _best_hour(
+    due_since: datetime, now: datetime, preferences: Preferences, weights: Sequence[float]
+) -> datetime | None:
+    """The hour among the next 24 from ``due_since``, outside quiet hours, whose hour of the week
+    weighs most (the earliest of equal ones): its start (``due_since`` itself for the first),
+    ``now`` when it has passed, None when every hour is quiet."""
     start = due_since.replace(minute=0, second=0, microsecond=0)
     best, best_weight = None, -1.0
     for k in range(int(ADAPTIVE_WINDOW / timedelta(hours=1))):
@@ -248,9 +257,7 @@ def learner_time(due_since: datetime, now: datetime, preferences: Preferences, a
         weight = weights[slot_of(moment, preferences.timezone)]
         if weight > best_weight:
             best, best_weight = moment, weight
-    if best is None:
-        return None
-    return max(best, now)
+    return None if best is None else max(best, now)
 
 
 def organisation_time(due_since: datetime, now: datetime, preferences: Preferences,
@@ -263,18 +270,7 @@ def organisation_time(due_since: datetime, now: datetime, preferences: Preferenc
     rhythm has fewer than ``MIN_ACTIVITY`` events or no hour is outside quiet hours."""
     if len(organisation) != SLOTS or sum(organisation) < MIN_ACTIVITY:
         return None
-    start = due_since.replace(minute=0, second=0, microsecond=0)
-    best, best_count = None, -1
-    for k in range(int(ADAPTIVE_WINDOW / timedelta(hours=1))):
-        moment = max(start + timedelta(hours=k), due_since)
-        if quiet_hours_end(moment, preferences) is not None:
-            continue
-        count = organisation[slot_of(moment, preferences.timezone)]
-        if count > best_count:
-            best, best_count = moment, count
-    if best is None:
-        return None
-    return max(best, now)
+    return _best_hour(due_since, now, preferences, organisation)
 
 
 def busiest_hours(rhythm: Sequence[int], top: int = 3) -> list[int]:

@@ -22,6 +22,16 @@ def _sign_in(page, email):
     page.get_by_role("button", name="Sign in").click()
 
 
+def _learner_reads(page, sender: str, text: str) -> None:
+    """Lena signs in, opens the message from ``sender`` in her inbox and reads ``text`` and why she got it."""
+    page.context.clear_cookies()
+    _sign_in(page, "lena@example.com")
+    page.goto("/inbox")
+    page.get_by_role("button", name=sender).click()
+    expect(page.get_by_text(text).first).to_be_visible()
+    expect(page.get_by_text("You can turn this support off on your profile.").first).to_be_visible()
+
+
 def test_a_coach_on_a_phone_messages_a_quiet_learner_who_then_turns_the_support_off(app, phone, make_user, published):  # noqa: F811
     learner, _, _ = _quiet_learner_with_a_coach(app, published, make_user)
     with committing(app):
@@ -89,16 +99,14 @@ def test_a_coach_on_a_phone_offers_a_session_and_the_learner_reads_why_in_their_
     with committing(app):
         assert db.session.execute(select(RiskFlag.action)).scalar_one() == "offer_session"
 
-    phone.context.clear_cookies()
-    _sign_in(phone, "lena@example.com")
-    phone.goto("/inbox")
-    phone.get_by_role("button", name="Tess Trainer wrote to you").click()
-    expect(phone.get_by_text("a live session that may help").first).to_be_visible()
-    expect(phone.get_by_text("You can turn this support off on your profile.").first).to_be_visible()
+    _learner_reads(phone, "Tess Trainer wrote to you", "a live session that may help")
 
 
-def test_an_admin_who_coaches_nobody_messages_a_flagged_learner_who_reads_it_in_their_inbox(  # noqa: F811
-    app, desktop, make_user, published
+def test_an_admin_who_coaches_nobody_messages_a_flagged_learner_who_reads_it_in_their_inbox(
+    app,
+    desktop,
+    make_user,
+    published,  # noqa: F811
 ):
     from lxp.risk.models import RiskFlag
 
@@ -123,9 +131,6 @@ def test_an_admin_who_coaches_nobody_messages_a_flagged_learner_who_reads_it_in_
     with committing(app):
         assert db.session.execute(select(RiskFlag.action)).scalar_one() == "message"
 
-    desktop.context.clear_cookies()
-    _sign_in(desktop, "lena@example.com")
-    desktop.goto("/inbox")
-    desktop.get_by_role("button", name="Ada Admin from your organisation's learning team wrote to you").click()
-    expect(desktop.get_by_text("Would a lighter week help?").first).to_be_visible()
-    expect(desktop.get_by_text("You can turn this support off on your profile.").first).to_be_visible()
+    _learner_reads(
+        desktop, "Ada Admin from your organisation's learning team wrote to you", "Would a lighter week help?"
+    )

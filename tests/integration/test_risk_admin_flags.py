@@ -17,8 +17,7 @@ from lxp.paths.models import Journey
 from lxp.risk import services
 from lxp.risk.models import RiskFlag, RiskOptOut
 from tests.conftest import committing, csrf_from, sign_in, submit
-from tests.integration.test_live_fixtures import live_course_fixture, schedule, soon, start_path  # noqa: F401
-from tests.integration.test_live_fixtures import trainer_fixture  # noqa: F401
+from tests.integration.test_live_fixtures import live_course_fixture, schedule, soon, start_path, trainer_fixture  # noqa: F401  (fixtures)
 from tests.integration.test_predictive_support import _quiet_learner_with_a_coach
 
 PAGE = "/admin/predictive-support/flags"
@@ -51,9 +50,7 @@ def _section(page: str) -> str:
     return page.split("<h1>")[1].split('id="holdout-comparison"')[0]
 
 
-def test_an_admin_sees_the_flagged_learner_with_reasons_and_their_coach_and_sends_a_message(
-    app, published, make_user
-):
+def test_an_admin_sees_the_flagged_learner_with_reasons_and_their_coach_and_sends_a_message(app, published, make_user):
     _quiet_learner_with_a_coach(app, published, make_user)
     flag_id = _flag(app)
     admin = _admin(app, make_user)
@@ -149,14 +146,20 @@ def test_held_out_flags_and_learners_who_turned_it_off_never_reach_the_admin(app
     admin = _admin(app, make_user)
     assert "Lena Learner" not in admin.get(PAGE).get_data(as_text=True)
     token = csrf_from(admin.get(PAGE).get_data(as_text=True))
-    assert admin.post(f"{PAGE}/{flag_id}", data={"csrf_token": token, "action": "message", "body": "Hi"}).status_code == 404
+    assert (
+        admin.post(f"{PAGE}/{flag_id}", data={"csrf_token": token, "action": "message", "body": "Hi"}).status_code
+        == 404
+    )
     with committing(app):
         db.session.get(RiskFlag, flag_id).held_out = False
     submit(learner_client, "/me/predictive-support", {"on": "0"}, form_page="/me")
     with committing(app):
         assert db.session.get(RiskOptOut, learner) is not None
     assert "Lena Learner" not in admin.get(PAGE).get_data(as_text=True)
-    assert admin.post(f"{PAGE}/{flag_id}", data={"csrf_token": token, "action": "message", "body": "Hi"}).status_code == 404
+    assert (
+        admin.post(f"{PAGE}/{flag_id}", data={"csrf_token": token, "action": "message", "body": "Hi"}).status_code
+        == 404
+    )
 
 
 def test_learners_trainers_and_other_organisations_admins_are_refused(app, published, make_user, other_organisation):
