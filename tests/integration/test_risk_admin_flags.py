@@ -142,9 +142,14 @@ def test_held_out_flags_and_learners_who_turned_it_off_never_reach_the_admin(app
     learner, _, learner_client = _quiet_learner_with_a_coach(app, published, make_user)
     flag_id = _flag(app)
     with committing(app):
-        db.session.get(RiskFlag, flag_id).held_out = True
+        flag = db.session.get(RiskFlag, flag_id)
+        flag.held_out, flag.closed_at = True, utcnow()
     admin = _admin(app, make_user)
-    assert "Lena Learner" not in admin.get(PAGE).get_data(as_text=True)
+    page = admin.get(PAGE).get_data(as_text=True)
+    assert "Lena Learner" not in page
+    assert "Too few learners so far to show the comparison: each group needs at least 5." in page  # k >= 5
+    with committing(app):
+        db.session.get(RiskFlag, flag_id).closed_at = None
     token = csrf_from(admin.get(PAGE).get_data(as_text=True))
     assert (
         admin.post(f"{PAGE}/{flag_id}", data={"csrf_token": token, "action": "message", "body": "Hi"}).status_code
