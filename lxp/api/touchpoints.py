@@ -17,7 +17,7 @@ from lxp.api.common import area, not_found
 from lxp.channels import names as channel_names
 from lxp.core.errors import Invalid
 from lxp.extensions import db
-from lxp.nudges import course_rules, effect, rules, texts
+from lxp.nudges import course_rules, effect, rhythm, rules, texts
 from lxp.nudges.effect_maths import difference_interval
 from lxp.nudges.policy import FIXED_TIME_PERCENT
 from lxp.nudges.preview import preview_for
@@ -308,11 +308,24 @@ class TimingRowSchema(ma.Schema):
     high = ma.fields.Float(allow_none=True)
 
 
+class RhythmSchema(ma.Schema):
+    computed_at = ma.fields.AwareDateTime()
+    learners = ma.fields.Integer(metadata={"description": "how many learners it was learnt from"})
+    busiest = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "the busiest hours of the week (0 = Monday 00:00, in each learner's zone), busiest first; "
+                       "empty below five learners"})  # fmt: skip
+    hours = ma.fields.List(ma.fields.Integer(), allow_none=True, metadata={
+        "description": "learning events of the last 8 weeks per hour of the week; null below five learners"})  # fmt: skip
+
+
 class TimingSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(TimingRowSchema), metadata={
         "description": "per rule with adaptive timing and channel, sorted by rule then channel"})  # fmt: skip
     fixed_time_percent = ma.fields.Integer(metadata={"description": "share of messages kept at the fixed time"})
     measured_until = ma.fields.AwareDateTime(metadata={"description": "later messages are not yet 48 hours old"})
+    organisation_rhythm = ma.fields.Nested(RhythmSchema, allow_none=True, metadata={
+        "description": "when the organisation's learners learn, renewed weekly; adaptive timing leans on it "
+                       "where a learner's own rhythm is thin. Null until first computed"})  # fmt: skip
 
 
 @bp.get("/touchpoints/timing")
@@ -326,7 +339,15 @@ def timing_report(args):
     found = effect.effect_report(current_user, effect.Filters(args["course"], args["start"], args["end"]))
     label = {key: str(text) for key, text in texts.RULE_LABELS.items()}
     return {"items": [_timing_row(row, label) for row in found.timing],
-            "fixed_time_percent": FIXED_TIME_PERCENT, "measured_until": found.measured_until}  # fmt: skip
+            "fixed_time_percent": FIXED_TIME_PERCENT, "measured_until": found.measured_until,
+            "organisation_rhythm": _rhythm(rhythm.summary(current_user.organisation_id))}  # fmt: skip
+
+
+def _rhythm(found: rhythm.Summary | None) -> dict | None:
+    if found is None:
+        return None
+    return {"computed_at": found.computed_at, "learners": found.learners, "busiest": list(found.busiest),
+            "hours": list(found.hours) if found.hours is not None else None}  # fmt: skip
 
 
 def _timing_row(row, label: dict[str, str]) -> dict:

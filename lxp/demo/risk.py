@@ -1,6 +1,8 @@
 """Demo predictive support: a synthetic population with half a year of history, so that
 ``flask lxp risk evaluate`` has something to judge; a trained model; and the day's flags (the
-demo learner stuck on a check, quiet since, lands on his coach's desk). The demo course's "inactive" nudge uses adaptive timing. Safe to run again."""
+demo learner stuck on a check, quiet since, lands on his coach's desk and on the admin's "May
+need support" page). The demo course's "inactive" nudge uses adaptive timing, leaning on the
+organisation's rhythm, stored here as the scheduler stores it weekly. Safe to run again."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from lxp.core.time import utcnow
 from lxp.demo import DEMO_ORGANISATION
 from lxp.demo.coaching import DEFAULT_COACH
 from lxp.extensions import db
+from lxp.nudges import rhythm
 from lxp.nudges.models import TouchpointRule
 from lxp.risk import history, holdout, population, services
 from lxp.risk.models import RiskFlag, RiskSettings
@@ -52,6 +55,7 @@ def seed_risk() -> tuple[int, str, int]:
         latest, _ = services.train(organisation)
     raised = len(services.raise_flags(organisation))
     _holdout_history(organisation)
+    rhythm.refresh(organisation.id)
     return added, latest.status, raised
 
 

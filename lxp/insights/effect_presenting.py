@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from babel.dates import get_day_names
 from flask import Response
-from flask_babel import format_percent
+from flask_babel import format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -27,6 +28,13 @@ def rule_name(key: str) -> str:
 def channel_name(key: str | None) -> str:
     channel = channels.CHANNELS.get(key) if key else None
     return str(channel.sent_label) if channel is not None else key or "–"
+
+
+def hour_of_week(slot: int) -> str:
+    """An hour of the week (0 = Monday 00:00) as "Monday 09:00–10:00" in the viewer's language."""
+    day = get_day_names("wide", locale=get_locale())[slot // 24]
+    hour = slot % 24
+    return f"{day} {hour:02d}:00–{(hour + 1) % 24:02d}:00"
 
 
 def percent(value: float | None) -> str:

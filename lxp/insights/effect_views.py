@@ -17,7 +17,7 @@ from lxp.core.forms import show_form_error
 from lxp.insights import effect_presenting as present
 from lxp.insights import tabs
 from lxp.insights.forms import optional_int
-from lxp.nudges import effect, effect_maths
+from lxp.nudges import effect, effect_maths, rhythm
 
 bp = Blueprint("effect", __name__)
 
@@ -67,4 +67,5 @@ def report():
     query = {k: v for k, v in request.args.items() if k in ("course", "start", "end") and v}
     return render_template("nudges/effect.html", form=form, data=data, query=query, present=present,
                            min_learners=effect_maths.MIN_LEARNERS, window=effect_maths.WINDOW_HOURS,
+                           rhythm=rhythm.summary(current_user.organisation_id),
                            site_tabs=tabs.visible(tabs.SITE_TABS, current_user)), status  # fmt: skip

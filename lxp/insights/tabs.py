@@ -20,6 +20,8 @@ SITE_TABS: list[Tab] = [
     Tab("insights.index", _l("Courses")),
     Tab("insights.people", _l("Cohorts and people")),
     Tab("effect.report", _l("Touchpoints"), roles=("admin",)),
+    Tab("risk.overview", _l("Predictive support"), roles=("admin",)),
+    Tab("risk.flagged", _l("May need support"), roles=("admin",)),
 ]
 
 # Pages about one course: their endpoints take ``course_id`` and keep the filters.

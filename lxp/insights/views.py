@@ -27,6 +27,12 @@ def _navigation():
             "course_tabs": tabs.visible(tabs.COURSE_TABS, current_user)}  # fmt: skip
 
 
+@bp.app_template_global("insights_site_tabs")
+def insights_site_tabs() -> list:
+    """The insights site tabs the viewer may open, for pages of other features that join them."""
+    return tabs.visible(tabs.SITE_TABS, current_user)
+
+
 def _filter_form(course=None) -> FilterForm:
     form = FilterForm(request.args)
     form.cohort.choices = [("", _("All cohorts"))] + [(c.id, c.name) for c in services.cohorts_for(current_user)]

@@ -36,7 +36,7 @@ from lxp.core import unit_of_work
 from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
-from lxp.nudges import course_rules, effect, policy
+from lxp.nudges import course_rules, effect, policy, rhythm
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
 from lxp.nudges.preferences import preferences_of, unsubscribe_token
 from lxp.nudges.rules import RULES_BY_KEY, Rule
@@ -46,7 +46,7 @@ log = logging.getLogger("lxp.nudges.delivery")
 CLAIM_BATCH = 100  # rows per claim: a batch is sent well within the claim's lease
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
-RHYTHM_WEEKS = 8  # how far back the learner's own hours are learnt from (adaptive timing)
+RHYTHM_WEEKS = rhythm.RHYTHM_WEEKS  # how far back the learner's own hours are learnt from (adaptive timing)
 
 
 @dataclass
@@ -118,6 +118,7 @@ class _Batch:
     now: datetime | None = None
     moments: dict[int, list[datetime]] | None = None  # learning moments, read on first need (``activity_of``)
     organisation_rhythms: dict[int, tuple[int, ...]] = field(default_factory=dict)  # organisation id -> hours
+    stored_rhythms: dict[int, tuple[int, ...] | None] = field(default_factory=dict)  # organisation id -> stored
 
     def activity_of(self, user: User, timezone: str) -> tuple[int, ...]:
         """The learner's learning events of the last ``RHYTHM_WEEKS`` per hour of the week,
@@ -132,10 +133,21 @@ class _Batch:
                 self.moments.setdefault(user_id, []).append(when)
         return policy.activity_by_slot(self.moments.get(user.id, ()), timezone)
 
+    def stored_rhythm_of(self, user: User) -> tuple[int, ...] | None:
+        """The organisation's stored rhythm (``rhythm.usable``), read once per organisation."""
+        if user.organisation_id not in self.stored_rhythms:
+            self.stored_rhythms[user.organisation_id] = rhythm.usable(user.organisation_id)
+        return self.stored_rhythms[user.organisation_id]
+
     def organisation_activity_of(self, user: User) -> tuple[int, ...]:
-        """The rhythm of the other learners of ``user``'s organisation in this batch, each hour of
-        the week counted in each one's own zone: the prior sparse hours borrow from. No query:
-        it reuses the batch's learning moments."""
+        """The rhythm of the other learners of ``user``'s organisation, each hour of the week
+        counted in each one's own zone: the prior sparse hours borrow from. The organisation's
+        stored weekly rhythm where there is one (``rhythm.usable``), else that of the batch's
+        other learners (no query: it reuses the batch's learning moments)."""
+        stored = self.stored_rhythm_of(user)
+        if stored is not None:
+            own = self.activity_of(user, user.timezone or "UTC")
+            return tuple(max(t - o, 0) for t, o in zip(stored, own, strict=True))
         if user.organisation_id not in self.organisation_rhythms:
             totals = [0] * policy.SLOTS
             for other in self.loaded:
@@ -184,6 +196,7 @@ class _Batch:
             available_channels=frozenset(name for name, ids in self.reach.items() if user.id in ids),
             inbox=channels.inbox(), activity=self.activity_of(user, preferences.timezone) if adaptive else (),
             organisation_activity=self.organisation_activity_of(user) if adaptive else (),
+            organisation_fallback=adaptive and self.stored_rhythm_of(user) is not None,
         )  # fmt: skip
 
 

@@ -121,3 +121,17 @@ class ReviewCard(db.Model):
     card: Mapped[dict] = mapped_column(JSON)  # fsrs.Card.to_dict()
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrganisationRhythm(db.Model):
+    """When an organisation's learners learn: their learning events of the last weeks per hour
+    of the week, each counted in the learner's own zone. Recomputed weekly by the scheduler
+    (``lxp.nudges.rhythm.refresh``); adaptive timing leans on it where a learner's own rhythm
+    is thin (``lxp.nudges.policy.learner_time``)."""
+
+    __tablename__ = "organisation_rhythms"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hours: Mapped[list] = mapped_column(JSON, default=list)  # 168 counts, Monday 00:00 first
+    learners: Mapped[int] = mapped_column(default=0)  # how many learners it was learnt from

@@ -8,7 +8,8 @@ Pure: plain data in, a ``Decision`` out, no database and no Flask. The rules, in
   3. quiet hours in the learner's own time zone: hold until they end;
   4. a rule with adaptive timing (opt-in per rule): hold until the hour, within a day of when
      the message fell due and outside quiet hours, that the learner's own rhythm favours
-     (``learner_time``); a share of such messages keeps the fixed time, to compare;
+     (``learner_time``), or for a learner with too little history the hour their organisation
+     learns most in (``organisation_time``); a share of such messages keeps the fixed time, to compare;
   5. the weekly cap (celebrations and registered-session reminders first, they never count
      against it): over it, a digest-able message is folded into the digest, others dropped;
   6. otherwise send: to the inbox always, and on the first other channel the learner chose for
@@ -90,6 +91,9 @@ class Situation:
     activity: tuple[int, ...] = ()  # the learner's learning events per hour of the week (``activity_by_slot``)
     # the organisation's learners' events per hour of the week, each in their own zone; () when unknown
     organisation_activity: tuple[int, ...] = ()
+    # True when ``organisation_activity`` is the organisation's stored rhythm, learnt from enough
+    # learners to stand in for a learner with too little history of their own (``organisation_time``)
+    organisation_fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ def decide(candidate: Candidate, preferences: Preferences, situation: Situation)
     if candidate.adaptive and candidate.due_since is not None:
         best = learner_time(candidate.due_since, now, preferences, situation.activity, candidate.seed,
                             situation.organisation_activity)  # fmt: skip
+        if best is None and situation.organisation_fallback:
+            best = organisation_time(candidate.due_since, now, preferences, situation.organisation_activity)
         if best is not None and best > now:
             return Decision("hold", until=best, reason="learner_time")
     if counts_against_cap(candidate) and situation.sent_this_week >= preferences.weekly_cap:
@@ -233,6 +239,15 @@ def learner_time(due_since: datetime, now: datetime, preferences: Preferences, a
     weights = [
         draw.gammavariate(alpha, 1.0) for alpha in pooled_concentrations(activity, organisation if pooled else ())
     ]
+    return _best_hour(due_since, now, preferences, weights)
+
+
+def _best_hour(
+    due_since: datetime, now: datetime, preferences: Preferences, weights: Sequence[float]
+) -> datetime | None:
+    """The hour among the next 24 from ``due_since``, outside quiet hours, whose hour of the week
+    weighs most (the earliest of equal ones): its start (``due_since`` itself for the first),
+    ``now`` when it has passed, None when every hour is quiet."""
     start = due_since.replace(minute=0, second=0, microsecond=0)
     best, best_weight = None, -1.0
     for k in range(int(ADAPTIVE_WINDOW / timedelta(hours=1))):
@@ -242,6 +257,26 @@ def learner_time(due_since: datetime, now: datetime, preferences: Preferences, a
         weight = weights[slot_of(moment, preferences.timezone)]
         if weight > best_weight:
             best, best_weight = moment, weight
-    if best is None:
+    return None if best is None else max(best, now)
+
+
+def organisation_time(due_since: datetime, now: datetime, preferences: Preferences,
+                      organisation: Sequence[int]) -> datetime | None:  # fmt: skip
+    """When to send a message that fell due at ``due_since`` to a learner with too little history
+    of their own: the hour among the next 24 from ``due_since``, outside the learner's quiet hours,
+    in which the organisation's learners (``organisation``, events per hour of the week, each in
+    their own zone) learnt most; the earliest of equally busy hours. Returns the start of that hour
+    (``due_since`` itself for the first), ``now`` when it has passed, or None when the organisation's
+    rhythm has fewer than ``MIN_ACTIVITY`` events or no hour is outside quiet hours."""
+    if len(organisation) != SLOTS or sum(organisation) < MIN_ACTIVITY:
         return None
-    return max(best, now)
+    return _best_hour(due_since, now, preferences, organisation)
+
+
+def busiest_hours(rhythm: Sequence[int], top: int = 3) -> list[int]:
+    """The ``top`` hours of the week (0 = Monday 00:00) with the most events, busiest first
+    (the earlier of equally busy hours first); hours with none are left out."""
+    ranked = sorted(
+        (slot for slot in range(min(len(rhythm), SLOTS)) if rhythm[slot] > 0), key=lambda s: (-rhythm[s], s)
+    )
+    return ranked[:top]

@@ -19,10 +19,12 @@ from sqlalchemy import func, select
 from lxp.accounts.models import Organisation, User
 from lxp.assignments.models import ReportingLine
 from lxp.coaching import threads
+from lxp.coaching.services import coach_of
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
+from lxp.nudges import rhythm
 from lxp.paths.models import Journey
 from lxp.risk import history as stored
 from lxp.risk import holdout
@@ -166,15 +168,17 @@ def _fill_titles(reasons: list[Reason]) -> None:
 
 def follow_up(organisation_id: int, now: datetime) -> None:
     """Note when flagged learners came back (their first learning after the flag), and close
-    flags whose learner came back or whose 14 days are over."""
-    for flag in db.session.execute(
-        select(RiskFlag).where(RiskFlag.organisation_id == organisation_id, RiskFlag.closed_at.is_(None))
-    ).scalars():
-        back = db.session.execute(
-            select(func.min(LearningEvent.occurred_at)).where(
-                LearningEvent.actor_id == flag.learner_id, LearningEvent.verb.in_(LEARNING_VERBS),
-                LearningEvent.occurred_at > flag.raised_at, LearningEvent.occurred_at <= now)
-        ).scalar()  # fmt: skip
+    flags whose learner came back or whose 14 days are over. Two queries however many flags are open."""
+    is_open = (RiskFlag.organisation_id == organisation_id, RiskFlag.closed_at.is_(None))
+    first_back = dict(db.session.execute(
+        select(RiskFlag.id, func.min(LearningEvent.occurred_at))
+        .join(LearningEvent, (LearningEvent.actor_id == RiskFlag.learner_id)
+              & LearningEvent.verb.in_(LEARNING_VERBS) & (LearningEvent.occurred_at > RiskFlag.raised_at)
+              & (LearningEvent.occurred_at <= now))
+        .where(*is_open).group_by(RiskFlag.id)
+    ).all())  # fmt: skip
+    for flag in db.session.execute(select(RiskFlag).where(*is_open)).scalars():
+        back = first_back.get(flag.id)
         if back is not None and back < flag.raised_at + HORIZON:
             flag.came_back_at, flag.closed_at = back, back
         elif now >= flag.raised_at + HORIZON:
@@ -182,11 +186,13 @@ def follow_up(organisation_id: int, now: datetime) -> None:
 
 
 def refresh(now: datetime | None = None) -> None:
-    """The scheduler's run: retrain where a week has passed, then raise today's flags where
-    none were raised in the last day."""
+    """The scheduler's run: retrain where a week has passed (and renew the organisation's rhythm
+    adaptive timing leans on, ``nudges.rhythm``), then raise today's flags where none were
+    raised in the last day."""
     now = now or utcnow()
     retrain_due(now)
     for organisation in db.session.execute(select(Organisation).order_by(Organisation.id)).scalars():
+        rhythm.refresh_due(organisation.id, now)
         last = db.session.execute(
             select(func.max(RiskFlag.raised_at)).where(RiskFlag.organisation_id == organisation.id)
         ).scalar()
@@ -202,10 +208,7 @@ def desk_flags(coach: User) -> list[RiskFlag]:
     on), oldest first: a list to work through, not a ranking."""
     coached = threads.coached_learner_ids(coach)
     return list(db.session.execute(
-        select(RiskFlag).where(RiskFlag.organisation_id == coach.organisation_id, RiskFlag.closed_at.is_(None),
-                               RiskFlag.held_out.is_(False), RiskFlag.acted_at.is_(None),
-                               RiskFlag.learner_id.in_(select(coached.c[0])),
-                               RiskFlag.learner_id.not_in(select(RiskOptOut.user_id)))
+        select(RiskFlag).where(*_reaching_people(coach.organisation_id), RiskFlag.learner_id.in_(select(coached.c[0])))
         .order_by(RiskFlag.raised_at, RiskFlag.id)
     ).scalars())  # fmt: skip
 
@@ -231,6 +234,41 @@ def flag_for_coach(coach: User, flag_id: int) -> RiskFlag:
     if (flag is None or flag.organisation_id != coach.organisation_id or flag.held_out
             or not threads.is_coach_of(coach, flag.learner_id)):  # fmt: skip
         raise NotFound(_l("No such learner among the people you coach."))
+    return flag
+
+
+# --- the admin's page ---------------------------------------------------------------------
+
+
+def _reaching_people(organisation_id: int):
+    """Open flags of the organisation that reach people: not held out, not acted on, and the
+    learner still has predictive support on."""
+    return (RiskFlag.organisation_id == organisation_id, RiskFlag.closed_at.is_(None),
+            RiskFlag.held_out.is_(False), RiskFlag.acted_at.is_(None),
+            RiskFlag.learner_id.not_in(select(RiskOptOut.user_id)))  # fmt: skip
+
+
+def organisation_flags(admin: User) -> list[RiskFlag]:
+    """The open flags of the admin's organisation a coach would see (``desk_flags``), whoever
+    coaches the learner or if nobody does, oldest first: a list to work through, not a ranking."""
+    return list(db.session.execute(
+        select(RiskFlag).where(*_reaching_people(admin.organisation_id)).order_by(RiskFlag.raised_at, RiskFlag.id)
+    ).scalars())  # fmt: skip
+
+
+def coaches_of(flags: list[RiskFlag]) -> dict[int, User | None]:
+    """Per flag id, the learner's coach (None: nobody coaches them)."""
+    return {flag.id: coach_of(flag.learner_id) for flag in flags}
+
+
+def flag_for_admin(admin: User, flag_id: int) -> RiskFlag:
+    """A flag the admin may act on: open, of their organisation, not held out, not acted on yet,
+    of a learner with predictive support on. Raises ``NotFound``."""
+    flag = db.session.execute(
+        select(RiskFlag).where(RiskFlag.id == flag_id, *_reaching_people(admin.organisation_id))
+    ).scalar_one_or_none()  # fmt: skip
+    if flag is None or not admin.has_role("admin"):
+        raise NotFound(_l("No such learner among those who may need support."))
     return flag
 
 

@@ -125,3 +125,49 @@ def overview():
                            follow_through=services.follow_through(organisation_id),
                            holdout=services.holdout_comparison(organisation_id),
                            seed=services.holdout_seed(organisation_id)), status  # fmt: skip
+
+
+def _flagged_page(errors: dict[int, str] | None = None, kept: dict[int, str] | None = None, status: int = 200):
+    flags = services.organisation_flags(current_user)
+    return render_template("risk/flagged.html", flags=flags, coaches=services.coaches_of(flags),
+                           session_choices=actions.session_choices(flags), plan_minutes=actions.plan_minutes(flags),
+                           acted_on=services.recent_actions(current_user),
+                           holdout=services.holdout_comparison(current_user.organisation_id),
+                           errors=errors or {}, kept=kept or {}), status  # fmt: skip
+
+
+@bp.get("/admin/predictive-support/flags")
+@roles_required("admin")
+def flagged():
+    """The admin's list of the organisation's learners who may need support, with the reasons,
+    their coach (or that nobody coaches them) and what to do: the coaches' desk for admins."""
+    return _flagged_page()
+
+
+@bp.post("/admin/predictive-support/flags/<int:flag_id>")
+@roles_required("admin")
+def act_as_admin(flag_id: int):
+    """The admin acts on a flag: a message, a session offer or a lighter plan, each told to the
+    learner in their inbox and recorded. Bad input shows the page again with the reason."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    action, body = request.form.get("action", ""), request.form.get("body", "")
+    try:
+        if action == "message":
+            actions.message_as_admin(current_user, flag_id, body)
+        elif action == "offer_session":
+            actions.offer_session_as_admin(current_user, flag_id, request.form.get("session_id", type=int))
+        elif action == "simplify_plan":
+            actions.simplify_plan_as_admin(current_user, flag_id)
+        else:
+            abort(400)
+    except NotFound:
+        abort(404)
+    except ServiceError as error:
+        unit_of_work.refused()
+        return _flagged_page({flag_id: str(error.message)}, {flag_id: body}, 400)
+    flash({"message": _("Message sent. It is in the learner's inbox."),
+           "offer_session": _("Session offered. The learner was told in their inbox, with a link to sign up."),
+           "simplify_plan": _("Their plan is lighter now. The learner was told in their inbox, and how to change it back.")}[action],
+          "success")  # fmt: skip
+    return redirect(url_for("risk.flagged"))

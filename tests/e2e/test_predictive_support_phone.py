@@ -22,6 +22,16 @@ def _sign_in(page, email):
     page.get_by_role("button", name="Sign in").click()
 
 
+def _learner_reads(page, sender: str, text: str) -> None:
+    """Lena signs in, opens the message from ``sender`` in her inbox and reads ``text`` and why she got it."""
+    page.context.clear_cookies()
+    _sign_in(page, "lena@example.com")
+    page.goto("/inbox")
+    page.get_by_role("button", name=sender).click()
+    expect(page.get_by_text(text).first).to_be_visible()
+    expect(page.get_by_text("You can turn this support off on your profile.").first).to_be_visible()
+
+
 def test_a_coach_on_a_phone_messages_a_quiet_learner_who_then_turns_the_support_off(app, phone, make_user, published):  # noqa: F811
     learner, _, _ = _quiet_learner_with_a_coach(app, published, make_user)
     with committing(app):
@@ -89,9 +99,38 @@ def test_a_coach_on_a_phone_offers_a_session_and_the_learner_reads_why_in_their_
     with committing(app):
         assert db.session.execute(select(RiskFlag.action)).scalar_one() == "offer_session"
 
-    phone.context.clear_cookies()
-    _sign_in(phone, "lena@example.com")
-    phone.goto("/inbox")
-    phone.get_by_role("button", name="Tess Trainer wrote to you").click()
-    expect(phone.get_by_text("a live session that may help").first).to_be_visible()
-    expect(phone.get_by_text("You can turn this support off on your profile.").first).to_be_visible()
+    _learner_reads(phone, "Tess Trainer wrote to you", "a live session that may help")
+
+
+def test_an_admin_who_coaches_nobody_messages_a_flagged_learner_who_reads_it_in_their_inbox(
+    app,
+    desktop,
+    make_user,
+    published,  # noqa: F811
+):
+    from lxp.risk.models import RiskFlag
+
+    _quiet_learner_with_a_coach(app, published, make_user)
+    make_user(("admin",), email="ada@example.com", name="Ada Admin")
+    with committing(app):
+        services.raise_flags(db.session.execute(select(Organisation)).scalars().first())
+
+    _sign_in(desktop, "ada@example.com")
+    desktop.goto("/insights/")
+    desktop.get_by_role("link", name="May need support").click()
+    flagged = desktop.locator("[data-risk-flag]", has_text="Lena Learner")
+    expect(flagged).to_contain_text("Coach: Carla Coach")
+    expect(flagged).to_contain_text("no activity for 9 days")
+    flagged.get_by_role("button", name="Send a message").click()
+    expect(desktop.get_by_role("alert")).to_contain_text("Write a message first.")
+    flagged = desktop.locator("[data-risk-flag]", has_text="Lena Learner")
+    flagged.get_by_label("Your message to Lena Learner").fill("Would a lighter week help? Tell Carla or me.")
+    flagged.get_by_role("button", name="Send a message").click()
+    expect(desktop.get_by_text("Message sent.")).to_be_visible()
+    expect(desktop.locator("[data-risk-flag]", has_text="Lena Learner")).to_have_count(0)
+    with committing(app):
+        assert db.session.execute(select(RiskFlag.action)).scalar_one() == "message"
+
+    _learner_reads(
+        desktop, "Ada Admin from your organisation's learning team wrote to you", "Would a lighter week help?"
+    )

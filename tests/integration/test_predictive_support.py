@@ -1,7 +1,8 @@
 """Predictive support end to end on a real database: training from stored history, flags with
 reasons on the coach's desk, acting on them, the learner's switch, and the follow-through."""
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -185,10 +186,21 @@ def test_on_the_demo_evaluate_shows_the_model_against_the_baseline_and_a_coach_h
     assert result.exit_code == 0, result.output
     assert "not enough history" not in result.output
     assert "AUC (higher is better)" in result.output and "Brier score (lower is better)" in result.output
+    # On a later period, held out from training: its cut-offs lie in the last weeks before today.
+    held = re.search(r"held out: cut-offs (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)", result.output)
+    assert held, result.output
+    assert utcnow().date() - timedelta(weeks=12) < date.fromisoformat(held[1]) <= date.fromisoformat(held[2])
+    assert re.search(r"AUC \(higher is better\)\s+0\.\d{3}\s+0\.\d{3}", result.output)
     client = app.test_client()
     sign_in(client, "trainer.newyork@northwind.example", "learn-together-2026")
     desk = client.get("/desk").get_data(as_text=True).split('id="at-risk"')[1].split("</section>")[0]
     assert "Aarav Sharma" in desk and "failed checks on" in desk
+    admin = app.test_client()
+    sign_in(admin, "admin@northwind.example", "learn-together-2026")
+    flagged = admin.get("/admin/predictive-support/flags").get_data(as_text=True)
+    assert "Aarav Sharma" in flagged and "Coach: " in flagged and "failed checks on" in flagged
+    effect = admin.get("/admin/touchpoints/effect").get_data(as_text=True)
+    assert "When your learners learn" in effect and "Busiest hours of the week" in effect
     with committing(app):
         rule = db.session.execute(select(TouchpointRule).where(TouchpointRule.adaptive_time.is_(True))).scalar_one()
         assert rule.key == "inactive"

@@ -1,7 +1,7 @@
 """Sparse hours borrow: a learner with few events is not stuck on one hour. The pooled posterior
 (``policy.pooled_concentrations``) and the send time it leads to, checked for any rhythm."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -104,3 +104,34 @@ def test_a_busy_hour_of_the_organisation_does_not_outweigh_the_learners_own_habi
     picks = [learner_time(MONDAY_8, MONDAY_8, UTC_PREFS, evenings, seed, organisation) for seed in range(40)]
     assert sum(t.hour == 19 for t in picks) >= 30
     assert all(t < MONDAY_8 + timedelta(hours=24) for t in picks)
+
+
+def test_without_history_of_their_own_the_organisations_busiest_hour_in_the_window_stands_in():
+    organisation = tuple((9 if s == 20 else 4 if s == 12 else 0) for s in range(SLOTS))  # Monday 20:00, 12:00
+    assert policy.organisation_time(MONDAY_8, MONDAY_8, UTC_PREFS, organisation) == MONDAY_8.replace(hour=20)
+    evenings_quiet = policy.Preferences(timezone="UTC", quiet_start=time(19, 0), quiet_end=time(7, 0))
+    assert policy.organisation_time(MONDAY_8, MONDAY_8, evenings_quiet, organisation) == MONDAY_8.replace(hour=12)
+    berlin = policy.Preferences(timezone="Europe/Berlin", quiet_start=None, quiet_end=None)  # 20:00 there is 19:00 UTC
+    assert policy.organisation_time(MONDAY_8, MONDAY_8, berlin, organisation) == MONDAY_8.replace(hour=19)
+    assert policy.organisation_time(MONDAY_8, MONDAY_8, UTC_PREFS, one_hour(20, policy.MIN_ACTIVITY - 1)) is None
+    # Past its hour already (a late delivery run): now.
+    late = MONDAY_8 + timedelta(hours=13)
+    assert policy.organisation_time(MONDAY_8, late, UTC_PREFS, organisation) == late
+
+
+def test_decide_leans_on_the_organisation_only_when_told_its_rhythm_is_the_stored_one():
+    organisation = one_hour(20, 30)
+    candidate = policy.Candidate("inactive", "nudge", False, True, (), adaptive=True, due_since=MONDAY_8, seed=3)
+    told = policy.Situation(now=MONDAY_8, inbox="in_app", activity=EMPTY, organisation_activity=organisation,
+                            organisation_fallback=True)  # fmt: skip
+    assert policy.decide(candidate, UTC_PREFS, told) == policy.Decision(
+        "hold", until=MONDAY_8.replace(hour=20), reason="learner_time")  # fmt: skip
+    untold = policy.Situation(now=MONDAY_8, inbox="in_app", activity=EMPTY, organisation_activity=organisation)
+    assert policy.decide(candidate, UTC_PREFS, untold).action == "send"
+
+
+def test_the_busiest_hours_busiest_first_and_never_an_empty_one():
+    rhythm = tuple({5: 3, 40: 9, 100: 3, 7: 1}.get(s, 0) for s in range(SLOTS))
+    assert policy.busiest_hours(rhythm) == [40, 5, 100]
+    assert policy.busiest_hours(one_hour(9, 2), top=3) == [9]
+    assert policy.busiest_hours(EMPTY) == []

@@ -54,3 +54,35 @@ def test_a_small_default_group_is_not_shown_and_nobody_else_may_read_it(app, api
     is_problem(api_as("admin", scopes=("read",)).get("/api/v1/admin/touchpoints/timing"), 403)
     for role in ("learner", "trainer", "reviewer"):
         is_problem(api_as(role).get("/api/v1/admin/touchpoints/timing"), 403)
+
+
+def test_the_timing_api_gives_the_organisations_rhythm_only_from_five_learners(app, api_as):
+    import uuid
+
+    from sqlalchemy import insert
+
+    from lxp.events import LearningEvent
+    from lxp.risk import services as risk
+
+    admin = api_as("admin", scopes=ADMIN)
+    assert admin.get("/api/v1/admin/touchpoints/timing").get_json()["organisation_rhythm"] is None
+    now = utcnow().replace(microsecond=0)
+    wednesday_19 = (now - timedelta(days=now.weekday() - 2, weeks=1)).replace(hour=19, minute=0, second=0)
+    with committing(app):
+        learners = add_learners(5)
+        db.session.execute(insert(LearningEvent), [
+            {"id": uuid.uuid4(), "actor_id": i, "verb": "completed", "object_type": "item", "object_id": "1:x",
+             "result": None, "context": None, "occurred_at": wednesday_19 - timedelta(weeks=k), "recorded_at": now}
+            for i in learners[: 4] for k in (1, 2)
+        ])  # fmt: skip
+        risk.refresh(now)
+    rhythm = admin.get("/api/v1/admin/touchpoints/timing").get_json()["organisation_rhythm"]
+    assert rhythm["learners"] == 4 and rhythm["busiest"] == [] and rhythm["hours"] is None
+    with committing(app):
+        db.session.execute(insert(LearningEvent), [
+            {"id": uuid.uuid4(), "actor_id": learners[4], "verb": "completed", "object_type": "item", "object_id": "1:x",
+             "result": None, "context": None, "occurred_at": wednesday_19 - timedelta(weeks=1), "recorded_at": now}
+        ])  # fmt: skip
+        risk.refresh(now + timedelta(days=7))
+    rhythm = admin.get("/api/v1/admin/touchpoints/timing").get_json()["organisation_rhythm"]
+    assert rhythm["learners"] == 5 and rhythm["busiest"] == [2 * 24 + 19] and rhythm["hours"][2 * 24 + 19] == 9
