@@ -75,14 +75,19 @@ def _first_open_lesson(page) -> tuple[str, str]:
     return link.get_attribute("href"), link.inner_text()
 
 
-def test_a_cached_block_opens_offline_and_its_completion_is_recorded_once_back_online(app, phone):
-    page, email = phone, _onboard_demo_learner(app, phone)
-
+def _first_open_lesson_kept_for_offline(page) -> tuple[str, str]:
+    """``_first_open_lesson``, once Today has had the service worker fetch it for offline reading."""
     next_href, next_title = _first_open_lesson(page)
     page.goto("/today")
     # Wait until the service worker controls the page and has fetched the next blocks.
     _wait_until(page, "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     _wait_until(page, "href => caches.open('lxp-pages-v1').then(c => c.match(href)).then(r => !!r)", next_href)
+    return next_href, next_title
+
+
+def test_a_cached_block_opens_offline_and_its_completion_is_recorded_once_back_online(app, phone):
+    page, email = phone, _onboard_demo_learner(app, phone)
+    next_href, next_title = _first_open_lesson_kept_for_offline(page)
 
     page.context.set_offline(True)
     page.goto(next_href)  # served by the service worker from its cache
@@ -158,10 +163,7 @@ def _sign_in(page, email):
 
 def test_on_a_shared_phone_a_queued_completion_waits_for_its_owner_and_sign_out_clears_the_pages(app, phone):
     page, owner = phone, _onboard_demo_learner(app, phone)
-    next_href, _title = _first_open_lesson(page)
-    page.goto("/today")
-    _wait_until(page, "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
-    _wait_until(page, "href => caches.open('lxp-pages-v1').then(c => c.match(href)).then(r => !!r)", next_href)
+    next_href, _title = _first_open_lesson_kept_for_offline(page)
 
     page.context.set_offline(True)
     page.goto(next_href)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from io import BytesIO
 
 import pytest
@@ -23,6 +22,7 @@ from tests.conftest import committing, csrf_from, submit
 from tests.integration.api.conftest import ApiClient, is_problem, make_token
 from tests.integration.clamd_fixtures import EICAR, clamd  # noqa: F401  (fixture)
 from tests.integration.served import free_port
+from tests.integration.test_packages import package_form
 from tests.integration.test_workplace_fixtures import (  # noqa: F401  (fixtures)
     PDF,
     on_path,
@@ -118,12 +118,7 @@ def test_an_infected_attachment_to_a_coaching_message_is_refused_with_the_messag
 def test_a_package_carrying_a_virus_is_refused_and_nothing_is_unpacked(
     app, client, login_as, published, upload_dir, scanning
 ):
-    login_as("admin")
-    course = published["course"]
-    submit(client, f"/admin/courses/{course}/draft", {}, form_page=f"/admin/courses/{course}")
-    form = f"/admin/courses/{course}/packages/new"
-    page = client.get(form).get_data(as_text=True)
-    module = re.search(r'name="module"[^>]*>\s*<option[^>]*value="(\d+)"', page).group(1)
+    form, page, module = package_form(client, login_as, published["course"])
     infected = scorm_zip("1.2", title="Listening drill", extra_files={"unit/readme.txt": INFECTED_NOTE})
     answer = client.post(form, data={"csrf_token": csrf_from(page), "module": module, "minutes": "5",
                                      "package": (io.BytesIO(infected), "drill.zip")},
