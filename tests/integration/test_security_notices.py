@@ -132,7 +132,7 @@ def _fail_through_the_api(app, secret: str, address: str) -> None:
     assert answer.status_code == 401, answer.get_data(as_text=True)
 
 
-def test_failed_sign_ins_through_the_api_and_the_page_are_counted_together(app, make_user, mailbox):
+def test_failed_sign_ins_through_the_api_and_the_page_are_counted_together(app, make_user, mailbox, caplog):
     from lxp.audit.models import AuditEntry
 
     make_user(email="kim@example.com")
@@ -151,6 +151,7 @@ def test_failed_sign_ins_through_the_api_and_the_page_are_counted_together(app, 
                                      .order_by(AuditEntry.id)).all()  # fmt: skip
         assert [e.details.get("via") for e in entries] == [None, None, None, "api", "api"]
         assert all(stolen not in str(e.details) for e in entries)  # never the secret
+    assert not [r for r in caplog.records if stolen in r.getMessage()]  # nor in any log line
 
 
 def test_a_token_that_never_was_one_is_recorded_without_a_person_and_tells_nobody(app, make_user, mailbox):
