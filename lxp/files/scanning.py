@@ -38,7 +38,9 @@ class _Closing:
         try:
             super()._init_socket()
         except CommunicationError:
-            self.clamd_socket.close()
+            opened = getattr(self, "clamd_socket", None)
+            if opened is not None:
+                opened.close()
             raise
 
 
