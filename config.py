@@ -121,6 +121,17 @@ class Config:
 
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     UPLOAD_DIR: str | None = None  # None: uploads/ in the instance folder; never under static/
+    # Content packages (SCORM, cmi5 zips): the zip, everything unpacked, and the number of files.
+    PACKAGE_MAX_MB = 200
+    PACKAGE_MAX_UNPACKED_MB = 500
+    PACKAGE_MAX_FILES = 5000
+    # Virus scanning of every kept upload (files, packages) by ClamAV's clamd: its socket as
+    # unix:/path (or just /path) or tcp://host:port (or host:port); None: not scanned. With
+    # CLAMD_REQUIRED an upload is refused while clamd cannot answer (fail closed); without, it is
+    # kept unscanned and a warning logged.
+    CLAMD: str | None = None
+    CLAMD_REQUIRED = True
+    CLAMD_TIMEOUT = 30
     CSV_IMPORT_MAX_ROWS = 5000
     # Predictive support: a trained risk model is used only when its AUC on the held-out later
     # weeks beats "days since last activity" by this many hundredths (else the rules alone apply).
@@ -196,6 +207,12 @@ class Config:
         text("LXP_DEFAULT_TIMEZONE", "DEFAULT_TIMEZONE")
         number("LXP_MAX_UPLOAD_MB", "MAX_CONTENT_LENGTH")
         text("LXP_UPLOAD_DIR", "UPLOAD_DIR")
+        number("LXP_PACKAGE_MAX_MB", "PACKAGE_MAX_MB")
+        number("LXP_PACKAGE_MAX_UNPACKED_MB", "PACKAGE_MAX_UNPACKED_MB")
+        number("LXP_PACKAGE_MAX_FILES", "PACKAGE_MAX_FILES")
+        text("LXP_CLAMD", "CLAMD")
+        flag("LXP_CLAMD_REQUIRED", "CLAMD_REQUIRED")
+        number("LXP_CLAMD_TIMEOUT", "CLAMD_TIMEOUT")
         text("LXP_SCHEDULER", "SCHEDULER")
         text("LXP_LOG_FORMAT", "LOG_FORMAT")
         number("LXP_PROXY_HOPS", "PROXY_HOPS")
@@ -209,6 +226,10 @@ class Config:
                     ipaddress.ip_network(part.strip(), strict=False)
                 except ValueError:
                     raise ValueError(f"LXP_METRICS_ALLOW: {part.strip()!r} is not an address or network") from None
+        if settings["CLAMD"]:
+            clamd_address(settings["CLAMD"])  # raises ValueError naming LXP_CLAMD
+        if settings["CLAMD_TIMEOUT"] < 1:
+            raise ValueError(f"LXP_CLAMD_TIMEOUT must be at least 1 second, got {settings['CLAMD_TIMEOUT']}")
         if settings["PROXY_HOPS"] < 0:
             raise ValueError(f"LXP_PROXY_HOPS must be 0 or more, got {settings['PROXY_HOPS']}")
         if settings["SCHEDULER"] not in ("off", "inline"):
@@ -222,6 +243,22 @@ class Config:
         if env.get("LXP_MAX_UPLOAD_MB"):
             settings["MAX_CONTENT_LENGTH"] *= 1024 * 1024
         return settings
+
+
+def clamd_address(value: str) -> tuple[str, str | tuple[str, int]]:
+    """Where clamd listens, read from ``LXP_CLAMD``: ``("unix", path)`` for ``unix:/path`` or
+    ``/path``, ``("tcp", (host, port))`` for ``tcp://host:port`` or ``host:port``. Raises
+    ``ValueError`` naming the variable for anything else."""
+    text = value.strip()
+    if text.startswith("unix:"):
+        text = text.removeprefix("unix:").removeprefix("//")
+    if text.startswith("/"):
+        return "unix", text
+    host, _, port = text.removeprefix("tcp://").rpartition(":")
+    host = host.strip("[]")
+    if host and port.isdigit() and 0 < int(port) < 65536:
+        return "tcp", (host, int(port))
+    raise ValueError(f"LXP_CLAMD: expected unix:/path/to/clamd.ctl or tcp://host:port, got {value!r}")
 
 
 def host_cookies(settings: Mapping) -> bool:

@@ -1,8 +1,8 @@
 """``flask lxp check``: what an operator needs to know before trusting an installation.
 
 Each check looks at one part (the secret key, the base URL, the database and its migrations,
-SMTP, the VAPID keys, the rate-limit storage, the upload folder, the scheduler's heartbeat,
-the trusted proxies, who may read the metrics)
+SMTP, the VAPID keys, the rate-limit storage, the upload folder, the virus scanner, the
+scheduler's heartbeat, the trusted proxies, who may read the metrics)
 with the real thing where there is one (it connects, writes, reads), and returns one
 ``Check``: ok or not, what it saw, and for a failure what to do. Checks never raise and change
 nothing an operator would notice (the upload check writes and removes one probe file).
@@ -28,6 +28,7 @@ from lxp.core import crypto
 from lxp.core.migrations import schema_state
 from lxp.core.time import utcnow
 from lxp.extensions import db
+from lxp.files import scanning
 from lxp.files.storage import upload_dir
 from lxp.push.keys import KEY_FILE, is_local_host, subject_host, vapid_keys
 from lxp.scheduler import JOBS
@@ -216,6 +217,21 @@ def upload_folder() -> Check:
     return Check("uploads", True, f"{folder} is writable")
 
 
+def virus_scanner() -> Check:
+    """When ``LXP_CLAMD`` is set: clamd answers PING and VERSION (its engine and signatures).
+    Unset is fine: uploads are then kept unscanned (the detail says so)."""
+    scanner = scanning.configured()
+    if scanner is None:
+        return Check("clamd", True, "not configured: uploads are not scanned for viruses (set LXP_CLAMD)")
+    try:
+        version = scanner.version()
+    except scanning.ScannerUnreachable as exc:
+        refused = "every upload is refused" if current_app.config["CLAMD_REQUIRED"] else "uploads are kept unscanned"
+        return Check("clamd", False, f"{exc}; until it answers, {refused}",
+                     "start clamd (clamav-daemon) or correct LXP_CLAMD")  # fmt: skip
+    return Check("clamd", True, f"{scanner.address} answers: {version}")
+
+
 def scheduler() -> Check:
     """Every scheduler job ran recently (its heartbeat) and its last run did not fail."""
 
@@ -280,8 +296,8 @@ def _age(age: timedelta) -> str:
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (
-    secret_key, encryption, base_url, database, smtp, vapid, rate_limit_storage, upload_folder, scheduler, proxy,
-    metrics,
+    secret_key, encryption, base_url, database, smtp, vapid, rate_limit_storage, upload_folder, virus_scanner,
+    scheduler, proxy, metrics,
 )  # fmt: skip
 
 

@@ -104,6 +104,18 @@ def create_token(user, name: str, scopes) -> NewToken:
     return NewToken(token, secret)
 
 
+def refused(secret: str) -> ApiToken | None:
+    """The token with this secret when lxp no longer accepts it (revoked, or its owner
+    deactivated), so a refused call can be counted against its owner; None for a secret that
+    never was a token, and for one that is still good."""
+    if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 100:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None or (token.revoked_at is None and token.user.active):
+        return None
+    return token
+
+
 def tokens_of(user) -> list[ApiToken]:
     """The user's tokens, active first, newest first within each group."""
     rows = db.session.scalars(

@@ -155,6 +155,28 @@ def _audit_failed_sign_in(email: str, user: User | None) -> None:
         security_notices.after_failed_sign_in(user)
 
 
+def record_refused_api_token(secret: str, address: str | None) -> None:
+    """An API call with a bearer token lxp does not accept is a failed sign-in: on the audit
+    trail (with the token's id, never its secret) and, for a token that was someone's (revoked,
+    or its owner deactivated), counted against that account with the failed passwords and
+    codes, so the per-account limit and the mail after repeated failures
+    (``security_notices.after_failed_sign_in``) see page and API failures together. Once the
+    account's (or, for a secret that never was a token, the address's) failures are used up
+    for now, further ones are not recorded, so a script cannot flood the trail. In the
+    caller's unit of work."""
+    token = api_tokens.refused(secret)
+    owner = token.user if token is not None else None
+    key = f"user:{owner.id}" if owner is not None else f"api-address:{address or '?'}"
+    if throttle.exhausted(key):
+        return
+    throttle.count_failure(key)
+    audit.record("sign_in_failed", organisation_id=owner.organisation_id if owner else None,
+                 subject_type="user" if owner else None, subject_id=owner.id if owner else None,
+                 details={"via": "api", "api_token": token.id if token else None})  # fmt: skip
+    if owner is not None:
+        security_notices.after_failed_sign_in(owner)
+
+
 def record_login(user: User) -> None:
     """Note the sign-in on the user and in the event log."""
     user.last_login_at = utcnow()

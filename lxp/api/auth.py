@@ -18,8 +18,10 @@ from flask_login import current_user
 from flask_smorest import abort
 
 from lxp.accounts import api_tokens
+from lxp.accounts import services as accounts
+from lxp.core import unit_of_work
 from lxp.core.auth import BLUEPRINT_ROLES, ROLES
-from lxp.extensions import csrf, limiter
+from lxp.extensions import csrf, db, limiter
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -39,6 +41,8 @@ def load_user_from_token(req):
         return None
     token = api_tokens.authenticate(secret)
     g.api_token = token
+    if token is None:
+        g.refused_bearer = secret
     return token.user if token is not None else None
 
 
@@ -69,6 +73,7 @@ def _check_request(roles: frozenset[str], admin: bool) -> None:
         # A session cookie came along with a token: the token decides, so scopes apply.
         token = api_tokens.authenticate(secret)
         if token is None:
+            g.refused_bearer = secret
             abort(401, message=_l("This token is not valid or has been revoked."))
         g.api_token = token
         g._login_user = token.user
@@ -102,5 +107,19 @@ def guard(bp, *roles: str, admin: bool = False) -> None:
         _check_request(allowed, admin)
 
 
+def _record_refused_token(response):
+    """A 401 to a call whose bearer token was refused is a failed sign-in (see
+    ``accounts.services.record_refused_api_token``). The 401 rolls the request back, so the
+    entry is committed in a boundary of its own, after the request's own work is dropped."""
+    secret = g.pop("refused_bearer", None)
+    if secret is None or response.status_code != 401:
+        return response
+    db.session.rollback()  # nothing of the refused request is kept (a 401 never commits anyway)
+    with unit_of_work.boundary("api: refused token"):
+        accounts.record_refused_api_token(secret, request.remote_addr)
+    return response
+
+
 def init_app(app) -> None:
     app.login_manager.request_loader(load_user_from_token)
+    app.after_request(_record_refused_token)

@@ -40,3 +40,9 @@ class Conflict(ServiceError):
 
 class TooManyAttempts(ServiceError):
     status = 429
+
+
+class Unavailable(ServiceError):
+    """Something lxp needs for this request does not answer just now (try again later)."""
+
+    status = 503

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from lxp.core.errors import Invalid, NotFound
 from lxp.extensions import db
-from lxp.files import storage
+from lxp.files import scanning, storage
 from lxp.files.models import StoredFile
 
 MB = 1024 * 1024
@@ -110,8 +110,10 @@ def check_upload(kind: str, filename: str | None, stream) -> Upload:
     """Read one upload of ``kind`` from ``stream`` and check it; nothing is written.
 
     Raises ``Invalid`` naming the file when it is empty, larger than the kind's limit (the
-    message names the limit), or not of an accepted type by its content, whatever its name
-    says (an executable renamed ``.jpg`` is refused). ``KeyError`` for an unregistered kind.
+    message names the limit), not of an accepted type by its content, whatever its name
+    says (an executable renamed ``.jpg`` is refused), or carrying a virus by clamd's verdict;
+    ``Unavailable`` when clamd is required and gives none (``lxp.files.scanning``).
+    ``KeyError`` for an unregistered kind.
     """
     rule = RULES[kind]
     name = safe_name(filename)
@@ -125,6 +127,7 @@ def check_upload(kind: str, filename: str | None, stream) -> Upload:
     if content_type not in rule.types:
         raise Invalid(_l("\u201c%(name)s\u201d is not a photo (JPEG, PNG, WebP, HEIC), a PDF, an office document or a text file, so it cannot be added.",
                          name=name), field="files")  # fmt: skip
+    scanning.check_clean(name, data)
     return Upload(name, content_type, data)
 
 

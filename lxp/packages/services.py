@@ -20,6 +20,7 @@ from lxp.authoring.kinds import KINDS, where
 from lxp.authoring.models import CourseVersion, Item, Module
 from lxp.core.errors import Invalid, NotFound
 from lxp.extensions import db
+from lxp.files import scanning
 from lxp.packages import archive, manifest, storage
 from lxp.packages.models import ContentPackage
 
@@ -55,7 +56,8 @@ def find(organisation_id: int, sha256: str) -> ContentPackage | None:
 def store_package(admin, data: bytes) -> ContentPackage:
     """Check ``data`` (a zip), read its manifest and store it for the admin's organisation,
     once: the same zip again returns the stored package. Raises ``Invalid`` with what is wrong
-    (see ``archive`` and ``manifest``)."""
+    (see ``archive`` and ``manifest``, and ``files.scanning``: a package carrying a virus), or
+    ``Unavailable`` when the required virus scanner gives no verdict."""
     sha256 = hashlib.sha256(data).hexdigest()
     known = find(admin.organisation_id, sha256)
     if known is not None:
@@ -65,6 +67,7 @@ def store_package(admin, data: bytes) -> ContentPackage:
     by_name = {m.name: m for m in members}
     description = manifest.describe(lambda name: archive.read_member(zipped, by_name[name]), frozenset(by_name))
     kind_for(description.standard)
+    scanning.check_clean(description.title or _l("The package"), data, field="package")
     storage.write(db.session, sha256, data, lambda folder: archive.extract(zipped, members, folder, rules))
     package = ContentPackage(
         organisation_id=admin.organisation_id, sha256=sha256, standard=description.standard,

@@ -16,6 +16,13 @@
   var KEEP_MS = 30 * 24 * 3600 * 1000; // at least a week; a month, then give up
   var PAGES = "lxp-pages-v1";
 
+  // Who is signed in on this page (empty when nobody is). A queued entry belongs to the person
+  // who made it: on a shared phone the next person's session must never send it as theirs.
+  function person() {
+    var meta = document.querySelector('meta[name="lxp-person"]');
+    return meta ? meta.content : "";
+  }
+
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
@@ -69,12 +76,13 @@
 
   var replaying = false;
   function replay() {
-    if (replaying || !navigator.onLine) return Promise.resolve();
+    if (replaying || !navigator.onLine || !person()) return Promise.resolve();
     replaying = true;
     return queued().then(function (entries) {
       return entries.reduce(function (chain, entry) {
         return chain.then(function () {
           if (Date.now() - entry.queued_at > KEEP_MS) return forget(entry.event_id);
+          if (entry.person && entry.person !== person()) return undefined; // kept for its owner
           return send(entry, true).then(function (result) {
             if (result && result.message) tell(result.message);
             if (result) return forget(entry.event_id);
@@ -98,7 +106,8 @@
   function showQueued() {
     var note = document.querySelector("[data-offline-queue]");
     if (!note) return;
-    queued().then(function (entries) {
+    queued().then(function (all) {
+      var entries = all.filter(function (entry) { return !entry.person || entry.person === person(); });
       note.hidden = entries.length === 0;
       note.querySelector("[data-count]").textContent = String(entries.length);
     });
@@ -123,6 +132,7 @@
       var started = parseInt(data.get("started_at"), 10);
       var entry = {
         event_id: data.get("event_id"),
+        person: person(),
         url: form.getAttribute("data-offline-complete"),
         queued_at: Date.now(),
         body: {
@@ -191,6 +201,7 @@
       var started = parseInt(data.get("started_at"), 10);
       queue({
         event_id: data.get("event_id"),
+        person: person(),
         url: form.getAttribute("data-offline-attempt"),
         queued_at: Date.now(),
         body: {

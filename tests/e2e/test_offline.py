@@ -75,14 +75,19 @@ def _first_open_lesson(page) -> tuple[str, str]:
     return link.get_attribute("href"), link.inner_text()
 
 
-def test_a_cached_block_opens_offline_and_its_completion_is_recorded_once_back_online(app, phone):
-    page, email = phone, _onboard_demo_learner(app, phone)
-
+def _first_open_lesson_kept_for_offline(page) -> tuple[str, str]:
+    """``_first_open_lesson``, once Today has had the service worker fetch it for offline reading."""
     next_href, next_title = _first_open_lesson(page)
     page.goto("/today")
     # Wait until the service worker controls the page and has fetched the next blocks.
     _wait_until(page, "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     _wait_until(page, "href => caches.open('lxp-pages-v1').then(c => c.match(href)).then(r => !!r)", next_href)
+    return next_href, next_title
+
+
+def test_a_cached_block_opens_offline_and_its_completion_is_recorded_once_back_online(app, phone):
+    page, email = phone, _onboard_demo_learner(app, phone)
+    next_href, next_title = _first_open_lesson_kept_for_offline(page)
 
     page.context.set_offline(True)
     page.goto(next_href)  # served by the service worker from its cache
@@ -147,3 +152,41 @@ def test_a_notifications_tracked_link_opens_today_when_the_phone_is_offline(app,
     page.goto("/t/a-tapped-notification")  # what a tapped push opens; it cannot be counted offline
     expect(page.locator("h1").first).to_have_text(today)
     page.context.set_offline(False)
+
+
+def _sign_in(page, email):
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_on_a_shared_phone_a_queued_completion_waits_for_its_owner_and_sign_out_clears_the_pages(app, phone):
+    page, owner = phone, _onboard_demo_learner(app, phone)
+    next_href, _title = _first_open_lesson_kept_for_offline(page)
+
+    page.context.set_offline(True)
+    page.goto(next_href)
+    page.get_by_role("button", name="I have done this").click()
+    expect(page.locator("[data-offline-saved]")).to_be_visible()
+    page.context.clear_cookies()  # the session ended while the phone was offline
+    page.context.set_offline(False)
+
+    other = "marcus.johnson@northwind.example"  # the next person on the same phone
+    before = _events_of(app, other)
+    _sign_in(page, other)
+    page.goto("/today")
+    _wait_until(page, "() => true")
+    time.sleep(1)  # give a replay the time it would need
+    assert page.evaluate(QUEUE_LENGTH) == 1, "kept for its owner"
+    assert _events_of(app, other) == before and _events_of(app, owner) == 0
+
+    # Signing out (the form's submit event, as a tap sends it) forgets the pages kept for reading.
+    page.locator("form.sign-out").first.evaluate("form => form.requestSubmit()")
+    page.wait_for_url("**/login")
+    _wait_until(page, "() => caches.has('lxp-pages-v1').then(kept => !kept)")
+
+    _sign_in(page, owner)  # the owner is back: the completion goes out as theirs
+    page.goto("/today")
+    _wait_until(page, f"() => ({QUEUE_LENGTH})().then(n => n === 0)")
+    assert _events_of(app, owner) == 1 and _events_of(app, other) == before

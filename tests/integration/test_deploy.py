@@ -86,7 +86,7 @@ def test_gunicorn_with_the_deploy_config_keeps_connections_sums_metrics_and_logs
 def test_compose_runs_migrations_then_web_then_scheduler_behind_caddy():
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "redis", "migrate", "web", "scheduler", "caddy"}
+    assert set(services) == {"db", "redis", "clamav", "migrate", "web", "scheduler", "caddy"}
     assert services["migrate"]["command"] == ["flask", "--app", "lxp", "db", "upgrade"]
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["scheduler"]["depends_on"]["web"]["condition"] == "service_healthy"
@@ -96,11 +96,13 @@ def test_compose_runs_migrations_then_web_then_scheduler_behind_caddy():
         environment = services[name]["environment"]
         assert environment["LXP_DATABASE_URL"].startswith("postgresql+psycopg://lxp:")
         assert environment["LXP_RATELIMIT_STORAGE_URI"] == "redis://redis:6379/0"
+        assert environment["LXP_CLAMD"] == "tcp://clamav:3310"  # every upload scanned
         assert environment["LXP_PROXY_HOPS"] == "1" and services[name]["volumes"] == ["lxp-data:/var/lib/lxp"]
     assert services["caddy"]["build"]["target"] == "proxy" and "443:443" in services["caddy"]["ports"]
     assert services["caddy"]["environment"]["LXP_UPSTREAM"] == "web:8000"
     assert services["db"]["image"].startswith("postgres:") and services["redis"]["image"].startswith("redis:")
-    assert set(compose["volumes"]) >= {"postgres-data", "lxp-data"}
+    assert services["clamav"]["image"].startswith("clamav/clamav:")
+    assert set(compose["volumes"]) >= {"postgres-data", "lxp-data", "clamav-data"}
 
 
 def test_the_image_runs_gunicorn_as_a_user_with_a_health_check():

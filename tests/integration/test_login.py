@@ -222,3 +222,27 @@ def test_sign_in_is_recorded_as_a_learning_event(app, client, make_user):
         events = db.session.query(LearningEvent).filter_by(actor_id=user_id).all()
         assert [e.verb for e in events] == ["logged-in"]
         assert db.session.get(User, user_id).last_login_at is not None
+
+
+def test_failed_api_sign_ins_count_toward_the_account_limit_with_the_pages(app, make_user):
+    """A revoked token tried through the API is a failed sign-in of its owner: half the
+    failures there and half on the page still lock the account's password for now."""
+    from lxp.accounts import api_tokens
+    from tests.integration.api.conftest import make_token
+
+    owner_id = make_user(email="target@example.com")
+    secret = make_token(app, owner_id)
+    with committing(app):
+        owner = db.session.get(User, owner_id)
+        api_tokens.revoke_token(owner, api_tokens.tokens_of(owner)[0].id)
+    limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
+    for n in range(limit):
+        attacker = app.test_client(use_cookies=not n % 2)  # the API call sends no cookie
+        attacker.environ_base["REMOTE_ADDR"] = f"203.0.113.{n // 4 + 1}"
+        if n % 2:
+            assert attacker.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+        else:
+            assert sign_in(attacker, "target@example.com", f"guess {n}").status_code == 200
+    person = app.test_client()
+    person.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert sign_in(person, "target@example.com", PASSWORD).status_code == 429

@@ -22,8 +22,8 @@ from lxp.push.keys import b64url
 from tests.conftest import _free_port
 from tests.integration.fresh_install import migrate, newest_revisions
 
-CHECK_NAMES = ["secret", "encryption", "base url", "database", "smtp", "vapid", "ratelimit", "uploads", "scheduler",
-               "proxy", "metrics"]  # fmt: skip
+CHECK_NAMES = ["secret", "encryption", "base url", "database", "smtp", "vapid", "ratelimit", "uploads", "clamd",
+               "scheduler", "proxy", "metrics"]  # fmt: skip
 
 
 def _check(app):

@@ -109,3 +109,58 @@ def test_the_right_password_after_failures_tells_nobody_and_an_unknown_address_i
     for _ in range(5):
         _fail_sign_in(app, "nobody@example.com", "198.51.100.4")
     assert mailbox.messages == []
+
+
+def _revoked_token(app, email: str) -> str:
+    """A token of the person at ``email``, made and then revoked: its secret."""
+    from lxp.accounts import api_tokens
+    from tests.integration.api.conftest import make_token
+
+    with committing(app):
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+    secret = make_token(app, user_id)
+    with committing(app):
+        user = db.session.get(User, user_id)
+        api_tokens.revoke_token(user, api_tokens.tokens_of(user)[0].id)
+    return secret
+
+
+def _fail_through_the_api(app, secret: str, address: str) -> None:
+    client = app.test_client(use_cookies=False)
+    client.environ_base["REMOTE_ADDR"] = address
+    answer = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status_code == 401, answer.get_data(as_text=True)
+
+
+def test_failed_sign_ins_through_the_api_and_the_page_are_counted_together(app, make_user, mailbox, caplog):
+    from lxp.audit.models import AuditEntry
+
+    make_user(email="kim@example.com")
+    stolen = _revoked_token(app, "kim@example.com")
+    for _ in range(3):
+        _fail_sign_in(app, "kim@example.com", "198.51.100.4")
+    _fail_through_the_api(app, stolen, "203.0.113.50")
+    assert mailbox.to("kim@example.com") == [], "four failures tell nobody"
+    _fail_through_the_api(app, stolen, "203.0.113.50")
+    [notice] = mailbox.to("kim@example.com")
+    assert str(notice["Subject"]) == "Failed sign-ins on your lxp account"
+    text = mailbox.text_of(notice)
+    assert "5 times" in text and "203.0.113.50" in text
+    with committing(app):
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in_failed")
+                                     .order_by(AuditEntry.id)).all()  # fmt: skip
+        assert [e.details.get("via") for e in entries] == [None, None, None, "api", "api"]
+        assert all(stolen not in str(e.details) for e in entries)  # never the secret
+    assert not [r for r in caplog.records if stolen in r.getMessage()]  # nor in any log line
+
+
+def test_a_token_that_never_was_one_is_recorded_without_a_person_and_tells_nobody(app, make_user, mailbox):
+    from lxp.audit.models import AuditEntry
+
+    make_user(email="lee@example.com")
+    for _ in range(6):
+        _fail_through_the_api(app, "lxp_pat_" + "x" * 43, "203.0.113.51")
+    assert mailbox.messages == []
+    with committing(app):
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in_failed")).all()
+        assert len(entries) == 6 and {(e.subject_id, e.details["via"]) for e in entries} == {(None, "api")}

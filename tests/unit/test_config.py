@@ -54,3 +54,20 @@ def test_production_with_several_workers_refuses_rate_limits_in_memory(tmp_path)
     env = {"LXP_ENV": "production", "LXP_SECRET_KEY": "x" * 40, "WEB_CONCURRENCY": "2"}
     with pytest.raises(RuntimeError, match="memory://"):
         create_app({**Config.from_env(env), "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_the_virus_scanner_is_a_unix_socket_or_a_tcp_address_and_anything_else_names_the_variable():
+    from config import clamd_address
+
+    assert Config.from_env({})["CLAMD"] is None and Config.from_env({})["CLAMD_REQUIRED"] is True
+    settings = Config.from_env({"LXP_CLAMD": "tcp://clamav:3310", "LXP_CLAMD_REQUIRED": "no", "LXP_CLAMD_TIMEOUT": "5"})
+    assert (settings["CLAMD"], settings["CLAMD_REQUIRED"], settings["CLAMD_TIMEOUT"]) == ("tcp://clamav:3310", False, 5)
+    assert clamd_address("unix:/run/clamav/clamd.ctl") == ("unix", "/run/clamav/clamd.ctl")
+    assert clamd_address("unix:///run/clamav/clamd.ctl") == ("unix", "/run/clamav/clamd.ctl")
+    assert clamd_address("/run/clamav/clamd.ctl") == ("unix", "/run/clamav/clamd.ctl")
+    assert clamd_address("clamav:3310") == ("tcp", ("clamav", 3310))
+    for wrong in ("clamav", "tcp://clamav", "clamav:99999", "http://clamav:3310/"):
+        with pytest.raises(ValueError, match="LXP_CLAMD"):
+            Config.from_env({"LXP_CLAMD": wrong})
+    with pytest.raises(ValueError, match="LXP_CLAMD_TIMEOUT"):
+        Config.from_env({"LXP_CLAMD_TIMEOUT": "0"})
