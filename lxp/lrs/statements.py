@@ -158,7 +158,7 @@ def statement(*, event_id, actor_id: int, verb: str, object_type: str, object_id
     private = bool(context.pop("private", False))
     cmi5 = context.pop("cmi5", None)
     if isinstance(cmi5, dict) and cmi5.get("object"):  # an AU: the publisher's id, as the AU says it
-        obj = {"objectType": "Activity", "id": cmi5["object"]}
+        obj = out["object"] = {"objectType": "Activity", "id": cmi5["object"]}
     shaped = _result(result, private)
     if shaped:
         out["result"] = shaped

@@ -275,7 +275,7 @@ def waive(admin, email: str, ref: str, reason: str) -> events.LearningEvent:
     satisfy(learner, block, attempt, session)
     paths.refresh_plan(block.journey, f"the waived unit {ref}")
     audit.record("package_unit_waived", organisation_id=admin.organisation_id, actor_id=admin.id,
-                 subject_type="user", subject_id=learner.id, details={"unit": ref, "reason": reason})  # fmt: skip
+                 subject_type="user", subject_id=learner.id, details={"unit": ref})  # fmt: skip
     return waived
 
 
@@ -305,7 +305,7 @@ def unwaive(admin, email: str, ref: str, reason: str) -> events.LearningEvent:
                 events.void(actor_id=learner.id, event_id=standing, reason=reason)
     paths.refresh_plan(block.journey, f"the waiver of {ref} taken back")
     audit.record("package_unit_unwaived", organisation_id=admin.organisation_id, actor_id=admin.id,
-                 subject_type="user", subject_id=learner.id, details={"unit": ref, "reason": reason})  # fmt: skip
+                 subject_type="user", subject_id=learner.id, details={"unit": ref})  # fmt: skip
     return voided
 
 

@@ -66,22 +66,28 @@ def state(token: str):
     return "", 204
 
 
-@bp.route("/xapi/agents/profile", methods=["GET", "OPTIONS"])
+@bp.route("/xapi/agents/profile", methods=["GET", "PUT", "POST", "OPTIONS"])
 @public
 def agent_profile(token: str):
-    """``cmi5LearnerPreferences``: the learner's language in lxp, audio on."""
+    """``cmi5LearnerPreferences``: what an AU last wrote for the learner (PUT replaces, POST
+    merges), else the learner's language in lxp and audio on."""
     if request.method == "OPTIONS":
         return "", 204
+    authorization, profile_id = request.headers.get("Authorization"), request.args.get("profileId", "")
     try:
-        return jsonify(au.preferences(token, request.headers.get("Authorization"), request.args.get("profileId", "")))
+        if request.method == "GET":
+            return jsonify(au.preferences(token, authorization, profile_id))
+        au.write_preferences(token, authorization, profile_id, request.get_json(silent=True),
+                             merge=request.method == "POST")  # fmt: skip
     except ServiceError as error:
         return _problem(error)
+    return "", 204
 
 
 @bp.route("/xapi/statements", methods=["GET", "POST", "PUT", "OPTIONS"])
 @public
 def statements(token: str):
-    """GET: what lxp keeps of this registration (``statementId``, ``verb``); POST/PUT: one
+    """GET: this registration's statements, the AU's and the LMS's (``statementId``, ``verb``); POST/PUT: one
     statement (or a list) from the AU, checked as cmi5 asks. POST answers the ids."""
     if request.method == "OPTIONS":
         return "", 204

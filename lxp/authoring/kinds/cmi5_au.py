@@ -61,3 +61,7 @@ class Cmi5(PackageUnitKind):
     name, label, order = "cmi5_au", _l("cmi5 unit"), 81
     schema, form = Cmi5Content, Cmi5Form
     package_standards = frozenset({"cmi5"})
+
+    def sections(self, content: dict) -> tuple[str, ...]:
+        """The blocks around the AU (cmi5.xml), outermost first."""
+        return tuple(b["title"] for b in (content or {}).get("blocks") or [] if isinstance(b, dict) and b.get("title"))
