@@ -3,6 +3,8 @@ AU may send (checked as cmi5 says) becoming lxp's events. The real AU client run
 tests/e2e/test_cmi5_phone.py; these walk the rules one by one."""
 
 import base64
+import csv
+import io
 import json
 import uuid
 from urllib.parse import parse_qs, urlsplit
@@ -265,6 +267,16 @@ def test_the_journey_map_shows_drop_off_inside_the_packages(app, launch, make_us
     assert cells == ["6", "2", "1", "2"]  # launched (with Lena), completed, passed, left unfinished
     few = client.get(f"/insights/courses/{launch['course_id']}", query_string={"end": "2000-01-01"})
     assert "fewer than 5 learners launched it" in few.text
+    # The same table as CSV, beside the journey map's own; hidden figures stay hidden there too.
+    assert "table=packages" in page.text
+    sheet = client.get(f"/insights/courses/{launch['course_id']}", query_string={"format": "csv", "table": "packages"})
+    assert sheet.status_code == 200 and "inside-the-packages.csv" in sheet.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(sheet.text)))
+    assert rows[0] == ["Unit", "Kind", "Launched", "Completed", "Passed", "Left unfinished"]
+    assert rows[1] == ["Listening check", "cmi5 unit", "6", "2", "1", "2"]
+    hidden = client.get(f"/insights/courses/{launch['course_id']}",
+                        query_string={"format": "csv", "table": "packages", "end": "2000-01-01"})  # fmt: skip
+    assert list(csv.reader(io.StringIO(hidden.text)))[1][2:] == ["", "", "", ""]
 
 
 def test_a_session_silent_too_long_is_abandoned_by_the_scheduler(app, client, launch):
