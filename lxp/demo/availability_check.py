@@ -18,7 +18,7 @@ from lxp.accounts.models import User
 from lxp.authoring import services as authoring
 from lxp.authoring.models import CourseVersion
 from lxp.core.errors import ServiceError
-from lxp.demo.package_files import import_into, zip_folder
+from lxp.demo.package_files import import_into
 from lxp.extensions import db
 from lxp.packages import lms
 
@@ -29,11 +29,6 @@ COMPETENCY = "team-agreements"
 ADMIN = "admin@northwind.example"
 WAIVED_FOR = "meera.nair@northwind.example"
 REASON = "Wrote her team's availability agreement herself last quarter."
-
-
-def check_zip() -> bytes:
-    """The package as a zip, the same bytes every time."""
-    return zip_folder(FILES)
 
 
 def add_to(admin, version: CourseVersion) -> None:

@@ -10,17 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from lxp.authoring.models import CourseVersion
-from lxp.demo.package_files import import_into, zip_folder
+from lxp.demo.package_files import import_into
 
 FILES = Path(__file__).with_name("packages") / "listening-drill"
 COURSE = "customer-conversations"
 MODULE = "Listening so customers feel heard"
 COMPETENCY = "active-listening"
-
-
-def drill_zip() -> bytes:
-    """The package as a zip, the same bytes every time."""
-    return zip_folder(FILES)
 
 
 def add_to(admin, version: CourseVersion) -> None:
