@@ -166,6 +166,7 @@ AU_PAGE = """<!DOCTYPE html>
 <body><h1>Listening check</h1><p id="state">loading</p>
 <button id="pass" type="button">Pass</button><button id="fail" type="button">Fail</button>
 <button id="again" type="button">Initialize again</button>
+<button id="prefs" type="button">Keep preferences</button><button id="read" type="button">Read back</button>
 <script>
 var Client = window.Cmi5.default || window.Cmi5, cmi = null, out = document.getElementById("state");
 function show(text) { out.textContent = text; }
@@ -183,6 +184,17 @@ function finish(passed) {
 }
 document.getElementById("pass").onclick = function () { finish(true); };
 document.getElementById("fail").onclick = function () { finish(false); };
+function failed(e) { show("error " + (e.response ? e.response.status : e)); }
+document.getElementById("prefs").onclick = function () {
+  cmi.xapi.setAgentProfile({agent: cmi.getLaunchParameters().actor, profileId: "cmi5LearnerPreferences",
+    profile: {languagePreference: "de", audioPreference: "off"}, etag: "*", matchHeader: "If-None-Match"})
+    .then(function () { show("preferences kept"); }, failed);
+};
+document.getElementById("read").onclick = function () {
+  cmi.xapi.getStatements({registration: cmi.getLaunchParameters().registration}).then(function (r) {
+    show("read " + r.data.statements.map(function (s) { return s.verb.id.split("/").pop(); }).join(","));
+  }, failed);
+};
 document.getElementById("again").onclick = function () {
   var other = new Client();
   other.initialize().then(function () { show("fetched twice"); }, function (e) { show("refused " + (e.response ? e.response.status : e)); });

@@ -33,7 +33,9 @@ def import_into(admin, version: CourseVersion, files: Path, module_title: str, c
     ``position`` in the module (None: last)."""
     module = next(m for m in version.modules if m.title == module_title)
     competency = db.session.execute(
-        select(Competency).where(Competency.organisation_id == admin.organisation_id, Competency.code == competency_code)
+        select(Competency).where(
+            Competency.organisation_id == admin.organisation_id, Competency.code == competency_code
+        )
     ).scalar_one()
     chosen = [competency.id]
     units = packages.import_package(admin, module, zip_folder(files), teaches=chosen if teaches else [],

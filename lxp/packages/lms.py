@@ -133,7 +133,9 @@ def _satisfy_structure(learner, block: Block, attempt: PackageAttempt | None, se
     done = {ref for ref in units if not _next_free(learner.id, ref)}
     publisher_course = block.item.content.get("course")
     for held in reversed(block.item.content.get("blocks") or []):
-        members = {ref for ref, content in units.items() if held["id"] in {b["id"] for b in content.get("blocks") or []}}
+        members = {
+            ref for ref, content in units.items() if held["id"] in {b["id"] for b in content.get("blocks") or []}
+        }
         if members <= done:
             key = block_key(block, held["id"])
             event_id = _next_free(learner.id, key)

@@ -22,7 +22,9 @@ XAPI_VERSION = "1.0.3"
 @bp.after_request
 def _cross_origin(response):
     response.headers["Access-Control-Allow-Origin"] = "*"  # no cookies are read here
-    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Experience-API-Version"
+    response.headers["Access-Control-Allow-Headers"] = (
+        "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match"
+    )
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
     response.headers["Access-Control-Expose-Headers"] = "X-Experience-API-Version"
     response.headers["X-Experience-API-Version"] = XAPI_VERSION

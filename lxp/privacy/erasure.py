@@ -122,7 +122,8 @@ def scrub_events(statement) -> int:
         result = dict(event.result or {})
         extensions = dict(result.get("extensions") or {})
         context = dict(event.context or {})
-        if isinstance(context.get("reason"), str) and event.verb == "voided":  # an admin's reason for taking a waiver back
+        # An admin's reason for taking a waiver back rides on the voiding statement's context.
+        if isinstance(context.get("reason"), str) and event.verb == "voided":
             context.pop("reason")
             event.context = context or None
             changed += 1
@@ -193,7 +194,8 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         delete(ReportingLine).where(or_(ReportingLine.user_id == uid, ReportingLine.manager_id == uid)),
         # A package's CMI data can hold what they typed (interactions, suspend data).
         delete(PackageStatement).where(
-            PackageStatement.attempt_id.in_(select(PackageAttempt.id).where(PackageAttempt.learner_id == uid))),
+            PackageStatement.attempt_id.in_(select(PackageAttempt.id).where(PackageAttempt.learner_id == uid))
+        ),
         delete(PackageAttempt).where(PackageAttempt.learner_id == uid),
         delete(LearnerPreferences).where(LearnerPreferences.learner_id == uid),
         # The company account would otherwise sign in as the pseudonym again.

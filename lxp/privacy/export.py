@@ -308,11 +308,18 @@ def collect(user: User) -> dict[str, Any]:
                 "updated_at",
             ),
         ),  # fmt: skip
-        "package_statements": [kept.body for kept in db.session.scalars(
-            select(PackageStatement).join(PackageAttempt, PackageAttempt.id == PackageStatement.attempt_id)
-            .where(PackageAttempt.learner_id == uid).order_by(PackageStatement.id))],
-        "cmi5_learner_preferences": _rows(select(LearnerPreferences).where(LearnerPreferences.learner_id == uid),
-                                          only=("document", "updated_at")),
+        "package_statements": [
+            kept.body
+            for kept in db.session.scalars(
+                select(PackageStatement)
+                .join(PackageAttempt, PackageAttempt.id == PackageStatement.attempt_id)
+                .where(PackageAttempt.learner_id == uid)
+                .order_by(PackageStatement.id)
+            )
+        ],
+        "cmi5_learner_preferences": _rows(
+            select(LearnerPreferences).where(LearnerPreferences.learner_id == uid), only=("document", "updated_at")
+        ),
         "packages_uploaded": list(
             db.session.scalars(select(ContentPackage.id).where(ContentPackage.uploaded_by_id == uid))
         ),

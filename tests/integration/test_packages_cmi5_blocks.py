@@ -132,7 +132,9 @@ def test_a_waiver_satisfies_its_blocks_and_taking_it_back_voids_them_with_an_aud
     assert taken.status_code in (200, 302)
     with app.app_context():
         voided = set(db.session.scalars(select(LearningEvent.object_id).where(LearningEvent.verb == "voided")))
-        gone = db.session.scalars(select(LearningEvent).where(LearningEvent.id.in_([__import__("uuid").UUID(v) for v in voided]))).all()
+        gone = db.session.scalars(
+            select(LearningEvent).where(LearningEvent.id.in_([__import__("uuid").UUID(v) for v in voided]))
+        ).all()
         assert sorted((e.verb, e.object_type) for e in gone) == [
             ("satisfied", "cmi5_block"), ("satisfied", "item"), ("waived", "item")]  # fmt: skip
         assert all(e.object_id != refs["listening"] for e in gone)  # the warm-up stays satisfied
