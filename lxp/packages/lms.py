@@ -170,7 +170,8 @@ def abandon(learner, block: Block, attempt: PackageAttempt) -> bool:
     seconds = _seconds_between(state.get("started_at"), state.get("seen_at"))
     attempt.cmi = {**state, "abandoned": True}
     events.record(actor_id=learner.id, verb="abandoned", object_type="item", object_id=block.ref,
-                  result={"duration": f"PT{seconds}S"}, context=_context(block, attempt) | {"session": session},
+                  result={"duration": f"PT{seconds}S"}, context=_context(block, attempt) | {"session": session, "cmi5": _cmi5(
+                      block, attempt, session, [block.item.content["unit"]]) | {"object": block.item.content["unit"]}},
                   event_id=uuid.uuid5(attempt.public_id, f"abandoned-{session}"))  # fmt: skip
     return True
 

@@ -192,6 +192,11 @@ def test_a_new_launch_abandons_the_session_that_never_terminated(app, client, la
     assert client.post(statements, json=_statement(launch, session, "completed"), headers=headers).status_code == 403
     relaunched = {k: v[0] for k, v in parse_qs(urlsplit(again.json["play"]).query).items()}
     headers = _auth(client, relaunched)
+    # Read back as cmi5 shapes it: the AU's id as object, the registration, the abandoned session.
+    said = next(s for s in client.get(statements, headers=headers).json["statements"]
+                if s["verb"]["id"] == ADL + "abandoned")  # fmt: skip
+    assert said["object"]["id"] == launch["activityId"] and said["context"]["registration"] == launch["registration"]
+    assert said["context"]["extensions"][SESSION] == session and said["result"]["duration"].startswith("PT")
     session = _session(client, relaunched, headers)
     for verb in ("initialized", "terminated"):
         assert client.post(statements, json=_statement(relaunched, session, verb), headers=headers).status_code == 200
