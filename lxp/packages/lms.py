@@ -86,17 +86,30 @@ def _lms_id(learner_id: int, key: str, verb: str, generation: int = 0) -> uuid.U
     return uuid.uuid5(NAMESPACE, f"{learner_id}:{key}:{verb}" + (f":{generation}" if generation else ""))
 
 
-def _next_free(learner_id: int, key: str, verb: str = "satisfied") -> uuid.UUID | None:
-    """The id for a new LMS statement ``verb`` about ``key``: None while one stands; after a
-    voided one (a waiver taken back) the next generation's id, so saying it again is a new
+def _generations(learner_id: int, key: str, verb: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """The LMS statement ``verb`` about ``key`` that stands (recorded, not voided), and the id for
+    a new one: ``(standing, None)`` while one stands; ``(None, id)`` otherwise, the next
+    generation's id after voided ones (a waiver taken back), so saying it again is a new
     statement."""
     for generation in range(100):
         event_id = _lms_id(learner_id, key, verb, generation)
         if db.session.get(events.LearningEvent, event_id) is None:
-            return event_id
+            return None, event_id
         if not _voided(event_id):
-            return None
-    return None
+            return event_id, None
+    return None, None
+
+
+def _next_free(learner_id: int, key: str, verb: str = "satisfied") -> uuid.UUID | None:
+    return _generations(learner_id, key, verb)[1]
+
+
+def _move_on_met(block: Block, attempt: PackageAttempt | None) -> bool:
+    """Whether the AU's own statements in ``attempt`` meet its ``moveOn`` (a waiver aside)."""
+    state = (attempt.cmi or {}) if attempt is not None else {}
+    completed = bool(state.get("completed") or (attempt is not None and attempt.completed))
+    passed = bool(state.get("passed") or (attempt is not None and attempt.success is True))
+    return cmi5.move_on_met(block.item.content.get("move_on") or "NotApplicable", completed, passed)
 
 
 def satisfy(learner, block: Block, attempt: PackageAttempt | None, session: str | None = None) -> bool:
@@ -105,10 +118,8 @@ def satisfy(learner, block: Block, attempt: PackageAttempt | None, session: str 
     is the session that triggered it (the attempt's current one when not given). True when the
     AU's statement was recorded now."""
     state = (attempt.cmi or {}) if attempt is not None else {}
-    completed = bool(state.get("completed") or (attempt is not None and attempt.completed))
-    passed = bool(state.get("passed") or (attempt is not None and attempt.success is True))
     move_on = block.item.content.get("move_on") or "NotApplicable"
-    if not (cmi5.move_on_met(move_on, completed, passed) or _waived(learner.id, block.ref)):
+    if not (_move_on_met(block, attempt) or _waived(learner.id, block.ref)):
         return False
     event_id = _next_free(learner.id, block.ref)
     if event_id is None:
@@ -295,28 +306,13 @@ def unwaive(admin, email: str, ref: str, reason: str) -> events.LearningEvent:
     if waiver is None:
         raise Invalid(_l("This unit is not waived for the learner."), field="unit")
     voided = events.void(actor_id=learner.id, event_id=waiver.id, reason=reason)
-    attempt = runtime.current_attempt(learner.id, ref)
-    state = (attempt.cmi or {}) if attempt is not None else {}
-    move_on = block.item.content.get("move_on") or "NotApplicable"
-    met = cmi5.move_on_met(move_on, bool(state.get("completed") or (attempt is not None and attempt.completed)),
-                           bool(state.get("passed") or (attempt is not None and attempt.success is True)))  # fmt: skip
-    if not met:
+    if not _move_on_met(block, runtime.current_attempt(learner.id, ref)):
         keys = [ref, *(block_key(block, b["id"]) for b in block.item.content.get("blocks") or []), course_key(block)]
         for key in keys:
-            standing = _standing_satisfied(learner.id, key)
+            standing = _generations(learner.id, key, "satisfied")[0]
             if standing is not None:
                 events.void(actor_id=learner.id, event_id=standing, reason=reason)
     paths.refresh_plan(block.journey, f"the waiver of {ref} taken back")
     audit.record("package_unit_unwaived", organisation_id=admin.organisation_id, actor_id=admin.id,
                  subject_type="user", subject_id=learner.id, details={"unit": ref})  # fmt: skip
     return voided
-
-
-def _standing_satisfied(learner_id: int, key: str) -> uuid.UUID | None:
-    for generation in range(100):
-        event_id = _lms_id(learner_id, key, "satisfied", generation)
-        if db.session.get(events.LearningEvent, event_id) is None:
-            return None
-        if not _voided(event_id):
-            return event_id
-    return None
