@@ -129,12 +129,44 @@ CMI5_STRUCTURE = """<?xml version="1.0" encoding="UTF-8"?>
   </au>
 </courseStructure>"""
 
+# Nested blocks (cmi5 13.1.2): "Part one" holds the block "Warm-up" (the listening AU) and a
+# summary AU; a final AU stands outside any block.
+CMI5_BLOCKS = """<?xml version="1.0" encoding="UTF-8"?>
+<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
+  <course id="https://lxp.example/courses/calls"><title><langstring lang="en">Calls</langstring></title>
+    <description><langstring lang="en">A cmi5 course with blocks.</langstring></description></course>
+  <block id="https://lxp.example/blocks/part-one">
+    <title><langstring lang="en">Part one</langstring></title>
+    <description><langstring lang="en">The first part.</langstring></description>
+    <block id="https://lxp.example/blocks/warm-up">
+      <title><langstring lang="en">Warm-up</langstring></title>
+      <description><langstring lang="en">Warming up.</langstring></description>
+      <au id="https://lxp.example/aus/listening" moveOn="Completed">
+        <title><langstring lang="en">Listening check</langstring></title>
+        <description><langstring lang="en">One AU.</langstring></description>
+        <url>au/index.html</url>
+      </au>
+    </block>
+    <au id="https://lxp.example/aus/summary" moveOn="Completed">
+      <title><langstring lang="en">Summary</langstring></title>
+      <description><langstring lang="en">Another AU.</langstring></description>
+      <url>au/index.html?part=summary</url>
+    </au>
+  </block>
+  <au id="https://lxp.example/aus/final" moveOn="Completed">
+    <title><langstring lang="en">Final call</langstring></title>
+    <description><langstring lang="en">The last AU.</langstring></description>
+    <url>au/index.html?part=final</url>
+  </au>
+</courseStructure>"""
+
 # The AU uses the independent @xapi/cmi5 client, as a vendor's AU would (tests/peers/cmi5).
 AU_PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>AU</title><script src="cmi5.umd.js"></script></head>
 <body><h1>Listening check</h1><p id="state">loading</p>
 <button id="pass" type="button">Pass</button><button id="fail" type="button">Fail</button>
 <button id="again" type="button">Initialize again</button>
+<button id="prefs" type="button">Keep preferences</button><button id="read" type="button">Read back</button>
 <script>
 var Client = window.Cmi5.default || window.Cmi5, cmi = null, out = document.getElementById("state");
 function show(text) { out.textContent = text; }
@@ -152,6 +184,17 @@ function finish(passed) {
 }
 document.getElementById("pass").onclick = function () { finish(true); };
 document.getElementById("fail").onclick = function () { finish(false); };
+function failed(e) { show("error " + (e.response ? e.response.status : e)); }
+document.getElementById("prefs").onclick = function () {
+  cmi.xapi.setAgentProfile({agent: cmi.getLaunchParameters().actor, profileId: "cmi5LearnerPreferences",
+    profile: {languagePreference: "de", audioPreference: "off"}, etag: "*", matchHeader: "If-None-Match"})
+    .then(function () { show("preferences kept"); }, failed);
+};
+document.getElementById("read").onclick = function () {
+  cmi.xapi.getStatements({registration: cmi.getLaunchParameters().registration}).then(function (r) {
+    show("read " + r.data.statements.map(function (s) { return s.verb.id.split("/").pop(); }).join(","));
+  }, failed);
+};
 document.getElementById("again").onclick = function () {
   var other = new Client();
   other.initialize().then(function () { show("fetched twice"); }, function (e) { show("refused " + (e.response ? e.response.status : e)); });
@@ -163,3 +206,8 @@ def cmi5_zip(client_js: bytes, move_on: str = "CompletedAndPassed") -> bytes:
     """A cmi5 course with one AU written with ``@xapi/cmi5`` (its UMD bundle is ``client_js``)."""
     return zip_of({"cmi5.xml": CMI5_STRUCTURE.format(move_on=move_on).encode(), "au/index.html": AU_PAGE.encode(),
                    "au/cmi5.umd.js": client_js})  # fmt: skip
+
+
+def cmi5_blocks_zip(client_js: bytes) -> bytes:
+    """A cmi5 course of three AUs in nested blocks (``CMI5_BLOCKS``), each played by the same page."""
+    return zip_of({"cmi5.xml": CMI5_BLOCKS.encode(), "au/index.html": AU_PAGE.encode(), "au/cmi5.umd.js": client_js})

@@ -61,6 +61,8 @@ ACTIONS: dict[str, Any] = {
     "access_refused": _l("Access refused"),
     "credential_revoked": _l("Credential revoked"),
     "credential_key_rotated": _l("Credential signing key rotated"),
+    "package_unit_waived": _l("cmi5 unit waived"),
+    "package_unit_unwaived": _l("cmi5 waiver taken back"),
 }
 _SECRET_KEY = re.compile(r"password|secret|hash|cookie|authori[sz]ation|credential|^token$|^link$", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

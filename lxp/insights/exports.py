@@ -55,9 +55,13 @@ JOURNEY_HEADER = [
 ]  # fmt: skip
 
 
-def course_csv(page: str, table: str, course, version, data) -> Response:
-    """The CSV of one table of a course page. ``abort(404)`` for an unknown table."""
+def course_csv(page: str, table: str, course, version, data, extra: dict | None = None) -> Response:
+    """The CSV of one table of a course page (``extra``: the page's further figures, such as the
+    drop-off inside the packages). ``abort(404)`` for an unknown table."""
     slug = course.slug
+    if page == "journey" and table == "packages":
+        return csv_response(f"{slug}-inside-the-packages.csv", PACKAGE_UNITS_HEADER,
+                            package_unit_rows((extra or {}).get("package_units") or []))  # fmt: skip
     if page == "journey":
         return csv_response(f"{slug}-journey-map.csv", JOURNEY_HEADER, journey_rows(data))
     if page == "modalities":
@@ -79,6 +83,16 @@ def course_csv(page: str, table: str, course, version, data) -> Response:
                             ((s.module, s.title, at.date().isoformat(), mood, text)
                              for s, said in data.comments for at, mood, text in said))  # fmt: skip
     abort(404)
+
+
+PACKAGE_UNITS_HEADER = [_l("Unit"), _l("Kind"), _l("Launched"), _l("Completed"), _l("Passed"), _l("Left unfinished")]
+
+
+def package_unit_rows(units) -> list[list]:
+    """One row per SCORM or cmi5 unit; a unit fewer than ``MIN_GROUP`` learners launched keeps
+    its figures empty, as on the page."""
+    return [[u.title, presenting.kind(u.kind), *((u.launched, u.completed, u.passed, u.abandoned) if u.shown
+                                                 else (None, None, None, None))] for u in units]  # fmt: skip
 
 
 def people_csv(people) -> Response:

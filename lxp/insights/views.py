@@ -75,7 +75,7 @@ def _course_page(template: str, build, csv_name: str | None = None, more=None):
             status = error.status
     if data is not None and request.args.get("format") == "csv":
         table = request.args.get("table", "")
-        return exports.course_csv(csv_name, table, course, version, data)
+        return exports.course_csv(csv_name, table, course, version, data, extra)
     return render_template(template, course=course, version=version, form=form, data=data,
                            query=_query(), present=presenting, **extra), status  # fmt: skip
 

@@ -94,7 +94,7 @@ def path():
     assigned, line = assignments.states_and_line(current_user, plan)  # the manager question only beside assigned work
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(), unread_here=unread_here,
                            outlook=paths.outlook(journey, plan), kinds=KINDS, achieved=paths.outcomes_reached(journey),
-                           alternatives=paths.alternatives_of(journey),
+                           alternatives=paths.alternatives_of(journey), sections=paths.sections_of(journey),
                            move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
                            feedback=coach_feedback.feedback_for(current_user.id),
                            tasks=workplace.task_states(current_user.id),

@@ -35,7 +35,13 @@ ACTIVITY_TYPES = {
     "coaching_message": "http://id.tincanapi.com/activitytype/chat-message",
     "help_request": "https://w3id.org/xapi/lxp/activity-types/help-request",
     "site": "https://w3id.org/xapi/lxp/activity-types/site",
+    # The LMS's own ids of a cmi5 block and course, objects of its ``satisfied`` (cmi5 9.3.9).
+    "cmi5_block": "https://w3id.org/xapi/cmi5/activitytype/block",
+    "cmi5_course": "https://w3id.org/xapi/cmi5/activitytype/course",
 }
+CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+CMI5_MOVEON = "https://w3id.org/xapi/cmi5/context/categories/moveon"
+CMI5_SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
 OTHER_ACTIVITY = "https://w3id.org/xapi/lxp/activity-types/other"
 SCORE_KEYS = ("scaled", "raw", "min", "max")
 
@@ -111,6 +117,21 @@ def _context_activities(base: str, object_type: str, object_id: str, context: di
     return found
 
 
+def _cmi5_context(shaped: dict[str, Any], extensions: dict[str, Any], cmi5: dict) -> None:
+    """An LMS statement of a cmi5 course (``lxp.packages.lms``), shaped as cmi5 9.6 asks: the
+    launch's registration (the journey's when there is none), the cmi5 category (and ``moveon``
+    for a result with success or completion), the publisher's ids in ``grouping``, the session."""
+    if cmi5.get("registration"):
+        shaped["registration"] = cmi5["registration"]
+    activities = shaped.setdefault("contextActivities", {})
+    activities["category"] = [{"id": CMI5_CATEGORY}, *([{"id": CMI5_MOVEON}] if cmi5.get("moveon") else [])]
+    grouping = [{"id": g} for g in cmi5.get("grouping") or [] if isinstance(g, str)]
+    if grouping:
+        activities["grouping"] = [*activities.get("grouping", []), *grouping]
+    if cmi5.get("session"):
+        extensions[CMI5_SESSION] = cmi5["session"]
+
+
 def canonical_json(statement_: dict[str, Any]) -> str:
     """The bytes lxp sends for a statement: sorted keys, no spaces, UTF-8 text."""
     return json.dumps(statement_, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -135,6 +156,9 @@ def statement(*, event_id, actor_id: int, verb: str, object_type: str, object_id
     }
     context = dict(context or {})
     private = bool(context.pop("private", False))
+    cmi5 = context.pop("cmi5", None)
+    if isinstance(cmi5, dict) and cmi5.get("object"):  # an AU: the publisher's id, as the AU says it
+        obj = out["object"] = {"objectType": "Activity", "id": cmi5["object"]}
     shaped = _result(result, private)
     if shaped:
         out["result"] = shaped
@@ -149,6 +173,8 @@ def statement(*, event_id, actor_id: int, verb: str, object_type: str, object_id
     if isinstance(context.get("journey"), int):
         shaped_context["registration"] = registration(base, context["journey"])
     extensions = _extensions(context)
+    if isinstance(cmi5, dict):
+        _cmi5_context(shaped_context, extensions, cmi5)
     if extensions:
         shaped_context["extensions"] = extensions
     if shaped_context:

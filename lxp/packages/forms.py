@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import EmailField, IntegerField, SelectField, TextAreaField
+from wtforms import EmailField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from lxp.authoring.models import Competency
@@ -35,8 +35,10 @@ class PackageForm(FlaskForm):
 
 
 class WaiveForm(FlaskForm):
-    """An admin excuses a learner from a cmi5 unit, saying why."""
+    """An admin excuses a learner from a cmi5 unit, or takes the waiver back, saying why."""
 
+    action = RadioField(_l("What to do"), default="waive", choices=[
+        SelectChoice("waive", _l("Waive the unit")), SelectChoice("unwaive", _l("Take the waiver back"))])  # fmt: skip
     learner = EmailField(_l("The learner's e-mail address"), validators=[DataRequired(), Length(max=254)])
     unit = SelectField(_l("Unit"))
     reason = TextAreaField(_l("Reason (the learner's record keeps it)"), validators=[DataRequired(), Length(max=500)])

@@ -22,7 +22,9 @@ XAPI_VERSION = "1.0.3"
 @bp.after_request
 def _cross_origin(response):
     response.headers["Access-Control-Allow-Origin"] = "*"  # no cookies are read here
-    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Experience-API-Version"
+    response.headers["Access-Control-Allow-Headers"] = (
+        "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match"
+    )
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
     response.headers["Access-Control-Expose-Headers"] = "X-Experience-API-Version"
     response.headers["X-Experience-API-Version"] = XAPI_VERSION
@@ -66,22 +68,28 @@ def state(token: str):
     return "", 204
 
 
-@bp.route("/xapi/agents/profile", methods=["GET", "OPTIONS"])
+@bp.route("/xapi/agents/profile", methods=["GET", "PUT", "POST", "OPTIONS"])
 @public
 def agent_profile(token: str):
-    """``cmi5LearnerPreferences``: the learner's language in lxp, audio on."""
+    """``cmi5LearnerPreferences``: what an AU last wrote for the learner (PUT replaces, POST
+    merges), else the learner's language in lxp and audio on."""
     if request.method == "OPTIONS":
         return "", 204
+    authorization, profile_id = request.headers.get("Authorization"), request.args.get("profileId", "")
     try:
-        return jsonify(au.preferences(token, request.headers.get("Authorization"), request.args.get("profileId", "")))
+        if request.method == "GET":
+            return jsonify(au.preferences(token, authorization, profile_id))
+        au.write_preferences(token, authorization, profile_id, request.get_json(silent=True),
+                             merge=request.method == "POST")  # fmt: skip
     except ServiceError as error:
         return _problem(error)
+    return "", 204
 
 
 @bp.route("/xapi/statements", methods=["GET", "POST", "PUT", "OPTIONS"])
 @public
 def statements(token: str):
-    """GET: what lxp keeps of this registration (``statementId``, ``verb``); POST/PUT: one
+    """GET: this registration's statements, the AU's and the LMS's (``statementId``, ``verb``); POST/PUT: one
     statement (or a list) from the AU, checked as cmi5 asks. POST answers the ids."""
     if request.method == "OPTIONS":
         return "", 204

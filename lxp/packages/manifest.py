@@ -41,6 +41,14 @@ TITLE_LIMIT = 200
 
 
 @dataclass(frozen=True)
+class Block:
+    """A cmi5 block (13.1.2): the publisher's id and its title."""
+
+    identifier: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Unit:
     """One launchable unit: a SCO (SCORM) or an AU (cmi5)."""
 
@@ -49,6 +57,7 @@ class Unit:
     launch: str  # relative to the package root, with the item's parameters appended
     pass_mark: int | None = None  # percent: SCORM 1.2 masteryscore, 2004 minNormalizedMeasure, cmi5 masteryScore
     move_on: str | None = None  # cmi5 only
+    blocks: tuple[Block, ...] = ()  # cmi5 only: the blocks the AU sits in, outermost first
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class Description:
     standard: str
     title: str
     units: tuple[Unit, ...] = field(default_factory=tuple)
+    course_id: str | None = None  # cmi5 only: the publisher's course id
 
 
 def _local(tag: str) -> str:
@@ -200,23 +210,32 @@ def _pass_mark(item, standard: str) -> int | None:
     return None
 
 
+def _iri(identifier: str, message) -> str:
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", identifier):
+        raise Invalid(message, field="package")
+    return identifier[:500]
+
+
 def read_cmi5(data: bytes, files: frozenset[str]) -> Description:
-    """The AUs of a ``cmi5.xml``, in order (blocks flattened). Refuses AUs hosted elsewhere: lxp
-    plays only what it stores. Raises ``Invalid``."""
+    """The AUs of a ``cmi5.xml`` in order, each with the blocks it sits in (nested blocks kept as
+    the chain from the outermost), and the course's id. Refuses AUs hosted elsewhere: lxp plays
+    only what it stores. Raises ``Invalid``."""
     root = parse_xml(data, CMI5_MANIFEST)
     if _local(root.tag) != "courseStructure" or not root.tag.startswith("{" + _CMI5_NS):
         raise Invalid(_l("cmi5.xml is not a cmi5 course structure."), field="package")
     course = _child(root, "course")
     units: list[Unit] = []
 
-    def walk(element) -> None:
+    def walk(element, blocks: tuple[Block, ...]) -> None:
         for child in element:
             if _local(child.tag) == "block":
-                walk(child)
+                block_id = _iri(child.get("id") or "", _l("A block of cmi5.xml has no IRI as its id."))
+                block = Block(block_id, _title(_text(_child(child, "title"), "langstring"), block_id))
+                walk(child, (*blocks, block))
+                if not any(block in unit.blocks for unit in units):
+                    raise Invalid(_l("The block %(id)s of cmi5.xml holds no AU.", id=block_id[:100]), field="package")
             elif _local(child.tag) == "au":
-                identifier = child.get("id") or ""
-                if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", identifier):
-                    raise Invalid(_l("An AU of cmi5.xml has no IRI as its id."), field="package")
+                identifier = _iri(child.get("id") or "", _l("An AU of cmi5.xml has no IRI as its id."))
                 move_on = child.get("moveOn") or "NotApplicable"
                 if move_on not in MOVE_ON:
                     raise Invalid(_l("The AU %(id)s has an unknown moveOn value.", id=identifier[:100]),
@@ -225,16 +244,17 @@ def read_cmi5(data: bytes, files: frozenset[str]) -> Description:
                 if not url:
                     raise Invalid(_l("The unit %(id)s has no launch file.", id=identifier[:100]), field="package")
                 units.append(Unit(
-                    identifier=identifier[:500], title=_title(_text(_child(child, "title"), "langstring"), identifier),
+                    identifier=identifier, title=_title(_text(_child(child, "title"), "langstring"), identifier),
                     launch=_inside(url, "", files, CMI5_MANIFEST), move_on=move_on,
-                    pass_mark=_percent(child.get("masteryScore"), scaled=True),
+                    pass_mark=_percent(child.get("masteryScore"), scaled=True), blocks=blocks,
                 ))  # fmt: skip
 
-    walk(root)
+    walk(root, ())
     if not units:
         raise Invalid(_l("The package has no unit a learner can launch (no AU in cmi5.xml)."), field="package")
     title = _title(_text(_child(course, "title"), "langstring") if course is not None else "", units[0].title)
-    return Description(CMI5, title, tuple(units))
+    course_id = (course.get("id") or None) if course is not None else None
+    return Description(CMI5, title, tuple(units), course_id=course_id[:500] if course_id else None)
 
 
 def describe(read, files: frozenset[str]) -> Description:

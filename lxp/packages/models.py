@@ -62,3 +62,30 @@ class PackageAttempt(db.Model):
     ended: Mapped[bool] = mapped_column(default=False)  # terminated without suspending: a new launch starts afresh
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PackageStatement(db.Model):
+    """A statement a cmi5 AU sent in one of the attempt's sessions, kept as the AU sent it (with
+    the id and the time lxp stored it), so the AU can read its registration back. Kept as long
+    as the attempt: a learner's erasure deletes both."""
+
+    __tablename__ = "package_statements"
+    __table_args__ = (UniqueConstraint("attempt_id", "statement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("package_attempts.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    verb: Mapped[str] = mapped_column(String(500))
+    body: Mapped[dict] = mapped_column(JSON)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LearnerPreferences(db.Model):
+    """A learner's ``cmi5LearnerPreferences`` agent profile as an AU last wrote it (cmi5 11.0):
+    the next launch of any AU reads it back. Without it the AU reads the learner's language."""
+
+    __tablename__ = "package_learner_preferences"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    document: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -73,11 +73,20 @@ def store_package(admin, data: bytes) -> ContentPackage:
         organisation_id=admin.organisation_id, sha256=sha256, standard=description.standard,
         title=description.title, size=len(data), file_count=len(members), uploaded_by_id=admin.id,
         units=[{"identifier": u.identifier, "title": u.title, "launch": u.launch, "pass_mark": u.pass_mark,
-                "move_on": u.move_on} for u in description.units],
+                "move_on": u.move_on, **_structure(description, u)} for u in description.units],
     )  # fmt: skip
     db.session.add(package)
     db.session.flush()
     return package
+
+
+def _structure(description: manifest.Description, unit: manifest.Unit) -> dict:
+    """A cmi5 AU's place in its course structure: the publisher's course id and the blocks
+    around the AU, outermost first (nothing for SCORM)."""
+    if description.course_id is None and not unit.blocks:
+        return {}
+    return {"course": description.course_id,
+            "blocks": [{"id": b.identifier, "title": b.title} for b in unit.blocks]}  # fmt: skip
 
 
 def import_package(admin, module: Module, data: bytes, teaches: Iterable[int] = (),
@@ -96,6 +105,10 @@ def import_package(admin, module: Module, data: bytes, teaches: Iterable[int] = 
                    "launch": unit["launch"], "pass_mark": unit["pass_mark"]}  # fmt: skip
         if unit.get("move_on"):
             content["move_on"] = unit["move_on"]
+        if unit.get("course"):
+            content["course"] = unit["course"]
+        if unit.get("blocks"):
+            content["blocks"] = unit["blocks"]
         items.append(authoring.save_item(admin, module, authoring.ItemInput(
             kind=kind, title=unit["title"], minutes=minutes, language=module.version.language, content=content,
             teaches=list(teaches), assesses=list(assesses), prerequisites=[], alternatives=[],

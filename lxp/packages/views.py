@@ -91,7 +91,8 @@ def upload(course_id: int):
 
 @admin_bp.route("/<int:course_id>/packages/waive", methods=["GET", "POST"])
 def waive(course_id: int):
-    """Excuse a learner from a cmi5 unit of the course's published version, with a reason."""
+    """Excuse a learner from a cmi5 unit of the course's published version, or take the waiver
+    back, with a reason."""
     try:
         course = authoring.get_course(current_user, course_id)
     except ServiceError:
@@ -100,11 +101,15 @@ def waive(course_id: int):
     form.unit.choices = lms.waivable_units(course)
     if form.validate_on_submit():
         try:
-            lms.waive(current_user, form.learner.data, form.unit.data, form.reason.data)
+            act = lms.unwaive if form.action.data == "unwaive" else lms.waive
+            act(current_user, form.learner.data, form.unit.data, form.reason.data)
         except ServiceError as error:
             show_form_error(form, error)
         else:
-            flash(_("The unit is waived: it counts as done on the learner's path."), "success")
+            if form.action.data == "unwaive":
+                flash(_("The waiver is taken back: the unit is on the learner's path again."), "success")
+            else:
+                flash(_("The unit is waived: it counts as done on the learner's path."), "success")
             return redirect(url_for("authoring.course", course_id=course_id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("packages/waive.html", form=form, course=course), status

@@ -161,6 +161,7 @@ class _VersionItem:
     assesses: frozenset[str]
     prerequisites: tuple[str, ...]
     alternatives: tuple[str, ...]
+    sections: tuple[str, ...] = ()  # the parts of its course the item sits in (a cmi5 AU's blocks)
 
 
 # A course version that left review (published or archived) never changes again: its items and
@@ -209,6 +210,7 @@ def _version_items(version_ids: list[int]) -> dict[int, tuple[_VersionItem, ...]
             key=item.key, title=item.title, kind=item.kind, minutes=item.minutes, sort=(module_position, item.position),
             teaches=frozenset(c.code for c in item.teaches), assesses=frozenset(c.code for c in item.assesses),
             prerequisites=tuple(p.key for p in item.prerequisites), alternatives=tuple(a.key for a in item.alternatives),
+            sections=KINDS[item.kind].sections(item.content),
         ))  # fmt: skip
     frozen = _frozen_version_ids(missing)
     for version_id, items in loaded.items():
@@ -636,6 +638,15 @@ def alternatives_of(journey: Journey) -> dict[str, list[planner.CatalogueItem]]:
     return {
         ref: [items[a] for a in item.alternatives if a in items] for ref, item in items.items() if item.alternatives
     }
+
+
+def sections_of(journey: Journey) -> dict[str, str]:
+    """For each item of the journey's courses that sits in parts of its course (a cmi5 AU's
+    blocks), those parts' titles joined outermost first, as the path shows them."""
+    courses = [(jc.version_id, jc.course_id) for jc in journey.courses]
+    per_version = _version_items([version_id for version_id, _ in courses])
+    return {item_ref(course_id, item.key): " · ".join(item.sections)
+            for version_id, course_id in courses for item in per_version[version_id] if item.sections}  # fmt: skip
 
 
 def move_targets(plan: planner.Plan) -> dict[str, dict[str, str]]:

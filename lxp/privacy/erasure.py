@@ -43,7 +43,7 @@ from lxp.files.models import StoredFile
 from lxp.live.models import CalendarFeed, Registration
 from lxp.lrs import services as lrs
 from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard
-from lxp.packages.models import PackageAttempt
+from lxp.packages.models import LearnerPreferences, PackageAttempt, PackageStatement
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
@@ -115,12 +115,18 @@ def _void_forwarded(user: User, voider_id: int) -> int:
 
 def scrub_events(statement) -> int:
     """Remove free text (comments, reflections, evidence notes, an admin's reason for waiving a
-    unit) from the events ``statement`` selects; scores, moods and choices stay. Returns how
+    unit or for taking the waiver back) from the events ``statement`` selects; scores, moods and choices stay. Returns how
     many events changed."""
     changed = 0
     for event in db.session.scalars(statement):
         result = dict(event.result or {})
         extensions = dict(result.get("extensions") or {})
+        context = dict(event.context or {})
+        # An admin's reason for taking a waiver back rides on the voiding statement's context.
+        if isinstance(context.get("reason"), str) and event.verb == "voided":
+            context.pop("reason")
+            event.context = context or None
+            changed += 1
         if isinstance(result.get("response"), str) or isinstance(extensions.get("reason"), str):
             result.pop("response", None)
             if extensions.pop("reason", None) is not None:
@@ -187,7 +193,11 @@ def erase(user: User, *, actor_id: int | None, reason: str) -> Erased:
         delete(UnitMember).where(UnitMember.user_id == uid),
         delete(ReportingLine).where(or_(ReportingLine.user_id == uid, ReportingLine.manager_id == uid)),
         # A package's CMI data can hold what they typed (interactions, suspend data).
+        delete(PackageStatement).where(
+            PackageStatement.attempt_id.in_(select(PackageAttempt.id).where(PackageAttempt.learner_id == uid))
+        ),
         delete(PackageAttempt).where(PackageAttempt.learner_id == uid),
+        delete(LearnerPreferences).where(LearnerPreferences.learner_id == uid),
         # The company account would otherwise sign in as the pseudonym again.
         delete(ProviderIdentity).where(ProviderIdentity.user_id == uid),
         # Nor should the directory find them by their old login name (scim_users, scim_group_members).

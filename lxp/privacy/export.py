@@ -43,7 +43,7 @@ from lxp.files import storage
 from lxp.files.models import StoredFile
 from lxp.live.models import CalendarFeed, LiveSession, Registration, live_session_trainers
 from lxp.nudges.models import NotificationPreferences, OutboxMessage, ReviewCard, TouchpointRule
-from lxp.packages.models import ContentPackage, PackageAttempt
+from lxp.packages.models import ContentPackage, LearnerPreferences, PackageAttempt, PackageStatement
 from lxp.paths.models import Journey
 from lxp.privacy.models import RetentionWarning
 from lxp.push.models import PushSubscription
@@ -308,6 +308,18 @@ def collect(user: User) -> dict[str, Any]:
                 "updated_at",
             ),
         ),  # fmt: skip
+        "package_statements": [
+            kept.body
+            for kept in db.session.scalars(
+                select(PackageStatement)
+                .join(PackageAttempt, PackageAttempt.id == PackageStatement.attempt_id)
+                .where(PackageAttempt.learner_id == uid)
+                .order_by(PackageStatement.id)
+            )
+        ],
+        "cmi5_learner_preferences": _rows(
+            select(LearnerPreferences).where(LearnerPreferences.learner_id == uid), only=("document", "updated_at")
+        ),
         "packages_uploaded": list(
             db.session.scalars(select(ContentPackage.id).where(ContentPackage.uploaded_by_id == uid))
         ),

@@ -133,6 +133,8 @@ HOLDINGS: tuple[Holding, ...] = (
             "who their manager is, and whether the manager hears of overdue work or sees they may need support"),
     Holding("reporting_lines", "manager_id", "team_managed", DELETE, "who reports to them"),
     Holding("package_attempts", "learner_id", "package_attempts", DELETE, "their attempts at packaged units (CMI data)"),
+    Holding("package_learner_preferences", "learner_id", "cmi5_learner_preferences", DELETE,
+            "the language and audio preferences a cmi5 unit kept for them"),
     Holding("content_packages", "uploaded_by_id", "packages_uploaded", KEEP, "the organisation's package they uploaded"),
     Holding("scim_tokens", "created_by_id", "provisioning", KEEP, "the organisation's provisioning token they made"),
     Holding("space_threads", "author_id", "space_threads", SCRUB,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from lxp.events import LearningEvent
 from tests.e2e.test_scorm_phone import _course, _sign_in_and_choose, _wait_for
-from tests.package_builder import cmi5_zip
+from tests.package_builder import cmi5_blocks_zip, cmi5_zip
 
 CLIENT = Path(__file__).resolve().parents[1] / "peers/cmi5/node_modules/@xapi/cmi5/dist/Cmi5.umd.js"
 
@@ -43,7 +43,7 @@ def test_a_cmi5_au_fetches_its_token_once_reports_and_passes(app, phone, make_us
     satisfied = _wait_for(
         app, select(LearningEvent).where(LearningEvent.verb == "satisfied"), lambda rows: len(rows) == 2
     )
-    assert sorted(e.object_type for e in satisfied) == ["item", "package"]
+    assert sorted(e.object_type for e in satisfied) == ["cmi5_course", "item"]
     phone.goto(f"/learn/{ref}")
     expect(au.locator("#state")).to_have_text(re.compile(r"^initialized"))
     assert "abandoned" not in {e.verb for e in _wait_for(app, select(LearningEvent), lambda rows: True)}
@@ -59,3 +59,30 @@ def test_a_cmi5_session_left_without_terminating_is_abandoned_on_the_next_launch
     expect(au.locator("#state")).to_have_text(re.compile(r"^initialized"))
     abandoned = _wait_for(app, select(LearningEvent).where(LearningEvent.verb == "abandoned"), lambda rows: rows)
     assert [e.object_id for e in abandoned] == [ref]
+
+
+def test_a_cmi5_au_in_nested_blocks_reads_its_registration_back_and_keeps_preferences(app, phone, make_user, client_js):
+    refs = _course(app, make_user, cmi5_blocks_zip(client_js))
+    listening = refs[0]  # the first AU: in "Part one" › "Warm-up"
+    _sign_in_and_choose(phone, first=True)
+    phone.goto(f"/learn/{listening}")
+    expect(phone.locator(".cmi5-blocks")).to_have_text(re.compile(r"Part one.*Warm-up", re.S))
+    au = phone.frame_locator("iframe.package-frame")
+    expect(au.locator("#state")).to_have_text("initialized moveOn=Completed language=en")
+    au.locator("#pass").click()
+    expect(au.locator("#state")).to_have_text("passed")
+    # The inner block holds only this AU: satisfied with it; the outer one waits for the summary.
+    satisfied = _wait_for(
+        app, select(LearningEvent).where(LearningEvent.verb == "satisfied"), lambda rows: len(rows) == 2
+    )
+    assert sorted(e.object_type for e in satisfied) == ["cmi5_block", "item"]
+    # The client's own xAPI calls: the registration read back holds what the AU sent, as sent,
+    # and the LMS's statements; the preferences it writes are what the next launch reads.
+    au.locator("#read").click()
+    expect(au.locator("#state")).to_have_text(
+        "read launched,initialized,passed,completed,satisfied,satisfied,terminated"
+    )
+    au.locator("#prefs").click()
+    expect(au.locator("#state")).to_have_text("preferences kept")
+    phone.goto(f"/learn/{listening}")
+    expect(au.locator("#state")).to_have_text("initialized moveOn=Completed language=de")

@@ -629,3 +629,19 @@ def test_bad_quiz_answers_as_json_are_refused_and_change_nothing(app, client, lo
         assert client.post(url, json=body, headers=headers).status_code == status, (url, body)
     assert client.post(f"/learn/{quiz}/answer", json={"question": "q1", "chosen": [0]}).status_code == 400  # no CSRF
     assert _events(app) == before
+
+
+def test_a_goal_competency_no_course_offers_is_named_on_the_path(app, client, login_as, published):
+    from lxp.authoring.models import Competency, Goal
+    from tests.conftest import committing
+
+    with committing(app):
+        goal = db.session.get(Goal, published["goal"])
+        orphan = Competency(organisation_id=goal.organisation_id, code="negotiation", name="Negotiating a refund")
+        db.session.add(orphan)
+        goal.competencies.append(orphan)
+    login_as("learner")
+    _start(client, published)
+    page = client.get("/path")  # it once failed with a template error (a filter Jinja does not have)
+    assert page.status_code == 200
+    assert "Not offered by any course yet: Negotiating a refund." in page.get_data(as_text=True)

@@ -149,6 +149,16 @@ def test_a_demo_learner_halfway_sees_their_rhythm_and_what_they_can_do(app):
     assert "Your weekly rhythm" in today
     path = client.get("/path").get_data(as_text=True)
     assert "What you can do now" in path
+    # The demo's cmi5 course has a block: the waived AU fills it and the course, and the path
+    # names the block above the unit.
+    assert "Agreements in practice" in path
+    from lxp.events import LearningEvent
+
+    with committing(app):
+        meera = db.session.execute(select(User).where(User.email == "meera.nair@northwind.example")).scalar_one()
+        said = set(db.session.scalars(select(LearningEvent.object_type).where(
+            LearningEvent.actor_id == meera.id, LearningEvent.verb == "satisfied")))  # fmt: skip
+        assert {"item", "cmi5_block", "cmi5_course"} <= said
 
 
 def test_the_demo_trainer_finds_the_stuck_learners_request_and_demo_sessions_to_join(app):

@@ -3,6 +3,8 @@ AU may send (checked as cmi5 says) becoming lxp's events. The real AU client run
 tests/e2e/test_cmi5_phone.py; these walk the rules one by one."""
 
 import base64
+import csv
+import io
 import json
 import uuid
 from urllib.parse import parse_qs, urlsplit
@@ -136,21 +138,38 @@ def test_the_lms_says_satisfied_once_move_on_is_met_for_the_au_and_its_course(ap
     assert ("satisfied", "item") not in _verbs(app)  # CompletedAndPassed: passed alone is not enough
     assert client.post(statements, json=_statement(launch, session, "completed"), headers=headers).status_code == 200
     satisfied = [v for v in _verbs(app) if v[0] == "satisfied"]
-    assert satisfied == [("satisfied", "item"), ("satisfied", "package")]  # the only AU: the course too
+    assert satisfied == [("satisfied", "item"), ("satisfied", "cmi5_course")]  # the only AU: the course too
     with app.app_context():
-        course = db.session.scalar(select(LearningEvent).where(LearningEvent.object_type == "package"))
+        course = db.session.scalar(select(LearningEvent).where(LearningEvent.object_type == "cmi5_course"))
         assert course.object_id.startswith(f"{launch['course_id']}:")
-    # What lxp keeps of the registration, as the AU reads it back.
+    # The registration as the AU reads it back: what it sent, as sent, and the LMS's statements.
     kept = client.get(statements, headers=headers, query_string={"registration": launch["registration"]}).json
     assert [s["verb"]["id"].rsplit("/", 1)[1] for s in kept["statements"]] == [
-        "launched", "passed", "completed", "satisfied"]  # fmt: skip
-    assert {s["object"]["id"] for s in kept["statements"]} == {launch["activityId"]}
+        "launched", "initialized", "passed", "completed", "satisfied", "satisfied"]  # fmt: skip
     assert {s["context"]["registration"] for s in kept["statements"]} == {launch["registration"]}
-    one = kept["statements"][1]
-    assert client.get(statements, headers=headers, query_string={"statementId": one["id"]}).json["result"]["score"]
+    sent = kept["statements"][2]
+    assert sent["object"] == {"id": launch["activityId"]} and sent["result"] == {"score": {"scaled": 0.9}}
+    assert sent["stored"] and sent["context"]["extensions"][SESSION] == session
+    au_done, course_done = kept["statements"][4:]
+    assert au_done["object"]["id"] == launch["activityId"]
+    # cmi5 9.3.9: the course's satisfied names lxp's own course id, typed as a course, never the
+    # publisher's id (which goes into the grouping), in the session that triggered it.
+    assert "/xapi/activities/cmi5_course/" in course_done["object"]["id"]
+    assert course_done["object"]["definition"]["type"] == "https://w3id.org/xapi/cmi5/activitytype/course"
+    assert {"id": "https://lxp.example/courses/calls"} in course_done["context"]["contextActivities"]["grouping"]
+    assert course_done["context"]["contextActivities"]["category"] == [CATEGORY]
+    assert course_done["context"]["extensions"][SESSION] == session
+    one = client.get(statements, headers=headers, query_string={"statementId": sent["id"]}).json
+    assert one == sent
     only = client.get(statements, headers=headers, query_string={"verb": ADL + "passed"}).json["statements"]
-    assert [s["id"] for s in only] == [one["id"]]
-    assert client.get(statements, query_string={"statementId": one["id"]}).status_code == 403  # no token
+    assert [s["id"] for s in only] == [sent["id"]]
+    assert client.get(statements, query_string={"statementId": sent["id"]}).status_code == 403  # no token
+    # The same statement again is a replay; its id for something else is a conflict.
+    replay = {k: v for k, v in sent.items() if k not in ("stored", "timestamp")}
+    assert client.post(statements, json=replay, headers=headers).status_code == 200
+    reused = {**replay, "result": {"score": {"scaled": 1.0}}}
+    assert client.post(statements, json=reused, headers=headers).status_code == 409
+    assert len(client.get(statements, headers=headers).json["statements"]) == 6
 
 
 @pytest.mark.parametrize("launch", ["NotApplicable"], indirect=True)
@@ -173,6 +192,11 @@ def test_a_new_launch_abandons_the_session_that_never_terminated(app, client, la
     assert client.post(statements, json=_statement(launch, session, "completed"), headers=headers).status_code == 403
     relaunched = {k: v[0] for k, v in parse_qs(urlsplit(again.json["play"]).query).items()}
     headers = _auth(client, relaunched)
+    # Read back as cmi5 shapes it: the AU's id as object, the registration, the abandoned session.
+    said = next(s for s in client.get(statements, headers=headers).json["statements"]
+                if s["verb"]["id"] == ADL + "abandoned")  # fmt: skip
+    assert said["object"]["id"] == launch["activityId"] and said["context"]["registration"] == launch["registration"]
+    assert said["context"]["extensions"][SESSION] == session and said["result"]["duration"].startswith("PT")
     session = _session(client, relaunched, headers)
     for verb in ("initialized", "terminated"):
         assert client.post(statements, json=_statement(relaunched, session, verb), headers=headers).status_code == 200
@@ -248,6 +272,16 @@ def test_the_journey_map_shows_drop_off_inside_the_packages(app, launch, make_us
     assert cells == ["6", "2", "1", "2"]  # launched (with Lena), completed, passed, left unfinished
     few = client.get(f"/insights/courses/{launch['course_id']}", query_string={"end": "2000-01-01"})
     assert "fewer than 5 learners launched it" in few.text
+    # The same table as CSV, beside the journey map's own; hidden figures stay hidden there too.
+    assert "table=packages" in page.text
+    sheet = client.get(f"/insights/courses/{launch['course_id']}", query_string={"format": "csv", "table": "packages"})
+    assert sheet.status_code == 200 and "inside-the-packages.csv" in sheet.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(sheet.text)))
+    assert rows[0] == ["Unit", "Kind", "Launched", "Completed", "Passed", "Left unfinished"]
+    assert rows[1] == ["Listening check", "cmi5 unit", "6", "2", "1", "2"]
+    hidden = client.get(f"/insights/courses/{launch['course_id']}",
+                        query_string={"format": "csv", "table": "packages", "end": "2000-01-01"})  # fmt: skip
+    assert list(csv.reader(io.StringIO(hidden.text)))[1][2:] == ["", "", "", ""]
 
 
 def test_a_session_silent_too_long_is_abandoned_by_the_scheduler(app, client, launch):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from lxp.core.errors import Invalid
 from lxp.packages import archive, cmi, manifest
-from tests.package_builder import MANIFEST_12, scorm_zip, zip_of
+from tests.package_builder import CMI5_BLOCKS, MANIFEST_12, scorm_zip, zip_of
 
 
 def describe(data: bytes) -> manifest.Description:
@@ -117,7 +117,9 @@ def test_cmi5_course_structures_are_read_and_remote_aus_refused():
           <url>au/index.html?x=1</url></au></block></courseStructure>"""
     description = describe(zip_of({"cmi5.xml": structure, "au/index.html": b"<p>AU</p>"}))
     assert description.standard == "cmi5" and description.title == "Calls"
-    assert description.units[0] == manifest.Unit("https://example.com/au1", "AU one", "au/index.html?x=1", 80, "Passed")
+    assert description.units[0] == manifest.Unit("https://example.com/au1", "AU one", "au/index.html?x=1", 80, "Passed",
+                                                  (manifest.Block("https://example.com/b", "B"),))  # fmt: skip
+    assert description.course_id == "https://example.com/c"
     remote = structure.replace(b"au/index.html?x=1", b"https://vendor.example/au")
     assert "outside the package" in refusal(zip_of({"cmi5.xml": remote, "au/index.html": b""}))
 
@@ -157,3 +159,18 @@ def test_an_au_is_satisfied_as_its_move_on_says(move_on, completed, passed, met)
     from lxp.packages.cmi5 import move_on_met
 
     assert move_on_met(move_on, completed, passed) is met
+
+
+def test_nested_cmi5_blocks_are_kept_around_each_au_and_an_empty_block_is_refused():
+    files = {"au/index.html": b"<p>AU</p>"}
+    description = describe(zip_of({"cmi5.xml": CMI5_BLOCKS.encode(), **files}))
+    chains = {u.identifier.rsplit("/", 1)[1]: [b.title for b in u.blocks] for u in description.units}
+    assert chains == {"listening": ["Part one", "Warm-up"], "summary": ["Part one"], "final": []}
+    assert [u.launch for u in description.units] == ["au/index.html", "au/index.html?part=summary",
+                                                     "au/index.html?part=final"]  # fmt: skip
+    empty = CMI5_BLOCKS.replace('<block id="https://lxp.example/blocks/warm-up">',
+                                '<block id="https://lxp.example/blocks/empty"><title><langstring>Empty</langstring></title></block>'
+                                '<block id="https://lxp.example/blocks/warm-up">')  # fmt: skip
+    assert "holds no AU" in refusal(zip_of({"cmi5.xml": empty.encode(), **files}))
+    nameless = CMI5_BLOCKS.replace('id="https://lxp.example/blocks/part-one"', 'id="part-one"')
+    assert "block of cmi5.xml has no IRI" in refusal(zip_of({"cmi5.xml": nameless.encode(), **files}))

@@ -120,6 +120,11 @@ class ItemKind:
         ``item``, ``kind``, ``interactive`` (in the player) and ``block`` (the player's)."""
         return f"blocks/{self.name}.html"
 
+    def sections(self, content: dict) -> tuple[str, ...]:
+        """The titles of the parts of its course an item sits in, outermost first, as the path
+        and the player show them (a cmi5 AU's blocks); none for most kinds."""
+        return ()
+
     @property
     def self_completed(self) -> bool:
         return self.completes is Completes.SELF
