@@ -74,9 +74,15 @@ class NewPostSchema(ma.Schema):
                                  validate=ma.validate.Range(1, 2_147_483_647))  # fmt: skip
 
 
+SPACE_KEY = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^(cohort|course):\d{1,10}$"),
+                             metadata={"description": "where to share: cohort:<cohort id> or course:<course id>, one of "
+                                                      "your spaces; empty: your first cohort's, or else the course's"})  # fmt: skip
+
+
 class SharedAskSchema(ma.Schema):
     item_ref = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    space = SPACE_KEY
 
 
 class ReportSchema(ma.Schema):
@@ -134,22 +140,6 @@ def _start(space, args) -> dict:
     return _thread(thread, 0)
 
 
-@bp.get("/spaces/<int(max=2147483647):cohort_id>/threads")
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, SpaceThreadPage)
-def list_threads(args, cohort_id: int):
-    """A space's threads: an open weekly question first, then by latest post."""
-    return _threads_page(access.space_for(current_user, cohort_id), args, f"spaces.{cohort_id}")
-
-
-@bp.post("/spaces/<int(max=2147483647):cohort_id>/threads")
-@bp.arguments(NewThreadSchema)
-@bp.response(201, SpaceThreadSchema)
-def start_thread(args, cohort_id: int):
-    """Start a thread; trainers and admins may make it the weekly question, tied to a step."""
-    return _start(access.space_for(current_user, cohort_id), args)
-
-
 @bp.get("/course-spaces")
 @bp.response(200, CourseSpaceSchema(many=True))
 def list_course_spaces():
@@ -161,20 +151,38 @@ def list_course_spaces():
     ]
 
 
-@bp.get("/course-spaces/<int(max=2147483647):course_id>/threads")
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, SpaceThreadPage)
-def list_course_threads(args, course_id: int):
-    """A course space's threads, by latest post."""
-    return _threads_page(access.course_space_for(current_user, course_id), args, f"course-spaces.{course_id}")
+# One shape for the threads of both kinds of space: the path's prefix, its id, how the space is
+# found for the person (a 404 for anyone who may not open it), and the endpoints' names.
+SPACE_KINDS = (
+    ("spaces", "cohort_id", access.space_for, "list_threads", "start_thread", "a cohort's"),
+    ("course-spaces", "course_id", access.course_space_for, "list_course_threads", "start_course_thread",
+     "a course's"),
+)  # fmt: skip
 
 
-@bp.post("/course-spaces/<int(max=2147483647):course_id>/threads")
-@bp.arguments(NewThreadSchema)
-@bp.response(201, SpaceThreadSchema)
-def start_course_thread(args, course_id: int):
-    """Start a thread in a course's space (the weekly question belongs to cohort spaces: 422)."""
-    return _start(access.course_space_for(current_user, course_id), args)
+def _space_threads(prefix: str, key: str, find, list_name: str, start_name: str, whose: str) -> None:
+    """Register ``GET`` and ``POST /<prefix>/<key>/threads`` for one kind of space."""
+
+    def listing(args, **ids):
+        return _threads_page(find(current_user, ids[key]), args, f"{prefix}.{ids[key]}")
+
+    def starting(args, **ids):
+        return _start(find(current_user, ids[key]), args)
+
+    listing.__name__ = listing.__qualname__ = list_name
+    listing.__doc__ = f"The threads of {whose} space: an open weekly question first, then by latest post."
+    starting.__name__ = starting.__qualname__ = start_name
+    starting.__doc__ = (f"Start a thread in {whose} space; trainers and admins may make it the weekly question, "
+                        "tied to a step (of the course, in a course's space).")  # fmt: skip
+    rule = f"/{prefix}/<int(max=2147483647):{key}>/threads"
+    bp.route(rule, methods=["GET"])(
+        bp.arguments(PageArgs, location="query")(bp.response(200, SpaceThreadPage)(listing))
+    )
+    bp.route(rule, methods=["POST"])(bp.arguments(NewThreadSchema)(bp.response(201, SpaceThreadSchema)(starting)))
+
+
+for _kind in SPACE_KINDS:
+    _space_threads(*_kind)
 
 
 @bp.get("/space-threads/<int(max=2147483647):thread_id>")
@@ -212,8 +220,9 @@ def delete_post(post_id: int):
 @bp.arguments(SharedAskSchema)
 @bp.response(201, SpaceThreadSchema)
 def ask_coach_and_cohort(args):
-    """Say you are stuck on a step and ask your cohort as well as your coach."""
-    _request, thread = peer_help.ask_coach_and_cohort(current_user, args["item_ref"], args["note"])
+    """Say you are stuck on a step and ask your peers (a cohort's space or the course's, as you choose) as well
+    as your coach."""
+    _request, thread = peer_help.ask_coach_and_peers(current_user, args["item_ref"], args["note"], args["space"])
     return _thread(thread)
 
 

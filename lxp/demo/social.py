@@ -93,7 +93,7 @@ def _seed_cohort_space() -> bool:
         if (author := _user(email)) is not None:
             social.reply(author, question, text)
     if asker is not None and _open_step(asker) is not None:
-        _request, shared = peer_help.ask_coach_and_cohort(asker, _open_step(asker), SHARED[1])
+        _request, shared = peer_help.ask_coach_and_peers(asker, _open_step(asker), SHARED[1])
         if (peer := _user(SHARED[2])) is not None:
             answer = social.reply(peer, shared, SHARED[3])
             peer_help.mark_helpful(asker, answer.id)

@@ -24,9 +24,11 @@ class ReplyForm(FlaskForm):
 
 
 class SharedStuckForm(FlaskForm):
-    """The "I'm stuck" panel's form (same field as the coaching one), sent with the cohort button."""
+    """The "I'm stuck" panel's form (same field as the coaching one), sent with the button of the
+    space the learner chose (``space``: an ``access.space_key``)."""
 
     note = TextAreaField(_l("What is in the way? (optional)"), validators=[Optional(), Length(max=NOTE_LIMIT)])
+    space = HiddenField(validators=[Optional(), Length(max=32)])
 
 
 class ReportForm(FlaskForm):

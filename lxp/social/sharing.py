@@ -1,6 +1,7 @@
 """Sharing by choice: a learner shares a reflection's text or an on-the-job task's evidence with
-their cohort, one item at a time; private stays the default. The text is copied into a thread
-of kind ``shared`` in the learner's first cohort space; un-sharing deletes that thread (and
+their peers, one item at a time; private stays the default. The text is copied into a thread
+of kind ``shared`` in the space they choose (one of their cohorts', or the item's course's,
+``access.share_targets``); un-sharing deletes that thread (and
 voids its statements), so it leaves the space. Peers answer with a short structured feedback
 (what worked, one suggestion): advice recorded as a reply, never competency evidence (only
 trainers' and coaches' reviews count, in ``workplace`` and ``coaching``).
@@ -17,12 +18,11 @@ from lxp.accounts.models import User
 from lxp.authoring import kinds
 from lxp.authoring.models import CourseVersion, Item
 from lxp.core.errors import Invalid, NotFound
-from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from lxp.social import moderation, peer_help
+from lxp.social import access, moderation
 from lxp.social.models import SpacePost, SpaceThread
-from lxp.social.services import BODY_LIMIT, reply, thread_for
+from lxp.social.services import new_thread, reply, thread_for
 from lxp.workplace.models import TaskSubmission
 
 FEEDBACK_LIMIT = 1000
@@ -67,19 +67,21 @@ def feedback_givers(thread: SpaceThread) -> int:
 
 def can_share(learner: User, source: str, ref: str) -> bool:
     """Whether there is something of the learner's to share on this item, and a space to share it in."""
-    if peer_help.help_space(learner) is None:
+    if not access.share_targets(learner, ref):
         return False
     return (_evidence(learner, ref) if source == EVIDENCE else _reflection_text(learner, ref)) is not None
 
 
-def share(learner: User, source: str, ref: str) -> SpaceThread:
+def share(learner: User, source: str, ref: str, space: str | None = None) -> SpaceThread:
     """Share the learner's reflection (its last text) or task evidence (its last sent version)
-    on item ``ref`` with their cohort; sharing it again while shared changes nothing. Raises
-    ``Invalid`` (unknown source, nothing to share, no cohort space)."""
+    on item ``ref`` in the space they chose (``space``, an ``access.space_key``: one of their
+    cohorts', or the item's course's; empty: the first of ``access.share_targets``); sharing it
+    again while shared changes nothing. Raises ``Invalid`` (unknown source, nothing to share, no
+    space, a space that is not theirs)."""
     if source not in SHARED_SOURCES:
         raise Invalid(_l("You can share a reflection or a task's evidence."))
-    cohort = peer_help.help_space(learner)
-    if cohort is None:
+    chosen = access.share_target(learner, ref, space)
+    if chosen is None:
         raise Invalid(_l("You are in no cohort with a space yet."))
     existing = shared_thread(learner, source, ref)
     if existing is not None:
@@ -93,16 +95,9 @@ def share(learner: User, source: str, ref: str) -> SpaceThread:
     if not text:
         raise Invalid(_l("There is nothing of yours to share on this step yet."))
     title = title or _reflection_title(ref)
-    now = utcnow()
-    thread = SpaceThread(organisation_id=cohort.organisation_id, cohort_id=cohort.id, author_id=learner.id,
-                         kind="shared", shared_source=source, title=title[:200], item_ref=ref, item_title=title,
-                         created_at=now, last_post_at=now)  # fmt: skip
-    thread.cohort = cohort
-    thread.posts.append(SpacePost(author_id=learner.id, body=text[:BODY_LIMIT], created_at=now))
-    db.session.add(thread)
-    db.session.flush()
+    thread = new_thread(learner, chosen, "shared", title, text, shared_source=source, item_ref=ref, item_title=title)
     events.record(actor_id=learner.id, verb="posted", object_type="space_thread", object_id=thread.id,
-                  context={"cohort": cohort.id, "kind": "shared", "source": source, "item": ref})  # fmt: skip
+                  context={**access.context_of(chosen), "kind": "shared", "source": source, "item": ref})  # fmt: skip
     return thread
 
 

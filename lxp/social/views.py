@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,7 +25,7 @@ bp = Blueprint("social", __name__)
 def _thread_form(space) -> ThreadForm:
     form = ThreadForm()
     form.station.choices = [SelectChoice("", _("No particular step"))] + [
-        SelectChoice(s.ref, s.title) for s in social.stations_of(space.organisation_id)
+        SelectChoice(s.ref, s.title) for s in social.stations_of(space.organisation_id, space)
     ]
     return form
 
@@ -180,9 +182,19 @@ def space_reports_waiting() -> int:
 
 
 @bp.app_template_global()
-def peer_help_space():
-    """For the "I'm stuck" panel: the cohort a request would be shared with, or None."""
-    return peer_help.help_space(current_user) if current_user.has_role("learner") else None
+def share_targets(ref: str) -> list[ShareTarget]:
+    """For the "I'm stuck" and sharing panels: where the learner may share on this step, the
+    default first; empty for anyone else."""
+    if not current_user.has_role("learner"):
+        return []
+    return [ShareTarget(access.space_key(s), s.name, "course" if access.is_course_space(s) else "cohort")
+            for s in access.share_targets(current_user, ref)]  # fmt: skip
+
+
+class ShareTarget(NamedTuple):
+    key: str  # access.space_key
+    name: str
+    kind: str  # cohort or course
 
 
 @bp.app_template_global()
@@ -200,20 +212,20 @@ def peer_answers(request_id: int):
 @bp.post("/learn/<ref>/stuck/cohort")
 @roles_required("learner")
 def ask_with_cohort(ref: str):
-    """ "I'm stuck", shared with the cohort: the coach gets the request as usual, and the
-    cohort's space gets a thread where peers can answer."""
+    """ "I'm stuck", shared with peers: the coach gets the request as usual, and the space the
+    learner chose (their cohort's, or the course's) gets a thread where peers can answer."""
     form = SharedStuckForm()
     if not form.validate_on_submit():
         flash(_("Your note is too long: use at most %(num)d characters.", num=NOTE_LIMIT), "error")
         return redirect(url_for("learning.block", ref=ref))
     try:
-        _request, thread = peer_help.ask_coach_and_cohort(current_user, ref, form.note.data)
+        _request, thread = peer_help.ask_coach_and_peers(current_user, ref, form.note.data, form.space.data)
     except ServiceError as error:
         if error.status == 404:
             abort(404)
         unit_of_work.flash_refusal(error)
         return redirect(url_for("learning.block", ref=ref))
-    flash(_("Your coach has your request, and your cohort can answer it too."), "success")
+    flash(_("Your coach has your request, and %(space)s can answer it too.", space=space_of(thread).name), "success")
     return redirect(url_for("social.thread", thread_id=thread.id))
 
 
@@ -362,11 +374,11 @@ def share(source: str, ref: str):
         flash(_("No longer shared: it is private again."), "success")
         return redirect(url_for("learning.block", ref=ref))
     try:
-        thread = sharing.share(current_user, source, ref)
+        thread = sharing.share(current_user, source, ref, request.form.get("space") or None)
     except ServiceError as error:
         unit_of_work.flash_refusal(error)
         return redirect(url_for("learning.block", ref=ref))
-    flash(_("Shared with your cohort. You can stop sharing it at any time."), "success")
+    flash(_("Shared with %(space)s. You can stop sharing it at any time.", space=space_of(thread).name), "success")
     return redirect(url_for("social.thread", thread_id=thread.id))
 
 

@@ -240,4 +240,4 @@ def test_the_weekly_digest_says_in_one_line_how_many_colleagues_answered(app, wo
         nudges.plan_touchpoints(moment)
         digest = db.session.scalar(select(OutboxMessage).where(OutboxMessage.rule == "weekly_digest",
                                                                OutboxMessage.user_id == world["lena"]))  # fmt: skip
-    assert "1 colleague answered this week's question in your cohort's space." in digest.body
+    assert "1 colleague answered this week's question in your spaces." in digest.body
