@@ -12,7 +12,7 @@ from lxp.api.common import area
 from lxp.api.paging import PageArgs, page_schema, paginate
 from lxp.core.auth import roles_required
 from lxp.core.time import utcnow
-from lxp.social import access, moderation, peer_help
+from lxp.social import access, moderation, peer_help, sharing
 from lxp.social import services as social
 
 bp = area("spaces", "Cohort and course spaces: threads, replies, help from peers, moderation")
@@ -40,6 +40,7 @@ class SpacePostSchema(ma.Schema):
     state = ma.fields.String(metadata={"description": "visible, hidden or deleted"})
     helped = ma.fields.Boolean()
     endorsed = ma.fields.Boolean()
+    asks_feedback = ma.fields.Boolean(metadata={"description": "the sharer's request for feedback on their work"})
 
 
 class SpaceThreadSchema(ma.Schema):
@@ -85,6 +86,18 @@ class SharedAskSchema(ma.Schema):
     space = SPACE_KEY
 
 
+class FeedbackAskSchema(ma.Schema):
+    question = ma.fields.String(required=True, validate=ma.validate.Length(1, sharing.QUESTION_LIMIT))
+    people = ma.fields.List(ma.fields.Integer(strict=True, validate=ma.validate.Range(1, 2_147_483_647)),
+                            load_default=list, validate=ma.validate.Length(max=200),
+                            metadata={"description": "people of the space to ask by name (their user ids)"})  # fmt: skip
+
+
+class FeedbackSchema(ma.Schema):
+    worked = ma.fields.String(required=True, validate=ma.validate.Length(1, sharing.FEEDBACK_LIMIT))
+    suggestion = ma.fields.String(required=True, validate=ma.validate.Length(1, sharing.FEEDBACK_LIMIT))
+
+
 class ReportSchema(ma.Schema):
     reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=moderation.REASON_LIMIT))
 
@@ -113,7 +126,8 @@ def _post(post) -> dict:
     readable = state == "visible" or (state == "hidden" and access.is_staff(current_user))
     return {"id": post.id, "author_id": post.author_id, "body": post.body if readable else "",
             "quote_id": post.quote_id, "created_at": post.created_at, "edited_at": post.edited_at, "state": state,
-            "helped": post.helped_at is not None, "endorsed": post.endorsed_at is not None}  # fmt: skip
+            "helped": post.helped_at is not None, "endorsed": post.endorsed_at is not None,
+            "asks_feedback": post.asks_feedback_at is not None}  # fmt: skip
 
 
 @bp.get("/spaces")
@@ -224,6 +238,24 @@ def ask_coach_and_cohort(args):
     as your coach."""
     _request, thread = peer_help.ask_coach_and_peers(current_user, args["item_ref"], args["note"], args["space"])
     return _thread(thread)
+
+
+@bp.post("/space-threads/<int(max=2147483647):thread_id>/feedback-requests")
+@bp.arguments(FeedbackAskSchema)
+@bp.response(201, SpacePostSchema)
+def ask_for_feedback(args, thread_id: int):
+    """As the sharer of a piece of work: ask the space, and people of it by name, a short question about
+    it. They hear of it, and you hear of each answer, through your notification settings."""
+    return _post(sharing.ask_for_feedback(current_user, thread_id, args["question"], args["people"]))
+
+
+@bp.post("/space-threads/<int(max=2147483647):thread_id>/feedback")
+@bp.arguments(FeedbackSchema)
+@bp.response(201, SpacePostSchema)
+def give_feedback(args, thread_id: int):
+    """Give a colleague short structured feedback on the work they shared: what worked, one suggestion.
+    It is advice, never evidence of a competency."""
+    return _post(sharing.give_feedback(current_user, thread_id, args["worked"], args["suggestion"]))
 
 
 @bp.post("/space-posts/<int(max=2147483647):post_id>/report")

@@ -250,12 +250,15 @@ def mentionable(space) -> dict[int, str]:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _mention(author: User, post: SpacePost, thread: SpaceThread) -> list[int]:
+def _mention(author: User, post: SpacePost, thread: SpaceThread, asked: frozenset[int] = frozenset()) -> list[int]:
+    """Record a ``mentioned`` for everyone the post names, and for the people ``asked`` for
+    feedback by name (marked ``feedback``: the touchpoint ``feedback_asked`` tells them)."""
     people = mentionable(access.of_thread(thread))
-    named = sorted(mentioned(post.body, people) - {author.id})
+    named = sorted((mentioned(post.body, people) | asked) - {author.id})
     for person in named:
         events.record(actor_id=author.id, verb="mentioned", object_type="space_post", object_id=post.id,
-                      context={"person": person, **access.thread_context(thread), "thread": thread.id})  # fmt: skip
+                      context={"person": person, **access.thread_context(thread), "thread": thread.id,
+                               **({"feedback": True} if person in asked else {})})  # fmt: skip
     return named
 
 
@@ -312,10 +315,12 @@ def start_thread(author: User, space, title: str, body: str, *, weekly: bool = F
     return thread
 
 
-def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = None) -> SpacePost:
+def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = None, *,
+          asked: frozenset[int] = frozenset(), extra: dict | None = None) -> SpacePost:  # fmt: skip
     """A reply in the thread, optionally quoting one of its visible posts; the people it names
-    are told (``mentions``). Raises ``NotFound`` and ``Invalid`` (empty or overlong, a quote
-    from elsewhere, a space switched off)."""
+    (and those ``asked`` for feedback by name) are told (``mentions``); ``extra`` adds to its
+    ``replied`` statement. Raises ``NotFound`` and ``Invalid`` (empty or overlong, a quote from
+    elsewhere, a space switched off)."""
     thread = thread_for(author, thread.id)
     if not access.thread_enabled(thread):
         raise Invalid(_l("This space is switched off."))
@@ -333,8 +338,9 @@ def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = N
         "thread": thread.id,
         **({"item": thread.item_ref} if thread.item_ref else {}),
         **({"weekly": True} if thread.kind == "weekly" else {}),  # the digest counts these
+        **(extra or {}),
     }
     events.record(actor_id=author.id, verb="replied", object_type="space_post", object_id=post.id, context=context)
-    _mention(author, post, thread)
+    _mention(author, post, thread, asked)
     db.session.flush()
     return post

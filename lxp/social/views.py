@@ -17,7 +17,15 @@ from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.core.time import utcnow
 from lxp.social import access, moderation, peer_help, sharing
 from lxp.social import services as social
-from lxp.social.forms import EditForm, FeedbackForm, ReplyForm, ReportForm, SharedStuckForm, ThreadForm
+from lxp.social.forms import (
+    EditForm,
+    FeedbackAskForm,
+    FeedbackForm,
+    ReplyForm,
+    ReportForm,
+    SharedStuckForm,
+    ThreadForm,
+)
 
 bp = Blueprint("social", __name__)
 
@@ -132,13 +140,26 @@ def switch_course_space(course_id: int):
     return redirect(url_for("social.course_space", course_id=course_id))
 
 
-def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackForm | None = None):
+def _ask_form(thread, form: FeedbackAskForm | None = None) -> FeedbackAskForm | None:
+    """The sharer's form to ask for feedback, on their own shared work only."""
+    if thread.kind != "shared" or thread.author_id != current_user.id:
+        return None
+    form = form or FeedbackAskForm(formdata=None)
+    form.people.choices = [
+        SelectChoice(str(i), name) for i, name in sharing.who_may_be_asked(current_user, thread).items()
+    ]
+    return form
+
+
+def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackForm | None = None,
+                 ask: FeedbackAskForm | None = None):  # fmt: skip
     quote = request.args.get("quote", type=int)
     if quote and not form.quote.data:
         form.quote.data = str(quote)
     quoted = next((p for p in thread.posts if str(p.id) == (form.quote.data or "") and p.visible), None)
     return render_template("social/thread.html", thread=thread, form=form, quoted=quoted, confirm=ConfirmForm(),
                            report=ReportForm(), feedback=feedback or FeedbackForm(formdata=None),
+                           ask=_ask_form(thread, ask), asks=sharing.feedback_asks(thread),
                            staff=access.is_staff(current_user),
                            enabled=access.thread_enabled(thread), now_utc=utcnow()), status  # fmt: skip
 
@@ -400,3 +421,27 @@ def give_feedback(thread_id: int):
         else:
             return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
     return _thread_page(found, ReplyForm(formdata=None), 400, feedback=form)
+
+
+@bp.post("/spaces/threads/<int:thread_id>/feedback-requests")
+@roles_required("learner")
+def ask_for_feedback(thread_id: int):
+    """The sharer asks the space (and colleagues by name) for feedback on their shared work."""
+    try:
+        found = social.thread_for(current_user, thread_id)
+    except NotFound:
+        abort(404)
+    if found.kind != "shared" or found.author_id != current_user.id:
+        abort(404)
+    form = _ask_form(found, FeedbackAskForm())
+    if form.validate_on_submit():
+        try:
+            post = sharing.ask_for_feedback(current_user, thread_id, form.question.data, form.people.data or [])
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            flash(_("Asked. The colleagues you named will hear of it, and you will when someone answers."), "success")
+            return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
+    return _thread_page(found, ReplyForm(formdata=None), 400, ask=form)
