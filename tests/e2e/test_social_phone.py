@@ -92,7 +92,7 @@ def test_a_stuck_request_shared_with_the_cohort_helps_the_next_learner(app, brow
         asking.locator("#stuck-note").fill("Welche Frage zuerst?" if lang == "de" else "Какой вопрос задать первым?")
         asking.get_by_role("button", name=say("Ask my coach and %(cohort)s", cohort="Team")).click()
         expect(
-            asking.get_by_text(say("Your coach has your request, and your cohort can answer it too."))
+            asking.get_by_text(say("Your coach has your request, and %(space)s can answer it too.", space="Team"))
         ).to_be_visible()
         _fits(asking)
         thread_url = asking.url

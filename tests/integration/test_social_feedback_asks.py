@@ -100,13 +100,23 @@ def test_the_sharer_asks_named_colleagues_who_hear_of_it_and_the_sharer_hears_of
     assert (people["lena"], "skipped", "rule_muted") in _plan_and_deliver(app, _noon(), "feedback_given")
 
 
-def test_only_the_sharer_asks_and_quiet_hours_hold(app, make_user, task_course):
+def test_only_the_sharer_asks_and_quiet_hours_hold(app, make_user, task_course, other_organisation):
     people, lena, thread_id = _shared_work(app, make_user, task_course)
     page = f"/spaces/threads/{thread_id}"
     mia = _client(app, "mia@example.com")
     assert submit(mia, f"{page}/feedback-requests", {"question": "Mine?"}, form_page=page).status_code == 404
-    ben = _client(app, "ben@example.com")
-    assert submit(ben, f"{page}/feedback-requests", {"question": "x"}, form_page="/me").status_code == 404
+    make_user(("learner",), email="far@other.example", organisation_id=other_organisation)
+    make_user(("admin",), email="faradmin@other.example", organisation_id=other_organisation)
+    for outsider in ("ben@example.com", "far@other.example", "faradmin@other.example"):  # another cohort, organisation
+        client = _client(app, outsider)
+        for action, data in (
+            ("feedback-requests", {"question": "x"}),
+            ("feedback", {"worked": "a", "suggestion": "b"}),
+        ):
+            assert submit(client, f"{page}/{action}", data, form_page="/me").status_code in (403, 404), outsider
+        assert client.get(page).status_code == 404
+    with committing(app):
+        assert db.session.scalar(select(SpacePost.id).where(SpacePost.body.in_(("x", "a")))) is None
     submit(lena, f"{page}/feedback-requests", {"question": "Clear enough?", "people": [str(people["sam"])]},
            form_page=page)  # fmt: skip
     night = _noon().replace(hour=23)  # Sam's quiet hours (21:00-07:30 UTC by default)
