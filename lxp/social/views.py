@@ -164,23 +164,25 @@ def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackF
                            enabled=access.thread_enabled(thread), now_utc=utcnow()), status  # fmt: skip
 
 
+def _thread_or_404(thread_id: int):
+    """The thread as the person may open it; a 404 for anyone who may not."""
+    try:
+        return social.thread_for(current_user, thread_id)
+    except NotFound:
+        abort(404)
+
+
 @bp.get("/spaces/threads/<int:thread_id>")
 def thread(thread_id: int):
     """A thread: its posts with who wrote them and when (in the viewer's zone), and a reply form."""
-    try:
-        found = social.thread_for(current_user, thread_id)
-    except NotFound:
-        abort(404)
+    found = _thread_or_404(thread_id)
     return _thread_page(found, ReplyForm())
 
 
 @bp.post("/spaces/threads/<int:thread_id>/replies")
 def reply(thread_id: int):
     """Reply in the thread, optionally quoting a post."""
-    try:
-        found = social.thread_for(current_user, thread_id)
-    except NotFound:
-        abort(404)
+    found = _thread_or_404(thread_id)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -406,10 +408,7 @@ def share(source: str, ref: str):
 @bp.post("/spaces/threads/<int:thread_id>/feedback")
 def give_feedback(thread_id: int):
     """A peer's structured feedback on shared work (what worked, one suggestion)."""
-    try:
-        found = social.thread_for(current_user, thread_id)
-    except NotFound:
-        abort(404)
+    found = _thread_or_404(thread_id)
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
@@ -427,10 +426,7 @@ def give_feedback(thread_id: int):
 @roles_required("learner")
 def ask_for_feedback(thread_id: int):
     """The sharer asks the space (and colleagues by name) for feedback on their shared work."""
-    try:
-        found = social.thread_for(current_user, thread_id)
-    except NotFound:
-        abort(404)
+    found = _thread_or_404(thread_id)
     if found.kind != "shared" or found.author_id != current_user.id:
         abort(404)
     form = _ask_form(found, FeedbackAskForm())

@@ -3,21 +3,16 @@ with the same membership rules and moderation as a cohort's space; an admin swit
 the API has the same resources; nobody off the course, or of another organisation, reaches it."""
 
 import re
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from lxp.accounts.models import User
-from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from lxp.nudges import services as nudges
-from lxp.nudges.models import OutboxMessage
 from lxp.social.models import CourseSpaceSetting, SpacePost, SpaceReport, SpaceThread
 from tests.conftest import committing, csrf_from, submit
 from tests.integration.api.conftest import ApiClient, make_token
 from tests.integration.conftest import start_path
-from tests.integration.social_fixtures import _client, world_fixture  # noqa: F401  (fixtures)
+from tests.integration.social_fixtures import _client, digest_of, world_fixture  # noqa: F401  (fixtures)
 
 COURSE = "Listening so customers feel heard"
 
@@ -100,14 +95,7 @@ def test_a_trainer_posts_the_weekly_question_in_a_course_space_and_its_learners_
     # Ben (another cohort, on the course) answers; Lena's weekly digest says so in its one line.
     submit(ben, f"/spaces/threads/{thread_id}/replies", {"body": "A lost parcel."},
            form_page=f"/spaces/threads/{thread_id}")  # fmt: skip
-    moment = (utcnow() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
-    with committing(app):
-        nudges.save_preferences(db.session.get(User, world["lena"]), {}, {}, None, None, 5,
-                                digest_weekday=moment.weekday(), digest_hour=9)  # fmt: skip
-    with committing(app):
-        nudges.plan_touchpoints(moment)
-        digest = db.session.scalar(select(OutboxMessage).where(OutboxMessage.rule == "weekly_digest",
-                                                               OutboxMessage.user_id == world["lena"]))  # fmt: skip
+    digest = digest_of(app, world["lena"])
     assert "1 colleague answered this week's question in your spaces." in digest.body
     assert "Your hardest complaint" in ben.get("/today").get_data(as_text=True).replace("&#39;", "'")
     assert "you replied" in ben.get("/today").get_data(as_text=True)

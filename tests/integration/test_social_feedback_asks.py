@@ -11,12 +11,11 @@ from lxp.accounts.models import User
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.nudges import services as nudges
-from lxp.nudges.models import OutboxMessage
 from lxp.social.models import SpacePost, SpaceThread
 from lxp.workplace import services as workplace
 from tests.conftest import committing, submit
 from tests.integration.api.conftest import ApiClient, make_token
-from tests.integration.social_fixtures import _client
+from tests.integration.social_fixtures import _client, plan_and_deliver
 from tests.integration.test_social_sharing import _cohort
 from tests.integration.test_workplace_fixtures import (  # noqa: F401  (fixtures)
     on_path,
@@ -44,16 +43,6 @@ def _shared_work(app, make_user, task_course):
     with committing(app):
         thread_id = db.session.scalar(select(SpaceThread.id).where(SpaceThread.kind == "shared"))
     return people, lena, thread_id
-
-
-def _plan_and_deliver(app, at, rule):
-    with committing(app):
-        nudges.plan_touchpoints(utcnow())
-    with app.app_context():
-        nudges.deliver_due(at)
-    with committing(app):
-        return {(m.user_id, m.status, m.outcome) for m in db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.rule == rule))}  # fmt: skip
 
 
 def _noon():
@@ -84,12 +73,12 @@ def test_the_sharer_asks_named_colleagues_who_hear_of_it_and_the_sharer_hears_of
     mia = _client(app, "mia@example.com")
     shown = mia.get(page).get_data(as_text=True)
     assert "Lena Learner asks: Was my first question the right one?" in shown and 'id="ask-feedback"' not in shown
-    assert _plan_and_deliver(app, _noon(), "feedback_asked") == {(people["mia"], "sent", None)}  # Sam was not named
+    assert plan_and_deliver(app, _noon(), "feedback_asked") == {(people["mia"], "sent", None)}  # Sam was not named
     assert "Lena Learner asks for your feedback" in mia.get("/inbox").get_data(as_text=True)
-    assert _plan_and_deliver(app, _noon(), "mentioned") == set()  # not also a plain mention
+    assert plan_and_deliver(app, _noon(), "mentioned") == set()  # not also a plain mention
 
     submit(mia, f"{page}/feedback", {"worked": "Naming it", "suggestion": "Summarise the need"}, form_page=page)
-    assert _plan_and_deliver(app, _noon(), "feedback_given") == {(people["lena"], "sent", None)}
+    assert plan_and_deliver(app, _noon(), "feedback_given") == {(people["lena"], "sent", None)}
     assert "Mia Maier gave you feedback" in lena.get("/inbox").get_data(as_text=True)
 
     # "Fewer like this" holds: Lena mutes the rule, and Sam's answer waits no more in her inbox.
@@ -97,7 +86,7 @@ def test_the_sharer_asks_named_colleagues_who_hear_of_it_and_the_sharer_hears_of
         nudges.mute_rule(db.session.get(User, people["lena"]), "feedback_given")
     submit(_client(app, "sam@example.com"), f"{page}/feedback", {"worked": "Calm", "suggestion": "Slower"},
            form_page=page)  # fmt: skip
-    assert (people["lena"], "skipped", "rule_muted") in _plan_and_deliver(app, _noon(), "feedback_given")
+    assert (people["lena"], "skipped", "rule_muted") in plan_and_deliver(app, _noon(), "feedback_given")
 
 
 def test_only_the_sharer_asks_and_quiet_hours_hold(app, make_user, task_course, other_organisation):
@@ -120,7 +109,7 @@ def test_only_the_sharer_asks_and_quiet_hours_hold(app, make_user, task_course, 
     submit(lena, f"{page}/feedback-requests", {"question": "Clear enough?", "people": [str(people["sam"])]},
            form_page=page)  # fmt: skip
     night = _noon().replace(hour=23)  # Sam's quiet hours (21:00-07:30 UTC by default)
-    assert _plan_and_deliver(app, night, "feedback_asked") == {(people["sam"], "pending", "quiet_hours")}
+    assert plan_and_deliver(app, night, "feedback_asked") == {(people["sam"], "pending", "quiet_hours")}
     with committing(app):
         assert len(db.session.scalars(select(SpacePost).where(SpacePost.asks_feedback_at.is_not(None))).all()) == 1
 
