@@ -86,6 +86,16 @@ class SharedAskSchema(ma.Schema):
     space = SPACE_KEY
 
 
+class SharedWorkSchema(ma.Schema):
+    source = ma.fields.String(required=True, validate=ma.validate.OneOf(sharing.SHARED_SOURCES),
+                              metadata={"description": "evidence (an on-the-job task's) or reflection"})  # fmt: skip
+    item_ref = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
+
+
+class ShareSchema(SharedWorkSchema):
+    space = SPACE_KEY
+
+
 class FeedbackAskSchema(ma.Schema):
     question = ma.fields.String(required=True, validate=ma.validate.Length(1, sharing.QUESTION_LIMIT))
     people = ma.fields.List(ma.fields.Integer(strict=True, validate=ma.validate.Range(1, 2_147_483_647)),
@@ -238,6 +248,25 @@ def ask_coach_and_cohort(args):
     as your coach."""
     _request, thread = peer_help.ask_coach_and_peers(current_user, args["item_ref"], args["note"], args["space"])
     return _thread(thread)
+
+
+@bp.post("/spaces/shared-work")
+@roles_required("learner")  # before the body is read: another role gets a 403, never a 422
+@bp.arguments(ShareSchema)
+@bp.response(201, SpaceThreadSchema)
+def share_work(args):
+    """Share your reflection or your task's evidence on a step, by choice, in one of your spaces (again while
+    shared: the same thread). Private stays the default."""
+    return _thread(sharing.share(current_user, args["source"], args["item_ref"], args["space"]))
+
+
+@bp.delete("/spaces/shared-work")
+@bp.arguments(SharedWorkSchema, location="query")
+@bp.response(204)
+def unshare_work(args):
+    """Stop sharing your own work on a step: the thread leaves the space and its statements are voided (not
+    shared, or not yours: nothing happens)."""
+    sharing.unshare(current_user, args["source"], args["item_ref"])
 
 
 @bp.post("/space-threads/<int(max=2147483647):thread_id>/feedback-requests")

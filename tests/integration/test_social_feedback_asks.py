@@ -115,10 +115,19 @@ def test_only_the_sharer_asks_and_quiet_hours_hold(app, make_user, task_course, 
 
 
 def test_the_api_shares_work_asks_for_feedback_and_gives_it(app, make_user, task_course):
-    people, _lena, thread_id = _shared_work(app, make_user, task_course)
+    people, web, thread_id = _shared_work(app, make_user, task_course)
+    ref = task_course["task"]
+    submit(web, f"/spaces/share/evidence/{ref}", {"stop": "yes"}, form_page=f"/learn/{ref}")  # private again
     lena = ApiClient(app, make_token(app, people["lena"], ("read", "write")), people["lena"])
     mia = ApiClient(app, make_token(app, people["mia"], ("read", "write")), people["mia"])
     ben = ApiClient(app, make_token(app, people["ben"], ("read", "write")), people["ben"])
+    assert lena.post("/api/v1/spaces/shared-work", json={"source": "evidence", "item_ref": ref,
+                                                          "space": "cohort:999999"}).status_code == 400  # fmt: skip
+    assert ben.post("/api/v1/spaces/shared-work", json={"source": "evidence", "item_ref": ref}).status_code == 400
+    shared = lena.post("/api/v1/spaces/shared-work", json={"source": "evidence", "item_ref": ref})
+    assert shared.status_code == 201 and shared.get_json()["kind"] == "shared"
+    thread_id = shared.get_json()["id"]
+    assert mia.get(f"/api/v1/space-threads/{thread_id}").get_json()["posts"][0]["body"] == "I named the feeling first."
     url = f"/api/v1/space-threads/{thread_id}/feedback-requests"
     made = lena.post(url, json={"question": "Too long?", "people": [people["mia"]]})
     assert made.status_code == 201 and made.get_json()["asks_feedback"] is True
@@ -135,3 +144,5 @@ def test_the_api_shares_work_asks_for_feedback_and_gives_it(app, make_user, task
         lena.post(f"/api/v1/space-threads/{thread_id}/feedback", json={"worked": "a", "suggestion": "b"}).status_code
         == 400
     )
+    assert lena.delete(f"/api/v1/spaces/shared-work?source=evidence&item_ref={ref}").status_code == 204
+    assert mia.get(f"/api/v1/space-threads/{thread_id}").status_code == 404
