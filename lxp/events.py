@@ -92,7 +92,7 @@ FINISH_VERBS = ("completed", "passed", "attended")  # an item is finished and co
 WORK_VERBS = ("completed", "passed", "failed", "attended")  # time spent on an item (the weekly rhythm)
 # What the learner's state is derived from; a waived unit counts as done on the path.
 STATE_VERBS = (*WORK_VERBS, "mastered", "waived")
-SOCIAL_VERBS = ("posted", "replied", "helped", "endorsed")  # activity in a cohort space (social reach)
+SOCIAL_VERBS = ("posted", "replied", "helped", "endorsed")  # activity in a space (social reach)
 # Any sign of learning: what inactivity nudges, their escalation and their effect measure.
 LEARNING_VERBS = (*WORK_VERBS, "answered", "attempted", "launched")
 

@@ -12,7 +12,7 @@ from lxp.api.common import area
 from lxp.api.paging import PageArgs, page_schema, paginate
 from lxp.core.auth import roles_required
 from lxp.core.time import utcnow
-from lxp.social import access, moderation, peer_help
+from lxp.social import access, moderation, peer_help, sharing
 from lxp.social import services as social
 
 bp = area("spaces", "Cohort and course spaces: threads, replies, help from peers, moderation")
@@ -40,6 +40,7 @@ class SpacePostSchema(ma.Schema):
     state = ma.fields.String(metadata={"description": "visible, hidden or deleted"})
     helped = ma.fields.Boolean()
     endorsed = ma.fields.Boolean()
+    asks_feedback = ma.fields.Boolean(metadata={"description": "the sharer's request for feedback on their work"})
 
 
 class SpaceThreadSchema(ma.Schema):
@@ -74,9 +75,37 @@ class NewPostSchema(ma.Schema):
                                  validate=ma.validate.Range(1, 2_147_483_647))  # fmt: skip
 
 
+SPACE_KEY = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^(cohort|course):\d{1,10}$"),
+                             metadata={"description": "where to share: cohort:<cohort id> or course:<course id>, one of "
+                                                      "your spaces; empty: your first cohort's, or else the course's"})  # fmt: skip
+
+
 class SharedAskSchema(ma.Schema):
     item_ref = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    space = SPACE_KEY
+
+
+class SharedWorkSchema(ma.Schema):
+    source = ma.fields.String(required=True, validate=ma.validate.OneOf(sharing.SHARED_SOURCES),
+                              metadata={"description": "evidence (an on-the-job task's) or reflection"})  # fmt: skip
+    item_ref = ma.fields.String(required=True, validate=ma.validate.Length(1, 64))
+
+
+class ShareSchema(SharedWorkSchema):
+    space = SPACE_KEY
+
+
+class FeedbackAskSchema(ma.Schema):
+    question = ma.fields.String(required=True, validate=ma.validate.Length(1, sharing.QUESTION_LIMIT))
+    people = ma.fields.List(ma.fields.Integer(strict=True, validate=ma.validate.Range(1, 2_147_483_647)),
+                            load_default=list, validate=ma.validate.Length(max=200),
+                            metadata={"description": "people of the space to ask by name (their user ids)"})  # fmt: skip
+
+
+class FeedbackSchema(ma.Schema):
+    worked = ma.fields.String(required=True, validate=ma.validate.Length(1, sharing.FEEDBACK_LIMIT))
+    suggestion = ma.fields.String(required=True, validate=ma.validate.Length(1, sharing.FEEDBACK_LIMIT))
 
 
 class ReportSchema(ma.Schema):
@@ -107,7 +136,8 @@ def _post(post) -> dict:
     readable = state == "visible" or (state == "hidden" and access.is_staff(current_user))
     return {"id": post.id, "author_id": post.author_id, "body": post.body if readable else "",
             "quote_id": post.quote_id, "created_at": post.created_at, "edited_at": post.edited_at, "state": state,
-            "helped": post.helped_at is not None, "endorsed": post.endorsed_at is not None}  # fmt: skip
+            "helped": post.helped_at is not None, "endorsed": post.endorsed_at is not None,
+            "asks_feedback": post.asks_feedback_at is not None}  # fmt: skip
 
 
 @bp.get("/spaces")
@@ -134,22 +164,6 @@ def _start(space, args) -> dict:
     return _thread(thread, 0)
 
 
-@bp.get("/spaces/<int(max=2147483647):cohort_id>/threads")
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, SpaceThreadPage)
-def list_threads(args, cohort_id: int):
-    """A space's threads: an open weekly question first, then by latest post."""
-    return _threads_page(access.space_for(current_user, cohort_id), args, f"spaces.{cohort_id}")
-
-
-@bp.post("/spaces/<int(max=2147483647):cohort_id>/threads")
-@bp.arguments(NewThreadSchema)
-@bp.response(201, SpaceThreadSchema)
-def start_thread(args, cohort_id: int):
-    """Start a thread; trainers and admins may make it the weekly question, tied to a step."""
-    return _start(access.space_for(current_user, cohort_id), args)
-
-
 @bp.get("/course-spaces")
 @bp.response(200, CourseSpaceSchema(many=True))
 def list_course_spaces():
@@ -161,20 +175,38 @@ def list_course_spaces():
     ]
 
 
-@bp.get("/course-spaces/<int(max=2147483647):course_id>/threads")
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, SpaceThreadPage)
-def list_course_threads(args, course_id: int):
-    """A course space's threads, by latest post."""
-    return _threads_page(access.course_space_for(current_user, course_id), args, f"course-spaces.{course_id}")
+# One shape for the threads of both kinds of space: the path's prefix, its id, how the space is
+# found for the person (a 404 for anyone who may not open it), and the endpoints' names.
+SPACE_KINDS = (
+    ("spaces", "cohort_id", access.space_for, "list_threads", "start_thread", "a cohort's"),
+    ("course-spaces", "course_id", access.course_space_for, "list_course_threads", "start_course_thread",
+     "a course's"),
+)  # fmt: skip
 
 
-@bp.post("/course-spaces/<int(max=2147483647):course_id>/threads")
-@bp.arguments(NewThreadSchema)
-@bp.response(201, SpaceThreadSchema)
-def start_course_thread(args, course_id: int):
-    """Start a thread in a course's space (the weekly question belongs to cohort spaces: 422)."""
-    return _start(access.course_space_for(current_user, course_id), args)
+def _space_threads(prefix: str, key: str, find, list_name: str, start_name: str, whose: str) -> None:
+    """Register ``GET`` and ``POST /<prefix>/<key>/threads`` for one kind of space."""
+
+    def listing(args, **ids):
+        return _threads_page(find(current_user, ids[key]), args, f"{prefix}.{ids[key]}")
+
+    def starting(args, **ids):
+        return _start(find(current_user, ids[key]), args)
+
+    listing.__name__ = listing.__qualname__ = list_name
+    listing.__doc__ = f"The threads of {whose} space: an open weekly question first, then by latest post."
+    starting.__name__ = starting.__qualname__ = start_name
+    starting.__doc__ = (f"Start a thread in {whose} space; trainers and admins may make it the weekly question, "
+                        "tied to a step (of the course, in a course's space).")  # fmt: skip
+    rule = f"/{prefix}/<int(max=2147483647):{key}>/threads"
+    bp.route(rule, methods=["GET"])(
+        bp.arguments(PageArgs, location="query")(bp.response(200, SpaceThreadPage)(listing))
+    )
+    bp.route(rule, methods=["POST"])(bp.arguments(NewThreadSchema)(bp.response(201, SpaceThreadSchema)(starting)))
+
+
+for _kind in SPACE_KINDS:
+    _space_threads(*_kind)
 
 
 @bp.get("/space-threads/<int(max=2147483647):thread_id>")
@@ -212,9 +244,47 @@ def delete_post(post_id: int):
 @bp.arguments(SharedAskSchema)
 @bp.response(201, SpaceThreadSchema)
 def ask_coach_and_cohort(args):
-    """Say you are stuck on a step and ask your cohort as well as your coach."""
-    _request, thread = peer_help.ask_coach_and_cohort(current_user, args["item_ref"], args["note"])
+    """Say you are stuck on a step and ask your peers (a cohort's space or the course's, as you choose) as well
+    as your coach."""
+    _request, thread = peer_help.ask_coach_and_peers(current_user, args["item_ref"], args["note"], args["space"])
     return _thread(thread)
+
+
+@bp.post("/spaces/shared-work")
+@roles_required("learner")  # before the body is read: another role gets a 403, never a 422
+@bp.arguments(ShareSchema)
+@bp.response(201, SpaceThreadSchema)
+def share_work(args):
+    """Share your reflection or your task's evidence on a step, by choice, in one of your spaces (again while
+    shared: the same thread). Private stays the default."""
+    return _thread(sharing.share(current_user, args["source"], args["item_ref"], args["space"]))
+
+
+@bp.delete("/spaces/shared-work")
+@bp.arguments(SharedWorkSchema, location="query")
+@bp.response(204)
+def unshare_work(args):
+    """Stop sharing your own work on a step: the thread leaves the space and its statements are voided (not
+    shared, or not yours: nothing happens)."""
+    sharing.unshare(current_user, args["source"], args["item_ref"])
+
+
+@bp.post("/space-threads/<int(max=2147483647):thread_id>/feedback-requests")
+@bp.arguments(FeedbackAskSchema)
+@bp.response(201, SpacePostSchema)
+def ask_for_feedback(args, thread_id: int):
+    """As the sharer of a piece of work: ask the space, and people of it by name, a short question about
+    it. They hear of it, and you hear of each answer, through your notification settings."""
+    return _post(sharing.ask_for_feedback(current_user, thread_id, args["question"], args["people"]))
+
+
+@bp.post("/space-threads/<int(max=2147483647):thread_id>/feedback")
+@bp.arguments(FeedbackSchema)
+@bp.response(201, SpacePostSchema)
+def give_feedback(args, thread_id: int):
+    """Give a colleague short structured feedback on the work they shared: what worked, one suggestion.
+    It is advice, never evidence of a competency."""
+    return _post(sharing.give_feedback(current_user, thread_id, args["worked"], args["suggestion"]))
 
 
 @bp.post("/space-posts/<int(max=2147483647):post_id>/report")

@@ -1,7 +1,8 @@
 """Demo spaces: in the English cohort's, the weekly question with replies, a stuck request shared
 with the cohort and answered by a peer (marked helpful and endorsed), and a report in the
 trainers' queue; in the space of a course, learners of different cohorts talking, one of them
-naming the trainer, who answers."""
+naming the trainer, who answers, the course's own weekly question, and on-the-job evidence a
+learner chose to share there, with his request for feedback and a colleague's answer."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from lxp.cohorts.models import Cohort
 from lxp.demo.coaching import COHORT
 from lxp.extensions import db
 from lxp.paths import services as paths
-from lxp.social import access, moderation, peer_help
+from lxp.social import access, moderation, peer_help, sharing
 from lxp.social import services as social
 from lxp.social.models import SpacePost, SpaceThread
+from lxp.workplace.models import TaskSubmission
 
 QUESTION = ("This week: your hardest complaint so far",
             "Think of one call or visit this week that was hard. What did the customer need, and what did you say "
@@ -51,11 +53,54 @@ def _open_step(learner: User | None) -> str | None:
     return next((s.ref for s in steps if s.kind == "quiz"), steps[0].ref if steps else None)
 
 
+COURSE_QUESTION = ("This week on the course: the first sentence you say",
+                   "When a customer comes to you upset, what is the very first sentence you say? Share it; "
+                   "someone on the course may borrow it.")  # fmt: skip
+COURSE_ANSWER = "\u201cThank you for telling me straight away.\u201d It buys me a breath to listen."
+FEEDBACK_ASK = ("Did I promise too much by giving a day? I was not sure the part would come in time.",
+                "You set a day and kept it, and the text message was her choice.",
+                "Say what you will do if the part is late, so the promise stays safe.")  # fmt: skip
+
+
 def seed_social() -> bool:
     """Fill the English cohort's space and a course's space once; returns whether anything was
     added. Safe to run again."""
     cohort_added = _seed_cohort_space()
-    return _seed_course_space() or cohort_added
+    course_added = _seed_course_space()
+    practice_added = _seed_course_practice()
+    return course_added or cohort_added or practice_added
+
+
+def _seed_course_practice() -> bool:
+    """In the space of the course on Marcus's path: the trainer's weekly question (tied to a step
+    of the course) with Olga's answer; Marcus shares his on-the-job evidence there rather than in
+    his cohort, asks for feedback naming Olga, and Olga answers with the structured form."""
+    marcus, olga, trainer = _user(COURSE_TALK[0]), _user(COURSE_TALK[3]), _user(COHORT[1])
+    journey = paths.open_journey(marcus) if marcus is not None else None
+    if journey is None or olga is None or trainer is None or not journey.courses:
+        return False
+    space = access.course_space_for(trainer, journey.courses[0].course_id)
+    if db.session.execute(select(SpaceThread.id).where(SpaceThread.course_id == space.id,
+                                                       SpaceThread.kind.in_(("weekly", "shared")))).first():  # fmt: skip
+        return False
+    step = next(iter(social.stations_of(space.organisation_id, space)), None)
+    if step is not None:
+        question = social.start_thread(trainer, space, *COURSE_QUESTION, weekly=True, station=step.ref)
+        if access.is_course_member(olga.id, space.id):
+            social.reply(olga, question, COURSE_ANSWER)
+    task = db.session.execute(
+        select(TaskSubmission.item_ref).where(TaskSubmission.learner_id == marcus.id, TaskSubmission.status != "draft")
+    ).scalars().first()  # fmt: skip
+    if task is not None and access.space_key(space) in {
+        access.space_key(s) for s in access.share_targets(marcus, task)
+    }:
+        shared = sharing.share(marcus, sharing.EVIDENCE, task, access.space_key(space))
+        named = [olga.id] if olga.id in sharing.who_may_be_asked(marcus, shared) else []
+        sharing.ask_for_feedback(marcus, shared.id, FEEDBACK_ASK[0], named)
+        if named:
+            sharing.give_feedback(olga, shared.id, FEEDBACK_ASK[1], FEEDBACK_ASK[2])
+    db.session.flush()
+    return True
 
 
 def _seed_course_space() -> bool:
@@ -93,7 +138,7 @@ def _seed_cohort_space() -> bool:
         if (author := _user(email)) is not None:
             social.reply(author, question, text)
     if asker is not None and _open_step(asker) is not None:
-        _request, shared = peer_help.ask_coach_and_cohort(asker, _open_step(asker), SHARED[1])
+        _request, shared = peer_help.ask_coach_and_peers(asker, _open_step(asker), SHARED[1])
         if (peer := _user(SHARED[2])) is not None:
             answer = social.reply(peer, shared, SHARED[3])
             peer_help.mark_helpful(asker, answer.id)

@@ -239,7 +239,7 @@ class StationFacts:
 
     @property
     def social_reach(self) -> int | None:
-        """Colleagues active about this station in the cohort spaces (posted, replied, helped,
+        """Colleagues active about this station in the spaces (cohorts' and courses') (posted, replied, helped,
         endorsed); None when the station is not shown."""
         return shown(self.counts.reached, self.social)
 
@@ -374,7 +374,7 @@ class JourneyMap:
 def journey_map(stations: Sequence[Station], counts: dict[str, StationCounts], help_asked: Iterable[HelpAsked],
                 learners: int, social: dict[str, int] | None = None) -> JourneyMap:  # fmt: skip
     """Put together the map from the counts, the help requests and the social reach (station
-    ref -> colleagues active about it in the cohort spaces), stations in path order."""
+    ref -> colleagues active about it in the spaces (cohorts' and courses')), stations in path order."""
     help_by_ref: dict[str, list[HelpAsked]] = defaultdict(list)
     for asked in help_asked:
         help_by_ref[asked.ref].append(asked)

@@ -191,7 +191,7 @@ def help_asked(refs: list[str], population: Select | None, start=None, end=None)
 
 
 def social_reach(refs: list[str], population: Select | None, start=None, end=None) -> dict[str, int]:
-    """Station ref -> how many people were active about it in the cohort spaces (posted,
+    """Station ref -> how many people were active about it in the spaces (cohorts' and courses') (posted,
     replied, helped, endorsed), leaving out statements voided since (a deleted post)."""
     item = E.context["item"].as_string()
     rows = db.session.execute(

@@ -178,8 +178,8 @@ def values_for(rule: Rule, user: User, occurrence: Occurrence, course_title: str
             + [f"\u2022 {title} ({minutes}\u00a0min)" for title, minutes in ahead]
         ) if ahead else _("Nothing is planned for the coming days; a good week to catch up or rest.")  # fmt: skip
         if values.get("colleagues_answered"):  # one line, never a ranking: the cohort's week
-            values["steps"] += "\n\n" + ngettext("%(num)d colleague answered this week's question in your cohort's space.",
-                                                "%(num)d colleagues answered this week's question in your cohort's space.",
+            values["steps"] += "\n\n" + ngettext("%(num)d colleague answered this week's question in your spaces.",
+                                                "%(num)d colleagues answered this week's question in your spaces.",
                                                 values["colleagues_answered"])  # fmt: skip
         missed = values.get("missed_subjects") or []
         values["missed"] = "\n".join([_("Messages you did not get, to keep your inbox calm:")]

@@ -134,7 +134,15 @@ DEFAULT_RULES: tuple[Rule, ...] = (
          delay_hours=48, variables=("title",)),
     # Someone named the person in a space (lxp/social; a trainer or coach too); the describer lives there.
     Rule("mentioned", "after_event", "nudge", priority=50, verb="mentioned", object_type="space_post",
-         recipient="person", reaches_staff=True, delay_hours=0, expires_hours=48, variables=("author", "thread")),
+         context_lacks="feedback", recipient="person", reaches_staff=True, delay_hours=0, expires_hours=48,
+         variables=("author", "thread")),
+    # A learner asked the person by name for feedback on work they shared (lxp/social/sharing.py).
+    Rule("feedback_asked", "after_event", "nudge", priority=45, verb="mentioned", object_type="space_post",
+         context_has="feedback", recipient="person", reaches_staff=True, delay_hours=0, expires_hours=72,
+         variables=("author", "thread")),
+    # A colleague answered the learner's request for feedback on their shared work.
+    Rule("feedback_given", "after_event", "nudge", priority=45, verb="replied", object_type="space_post",
+         context_has="feedback", recipient="person", delay_hours=0, expires_hours=72, variables=("author", "thread")),
     # Not ``asked_for``: the digest is on for everyone by default, and while a path is paused it
     # would list steps that are not due; it comes again once the learner resumes.
     Rule("weekly_digest", "digest", "digest", priority=20, digestible=False, expires_hours=12,

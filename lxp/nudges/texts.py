@@ -41,6 +41,12 @@ DEFAULT_TEXTS = {
                       _l("Your question was answered a couple of days ago. If you are still stuck, say so.")),
     "mentioned": (_l("{author} mentioned you in \u201c{thread}\u201d"),
                   _l("Your cohort's space has a post that names you. Have a look when it suits you.")),
+    "feedback_asked": (_l("{author} asks for your feedback"),
+                       _l("{author} shared their work in \u201c{thread}\u201d and would value a few lines from you: "
+                          "what worked, and one suggestion.")),
+    "feedback_given": (_l("{author} gave you feedback"),
+                       _l("{author} answered your request for feedback on \u201c{thread}\u201d. Have a look when it "
+                          "suits you.")),
     "weekly_digest": (_l("Your week ahead"), _l("{steps}\n\n{missed}")),
     "first_step": (_l("Your first step is done"), _l("That is how a path is walked: one short step at a time.")),
     "halfway": (_l("Halfway there"), _l("Half of your path is behind you. Keep the rhythm that got you here.")),
@@ -139,6 +145,12 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
                 author=get("author", ""),
                 thread=get("thread", ""),
             )
+        case "feedback_asked":
+            return _("%(author)s asked you by name for feedback on the work they shared in \u201c%(thread)s\u201d.",
+                     author=get("author", ""), thread=get("thread", ""))  # fmt: skip
+        case "feedback_given":
+            return _("You asked for feedback on \u201c%(thread)s\u201d, and %(author)s answered.",
+                     author=get("author", ""), thread=get("thread", ""))  # fmt: skip
         case "weekly_digest":
             if get("weekday") and get("time"):
                 return _("You get a summary once a week, on %(weekday)s from %(time)s, as set in your notification "
@@ -190,6 +202,8 @@ RULE_LABELS = {
     "feedback_received": _l("Following up a coach's feedback"),
     "help_resolved": _l("Asking whether an answered question helped"),
     "mentioned": _l("Someone mentions you in your cohort's space"),
+    "feedback_asked": _l("A colleague asks you for feedback on their work"),
+    "feedback_given": _l("A colleague answers your request for feedback"),
     "weekly_digest": _l("The weekly digest"),
     "first_step": _l("Celebrating the first step"),
     "halfway": _l("Celebrating halfway"),

@@ -545,35 +545,45 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
 
 
 def _weekly_answers(learner_ids: set[int], now: datetime) -> dict[int, int]:
-    """Learner -> how many others replied to a weekly question of one of their cohorts' spaces
-    in the last seven days (statements voided since, by a deletion, left out)."""
+    """Learner -> how many others replied to a weekly question of one of their spaces (their
+    cohorts', the courses' on their path) in the last seven days (statements voided since, by a
+    deletion, left out)."""
     if not learner_ids:
         return {}
-    cohorts: dict[int, set[int]] = {}
+    spaces: dict[tuple[str, int], set[int]] = {}
     for cohort_id, user_id in db.session.execute(
         select(cohort_members.c.cohort_id, cohort_members.c.user_id).where(cohort_members.c.user_id.in_(learner_ids))
     ).all():
-        cohorts.setdefault(cohort_id, set()).add(user_id)
-    if not cohorts:
+        spaces.setdefault(("cohort", cohort_id), set()).add(user_id)
+    for course_id, user_id in db.session.execute(
+        select(JourneyCourse.course_id, Journey.learner_id).join(Journey, Journey.id == JourneyCourse.journey_id)
+        .where(Journey.learner_id.in_(learner_ids), Journey.status != "left")
+    ).all():  # fmt: skip
+        spaces.setdefault(("course_space", course_id), set()).add(user_id)
+    if not spaces:
         return {}
     rows = db.session.execute(
         select(LearningEvent.id, LearningEvent.actor_id, LearningEvent.context).where(
             LearningEvent.verb == "replied", LearningEvent.object_type == "space_post",
             LearningEvent.occurred_at > now - timedelta(days=7), LearningEvent.occurred_at <= now)
     ).all()  # fmt: skip
-    rows = [r for r in rows if (r.context or {}).get("weekly") and (r.context or {}).get("cohort") in cohorts]
+
+    def space_of(context: dict) -> tuple[str, int] | None:
+        return next(((kind, context[kind]) for kind in ("cohort", "course_space") if context.get(kind)), None)
+
+    rows = [r for r in rows if (r.context or {}).get("weekly") and space_of(r.context) in spaces]
     if not rows:
         return {}
     voided = set(db.session.scalars(select(LearningEvent.object_id).where(
         LearningEvent.verb == "voided", LearningEvent.object_id.in_([str(r.id) for r in rows]))))  # fmt: skip
-    repliers: dict[int, set[int]] = {}
+    repliers: dict[tuple[str, int], set[int]] = {}
     for row in rows:
         if str(row.id) not in voided:
-            repliers.setdefault(row.context["cohort"], set()).add(row.actor_id)
+            repliers.setdefault(space_of(row.context), set()).add(row.actor_id)
     counts: dict[int, set[int]] = {}
-    for cohort_id, members in cohorts.items():
+    for space, members in spaces.items():
         for member in members:
-            counts.setdefault(member, set()).update(repliers.get(cohort_id, set()) - {member})
+            counts.setdefault(member, set()).update(repliers.get(space, set()) - {member})
     return {member: len(others) for member, others in counts.items() if others}
 
 

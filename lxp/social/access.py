@@ -9,6 +9,7 @@ switched off is gone for learners and shows as off to staff.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -17,7 +18,7 @@ from sqlalchemy import exists, func, select
 from lxp.accounts.models import User
 from lxp.authoring.models import Course, CourseVersion
 from lxp.cohorts.models import Cohort, cohort_members
-from lxp.core.errors import NotFound
+from lxp.core.errors import Invalid, NotFound
 from lxp.extensions import db
 from lxp.paths.models import Journey, JourneyCourse
 from lxp.social.models import CourseSpaceSetting, SpaceSetting, SpaceThread
@@ -140,11 +141,16 @@ def course_spaces_for(user: User) -> list[CourseSpace]:
     on) as a learner, every course of the organisation as staff."""
     query = select(Course).where(Course.organisation_id == user.organisation_id)
     if not is_staff(user):
-        switched_off = exists().where(CourseSpaceSetting.course_id == Course.id, CourseSpaceSetting.enabled.is_(False))
-        mine = select(JourneyCourse.course_id).join(Journey, Journey.id == JourneyCourse.journey_id).where(
-            Journey.learner_id == user.id, Journey.status != "left")  # fmt: skip
-        query = query.where(Course.id.in_(mine), ~switched_off)
+        query = query.where(*own_course_spaces(user))
     return _course_spaces(query)
+
+
+def own_course_spaces(user: User) -> tuple:
+    """SQL conditions on ``Course``: a course on ``user``'s path whose space is on."""
+    switched_off = exists().where(CourseSpaceSetting.course_id == Course.id, CourseSpaceSetting.enabled.is_(False))
+    mine = select(JourneyCourse.course_id).join(Journey, Journey.id == JourneyCourse.journey_id).where(
+        Journey.learner_id == user.id, Journey.status != "left")  # fmt: skip
+    return Course.id.in_(mine), ~switched_off
 
 
 def course_space_for(user: User, course_id: int) -> CourseSpace:
@@ -208,3 +214,36 @@ def context_of(space) -> dict:
 
 def thread_context(thread: SpaceThread) -> dict:
     return {"course_space": thread.course_id} if thread.course_id is not None else {"cohort": thread.cohort_id}
+
+
+# --- where a learner shares ----------------------------------------------------------------------
+
+
+def space_key(space) -> str:
+    """A space's name in a form or the API: ``cohort:<id>`` or ``course:<id>``."""
+    return f"{'course' if is_course_space(space) else 'cohort'}:{space.id}"
+
+
+def share_targets(learner: User, ref: str) -> list:
+    """Where ``learner`` may share their work or an "I'm stuck" on step ``ref``: their cohorts'
+    spaces (switched on, by name), then the space of the step's course when they are on it and
+    it is on. The first is the default: their first cohort, or the course's space without one."""
+    spaces: list = list(db.session.execute(own_spaces(learner)).scalars())
+    course_id, _sep, _key = (ref or "").partition(":")
+    if course_id.isdigit():
+        with suppress(NotFound):
+            spaces.append(course_space_for(learner, int(course_id)))
+    return spaces
+
+
+def share_target(learner: User, ref: str, key: str | None):
+    """The space ``learner`` chose by ``key`` (``space_key``) among ``share_targets``, or the
+    default when ``key`` is empty; None when there is nowhere to share. Raises ``Invalid`` for a
+    key that is not one of theirs (another cohort, a course not on their path, a space switched off)."""
+    targets = share_targets(learner, ref)
+    if not key:
+        return targets[0] if targets else None
+    found = next((space for space in targets if space_key(space) == key), None)
+    if found is None:
+        raise Invalid(_l("Choose one of your spaces."), field="space")
+    return found

@@ -8,7 +8,9 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, Optional
 
 from lxp.coaching.services import NOTE_LIMIT
+from lxp.core.forms import CheckboxListField
 from lxp.social.services import BODY_LIMIT, TITLE_LIMIT
+from lxp.social.sharing import QUESTION_LIMIT
 
 
 class ThreadForm(FlaskForm):
@@ -24,9 +26,11 @@ class ReplyForm(FlaskForm):
 
 
 class SharedStuckForm(FlaskForm):
-    """The "I'm stuck" panel's form (same field as the coaching one), sent with the cohort button."""
+    """The "I'm stuck" panel's form (same field as the coaching one), sent with the button of the
+    space the learner chose (``space``: an ``access.space_key``)."""
 
     note = TextAreaField(_l("What is in the way? (optional)"), validators=[Optional(), Length(max=NOTE_LIMIT)])
+    space = HiddenField(validators=[Optional(), Length(max=32)])
 
 
 class ReportForm(FlaskForm):
@@ -44,3 +48,11 @@ class FeedbackForm(FlaskForm):
     worked = TextAreaField(_l("What worked"), validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2})
     suggestion = TextAreaField(_l("One suggestion"), validators=[DataRequired(), Length(max=1000)],
                                render_kw={"rows": 2})  # fmt: skip
+
+
+class FeedbackAskForm(FlaskForm):
+    """The sharer asks for feedback on their shared work: a short question, and whom by name."""
+
+    question = TextAreaField(_l("Your question"), validators=[DataRequired(), Length(max=QUESTION_LIMIT)],
+                             render_kw={"rows": 2, "maxlength": QUESTION_LIMIT})  # fmt: skip
+    people = CheckboxListField(_l("Ask these colleagues by name (optional)"), coerce=int, validate_choice=False)

@@ -88,7 +88,7 @@ class SpaceThread(db.Model):
 class SpacePost(db.Model):
     """A reply in a thread. On a shared "I'm stuck" thread the asker may mark a reply as the
     one that helped and a trainer may endorse it: such a reply shows to later learners on the
-    same step."""
+    same step. On shared work, the author's request for feedback is a post of theirs too."""
 
     __tablename__ = "space_posts"
     __table_args__ = (Index("ix_space_posts_thread_time", "thread_id", "created_at"),)
@@ -105,6 +105,8 @@ class SpacePost(db.Model):
     helped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the asker said it helped
     endorsed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     endorsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # On shared work: the author asks for feedback with this post's short question (``sharing``).
+    asks_feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     thread: Mapped[SpaceThread] = relationship(back_populates="posts")
     author = relationship("User", foreign_keys=[author_id])

@@ -192,27 +192,26 @@ def warn_author(moderator: User, post_id: int) -> SpacePost:
 def switch_space(admin: User, cohort_id: int, enabled: bool) -> Cohort:
     """Switch a cohort's space on or off (off: learners no longer see it, nobody writes in it;
     nothing is deleted). Raises ``NotAllowed`` (not an admin) and ``NotFound``."""
-    if not admin.has_role("admin"):
-        raise NotAllowed(_l("Only admins switch spaces on and off."))
-    cohort = get_in_organisation(Cohort, cohort_id, admin.organisation_id, _l("No such space."))
-    setting = db.session.get(SpaceSetting, cohort.id)
-    if setting is None:
-        setting = SpaceSetting(cohort_id=cohort.id)
-        db.session.add(setting)
-    setting.enabled, setting.changed_by_id, setting.changed_at = enabled, admin.id, utcnow()
-    db.session.flush()
-    return cohort
+    return _switch(admin, enabled, lambda: get_in_organisation(Cohort, cohort_id, admin.organisation_id,
+                                                               _l("No such space.")))  # fmt: skip
 
 
 def switch_course_space(admin: User, course_id: int, enabled: bool) -> access.CourseSpace:
     """Switch a course's space on or off, as ``switch_space`` does for a cohort's. Raises
     ``NotAllowed`` (not an admin) and ``NotFound``."""
+    return _switch(admin, enabled, lambda: access.course_space_for(admin, course_id))
+
+
+def _switch(admin: User, enabled: bool, find):
+    """Store the admin's choice for the space ``find()`` returns (after the role check, so a
+    learner learns nothing about the id); no row yet means the space was on."""
     if not admin.has_role("admin"):
         raise NotAllowed(_l("Only admins switch spaces on and off."))
-    space = access.course_space_for(admin, course_id)
-    setting = db.session.get(CourseSpaceSetting, space.id)
+    space = find()
+    model, key = (CourseSpaceSetting, "course_id") if access.is_course_space(space) else (SpaceSetting, "cohort_id")
+    setting = db.session.get(model, space.id)
     if setting is None:
-        setting = CourseSpaceSetting(course_id=space.id)
+        setting = model(**{key: space.id})
         db.session.add(setting)
     setting.enabled, setting.changed_by_id, setting.changed_at = enabled, admin.id, utcnow()
     db.session.flush()

@@ -1,8 +1,9 @@
-"""Help from peers: an "I'm stuck" request the learner chose to share with their cohort.
+"""Help from peers: an "I'm stuck" request the learner chose to share with their peers.
 
 The request itself is the coaching one (``coaching.services.ask_for_help``): the coach gets it
-with its context exactly as before. Sharing adds a thread of kind ``help`` in the learner's
-cohort space (the first of their cohorts by name whose space is on), tied to the step. Peers
+with its context exactly as before. Sharing adds a thread of kind ``help``, tied to the step,
+in the space the learner chooses: one of their cohorts', or the space of the step's course
+(``access.share_targets``; by default their first cohort's, or the course's without one). Peers
 reply there; the asker marks the reply that helped; a trainer endorses one. A reply marked
 helpful or endorsed shows, without names, to later learners of the organisation on that step
 ("others asked here").
@@ -21,27 +22,14 @@ from lxp import events
 from lxp.accounts.models import User
 from lxp.coaching import services as coaching
 from lxp.coaching.models import HelpRequest
-from lxp.cohorts.models import Cohort
 from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.social import access
 from lxp.social.models import SpacePost, SpaceThread
-from lxp.social.services import post_for
+from lxp.social.services import new_thread, post_for
 
 OTHERS_LIMIT = 3
-
-
-def member_spaces(learner: User) -> list[Cohort]:
-    """The spaces (switched on) of the cohorts ``learner`` is a member of, by name."""
-    return [c for c in access.spaces_for(learner) if access.is_member(learner.id, c.id) and access.space_enabled(c.id)]
-
-
-def help_space(learner: User) -> Cohort | None:
-    """The cohort a stuck request of ``learner`` would be shared with: the first of their
-    cohorts (by name) whose space is on; None when they are in none."""
-    spaces = member_spaces(learner)
-    return spaces[0] if spaces else None
 
 
 def thread_of_request(request_id: int) -> SpaceThread | None:
@@ -50,29 +38,26 @@ def thread_of_request(request_id: int) -> SpaceThread | None:
     ).scalar_one_or_none()
 
 
-def ask_coach_and_cohort(learner: User, ref: str, note: str = "") -> tuple[HelpRequest, SpaceThread]:
+def ask_coach_and_peers(
+    learner: User, ref: str, note: str = "", space: str | None = None
+) -> tuple[HelpRequest, SpaceThread]:
     """Ask for help on step ``ref`` as ``coaching.ask_for_help`` does, and share the request
-    with the learner's cohort (once: asking again adds to the same request and thread).
-    Raises as ``ask_for_help``, and ``Invalid`` when the learner has no cohort space."""
-    cohort = help_space(learner)
-    if cohort is None:
+    with the space the learner chose (``space``, an ``access.space_key``: one of their cohorts',
+    or the step's course's; empty: the first of ``access.share_targets``). Once: asking again adds
+    to the same request and thread. Raises as ``ask_for_help``, and ``Invalid`` when the learner
+    has no space or chose one that is not theirs."""
+    chosen = access.share_target(learner, ref, space)
+    if chosen is None:
         raise Invalid(_l("You are in no cohort with a space yet; your coach has your request."))
     request, _new = coaching.ask_for_help(learner, ref, note)
     thread = thread_of_request(request.id)
     if thread is not None:
         return request, thread
-    now = utcnow()
-    thread = SpaceThread(organisation_id=cohort.organisation_id, cohort_id=cohort.id, author_id=learner.id,
-                         kind="help", title=request.item_title[:200], item_ref=request.item_ref,
-                         item_title=request.item_title, help_request_id=request.id, created_at=now,
-                         last_post_at=now)  # fmt: skip
-    thread.cohort = cohort
-    thread.posts.append(SpacePost(author_id=learner.id, created_at=now,
-                                  body=request.note or _("I'm stuck on this step. Has anyone got a tip?")))  # fmt: skip
-    db.session.add(thread)
-    db.session.flush()
+    body = request.note or _("I'm stuck on this step. Has anyone got a tip?")
+    thread = new_thread(learner, chosen, "help", request.item_title, body, item_ref=request.item_ref,
+                        item_title=request.item_title, help_request_id=request.id)  # fmt: skip
     events.record(actor_id=learner.id, verb="posted", object_type="space_thread", object_id=thread.id,
-                  context={"cohort": cohort.id, "kind": "help", "item": ref, "help_request": request.id})  # fmt: skip
+                  context={**access.context_of(chosen), "kind": "help", "item": ref, "help_request": request.id})  # fmt: skip
     return request, thread
 
 
@@ -95,7 +80,7 @@ def mark_helpful(learner: User, post_id: int) -> SpacePost:
     if post.helped_at is None:
         post.helped_at = utcnow()
         events.record(actor_id=post.author_id, verb="helped", object_type="space_post", object_id=post.id,
-                      context={"learner": learner.id, "cohort": thread.cohort_id, "item": thread.item_ref})  # fmt: skip
+                      context={"learner": learner.id, **access.thread_context(thread), "item": thread.item_ref})  # fmt: skip
         db.session.flush()
     return post
 
@@ -109,7 +94,7 @@ def endorse(trainer: User, post_id: int) -> SpacePost:
     if post.endorsed_at is None:
         post.endorsed_at, post.endorsed_by_id = utcnow(), trainer.id
         events.record(actor_id=trainer.id, verb="endorsed", object_type="space_post", object_id=post.id,
-                      context={"cohort": thread.cohort_id, "item": thread.item_ref, "author": post.author_id})  # fmt: skip
+                      context={**access.thread_context(thread), "item": thread.item_ref, "author": post.author_id})  # fmt: skip
         db.session.flush()
     return post
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, literal, select, union_all, update
 
 from lxp import events
 from lxp.accounts.models import User, UserRole
@@ -43,13 +43,18 @@ class Station:
     title: str
 
 
-def stations_of(organisation_id: int) -> list[Station]:
+def stations_of(organisation_id: int, space=None) -> list[Station]:
     """The items of the organisation's published courses (newest published version of each),
-    which a weekly question may be tied to, in course and path order."""
+    which a thread may be tied to, in course and path order; in a course's ``space``, that
+    course's only."""
     newest = (
         select(CourseVersion.course_id, func.max(CourseVersion.number).label("number"))
         .join(Course, Course.id == CourseVersion.course_id)
-        .where(Course.organisation_id == organisation_id, CourseVersion.status == "published")
+        .where(
+            Course.organisation_id == organisation_id,
+            CourseVersion.status == "published",
+            *([Course.id == space.id] if space is not None and access.is_course_space(space) else []),
+        )
         .group_by(CourseVersion.course_id)
         .subquery()
     )
@@ -62,10 +67,12 @@ def stations_of(organisation_id: int) -> list[Station]:
     return [Station(f"{course_id}:{key}", title) for course_id, key, title in rows]
 
 
-def _station(organisation_id: int, ref: str | None) -> Station | None:
+def _station(space, ref: str | None) -> Station | None:
     if not ref:
         return None
-    found = next((s for s in stations_of(organisation_id) if s.ref == ref), None)
+    found = next((s for s in stations_of(space.organisation_id, space) if s.ref == ref), None)
+    if found is None and access.is_course_space(space):
+        raise Invalid(_l("Choose a step of this course."), field="station")
     if found is None:
         raise Invalid(_l("Choose a step of one of your organisation's courses."), field="station")
     return found
@@ -154,55 +161,74 @@ def post_for(viewer: User, post_id: int) -> SpacePost:
     return post
 
 
-def open_question(cohort_id: int, now: datetime | None = None) -> SpaceThread | None:
-    """The cohort's weekly question while it is open (not hidden or deleted)."""
-    return db.session.execute(
-        select(SpaceThread).where(SpaceThread.cohort_id == cohort_id, SpaceThread.kind == "weekly",
-                                  SpaceThread.open_until > (now or utcnow()), SpaceThread.deleted_at.is_(None),
-                                  SpaceThread.hidden_at.is_(None))
-        .order_by(SpaceThread.created_at.desc(), SpaceThread.id.desc()).limit(1)
-    ).scalar_one_or_none()  # fmt: skip
+@dataclass(frozen=True)
+class SpaceLink:
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
 class OpenQuestion:
-    cohort: Cohort
-    thread: SpaceThread
+    """An open weekly question: the name of its space (a cohort's or a course's), the thread."""
+
+    space_name: str
+    thread_id: int
+    title: str
     answered: bool
 
 
 @dataclass(frozen=True)
 class WeeklyLine:
-    """Today's quiet line about the cohort: the open weekly question (``question``) or else
-    the learner's first space (``space``); both None outside any space."""
+    """Today's quiet line about the spaces: the open weekly question (``question``) or else
+    the learner's first cohort space (``space``); both None outside any space."""
 
     question: OpenQuestion | None
-    space: Cohort | None
+    space: SpaceLink | None
+
+
+def _newest_question(where, outer, now: datetime):
+    return (
+        select(SpaceThread.id)
+        .where(where, SpaceThread.kind == "weekly", SpaceThread.open_until > now, SpaceThread.deleted_at.is_(None),
+               SpaceThread.hidden_at.is_(None))
+        .order_by(SpaceThread.created_at.desc(), SpaceThread.id.desc()).limit(1)
+        .correlate(outer).scalar_subquery()
+    )  # fmt: skip
 
 
 def weekly_line(learner: User, now: datetime | None = None) -> WeeklyLine:
-    """The open weekly question of the learner's first space (by name) that has one, whether
-    they replied to it, and their first space: one statement, since Today shows it on every visit."""
+    """The open weekly question of the learner's spaces (their cohorts' by name first, then their
+    courses'), whether they replied to it, and their first cohort space: one statement, since
+    Today shows it on every visit."""
     if not learner.has_role("learner"):
         return WeeklyLine(None, None)
-    newest = (
-        select(SpaceThread.id)
-        .where(SpaceThread.cohort_id == Cohort.id, SpaceThread.kind == "weekly",
-               SpaceThread.open_until > (now or utcnow()), SpaceThread.deleted_at.is_(None),
-               SpaceThread.hidden_at.is_(None))
-        .order_by(SpaceThread.created_at.desc(), SpaceThread.id.desc()).limit(1)
-        .correlate(Cohort).scalar_subquery()
+    now = now or utcnow()
+    cohorts = access.own_spaces(learner).order_by(None).with_only_columns(
+        literal(0).label("kind"), Cohort.id.label("space_id"), Cohort.name.label("name"),
+        _newest_question(SpaceThread.cohort_id == Cohort.id, Cohort, now).label("thread_id"))  # fmt: skip
+    title = (
+        select(CourseVersion.title).where(CourseVersion.course_id == Course.id)
+        .order_by(CourseVersion.number.desc()).limit(1).correlate(Course).scalar_subquery()
     )  # fmt: skip
+    courses = select(literal(1).label("kind"), Course.id.label("space_id"), title.label("name"),
+                     _newest_question(SpaceThread.course_id == Course.id, Course, now).label("thread_id")).where(
+        Course.organisation_id == learner.organisation_id, *access.own_course_spaces(learner))  # fmt: skip
+    spaces = union_all(cohorts, courses).subquery()
     replied = (
         select(SpacePost.id)
-        .where(SpacePost.thread_id == SpaceThread.id, SpacePost.author_id == learner.id, SpacePost.deleted_at.is_(None))
+        .where(SpacePost.thread_id == spaces.c.thread_id, SpacePost.author_id == learner.id,
+               SpacePost.deleted_at.is_(None))
         .exists()
     )  # fmt: skip
     rows = db.session.execute(
-        access.own_spaces(learner).outerjoin(SpaceThread, SpaceThread.id == newest).add_columns(SpaceThread, replied)
-    ).all()
-    question = next((OpenQuestion(cohort, thread, bool(answered)) for cohort, thread, answered in rows if thread), None)
-    return WeeklyLine(question, rows[0][0] if rows else None)
+        select(spaces.c.kind, spaces.c.space_id, spaces.c.name, spaces.c.thread_id, SpaceThread.title, replied)
+        .outerjoin(SpaceThread, SpaceThread.id == spaces.c.thread_id)
+        .order_by(spaces.c.kind, spaces.c.name, spaces.c.space_id)
+    ).all()  # fmt: skip
+    question = next((OpenQuestion(name, thread_id, thread_title, bool(answered))
+                     for _kind, _id, name, thread_id, thread_title, answered in rows if thread_id), None)  # fmt: skip
+    first = next((SpaceLink(space_id, name) for kind, space_id, name, *_rest in rows if kind == 0), None)
+    return WeeklyLine(question, first)
 
 
 def mentionable(space) -> dict[int, str]:
@@ -224,67 +250,77 @@ def mentionable(space) -> dict[int, str]:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _mention(author: User, post: SpacePost, thread: SpaceThread) -> list[int]:
+def _mention(author: User, post: SpacePost, thread: SpaceThread, asked: frozenset[int] = frozenset()) -> list[int]:
+    """Record a ``mentioned`` for everyone the post names, and for the people ``asked`` for
+    feedback by name (marked ``feedback``: the touchpoint ``feedback_asked`` tells them)."""
     people = mentionable(access.of_thread(thread))
-    named = sorted(mentioned(post.body, people) - {author.id})
+    named = sorted((mentioned(post.body, people) | asked) - {author.id})
     for person in named:
         events.record(actor_id=author.id, verb="mentioned", object_type="space_post", object_id=post.id,
-                      context={"person": person, **access.thread_context(thread), "thread": thread.id})  # fmt: skip
+                      context={"person": person, **access.thread_context(thread), "thread": thread.id,
+                               **({"feedback": True} if person in asked else {})})  # fmt: skip
     return named
+
+
+def new_thread(author: User, space, kind: str, title: str, body: str, **fields) -> SpaceThread:
+    """A thread of ``kind`` in ``space`` (a ``Cohort`` or an ``access.CourseSpace``) with its
+    opening post, added to the session; no event (the caller records what happened)."""
+    now = utcnow()
+    on_course = access.is_course_space(space)
+    thread = SpaceThread(organisation_id=space.organisation_id, cohort_id=None if on_course else space.id,
+                         course_id=space.id if on_course else None, author_id=author.id, kind=kind,
+                         title=title[:TITLE_LIMIT], created_at=now, last_post_at=now, **fields)  # fmt: skip
+    if not on_course:
+        thread.cohort = space
+    thread.posts.append(SpacePost(author_id=author.id, body=body[:BODY_LIMIT], created_at=now))
+    db.session.add(thread)
+    db.session.flush()
+    return thread
 
 
 def start_thread(author: User, space, title: str, body: str, *, weekly: bool = False,
                  station: str | None = None) -> SpaceThread:  # fmt: skip
     """A new thread in the space (a ``Cohort`` or an ``access.CourseSpace``), its opening post
-    written by ``author``. ``weekly``: the week's question of a cohort (staff only; closes the
-    previous one), tied to ``station`` (an item ref). Raises ``NotFound`` (not their space),
-    ``NotAllowed`` (a weekly question from a learner) and ``Invalid`` (no title or text, too
-    long, a station that is not a step of the organisation's courses, a weekly question in a
-    course's space)."""
+    written by ``author``. ``weekly``: the week's question of the space (staff only; closes the
+    space's previous one), tied to ``station`` (an item ref; in a course's space, a step of that
+    course). Raises ``NotFound`` (not their space), ``NotAllowed`` (a weekly question from a
+    learner) and ``Invalid`` (no title or text, too long, a station that is not a step of the
+    organisation's courses, or of the course in a course's space)."""
     space = access.reopen(author, space)
     if not access.enabled(space):
         raise Invalid(_l("This space is switched off."))
     if weekly and not access.is_staff(author):
         raise NotAllowed(_l("Only trainers and admins post the weekly question."))
-    if weekly and access.is_course_space(space):
-        raise Invalid(_l("The weekly question belongs to a cohort's space."))
     title, body = clean_text(title, body, needs_title=True)
-    found = _station(space.organisation_id, station)
+    found = _station(space, station)
     if weekly and found is None:
         raise Invalid(_l("Choose the step of the path this question is about."), field="station")
     now = utcnow()
     if weekly:
         db.session.execute(
-            update(SpaceThread).where(SpaceThread.cohort_id == space.id, SpaceThread.kind == "weekly",
-                                      SpaceThread.open_until > now).values(open_until=now)
+            update(SpaceThread).where(_in_space(space), SpaceThread.kind == "weekly", SpaceThread.open_until > now)
+            .values(open_until=now)
         )  # fmt: skip
-    on_course = access.is_course_space(space)
-    thread = SpaceThread(organisation_id=space.organisation_id, cohort_id=None if on_course else space.id,
-                         course_id=space.id if on_course else None, author_id=author.id,
-                         kind="weekly" if weekly else "discussion", title=title,
-                         item_ref=found.ref if found else None, item_title=found.title if found else None,
-                         open_until=now + QUESTION_OPEN if weekly else None, created_at=now, last_post_at=now)  # fmt: skip
-    if not on_course:
-        thread.cohort = space
-    db.session.add(thread)
-    post = SpacePost(author_id=author.id, body=body, created_at=now)
-    thread.posts.append(post)
-    db.session.flush()
+    thread = new_thread(author, space, "weekly" if weekly else "discussion", title, body,
+                        item_ref=found.ref if found else None, item_title=found.title if found else None,
+                        open_until=now + QUESTION_OPEN if weekly else None)  # fmt: skip
     context = {
         **access.context_of(space),
         "kind": thread.kind,
         **({"item": thread.item_ref} if thread.item_ref else {}),
     }
     events.record(actor_id=author.id, verb="posted", object_type="space_thread", object_id=thread.id, context=context)
-    _mention(author, post, thread)
+    _mention(author, thread.posts[0], thread)
     db.session.flush()
     return thread
 
 
-def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = None) -> SpacePost:
+def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = None, *,
+          asked: frozenset[int] = frozenset(), extra: dict | None = None) -> SpacePost:  # fmt: skip
     """A reply in the thread, optionally quoting one of its visible posts; the people it names
-    are told (``mentions``). Raises ``NotFound`` and ``Invalid`` (empty or overlong, a quote
-    from elsewhere, a space switched off)."""
+    (and those ``asked`` for feedback by name) are told (``mentions``); ``extra`` adds to its
+    ``replied`` statement. Raises ``NotFound`` and ``Invalid`` (empty or overlong, a quote from
+    elsewhere, a space switched off)."""
     thread = thread_for(author, thread.id)
     if not access.thread_enabled(thread):
         raise Invalid(_l("This space is switched off."))
@@ -302,8 +338,9 @@ def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = N
         "thread": thread.id,
         **({"item": thread.item_ref} if thread.item_ref else {}),
         **({"weekly": True} if thread.kind == "weekly" else {}),  # the digest counts these
+        **(extra or {}),
     }
     events.record(actor_id=author.id, verb="replied", object_type="space_post", object_id=post.id, context=context)
-    _mention(author, post, thread)
+    _mention(author, post, thread, asked)
     db.session.flush()
     return post

@@ -1,9 +1,15 @@
 """Sharing by choice: a learner shares a reflection's text or an on-the-job task's evidence with
-their cohort, one item at a time; private stays the default. The text is copied into a thread
-of kind ``shared`` in the learner's first cohort space; un-sharing deletes that thread (and
+their peers, one item at a time; private stays the default. The text is copied into a thread
+of kind ``shared`` in the space they choose (one of their cohorts', or the item's course's,
+``access.share_targets``); un-sharing deletes that thread (and
 voids its statements), so it leaves the space. Peers answer with a short structured feedback
 (what worked, one suggestion): advice recorded as a reply, never competency evidence (only
 trainers' and coaches' reviews count, in ``workplace`` and ``coaching``).
+
+Asking for feedback is a separate, later step: the sharer asks the space, and by name any of its
+people, a short question about the work (``ask_for_feedback``). The people asked hear of it,
+and the sharer hears of each answer, through the touchpoints ``feedback_asked`` and
+``feedback_given`` (``nudges.rules``), so caps, quiet hours and "fewer like this" apply.
 """
 
 from __future__ import annotations
@@ -16,16 +22,16 @@ from lxp import events
 from lxp.accounts.models import User
 from lxp.authoring import kinds
 from lxp.authoring.models import CourseVersion, Item
-from lxp.core.errors import Invalid, NotFound
-from lxp.core.time import utcnow
+from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from lxp.social import moderation, peer_help
+from lxp.social import access, moderation
 from lxp.social.models import SpacePost, SpaceThread
-from lxp.social.services import BODY_LIMIT, reply, thread_for
+from lxp.social.services import mentionable, new_thread, reply, thread_for
 from lxp.workplace.models import TaskSubmission
 
 FEEDBACK_LIMIT = 1000
+QUESTION_LIMIT = 300
 # What the kinds share (``ItemKind.shared_as``): a task's evidence, or else a reflection's text.
 SHARED_SOURCES = tuple(kind.shared_as for kind in kinds.KINDS.values() if kind.shared_as)
 EVIDENCE = "evidence"
@@ -67,19 +73,21 @@ def feedback_givers(thread: SpaceThread) -> int:
 
 def can_share(learner: User, source: str, ref: str) -> bool:
     """Whether there is something of the learner's to share on this item, and a space to share it in."""
-    if peer_help.help_space(learner) is None:
+    if not access.share_targets(learner, ref):
         return False
     return (_evidence(learner, ref) if source == EVIDENCE else _reflection_text(learner, ref)) is not None
 
 
-def share(learner: User, source: str, ref: str) -> SpaceThread:
+def share(learner: User, source: str, ref: str, space: str | None = None) -> SpaceThread:
     """Share the learner's reflection (its last text) or task evidence (its last sent version)
-    on item ``ref`` with their cohort; sharing it again while shared changes nothing. Raises
-    ``Invalid`` (unknown source, nothing to share, no cohort space)."""
+    on item ``ref`` in the space they chose (``space``, an ``access.space_key``: one of their
+    cohorts', or the item's course's; empty: the first of ``access.share_targets``); sharing it
+    again while shared changes nothing. Raises ``Invalid`` (unknown source, nothing to share, no
+    space, a space that is not theirs)."""
     if source not in SHARED_SOURCES:
         raise Invalid(_l("You can share a reflection or a task's evidence."))
-    cohort = peer_help.help_space(learner)
-    if cohort is None:
+    chosen = access.share_target(learner, ref, space)
+    if chosen is None:
         raise Invalid(_l("You are in no cohort with a space yet."))
     existing = shared_thread(learner, source, ref)
     if existing is not None:
@@ -93,16 +101,9 @@ def share(learner: User, source: str, ref: str) -> SpaceThread:
     if not text:
         raise Invalid(_l("There is nothing of yours to share on this step yet."))
     title = title or _reflection_title(ref)
-    now = utcnow()
-    thread = SpaceThread(organisation_id=cohort.organisation_id, cohort_id=cohort.id, author_id=learner.id,
-                         kind="shared", shared_source=source, title=title[:200], item_ref=ref, item_title=title,
-                         created_at=now, last_post_at=now)  # fmt: skip
-    thread.cohort = cohort
-    thread.posts.append(SpacePost(author_id=learner.id, body=text[:BODY_LIMIT], created_at=now))
-    db.session.add(thread)
-    db.session.flush()
+    thread = new_thread(learner, chosen, "shared", title, text, shared_source=source, item_ref=ref, item_title=title)
     events.record(actor_id=learner.id, verb="posted", object_type="space_thread", object_id=thread.id,
-                  context={"cohort": cohort.id, "kind": "shared", "source": source, "item": ref})  # fmt: skip
+                  context={**access.context_of(chosen), "kind": "shared", "source": source, "item": ref})  # fmt: skip
     return thread
 
 
@@ -126,10 +127,50 @@ def unshare(learner: User, source: str, ref: str) -> None:
         moderation.delete_post(learner, thread.posts[0].id)
 
 
+def feedback_asks(thread: SpaceThread) -> list[SpacePost]:
+    """The sharer's visible requests for feedback in the thread, oldest first."""
+    return [p for p in thread.posts if p.asks_feedback_at is not None and p.visible]
+
+
+def who_may_be_asked(learner: User, thread: SpaceThread) -> dict[int, str]:
+    """The people of the thread's space the sharer may ask by name (id -> display name)."""
+    people = mentionable(access.of_thread(thread))
+    people.pop(learner.id, None)
+    return dict(sorted(people.items(), key=lambda p: (p[1].casefold(), p[0])))
+
+
+def ask_for_feedback(learner: User, thread_id: int, question: str, people: list[int] | tuple = ()) -> SpacePost:
+    """The sharer asks the space (and, by name, ``people`` of it) for feedback on their shared
+    work with a short question: a post of theirs in the thread, marked as the request. Each person
+    asked by name gets the touchpoint ``feedback_asked``; the sharer hears of each answer through
+    ``feedback_given`` (both with the learner's caps, quiet hours and "fewer like this"). Raises
+    ``NotFound``, ``NotAllowed`` (not their shared work) and ``Invalid`` (no question, too long,
+    someone who is not in the space)."""
+    thread = thread_for(learner, thread_id)
+    if thread.kind != "shared":
+        raise NotFound(_l("No such thread."))
+    if thread.author_id != learner.id:
+        raise NotAllowed(_l("Only the person who shared the work asks for feedback on it."))
+    question = " ".join((question or "").split())
+    if not question:
+        raise Invalid(_l("Ask a short question."), field="question")
+    if len(question) > QUESTION_LIMIT:
+        raise Invalid(_l("Use at most %(num)d characters.", num=QUESTION_LIMIT), field="question")
+    asked = frozenset(people or ())
+    if not asked <= set(who_may_be_asked(learner, thread)):
+        raise Invalid(_l("Choose people of this space."), field="people")
+    post = reply(learner, thread, question, asked=asked, extra={"asks_feedback": True})
+    post.asks_feedback_at = post.created_at
+    db.session.flush()
+    return post
+
+
 def give_feedback(peer: User, thread_id: int, worked: str, suggestion: str) -> SpacePost:
     """A peer's structured feedback on shared work: what worked, one suggestion. A reply like
-    any other (so reported, edited and deleted like one); never competency evidence. Raises
-    ``NotFound``, ``Invalid`` (not shared work, one's own, a field empty or too long)."""
+    any other (so reported, edited and deleted like one); never competency evidence. When the
+    sharer asked for feedback, its statement names them (``person``), so the touchpoint
+    ``feedback_given`` tells them. Raises ``NotFound``, ``Invalid`` (not shared work, one's own,
+    a field empty or too long)."""
     thread = thread_for(peer, thread_id)
     if thread.kind != "shared":
         raise NotFound(_l("No such thread."))
@@ -144,4 +185,5 @@ def give_feedback(peer: User, thread_id: int, worked: str, suggestion: str) -> S
         if len(value) > FEEDBACK_LIMIT:
             raise Invalid(_l("Use at most %(num)d characters.", num=FEEDBACK_LIMIT), field=name)
     body = f"**{_('What worked')}:** {worked}\n\n**{_('One suggestion')}:** {suggestion}"
-    return reply(peer, thread, body)
+    asked = bool(feedback_asks(thread))
+    return reply(peer, thread, body, extra={"feedback": True, **({"person": thread.author_id} if asked else {})})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +17,15 @@ from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.core.time import utcnow
 from lxp.social import access, moderation, peer_help, sharing
 from lxp.social import services as social
-from lxp.social.forms import EditForm, FeedbackForm, ReplyForm, ReportForm, SharedStuckForm, ThreadForm
+from lxp.social.forms import (
+    EditForm,
+    FeedbackAskForm,
+    FeedbackForm,
+    ReplyForm,
+    ReportForm,
+    SharedStuckForm,
+    ThreadForm,
+)
 
 bp = Blueprint("social", __name__)
 
@@ -23,7 +33,7 @@ bp = Blueprint("social", __name__)
 def _thread_form(space) -> ThreadForm:
     form = ThreadForm()
     form.station.choices = [SelectChoice("", _("No particular step"))] + [
-        SelectChoice(s.ref, s.title) for s in social.stations_of(space.organisation_id)
+        SelectChoice(s.ref, s.title) for s in social.stations_of(space.organisation_id, space)
     ]
     return form
 
@@ -130,34 +140,49 @@ def switch_course_space(course_id: int):
     return redirect(url_for("social.course_space", course_id=course_id))
 
 
-def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackForm | None = None):
+def _ask_form(thread, form: FeedbackAskForm | None = None) -> FeedbackAskForm | None:
+    """The sharer's form to ask for feedback, on their own shared work only."""
+    if thread.kind != "shared" or thread.author_id != current_user.id:
+        return None
+    form = form or FeedbackAskForm(formdata=None)
+    form.people.choices = [
+        SelectChoice(str(i), name) for i, name in sharing.who_may_be_asked(current_user, thread).items()
+    ]
+    return form
+
+
+def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackForm | None = None,
+                 ask: FeedbackAskForm | None = None):  # fmt: skip
     quote = request.args.get("quote", type=int)
     if quote and not form.quote.data:
         form.quote.data = str(quote)
     quoted = next((p for p in thread.posts if str(p.id) == (form.quote.data or "") and p.visible), None)
     return render_template("social/thread.html", thread=thread, form=form, quoted=quoted, confirm=ConfirmForm(),
                            report=ReportForm(), feedback=feedback or FeedbackForm(formdata=None),
+                           ask=_ask_form(thread, ask), asks=sharing.feedback_asks(thread),
                            staff=access.is_staff(current_user),
                            enabled=access.thread_enabled(thread), now_utc=utcnow()), status  # fmt: skip
+
+
+def _thread_or_404(thread_id: int):
+    """The thread as the person may open it; a 404 for anyone who may not."""
+    try:
+        return social.thread_for(current_user, thread_id)
+    except NotFound:
+        abort(404)
 
 
 @bp.get("/spaces/threads/<int:thread_id>")
 def thread(thread_id: int):
     """A thread: its posts with who wrote them and when (in the viewer's zone), and a reply form."""
-    try:
-        found = social.thread_for(current_user, thread_id)
-    except NotFound:
-        abort(404)
+    found = _thread_or_404(thread_id)
     return _thread_page(found, ReplyForm())
 
 
 @bp.post("/spaces/threads/<int:thread_id>/replies")
 def reply(thread_id: int):
     """Reply in the thread, optionally quoting a post."""
-    try:
-        found = social.thread_for(current_user, thread_id)
-    except NotFound:
-        abort(404)
+    found = _thread_or_404(thread_id)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -180,9 +205,19 @@ def space_reports_waiting() -> int:
 
 
 @bp.app_template_global()
-def peer_help_space():
-    """For the "I'm stuck" panel: the cohort a request would be shared with, or None."""
-    return peer_help.help_space(current_user) if current_user.has_role("learner") else None
+def share_targets(ref: str) -> list[ShareTarget]:
+    """For the "I'm stuck" and sharing panels: where the learner may share on this step, the
+    default first; empty for anyone else."""
+    if not current_user.has_role("learner"):
+        return []
+    return [ShareTarget(access.space_key(s), s.name, "course" if access.is_course_space(s) else "cohort")
+            for s in access.share_targets(current_user, ref)]  # fmt: skip
+
+
+class ShareTarget(NamedTuple):
+    key: str  # access.space_key
+    name: str
+    kind: str  # cohort or course
 
 
 @bp.app_template_global()
@@ -200,20 +235,20 @@ def peer_answers(request_id: int):
 @bp.post("/learn/<ref>/stuck/cohort")
 @roles_required("learner")
 def ask_with_cohort(ref: str):
-    """ "I'm stuck", shared with the cohort: the coach gets the request as usual, and the
-    cohort's space gets a thread where peers can answer."""
+    """ "I'm stuck", shared with peers: the coach gets the request as usual, and the space the
+    learner chose (their cohort's, or the course's) gets a thread where peers can answer."""
     form = SharedStuckForm()
     if not form.validate_on_submit():
         flash(_("Your note is too long: use at most %(num)d characters.", num=NOTE_LIMIT), "error")
         return redirect(url_for("learning.block", ref=ref))
     try:
-        _request, thread = peer_help.ask_coach_and_cohort(current_user, ref, form.note.data)
+        _request, thread = peer_help.ask_coach_and_peers(current_user, ref, form.note.data, form.space.data)
     except ServiceError as error:
         if error.status == 404:
             abort(404)
         unit_of_work.flash_refusal(error)
         return redirect(url_for("learning.block", ref=ref))
-    flash(_("Your coach has your request, and your cohort can answer it too."), "success")
+    flash(_("Your coach has your request, and %(space)s can answer it too.", space=space_of(thread).name), "success")
     return redirect(url_for("social.thread", thread_id=thread.id))
 
 
@@ -362,21 +397,18 @@ def share(source: str, ref: str):
         flash(_("No longer shared: it is private again."), "success")
         return redirect(url_for("learning.block", ref=ref))
     try:
-        thread = sharing.share(current_user, source, ref)
+        thread = sharing.share(current_user, source, ref, request.form.get("space") or None)
     except ServiceError as error:
         unit_of_work.flash_refusal(error)
         return redirect(url_for("learning.block", ref=ref))
-    flash(_("Shared with your cohort. You can stop sharing it at any time."), "success")
+    flash(_("Shared with %(space)s. You can stop sharing it at any time.", space=space_of(thread).name), "success")
     return redirect(url_for("social.thread", thread_id=thread.id))
 
 
 @bp.post("/spaces/threads/<int:thread_id>/feedback")
 def give_feedback(thread_id: int):
     """A peer's structured feedback on shared work (what worked, one suggestion)."""
-    try:
-        found = social.thread_for(current_user, thread_id)
-    except NotFound:
-        abort(404)
+    found = _thread_or_404(thread_id)
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
@@ -388,3 +420,24 @@ def give_feedback(thread_id: int):
         else:
             return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
     return _thread_page(found, ReplyForm(formdata=None), 400, feedback=form)
+
+
+@bp.post("/spaces/threads/<int:thread_id>/feedback-requests")
+@roles_required("learner")
+def ask_for_feedback(thread_id: int):
+    """The sharer asks the space (and colleagues by name) for feedback on their shared work."""
+    found = _thread_or_404(thread_id)
+    if found.kind != "shared" or found.author_id != current_user.id:
+        abort(404)
+    form = _ask_form(found, FeedbackAskForm())
+    if form.validate_on_submit():
+        try:
+            post = sharing.ask_for_feedback(current_user, thread_id, form.question.data, form.people.data or [])
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            show_form_error(form, error)
+        else:
+            flash(_("Asked. The colleagues you named will hear of it, and you will when someone answers."), "success")
+            return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
+    return _thread_page(found, ReplyForm(formdata=None), 400, ask=form)

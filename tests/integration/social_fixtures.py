@@ -1,10 +1,16 @@
 """The cohorts, people and clients the tests of cohort spaces share."""
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import select
 
 from lxp.accounts.models import User
 from lxp.cohorts.models import Cohort
+from lxp.core.time import utcnow
 from lxp.extensions import db
+from lxp.nudges import services as nudges
+from lxp.nudges.models import OutboxMessage
 from tests.conftest import committing, sign_in
 
 
@@ -38,3 +44,27 @@ def world_fixture(app, make_user, published, other_organisation):
         db.session.flush()
         ids.update(a=a.id, b=b.id, far_cohort=far.id)
     return {**ids, **published}
+
+
+def plan_and_deliver(app, at, rule: str) -> set[tuple]:
+    """Plan the touchpoints now and deliver what is due ``at``: (person, status, outcome) of the
+    rule's messages."""
+    with committing(app):
+        nudges.plan_touchpoints(utcnow())
+    with app.app_context():
+        nudges.deliver_due(at)
+    with committing(app):
+        return {(m.user_id, m.status, m.outcome) for m in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.rule == rule))}  # fmt: skip
+
+
+def digest_of(app, learner_id: int) -> OutboxMessage:
+    """The learner's weekly digest, planned tomorrow at 10:00 UTC with the digest set for then."""
+    moment = (utcnow() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    with committing(app):
+        nudges.save_preferences(db.session.get(User, learner_id), {}, {}, None, None, 5,
+                                digest_weekday=moment.weekday(), digest_hour=9)  # fmt: skip
+    with committing(app):
+        nudges.plan_touchpoints(moment)
+        return db.session.scalar(select(OutboxMessage).where(OutboxMessage.rule == "weekly_digest",
+                                                             OutboxMessage.user_id == learner_id))  # fmt: skip

@@ -12,7 +12,7 @@ from lxp.social.models import CourseSpaceSetting, SpacePost, SpaceReport, SpaceT
 from tests.conftest import committing, csrf_from, submit
 from tests.integration.api.conftest import ApiClient, make_token
 from tests.integration.conftest import start_path
-from tests.integration.social_fixtures import _client, world_fixture  # noqa: F401  (fixtures)
+from tests.integration.social_fixtures import _client, digest_of, world_fixture  # noqa: F401  (fixtures)
 
 COURSE = "Listening so customers feel heard"
 
@@ -40,7 +40,7 @@ def test_learners_of_different_cohorts_on_one_course_talk_in_its_space(app, worl
     thread_id = _thread(app, world, lena)
     page = ben.get(f"/spaces/courses/{world['course']}").get_data(as_text=True)
     assert "Calming phrases" in page and "everyone on this course" in page
-    assert "weekly question" not in page.lower()  # the weekly question belongs to cohort spaces
+    assert 'id="weekly"' not in page  # only trainers and admins post the weekly question
     reply = submit(ben, f"/spaces/threads/{thread_id}/replies", {"body": "Using their name, @Tara Trainer?"},
                    form_page=f"/spaces/threads/{thread_id}")  # fmt: skip
     assert reply.status_code == 302
@@ -61,13 +61,44 @@ def test_learners_of_different_cohorts_on_one_course_talk_in_its_space(app, worl
     )
 
 
-def test_a_weekly_question_stays_with_the_cohort_spaces(app, world):
-    tara = _client(app, "tara@example.com")
+def _course_weekly(client, world, title, station=None):
     page = f"/spaces/courses/{world['course']}"
-    response = submit(tara, f"{page}/threads", {"title": "Q", "body": "x", "weekly": "y", "station": world["quiz"]},
-                      form_page=page)  # fmt: skip
-    assert response.status_code == 400
-    assert "The weekly question belongs to a cohort's space." in response.get_data(as_text=True)
+    return submit(client, f"{page}/threads", {"title": title, "body": "One story, please.", "weekly": "y",
+                                               "station": station or world["quiz"]}, form_page=page)  # fmt: skip
+
+
+def test_a_trainer_posts_the_weekly_question_in_a_course_space_and_its_learners_see_it_on_today(app, world):
+    clients = _on_course(app, world, "lena@example.com", "ben@example.com")
+    lena, ben = clients["lena@example.com"], clients["ben@example.com"]
+    tara = _client(app, "tara@example.com")
+    form = tara.get(f"/spaces/courses/{world['course']}").get_data(as_text=True)
+    assert 'id="weekly"' in form and world["quiz"] in form  # the course's steps to tie it to
+    refused = _course_weekly(tara, world, "Q0", station="999:elsewhere")
+    assert refused.status_code == 400 and "Choose a step of this course." in refused.get_data(as_text=True)
+    assert _course_weekly(tara, world, "Last week's").status_code == 302
+    assert _course_weekly(tara, world, "Your hardest complaint").status_code == 302
+    with committing(app):
+        threads = {t.title: t for t in db.session.scalars(select(SpaceThread).where(SpaceThread.kind == "weekly"))}
+        assert threads["Your hardest complaint"].course_id == world["course"]
+        assert threads["Your hardest complaint"].item_ref == world["quiz"]
+        assert threads["Last week's"].open_until <= threads["Your hardest complaint"].created_at  # closed
+        assert "Q0" not in threads
+    thread_id = threads["Your hardest complaint"].id
+
+    # Lena's cohort has no weekly question: Today shows the course's, quietly, as for a cohort.
+    today = lena.get("/today").get_data(as_text=True)
+    assert f"This week in {COURSE}: Your hardest complaint" in today and f"/spaces/threads/{thread_id}" in today
+    mia = _client(app, "mia@example.com")  # Lena's cohort, but not on the course
+    assert "Your hardest complaint" not in mia.get("/today").get_data(as_text=True)
+    assert 'id="weekly"' not in lena.get(f"/spaces/courses/{world['course']}").get_data(as_text=True)  # staff only
+
+    # Ben (another cohort, on the course) answers; Lena's weekly digest says so in its one line.
+    submit(ben, f"/spaces/threads/{thread_id}/replies", {"body": "A lost parcel."},
+           form_page=f"/spaces/threads/{thread_id}")  # fmt: skip
+    digest = digest_of(app, world["lena"])
+    assert "1 colleague answered this week's question in your spaces." in digest.body
+    assert "Your hardest complaint" in ben.get("/today").get_data(as_text=True).replace("&#39;", "'")
+    assert "you replied" in ben.get("/today").get_data(as_text=True)
 
 
 def test_moderation_and_the_admins_switch_work_in_a_course_space(app, world, make_user):

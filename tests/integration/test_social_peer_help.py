@@ -2,9 +2,13 @@
 answers, the asker marks what helped, a trainer endorses it, and the next learner on that
 step finds it; the coach sees the peer answers beside the request; coach only stays the default."""
 
+import re
+
 from sqlalchemy import select
 
+from lxp.accounts.models import User
 from lxp.coaching.models import HelpRequest
+from lxp.cohorts.models import Cohort
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.social.models import SpacePost, SpaceThread
@@ -86,15 +90,71 @@ def test_asking_twice_makes_one_request_and_one_thread_and_no_cohort_no_sharing(
     with committing(app):
         assert len(db.session.scalars(select(SpaceThread)).all()) == 1
         assert len(db.session.scalars(select(HelpRequest)).all()) == 1
+
+
+def test_a_learner_in_no_cohort_asks_the_course_space_and_nowhere_when_it_is_off(app, world, make_user):
     make_user(("learner",), email="alone@example.com")
     alone = _client(app, "alone@example.com")
     start_path(alone, world)
-    assert "Ask my coach and" not in alone.get(f"/learn/{world['quiz']}").get_data(as_text=True)
-    response = _ask(alone, world["quiz"], "Anyone?")
-    assert response.status_code == 302
+    block = alone.get(f"/learn/{world['quiz']}").get_data(as_text=True)
+    assert "Ask my coach and Listening so customers feel heard" in block  # the default without a cohort
+    response = _ask(alone, world["quiz"], "Anyone on the course?")
+    thread = _help_thread(app)
+    assert response.headers["Location"].endswith(f"/spaces/threads/{thread.id}")
+    assert (thread.course_id, thread.cohort_id) == (world["course"], None)
+    ben = _client(app, "ben@example.com")  # another cohort, on the course
+    start_path(ben, world)
+    assert "Anyone on the course?" in ben.get(f"/spaces/threads/{thread.id}").get_data(as_text=True)
+    assert _client(app, "mia@example.com").get(f"/spaces/threads/{thread.id}").status_code == 404  # not on it
+
+    make_user(("admin",), email="admin@example.com")
+    admin = _client(app, "admin@example.com")
+    page = f"/spaces/courses/{world['course']}"
+    submit(admin, f"{page}/switch", {"enabled": "off"}, form_page=page)
+    make_user(("learner",), email="alone2@example.com")
+    alone2 = _client(app, "alone2@example.com")
+    start_path(alone2, world)
+    assert "Ask my coach and" not in alone2.get(f"/learn/{world['quiz']}").get_data(as_text=True)
+    _ask(alone2, world["quiz"], "Nowhere to share")
     with committing(app):
         assert len(db.session.scalars(select(SpaceThread)).all()) == 1  # nothing shared, nothing asked
         assert len(db.session.scalars(select(HelpRequest)).all()) == 1
+
+
+def test_a_learner_in_two_cohorts_chooses_where_to_ask(app, world, make_user):
+    make_user(("learner",), email="carl@example.com", name="Carl Second")
+    with committing(app):
+        lena = db.session.get(User, world["lena"])
+        second = Cohort(organisation_id=lena.organisation_id, name="Cohort C",
+                        members=[lena, db.session.scalar(select(User).where(User.email == "carl@example.com"))])  # fmt: skip
+        db.session.add(second)
+        db.session.flush()
+        second_id = second.id
+    lena = _client(app, "lena@example.com")
+    start_path(lena, world)
+    block = lena.get(f"/learn/{world['quiz']}").get_data(as_text=True)
+    buttons = re.findall(r'name="space" value="([^"]+)"[^>]*>Ask my coach and ([^<]+)<', block)
+    assert buttons == [(f"cohort:{world['a']}", "Cohort A"), (f"cohort:{second_id}", "Cohort C"),
+                       (f"course:{world['course']}", "Listening so customers feel heard")]  # fmt: skip
+
+    refused = submit(lena, f"/learn/{world['quiz']}/stuck/cohort", {"note": "Help", "space": f"cohort:{world['b']}"},
+                     form_page=f"/learn/{world['quiz']}", follow_redirects=True)  # not her cohort  # fmt: skip
+    assert "Choose one of your spaces." in refused.get_data(as_text=True)
+    with committing(app):
+        assert db.session.scalar(select(SpaceThread.id)) is None and db.session.scalar(select(HelpRequest.id)) is None
+
+    response = submit(lena, f"/learn/{world['quiz']}/stuck/cohort", {"note": "Which question first?",
+                      "space": f"cohort:{second_id}"}, form_page=f"/learn/{world['quiz']}")  # fmt: skip
+    thread = _help_thread(app)
+    assert response.headers["Location"].endswith(f"/spaces/threads/{thread.id}") and thread.cohort_id == second_id
+    carl, mia = _client(app, "carl@example.com"), _client(app, "mia@example.com")
+    assert f"/spaces/threads/{thread.id}" in carl.get(f"/spaces/{second_id}").get_data(as_text=True)
+    assert "Which question first?" in carl.get(f"/spaces/threads/{thread.id}").get_data(as_text=True)
+    assert f"/spaces/threads/{thread.id}" not in mia.get(f"/spaces/{world['a']}").get_data(as_text=True)
+    assert mia.get(f"/spaces/threads/{thread.id}").status_code == 404
+    with committing(app):
+        posted = db.session.scalar(select(LearningEvent).where(LearningEvent.verb == "posted"))
+        assert posted.context["cohort"] == second_id
 
 
 def test_a_step_not_on_the_path_and_posts_of_other_cohorts_are_not_found(app, world):

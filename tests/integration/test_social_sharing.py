@@ -9,6 +9,7 @@ from lxp.coaching.models import CoachFeedback
 from lxp.cohorts.models import Cohort
 from lxp.events import LearningEvent
 from lxp.extensions import db
+from lxp.social import access
 from lxp.social.models import SpaceThread
 from lxp.workplace import services as workplace
 from tests.conftest import committing, submit
@@ -20,10 +21,10 @@ from tests.integration.test_workplace_fixtures import (  # noqa: F401  (fixtures
 )
 
 
-def _cohort(app, *user_ids):
+def _cohort(app, *user_ids, name="Team"):
     with committing(app):
         members = list(db.session.scalars(select(User).where(User.id.in_(user_ids))))
-        cohort = Cohort(organisation_id=members[0].organisation_id, name="Team", members=members)
+        cohort = Cohort(organisation_id=members[0].organisation_id, name=name, members=members)
         db.session.add(cohort)
         db.session.flush()
         return cohort.id
@@ -89,15 +90,57 @@ def test_evidence_is_private_until_shared_then_peers_give_feedback_and_unsharing
     assert "frustration" not in mia_client.get(f"/spaces/{cohort_id}").get_data(as_text=True)
 
 
-def test_nothing_to_share_or_no_cohort_is_refused(app, make_user, task_course):
+def test_without_a_cohort_work_goes_to_the_course_space_and_nowhere_when_it_is_off(app, make_user, task_course):
     alone = make_user(("learner",), email="alone@example.com")
     on_path(app, alone, task_course["goal"])
     ref = task_course["task"]
+    client = _client(app, "alone@example.com")
+    assert "Share with" not in client.get(f"/learn/{ref}").get_data(as_text=True)  # nothing sent yet
     with committing(app):
         workplace.save_evidence(db.session.get(User, alone), ref, "Done.", "", [], submit=True)
-    client = _client(app, "alone@example.com")
-    assert "Share with my cohort" not in client.get(f"/learn/{ref}").get_data(as_text=True)
+        course_id = task_course["course"]
+        title = access.course_space_for(db.session.get(User, alone), course_id).name
+    page = client.get(f"/learn/{ref}").get_data(as_text=True)
+    assert f'value="course:{course_id}">Share with {title}</button>' in page
+    response = submit(client, f"/spaces/share/evidence/{ref}", {"space": f"course:{course_id}"},
+                      form_page=f"/learn/{ref}", follow_redirects=True)  # fmt: skip
+    assert f"Shared with {title}." in response.get_data(as_text=True)
+    [thread] = _shared(app)
+    assert (thread.course_id, thread.cohort_id) == (course_id, None)
+    submit(client, f"/spaces/share/evidence/{ref}", {"stop": "yes"}, form_page=f"/learn/{ref}")
+
+    make_user(("admin",), email="admin@example.com")
+    page = f"/spaces/courses/{course_id}"
+    submit(_client(app, "admin@example.com"), f"{page}/switch", {"enabled": "off"}, form_page=page)
+    assert "Share with" not in client.get(f"/learn/{ref}").get_data(as_text=True)
     response = submit(client, f"/spaces/share/evidence/{ref}", {}, form_page=f"/learn/{ref}", follow_redirects=True)
     assert "You are in no cohort with a space yet." in response.get_data(as_text=True)
     response = submit(client, f"/spaces/share/reflection/{task_course['lesson']}", {}, form_page=f"/learn/{ref}")
     assert _shared(app) == [] and response.status_code == 302
+
+
+def test_a_learner_in_two_cohorts_chooses_where_to_share(app, make_user, task_course):
+    lena = make_user(("learner",), email="lena@example.com", name="Lena")
+    mia = make_user(("learner",), email="mia@example.com", name="Mia")
+    carl = make_user(("learner",), email="carl@example.com", name="Carl")
+    first, second = _cohort(app, lena, mia), _cohort(app, lena, carl, name="Evening team")
+    on_path(app, lena, task_course["goal"])
+    ref = task_course["task"]
+    with committing(app):
+        workplace.save_evidence(db.session.get(User, lena), ref, "I asked what they needed.", "", [], submit=True)
+    lena_client = _client(app, "lena@example.com")
+    page = lena_client.get(f"/learn/{ref}").get_data(as_text=True)
+    assert "Share with Team" in page and "Share with Evening team" in page and "Share with my cohort" not in page
+    refused = submit(lena_client, f"/spaces/share/evidence/{ref}", {"space": "cohort:999999"},
+                     form_page=f"/learn/{ref}", follow_redirects=True)  # fmt: skip
+    assert "Choose one of your spaces." in refused.get_data(as_text=True) and _shared(app) == []
+    submit(lena_client, f"/spaces/share/evidence/{ref}", {"space": f"cohort:{second}"}, form_page=f"/learn/{ref}")
+    [thread] = _shared(app)
+    assert thread.cohort_id == second
+    assert "Shared with Evening team." in lena_client.get(f"/learn/{ref}").get_data(as_text=True)
+    assert "I asked what they needed." in _client(app, "carl@example.com").get(
+        f"/spaces/threads/{thread.id}").get_data(as_text=True)  # fmt: skip
+    assert _client(app, "mia@example.com").get(f"/spaces/threads/{thread.id}").status_code == 404
+    assert f"/spaces/threads/{thread.id}" not in _client(app, "mia@example.com").get(f"/spaces/{first}").get_data(
+        as_text=True
+    )

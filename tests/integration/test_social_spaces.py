@@ -12,10 +12,9 @@ from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.nudges import services as nudges
-from lxp.nudges.models import OutboxMessage
 from lxp.social.models import SpacePost, SpaceThread
 from tests.conftest import committing, submit
-from tests.integration.social_fixtures import _client, world_fixture  # noqa: F401  (fixtures)
+from tests.integration.social_fixtures import _client, digest_of, plan_and_deliver, world_fixture  # noqa: F401  (fixtures)
 
 
 def _weekly(client, world, title="This week: your hardest complaint so far"):
@@ -77,13 +76,7 @@ def test_times_in_a_thread_are_in_the_viewers_time_zone(app, world):
 
 
 def _plan_and_deliver(app, at):
-    with committing(app):
-        nudges.plan_touchpoints(utcnow())
-    with app.app_context():
-        nudges.deliver_due(at)
-    with committing(app):
-        return {(m.user_id, m.status, m.outcome) for m in db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.rule == "mentioned"))}  # fmt: skip
+    return plan_and_deliver(app, at, "mentioned")
 
 
 def _next_noon_utc():
@@ -231,13 +224,5 @@ def test_the_weekly_digest_says_in_one_line_how_many_colleagues_answered(app, wo
     for email in ("lena@example.com", "mia@example.com"):
         submit(_client(app, email), f"/spaces/threads/{thread_id}/replies", {"body": "mine"},
                form_page=f"/spaces/threads/{thread_id}")  # fmt: skip
-    tomorrow = utcnow() + timedelta(days=1)
-    moment = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
-    with committing(app):
-        nudges.save_preferences(db.session.get(User, world["lena"]), {}, {}, None, None, 5,
-                                digest_weekday=moment.weekday(), digest_hour=9)  # fmt: skip
-    with committing(app):
-        nudges.plan_touchpoints(moment)
-        digest = db.session.scalar(select(OutboxMessage).where(OutboxMessage.rule == "weekly_digest",
-                                                               OutboxMessage.user_id == world["lena"]))  # fmt: skip
-    assert "1 colleague answered this week's question in your cohort's space." in digest.body
+    digest = digest_of(app, world["lena"])
+    assert "1 colleague answered this week's question in your spaces." in digest.body

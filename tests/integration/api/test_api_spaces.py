@@ -1,6 +1,17 @@
 """Cohort spaces over the API (issue #21): the same resources as the pages, the same access
 rules (another cohort's or organisation's space is a 404 problem), bad input a 4xx problem."""
 
+import re
+
+from sqlalchemy import func, select
+
+from lxp.accounts.models import User
+from lxp.cohorts.models import Cohort
+from lxp.events import LearningEvent
+from lxp.extensions import db
+from lxp.social import services as social
+from lxp.social.models import SpacePost, SpaceReport, SpaceThread
+from tests.conftest import committing
 from tests.integration.api.conftest import ApiClient, is_problem, make_token
 from tests.integration.social_fixtures import world_fixture  # noqa: F401  (fixtures)
 from tests.integration.test_workplace_fixtures import on_path
@@ -60,3 +71,51 @@ def test_sharing_a_stuck_request_marking_endorsing_reporting_and_deleting(app, w
     assert mia.delete(f"/api/v1/space-posts/{answer['id']}").status_code == 204
     posts = lena.get(f"/api/v1/space-threads/{thread_id}").get_json()["posts"]
     assert posts[1]["state"] == "deleted" and posts[1]["body"] == ""
+
+
+def _filled(rule: str, ids: dict) -> str:
+    return re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
+
+
+def _body(rule: str, method: str) -> dict | None:
+    """A valid body for each route, so that the answer is about access, never about input."""
+    if method == "PUT":
+        return {"body": "x"}
+    return {"threads": {"title": "x", "body": "x"}, "posts": {"body": "x"}, "feedback-requests": {"question": "x"},
+            "feedback": {"worked": "a", "suggestion": "b"}, "report": {"reason": "x"}}.get(rule.rsplit("/", 1)[-1])  # fmt: skip
+
+
+def _counts(app) -> tuple:
+    with committing(app):
+        return tuple(db.session.scalar(select(func.count()).select_from(m))
+                     for m in (SpaceThread, SpacePost, SpaceReport, LearningEvent))  # fmt: skip
+
+
+def test_nobody_outside_the_space_reaches_it_by_any_api_route(app, world, make_user, other_organisation):
+    """Every API route about a space, a thread or a post, with the real ids of shared work in cohort
+    A's space (and the course's space), by a learner of another cohort and a learner, trainer and
+    admin of another organisation: 403 or 404 each, nothing written. New routes join on their own."""
+    with committing(app):
+        lena, mia = db.session.get(User, world["lena"]), db.session.get(User, world["mia"])
+        shared = social.new_thread(lena, db.session.get(Cohort, world["a"]), "shared", "My call", "I listened first.",
+                                   shared_source="evidence", item_ref=world["quiz"], item_title="Check")  # fmt: skip
+        post = social.reply(mia, shared, "Good start")
+        ids = {"cohort_id": world["a"], "course_id": world["course"], "thread_id": shared.id, "post_id": post.id}
+    far_admin = make_user(("admin",), email="faradmin@other.example", organisation_id=other_organisation)
+    people = [world["ben"], world["far"], world["outsider"], far_admin]
+    clients = [_api(app, person) for person in people]
+    before = _counts(app)
+    walked = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api_spaces.") or "<" not in rule.rule:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for person, client in zip(people, clients, strict=True):
+                response = client.client.open(
+                    _filled(rule.rule, ids), method=method, json=_body(rule.rule, method), headers=client.headers()
+                )
+                assert response.status_code in (403, 404), (person, rule.endpoint, method, response.status_code)
+            walked.add(rule.endpoint)
+    assert {"api_spaces.ask_for_feedback", "api_spaces.give_feedback", "api_spaces.start_course_thread"} <= walked
+    assert len(walked) >= 15
+    assert _counts(app) == before
