@@ -1,5 +1,6 @@
 """For managers (``manager`` role): their direct reports' assigned work and tasks at work, as
-on the My team page; nothing private."""
+on the My team page (from the same ``managers.team_view``, the "may need support" mark included);
+nothing private."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ class TeamMemberSchema(ma.Schema):
     state = ma.fields.String(attribute="worst", metadata={"description": "the state needing most attention"})
     assignments = ma.fields.List(ma.fields.Nested(AssignedWorkSchema))
     tasks = ma.fields.List(ma.fields.Nested(TeamTaskSchema))
+    may_need_support = ma.fields.Boolean(metadata={
+        "description": "predictive support flagged them and they chose to let their manager know (no reasons given)"})  # fmt: skip
 
 
 @bp.get("/team")
