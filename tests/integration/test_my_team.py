@@ -238,22 +238,30 @@ def test_a_manager_assigns_learning_to_their_report_who_finds_it_on_the_path_and
     sign_in(client, "mia@example.com")
     page = client.get("/team").get_data(as_text=True)
     assert "Assign learning to your team" in page and "Bo Elsewhere" not in page
+    assert f'<option value="{published["package"]}">' in page  # a package of the goal, not only the whole goal
     due = date.today() + timedelta(days=2)
     response = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
-                           "people": [ann], "due_date": due.isoformat(), "reason": "Before the new till arrives."})  # fmt: skip
+                           "package": published["package"], "people": [ann], "due_date": due.isoformat(),
+                           "reason": "Before the new till arrives."})  # fmt: skip
     assert response.status_code == 302
     with app.app_context():
         work = db.session.scalar(select(AssignedWork).where(AssignedWork.learner_id == ann))
         assert work.due_on == due and work.assignment.created_by_id == manager
+        assert work.assignment.package_id == published["package"]
+        package_title = work.assignment.package.title
     learner = app.test_client()
     sign_in(learner, "ann@example.com")
     path = learner.get("/path").get_data(as_text=True)
-    assert "Asked by your organisation" in path and "Before the new till arrives." in path
+    assert "Before the new till arrives." in path and package_title in path
+    assert "asked by your manager Mia Manager" in path and "Asked by your organisation" not in path
+    assert f"Asked by your manager Mia Manager: \u201c{package_title}\u201d, due" in path  # on the package's steps
     with committing(app):
         plan_touchpoints()
         told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == ann,
                                                               OutboxMessage.rule == "assignment_due")).all()  # fmt: skip
         assert len(told) == 1 and told[0].occurrence == f"assignment-due:{work.id}"
+        assert told[0].body.startswith(f"Your manager Mia Manager asked you for \u201c{package_title}\u201d by ")
+        assert told[0].why.startswith("Your manager Mia Manager asked you for") and "organisation" not in told[0].why
 
 
 def test_a_manager_cannot_assign_learning_to_someone_who_does_not_report_to_them(app, client, make_user, login_as,
@@ -273,6 +281,9 @@ def test_a_manager_cannot_assign_learning_to_someone_who_does_not_report_to_them
     refused = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
                                                 "people": [ann, bo], "due_date": due})  # fmt: skip
     assert refused.status_code == 403
+    refused = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
+                                                "package": published["package"], "people": [bo], "due_date": due})  # fmt: skip
+    assert refused.status_code == 403  # a package of the goal, for someone else's report: refused the same
     assert "only to people who report to you" in refused.get_data(as_text=True)
     no_date = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
                                                 "people": [ann]})  # fmt: skip
