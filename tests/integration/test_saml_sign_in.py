@@ -25,9 +25,9 @@ from lxp.sso import settings as sso_settings
 from lxp.sso.models import ProviderIdentity, SamlAssertionSeen, SamlRequest
 from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.saml_fixtures import (  # noqa: F401
+    DEPARTMENT_ATTRIBUTE,
     EMAIL_ATTRIBUTE,
     ENTITY_ID,
-    DEPARTMENT_ATTRIBUTE,
     GROUPS_ATTRIBUTE,
     NAME_ATTRIBUTE,
     saml_idp,
