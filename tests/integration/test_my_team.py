@@ -179,7 +179,7 @@ def test_the_api_gives_a_manager_their_team_and_nobody_else_it(app, client, logi
     team = client.get("/api/v1/team").get_json()
     assert {m["display_name"]: m["state"] for m in team} == {
         "Jana Koch": "at_risk", "Felix Braun": "overdue", "Tobias Wagner": "done"}  # fmt: skip
-    assert all(set(m) == {"user_id", "display_name", "state", "assignments", "tasks"} for m in team)
+    assert all(set(m) == {"user_id", "display_name", "state", "assignments", "tasks", "may_need_support"} for m in team)
     learner = app.test_client()
     sign_in(learner, "lena.fischer@northwind.example", demo.DEMO_PASSWORD)
     response = learner.get("/api/v1/team")
@@ -262,6 +262,9 @@ def test_a_manager_assigns_learning_to_their_report_who_finds_it_on_the_path_and
         assert len(told) == 1 and told[0].occurrence == f"assignment-due:{work.id}"
         assert told[0].body.startswith(f"Your manager Mia Manager asked you for \u201c{package_title}\u201d by ")
         assert told[0].why.startswith("Your manager Mia Manager asked you for") and "organisation" not in told[0].why
+        db.session.get(User, ann).locale = "de"
+    german = learner.get("/path").get_data(as_text=True)  # and in the learner's language
+    assert "von Ihrer Führungskraft Mia Manager gewünscht" in german and "Von Ihnen gewünscht" in german
 
 
 def test_a_manager_cannot_assign_learning_to_someone_who_does_not_report_to_them(app, client, make_user, login_as,
