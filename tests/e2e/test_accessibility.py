@@ -19,7 +19,7 @@ from lxp.demo import PEOPLE
 from lxp.extensions import db
 from tests.conftest import committing
 from tests.e2e.conftest import PHONE
-from tests.e2e.test_narrow_phone import _pages_of
+from tests.e2e.test_narrow_phone import _pages_of, public_pages
 from tests.integration.test_every_page import demo, signed_in  # noqa: F401  (the module's seeded demo)
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
@@ -29,6 +29,7 @@ ROLES = {
     "trainer": "trainer.berlin@northwind.example",
     "trainer_learner": "trainer.newyork@northwind.example",
     "learner": "lena.fischer@northwind.example",
+    "manager": "katrin.vogel@northwind.example",  # My team: her reports' assigned work and tasks
 }
 LANGUAGES = ("en", "de", "ru")
 # Moderate (or minor) rules that WCAG 2.2 AA needs here; any serious or critical rule fails too.
@@ -96,6 +97,34 @@ def test_axe_finds_nothing_on_any_page(app, browser, live_server, demo, role, la
     assert not problems, f"axe, {role} in {language}:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_axe_finds_nothing_on_the_pages_anyone_may_open(app, browser, live_server, demo, language):  # noqa: F811
+    """Signed out: sign-in, the check page and a shared credential's page (valid, revoked,
+    expired), in the browser's language."""
+    context = browser.new_context(**PHONE, base_url=live_server, locale=language, service_workers="block",
+                                  bypass_csp=True)  # fmt: skip
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    problems, walked = [], public_pages(app)
+    try:
+        for address in walked:
+            page.goto(address)
+            assert page.url == live_server + address, f"{address} led to {page.url}"
+            found = page.evaluate(CHECK, sorted(ALSO_FAILING))
+            for _ in range(3):
+                page.keyboard.press("Tab")
+                if not page.evaluate(FOCUS_SHOWN):
+                    found.append(
+                        "no visible focus on " + page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+                    )
+                    break
+            problems += [f"{address}: {line}" for line in found]
+    finally:
+        context.close()
+    assert any(a.startswith("/verify/") for a in walked), walked
+    assert not problems, f"axe, signed out in {language}:\n" + "\n".join(problems)
+
+
 def test_every_role_is_walked():
     roles = {role for email in ROLES.values() for p in PEOPLE if p.email == email for role in p.roles}
-    assert roles >= {"admin", "trainer", "learner", "reviewer"}
+    assert roles >= {"admin", "trainer", "learner", "reviewer", "manager"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 
 from lxp.accounts.models import User
 from lxp.demo import PEOPLE
@@ -51,6 +52,33 @@ def _pages_of(app, person, per_page_kind: int | None = None) -> list[str]:
     return sorted({address for addresses in kinds.values() for address in addresses})
 
 
+def public_pages(app) -> list[str]:
+    """The HTML pages anyone may open without signing in: every public page without ids
+    (sign-in, the check page…), and the public page of one credential of each state the demo
+    holds (valid, revoked, expired). Only those answering 200 with HTML to a stranger."""
+    from lxp.credentials import services as credentials
+    from lxp.credentials.models import Credential
+
+    with app.test_request_context():
+        addresses = {url_for(rule.endpoint) for rule in app.url_map.iter_rules()
+                     if "GET" in rule.methods and not rule.arguments
+                     and getattr(app.view_functions[rule.endpoint], "lxp_public", False)}  # fmt: skip
+        by_state = {}
+        for credential in db.session.scalars(select(Credential).order_by(Credential.issued_at)):
+            by_state.setdefault(credentials.state_of(credential), credential.id)
+        assert set(by_state) >= {"active", "revoked", "expired"}, by_state
+        addresses |= {url_for("credentials.verify_shared", credential_id=cid) for cid in by_state.values()}
+        db.session.remove()
+    stranger = app.test_client()
+    found = []
+    for address in sorted(addresses):
+        with stranger.get(address) as answer:
+            if answer.status_code == 200 and answer.mimetype == "text/html":
+                found.append(address)
+    assert {"/login", "/verify"} <= set(found), found
+    return found
+
+
 def _spread(addresses: list[str], most: int) -> list[str]:
     """At most ``most`` of the addresses, evenly spread from the first to the last."""
     if len(addresses) <= most:
@@ -83,3 +111,25 @@ def test_no_page_scrolls_sideways_at_320_px(app, browser, live_server, demo, ema
         context.close()
     assert walked >= 5, f"only {walked} pages walked"
     assert not problems, f"{email} scrolls sideways at 320 px on:\n" + "\n".join(problems)
+
+
+def test_no_public_page_scrolls_sideways_at_320_px(app, browser, live_server, demo):  # noqa: F811
+    """What a stranger opens (sign-in, the check page, a shared credential's page) fits a 320 px phone."""
+    context = browser.new_context(**NARROW, base_url=live_server, locale="en-GB", service_workers="block")
+    page = context.new_page()
+    problems, walked = [], public_pages(app)
+    try:
+        for address in walked:
+            page.goto(address)
+            assert page.url == live_server + address, f"{address} led to {page.url}"
+            wide = page.evaluate(WIDER_THAN_SCREEN, NARROW["viewport"]["width"])
+            if wide:
+                problems.append(f"{address}: {wide}")
+    finally:
+        context.close()
+    assert any(a.startswith("/verify/") for a in walked) and len(walked) >= 5, walked
+    assert not problems, "a public page scrolls sideways at 320 px on:\n" + "\n".join(problems)
+
+
+def test_the_manager_is_walked_at_320_px():
+    assert any("manager" in p.roles for p in PEOPLE)  # Katrin: her My team is in the walk above
