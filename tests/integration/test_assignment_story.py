@@ -14,7 +14,6 @@ from flask_babel import format_date
 from sqlalchemy import select
 
 from lxp import demo, events
-from lxp.accounts.models import User
 from lxp.assignments import services as assignments
 from lxp.assignments.models import AssignedWork, Assignment
 from lxp.authoring.models import Goal
