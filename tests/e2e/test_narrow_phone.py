@@ -87,6 +87,30 @@ def _spread(addresses: list[str], most: int) -> list[str]:
     return [addresses[round(i * step)] for i in range(most)]
 
 
+def walk(page, live_server: str, addresses, client=None):
+    """Open each address in the browser ``page``, yielding it once loaded; with ``client`` (the
+    same person's test client) only those answering HTML: no calendar files, CSV or JSON."""
+    for address in addresses:
+        if client is not None:
+            with client.get(address) as answer:
+                if answer.status_code != 200 or answer.mimetype != "text/html":
+                    continue
+        page.goto(address)
+        assert page.url == live_server + address, f"{address} led to {page.url}: not signed in?"
+        yield address
+
+
+def _sideways(page, live_server: str, addresses, client=None) -> tuple[list[str], int]:
+    """The pages wider than the phone, with the culprits; and how many pages were walked."""
+    problems, walked = [], 0
+    for address in walk(page, live_server, addresses, client):
+        walked += 1
+        wide = page.evaluate(WIDER_THAN_SCREEN, NARROW["viewport"]["width"])
+        if wide:
+            problems.append(f"{address}: {wide}")
+    return problems, walked
+
+
 @pytest.mark.parametrize("email", [p.email for p in PEOPLE])
 def test_no_page_scrolls_sideways_at_320_px(app, browser, live_server, demo, email):  # noqa: F811
     person = demo.people[email]
@@ -95,18 +119,8 @@ def test_no_page_scrolls_sideways_at_320_px(app, browser, live_server, demo, ema
     context = browser.new_context(**NARROW, base_url=live_server, locale="en-GB", service_workers="block")
     context.add_cookies([{"name": "session", "value": cookie.value, "url": live_server}])
     page = context.new_page()
-    problems, walked = [], 0
     try:
-        for address in _pages_of(app, person, per_page_kind=3):
-            with client.get(address) as answer:  # pages only: no calendar files, CSV or JSON
-                if answer.status_code != 200 or answer.mimetype != "text/html":
-                    continue
-            page.goto(address)
-            assert page.url == live_server + address, f"{address} led to {page.url}: not signed in?"
-            walked += 1
-            wide = page.evaluate(WIDER_THAN_SCREEN, NARROW["viewport"]["width"])
-            if wide:
-                problems.append(f"{address}: {wide}")
+        problems, walked = _sideways(page, live_server, _pages_of(app, person, per_page_kind=3), client)
     finally:
         context.close()
     assert walked >= 5, f"only {walked} pages walked"
@@ -116,18 +130,12 @@ def test_no_page_scrolls_sideways_at_320_px(app, browser, live_server, demo, ema
 def test_no_public_page_scrolls_sideways_at_320_px(app, browser, live_server, demo):  # noqa: F811
     """What a stranger opens (sign-in, the check page, a shared credential's page) fits a 320 px phone."""
     context = browser.new_context(**NARROW, base_url=live_server, locale="en-GB", service_workers="block")
-    page = context.new_page()
-    problems, walked = [], public_pages(app)
+    addresses = public_pages(app)
     try:
-        for address in walked:
-            page.goto(address)
-            assert page.url == live_server + address, f"{address} led to {page.url}"
-            wide = page.evaluate(WIDER_THAN_SCREEN, NARROW["viewport"]["width"])
-            if wide:
-                problems.append(f"{address}: {wide}")
+        problems, walked = _sideways(context.new_page(), live_server, addresses)
     finally:
         context.close()
-    assert any(a.startswith("/verify/") for a in walked) and len(walked) >= 5, walked
+    assert any(a.startswith("/verify/") for a in addresses) and walked >= 5, addresses
     assert not problems, "a public page scrolls sideways at 320 px on:\n" + "\n".join(problems)
 
 
