@@ -304,6 +304,39 @@ def test_a_manager_cannot_assign_learning_to_someone_who_does_not_report_to_them
     assert other.post("/team/assign", data={"goal": published["goal"], "people": [bo]}).status_code in (400, 403)
 
 
+def test_a_manager_assigns_a_package_through_the_api_only_to_their_own_reports(app, make_user, published):
+    from datetime import date, timedelta
+
+    from lxp.assignments.models import AssignedWork, Assignment
+
+    from tests.integration.api.conftest import ApiClient, make_token
+
+    manager, ann, bo = _team_with_manager(app, make_user)
+    client = ApiClient(app, make_token(app, manager), manager)
+    due = (date.today() + timedelta(days=10)).isoformat()
+    body = {"goal_id": published["goal"], "package_id": published["package"], "people": [ann], "due_date": due,
+            "reason": "Before the new till arrives."}  # fmt: skip
+    refused = client.post("/api/v1/team/assignments", json={**body, "people": [ann, bo]})
+    assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+    assert client.post("/api/v1/team/assignments", json={**body, "due_date": None}).status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(Assignment)).all() == []  # nothing made by the refusals
+    made = client.post("/api/v1/team/assignments", json=body)
+    assert made.status_code == 201, made.get_json()
+    assert (made.get_json()["package_id"], made.get_json()["audience"]) == (published["package"], "people")
+    with app.app_context():
+        work = db.session.scalar(select(AssignedWork).where(AssignedWork.learner_id == ann))
+        assert work.assignment.by_manager and work.assignment.package_id == published["package"]
+    learner = ApiClient(app, make_token(app, ann), ann)
+    assert learner.post("/api/v1/team/assignments", json={**body, "people": [bo]}).status_code == 403
+    assert (
+        ApiClient(app, make_token(app, manager, scopes=("read",)), manager)
+        .post("/api/v1/team/assignments", json=body)
+        .status_code
+        == 403
+    )  # a read-only token writes nothing
+
+
 def test_the_demo_manager_has_asked_a_report_for_more_herself(app):
     from lxp.assignments.models import AssignedWork, Assignment
     from lxp.demo.assignments import MANAGERS_REASON
