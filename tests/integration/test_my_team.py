@@ -308,7 +308,6 @@ def test_a_manager_assigns_a_package_through_the_api_only_to_their_own_reports(a
     from datetime import date, timedelta
 
     from lxp.assignments.models import AssignedWork, Assignment
-
     from tests.integration.api.conftest import ApiClient, make_token
 
     manager, ann, bo = _team_with_manager(app, make_user)
