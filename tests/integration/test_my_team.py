@@ -336,7 +336,7 @@ def test_a_manager_assigns_a_package_through_the_api_only_to_their_own_reports(a
     )  # a read-only token writes nothing
 
 
-def test_the_demo_manager_has_asked_a_report_for_more_herself(app):
+def test_the_demo_manager_has_asked_a_report_for_more_herself(app, client):
     from lxp.assignments.models import AssignedWork, Assignment
     from lxp.demo.assignments import MANAGERS_REASON
 
@@ -345,4 +345,7 @@ def test_the_demo_manager_has_asked_a_report_for_more_herself(app):
         katrin = _user(MANAGER)
         mine = db.session.scalar(select(Assignment).where(Assignment.created_by_id == katrin.id))
         assert mine.reason == MANAGERS_REASON and [p.email for p in mine.people] == [TEAM[1][0]]
+        assert mine.by_manager and mine.package.slug == "essentials"  # a package of the goal
         assert db.session.scalar(select(AssignedWork).where(AssignedWork.assignment_id == mine.id)).due_on
+    sign_in(client, TEAM[1][0], demo.DEMO_PASSWORD)  # Felix reads German: his path names who asked
+    assert "von Ihrer Führungskraft Katrin Vogel gewünscht" in client.get("/path").get_data(as_text=True)
