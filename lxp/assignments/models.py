@@ -77,6 +77,9 @@ class Assignment(db.Model):
     due_within_days: Mapped[int | None] = mapped_column()
     recertify_months: Mapped[int | None] = mapped_column()
     escalate: Mapped[bool] = mapped_column(default=False)
+    # A manager asked their own report for it from My team: the learner hears it was their
+    # manager (``created_by``), not the organisation.
+    by_manager: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -86,6 +89,7 @@ class Assignment(db.Model):
     cohort = relationship("Cohort")
     unit = relationship(OrgUnit)
     people = relationship("User", secondary=assignment_people, order_by="User.display_name")
+    created_by = relationship("User", foreign_keys=[created_by_id])
 
 
 class AssignedWork(db.Model):

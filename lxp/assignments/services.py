@@ -152,8 +152,9 @@ def team_of(manager: User) -> set[int]:
 
 
 def create_team_assignment(manager: User, data: AssignmentInput, today: date | None = None) -> Assignment:
-    """A manager asks named people of their own team (direct reports) for a goal by a due date;
-    it reaches them like an admin's assignment (path, touchpoints). Recertification and telling
+    """A manager asks named people of their own team (direct reports) for a goal, or one of its
+    packages, by a due date; it reaches them like an admin's assignment (path, touchpoints), told
+    as their manager's request (``by_manager``). Recertification and telling
     the manager against the learner's choice stay the admin's decisions. Raises ``NotAllowed``
     (not a manager, or someone named who does not report to them), ``NotFound`` and ``Invalid``."""
     if not manager.has_role("manager"):
@@ -169,10 +170,10 @@ def create_team_assignment(manager: User, data: AssignmentInput, today: date | N
         raise Invalid(_l("Give a due date or a number of days."), field="due_date")
     if not set(data.people) <= team_of(manager):
         raise NotAllowed(_l("You assign learning only to people who report to you."))
-    return _create(manager, data, today or date.today())
+    return _create(manager, data, today or date.today(), by_manager=True)
 
 
-def _create(admin: User, data: AssignmentInput, today: date) -> Assignment:
+def _create(admin: User, data: AssignmentInput, today: date, by_manager: bool = False) -> Assignment:
     """Store the assignment (``admin``: whoever asks, an admin or a manager) and hand it out."""
     values = _check(admin, data, today)
     assignment = Assignment(
@@ -180,7 +181,7 @@ def _create(admin: User, data: AssignmentInput, today: date) -> Assignment:
         reason=values["reason"], audience=data.audience, cohort=values.get("cohort"), unit=values.get("unit"),
         role=values.get("role"), due_date=data.due_date, due_within_days=data.due_within_days,
         recertify_months=data.recertify_months, escalate=data.escalate, created_by_id=admin.id,
-        people=values.get("people", []),
+        by_manager=by_manager, people=values.get("people", []),
     )  # fmt: skip
     db.session.add(assignment)
     db.session.flush()
@@ -598,6 +599,7 @@ class WorkState:
     state: str  # done, overdue, at_risk, on_track
     open_steps: int
     expires_on: date | None = None
+    asked_by: str | None = None  # the manager's name when their manager asked for it (None: the organisation)
 
 
 def states_of(learner: User, today: date | None = None, plan: planner.Plan | None = None) -> list[WorkState]:
@@ -610,7 +612,8 @@ def states_of(learner: User, today: date | None = None, plan: planner.Plan | Non
     return _states(open_work(learner.id), today, plan)
 
 
-def _states(work_in_force: list[AssignedWork], today: date, plan: planner.Plan | None) -> list[WorkState]:
+def _states(work_in_force: list[AssignedWork], today: date, plan: planner.Plan | None,
+            askers: dict[int, str] | None = None) -> list[WorkState]:  # fmt: skip
     at_risk = {risk.title for risk in plan.feasibility.at_risk} if plan is not None else set()
     found = []
     for work in work_in_force:
@@ -624,7 +627,8 @@ def _states(work_in_force: list[AssignedWork], today: date, plan: planner.Plan |
             state = "at_risk"
         else:
             state = "on_track"
-        found.append(WorkState(work, title, work.assignment.reason, work.due_on, state, len(steps), work.expires_on))
+        found.append(WorkState(work, title, work.assignment.reason, work.due_on, state, len(steps), work.expires_on,
+                               (askers or {}).get(work.assignment_id)))  # fmt: skip
     return found
 
 
@@ -639,16 +643,19 @@ class ManagerLine:
 def states_and_line(learner: User, plan: planner.Plan | None,
                     today: date | None = None) -> tuple[list[WorkState], ManagerLine | None]:  # fmt: skip
     """``states_of`` with the learner's manager (None without assigned work or a manager), in
-    one statement: the path page shows them on every visit."""
-    manager = aliased(User)
+    one statement: the path page shows them on every visit. Work a manager asked for carries
+    that manager's name (``asked_by``)."""
+    manager, asker = aliased(User), aliased(User)
     rows = db.session.execute(
         _work_query(learner.id)
         .outerjoin(ReportingLine, ReportingLine.user_id == AssignedWork.learner_id)
         .outerjoin(manager, manager.id == ReportingLine.manager_id)
-        .add_columns(manager.display_name, ReportingLine.share_progress)
+        .outerjoin(asker, (asker.id == Assignment.created_by_id) & Assignment.by_manager)
+        .add_columns(manager.display_name, ReportingLine.share_progress, asker.display_name)
     ).all()
     line = ManagerLine(rows[0][1], rows[0][2]) if rows and rows[0][1] is not None else None
-    return _states(_latest(row[0] for row in rows), today or date.today(), plan), line
+    askers = {row[0].assignment_id: row[3] for row in rows if row[3] is not None}
+    return _states(_latest(row[0] for row in rows), today or date.today(), plan, askers), line
 
 
 # --- the learner's say -------------------------------------------------------------------------

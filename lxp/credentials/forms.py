@@ -21,4 +21,4 @@ class CheckForm(FlaskForm):
 
     token = TextAreaField(_l("The credential's text (VC-JWT)"),
                           description=_l("The .jwt file's content, or the .json download: it starts with \u201ceyJ\u201d or \u201c{\u201d."))  # fmt: skip
-    picture = FileField(_l("Or its picture (PNG)"))
+    picture = FileField(_l("Or its picture (PNG) or certificate (PDF)"))

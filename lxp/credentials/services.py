@@ -33,7 +33,7 @@ from lxp.authoring.models import Goal
 from lxp.channels import external_url
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
-from lxp.credentials import document, keys, picture
+from lxp.credentials import document, keys, picture, printout
 from lxp.credentials.models import Credential
 from lxp.events import LearningEvent
 from lxp.extensions import db
@@ -437,7 +437,8 @@ def verify_shared(credential_id: uuid.UUID, now: datetime | None = None) -> Veri
 
 def verify_pasted(text: str | None = None, png: bytes | None = None, now: datetime | None = None) -> Verification:
     """Check a credential someone holds: the VC-JWT pasted as text (or the ``.json`` download,
-    whose ``jwt`` it takes), or a PNG with the credential baked in. Raises ``Invalid`` naming
+    whose ``jwt`` it takes), or a PNG with the credential baked in, or the PDF with it attached
+    (``png`` holds the uploaded file's bytes, whichever it is). Raises ``Invalid`` naming
     the field when there is nothing to check, both at once, text too long, or a picture without
     a credential; anything else that is not a credential of ours is the verdict ``malformed``."""
     text = (text or "").strip()
@@ -445,9 +446,9 @@ def verify_pasted(text: str | None = None, png: bytes | None = None, now: dateti
         raise Invalid(_l("Paste the credential or choose its picture, not both."), field="token")
     if png:
         try:
-            return verify(picture.baked_credential(png), now)
+            return verify((printout if printout.is_pdf(png) else picture).baked_credential(png), now)
         except picture.NotABadge:
-            raise Invalid(_l("This picture carries no credential. Choose the PNG downloaded from lxp, or paste "
+            raise Invalid(_l("This file carries no credential. Choose the PNG or PDF downloaded from lxp, or paste "
                              "the credential's text."), field="picture") from None  # fmt: skip
     if not text:
         raise Invalid(_l("Paste the credential's text or choose its picture."), field="token")

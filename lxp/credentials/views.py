@@ -15,7 +15,7 @@ from lxp.core.auth import public, restrict_blueprint
 from lxp.core.dates import viewer_date
 from lxp.core.errors import Invalid, ServiceError
 from lxp.core.forms import show_form_error
-from lxp.credentials import keys, picture
+from lxp.credentials import keys, picture, printout
 from lxp.credentials import services as credentials
 from lxp.credentials.forms import CheckForm, RevokeForm
 from lxp.extensions import limiter
@@ -78,23 +78,34 @@ def download_json(credential_id: uuid.UUID):
     )
 
 
-@bp.get("/credentials/<uuid:credential_id>/credential.png")
-def download_png(credential_id: uuid.UUID):
-    """The credential as a picture with the learner's name and a QR code of its public page."""
-    credential = _own(credential_id)
+def _printed(credential) -> dict:
+    """What the picture and the PDF show, in the viewer's language, and the file they carry."""
     lines = [_("Issued %(date)s", date=viewer_date(credential.issued_at))]
     if credential.valid_until is not None:
         lines.append(_("Valid until %(date)s", date=viewer_date(credential.valid_until)))
     state = credentials.state_of(credential)
     if state != "active":
         lines.append(_("Revoked") if state == "revoked" else _("Expired"))
-    png = picture.render_png(
-        learner_name=credential.learner_name, achievement=credential.achievement_name,
-        issuer=credential_issuer_name(credential), lines=lines, title=_("has shown the achievement"),
-        verify_url=url_for("credentials.verify_shared", credential_id=credential.id, _external=True),
-        baked=credential.jwt,
-    )  # fmt: skip
-    return _attachment(png, "image/png", _filename(credential, "png"))
+    return dict(learner_name=credential.learner_name, achievement=credential.achievement_name,
+                issuer=credential_issuer_name(credential), lines=lines, title=_("has shown the achievement"),
+                verify_url=url_for("credentials.verify_shared", credential_id=credential.id, _external=True),
+                baked=credential.jwt)  # fmt: skip
+
+
+@bp.get("/credentials/<uuid:credential_id>/credential.png")
+def download_png(credential_id: uuid.UUID):
+    """The credential as a picture with the learner's name and a QR code of its public page."""
+    credential = _own(credential_id)
+    return _attachment(picture.render_png(**_printed(credential)), "image/png", _filename(credential, "png"))
+
+
+@bp.get("/credentials/<uuid:credential_id>/credential.pdf")
+def download_pdf(credential_id: uuid.UUID):
+    """The credential as a printable PDF: name, achievement, issuer, dates, a QR code and the
+    verification address, with the signed file attached (``/verify`` accepts the PDF)."""
+    credential = _own(credential_id)
+    pdf = printout.render_pdf(**_printed(credential), issued_at=credential.issued_at)
+    return _attachment(pdf, "application/pdf", _filename(credential, "pdf"))
 
 
 def credential_issuer_name(credential) -> str:
@@ -126,8 +137,8 @@ MAX_PICTURE_BYTES = 5_000_000
 @public
 @limiter.limit("30 per minute", methods=["POST"])
 def check():
-    """Anyone checks a credential they were given: pasted text (VC-JWT) or the PNG with the
-    credential inside. The verdict names the issuer whose key signed it; bad input is said
+    """Anyone checks a credential they were given: pasted text (VC-JWT), or the PNG or PDF with
+    the credential inside. The verdict names the issuer whose key signed it; bad input is said
     next to the field."""
     form = CheckForm()
     result, status = None, 200

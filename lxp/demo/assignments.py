@@ -35,6 +35,7 @@ TEAM = (
     ("tobias.wagner@northwind.example", 30, -16),
 )
 MANAGERS_GOAL = "first-hybrid-meeting"
+MANAGERS_PACKAGE = "essentials"
 MANAGERS_REASON = "Du vertrittst ab Februar die Schichtleitung: übe vorher, ein Teammeeting zu leiten."
 MANAGERS_DAYS = 45
 REASON = "Alle Neuen in der Filiale lernen in den ersten zwei Wochen, Reklamationen so zu lösen, dass Kunden bleiben."
@@ -86,12 +87,14 @@ def seed_assignments(today: date | None = None) -> bool:
 
 
 def _manager_assigns(manager: User, person: User, today: date) -> None:
-    """Katrin asks Felix, who reports to her, to practise running a team meeting."""
+    """Katrin asks Felix, who reports to her, to practise running a team meeting: the goal's
+    short package, as a manager may (the path tells Felix it was Katrin who asked)."""
     goal = db.session.scalar(select(Goal).where(Goal.organisation_id == manager.organisation_id,
                                                 Goal.slug == MANAGERS_GOAL))  # fmt: skip
     if goal is None:
         return
+    package = next((p for p in goal.packages if p.slug == MANAGERS_PACKAGE), None)
     assignments.create_team_assignment(manager, assignments.AssignmentInput(
-        goal_id=goal.id, package_id=None, reason=MANAGERS_REASON, audience="people", people=(person.id,),
+        goal_id=goal.id, package_id=package.id if package else None, reason=MANAGERS_REASON, audience="people", people=(person.id,),
         due_date=today + timedelta(days=MANAGERS_DAYS),
     ), today)  # fmt: skip

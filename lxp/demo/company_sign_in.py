@@ -22,7 +22,7 @@ def seed_company_sign_in(organisation_slug: str) -> bool:
     if db.session.get(CompanySignIn, organisation.id) is not None:
         return False
     settings = CompanySignIn(organisation_id=organisation.id, enabled=False, issuer=EXAMPLE_ISSUER,
-                             client_id="lxp", email_claim="email", groups_claim="groups",
+                             client_id="lxp", email_claim="email", groups_claim="groups", department_claim="department",
                              role_mapping=[["northwind-trainers", "trainer"]], cohort_mapping=[], sso_only=False,
                              domain_rows=[CompanyDomain(domain="northwind.example")])  # fmt: skip
     settings.client_secret = "replace-with-the-secret-keycloak-shows"  # noqa: S105  (a placeholder)

@@ -98,7 +98,7 @@ def path():
                            move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
                            feedback=coach_feedback.feedback_for(current_user.id),
                            tasks=workplace.task_states(current_user.id),
-                           assigned=assigned,
+                           assigned=assigned, askers={a.title: a.asked_by for a in assigned if a.asked_by},
                            line=line)  # fmt: skip
 
 

@@ -35,6 +35,7 @@ class LinesUploadForm(FlaskForm):
 
 class TeamAssignmentForm(FlaskForm):
     goal = SelectField(_l("Goal"), coerce=_id_or_none, validate_choice=False)
+    package = SelectField(_l("Package (optional)"), coerce=_id_or_none, validate_choice=False)
     people = CheckboxListField(_l("Who is asked"), coerce=int, validate_choice=False)
     reason = TextAreaField(_l("Why it is asked for"), validators=[Length(max=300)])
     due_date = DateField(_l("Due date"), validators=[Optional()])

@@ -22,7 +22,10 @@ restrict_blueprint(admin_bp, "admin")
 
 def _assign_form(members) -> TeamAssignmentForm:
     form = TeamAssignmentForm()
-    form.goal.choices = [(g.id, g.title) for g in paths.offered_goals(current_user)]
+    goals = paths.offered_goals(current_user)
+    form.goal.choices = [(g.id, g.title) for g in goals]
+    form.package.choices = [("", _("The whole goal"))] + [(p.id, f"{g.title}: {p.title}") for g in goals
+                                                           for p in g.packages]  # fmt: skip
     form.people.choices = [(m.person.id, m.person.display_name) for m in members]
     return form
 
@@ -43,13 +46,14 @@ def my_team():
 @bp.route("/assign", methods=["POST"])
 @roles_required("manager")
 def assign():
-    """Ask people of the manager's own team for a goal by a due date; refused for anyone else."""
+    """Ask people of the manager's own team for a goal (or one of its packages) by a due date;
+    refused for anyone else."""
     members = managers.team_view(current_user)
     form = _assign_form(members)
     status = 400
     if form.validate_on_submit():
         data = assignments.AssignmentInput(
-            goal_id=form.goal.data, package_id=None, reason=form.reason.data or "", audience="people",
+            goal_id=form.goal.data, package_id=form.package.data, reason=form.reason.data or "", audience="people",
             people=tuple(form.people.data or ()), due_date=form.due_date.data, due_within_days=form.due_within_days.data,
         )  # fmt: skip
         try:

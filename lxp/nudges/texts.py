@@ -54,6 +54,9 @@ DEFAULT_TEXTS = {
     "review": (_l("A quick recall: {title}"), _l("{question}")),
     "assignment_due": (_l("Due soon: {title}"),
                        _l("Your organisation asks for \u201c{title}\u201d by {due}. Your path shows the steps left.")),
+    "assignment_due_manager": (_l("Due soon: {title}"),
+                               _l("Your manager {manager} asked you for \u201c{title}\u201d by {due}. Your path shows "
+                                  "the steps left.")),
     "assignment_overdue": (_l("Still open: {title}"),
                            _l("\u201c{title}\u201d was due on {due}. A few short steps now still count.")),
     "assignment_manager": (_l("{learner}: \u201c{title}\u201d is overdue"),
@@ -68,15 +71,20 @@ def default_template(rule_key: str) -> Template:
     return Template(str(subject), str(body))
 
 
-def template_for(rule: Rule, locale: str) -> Template:
-    """The admin's words for this language if they wrote some, else ours (current locale)."""
+def template_for(rule: Rule, locale: str, values: Mapping[str, object] | None = None) -> Template:
+    """The admin's words for this language if they wrote some, else ours (current locale); ours
+    for soon-due work its manager asked for (``values["manager"]``) name that manager."""
     own = rule.templates.get(locale)
-    return own if own is not None and own.subject.strip() else default_template(rule.key)
+    if own is not None and own.subject.strip():
+        return own
+    if rule.key == "assignment_due" and (values or {}).get("manager"):
+        return default_template("assignment_due_manager")
+    return default_template(rule.key)
 
 
 def words(rule: Rule, locale: str, values: Mapping[str, object]) -> tuple[str, str, str]:
     """Subject, body and why of one message, in the current locale (call under force_locale)."""
-    template = template_for(rule, locale)
+    template = template_for(rule, locale, values)
     return render(template.subject, values).strip(), render(template.body, values).strip(), why(rule, values)
 
 
@@ -167,6 +175,13 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
         case "review":
             return _("You passed \u201c%(title)s\u201d, and its spaced-review schedule says a question from it is due now.",
                      title=get("title", ""))  # fmt: skip
+        case "assignment_due" if get("manager"):
+            return ngettext("Your manager %(manager)s asked you for \u201c%(title)s\u201d, due on %(due)s, within %(num)d day.",
+                            "Your manager %(manager)s asked you for \u201c%(title)s\u201d, due on %(due)s, within %(num)d days.",
+                            rule.days, manager=get("manager"), title=get("title", ""), due=get("due", ""))  # fmt: skip
+        case "assignment_overdue" if get("manager"):
+            return _("Your manager %(manager)s asked you for \u201c%(title)s\u201d, due on %(due)s, and it is not done yet.",
+                     manager=get("manager"), title=get("title", ""), due=get("due", ""))  # fmt: skip
         case "assignment_due":
             return ngettext("Your organisation assigned \u201c%(title)s\u201d, due on %(due)s, within %(num)d day.",
                             "Your organisation assigned \u201c%(title)s\u201d, due on %(due)s, within %(num)d days.",

@@ -640,12 +640,15 @@ def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
 
 def _open_assigned_work(*extra_columns, manager: bool = False):
     """Open assigned work with a due date, of active learners, of assignments in force: (work,
-    assignment, learner's time zone, *extra_columns); with ``manager``, only where the learner's
-    manager may hear of it (the learner allows it, or the assignment requires it)."""
+    assignment, learner's time zone, the name of the manager who asked for it or None when the
+    organisation did, *extra_columns); with ``manager``, only where the learner's manager may
+    hear of it (the learner allows it, or the assignment requires it)."""
+    asker = aliased(User)
     query = (
-        select(AssignedWork, Assignment, User.timezone, *extra_columns)
+        select(AssignedWork, Assignment, User.timezone, asker.display_name, *extra_columns)
         .join(Assignment, Assignment.id == AssignedWork.assignment_id)
         .join(User, User.id == AssignedWork.learner_id)
+        .outerjoin(asker, (asker.id == Assignment.created_by_id) & Assignment.by_manager)
         .where(AssignedWork.completed_at.is_(None), AssignedWork.due_on.is_not(None), Assignment.withdrawn_at.is_(None),
                User.active, AssignedWork.learner_id.in_(learners()))
     )  # fmt: skip
@@ -660,12 +663,12 @@ def assignment_due(rule: Rule, now: datetime) -> list[Occurrence]:
     """Once per share of an assignment: it falls due within ``days`` days (in the learner's zone)."""
     planned = _planned_since(rule, now - timedelta(days=400))
     found = []
-    for work, assignment, zone in _open_assigned_work():
+    for work, assignment, zone, asker in _open_assigned_work():
         today = _local(now, zone).date()
         key = f"assignment-due:{work.id}"
         if today <= work.due_on <= today + timedelta(days=rule.days) and (work.learner_id, key) not in planned:
             found.append(Occurrence(work.learner_id, key, now, None,
-                                    {"title": title_of(assignment), "due_day": work.due_on,
+                                    {"title": title_of(assignment), "due_day": work.due_on, "manager": asker,
                                      "link": path_for("learning.path")}))  # fmt: skip
     return found
 
@@ -674,12 +677,12 @@ def assignment_overdue(rule: Rule, now: datetime) -> list[Occurrence]:
     """Once per share of an assignment: its due date passed ``days`` days ago and it is not done."""
     planned = _planned_since(rule, now - timedelta(days=400))
     found = []
-    for work, assignment, zone in _open_assigned_work():
+    for work, assignment, zone, asker in _open_assigned_work():
         key = f"assignment-overdue:{work.id}"
         if work.due_on <= _local(now, zone).date() - timedelta(days=max(rule.days, 1)) and (
             work.learner_id, key) not in planned:  # fmt: skip
             found.append(Occurrence(work.learner_id, key, now, None,
-                                    {"title": title_of(assignment), "due_day": work.due_on,
+                                    {"title": title_of(assignment), "due_day": work.due_on, "manager": asker,
                                      "link": path_for("learning.path")}))  # fmt: skip
     return found
 
@@ -688,7 +691,7 @@ def assignment_escalation(rule: Rule, now: datetime) -> list[Occurrence]:
     """The learner's manager hears once of a share ``days`` days overdue, when allowed."""
     planned = _planned_since(rule, now - timedelta(days=400))
     found = []
-    for work, assignment, zone, manager_id, name in _open_assigned_work(ReportingLine.manager_id, User.display_name,
+    for work, assignment, zone, _asker, manager_id, name in _open_assigned_work(ReportingLine.manager_id, User.display_name,
                                                                         manager=True):  # fmt: skip
         key = f"learner:{work.learner_id}:assignment-overdue:{work.id}"
         if work.due_on <= _local(now, zone).date() - timedelta(days=max(rule.days, 1)) and (

@@ -5,8 +5,9 @@ login name (lxp's e-mail address when the directory never sent one), the primary
 of ``emails`` or else ``userName`` is the account's e-mail, ``displayName`` (else ``name``) its
 name, ``preferredLanguage``/``locale`` its language when lxp has it, ``timezone`` its zone when
 valid, ``active`` whether it may sign in. The enterprise extension's ``employeeNumber`` and
-``department`` are stored and given back (nothing else in lxp reads them); its other attributes
-are ignored. ``active: false`` and DELETE go through ``accounts.deactivate`` (sessions end,
+``department`` are stored and given back; the department also puts the person in the
+organisation unit of that name (``accounts.joining``), and the manager sets their reporting line;
+its other attributes are ignored. ``active: false`` and DELETE go through ``accounts.deactivate`` (sessions end,
 API tokens are revoked, push subscriptions removed); DELETE also hides the person from SCIM,
 keeping the account and its history. Neither may touch the break-glass admin (a 403 saying why). Nobody of another organisation is ever read or changed.
 """

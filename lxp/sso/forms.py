@@ -33,6 +33,8 @@ class SettingsForm(FlaskForm):
     allowed_domains = TextAreaField(_l("E-mail domains"), render_kw={"rows": 2},
                                     description=_l("People with an address at these domains sign in through the provider, e.g. example.com, example.de."))  # fmt: skip
     groups_claim = StringField(_l("Claim with the groups"), default="groups", validators=[Length(max=100)])
+    department_claim = StringField(_l("Claim with the department (optional)"), validators=[Length(max=100)],
+                                   description=_l("Its value puts the person in the organisation unit of that name (made when new) at every sign-in, so what the unit is assigned reaches them."))  # fmt: skip
     role_mapping = TextAreaField(_l("Groups that give a role"), render_kw={"rows": 3},
                                  description=_l("One per line: group = role (learner, trainer, admin or reviewer)."))  # fmt: skip
     cohort_mapping = TextAreaField(_l("Groups that put people in a cohort"), render_kw={"rows": 3},
@@ -51,3 +53,6 @@ class SettingsForm(FlaskForm):
     saml_locale_attribute = StringField(
         _l("Attribute with the language"), default="locale", validators=[Length(max=200)]
     )
+    saml_department_attribute = StringField(_l("Attribute with the department (optional)"),
+                                            validators=[Length(max=200)],
+                                            description=_l("Its value puts the person in the organisation unit of that name (made when new) at every sign-in, so what the unit is assigned reaches them."))  # fmt: skip

@@ -16,7 +16,8 @@ class CompanySignIn(db.Model):
     """One organisation's OpenID Connect settings (at most one row per organisation).
 
     ``role_mapping`` and ``cohort_mapping`` are lists of ``[group, role]`` and
-    ``[group, cohort id]`` pairs. ``break_glass_user_id`` names the one admin who may still sign
+    ``[group, cohort id]`` pairs; ``department_claim`` / ``saml_department_attribute`` name where
+    the person's department comes from (empty: nowhere). ``break_glass_user_id`` names the one admin who may still sign
     in with a password when ``sso_only`` is on (for the day the provider is down).
     """
 
@@ -47,6 +48,11 @@ class CompanySignIn(db.Model):
     saml_name_attribute: Mapped[str] = mapped_column(String(200), default="name", server_default="name")
     saml_groups_attribute: Mapped[str] = mapped_column(String(200), default="groups", server_default="groups")
     saml_locale_attribute: Mapped[str] = mapped_column(String(200), default="locale", server_default="locale")
+    # The claim (OIDC) or attribute (SAML) naming the person's department; its value puts them in
+    # the organisation unit of that name at every sign-in, so what the unit is assigned reaches
+    # them. Empty: none is read, and units stay as an admin or SCIM set them.
+    department_claim: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    saml_department_attribute: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     organisation = relationship("Organisation")
     domain_rows: Mapped[list[CompanyDomain]] = relationship(

@@ -4,7 +4,8 @@ directory vouches for a person (OpenID Connect today; SAML and SCIM call the sam
 ``provision(settings, person)`` finds the person by the provider's identity, else by e-mail in
 the organisation (linking the two), else makes their account just in time (a learner, with the
 language and time zone the provider names when lxp knows them); then applies the group mappings
-(roles and cohorts), every time they come in. It refuses, before writing anything, an e-mail of
+(roles and cohorts), every time they come in, and puts them in the organisation unit their
+department names (when the organisation reads one; ``accounts.joining`` hands that to the units). It refuses, before writing anything, an e-mail of
 a domain the organisation does not allow, an account of another organisation and a deactivated
 person.
 """
@@ -41,6 +42,7 @@ class ProvidedPerson:
     locale: str | None = None
     zoneinfo: str | None = None
     groups: tuple[str, ...] = ()
+    department: str | None = None  # the organisation unit they belong to, by name
 
 
 def _claim_text(claims: dict, name: str) -> str | None:
@@ -66,9 +68,11 @@ def person_from_claims(settings: CompanySignIn, issuer: str, claims: dict) -> Pr
     name = _claim_text(claims, "name") or " ".join(
         part for part in (_claim_text(claims, "given_name"), _claim_text(claims, "family_name")) if part
     )
+    department = _claim_text(claims, settings.department_claim) if settings.department_claim else None
     return ProvidedPerson(issuer=issuer, subject=str(claims["sub"]), email=email, name=name or None,
                           locale=_claim_text(claims, "locale"), zoneinfo=_claim_text(claims, "zoneinfo"),
-                          groups=tuple(str(g) for g in groups if isinstance(g, str | int)))  # fmt: skip
+                          groups=tuple(str(g) for g in groups if isinstance(g, str | int)),
+                          department=department[:120] if department else None)  # fmt: skip
 
 
 def supported_locale(locale: str | None) -> str | None:
@@ -122,7 +126,8 @@ def provision(settings: CompanySignIn, person: ProvidedPerson) -> User:
     identity.last_seen_at = utcnow()
     apply_mappings(settings, user, person.groups)
     db.session.flush()
-    joining.person_changed(user)  # a new cohort or role may bring assigned learning
+    # A new cohort, role or department (unit) may bring assigned learning.
+    joining.person_changed(user, department=person.department)
     return user
 
 

@@ -87,9 +87,11 @@ def person_from_assertion(settings: CompanySignIn, assertion: saml.Assertion) ->
     except Invalid:
         raise Refused("no_email", f"attribute {settings.saml_email_attribute!r} is no address: {raw_email!r}") from None
     groups = tuple(v for v in attributes.get(settings.saml_groups_attribute) or () if v)
+    department = _first(attributes, settings.saml_department_attribute) if settings.saml_department_attribute else None
     return provisioning.ProvidedPerson(issuer=assertion.idp_entity_id, subject=assertion.name_id, email=email,
                                        name=_first(attributes, settings.saml_name_attribute),
-                                       locale=_first(attributes, settings.saml_locale_attribute), groups=groups)  # fmt: skip
+                                       locale=_first(attributes, settings.saml_locale_attribute), groups=groups,
+                                       department=department[:120] if department else None)  # fmt: skip
 
 
 def finish(settings: CompanySignIn | None, form: dict) -> User:
@@ -180,6 +182,8 @@ def apply_settings(settings: CompanySignIn, given, *, allow_private: bool) -> No
     settings.saml_name_attribute = _attribute(given.saml_name_attribute, "saml_name_attribute", "name")
     settings.saml_groups_attribute = _attribute(given.saml_groups_attribute, "saml_groups_attribute", "groups")
     settings.saml_locale_attribute = _attribute(given.saml_locale_attribute, "saml_locale_attribute", "locale")
+    department = (given.saml_department_attribute or "").strip()
+    settings.saml_department_attribute = _attribute(department, "saml_department_attribute", "") if department else ""
 
 
 def audit_change(admin: User, settings: CompanySignIn) -> None:

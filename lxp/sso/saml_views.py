@@ -70,6 +70,7 @@ def fill_form(form, saved) -> None:
     )
     form.saml_groups_attribute.data = saved.saml_groups_attribute
     form.saml_locale_attribute.data = saved.saml_locale_attribute
+    form.saml_department_attribute.data = saved.saml_department_attribute
 
 
 def form_input(form) -> dict:
@@ -78,7 +79,8 @@ def form_input(form) -> dict:
             "saml_email_attribute": form.saml_email_attribute.data or "",
             "saml_name_attribute": form.saml_name_attribute.data or "",
             "saml_groups_attribute": form.saml_groups_attribute.data or "",
-            "saml_locale_attribute": form.saml_locale_attribute.data or ""}  # fmt: skip
+            "saml_locale_attribute": form.saml_locale_attribute.data or "",
+            "saml_department_attribute": form.saml_department_attribute.data or ""}  # fmt: skip
 
 
 def addresses(organisation: Organisation, saved) -> dict:

@@ -45,6 +45,8 @@ class SettingsInput:
     saml_name_attribute: str = "name"
     saml_groups_attribute: str = "groups"
     saml_locale_attribute: str = "locale"
+    department_claim: str = ""  # empty: no department is read
+    saml_department_attribute: str = ""
 
 
 def settings_of(organisation_id: int) -> CompanySignIn | None:
@@ -214,6 +216,8 @@ def save_settings(admin: User, given: SettingsInput) -> CompanySignIn:
     settings.issuer, settings.client_id, settings.client_secret = issuer, client_id, secret
     settings.email_claim = _check_claim(given.email_claim, "email_claim", "email")
     settings.groups_claim = _check_claim(given.groups_claim, "groups_claim", "groups")
+    department = (given.department_claim or "").strip()
+    settings.department_claim = _check_claim(department, "department_claim", "") if department else ""
     settings.role_mapping = parse_role_mapping(given.role_mapping)
     settings.cohort_mapping = parse_cohort_mapping(organisation_id, given.cohort_mapping)
     settings.sso_only = given.sso_only

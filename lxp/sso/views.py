@@ -108,6 +108,7 @@ def _settings_form(saved, formdata=None) -> SettingsForm:
     if formdata is None and saved is not None:
         form.enabled.data, form.issuer.data, form.client_id.data = saved.enabled, saved.issuer, saved.client_id
         form.email_claim.data, form.groups_claim.data = saved.email_claim, saved.groups_claim
+        form.department_claim.data = saved.department_claim
         form.allowed_domains.data = ", ".join(saved.domains)
         form.role_mapping.data = sso_settings.role_mapping_text(saved)
         form.cohort_mapping.data = sso_settings.cohort_mapping_text(saved)
@@ -126,6 +127,7 @@ def settings():
             enabled=form.enabled.data, issuer=form.issuer.data, client_id=form.client_id.data,
             client_secret=form.client_secret.data or "", email_claim=form.email_claim.data,
             allowed_domains=form.allowed_domains.data, groups_claim=form.groups_claim.data,
+            department_claim=form.department_claim.data or "",
             role_mapping=form.role_mapping.data, cohort_mapping=form.cohort_mapping.data, sso_only=form.sso_only.data,
             break_glass_user_id=form.break_glass_user_id.data or None, **saml_views.form_input(form),
         )  # fmt: skip

@@ -19,7 +19,7 @@ from lxp.demo import PEOPLE
 from lxp.extensions import db
 from tests.conftest import committing
 from tests.e2e.conftest import PHONE
-from tests.e2e.test_narrow_phone import _pages_of
+from tests.e2e.test_narrow_phone import _pages_of, public_pages, walk
 from tests.integration.test_every_page import demo, signed_in  # noqa: F401  (the module's seeded demo)
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
@@ -29,6 +29,7 @@ ROLES = {
     "trainer": "trainer.berlin@northwind.example",
     "trainer_learner": "trainer.newyork@northwind.example",
     "learner": "lena.fischer@northwind.example",
+    "manager": "katrin.vogel@northwind.example",  # My team: her reports' assigned work and tasks
 }
 LANGUAGES = ("en", "de", "ru")
 # Moderate (or minor) rules that WCAG 2.2 AA needs here; any serious or critical rule fails too.
@@ -56,6 +57,21 @@ FOCUS_SHOWN = """() => {
 }"""
 
 
+def _axe(page, live_server: str, addresses, client=None) -> tuple[list[str], int]:
+    """What axe and the focus check find on each page; and how many pages were walked."""
+    problems, walked = [], 0
+    for address in walk(page, live_server, addresses, client):
+        walked += 1
+        found = page.evaluate(CHECK, sorted(ALSO_FAILING))
+        for _ in range(3):
+            page.keyboard.press("Tab")
+            if not page.evaluate(FOCUS_SHOWN):
+                found.append("no visible focus on " + page.evaluate("document.activeElement.outerHTML.slice(0, 80)"))
+                break
+        problems += [f"{address}: {line}" for line in found]
+    return problems, walked
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", list(ROLES))
 def test_axe_finds_nothing_on_any_page(app, browser, live_server, demo, role, language):  # noqa: F811
@@ -69,25 +85,8 @@ def test_axe_finds_nothing_on_any_page(app, browser, live_server, demo, role, la
                                   bypass_csp=True)  # fmt: skip
     context.add_cookies([{"name": "session", "value": cookie.value, "url": live_server}])
     context.add_init_script(path=str(AXE))
-    page = context.new_page()
-    problems, walked = [], 0
     try:
-        for address in _pages_of(app, person, per_page_kind=2):
-            with client.get(address) as answer:  # pages only: no calendar files, CSV or JSON
-                if answer.status_code != 200 or answer.mimetype != "text/html":
-                    continue
-            page.goto(address)
-            assert page.url == live_server + address, f"{address} led to {page.url}: not signed in?"
-            walked += 1
-            found = page.evaluate(CHECK, sorted(ALSO_FAILING))
-            for _ in range(3):
-                page.keyboard.press("Tab")
-                if not page.evaluate(FOCUS_SHOWN):
-                    found.append(
-                        "no visible focus on " + page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
-                    )
-                    break
-            problems += [f"{address}: {line}" for line in found]
+        problems, walked = _axe(context.new_page(), live_server, _pages_of(app, person, per_page_kind=2), client)
     finally:
         context.close()
         with committing(app):
@@ -96,6 +95,22 @@ def test_axe_finds_nothing_on_any_page(app, browser, live_server, demo, role, la
     assert not problems, f"axe, {role} in {language}:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_axe_finds_nothing_on_the_pages_anyone_may_open(app, browser, live_server, demo, language):  # noqa: F811
+    """Signed out: sign-in, the check page and a shared credential's page (valid, revoked,
+    expired), in the browser's language."""
+    context = browser.new_context(**PHONE, base_url=live_server, locale=language, service_workers="block",
+                                  bypass_csp=True)  # fmt: skip
+    context.add_init_script(path=str(AXE))
+    addresses = public_pages(app)
+    try:
+        problems, walked = _axe(context.new_page(), live_server, addresses)
+    finally:
+        context.close()
+    assert any(a.startswith("/verify/") for a in addresses) and walked >= 5, addresses
+    assert not problems, f"axe, signed out in {language}:\n" + "\n".join(problems)
+
+
 def test_every_role_is_walked():
     roles = {role for email in ROLES.values() for p in PEOPLE if p.email == email for role in p.roles}
-    assert roles >= {"admin", "trainer", "learner", "reviewer"}
+    assert roles >= {"admin", "trainer", "learner", "reviewer", "manager"}

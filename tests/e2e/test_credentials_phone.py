@@ -92,7 +92,7 @@ def test_a_learner_downloads_and_shares_a_credential_on_a_phone(app, phone, make
 
     # someone handed only the picture checks it: the page reads the credential baked inside
     other.goto("/verify")
-    other.get_by_label("Or its picture (PNG)").set_input_files(str(saved))
+    other.get_by_label("Or its picture (PNG) or certificate (PDF)").set_input_files(str(saved))
     other.get_by_role("button", name="Check", exact=True).click()
     expect(other.locator("[data-verdict]")).to_contain_text("Revoked")
     assert other.evaluate("document.documentElement.scrollWidth") <= other.viewport_size["width"]

@@ -38,7 +38,7 @@ def test_the_manager_sees_her_team_and_confirms_practice_on_a_phone_in_german(ap
 
     jana = members.nth(1)
     jana.get_by_text("Ich habe das im Job gesehen").first.click()
-    jana.get_by_label("Was du gesehen hast (optional)").first.fill("Hat an der Kasse souverän nachgefasst.")
+    jana.get_by_label("Was Sie gesehen haben (optional)").first.fill("Hat an der Kasse souverän nachgefasst.")
     jana.get_by_role("button", name="Praxis bestätigen").first.click()
     expect(phone.get_by_text("Bestätigt: Es zählt als im Job gezeigte Praxis.")).to_be_visible()
 

@@ -33,6 +33,7 @@ SSO_URL = "https://idp.acme.example/saml/sso"
 EMAIL_ATTRIBUTE = "urn:mace:dir:attribute-def:email"
 NAME_ATTRIBUTE = "urn:mace:dir:attribute-def:name"
 GROUPS_ATTRIBUTE = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
+DEPARTMENT_ATTRIBUTE = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/department"
 XMLSEC = shutil.which("xmlsec1")
 
 
@@ -76,6 +77,7 @@ class Person:
     name: str | None = None
     groups: list[str] = field(default_factory=list)
     locale: str | None = None
+    department: str | None = None
 
 
 @dataclass
@@ -90,9 +92,9 @@ class IdentityProvider:
         return create_metadata_string(None, config=_config(self.key_file, self.cert_file, []), sign=False).decode()
 
     def add_person(self, email: str, *, name: str | None = None, groups=(), locale: str | None = None,
-                   subject: str | None = None) -> str:  # fmt: skip
+                   subject: str | None = None, department: str | None = None) -> str:  # fmt: skip
         subject = subject or f"staff-{len(self.people) + 1:04d}"
-        self.people[email] = Person(email, subject, name, list(groups), locale)
+        self.people[email] = Person(email, subject, name, list(groups), locale, department)
         return subject
 
     def answer(self, client, redirect_url: str, email: str, *, slug: str = "acme", forge: str | None = None) -> dict:
@@ -119,6 +121,8 @@ class IdentityProvider:
             identity[GROUPS_ATTRIBUTE] = list(person.groups)
         if person.locale:
             identity["locale"] = [person.locale]
+        if person.department:
+            identity[DEPARTMENT_ATTRIBUTE] = [person.department]
         response = server.create_authn_response(
             identity,
             in_response_to={"unsolicited": None, "unknown_request": "_a-request-lxp-never-sent"}.get(

@@ -103,6 +103,56 @@ def test_groups_give_roles_and_cohorts_at_every_sign_in(app, client, company, op
     assert state() == (frozenset({"learner"}), ["Sales South"])
 
 
+def _unit_assignment(app, published, unit_name: str) -> int:
+    """The admin (author) assigns the example goal to everyone in ``unit_name``, due within 14
+    days of joining; returns the assignment's id."""
+    from lxp.assignments import services as assignments
+
+    with committing(app):
+        author = db.session.execute(select(User).where(User.email == "author@example.com")).scalar_one()
+        unit = assignments.unit_named(author.organisation_id, unit_name)
+        return assignments.create_assignment(author, assignments.AssignmentInput(
+            goal_id=published["goal"], package_id=None, reason="Everyone in the field learns it.", audience="unit",
+            unit_id=unit.id, due_within_days=14)).id  # fmt: skip
+
+
+def _unit_and_work(app, email: str) -> tuple[str | None, list[int]]:
+    from lxp.assignments import services as assignments
+    from lxp.assignments.models import AssignedWork
+
+    with app.app_context():
+        person = db.session.execute(select(User).where(User.email == email)).scalar_one()
+        unit = assignments.unit_of(person.id)
+        work = db.session.scalars(select(AssignedWork.assignment_id).where(AssignedWork.learner_id == person.id))
+        return (unit.name if unit else None), sorted(work)
+
+
+def test_the_department_claim_puts_a_new_person_in_their_unit_and_its_assigned_learning_reaches_them(
+        app, client, company, openid_provider, published):  # fmt: skip
+    field_sales = _unit_assignment(app, published, "Field Sales")
+    company(department_claim="department")
+    sub = openid_provider.add_person(f"dana@{DOMAIN}", name="Dana Feld", department="Field Sales")
+    assert through_provider(client, _continue_with(client, f"dana@{DOMAIN}")).status_code == 302
+    assert _unit_and_work(app, f"dana@{DOMAIN}") == ("Field Sales", [field_sales])
+    path = client.get("/path").get_data(as_text=True)
+    assert "Asked by your organisation" in path and "Everyone in the field learns it." in path
+    # The directory moves Dana: the next sign-in puts her in the new unit (made when new).
+    openid_provider.add_person(f"dana@{DOMAIN}", sub=sub, name="Dana Feld", department="Key Accounts")
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/me").get_data(as_text=True))})
+    through_provider(client, _continue_with(client, f"dana@{DOMAIN}"))
+    assert _unit_and_work(app, f"dana@{DOMAIN}") == ("Key Accounts", [field_sales])  # what she has stays hers
+
+
+def test_without_a_department_claim_set_the_units_are_left_alone(app, client, company, openid_provider, published):
+    _unit_assignment(app, published, "Field Sales")
+    company()  # no department claim: the provider's department is not read
+    openid_provider.add_person(f"ole@{DOMAIN}", department="Field Sales")
+    through_provider(client, _continue_with(client, f"ole@{DOMAIN}"))
+    assert _unit_and_work(app, f"ole@{DOMAIN}") == (None, [])
+    with pytest.raises(Invalid):  # a claim's name, or nothing
+        company(department_claim="the department!")
+
+
 def test_an_existing_account_is_linked_by_email_and_then_found_by_its_subject(
     app, client, company, openid_provider, make_user
 ):
@@ -243,7 +293,7 @@ def test_the_admin_sets_company_sign_in_up_on_the_page(app, client, login_as, op
     assert "http://lxp.test/sso/callback" in page  # the redirect URI to register
     data = {"enabled": "y", "issuer": openid_provider.issuer, "client_id": client_id, "client_secret": secret,
             "email_claim": "email", "allowed_domains": f"@{DOMAIN.upper()}, not a domain", "groups_claim": "groups",
-            "role_mapping": "", "cohort_mapping": "", "break_glass_user_id": "0"}  # fmt: skip
+            "role_mapping": "", "cohort_mapping": "", "break_glass_user_id": "0", "department_claim": "department"}  # fmt: skip
     bad = submit(client, "/admin/sign-in", data)
     assert bad.status_code == 400 and "not is not an e-mail domain" in bad.get_data(as_text=True)
     wrong_issuer = submit(
@@ -254,6 +304,7 @@ def test_the_admin_sets_company_sign_in_up_on_the_page(app, client, login_as, op
     assert saved.status_code == 302
     again = client.get("/admin/sign-in").get_data(as_text=True)
     assert secret not in again and "A secret is stored" in again
+    assert 'name="department_claim" type="text" value="department"' in again
     # Saving again without typing the secret keeps it.
     assert submit(client, "/admin/sign-in", {**data, "allowed_domains": DOMAIN, "client_secret": ""}).status_code == 302
     with app.app_context():

@@ -1,7 +1,8 @@
-"""Checking a credential someone was handed (pasted text or the PNG with the credential baked
-in) on the public page, rotating an organisation's signing key from the command line while
+"""Checking a credential someone was handed (pasted text, the PNG with the credential baked
+in, or the PDF certificate with it attached) on the public page, rotating an organisation's signing key from the command line while
 old credentials keep verifying, and the credential API lists paged in SQL."""
 
+import re
 from datetime import timedelta
 from io import BytesIO
 
@@ -80,14 +81,62 @@ def test_a_stranger_pastes_a_credential_or_uploads_its_picture_and_learns_who_is
     assert verdict == "revoked" and "Acme Learning signed this credential but has since revoked it" in html
 
 
+def test_the_learner_downloads_a_pdf_certificate_that_carries_the_credential_and_verifies_on_the_check_page(
+        app, make_user, published, login_as, client):  # fmt: skip
+    from pypdf import PdfReader
+
+    learner_id = _learner_who_passed(app, make_user, published)
+    _sweep(app)
+    credential = _credential_of(app, learner_id)
+    ada = app.test_client()
+    sign_in(ada, "ada@example.com")
+    assert f"/credentials/{credential.id}/credential.pdf" in ada.get(f"/credentials/{credential.id}").get_data(
+        as_text=True
+    )
+    response = ada.get(f"/credentials/{credential.id}/credential.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="credential-{credential.id}.pdf"'
+    reader = PdfReader(BytesIO(response.data))
+    page = reader.pages[0]
+    text = " ".join(page.extract_text().split())
+    verify_url = f"http://localhost/verify/{credential.id}"
+    for shown in (
+        "Ada Lovelace",
+        credential.achievement_name,
+        "Acme Learning",
+        "has shown the achievement",
+        verify_url,
+    ):
+        assert shown in text, shown
+    assert re.search(r"Issued [A-Z][a-z]{2} \d{1,2}, \d{4}", text)  # the date, as the viewer reads dates
+    links = [a.get_object()["/A"]["/URI"] for a in page.get("/Annots", []) if a.get_object().get("/A")]
+    assert verify_url in links  # the QR code and the address both lead to the public page
+    assert any(x.get_object()["/Subtype"] == "/Image" for x in page["/Resources"]["/XObject"].values())  # the QR code
+    assert reader.attachments["credential.jwt"] == [credential.jwt.encode()]  # the signed file travels inside
+    assert reader.metadata.title == f"Ada Lovelace: {credential.achievement_name}"
+    assert ada.get(f"/credentials/{credential.id}/credential.pdf").data == response.data  # the same file each time
+
+    stranger = app.test_client()
+    assert stranger.get(f"/credentials/{credential.id}/credential.pdf").status_code in (302, 401, 404)
+    status, verdict, html = _check(stranger, picture=response.data)
+    assert (status, verdict) == (200, "valid") and "Acme Learning signed this credential" in html
+    login_as("admin", email="boss@example.com")
+    submit(client, f"/admin/credentials/{credential.id}", {"reason": "Issued by mistake"})
+    status, verdict, html = _check(stranger, picture=response.data)
+    assert verdict == "revoked" and "has since revoked it" in html
+    emptied = response.data.replace(b"credential.jwt", b"credential.txt")  # a PDF without our attachment
+    status, verdict, html = _check(stranger, picture=emptied)
+    assert (status, verdict) == (400, None) and "This file carries no credential." in html
+
+
 def test_bad_input_on_the_check_page_gets_a_clear_message(app, published, make_user):
     stranger = app.test_client()
     status, verdict, html = _check(stranger, token="   ")
     assert (status, verdict) == (400, None) and "text or choose its picture." in html
     status, verdict, html = _check(stranger, picture=_png())
-    assert (status, verdict) == (400, None) and "This picture carries no credential." in html
+    assert (status, verdict) == (400, None) and "This file carries no credential." in html
     status, _verdict, html = _check(stranger, picture=b"%PDF-1.7 not a picture")
-    assert status == 400 and "This picture carries no credential." in html
+    assert status == 400 and "This file carries no credential." in html
     status, _verdict, html = _check(stranger, token="eyJ.x.y", picture=_png(openbadgecredential="eyJ.x.y"))
     assert status == 400 and "not both" in html
     status, _verdict, html = _check(stranger, token="x" * (credentials.MAX_PASTED + 1))

@@ -335,7 +335,7 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     # and their organisation's issuer documents
     **{
         f"credentials.{name}": (lambda s: _each(s.credentials, "credential_id"))
-        for name in ("show", "download_jwt", "download_json", "download_png")
+        for name in ("show", "download_jwt", "download_json", "download_png", "download_pdf")
     },
     "api_credentials.get_mine": lambda s: _each(s.credentials, "credential_id"),
     "credentials.verify_shared": lambda s: _each([*s.credentials, *s.issued], "credential_id"),

@@ -179,7 +179,7 @@ def test_the_api_gives_a_manager_their_team_and_nobody_else_it(app, client, logi
     team = client.get("/api/v1/team").get_json()
     assert {m["display_name"]: m["state"] for m in team} == {
         "Jana Koch": "at_risk", "Felix Braun": "overdue", "Tobias Wagner": "done"}  # fmt: skip
-    assert all(set(m) == {"user_id", "display_name", "state", "assignments", "tasks"} for m in team)
+    assert all(set(m) == {"user_id", "display_name", "state", "assignments", "tasks", "may_need_support"} for m in team)
     learner = app.test_client()
     sign_in(learner, "lena.fischer@northwind.example", demo.DEMO_PASSWORD)
     response = learner.get("/api/v1/team")
@@ -238,22 +238,33 @@ def test_a_manager_assigns_learning_to_their_report_who_finds_it_on_the_path_and
     sign_in(client, "mia@example.com")
     page = client.get("/team").get_data(as_text=True)
     assert "Assign learning to your team" in page and "Bo Elsewhere" not in page
+    assert f'<option value="{published["package"]}">' in page  # a package of the goal, not only the whole goal
     due = date.today() + timedelta(days=2)
     response = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
-                           "people": [ann], "due_date": due.isoformat(), "reason": "Before the new till arrives."})  # fmt: skip
+                           "package": published["package"], "people": [ann], "due_date": due.isoformat(),
+                           "reason": "Before the new till arrives."})  # fmt: skip
     assert response.status_code == 302
     with app.app_context():
         work = db.session.scalar(select(AssignedWork).where(AssignedWork.learner_id == ann))
         assert work.due_on == due and work.assignment.created_by_id == manager
+        assert work.assignment.package_id == published["package"]
+        package_title = work.assignment.package.title
     learner = app.test_client()
     sign_in(learner, "ann@example.com")
     path = learner.get("/path").get_data(as_text=True)
-    assert "Asked by your organisation" in path and "Before the new till arrives." in path
+    assert "Before the new till arrives." in path and package_title in path
+    assert "asked by your manager Mia Manager" in path and "Asked by your organisation" not in path
+    assert f"Asked by your manager Mia Manager: \u201c{package_title}\u201d, due" in path  # on the package's steps
     with committing(app):
         plan_touchpoints()
         told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == ann,
                                                               OutboxMessage.rule == "assignment_due")).all()  # fmt: skip
         assert len(told) == 1 and told[0].occurrence == f"assignment-due:{work.id}"
+        assert told[0].body.startswith(f"Your manager Mia Manager asked you for \u201c{package_title}\u201d by ")
+        assert told[0].why.startswith("Your manager Mia Manager asked you for") and "organisation" not in told[0].why
+        db.session.get(User, ann).locale = "de"
+    german = learner.get("/path").get_data(as_text=True)  # and in the learner's language
+    assert "von Ihrer Führungskraft Mia Manager gewünscht" in german and "Von Ihnen gewünscht" in german
 
 
 def test_a_manager_cannot_assign_learning_to_someone_who_does_not_report_to_them(app, client, make_user, login_as,
@@ -273,6 +284,9 @@ def test_a_manager_cannot_assign_learning_to_someone_who_does_not_report_to_them
     refused = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
                                                 "people": [ann, bo], "due_date": due})  # fmt: skip
     assert refused.status_code == 403
+    refused = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
+                                                "package": published["package"], "people": [bo], "due_date": due})  # fmt: skip
+    assert refused.status_code == 403  # a package of the goal, for someone else's report: refused the same
     assert "only to people who report to you" in refused.get_data(as_text=True)
     no_date = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
                                                 "people": [ann]})  # fmt: skip
@@ -290,7 +304,39 @@ def test_a_manager_cannot_assign_learning_to_someone_who_does_not_report_to_them
     assert other.post("/team/assign", data={"goal": published["goal"], "people": [bo]}).status_code in (400, 403)
 
 
-def test_the_demo_manager_has_asked_a_report_for_more_herself(app):
+def test_a_manager_assigns_a_package_through_the_api_only_to_their_own_reports(app, make_user, published):
+    from datetime import date, timedelta
+
+    from lxp.assignments.models import AssignedWork, Assignment
+    from tests.integration.api.conftest import ApiClient, make_token
+
+    manager, ann, bo = _team_with_manager(app, make_user)
+    client = ApiClient(app, make_token(app, manager), manager)
+    due = (date.today() + timedelta(days=10)).isoformat()
+    body = {"goal_id": published["goal"], "package_id": published["package"], "people": [ann], "due_date": due,
+            "reason": "Before the new till arrives."}  # fmt: skip
+    refused = client.post("/api/v1/team/assignments", json={**body, "people": [ann, bo]})
+    assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+    assert client.post("/api/v1/team/assignments", json={**body, "due_date": None}).status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(Assignment)).all() == []  # nothing made by the refusals
+    made = client.post("/api/v1/team/assignments", json=body)
+    assert made.status_code == 201, made.get_json()
+    assert (made.get_json()["package_id"], made.get_json()["audience"]) == (published["package"], "people")
+    with app.app_context():
+        work = db.session.scalar(select(AssignedWork).where(AssignedWork.learner_id == ann))
+        assert work.assignment.by_manager and work.assignment.package_id == published["package"]
+    learner = ApiClient(app, make_token(app, ann), ann)
+    assert learner.post("/api/v1/team/assignments", json={**body, "people": [bo]}).status_code == 403
+    assert (
+        ApiClient(app, make_token(app, manager, scopes=("read",)), manager)
+        .post("/api/v1/team/assignments", json=body)
+        .status_code
+        == 403
+    )  # a read-only token writes nothing
+
+
+def test_the_demo_manager_has_asked_a_report_for_more_herself(app, client):
     from lxp.assignments.models import AssignedWork, Assignment
     from lxp.demo.assignments import MANAGERS_REASON
 
@@ -299,4 +345,7 @@ def test_the_demo_manager_has_asked_a_report_for_more_herself(app):
         katrin = _user(MANAGER)
         mine = db.session.scalar(select(Assignment).where(Assignment.created_by_id == katrin.id))
         assert mine.reason == MANAGERS_REASON and [p.email for p in mine.people] == [TEAM[1][0]]
+        assert mine.by_manager and mine.package.slug == "essentials"  # a package of the goal
         assert db.session.scalar(select(AssignedWork).where(AssignedWork.assignment_id == mine.id)).due_on
+    sign_in(client, TEAM[1][0], demo.DEMO_PASSWORD)  # Felix reads German: his path names who asked
+    assert "von Ihrer Führungskraft Katrin Vogel gewünscht" in client.get("/path").get_data(as_text=True)

@@ -25,6 +25,7 @@ from lxp.sso import settings as sso_settings
 from lxp.sso.models import ProviderIdentity, SamlAssertionSeen, SamlRequest
 from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.saml_fixtures import (  # noqa: F401
+    DEPARTMENT_ATTRIBUTE,
     EMAIL_ATTRIBUTE,
     ENTITY_ID,
     GROUPS_ATTRIBUTE,
@@ -109,6 +110,30 @@ def test_groups_give_roles_and_cohorts(app, client, company, saml_idp, make_user
             db.session.scalars(select(Cohort.name).join(cohort_members).where(cohort_members.c.user_id == sam.id))
         )
         assert (sam.roles, cohorts) == (frozenset({"learner", "trainer"}), ["Sales North"])
+
+
+def test_the_department_attribute_puts_a_new_person_in_their_unit_with_its_assigned_learning(
+        app, client, company, saml_idp, published):  # noqa: F811  # fmt: skip
+    from lxp.assignments import services as assignments
+    from lxp.assignments.models import AssignedWork
+
+    with committing(app):
+        author = db.session.execute(select(User).where(User.email == "author@example.com")).scalar_one()
+        unit = assignments.unit_named(author.organisation_id, "Field Sales")
+        assignment = assignments.create_assignment(author, assignments.AssignmentInput(
+            goal_id=published["goal"], package_id=None, reason="", audience="unit", unit_id=unit.id,
+            due_within_days=14)).id  # fmt: skip
+    company(saml_department_attribute=DEPARTMENT_ATTRIBUTE)
+    saml_idp.add_person(f"dana@{DOMAIN}", department="Field Sales")
+    saml_idp.add_person(f"ole@{DOMAIN}")  # no department sent: no unit
+    assert _sign_in(client, saml_idp, f"dana@{DOMAIN}")[0].status_code == 302
+    assert _sign_in(app.test_client(), saml_idp, f"ole@{DOMAIN}")[0].status_code == 302
+    with app.app_context():
+        dana, ole = (db.session.execute(select(User).where(User.email == f"{n}@{DOMAIN}")).scalar_one()
+                     for n in ("dana", "ole"))  # fmt: skip
+        assert assignments.unit_of(dana.id).name == "Field Sales" and assignments.unit_of(ole.id) is None
+        work = db.session.scalar(select(AssignedWork).where(AssignedWork.learner_id == dana.id))
+        assert work.assignment_id == assignment and work.due_on is not None
 
 
 @pytest.mark.parametrize(

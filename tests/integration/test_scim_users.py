@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from lxp.accounts import api_tokens
 from lxp.accounts.models import User
+from lxp.assignments import services as assignments
 from lxp.audit.models import AuditEntry
 from lxp.extensions import db
 from lxp.push.models import PushSubscription
@@ -46,6 +47,7 @@ def test_create_find_change_and_read_back_a_person(app, make_user):
         assert (user.email, user.display_name, user.locale, user.timezone) == (
             "pat.lee@example.com", "Pat Lee", "de", "Europe/Berlin")  # fmt: skip
         assert user.roles == {"learner"}
+        assert assignments.unit_of(user.id).name == "Sales"  # the enterprise department is their unit
     found = scim.get('/Users?filter=userName eq "pat.lee@example.com"').get_json()
     assert found["totalResults"] == 1 and found["Resources"][0]["id"] == person["id"]
     changed = scim.patch(f"/Users/{person['id']}", [{"op": "replace", "path": "displayName", "value": "Pat Li"},
@@ -53,6 +55,8 @@ def test_create_find_change_and_read_back_a_person(app, make_user):
     assert changed.status_code == 200
     assert changed.get_json()["displayName"] == "Pat Li" and changed.get_json()[ENTERPRISE]["department"] == "Ops"
     assert changed.get_json()["meta"]["version"] != person["meta"]["version"]
+    with app.app_context():
+        assert assignments.unit_of(int(person["id"])).name == "Ops"  # and moves with it
     stale = scim.put(f"/Users/{person['id']}", body, headers={"If-Match": person["meta"]["version"]})
     assert stale.status_code == 412
     assert scim.get(f"/Users/{person['id']}").get_json()["displayName"] == "Pat Li"

@@ -37,6 +37,14 @@ def _cards(client) -> dict[str, bool]:
     return {card.split("<h2", 1)[1].split(">", 1)[1].split("<", 1)[0]: SUPPORT in card for card in cards}
 
 
+def _api_marks(client) -> dict[str, bool]:
+    """``/api/v1/team`` answers with the same mark as the page, and nothing of the flag itself."""
+    response = client.get("/api/v1/team")
+    assert response.status_code == 200
+    assert "SECRET-REASON" not in response.get_data(as_text=True)
+    return {member["display_name"]: member["may_need_support"] for member in response.get_json()}
+
+
 def _let_manager_know(app, email: str, on: bool = True):
     learner = app.test_client()
     sign_in(learner, email)
@@ -53,11 +61,13 @@ def test_a_flag_shows_on_my_team_only_after_the_report_lets_their_manager_know(a
     manager = app.test_client()
     sign_in(manager, "mia@example.com")
     assert _cards(manager) == {"Ann Report": False, "Cem Report": False}  # nobody chose to tell Mia yet
+    assert _api_marks(manager) == {"Ann Report": False, "Cem Report": False}
 
     ann = _let_manager_know(app, "ann@example.com")
     _let_manager_know(app, "cem@example.com")
     _let_manager_know(app, "bo@example.com")
     assert _cards(manager) == {"Ann Report": True, "Cem Report": False}  # Cem's flag is held out from coaches
+    assert _api_marks(manager) == {"Ann Report": True, "Cem Report": False}
     with app.app_context():
         assert risk.may_need_support(db.session.get(User, people["Bo"])) == set()
 
@@ -73,8 +83,10 @@ def test_taking_it_back_hides_it_again_and_someone_without_a_manager_has_no_swit
     sign_in(manager, "mia@example.com")
     _let_manager_know(app, "ann@example.com")
     assert _cards(manager)["Ann Report"] is True
+    assert _api_marks(manager)["Ann Report"] is True
     _let_manager_know(app, "ann@example.com", on=False)
     assert _cards(manager)["Ann Report"] is False
+    assert _api_marks(manager)["Ann Report"] is False
     with app.app_context():
         assert db.session.scalars(select(RiskFlag).where(RiskFlag.closed_at.is_(None))).all()  # the coach still sees it
 

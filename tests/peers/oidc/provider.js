@@ -75,12 +75,12 @@ const provider = new Provider(issuer, {
     if (!claims) return undefined;
     return { accountId: sub, claims: async () => ({ sub, ...claims }) };
   },
-  // Where lxp's requested scopes put each claim; groups ride with the profile, as an
+  // Where lxp's requested scopes put each claim; groups and department ride with the profile, as an
   // administrator adds them to a scope on Keycloak or Entra ID.
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
-    profile: ['name', 'locale', 'zoneinfo', 'groups'],
+    profile: ['name', 'locale', 'zoneinfo', 'groups', 'department'],
   },
   features: {
     devInteractions: { enabled: false },
