@@ -134,13 +134,13 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def sign_in(base: str) -> str:
-    """Sign learner 1 in over HTTP like a browser; returns the Cookie header to send."""
+def sign_in(base: str, email: str = "learner1@bench.example") -> str:
+    """Sign a learner in over HTTP like a browser; returns the Cookie header to send."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(base + "/login") as page:
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
-    form = urllib.parse.urlencode({"csrf_token": token, "email": "learner1@bench.example", "password": PASSWORD})
+    form = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
     with opener.open(base + "/login", data=form.encode()) as answer:
         assert "/login" not in answer.url, "sign-in failed"
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
