@@ -9,7 +9,7 @@ another worker would add) is the cost per worker; RSS counts the shared pages in
 
 For the checkout (and, with ``--before REF``, for that git revision unpacked beside it, on the
 same database): ``create_app()`` in a fresh process (modules, resident MB, which heavy libraries
-came in); ``gunicorn -c deploy/gunicorn.conf.py`` serving learners' Today, path, inbox and profile pages
+came in) as gunicorn loads ``wsgi:app``; ``gunicorn -c deploy/gunicorn.conf.py`` serving learners' Today, path, inbox and profile pages
 ``--requests`` times from a few signed-in learners, then each worker's RSS, PSS and USS; and
 ``flask lxp scheduler`` after its first round of jobs. Data: bench/today.py's courses, learners and
 plans on a scratch PostgreSQL database (``lxp_bench_compare`` as in bench/compare.py) or an
@@ -55,8 +55,7 @@ HEAVY = ("sklearn", "numpy", "scipy", "alembic", "mako", "pygments", "authlib", 
          "joserfc", "PIL", "segno", "icalendar", "dkim", "dns", "requests", "pywebpush", "aiohttp")  # fmt: skip
 PROFILE = """
 import json, sys
-from lxp import create_app
-app = create_app()
+from wsgi import app  # what a gunicorn worker loads
 status = dict(line.split(":", 1) for line in open("/proc/self/status"))
 print(json.dumps({"modules": len(sys.modules), "rss": int(status["VmRSS"].split()[0]) / 1024,
                   "heavy": [name for name in %r if name in sys.modules]}))
@@ -110,7 +109,7 @@ def measure(tree: Path, env: dict, requests: int, learners: int, port: int) -> d
         stop(server)
 
     flask = str(Path(sys.executable).with_name("flask"))
-    scheduler = subprocess.Popen([flask, "--app", "wsgi", "lxp", "scheduler"], cwd=tree, env=env,  # noqa: S603
+    scheduler = subprocess.Popen([flask, "--app", "lxp", "lxp", "scheduler"], cwd=tree, env=env,  # noqa: S603
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
         time.sleep(20)  # every job runs once at start (delivery after 3 s)
@@ -122,7 +121,7 @@ def measure(tree: Path, env: dict, requests: int, learners: int, port: int) -> d
 
 def report(name: str, figures: dict) -> None:
     imported = figures["import"]
-    print(f"{name}: create_app() {imported['modules']} modules, {imported['rss']:.0f} MB resident; "
+    print(f"{name}: wsgi:app {imported['modules']} modules, {imported['rss']:.0f} MB resident; "
           f"heavy libraries loaded: {', '.join(imported['heavy']) or 'none'}")  # fmt: skip
     master = figures["master"]
     print(f"  gunicorn master: RSS {master['rss']:.0f} MB, USS {master['uss']:.0f} MB")
