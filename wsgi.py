@@ -1,4 +1,5 @@
-"""Entry point for gunicorn: ``gunicorn wsgi:app``."""
+"""Entry point for gunicorn (``gunicorn wsgi:app``) and the scheduler (``flask --app wsgi lxp
+scheduler``): the app without the ``flask db`` commands, so neither holds Alembic."""
 
 import os
 
