@@ -85,6 +85,15 @@ def build_data(app, learners: int, courses: int) -> str:
     return secret
 
 
+def served_env(url: str, secret_key: str, instance: str) -> dict[str, str]:
+    """The environment lxp is served and scheduled with in a bench run (rate limits off)."""
+    env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": instance,
+           "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
+           "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
+    env.setdefault("WEB_CONCURRENCY", "2")
+    return env
+
+
 def count_statements(app, token: str) -> dict[str, tuple[int, int]]:
     """SQL statements per page in-process: (first request of a fresh process, a later one)."""
     with app.app_context():
@@ -217,10 +226,7 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
 
-        env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": scratch,
-               "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
-               "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
-        env.setdefault("WEB_CONCURRENCY", "2")
+        env = served_env(url, secret_key, scratch)
         trivial = serve("trivial_app:app", 8731, {**env, "PYTHONPATH": str(ROOT / "bench")})
         lxp = serve("wsgi:app", 8732, env)
         try:

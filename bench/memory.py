@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -38,6 +37,7 @@ from compare import (  # bench/compare.py: the same scratch database and gunicor
     children,
     drop_scratch,
     pick_database,
+    served_env,
     sign_in,
     stop,
     wait_until_up,
@@ -166,10 +166,7 @@ def main() -> None:
             build_data(app, args.learners, args.courses)
         with app.app_context():
             db.engine.dispose()
-        env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": scratch,
-               "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
-               "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
-        env.setdefault("WEB_CONCURRENCY", "2")
+        env = served_env(url, secret_key, scratch)
         print(f"database: {url.split(':')[0]}, {args.learners} learners; {args.signed_in} signed in, "
               f"{args.requests} requests over {', '.join(PAGES)}; {env['WEB_CONCURRENCY']} workers")  # fmt: skip
         if args.before:
