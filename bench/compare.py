@@ -85,6 +85,15 @@ def build_data(app, learners: int, courses: int) -> str:
     return secret
 
 
+def served_env(url: str, secret_key: str, instance: str) -> dict[str, str]:
+    """The environment lxp is served and scheduled with in a bench run (rate limits off)."""
+    env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": instance,
+           "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
+           "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
+    env.setdefault("WEB_CONCURRENCY", "2")
+    return env
+
+
 def count_statements(app, token: str) -> dict[str, tuple[int, int]]:
     """SQL statements per page in-process: (first request of a fresh process, a later one)."""
     with app.app_context():
@@ -134,13 +143,13 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def sign_in(base: str) -> str:
-    """Sign learner 1 in over HTTP like a browser; returns the Cookie header to send."""
+def sign_in(base: str, email: str = "learner1@bench.example") -> str:
+    """Sign a learner in over HTTP like a browser; returns the Cookie header to send."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(base + "/login") as page:
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
-    form = urllib.parse.urlencode({"csrf_token": token, "email": "learner1@bench.example", "password": PASSWORD})
+    form = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
     with opener.open(base + "/login", data=form.encode()) as answer:
         assert "/login" not in answer.url, "sign-in failed"
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
@@ -217,10 +226,7 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
 
-        env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": scratch,
-               "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
-               "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
-        env.setdefault("WEB_CONCURRENCY", "2")
+        env = served_env(url, secret_key, scratch)
         trivial = serve("trivial_app:app", 8731, {**env, "PYTHONPATH": str(ROOT / "bench")})
         lxp = serve("wsgi:app", 8732, env)
         try:

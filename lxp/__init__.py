@@ -15,11 +15,13 @@ from lxp.core import request_log, serving
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: Mapping | object | None = None) -> Flask:
+def create_app(config: Mapping | object | None = None, *, migrations: bool = True) -> Flask:
     """Build the application.
 
     ``config`` is a mapping or an object with upper-case attributes; without one, settings
-    come from ``LXP_*`` environment variables (see ``config.py``). Raises ``RuntimeError``
+    come from ``LXP_*`` environment variables (see ``config.py``). ``migrations=False`` (what
+    ``wsgi.py`` asks for) leaves out ``flask db`` and Flask-Migrate's functions, so a web worker
+    does not hold Alembic (about 11 MB with Mako and Pygments); ``/readyz`` still works. Raises ``RuntimeError``
     when production is configured without a secret key, or with rate limits in memory while
     more than one worker serves.
     """
@@ -43,7 +45,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     # one line per request and job) shown.
     request_log.configure_logging(app.config["LOG_FORMAT"])
 
-    _init_extensions(app)
+    _init_extensions(app, migrations)
     request_log.init_app(app)  # after the unit of work's hooks: notes the user before the commit
     serving.init_app(app)
     _register_blueprints(app)
@@ -93,13 +95,14 @@ def _check_rate_limit_storage(app: Flask) -> None:
         )
 
 
-def _init_extensions(app: Flask) -> None:
+def _init_extensions(app: Flask, migrations: bool) -> None:
     from flask_login import user_logged_in
 
     from lxp.accounts import services as accounts_services
     from lxp.accounts import sessions as accounts_sessions
     from lxp.core import auth, crypto, i18n, json_depth, links, markdown, security, unit_of_work
-    from lxp.extensions import babel, csrf, db, limiter, migrate
+    from lxp.core import migrations as schema_migrations
+    from lxp.extensions import babel, csrf, db, limiter
 
     crypto.init_app(app)
     db.init_app(app)
@@ -108,7 +111,7 @@ def _init_extensions(app: Flask) -> None:
             _tune_sqlite(db.engine)
     unit_of_work.install(db.session)
     unit_of_work.init_app(app)  # first of the request hooks, so it sees everything a request writes
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    schema_migrations.init_app(app, str(PROJECT_ROOT / "migrations"), with_commands=migrations)
     # Sign-in is checked before CSRF, so an anonymous POST is sent to the login page.
     app.before_request(auth.require_login_by_default)
     csrf.init_app(app)

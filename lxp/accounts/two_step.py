@@ -20,7 +20,6 @@ import secrets
 import time
 
 import pyotp
-import segno
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
@@ -153,6 +152,8 @@ def provisioning_uri(user: User, secret: str) -> str:
 def qr_code_svg(uri: str, title: str) -> Markup:
     """The QR code of ``uri`` as inline SVG markup (no script, no external image). Only drawn
     paths and the escaped ``title`` are in it, never the text of ``uri``."""
+    import segno  # lazy: only the page that sets two-step sign-in up draws a QR code
+
     svg = segno.make(uri, error="m").svg_inline(scale=5, border=2, title=title, svgclass="qr-code", omitsize=True)
     return Markup(svg)  # noqa: S704 (segno escapes the title; the rest is path data it generated)
 

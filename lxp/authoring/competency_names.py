@@ -19,7 +19,9 @@ from lxp.accounts.models import Organisation
 from lxp.authoring.models import Competency
 from lxp.extensions import db
 
-# organisation id -> (stamp, rows of code, name, translations)
+# organisation id -> (stamp, rows of code, name, translations); emptied when it reaches
+# _LIMIT organisations, so a process serving many organisations holds a bounded amount.
+_LIMIT = 200
 _names: dict[int, tuple[str | None, tuple[tuple[str, str, dict], ...]]] = {}
 
 
@@ -47,6 +49,8 @@ def names_in(organisation_id: int, locale: str | None = None) -> dict[str, str]:
         ).all())  # fmt: skip
         cached = (stamp, rows)
         if stamp is not None:
+            if len(_names) >= _LIMIT:
+                _names.clear()
             _names[organisation_id] = cached
     return {
         code: ((translations or {}).get(locale or "", {}).get("name") or name) for code, name, translations in cached[1]

@@ -23,7 +23,6 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dkim
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
@@ -138,6 +137,8 @@ def dkim_signature(data: bytes) -> bytes:
     config = current_app.config
     if not (config.get("DKIM_KEY_FILE") and config.get("DKIM_SELECTOR")):
         return b""
+    import dkim  # lazy: dkimpy brings dnspython (about 3 MB); only a signing deployment needs it
+
     domain = config.get("DKIM_DOMAIN") or parseaddr(config["MAIL_FROM"])[1].rpartition("@")[2]
     try:
         key = Path(config["DKIM_KEY_FILE"]).read_bytes()

@@ -18,9 +18,9 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -29,6 +29,9 @@ from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.push import services
 from lxp.push.keys import vapid_keys
+
+if TYPE_CHECKING:
+    import requests
 from lxp.push.models import PushSubscription
 
 log = logging.getLogger("lxp.push")
@@ -76,6 +79,8 @@ def _origin(endpoint: str) -> str:
 
 
 def _session() -> requests.Session:
+    import requests  # lazy: only a process that sends pushes needs it (see send)
+
     session = requests.Session()
     # A push service answers; it does not redirect. Following one would let a crafted
     # endpoint bounce lxp's requests elsewhere.
@@ -125,6 +130,7 @@ class WebPushChannel(Channel):
             raise DeliveryFailed("no push subscription", permanent=True)
         # Imported here: pywebpush brings aiohttp (about 22 MB resident), which only the
         # processes that send pushes (the scheduler, mostly) need to pay for.
+        import requests
         from pywebpush import WebPushException, webpush
 
         keys = vapid_keys()

@@ -7,15 +7,33 @@ operator reads the same one-line answer wherever they meet it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from lxp.extensions import db
 
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
+# Alembic (with Mako and Pygments, about 11 MB) is imported inside the functions below: a web
+# worker needs it only when /readyz is asked, the CLI and the tests when they migrate.
+
 _HEADS = "lxp_migration_heads"
+_DIRECTORY = "lxp_migrations_directory"
+
+
+def init_app(app: Flask, directory: str, *, with_commands: bool) -> None:
+    """Where the migrations are; ``with_commands`` also sets Flask-Migrate up (``flask db …`` and
+    its ``upgrade()`` and friends), which loads Alembic at once."""
+    app.extensions[_DIRECTORY] = directory
+    if with_commands:
+        from flask_migrate import Migrate  # lazy: see above
+
+        from lxp.extensions import db
+
+        Migrate(app, db, directory=directory, compare_type=True, render_as_batch=True)
 
 
 @dataclass(frozen=True)
@@ -48,7 +66,9 @@ class SchemaState:
 
 
 def _script() -> ScriptDirectory:
-    return ScriptDirectory(str(current_app.extensions["migrate"].directory))
+    from alembic.script import ScriptDirectory  # lazy: see above
+
+    return ScriptDirectory(current_app.extensions[_DIRECTORY])
 
 
 def _all_revisions() -> set[str]:
@@ -73,6 +93,8 @@ def schema_state() -> SchemaState:
 
     Reads through the session (a test's own connection in the tests), and ends the
     transaction it began, so a long-running command does not hold it open."""
+    from alembic.runtime.migration import MigrationContext  # lazy: see above
+
     began = not db.session().in_transaction()
     try:
         current = MigrationContext.configure(db.session.connection()).get_current_heads()

@@ -13,9 +13,6 @@ import warnings
 from contextlib import contextmanager
 from datetime import datetime
 
-from joserfc import jwt
-from joserfc.errors import JoseError, SecurityWarning
-from joserfc.jwk import OKPKey
 from sqlalchemy import select
 
 from lxp.core import crypto
@@ -27,10 +24,15 @@ from lxp.extensions import db
 # libraries (PyJWT among them) still know only "EdDSA": it is what verifiers can check today.
 ALGORITHM = "EdDSA"
 
+# joserfc (with the parts of cryptography it loads, about 11 MB) is imported inside the functions
+# below: only issuing and checking credentials need it, not every page a web worker serves.
+
 
 @contextmanager
 def _eddsa():
     """joserfc warns that ``EdDSA`` is deprecated (see ``ALGORITHM``); the choice is deliberate."""
+    from joserfc.errors import SecurityWarning  # lazy: see ALGORITHM
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
         yield
@@ -63,6 +65,8 @@ def rotate(organisation_id: int, now: datetime | None = None) -> tuple[SigningKe
 
 
 def _new_key(organisation_id: int) -> SigningKey:
+    from joserfc.jwk import OKPKey  # lazy: see ALGORITHM
+
     kid = f"org{organisation_id}-{secrets.token_hex(8)}"
     pair = OKPKey.generate_key("Ed25519", parameters={"kid": kid, "use": "sig", "alg": ALGORITHM})
     key = SigningKey(organisation_id=organisation_id, kid=kid, public_jwk=pair.as_dict(private=False),
@@ -74,6 +78,9 @@ def _new_key(organisation_id: int) -> SigningKey:
 
 def sign(key: SigningKey, claims: dict, typ: str = "JWT") -> str:
     """The compact JWS of ``claims`` signed with ``key``; the header names the key (``kid``)."""
+    from joserfc import jwt  # lazy: see ALGORITHM
+    from joserfc.jwk import OKPKey
+
     private = OKPKey.import_key(json.loads(key.private_jwk))
     with _eddsa():
         return jwt.encode({"alg": ALGORITHM, "typ": typ, "kid": key.kid}, claims, private, algorithms=[ALGORITHM])
@@ -98,6 +105,7 @@ class BadSignature(ValueError):
 
 def header_of(token: str) -> dict:
     """The JOSE header of a compact JWS, unverified. Raises ``BadSignature`` when it is malformed."""
+    from joserfc.errors import JoseError  # lazy: see ALGORITHM
     from joserfc.jws import extract_compact
 
     try:
@@ -109,6 +117,10 @@ def header_of(token: str) -> dict:
 def verified_claims(token: str, public_jwk: dict) -> dict:
     """The claims of ``token`` after checking its signature against ``public_jwk`` (no time
     checks: the caller says "expired" in its own words). Raises ``BadSignature``."""
+    from joserfc import jwt  # lazy: see ALGORITHM
+    from joserfc.errors import JoseError
+    from joserfc.jwk import OKPKey
+
     try:
         with _eddsa():
             return dict(jwt.decode(token, OKPKey.import_key(public_jwk), algorithms=[ALGORITHM]).claims)

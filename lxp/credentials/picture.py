@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import segno
-from PIL import Image, ImageDraw, ImageFont, PngImagePlugin, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import ImageDraw
 
+# Pillow and segno are imported inside the functions below: only a credential's picture needs
+# them, so a web worker that draws none does not hold them.
 BAKED_KEYWORD = "openbadgecredential"
 MAX_PIXELS = 20_000_000  # larger uploads are not credentials of ours; Pillow would warn of a bomb
 
@@ -32,6 +35,8 @@ INK, MUTED, ACCENT = (28, 32, 48), (90, 96, 112), (37, 99, 235)
 
 
 def _font(size: int, bold: bool = False):
+    from PIL import ImageFont  # lazy: see above
+
     for name in BOLD_FONT_FILES if bold else FONT_FILES:
         if Path(name).exists():
             return ImageFont.truetype(name, size)
@@ -56,6 +61,9 @@ def render_png(*, learner_name: str, achievement: str, issuer: str, lines: list[
                verify_url: str, baked: str | None = None) -> bytes:  # fmt: skip
     """The PNG's bytes. ``lines`` are short texts under the achievement (dates, state), already
     in the viewer's language; ``title`` heads the picture; ``baked``, the VC-JWT, goes inside."""
+    import segno  # lazy: see above
+    from PIL import Image, ImageDraw, PngImagePlugin
+
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((20, 20, WIDTH - 20, HEIGHT - 20), outline=ACCENT, width=6)
@@ -93,6 +101,8 @@ class NotABadge(ValueError):
 def baked_credential(data: bytes) -> str:
     """The VC-JWT baked into a PNG (the ``openbadgecredential`` text chunk). Raises
     ``NotABadge`` when the bytes are not a PNG or the PNG carries no credential."""
+    from PIL import Image, UnidentifiedImageError  # lazy: see above
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != "PNG" or image.width * image.height > MAX_PIXELS:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from joserfc.jws import extract_compact
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -467,4 +466,6 @@ def credential_json(credential: Credential) -> dict:
     empty for an erased person's credential, which keeps no file."""
     if not credential.jwt:
         return {}
+    from joserfc.jws import extract_compact  # lazy: joserfc only where credentials are read (see keys)
+
     return json.loads(extract_compact(credential.jwt.encode("ascii")).payload)["vc"]

@@ -85,7 +85,7 @@ def today():
 @conditional_page
 def path():
     """The learner's journey as stations, each with its reason."""
-    journey = paths.open_journey(current_user)
+    journey = paths.open_journey(current_user, with_parts=True)
     if journey is None:
         return render_template("learning/path.html", journey=None)
     plan = paths.current_plan(journey)

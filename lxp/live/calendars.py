@@ -20,11 +20,11 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from icalendar import Calendar, Event, vCalAddress
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -35,6 +35,12 @@ from lxp.core.time import utcnow
 from lxp.core.timezones import in_zone, is_second_occurrence
 from lxp.extensions import db
 from lxp.live.models import SEAT_HOLDING, CalendarFeed, LiveSession, Registration, live_session_trainers
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event, vCalAddress
+
+# icalendar (about 100 modules, 3 MB) is imported inside the functions that build documents:
+# only calendar downloads, feeds and invitation mails need it, not every page a worker serves.
 
 FEED_HISTORY = timedelta(days=90)  # past sessions kept in a feed
 FEED_REFRESH = timedelta(hours=1)  # how often subscribed calendars should fetch the feed again
@@ -78,6 +84,8 @@ def _local(moment: datetime, zone: str) -> datetime:
 def session_event(session: LiveSession, with_video: bool = True) -> Event:
     """The session as a VEVENT; the video link only ``with_video`` (for people who hold a seat
     or teach it)."""
+    from icalendar import Event  # lazy: see the imports
+
     event = Event()
     event.add("uid", uid_of(session))
     event.add("sequence", session.sequence)
@@ -101,6 +109,8 @@ def session_event(session: LiveSession, with_video: bool = True) -> Event:
 
 
 def _calendar(method: str) -> Calendar:
+    from icalendar import Calendar  # lazy: see the imports
+
     calendar = Calendar()
     calendar.add("prodid", "-//lxp//live sessions//EN")
     calendar.add("version", "2.0")
@@ -124,6 +134,8 @@ def calendar_file(sessions: list[LiveSession], name: str | None = None, with_vid
 
 
 def _person(user: User, **params: str) -> vCalAddress:
+    from icalendar import vCalAddress  # lazy: see the imports
+
     address = vCalAddress(f"mailto:{user.email}")
     address.params.update({"cn": user.display_name, **params})
     return address
@@ -147,6 +159,8 @@ def invitation(session: LiveSession, learner: User, method: str) -> bytes:
     if organiser is not None and organiser.email:
         event.add("organizer", _person(organiser, role="CHAIR"))
     else:
+        from icalendar import vCalAddress  # lazy: see the imports
+
         sender = parseaddr(current_app.config["MAIL_FROM"])
         event.add("organizer", vCalAddress(f"mailto:{sender[1]}"), parameters={"cn": sender[0] or "lxp"})
     event.add("attendee", _person(learner, cutype="INDIVIDUAL", role="REQ-PARTICIPANT", partstat="ACCEPTED",

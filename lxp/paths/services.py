@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lxp import events
 from lxp.authoring import competency_names as competency_cache
@@ -52,16 +52,16 @@ def offered_goals(learner) -> list[Goal]:
     return sorted(offered, key=lambda g: (g.language != (learner.locale or "en"), g.title.lower()))
 
 
-def open_journey(learner) -> Journey | None:
-    return (
-        db.session.execute(
-            select(Journey)
-            .where(Journey.learner_id == learner.id, Journey.status.in_(OPEN))
-            .order_by(Journey.id.desc())
-        )
-        .scalars()
-        .first()
-    )
+def open_journey(learner, *, with_parts: bool = False) -> Journey | None:
+    """The learner's open (active or paused) journey, the newest if there were ever two.
+    ``with_parts`` loads its goals, package and course versions in the same statement, for the
+    page that shows them all (the path page): three statements fewer there."""
+    query = select(Journey).where(Journey.learner_id == learner.id, Journey.status.in_(OPEN))
+    query = query.order_by(Journey.id.desc()).limit(1)
+    if not with_parts:
+        return db.session.execute(query).scalars().first()
+    query = query.options(joinedload(Journey.goals), joinedload(Journey.package), joinedload(Journey.courses))
+    return db.session.execute(query).unique().scalars().one_or_none()
 
 
 @dataclass(frozen=True)

@@ -15,28 +15,19 @@ import hmac
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
-
-import requests
-from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc6749.errors import OAuth2Error
-from authlib.oidc.core import CodeIDToken
-from authlib.oidc.discovery import OpenIDProviderMetadata, get_well_known_url
-from joserfc import jwt
-from joserfc.errors import (
-    BadSignatureError,
-    ExpiredTokenError,
-    InvalidClaimError,
-    InvalidKeyIdError,
-    JoseError,
-    MissingClaimError,
-)
-from joserfc.jwk import KeySet
-from joserfc.jws import JWSRegistry
 
 from lxp.lrs.addresses import RefusedAddress, resolve
 from lxp.sso.refusals import Refused
+
+if TYPE_CHECKING:
+    import requests
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc.jwk import KeySet
+
+# Authlib, joserfc and requests (about 25 MB with what they pull in) are imported inside the
+# functions below: only company sign-in needs them, so a web worker that serves none never holds them.
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +72,8 @@ class Pending:
 
 
 def _http() -> requests.Session:
+    import requests  # lazy: see above
+
     session = requests.Session()
     session.trust_env = False  # no proxy or netrc from the environment
     return session
@@ -101,6 +94,8 @@ def _check_address(url: str, allow_private: bool) -> None:
 
 
 def _get_json(client: Client, url: str) -> dict:
+    import requests  # lazy: see above
+
     _check_address(url, client.allow_private)
     try:
         with _http() as http:
@@ -118,6 +113,8 @@ def discover(client: Client, *, fresh: bool = False) -> dict:
     """The provider's metadata (OpenID Connect Discovery), checked with Authlib and cached for
     an hour. The issuer it names must be the configured one, character for character. Raises
     ``Refused("provider_unreachable")`` or ``Refused("wrong_issuer")``."""
+    from authlib.oidc.discovery import OpenIDProviderMetadata, get_well_known_url  # lazy: see above
+
     cached = _metadata_cache.get(client.issuer)
     if cached is not None and not fresh and time.monotonic() - cached[0] < _METADATA_SECONDS:
         return cached[1]
@@ -137,6 +134,8 @@ def discover(client: Client, *, fresh: bool = False) -> dict:
 
 
 def _oauth(client: Client) -> OAuth2Session:
+    from authlib.integrations.requests_client import OAuth2Session  # lazy: see above
+
     session = OAuth2Session(client.client_id, client.client_secret, scope=SCOPES, redirect_uri=client.redirect_uri,
                             code_challenge_method="S256")  # fmt: skip
     session.trust_env = False
@@ -146,6 +145,8 @@ def _oauth(client: Client) -> OAuth2Session:
 def start(client: Client, login_hint: str | None = None) -> tuple[str, Pending]:
     """The provider's authorization address to send the browser to (code flow, PKCE S256, a
     fresh state and nonce), and what to keep until it comes back."""
+    from authlib.common.security import generate_token  # lazy: see above
+
     metadata = discover(client)
     pending = Pending(generate_token(32), generate_token(32), generate_token(64), time.time())
     extra = {"nonce": pending.nonce}
@@ -167,6 +168,9 @@ def finish(client: Client, pending: Pending | None, answer: dict) -> tuple[dict,
     Raises ``Refused`` with the reason: ``bad_state`` (not started here, already used, or too
     old), ``provider_said_no``, ``token_failed``, ``bad_signature``, ``wrong_issuer``,
     ``wrong_audience``, ``expired``, ``bad_nonce``, ``bad_token``, ``provider_unreachable``."""
+    import requests  # lazy: see above
+    from authlib.oauth2.rfc6749.errors import OAuth2Error
+
     state = answer.get("state") or ""
     if pending is None or not hmac.compare_digest(state.encode(), pending.state.encode()):
         raise Refused("bad_state", "the state does not match a sign-in started in this browser")
@@ -215,6 +219,9 @@ def end_session_url(client: Client, id_token: str | None, after: str) -> str | N
 
 
 def _key_set(client: Client, metadata: dict, fresh: bool) -> KeySet:
+    from joserfc.errors import JoseError  # lazy: see above
+    from joserfc.jwk import KeySet
+
     cached = metadata.get("_jwks")
     if cached is None or fresh:
         cached = _get_json(client, metadata["jwks_uri"])
@@ -229,6 +236,18 @@ def validate_id_token(client: Client, metadata: dict, token: dict, nonce: str) -
     """The ID token's claims after every check OpenID Connect Core 3.1.3.7 asks of a confidential
     client, done by joserfc (signature) and Authlib's ``CodeIDToken`` (claims), with lxp's
     client id as the one audience required. Raises ``Refused``."""
+    from authlib.oidc.core import CodeIDToken  # lazy: see above
+    from joserfc import jwt
+    from joserfc.errors import (
+        BadSignatureError,
+        ExpiredTokenError,
+        InvalidClaimError,
+        InvalidKeyIdError,
+        JoseError,
+        MissingClaimError,
+    )
+    from joserfc.jws import JWSRegistry
+
     algorithms = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
     registry = JWSRegistry(algorithms=[alg for alg in algorithms if alg != "none"], strict_check_header=False)
     try:
@@ -259,6 +278,8 @@ def validate_id_token(client: Client, metadata: dict, token: dict, nonce: str) -
 
 
 def _userinfo(client: Client, metadata: dict, access_token: str, subject: str) -> dict:
+    import requests  # lazy: see above
+
     url = metadata["userinfo_endpoint"]
     _check_address(url, client.allow_private)
     try:

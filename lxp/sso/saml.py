@@ -19,18 +19,17 @@ import binascii
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import requests
-from onelogin.saml2.auth import OneLogin_Saml2_Auth
-from onelogin.saml2.constants import OneLogin_Saml2_Constants
-from onelogin.saml2.errors import OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError
-from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
-from onelogin.saml2.response import OneLogin_Saml2_Response
-from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
 from lxp.lrs.addresses import RefusedAddress, resolve
 from lxp.sso.refusals import Refused
+
+if TYPE_CHECKING:
+    from onelogin.saml2.settings import OneLogin_Saml2_Settings
+
+# The toolkit (with xmlsec and lxml, about 14 MB) is imported inside the functions below: only
+# company sign-in pages need it, so a web worker that never serves one does not hold it.
 
 log = logging.getLogger(__name__)
 
@@ -38,22 +37,22 @@ TIMEOUT_SECONDS = 10
 MAX_METADATA_BYTES = 1_000_000
 DEFAULT_CLOCK_SKEW = 120
 
-_E = OneLogin_Saml2_ValidationError
+# The toolkit's validation error codes (OneLogin_Saml2_ValidationError's constants) by name.
 _REASONS = {
-    _E.WRONG_AUDIENCE: "wrong_audience",
-    _E.WRONG_DESTINATION: "wrong_audience",
-    _E.EMPTY_DESTINATION: "wrong_audience",
-    _E.WRONG_SUBJECTCONFIRMATION: "wrong_audience",  # recipient, or the confirmation's window
-    _E.WRONG_ISSUER: "wrong_issuer",
-    _E.WRONG_INRESPONSETO: "bad_state",
-    _E.ASSERTION_EXPIRED: "expired",
-    _E.ASSERTION_TOO_EARLY: "expired",
-    _E.SESSION_EXPIRED: "expired",
-    _E.NO_SIGNED_ASSERTION: "bad_signature",
-    _E.NO_SIGNED_MESSAGE: "bad_signature",
-    _E.NO_SIGNATURE_FOUND: "bad_signature",
-    _E.INVALID_SIGNATURE: "bad_signature",
-    _E.STATUS_CODE_IS_NOT_SUCCESS: "provider_said_no",
+    "WRONG_AUDIENCE": "wrong_audience",
+    "WRONG_DESTINATION": "wrong_audience",
+    "EMPTY_DESTINATION": "wrong_audience",
+    "WRONG_SUBJECTCONFIRMATION": "wrong_audience",  # recipient, or the confirmation's window
+    "WRONG_ISSUER": "wrong_issuer",
+    "WRONG_INRESPONSETO": "bad_state",
+    "ASSERTION_EXPIRED": "expired",
+    "ASSERTION_TOO_EARLY": "expired",
+    "SESSION_EXPIRED": "expired",
+    "NO_SIGNED_ASSERTION": "bad_signature",
+    "NO_SIGNED_MESSAGE": "bad_signature",
+    "NO_SIGNATURE_FOUND": "bad_signature",
+    "INVALID_SIGNATURE": "bad_signature",
+    "STATUS_CODE_IS_NOT_SUCCESS": "provider_said_no",
 }
 
 
@@ -81,6 +80,8 @@ class Assertion:
 def read_idp_metadata(xml: str) -> dict:
     """The provider's entity id, sign-in address (HTTP-Redirect) and signing certificates from its
     metadata. Raises ``ValueError`` saying what is missing."""
+    from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser  # lazy: see above
+
     try:
         parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml)
     except Exception as error:  # the parser raises whatever lxml or its own checks raise
@@ -106,6 +107,8 @@ def fetch_idp_metadata(url: str, allow_private: bool) -> str:
         resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allow_private=allow_private)
     except (RefusedAddress, OSError) as error:
         raise ValueError(str(error)) from None
+    import requests  # lazy: only fetching a provider's metadata needs it
+
     try:
         with requests.Session() as http:
             http.trust_env = False
@@ -120,6 +123,9 @@ def fetch_idp_metadata(url: str, allow_private: bool) -> str:
 
 
 def _settings(sp: ServiceProvider) -> OneLogin_Saml2_Settings:
+    from onelogin.saml2.constants import OneLogin_Saml2_Constants  # lazy: see above
+    from onelogin.saml2.settings import OneLogin_Saml2_Settings
+
     idp = read_idp_metadata(sp.idp_metadata)
     data = {
         "strict": True,
@@ -153,6 +159,9 @@ def _settings(sp: ServiceProvider) -> OneLogin_Saml2_Settings:
 def sp_metadata(sp: ServiceProvider) -> str:
     """lxp's SP metadata for the provider's admin to register (entity id, ACS, wants signed
     assertions). Needs no provider metadata yet."""
+    from onelogin.saml2.constants import OneLogin_Saml2_Constants  # lazy: see above
+    from onelogin.saml2.settings import OneLogin_Saml2_Settings
+
     settings = OneLogin_Saml2_Settings({"strict": True, "sp": {
         "entityId": sp.entity_id,
         "assertionConsumerService": {"url": sp.acs_url, "binding": OneLogin_Saml2_Constants.BINDING_HTTP_POST},
@@ -171,6 +180,9 @@ def _request_data(acs_url: str, post: dict | None = None) -> dict:
 def start(sp: ServiceProvider, relay_state: str, login_hint: str | None = None) -> tuple[str, str]:
     """The provider's sign-in address with a fresh AuthnRequest, and that request's id. Raises
     ``Refused("provider_unreachable")`` when the provider's metadata is unusable."""
+    from onelogin.saml2.auth import OneLogin_Saml2_Auth  # lazy: see above
+    from onelogin.saml2.errors import OneLogin_Saml2_Error
+
     try:
         auth = OneLogin_Saml2_Auth(_request_data(sp.acs_url), _settings(sp))
         url = auth.login(return_to=relay_state, set_nameid_policy=False)
@@ -181,6 +193,9 @@ def start(sp: ServiceProvider, relay_state: str, login_hint: str | None = None) 
 
 def in_response_to(sp: ServiceProvider, saml_response: str) -> str | None:
     """The id of the request an answer names (before anything is trusted: only to find it)."""
+    from onelogin.saml2.errors import OneLogin_Saml2_Error  # lazy: see above
+    from onelogin.saml2.response import OneLogin_Saml2_Response
+
     try:
         base64.b64decode(saml_response, validate=True)
         return OneLogin_Saml2_Response(_settings(sp), saml_response).get_in_response_to()
@@ -194,6 +209,10 @@ def check(sp: ServiceProvider, saml_response: str, request_id: str) -> Assertion
     """Check the provider's answer to the request ``request_id``. Raises ``Refused`` with the
     reason (``bad_signature``, ``wrong_audience``, ``expired``, ``bad_state``, ``wrong_issuer``,
     ``provider_said_no``, ``bad_token``)."""
+    from onelogin.saml2.constants import OneLogin_Saml2_Constants  # lazy: see above
+    from onelogin.saml2.errors import OneLogin_Saml2_ValidationError
+    from onelogin.saml2.response import OneLogin_Saml2_Response
+
     OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT = sp.clock_skew  # the toolkit reads it from there
     try:
         settings = _settings(sp)
@@ -205,7 +224,8 @@ def check(sp: ServiceProvider, saml_response: str, request_id: str) -> Assertion
         attributes = response.get_attributes()
         until = response.get_assertion_not_on_or_after()
     except OneLogin_Saml2_ValidationError as error:
-        raise Refused(_REASONS.get(error.code, "bad_token"), f"SAML: {error}") from None
+        names = {getattr(OneLogin_Saml2_ValidationError, name): reason for name, reason in _REASONS.items()}
+        raise Refused(names.get(error.code, "bad_token"), f"SAML: {error}") from None
     except Exception as error:  # noqa: BLE001 - lxml, xmlsec and the toolkit raise their own
         raise Refused("bad_token", f"SAML: {type(error).__name__}: {error}") from None
     if not assertion_id or not name_id:

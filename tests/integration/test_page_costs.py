@@ -93,7 +93,7 @@ def test_a_demo_learners_path_and_today_take_few_statements_and_write_nothing(ap
         client.get(page)  # the first visit of this process fills its caches
     engine = _engine(app)
     costs, shown = {}, {}
-    for page, most in (("/path", 10), ("/today", 8)):
+    for page, most in (("/path", 7), ("/today", 8)):
         with Statements(engine) as seen:
             response = client.get(page)
         assert response.status_code == 200
