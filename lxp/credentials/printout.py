@@ -12,12 +12,15 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from pathlib import Path
-
-import segno
-from fpdf import FPDF
-from pypdf import PdfReader
+from typing import TYPE_CHECKING
 
 from lxp.credentials.picture import BOLD_FONT_FILES, FONT_FILES, NotABadge
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# fpdf2 (with Pillow, numpy and fontTools), segno and pypdf are imported inside the functions
+# below: only a credential's PDF needs them, and a web worker should not carry them (bench/memory.py).
 
 ATTACHMENT = "credential.jwt"
 VC_JWT = "application/vc+jwt"
@@ -56,6 +59,9 @@ def render_pdf(*, learner_name: str, achievement: str, issuer: str, lines: list[
                baked: str | None = None, issued_at: datetime | None = None) -> bytes:  # fmt: skip
     """The PDF's bytes. ``lines`` are short texts under the achievement (dates, state), already
     in the viewer's language; ``title`` says what the page is; ``baked``, the VC-JWT, is attached."""
+    import segno  # lazy: see above
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_title(f"{learner_name}: {achievement}")
     pdf.set_author(issuer)
@@ -100,6 +106,8 @@ def is_pdf(data: bytes) -> bool:
 def baked_credential(data: bytes) -> str:
     """The VC-JWT attached to a PDF as ``credential.jwt``. Raises ``NotABadge`` when the bytes
     are no PDF pypdf can read or the PDF has no such attachment."""
+    from pypdf import PdfReader  # lazy: see above
+
     try:
         found = PdfReader(io.BytesIO(data), strict=False).attachments.get(ATTACHMENT) or []
         text = found[0].decode("ascii").strip() if found else ""
