@@ -204,7 +204,25 @@ def play(token: str, path: str):
     return response
 
 
-play.talisman_view_options = {"content_security_policy": PLAYER_POLICY, "frame_options": "SAMEORIGIN"}
+class _FramingByRequest(dict):
+    """The play view's header options, per request. Only lxp's pages may frame a package's
+    document (``frame-ancestors 'self'``), except a document the package itself frames: the
+    unit's frame has an opaque origin, which no policy can name, so a document its own inner
+    frame asks for (``Sec-Fetch-Site`` other than same-origin, ``Sec-Fetch-Dest: iframe``) is
+    served without a framing rule. It is sandboxed all the same, and its runtime talks only to
+    lxp's page (units that load their content in an inner frame, as authoring tools' do)."""
+
+    def __getitem__(self, key):
+        nested = request.headers.get("Sec-Fetch-Dest") == "iframe" and request.headers.get("Sec-Fetch-Site") in (
+            "cross-site", "same-site")  # fmt: skip
+        if nested and key == "frame_options":
+            return None
+        if nested and key == "content_security_policy":
+            return {k: v for k, v in PLAYER_POLICY.items() if k != "frame-ancestors"}
+        return super().__getitem__(key)
+
+
+play.talisman_view_options = _FramingByRequest(content_security_policy=PLAYER_POLICY, frame_options="SAMEORIGIN")
 
 
 def _with_runtime(found: str, attempt):

@@ -109,3 +109,26 @@ def test_the_course_document_keeps_a_sequenced_package_with_its_scos_and_control
         (unit,) = [i for i in again.items if i.kind == "scorm"]
         assert unit.content["scos"] == item.content["scos"] and len(unit.content["scos"]) == 2
         assert unit.content["sequencing"]["choice"] is False and unit.content["sequencing"]["flow"] is True
+
+
+def test_only_a_document_the_package_frames_itself_may_be_framed_by_it(app, client, make_user):
+    author = make_user(("admin", "reviewer"), email="author@example.com")
+    with committing(app):
+        admin = db.session.get(User, author)
+        version = transfer.import_document(admin, MINI)
+        listening = db.session.execute(select(Competency)).scalar_one()
+        (item,) = packages.import_package(admin, version.modules[0], sequenced_zip(), assesses=[listening.id])
+        publishing.submit_for_review(admin, version)
+        publishing.approve(admin, version)
+        ref, goal = f"{version.course_id}:{item.key}", db.session.execute(select(Goal)).scalar_one().id
+    make_user(("learner",), email="lena@example.com", name="Lena")
+    sign_in(client, "lena@example.com", PASSWORD)
+    start_path(client, {"goal": goal})
+    play = _launch(client, ref).json["play"]
+    launched = client.get(play, headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "same-origin"})
+    assert "frame-ancestors 'self'" in launched.headers["Content-Security-Policy"]
+    assert launched.headers["X-Frame-Options"] == "SAMEORIGIN"
+    inner = client.get(play, headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "cross-site"})
+    policy = inner.headers["Content-Security-Policy"]
+    assert "frame-ancestors" not in policy and "X-Frame-Options" not in inner.headers
+    assert "sandbox allow-scripts allow-forms" in policy and "connect-src 'self'" in policy
