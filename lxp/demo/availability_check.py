@@ -15,12 +15,11 @@ from sqlalchemy import select
 
 from lxp.accounts.models import User
 from lxp.authoring import services as authoring
-from lxp.authoring.models import Competency, CourseVersion
+from lxp.authoring.models import CourseVersion
 from lxp.core.errors import ServiceError
-from lxp.demo.package_files import zip_folder
+from lxp.demo.package_files import import_into, zip_folder
 from lxp.extensions import db
 from lxp.packages import lms
-from lxp.packages import services as packages
 
 FILES = Path(__file__).with_name("packages") / "availability-check"
 COURSE = "leading-hybrid-team"
@@ -39,11 +38,7 @@ def check_zip() -> bytes:
 def add_to(admin, version: CourseVersion) -> None:
     """Import the check into the demo course's draft ``version``, last in its agreements module,
     assessing team agreements."""
-    module = next(m for m in version.modules if m.title == MODULE)
-    competency = db.session.execute(
-        select(Competency).where(Competency.organisation_id == admin.organisation_id, Competency.code == COMPETENCY)
-    ).scalar_one()
-    packages.import_package(admin, module, check_zip(), assesses=[competency.id], minutes=4)
+    import_into(admin, version, check_zip(), MODULE, COMPETENCY, role="assesses", minutes=4)
 
 
 def waive_for_demo() -> bool:

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
-from lxp.authoring.models import Competency, CourseVersion
-from lxp.demo.package_files import zip_folder
-from lxp.extensions import db
-from lxp.packages import services as packages
+from lxp.authoring.models import CourseVersion
+from lxp.demo.package_files import import_into, zip_folder
 
 FILES = Path(__file__).with_name("packages") / "listening-drill"
 COURSE = "customer-conversations"
@@ -30,13 +26,4 @@ def drill_zip() -> bytes:
 def add_to(admin, version: CourseVersion) -> None:
     """Import the drill into the demo course's draft ``version``, first in its listening module,
     teaching active listening."""
-    module = next(m for m in version.modules if m.title == MODULE)
-    competency = db.session.execute(
-        select(Competency).where(Competency.organisation_id == admin.organisation_id, Competency.code == COMPETENCY)
-    ).scalar_one()
-    (unit,) = packages.import_package(admin, module, drill_zip(), teaches=[competency.id], minutes=6)
-    module.items.remove(unit)
-    module.items.insert(0, unit)
-    for position, item in enumerate(module.items):
-        item.position = position
-    db.session.flush()
+    import_into(admin, version, drill_zip(), MODULE, COMPETENCY, role="teaches", minutes=6, first=True)

@@ -49,9 +49,13 @@
     try {
       api.adl.nav.request_valid.continue = start.nav.continue;
       api.adl.nav.request_valid.previous = start.nav.previous;
-      api.adl.nav.request_valid.choice = start.nav.choice;
     } catch (error) {
       if (window.console) window.console.warn("lxp: navigation not offered to the unit", error);
+    }
+    try {
+      api.adl.nav.request_valid.choice = start.nav.choice;
+    } catch (error) {
+      // scorm-again 3.4 refuses some SCO identifiers in its choice map: the unit then reads "unknown".
     }
   }
 

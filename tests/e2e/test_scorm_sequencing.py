@@ -93,3 +93,30 @@ def test_a_sco_that_calls_the_api_from_an_inner_frame_finds_it(app, phone, make_
     assert attempts[0].cmi["cmi"]["suspend_data"] == "from the inner frame" and attempts[0].score == 0.8
     expect(phone.get_by_text("Finished. Your result is saved.")).to_be_visible()
     assert re.search(r"/learn/", phone.url)
+
+
+def test_the_demo_walkthrough_moves_from_its_steps_to_its_check_and_back(app, phone, make_user):
+    from lxp.demo.complaint_walkthrough import walkthrough_zip
+
+    ref = _course(app, make_user, walkthrough_zip())[0]
+    _sign_in_and_choose(phone, first=True)
+    phone.goto(f"/learn/{ref}")
+    unit = phone.frame_locator("iframe.package-frame")
+    unit.get_by_role("button", name="On to the check").click()
+    expect(unit.get_by_role("heading", name="Put them in order")).to_be_visible()
+    unit.get_by_role("button", name="Read the steps again").click()  # back is allowed here
+    expect(unit.get_by_role("heading", name="From complaint to trust")).to_be_visible()
+    expect(unit.get_by_role("button", name="On to the check")).to_be_enabled()
+    by_choice = phone.get_by_role("navigation", name="Parts of this unit").get_by_role(
+        "button", name="Put them in order"
+    )
+    expect(by_choice).to_be_enabled()
+    by_choice.press("Enter")  # or by lxp's bar, by choice (from the keyboard)
+    expect(unit.get_by_role("heading", name="Put them in order")).to_be_visible()
+    steps = ["Let them finish", "Name what it cost them", "Say what you will do, and by when", "Close the loop"]
+    for place, step in enumerate(steps):
+        unit.get_by_role("group", name=f"Step {place + 1}").get_by_role("button", name=step).click()
+    expect(unit.get_by_role("status")).to_contain_text("4 of 4 in the right place")
+    expect(phone.get_by_text("Finished. Your result is saved.")).to_be_visible()
+    attempt = _wait_for(app, select(PackageAttempt), lambda rows: rows and rows[0].success)[0]
+    assert attempt.completed and attempt.score == 1.0 and set(attempt.cmi["scos"]) == {"steps", "order"}

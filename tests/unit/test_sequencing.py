@@ -110,3 +110,16 @@ def test_the_rollup_follows_its_rule_and_untracked_scos_never_change_it(n, data,
         assert (whole.success is True) == any(r is True for r in results)
     changed = {**states, **{s: data.draw(progress) for s in excluded if s not in counted}}
     assert rollup(tree, changed) == whole
+
+
+def test_the_demo_walkthrough_is_sequenced_with_nothing_lxp_does_not_play():
+    import zipfile
+    from io import BytesIO
+
+    from lxp.demo.complaint_walkthrough import walkthrough_zip
+
+    archive = zipfile.ZipFile(BytesIO(walkthrough_zip()))
+    description = read_scorm(archive.read("imsmanifest.xml"), frozenset(archive.namelist()))
+    assert [u.identifier for u in description.units] == ["steps", "order"] and description.units[1].pass_mark == 75
+    assert description.sequencing["flow"] and not description.sequencing["forward_only"]
+    assert description.sequencing["no_satisfaction"] == ["steps"] and description.sequencing["unsupported"] == []
