@@ -3,42 +3,24 @@ hybrid-team course's agreements module. lxp is its LMS: the AU (plain JavaScript
 fetches its token, reads LMS.LaunchData and the learner's preferences, and reports; lxp says
 ``satisfied`` once it is passed. One demo learner has it waived by the admin, with a reason.
 
-The package's files live in ``packages/availability-check/``; the zip is built from them with
-fixed timestamps, so every seed stores the same bytes under the same hash.
+The package's files live in ``packages/availability-check/`` (see ``package_files``).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from sqlalchemy import select
 
 from lxp.accounts.models import User
 from lxp.authoring import services as authoring
-from lxp.authoring.models import CourseVersion
 from lxp.core.errors import ServiceError
-from lxp.demo.package_files import import_into, zip_folder
+from lxp.demo.package_files import AVAILABILITY_CHECK
 from lxp.extensions import db
 from lxp.packages import lms
 
-FILES = Path(__file__).with_name("packages") / "availability-check"
-COURSE = "leading-hybrid-team"
-MODULE = "Team agreements on availability and channels"
-COMPETENCY = "team-agreements"
+COURSE = AVAILABILITY_CHECK.course
 ADMIN = "admin@northwind.example"
 WAIVED_FOR = "meera.nair@northwind.example"
 REASON = "Wrote her team's availability agreement herself last quarter."
-
-
-def check_zip() -> bytes:
-    """The package as a zip, the same bytes every time."""
-    return zip_folder(FILES)
-
-
-def add_to(admin, version: CourseVersion) -> None:
-    """Import the check into the demo course's draft ``version``, last in its agreements module,
-    assessing team agreements."""
-    import_into(admin, version, check_zip(), MODULE, COMPETENCY, role="assesses", minutes=4)
 
 
 def waive_for_demo() -> bool:

@@ -96,9 +96,9 @@ def test_a_sco_that_calls_the_api_from_an_inner_frame_finds_it(app, phone, make_
 
 
 def test_the_demo_walkthrough_moves_from_its_steps_to_its_check_and_back(app, phone, make_user):
-    from lxp.demo.complaint_walkthrough import walkthrough_zip
+    from lxp.demo.package_files import COMPLAINT_WALKTHROUGH
 
-    ref = _course(app, make_user, walkthrough_zip())[0]
+    ref = _course(app, make_user, COMPLAINT_WALKTHROUGH.zip())[0]
     _sign_in_and_choose(phone, first=True)
     phone.goto(f"/learn/{ref}")
     unit = phone.frame_locator("iframe.package-frame")

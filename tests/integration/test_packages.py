@@ -99,13 +99,17 @@ def test_an_admin_uploads_a_package_and_gets_one_item_per_unit(app, client, logi
         assert db.session.scalar(select(func.count()).select_from(ContentPackage)) == 1  # stored once
 
 
-def test_a_bad_package_is_refused_on_the_form_with_its_reason(app, client, login_as, published):
+def upload_form(client, login_as, course: int) -> tuple[str, str, str]:
+    """As an admin, a new draft of the course and its package form: (address, page, first module id)."""
     login_as("admin")
-    course = published["course"]
     submit(client, f"/admin/courses/{course}/draft", {}, form_page=f"/admin/courses/{course}")
     form = f"/admin/courses/{course}/packages/new"
     page = client.get(form).get_data(as_text=True)
-    module = re.search(r'name="module"[^>]*>\s*<option[^>]*value="(\d+)"', page).group(1)
+    return form, page, re.search(r'name="module"[^>]*>\s*<option[^>]*value="(\d+)"', page).group(1)
+
+
+def test_a_bad_package_is_refused_on_the_form_with_its_reason(app, client, login_as, published):
+    form, page, module = upload_form(client, login_as, published["course"])
     for data, reason in ((scorm_zip("1.2", href="../x.html"), "outside the package"),
                          (scorm_zip("CAM 1.3"), "is not one lxp plays"),
                          (b"not a zip", "not a zip file")):  # fmt: skip

@@ -16,19 +16,14 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.packages import services as packages
 from lxp.packages.models import PackageAttempt
-from tests.conftest import PASSWORD, committing, csrf_from, sign_in, submit
+from tests.conftest import PASSWORD, committing, csrf_from, sign_in
 from tests.integration.conftest import MINI, start_path
-from tests.integration.test_packages import _commit, _csrf, _token
+from tests.integration.test_packages import _commit, _csrf, _token, upload_form
 from tests.package_builder import sequenced_zip
 
 
 def test_the_admin_gets_one_item_and_hears_what_sequencing_is_not_played(app, client, login_as, published):
-    login_as("admin")
-    course = published["course"]
-    submit(client, f"/admin/courses/{course}/draft", {}, form_page=f"/admin/courses/{course}")
-    form = f"/admin/courses/{course}/packages/new"
-    page = client.get(form).get_data(as_text=True)
-    module = re.search(r'name="module"[^>]*>\s*<option[^>]*value="(\d+)"', page).group(1)
+    form, page, module = upload_form(client, login_as, published["course"])
     data = sequenced_zip(extra="<imsss:limitConditions attemptLimit='1'/>")
     answer = client.post(form, data={"csrf_token": csrf_from(page), "module": module, "minutes": "5",
                                      "package": (io.BytesIO(data), "p.zip")},
@@ -47,7 +42,9 @@ def _launch(client, ref, nav=None, csrf=None):
                        headers={"X-CSRFToken": csrf or _csrf(client)})  # fmt: skip
 
 
-def test_a_learner_flows_through_the_scos_and_the_package_rolls_up(app, client, make_user):
+def _on_the_path(app, client, make_user) -> str:
+    """A published course with the two-SCO package (assessing active listening) and Lena on its
+    path, signed in; the item's ref."""
     author = make_user(("admin", "reviewer"), email="author@example.com")
     with committing(app):
         admin = db.session.get(User, author)
@@ -60,6 +57,11 @@ def test_a_learner_flows_through_the_scos_and_the_package_rolls_up(app, client, 
     make_user(("learner",), email="lena@example.com", name="Lena")
     sign_in(client, "lena@example.com", PASSWORD)
     assert start_path(client, {"goal": goal}).status_code == 302
+    return ref
+
+
+def test_a_learner_flows_through_the_scos_and_the_package_rolls_up(app, client, make_user):
+    ref = _on_the_path(app, client, make_user)
     csrf = _csrf(client)
 
     first = _launch(client, ref, csrf=csrf).json
@@ -112,18 +114,7 @@ def test_the_course_document_keeps_a_sequenced_package_with_its_scos_and_control
 
 
 def test_only_a_document_the_package_frames_itself_may_be_framed_by_it(app, client, make_user):
-    author = make_user(("admin", "reviewer"), email="author@example.com")
-    with committing(app):
-        admin = db.session.get(User, author)
-        version = transfer.import_document(admin, MINI)
-        listening = db.session.execute(select(Competency)).scalar_one()
-        (item,) = packages.import_package(admin, version.modules[0], sequenced_zip(), assesses=[listening.id])
-        publishing.submit_for_review(admin, version)
-        publishing.approve(admin, version)
-        ref, goal = f"{version.course_id}:{item.key}", db.session.execute(select(Goal)).scalar_one().id
-    make_user(("learner",), email="lena@example.com", name="Lena")
-    sign_in(client, "lena@example.com", PASSWORD)
-    start_path(client, {"goal": goal})
+    ref = _on_the_path(app, client, make_user)
     play = _launch(client, ref).json["play"]
     launched = client.get(play, headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "same-origin"})
     assert "frame-ancestors 'self'" in launched.headers["Content-Security-Policy"]

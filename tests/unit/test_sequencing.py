@@ -116,9 +116,9 @@ def test_the_demo_walkthrough_is_sequenced_with_nothing_lxp_does_not_play():
     import zipfile
     from io import BytesIO
 
-    from lxp.demo.complaint_walkthrough import walkthrough_zip
+    from lxp.demo.package_files import COMPLAINT_WALKTHROUGH
 
-    archive = zipfile.ZipFile(BytesIO(walkthrough_zip()))
+    archive = zipfile.ZipFile(BytesIO(COMPLAINT_WALKTHROUGH.zip()))
     description = read_scorm(archive.read("imsmanifest.xml"), frozenset(archive.namelist()))
     assert [u.identifier for u in description.units] == ["steps", "order"] and description.units[1].pass_mark == 75
     assert description.sequencing["flow"] and not description.sequencing["forward_only"]
