@@ -123,3 +123,24 @@ def test_only_a_document_the_package_frames_itself_may_be_framed_by_it(app, clie
     policy = inner.headers["Content-Security-Policy"]
     assert "frame-ancestors" not in policy and "X-Frame-Options" not in inner.headers
     assert "sandbox allow-scripts allow-forms" in policy and "connect-src 'self'" in policy
+
+
+def test_editing_a_sequenced_item_keeps_its_scos_and_sequencing(app, client, login_as):
+    import html as markup
+
+    admin = login_as("admin")
+    with committing(app):
+        version = transfer.import_document(db.session.get(User, admin.id), MINI)
+        (unit,) = packages.import_package(db.session.get(User, admin.id), version.modules[0], sequenced_zip())
+        course, item_id, content = version.course_id, unit.id, dict(unit.content)
+    form = f"/admin/courses/{course}/items/{item_id}"
+    page = client.get(form).get_data(as_text=True)
+    module = re.search(r'name="module"[^>]*>\s*<option[^>]*value="(\d+)"', page).group(1)
+    fields = {name: markup.unescape(re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1))
+              for name in ("package", "standard", "unit", "launch", "sequenced")}  # fmt: skip
+    answer = client.post(form, data={"csrf_token": csrf_from(page), "module": module, "title": "Walkthrough",
+                                     "minutes": "9", "language": "en", "pass_mark": "", **fields})  # fmt: skip
+    assert answer.status_code == 302
+    with app.app_context():
+        item = db.session.get(Item, item_id)
+        assert item.title == "Walkthrough" and item.content == content
