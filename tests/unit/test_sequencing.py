@@ -116,9 +116,10 @@ def test_the_demo_walkthrough_is_sequenced_with_nothing_lxp_does_not_play():
     import zipfile
     from io import BytesIO
 
-    from lxp.demo.package_files import COMPLAINT_WALKTHROUGH
+    from lxp.demo.complaint_walkthrough import FILES
+    from lxp.demo.package_files import zip_folder
 
-    archive = zipfile.ZipFile(BytesIO(COMPLAINT_WALKTHROUGH.zip()))
+    archive = zipfile.ZipFile(BytesIO(zip_folder(FILES)))
     description = read_scorm(archive.read("imsmanifest.xml"), frozenset(archive.namelist()))
     assert [u.identifier for u in description.units] == ["steps", "order"] and description.units[1].pass_mark == 75
     assert description.sequencing["flow"] and not description.sequencing["forward_only"]
