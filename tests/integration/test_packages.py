@@ -99,8 +99,9 @@ def test_an_admin_uploads_a_package_and_gets_one_item_per_unit(app, client, logi
         assert db.session.scalar(select(func.count()).select_from(ContentPackage)) == 1  # stored once
 
 
-def upload_form(client, login_as, course: int) -> tuple[str, str, str]:
-    """As an admin, a new draft of the course and its package form: (address, page, first module id)."""
+def package_form(client, login_as, course: int) -> tuple[str, str, str]:
+    """As an admin, start a draft of ``course`` and open its package upload: (the form's
+    address, the page, the first module's id)."""
     login_as("admin")
     submit(client, f"/admin/courses/{course}/draft", {}, form_page=f"/admin/courses/{course}")
     form = f"/admin/courses/{course}/packages/new"
@@ -109,7 +110,7 @@ def upload_form(client, login_as, course: int) -> tuple[str, str, str]:
 
 
 def test_a_bad_package_is_refused_on_the_form_with_its_reason(app, client, login_as, published):
-    form, page, module = upload_form(client, login_as, published["course"])
+    form, page, module = package_form(client, login_as, published["course"])
     for data, reason in ((scorm_zip("1.2", href="../x.html"), "outside the package"),
                          (scorm_zip("CAM 1.3"), "is not one lxp plays"),
                          (b"not a zip", "not a zip file")):  # fmt: skip

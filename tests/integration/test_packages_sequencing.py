@@ -18,12 +18,12 @@ from lxp.packages import services as packages
 from lxp.packages.models import PackageAttempt
 from tests.conftest import PASSWORD, committing, csrf_from, sign_in
 from tests.integration.conftest import MINI, start_path
-from tests.integration.test_packages import _commit, _csrf, _token, upload_form
+from tests.integration.test_packages import _commit, _csrf, _token, package_form
 from tests.package_builder import sequenced_zip
 
 
 def test_the_admin_gets_one_item_and_hears_what_sequencing_is_not_played(app, client, login_as, published):
-    form, page, module = upload_form(client, login_as, published["course"])
+    form, page, module = package_form(client, login_as, published["course"])
     data = sequenced_zip(extra="<imsss:limitConditions attemptLimit='1'/>")
     answer = client.post(form, data={"csrf_token": csrf_from(page), "module": module, "minutes": "5",
                                      "package": (io.BytesIO(data), "p.zip")},
