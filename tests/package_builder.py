@@ -26,13 +26,12 @@ MANIFEST_2004 = """<?xml version="1.0" encoding="UTF-8"?>
   xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
   <metadata><schema>ADL SCORM</schema><schemaversion>{edition}</schemaversion></metadata>
   <organizations default="org"><organization identifier="org"><title>{title}</title>
-    <item identifier="item-1" identifierref="res-1"><title>{title}</title></item>
-    <item identifier="item-2" identifierref="res-2"><title>{title}: the check</title></item>
+    <item identifier="item-1" identifierref="res-1"><title>{title}</title></item>{more}
   </organization></organizations>
   <resources>
     <resource identifier="res-1" type="webcontent" adlcp:scormType="sco" href="{href}"><file href="{href}"/></resource>
     <resource identifier="res-2" type="webcontent" adlcp:scormType="sco" href="{href}?part=check"><file href="{href}"/></resource>
-  </resources>
+  </resources>{collection}
 </manifest>"""
 
 # One page for both editions: it finds whichever API lxp gives it, as real units do.
@@ -99,7 +98,7 @@ def scorm_zip(edition: str = "2004 4th Edition", title: str = "Listening drill",
             manifest = MANIFEST_12.format(title=title, href=href,
                                           mastery=f"<adlcp:masteryscore>{mastery}</adlcp:masteryscore>" if mastery else "")  # fmt: skip
         else:
-            manifest = MANIFEST_2004.format(title=title, href=href, edition=edition)
+            manifest = MANIFEST_2004.format(title=title, href=href, edition=edition, more="", collection="")
     files = {"imsmanifest.xml": manifest.encode(), "unit/index.html": UNIT_PAGE.format(extra=extra_html).encode(),
              "unit/unit.js": UNIT_SCRIPT.encode(), **(extra_files or {})}  # fmt: skip
     return zip_of(files)
@@ -211,3 +210,32 @@ def cmi5_zip(client_js: bytes, move_on: str = "CompletedAndPassed") -> bytes:
 def cmi5_blocks_zip(client_js: bytes) -> bytes:
     """A cmi5 course of three AUs in nested blocks (``CMI5_BLOCKS``), each played by the same page."""
     return zip_of({"cmi5.xml": CMI5_BLOCKS.encode(), "au/index.html": AU_PAGE.encode(), "au/cmi5.umd.js": client_js})
+
+
+# Two SCOs played as one item: the organisation lets the learner flow forward only, and the
+# rollup counts the check alone for success (the lesson is left out of it).
+SEQUENCED_ORGANISATION = """
+    <item identifier="item-2" identifierref="res-2"><title>{title}: the check</title></item>
+    <imsss:sequencing>
+      <imsss:controlMode choice="{choice}" flow="true" forwardOnly="{forward_only}"/>
+      <imsss:rollupRules><imsss:rollupRule childActivitySet="all"><imsss:rollupConditions>
+        <imsss:rollupCondition condition="completed"/></imsss:rollupConditions>
+        <imsss:rollupAction action="completed"/></imsss:rollupRule></imsss:rollupRules>{extra}
+    </imsss:sequencing>"""
+
+
+def sequenced_manifest(edition: str = "2004 4th Edition", title: str = "Listening drill", *, choice: bool = True,
+                       forward_only: bool = True, extra: str = "", lesson: str = "") -> str:  # fmt: skip
+    """A 2004 manifest with two SCOs and the organisation's sequencing (``extra`` goes into it,
+    ``lesson`` into the first SCO's item)."""
+    manifest = MANIFEST_2004.format(
+        title=title, href="unit/index.html", edition=edition, collection="",
+        more=SEQUENCED_ORGANISATION.format(title=title, choice=str(choice).lower(),
+                                           forward_only=str(forward_only).lower(), extra=extra),
+    )  # fmt: skip
+    lesson = lesson or ('<imsss:sequencing><imsss:rollupRules rollupObjectiveSatisfied="false"/></imsss:sequencing>')
+    return manifest.replace(f"<title>{title}</title></item>", f"<title>{title}</title>{lesson}</item>", 1)
+
+
+def sequenced_zip(**options) -> bytes:
+    return scorm_zip("2004 4th Edition", manifest=sequenced_manifest(**options))

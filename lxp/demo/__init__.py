@@ -16,7 +16,7 @@ from werkzeug.security import generate_password_hash
 from lxp.accounts.models import User, UserRole
 from lxp.accounts.services import get_or_create_organisation
 from lxp.authoring import publishing, services, transfer
-from lxp.demo import availability_check, listening_drill
+from lxp.demo import availability_check, complaint_walkthrough, listening_drill
 from lxp.extensions import db
 
 DEMO_PASSWORD = "learn-together-2026"  # noqa: S105 (printed for the demo on purpose)
@@ -107,6 +107,8 @@ def seed_courses() -> list[tuple[str, bool]]:
         version = transfer.import_document(admin, raw)
         if slug == listening_drill.COURSE:
             listening_drill.add_to(admin, version)
+        if slug == complaint_walkthrough.COURSE:
+            complaint_walkthrough.add_to(admin, version)
         if slug == availability_check.COURSE:
             availability_check.add_to(admin, version)
         publishing.submit_for_review(admin, version)

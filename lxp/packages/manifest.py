@@ -66,6 +66,7 @@ class Description:
     title: str
     units: tuple[Unit, ...] = field(default_factory=tuple)
     course_id: str | None = None  # cmi5 only: the publisher's course id
+    sequencing: dict | None = None  # SCORM 2004 with several SCOs: see ``read_sequencing``
 
 
 def _local(tag: str) -> str:
@@ -196,7 +197,109 @@ def read_scorm(data: bytes, files: frozenset[str]) -> Description:
         raise Invalid(_l("The package has no unit a learner can launch (no SCO in its organisation)."),
                       field="package")  # fmt: skip
     title = _title(_text(chosen, "title") if chosen is not None else "", units[0].title)
-    return Description(standard, title, tuple(units))
+    sequencing = None
+    if standard != SCORM_12 and len(units) > 1:
+        sequencing = read_sequencing(root, chosen, [u.identifier for u in units])
+    return Description(standard, title, tuple(units), sequencing=sequencing)
+
+
+# What lxp's sequencing (``lxp.packages.sequencing``) does not play; named to the admin at import.
+_UNSUPPORTED = ("sequencingRules", "limitConditions", "randomizationControls", "auxiliaryResources",
+                "constrainedChoiceConsiderations", "rollupConsiderations", "mapInfo", "selectionRandomization")  # fmt: skip
+_TRUE = ("true", "1")
+
+
+def _flag(element, name: str, default: bool) -> bool:
+    value = element.get(name) if element is not None else None
+    return default if value is None else value.strip().lower() in _TRUE
+
+
+def read_sequencing(root, organisation, scos: list[str]) -> dict:
+    """The organisation's ``<imsss:sequencing>`` as lxp plays it: control modes, the completion
+    and satisfaction rollup (``all``/``any`` of the contributing SCOs), the SCOs left out of
+    each, and ``unsupported``: what the manifest asks for that lxp does not do (sorted names)."""
+    collection = {}
+    for holder in _children(root, "sequencingCollection"):
+        for sequencing in _children(holder, "sequencing"):
+            collection[sequencing.get("ID")] = sequencing
+    unsupported: set[str] = set()
+
+    def sequencing_of(element):
+        found = _child(element, "sequencing")
+        if found is not None and found.get("IDRef") in collection:
+            found = collection[found.get("IDRef")]
+        return found
+
+    def scan(sequencing) -> None:
+        for element in sequencing.iter():
+            if _local(element.tag) in _UNSUPPORTED:
+                unsupported.add(_local(element.tag))
+
+    result = {"choice": True, "flow": False, "forward_only": False, "completion": "all", "satisfaction": "all",
+              "no_completion": [], "no_satisfaction": []}  # fmt: skip
+    top = sequencing_of(organisation) if organisation is not None else None
+    if top is not None:
+        scan(top)
+        mode = _child(top, "controlMode")
+        result["choice"] = _flag(mode, "choice", True)
+        result["flow"] = _flag(mode, "flow", False)
+        result["forward_only"] = _flag(mode, "forwardOnly", False)
+        if not _flag(mode, "choiceExit", True):
+            unsupported.add("choiceExit")
+        for rule in (
+            _children(_child(top, "rollupRules"), "rollupRule") if _child(top, "rollupRules") is not None else []
+        ):
+            shape = _rollup_shape(rule)
+            if shape is None:
+                unsupported.add("rollupRule")
+            elif shape[0] is not None:
+                result[shape[0]] = shape[1]
+    by_id = {}
+
+    def walk(element, depth: int) -> None:
+        for item in _children(element, "item"):
+            by_id[item.get("identifier")] = item
+            sequencing = sequencing_of(item)
+            if sequencing is not None:
+                scan(sequencing)
+                if _children(item, "item") and _child(sequencing, "controlMode") is not None:
+                    unsupported.add("controlMode")  # a cluster's own modes: the organisation's apply
+            walk(item, depth + 1)
+
+    walk(organisation, 0) if organisation is not None else None
+    for sco in scos:
+        sequencing = sequencing_of(by_id[sco]) if sco in by_id else None
+        if sequencing is None:
+            continue
+        rules = _child(sequencing, "rollupRules")
+        tracked = _flag(_child(sequencing, "deliveryControls"), "tracked", True)
+        if not tracked or not _flag(rules, "rollupProgressCompletion", True):
+            result["no_completion"].append(sco)
+        if not tracked or not _flag(rules, "rollupObjectiveSatisfied", True):
+            result["no_satisfaction"].append(sco)
+    result["unsupported"] = sorted(unsupported)
+    return result
+
+
+def _rollup_shape(rule) -> tuple[str | None, str] | None:
+    """A rollup rule as (``completion``/``satisfaction``, ``all``/``any``); (None, "") for a rule
+    that says what lxp's rollup does anyway; None for one lxp cannot play."""
+    child_set = (rule.get("childActivitySet") or "all").strip()
+    action = _child(rule, "rollupAction")
+    action = (action.get("action") or "") if action is not None else ""
+    conditions = _child(rule, "rollupConditions")
+    found = [(c.get("condition") or "", (c.get("operator") or "noOp")) for c in _children(conditions, "rollupCondition")] \
+        if conditions is not None else []  # fmt: skip
+    if len(found) != 1 or child_set not in ("all", "any"):
+        return None
+    condition, operator = found[0]
+    if operator == "noOp" and (condition, action) == ("completed", "completed"):
+        return "completion", child_set
+    if operator == "noOp" and (condition, action) == ("satisfied", "satisfied"):
+        return "satisfaction", child_set
+    if operator == "not" and (condition, action) in (("completed", "incomplete"), ("satisfied", "notSatisfied")):
+        return None, ""  # the other side of the same rule
+    return None
 
 
 def _pass_mark(item, standard: str) -> int | None:

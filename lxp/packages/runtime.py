@@ -29,7 +29,7 @@ from lxp.accounts.models import User
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
-from lxp.packages import cmi, services
+from lxp.packages import cmi, sequencing, services
 from lxp.packages.models import PackageAttempt
 from lxp.paths import services as paths
 from lxp.paths.access import Block, open_block
@@ -63,7 +63,9 @@ def launch(learner, ref: str) -> PackageAttempt:
     package = services.package_of(block.item.version.course.organisation_id, block.item.content)
     attempt = current_attempt(learner.id, ref)
     if attempt is not None and not attempt.ended and attempt.package_sha256 == package.sha256:
-        if attempt.sessions:  # coming back to a suspended attempt, once per session (a reload is no news)
+        # Coming back to a suspended attempt, once per session (a reload, or the next SCO of a
+        # sequenced package, is no news).
+        if attempt.sessions and (attempt.cmi or {}).get("suspended", True):
             _once(learner, block, attempt, "resumed", f"resumed-{attempt.sessions}")
         return attempt
     attempt = PackageAttempt(learner_id=learner.id, item_ref=ref, number=(attempt.number + 1) if attempt else 1,
@@ -91,8 +93,55 @@ def _once(learner, block: Block, attempt: PackageAttempt, verb: str, name: str, 
     return True
 
 
-def play_token(attempt: PackageAttempt) -> str:
-    return _serializer().dumps({"a": str(attempt.public_id), "p": attempt.package_sha256})
+def play_token(attempt: PackageAttempt, sco: str | None = None) -> str:
+    """The signed name of the attempt (and, in a sequenced package, of the SCO it plays)."""
+    data = {"a": str(attempt.public_id), "p": attempt.package_sha256}
+    return _serializer().dumps(data | {"s": sco} if sco else data)
+
+
+def sco_of_token(token: str) -> str | None:
+    """The SCO a (checked) play token names, or None."""
+    try:
+        return _serializer().loads(token, max_age=None).get("s")
+    except (BadSignature, AttributeError):
+        return None
+
+
+def is_sequenced(content: dict) -> bool:
+    return bool(content.get("scos"))
+
+
+def tree(content: dict) -> sequencing.Tree:
+    return sequencing.tree_of(content["scos"], content.get("sequencing") or {})
+
+
+def navigate(learner, ref: str, request: str | None) -> tuple[PackageAttempt, sequencing.Outcome]:
+    """Launch a sequenced package's item and carry out the navigation ``request`` (None: start,
+    or resume where the learner was). The SCO to deliver becomes the attempt's current one; an
+    ``end`` closes the attempt. Raises ``Invalid`` for a request the package's controls refuse
+    (nothing changes) and what ``launch`` raises."""
+    block = open_package_block(learner, ref)
+    attempt = launch(learner, ref)
+    current = (attempt.cmi or {}).get("current")
+    outcome = sequencing.navigate(tree(block.item.content), current, request or ("resume" if current else "start"))
+    if outcome.action == "invalid":
+        raise Invalid(_l("This package does not allow that step from here."), field="nav")
+    if outcome.action == "deliver":
+        attempt.cmi = {**(attempt.cmi or {}), "current": outcome.target}
+    elif outcome.action == "end":
+        attempt.ended = True
+    db.session.flush()
+    return attempt, outcome
+
+
+def _progress(content: dict, attempt: PackageAttempt, standard: str) -> dict[str, sequencing.Progress]:
+    readings = {}
+    for sco in content["scos"]:
+        snapshot = (attempt.cmi.get("scos") or {}).get(sco["identifier"])
+        if snapshot:
+            reading = cmi.read(standard, snapshot, sco.get("pass_mark"))
+            readings[sco["identifier"]] = reading
+    return readings
 
 
 def attempt_for_token(token: str, max_age: int | None = TOKEN_MAX_AGE, lock: bool = False) -> PackageAttempt:
@@ -110,17 +159,25 @@ def attempt_for_token(token: str, max_age: int | None = TOKEN_MAX_AGE, lock: boo
     return attempt
 
 
-def session_start(attempt: PackageAttempt) -> dict:
+def session_start(attempt: PackageAttempt, sco: str | None = None) -> dict:
     """What the runtime in the frame starts a session with: the standard, the stored snapshot
     to resume from (without the last session's own fields), ``entry``, the learner, the total
-    time so far and the last ``seq``."""
+    time so far and the last ``seq``; for a SCO of a sequenced package, that SCO's own data,
+    its pass mark and ``nav``: the ``adl.nav.request_valid`` values from where it stands."""
     learner = db.session.get(User, attempt.learner_id)
-    snapshot, entry = cmi.resume_state(attempt.standard, attempt.cmi, attempt.total_seconds)
+    stored, total, extra = attempt.cmi, attempt.total_seconds, {}
+    content = open_package_block(learner, attempt.item_ref).item.content if sco is not None else {}
+    if is_sequenced(content):
+        stored = (attempt.cmi.get("scos") or {}).get(sco) or {}
+        total = int((attempt.cmi.get("seconds") or {}).get(sco) or 0)
+        extra = {"sco": sco, "nav": sequencing.valid_requests(tree(content), sco),
+                 "pass_mark": next((s.get("pass_mark") for s in content["scos"] if s["identifier"] == sco), None)}  # fmt: skip
+    snapshot, entry = cmi.resume_state(attempt.standard, stored, total)
     return {
         "standard": attempt.standard, "seq": attempt.seq, "snapshot": snapshot, "entry": entry,
         "learner_id": str(learner.id), "learner_name": learner.display_name,
-        "total_time": cmi.format_total(attempt.standard, attempt.total_seconds),
-    }  # fmt: skip
+        "total_time": cmi.format_total(attempt.standard, total),
+    } | extra  # fmt: skip
 
 
 def _duration(seconds: int) -> str:
@@ -145,8 +202,12 @@ def record_commit(
         raise Invalid(_l("The package sent run-time data lxp cannot keep."), field="cmi")
     if seq <= attempt.seq:
         return attempt  # sent again, or overtaken by a later commit: nothing changes
-    reading = cmi.read(attempt.standard, snapshot, block.item.content.get("pass_mark"))
-    attempt.seq, attempt.cmi, attempt.updated_at = seq, snapshot, utcnow()
+    if is_sequenced(block.item.content):
+        reading = _keep_sco(block.item.content, attempt, sco_of_token(token), snapshot, terminated)
+    else:
+        reading = cmi.read(attempt.standard, snapshot, block.item.content.get("pass_mark"))
+        attempt.cmi = snapshot
+    attempt.seq, attempt.updated_at = seq, utcnow()
     attempt.completed = attempt.completed or reading.completed
     attempt.success = reading.success if reading.success is not None else attempt.success
     attempt.score = reading.score if reading.score is not None else attempt.score
@@ -157,8 +218,9 @@ def record_commit(
             measured = min(max(seconds, 0), 12 * 3600)
         attempt.total_seconds += measured or 0
         attempt.sessions += 1
-        attempt.ended = reading.exit != "suspend"
-        if not attempt.ended:  # where the learner left the unit: the journey map's drop-off
+        # A sequenced package's attempt ends by navigation (``navigate``), not with one SCO.
+        attempt.ended = reading.exit != "suspend" and not is_sequenced(block.item.content)
+        if reading.exit == "suspend":  # where the learner left the unit: the journey map's drop-off
             _once(
                 learner,
                 block,
@@ -173,6 +235,33 @@ def record_commit(
         paths.refresh_plan(block.journey, f"the package unit {ref}")
     db.session.flush()
     return attempt
+
+
+def _keep_sco(content: dict, attempt: PackageAttempt, sco: str | None, snapshot: dict, terminated: bool) -> cmi.Reading:
+    """Keep ``snapshot`` as the SCO's own data in the attempt and read the package as a whole:
+    completion and success rolled up over the SCOs, the mean score of those that report one,
+    this SCO's session time, exit and location."""
+    if sco not in {s["identifier"] for s in content["scos"]}:
+        raise NotFound(_l("This package link has expired. Open the step again."))
+    state = dict(attempt.cmi or {})
+    state["scos"] = {**(state.get("scos") or {}), sco: snapshot}
+    own = cmi.read(
+        attempt.standard, snapshot, next(s.get("pass_mark") for s in content["scos"] if s["identifier"] == sco)
+    )
+    if terminated:
+        state["suspended"] = own.exit == "suspend"
+    if terminated and own.session_seconds:
+        seconds = dict(state.get("seconds") or {})
+        seconds[sco] = int(seconds.get(sco) or 0) + own.session_seconds
+        state["seconds"] = seconds
+    attempt.cmi = state
+    readings = _progress(content, attempt, attempt.standard)
+    whole = sequencing.rollup(
+        tree(content), {k: sequencing.Progress(r.completed, r.success) for k, r in readings.items()}
+    )
+    scores = [r.score for r in readings.values() if r.score is not None]
+    return cmi.Reading(whole.completed, whole.success, sum(scores) / len(scores) if scores else None, own.raw,
+                       own.session_seconds, own.exit, f"{sco}: {own.location}" if own.location else sco)  # fmt: skip
 
 
 def record_result(learner, block: Block, attempt: PackageAttempt, reading: cmi.Reading, elapsed: int) -> bool:

@@ -99,6 +99,16 @@ def import_package(admin, module: Module, data: bytes, teaches: Iterable[int] = 
         raise Invalid(_l("Only a draft can be changed. Start a new draft first."))
     package = store_package(admin, data)
     kind = kind_for(package.standard)
+    sequencing = sequencing_of(package)
+    if sequencing is not None:  # several SCOs of 2004: one item, the package's sequencing between them
+        first = package.units[0]
+        content = {"package": package.sha256, "standard": package.standard, "unit": first["identifier"],
+                   "launch": first["launch"], "pass_mark": None, "sequencing": sequencing,
+                   "scos": [{k: u[k] for k in ("identifier", "title", "launch", "pass_mark")} for u in package.units]}  # fmt: skip
+        return [authoring.save_item(admin, module, authoring.ItemInput(
+            kind=kind, title=package.title, minutes=min(minutes * len(package.units), 600), language=module.version.language,
+            content=content, teaches=list(teaches), assesses=list(assesses), prerequisites=[], alternatives=[],
+        ))]  # fmt: skip
     items = []
     for unit in package.units:
         content = {"package": package.sha256, "standard": package.standard, "unit": unit["identifier"],
@@ -114,6 +124,16 @@ def import_package(admin, module: Module, data: bytes, teaches: Iterable[int] = 
             teaches=list(teaches), assesses=list(assesses), prerequisites=[], alternatives=[],
         )))  # fmt: skip
     return items
+
+
+def sequencing_of(package: ContentPackage) -> dict | None:
+    """The sequencing of a SCORM 2004 package with several SCOs, read from its stored manifest
+    (see ``manifest.read_sequencing``); None for any other package."""
+    if package.standard not in (manifest.SCORM_2004_3, manifest.SCORM_2004_4) or len(package.units) < 2:
+        return None
+    data = (storage.folder_of(package.sha256) / manifest.SCORM_MANIFEST).read_bytes()
+    files = frozenset(u["launch"].split("?", 1)[0] for u in package.units) | {manifest.SCORM_MANIFEST}
+    return manifest.read_scorm(data, files).sequencing
 
 
 def package_of(organisation_id: int, content: dict) -> ContentPackage:

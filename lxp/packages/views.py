@@ -31,7 +31,7 @@ from lxp.authoring import services as authoring
 from lxp.core.auth import public, restrict_blueprint, roles_required
 from lxp.core.errors import ServiceError
 from lxp.core.forms import show_form_error
-from lxp.packages import cmi5, lms, manifest, runtime, services, storage
+from lxp.packages import cmi5, lms, manifest, runtime, sequencing, services, storage
 from lxp.packages.forms import PackageForm, WaiveForm
 
 bp = Blueprint("packages", __name__)
@@ -84,6 +84,13 @@ def upload(course_id: int):
             show_form_error(form, error)
         else:
             flash(_("Package imported: %(count)d items added.", count=len(items)), "success")
+            unsupported = [
+                name for item in items for name in (item.content.get("sequencing") or {}).get("unsupported", [])
+            ]
+            if unsupported:
+                flash(_("This package asks for sequencing lxp does not play: %(names)s. Its parts play in the "
+                        "package's order with its navigation controls (choice, flow, forward only) and its "
+                        "completion and success rollup; the rest is ignored.", names=", ".join(unsupported)), "warning")  # fmt: skip
             return redirect(url_for("authoring.course", course_id=course_id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("packages/upload.html", form=form, course=course), status
@@ -120,9 +127,13 @@ def waive(course_id: int):
 def launch(ref: str):
     """Start or resume the learner's attempt: ``{"play": the address of the unit's launch
     file}`` for the player's frame. A POST, since a new attempt is written."""
+    data = request.get_json(silent=True) if request.is_json else None
+    nav = data.get("nav") if isinstance(data, dict) and isinstance(data.get("nav"), str) else None
     try:
-        attempt = runtime.launch(current_user, ref)
         block = runtime.open_package_block(current_user, ref)
+        if runtime.is_sequenced(block.item.content):
+            return _sequenced_launch(block, nav)
+        attempt = runtime.launch(current_user, ref)
         if attempt.standard == manifest.CMI5:
             lms.begin_session(current_user, block, attempt)
     except ServiceError as error:
@@ -136,6 +147,27 @@ def launch(ref: str):
                                    url_for("package_lrs.fetch", token=token, _external=True))  # fmt: skip
         query = "&".join(filter(None, [query, urlencode(launch)]))
     return jsonify(play=f"{play}?{query}" if query else play)
+
+
+def _sequenced_launch(block, nav: str | None):
+    """A SCORM 2004 package played as one item: carry out ``nav`` (``{"nav": "continue"}``…)
+    and answer with the SCO to play (``play``, ``sco``), or ``end`` / ``leave`` / ``stay``, and
+    in each case ``nav``: what the learner may ask for next, and ``parts``: the SCOs."""
+    attempt, outcome = runtime.navigate(current_user, block.ref, nav)
+    content = block.item.content
+    current = attempt.cmi.get("current")
+    answer = {"action": outcome.action, "sco": current,
+              "nav": sequencing.valid_requests(runtime.tree(content), current),
+              "parts": [{"id": s["identifier"], "title": s["title"]} for s in content["scos"]]}  # fmt: skip
+    if outcome.action == "deliver":
+        sco = next(s for s in content["scos"] if s["identifier"] == outcome.target)
+        path, _mark, query = sco["launch"].partition("?")
+        play = url_for("packages.play", token=runtime.play_token(attempt, outcome.target), path=path)
+        answer["play"] = f"{play}?{query}" if query else play
+    elif outcome.action == "leave":
+        answer["leave"] = url_for("learning.path")
+    answer["completed"], answer["success"] = attempt.completed, attempt.success
+    return jsonify(answer)
 
 
 @bp.post("/learn/<ref>/package/commit")
@@ -177,13 +209,31 @@ def play(token: str, path: str):
     return response
 
 
-play.talisman_view_options = {"content_security_policy": PLAYER_POLICY, "frame_options": "SAMEORIGIN"}
+class _FramingByRequest(dict):
+    """The play view's header options, per request. Only lxp's pages may frame a package's
+    document (``frame-ancestors 'self'``), except a document the package itself frames: the
+    unit's frame has an opaque origin, which no policy can name, so a document its own inner
+    frame asks for (``Sec-Fetch-Site`` other than same-origin, ``Sec-Fetch-Dest: iframe``) is
+    served without a framing rule. It is sandboxed all the same, and its runtime talks only to
+    lxp's page (units that load their content in an inner frame, as authoring tools' do)."""
+
+    def __getitem__(self, key):
+        nested = request.headers.get("Sec-Fetch-Dest") == "iframe" and request.headers.get("Sec-Fetch-Site") in (
+            "cross-site", "same-site")  # fmt: skip
+        if nested and key == "frame_options":
+            return None
+        if nested and key == "content_security_policy":
+            return {k: v for k, v in PLAYER_POLICY.items() if k != "frame-ancestors"}
+        return super().__getitem__(key)
+
+
+play.talisman_view_options = _FramingByRequest(content_security_policy=PLAYER_POLICY, frame_options="SAMEORIGIN")
 
 
 def _with_runtime(found: str, attempt):
     with open(found, "rb") as stream:
         page = stream.read().decode("utf-8", errors="replace")
-    start = runtime.session_start(attempt) | {
+    start = runtime.session_start(attempt, runtime.sco_of_token(request.view_args["token"])) | {
         "token": request.view_args["token"],
         "origin": request.host_url.rstrip("/"),
     }
