@@ -40,7 +40,7 @@ DEFAULT_TEXTS = {
     "help_resolved": (_l("Did it work out with \u201c{title}\u201d?"),
                       _l("Your question was answered a couple of days ago. If you are still stuck, say so.")),
     "mentioned": (_l("{author} mentioned you in \u201c{thread}\u201d"),
-                  _l("Your cohort's space has a post that names you. Have a look when it suits you.")),
+                  _l("A post in one of your spaces names you. Have a look when it suits you.")),
     "feedback_asked": (_l("{author} asks for your feedback"),
                        _l("{author} shared their work in \u201c{thread}\u201d and would value a few lines from you: "
                           "what worked, and one suggestion.")),
@@ -149,7 +149,7 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
                             rule.delay_hours, title=get("title", ""))  # fmt: skip
         case "mentioned":
             return _(
-                "%(author)s wrote @ and your name in \u201c%(thread)s\u201d, in your cohort's space.",
+                "%(author)s wrote @ and your name in \u201c%(thread)s\u201d, in one of your spaces.",
                 author=get("author", ""),
                 thread=get("thread", ""),
             )
@@ -216,7 +216,7 @@ RULE_LABELS = {
     "another_try": _l("A word when a task needs another try"),
     "feedback_received": _l("Following up a coach's feedback"),
     "help_resolved": _l("Asking whether an answered question helped"),
-    "mentioned": _l("Someone mentions you in your cohort's space"),
+    "mentioned": _l("Someone mentions you in one of your spaces"),
     "feedback_asked": _l("A colleague asks you for feedback on their work"),
     "feedback_given": _l("A colleague answers your request for feedback"),
     "weekly_digest": _l("The weekly digest"),
