@@ -424,22 +424,26 @@ def plan(
     due_of: dict[str, date] = {}
     for assignment in assignments:
         for ref, chosen in picks.items():
-            serves = ref in assignment.items or any(
+            # Already marked: a stand-in for an assigned item (step 4) serves the assignment too.
+            asked_for = Reason("assigned", goal=assignment.title)
+            serves = ref in assignment.items or asked_for in chosen.reasons or any(
                 r.competency in assignment.competencies for r in chosen.reasons
                 if r.code in ("teaches", "assesses", "remediation")
             )  # fmt: skip
             if not serves:
                 continue
-            chosen.add(Reason("assigned", goal=assignment.title))
+            chosen.add(asked_for)
             if assignment.due is not None and (ref not in due_of or assignment.due < due_of[ref]):
                 due_of[ref] = assignment.due
-    if due_of:
-        for ref in reversed(_order(picks, items)):  # dependants before what they need
-            if ref not in due_of:
-                continue
-            for prerequisite in picks[ref].item.prerequisites:
-                if prerequisite in picks and prerequisite != ref:
-                    due_of[prerequisite] = min(due_of.get(prerequisite, due_of[ref]), due_of[ref])
+    # Until nothing changes, not one pass in order: prerequisites may form a cycle, and then no
+    # order visits every dependant before what it needs. Dates only move earlier, so this ends.
+    waiting = sorted(due_of)
+    while waiting:
+        ref = waiting.pop()
+        for prerequisite in picks[ref].item.prerequisites:
+            if prerequisite in picks and due_of.get(prerequisite, date.max) > due_of[ref]:
+                due_of[prerequisite] = due_of[ref]
+                waiting.append(prerequisite)
 
     ordered = _order(picks, items, due_of)
     for ref, before in moves:

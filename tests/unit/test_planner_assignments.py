@@ -117,3 +117,33 @@ def test_a_recertification_reopens_what_was_done_before():
         "c:a",
         "c:b",
     ]
+
+
+def test_a_stand_in_for_an_assigned_item_keeps_the_assignments_due_date():
+    # Found by the property above: the learner's preferred stand-in took the assigned item's
+    # place and its reason, but not its due date, so Today did not say when it was due.
+    monday = date(2026, 11, 23)
+    live = CatalogueItem("c:live", "Workshop", "session", "live", 60, 1, alternatives=("c:video",))
+    video = CatalogueItem("c:video", "Workshop recording", "lesson", "self_paced", 30, 2)
+    assignment = Assignment("a1", "Compliance", due=monday + timedelta(days=5), items=("c:live",))
+    result = plan([], [live, video], LearnerState(),
+                  Calendar(monday, weekly_minutes=60, preferred_modalities=frozenset({"self_paced"})),
+                  assignments=[assignment])  # fmt: skip
+    [step] = result.open_steps
+    assert step.ref == "c:video" and Reason("assigned", goal="Compliance") in step.reasons
+    assert step.assigned_due == assignment.due
+
+
+def test_what_an_assigned_item_needs_is_due_with_it_even_when_prerequisites_form_a_cycle():
+    # Found by the ordering property: with k2 and the check needing each other, one pass in
+    # plan order left k2's own prerequisite undated, planned before a dated step.
+    monday = date(2026, 11, 23)
+    basics = CatalogueItem("k0", "Basics", "lesson", "self_paced", 10, 0)
+    lesson = CatalogueItem("k2", "Lesson", "lesson", "self_paced", 10, 2, prerequisites=("k0", "k11"))
+    check = CatalogueItem(
+        "k11", "Check", "quiz", "self_paced", 10, 0, assesses=frozenset({"c0"}), prerequisites=("k2",)
+    )
+    assignment = Assignment("a0", "Safety", due=monday, competencies=frozenset({"c0"}))
+    result = plan([], [basics, lesson, check], LearnerState(), Calendar(monday, weekly_minutes=60),
+                  assignments=[assignment])  # fmt: skip
+    assert {s.ref: s.assigned_due for s in result.open_steps} == {"k0": monday, "k2": monday, "k11": monday}
