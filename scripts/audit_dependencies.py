@@ -8,10 +8,15 @@ audited when the pin is that release. Then:
 
 - a known vulnerability fails, unless its id is in `.pip-audit-ignore` (one id per line, a
   `#` comment saying why; each is justified in docs/security.md);
-- a package nobody could look up, or a vulnerability service that does not answer, makes the
-  audit incomplete: this says so in one line per package and fails, unless
-  `LXP_AUDIT_INCOMPLETE=warn` (then it warns and passes; .ci/run sets it because its package
-  index answers only for the newest releases).
+- a package nobody could look up is still acceptable when it is the newest release this
+  installation can take (the newest for this Python that every installed package's requirement
+  on it allows: numpy for Python 3.11, xmlschema under pysaml2's `<3`): there is nothing to
+  upgrade to, and the line says which constraint holds it back;
+- any other package nobody could look up (a pin behind the newest release), or a vulnerability
+  service that does not answer, makes the audit incomplete: this says so in one line per
+  package and fails, unless `LXP_AUDIT_INCOMPLETE=warn` (then it warns and passes; .ci/run
+  sets it, because a release published after the last pin bump would otherwise fail CI on a
+  package index that answers only for the newest releases).
 
 Exit status: 0 clean (or incomplete with warn), 1 vulnerable, 2 incomplete.
 """
@@ -27,6 +32,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 IGNORE_FILE = ROOT / ".pip-audit-ignore"
@@ -75,6 +85,37 @@ def newest_release_vulnerabilities(name: str, version: str) -> list[dict] | None
     return project.get("vulnerabilities") or []
 
 
+def held_back_by(name: str, version: str) -> str | None:
+    """Why ``version`` is the newest release of ``name`` this installation can take, or None
+    when a newer one could be installed (or the index does not answer)."""
+    pip = [sys.executable, "-m", "pip", "index", "versions", name, "--disable-pip-version-check"]
+    result = subprocess.run(pip, capture_output=True, text=True, check=False, timeout=TIMEOUT * 3)  # noqa: S603
+    # pip lists only the releases this Python can install, newest first: "Available versions: a, b, ..."
+    listed = next((line for line in result.stdout.splitlines() if line.startswith("Available versions:")), "")
+    releases = [Version(v.strip()) for v in listed.partition(":")[2].split(",") if v.strip()]
+    if not releases:
+        return None
+    limits = []
+    for dist in metadata.distributions():
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if canonicalize_name(requirement.name) != canonicalize_name(name) or not requirement.specifier:
+                continue
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                limits.append((dist.metadata["Name"], requirement.specifier))
+    return holding_back(Version(version), releases, limits)
+
+
+def holding_back(version: Version, releases: list[Version], limits: list[tuple[str, SpecifierSet]]) -> str | None:
+    """Why ``version`` is the newest of ``releases`` (those this Python can install) that every
+    dependant's specifier allows, or None when a newer one is allowed (or it is not a release)."""
+    allowed = [v for v in releases if all(v in spec for _, spec in limits)]
+    if not allowed or max(allowed) != version:
+        return None
+    held = [f"{who} wants {spec}" for who, spec in limits if max(releases) not in spec]
+    return "; ".join(held) or f"newer releases need another Python than {sys.version.split()[0]}"
+
+
 def _version(dependency: dict) -> str:
     try:
         return dependency.get("version") or metadata.version(dependency["name"])
@@ -94,11 +135,18 @@ def main() -> int:
         looked_up = dict(zip((d["name"] for d in skipped),
                              pool.map(lambda d: newest_release_vulnerabilities(d["name"], _version(d)), skipped),
                              strict=True))  # fmt: skip
+        stuck = [d for d in skipped if looked_up[d["name"]] is None]
+        reasons = dict(zip((d["name"] for d in stuck),
+                           pool.map(lambda d: held_back_by(d["name"], _version(d)), stuck), strict=True))  # fmt: skip
+    held_back = []
     for dependency in dependencies:
         name, version = dependency["name"], _version(dependency)
         vulns = dependency.get("vulns")
         if "skip_reason" in dependency:
             vulns = looked_up[name]
+            if vulns is None and reasons[name] is not None:
+                held_back.append(f"{name} {version}: the newest release that can be installed here ({reasons[name]})")
+                continue
             if vulns is None:
                 unaudited.append(
                     f"{name} {version}: PyPI's JSON API has no data for this version, nor is it the newest"
@@ -113,8 +161,11 @@ def main() -> int:
                 )
     for line in vulnerable:
         print(f"VULNERABLE  {line}")
+    for line in held_back:
+        print(f"HELD BACK   {line}")
     print(f"pip-audit: {audited} pinned package(s) checked, {len(vulnerable)} known vulnerabilit(y/ies) "
-          f"not accepted in .pip-audit-ignore, {len(unaudited)} could not be checked")  # fmt: skip
+          f"not accepted in .pip-audit-ignore, {len(held_back)} without data but newest possible, "
+          f"{len(unaudited)} could not be checked")  # fmt: skip
     if vulnerable:
         return 1
     return _incomplete(unaudited) if unaudited else 0
