@@ -20,7 +20,7 @@ from lxp.core.problems import PROBLEM_JSON, ProblemSchema
 
 AREAS = ("me", "learning", "path_changes", "notifications", "blocks", "inbox", "live", "coaching", "tasks", "trainer",
          "admin", "touchpoints", "insights", "spaces", "xapi", "credentials", "issued_credentials",
-         "assignments", "team", "competencies")  # fmt: skip
+         "assignments", "team", "competencies", "predictive_support")  # fmt: skip
 
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
@@ -82,4 +82,5 @@ def _prefix(area: str) -> str:
         "issued_credentials": "/admin",
         "assignments": "/admin",
         "competencies": "/admin",
+        "predictive_support": "/admin",
     }.get(area, "")

@@ -1,5 +1,6 @@
 """The trainer's desk over the API: their sessions and attendance, evidence waiting for
-review and the review itself, and "I'm stuck" help requests with their answers."""
+review and the review itself, "I'm stuck" help requests with their answers, and the learners
+they coach who may need support (predictive support), with reaching out to them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask_login import current_user
 from lxp.api.coaching import HelpRequestSchema
 from lxp.api.common import area
 from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.api.predictive_support import ActedSchema, FlagActionSchema, FlagSchema, flag_rows
 from lxp.api.tasks import SubmissionSchema
 from lxp.coaching import services as coaching
 from lxp.coaching import threads
@@ -18,6 +20,8 @@ from lxp.core.errors import Invalid
 from lxp.core.timezones import in_zone
 from lxp.live import scheduling
 from lxp.live.models import ATTENDANCE
+from lxp.risk import actions as risk_actions
+from lxp.risk import services as risk
 from lxp.workplace import services as workplace
 from lxp.workplace.models import OUTCOMES
 
@@ -299,3 +303,33 @@ def checkpoint_held(thread_id: int):
     thread = threads.thread_for(current_user, thread_id)
     threads.hold_checkpoint(current_user, thread)
     return {"thread_id": thread.id, "learner_id": thread.learner_id, "item_ref": thread.item_ref, "held": True}
+
+
+class CoachActedSchema(ActedSchema):
+    thread_id = ma.fields.Integer(metadata={"description": "the conversation the learner was told in"})
+
+
+@bp.get("/at-risk")
+@bp.response(200, FlagSchema(many=True))
+def at_risk():
+    """Learners you coach who may go quiet soon, with the reasons in words and what you could
+    offer them, oldest first; never a score. A learner leaves the list once someone acts."""
+    return flag_rows(risk.desk_flags(current_user))
+
+
+@bp.post("/at-risk/<int(max=2147483647):flag_id>/actions")
+@bp.arguments(FlagActionSchema)
+@bp.response(200, CoachActedSchema)
+def act_on_flag(args, flag_id: int):
+    """Reach out in your conversation with the learner: a message (``body``), a place at one of the
+    flag's sessions (``session_id``) or a lighter plan, recorded on the flag (the first action
+    stays recorded). 404 for a learner you do not coach, 400 with the reason for a bad message or
+    session (nothing is recorded then)."""
+    if args["action"] == "message":
+        thread = risk_actions.message(current_user, flag_id, args["body"])
+    elif args["action"] == "offer_session":
+        thread = risk_actions.offer_session(current_user, flag_id, args["session_id"])
+    else:
+        thread = risk_actions.simplify_plan(current_user, flag_id)
+    flag = risk.flag_for_coach(current_user, flag_id)
+    return {"id": flag.id, "action": flag.action, "acted_at": flag.acted_at, "thread_id": thread.id}

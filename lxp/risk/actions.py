@@ -122,6 +122,15 @@ def _record_lighter(flag: RiskFlag, by: User, before: int, after: int) -> None:
 # --- a coach, in their conversation with the learner -----------------------------------------
 
 
+def message(coach: User, flag_id: int, body: str) -> CoachingThread:
+    """The coach writes to the flagged learner at once (the API's way; the desk opens the
+    conversation to write in): recorded on the flag. Returns the thread. Raises ``NotFound`` (not
+    a learner they coach), ``Invalid`` (no text, overlong; the learner has no path)."""
+    thread = services.act_on_flag(coach, flag_id, "message")
+    threads.post_message(coach, thread, body)
+    return thread
+
+
 def offer_session(coach: User, flag_id: int, session_id: int | None) -> CoachingThread:
     """Offer the flagged learner a place at one upcoming session of their course: recorded on
     the flag, and written to the learner in the conversation with a link to sign up. Returns
