@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lxp.api.common import area, not_found
+from lxp.assignments import services as assignments
 from lxp.learning import services as learning
 from lxp.paths import planner
 from lxp.paths import services as paths
@@ -161,19 +162,21 @@ class TodaySchema(ma.Schema):
                            metadata={"description": "on-the-job task states by step ref"})  # fmt: skip
 
 
-def _reason(reason: planner.Reason, names: dict, text) -> dict:
+def _reason(reason: planner.Reason, names: dict, text, step: planner.Step | None = None,
+            askers: dict[str, str] | None = None) -> dict:  # fmt: skip
     # The macro renders HTML; the API gives plain text, so "&" and "'" read as the author wrote them.
     return {"code": reason.code, "competency": reason.competency, "goal": reason.goal, "item": reason.item,
             "competency_name": names.get(reason.competency, reason.competency) if reason.competency else None,
-            "text": html.unescape(str(text(reason, names))).strip()}  # fmt: skip
+            "text": html.unescape(str(text(reason, names, step, askers or {}))).strip()}  # fmt: skip
 
 
-def _step(step: planner.Step, names: dict, text) -> dict:
+def _step(step: planner.Step, names: dict, text, askers: dict[str, str] | None = None) -> dict:
     # Plain text, not HTML: a title with an apostrophe or "&" reads as written.
     back = html.unescape(str(get_template_attribute("learning/_reasons.html", "back_text")(step, names))).strip()
     return {**{k: getattr(step, k) for k in ("ref", "title", "kind", "modality", "minutes", "week", "due", "done",
                                              "optional", "live_date", "again")},
-            "reasons": [_reason(r, names, text) for r in step.reasons], "back_because": back or None}  # fmt: skip
+            "reasons": [_reason(r, names, text, step, askers) for r in step.reasons],
+            "back_because": back or None}  # fmt: skip
 
 
 def _reason_text():
@@ -192,7 +195,9 @@ def path_document(journey) -> dict:
     """The journey's current path as ``PathSchema`` serialises it (``/path`` and the path changes)."""
     plan = paths.current_plan(journey)
     names, text = paths.competency_names(current_user.organisation_id, str(get_locale())), _reason_text()
-    return {"journey": journey, "steps": [_step(s, names, text) for s in plan.steps],
+    assigned = any(r.code == "assigned" for step in plan.steps for r in step.reasons)
+    askers = assignments.askers_of(journey.learner_id) if assigned else {}
+    return {"journey": journey, "steps": [_step(s, names, text, askers) for s in plan.steps],
             "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names, text)} for s in plan.skipped],
             "unmet": list(plan.unmet), "feasibility": _feasibility(journey, plan)}  # fmt: skip
 
@@ -248,8 +253,8 @@ def get_today():
     shown = learning.today(current_user)
     names, text = paths.competency_names(current_user.organisation_id, str(get_locale())), _reason_text()
     return {"journey_status": shown.journey.status if shown.journey else None,
-            "next_step": _step(shown.next_step, names, text) if shown.next_step else None,
-            "this_week": [_step(s, names, text) for s in shown.this_week], "tasks": shown.tasks,
+            "next_step": _step(shown.next_step, names, text, shown.askers) if shown.next_step else None,
+            "this_week": [_step(s, names, text, shown.askers) for s in shown.this_week], "tasks": shown.tasks,
             "sessions": shown.sessions, "unread_messages": shown.inbox.unread, "replies": shown.inbox.replies}  # fmt: skip
 
 

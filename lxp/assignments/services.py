@@ -658,6 +658,18 @@ def states_and_line(learner: User, plan: planner.Plan | None,
     return _states(_latest(row[0] for row in rows), today or date.today(), plan, askers), line
 
 
+def askers_of(learner_id: int) -> dict[str, str]:
+    """The manager's name by assigned title, for the learner's work in force that their manager
+    asked for (the planner's "assigned" reasons carry the title): Today names them as the path
+    does. One statement."""
+    asker = aliased(User)
+    rows = db.session.execute(
+        _work_query(learner_id).join(asker, (asker.id == Assignment.created_by_id) & Assignment.by_manager)
+        .add_columns(asker.display_name)
+    ).all()  # fmt: skip
+    return {title_of(work.assignment): name for work, name in rows}
+
+
 # --- the learner's say -------------------------------------------------------------------------
 
 

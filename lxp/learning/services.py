@@ -9,12 +9,13 @@ twice, and the path is replanned in the same transaction.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lxp import events
+from lxp.assignments import services as assignments
 from lxp.authoring.kinds import KINDS, QuestionFeedback
 from lxp.channels import in_app
 from lxp.channels.in_app import InboxGlance
@@ -295,6 +296,7 @@ class Today:
     tasks: dict[str, str]
     outlook: paths.Outlook | None
     weeks: list
+    askers: dict[str, str] = field(default_factory=dict)  # manager by assigned title (``assignments.askers_of``)
 
     @property
     def also_this_week(self) -> tuple[planner.Step, ...]:
@@ -311,8 +313,12 @@ def today(learner) -> Today:
         return Today(journey, None, None, (), sessions, inbox, {}, None, [])
     plan = paths.current_plan(journey)
     open_steps = plan.open_steps
+    next_step, this_week = (open_steps[0] if open_steps else None), tuple(s for s in open_steps if s.week == 0)
+    # Only a learner with assigned work on Today pays the statement that names who asked.
+    shown = (next_step, *this_week) if next_step else this_week
+    assigned = any(r.code == "assigned" for step in shown for r in step.reasons)
     return Today(
-        journey, plan, open_steps[0] if open_steps else None, tuple(s for s in open_steps if s.week == 0),
-        sessions, inbox, workplace.task_states(learner.id), paths.outlook(journey, plan),
-        paths.weekly_rhythm(journey, plan),
+        journey, plan, next_step, this_week, sessions, inbox, workplace.task_states(learner.id),
+        paths.outlook(journey, plan), paths.weekly_rhythm(journey, plan),
+        assignments.askers_of(learner.id) if assigned else {},
     )  # fmt: skip

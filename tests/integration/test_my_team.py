@@ -20,6 +20,7 @@ from lxp.extensions import db
 from lxp.managers import services as managers
 from lxp.paths import services as paths
 from tests.conftest import committing, csrf_from, sign_in, submit
+from tests.integration.api.conftest import ApiClient, make_token
 
 SECRETS = ("SECRET-reflection-7f3a", "SECRET-pulse-comment-19bd", "SECRET-help-request-55c1",
            "SECRET-coaching-message-a0e2")  # fmt: skip
@@ -255,6 +256,13 @@ def test_a_manager_assigns_learning_to_their_report_who_finds_it_on_the_path_and
     assert "Before the new till arrives." in path and package_title in path
     assert "asked by your manager Mia Manager" in path and "Asked by your organisation" not in path
     assert f"Asked by your manager Mia Manager: \u201c{package_title}\u201d, due" in path  # on the package's steps
+    today = learner.get("/today").get_data(as_text=True)  # Today says the same of the next step
+    assert f"Asked by your manager Mia Manager: \u201c{package_title}\u201d, due" in today
+    ann_api = ApiClient(app, make_token(app, ann), ann)
+    next_step = ann_api.get("/api/v1/today").json["next_step"]
+    assert any(r["text"].startswith("Asked by your manager Mia Manager") for r in next_step["reasons"])
+    steps = ann_api.get("/api/v1/path").json["steps"]
+    assert any(r["text"].startswith("Asked by your manager Mia Manager") for s in steps for r in s["reasons"])
     with committing(app):
         plan_touchpoints()
         told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == ann,
