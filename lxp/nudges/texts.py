@@ -189,6 +189,10 @@ def why(rule: Rule, values: Mapping[str, object]) -> str:
         case "assignment_overdue":
             return _("Your organisation assigned \u201c%(title)s\u201d, due on %(due)s, and it is not done yet.",
                      title=get("title", ""), due=get("due", ""))  # fmt: skip
+        case "assignment_manager" if get("theirs"):
+            return _("%(learner)s reports to you, and \u201c%(title)s\u201d, which you asked for, was due on %(due)s. "
+                     "They allowed you to hear of it, or the assignment asks for it.",
+                     learner=get("learner", ""), title=get("title", ""), due=get("due", ""))  # fmt: skip
         case "assignment_manager":
             return _("%(learner)s reports to you, and \u201c%(title)s\u201d, assigned by your organisation, was due on "
                      "%(due)s. They allowed you to hear of it, or the assignment asks for it.",

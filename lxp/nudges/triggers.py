@@ -698,7 +698,10 @@ def assignment_escalation(rule: Rule, now: datetime) -> list[Occurrence]:
             manager_id, key) not in planned:  # fmt: skip
             found.append(Occurrence(manager_id, key, now, None,
                                     {"learner": name, "title": title_of(assignment), "due": work.due_on,
-                                     "link": path_for("managers.my_team")}, about=work.learner_id))  # fmt: skip
+                                     "link": path_for("managers.my_team"),
+                                     # the manager is told it was their own request, not "your organisation's"
+                                     "theirs": assignment.by_manager and assignment.created_by_id == manager_id},
+                                    about=work.learner_id))  # fmt: skip
     return found
 
 

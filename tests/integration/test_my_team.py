@@ -214,7 +214,31 @@ def test_soon_due_and_overdue_work_reach_the_learner_and_the_manager_only_when_a
         outbox = _outbox()
         told = [key for key in outbox if key == (manager.id, "assignment_manager")]
         assert len(told) == 1 and "Felix Braun" in outbox[told[0]].subject
+        assert "which you asked for" not in outbox[told[0]].why  # the organisation asked, not the manager
         assert (jana.id, "assignment_overdue") not in outbox  # not overdue
+
+
+def test_a_manager_hears_of_overdue_work_they_asked_for_as_their_own_request(app, client, make_user, published):
+    from datetime import date, timedelta
+
+    from lxp.assignments.models import AssignedWork, ReportingLine
+    from lxp.nudges.planning import plan_touchpoints
+
+    manager, ann, _bo = _team_with_manager(app, make_user)
+    sign_in(client, "mia@example.com")
+    page = client.get("/team").get_data(as_text=True)
+    response = client.post("/team/assign", data={"csrf_token": csrf_from(page), "goal": published["goal"],
+                           "people": [ann], "due_date": (date.today() + timedelta(days=1)).isoformat()})  # fmt: skip
+    assert response.status_code == 302
+    with committing(app):
+        db.session.scalar(select(AssignedWork).where(AssignedWork.learner_id == ann)).due_on = date.today() - timedelta(
+            days=10)  # fmt: skip
+        db.session.get(ReportingLine, ann).share_progress = True
+    with committing(app):
+        plan_touchpoints()
+        told = _outbox()[(manager, "assignment_manager")]
+        assert "Ann" in told.subject
+        assert "which you asked for" in told.why and "organisation" not in told.why
 
 
 def _team_with_manager(app, make_user):
