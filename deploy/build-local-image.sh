@@ -13,7 +13,8 @@
 #      caddy image (config in /config, certificates in /data, /srv, the same command);
 #   4. `buildah bud` of both targets, in chroot isolation (no daemon, no runtime needed).
 # Run as root, from anywhere:  deploy/build-local-image.sh   (apt-get install buildah debootstrap)
-# Then, e.g.:  podman --root /var/lib/lxp-image/storage run --rm --network host -e LXP_SECRET_KEY=... localhost/lxp:local
+# Then, e.g.:  podman --root /var/lib/lxp-image/storage --runroot /run/lxp-image run --network host \
+#                --env-file /etc/lxp.env -e LXP_BIND=127.0.0.1:8000 localhost/lxp:local
 # .ci/image builds with it and runs the result (health, readiness, sign-in page, uid 10001).
 #
 # Settings from the environment:
