@@ -106,7 +106,7 @@ make_base() {
   tar --numeric-owner --xattrs -C "$mnt" -xf "$ROOTFS_TAR"
   b umount "$ctr" >/dev/null
   b run "$ctr" -- sh -euc "$script"
-  b config --annotation "org.lxp.base=${id}" --os linux --arch amd64 \
+  b config --annotation "org.lxp.base=${id}" --os linux --arch "$(dpkg --print-architecture)" \
     --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env LANG=C.UTF-8 "$@" "$ctr"
   b commit --rm --quiet "$ctr" "$name" >/dev/null
 }
