@@ -1,8 +1,9 @@
 """deploy/: the gunicorn config loaded by a real gunicorn (threaded workers, keep-alive,
 metrics summed over workers, JSON log lines), the image's entrypoint run for real (it migrates,
 then starts the command), and the files no engine runs here checked as far as they can be:
-compose.yaml parsed, the Dockerfile read and linted (hadolint), the entrypoint linted
-(ShellCheck), .dockerignore read, the systemd units verified."""
+compose.yaml parsed, the Dockerfile read and linted (hadolint), the entrypoint and the image's
+build and CI scripts linted (ShellCheck), the image's health check run against a real gunicorn,
+.dockerignore read, the systemd units verified. The image itself is built and run by .ci/image."""
 
 from __future__ import annotations
 
@@ -83,6 +84,25 @@ def test_gunicorn_with_the_deploy_config_keeps_connections_sums_metrics_and_logs
     assert len(ready) == asked and all(line["sql_statements"] >= 1 for line in ready)  # it reads the revision
 
 
+def _healthcheck(bind: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "LXP_BIND": bind}
+    return subprocess.run([sys.executable, str(DEPLOY / "healthcheck.py")], env=env, capture_output=True, text=True,
+                          timeout=30, check=False)  # fmt: skip
+
+
+def test_the_image_health_check_asks_gunicorn_where_lxp_bind_puts_it(tmp_path):
+    # A container on the host's network is given another port through LXP_BIND; the check follows it.
+    port = free_port()
+    server, _log = start_gunicorn(tmp_path, port, WEB_CONCURRENCY="1")
+    try:
+        assert _healthcheck(f"127.0.0.1:{port}").returncode == 0
+        assert _healthcheck(f"0.0.0.0:{port}").returncode == 0  # the image's wildcard bind: asked on loopback
+    finally:
+        stop(server)
+    down = _healthcheck(f"0.0.0.0:{port}")
+    assert down.returncode == 1 and f"http://127.0.0.1:{port}/healthz" in down.stderr
+
+
 def test_compose_runs_migrations_then_web_then_scheduler_behind_caddy():
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
@@ -107,13 +127,17 @@ def test_compose_runs_migrations_then_web_then_scheduler_behind_caddy():
 
 def test_the_image_runs_gunicorn_as_a_user_with_a_health_check():
     lines = [line.strip() for line in (DEPLOY / "Dockerfile").read_text().splitlines() if line.strip()]
-    assert "FROM python:3.11-slim AS app" in lines
-    app_stage = lines[: lines.index("FROM caddy:2 AS proxy")]
+    # The official bases by default; arguments before the first FROM, so that a base made without a
+    # registry can stand in (deploy/build-local-image.sh, run by .ci/image).
+    first_from = next(index for index, line in enumerate(lines) if line.startswith("FROM "))
+    assert {"ARG PYTHON_IMAGE=python:3.11-slim", "ARG CADDY_IMAGE=caddy:2"} <= set(lines[:first_from])
+    assert lines[first_from] == "FROM ${PYTHON_IMAGE} AS app"
+    app_stage = lines[first_from : lines.index("FROM ${CADDY_IMAGE} AS proxy")]
     users = [line for line in app_stage if line.startswith("USER ")]
     assert users == ["USER 10001:10001"]  # the unprivileged lxp user, by number
     assert any("useradd --system --uid 10001 --gid lxp" in line for line in app_stage)
     assert any(line.startswith("HEALTHCHECK") for line in app_stage)
-    assert any("/healthz" in line for line in app_stage)
+    assert 'CMD ["python", "/opt/lxp/deploy/healthcheck.py"]' in app_stage  # /healthz where LXP_BIND says
     assert app_stage[-2] == 'ENTRYPOINT ["/opt/lxp/deploy/docker-entrypoint.sh"]'  # migrates first
     assert app_stage[-1] == 'CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"]'
     assert "pip install -e ." in "\n".join(app_stage)  # templates and migrations are read from the checkout
@@ -129,8 +153,9 @@ def test_the_dockerfile_and_the_entrypoint_pass_their_linters():
     hadolint = subprocess.run([_linter("hadolint"), "--no-color", str(DEPLOY / "Dockerfile")], capture_output=True,
                               text=True, timeout=60, check=False)  # fmt: skip
     assert hadolint.returncode == 0 and hadolint.stdout == "", hadolint.stdout + hadolint.stderr
-    shellcheck = subprocess.run([_linter("shellcheck"), str(DEPLOY / "docker-entrypoint.sh")], capture_output=True,
-                                text=True, timeout=60, check=False)  # fmt: skip
+    scripts = [DEPLOY / "docker-entrypoint.sh", DEPLOY / "build-local-image.sh", ROOT / ".ci" / "image"]
+    shellcheck = subprocess.run([_linter("shellcheck"), *map(str, scripts)], capture_output=True, text=True,
+                                timeout=60, check=False)  # fmt: skip
     assert shellcheck.returncode == 0, shellcheck.stdout + shellcheck.stderr
 
 
