@@ -49,8 +49,8 @@ run: seed
 ##   make test PYTEST_ARGS="-n 0 tests/unit/test_dates.py"
 ## Compiled modules and the tests as pytest rewrites them are kept in .venv/pycache even where
 ## PYTHONDONTWRITEBYTECODE is set (the tree stays clean): otherwise every worker rewrites every
-## test module again at collection, about 8 s of CPU each, and each lxp process a test starts
-## compiles lxp again.
+## test module again at collection (about 8 s of CPU each on the 2-core machine), and the lxp
+## processes tests start (gunicorn, outbox workers) compile what they import again.
 XDIST ?= -n auto --dist loadscope --no-loadscope-reorder
 PYCACHE ?= $(CURDIR)/$(VENV)/pycache
 test: install interop
