@@ -34,7 +34,10 @@ rather than ``db.engine``, which on SQLite would wait for the test's write lock.
 
 A real commit anywhere (an opted-out test, a module- or session-scoped fixture) marks the
 database as used, and the next rolled-back test empties the tables first, so data committed
-for one test or module never leaks into another.
+for one test or module never leaks into another. A module fixture whose data takes seconds to
+build (the demo) may instead commit it once and call ``keep_committed_data()``: the module's
+tests then each start from that data and are rolled back to it; the fixture empties the tables
+when the module ends (a ``real_commits`` test meanwhile fails: it would destroy the data).
 
 Rate-limit counters are reset for every test. Hypothesis runs the ``dev`` profile (few
 examples) unless ``HYPOTHESIS_PROFILE=ci`` asks for many; ``.ci/run`` does that in one leg.
@@ -45,6 +48,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -68,6 +72,11 @@ from lxp.authoring import competency_names
 from lxp.core import unit_of_work
 from lxp.extensions import db, limiter
 from lxp.paths import services as paths_services
+
+# pytest imports this file as ``conftest``, the test modules as ``tests.conftest``: make that
+# the same module, or the helpers they import (``empty_all_tables``, ``keep_committed_data``)
+# would change a second copy of the database state the fixtures never read.
+sys.modules.setdefault("tests.conftest", sys.modules[__name__])
 
 PASSWORD = "correct horse battery"
 # The factory's users need a valid hash, not a strong one: checking scrypt's costs 0.1-0.4 s
@@ -101,23 +110,26 @@ def pytest_configure(config):
 # The rest follow in collection order (browser tests, integration, unit), so the last modules
 # handed out are short ones and both workers finish within a few seconds of each other.
 LONGEST_FIRST = (
+    # Each over about 12 s alone (``-n 0 --durations=0``, one directory at a time, load 5, Dec. 2026),
+    # and the two that start a peer process; browser modules follow, then the short ones.
     "tests/integration/api/test_api_fuzz.py",
     "tests/integration/test_every_page.py",
+    "tests/integration/test_xss_crawl.py",
+    "tests/integration/test_bootstrap.py",
+    "tests/integration/test_deploy.py",
     "tests/integration/test_mail_acceptance.py",
     "tests/integration/test_outbox_reliability.py",
+    "tests/integration/test_migrations_and_cli.py",
+    "tests/integration/test_saml_sign_in.py",
+    "tests/integration/test_page_costs.py",
+    "tests/integration/test_backup.py",
     "tests/integration/test_rate_limit_workers.py",
+    "tests/integration/test_asvs.py",
+    "tests/integration/test_predictive_support.py",
+    "tests/integration/test_scim_conformance.py",
+    "tests/integration/test_reverse_proxy.py",
     "tests/integration/api/test_openapi_client.py",
     "tests/integration/api/test_lrs_ralph.py",
-    "tests/integration/test_bootstrap.py",
-    "tests/integration/test_migrations_and_cli.py",
-    "tests/integration/test_authorization.py",
-    "tests/integration/test_learner_journey.py",
-    "tests/unit/test_planner.py",
-    "tests/integration/test_operator_check.py",
-    "tests/integration/test_workplace_tasks.py",
-    "tests/unit/test_planner_properties.py",
-    "tests/unit/test_commits.py",
-    "tests/unit/test_translations.py",
 )
 
 
@@ -251,7 +263,13 @@ def empty_all_tables() -> None:
         with db.engine.begin() as connection:
             for table in tables:
                 connection.execute(table.delete())
-    _database.used = False
+    _database.used = _database.kept = False
+
+
+def keep_committed_data() -> None:
+    """What is committed now is where the next rolled-back tests start from, until
+    ``empty_all_tables()``: for a module fixture that builds costly data once (see the docstring)."""
+    _database.used, _database.kept = False, True
 
 
 class _Database:
@@ -260,6 +278,7 @@ class _Database:
 
     def __init__(self):
         self.used = True  # the migrations just committed
+        self.kept = False  # what is committed is a module's data its rolled-back tests start from
         self.url: str | None = None
         self.connection: Connection | None = None
         self.thread: int | None = None
@@ -317,6 +336,9 @@ def clean_db(app, request):
     paths_services.forget_frozen_versions()  # version ids start again in an emptied database
     competency_names.forget()  # and organisation ids
     real_commits = request.node.get_closest_marker("real_commits") is not None
+    if _database.kept and (real_commits or _database.used):
+        pytest.fail("a test committed for real on data a module fixture keeps (keep_committed_data): the tests "
+                    "after it would not start from that data")  # fmt: skip
     with app.app_context():
         if real_commits or _database.used:
             empty_all_tables()

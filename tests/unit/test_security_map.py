@@ -3,12 +3,14 @@ or the map claims a proof that is gone (a renamed or deleted test)."""
 
 import ast
 import re
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = re.compile(r"`((?:unit|integration|e2e)/[\w/]+\.py)::(\w+)")
 
 
+@cache  # the map names over a hundred tests in a few dozen files: parse each file once
 def _tests_in(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
     return {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
