@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import click
@@ -187,22 +186,9 @@ def seed_demo(force: bool) -> None:
                "see /admin/credentials.")  # fmt: skip
 
 
-@lxp_cli.command("scheduler")
-@click.option("--once", is_flag=True, help="Run every job once and exit.")
-def run_scheduler(once: bool) -> None:
-    """Run the touchpoint and session jobs (its own process in production)."""
-    app = current_app._get_current_object()
-    if once:
-        for job_id in scheduler.run_all_once(app):
-            click.echo(f"ran {job_id}")
-        return
-    click.echo(f"lxp scheduler: {len(scheduler.JOBS)} jobs; stop with Ctrl+C")
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):  # Ctrl+C is how it is stopped
-        scheduler.build(app, blocking=True).start()
-
-
 def init_app(app) -> None:
     lxp_cli.add_command(init)
+    lxp_cli.add_command(scheduler.run_scheduler)
     lxp_cli.add_command(organisation_cli)
     lxp_cli.add_command(course_cli)
     lxp_cli.add_command(nudges_cli)
