@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+import click
 from flask import Flask
 from sqlalchemy import event
 
@@ -67,7 +68,6 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
         scheduler.init_cli(app)
         return app
 
-    from lxp import cli
     from lxp.core import serving  # compression and static files: requests only
 
     serving.init_app(app)
@@ -79,10 +79,33 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
 
     error_pages.init_app(app)
     refusals.init_app(app)  # after the unit of work's hooks, so it runs before the request ends
-    cli.init_app(app)
+    app.cli.add_command(_LazyLxpCommands())
     scheduler.init_app(app)
     metrics.init_app(app)
     return app
+
+
+class _LazyLxpCommands(click.Group):
+    """``flask lxp …``, loaded when a command is run or listed: the commands bring the demo data,
+    backups and their libraries (about 3 MB), which a web worker never needs (issue 20)."""
+
+    def __init__(self) -> None:
+        super().__init__("lxp", help="lxp administration commands.")
+
+    @staticmethod
+    def _loaded() -> click.Group:
+        from lxp import cli
+
+        return cli.prepared_group()
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self._loaded().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx):
+        return self._loaded().list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name):
+        return self._loaded().get_command(ctx, cmd_name)
 
 
 def _as_mapping(config: Mapping | object) -> dict:

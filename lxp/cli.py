@@ -186,17 +186,24 @@ def seed_demo(force: bool) -> None:
                "see /admin/credentials.")  # fmt: skip
 
 
-def init_app(app) -> None:
-    lxp_cli.add_command(init)
-    lxp_cli.add_command(scheduler.run_scheduler)
-    lxp_cli.add_command(organisation_cli)
-    lxp_cli.add_command(course_cli)
-    lxp_cli.add_command(nudges_cli)
-    lxp_cli.add_command(path_cli)
-    lxp_cli.add_command(privacy_cli)
-    lxp_cli.add_command(seed_synthetic)
-    lxp_cli.add_command(insights_cli)
-    lxp_cli.add_command(risk_cli)
-    lxp_cli.add_command(credentials_cli)
-    unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
-    app.cli.add_command(lxp_cli)
+_prepared = False
+
+
+def prepared_group() -> click.Group:
+    """The ``lxp`` group with every command added (once per process)."""
+    global _prepared  # noqa: PLW0603  (the commands are added to the module's group once)
+    if not _prepared:
+        lxp_cli.add_command(init)
+        lxp_cli.add_command(scheduler.run_scheduler)
+        lxp_cli.add_command(organisation_cli)
+        lxp_cli.add_command(course_cli)
+        lxp_cli.add_command(nudges_cli)
+        lxp_cli.add_command(path_cli)
+        lxp_cli.add_command(privacy_cli)
+        lxp_cli.add_command(seed_synthetic)
+        lxp_cli.add_command(insights_cli)
+        lxp_cli.add_command(risk_cli)
+        lxp_cli.add_command(credentials_cli)
+        unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
+        _prepared = True
+    return lxp_cli
