@@ -95,6 +95,15 @@ def sign_in_beforehand(app, email: str) -> dict:
     return {"cookies": {cookie.key: cookie.value for cookie in client._cookies.values()}, "csrf": meta.group(1)}
 
 
+def read_failures(prefix: str) -> list[dict]:
+    """Locust's failures: what went wrong, per page, how often."""
+    path = Path(f"{prefix}_failures.csv")
+    if not path.exists():
+        return []
+    with path.open(newline="") as table:
+        return list(csv.DictReader(table))
+
+
 def read_stats(prefix: str) -> list[dict]:
     with open(f"{prefix}_stats.csv", newline="") as table:  # noqa: PTH123
         return list(csv.DictReader(table))
@@ -179,6 +188,7 @@ def main() -> None:
         if not Path(f"{prefix}_stats.csv").exists():
             raise SystemExit(f"Locust did not run: {run.stderr.strip().splitlines()[-1:]}")
         stats = read_stats(prefix)
+        failures = read_failures(prefix)
         writes, missing, extra, in_flight = check_writes(app, json.loads(Path(acks_file).read_text()), before)
 
     print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {os.environ.get('LXP_THREADS', '4')} "
@@ -190,6 +200,8 @@ def main() -> None:
               f"{row['50%']:>8}{row['95%']:>8}{row['99%']:>8}")  # fmt: skip
     today = next((row for row in stats if row["Name"] == "/today"), None)
     total = next(row for row in stats if row["Name"] == "Aggregated")
+    for failure in failures:
+        print(f"failed: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
     if today:
         print(f"Today p95: {today['95%']} ms (goal <= 300 ms); errors: {total['Failure Count']} (goal 0)")
     print(f"acknowledged writes: {writes}; missing from the database: {missing}; "
