@@ -189,7 +189,7 @@ def children(pid: int) -> list[int]:
 def scheduler_memory(env: dict, seconds: float) -> float:
     """Resident memory of ``flask lxp scheduler`` after it ran for ``seconds``."""
     flask = str(Path(sys.executable).with_name("flask"))
-    process = subprocess.Popen([flask, "--app", "wsgi", "lxp", "scheduler"], cwd=ROOT, env=env,  # noqa: S603
+    process = subprocess.Popen([flask, "--app", "scheduler_app", "lxp", "scheduler"], cwd=ROOT, env=env,  # noqa: S603
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
         time.sleep(seconds)

@@ -14,9 +14,11 @@ Locust, headless, from its own virtualenv ``.venv-bench`` (``bench/requirements-
 made on first use; Locust brings gevent and its own Flask, which stay out of lxp's). The people
 are in ``bench/locustfile.py``. Afterwards it reads the database: every completion, quiz
 attempt and pulse the server acknowledged must be stored once under the id the learner sent,
-and the replays the simulated phones sent must not have added anything. The figures count from
-the moment every simulated person has signed in (``--reset-stats``): a storm of sign-ins is a
-measure of the password hash, not of the pages.
+and the replays the simulated phones sent must not have added anything (writes still in flight
+when Locust stops are counted apart: stored, never answered). Every simulated person is signed in
+through the real form before Locust starts (in this process, with the server's key and
+database), and Locust's users take those sessions: 300 people signing in at once measure the
+password hash (scrypt, on purpose slow), which held the first run's pages back for minutes.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -75,6 +78,32 @@ def prepare(app, learners: int, courses: int) -> dict:
             "password": PASSWORD, "course_ids": course_ids}  # fmt: skip
 
 
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def sign_in_beforehand(app, email: str) -> dict:
+    """A real sign-in through the form, in this process (the same secret key and database as the
+    server): the session cookies and the signed-in pages' CSRF token for one simulated person."""
+    client = app.test_client()
+    token = CSRF_FIELD.search(client.get("/login").get_data(as_text=True)).group(1)
+    answer = client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD},
+                         follow_redirects=True)  # fmt: skip
+    meta = CSRF_META.search(answer.get_data(as_text=True))
+    if meta is None or answer.request.path == "/login":
+        raise SystemExit(f"{email} could not sign in")
+    return {"cookies": {cookie.key: cookie.value for cookie in client._cookies.values()}, "csrf": meta.group(1)}
+
+
+def read_failures(prefix: str) -> list[dict]:
+    """Locust's failures: what went wrong, per page, how often."""
+    path = Path(f"{prefix}_failures.csv")
+    if not path.exists():
+        return []
+    with path.open(newline="") as table:
+        return list(csv.DictReader(table))
+
+
 def read_stats(prefix: str) -> list[dict]:
     with open(f"{prefix}_stats.csv", newline="") as table:  # noqa: PTH123
         return list(csv.DictReader(table))
@@ -88,19 +117,22 @@ def learner_statements(app) -> int:
         return db.session.scalar(select(func.count()).where(LearningEvent.verb.in_(LEARNER_VERBS)))
 
 
-def check_writes(app, acknowledged: list[dict], before: int) -> tuple[int, int, int]:
-    """(acknowledged writes, how many of them are missing, statements beyond one per acknowledged id)."""
-    ids = {uuid.UUID(entry["id"]) for entry in acknowledged}
+def check_writes(app, writes: dict, before: int) -> tuple[int, int, int, int]:
+    """(acknowledged writes, how many of them are missing, statements the clients never sent
+    (a replay or retry stored twice would be one), writes stored without an answer (still in
+    flight when the run stopped: neither lost nor doubled))."""
+    acknowledged = {uuid.UUID(entry["id"]) for entry in writes["acknowledged"]}
+    sent = {uuid.UUID(event_id) for event_id in writes["sent"]}
     with app.app_context():
         stored = set()
-        wanted = sorted(ids)
+        wanted = sorted(sent | acknowledged)
         for start in range(0, len(wanted), 500):
             stored.update(
                 db.session.scalars(select(LearningEvent.id).where(LearningEvent.id.in_(wanted[start : start + 500])))
             )
-    missing = len(ids - stored)
-    extra = learner_statements(app) - before - len(ids)  # replays and retries must add nothing
-    return len(ids), missing, extra
+    missing = len(acknowledged - stored)
+    not_sent = learner_statements(app) - before - len(stored)  # replays and retries must add nothing
+    return len(acknowledged), missing, not_sent, len(stored - acknowledged)
 
 
 def main() -> None:
@@ -122,6 +154,13 @@ def main() -> None:
                           "RATELIMIT_ENABLED": False})  # fmt: skip
         began = time.perf_counter()
         people = prepare(app, args.learners, args.courses)
+        signing_in = time.perf_counter()
+        admins = max(1, args.users // 31)
+        people["sessions"] = [sign_in_beforehand(app, people["learner_email"].format(n=n))
+                              for n in range(min(args.users, args.learners))]  # fmt: skip
+        people["admin_session"] = sign_in_beforehand(app, people["admin_email"])
+        print(f"{len(people['sessions'])} learners and the admin ({admins} simulated) signed in beforehand "
+              f"in {time.perf_counter() - signing_in:.0f} s")  # fmt: skip
         before = learner_statements(app)
         with app.app_context():
             db.engine.dispose()
@@ -149,8 +188,8 @@ def main() -> None:
         if not Path(f"{prefix}_stats.csv").exists():
             raise SystemExit(f"Locust did not run: {run.stderr.strip().splitlines()[-1:]}")
         stats = read_stats(prefix)
-        acknowledged = json.loads(Path(acks_file).read_text())
-        writes, missing, extra = check_writes(app, acknowledged, before)
+        failures = read_failures(prefix)
+        writes, missing, extra, in_flight = check_writes(app, json.loads(Path(acks_file).read_text()), before)
 
     print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {os.environ.get('LXP_THREADS', '4')} "
           f"threads; Locust {args.users} people for {args.seconds} s; load average before {loadavg:.2f} "
@@ -161,10 +200,14 @@ def main() -> None:
               f"{row['50%']:>8}{row['95%']:>8}{row['99%']:>8}")  # fmt: skip
     today = next((row for row in stats if row["Name"] == "/today"), None)
     total = next(row for row in stats if row["Name"] == "Aggregated")
+    for failure in failures:
+        print(f"failed: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
     if today:
         print(f"Today p95: {today['95%']} ms (goal <= 300 ms); errors: {total['Failure Count']} (goal 0)")
     print(f"acknowledged writes: {writes}; missing from the database: {missing}; "
-          f"statements beyond one per acknowledged id: {extra} (goal 0 and 0)")  # fmt: skip
+          f"statements no client sent (doubles): {extra} (goal 0 and 0); "
+          f"stored but unanswered when the run stopped: {in_flight}")  # fmt: skip
+    print(f"load average after: {' '.join(f'{figure:.2f}' for figure in os.getloadavg())} (a shared machine)")
     if scratch_admin:
         drop_scratch(scratch_admin)
 

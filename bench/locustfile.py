@@ -21,6 +21,7 @@ from locust import HttpUser, between, events, task
 PEOPLE = json.loads(open(os.environ["LXP_LOAD_PEOPLE"]).read())  # noqa: SIM115, PTH123
 NEXT_LEARNER = itertools.count()
 ACKNOWLEDGED: list[dict] = []  # {"id", "learner", "kind", "ref"} per acknowledged write
+SENT: list[str] = []  # the id of every write sent, answered or not
 STEP = re.compile(r'href="/learn/([^"/?#]+)"')
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -38,13 +39,25 @@ def sign_in(user: HttpUser, email: str) -> str:
     return meta.group(1)
 
 
+def take_session(user: HttpUser, session: dict) -> str:
+    """Use a session bench/load.py signed in before the run (the cookies of a real sign-in);
+    returns its CSRF token."""
+    for name, value in session["cookies"].items():
+        user.client.cookies.set(name, value)
+    return session["csrf"]
+
+
 class Learner(HttpUser):
     weight = 30
     wait_time = between(1, 4)  # a person reads between taps
 
     def on_start(self):
-        self.number = next(NEXT_LEARNER) % PEOPLE["learners"]
-        self.csrf = sign_in(self, PEOPLE["learner_email"].format(n=self.number))
+        sessions = PEOPLE.get("sessions")  # signed in beforehand: the run measures pages, not password hashes
+        self.number = next(NEXT_LEARNER) % (len(sessions) if sessions else PEOPLE["learners"])
+        if sessions:
+            self.csrf = take_session(self, sessions[self.number])
+        else:
+            self.csrf = sign_in(self, PEOPLE["learner_email"].format(n=self.number))
         self.done: list[tuple[str, str]] = []  # (ref, event id) acknowledged, for replays
 
     @task(4)
@@ -61,6 +74,7 @@ class Learner(HttpUser):
         page = self.client.get(f"/learn/{ref}", name="/learn/<ref>")
         headers = {"X-CSRFToken": self.csrf}
         event_id = str(uuid.uuid4())
+        SENT.append(event_id)
         if 'name="q"' in page.text or "data-quiz" in page.text:
             body = {
                 "event_id": event_id,
@@ -77,6 +91,7 @@ class Learner(HttpUser):
                 self._acknowledge(answer, event_id, "completed", ref)
         if random.random() < 0.5:
             pulse_id = str(uuid.uuid4())
+            SENT.append(pulse_id)
             form = self.client.get(f"/learn/{ref}/pulse", name="/learn/<ref>/pulse")
             token = CSRF_FIELD.search(form.text)
             data = {"csrf_token": token.group(1) if token else self.csrf, "event_id": pulse_id,
@@ -114,7 +129,10 @@ class Admin(HttpUser):
     wait_time = between(5, 15)
 
     def on_start(self):
-        sign_in(self, PEOPLE["admin_email"])
+        if PEOPLE.get("admin_session"):
+            take_session(self, PEOPLE["admin_session"])
+        else:
+            sign_in(self, PEOPLE["admin_email"])
 
     @task
     def journey_map(self):
@@ -124,4 +142,4 @@ class Admin(HttpUser):
 @events.test_stop.add_listener
 def write_acknowledged(**_kwargs):
     with open(os.environ["LXP_LOAD_ACKS"], "w") as out:  # noqa: PTH123
-        json.dump(ACKNOWLEDGED, out)
+        json.dump({"acknowledged": ACKNOWLEDGED, "sent": SENT}, out)

@@ -4,6 +4,9 @@ Prints figures; it is not a test. Goals (issue 20): a web worker <= 100 MB and t
 <= 120 MB. A gunicorn worker is a fork of the master (``preload_app``), so most of its pages are
 shared with the master and its siblings: the unique set (USS, what the worker alone holds and what
 another worker would add) is the cost per worker; RSS counts the shared pages in every process.
+PSS (proportional set size, /proc/PID/smaps_rollup) divides each shared page among the processes
+sharing it, so the master's and workers' PSS add up to what they hold together: the goal for a
+worker is read on PSS (RSS is printed beside it; a worker's RSS is mostly the master's pages).
 
     .venv/bin/python bench/memory.py [--learners 200] [--requests 600] [--before REF] [--database-url URL]
 
@@ -132,13 +135,16 @@ def report(name: str, figures: dict) -> None:
     print(f"{name}: wsgi:app {imported['modules']} modules, {imported['rss']:.0f} MB resident; "
           f"heavy libraries loaded: {', '.join(imported['heavy']) or 'none'}")  # fmt: skip
     master = figures["master"]
-    print(f"  gunicorn master: RSS {master['rss']:.0f} MB, USS {master['uss']:.0f} MB")
+    print(f"  gunicorn master: RSS {master['rss']:.0f} MB, PSS {master['pss']:.0f} MB, USS {master['uss']:.0f} MB")
     for n, worker in enumerate(figures["workers"], 1):
         print(f"  web worker {n}: RSS {worker['rss']:.0f} MB, PSS {worker['pss']:.0f} MB, USS {worker['uss']:.0f} MB")
+    workers = figures["workers"]
+    print(f"  web workers together with the master: RSS summed {sum(w['rss'] for w in workers) + master['rss']:.0f} MB, "
+          f"PSS summed {sum(w['pss'] for w in workers) + master['pss']:.0f} MB (what the machine really gives them)")  # fmt: skip
     scheduler = figures["scheduler"]
     if scheduler:
         print(f"  scheduler (flask --app {figures['scheduler_app']}, every plan stale): RSS {scheduler['rss']:.0f} MB, "
-              f"USS {scheduler['uss']:.0f} MB")  # fmt: skip
+              f"PSS {scheduler['pss']:.0f} MB, USS {scheduler['uss']:.0f} MB")  # fmt: skip
     else:
         print("  scheduler: exited early")
 

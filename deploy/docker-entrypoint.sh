@@ -1,6 +1,6 @@
 #!/bin/sh
 # The image's entrypoint: bring the database to the newest migration, then run the command
-# (gunicorn by default, `flask --app wsgi lxp scheduler` for the scheduler, or any other).
+# (gunicorn by default, `flask --app scheduler_app lxp scheduler` for the scheduler, or any other).
 #
 # LXP_MIGRATE_ON_START=true (the default) runs `flask db upgrade` first, so a single container
 # (`docker run … lxp`) upgrades itself on start and an upgrade is "pull, restart". Where one

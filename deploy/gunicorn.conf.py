@@ -13,7 +13,7 @@ through the environment without editing this file:
 
 The app is loaded once in the master (``preload_app``) and the workers are forked from it, so
 they share the master's memory pages (code, templates, translations) and each holds only what
-it changes: about 115 MB in the master, about 55 MB of its own per worker (``bench/memory.py``).
+it changes: about 110 MB in the master, about 55 MB of its own per worker (``bench/memory.py``).
 Before each fork the loaded objects are moved out of the garbage collector's sight
 (``gc.freeze``), so a collection in a worker does not write to, and copy, the shared pages. A
 new version of the code needs a restart (``systemctl restart``), not a HUP.

@@ -6,16 +6,20 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+import click
 from flask import Flask
 from sqlalchemy import event
 
 from config import Config, derived_settings
-from lxp.core import request_log, serving
+from lxp.core import request_log
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: Mapping | object | None = None, *, migrations: bool = True) -> Flask:
+KINDS = ("web", "scheduler")
+
+
+def create_app(config: Mapping | object | None = None, *, migrations: bool = True, kind: str = "web") -> Flask:
     """Build the application.
 
     ``config`` is a mapping or an object with upper-case attributes; without one, settings
@@ -24,7 +28,17 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
     does not hold Alembic (about 11 MB with Mako and Pygments); ``/readyz`` still works. Raises ``RuntimeError``
     when production is configured without a secret key, or with rate limits in memory while
     more than one worker serves.
+
+    ``kind="scheduler"`` (what ``scheduler_app.py`` asks for) builds what the scheduler's jobs
+    need and nothing a browser or an API client does: models, services, mail templates with
+    their translations, and the pages' URL rules (messages link to them), but no API or OpenAPI
+    document, no CSRF, rate limits, security headers, compression, error pages or metrics, and
+    only the ``flask lxp scheduler`` command, so the scheduler process holds less memory.
+    Raises ``ValueError`` for another kind.
     """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    web = kind == "web"
     settings = Config.from_env() if config is None else _as_mapping(config)
     base = {key: getattr(Config, key) for key in dir(Config) if key.isupper()}
     merged = {**base, **settings}
@@ -45,22 +59,53 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
     # one line per request and job) shown.
     request_log.configure_logging(app.config["LOG_FORMAT"])
 
-    _init_extensions(app, migrations)
+    _init_extensions(app, migrations, web=web)
     request_log.init_app(app)  # after the unit of work's hooks: notes the user before the commit
+    from lxp import scheduler
+
+    if not web:
+        _register_blueprints(app, with_api=False)  # messages link to pages: their URL rules
+        scheduler.init_cli(app)
+        return app
+
+    from lxp.core import serving  # compression and static files: requests only
+
     serving.init_app(app)
     _register_blueprints(app)
 
-    from lxp import cli, scheduler
     from lxp.audit import refusals
     from lxp.core import error_pages
     from lxp.ops import metrics
 
     error_pages.init_app(app)
     refusals.init_app(app)  # after the unit of work's hooks, so it runs before the request ends
-    cli.init_app(app)
+    app.cli.add_command(_LazyLxpCommands())
     scheduler.init_app(app)
     metrics.init_app(app)
     return app
+
+
+class _LazyLxpCommands(click.Group):
+    """``flask lxp …``, loaded when a command is run or listed: the commands bring the demo data,
+    backups and their libraries (about 3 MB), which a web worker never needs (issue 20)."""
+
+    def __init__(self) -> None:
+        super().__init__("lxp", help="lxp administration commands.")
+
+    @staticmethod
+    def _loaded() -> click.Group:
+        from lxp import cli
+
+        return cli.prepared_group()
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self._loaded().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx):
+        return self._loaded().list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name):
+        return self._loaded().get_command(ctx, cmd_name)
 
 
 def _as_mapping(config: Mapping | object) -> dict:
@@ -95,14 +140,10 @@ def _check_rate_limit_storage(app: Flask) -> None:
         )
 
 
-def _init_extensions(app: Flask, migrations: bool) -> None:
-    from flask_login import user_logged_in
-
-    from lxp.accounts import services as accounts_services
-    from lxp.accounts import sessions as accounts_sessions
-    from lxp.core import auth, crypto, i18n, json_depth, links, markdown, security, unit_of_work
+def _init_extensions(app: Flask, migrations: bool, *, web: bool = True) -> None:
+    from lxp.core import crypto, i18n, links, markdown, unit_of_work
     from lxp.core import migrations as schema_migrations
-    from lxp.extensions import babel, csrf, db, limiter
+    from lxp.extensions import babel, db
 
     crypto.init_app(app)
     db.init_app(app)
@@ -112,16 +153,38 @@ def _init_extensions(app: Flask, migrations: bool) -> None:
     unit_of_work.install(db.session)
     unit_of_work.init_app(app)  # first of the request hooks, so it sees everything a request writes
     schema_migrations.init_app(app, str(PROJECT_ROOT / "migrations"), with_commands=migrations)
-    # Sign-in is checked before CSRF, so an anonymous POST is sent to the login page.
-    app.before_request(auth.require_login_by_default)
-    csrf.init_app(app)
-    limiter.init_app(app)
+    if web:
+        _init_request_guards(app)
+    # Mails render templates in the recipient's language, in jobs as on pages.
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(markdown.preview, "preview")
     app.add_template_filter(markdown.render_for_email, "email_markdown")
     app.add_template_filter(links.web_address, "web_address")
+    if web:
+        _init_sign_in(app)
+
+
+def _init_request_guards(app: Flask) -> None:
+    """Requests only: sign-in required by default, CSRF, rate limits."""
+    from lxp.core import auth
+    from lxp.extensions import csrf, limiter
+
+    # Sign-in is checked before CSRF, so an anonymous POST is sent to the login page.
+    app.before_request(auth.require_login_by_default)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def _init_sign_in(app: Flask) -> None:
+    """Requests only: security headers, sessions and sign-in, JSON depth."""
+    from flask_login import user_logged_in
+
+    from lxp.accounts import services as accounts_services
+    from lxp.accounts import sessions as accounts_sessions
+    from lxp.core import json_depth, security
+
     security.init_app(app, accounts_services.load_user)
     user_logged_in.connect(accounts_sessions.on_login, app)  # each sign-in opens a listed session
     json_depth.init_app(app)
@@ -152,7 +215,7 @@ def _tune_sqlite(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_blueprints(app: Flask, *, with_api: bool = True) -> None:
     from lxp import channels
 
     channels.load_all()  # each registers itself; the inbox's table is known to migrations early
@@ -251,6 +314,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(packages_bp)
     app.register_blueprint(package_admin_bp)
     app.register_blueprint(package_lrs_bp)
+    if not with_api:
+        return
 
     from lxp import api
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import click
@@ -187,30 +186,24 @@ def seed_demo(force: bool) -> None:
                "see /admin/credentials.")  # fmt: skip
 
 
-@lxp_cli.command("scheduler")
-@click.option("--once", is_flag=True, help="Run every job once and exit.")
-def run_scheduler(once: bool) -> None:
-    """Run the touchpoint and session jobs (its own process in production)."""
-    app = current_app._get_current_object()
-    if once:
-        for job_id in scheduler.run_all_once(app):
-            click.echo(f"ran {job_id}")
-        return
-    click.echo(f"lxp scheduler: {len(scheduler.JOBS)} jobs; stop with Ctrl+C")
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):  # Ctrl+C is how it is stopped
-        scheduler.build(app, blocking=True).start()
+_prepared = False
 
 
-def init_app(app) -> None:
-    lxp_cli.add_command(init)
-    lxp_cli.add_command(organisation_cli)
-    lxp_cli.add_command(course_cli)
-    lxp_cli.add_command(nudges_cli)
-    lxp_cli.add_command(path_cli)
-    lxp_cli.add_command(privacy_cli)
-    lxp_cli.add_command(seed_synthetic)
-    lxp_cli.add_command(insights_cli)
-    lxp_cli.add_command(risk_cli)
-    lxp_cli.add_command(credentials_cli)
-    unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
-    app.cli.add_command(lxp_cli)
+def prepared_group() -> click.Group:
+    """The ``lxp`` group with every command added (once per process)."""
+    global _prepared  # noqa: PLW0603  (the commands are added to the module's group once)
+    if not _prepared:
+        lxp_cli.add_command(init)
+        lxp_cli.add_command(scheduler.run_scheduler)
+        lxp_cli.add_command(organisation_cli)
+        lxp_cli.add_command(course_cli)
+        lxp_cli.add_command(nudges_cli)
+        lxp_cli.add_command(path_cli)
+        lxp_cli.add_command(privacy_cli)
+        lxp_cli.add_command(seed_synthetic)
+        lxp_cli.add_command(insights_cli)
+        lxp_cli.add_command(risk_cli)
+        lxp_cli.add_command(credentials_cli)
+        unit_of_work.commit_per_command(lxp_cli)  # one commit per successful command, none on failure
+        _prepared = True
+    return lxp_cli

@@ -12,6 +12,7 @@ SKIP LOCKED`` on PostgreSQL), so several scheduler processes never do the same w
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -19,9 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
+import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask, g
+from flask import Flask, current_app, g
+from flask.cli import AppGroup
 
 from lxp import heartbeats
 from lxp.core import request_log, unit_of_work
@@ -134,3 +137,27 @@ def init_app(app: Flask) -> None:
     def _start_scheduler() -> None:
         if app.extensions.get("lxp_scheduler") is None:
             start_inline(app)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every job once and exit.")
+def run_scheduler(once: bool) -> None:
+    """Run the touchpoint and session jobs (its own process in production)."""
+    app = current_app._get_current_object()
+    if once:
+        for job_id in run_all_once(app):
+            click.echo(f"ran {job_id}")
+        return
+    click.echo(f"lxp scheduler: {len(JOBS)} jobs; stop with Ctrl+C")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):  # Ctrl+C is how it is stopped
+        build(app, blocking=True).start()
+
+
+def init_cli(app: Flask) -> None:
+    """``flask lxp scheduler`` alone, for the scheduler's own app (``create_app(kind="scheduler")``):
+    the other ``lxp`` commands and the schema check before them would load the demo data,
+    backups and Alembic into a process that only runs jobs (``flask lxp check`` on the web app
+    tells whether the schema is current)."""
+    group = AppGroup("lxp", help="lxp scheduler.")
+    group.add_command(run_scheduler)
+    app.cli.add_command(group)

@@ -10,6 +10,7 @@ at ``/api/docs``, rendered by our own template: nothing is loaded from the inter
 from __future__ import annotations
 
 import http
+import threading
 from importlib import import_module
 
 from flask_smorest import Api
@@ -35,6 +36,36 @@ class LxpApi(Api):
     the app-wide handlers in ``core/error_pages.py`` answer API requests with problems."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    # The OpenAPI document of every route is built when ``spec`` is first read (serving
+    # /api/openapi.json, the docs page, the tests), not when the app starts: a web worker that is
+    # never asked for it does not hold it (about 3 MB, issue 20).
+    _spec = None
+    _undocumented: list | None = None
+    _documenting = threading.Lock()
+
+    @property
+    def spec(self):
+        if self._undocumented:
+            with self._documenting:
+                pending, self._undocumented = self._undocumented, []
+                for blp, name, parameters in pending:
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """flask-smorest's, with the documentation of the blueprint's views left for ``spec``."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        if self._undocumented is None:
+            self._undocumented = []
+        self._undocumented.append((blp, name, parameters))
 
     def _register_error_handlers(self):
         pass

@@ -7,7 +7,6 @@ from datetime import timedelta
 from flask import flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_loaded_from_cookie
-from flask_talisman import Talisman
 
 from lxp.core.sessions import QuietSessionInterface
 from lxp.core.time import utcnow
@@ -32,6 +31,8 @@ EXPIRES_AT = "lxp_expires_at"
 
 def init_app(app, load_user) -> None:
     """Headers, time-outs and sign-in; ``load_user`` is Flask-Login's loader (accounts owns users)."""
+    from flask_talisman import Talisman  # here: the scheduler's app (no requests) never loads it
+
     https = app.config["HTTPS"]
     app.session_interface = QuietSessionInterface()  # no Set-Cookie on every answer
     # Talisman keeps its settings on the instance, so each app gets its own.

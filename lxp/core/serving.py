@@ -39,7 +39,6 @@ from pathlib import Path
 from stat import S_ISREG
 
 from flask import Flask, current_app, g, send_from_directory
-from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.security import safe_join
 
@@ -58,18 +57,23 @@ _PRIVATE_TYPES = frozenset({"text/html", "application/json", "application/proble
 _DEFAULT_NO_STORE = "lxp_no_store_by_default"  # set on a response by _keep_out_of_browser_caches
 
 
-class _Compress(Compress):
+def _compress(app: Flask) -> None:
     """Flask-Compress, leaving alone every answer that carries a secret (``no-store`` set by its
-    view, not the signed-in default)."""
+    view, not the signed-in default). Imported here: the scheduler's app serves nothing and
+    never loads it."""
+    from flask_compress import Compress
 
-    def after_request(self, response):
-        secret = response is not None and response.cache_control.no_store
-        if secret and not getattr(response, _DEFAULT_NO_STORE, False):
-            vary = response.headers.get("Vary")
-            if not vary or "accept-encoding" not in vary.lower():  # a cache keeps both forms apart
-                response.headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
-            return response
-        return super().after_request(response)
+    class _Compress(Compress):
+        def after_request(self, response):
+            secret = response is not None and response.cache_control.no_store
+            if secret and not getattr(response, _DEFAULT_NO_STORE, False):
+                vary = response.headers.get("Vary")
+                if not vary or "accept-encoding" not in vary.lower():  # a cache keeps both forms apart
+                    response.headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+                return response
+            return super().after_request(response)
+
+    _Compress(app)
 
 
 def _keep_out_of_browser_caches(response):
@@ -191,7 +195,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])  # no zstd: not installed
     app.config.setdefault("COMPRESS_STREAMS", False)
     app.config.setdefault("COMPRESS_MIMETYPES", sorted(_TEXT_TYPES | _PAGE_TYPES))
-    _Compress(app)
+    _compress(app)
     # Registered after Flask-Compress, so it runs before it (Flask runs them last first).
     app.after_request(_keep_out_of_browser_caches)
 

@@ -9,7 +9,6 @@ from flask import Blueprint, abort, current_app, request
 
 from lxp.core.auth import public
 from lxp.core.serving import allow_plain_http
-from lxp.ops import metrics
 
 bp = Blueprint("ops", __name__)
 
@@ -44,5 +43,7 @@ def scrape():
             return "a bearer token is needed\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"',
                                                        "Content-Type": "text/plain; charset=utf-8"}  # fmt: skip
         abort(404)
+    from lxp.ops import metrics  # the web app loads it (create_app); the scheduler's app has no metrics
+
     body, content_type = metrics.render(request.headers.get("Accept"))
     return body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}

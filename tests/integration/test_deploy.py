@@ -110,7 +110,7 @@ def test_compose_runs_migrations_then_web_then_scheduler_behind_caddy():
     assert services["migrate"]["command"] == ["flask", "--app", "lxp", "db", "upgrade"]
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["scheduler"]["depends_on"]["web"]["condition"] == "service_healthy"
-    assert services["scheduler"]["command"] == ["flask", "--app", "wsgi", "lxp", "scheduler"]
+    assert services["scheduler"]["command"] == ["flask", "--app", "scheduler_app", "lxp", "scheduler"]
     assert "gunicorn" in services["web"]["command"] and "deploy/gunicorn.conf.py" in services["web"]["command"]
     for name in ("migrate", "web", "scheduler"):
         environment = services[name]["environment"]
