@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, delete, select
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -101,10 +101,8 @@ def refold(learner_id: int, object_type: str, object_id: str, events: list, void
     oldest_held = min([voided_at, *(e.occurred_at for e in events)])
     kept_first = row.first_at if row.first_at < oldest_held else None
     if not events and kept_first is None:
-        db.session.execute(delete(Completion).where(Completion.learner_id == learner_id,
-                                                    Completion.object_type == object_type,
-                                                    Completion.object_id == object_id))  # fmt: skip
-        db.session.expire(row)
+        db.session.delete(row)
+        db.session.flush()
         return
     row.first_at, row.check_verb, row.check_at, row.score, row.failed_competencies = None, None, None, None, None
     row.placement = False
