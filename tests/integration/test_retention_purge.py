@@ -77,23 +77,25 @@ def test_the_map_its_csv_today_and_the_path_read_the_same_after_the_purge_and_a_
     app, client, published, make_user
 ):
     admin = make_user(("admin",), email="boss@example.com")
-    learners = [make_user(("learner",), email=f"l{n}@example.com") for n in range(3)]
+    learners = [make_user(("learner",), email=f"l{n}@example.com") for n in range(6)]  # the map shows 5 or more
     sign_in(client, "l1@example.com")
     assert start_path(client, published).status_code == 302
     now = utcnow()
     with committing(app):
-        _old_and_new_history(learners, published, now)
+        _old_and_new_history(learners[:3], published, now)
+        _old_and_new_history(learners[3:], published, now)
     with committing(app):
         rollups.roll_up(settle=timedelta(0))
         organisation = db.session.get(User, admin).organisation_id
         db.session.add(RetentionPolicy(organisation_id=organisation, event_months=12))
     before = _what_people_see(app, published, "boss@example.com", "l1@example.com")
+    assert ",Lesson,6,6," in before["figures CSV"]  # six learners reached the lesson
 
     with committing(app):
         report = retention.run_all()
-    assert report.events_deleted == 6  # all but the three of the last days
+    assert report.events_deleted == 12  # all but the three of the last days, twice
     with committing(app):
-        assert db.session.scalar(select(func.count()).where(LearningEvent.object_type == "item")) == 3
+        assert db.session.scalar(select(func.count()).where(LearningEvent.object_type == "item")) == 6
         # Learner 1's lesson was finished 13 months ago; the event is gone, the step stays done.
         state = paths.learner_state(learners[1])
         assert published["lesson"] in state.completed and published["quiz"] in state.completed
@@ -259,3 +261,4 @@ def test_map_figures_are_the_same_after_a_purge_and_a_rebuild_for_any_history(
         rollups.rebuild()
     with committing(app):
         assert rollups.station_figures(published["course"], refs, now) == expected
+
