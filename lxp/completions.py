@@ -61,7 +61,11 @@ def fold(row: Completion, event: Any) -> None:
     """Add one event (anything with verb, occurred_at, result, context) to ``row``."""
     if row.first_at is None or event.occurred_at < row.first_at:
         row.first_at = event.occurred_at
-    if event.verb in CHECKS and event.object_type == "item" and (row.check_at is None or event.occurred_at >= row.check_at):
+    if (
+        event.verb in CHECKS
+        and event.object_type == "item"
+        and (row.check_at is None or event.occurred_at >= row.check_at)
+    ):
         row.check_verb, row.check_at = event.verb, event.occurred_at
         row.score, row.failed_competencies = _scaled(event.result), _failed(event.result)
     if event.object_type == "competency" and (event.context or {}).get("placement"):

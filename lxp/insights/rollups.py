@@ -350,8 +350,12 @@ def rebuild() -> int:
     for organisation_id, until_at in kept.items():
         members = select(User.id).where(User.organisation_id == organisation_id)
         courses = select(Course.id).where(Course.organisation_id == organisation_id)
-        db.session.execute(delete(StationDay).where(StationDay.course_id.in_(courses), StationDay.day >= until_at.date()))
-        db.session.execute(delete(FirstMoment).where(FirstMoment.learner_id.in_(members), FirstMoment.first_at >= until_at))
+        db.session.execute(
+            delete(StationDay).where(StationDay.course_id.in_(courses), StationDay.day >= until_at.date())
+        )
+        db.session.execute(
+            delete(FirstMoment).where(FirstMoment.learner_id.in_(members), FirstMoment.first_at >= until_at)
+        )
         since.append(E.actor_id.in_(members) & (E.occurred_at >= until_at))
     mark = _claim_mark(wait=True)
     until = newest(None, None)

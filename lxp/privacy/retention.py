@@ -185,14 +185,17 @@ def _delete_old_events(organisation_id: int, before: datetime, batch: int, batch
         ids = db.session.scalars(_old_events(organisation_id, before).where(*held).limit(batch)).all()
         if not ids:
             break
-        db.session.execute(delete(LearningEvent).where(LearningEvent.id.in_(ids)).execution_options(synchronize_session=False))
+        db.session.execute(
+            delete(LearningEvent).where(LearningEvent.id.in_(ids)).execution_options(synchronize_session=False)
+        )
         deleted += len(ids)
     db.session.expire_all()
     return deleted
 
 
-def run(organisation_id: int, now: datetime | None = None, *, batch: int = EVENT_BATCH,
-        batches: int = EVENT_BATCHES) -> Report:
+def run(
+    organisation_id: int, now: datetime | None = None, *, batch: int = EVENT_BATCH, batches: int = EVENT_BATCHES
+) -> Report:
     """Apply the organisation's policy once (in the caller's unit of work); audited."""
     now = now or utcnow()
     _forget_cancelled_warnings(organisation_id)

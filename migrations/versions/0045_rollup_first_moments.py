@@ -59,11 +59,14 @@ def upgrade():
 def backfill(connection) -> None:
     """The first moments of everything the rollups hold: the events up to their mark (what is
     past it is added by the next roll-up, which now keeps this table)."""
-    mark = connection.execute(sa.select(marks.c.until_at, marks.c.until_id).where(marks.c.name == "journey_map")).first()
+    mark = connection.execute(
+        sa.select(marks.c.until_at, marks.c.until_id).where(marks.c.name == "journey_map")
+    ).first()
     if mark is None or mark.until_at is None:
         return
     rolled = sa.tuple_(events.c.recorded_at, events.c.id) <= sa.tuple_(
-        sa.literal(mark.until_at, sa.DateTime(timezone=True)), sa.literal(mark.until_id, sa.Uuid))
+        sa.literal(mark.until_at, sa.DateTime(timezone=True)), sa.literal(mark.until_id, sa.Uuid)
+    )
     for flag, verbs in FLAGS.items():
         firsts = (
             sa.select(events.c.actor_id, events.c.object_id, sa.literal(flag, sa.String), sa.func.min(events.c.occurred_at))

@@ -31,7 +31,9 @@ def test_an_upgrade_fills_completions_and_first_moments_from_the_events_already_
         organisation = Organisation(slug="acme", name="Acme")
         db.session.add(organisation)
         db.session.flush()
-        ada, bob = (User(organisation_id=organisation.id, email=f"{n}@example.com", display_name=n) for n in ("ada", "bob"))
+        ada, bob = (
+            User(organisation_id=organisation.id, email=f"{n}@example.com", display_name=n) for n in ("ada", "bob")
+        )
         db.session.add_all([ada, bob])
         db.session.flush()
         mistaken = uuid.uuid4()
@@ -60,7 +62,9 @@ def test_an_upgrade_fills_completions_and_first_moments_from_the_events_already_
         assert stored[(ids[0], "item", "1:lesson")].first_at == now - 40 * day
         quiz = stored[(ids[0], "item", "1:quiz")]
         assert (quiz.first_at, quiz.check_verb, quiz.score) == (now - 30 * day, "failed", 0.3)
-        assert stored[(ids[0], "competency", "listen")].placement and not stored[(ids[0], "competency", "ask")].placement
+        assert (
+            stored[(ids[0], "competency", "listen")].placement and not stored[(ids[0], "competency", "ask")].placement
+        )
         state = paths.learner_state(ids[0])
         assert state.completed == {"1:lesson", "1:quiz"} and state.mastered == {"listen", "ask"}
         assert state.shown_in_placement == {"listen"}

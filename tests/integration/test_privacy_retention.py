@@ -99,7 +99,8 @@ def test_warned_then_erased_unless_they_sign_in_and_old_events_are_deleted(app, 
     assert len(mailbox.to("never@example.com")) == 1 and mailbox.to("recent@example.com") == []
     with committing(app):
         pulses = db.session.scalars(select(LearningEvent).where(LearningEvent.verb == "responded"))
-        assert [(e.result or {}).get("response") for e in pulses] == ["a new comment"]  # the old event is gone whole, not only its words
+        # the old event is gone whole, not only its words
+        assert [(e.result or {}).get("response") for e in pulses] == ["a new comment"]
         assert db.session.scalar(select(func.count()).where(AuditEntry.action == "retention_warning")) == 2
 
     with committing(app):

@@ -261,4 +261,3 @@ def test_map_figures_are_the_same_after_a_purge_and_a_rebuild_for_any_history(
         rollups.rebuild()
     with committing(app):
         assert rollups.station_figures(published["course"], refs, now) == expected
-
