@@ -14,6 +14,7 @@ Run by the scheduler job ``privacy.apply_retention`` (hourly) and by
    (``lxp.completions``), the rollups' first moments and station days, which the organisation's
    "rolled up for good until" date (``rollups.keep_for_good``) protects from ``rebuild``.
    Deleting supersedes the free-text scrub erasure uses: an event past the horizon goes whole.
+   An organisation that forwards statements to an LRS keeps what it has not forwarded yet.
    ``event_months`` is at least ``EVENT_MONTHS_MIN``, above the risk model's look-back.
 
 Every warning, erasure and purge is in the audit trail.
@@ -37,6 +38,7 @@ from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.insights import rollups
+from lxp.lrs.models import LrsConnection
 from lxp.privacy import erasure
 from lxp.privacy.models import RetentionPolicy, RetentionWarning
 from lxp.risk.history import LOOKBACK
@@ -116,7 +118,7 @@ def plan(organisation_id: int, now: datetime | None = None) -> Plan:
     if policy.event_months:
         result.events_before = horizon(now, policy.event_months)
         old = _old_events(organisation_id, result.events_before)
-        held = _rolled_up()
+        held = _deletable(organisation_id)
         result.events = db.session.scalar(select(func.count()).select_from(old.where(*held).subquery())) if held else 0
         result.events_waiting = db.session.scalar(select(func.count()).select_from(old.subquery())) - result.events
     return result
@@ -133,13 +135,29 @@ def _old_events(organisation_id: int, before: datetime):
     return select(LearningEvent.id).where(LearningEvent.actor_id.in_(members), LearningEvent.occurred_at < before)
 
 
-def _rolled_up() -> list:
-    """The condition "already in the rollups" (stored at or before their mark); empty: none are."""
-    mark = rollups.mark()
-    if mark is None:
-        return []
-    return [LearningEvent.recorded_at <= mark.at,
-            tuple_(LearningEvent.recorded_at, LearningEvent.id) <= tuple_(mark.at, mark.id)]  # fmt: skip
+def _deletable(organisation_id: int) -> list:
+    """The condition "may go": already in the journey map's rollups (stored at or before their
+    mark) and, when the organisation forwards to an LRS, already forwarded; empty: none may."""
+    found = []
+    for mark in (rollups.mark(), _forwarded(organisation_id)):
+        if mark is False:
+            continue
+        if mark is None:
+            return []
+        found += [LearningEvent.recorded_at <= mark.at,
+                  tuple_(LearningEvent.recorded_at, LearningEvent.id) <= tuple_(mark.at, mark.id)]  # fmt: skip
+    return found
+
+
+def _forwarded(organisation_id: int) -> rollups.Position | None | bool:
+    """How far the organisation's LRS has been sent statements (None: nothing yet); False when
+    it forwards to none."""
+    connection = db.session.get(LrsConnection, organisation_id)
+    if connection is None or not connection.enabled:
+        return False
+    if connection.sent_until_at is None:
+        return None
+    return rollups.Position(connection.sent_until_at, connection.sent_until_id)
 
 
 @dataclass
@@ -176,7 +194,7 @@ def _delete_old_events(organisation_id: int, before: datetime, batch: int, batch
     """Delete the organisation's events before ``before`` that the rollups hold, ``batch`` at a
     time, at most ``batches`` times; returns how many. Whatever is left (or rolled back by an
     interruption) is found again by the next run: the condition, not a cursor, says what goes."""
-    held = _rolled_up()
+    held = _deletable(organisation_id)
     if not held:
         return 0
     rollups.keep_for_good(organisation_id, before)

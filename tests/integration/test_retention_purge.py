@@ -21,6 +21,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.insights import rollups
 from lxp.insights.models import FirstMoment, LearnerEnd, RollupKept, RollupMark, StationDay
+from lxp.lrs.models import LrsConnection
 from lxp.paths import services as paths
 from lxp.paths.models import Journey
 from lxp.privacy import retention
@@ -261,3 +262,27 @@ def test_map_figures_are_the_same_after_a_purge_and_a_rebuild_for_any_history(
         rollups.rebuild()
     with committing(app):
         assert rollups.station_figures(published["course"], refs, now) == expected
+
+
+def test_events_not_yet_forwarded_to_the_organisations_lrs_are_kept_until_they_are(app, published, make_user):
+    admin = make_user(("admin",))
+    learners = [make_user(("learner",)) for _ in range(3)]
+    with committing(app):
+        _old_and_new_history(learners, published, utcnow())
+        rollups.roll_up(settle=timedelta(0))
+        organisation = db.session.get(User, admin).organisation_id
+        db.session.add(RetentionPolicy(organisation_id=organisation, event_months=12))
+        connection = LrsConnection(organisation_id=organisation, endpoint="https://lrs.example.com/xapi/",
+                                   username="key", password="secret")  # fmt: skip
+        db.session.add(connection)
+    with committing(app):
+        assert retention.run(organisation).events_deleted == 0  # nothing sent yet
+        oldest_two = db.session.execute(
+            select(LearningEvent.recorded_at, LearningEvent.id).order_by(LearningEvent.recorded_at, LearningEvent.id)
+            .offset(3).limit(1)
+        ).one()  # fmt: skip
+        connection = db.session.get(LrsConnection, organisation)
+        connection.sent_until_at, connection.sent_until_id = oldest_two
+    with committing(app):
+        assert retention.plan(organisation).events == 4
+        assert retention.run(organisation).events_deleted == 4  # what the LRS holds may go
