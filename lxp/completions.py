@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, select
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +36,7 @@ class Completion(db.Model):
     check_verb: Mapped[str | None] = mapped_column(String(32))  # the latest check: passed / failed
     check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[float | None] = mapped_column(Float)  # the latest check's scaled score
+    checks: Mapped[int] = mapped_column(Integer, default=0)  # attempts marked (a quiz's limit counts them)
     failed_competencies: Mapped[list | None] = mapped_column(JSON)
     placement: Mapped[bool] = mapped_column(Boolean, default=False)  # shown in the placement check
 
@@ -61,6 +62,8 @@ def fold(row: Completion, event: Any) -> None:
     """Add one event (anything with verb, occurred_at, result, context) to ``row``."""
     if row.first_at is None or event.occurred_at < row.first_at:
         row.first_at = event.occurred_at
+    if event.verb in CHECKS and event.object_type == "item":
+        row.checks = (row.checks or 0) + 1
     if (
         event.verb in CHECKS
         and event.object_type == "item"
@@ -80,7 +83,7 @@ def note(event: Any) -> None:
     key = (event.actor_id, event.object_type, event.object_id)
     row = db.session.get(Completion, key)
     if row is None:
-        row = Completion(learner_id=key[0], object_type=key[1], object_id=key[2], placement=False)
+        row = Completion(learner_id=key[0], object_type=key[1], object_id=key[2], placement=False, checks=0)
         fold(row, event)
         try:
             with db.session.begin_nested():  # the same learner finishing the same item twice at once
@@ -109,7 +112,7 @@ def refold(learner_id: int, object_type: str, object_id: str, events: list, void
         db.session.flush()
         return
     row.first_at, row.check_verb, row.check_at, row.score, row.failed_competencies = None, None, None, None, None
-    row.placement = False
+    row.placement, row.checks = False, 0
     for event in sorted(events, key=lambda e: (e.occurred_at, e.recorded_at)):
         fold(row, event)
     if kept_first is not None and (row.first_at is None or kept_first < row.first_at):

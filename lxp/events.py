@@ -237,7 +237,7 @@ def fill_completions(learner_ids: list[int]) -> None:
             row = found.get(key)
             if row is None:
                 row = found[key] = completions.Completion(learner_id=key[0], object_type=key[1], object_id=key[2],
-                                                          placement=False)  # fmt: skip
+                                                          placement=False, checks=0)  # fmt: skip
             completions.fold(row, event)
         db.session.add_all(found.values())
         db.session.flush()

@@ -29,7 +29,8 @@ completions = sa.table(
     "completions", sa.column("learner_id", sa.Integer), sa.column("object_type", sa.String),
     sa.column("object_id", sa.String), sa.column("first_at", sa.DateTime(timezone=True)),
     sa.column("check_verb", sa.String), sa.column("check_at", sa.DateTime(timezone=True)),
-    sa.column("score", sa.Float), sa.column("failed_competencies", sa.JSON), sa.column("placement", sa.Boolean),
+    sa.column("score", sa.Float), sa.column("checks", sa.Integer), sa.column("failed_competencies", sa.JSON),
+    sa.column("placement", sa.Boolean),
 )  # fmt: skip
 
 
@@ -43,6 +44,7 @@ def upgrade():
         sa.Column("check_verb", sa.String(length=32), nullable=True),
         sa.Column("check_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("checks", sa.Integer(), nullable=False),
         sa.Column("failed_competencies", sa.JSON(), nullable=True),
         sa.Column("placement", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["learner_id"], ["users.id"], ondelete="CASCADE"),
@@ -65,13 +67,14 @@ def backfill(connection) -> None:
         sa.and_(events.c.object_type == "item", events.c.verb.in_(ITEM_VERBS)),
         sa.and_(events.c.object_type == "competency", events.c.verb == "mastered"),
     )
+    checks = sa.func.sum(sa.case((sa.and_(events.c.object_type == "item", events.c.verb.in_(CHECKS)), 1), else_=0))
     firsts = (
         sa.select(events.c.actor_id, events.c.object_type, events.c.object_id, sa.func.min(events.c.occurred_at),
-                  sa.false())
+                  checks, sa.false())
         .where(counts, *held).group_by(events.c.actor_id, events.c.object_type, events.c.object_id)
     )  # fmt: skip
     connection.execute(sa.insert(completions).from_select(
-        ["learner_id", "object_type", "object_id", "first_at", "placement"], firsts))  # fmt: skip
+        ["learner_id", "object_type", "object_id", "first_at", "checks", "placement"], firsts))  # fmt: skip
     # The placement flag lives in the event's context: read in Python, the same on both databases.
     shown = connection.execute(
         sa.select(events.c.actor_id, events.c.object_id, events.c.context)

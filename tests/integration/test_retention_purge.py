@@ -21,6 +21,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.insights import rollups
 from lxp.insights.models import FirstMoment, LearnerEnd, RollupKept, RollupMark, StationDay
+from lxp.learning import services as learning
 from lxp.lrs.models import LrsConnection
 from lxp.paths import services as paths
 from lxp.paths.models import Journey
@@ -101,6 +102,7 @@ def test_the_map_its_csv_today_and_the_path_read_the_same_after_the_purge_and_a_
         state = paths.learner_state(learners[1])
         assert published["lesson"] in state.completed and published["quiz"] in state.completed
         assert state.failed_checks == ()  # the quiz failed then was passed since
+        assert learning.attempts_so_far(learners[1], published["quiz"]) == 2  # a quiz's attempt limit counts both
     after = _what_people_see(app, published, "boss@example.com", "l1@example.com")
     for name in before:
         assert after[name] == before[name], f"the {name} changed when old events were deleted"
