@@ -1,7 +1,7 @@
-"""Retention's purge of raw events on a synthetic population whose history is 10 to 17 months old.
+"""Retention's purge of raw events on a synthetic population whose history ends 200 days ago.
 
 Prints figures; it is not a test. For one course of ``--learners`` synthetic learners (the
-``seed-synthetic`` generator, run as if a year ago), with a 9-month event retention:
+``seed-synthetic`` generator, run as if 200 days ago), with a 9-month event retention:
 
 - how fast the purge deletes (events a second, in ``retention.EVENT_BATCH`` batches);
 - the journey map for everyone before and after, each the median of ``--runs``, as a ratio;
@@ -49,7 +49,7 @@ def build(learners: int) -> int:
     version = transfer.import_document(admin, (COURSES / "customer-conversations.json").read_text(encoding="utf-8"))
     publishing.submit_for_review(admin, version)
     publishing.approve(admin, version)
-    synthetic.generate(organisation, learners, seed=8, now=utcnow() - timedelta(days=300))
+    synthetic.generate(organisation, learners, seed=8, now=utcnow() - timedelta(days=200))
     db.session.commit()
     return version.course_id
 

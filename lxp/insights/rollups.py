@@ -417,18 +417,21 @@ def _apply(delta: Changes) -> None:
 
 
 def _apply_moments(moments: dict[tuple[int, str, str], datetime]) -> None:
-    """Store the learners' new first moments (a moment only ever moves earlier)."""
+    """Store the learners' new first moments (a moment only ever moves earlier), in bulk: a
+    first roll-up or a rebuild writes one row per learner, station and flag."""
     learners = sorted({learner for learner, _, _ in moments})
-    stored = {}
+    stored = set()
     for chunk in _chunks(learners, 1000):
-        for row in db.session.execute(select(FirstMoment).where(FirstMoment.learner_id.in_(chunk))).scalars():
-            stored[(row.learner_id, row.ref, row.flag)] = row
-    for key, first_at in moments.items():
-        row = stored.get(key)
-        if row is None:
-            db.session.add(FirstMoment(learner_id=key[0], ref=key[1], flag=key[2], first_at=first_at))
-        else:
-            row.first_at = first_at
+        found = db.session.execute(select(FirstMoment.learner_id, FirstMoment.ref, FirstMoment.flag)
+                                   .where(FirstMoment.learner_id.in_(chunk)))  # fmt: skip
+        stored.update(tuple(row) for row in found)
+    rows = [{"learner_id": k[0], "ref": k[1], "flag": k[2], "first_at": at} for k, at in moments.items()]
+    new = [row for row in rows if (row["learner_id"], row["ref"], row["flag"]) not in stored]
+    moved = [row for row in rows if (row["learner_id"], row["ref"], row["flag"]) in stored]
+    for chunk in _chunks(new, 5000):
+        db.session.execute(insert(FirstMoment.__table__), chunk)  # Core: no ORM bookkeeping per row
+    if moved:
+        db.session.execute(update(FirstMoment), moved)  # by primary key
 
 
 def _chunks(values: list, size: int):
