@@ -21,6 +21,7 @@ from lxp.core.time import UTCDateTime
 from lxp.extensions import db
 
 CHECKS = ("passed", "failed")  # as ``events.CHECK_VERBS`` (this module sits below events)
+FINISHES = ("completed", "passed", "attended")  # ``events.FINISH_VERBS``
 ITEM_VERBS = ("completed", "passed", "failed", "attended", "mastered", "waived")  # ``events.STATE_VERBS``
 
 
@@ -33,6 +34,7 @@ class Completion(db.Model):
     object_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)  # first finished, checked or shown
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first finished well (``FINISHES``)
     check_verb: Mapped[str | None] = mapped_column(String(32))  # the latest check: passed / failed
     check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[float | None] = mapped_column(Float)  # the latest check's scaled score
@@ -62,6 +64,12 @@ def fold(row: Completion, event: Any) -> None:
     """Add one event (anything with verb, occurred_at, result, context) to ``row``."""
     if row.first_at is None or event.occurred_at < row.first_at:
         row.first_at = event.occurred_at
+    if (
+        event.verb in FINISHES
+        and event.object_type == "item"
+        and (row.finished_at is None or event.occurred_at < row.finished_at)
+    ):
+        row.finished_at = event.occurred_at
     if event.verb in CHECKS and event.object_type == "item":
         row.checks = (row.checks or 0) + 1
     if (
@@ -111,12 +119,16 @@ def refold(learner_id: int, object_type: str, object_id: str, events: list, void
         db.session.delete(row)
         db.session.flush()
         return
+    kept_finish = row.finished_at if row.finished_at is not None and row.finished_at < oldest_held else None
     row.first_at, row.check_verb, row.check_at, row.score, row.failed_competencies = None, None, None, None, None
+    row.finished_at = None
     row.placement, row.checks = False, 0
     for event in sorted(events, key=lambda e: (e.occurred_at, e.recorded_at)):
         fold(row, event)
     if kept_first is not None and (row.first_at is None or kept_first < row.first_at):
         row.first_at = kept_first
+    if kept_finish is not None and (row.finished_at is None or kept_finish < row.finished_at):
+        row.finished_at = kept_finish
     db.session.flush()
 
 

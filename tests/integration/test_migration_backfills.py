@@ -62,6 +62,7 @@ def test_an_upgrade_fills_completions_and_first_moments_from_the_events_already_
         assert stored[(ids[0], "item", "1:lesson")].first_at == now - 40 * day
         quiz = stored[(ids[0], "item", "1:quiz")]
         assert (quiz.first_at, quiz.check_verb, quiz.score, quiz.checks) == (now - 30 * day, "failed", 0.3, 2)
+        assert quiz.finished_at == now - 30 * day  # passed then; the later failure is no finish
         assert (
             stored[(ids[0], "competency", "listen")].placement and not stored[(ids[0], "competency", "ask")].placement
         )
