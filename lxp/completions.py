@@ -35,6 +35,7 @@ class Completion(db.Model):
     object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)  # first finished, checked or shown
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first finished well (``FINISHES``)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a recertification asks "since"
     check_verb: Mapped[str | None] = mapped_column(String(32))  # the latest check: passed / failed
     check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[float | None] = mapped_column(Float)  # the latest check's scaled score
@@ -70,6 +71,12 @@ def fold(row: Completion, event: Any) -> None:
         and (row.finished_at is None or event.occurred_at < row.finished_at)
     ):
         row.finished_at = event.occurred_at
+    if (
+        event.verb in FINISHES
+        and event.object_type == "item"
+        and (row.last_finished_at is None or event.occurred_at > row.last_finished_at)
+    ):
+        row.last_finished_at = event.occurred_at
     if event.verb in CHECKS and event.object_type == "item":
         row.checks = (row.checks or 0) + 1
     if (
@@ -121,7 +128,10 @@ def refold(learner_id: int, object_type: str, object_id: str, events: list, void
         return
     kept_finish = row.finished_at if row.finished_at is not None and row.finished_at < oldest_held else None
     row.first_at, row.check_verb, row.check_at, row.score, row.failed_competencies = None, None, None, None, None
-    row.finished_at = None
+    kept_last = (
+        row.last_finished_at if row.last_finished_at is not None and row.last_finished_at < oldest_held else None
+    )
+    row.finished_at = row.last_finished_at = None
     row.placement, row.checks = False, 0
     for event in sorted(events, key=lambda e: (e.occurred_at, e.recorded_at)):
         fold(row, event)
@@ -129,6 +139,8 @@ def refold(learner_id: int, object_type: str, object_id: str, events: list, void
         row.first_at = kept_first
     if kept_finish is not None and (row.finished_at is None or kept_finish < row.finished_at):
         row.finished_at = kept_finish
+    if kept_last is not None and row.last_finished_at is None:
+        row.last_finished_at = kept_last
     db.session.flush()
 
 

@@ -29,7 +29,7 @@ events = sa.table(
 completions = sa.table(
     "completions", sa.column("learner_id", sa.Integer), sa.column("object_type", sa.String),
     sa.column("object_id", sa.String), sa.column("first_at", sa.DateTime(timezone=True)),
-    sa.column("finished_at", sa.DateTime(timezone=True)),
+    sa.column("finished_at", sa.DateTime(timezone=True)), sa.column("last_finished_at", sa.DateTime(timezone=True)),
     sa.column("check_verb", sa.String), sa.column("check_at", sa.DateTime(timezone=True)),
     sa.column("score", sa.Float), sa.column("checks", sa.Integer), sa.column("failed_competencies", sa.JSON),
     sa.column("placement", sa.Boolean),
@@ -44,6 +44,7 @@ def upgrade():
         sa.Column("object_id", sa.String(length=64), nullable=False),
         sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("check_verb", sa.String(length=32), nullable=True),
         sa.Column("check_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("score", sa.Float(), nullable=True),
@@ -71,15 +72,17 @@ def backfill(connection) -> None:
         sa.and_(events.c.object_type == "competency", events.c.verb == "mastered"),
     )
     checks = sa.func.sum(sa.case((sa.and_(events.c.object_type == "item", events.c.verb.in_(CHECKS)), 1), else_=0))
-    finished = sa.func.min(sa.case((sa.and_(events.c.object_type == "item", events.c.verb.in_(FINISHES)),
-                                    events.c.occurred_at)))  # fmt: skip
+    finishes = sa.and_(events.c.object_type == "item", events.c.verb.in_(FINISHES))
+    finished = sa.func.min(sa.case((finishes, events.c.occurred_at)))
+    last_finished = sa.func.max(sa.case((finishes, events.c.occurred_at)))
     firsts = (
         sa.select(events.c.actor_id, events.c.object_type, events.c.object_id, sa.func.min(events.c.occurred_at),
-                  finished, checks, sa.false())
+                  finished, last_finished, checks, sa.false())
         .where(counts, *held).group_by(events.c.actor_id, events.c.object_type, events.c.object_id)
     )  # fmt: skip
     connection.execute(sa.insert(completions).from_select(
-        ["learner_id", "object_type", "object_id", "first_at", "finished_at", "checks", "placement"], firsts))  # fmt: skip
+        ["learner_id", "object_type", "object_id", "first_at", "finished_at", "last_finished_at", "checks",
+         "placement"], firsts))  # fmt: skip
     # The placement flag lives in the event's context: read in Python, the same on both databases.
     shown = connection.execute(
         sa.select(events.c.actor_id, events.c.object_id, events.c.context)

@@ -59,7 +59,12 @@ def test_an_upgrade_fills_completions_and_first_moments_from_the_events_already_
         stored = {(c.learner_id, c.object_type, c.object_id): c for c in db.session.scalars(select(Completion))}
         assert set(stored) == {(ids[0], "item", "1:lesson"), (ids[0], "item", "1:quiz"),
                                (ids[0], "competency", "listen"), (ids[0], "competency", "ask")}  # fmt: skip
-        assert stored[(ids[0], "item", "1:lesson")].first_at == now - 40 * day
+        lesson = stored[(ids[0], "item", "1:lesson")]
+        assert (lesson.first_at, lesson.finished_at, lesson.last_finished_at) == (
+            now - 40 * day,
+            now - 40 * day,
+            now - 3 * day,
+        )
         quiz = stored[(ids[0], "item", "1:quiz")]
         assert (quiz.first_at, quiz.check_verb, quiz.score, quiz.checks) == (now - 30 * day, "failed", 0.3, 2)
         assert quiz.finished_at == now - 30 * day  # passed then; the later failure is no finish
