@@ -3,8 +3,9 @@
 Every action a person takes is recorded once as an xAPI-shaped statement through
 ``record(...)``. Recording is idempotent on the event id, so a phone replaying its offline
 queue never double-counts; the same id with different content is refused. Events are never
-edited: a mistaken one is voided by a later ``voided`` event that names it. Projections
-(progress, mastery) are written by the caller in the same transaction.
+edited: a mistaken one is voided by a later ``voided`` event that names it. What a learner has
+done (``lxp.completions``) is written here, with the event, so it outlives the event when
+retention deletes it; other projections are written by the caller in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Uuid, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Uuid, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lxp import completions
 from lxp.core.errors import Conflict, Invalid
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
@@ -186,10 +188,59 @@ def record(
         except IntegrityError:
             stored = db.session.execute(select(LearningEvent).where(LearningEvent.id == event_uuid)).scalar_one()
         else:
+            _keep_completions(event)
             return event
     if not stored.same_statement(fields):
         raise Conflict(f"event {event_uuid} was already recorded with different content")
     return stored
+
+
+def _keep_completions(event: LearningEvent) -> None:
+    """The learner's completions follow the new event; a void refolds what it named."""
+    if event.verb != "voided":
+        completions.note(event)
+        return
+    try:
+        target = db.session.get(LearningEvent, uuid.UUID(event.object_id))
+    except ValueError:
+        return
+    if target is None or not completions.counts(target.object_type, target.verb):
+        return
+    same = select(LearningEvent).where(
+        LearningEvent.actor_id == target.actor_id, LearningEvent.object_type == target.object_type,
+        LearningEvent.object_id == target.object_id, LearningEvent.verb != "voided")  # fmt: skip
+    rows = db.session.scalars(same).all()
+    voided = set(db.session.scalars(select(LearningEvent.object_id).where(
+        LearningEvent.verb == "voided", LearningEvent.object_id.in_([str(r.id) for r in rows]))))  # fmt: skip
+    held = [r for r in rows if str(r.id) not in voided and completions.counts(r.object_type, r.verb)]
+    completions.refold(target.actor_id, target.object_type, target.object_id, held, target.occurred_at)
+
+
+def fill_completions(learner_ids: list[int]) -> None:
+    """Recompute the completions of ``learner_ids`` from the log, for events inserted in bulk
+    past ``record`` (generated demo and benchmark histories). Flushes."""
+    for start in range(0, len(learner_ids), 500):
+        chunk = learner_ids[start : start + 500]
+        db.session.execute(delete(completions.Completion).where(completions.Completion.learner_id.in_(chunk)))
+        rows = db.session.scalars(
+            select(LearningEvent).where(LearningEvent.actor_id.in_(chunk), LearningEvent.verb.in_(STATE_VERBS),
+                                        LearningEvent.object_type.in_(("item", "competency")))
+            .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
+        ).all()  # fmt: skip
+        voided = set(db.session.scalars(select(LearningEvent.object_id).where(LearningEvent.verb == "voided",
+                                                                              LearningEvent.actor_id.in_(chunk))))  # fmt: skip
+        found: dict[tuple, completions.Completion] = {}
+        for event in rows:
+            if str(event.id) in voided or not completions.counts(event.object_type, event.verb):
+                continue
+            key = (event.actor_id, event.object_type, event.object_id)
+            row = found.get(key)
+            if row is None:
+                row = found[key] = completions.Completion(learner_id=key[0], object_type=key[1], object_id=key[2],
+                                                          placement=False, checks=0)  # fmt: skip
+            completions.fold(row, event)
+        db.session.add_all(found.values())
+        db.session.flush()
 
 
 def replayed(

@@ -40,13 +40,13 @@ from lxp.assignments.models import (
 from lxp.authoring.models import Goal
 from lxp.authoring.services import current_published
 from lxp.cohorts.models import Cohort, cohort_members
+from lxp.completions import Completion
 from lxp.core.auth import ROLES
 from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.credentials import services as credentials
 from lxp.credentials.models import Credential
-from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.paths import planner
 from lxp.paths import services as paths
@@ -494,10 +494,12 @@ def _assigned_refs(journey: Journey, assignment: Assignment) -> set[str]:
 
 
 def _done_since(learner_id: int, since: datetime) -> set[str]:
+    """The items the learner finished well since ``since``, from their completions (so a
+    finish whose event retention deleted still counts)."""
     return set(db.session.execute(
-        select(LearningEvent.object_id).where(
-            LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",
-            LearningEvent.verb.in_(("completed", "passed", "attended")), LearningEvent.occurred_at >= since)
+        select(Completion.object_id).where(
+            Completion.learner_id == learner_id, Completion.object_type == "item",
+            Completion.last_finished_at >= since)
     ).scalars())  # fmt: skip
 
 

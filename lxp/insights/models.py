@@ -6,6 +6,8 @@ number of distinct learners), and plain per-event counts (moods, effort, times o
 ``LearnerEnd`` is each learner's latest moment on a course, for drop-off; it points at the
 (pseudonymous after erasure) learner like the events it is derived from.
 ``RollupMark`` is the high-water mark: the (stored time, id) of the last event rolled up.
+``FirstMoment`` holds each learner's first moment per station and flag, ``RollupKept`` each
+organisation's "rolled up for good until" (retention deleted the events before it).
 """
 
 from __future__ import annotations
@@ -56,3 +58,28 @@ class RollupMark(db.Model):
     until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     until_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FirstMoment(db.Model):
+    """A learner's first moment at a station for one of ``FIRST_COUNTS``, over what is rolled up.
+
+    The rollup delta compares a batch with this instead of with the whole log before it, so the
+    "first time" counts stay right once retention has deleted the early events."""
+
+    __tablename__ = "insight_first_moments"
+
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    flag: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RollupKept(db.Model):
+    """Up to when an organisation's figures are rolled up for good: its events before
+    ``until_at`` (a UTC midnight) were deleted by retention, so ``rollups.rebuild`` keeps the
+    station days before it and recounts only after."""
+
+    __tablename__ = "insight_rollups_kept"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    until_at: Mapped[datetime] = mapped_column(UTCDateTime)

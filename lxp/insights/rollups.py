@@ -6,12 +6,15 @@ when the run looks cannot fall behind the mark. A run is a delta, never a recoun
 
 - distinct counts (reached, finished, checked, failed, pulsed) are kept per station and day
   as "did it for the first time that day". For each learner-station pair the new events
-  touch, the first moments before and after the batch are compared, so a late event that is
-  earlier than one already counted moves the learner to the earlier day, and a repeat adds
-  nothing;
+  touch, the learner's stored first moment (``FirstMoment``, kept by this delta) is compared
+  with the batch's, so a late event that is earlier than one already counted moves the learner
+  to the earlier day, and a repeat adds nothing. The log before the batch is never read:
+  retention may have deleted it;
 - moods, effort and times on task are per event, added on the day they occurred;
-- each learner's latest moment on a course (``LearnerEnd``) is recomputed for the learners
-  the batch touches.
+- each learner's latest moment on a course (``LearnerEnd``) is merged with the batch for the
+  learners it touches.
+
+``rebuild`` recounts, but keeps what an organisation's retention made final (``RollupKept``).
 
 Two runs at once: the mark's row is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so the
 second run does nothing; SQLite's single writer makes the second one wait and then find
@@ -25,17 +28,19 @@ import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, String, case, cast, delete, func, insert, select, tuple_, update
+from sqlalchemy import Date, String, case, cast, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lxp.accounts.models import User
+from lxp.authoring.models import Course
 from lxp.core.time import utcnow
 from lxp.events import CHECK_VERBS
 from lxp.events import LearningEvent as E
 from lxp.extensions import db
 from lxp.insights import maths
-from lxp.insights.models import FIRST_COUNTS, LearnerEnd, RollupMark, StationDay
+from lxp.insights.models import FIRST_COUNTS, FirstMoment, LearnerEnd, RollupKept, RollupMark, StationDay
 
 MARK = "journey_map"
 MANY_ACTORS = 2000  # a window touching more learners is recounted over the whole log, still exactly
@@ -80,7 +85,8 @@ class Changes:
     """What the events in (``after``, ``until``] change: per (station, day) and per (course, learner)."""
 
     days: dict[tuple[str, date], DayDelta] = field(default_factory=dict)
-    ends: dict[tuple[int, int], End] = field(default_factory=dict)
+    ends: dict[tuple[int, int], End] = field(default_factory=dict)  # every course of each touched learner
+    moments: dict[tuple[int, str, str], datetime] = field(default_factory=dict)  # (learner, ref, flag): new first
     until: Position | None = None
 
     def day(self, ref: str, on: date) -> DayDelta:
@@ -129,53 +135,68 @@ def newest(after: Position | None, settled_before: datetime | None) -> Position 
     return None if row is None else Position(row[0], row[1])
 
 
-def changes(after: Position | None, until: Position | None) -> Changes:
+def changes(after: Position | None, until: Position | None, since: list | None = None) -> Changes:
     """The delta the events in (``after``, ``until``] make to the rollups (``until`` None: to
-    the end of the log). Three statements; reads only, so a GET may call it."""
+    the end of the log); ``since`` narrows the events further (``rebuild``). Reads only, so a
+    GET may call it; nothing when no event is past ``after``."""
     found = Changes(until=until)
-    window = [*_after(after), *_upto(until)]
+    extra = list(since or [])
+    window = [*_after(after), *_upto(until), *extra]
     if after is not None and newest(after, None if until is None else until.at + timedelta(microseconds=1)) is None:
         return found  # nothing past the mark: the usual case for a reader
     # A small window is read in log order by the (stored time, id) index, whatever the table's
     # statistics say, and its learners' rows then come by the actor index; a large window or a
-    # first run counts over the whole log (still exactly: pairs it does not touch cancel out).
-    small = _small_window(after, until)
-    touched = None if small is None else {(r.actor_id, r.object_id) for r in small if r.verb in maths.STATION_VERBS}
-    actors = None if touched is None else sorted({actor for actor, _ in touched})
-    whose = [] if actors is None else [E.actor_id.in_(actors)]
-    # First moments per pair and flag, before the batch and with it.
-    before = tuple_(E.recorded_at, E.id) <= tuple_(after.at, after.id) if after is not None else None
+    # first run is grouped in SQL.
+    small = None if extra else _small_window(after, until)
+    actors = None if small is None else sorted({r.actor_id for r in small if r.verb in maths.STATION_VERBS})
+    if actors == []:
+        _add_measures_of(found, small)
+        return found
+    whose = select(E.actor_id).where(*window) if actors is None else actors
+    # The batch's first moments per pair and flag, against each learner's first moments so far
+    # (``FirstMoment``, not the log before the batch: retention may have deleted that).
     columns = []
     for name, verbs in FLAGS.items():
         new = E.occurred_at if verbs is None else case((E.verb.in_(verbs), E.occurred_at))
-        columns.append(func.min(new).label(f"{name}_new"))
-        if before is not None:
-            old = before if verbs is None else before & E.verb.in_(verbs)
-            columns.append(func.min(case((old, E.occurred_at))).label(f"{name}_old"))
+        columns.append(func.min(new).label(name))
     rows = db.session.execute(
-        select(E.object_id, E.actor_id, *columns).where(*_at_stations(), *_upto(until), *whose)
-        .group_by(E.object_id, E.actor_id)
+        select(E.object_id, E.actor_id, *columns).where(*_at_stations(), *window).group_by(E.object_id, E.actor_id)
     ).all()  # fmt: skip
+    known = {
+        (row.learner_id, row.ref, row.flag): row.first_at
+        for row in db.session.execute(
+            select(FirstMoment.learner_id, FirstMoment.ref, FirstMoment.flag, FirstMoment.first_at)
+            .where(FirstMoment.learner_id.in_(whose))
+        )
+    }  # fmt: skip
     for row in rows:
-        ref, values = row[0], row._mapping
-        if touched is not None and (row[1], ref) not in touched:
-            continue
+        ref, actor, values = row[0], row[1], row._mapping
         for name in FIRST_COUNTS:
-            new = values[f"{name}_new"]
-            old = values.get(f"{name}_old") if before is not None else None
-            new_day, old_day = (None if new is None else _day(new)), (None if old is None else _day(old))
+            batch, old = _moment(values[name]), known.get((actor, ref, name))
+            new = old if batch is None or (old is not None and old <= batch) else batch
+            if new is None or new == old:
+                continue
+            found.moments[(actor, ref, name)] = new
+            new_day, old_day = _day(new), (None if old is None else _day(old))
             if new_day == old_day:
                 continue
             if old_day is not None:
                 found.day(ref, old_day).firsts[name] -= 1
-            if new_day is not None:
-                found.day(ref, new_day).firsts[name] += 1
+            found.day(ref, new_day).firsts[name] += 1
     if small is None:
         _add_measures(found, window)
     else:
         _add_measures_of(found, small)
-    _add_ends(found, whose, until)
+    _add_ends(found, window, whose)
     return found
+
+
+def _moment(value) -> datetime | None:
+    """A ``min(occurred_at)`` as an aware UTC datetime (SQLite may give it back as text)."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _small_window(after: Position | None, until: Position | None) -> list | None:
@@ -238,23 +259,40 @@ def _add_measures(found: Changes, window: list) -> None:
                 entry.effort_answers += count
 
 
-def _add_ends(found: Changes, whose: list, until: Position | None) -> None:
-    """Each touched learner's latest moment per course, recomputed over their whole log."""
+def _add_ends(found: Changes, window: list, whose) -> None:
+    """Each touched learner's latest moment per course: their stored ``LearnerEnd`` rows merged
+    with the batch (a later moment wins, a tie adds its stations, finishes add up), so the map's
+    drop-off keeps what retention deleted."""
+    ends: dict[tuple[int, int], End] = {
+        (row.course_id, row.learner_id): End(row.last_at, tuple(row.last_refs), frozenset(row.finished_refs))
+        for row in db.session.execute(
+            select(LearnerEnd.course_id, LearnerEnd.learner_id, LearnerEnd.last_at, LearnerEnd.last_refs,
+                   LearnerEnd.finished_refs).where(LearnerEnd.learner_id.in_(whose)))
+    }  # fmt: skip
     finished = func.max(case((E.verb.in_(FINISH), 1), else_=0))
     rows = db.session.execute(
         select(E.actor_id, E.object_id, func.max(E.occurred_at), finished)
-        .where(*_at_stations(), *_upto(until), *whose)
+        .where(*_at_stations(), *window)
         .group_by(E.actor_id, E.object_id)
     ).all()  # fmt: skip
     per: dict[tuple[int, int], list] = {}
     for actor, ref, last_at, done in rows:
         course = course_of(ref)
         if course is not None:
-            per.setdefault((course, actor), []).append((ref, last_at, done))
+            per.setdefault((course, actor), []).append((ref, _moment(last_at), done))
     for key, stations in per.items():
         last_at = max(at for _, at, _ in stations)
-        found.ends[key] = End(last_at, tuple(sorted(r for r, at, _ in stations if at == last_at)),
-                              frozenset(r for r, _, done in stations if done))  # fmt: skip
+        last_refs = {r for r, at, _ in stations if at == last_at}
+        finished_refs = {r for r, _, done in stations if done}
+        before = ends.get(key)
+        if before is not None:
+            finished_refs |= before.finished_refs
+            if before.last_at > last_at:
+                last_at, last_refs = before.last_at, set(before.last_refs)
+            elif before.last_at == last_at:
+                last_refs |= set(before.last_refs)
+        ends[key] = End(last_at, tuple(sorted(last_refs)), frozenset(finished_refs))
+    found.ends.update(ends)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -296,13 +334,51 @@ def roll_up(now: datetime | None = None, settle: timedelta = SETTLE) -> int | No
 
 
 def rebuild() -> int:
-    """Forget the rollups and roll the whole log up again (after a bulk import of old events)."""
-    _claim_mark(wait=True)
-    db.session.execute(delete(StationDay))
-    db.session.execute(delete(LearnerEnd))
-    db.session.execute(update(RollupMark).where(RollupMark.name == MARK).values(until_at=None, until_id=None))
+    """Roll the log up again (after a bulk import of old events), keeping what retention made
+    final: for an organisation with a "rolled up for good until" date (``RollupKept``), its
+    station days before that day, its learners' first moments before it and their latest
+    moments stay, and only its events from that date on are recounted. Returns how many
+    station-days changed; flushes, the caller commits."""
+    roll_up(settle=timedelta(0))  # anything late counted first, so what is kept is complete
+    kept = dict(db.session.execute(select(RollupKept.organisation_id, RollupKept.until_at)).all())
+    kept_members = select(User.id).where(User.organisation_id.in_(list(kept)))
+    kept_courses = select(Course.id).where(Course.organisation_id.in_(list(kept)))
+    db.session.execute(delete(StationDay).where(StationDay.course_id.not_in(kept_courses)))
+    db.session.execute(delete(FirstMoment).where(FirstMoment.learner_id.not_in(kept_members)))
+    db.session.execute(delete(LearnerEnd).where(LearnerEnd.learner_id.not_in(kept_members)))
+    since = [E.actor_id.not_in(kept_members)]
+    for organisation_id, until_at in kept.items():
+        members = select(User.id).where(User.organisation_id == organisation_id)
+        courses = select(Course.id).where(Course.organisation_id == organisation_id)
+        db.session.execute(
+            delete(StationDay).where(StationDay.course_id.in_(courses), StationDay.day >= until_at.date())
+        )
+        db.session.execute(
+            delete(FirstMoment).where(FirstMoment.learner_id.in_(members), FirstMoment.first_at >= until_at)
+        )
+        since.append(E.actor_id.in_(members) & (E.occurred_at >= until_at))
+    mark = _claim_mark(wait=True)
+    until = newest(None, None)
     db.session.expire_all()
-    return roll_up(settle=timedelta(0)) or 0
+    if until is None:
+        return 0
+    delta = changes(None, until, [or_(*since)])
+    _apply(delta)
+    mark = db.session.get(RollupMark, MARK)
+    mark.until_at, mark.until_id, mark.updated_at = until.at, until.id, utcnow()
+    db.session.flush()
+    return len(delta.days)
+
+
+def keep_for_good(organisation_id: int, until_at: datetime) -> None:
+    """Note that the organisation's events before ``until_at`` are about to be deleted: its
+    rollups before it are final (``rebuild`` keeps them). Never moves the date back."""
+    row = db.session.get(RollupKept, organisation_id)
+    if row is None:
+        db.session.add(RollupKept(organisation_id=organisation_id, until_at=until_at))
+    elif until_at > row.until_at:
+        row.until_at = until_at
+    db.session.flush()
 
 
 def _apply(delta: Changes) -> None:
@@ -327,6 +403,7 @@ def _apply(delta: Changes) -> None:
         durations.update(change.durations)
         row.durations = {str(k): v for k, v in sorted(durations.items())}
     db.session.add_all(new_rows)
+    _apply_moments(delta.moments)
     learners = sorted({learner for _, learner in delta.ends})
     for chunk in _chunks(learners, 1000):
         db.session.execute(delete(LearnerEnd).where(LearnerEnd.learner_id.in_(chunk)))
@@ -337,6 +414,24 @@ def _apply(delta: Changes) -> None:
             for (course, learner), end in delta.ends.items()
         ])  # fmt: skip
     db.session.flush()
+
+
+def _apply_moments(moments: dict[tuple[int, str, str], datetime]) -> None:
+    """Store the learners' new first moments (a moment only ever moves earlier), in bulk: a
+    first roll-up or a rebuild writes one row per learner, station and flag."""
+    learners = sorted({learner for learner, _, _ in moments})
+    stored = set()
+    for chunk in _chunks(learners, 1000):
+        found = db.session.execute(select(FirstMoment.learner_id, FirstMoment.ref, FirstMoment.flag)
+                                   .where(FirstMoment.learner_id.in_(chunk)))  # fmt: skip
+        stored.update(tuple(row) for row in found)
+    rows = [{"learner_id": k[0], "ref": k[1], "flag": k[2], "first_at": at} for k, at in moments.items()]
+    new = [row for row in rows if (row["learner_id"], row["ref"], row["flag"]) not in stored]
+    moved = [row for row in rows if (row["learner_id"], row["ref"], row["flag"]) in stored]
+    for chunk in _chunks(new, 5000):
+        db.session.execute(insert(FirstMoment.__table__), chunk)  # Core: no ORM bookkeeping per row
+    if moved:
+        db.session.execute(update(FirstMoment), moved)  # by primary key
 
 
 def _chunks(values: list, size: int):

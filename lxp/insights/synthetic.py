@@ -32,7 +32,7 @@ from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core import table_statistics
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
-from lxp.events import LearningEvent
+from lxp.events import LearningEvent, fill_completions
 from lxp.extensions import db
 from lxp.insights import rollups
 from lxp.nudges.models import OutboxMessage
@@ -187,9 +187,11 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
                        "opted_out_at": refused if refused is not None and refused < now else None})  # fmt: skip
 
     written = 0
+    actors: set[int] = set()
 
     def event(learner, verb, object_type, object_id, at, result=None, context=None):
         nonlocal written
+        actors.add(learner)
         rows.append({"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": verb,
                      "object_type": object_type, "object_id": str(object_id), "result": result, "context": context,
                      "occurred_at": at, "recorded_at": at})  # fmt: skip
@@ -296,5 +298,6 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     # A bulk insert leaves PostgreSQL's statistics stale until autovacuum notices (issue 20).
     table_statistics.refresh("users", "user_roles", "cohort_members", "journeys", "journey_courses", "learning_events",
                        "outbox_messages", "help_requests")  # fmt: skip
+    fill_completions(sorted(actors))  # inserted past ``events.record``: their progress too
     rollups.rebuild()  # the events are stored in the past, behind the rollups' mark
     return Report(learners, written, len(helps), course.slug)

@@ -29,7 +29,8 @@ from lxp.channels import path_for
 from lxp.coaching.models import HelpRequest
 from lxp.coaching.services import coaches
 from lxp.cohorts.models import cohort_members
-from lxp.events import FINISH_VERBS, LEARNING_VERBS, LearningEvent
+from lxp.completions import Completion
+from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.live.models import LiveSession, Registration
 from lxp.nudges.models import NotificationPreferences, OutboxMessage
@@ -592,10 +593,11 @@ def _weekly_answers(learner_ids: set[int], now: datetime) -> dict[int, int]:
 
 def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
     if rule.milestone == "first_step":
+        # From the completions, not the log: retention may have deleted a first step long ago.
         first = (
-            select(LearningEvent.actor_id, func.min(LearningEvent.occurred_at).label("first"))
-            .where(LearningEvent.verb.in_(FINISH_VERBS), LearningEvent.object_type == "item")
-            .group_by(LearningEvent.actor_id)
+            select(Completion.learner_id.label("actor_id"), func.min(Completion.finished_at).label("first"))
+            .where(Completion.object_type == "item", Completion.finished_at.is_not(None))
+            .group_by(Completion.learner_id)
             .subquery()
         )
         rows = db.session.execute(

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lxp import events
+from lxp import completions, events
 from lxp.authoring import competency_names as competency_cache
 from lxp.authoring.kinds import KINDS
 from lxp.authoring.models import CourseVersion, Goal, Item, Module, Outcome, Package
@@ -260,34 +260,21 @@ def _version_outcomes(version_ids: list[int]) -> dict[int, tuple[tuple[str, froz
 
 
 def learner_state(learner_id: int) -> planner.LearnerState:
-    """What the events say the learner has done and shown (voided events left out)."""
-    rows = db.session.execute(
-        select(LearningEvent)
-        .where(LearningEvent.actor_id == learner_id,
-               LearningEvent.verb.in_((*events.STATE_VERBS, "voided")))
-        .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
-    ).scalars().all()  # fmt: skip
-    voided = {event.object_id for event in rows if event.verb == "voided"}
+    """What the learner has done and shown, from their completions (``lxp.completions``, kept
+    with every event and refolded by a void), so it stays when retention deletes old events.
+    One statement."""
     completed, mastered, placement = set(), set(), set()
-    last_check: dict[str, tuple[str, frozenset[str]]] = {}
-    for event in rows:
-        if event.verb == "voided" or str(event.id) in voided:
-            continue
-        if event.object_type == "competency" and event.verb == "mastered":
-            mastered.add(event.object_id)
-            if (event.context or {}).get("placement"):
-                placement.add(event.object_id)
-        elif event.object_type == "item":
-            completed.add(event.object_id)
-            if event.verb in events.CHECK_VERBS:
-                failed = frozenset(((event.result or {}).get("extensions") or {}).get("failed_competencies", []))
-                last_check[event.object_id] = (event.verb, failed)
-    failed_checks = tuple(
-        planner.FailedCheck(ref, competencies)
-        for ref, (verb, competencies) in sorted(last_check.items())
-        if verb == "failed" and competencies
-    )
-    return planner.LearnerState(frozenset(mastered), frozenset(completed), failed_checks, frozenset(placement))
+    failed_checks = []
+    for row in sorted(completions.of(learner_id), key=lambda r: r.object_id):
+        if row.object_type == "competency":
+            mastered.add(row.object_id)
+            if row.placement:
+                placement.add(row.object_id)
+        else:
+            completed.add(row.object_id)
+            if row.check_verb == "failed" and row.failed_competencies:
+                failed_checks.append(planner.FailedCheck(row.object_id, frozenset(row.failed_competencies)))
+    return planner.LearnerState(frozenset(mastered), frozenset(completed), tuple(failed_checks), frozenset(placement))
 
 
 def week_start(today: date | None = None) -> date:

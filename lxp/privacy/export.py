@@ -35,6 +35,7 @@ from lxp.coaching.models import (
 )
 from lxp.coaching.threads import ATTACHMENTS
 from lxp.cohorts.models import Cohort, cohort_members
+from lxp.completions import Completion
 from lxp.credentials.models import Credential
 from lxp.events import FINISH_VERBS, LearningEvent
 from lxp.extensions import db
@@ -116,6 +117,12 @@ def collect(user: User) -> dict[str, Any]:
         "journeys": [_row(j) for j in journeys],
         "events": events,
         "completions": [e for e in events if e["verb"] in FINISH_VERBS],
+        # What they finished, checked or showed, kept when retention deletes the old events.
+        "progress": _rows(
+            select(Completion)
+            .where(Completion.learner_id == uid)
+            .order_by(Completion.first_at, Completion.object_type, Completion.object_id)
+        ),  # fmt: skip
         "quiz_answers": [
             e
             for e in events

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from lxp.privacy.retention import EVENT_MONTHS_MIN
+
 
 class TrailFilterForm(FlaskForm):
     action = SelectField(_l("Action"), validators=[Optional()], validate_choice=True)
@@ -23,6 +25,7 @@ class RetentionForm(FlaskForm):
     inactive_months = IntegerField(_l("Erase accounts without a sign-in for this many months"),
                                    validators=[Optional(), NumberRange(3, 120)],
                                    description=_l("Empty: keep them. The person is warned by e-mail first."))  # fmt: skip
-    event_months = IntegerField(_l("Remove free text from learning events older than this many months"),
-                                validators=[Optional(), NumberRange(1, 120)],
-                                description=_l("Empty: keep them. Scores, moods and completions stay for the figures."))  # fmt: skip
+    event_months = IntegerField(_l("Delete learning events older than this many months"),
+                                validators=[Optional(), NumberRange(EVENT_MONTHS_MIN, 120)],
+                                description=_l("Empty: keep them. At least %(num)d months, as the risk model looks back that far. "
+                                               "Completions and the journey map's figures stay.", num=EVENT_MONTHS_MIN))  # fmt: skip

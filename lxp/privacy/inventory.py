@@ -45,6 +45,10 @@ HOLDINGS: tuple[Holding, ...] = (
         KEEP,
         "the journey map's rollup of their latest moment: derived from the kept events, no content",
     ),  # fmt: skip
+    Holding("completions", "learner_id", "progress", KEEP,
+            "what they finished and when, kept when old events are deleted: derived, no content"),
+    Holding("insight_first_moments", "learner_id", "events", KEEP,
+            "the journey map's rollup of their first moment per station: derived from the events, no content"),
     Holding("cohort_members", "user_id", "cohorts", KEEP, "the pseudonym stays a member, so cohort figures stay right"),
     Holding("cohorts", "coach_id", "cohorts_coached", KEEP, "a cohort's coach is the organisation's record"),
     Holding("coach_assignments", "learner_id", "coach", DELETE, "who coached them"),

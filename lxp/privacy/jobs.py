@@ -9,5 +9,5 @@ log = logging.getLogger("lxp.privacy")
 
 def apply_retention() -> None:
     report = retention.run_all()
-    if report.warned or report.erased or report.events_scrubbed:
+    if report.warned or report.erased or report.events_deleted:
         log.info("retention: %s", report.summary())

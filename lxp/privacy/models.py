@@ -16,8 +16,8 @@ class RetentionPolicy(db.Model):
 
     ``inactive_months``: an account without a sign-in for that long (counted from its creation
     when it never signed in) is warned by e-mail, then erased ``WARNING_DAYS`` later unless the
-    person signs in. ``event_months``: learning events older than that lose their free text
-    (comments, reflections) and their link to the person's journey; the figures stay."""
+    person signs in. ``event_months``: learning events older than that are deleted once the
+    journey map's rollups hold them; completions and the figures stay (``retention``)."""
 
     __tablename__ = "retention_policies"
 

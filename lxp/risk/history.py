@@ -14,7 +14,7 @@ from sqlalchemy import select
 from lxp import channels
 from lxp.accounts.models import User, UserRole
 from lxp.coaching.models import CoachingMessage, CoachingThread, HelpRequest
-from lxp.events import LearningEvent
+from lxp.events import LearningEvent, fill_completions
 from lxp.extensions import db
 from lxp.nudges.models import OutboxMessage
 from lxp.paths.models import Journey
@@ -146,4 +146,5 @@ def store(
     if messages:
         db.session.execute(insert(OutboxMessage), messages)
     db.session.flush()
+    fill_completions(sorted({row["actor_id"] for row in rows}))
     return ids

@@ -16,7 +16,7 @@ from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.insights import maths, queries, rollups, services
-from lxp.insights.models import LearnerEnd, RollupMark, StationDay
+from lxp.insights.models import FirstMoment, LearnerEnd, RollupMark, StationDay
 from tests.conftest import committing
 
 VERBS = ("launched", "progressed", "completed", "passed", "failed", "responded", "attended")
@@ -59,7 +59,7 @@ def test_rollups_equal_the_events_for_any_stream_and_any_split(app, published, l
     come late and out of order); some batches are rolled up, some runs repeated, the rest left
     as the live tail. Station by station, the map's figures equal those counted from events."""
     with committing(app):
-        for table in (LearningEvent, StationDay, LearnerEnd, RollupMark):
+        for table in (LearningEvent, StationDay, LearnerEnd, FirstMoment, RollupMark):
             db.session.execute(delete(table))
     refs = [published["lesson"], published["quiz"]]
     now = utcnow()
