@@ -219,8 +219,11 @@ def test_a_holdout_keeps_back_the_same_learners_every_time(learner_on_path, publ
     assert sorted(r.user_id for r in rows) == sorted(u.id for u in learners)  # each once
     held = {r.user_id for r in rows if r.status == "held_out"}
     assert 0 < len(held) < 12
-    assert nudges.deliver_outbox(utcnow() + timedelta(days=1)) <= 12 - len(held)
-    assert {r.user_id for r in _rows("inactive") if r.status == "held_out"} == held  # never sent
+    nudges.deliver_outbox(utcnow() + timedelta(days=1))
+    # Only this rule's messages: other rules may deliver that day too (which ones depends on the weekday).
+    after = _rows("inactive")
+    assert {r.user_id for r in after if r.status == "held_out"} == held  # never sent
+    assert {r.user_id for r in after if r.status in ("sent", "folded")} <= {u.id for u in learners} - held
 
 
 def test_planning_reads_the_same_number_of_statements_for_few_or_many_learners(learner_on_path):
