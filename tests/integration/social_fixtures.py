@@ -11,7 +11,17 @@ from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.nudges import services as nudges
 from lxp.nudges.models import OutboxMessage
+from lxp.nudges.policy import ACTIVITY_GRACE
 from tests.conftest import committing, sign_in
+
+
+def next_noon_utc():
+    """The next noon UTC (outside everyone's quiet hours) far enough ahead that what the test
+    has just done does not hold the message as "recently active" (a run between 11:00 and 12:00
+    UTC otherwise found its messages held)."""
+    now = utcnow()
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon - now > ACTIVITY_GRACE + timedelta(minutes=10) else noon + timedelta(days=1)
 
 
 def _client(app, email):

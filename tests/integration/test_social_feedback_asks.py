@@ -3,19 +3,16 @@ and colleagues by name, a short question; the colleagues asked hear of it and th
 each answer through the touchpoints, with "fewer like this" and quiet hours as everywhere; only
 the sharer asks, only people of the space can be named; the API does the same."""
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from lxp.accounts.models import User
-from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.nudges import services as nudges
 from lxp.social.models import SpacePost, SpaceThread
 from lxp.workplace import services as workplace
 from tests.conftest import committing, submit
 from tests.integration.api.conftest import ApiClient, make_token
-from tests.integration.social_fixtures import _client, plan_and_deliver
+from tests.integration.social_fixtures import _client, next_noon_utc, plan_and_deliver
 from tests.integration.test_social_sharing import _cohort
 from tests.integration.test_workplace_fixtures import (  # noqa: F401  (fixtures)
     on_path,
@@ -45,12 +42,6 @@ def _shared_work(app, make_user, task_course):
     return people, lena, thread_id
 
 
-def _noon():
-    now = utcnow()
-    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
-    return noon if noon > now else noon + timedelta(days=1)
-
-
 def test_the_sharer_asks_named_colleagues_who_hear_of_it_and_the_sharer_hears_of_the_answer(
     app, make_user, task_course
 ):
@@ -73,12 +64,14 @@ def test_the_sharer_asks_named_colleagues_who_hear_of_it_and_the_sharer_hears_of
     mia = _client(app, "mia@example.com")
     shown = mia.get(page).get_data(as_text=True)
     assert "Lena Learner asks: Was my first question the right one?" in shown and 'id="ask-feedback"' not in shown
-    assert plan_and_deliver(app, _noon(), "feedback_asked") == {(people["mia"], "sent", None)}  # Sam was not named
+    assert plan_and_deliver(app, next_noon_utc(), "feedback_asked") == {
+        (people["mia"], "sent", None)
+    }  # Sam was not named
     assert "Lena Learner asks for your feedback" in mia.get("/inbox").get_data(as_text=True)
-    assert plan_and_deliver(app, _noon(), "mentioned") == set()  # not also a plain mention
+    assert plan_and_deliver(app, next_noon_utc(), "mentioned") == set()  # not also a plain mention
 
     submit(mia, f"{page}/feedback", {"worked": "Naming it", "suggestion": "Summarise the need"}, form_page=page)
-    assert plan_and_deliver(app, _noon(), "feedback_given") == {(people["lena"], "sent", None)}
+    assert plan_and_deliver(app, next_noon_utc(), "feedback_given") == {(people["lena"], "sent", None)}
     assert "Mia Maier gave you feedback" in lena.get("/inbox").get_data(as_text=True)
 
     # "Fewer like this" holds: Lena mutes the rule, and Sam's answer waits no more in her inbox.
@@ -86,7 +79,7 @@ def test_the_sharer_asks_named_colleagues_who_hear_of_it_and_the_sharer_hears_of
         nudges.mute_rule(db.session.get(User, people["lena"]), "feedback_given")
     submit(_client(app, "sam@example.com"), f"{page}/feedback", {"worked": "Calm", "suggestion": "Slower"},
            form_page=page)  # fmt: skip
-    assert (people["lena"], "skipped", "rule_muted") in plan_and_deliver(app, _noon(), "feedback_given")
+    assert (people["lena"], "skipped", "rule_muted") in plan_and_deliver(app, next_noon_utc(), "feedback_given")
 
 
 def test_only_the_sharer_asks_and_quiet_hours_hold(app, make_user, task_course, other_organisation):
@@ -108,7 +101,7 @@ def test_only_the_sharer_asks_and_quiet_hours_hold(app, make_user, task_course, 
         assert db.session.scalar(select(SpacePost.id).where(SpacePost.body.in_(("x", "a")))) is None
     submit(lena, f"{page}/feedback-requests", {"question": "Clear enough?", "people": [str(people["sam"])]},
            form_page=page)  # fmt: skip
-    night = _noon().replace(hour=23)  # Sam's quiet hours (21:00-07:30 UTC by default)
+    night = next_noon_utc().replace(hour=23)  # Sam's quiet hours (21:00-07:30 UTC by default)
     assert plan_and_deliver(app, night, "feedback_asked") == {(people["sam"], "pending", "quiet_hours")}
     with committing(app):
         assert len(db.session.scalars(select(SpacePost).where(SpacePost.asks_feedback_at.is_not(None))).all()) == 1

@@ -14,7 +14,7 @@ from lxp.extensions import db
 from lxp.nudges import services as nudges
 from lxp.social.models import SpacePost, SpaceThread
 from tests.conftest import committing, submit
-from tests.integration.social_fixtures import _client, digest_of, plan_and_deliver, world_fixture  # noqa: F401  (fixtures)
+from tests.integration.social_fixtures import _client, digest_of, next_noon_utc, plan_and_deliver, world_fixture  # noqa: F401  (fixtures)
 
 
 def _weekly(client, world, title="This week: your hardest complaint so far"):
@@ -79,17 +79,11 @@ def _plan_and_deliver(app, at):
     return plan_and_deliver(app, at, "mentioned")
 
 
-def _next_noon_utc():
-    now = utcnow()
-    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
-    return noon if noon > now else noon + timedelta(days=1)
-
-
 def test_a_mention_reaches_the_person_through_the_touchpoints(app, world):
     lena = _client(app, "lena@example.com")
     submit(lena, f"/spaces/{world['a']}/threads", {"title": "Refunds", "body": "@Mia Maier, a question for you"},
            form_page=f"/spaces/{world['a']}")  # fmt: skip
-    outcome = _plan_and_deliver(app, _next_noon_utc())
+    outcome = _plan_and_deliver(app, next_noon_utc())
     assert outcome == {(world["mia"], "sent", None)}
     mia = _client(app, "mia@example.com")
     inbox = mia.get("/inbox").get_data(as_text=True)
@@ -100,14 +94,14 @@ def test_a_mention_of_the_trainer_reaches_them_like_a_learner(app, world):
     mia = _client(app, "mia@example.com")
     submit(mia, f"/spaces/{world['a']}/threads", {"title": "Escalations", "body": "@Tara Trainer, when do we escalate?"},
            form_page=f"/spaces/{world['a']}")  # fmt: skip
-    assert _plan_and_deliver(app, _next_noon_utc()) == {(world["trainer"], "sent", None)}
+    assert _plan_and_deliver(app, next_noon_utc()) == {(world["trainer"], "sent", None)}
     inbox = _client(app, "tara@example.com").get("/inbox").get_data(as_text=True)
     assert "Mia Maier mentioned you in \u201cEscalations\u201d" in inbox
     with committing(app):
         nudges.mute_rule(db.session.get(User, world["trainer"]), "mentioned")
     submit(mia, f"/spaces/{world['a']}/threads", {"title": "Again", "body": "@tara trainer once more"},
            form_page=f"/spaces/{world['a']}")  # fmt: skip
-    assert (world["trainer"], "skipped", "rule_muted") in _plan_and_deliver(app, _next_noon_utc())
+    assert (world["trainer"], "skipped", "rule_muted") in _plan_and_deliver(app, next_noon_utc())
 
 
 def test_a_mention_respects_fewer_like_this_and_quiet_hours(app, world):
@@ -116,7 +110,7 @@ def test_a_mention_respects_fewer_like_this_and_quiet_hours(app, world):
     lena = _client(app, "lena@example.com")
     submit(lena, f"/spaces/{world['a']}/threads", {"title": "Refunds", "body": "@Mia Maier and @Lena Learner"},
            form_page=f"/spaces/{world['a']}")  # fmt: skip
-    noon = _next_noon_utc()
+    noon = next_noon_utc()
     assert _plan_and_deliver(app, noon) == {(world["mia"], "skipped", "rule_muted")}  # nobody mentions themselves
 
     ben_thread = submit(_client(app, "tara@example.com"), f"/spaces/{world['b']}/threads",
