@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,6 +37,7 @@ from lxp.channels import email as email_channel
 from lxp.core import table_statistics
 from lxp.core.auth import ROLES
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
+from lxp.core.statements import prepared
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import is_valid_timezone, utcnow
 from lxp.extensions import db
@@ -45,6 +46,17 @@ from lxp.push import services as push_services
 MIN_PASSWORD_LENGTH = 10
 # Checked when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("lxp-timing-equaliser")
+
+
+@prepared
+def _user_and_session():
+    """The user with their roles and organisation, and the browser's session (None without one)."""
+    return (
+        select(User, UserSession)
+        .outerjoin(UserSession, (UserSession.id == bindparam("session_key")) & (UserSession.user_id == User.id))
+        .options(joinedload(User.role_rows), joinedload(User.organisation))
+        .where(User.id == bindparam("user_id"))
+    )
 
 
 def load_user(user_id: str):
@@ -56,21 +68,10 @@ def load_user(user_id: str):
         return None
     # With the roles, the organisation (its competency stamp keys the names Today shows) and the
     # browser's session in the same statement: this runs on every request.
-    row = None
-    if key:
-        found = (
-            db.session.execute(
-                select(User, UserSession)
-                .outerjoin(UserSession, (UserSession.id == key) & (UserSession.user_id == User.id))
-                .options(joinedload(User.role_rows), joinedload(User.organisation))
-                .where(User.id == int(ident))
-            )
-            .unique()
-            .first()
-        )
-        user, row = found if found is not None else (None, None)
-    else:
-        user = db.session.get(User, int(ident), options=[joinedload(User.role_rows), joinedload(User.organisation)])
+    found = (
+        db.session.execute(_user_and_session(), {"user_id": int(ident), "session_key": key or None}).unique().first()
+    )
+    user, row = found if found is not None else (None, None)
     if user is None or user.auth_version != int(version) or not user.active:
         return None
     if key and not sessions.still_open(user, row):  # that browser was signed out

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, bindparam, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lxp.channels import Channel, register
+from lxp.core.statements import prepared
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
 
@@ -104,16 +105,20 @@ class InboxGlance:
     others: list[InAppMessage]  # the newest other unread messages
 
 
+@prepared
+def _unread_newest_first():
+    return (
+        select(InAppMessage, func.count().over().label("total"))
+        .where(InAppMessage.user_id == bindparam("user_id"), InAppMessage.read_at.is_(None))
+        .order_by(InAppMessage.created_at.desc(), InAppMessage.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
 def glance(user_id: int, limit: int = 3) -> InboxGlance:
     """How many messages are unread, and the newest unread replies and others, in one query
     (for Today)."""
-    total = func.count().over().label("total")
-    rows = db.session.execute(
-        select(InAppMessage, total)
-        .where(InAppMessage.user_id == user_id, InAppMessage.read_at.is_(None))
-        .order_by(InAppMessage.created_at.desc(), InAppMessage.id.desc())
-        .limit(4 * limit)
-    ).all()
+    rows = db.session.execute(_unread_newest_first(), {"user_id": user_id, "limit": 4 * limit}).all()
     messages = [row[0] for row in rows]
     return InboxGlance(
         rows[0][1] if rows else 0,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from lxp import events
@@ -31,6 +31,7 @@ from lxp.authoring.models import Item
 from lxp.cohorts.models import cohort_members
 from lxp.core.dates import viewer_datetime, viewer_span
 from lxp.core.errors import Conflict, NotFound
+from lxp.core.statements import prepared
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.core.timezones import in_zone
@@ -333,21 +334,25 @@ class UpcomingSession:
     offer_expires_at: datetime | None
 
 
-def upcoming_for_learner(learner_id: int, now: datetime | None = None, limit: int = 3) -> list[UpcomingSession]:
-    """The learner's next sessions they hold a seat on (or have been offered one), including one
-    under way, soonest first, in one query (for Today)."""
-    now = now or utcnow()
-    rows = db.session.execute(
+@prepared
+def _seats_ahead():
+    return (
         select(LiveSession.id, LiveSession.course_id, LiveSession.item_key, Item.title, LiveSession.starts_at,
                LiveSession.ends_at, LiveSession.timezone, LiveSession.place, LiveSession.video_url,
                Registration.status, Registration.offer_expires_at)
         .join(Registration, Registration.session_id == LiveSession.id)
         .join(Item, Item.id == LiveSession.item_id)
-        .where(Registration.learner_id == learner_id, Registration.status.in_(SEAT_HOLDING),
-               LiveSession.status == "scheduled", LiveSession.ends_at > now)
+        .where(Registration.learner_id == bindparam("learner_id"), Registration.status.in_(SEAT_HOLDING),
+               LiveSession.status == "scheduled", LiveSession.ends_at > bindparam("now"))
         .order_by(LiveSession.starts_at, LiveSession.id)
-        .limit(limit)
-    ).all()  # fmt: skip
+        .limit(bindparam("limit"))
+    )  # fmt: skip
+
+
+def upcoming_for_learner(learner_id: int, now: datetime | None = None, limit: int = 3) -> list[UpcomingSession]:
+    """The learner's next sessions they hold a seat on (or have been offered one), including one
+    under way, soonest first, in one query (for Today)."""
+    rows = db.session.execute(_seats_ahead(), {"learner_id": learner_id, "now": now or utcnow(), "limit": limit}).all()
     return [UpcomingSession(r[0], paths.item_ref(r[1], r[2]), *r[3:]) for r in rows]
 
 

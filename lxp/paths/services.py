@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lxp import completions, events
@@ -22,6 +22,7 @@ from lxp.authoring.kinds import KINDS
 from lxp.authoring.models import CourseVersion, Goal, Item, Module, Outcome, Package
 from lxp.authoring.services import current_published
 from lxp.core.errors import Conflict, Invalid
+from lxp.core.statements import prepared
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
@@ -52,16 +53,25 @@ def offered_goals(learner) -> list[Goal]:
     return sorted(offered, key=lambda g: (g.language != (learner.locale or "en"), g.title.lower()))
 
 
+@prepared
+def _open_journey():
+    query = select(Journey).where(Journey.learner_id == bindparam("learner_id"), Journey.status.in_(OPEN))
+    return query.order_by(Journey.id.desc()).limit(1)
+
+
+@prepared
+def _open_journey_with_parts():
+    return _open_journey().options(joinedload(Journey.goals), joinedload(Journey.package), joinedload(Journey.courses))
+
+
 def open_journey(learner, *, with_parts: bool = False) -> Journey | None:
     """The learner's open (active or paused) journey, the newest if there were ever two.
     ``with_parts`` loads its goals, package and course versions in the same statement, for the
     page that shows them all (the path page): three statements fewer there."""
-    query = select(Journey).where(Journey.learner_id == learner.id, Journey.status.in_(OPEN))
-    query = query.order_by(Journey.id.desc()).limit(1)
+    learner_id = {"learner_id": learner.id}
     if not with_parts:
-        return db.session.execute(query).scalars().first()
-    query = query.options(joinedload(Journey.goals), joinedload(Journey.package), joinedload(Journey.courses))
-    return db.session.execute(query).unique().scalars().one_or_none()
+        return db.session.execute(_open_journey(), learner_id).scalars().first()
+    return db.session.execute(_open_journey_with_parts(), learner_id).unique().scalars().one_or_none()
 
 
 @dataclass(frozen=True)
@@ -490,15 +500,18 @@ def competency_names(organisation_id: int, locale: str | None = None) -> dict[st
     return competency_cache.names_in(organisation_id, locale)
 
 
+@prepared
+def _learner_work():
+    return select(LearningEvent.object_id, LearningEvent.occurred_at).where(
+        LearningEvent.actor_id == bindparam("learner_id"), LearningEvent.object_type == "item",
+        LearningEvent.verb.in_(events.WORK_VERBS))  # fmt: skip
+
+
 def weekly_rhythm(journey: Journey, plan: planner.Plan, today: date | None = None) -> list:
     """The weeks since the journey began (``rhythm.Week``), each met when the learner did their
     own planned minutes; minutes come from the stored plan, so this costs one query."""
     minutes = {step.ref: step.minutes for step in plan.steps}
-    rows = db.session.execute(
-        select(LearningEvent.object_id, LearningEvent.occurred_at).where(
-            LearningEvent.actor_id == journey.learner_id, LearningEvent.object_type == "item",
-            LearningEvent.verb.in_(events.WORK_VERBS))
-    ).all()  # fmt: skip
+    rows = db.session.execute(_learner_work(), {"learner_id": journey.learner_id}).all()
     work = [(occurred.date(), minutes.get(ref, 0)) for ref, occurred in rows]
     return rhythm.weeks(work, journey.start_date, journey.weekly_minutes, today or date.today())
 

@@ -57,12 +57,13 @@ def is_member(user_id: int, cohort_id: int) -> bool:
     ).first() is not None  # fmt: skip
 
 
-def own_spaces(user: User):
-    """A query of the cohorts ``user`` is a member of whose space is on, by name."""
+def own_spaces(user_id, organisation_id):
+    """A query of the cohorts the user ``user_id`` is a member of whose space is on, by name
+    (the ids may be values or bind parameters)."""
     return (
         select(Cohort)
-        .join(cohort_members, (cohort_members.c.cohort_id == Cohort.id) & (cohort_members.c.user_id == user.id))
-        .where(Cohort.organisation_id == user.organisation_id, ~_switched_off())
+        .join(cohort_members, (cohort_members.c.cohort_id == Cohort.id) & (cohort_members.c.user_id == user_id))
+        .where(Cohort.organisation_id == organisation_id, ~_switched_off())
         .order_by(Cohort.name, Cohort.id)
     )
 
@@ -141,15 +142,16 @@ def course_spaces_for(user: User) -> list[CourseSpace]:
     on) as a learner, every course of the organisation as staff."""
     query = select(Course).where(Course.organisation_id == user.organisation_id)
     if not is_staff(user):
-        query = query.where(*own_course_spaces(user))
+        query = query.where(*own_course_spaces(user.id))
     return _course_spaces(query)
 
 
-def own_course_spaces(user: User) -> tuple:
-    """SQL conditions on ``Course``: a course on ``user``'s path whose space is on."""
+def own_course_spaces(user_id) -> tuple:
+    """SQL conditions on ``Course``: a course on the path of the user ``user_id`` (a value or a
+    bind parameter) whose space is on."""
     switched_off = exists().where(CourseSpaceSetting.course_id == Course.id, CourseSpaceSetting.enabled.is_(False))
     mine = select(JourneyCourse.course_id).join(Journey, Journey.id == JourneyCourse.journey_id).where(
-        Journey.learner_id == user.id, Journey.status != "left")  # fmt: skip
+        Journey.learner_id == user_id, Journey.status != "left")  # fmt: skip
     return Course.id.in_(mine), ~switched_off
 
 
@@ -228,7 +230,7 @@ def share_targets(learner: User, ref: str) -> list:
     """Where ``learner`` may share their work or an "I'm stuck" on step ``ref``: their cohorts'
     spaces (switched on, by name), then the space of the step's course when they are on it and
     it is on. The first is the default: their first cohort, or the course's space without one."""
-    spaces: list = list(db.session.execute(own_spaces(learner)).scalars())
+    spaces: list = list(db.session.execute(own_spaces(learner.id, learner.organisation_id)).scalars())
     course_id, _sep, _key = (ref or "").partition(":")
     if course_id.isdigit():
         with suppress(NotFound):

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, select, union_all, update
+from sqlalchemy import and_, bindparam, case, func, literal, select, union_all, update
 
 from lxp import events
 from lxp.accounts.models import User, UserRole
 from lxp.authoring.models import Course, CourseVersion, Item
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.statements import prepared
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.social import access
@@ -186,45 +187,55 @@ class WeeklyLine:
     space: SpaceLink | None
 
 
-def _newest_question(where, outer, now: datetime):
+def _newest_question(where, outer):
     return (
         select(SpaceThread.id)
-        .where(where, SpaceThread.kind == "weekly", SpaceThread.open_until > now, SpaceThread.deleted_at.is_(None),
-               SpaceThread.hidden_at.is_(None))
+        .where(where, SpaceThread.kind == "weekly", SpaceThread.open_until > bindparam("now"),
+               SpaceThread.deleted_at.is_(None), SpaceThread.hidden_at.is_(None))
         .order_by(SpaceThread.created_at.desc(), SpaceThread.id.desc()).limit(1)
         .correlate(outer).scalar_subquery()
     )  # fmt: skip
 
 
-def weekly_line(learner: User, now: datetime | None = None) -> WeeklyLine:
-    """The open weekly question of the learner's spaces (their cohorts' by name first, then their
-    courses'), whether they replied to it, and their first cohort space: one statement, since
-    Today shows it on every visit."""
-    if not learner.has_role("learner"):
-        return WeeklyLine(None, None)
-    now = now or utcnow()
-    cohorts = access.own_spaces(learner).order_by(None).with_only_columns(
+@prepared
+def _weekly_line_statement():
+    """Per space of the learner (cohorts by name, then courses): its newest open weekly question
+    and whether the learner replied to it."""
+    learner_id, organisation_id = bindparam("learner_id"), bindparam("organisation_id")
+    cohorts = access.own_spaces(learner_id, organisation_id).order_by(None).with_only_columns(
         literal(0).label("kind"), Cohort.id.label("space_id"), Cohort.name.label("name"),
-        _newest_question(SpaceThread.cohort_id == Cohort.id, Cohort, now).label("thread_id"))  # fmt: skip
+        _newest_question(SpaceThread.cohort_id == Cohort.id, Cohort).label("thread_id"))  # fmt: skip
     title = (
         select(CourseVersion.title).where(CourseVersion.course_id == Course.id)
         .order_by(CourseVersion.number.desc()).limit(1).correlate(Course).scalar_subquery()
     )  # fmt: skip
     courses = select(literal(1).label("kind"), Course.id.label("space_id"), title.label("name"),
-                     _newest_question(SpaceThread.course_id == Course.id, Course, now).label("thread_id")).where(
-        Course.organisation_id == learner.organisation_id, *access.own_course_spaces(learner))  # fmt: skip
+                     _newest_question(SpaceThread.course_id == Course.id, Course).label("thread_id")).where(
+        Course.organisation_id == organisation_id, *access.own_course_spaces(learner_id))  # fmt: skip
     spaces = union_all(cohorts, courses).subquery()
     replied = (
         select(SpacePost.id)
-        .where(SpacePost.thread_id == spaces.c.thread_id, SpacePost.author_id == learner.id,
+        .where(SpacePost.thread_id == spaces.c.thread_id, SpacePost.author_id == learner_id,
                SpacePost.deleted_at.is_(None))
         .exists()
     )  # fmt: skip
-    rows = db.session.execute(
+    return (
         select(spaces.c.kind, spaces.c.space_id, spaces.c.name, spaces.c.thread_id, SpaceThread.title, replied)
         .outerjoin(SpaceThread, SpaceThread.id == spaces.c.thread_id)
         .order_by(spaces.c.kind, spaces.c.name, spaces.c.space_id)
-    ).all()  # fmt: skip
+    )  # fmt: skip
+
+
+def weekly_line(learner: User, now: datetime | None = None) -> WeeklyLine:
+    """The open weekly question of the learner's spaces (their cohorts' by name first, then their
+    courses'), whether they replied to it, and their first cohort space: one statement, built
+    once per process, since Today shows it on every visit."""
+    if not learner.has_role("learner"):
+        return WeeklyLine(None, None)
+    rows = db.session.execute(
+        _weekly_line_statement(),
+        {"learner_id": learner.id, "organisation_id": learner.organisation_id, "now": now or utcnow()},
+    ).all()
     question = next((OpenQuestion(name, thread_id, thread_title, bool(answered))
                      for _kind, _id, name, thread_id, thread_title, answered in rows if thread_id), None)  # fmt: skip
     first = next((SpaceLink(space_id, name) for kind, space_id, name, *_rest in rows if kind == 0), None)

@@ -29,7 +29,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from lxp import events
@@ -39,6 +39,7 @@ from lxp.channels import in_app, path_for
 from lxp.channels.email import external_url, mail_after_commit
 from lxp.coaching.services import coach_of
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.statements import prepared
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -274,14 +275,19 @@ def remove_file(learner, ref: str, file_id: int) -> None:
     db.session.flush()
 
 
+@prepared
+def _task_tries():
+    return (
+        select(TaskSubmission.item_ref, TaskSubmission.status)
+        .where(TaskSubmission.learner_id == bindparam("learner_id"))
+        .order_by(TaskSubmission.item_ref, TaskSubmission.number)
+    )
+
+
 def task_states(learner_id: int) -> dict[str, str]:
     """Item ref -> the state of the learner's latest try at each task they have started:
     ``draft``, ``submitted``, ``needs_another_try`` or ``accepted`` (one query)."""
-    rows = db.session.execute(
-        select(TaskSubmission.item_ref, TaskSubmission.status)
-        .where(TaskSubmission.learner_id == learner_id)
-        .order_by(TaskSubmission.item_ref, TaskSubmission.number)
-    ).all()
+    rows = db.session.execute(_task_tries(), {"learner_id": learner_id}).all()
     return {ref: status for ref, status in rows}  # the latest try of each task wins
 
 
