@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lxp.core.statements import prepared
 from lxp.core.time import UTCDateTime
 from lxp.extensions import db
 
@@ -144,6 +145,11 @@ def refold(learner_id: int, object_type: str, object_id: str, events: list, void
     db.session.flush()
 
 
+@prepared
+def _learner_rows():
+    return select(Completion).where(Completion.learner_id == bindparam("learner_id"))
+
+
 def of(learner_id: int) -> list[Completion]:
     """The learner's rows (one statement)."""
-    return list(db.session.scalars(select(Completion).where(Completion.learner_id == learner_id)))
+    return list(db.session.scalars(_learner_rows(), {"learner_id": learner_id}))

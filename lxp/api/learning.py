@@ -3,7 +3,6 @@ reasons, and Today. The same services as the pages; Today and the path carry ETa
 
 from __future__ import annotations
 
-import html
 from dataclasses import asdict
 
 import marshmallow as ma
@@ -14,6 +13,7 @@ from flask_login import current_user
 
 from lxp.api.common import area, not_found
 from lxp.assignments import services as assignments
+from lxp.learning import reasons
 from lxp.learning import services as learning
 from lxp.paths import planner
 from lxp.paths import services as paths
@@ -162,25 +162,19 @@ class TodaySchema(ma.Schema):
                            metadata={"description": "on-the-job task states by step ref"})  # fmt: skip
 
 
-def _reason(reason: planner.Reason, names: dict, text, step: planner.Step | None = None,
+def _reason(reason: planner.Reason, names: dict, step: planner.Step | None = None,
             askers: dict[str, str] | None = None) -> dict:  # fmt: skip
-    # The macro renders HTML; the API gives plain text, so "&" and "'" read as the author wrote them.
+    # The pages' sentences, as plain text: "&" and "'" read as the author wrote them.
     return {"code": reason.code, "competency": reason.competency, "goal": reason.goal, "item": reason.item,
             "competency_name": names.get(reason.competency, reason.competency) if reason.competency else None,
-            "text": html.unescape(str(text(reason, names, step, askers or {}))).strip()}  # fmt: skip
+            "text": reasons.reason_text(reason, names, step, askers)}  # fmt: skip
 
 
-def _step(step: planner.Step, names: dict, text, askers: dict[str, str] | None = None) -> dict:
-    # Plain text, not HTML: a title with an apostrophe or "&" reads as written.
-    back = html.unescape(str(get_template_attribute("learning/_reasons.html", "back_text")(step, names))).strip()
+def _step(step: planner.Step, names: dict, askers: dict[str, str] | None = None) -> dict:
     return {**{k: getattr(step, k) for k in ("ref", "title", "kind", "modality", "minutes", "week", "due", "done",
                                              "optional", "live_date", "again")},
-            "reasons": [_reason(r, names, text, step, askers) for r in step.reasons],
-            "back_because": back or None}  # fmt: skip
-
-
-def _reason_text():
-    return get_template_attribute("learning/_reasons.html", "reason_text")
+            "reasons": [_reason(r, names, step, askers) for r in step.reasons],
+            "back_because": reasons.back_text(step, names) or None}  # fmt: skip
 
 
 def _feasibility(journey, plan: planner.Plan) -> dict:
@@ -194,11 +188,11 @@ def _feasibility(journey, plan: planner.Plan) -> dict:
 def path_document(journey) -> dict:
     """The journey's current path as ``PathSchema`` serialises it (``/path`` and the path changes)."""
     plan = paths.current_plan(journey)
-    names, text = paths.competency_names(current_user.organisation_id, str(get_locale())), _reason_text()
+    names = paths.competency_names(current_user.organisation_id, str(get_locale()))
     assigned = any(r.code == "assigned" for step in plan.steps for r in step.reasons)
     askers = assignments.askers_of(journey.learner_id) if assigned else {}
-    return {"journey": journey, "steps": [_step(s, names, text, askers) for s in plan.steps],
-            "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names, text)} for s in plan.skipped],
+    return {"journey": journey, "steps": [_step(s, names, askers) for s in plan.steps],
+            "skipped": [{"ref": s.ref, "title": s.title, "reason": _reason(s.reason, names)} for s in plan.skipped],
             "unmet": list(plan.unmet), "feasibility": _feasibility(journey, plan)}  # fmt: skip
 
 
@@ -251,10 +245,10 @@ def get_today():
     """What is due today: the next best step, the rest of this week, live sessions you hold a
     seat on, unread messages and replies, and your on-the-job tasks."""
     shown = learning.today(current_user)
-    names, text = paths.competency_names(current_user.organisation_id, str(get_locale())), _reason_text()
+    names = paths.competency_names(current_user.organisation_id, str(get_locale()))
     return {"journey_status": shown.journey.status if shown.journey else None,
-            "next_step": _step(shown.next_step, names, text, shown.askers) if shown.next_step else None,
-            "this_week": [_step(s, names, text, shown.askers) for s in shown.this_week], "tasks": shown.tasks,
+            "next_step": _step(shown.next_step, names, shown.askers) if shown.next_step else None,
+            "this_week": [_step(s, names, shown.askers) for s in shown.this_week], "tasks": shown.tasks,
             "sessions": shown.sessions, "unread_messages": shown.inbox.unread, "replies": shown.inbox.replies}  # fmt: skip
 
 

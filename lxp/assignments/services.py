@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from lxp import events
@@ -43,6 +43,7 @@ from lxp.cohorts.models import Cohort, cohort_members
 from lxp.completions import Completion
 from lxp.core.auth import ROLES
 from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.statements import prepared
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.credentials import services as credentials
@@ -455,13 +456,14 @@ def refresh_path(learner: User) -> None:
         paths.refresh_plan(journey, "an assignment changed")
 
 
-def _work_query(learner_id: int):
-    """The learner's assigned work in force with each assignment, its goal and package, in one
-    statement (``title_of`` reads them)."""
+@prepared
+def _work_query():
+    """The assigned work in force of the learner ``:learner_id`` with each assignment, its goal
+    and package, in one statement (``title_of`` reads them)."""
     return (
         select(AssignedWork)
         .join(AssignedWork.assignment).join(Assignment.goal).outerjoin(Assignment.package)
-        .where(AssignedWork.learner_id == learner_id, Assignment.withdrawn_at.is_(None))
+        .where(AssignedWork.learner_id == bindparam("learner_id"), Assignment.withdrawn_at.is_(None))
         .options(contains_eager(AssignedWork.assignment).contains_eager(Assignment.goal),
                  contains_eager(AssignedWork.assignment).contains_eager(Assignment.package))
         .order_by(AssignedWork.assignment_id, AssignedWork.cycle)
@@ -477,7 +479,7 @@ def _latest(rows) -> list[AssignedWork]:
 
 def open_work(learner_id: int) -> list[AssignedWork]:
     """The learner's current share of each assignment in force: the latest cycle, done or not."""
-    return _latest(db.session.execute(_work_query(learner_id)).scalars())
+    return _latest(db.session.execute(_work_query(), {"learner_id": learner_id}).scalars())
 
 
 def title_of(assignment: Assignment) -> str:
@@ -642,19 +644,34 @@ class ManagerLine:
     share_progress: bool
 
 
+@prepared
+def _work_with_manager():
+    manager, asker = aliased(User), aliased(User)
+    return (
+        _work_query()
+        .outerjoin(ReportingLine, ReportingLine.user_id == AssignedWork.learner_id)
+        .outerjoin(manager, manager.id == ReportingLine.manager_id)
+        .outerjoin(asker, (asker.id == Assignment.created_by_id) & Assignment.by_manager)
+        .add_columns(manager.display_name, ReportingLine.share_progress, asker.display_name)
+    )
+
+
+@prepared
+def _work_with_asker():
+    asker = aliased(User)
+    return (
+        _work_query()
+        .join(asker, (asker.id == Assignment.created_by_id) & Assignment.by_manager)
+        .add_columns(asker.display_name)
+    )
+
+
 def states_and_line(learner: User, plan: planner.Plan | None,
                     today: date | None = None) -> tuple[list[WorkState], ManagerLine | None]:  # fmt: skip
     """``states_of`` with the learner's manager (None without assigned work or a manager), in
     one statement: the path page shows them on every visit. Work a manager asked for carries
     that manager's name (``asked_by``)."""
-    manager, asker = aliased(User), aliased(User)
-    rows = db.session.execute(
-        _work_query(learner.id)
-        .outerjoin(ReportingLine, ReportingLine.user_id == AssignedWork.learner_id)
-        .outerjoin(manager, manager.id == ReportingLine.manager_id)
-        .outerjoin(asker, (asker.id == Assignment.created_by_id) & Assignment.by_manager)
-        .add_columns(manager.display_name, ReportingLine.share_progress, asker.display_name)
-    ).all()
+    rows = db.session.execute(_work_with_manager(), {"learner_id": learner.id}).all()
     line = ManagerLine(rows[0][1], rows[0][2]) if rows and rows[0][1] is not None else None
     askers = {row[0].assignment_id: row[3] for row in rows if row[3] is not None}
     return _states(_latest(row[0] for row in rows), today or date.today(), plan, askers), line
@@ -664,11 +681,7 @@ def askers_of(learner_id: int) -> dict[str, str]:
     """The manager's name by assigned title, for the learner's work in force that their manager
     asked for (the planner's "assigned" reasons carry the title): Today names them as the path
     does. One statement."""
-    asker = aliased(User)
-    rows = db.session.execute(
-        _work_query(learner_id).join(asker, (asker.id == Assignment.created_by_id) & Assignment.by_manager)
-        .add_columns(asker.display_name)
-    ).all()  # fmt: skip
+    rows = db.session.execute(_work_with_asker(), {"learner_id": learner_id}).all()
     return {title_of(work.assignment): name for work, name in rows}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lxp import events
 from lxp.accounts.models import User
@@ -19,6 +19,7 @@ from lxp.channels import in_app, path_for
 from lxp.coaching.models import FEEDBACK_RATINGS, SHOWN_AT, CoachFeedback
 from lxp.coaching.threads import is_coach_of
 from lxp.core.errors import Invalid, NotFound
+from lxp.core.statements import prepared
 from lxp.extensions import db
 from lxp.paths import services as paths
 
@@ -83,13 +84,16 @@ def give_feedback(coach: User, learner_id: int, competency: str, rating: int, co
     return feedback
 
 
-def feedback_for(learner_id: int, limit: int = 20) -> list[CoachFeedback]:
-    """The feedback a learner received, newest first."""
-    return list(
-        db.session.execute(
-            select(CoachFeedback)
-            .where(CoachFeedback.learner_id == learner_id)
-            .order_by(CoachFeedback.created_at.desc(), CoachFeedback.id.desc())
-            .limit(limit)
-        ).scalars()
+@prepared
+def _feedback_newest_first():
+    return (
+        select(CoachFeedback)
+        .where(CoachFeedback.learner_id == bindparam("learner_id"))
+        .order_by(CoachFeedback.created_at.desc(), CoachFeedback.id.desc())
+        .limit(bindparam("limit"))
     )
+
+
+def feedback_for(learner_id: int, limit: int = 20) -> list[CoachFeedback]:
+    """The feedback a learner received, newest first (the path page shows it on every visit)."""
+    return list(db.session.execute(_feedback_newest_first(), {"learner_id": learner_id, "limit": limit}).scalars())

@@ -65,6 +65,14 @@ def _translations():
     return found
 
 
+def translate(string: str, **variables) -> str:
+    """``gettext`` for Python code on hot paths (a page's reasons, one per step): the
+    catalogue looked up once per request as the templates' ``_`` does, and the variables
+    formatted into the translation."""
+    translated = _translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
 def init_app(app) -> None:
     dates.init_app(app)
     # Replaces Flask-Babel's template callables with the same ones reading _translations().

@@ -37,6 +37,7 @@ from lxp.core.conditional import conditional_page
 from lxp.core.errors import ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
 from lxp.learning import placement as placement_service
+from lxp.learning import reasons
 from lxp.learning import services as learning
 from lxp.learning.forms import BlockDoneForm, JourneyForm, PulseForm
 from lxp.nudges import effect as touchpoint_effect
@@ -49,6 +50,10 @@ from lxp.social import services as social
 from lxp.workplace import services as workplace
 
 bp = Blueprint("learning", __name__)
+
+
+bp.add_app_template_global(reasons.reason_text, "reason_text")
+bp.add_app_template_global(reasons.card_reason, "card_reason")
 
 
 @bp.app_template_global()
