@@ -222,7 +222,7 @@ def _tune_sqlite(engine) -> None:
 def _load_features() -> None:
     """What pages and jobs both need loaded: every model (relationships name each other), the
     channels, and the modules that register themselves with others when imported (the pages
-    import them too, but the scheduler imports no page; ``test_message_links.py`` checks)."""
+    import them too, but the scheduler imports no page; ``test_worker_imports.py`` checks)."""
     from lxp import channels
 
     channels.load_all()  # each registers itself; the inbox's table is known to migrations early
