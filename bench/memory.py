@@ -14,7 +14,8 @@ For the checkout (and, with ``--before REF``, for that git revision unpacked bes
 same database): ``create_app()`` in a fresh process (modules, resident MB, which heavy libraries
 came in) as gunicorn loads ``wsgi:app``; ``gunicorn -c deploy/gunicorn.conf.py`` serving learners' Today, path, inbox and profile pages
 ``--requests`` times from a few signed-in learners, then each worker's RSS, PSS and USS; and
-``flask lxp scheduler`` after its first round of jobs. Data: bench/today.py's courses, learners and
+``flask lxp scheduler`` after its first round of jobs, also as a ratio to a bare ``import flask``
+process measured in the same run. Data: bench/today.py's courses, learners and
 plans on a scratch PostgreSQL database (``lxp_bench_compare`` as in bench/compare.py) or an
 SQLite file; a ``--database-url`` an earlier run filled is measured again as it is.
 """
@@ -74,6 +75,18 @@ def memory(pid: int) -> dict[str, float]:
     return {"rss": fields["Rss"], "pss": fields["Pss"], "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
 
 
+def bare_flask() -> dict[str, float]:
+    """RSS, PSS and USS of a process that only imported Flask: the yardstick the scheduler's
+    figures are divided by, so runs on other machines or Pythons compare."""
+    probe = subprocess.Popen([sys.executable, "-c", "import flask, sys; print('ready', flush=True); sys.stdin.read()"],  # noqa: S603
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        probe.stdout.readline()
+        return memory(probe.pid)
+    finally:
+        probe.communicate("")
+
+
 def unpack(ref: str, into: Path) -> Path:
     """The tree of git revision ``ref`` in ``into`` (compiled catalogues copied from the checkout)."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout  # noqa: S603, S607
@@ -127,6 +140,7 @@ def measure(tree: Path, env: dict, requests: int, learners: int, port: int) -> d
         figures["scheduler_app"] = app_spec
     finally:
         stop(scheduler)
+    figures["bare_flask"] = bare_flask()
     return figures
 
 
@@ -143,8 +157,11 @@ def report(name: str, figures: dict) -> None:
           f"PSS summed {sum(w['pss'] for w in workers) + master['pss']:.0f} MB (what the machine really gives them)")  # fmt: skip
     scheduler = figures["scheduler"]
     if scheduler:
+        bare = figures["bare_flask"]
         print(f"  scheduler (flask --app {figures['scheduler_app']}, every plan stale): RSS {scheduler['rss']:.0f} MB, "
-              f"PSS {scheduler['pss']:.0f} MB, USS {scheduler['uss']:.0f} MB")  # fmt: skip
+              f"PSS {scheduler['pss']:.0f} MB, USS {scheduler['uss']:.0f} MB; "
+              f"{scheduler['rss'] / bare['rss']:.2f}x RSS and {scheduler['pss'] / bare['pss']:.2f}x PSS of a bare "
+              f"`import flask` process (RSS {bare['rss']:.0f} MB, PSS {bare['pss']:.0f} MB)")  # fmt: skip
     else:
         print("  scheduler: exited early")
 

@@ -31,9 +31,10 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
 
     ``kind="scheduler"`` (what ``scheduler_app.py`` asks for) builds what the scheduler's jobs
     need and nothing a browser or an API client does: models, services, mail templates with
-    their translations, and the pages' URL rules (messages link to them), but no API or OpenAPI
-    document, no CSRF, rate limits, security headers, compression, error pages or metrics, and
-    only the ``flask lxp scheduler`` command, so the scheduler process holds less memory.
+    their translations, and build-only copies of the URL rules of the pages messages link to
+    (``lxp.channels.page_rules``), but no page, form, API or OpenAPI document, no CSRF, rate
+    limits, security headers, compression, error pages or metrics, and only the ``flask lxp
+    scheduler`` command, so the scheduler process holds less memory.
     Raises ``ValueError`` for another kind.
     """
     if kind not in KINDS:
@@ -63,8 +64,11 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
     request_log.init_app(app)  # after the unit of work's hooks: notes the user before the commit
     from lxp import scheduler
 
+    _load_features()
     if not web:
-        _register_blueprints(app, with_api=False)  # messages link to pages: their URL rules
+        from lxp.channels import page_rules
+
+        page_rules.add_to(app)  # messages link to pages: their URL rules, without the views
         scheduler.init_cli(app)
         return app
 
@@ -215,7 +219,10 @@ def _tune_sqlite(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _register_blueprints(app: Flask, *, with_api: bool = True) -> None:
+def _load_features() -> None:
+    """What pages and jobs both need loaded: every model (relationships name each other), the
+    channels, and the modules that register themselves with others when imported (the pages
+    import them too, but the scheduler imports no page; ``test_worker_imports.py`` checks)."""
     from lxp import channels
 
     channels.load_all()  # each registers itself; the inbox's table is known to migrations early
@@ -224,15 +231,24 @@ def _register_blueprints(app: Flask, *, with_api: bool = True) -> None:
     import lxp.credentials.models  # noqa: F401
     import lxp.files.models  # noqa: F401
     import lxp.insights.models  # noqa: F401
+    import lxp.live.registration  # noqa: F401  (where the planner reads live sessions' dates)
     import lxp.lrs.models  # noqa: F401
     import lxp.managers.services  # noqa: F401  (it hears a directory's manager attribute)
     import lxp.packages.models  # noqa: F401
+    import lxp.packages.services  # noqa: F401  (checks a course import's references to packages)
     import lxp.paths.models  # noqa: F401
     import lxp.privacy.models  # noqa: F401
     import lxp.push.models  # noqa: F401
     import lxp.risk.models  # noqa: F401
+    import lxp.scim.models  # noqa: F401
     import lxp.social.mentions  # noqa: F401  (registers the describer of mentions with the nudges)
+    import lxp.sso.models  # noqa: F401
+    import lxp.sso.services  # noqa: F401  (company sign-in: invitations link to it, passwords refused)
     import lxp.workplace.models  # noqa: F401
+    import lxp.workplace.services  # noqa: F401  (who may see evidence files)
+
+
+def _register_blueprints(app: Flask) -> None:
     from lxp.accounts.token_views import bp as api_tokens_bp
     from lxp.accounts.two_step_views import bp as two_step_bp
     from lxp.accounts.views import bp as accounts_bp
@@ -314,8 +330,6 @@ def _register_blueprints(app: Flask, *, with_api: bool = True) -> None:
     app.register_blueprint(packages_bp)
     app.register_blueprint(package_admin_bp)
     app.register_blueprint(package_lrs_bp)
-    if not with_api:
-        return
 
     from lxp import api
 

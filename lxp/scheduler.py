@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 import click
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app, g
@@ -40,6 +41,7 @@ class Job:
     target: str  # "module:function", called with no arguments inside an app context
     seconds: int
     first_after: int = 0  # seconds after the scheduler starts; delivery waits for planning's catch-up
+    own_thread: bool = False  # never waits for another job to finish (see ``build``)
 
 
 JOBS: tuple[Job, ...] = (
@@ -47,7 +49,7 @@ JOBS: tuple[Job, ...] = (
     Job("live.send_session_updates", "lxp.live.jobs:send_session_updates", 60),
     Job("live.expire_seat_offers", "lxp.live.jobs:expire_seat_offers", 60),
     Job("nudges.plan_touchpoints", "lxp.nudges.jobs:plan_touchpoints", 60),
-    Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 15, first_after=3),
+    Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 15, first_after=3, own_thread=True),
     Job("lrs.forward_statements", "lxp.lrs.jobs:forward_statements", 60),
     Job("packages.abandon_idle_cmi5_sessions", "lxp.packages.jobs:abandon_idle_cmi5_sessions", 600),
     Job("insights.roll_up", "lxp.insights.jobs:roll_up", 60),
@@ -97,10 +99,18 @@ def run_all_once(app: Flask) -> list[str]:
 
 
 def build(app: Flask, *, blocking: bool = False):
-    """A scheduler with every job added (not started)."""
+    """A scheduler with every job added (not started).
+
+    The jobs take turns in one thread, except those with ``own_thread`` (the delivery, so
+    messages never wait behind a long rebuild or retraining). All are due at start: side by side
+    in APScheduler's ten threads their largest moments came at once, and the process kept that
+    memory (about 20 MB more; issue 20, ``bench/memory.py``)."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    executors = {"default": ThreadPoolExecutor(max_workers=1)}
+    executors |= {job.id: ThreadPoolExecutor(max_workers=1) for job in JOBS if job.own_thread}
     scheduler = scheduler_class(
         timezone=UTC,
+        executors=executors,
         # One run at a time per job; runs missed while busy or stopped are merged into one, not
         # replayed in a burst, and never dropped for being late (APScheduler's default grace is
         # one second): each run handles everything due by then, so one late run catches up.
@@ -110,7 +120,8 @@ def build(app: Flask, *, blocking: bool = False):
     for job in JOBS:
         # The first run comes at start, not an interval later: a scheduler that was down catches up at once.
         scheduler.add_job(run_job, "interval", seconds=job.seconds, id=job.id, args=(app, job.target),
-                          replace_existing=True, next_run_time=started + timedelta(seconds=job.first_after))  # fmt: skip
+                          executor=job.id if job.own_thread else "default", replace_existing=True,
+                          next_run_time=started + timedelta(seconds=job.first_after))  # fmt: skip
     return scheduler
 
 

@@ -72,6 +72,12 @@ def test_jobs_coalesce_missed_runs_never_skip_late_ones_and_run_as_soon_as_the_s
             assert job.coalesce is True and job.max_instances == 1
             assert job.misfire_grace_time is None  # APScheduler's default (1 s) would skip a late run silently
             assert job.next_run_time <= datetime.now(UTC) + timedelta(seconds=5)  # at start, not a minute later
+        # The jobs take turns (all side by side at start held far more memory); the delivery never waits for them.
+        threads = {
+            job.id: (job.executor, jobs._lookup_executor(job.executor)._pool._max_workers) for job in jobs.get_jobs()
+        }
+        assert threads.pop("nudges.deliver_outbox") == ("nudges.deliver_outbox", 1)
+        assert set(threads.values()) == {("default", 1)}
     finally:
         jobs.shutdown(wait=False)
 
