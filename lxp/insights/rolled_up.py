@@ -4,7 +4,7 @@ The journey map for everyone reads the rollups (``lxp.insights.rollups``): the s
 and each learner's latest moment. They only change when a roll-up moves the mark, so each
 process keeps them under a key of (database, course, stations, the mark's position and the
 time it was set) and reads only the events past the mark on each request. A moved mark is a new
-key: nothing is ever invalidated, old keys fall out of the LRU.
+key: nothing is ever invalidated; the first read under it replaces the course's older figures.
 
 Held in memory: per station the summed totals (person-free), per learner their latest moment
 on the course (as ``insight_learner_ends``, ids and times, no content). Bounded to ``COURSES``
@@ -93,11 +93,15 @@ class _Kept:
             return figures
 
     def put(self, key: tuple, figures: RolledUp) -> None:
+        """Keep ``figures`` under ``key`` (what they are of, then the mark: position, time set),
+        dropping what was kept of the same course under an older mark."""
         if len(figures.moments) > MOMENTS:
             return
         with self._lock:
             if key in self._figures:
                 return
+            for older in [k for k in self._figures if k[:-2] == key[:-2]]:
+                self._moments -= len(self._figures.pop(older).moments)
             self._figures[key] = figures
             self._moments += len(figures.moments)
             while len(self._figures) > COURSES or self._moments > MOMENTS:
