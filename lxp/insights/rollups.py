@@ -327,8 +327,9 @@ def _claim_mark(wait: bool = False) -> RollupMark | None:
         return db.session.execute(
             select(RollupMark).where(RollupMark.name == MARK).with_for_update(skip_locked=not wait)
         ).scalar_one_or_none()
-    # SQLite: write first, so this transaction holds the one write lock before it reads the mark.
-    db.session.execute(update(RollupMark).where(RollupMark.name == MARK).values(updated_at=utcnow()))
+    # SQLite: write first, so this transaction holds the one write lock before it reads the mark;
+    # a write that changes nothing, as the time the mark was set keys the map's kept figures.
+    db.session.execute(update(RollupMark).where(RollupMark.name == MARK).values(name=MARK))
     return db.session.execute(
         select(RollupMark).where(RollupMark.name == MARK).execution_options(populate_existing=True)
     ).scalar_one()
