@@ -19,7 +19,8 @@ when the run looks cannot fall behind the mark. A run is a delta, never a recoun
 Two runs at once: the mark's row is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so the
 second run does nothing; SQLite's single writer makes the second one wait and then find
 nothing new). A reader (the journey map, a GET) never writes: it adds the same delta of the
-events past the mark in memory (``Tail``).
+events past the mark in memory to the rolled-up figures, which each process keeps until the
+mark moves (``lxp.insights.rolled_up``).
 """
 
 from __future__ import annotations
