@@ -71,6 +71,7 @@ from lxp.accounts.models import Organisation, User, UserRole
 from lxp.authoring import competency_names
 from lxp.core import unit_of_work
 from lxp.extensions import db, limiter
+from lxp.insights.rolled_up import forget_rolled_up
 from lxp.paths import services as paths_services
 
 # pytest imports this file as ``conftest``, the test modules as ``tests.conftest``: make that
@@ -253,6 +254,7 @@ def empty_all_tables() -> None:
     """Delete every row (and on PostgreSQL restart the sequences), committing for real."""
     paths_services.forget_frozen_versions()  # version ids start again in an emptied database
     competency_names.forget()  # and organisation ids
+    forget_rolled_up()  # course ids too, and a rolled-back roll-up leaves no trace of its mark
     db.session.remove()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
@@ -335,6 +337,7 @@ def clean_db(app, request):
     limiter.reset()
     paths_services.forget_frozen_versions()  # version ids start again in an emptied database
     competency_names.forget()  # and organisation ids
+    forget_rolled_up()  # course ids too, and a rolled-back roll-up leaves no trace of its mark
     real_commits = request.node.get_closest_marker("real_commits") is not None
     if _database.kept and (real_commits or _database.used):
         pytest.fail("a test committed for real on data a module fixture keeps (keep_committed_data): the tests "

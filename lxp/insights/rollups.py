@@ -19,7 +19,8 @@ when the run looks cannot fall behind the mark. A run is a delta, never a recoun
 Two runs at once: the mark's row is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so the
 second run does nothing; SQLite's single writer makes the second one wait and then find
 nothing new). A reader (the journey map, a GET) never writes: it adds the same delta of the
-events past the mark in memory (``Tail``).
+events past the mark in memory to the rolled-up figures, which each process keeps until the
+mark moves (``lxp.insights.rolled_up``).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, String, case, cast, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Date, Integer, String, case, cast, delete, func, insert, or_, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lxp.accounts.models import User
@@ -39,7 +40,7 @@ from lxp.core.time import utcnow
 from lxp.events import CHECK_VERBS
 from lxp.events import LearningEvent as E
 from lxp.extensions import db
-from lxp.insights import maths
+from lxp.insights import maths, rolled_up
 from lxp.insights.models import FIRST_COUNTS, FirstMoment, LearnerEnd, RollupKept, RollupMark, StationDay
 
 MARK = "journey_map"
@@ -142,19 +143,14 @@ def changes(after: Position | None, until: Position | None, since: list | None =
     found = Changes(until=until)
     extra = list(since or [])
     window = [*_after(after), *_upto(until), *extra]
-    if after is not None and newest(after, None if until is None else until.at + timedelta(microseconds=1)) is None:
-        return found  # nothing past the mark: the usual case for a reader
-    # A small window is read in log order by the (stored time, id) index, whatever the table's
-    # statistics say, and its learners' rows then come by the actor index; a large window or a
-    # first run is grouped in SQL.
+    # A window past a mark is read once, in log order by the (stored time, id) index whatever the
+    # table's statistics say, and measured in Python; an empty one is the usual case for a reader.
+    # A large window, a first run or a rebuild is grouped in SQL.
     small = None if extra else _small_window(after, until)
-    actors = None if small is None else sorted({r.actor_id for r in small if r.verb in maths.STATION_VERBS})
-    if actors == []:
-        _add_measures_of(found, small)
+    if small is not None:
+        _add_small(found, small)
         return found
-    whose = select(E.actor_id).where(*window) if actors is None else actors
-    # The batch's first moments per pair and flag, against each learner's first moments so far
-    # (``FirstMoment``, not the log before the batch: retention may have deleted that).
+    whose = select(E.actor_id).where(*window)
     columns = []
     for name, verbs in FLAGS.items():
         new = E.occurred_at if verbs is None else case((E.verb.in_(verbs), E.occurred_at))
@@ -162,6 +158,42 @@ def changes(after: Position | None, until: Position | None, since: list | None =
     rows = db.session.execute(
         select(E.object_id, E.actor_id, *columns).where(*_at_stations(), *window).group_by(E.object_id, E.actor_id)
     ).all()  # fmt: skip
+    _add_firsts(found, [(row[0], row[1], row._mapping) for row in rows], whose)
+    _add_measures(found, window)
+    ends = db.session.execute(
+        select(E.actor_id, E.object_id, func.max(E.occurred_at), func.max(case((E.verb.in_(FINISH), 1), else_=0)))
+        .where(*_at_stations(), *window)
+        .group_by(E.actor_id, E.object_id)
+    ).all()  # fmt: skip
+    _add_ends(found, ends, whose)
+    return found
+
+
+def _add_small(found: Changes, rows: list) -> None:
+    """``changes`` of a small window already read: its first moments and ends in Python."""
+    stations = [row for row in rows if row.verb in maths.STATION_VERBS]
+    firsts: dict[tuple[str, int], dict[str, datetime]] = {}
+    ends: dict[tuple[int, str], list] = {}
+    for row in stations:
+        moments = firsts.setdefault((row.object_id, row.actor_id), {})
+        for name, verbs in FLAGS.items():
+            if (verbs is None or row.verb in verbs) and (name not in moments or row.occurred_at < moments[name]):
+                moments[name] = row.occurred_at
+        end = ends.setdefault((row.actor_id, row.object_id), [row.occurred_at, 0])
+        end[0] = max(end[0], row.occurred_at)
+        end[1] = max(end[1], int(row.verb in FINISH))
+    actors = sorted({actor for _, actor in firsts})
+    if actors:
+        _add_firsts(found, [(ref, actor, values) for (ref, actor), values in firsts.items()], actors)
+    _add_measures_of(found, rows)
+    if actors:
+        _add_ends(found, [(actor, ref, at, done) for (actor, ref), (at, done) in ends.items()], actors)
+
+
+def _add_firsts(found: Changes, batch: list, whose) -> None:
+    """The "first time" changes of the batch's first moments per (station, learner) and flag,
+    against each learner's first moments so far (``FirstMoment``, not the log before the batch:
+    retention may have deleted that)."""
     known = {
         (row.learner_id, row.ref, row.flag): row.first_at
         for row in db.session.execute(
@@ -169,11 +201,10 @@ def changes(after: Position | None, until: Position | None, since: list | None =
             .where(FirstMoment.learner_id.in_(whose))
         )
     }  # fmt: skip
-    for row in rows:
-        ref, actor, values = row[0], row[1], row._mapping
+    for ref, actor, values in batch:
         for name in FIRST_COUNTS:
-            batch, old = _moment(values[name]), known.get((actor, ref, name))
-            new = old if batch is None or (old is not None and old <= batch) else batch
+            batch_at, old = _moment(values.get(name)), known.get((actor, ref, name))
+            new = old if batch_at is None or (old is not None and old <= batch_at) else batch_at
             if new is None or new == old:
                 continue
             found.moments[(actor, ref, name)] = new
@@ -183,12 +214,6 @@ def changes(after: Position | None, until: Position | None, since: list | None =
             if old_day is not None:
                 found.day(ref, old_day).firsts[name] -= 1
             found.day(ref, new_day).firsts[name] += 1
-    if small is None:
-        _add_measures(found, window)
-    else:
-        _add_measures_of(found, small)
-    _add_ends(found, window, whose)
-    return found
 
 
 def _moment(value) -> datetime | None:
@@ -259,22 +284,17 @@ def _add_measures(found: Changes, window: list) -> None:
                 entry.effort_answers += count
 
 
-def _add_ends(found: Changes, window: list, whose) -> None:
+def _add_ends(found: Changes, rows: list, whose) -> None:
     """Each touched learner's latest moment per course: their stored ``LearnerEnd`` rows merged
-    with the batch (a later moment wins, a tie adds its stations, finishes add up), so the map's
-    drop-off keeps what retention deleted."""
+    with the batch's (learner, station, latest moment, finished 0/1) ``rows`` (a later moment
+    wins, a tie adds its stations, finishes add up), so the map's drop-off keeps what retention
+    deleted."""
     ends: dict[tuple[int, int], End] = {
         (row.course_id, row.learner_id): End(row.last_at, tuple(row.last_refs), frozenset(row.finished_refs))
         for row in db.session.execute(
             select(LearnerEnd.course_id, LearnerEnd.learner_id, LearnerEnd.last_at, LearnerEnd.last_refs,
                    LearnerEnd.finished_refs).where(LearnerEnd.learner_id.in_(whose)))
     }  # fmt: skip
-    finished = func.max(case((E.verb.in_(FINISH), 1), else_=0))
-    rows = db.session.execute(
-        select(E.actor_id, E.object_id, func.max(E.occurred_at), finished)
-        .where(*_at_stations(), *window)
-        .group_by(E.actor_id, E.object_id)
-    ).all()  # fmt: skip
     per: dict[tuple[int, int], list] = {}
     for actor, ref, last_at, done in rows:
         course = course_of(ref)
@@ -308,8 +328,9 @@ def _claim_mark(wait: bool = False) -> RollupMark | None:
         return db.session.execute(
             select(RollupMark).where(RollupMark.name == MARK).with_for_update(skip_locked=not wait)
         ).scalar_one_or_none()
-    # SQLite: write first, so this transaction holds the one write lock before it reads the mark.
-    db.session.execute(update(RollupMark).where(RollupMark.name == MARK).values(updated_at=utcnow()))
+    # SQLite: write first, so this transaction holds the one write lock before it reads the mark;
+    # a write that changes nothing, as the time the mark was set keys the map's kept figures.
+    db.session.execute(update(RollupMark).where(RollupMark.name == MARK).values(name=MARK))
     return db.session.execute(
         select(RollupMark).where(RollupMark.name == MARK).execution_options(populate_existing=True)
     ).scalar_one()
@@ -447,70 +468,124 @@ def mark() -> Position | None:
     return None if row is None or row.until_at is None else Position(row.until_at, row.until_id)
 
 
+def _mark_now() -> tuple[Position | None, datetime | None]:
+    """The mark's position and when it was set, read afresh (not from the session's identity
+    map: a roll-up in another process may have moved it since)."""
+    row = db.session.execute(
+        select(RollupMark.until_at, RollupMark.until_id, RollupMark.updated_at).where(RollupMark.name == MARK)
+    ).first()  # fmt: skip
+    if row is None or row.until_at is None:
+        return None, None
+    return Position(row.until_at, row.until_id), row.updated_at
+
+
 def station_figures(course_id: int, refs: list[str], now: datetime) -> tuple[dict[str, maths.StationCounts], int]:
     """What ``queries.station_counts`` and ``queries.times_and_moods`` give for everyone on the
     course over all time, from the rollups plus the events past the mark (added in memory).
-    Three statements and the tail's; O(stations × days + learners), not O(events)."""
-    tail = changes(mark(), None)
-    totals: dict[str, DayDelta] = {}
-    read = [getattr(StationDay, name) for name in ("ref", *FIRST_COUNTS, "moods", "effort_total", "effort_answers")]
-    for row in db.session.execute(select(*read, StationDay.durations).where(StationDay.ref.in_(refs))):
-        entry = totals.setdefault(row.ref, DayDelta())
-        for name in FIRST_COUNTS:
-            entry.firsts[name] += getattr(row, name)
-        entry.moods = [a + b for a, b in zip(entry.moods, row.moods, strict=True)]
-        entry.effort_total += row.effort_total
-        entry.effort_answers += row.effort_answers
-        entry.durations.update({int(k): v for k, v in row.durations.items()})
+    The rolled-up part is kept per process until the mark moves (``rolled_up``), so a read is
+    the mark, the events past it and the mark again; the first read after a move sums the
+    station days in SQL and reads the learners' latest moments on the course."""
+    for _ in range(3):
+        seen = _mark_now()
+        position, stamp = seen
+        key = None if position is None else (str(db.engine.url), course_id, tuple(refs), position, stamp)
+        figures = None if key is None else rolled_up.kept.get(key)
+        read = figures is None
+        if read:
+            figures = _read_rolled_up(course_id, refs)
+        tail = changes(position, None)
+        # A roll-up that committed meanwhile (PostgreSQL reads each statement afresh) would have
+        # counted the tail twice or read first moments past it: read again under the new mark.
+        if _mark_now() == seen:
+            if read and key is not None:
+                rolled_up.kept.put(key, figures)
+            break
+    touched: dict[str, DayDelta] = {}  # the kept totals are shared: the tail adds to copies
     wanted = set(refs)
     for (ref, _), change in tail.days.items():
-        if ref not in wanted:
-            continue
-        entry = totals.setdefault(ref, DayDelta())
-        entry.firsts.update(change.firsts)
-        entry.moods = [a + b for a, b in zip(entry.moods, change.moods, strict=True)]
-        entry.effort_total += change.effort_total
-        entry.effort_answers += change.effort_answers
-        entry.durations.update(change.durations)
-    cutoff = now - timedelta(days=maths.DROP_AFTER_DAYS)
-    final = refs[-1]
-    fresh = {learner: end for (course, learner), end in tail.ends.items() if course == course_id}
-    # Grouped in the database: the learners' latest stations, gone or not, through or not.
-    stations = cast(LearnerEnd.last_refs, String)
-    gone = LearnerEnd.last_at < cutoff
-    through = cast(LearnerEnd.finished_refs, String).contains(json.dumps(final), autoescape=True)
-    groups = [
-        (tuple(json.loads(text_value)), bool(is_gone), bool(is_through), count)
-        for text_value, is_gone, is_through, count in db.session.execute(
-            select(stations, gone, through, func.count())
-            .where(LearnerEnd.course_id == course_id, *([LearnerEnd.learner_id.not_in(fresh)] if fresh else []))
-            .group_by(stations, gone, through)
-        )
-    ]  # fmt: skip
-    groups += [(end.last_refs, end.last_at < cutoff, final in end.finished_refs, 1) for end in fresh.values()]
-    dropped, learners = _drop_off(groups, refs)
+        if ref in wanted:
+            touched[ref] = _plus(touched.get(ref, figures.totals.get(ref)), change)
+    place = {ref: n for n, ref in enumerate(refs)}
+    fresh = {
+        learner: _latest(end, place, refs[-1]) for (course, learner), end in tail.ends.items() if course == course_id
+    }
+    dropped, learners = rolled_up.drop_off(figures, fresh, now - timedelta(days=maths.DROP_AFTER_DAYS))
+    counts = {**figures.counts, **{ref: _counts(total) for ref, total in touched.items()}}
     return {
-        ref: maths.StationCounts(
-            reached=e.firsts["reached"], finished=e.firsts["finished"], checked=e.firsts["checked"],
-            failed=e.firsts["failed"], pulse_learners=e.firsts["pulsed"], moods=tuple(e.moods),
-            effort_total=e.effort_total, effort_answers=e.effort_answers,
-            durations=tuple(sorted((s, n) for s, n in e.durations.items() if n)), dropped=dropped.get(ref, 0),
-        )
-        for ref, e in totals.items() if e.firsts["reached"] > 0
-    }, learners  # fmt: skip
+        ref: replace(station, dropped=dropped[place[ref]]) for ref, station in counts.items() if station is not None
+    }, learners
 
 
-def _drop_off(groups, refs: list[str]) -> tuple[Counter, int]:
-    """Learners who stopped at each station for good (as ``queries.station_counts``) and how many
-    learners there are, from (latest stations, gone for ``DROP_AFTER_DAYS``, went through the
-    final station, how many): the furthest along of the latest stations on a tie."""
-    position = {ref: n for n, ref in enumerate(refs)}
-    dropped, learners = Counter(), 0
-    for last_refs, is_gone, is_through, count in groups:
-        places = [position[r] for r in last_refs if r in position]
-        if not places:
+def _counts(e: DayDelta) -> maths.StationCounts | None:
+    """A station's counts from its totals (None when nobody reached it), before drop-off."""
+    if e.firsts["reached"] <= 0:
+        return None
+    return maths.StationCounts(
+        reached=e.firsts["reached"], finished=e.firsts["finished"], checked=e.firsts["checked"],
+        failed=e.firsts["failed"], pulse_learners=e.firsts["pulsed"], moods=tuple(e.moods),
+        effort_total=e.effort_total, effort_answers=e.effort_answers,
+        durations=tuple(sorted((s, n) for s, n in e.durations.items() if n)),
+    )  # fmt: skip
+
+
+def _plus(entry: DayDelta | None, change: DayDelta) -> DayDelta:
+    """A new ``DayDelta``: ``entry`` (if any) and ``change`` added up."""
+    total = DayDelta()
+    for part in (entry, change):
+        if part is None:
             continue
-        learners += count
-        if is_gone and not is_through:
-            dropped[refs[max(places)]] += count
-    return dropped, learners
+        total.firsts.update(part.firsts)
+        total.moods = [a + b for a, b in zip(total.moods, part.moods, strict=True)]
+        total.effort_total += part.effort_total
+        total.effort_answers += part.effort_answers
+        total.durations.update(part.durations)
+    return total
+
+
+def _latest(end: End, place: dict[str, int], final: str) -> rolled_up.LatestMoment:
+    """A learner's latest moment as the drop-off needs it: the furthest along of its stations
+    (a tie: several) and whether they finished the final station."""
+    furthest = max((place[ref] for ref in end.last_refs if ref in place), default=-1)
+    return rolled_up.LatestMoment(end.last_at, furthest, final in end.finished_refs)
+
+
+def _json_entries(column):
+    """A JSON object's entries as a table of (key, value) rows, value as text."""
+    if db.engine.dialect.name == "postgresql":
+        return func.json_each_text(column).table_valued("key", "value")
+    return func.json_each(column).table_valued("key", "value")
+
+
+def _read_rolled_up(course_id: int, refs: list[str]) -> rolled_up.RolledUp:
+    """The course's station days summed per station (in SQL) and its learners' latest moments."""
+    totals: dict[str, DayDelta] = {}
+    sums = [func.sum(getattr(StationDay, name)) for name in (*FIRST_COUNTS, "effort_total", "effort_answers")]
+    moods = [func.sum(StationDay.moods[n].as_integer()) for n in range(5)]
+    for ref, *values in db.session.execute(
+        select(StationDay.ref, *sums, *moods).where(StationDay.ref.in_(refs)).group_by(StationDay.ref)
+    ):  # fmt: skip
+        entry = totals[ref] = DayDelta()
+        entry.firsts.update(dict(zip(FIRST_COUNTS, values, strict=False)))
+        entry.effort_total, entry.effort_answers = values[len(FIRST_COUNTS)], values[len(FIRST_COUNTS) + 1]
+        entry.moods = [value or 0 for value in values[len(FIRST_COUNTS) + 2 :]]
+    durations = _json_entries(StationDay.durations)
+    for ref, seconds, finishes in db.session.execute(
+        select(StationDay.ref, durations.c.key, func.sum(cast(durations.c.value, Integer)))
+        .select_from(StationDay).join(durations, true())
+        .where(StationDay.ref.in_(refs)).group_by(StationDay.ref, durations.c.key)
+    ):  # fmt: skip
+        totals[ref].durations[int(seconds)] += finishes
+    place = {ref: n for n, ref in enumerate(refs)}
+    final = json.dumps(refs[-1])
+    through = cast(LearnerEnd.finished_refs, String).contains(final, autoescape=True)
+    places: dict[str, int] = {}  # the text of a learner's latest stations -> its place: few differ
+    moments = {}
+    for learner, last_at, last_refs, is_through in db.session.execute(
+        select(LearnerEnd.learner_id, LearnerEnd.last_at, cast(LearnerEnd.last_refs, String), through)
+        .where(LearnerEnd.course_id == course_id)
+    ):  # fmt: skip
+        if last_refs not in places:
+            places[last_refs] = max((place[ref] for ref in json.loads(last_refs) if ref in place), default=-1)
+        moments[learner] = rolled_up.LatestMoment(last_at, places[last_refs], bool(is_through))
+    counts = {ref: _counts(total) for ref, total in totals.items()}
+    return rolled_up.rolled_up(totals, counts, moments, len(refs))

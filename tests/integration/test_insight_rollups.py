@@ -2,6 +2,8 @@
 however the runs split them, the rolled-up figures are the figures counted straight from the
 events; the demo's and a synthetic population's maps are the same either way."""
 
+import csv
+import io
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -9,15 +11,17 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from lxp.accounts.models import User
+from lxp.authoring import publishing, transfer
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.insights import maths, queries, rollups, services
 from lxp.insights.models import FirstMoment, LearnerEnd, RollupMark, StationDay
-from tests.conftest import committing
+from tests.conftest import committing, sign_in
+from tests.integration.conftest import MINI
 
 VERBS = ("launched", "progressed", "completed", "passed", "failed", "responded", "attended")
 
@@ -171,3 +175,74 @@ def test_a_second_run_while_one_holds_the_mark_does_nothing_and_counts_nothing_t
     with committing(app):
         counts, learner_count = rollups.station_figures(published["course"], [published["lesson"]], utcnow())
         assert (counts[published["lesson"]].reached, counts[published["lesson"]].finished, learner_count) == (3, 3, 3)
+
+
+def _completed(app, learner_ids, ref, stored):
+    """Each learner completed ``ref`` a day ago; the events stored at ``stored``."""
+    with committing(app):
+        db.session.execute(insert(LearningEvent), [{"id": uuid.uuid4(), "actor_id": learner, "verb": "completed",
+                           "object_type": "item", "object_id": ref, "result": {"duration": "PT120S"},
+                           "context": None, "occurred_at": utcnow() - timedelta(days=1), "recorded_at": stored}
+                           for learner in learner_ids])  # fmt: skip
+
+
+def _reached(client, course_id):
+    """The "Reached" column of the map's CSV download, station by station, as the admin gets it."""
+    page = client.get(f"/insights/courses/{course_id}?format=csv")
+    assert page.status_code == 200 and page.mimetype == "text/csv"
+    return [row[4] for row in list(csv.reader(io.StringIO(page.get_data(as_text=True))))[1:]]
+
+
+def _publish_in(app, organisation_id, make_user, email):
+    """The example course published in the organisation by a new admin; returns (admin's e-mail, course id)."""
+    author = make_user(("admin", "reviewer"), email=email, organisation_id=organisation_id)
+    with committing(app):
+        admin = db.session.get(User, author)
+        version = transfer.import_document(admin, MINI)
+        publishing.submit_for_review(admin, version)
+        publishing.approve(admin, version)
+        return email, version.course_id
+
+
+def test_the_map_keeps_the_rolled_up_figures_until_the_mark_moves(app, client, published, make_user):
+    """The map for everyone reads the rollups once per position of their mark: a change to them
+    that moves no mark (no writer of lxp makes one; a direct edit stands in for it here) shows
+    once a roll-up moves the mark, while events past the mark show on the very next read."""
+    sign_in(client, "author@example.com")
+    learners = [make_user(("learner",)) for _ in range(8)]
+    _completed(app, learners[:6], published["lesson"], stored=utcnow() - timedelta(hours=1))
+    with committing(app):
+        rollups.roll_up(settle=timedelta(0))
+    assert _reached(client, published["course"])[0] == "6"
+    with committing(app):
+        db.session.execute(update(StationDay).where(StationDay.ref == published["lesson"])
+                           .values(reached=StationDay.reached + 10))  # fmt: skip
+    assert _reached(client, published["course"])[0] == "6"  # the mark has not moved
+    _completed(app, learners[6:], published["lesson"], stored=utcnow())
+    assert _reached(client, published["course"])[0] == "8"  # the two past the mark, at once
+    with committing(app):
+        rollups.roll_up(settle=timedelta(0))
+    assert _reached(client, published["course"])[0] == "18"  # the mark moved: the rollups read again
+
+
+def test_two_organisations_never_see_each_others_rolled_up_figures(app, client, organisation, other_organisation,
+                                                                   make_user):  # fmt: skip
+    """Both organisations map the same course (same items, own course ids) from the same kept
+    rollups; each admin sees their own learners only, and not the other's course at all."""
+    ours_email, ours = _publish_in(app, organisation, make_user, "admin@acme.example")
+    theirs_email, theirs = _publish_in(app, other_organisation, make_user, "admin@other.example")
+    ours_learners = [make_user(("learner",)) for _ in range(6)]
+    their_learners = [make_user(("learner",), organisation_id=other_organisation) for _ in range(9)]
+    stored = utcnow() - timedelta(hours=1)
+    _completed(app, ours_learners, f"{ours}:listen-lesson", stored)
+    _completed(app, their_learners, f"{theirs}:listen-lesson", stored)
+    with committing(app):
+        rollups.roll_up(settle=timedelta(0))
+    other_client = app.test_client()
+    sign_in(client, ours_email)
+    sign_in(other_client, theirs_email)
+    for _ in range(2):  # the first read of each keeps the figures, the second is served from them
+        assert _reached(client, ours)[0] == "6"
+        assert _reached(other_client, theirs)[0] == "9"
+        assert client.get(f"/insights/courses/{theirs}?format=csv").status_code == 404
+        assert other_client.get(f"/insights/courses/{ours}?format=csv").status_code == 404
