@@ -41,25 +41,30 @@ class Job:
     target: str  # "module:function", called with no arguments inside an app context
     seconds: int
     first_after: int = 0  # seconds after the scheduler starts; delivery waits for planning's catch-up
-    own_thread: bool = False  # never waits for another job to finish (see ``build``)
+    lane: str = "minute"  # the thread it runs in, taking turns with the lane's other jobs (see ``build``)
 
+
+# The jobs of ten minutes or more: a lane of their own, so a long retraining or purge never holds
+# back what is due every minute (seat offers, session changes, touchpoint planning); first run a
+# minute after start, once the minute lane's catch-up is through, so the two peaks do not meet.
+SLOW = {"lane": "slow", "first_after": 60}
 
 JOBS: tuple[Job, ...] = (
     Job("paths.rebuild_stale_plans", "lxp.paths.jobs:rebuild_stale_plans", 60),
     Job("live.send_session_updates", "lxp.live.jobs:send_session_updates", 60),
     Job("live.expire_seat_offers", "lxp.live.jobs:expire_seat_offers", 60),
     Job("nudges.plan_touchpoints", "lxp.nudges.jobs:plan_touchpoints", 60),
-    Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 15, first_after=3, own_thread=True),
+    Job("nudges.deliver_outbox", "lxp.nudges.jobs:deliver_outbox", 15, first_after=3, lane="delivery"),
     Job("lrs.forward_statements", "lxp.lrs.jobs:forward_statements", 60),
-    Job("packages.abandon_idle_cmi5_sessions", "lxp.packages.jobs:abandon_idle_cmi5_sessions", 600),
+    Job("packages.abandon_idle_cmi5_sessions", "lxp.packages.jobs:abandon_idle_cmi5_sessions", 600, **SLOW),
     Job("insights.roll_up", "lxp.insights.jobs:roll_up", 60),
     Job("credentials.issue_earned", "lxp.credentials.jobs:issue_earned", 60),
-    Job("privacy.apply_retention", "lxp.privacy.jobs:apply_retention", 3600),
-    Job("accounts.prune_sessions", "lxp.accounts.jobs:prune_sessions", 3600),
-    Job("assignments.sync", "lxp.assignments.jobs:sync_assignments", 600),
-    Job("sso.refresh_saml_metadata", "lxp.sso.jobs:refresh_saml_metadata", 3600),
+    Job("privacy.apply_retention", "lxp.privacy.jobs:apply_retention", 3600, **SLOW),
+    Job("accounts.prune_sessions", "lxp.accounts.jobs:prune_sessions", 3600, **SLOW),
+    Job("assignments.sync", "lxp.assignments.jobs:sync_assignments", 600, **SLOW),
+    Job("sso.refresh_saml_metadata", "lxp.sso.jobs:refresh_saml_metadata", 3600, **SLOW),
     # Retrains each organisation's model when a week has passed, raises flags once a day.
-    Job("risk.refresh", "lxp.risk.jobs:refresh", 3600),
+    Job("risk.refresh", "lxp.risk.jobs:refresh", 3600, **SLOW),
 )
 
 
@@ -101,13 +106,12 @@ def run_all_once(app: Flask) -> list[str]:
 def build(app: Flask, *, blocking: bool = False):
     """A scheduler with every job added (not started).
 
-    The jobs take turns in one thread, except those with ``own_thread`` (the delivery, so
-    messages never wait behind a long rebuild or retraining). All are due at start: side by side
-    in APScheduler's ten threads their largest moments came at once, and the process kept that
-    memory (about 20 MB more; issue 20, ``bench/memory.py``)."""
+    Each lane is one thread whose jobs take turns: the minute jobs, the slow ones (``SLOW``), and
+    the delivery alone (messages never wait behind a rebuild). Side by side in APScheduler's ten
+    threads, every job's largest moment came at once at start, and the process kept that memory
+    (about 20 MB more; issue 20, ``bench/memory.py``)."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
-    executors = {"default": ThreadPoolExecutor(max_workers=1)}
-    executors |= {job.id: ThreadPoolExecutor(max_workers=1) for job in JOBS if job.own_thread}
+    executors = {lane: ThreadPoolExecutor(max_workers=1) for lane in {job.lane for job in JOBS}}
     scheduler = scheduler_class(
         timezone=UTC,
         executors=executors,
@@ -120,7 +124,7 @@ def build(app: Flask, *, blocking: bool = False):
     for job in JOBS:
         # The first run comes at start, not an interval later: a scheduler that was down catches up at once.
         scheduler.add_job(run_job, "interval", seconds=job.seconds, id=job.id, args=(app, job.target),
-                          executor=job.id if job.own_thread else "default", replace_existing=True,
+                          executor=job.lane, replace_existing=True,
                           next_run_time=started + timedelta(seconds=job.first_after))  # fmt: skip
     return scheduler
 

@@ -71,13 +71,18 @@ def test_jobs_coalesce_missed_runs_never_skip_late_ones_and_run_as_soon_as_the_s
         for job in jobs.get_jobs():
             assert job.coalesce is True and job.max_instances == 1
             assert job.misfire_grace_time is None  # APScheduler's default (1 s) would skip a late run silently
-            assert job.next_run_time <= datetime.now(UTC) + timedelta(seconds=5)  # at start, not a minute later
-        # The jobs take turns (all side by side at start held far more memory); the delivery never waits for them.
+            # At start (the slow lane a minute later), not an interval later.
+            first_after = next(j.first_after for j in scheduler.JOBS if j.id == job.id)
+            assert job.next_run_time <= datetime.now(UTC) + timedelta(seconds=first_after + 5)
+        # The jobs take turns in lanes of one thread (all side by side at start held far more memory):
+        # the delivery never waits for them, and what is due every minute never waits for a retraining.
         threads = {
             job.id: (job.executor, jobs._lookup_executor(job.executor)._pool._max_workers) for job in jobs.get_jobs()
         }
-        assert threads.pop("nudges.deliver_outbox") == ("nudges.deliver_outbox", 1)
-        assert set(threads.values()) == {("default", 1)}
+        assert threads.pop("nudges.deliver_outbox") == ("delivery", 1)
+        assert threads.pop("risk.refresh") == threads.pop("privacy.apply_retention") == ("slow", 1)
+        assert threads["live.expire_seat_offers"] == threads["nudges.plan_touchpoints"] == ("minute", 1)
+        assert set(threads.values()) == {("minute", 1), ("slow", 1)}
     finally:
         jobs.shutdown(wait=False)
 

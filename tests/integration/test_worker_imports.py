@@ -79,7 +79,7 @@ def _is_page(module: str) -> bool:
 # routes and guards, commands, and plain Python.
 _LOCAL = ("bp.", "admin_bp.", "about_bp.", "click.", "public", "roles_required", "restrict_blueprint", "limiter.limit",
           "csrf.exempt", "allow_plain_http", "conditional_page", "with_appcontext", "dataclass", "property",
-          "staticmethod", "classmethod", "cache", "lru_cache", "functools.", "contextmanager", "compiles")  # fmt: skip
+          "staticmethod", "classmethod", "cache", "lru_cache", "functools.", "contextmanager", "compiles", "prepared")  # fmt: skip
 
 
 def registering_modules() -> dict[str, list[str]]:
