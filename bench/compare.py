@@ -186,13 +186,44 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def scheduler_memory(env: dict, seconds: float) -> float:
-    """Resident memory of ``flask lxp scheduler`` after it ran for ``seconds``."""
+def jobs_in(tree: Path) -> int:
+    """How many jobs the scheduler of ``tree`` runs (``Job(`` entries of its ``lxp/scheduler.py``)."""
+    return len(re.findall(r"^    Job\(", (tree / "lxp" / "scheduler.py").read_text(), re.MULTILINE))
+
+
+def wait_for_every_job(process: subprocess.Popen, database_url: str, tree: Path = ROOT, limit: float = 240) -> None:
+    """Return once every job of the scheduler ``process`` has a heartbeat (each ran once: the slow
+    lane starts a minute after the others), and 5 s more for the last one to let go of what it
+    held; the heartbeats are cleared first, so the process must be started after this is called."""
+    engine = create_engine(database_url)
+    try:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline and process.poll() is None:
+            with engine.connect() as connection:
+                ran = connection.execute(text("SELECT count(*) FROM scheduler_heartbeats")).scalar_one()
+            if ran >= jobs_in(tree):
+                break
+            time.sleep(2)
+        time.sleep(5)
+    finally:
+        engine.dispose()
+
+
+def clear_heartbeats(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM scheduler_heartbeats"))
+    engine.dispose()
+
+
+def scheduler_memory(env: dict) -> float:
+    """Resident memory of ``flask lxp scheduler`` once every job has run."""
+    clear_heartbeats(env["LXP_DATABASE_URL"])
     flask = str(Path(sys.executable).with_name("flask"))
     process = subprocess.Popen([flask, "--app", "scheduler_app", "lxp", "scheduler"], cwd=ROOT, env=env,  # noqa: S603
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
-        time.sleep(seconds)
+        wait_for_every_job(process, env["LXP_DATABASE_URL"])
         if process.poll() is not None:
             return 0.0
         return resident_mb(process.pid)
@@ -246,7 +277,7 @@ def main() -> None:
         finally:
             stop(trivial)
             stop(lxp)
-        scheduler = scheduler_memory(env, 15)
+        scheduler = scheduler_memory(env)
 
     print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {os.environ.get('LXP_THREADS', '4')}"
           f" threads; wrk {args.connections} connections, {args.seconds} s per page; "

@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import urllib.request
 from io import BytesIO
 from pathlib import Path
@@ -39,11 +38,13 @@ from compare import (  # bench/compare.py: the same scratch database and gunicor
     GUNICORN,
     build_data,
     children,
+    clear_heartbeats,
     drop_scratch,
     pick_database,
     served_env,
     sign_in,
     stop,
+    wait_for_every_job,
     wait_until_up,
 )
 from flask_migrate import upgrade
@@ -128,36 +129,21 @@ def measure(tree: Path, env: dict, requests: int, learners: int, port: int) -> d
     engine = create_engine(env["LXP_DATABASE_URL"])
     with engine.begin() as connection:
         connection.execute(text("UPDATE journeys SET plan_stale_since = CURRENT_TIMESTAMP"))
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM scheduler_heartbeats"))
+    engine.dispose()
+    clear_heartbeats(env["LXP_DATABASE_URL"])
     unit = (tree / "deploy" / "lxp-scheduler.service").read_text()
     app_spec = re.search(r"flask --app (\S+) lxp scheduler", unit).group(1)  # as deployed from that tree
     flask = str(Path(sys.executable).with_name("flask"))
     scheduler = subprocess.Popen([flask, "--app", app_spec, "lxp", "scheduler"], cwd=tree, env=env,  # noqa: S603
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
-        # Measured once every job has run (the slow lane starts a minute after the others), and
-        # a few seconds more for the last one to let go of what it held.
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and scheduler.poll() is None:
-            with engine.connect() as connection:
-                ran = connection.execute(text("SELECT count(*) FROM scheduler_heartbeats")).scalar_one()
-            if ran >= jobs_in(tree):
-                break
-            time.sleep(2)
-        time.sleep(5)
+        wait_for_every_job(scheduler, env["LXP_DATABASE_URL"], tree)
         figures["scheduler"] = memory(scheduler.pid) if scheduler.poll() is None else None
         figures["scheduler_app"] = app_spec
     finally:
         stop(scheduler)
-    engine.dispose()
     figures["bare_flask"] = bare_flask()
     return figures
-
-
-def jobs_in(tree: Path) -> int:
-    """How many jobs the scheduler of ``tree`` runs (``Job(`` entries of its ``lxp/scheduler.py``)."""
-    return len(re.findall(r"^    Job\(", (tree / "lxp" / "scheduler.py").read_text(), re.MULTILINE))
 
 
 def report(name: str, figures: dict) -> None:
