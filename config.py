@@ -136,6 +136,9 @@ class Config:
     # Predictive support: a trained risk model is used only when its AUC on the held-out later
     # weeks beats "days since last activity" by this many hundredths (else the rules alone apply).
     RISK_MARGIN_POINTS = 2
+    # Train risk models in a short-lived child process (the scheduler's app sets it): numpy and
+    # scikit-learn would otherwise stay in the long-lived scheduler after its weekly retraining.
+    RISK_TRAIN_APART = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> dict:

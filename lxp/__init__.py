@@ -68,6 +68,7 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
     if not web:
         from lxp.channels import page_rules
 
+        app.config["RISK_TRAIN_APART"] = True  # see config.py
         page_rules.add_to(app)  # messages link to pages: their URL rules, without the views
         scheduler.init_cli(app)
         return app

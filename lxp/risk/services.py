@@ -9,6 +9,8 @@ suggested action, never a score, and learners are never ranked.
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
@@ -54,7 +56,7 @@ def train(organisation: Organisation, now: datetime | None = None) -> tuple[Risk
     rows = engine.snapshots(histories, engine.cutoffs(now), now)
     run = RiskModel(organisation_id=organisation.id, trained_at=now)
     try:
-        evaluation = engine.train_and_evaluate(rows, margin())
+        evaluation = _train_and_evaluate(rows, margin())
     except engine.NotEnoughHistory as missing:
         run.status, run.detail = "not_enough_history", str(missing)[:300]
         db.session.add(run)
@@ -66,6 +68,17 @@ def train(organisation: Organisation, now: datetime | None = None) -> tuple[Risk
     db.session.add(run)
     db.session.flush()
     return run, evaluation
+
+
+def _train_and_evaluate(rows: list[engine.Row], margin_: float) -> engine.Evaluation:
+    """``engine.train_and_evaluate``, in a fresh child process where ``RISK_TRAIN_APART`` says so
+    (the scheduler's app): it imports numpy and scikit-learn, about 25 MB the long-lived scheduler
+    would keep for the rest of its life after a weekly retraining. The engine is pure, so the rows
+    go in and the evaluation (or ``NotEnoughHistory``) comes back whole."""
+    if not current_app.config["RISK_TRAIN_APART"]:
+        return engine.train_and_evaluate(rows, margin_)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as apart:
+        return apart.submit(engine.train_and_evaluate, rows, margin_).result()
 
 
 def evaluation_json(evaluation: engine.Evaluation) -> dict:

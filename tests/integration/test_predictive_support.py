@@ -1,7 +1,10 @@
 """Predictive support end to end on a real database: training from stored history, flags with
 reasons on the coach's desk, acting on them, the learner's switch, and the follow-through."""
 
+import json
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +19,7 @@ from lxp.risk import history, population, services
 from lxp.risk.models import RiskFlag, RiskModel, RiskOptOut
 from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.conftest import start_path
+from tests.integration.served import ROOT
 
 
 def _organisation():
@@ -35,6 +39,54 @@ def test_evaluate_trains_on_the_organisations_history_and_prints_model_against_b
         assert stored.status in ("used", "not_better")
         assert set(stored.model) == {"features", "means", "scales", "coefficients", "intercept"}
         assert 0.5 < stored.evaluation["model"]["auc"] <= 1
+
+
+def test_the_scheduler_trains_in_a_child_process_the_same_model_as_in_its_own(app, organisation, other_organisation):
+    """The scheduler's app trains apart (``RISK_TRAIN_APART``: numpy and scikit-learn stay out of
+    the long-lived process); what is stored is the same, and too little history reads the same."""
+    now = utcnow()
+    with committing(app):
+        history.store(_organisation().id, population.generate(160, seed=4, now=now))
+    trained, empty = {}, {}
+    for apart in (False, True):
+        app.config["RISK_TRAIN_APART"] = apart
+        try:
+            with committing(app):
+                run, _evaluation = services.train(_organisation(), now)
+                trained[apart] = (run.status, run.model, run.baseline, run.evaluation)
+                run, _evaluation = services.train(db.session.get(Organisation, other_organisation), now)
+                empty[apart] = (run.status, run.detail)
+        finally:
+            app.config["RISK_TRAIN_APART"] = False
+    assert trained[True] == trained[False] and trained[True][0] in ("used", "not_better")
+    assert empty[True] == empty[False] and empty[True][0] == "not_enough_history"
+
+
+SCHEDULER_TRAINS = """
+import json, sys
+from scheduler_app import app
+from lxp.accounts.models import Organisation
+from lxp.core.time import utcnow
+from lxp.extensions import db
+from lxp.risk import history, population, services
+with app.app_context():
+    db.create_all()
+    organisation = Organisation(slug="acme", name="Acme")
+    db.session.add(organisation)
+    db.session.flush()
+    history.store(organisation.id, population.generate(160, seed=4, now=utcnow()))
+    run, _evaluation = services.train(organisation)
+    print(json.dumps({"status": run.status, "loaded": [m for m in ("numpy", "sklearn") if m in sys.modules]}))
+"""
+
+
+def test_the_scheduler_process_trains_without_loading_numpy_and_scikit_learn_itself(tmp_path):
+    env = {"LXP_DATABASE_URL": f"sqlite:///{tmp_path / 'lxp.db'}", "LXP_INSTANCE_PATH": str(tmp_path),
+           "LXP_SECRET_KEY": "x" * 40, "PATH": "/usr/bin:/bin"}  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", SCHEDULER_TRAINS], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=300, check=True)  # fmt: skip
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer == {"status": answer["status"], "loaded": []} and answer["status"] in ("used", "not_better")
 
 
 def test_with_little_history_evaluate_says_so_and_the_rules_alone_apply(app, make_user):
