@@ -22,12 +22,12 @@ itself, give or take the minutes its own tests take anyway.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import Connection, text
 
 from lxp.authoring import competency_names
@@ -64,7 +64,6 @@ def seeded_demo(app, smtp_server) -> SeededDemo:
     database (see the module's docstring); returns the command's output and the mails it sent."""
     global _copy  # noqa: PLW0603  (one copy per test process)
     if _copy is not None and _copy.slot != _half_hour():
-        shutil.rmtree(_copy.files, ignore_errors=True)
         _copy = None
     with app_session(app):
         if _database.bound_connection() is None:  # else a rolled-back test, which must not commit for real
@@ -94,8 +93,9 @@ def _columns(table) -> str:
 
 def _take(seeded: SeededDemo, slot: int) -> _Copy:
     """Copy every table's rows (as the driver stores them) and the upload folder."""
-    files = Path(tempfile.mkdtemp(prefix="lxp-demo-files-"))
-    shutil.copytree(storage.upload_dir(), files, dirs_exist_ok=True)
+    files = Path(current_app.instance_path) / "seeded-demo-uploads"  # a folder of this run, as the instance is
+    shutil.rmtree(files, ignore_errors=True)
+    shutil.copytree(storage.upload_dir(), files)
     copy = _Copy(seeded, slot, files)
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
