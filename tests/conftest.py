@@ -38,6 +38,7 @@ for one test or module never leaks into another. A module fixture whose data tak
 build (the demo) may instead commit it once and call ``keep_committed_data()``: the module's
 tests then each start from that data and are rolled back to it; the fixture empties the tables
 when the module ends (a ``real_commits`` test meanwhile fails: it would destroy the data).
+The demo itself is seeded once per process: ``tests/seeded_demo.py`` puts a copy of it back.
 
 Rate-limit counters are reset for every test. Hypothesis runs the ``dev`` profile (few
 examples) unless ``HYPOTHESIS_PROFILE=ci`` asks for many; ``.ci/run`` does that in one leg.

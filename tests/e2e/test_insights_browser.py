@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from lxp import demo
+from tests.seeded_demo import seeded_demo
 
 TITLE = "Customer conversations that build loyalty"
 
@@ -19,13 +20,8 @@ def _sign_in(page, email, password):
     page.get_by_role("button", name="Sign in").click()
 
 
-def _seed(app):
-    result = app.test_cli_runner().invoke(args=["lxp", "seed-demo"])
-    assert result.exit_code == 0, result.output
-
-
-def test_admin_reads_the_journey_map_filters_a_cohort_and_downloads_it(app, desktop):
-    _seed(app)
+def test_admin_reads_the_journey_map_filters_a_cohort_and_downloads_it(app, smtp_server, desktop):
+    seeded_demo(app, smtp_server)
     page = desktop
     _sign_in(page, "admin@northwind.example", demo.DEMO_PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights").click()
@@ -53,8 +49,8 @@ def test_admin_reads_the_journey_map_filters_a_cohort_and_downloads_it(app, desk
     assert download.value.suggested_filename == "customer-conversations-journey-map.csv"
 
 
-def test_the_journey_map_fits_a_phone(app, phone):
-    _seed(app)
+def test_the_journey_map_fits_a_phone(app, smtp_server, phone):
+    seeded_demo(app, smtp_server)
     _sign_in(phone, "admin@northwind.example", demo.DEMO_PASSWORD)
     phone.goto("/insights/")
     phone.get_by_role("link", name=TITLE).click()

@@ -37,6 +37,7 @@ from lxp.core.security import EXPIRES_AT
 from lxp.demo import PEOPLE
 from lxp.extensions import db, limiter
 from tests.conftest import committing, empty_all_tables
+from tests.seeded_demo import seeded_demo
 
 # The stages of a journey the walk must see, each at least once among the demo people.
 STAGES = ("not_started", "just_started", "on_track", "behind", "stuck", "halfway", "finished", "finished_late",
@@ -775,12 +776,9 @@ def demo(app, smtp_server) -> Demo:
     from lxp.nudges.rules import RULES_BY_KEY
 
     started = time.perf_counter()
-    with committing(app):
-        empty_all_tables()
+    seeded_demo(app, smtp_server)
     limiter.reset()
     runner = app.test_cli_runner()
-    seeded = runner.invoke(args=["lxp", "seed-demo"])
-    assert seeded.exit_code == 0, f"{seeded.output}\n{seeded.exception!r}"
     with app.test_request_context():
         admin = db.session.execute(select(User).where(User.email == PEOPLE[0].email)).scalar_one()
         from lxp.authoring.models import Course

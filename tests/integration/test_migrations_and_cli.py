@@ -1,13 +1,12 @@
 """The migrations build exactly the models' schema; the CLI's demo loader is idempotent.
 
-``flask lxp seed-demo`` takes seconds: it runs once for the module, on emptied tables
-(``first_seed``, its output and the mails it sent), and each test runs on the demo it
-committed, rolled back to it at the end (``keep_committed_data``)."""
+``flask lxp seed-demo`` takes seconds: it runs once for the test process, on emptied tables
+(``first_seed``, its output and the mails it sent; ``tests/seeded_demo.py`` puts what it
+committed back for this module), and each test runs on that demo, rolled back to it at the end
+(``keep_committed_data``)."""
 
 import re
-from dataclasses import dataclass
 from datetime import date
-from email.message import EmailMessage
 
 import pyotp
 import pytest
@@ -22,6 +21,7 @@ from lxp.events import STATE_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.insights.indexes import include_object
 from tests.conftest import committing, empty_all_tables, keep_committed_data, sign_in, submit
+from tests.seeded_demo import SeededDemo, seeded_demo
 
 
 def test_migrations_match_the_models(ctx):
@@ -33,21 +33,13 @@ def test_migrations_match_the_models(ctx):
     assert compare_metadata(context, db.metadata) == []
 
 
-@dataclass
-class Seeded:
-    output: str  # of the first ``flask lxp seed-demo``, on an empty database
-    messages: list[EmailMessage]  # the mails it sent
-
-
 @pytest.fixture(scope="module")
-def first_seed(app, smtp_server) -> Seeded:
-    with app.app_context():
-        empty_all_tables()
-    smtp_server.handler.messages.clear()
-    first = app.test_cli_runner().invoke(args=["lxp", "seed-demo"])
-    assert first.exit_code == 0, f"{first.output}\n{first.exception!r}"
+def first_seed(app, smtp_server) -> SeededDemo:
+    """The first ``flask lxp seed-demo`` on an empty database: its output, its mails, and what it
+    committed, where each test starts."""
+    seeded = seeded_demo(app, smtp_server)
     keep_committed_data()
-    yield Seeded(first.output, list(smtp_server.handler.messages))
+    yield seeded
     with app.app_context():
         empty_all_tables()
 

@@ -20,6 +20,7 @@ from lxp.risk.models import RiskFlag, RiskModel, RiskOptOut
 from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.conftest import start_path
 from tests.integration.served import ROOT
+from tests.seeded_demo import seeded_demo
 
 
 def _organisation():
@@ -232,8 +233,8 @@ def test_an_admin_holds_out_a_share_of_flags_and_bad_input_is_refused(app, clien
         assert db.session.get(RiskFlag, flag_id).learner_id == learner
 
 
-def test_on_the_demo_evaluate_shows_the_model_against_the_baseline_and_a_coach_has_a_flagged_learner(app):
-    assert app.test_cli_runner().invoke(args=["lxp", "seed-demo"]).exit_code == 0
+def test_on_the_demo_evaluate_shows_the_model_against_the_baseline_and_a_coach_has_a_flagged_learner(app, smtp_server):
+    seeded_demo(app, smtp_server)  # ``flask lxp seed-demo`` on an empty database
     result = app.test_cli_runner().invoke(args=["lxp", "risk", "evaluate", "--organisation", "northwind"])
     assert result.exit_code == 0, result.output
     assert "not enough history" not in result.output

@@ -23,6 +23,7 @@ from tests.integration.test_workplace_fixtures import (  # noqa: F401  (fixtures
     task_course_fixture,
     upload_dir_fixture,
 )
+from tests.seeded_demo import seeded_demo
 
 
 def _evidence_form(client, ref):
@@ -356,11 +357,10 @@ def test_the_authoring_preview_of_a_task_still_shows_the_task(app, client, login
     assert "How your coach will look at it" in page and "Your evidence" not in page
 
 
-def test_the_demo_has_evidence_waiting_and_evidence_accepted_with_its_history(app, upload_dir):
+def test_the_demo_has_evidence_waiting_and_evidence_accepted_with_its_history(app, smtp_server, upload_dir):
     from lxp.demo.workplace import seed_workplace
 
-    result = app.test_cli_runner().invoke(args=["lxp", "seed-demo"])
-    assert result.exit_code == 0
+    result = seeded_demo(app, smtp_server)  # ``flask lxp seed-demo`` on an empty database
     assert "Evidence of marcus.johnson@northwind.example: evidence waiting for review." in result.output
     assert "Evidence of kenji.watanabe@northwind.example: evidence accepted on the second try." in result.output
     with committing(app):

@@ -42,6 +42,7 @@ from lxp.core.auth import required_roles
 from lxp.core.security import EXPIRES_AT
 from lxp.extensions import db, limiter
 from tests.conftest import committing, empty_all_tables
+from tests.seeded_demo import seeded_demo
 
 # One vector per line; {n} is the field's number. Each fits the shortest column it goes into
 # (80 characters) once {n} is filled in.
@@ -354,12 +355,9 @@ def render_every_mail(app, crawl: Crawl) -> None:
 @pytest.fixture(scope="module")
 def corpus(app, smtp_server):
     """The demo, a scheduler run later, with the corpus written over every text."""
-    with committing(app):
-        empty_all_tables()
+    seeded_demo(app, smtp_server)
     limiter.reset()
     runner = app.test_cli_runner()
-    seeded = runner.invoke(args=["lxp", "seed-demo"])
-    assert seeded.exit_code == 0, seeded.output
     ticked = runner.invoke(args=["lxp", "scheduler", "--once"])
     assert ticked.exit_code == 0, ticked.output
     with committing(app):
