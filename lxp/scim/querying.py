@@ -47,8 +47,21 @@ def _compare_text(column, op: str, value, *, exact: bool):
         compared = left.endswith(right, autoescape=True)
     else:
         compared = getattr(left, ORDERING[op])(right)
+    if exact and right and op in {"co", "sw", "ew"}:
+        compared = and_(compared, _case_exact(left, op, right))
     # An absent attribute matches nothing, and "not" of it everything: never SQL's unknown.
     return and_(column.is_not(None), compared)
+
+
+def _case_exact(left, op: str, right: str):
+    """The same test again, letter case counted: SQLite's LIKE ignores the case of ASCII letters,
+    so ``externalId co "E"`` found "e" there (PostgreSQL's LIKE counts it). ``replace``, ``substr``
+    and ``=`` count case on both; LIKE before them has made sure ``left`` is long enough."""
+    if op == "co":
+        return func.replace(left, right, "") != left
+    if op == "sw":
+        return func.substr(left, 1, len(right)) == right
+    return func.substr(left, func.length(left) - len(right) + 1) == right
 
 
 def condition(node, attributes: dict):

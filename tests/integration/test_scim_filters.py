@@ -140,6 +140,9 @@ def evaluate(tree, person: dict, shown) -> bool:
 @given(tree=_trees())
 @example(tree=("cmp", "displayName", "sw", "ève"))  # beyond ASCII: SQLite's own lower() would miss it
 @example(tree=("not", ("cmp", "externalId", "eq", "")))  # absent: "not" of it holds
+@example(tree=("cmp", "externalId", "co", "E"))  # externalId counts case; SQLite's LIKE does not
+@example(tree=("cmp", "externalId", "sw", "x"))
+@example(tree=("cmp", "externalId", "ew", "_9"))
 def test_filters_find_exactly_whom_an_independent_evaluation_finds(app, make_user, tree):
     population = _populate(app, make_user)
     scim, shown = population["scim"], population["shown"]
