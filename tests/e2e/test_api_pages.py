@@ -5,6 +5,7 @@ uses it from a program."""
 import json
 import urllib.request
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lxp.accounts.models import User
@@ -48,4 +49,4 @@ def test_a_token_made_on_the_phone_is_shown_once_and_works_from_a_program(app, p
     phone.goto(f"{live_server}/me/tokens")  # the secret was in the answer to the form only
     assert phone.locator("[data-token-secret]").count() == 0
     phone.get_by_role("button", name="Revoke").click()
-    assert phone.get_by_text("is revoked").is_visible()
+    expect(phone.get_by_text("is revoked")).to_be_visible()

@@ -51,6 +51,9 @@ def test_learner_onboards_and_works_through_the_first_steps(app, phone):
     # Work down the path until the first quiz, answering it.
     for _ in range(6):
         page.locator(".step-card.primary").click()
+        # Wait for the block itself: count() below does not wait, and read on Today it is 0.
+        expect(page).to_have_url(re.compile(r"/learn/"))
+        expect(page.locator(".block-title")).to_be_visible()
         if page.get_by_role("button", name="Check my answers").count():
             for fieldset in page.locator("fieldset.quiz-question").all():
                 fieldset.locator("input").first.check()
