@@ -36,7 +36,7 @@ make -C "$here" install >/dev/null
 # The node ids pytest collects in $1 (sorted), one a line.
 collected() {
   (cd "$1" && env -u LXP_TEST_DATABASE_URL -u LXP_TEST_CLOCK -u PYTEST_ADDOPTS \
-    .venv/bin/python -m pytest --collect-only -q -n 0 -p no:cacheprovider 2>/dev/null) | grep '::' | LC_ALL=C sort -u
+    .venv/bin/python -m pytest --collect-only -q -p no:cacheprovider 2>/dev/null) | grep '::' | LC_ALL=C sort -u
 }
 
 pytest_args=
