@@ -171,13 +171,15 @@ def test_readyz_answers_503_until_the_database_is_migrated(fresh_app):
     assert ready.status_code == 200 and ready.get_json() == {"status": "ok"}
 
 
-def test_readyz_answers_503_when_the_database_cannot_be_reached(app, tmp_path):
+def test_readyz_answers_503_and_healthz_200_when_the_database_cannot_be_reached(app, tmp_path):
     from lxp import create_app
 
     broken = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/lxp.db"})
     try:
         response = broken.test_client().get("/readyz")
         assert response.status_code == 503 and response.get_json()["status"] == "database unavailable"
+        # The process itself is up: a liveness probe must not restart it for the database.
+        assert broken.test_client().get("/healthz").get_json() == {"status": "ok"}
         result = broken.test_cli_runner().invoke(args=["lxp", "organisation", "list"])
         assert result.exit_code == 1 and result.stderr.startswith("Error: the database cannot be reached: ")
         assert result.stderr.count("\n") == 1
