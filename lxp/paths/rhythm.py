@@ -15,7 +15,16 @@ class Week:
     met: bool
 
 
-def weeks(work: Iterable[tuple[date, int]], start: date, weekly_minutes: int, today: date, last: int = 6) -> list[Week]:
+WEEKS_SHOWN = 6
+
+
+def earliest_shown(today: date, last: int = WEEKS_SHOWN) -> date:
+    """The Monday of the oldest week ``weeks`` can show: work before it changes nothing."""
+    return today - timedelta(days=today.weekday(), weeks=last - 1)
+
+
+def weeks(work: Iterable[tuple[date, int]], start: date, weekly_minutes: int, today: date,
+          last: int = WEEKS_SHOWN) -> list[Week]:  # fmt: skip
     """The last ``last`` whole-or-current weeks since ``start`` (Monday to Sunday), oldest first.
 
     ``work`` is (day, minutes) of what the learner did. The current week counts as met once

@@ -504,16 +504,19 @@ def competency_names(organisation_id: int, locale: str | None = None) -> dict[st
 def _learner_work():
     return select(LearningEvent.object_id, LearningEvent.occurred_at).where(
         LearningEvent.actor_id == bindparam("learner_id"), LearningEvent.object_type == "item",
-        LearningEvent.verb.in_(events.WORK_VERBS))  # fmt: skip
+        LearningEvent.verb.in_(events.WORK_VERBS), LearningEvent.occurred_at >= bindparam("since"))  # fmt: skip
 
 
 def weekly_rhythm(journey: Journey, plan: planner.Plan, today: date | None = None) -> list:
     """The weeks since the journey began (``rhythm.Week``), each met when the learner did their
-    own planned minutes; minutes come from the stored plan, so this costs one query."""
+    own planned minutes; minutes come from the stored plan, so this costs one query, over the
+    weeks shown only (months into a programme, the rest would be read for nothing)."""
+    today = today or date.today()
     minutes = {step.ref: step.minutes for step in plan.steps}
-    rows = db.session.execute(_learner_work(), {"learner_id": journey.learner_id}).all()
+    since = datetime.combine(rhythm.earliest_shown(today), datetime.min.time(), tzinfo=UTC)
+    rows = db.session.execute(_learner_work(), {"learner_id": journey.learner_id, "since": since}).all()
     work = [(occurred.date(), minutes.get(ref, 0)) for ref, occurred in rows]
-    return rhythm.weeks(work, journey.start_date, journey.weekly_minutes, today or date.today())
+    return rhythm.weeks(work, journey.start_date, journey.weekly_minutes, today)
 
 
 def outcomes_reached(journey: Journey) -> list[str]:

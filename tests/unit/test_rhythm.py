@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lxp.paths.rhythm import weeks
+from lxp.paths.rhythm import earliest_shown, weeks
 
 MONDAY = date(2026, 11, 2)
 
@@ -44,3 +44,11 @@ def test_any_rhythm_is_whole_weeks_from_the_start_to_this_week(work, start, week
     for week in result:
         assert week.minutes == sum(m for day, m in work if week.starts <= day < week.starts + timedelta(days=7))
         assert week.met == (week.minutes >= weekly_minutes)
+
+
+@given(st.lists(st.tuples(DAYS, st.integers(0, 600)), max_size=20), DAYS, st.integers(0, 1200), DAYS,
+       st.integers(1, 10))  # fmt: skip
+def test_work_before_the_earliest_week_shown_changes_nothing(work, start, weekly_minutes, today, last):
+    """Today reads only the work since ``earliest_shown``: what it leaves out must not count."""
+    recent = [(day, minutes) for day, minutes in work if day >= earliest_shown(today, last)]
+    assert weeks(recent, start, weekly_minutes, today, last) == weeks(work, start, weekly_minutes, today, last)
