@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, String, bindparam, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from lxp.accounts.models import User
 from lxp.audit import services as audit
 from lxp.core import unit_of_work
 from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.statements import prepared
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
 
@@ -152,17 +153,26 @@ def revoke_token(user, token_id: int) -> ApiToken:
     return token
 
 
+@prepared
+def _token_with_owner():
+    """With the owner, their roles and organisation in the same statement: this runs on every
+    API call (built once: see ``core.statements``)."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+        .options(
+            joinedload(ApiToken.user).joinedload(User.role_rows),
+            joinedload(ApiToken.user).joinedload(User.organisation),
+        )  # fmt: skip
+    )
+
+
 def authenticate(secret: str) -> ApiToken | None:
     """The active token with this secret whose owner may sign in, else None. Notes when it was
     last used (at most once a minute, committed on its own)."""
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 100:
         return None
-    # With the owner and their roles in the same statement: this runs on every API call.
-    token = db.session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _digest(secret))
-        .options(joinedload(ApiToken.user).joinedload(User.role_rows))
-    )
+    token = db.session.scalar(_token_with_owner(), {"token_hash": _digest(secret)})
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
