@@ -58,6 +58,13 @@ NUDGE_SUBJECTS = {"welcome": "Welcome! Your first step is ready", "inactive": "Y
 NUDGE_WHY = {"welcome": "You chose a goal yesterday.", "inactive": "Nothing from you for 5 days.",
              "failed_check": "The check did not work out yesterday."}  # fmt: skip
 MAX_MINUTES = 240  # a block longer than this counts as this long for the risk of stopping
+# Ids and e-mails are read back in parts: PostgreSQL takes at most 65,535 parameters a
+# statement, and a population of 100,000 learners would name more in one IN list.
+READ_BACK_PART = 10_000
+
+
+def _parts(values: list) -> list[list]:
+    return [values[start : start + READ_BACK_PART] for start in range(0, len(values), READ_BACK_PART)]
 
 
 @dataclass(frozen=True)
@@ -141,8 +148,8 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
                        "created_at": now - timedelta(days=150)})  # fmt: skip
     db.session.execute(insert(User), people)
     emails = [p["email"] for p in people]
-    users = {email: (uid, zone) for uid, email, zone in db.session.execute(
-        select(User.id, User.email, User.timezone).where(User.email.in_(emails))).all()}  # fmt: skip
+    users = {email: (uid, zone) for part in _parts(emails) for uid, email, zone in db.session.execute(
+        select(User.id, User.email, User.timezone).where(User.email.in_(part))).all()}  # fmt: skip
     ids = [users[e][0] for e in emails]
     zone_of = dict(users.values())
     db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
@@ -159,9 +166,8 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
          "choices": {}, "package_id": rng.choice(packages) if packages and rng.random() < 0.6 else None, "created_at": now}
         for i in ids
     ])  # fmt: skip
-    journey_of = dict(
-        db.session.execute(select(Journey.learner_id, Journey.id).where(Journey.learner_id.in_(ids))).all()
-    )
+    journey_of = {learner: journey for part in _parts(ids) for learner, journey in db.session.execute(
+        select(Journey.learner_id, Journey.id).where(Journey.learner_id.in_(part))).all()}  # fmt: skip
     db.session.execute(
         insert(JourneyCourse),
         [{"journey_id": j, "course_id": course.id, "version_id": version.id} for j in journey_of.values()],

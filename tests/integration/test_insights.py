@@ -269,6 +269,21 @@ def test_seed_synthetic_adds_a_population_and_refuses_nonsense(app, published):
     assert unknown.exit_code != 0 and "no published course 'nope'" in unknown.output
 
 
+def test_a_population_read_back_in_parts_gets_every_learner_a_journey(app, published, monkeypatch):
+    """100,000 learners would name more ids in one IN list than PostgreSQL takes (65,535
+    parameters): the generator reads them back in parts; parts of 5 stand in for 10,000 here."""
+    from lxp.insights import synthetic
+    from lxp.paths.models import Journey
+
+    monkeypatch.setattr(synthetic, "READ_BACK_PART", 5)
+    result = app.test_cli_runner().invoke(args=["lxp", "seed-synthetic", "--learners", "12"])
+    assert result.exit_code == 0, result.output
+    with committing(app):
+        people = db.session.query(User.id).filter(User.email.like("synthetic-%")).all()
+        journeys = db.session.query(Journey.learner_id).filter(Journey.learner_id.in_([p.id for p in people])).all()
+        assert len(people) == 12 and sorted(journeys) == sorted(people)
+
+
 def test_drop_off_in_sql_agrees_with_the_maths(app, admin, published, make_user):
     """Six stop after the lesson a month ago, two after failing the quiz, three went through
     (passed the last station) long ago, two are still on their way: dropped 6 and 2."""
