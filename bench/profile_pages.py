@@ -24,7 +24,7 @@ from statistics import median
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import event, select
+from sqlalchemy import event
 from today import PASSWORD, build  # bench/today.py: the same courses, learners and plans
 
 from lxp import create_app
