@@ -28,7 +28,7 @@ from lxp.live import registration
 from lxp.live.registration import UpcomingSession
 from lxp.paths import planner
 from lxp.paths import services as paths
-from lxp.paths.access import open_block
+from lxp.paths.access import Block, open_block
 from lxp.paths.models import Journey
 from lxp.workplace import services as workplace
 
@@ -41,11 +41,12 @@ def _duration(seconds: int | None) -> str | None:
 
 
 def complete_block(learner, ref: str, event_id: str | None = None, seconds: int | None = None,
-                   response=None, occurred_at=None) -> None:  # fmt: skip
+                   response=None, occurred_at=None, block: Block | None = None) -> None:  # fmt: skip
     """Mark a block the learner ticks off done (``Completes.SELF``), with their ``response``
     as its kind reads it (a reflection's text, kept privately). Raises ``NotFound``, ``Invalid`` (a kind completed otherwise, a response
-    its kind refuses), ``Conflict`` (the same event id with other content)."""
-    block = open_block(learner, ref)
+    its kind refuses), ``Conflict`` (the same event id with other content). ``block``: the
+    caller's own ``open_block(learner, ref)``, not opened twice."""
+    block = block or open_block(learner, ref)
     completion = block.kind.complete(block.item.content, response)
     if events.replayed(event_id, actor_id=learner.id, verb="completed", object_type="item", object_id=ref):
         return
@@ -75,13 +76,14 @@ def attempts_so_far(learner_id: int, ref: str) -> int:
 
 
 def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str | None = None,
-                seconds: int | None = None, occurred_at=None) -> QuizResult:  # fmt: skip
+                seconds: int | None = None, occurred_at=None, block: Block | None = None) -> QuizResult:  # fmt: skip
     """Mark a quiz attempt, record it with mastery per competency, and replan.
 
     Raises ``NotFound`` (not on the path), ``Invalid`` (not a quiz, an answer missing or out of
-    range), ``Conflict`` (no attempts left, or the same event id with other answers).
+    range), ``Conflict`` (no attempts left, or the same event id with other answers). ``block``
+    as for ``complete_block``.
     """
-    block = open_block(learner, ref)
+    block = block or open_block(learner, ref)
     item, kind = block.item, block.kind
     if not kind.marked:
         raise Invalid(_l("This step is not a quiz."))
@@ -163,12 +165,13 @@ MILESTONES = ("halfway", "end")
 
 
 def give_pulse(learner, ref: str, mood: int, effort: int | None = None, useful: bool | None = None,
-               comment: str = "", event_id: str | None = None) -> None:  # fmt: skip
+               comment: str = "", event_id: str | None = None, block: Block | None = None) -> None:  # fmt: skip
     """Record how a block felt: mood 1-5 (required), effort 1-5, useful, a short comment.
 
     Raises ``NotFound`` (not on the path), ``Invalid`` (values out of range), ``Conflict``.
+    ``block`` as for ``complete_block``.
     """
-    block = open_block(learner, ref)
+    block = block or open_block(learner, ref)
     if mood not in range(1, 6):
         raise Invalid(_l("Choose one of the five faces."), field="mood")
     if effort is not None and effort not in range(1, 6):
@@ -185,10 +188,11 @@ def give_pulse(learner, ref: str, mood: int, effort: int | None = None, useful: 
     db.session.flush()
 
 
-def milestone_due(learner) -> str | None:
+def milestone_due(learner, journey: Journey | None = None) -> str | None:
     """``"halfway"`` or ``"end"`` when the learner has reached it and not yet said how likely
-    they are to recommend the programme; otherwise None."""
-    journey = paths.open_journey(learner)
+    they are to recommend the programme; otherwise None. ``journey``: their open journey, when
+    the caller has it already."""
+    journey = journey or paths.open_journey(learner)
     if journey is None:
         return None
     plan = paths.current_plan(journey)
