@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lxp import events
 from lxp.assignments import services as assignments
@@ -22,6 +22,7 @@ from lxp.channels.in_app import InboxGlance
 from lxp.completions import Completion
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.core.markdown import plain_text
+from lxp.core.statements import prepared
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.live import registration
@@ -139,17 +140,30 @@ def save_answer(learner, ref: str, question_key: str, chosen: list[int], event_i
     db.session.flush()
 
 
-def saved_answers(learner_id: int, ref: str) -> dict[str, list[int]]:
-    """The answers kept since the last marked attempt of this quiz, by question (one query)."""
-    rows = db.session.execute(
+@prepared
+def _answers_since_marked():
+    """The marked attempts of quiz ``:ref`` and the answers kept on its questions (``object_id``
+    starting with ``:prefix``, LIKE wildcards escaped with "/"), oldest first."""
+    return (
         select(LearningEvent.object_type, LearningEvent.object_id, LearningEvent.result)
-        .where(LearningEvent.actor_id == learner_id,
-               ((LearningEvent.object_type == "item") & (LearningEvent.object_id == ref)
+        .where(LearningEvent.actor_id == bindparam("learner_id"),
+               ((LearningEvent.object_type == "item") & (LearningEvent.object_id == bindparam("ref"))
                 & LearningEvent.verb.in_(events.CHECK_VERBS))
                | ((LearningEvent.object_type == "question") & (LearningEvent.verb == "answered")
-                  & LearningEvent.object_id.startswith(f"{ref}/", autoescape=True)))
+                  & LearningEvent.object_id.startswith(bindparam("prefix"), escape="/")))
         .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
-    ).all()  # fmt: skip
+    )  # fmt: skip
+
+
+def _like_literal(text: str) -> str:
+    """``text`` matching only itself in a LIKE with the escape character "/"."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def saved_answers(learner_id: int, ref: str) -> dict[str, list[int]]:
+    """The answers kept since the last marked attempt of this quiz, by question (one query)."""
+    wanted = {"learner_id": learner_id, "ref": ref, "prefix": _like_literal(f"{ref}/")}
+    rows = db.session.execute(_answers_since_marked(), wanted).all()
     saved: dict[str, list[int]] = {}
     for object_type, object_id, result in rows:
         if object_type == "item":
@@ -234,16 +248,21 @@ def recommend(learner, milestone: str, score: int, comment: str = "", event_id: 
     db.session.flush()
 
 
+@prepared
+def _last_completion():
+    return (
+        select(LearningEvent.result)
+        .where(LearningEvent.actor_id == bindparam("learner_id"), LearningEvent.object_type == "item",
+               LearningEvent.object_id == bindparam("ref"), LearningEvent.verb == "completed")
+        .order_by(LearningEvent.occurred_at.desc())
+        .limit(1)
+    )  # fmt: skip
+
+
 def last_response(learner_id: int, ref: str):
     """The learner's response when they last completed this block (a reflection's text, the
     points ticked; visible to them only), or None."""
-    result = db.session.execute(
-        select(LearningEvent.result)
-        .where(LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",
-               LearningEvent.object_id == ref, LearningEvent.verb == "completed")
-        .order_by(LearningEvent.occurred_at.desc())
-        .limit(1)
-    ).scalar()  # fmt: skip
+    result = db.session.execute(_last_completion(), {"learner_id": learner_id, "ref": ref}).scalar()
     return (result or {}).get("response")
 
 
