@@ -20,7 +20,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from lxp import completions, events
 from lxp.authoring import competency_names as competency_cache
 from lxp.authoring.kinds import KINDS
-from lxp.authoring.models import Competency, CourseVersion, Goal, Item, Module, Outcome, Package, goal_competencies
+from lxp.authoring.models import (
+    Competency,
+    CourseVersion,
+    Goal,
+    Item,
+    Module,
+    Outcome,
+    Package,
+    PackageItem,
+    goal_competencies,
+)
 from lxp.authoring.services import current_published
 from lxp.core.errors import Conflict, Invalid
 from lxp.core.statements import prepared
@@ -378,12 +388,34 @@ def planner_goals(journey: Journey) -> list[planner.Goal]:
     return [planner.Goal(str(goal_id), title, frozenset(codes)) for goal_id, (title, codes) in found.items()]
 
 
+@prepared
+def _package_entries():
+    """(title, course id, item key, mandatory) of package ``:package_id``'s items in order; one row
+    with None for an empty package."""
+    return (
+        select(Package.title, PackageItem.course_id, PackageItem.item_key, PackageItem.mandatory)
+        .outerjoin(PackageItem, PackageItem.package_id == Package.id)
+        .where(Package.id == bindparam("package_id"))
+        .order_by(PackageItem.position, PackageItem.course_id, PackageItem.item_key)
+    )
+
+
 def planner_package(journey: Journey) -> planner.Package | None:
-    package = journey.package
-    if package is None:
+    """The journey's package as the planner takes it, read like ``planner_goals``: one
+    statement when the journey has not loaded it, instead of the package and then its items."""
+    if journey.id is None or "package" not in sa_inspect(journey).unloaded:
+        package = journey.package
+        if package is None:
+            return None
+        entries = tuple((item_ref(e.course_id, e.item_key), e.mandatory) for e in package.entries)
+        return planner.Package(str(package.id), package.title, entries)
+    if journey.package_id is None:
         return None
-    return planner.Package(str(package.id), package.title,
-                           tuple((item_ref(e.course_id, e.item_key), e.mandatory) for e in package.entries))  # fmt: skip
+    rows = db.session.execute(_package_entries(), {"package_id": journey.package_id}).all()
+    entries = tuple(
+        (item_ref(course_id, key), mandatory) for _, course_id, key, mandatory in rows if course_id is not None
+    )
+    return planner.Package(str(journey.package_id), rows[0].title, entries)
 
 
 def planner_choices(choices: dict) -> planner.Choices:
