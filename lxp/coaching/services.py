@@ -21,7 +21,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, or_, select, union_all
+from sqlalchemy import bindparam, case, exists, func, or_, select, union_all
 
 from lxp import events
 from lxp.accounts.models import User
@@ -33,6 +33,7 @@ from lxp.coaching.models import CoachAssignment, HelpRequest
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.cohorts.services import cohort_coach_of
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.statements import prepared
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
@@ -178,28 +179,40 @@ def _context(learner: User, ref: str, block) -> dict:
     }
 
 
-def open_request_for(learner_id: int, ref: str) -> HelpRequest | None:
-    """The learner's unresolved request on this step, if any."""
-    return db.session.execute(
+# Both run on every view of a step (the block page): prepared.
+
+
+@prepared
+def _open_request():
+    return (
         select(HelpRequest)
-        .where(HelpRequest.learner_id == learner_id, HelpRequest.item_ref == ref, HelpRequest.status != "resolved")
+        .where(HelpRequest.learner_id == bindparam("learner_id"), HelpRequest.item_ref == bindparam("ref"),
+               HelpRequest.status != "resolved")
         .order_by(HelpRequest.id.desc())
         .limit(1)
-    ).scalar_one_or_none()
+    )  # fmt: skip
+
+
+@prepared
+def _answered():
+    return (
+        select(HelpRequest)
+        .where(HelpRequest.learner_id == bindparam("learner_id"), HelpRequest.item_ref == bindparam("ref"),
+               HelpRequest.status == "resolved", HelpRequest.answer.is_not(None))
+        .order_by(HelpRequest.answered_at.desc(), HelpRequest.id.desc())
+        .limit(bindparam("limit"))
+    )  # fmt: skip
+
+
+def open_request_for(learner_id: int, ref: str) -> HelpRequest | None:
+    """The learner's unresolved request on this step, if any."""
+    return db.session.execute(_open_request(), {"learner_id": learner_id, "ref": ref}).scalar_one_or_none()
 
 
 def answered_on_step(learner_id: int, ref: str, limit: int = 5) -> list[HelpRequest]:
     """The learner's resolved requests on this step that carry an answer, newest first: the
     answer stays where they asked, also once it is marked solved (by them or by the trainer)."""
-    return list(
-        db.session.execute(
-            select(HelpRequest)
-            .where(HelpRequest.learner_id == learner_id, HelpRequest.item_ref == ref,
-                   HelpRequest.status == "resolved", HelpRequest.answer.is_not(None))
-            .order_by(HelpRequest.answered_at.desc(), HelpRequest.id.desc())
-            .limit(limit)
-        ).scalars()
-    )  # fmt: skip
+    return list(db.session.execute(_answered(), {"learner_id": learner_id, "ref": ref, "limit": limit}).scalars())
 
 
 def ask_for_help(learner: User, ref: str, note: str = "") -> tuple[HelpRequest, bool]:

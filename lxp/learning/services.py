@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lxp import events
 from lxp.assignments import services as assignments
@@ -22,13 +22,14 @@ from lxp.channels.in_app import InboxGlance
 from lxp.completions import Completion
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.core.markdown import plain_text
+from lxp.core.statements import prepared
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.live import registration
 from lxp.live.registration import UpcomingSession
 from lxp.paths import planner
 from lxp.paths import services as paths
-from lxp.paths.access import open_block
+from lxp.paths.access import Block, open_block
 from lxp.paths.models import Journey
 from lxp.workplace import services as workplace
 
@@ -41,11 +42,12 @@ def _duration(seconds: int | None) -> str | None:
 
 
 def complete_block(learner, ref: str, event_id: str | None = None, seconds: int | None = None,
-                   response=None, occurred_at=None) -> None:  # fmt: skip
+                   response=None, occurred_at=None, block: Block | None = None) -> None:  # fmt: skip
     """Mark a block the learner ticks off done (``Completes.SELF``), with their ``response``
     as its kind reads it (a reflection's text, kept privately). Raises ``NotFound``, ``Invalid`` (a kind completed otherwise, a response
-    its kind refuses), ``Conflict`` (the same event id with other content)."""
-    block = open_block(learner, ref)
+    its kind refuses), ``Conflict`` (the same event id with other content). ``block``: the
+    caller's own ``open_block(learner, ref)``, not opened twice."""
+    block = block or open_block(learner, ref)
     completion = block.kind.complete(block.item.content, response)
     if events.replayed(event_id, actor_id=learner.id, verb="completed", object_type="item", object_id=ref):
         return
@@ -75,13 +77,14 @@ def attempts_so_far(learner_id: int, ref: str) -> int:
 
 
 def answer_quiz(learner, ref: str, answers: dict[str, list[int]], event_id: str | None = None,
-                seconds: int | None = None, occurred_at=None) -> QuizResult:  # fmt: skip
+                seconds: int | None = None, occurred_at=None, block: Block | None = None) -> QuizResult:  # fmt: skip
     """Mark a quiz attempt, record it with mastery per competency, and replan.
 
     Raises ``NotFound`` (not on the path), ``Invalid`` (not a quiz, an answer missing or out of
-    range), ``Conflict`` (no attempts left, or the same event id with other answers).
+    range), ``Conflict`` (no attempts left, or the same event id with other answers). ``block``
+    as for ``complete_block``.
     """
-    block = open_block(learner, ref)
+    block = block or open_block(learner, ref)
     item, kind = block.item, block.kind
     if not kind.marked:
         raise Invalid(_l("This step is not a quiz."))
@@ -137,17 +140,30 @@ def save_answer(learner, ref: str, question_key: str, chosen: list[int], event_i
     db.session.flush()
 
 
-def saved_answers(learner_id: int, ref: str) -> dict[str, list[int]]:
-    """The answers kept since the last marked attempt of this quiz, by question (one query)."""
-    rows = db.session.execute(
+@prepared
+def _answers_since_marked():
+    """The marked attempts of quiz ``:ref`` and the answers kept on its questions (``object_id``
+    starting with ``:prefix``, LIKE wildcards escaped with "/"), oldest first."""
+    return (
         select(LearningEvent.object_type, LearningEvent.object_id, LearningEvent.result)
-        .where(LearningEvent.actor_id == learner_id,
-               ((LearningEvent.object_type == "item") & (LearningEvent.object_id == ref)
+        .where(LearningEvent.actor_id == bindparam("learner_id"),
+               ((LearningEvent.object_type == "item") & (LearningEvent.object_id == bindparam("ref"))
                 & LearningEvent.verb.in_(events.CHECK_VERBS))
                | ((LearningEvent.object_type == "question") & (LearningEvent.verb == "answered")
-                  & LearningEvent.object_id.startswith(f"{ref}/", autoescape=True)))
+                  & LearningEvent.object_id.startswith(bindparam("prefix"), escape="/")))
         .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
-    ).all()  # fmt: skip
+    )  # fmt: skip
+
+
+def _like_literal(text: str) -> str:
+    """``text`` matching only itself in a LIKE with the escape character "/"."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def saved_answers(learner_id: int, ref: str) -> dict[str, list[int]]:
+    """The answers kept since the last marked attempt of this quiz, by question (one query)."""
+    wanted = {"learner_id": learner_id, "ref": ref, "prefix": _like_literal(f"{ref}/")}
+    rows = db.session.execute(_answers_since_marked(), wanted).all()
     saved: dict[str, list[int]] = {}
     for object_type, object_id, result in rows:
         if object_type == "item":
@@ -163,12 +179,13 @@ MILESTONES = ("halfway", "end")
 
 
 def give_pulse(learner, ref: str, mood: int, effort: int | None = None, useful: bool | None = None,
-               comment: str = "", event_id: str | None = None) -> None:  # fmt: skip
+               comment: str = "", event_id: str | None = None, block: Block | None = None) -> None:  # fmt: skip
     """Record how a block felt: mood 1-5 (required), effort 1-5, useful, a short comment.
 
     Raises ``NotFound`` (not on the path), ``Invalid`` (values out of range), ``Conflict``.
+    ``block`` as for ``complete_block``.
     """
-    block = open_block(learner, ref)
+    block = block or open_block(learner, ref)
     if mood not in range(1, 6):
         raise Invalid(_l("Choose one of the five faces."), field="mood")
     if effort is not None and effort not in range(1, 6):
@@ -185,10 +202,11 @@ def give_pulse(learner, ref: str, mood: int, effort: int | None = None, useful: 
     db.session.flush()
 
 
-def milestone_due(learner) -> str | None:
+def milestone_due(learner, journey: Journey | None = None) -> str | None:
     """``"halfway"`` or ``"end"`` when the learner has reached it and not yet said how likely
-    they are to recommend the programme; otherwise None."""
-    journey = paths.open_journey(learner)
+    they are to recommend the programme; otherwise None. ``journey``: their open journey, when
+    the caller has it already."""
+    journey = journey or paths.open_journey(learner)
     if journey is None:
         return None
     plan = paths.current_plan(journey)
@@ -230,16 +248,21 @@ def recommend(learner, milestone: str, score: int, comment: str = "", event_id: 
     db.session.flush()
 
 
+@prepared
+def _last_completion():
+    return (
+        select(LearningEvent.result)
+        .where(LearningEvent.actor_id == bindparam("learner_id"), LearningEvent.object_type == "item",
+               LearningEvent.object_id == bindparam("ref"), LearningEvent.verb == "completed")
+        .order_by(LearningEvent.occurred_at.desc())
+        .limit(1)
+    )  # fmt: skip
+
+
 def last_response(learner_id: int, ref: str):
     """The learner's response when they last completed this block (a reflection's text, the
     points ticked; visible to them only), or None."""
-    result = db.session.execute(
-        select(LearningEvent.result)
-        .where(LearningEvent.actor_id == learner_id, LearningEvent.object_type == "item",
-               LearningEvent.object_id == ref, LearningEvent.verb == "completed")
-        .order_by(LearningEvent.occurred_at.desc())
-        .limit(1)
-    ).scalar()  # fmt: skip
+    result = db.session.execute(_last_completion(), {"learner_id": learner_id, "ref": ref}).scalar()
     return (result or {}).get("response")
 
 

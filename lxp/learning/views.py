@@ -236,9 +236,10 @@ def block(ref: str):
         response = kind.response_from_form(request.form, block.item.content)
         try:
             if kind.marked:
-                result = learning.answer_quiz(current_user, ref, response, form.event_id.data or None, seconds)
+                result = learning.answer_quiz(current_user, ref, response, form.event_id.data or None, seconds,
+                                              block=block)  # fmt: skip
             else:
-                learning.complete_block(current_user, ref, form.event_id.data or None, seconds, response)
+                learning.complete_block(current_user, ref, form.event_id.data or None, seconds, response, block=block)
                 flash(_("Done. Minutes well spent."), "success")
                 return redirect(url_for("learning.pulse", ref=ref))
         except ServiceError as error:
@@ -312,7 +313,7 @@ def complete_json(ref: str):
             posted = MultiDict({name: value for name, value in data.items()
                                 if name not in _ENVELOPE and isinstance(value, str)})  # fmt: skip
         response = block.kind.response_from_form(posted, block.item.content)
-        learning.complete_block(current_user, ref, data.get("event_id"), seconds, response, occurred_at)
+        learning.complete_block(current_user, ref, data.get("event_id"), seconds, response, occurred_at, block)
     except ServiceError as error:
         return _refused(error)
     if not _is_replay():
@@ -349,15 +350,16 @@ def attempt_json(ref: str):
     answers = data.get("answers")
     if not isinstance(answers, dict):
         raise _BadJson(_("Answers are lists of option numbers."))
+    answers = {str(k): _choices(v) for k, v in answers.items()}
     try:
-        result = learning.answer_quiz(current_user, ref, {str(k): _choices(v) for k, v in answers.items()},
-                                      data.get("event_id"), seconds, occurred_at)  # fmt: skip
+        block = open_block(current_user, ref)
+        result = learning.answer_quiz(current_user, ref, answers, data.get("event_id"), seconds, occurred_at, block)
     except ServiceError as error:
         return _refused(error)
     # The phone shows this when it replays an attempt made offline. Not a flash: the pages the
     # service worker fetches at the same time would write the session cookie over it.
     message = _("Your answers to \u201c%(title)s\u201d, saved on your phone, are checked: %(score)d %%.",
-                title=open_block(current_user, ref).item.title, score=result.score)  # fmt: skip
+                title=block.item.title, score=result.score)  # fmt: skip
     return jsonify(score=result.score, passed=result.passed, message=message, next=url_for("learning.block", ref=ref))
 
 
@@ -379,13 +381,13 @@ def pulse(ref: str):
         block = open_block(current_user, ref)
     except ServiceError:
         abort(404)
-    milestone = learning.milestone_due(current_user)
+    milestone = learning.milestone_due(current_user, block.journey)
     form = PulseForm()
     if form.validate_on_submit():
         useful = {"yes": True, "no": False}.get(form.useful.data)
         try:
             learning.give_pulse(current_user, ref, form.mood.data, form.effort.data, useful, form.comment.data,
-                                form.event_id.data or None)  # fmt: skip
+                                form.event_id.data or None, block)  # fmt: skip
             if milestone and form.nps.data is not None:
                 learning.recommend(current_user, milestone, form.nps.data)
         except ServiceError as error:

@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, select
 
 from lxp.authoring.kinds import KINDS, ItemKind
 from lxp.authoring.models import Item
 from lxp.core.errors import NotFound
-from lxp.paths.models import Journey
-from lxp.paths.services import open_journey
+from lxp.core.statements import prepared
+from lxp.extensions import db
+from lxp.paths.models import Journey, JourneyCourse
+from lxp.paths.services import OPEN
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,29 @@ def journey_item(journey: Journey, ref: str) -> Item | None:
     return None
 
 
+@prepared
+def _open_item():
+    """The learner's newest open journey beside the item ``:key`` of course ``:course_id`` on
+    the version that journey is on (None when it has none): one statement, where reaching the
+    item through the journey's courses and version loads three more."""
+    course = (JourneyCourse.journey_id == Journey.id) & (JourneyCourse.course_id == bindparam("course_id"))
+    return (
+        select(Journey, Item)
+        .outerjoin(JourneyCourse, course)
+        .outerjoin(Item, (Item.version_id == JourneyCourse.version_id) & (Item.key == bindparam("key")))
+        .where(Journey.learner_id == bindparam("learner_id"), Journey.status.in_(OPEN))
+        .order_by(Journey.id.desc())
+        .limit(1)
+    )
+
+
 def open_block(learner, ref: str) -> Block:
     """The item ``ref`` of the learner's open journey. Raises ``NotFound``."""
-    journey = open_journey(learner)
-    item = journey_item(journey, ref) if journey is not None else None
-    if item is None:
+    course_id, _, key = (ref or "").partition(":")
+    found = None
+    if course_id.isdigit():
+        wanted = {"learner_id": learner.id, "course_id": int(course_id), "key": key}
+        found = db.session.execute(_open_item(), wanted).first()
+    if found is None or found.Item is None:
         raise NotFound(_l("This step is not on your path."))
-    return Block(journey, item, ref)
+    return Block(found.Journey, found.Item, ref)

@@ -14,12 +14,23 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload, selectinload
 
 from lxp import completions, events
 from lxp.authoring import competency_names as competency_cache
 from lxp.authoring.kinds import KINDS
-from lxp.authoring.models import CourseVersion, Goal, Item, Module, Outcome, Package
+from lxp.authoring.models import (
+    Competency,
+    CourseVersion,
+    Goal,
+    Item,
+    Module,
+    Outcome,
+    Package,
+    PackageItem,
+    goal_competencies,
+)
 from lxp.authoring.services import current_published
 from lxp.core.errors import Conflict, Invalid
 from lxp.core.statements import prepared
@@ -27,7 +38,7 @@ from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.paths import planner, rhythm
-from lxp.paths.models import Journey, JourneyCourse
+from lxp.paths.models import Journey, JourneyCourse, journey_goals
 from lxp.paths.storage import plan_from_json, plan_to_json
 
 MIN_WEEKLY_MINUTES, MAX_WEEKLY_MINUTES = 15, 1200
@@ -350,16 +361,61 @@ def planner_assignments(journey: Journey, today: date | None = None) -> tuple[pl
     return _assigned_source[0](journey, today or date.today())
 
 
+@prepared
+def _goal_competencies():
+    """(goal id, title, competency code or None) of the goals of journey ``:journey_id``, by title."""
+    return (
+        select(Goal.id, Goal.title, Competency.code)
+        .join(journey_goals, journey_goals.c.goal_id == Goal.id)
+        .outerjoin(goal_competencies, goal_competencies.c.goal_id == Goal.id)
+        .outerjoin(Competency, Competency.id == goal_competencies.c.competency_id)
+        .where(journey_goals.c.journey_id == bindparam("journey_id"))
+        .order_by(Goal.title, Goal.id)
+    )
+
+
 def planner_goals(journey: Journey) -> list[planner.Goal]:
-    return [planner.Goal(str(g.id), g.title, frozenset(c.code for c in g.competencies)) for g in journey.goals]
+    """The journey's goals as the planner takes them. Goals the journey has loaded (or was just
+    given) are read as they stand; otherwise one statement instead of one per goal and its
+    competencies, on every completion."""
+    if journey.id is None or "goals" not in sa_inspect(journey).unloaded:
+        return [planner.Goal(str(g.id), g.title, frozenset(c.code for c in g.competencies)) for g in journey.goals]
+    found: dict[int, tuple[str, set[str]]] = {}
+    for goal_id, title, code in db.session.execute(_goal_competencies(), {"journey_id": journey.id}):
+        codes = found.setdefault(goal_id, (title, set()))[1]
+        if code is not None:
+            codes.add(code)
+    return [planner.Goal(str(goal_id), title, frozenset(codes)) for goal_id, (title, codes) in found.items()]
+
+
+@prepared
+def _package_entries():
+    """(title, course id, item key, mandatory) of package ``:package_id``'s items in order; one row
+    with None for an empty package."""
+    return (
+        select(Package.title, PackageItem.course_id, PackageItem.item_key, PackageItem.mandatory)
+        .outerjoin(PackageItem, PackageItem.package_id == Package.id)
+        .where(Package.id == bindparam("package_id"))
+        .order_by(PackageItem.position, PackageItem.course_id, PackageItem.item_key)
+    )
 
 
 def planner_package(journey: Journey) -> planner.Package | None:
-    package = journey.package
-    if package is None:
+    """The journey's package as the planner takes it, read like ``planner_goals``: one
+    statement when the journey has not loaded it, instead of the package and then its items."""
+    if journey.id is None or "package" not in sa_inspect(journey).unloaded:
+        package = journey.package
+        if package is None:
+            return None
+        entries = tuple((item_ref(e.course_id, e.item_key), e.mandatory) for e in package.entries)
+        return planner.Package(str(package.id), package.title, entries)
+    if journey.package_id is None:
         return None
-    return planner.Package(str(package.id), package.title,
-                           tuple((item_ref(e.course_id, e.item_key), e.mandatory) for e in package.entries))  # fmt: skip
+    rows = db.session.execute(_package_entries(), {"package_id": journey.package_id}).all()
+    entries = tuple(
+        (item_ref(course_id, key), mandatory) for _, course_id, key, mandatory in rows if course_id is not None
+    )
+    return planner.Package(str(journey.package_id), rows[0].title, entries)
 
 
 def planner_choices(choices: dict) -> planner.Choices:

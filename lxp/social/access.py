@@ -13,12 +13,13 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 
 from lxp.accounts.models import User
 from lxp.authoring.models import Course, CourseVersion
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Invalid, NotFound
+from lxp.core.statements import prepared
 from lxp.extensions import db
 from lxp.paths.models import Journey, JourneyCourse
 from lxp.social.models import CourseSpaceSetting, SpaceSetting, SpaceThread
@@ -123,18 +124,26 @@ def is_course_member(user_id: int, course_id: int) -> bool:
     )
 
 
-def _course_spaces(query) -> list[CourseSpace]:
+def _with_newest_title(query):
+    """``query`` on ``Course`` with the title of each course's newest version beside it."""
     newest = (
         select(CourseVersion.course_id, func.max(CourseVersion.number).label("number"))
         .group_by(CourseVersion.course_id)
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         query.add_columns(CourseVersion.title)
         .join(newest, newest.c.course_id == Course.id)
         .join(CourseVersion, (CourseVersion.course_id == Course.id) & (CourseVersion.number == newest.c.number))
-    ).all()
+    )
+
+
+def _as_course_spaces(rows) -> list[CourseSpace]:
     return sorted((CourseSpace(c.id, c.organisation_id, title) for c, title in rows), key=lambda s: (s.name, s.id))
+
+
+def _course_spaces(query) -> list[CourseSpace]:
+    return _as_course_spaces(db.session.execute(_with_newest_title(query)))
 
 
 def course_spaces_for(user: User) -> list[CourseSpace]:
@@ -226,15 +235,35 @@ def space_key(space) -> str:
     return f"{'course' if is_course_space(space) else 'cohort'}:{space.id}"
 
 
+# Where a learner may share is asked on every view of a step (the block page): prepared.
+
+
+@prepared
+def _own_spaces():
+    return own_spaces(bindparam("user_id"), bindparam("organisation_id"))
+
+
+@prepared
+def _own_course_space():
+    """The space of course ``:course_id`` of ``:organisation_id`` as a learner (not staff)
+    ``:user_id`` opens it (``course_space_for``): on their path and switched on."""
+    course = (Course.id == bindparam("course_id")) & (Course.organisation_id == bindparam("organisation_id"))
+    return _with_newest_title(select(Course).where(course, *own_course_spaces(bindparam("user_id"))))
+
+
 def share_targets(learner: User, ref: str) -> list:
     """Where ``learner`` may share their work or an "I'm stuck" on step ``ref``: their cohorts'
     spaces (switched on, by name), then the space of the step's course when they are on it and
     it is on. The first is the default: their first cohort, or the course's space without one."""
-    spaces: list = list(db.session.execute(own_spaces(learner.id, learner.organisation_id)).scalars())
+    wanted = {"user_id": learner.id, "organisation_id": learner.organisation_id}
+    spaces: list = list(db.session.execute(_own_spaces(), wanted).scalars())
     course_id, _sep, _key = (ref or "").partition(":")
-    if course_id.isdigit():
+    if course_id.isdigit() and is_staff(learner):
         with suppress(NotFound):
             spaces.append(course_space_for(learner, int(course_id)))
+    elif course_id.isdigit():
+        rows = db.session.execute(_own_course_space(), {**wanted, "course_id": int(course_id)})
+        spaces.extend(_as_course_spaces(rows))
     return spaces
 
 

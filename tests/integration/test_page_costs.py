@@ -3,6 +3,7 @@ learner's copy is current; cached course versions never hide a newly published o
 
 import json
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -24,6 +25,7 @@ from lxp.demo.workplace import seed_workplace
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.managers import services as managers
+from lxp.paths import services as paths
 from tests.conftest import committing, csrf_from, sign_in, submit
 from tests.integration.conftest import MINI, start_path
 
@@ -216,3 +218,28 @@ def test_a_renamed_competency_shows_on_the_next_page_although_names_are_cached(a
 
     again = client.get("/path", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200 and "Aktives Zuhören" in again.get_data(as_text=True)
+
+
+def test_a_step_its_completion_and_its_pulse_take_few_statements(app, client, demo_world):
+    """The block player's requests, those a learner makes most: the step's page and its pulse
+    write nothing; marking the step done records it and replans, in a few statements each."""
+    sign_in(client, MARCUS, demo.DEMO_PASSWORD)
+    ref = re.search(r'href="/learn/([^"#]+)"', client.get("/path").get_data(as_text=True)).group(1)
+    token = csrf_from(client.get("/today").get_data(as_text=True))
+    engine = _engine(app)
+    for url, most in ((f"/learn/{ref}", 7), (f"/learn/{ref}/pulse", 2)):
+        client.get(url)  # the first visit of this process fills its caches
+        with Statements(engine) as seen:
+            assert client.get(url).status_code == 200
+        assert [s for s in seen if not s.lstrip().upper().startswith("SELECT")] == [], f"GET {url} wrote"
+        assert len(seen) <= most, f"GET {url} took {len(seen)} statements:\n" + "\n".join(seen)
+    body = {"event_id": str(uuid.uuid4()), "seconds": 60, "fields": {}}
+    with Statements(engine) as seen:
+        done = client.post(f"/learn/{ref}/done", json=body, headers={"X-CSRFToken": token, "X-LXP-Replay": "1"})
+    assert done.status_code == 200
+    assert len(seen) <= 16, f"marking a step done took {len(seen)} statements:\n" + "\n".join(seen)
+    with committing(app):
+        marcus = db.session.execute(select(User).where(User.email == MARCUS)).scalar_one()
+        journey = paths.open_journey(marcus)
+        done_refs = {step["ref"] for step in journey.plan["steps"] if step["done"]}
+    assert ref in done_refs  # recorded, and the stored plan says so
