@@ -189,7 +189,9 @@ def main() -> None:
             raise SystemExit(f"Locust did not run: {run.stderr.strip().splitlines()[-1:]}")
         stats = read_stats(prefix)
         failures = read_failures(prefix)
-        writes, missing, extra, in_flight = check_writes(app, json.loads(Path(acks_file).read_text()), before)
+        written = json.loads(Path(acks_file).read_text())
+        writes, missing, extra, in_flight = check_writes(app, written, before)
+        retried = len(written.get("retried", ()))
 
     print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {os.environ.get('LXP_THREADS', '4')} "
           f"threads; Locust {args.users} people for {args.seconds} s; load average before {loadavg:.2f} "
@@ -204,6 +206,7 @@ def main() -> None:
         print(f"failed: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
     if today:
         print(f"Today p95: {today['95%']} ms (goal <= 300 ms); errors: {total['Failure Count']} (goal 0)")
+    print(f"GETs sent again because a worker closed their kept-alive connection (as a browser does): {retried}")
     print(f"acknowledged writes: {writes}; missing from the database: {missing}; "
           f"statements no client sent (doubles): {extra} (goal 0 and 0); "
           f"stored but unanswered when the run stopped: {in_flight}")  # fmt: skip

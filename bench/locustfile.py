@@ -17,6 +17,8 @@ import re
 import uuid
 
 from locust import HttpUser, between, events, task
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 PEOPLE = json.loads(open(os.environ["LXP_LOAD_PEOPLE"]).read())  # noqa: SIM115, PTH123
 NEXT_LEARNER = itertools.count()
@@ -25,6 +27,25 @@ SENT: list[str] = []  # the id of every write sent, answered or not
 STEP = re.compile(r'href="/learn/([^"/?#]+)"')
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+RETRIED: list[str] = []  # each GET sent again because its kept-alive connection was closed
+
+
+class BrowserRetry(Retry):
+    """A GET whose kept-alive connection the server closed (a worker recycled after
+    ``max_requests``) is sent once more on a new connection, as browsers do (RFC 9112, 9.3.1);
+    each is counted, and load.py prints the count. Writes are never retried here."""
+
+    def increment(self, method=None, url=None, *args, **kwargs):
+        RETRIED.append(f"{method} {url}")
+        return super().increment(method, url, *args, **kwargs)
+
+
+def browser_like(user: HttpUser) -> None:
+    retry = BrowserRetry(total=1, connect=1, read=1, status=0, redirect=None, other=0,
+                         allowed_methods=frozenset({"GET"}), raise_on_status=False)  # fmt: skip
+    user.client.mount("http://", HTTPAdapter(max_retries=retry))
 
 
 def sign_in(user: HttpUser, email: str) -> str:
@@ -52,6 +73,7 @@ class Learner(HttpUser):
     wait_time = between(1, 4)  # a person reads between taps
 
     def on_start(self):
+        browser_like(self)
         sessions = PEOPLE.get("sessions")  # signed in beforehand: the run measures pages, not password hashes
         self.number = next(NEXT_LEARNER) % (len(sessions) if sessions else PEOPLE["learners"])
         if sessions:
@@ -129,6 +151,7 @@ class Admin(HttpUser):
     wait_time = between(5, 15)
 
     def on_start(self):
+        browser_like(self)
         if PEOPLE.get("admin_session"):
             take_session(self, PEOPLE["admin_session"])
         else:
@@ -142,4 +165,4 @@ class Admin(HttpUser):
 @events.test_stop.add_listener
 def write_acknowledged(**_kwargs):
     with open(os.environ["LXP_LOAD_ACKS"], "w") as out:  # noqa: PTH123
-        json.dump({"acknowledged": ACKNOWLEDGED, "sent": SENT}, out)
+        json.dump({"acknowledged": ACKNOWLEDGED, "sent": SENT, "retried": RETRIED}, out)
