@@ -179,7 +179,11 @@ def record(
         # stored precision is microseconds on both databases; compare like with like
         "occurred_at": occurred_at.astimezone(UTC),
     }
-    stored = db.session.get(LearningEvent, event_uuid)
+    # A new id (ours, or one ``replayed`` just found missing) is not looked up again: should it
+    # be stored after all (another request with the same id), the insert below says so.
+    fresh = event_id is None or event_uuid in _not_stored(db.session)
+    _not_stored(db.session).discard(event_uuid)
+    stored = None if fresh else db.session.get(LearningEvent, event_uuid)
     if stored is None:
         event = LearningEvent(id=event_uuid, recorded_at=now, **fields)
         try:
@@ -193,6 +197,12 @@ def record(
     if not stored.same_statement(fields):
         raise Conflict(f"event {event_uuid} was already recorded with different content")
     return stored
+
+
+def _not_stored(session) -> set[uuid.UUID]:
+    """Event ids this session looked up and did not find (a session remembers what it found,
+    not what it missed)."""
+    return session.info.setdefault("lxp_events_not_stored", set())
 
 
 def _keep_completions(event: LearningEvent) -> None:
@@ -255,10 +265,12 @@ def replayed(
     if event_id is None:
         return None
     try:
-        stored = db.session.get(LearningEvent, uuid.UUID(str(event_id)))
+        event_uuid = uuid.UUID(str(event_id))
     except ValueError:
         raise Invalid("event id is not a UUID", field="id") from None
+    stored = db.session.get(LearningEvent, event_uuid)
     if stored is None:
+        _not_stored(db.session).add(event_uuid)  # so ``record`` does not ask again
         return None
     verbs = (verb,) if isinstance(verb, str) else verb
     if (stored.actor_id, stored.object_type, stored.object_id) != (actor_id, object_type, str(object_id)) or (

@@ -111,3 +111,21 @@ def test_a_replay_is_recognised_and_a_reused_id_for_something_else_is_refused(le
     assert events.replayed(uuid.uuid4(), actor_id=learner, verb="completed", object_type="item", object_id="42") is None
     with pytest.raises(Conflict):
         events.replayed(event.id, actor_id=learner, verb="completed", object_type="item", object_id="43")
+
+
+def test_an_id_stored_by_another_request_after_the_replay_check_is_still_stored_once(learner):
+    """``replayed`` finds the id missing and ``record`` then does not ask again; should another
+    request have stored it in between (a phone's queue and its retry at once), the insert
+    notices, and the statement is kept once, or refused when it says something else."""
+    event_id = uuid.uuid4()
+    assert events.replayed(event_id, actor_id=learner, verb="completed", object_type="item", object_id=42) is None
+    # The other request's row, written past this session's own objects.
+    other = {"id": event_id, "actor_id": learner, "verb": "completed", "object_type": "item", "object_id": "42",
+             "result": {"success": True, "duration": "PT4M30S"}, "context": {"device": "phone"},
+             "occurred_at": datetime(2026, 11, 2, 8, 15, 30, 123456, tzinfo=UTC), "recorded_at": datetime.now(UTC)}  # fmt: skip
+    db.session.execute(LearningEvent.__table__.insert(), other)
+    assert _complete(learner, event_id).id == event_id
+    assert _count() == 1
+    with pytest.raises(Conflict):
+        _complete(learner, event_id, result={"success": False})
+    assert _count() == 1
