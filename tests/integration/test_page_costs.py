@@ -243,3 +243,23 @@ def test_a_step_its_completion_and_its_pulse_take_few_statements(app, client, de
         journey = paths.open_journey(marcus)
         done_refs = {step["ref"] for step in journey.plan["steps"] if step["done"]}
     assert ref in done_refs  # recorded, and the stored plan says so
+
+
+def test_replanning_reads_goals_and_packages_as_the_loaded_journey_has_them(app, demo_world):
+    """``planner_goals`` and ``planner_package`` read a journey's goals and package with one
+    statement each when it has not loaded them, and from the loaded journey otherwise: for every
+    demo journey both ways give the planner the same input."""
+    from lxp.paths import services as paths_services
+    from lxp.paths.models import Journey
+
+    with committing(app):
+        ids = db.session.execute(select(Journey.id)).scalars().all()
+        assert ids
+        for journey_id in ids:
+            db.session.expunge_all()
+            unloaded = db.session.get(Journey, journey_id)
+            read = (paths_services.planner_goals(unloaded), paths_services.planner_package(unloaded))
+            db.session.expunge_all()
+            loaded = db.session.get(Journey, journey_id)
+            loaded.goals, loaded.package  # noqa: B018  (load them, as the path page does)
+            assert (paths_services.planner_goals(loaded), paths_services.planner_package(loaded)) == read
