@@ -65,6 +65,9 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
     from lxp import scheduler
 
     _load_features()
+    from lxp import channels
+
+    channels.init_app(app)
     if not web:
         from lxp.channels import page_rules
 

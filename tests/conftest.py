@@ -156,6 +156,7 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
         message.raw_bytes = envelope.content  # as sent: for parsers and SpamAssassin
+        message.peer = session.peer  # the client's (address, port): one per SMTP connection
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
         return "250 Message accepted for delivery"

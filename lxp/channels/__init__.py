@@ -144,6 +144,11 @@ class Channel(ABC):
             return Outcome.failed(failure)
         return Outcome(True)
 
+    @classmethod  # noqa: B027  (a hook: nothing to do unless a channel keeps something)
+    def release(cls) -> None:
+        """Let go of what sending kept open for the app context (a connection); called when
+        the context ends. Most channels keep nothing."""
+
 
 def register(channel_class: type[Channel]) -> type[Channel]:
     """Class decorator: make the channel available under its ``name``."""
@@ -156,6 +161,16 @@ def register(channel_class: type[Channel]) -> type[Channel]:
 def get(name: str) -> Channel:
     """A channel instance by name. Raises ``KeyError`` for an unknown channel."""
     return CHANNELS[name]()
+
+
+def init_app(app) -> None:
+    """A channel may keep a connection open for the length of an app context (a delivery run
+    sends its batch of mails over one SMTP connection); it is let go when the context ends."""
+
+    @app.teardown_appcontext
+    def _release_channels(_error: BaseException | None) -> None:
+        for channel in CHANNELS.values():
+            channel.release()
 
 
 _loaded = False

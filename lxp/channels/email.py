@@ -23,7 +23,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -149,6 +149,60 @@ def dkim_signature(data: bytes) -> bytes:
         raise DeliveryFailed(f"DKIM signing failed: {exc}") from exc
 
 
+MAILS_PER_CONNECTION = 100  # then a new connection: relays may cap the mails of one connection
+_CONNECTION = "lxp_smtp_connection"  # on ``flask.g``: one per app context (a delivery run, a request)
+
+
+@dataclass
+class _SmtpConnection:
+    smtp: smtplib.SMTP
+    mails: int = 0  # sent over it
+
+    def usable(self) -> bool:
+        """Below the cap, and the server still answers (it may have closed an idle connection)."""
+        if self.mails >= MAILS_PER_CONNECTION:
+            return False
+        try:
+            return self.smtp.noop()[0] == 250
+        except (smtplib.SMTPException, OSError):
+            return False
+
+    def close(self) -> None:
+        try:
+            self.smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            self.smtp.close()
+
+
+def _release_connection() -> None:
+    connection = g.pop(_CONNECTION, None)
+    if connection is not None:
+        connection.close()
+
+
+def _smtp_connection(config) -> _SmtpConnection:
+    """The app context's SMTP connection, opened (TLS, login) on first use and checked before
+    each reuse: a delivery run sends its batch over one handshake instead of one per mail.
+    Raises ``smtplib.SMTPException`` or ``OSError`` when no connection can be opened."""
+    connection = g.get(_CONNECTION)
+    if connection is not None and connection.usable():
+        return connection
+    _release_connection()
+    smtp_class = smtplib.SMTP_SSL if config["SMTP_SSL"] else smtplib.SMTP
+    smtp = smtp_class(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
+    try:
+        if config["SMTP_STARTTLS"] and not config["SMTP_SSL"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("SMTP_USERNAME"):
+            smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
+    connection = _SmtpConnection(smtp)
+    setattr(g, _CONNECTION, connection)
+    return connection
+
+
 @register
 class EmailChannel(Channel):
     name, label, sent_label, order = "email", _l("E-mail"), _l("E-mail"), 20
@@ -190,17 +244,18 @@ class EmailChannel(Channel):
         data = email.as_bytes()
         data = dkim_signature(data) + data
         try:
-            smtp_class = smtplib.SMTP_SSL if config["SMTP_SSL"] else smtplib.SMTP
-            with smtp_class(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
-                if config["SMTP_STARTTLS"] and not config["SMTP_SSL"]:
-                    smtp.starttls(context=ssl.create_default_context())
-                if config.get("SMTP_USERNAME"):
-                    smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
-                smtp.sendmail(parseaddr(config["MAIL_FROM"])[1], [message.to], data)
-        except smtplib.SMTPRecipientsRefused as exc:
+            connection = _smtp_connection(config)
+            connection.smtp.sendmail(parseaddr(config["MAIL_FROM"])[1], [message.to], data)
+            connection.mails += 1
+        except smtplib.SMTPRecipientsRefused as exc:  # the connection is reset and still good
             raise DeliveryFailed(f"recipient refused: {exc.recipients}", permanent=True) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            self.release()  # in whatever state the failure left it: the next mail opens another
             raise DeliveryFailed(f"SMTP delivery failed: {exc}") from exc
+
+    @classmethod
+    def release(cls) -> None:
+        _release_connection()
 
 
 def send(message: OutgoingEmail) -> None:

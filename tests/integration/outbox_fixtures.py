@@ -151,12 +151,13 @@ _WORKER = (
 )
 
 
-def start_worker(app, smtp_port: int, **settings: str) -> subprocess.Popen:
-    """``flask lxp nudges run-once`` in its own OS process, on the test database and SMTP server."""
+def start_worker(app, smtp_port: int, later: timedelta = timedelta(0), **settings: str) -> subprocess.Popen:
+    """``flask lxp nudges run-once`` in its own OS process, on the test database and SMTP server,
+    its clock ``later`` than the test's."""
     env = {**os.environ, "LXP_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "LXP_SECRET_KEY": app.config["SECRET_KEY"], "LXP_SMTP_HOST": "127.0.0.1", "LXP_SMTP_PORT": str(smtp_port),
-           "LXP_BASE_URL": app.config["BASE_URL"], "LXP_ENV": "testing", "LXP_WORKER_CLOCK": utcnow().isoformat(),
-           **settings}  # fmt: skip
+           "LXP_BASE_URL": app.config["BASE_URL"], "LXP_ENV": "testing",
+           "LXP_WORKER_CLOCK": (utcnow() + later).isoformat(), **settings}  # fmt: skip
     env.pop("LXP_TEST_CLOCK", None)
     # Files, not pipes: a process blocked on a full pipe nobody reads would hold its locks forever.
     out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed by the caller)

@@ -1,10 +1,12 @@
 """Delivery of the outbox when things go wrong: the mail server down, a push service in
 trouble, a delivery run that died after claiming; dead letters on the admins' outbox page."""
 
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from lxp.channels import email as email_channel
 from lxp.channels.in_app import InAppMessage
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -41,6 +43,24 @@ def test_mail_server_down_messages_are_retried_with_back_off_and_arrive_once_whe
     assert sorted(m["X-Envelope-To"] for m in mail_server.mailbox.messages) == sorted(
         f"learner{n}@example.com" for n in range(5))  # fmt: skip
     assert counts()["in_app"] == counts()["in_app_distinct"] == 5
+
+
+def test_a_run_sends_its_mails_over_few_connections_and_opens_another_when_the_server_dropped_one(
+    ctx, mail_server
+):
+    learners = add_learners(email_channel.MAILS_PER_CONNECTION + 5)
+    now = utcnow()
+    add_due_messages(learners[:-1], now)
+    assert nudges.deliver_outbox(now) == len(learners) - 1
+    connections = Counter(m.peer for m in mail_server.mailbox.messages)
+    assert sorted(connections.values()) == [4, email_channel.MAILS_PER_CONNECTION]  # not one handshake a mail
+    mail_server.stop()
+    mail_server.start()  # a restarted relay has closed the connection the run kept
+    add_due_messages(learners[-1:], now)
+    assert nudges.deliver_outbox(now) == 1
+    assert mail_server.mailbox.to(f"learner{len(learners) - 1}@example.com")
+    assert len({m.peer for m in mail_server.mailbox.messages}) == 3
+    assert counts()["in_app"] == len(learners)
 
 
 def test_after_the_last_try_a_message_is_a_dead_letter(ctx, mail_server):
