@@ -45,9 +45,7 @@ def test_mail_server_down_messages_are_retried_with_back_off_and_arrive_once_whe
     assert counts()["in_app"] == counts()["in_app_distinct"] == 5
 
 
-def test_a_run_sends_its_mails_over_few_connections_and_opens_another_when_the_server_dropped_one(
-    ctx, mail_server
-):
+def test_a_run_sends_its_mails_over_few_connections_and_opens_another_when_the_server_dropped_one(ctx, mail_server):
     learners = add_learners(email_channel.MAILS_PER_CONNECTION + 5)
     now = utcnow()
     add_due_messages(learners[:-1], now)
