@@ -15,7 +15,9 @@ API calls, assets not served from the cache, service-worker fetches), with the h
 browser sent (cookies, Kolibri's CSRF header, validators), is one visit. Then ``--connections``
 simulated learners replay visits back to back, each over one keep-alive connection, for
 ``--seconds``; a visit is complete when every answer was 2xx or 304. lxp and Kolibri take turns,
-twice each, so a busier moment on this shared machine hurts both alike.
+twice each, so a busier moment on this shared machine hurts both alike. Each round prints visits
+and requests per second, requests and bytes per visit, failed visits, p50/p95 visit time and the
+server processes' own CPU time per visit (the steadiest figure while others use the machine).
 
 Kolibri comes from its own virtualenv (``$LXP_PEER_VENV``, default ``/tmp/lxp-peer-kolibri``,
 made with pip when missing) and a scratch KOLIBRI_HOME: a facility (``provisiondevice``), one
