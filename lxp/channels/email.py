@@ -151,11 +151,13 @@ def dkim_signature(data: bytes) -> bytes:
 
 MAILS_PER_CONNECTION = 100  # then a new connection: relays may cap the mails of one connection
 _CONNECTION = "lxp_smtp_connection"  # on ``flask.g``: one per app context (a delivery run, a request)
+_CONNECTION_SETTINGS = ("SMTP_HOST", "SMTP_PORT", "SMTP_SSL", "SMTP_STARTTLS", "SMTP_USERNAME")  # reused while equal
 
 
 @dataclass
 class _SmtpConnection:
     smtp: smtplib.SMTP
+    settings: tuple  # the host, port and account it was opened with
     mails: int = 0  # sent over it
 
     def usable(self) -> bool:
@@ -184,8 +186,9 @@ def _smtp_connection(config) -> _SmtpConnection:
     """The app context's SMTP connection, opened (TLS, login) on first use and checked before
     each reuse: a delivery run sends its batch over one handshake instead of one per mail.
     Raises ``smtplib.SMTPException`` or ``OSError`` when no connection can be opened."""
+    settings = tuple(config.get(key) for key in _CONNECTION_SETTINGS)
     connection = g.get(_CONNECTION)
-    if connection is not None and connection.usable():
+    if connection is not None and connection.settings == settings and connection.usable():
         return connection
     _release_connection()
     smtp_class = smtplib.SMTP_SSL if config["SMTP_SSL"] else smtplib.SMTP
@@ -198,7 +201,7 @@ def _smtp_connection(config) -> _SmtpConnection:
     except BaseException:
         smtp.close()
         raise
-    connection = _SmtpConnection(smtp)
+    connection = _SmtpConnection(smtp, settings)
     setattr(g, _CONNECTION, connection)
     return connection
 

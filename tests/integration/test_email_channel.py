@@ -6,6 +6,7 @@ import pytest
 
 from lxp.channels import CHANNELS, DeliveryFailed, get
 from lxp.channels.email import OutgoingEmail
+from tests.integration.outbox_fixtures import MailServer
 
 
 def _mail():
@@ -29,6 +30,23 @@ def test_sends_text_and_html_with_unicode_names(ctx, mailbox):
     assert "Ольга Петрова" in message["To"]
     assert message.get_body(preferencelist=("plain",)).get_content().startswith("Привет!")
     assert message.get_body(preferencelist=("html",)).get_content().strip() == "<p>Привет!</p>"
+
+
+def test_mails_of_one_context_share_a_connection_until_the_settings_name_another_relay(ctx, mailbox):
+    email = get("email")
+    email.send(_mail())
+    email.send(_mail())
+    first, second = mailbox.to("olga@example.com")
+    assert first.peer == second.peer  # one connection
+    other = MailServer()
+    other.start()
+    ctx.config["SMTP_PORT"], saved = other.port, ctx.config["SMTP_PORT"]
+    try:
+        email.send(_mail())  # the kept connection leads to the old relay: not used
+        assert len(other.mailbox.to("olga@example.com")) == 1 and len(mailbox.to("olga@example.com")) == 2
+    finally:
+        ctx.config["SMTP_PORT"] = saved
+        other.stop()
 
 
 def test_unreachable_smtp_server_is_a_retryable_failure(ctx):
