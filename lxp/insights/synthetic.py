@@ -8,8 +8,9 @@ most requests are resolved hours later; some say how likely they are to recommen
 touchpoints go out (a welcome, after five quiet days, after a failed check), and some are
 opened, a few refused.
 
-Rows go in with bulk inserts (a million events through ``events.record`` would take hours);
-they are the same rows ``events.record`` writes. The same seed gives the same population.
+Rows go in with bulk inserts (a million events through ``events.record`` would take hours;
+on PostgreSQL ``COPY``, ``lxp.core.bulk``); they are the same rows ``events.record`` writes.
+The same seed gives the same population.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from lxp.authoring.models import Course, Package, goal_courses
 from lxp.authoring.services import current_published
 from lxp.coaching.models import HelpRequest
 from lxp.cohorts.models import Cohort, cohort_members
-from lxp.core import table_statistics
+from lxp.core import bulk, table_statistics
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent, fill_completions
@@ -61,6 +62,7 @@ MAX_MINUTES = 240  # a block longer than this counts as this long for the risk o
 # Ids and e-mails are read back in parts: PostgreSQL takes at most 65,535 parameters a
 # statement, and a population of 100,000 learners would name more in one IN list.
 READ_BACK_PART = 10_000
+EVENTS_AT_ONCE = 20_000  # generated events held in memory before they are inserted
 
 
 def _parts(values: list) -> list[list]:
@@ -146,21 +148,21 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
                        "display_name": f"{rng.choice(FIRST)} {rng.choice(LAST)} ({n})", "password_hash": None,
                        "locale": locale, "timezone": rng.choice(zones), "active": True, "auth_version": 1,
                        "created_at": now - timedelta(days=150)})  # fmt: skip
-    db.session.execute(insert(User), people)
+    bulk.insert_many(User.__table__, people)
     emails = [p["email"] for p in people]
     users = {email: (uid, zone) for part in _parts(emails) for uid, email, zone in db.session.execute(
         select(User.id, User.email, User.timezone).where(User.email.in_(part))).all()}  # fmt: skip
     ids = [users[e][0] for e in emails]
     zone_of = dict(users.values())
-    db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+    bulk.insert_many(UserRole.__table__, [{"user_id": i, "role": "learner"} for i in ids])
     if cohorts:
-        db.session.execute(
-            insert(cohort_members), [{"cohort_id": cohorts[n % len(cohorts)], "user_id": i} for n, i in enumerate(ids)]
+        bulk.insert_many(
+            cohort_members, [{"cohort_id": cohorts[n % len(cohorts)], "user_id": i} for n, i in enumerate(ids)]
         )
 
     today = now.date()
     starts = {i: today - timedelta(days=rng.randint(3, 120)) for i in ids}
-    db.session.execute(insert(Journey), [
+    bulk.insert_many(Journey.__table__, [
         {"learner_id": i, "status": "active", "start_date": starts[i], "weekly_minutes": rng.choice((30, 60, 90, 120)),
          "target_date": starts[i] + timedelta(days=rng.randint(21, 90)), "modalities": ["self_paced", "live", "coaching", "on_the_job"],
          "choices": {}, "package_id": rng.choice(packages) if packages and rng.random() < 0.6 else None, "created_at": now}
@@ -168,12 +170,12 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     ])  # fmt: skip
     journey_of = {learner: journey for part in _parts(ids) for learner, journey in db.session.execute(
         select(Journey.learner_id, Journey.id).where(Journey.learner_id.in_(part))).all()}  # fmt: skip
-    db.session.execute(
-        insert(JourneyCourse),
+    bulk.insert_many(
+        JourneyCourse.__table__,
         [{"journey_id": j, "course_id": course.id, "version_id": version.id} for j in journey_of.values()],
     )
     if goal_id:
-        db.session.execute(insert(journey_goals), [{"journey_id": j, "goal_id": goal_id} for j in journey_of.values()])
+        bulk.insert_many(journey_goals, [{"journey_id": j, "goal_id": goal_id} for j in journey_of.values()])
 
     rows, helps, nudges = [], [], []
 
@@ -201,9 +203,8 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
         rows.append({"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": verb,
                      "object_type": object_type, "object_id": str(object_id), "result": result, "context": context,
                      "occurred_at": at, "recorded_at": at})  # fmt: skip
-        if len(rows) >= 5000:
-            db.session.execute(insert(LearningEvent), rows)
-            written += len(rows)
+        if len(rows) >= EVENTS_AT_ONCE:
+            written += bulk.insert_many(LearningEvent.__table__, rows)
             rows.clear()
 
     for learner in ids:
@@ -283,23 +284,26 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
                 event(learner, "responded", "journey", journey, done_at + timedelta(minutes=2),
                       result={"score": {"raw": score, "min": 0, "max": 10}},
                       context={"milestone": "halfway" if len(moods) == len(items) // 2 else "end", "nps": True})  # fmt: skip
-    if rows:
-        db.session.execute(insert(LearningEvent), rows)
-        written += len(rows)
+    written += bulk.insert_many(LearningEvent.__table__, rows)
 
-    if nudges:
-        db.session.execute(insert(OutboxMessage), nudges)
-    for learner, ref, title, asked, resolved in helps:
-        request = HelpRequest(organisation_id=organisation.id, learner_id=learner, item_ref=ref, item_title=title,
-                              note="I failed the check and do not see why.", context={}, created_at=asked,
-                              status="resolved" if resolved else "open", answer="Let us look at it together." if resolved else None,
-                              answered_at=resolved, resolved_at=resolved)  # fmt: skip
-        db.session.add(request)
-        db.session.flush()
-        db.session.execute(insert(LearningEvent), [{"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner,
-                                                    "verb": "asked", "object_type": "help_request", "object_id": str(request.id),
-                                                    "result": None, "context": {"item": ref}, "occurred_at": asked, "recorded_at": asked}])  # fmt: skip
-        written += 1
+    bulk.insert_many(OutboxMessage.__table__, nudges)
+    # One statement for every request, their ids back in the order given (the "asked" events name them).
+    requests = [{"organisation_id": organisation.id, "learner_id": learner, "item_ref": ref, "item_title": title,
+                 "note": "I failed the check and do not see why.", "context": {}, "created_at": asked,
+                 "status": "resolved" if resolved else "open", "answer": "Let us look at it together." if resolved else None,
+                 "answered_at": resolved, "resolved_at": resolved}
+                for learner, ref, title, asked, resolved in helps]  # fmt: skip
+    request_ids = (
+        db.session.scalars(insert(HelpRequest).returning(HelpRequest.id, sort_by_parameter_order=True), requests).all()
+        if requests
+        else []
+    )
+    written += bulk.insert_many(LearningEvent.__table__, [
+        {"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": "asked",
+         "object_type": "help_request", "object_id": str(request_id), "result": None, "context": {"item": ref},
+         "occurred_at": asked, "recorded_at": asked}
+        for (learner, ref, _, asked, _), request_id in zip(helps, request_ids, strict=True)
+    ])  # fmt: skip
     db.session.flush()
     # A bulk insert leaves PostgreSQL's statistics stale until autovacuum notices (issue 20).
     table_statistics.refresh("users", "user_roles", "cohort_members", "journeys", "journey_courses", "learning_events",
