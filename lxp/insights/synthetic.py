@@ -62,7 +62,9 @@ MAX_MINUTES = 240  # a block longer than this counts as this long for the risk o
 # Ids and e-mails are read back in parts: PostgreSQL takes at most 65,535 parameters a
 # statement, and a population of 100,000 learners would name more in one IN list.
 READ_BACK_PART = 10_000
-EVENTS_AT_ONCE = 20_000  # generated events held in memory before they are inserted
+# From this many learners (about a million events) the event log's indexes are built once after
+# the load instead of kept up event by event (``bulk.writer``); it locks the log until the commit.
+REBUILD_INDEXES_FROM = 10_000
 
 
 def _parts(values: list) -> list[list]:
@@ -177,7 +179,7 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     if goal_id:
         bulk.insert_many(journey_goals, [{"journey_id": j, "goal_id": goal_id} for j in journey_of.values()])
 
-    rows, helps, nudges = [], [], []
+    helps, nudges = [], []
 
     def nudge(learner, rule, occurrence, when, zone):
         """A touchpoint sent at ``when`` (the learner's daytime); opened or not, rarely refused."""
@@ -200,91 +202,92 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     def event(learner, verb, object_type, object_id, at, result=None, context=None):
         nonlocal written
         actors.add(learner)
-        rows.append({"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": verb,
-                     "object_type": object_type, "object_id": str(object_id), "result": result, "context": context,
-                     "occurred_at": at, "recorded_at": at})  # fmt: skip
-        if len(rows) >= EVENTS_AT_ONCE:
-            written += bulk.insert_many(LearningEvent.__table__, rows)
-            rows.clear()
+        written += 1
+        put_event({"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": verb,
+                   "object_type": object_type, "object_id": str(object_id), "result": result, "context": context,
+                   "occurred_at": at, "recorded_at": at})  # fmt: skip
 
-    for learner in ids:
-        zone = zone_of[learner]
-        journey = journey_of[learner]
-        day = starts[learner]
-        persistence = rng.uniform(0.6, 1.4)
-        moods = []
-        nudge(learner, "welcome", "goal", datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC), zone)
-        for item in items:
-            if item.id in alternatives and rng.random() < 0.7:
-                continue  # most take the live session, not its self-study stand-in
-            gap = min(int(rng.expovariate(1 / 1.6)), 20)
-            if gap > INACTIVE_DAYS:  # quiet for a while: the "inactive" touchpoint went out
-                nudge(learner, "inactive", (day + timedelta(days=INACTIVE_DAYS)).isoformat(),
-                      datetime.combine(day + timedelta(days=INACTIVE_DAYS), time(12), tzinfo=UTC), zone)  # fmt: skip
-            day += timedelta(days=gap)
-            at = _local(rng, day, zone)
-            if at > now - timedelta(minutes=5):
-                break  # still on their way: the rest lies in the future
-            ref = f"{course.id}:{item.key}"
-            context = {"journey": journey, "version": version.id}
-            event(learner, "launched", "item", ref, at, context=context)
-            # The risk of stopping for good grows with the length of the block.
-            risk = (0.012 + 0.0022 * min(item.minutes, MAX_MINUTES)) / persistence
-            if rng.random() < risk:
-                break
-            hard = difficulty.get(item.key, 0.0)
-            seconds = int(item.minutes * 60 * math.exp(rng.gauss(0.05 + hard * 0.8, 0.35)))
-            kind = kinds.get(item.kind)
-            if progress_every and kind.self_completed:
-                for step in range(1, max(seconds // progress_every, 1) + 1):
-                    share = min(step * progress_every / max(seconds, 1), 1.0)
-                    event(learner, "progressed", "item", ref, at + timedelta(seconds=step * progress_every),
-                          result={"extensions": {"progress": round(share, 2)}})  # fmt: skip
-            done_at = at + timedelta(seconds=seconds)
-            failed = kind.marked and rng.random() < hard
-            if kind.marked:
-                if failed:
-                    nudge(learner, "failed_check", ref, done_at + timedelta(days=1), zone)
-                    event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S", "extensions": {"failed_competencies": missed[item.key]}}, context=context)  # fmt: skip
-                    if rng.random() < 0.3:
-                        asked = done_at + timedelta(minutes=rng.randint(1, 30))
-                        resolved = (
-                            asked + timedelta(hours=rng.lognormvariate(1.6, 0.9)) if rng.random() < 0.85 else None
-                        )
-                        if resolved is not None and resolved > now:
-                            resolved = None
-                        if asked < now:
-                            helps.append((learner, ref, item.title, asked, resolved))
-                    if rng.random() < 0.25 / persistence:
-                        break  # gave up after failing
-                    done_at += timedelta(minutes=rng.randint(10, 60 * 24))
-                    if done_at > now:
-                        break
-                event(learner, "passed", "item", ref, done_at, result={"score": {"scaled": 0.9, "raw": 90, "min": 0, "max": 100}, "success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-            elif kind.attended:
-                event(learner, "attended", "item", ref, done_at, result={"completion": True, "extensions": {"attendance": "present"}})  # fmt: skip
-            elif kind.reviewed:
-                event(learner, "attempted", "item", ref, done_at, result={"completion": False}, context=context)
-                event(learner, "passed", "item", ref, min(done_at + timedelta(hours=rng.randint(2, 48)), now), result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-            else:
-                event(learner, "completed", "item", ref, done_at, result={"completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-            mood = max(1, min(5, round(rng.gauss(4.1 - hard * 3 - (1.0 if failed else 0) - item.minutes / 60, 0.8))))
-            moods.append(mood)
-            if rng.random() < 0.6 and done_at + timedelta(minutes=1) < now:
-                comment = rng.choice(COMMENTS[mood]) if rng.random() < 0.1 else None
-                event(learner, "responded", "item", ref, done_at + timedelta(minutes=1),
-                      result={"response": comment, "extensions": {"mood": mood, "effort": max(1, min(5, round(rng.gauss(2 + item.minutes / 30 + hard * 3, 0.8)))), "useful": mood >= 3}},
-                      context={"journey": journey, "pulse": True})  # fmt: skip
-            if (
-                len(moods) in (len(items) // 2, len(items) - len(alternatives))
-                and rng.random() < 0.7
-                and done_at + timedelta(minutes=2) < now
-            ):
-                score = max(0, min(10, round(rng.gauss(sum(moods) / len(moods) * 2.2 - 1, 1.6))))
-                event(learner, "responded", "journey", journey, done_at + timedelta(minutes=2),
-                      result={"score": {"raw": score, "min": 0, "max": 10}},
-                      context={"milestone": "halfway" if len(moods) == len(items) // 2 else "end", "nps": True})  # fmt: skip
-    written += bulk.insert_many(LearningEvent.__table__, rows)
+    # Streamed: PostgreSQL stores the events while the next learners' are made.
+    with bulk.writer(LearningEvent.__table__, rebuild_indexes=learners >= REBUILD_INDEXES_FROM) as put_event:
+        for learner in ids:
+            zone = zone_of[learner]
+            journey = journey_of[learner]
+            day = starts[learner]
+            persistence = rng.uniform(0.6, 1.4)
+            moods = []
+            nudge(learner, "welcome", "goal", datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC), zone)
+            for item in items:
+                if item.id in alternatives and rng.random() < 0.7:
+                    continue  # most take the live session, not its self-study stand-in
+                gap = min(int(rng.expovariate(1 / 1.6)), 20)
+                if gap > INACTIVE_DAYS:  # quiet for a while: the "inactive" touchpoint went out
+                    nudge(learner, "inactive", (day + timedelta(days=INACTIVE_DAYS)).isoformat(),
+                          datetime.combine(day + timedelta(days=INACTIVE_DAYS), time(12), tzinfo=UTC), zone)  # fmt: skip
+                day += timedelta(days=gap)
+                at = _local(rng, day, zone)
+                if at > now - timedelta(minutes=5):
+                    break  # still on their way: the rest lies in the future
+                ref = f"{course.id}:{item.key}"
+                context = {"journey": journey, "version": version.id}
+                event(learner, "launched", "item", ref, at, context=context)
+                # The risk of stopping for good grows with the length of the block.
+                risk = (0.012 + 0.0022 * min(item.minutes, MAX_MINUTES)) / persistence
+                if rng.random() < risk:
+                    break
+                hard = difficulty.get(item.key, 0.0)
+                seconds = int(item.minutes * 60 * math.exp(rng.gauss(0.05 + hard * 0.8, 0.35)))
+                kind = kinds.get(item.kind)
+                if progress_every and kind.self_completed:
+                    for step in range(1, max(seconds // progress_every, 1) + 1):
+                        share = min(step * progress_every / max(seconds, 1), 1.0)
+                        event(learner, "progressed", "item", ref, at + timedelta(seconds=step * progress_every),
+                              result={"extensions": {"progress": round(share, 2)}})  # fmt: skip
+                done_at = at + timedelta(seconds=seconds)
+                failed = kind.marked and rng.random() < hard
+                if kind.marked:
+                    if failed:
+                        nudge(learner, "failed_check", ref, done_at + timedelta(days=1), zone)
+                        event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S", "extensions": {"failed_competencies": missed[item.key]}}, context=context)  # fmt: skip
+                        if rng.random() < 0.3:
+                            asked = done_at + timedelta(minutes=rng.randint(1, 30))
+                            resolved = (
+                                asked + timedelta(hours=rng.lognormvariate(1.6, 0.9)) if rng.random() < 0.85 else None
+                            )
+                            if resolved is not None and resolved > now:
+                                resolved = None
+                            if asked < now:
+                                helps.append((learner, ref, item.title, asked, resolved))
+                        if rng.random() < 0.25 / persistence:
+                            break  # gave up after failing
+                        done_at += timedelta(minutes=rng.randint(10, 60 * 24))
+                        if done_at > now:
+                            break
+                    event(learner, "passed", "item", ref, done_at, result={"score": {"scaled": 0.9, "raw": 90, "min": 0, "max": 100}, "success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                elif kind.attended:
+                    event(learner, "attended", "item", ref, done_at, result={"completion": True, "extensions": {"attendance": "present"}})  # fmt: skip
+                elif kind.reviewed:
+                    event(learner, "attempted", "item", ref, done_at, result={"completion": False}, context=context)
+                    event(learner, "passed", "item", ref, min(done_at + timedelta(hours=rng.randint(2, 48)), now), result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                else:
+                    event(learner, "completed", "item", ref, done_at, result={"completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                mood = max(
+                    1, min(5, round(rng.gauss(4.1 - hard * 3 - (1.0 if failed else 0) - item.minutes / 60, 0.8)))
+                )
+                moods.append(mood)
+                if rng.random() < 0.6 and done_at + timedelta(minutes=1) < now:
+                    comment = rng.choice(COMMENTS[mood]) if rng.random() < 0.1 else None
+                    event(learner, "responded", "item", ref, done_at + timedelta(minutes=1),
+                          result={"response": comment, "extensions": {"mood": mood, "effort": max(1, min(5, round(rng.gauss(2 + item.minutes / 30 + hard * 3, 0.8)))), "useful": mood >= 3}},
+                          context={"journey": journey, "pulse": True})  # fmt: skip
+                if (
+                    len(moods) in (len(items) // 2, len(items) - len(alternatives))
+                    and rng.random() < 0.7
+                    and done_at + timedelta(minutes=2) < now
+                ):
+                    score = max(0, min(10, round(rng.gauss(sum(moods) / len(moods) * 2.2 - 1, 1.6))))
+                    event(learner, "responded", "journey", journey, done_at + timedelta(minutes=2),
+                          result={"score": {"raw": score, "min": 0, "max": 10}},
+                          context={"milestone": "halfway" if len(moods) == len(items) // 2 else "end", "nps": True})  # fmt: skip
 
     bulk.insert_many(OutboxMessage.__table__, nudges)
     # One statement for every request, their ids back in the order given (the "asked" events name them).
