@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lxp import completions
+from lxp.core import bulk
 from lxp.core.errors import Conflict, Invalid
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
@@ -97,6 +98,9 @@ STATE_VERBS = (*WORK_VERBS, "mastered", "waived")
 SOCIAL_VERBS = ("posted", "replied", "helped", "endorsed")  # activity in a space (social reach)
 # Any sign of learning: what inactivity nudges, their escalation and their effect measure.
 LEARNING_VERBS = (*WORK_VERBS, "answered", "attempted", "launched")
+
+# Learners whose completions ``fill_completions`` recomputes at once (their ids in one IN list).
+FILL_PART = 2000
 
 RESULT_KEYS = frozenset({"score", "success", "completion", "duration", "response", "extensions"})
 
@@ -228,29 +232,33 @@ def _keep_completions(event: LearningEvent) -> None:
 
 def fill_completions(learner_ids: list[int]) -> None:
     """Recompute the completions of ``learner_ids`` from the log, for events inserted in bulk
-    past ``record`` (generated demo and benchmark histories). Flushes."""
-    for start in range(0, len(learner_ids), 500):
-        chunk = learner_ids[start : start + 500]
+    past ``record`` (generated demo and benchmark histories). Flushes.
+
+    The events are read as plain rows and folded into plain standings, inserted in bulk: a
+    population of 100,000 learners has millions of state events, too many for ORM objects."""
+    columns = (LearningEvent.id, LearningEvent.actor_id, LearningEvent.verb, LearningEvent.object_type,
+               LearningEvent.object_id, LearningEvent.result, LearningEvent.context, LearningEvent.occurred_at)  # fmt: skip
+    for start in range(0, len(learner_ids), FILL_PART):
+        chunk = learner_ids[start : start + FILL_PART]
         db.session.execute(delete(completions.Completion).where(completions.Completion.learner_id.in_(chunk)))
-        rows = db.session.scalars(
-            select(LearningEvent).where(LearningEvent.actor_id.in_(chunk), LearningEvent.verb.in_(STATE_VERBS),
-                                        LearningEvent.object_type.in_(("item", "competency")))
-            .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
-        ).all()  # fmt: skip
         voided = set(db.session.scalars(select(LearningEvent.object_id).where(LearningEvent.verb == "voided",
                                                                               LearningEvent.actor_id.in_(chunk))))  # fmt: skip
-        found: dict[tuple, completions.Completion] = {}
+        rows = db.session.execute(
+            select(*columns).where(LearningEvent.actor_id.in_(chunk), LearningEvent.verb.in_(STATE_VERBS),
+                                   LearningEvent.object_type.in_(("item", "competency")))
+            .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)
+            .execution_options(yield_per=10_000)
+        )  # fmt: skip
+        found: dict[tuple, completions.Standing] = {}
         for event in rows:
-            if str(event.id) in voided or not completions.counts(event.object_type, event.verb):
+            if (voided and str(event.id) in voided) or not completions.counts(event.object_type, event.verb):
                 continue
             key = (event.actor_id, event.object_type, event.object_id)
             row = found.get(key)
             if row is None:
-                row = found[key] = completions.Completion(learner_id=key[0], object_type=key[1], object_id=key[2],
-                                                          placement=False, checks=0)  # fmt: skip
+                row = found[key] = completions.Standing(*key)
             completions.fold(row, event)
-        db.session.add_all(found.values())
-        db.session.flush()
+        bulk.insert_many(completions.Completion.__table__, [row.as_row() for row in found.values()])
 
 
 def replayed(

@@ -31,11 +31,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, Integer, String, case, cast, delete, func, insert, or_, select, true, tuple_, update
+from sqlalchemy import Date, Integer, String, case, cast, delete, func, or_, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lxp.accounts.models import User
 from lxp.authoring.models import Course
+from lxp.core import bulk
 from lxp.core.time import utcnow
 from lxp.events import CHECK_VERBS
 from lxp.events import LearningEvent as E
@@ -360,8 +361,9 @@ def rebuild() -> int:
     station days before that day, its learners' first moments before it and their latest
     moments stay, and only its events from that date on are recounted. Returns how many
     station-days changed; flushes, the caller commits."""
-    roll_up(settle=timedelta(0))  # anything late counted first, so what is kept is complete
     kept = dict(db.session.execute(select(RollupKept.organisation_id, RollupKept.until_at)).all())
+    if kept:  # anything late counted first, so what is kept is complete (without, all is recounted below)
+        roll_up(settle=timedelta(0))
     kept_members = select(User.id).where(User.organisation_id.in_(list(kept)))
     kept_courses = select(Course.id).where(Course.organisation_id.in_(list(kept)))
     db.session.execute(delete(StationDay).where(StationDay.course_id.not_in(kept_courses)))
@@ -428,12 +430,11 @@ def _apply(delta: Changes) -> None:
     learners = sorted({learner for _, learner in delta.ends})
     for chunk in _chunks(learners, 1000):
         db.session.execute(delete(LearnerEnd).where(LearnerEnd.learner_id.in_(chunk)))
-    if delta.ends:
-        db.session.execute(insert(LearnerEnd), [
-            {"course_id": course, "learner_id": learner, "last_at": end.last_at, "last_refs": list(end.last_refs),
-             "finished_refs": sorted(end.finished_refs)}
-            for (course, learner), end in delta.ends.items()
-        ])  # fmt: skip
+    bulk.insert_many(LearnerEnd.__table__, [
+        {"course_id": course, "learner_id": learner, "last_at": end.last_at, "last_refs": list(end.last_refs),
+         "finished_refs": sorted(end.finished_refs)}
+        for (course, learner), end in delta.ends.items()
+    ])  # fmt: skip
     db.session.flush()
 
 
@@ -449,8 +450,7 @@ def _apply_moments(moments: dict[tuple[int, str, str], datetime]) -> None:
     rows = [{"learner_id": k[0], "ref": k[1], "flag": k[2], "first_at": at} for k, at in moments.items()]
     new = [row for row in rows if (row["learner_id"], row["ref"], row["flag"]) not in stored]
     moved = [row for row in rows if (row["learner_id"], row["ref"], row["flag"]) in stored]
-    for chunk in _chunks(new, 5000):
-        db.session.execute(insert(FirstMoment.__table__), chunk)  # Core: no ORM bookkeeping per row
+    bulk.insert_many(FirstMoment.__table__, new)  # no ORM bookkeeping per row; COPY on PostgreSQL
     if moved:
         db.session.execute(update(FirstMoment), moved)  # by primary key
 

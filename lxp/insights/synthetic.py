@@ -8,8 +8,9 @@ most requests are resolved hours later; some say how likely they are to recommen
 touchpoints go out (a welcome, after five quiet days, after a failed check), and some are
 opened, a few refused.
 
-Rows go in with bulk inserts (a million events through ``events.record`` would take hours);
-they are the same rows ``events.record`` writes. The same seed gives the same population.
+Rows go in with bulk inserts (a million events through ``events.record`` would take hours;
+on PostgreSQL ``COPY``, ``lxp.core.bulk``); they are the same rows ``events.record`` writes.
+The same seed gives the same population.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from lxp.authoring.models import Course, Package, goal_courses
 from lxp.authoring.services import current_published
 from lxp.coaching.models import HelpRequest
 from lxp.cohorts.models import Cohort, cohort_members
-from lxp.core import table_statistics
+from lxp.core import bulk, table_statistics
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent, fill_completions
@@ -61,6 +62,9 @@ MAX_MINUTES = 240  # a block longer than this counts as this long for the risk o
 # Ids and e-mails are read back in parts: PostgreSQL takes at most 65,535 parameters a
 # statement, and a population of 100,000 learners would name more in one IN list.
 READ_BACK_PART = 10_000
+# From this many learners (about a million events) the event log's indexes are built once after
+# the load instead of kept up event by event (``bulk.writer``); it locks the log until the commit.
+REBUILD_INDEXES_FROM = 10_000
 
 
 def _parts(values: list) -> list[list]:
@@ -146,21 +150,21 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
                        "display_name": f"{rng.choice(FIRST)} {rng.choice(LAST)} ({n})", "password_hash": None,
                        "locale": locale, "timezone": rng.choice(zones), "active": True, "auth_version": 1,
                        "created_at": now - timedelta(days=150)})  # fmt: skip
-    db.session.execute(insert(User), people)
+    bulk.insert_many(User.__table__, people)
     emails = [p["email"] for p in people]
     users = {email: (uid, zone) for part in _parts(emails) for uid, email, zone in db.session.execute(
         select(User.id, User.email, User.timezone).where(User.email.in_(part))).all()}  # fmt: skip
     ids = [users[e][0] for e in emails]
     zone_of = dict(users.values())
-    db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+    bulk.insert_many(UserRole.__table__, [{"user_id": i, "role": "learner"} for i in ids])
     if cohorts:
-        db.session.execute(
-            insert(cohort_members), [{"cohort_id": cohorts[n % len(cohorts)], "user_id": i} for n, i in enumerate(ids)]
+        bulk.insert_many(
+            cohort_members, [{"cohort_id": cohorts[n % len(cohorts)], "user_id": i} for n, i in enumerate(ids)]
         )
 
     today = now.date()
     starts = {i: today - timedelta(days=rng.randint(3, 120)) for i in ids}
-    db.session.execute(insert(Journey), [
+    bulk.insert_many(Journey.__table__, [
         {"learner_id": i, "status": "active", "start_date": starts[i], "weekly_minutes": rng.choice((30, 60, 90, 120)),
          "target_date": starts[i] + timedelta(days=rng.randint(21, 90)), "modalities": ["self_paced", "live", "coaching", "on_the_job"],
          "choices": {}, "package_id": rng.choice(packages) if packages and rng.random() < 0.6 else None, "created_at": now}
@@ -168,14 +172,14 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     ])  # fmt: skip
     journey_of = {learner: journey for part in _parts(ids) for learner, journey in db.session.execute(
         select(Journey.learner_id, Journey.id).where(Journey.learner_id.in_(part))).all()}  # fmt: skip
-    db.session.execute(
-        insert(JourneyCourse),
+    bulk.insert_many(
+        JourneyCourse.__table__,
         [{"journey_id": j, "course_id": course.id, "version_id": version.id} for j in journey_of.values()],
     )
     if goal_id:
-        db.session.execute(insert(journey_goals), [{"journey_id": j, "goal_id": goal_id} for j in journey_of.values()])
+        bulk.insert_many(journey_goals, [{"journey_id": j, "goal_id": goal_id} for j in journey_of.values()])
 
-    rows, helps, nudges = [], [], []
+    helps, nudges = [], []
 
     def nudge(learner, rule, occurrence, when, zone):
         """A touchpoint sent at ``when`` (the learner's daytime); opened or not, rarely refused."""
@@ -198,108 +202,111 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     def event(learner, verb, object_type, object_id, at, result=None, context=None):
         nonlocal written
         actors.add(learner)
-        rows.append({"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": verb,
-                     "object_type": object_type, "object_id": str(object_id), "result": result, "context": context,
-                     "occurred_at": at, "recorded_at": at})  # fmt: skip
-        if len(rows) >= 5000:
-            db.session.execute(insert(LearningEvent), rows)
-            written += len(rows)
-            rows.clear()
-
-    for learner in ids:
-        zone = zone_of[learner]
-        journey = journey_of[learner]
-        day = starts[learner]
-        persistence = rng.uniform(0.6, 1.4)
-        moods = []
-        nudge(learner, "welcome", "goal", datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC), zone)
-        for item in items:
-            if item.id in alternatives and rng.random() < 0.7:
-                continue  # most take the live session, not its self-study stand-in
-            gap = min(int(rng.expovariate(1 / 1.6)), 20)
-            if gap > INACTIVE_DAYS:  # quiet for a while: the "inactive" touchpoint went out
-                nudge(learner, "inactive", (day + timedelta(days=INACTIVE_DAYS)).isoformat(),
-                      datetime.combine(day + timedelta(days=INACTIVE_DAYS), time(12), tzinfo=UTC), zone)  # fmt: skip
-            day += timedelta(days=gap)
-            at = _local(rng, day, zone)
-            if at > now - timedelta(minutes=5):
-                break  # still on their way: the rest lies in the future
-            ref = f"{course.id}:{item.key}"
-            context = {"journey": journey, "version": version.id}
-            event(learner, "launched", "item", ref, at, context=context)
-            # The risk of stopping for good grows with the length of the block.
-            risk = (0.012 + 0.0022 * min(item.minutes, MAX_MINUTES)) / persistence
-            if rng.random() < risk:
-                break
-            hard = difficulty.get(item.key, 0.0)
-            seconds = int(item.minutes * 60 * math.exp(rng.gauss(0.05 + hard * 0.8, 0.35)))
-            kind = kinds.get(item.kind)
-            if progress_every and kind.self_completed:
-                for step in range(1, max(seconds // progress_every, 1) + 1):
-                    share = min(step * progress_every / max(seconds, 1), 1.0)
-                    event(learner, "progressed", "item", ref, at + timedelta(seconds=step * progress_every),
-                          result={"extensions": {"progress": round(share, 2)}})  # fmt: skip
-            done_at = at + timedelta(seconds=seconds)
-            failed = kind.marked and rng.random() < hard
-            if kind.marked:
-                if failed:
-                    nudge(learner, "failed_check", ref, done_at + timedelta(days=1), zone)
-                    event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S", "extensions": {"failed_competencies": missed[item.key]}}, context=context)  # fmt: skip
-                    if rng.random() < 0.3:
-                        asked = done_at + timedelta(minutes=rng.randint(1, 30))
-                        resolved = (
-                            asked + timedelta(hours=rng.lognormvariate(1.6, 0.9)) if rng.random() < 0.85 else None
-                        )
-                        if resolved is not None and resolved > now:
-                            resolved = None
-                        if asked < now:
-                            helps.append((learner, ref, item.title, asked, resolved))
-                    if rng.random() < 0.25 / persistence:
-                        break  # gave up after failing
-                    done_at += timedelta(minutes=rng.randint(10, 60 * 24))
-                    if done_at > now:
-                        break
-                event(learner, "passed", "item", ref, done_at, result={"score": {"scaled": 0.9, "raw": 90, "min": 0, "max": 100}, "success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-            elif kind.attended:
-                event(learner, "attended", "item", ref, done_at, result={"completion": True, "extensions": {"attendance": "present"}})  # fmt: skip
-            elif kind.reviewed:
-                event(learner, "attempted", "item", ref, done_at, result={"completion": False}, context=context)
-                event(learner, "passed", "item", ref, min(done_at + timedelta(hours=rng.randint(2, 48)), now), result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-            else:
-                event(learner, "completed", "item", ref, done_at, result={"completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-            mood = max(1, min(5, round(rng.gauss(4.1 - hard * 3 - (1.0 if failed else 0) - item.minutes / 60, 0.8))))
-            moods.append(mood)
-            if rng.random() < 0.6 and done_at + timedelta(minutes=1) < now:
-                comment = rng.choice(COMMENTS[mood]) if rng.random() < 0.1 else None
-                event(learner, "responded", "item", ref, done_at + timedelta(minutes=1),
-                      result={"response": comment, "extensions": {"mood": mood, "effort": max(1, min(5, round(rng.gauss(2 + item.minutes / 30 + hard * 3, 0.8)))), "useful": mood >= 3}},
-                      context={"journey": journey, "pulse": True})  # fmt: skip
-            if (
-                len(moods) in (len(items) // 2, len(items) - len(alternatives))
-                and rng.random() < 0.7
-                and done_at + timedelta(minutes=2) < now
-            ):
-                score = max(0, min(10, round(rng.gauss(sum(moods) / len(moods) * 2.2 - 1, 1.6))))
-                event(learner, "responded", "journey", journey, done_at + timedelta(minutes=2),
-                      result={"score": {"raw": score, "min": 0, "max": 10}},
-                      context={"milestone": "halfway" if len(moods) == len(items) // 2 else "end", "nps": True})  # fmt: skip
-    if rows:
-        db.session.execute(insert(LearningEvent), rows)
-        written += len(rows)
-
-    if nudges:
-        db.session.execute(insert(OutboxMessage), nudges)
-    for learner, ref, title, asked, resolved in helps:
-        request = HelpRequest(organisation_id=organisation.id, learner_id=learner, item_ref=ref, item_title=title,
-                              note="I failed the check and do not see why.", context={}, created_at=asked,
-                              status="resolved" if resolved else "open", answer="Let us look at it together." if resolved else None,
-                              answered_at=resolved, resolved_at=resolved)  # fmt: skip
-        db.session.add(request)
-        db.session.flush()
-        db.session.execute(insert(LearningEvent), [{"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner,
-                                                    "verb": "asked", "object_type": "help_request", "object_id": str(request.id),
-                                                    "result": None, "context": {"item": ref}, "occurred_at": asked, "recorded_at": asked}])  # fmt: skip
         written += 1
+        put_event({"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": verb,
+                   "object_type": object_type, "object_id": str(object_id), "result": result, "context": context,
+                   "occurred_at": at, "recorded_at": at})  # fmt: skip
+
+    # Streamed: PostgreSQL stores the events while the next learners' are made.
+    with bulk.writer(LearningEvent.__table__, rebuild_indexes=learners >= REBUILD_INDEXES_FROM) as put_event:
+        for learner in ids:
+            zone = zone_of[learner]
+            journey = journey_of[learner]
+            day = starts[learner]
+            persistence = rng.uniform(0.6, 1.4)
+            moods = []
+            nudge(learner, "welcome", "goal", datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC), zone)
+            for item in items:
+                if item.id in alternatives and rng.random() < 0.7:
+                    continue  # most take the live session, not its self-study stand-in
+                gap = min(int(rng.expovariate(1 / 1.6)), 20)
+                if gap > INACTIVE_DAYS:  # quiet for a while: the "inactive" touchpoint went out
+                    nudge(learner, "inactive", (day + timedelta(days=INACTIVE_DAYS)).isoformat(),
+                          datetime.combine(day + timedelta(days=INACTIVE_DAYS), time(12), tzinfo=UTC), zone)  # fmt: skip
+                day += timedelta(days=gap)
+                at = _local(rng, day, zone)
+                if at > now - timedelta(minutes=5):
+                    break  # still on their way: the rest lies in the future
+                ref = f"{course.id}:{item.key}"
+                context = {"journey": journey, "version": version.id}
+                event(learner, "launched", "item", ref, at, context=context)
+                # The risk of stopping for good grows with the length of the block.
+                risk = (0.012 + 0.0022 * min(item.minutes, MAX_MINUTES)) / persistence
+                if rng.random() < risk:
+                    break
+                hard = difficulty.get(item.key, 0.0)
+                seconds = int(item.minutes * 60 * math.exp(rng.gauss(0.05 + hard * 0.8, 0.35)))
+                kind = kinds.get(item.kind)
+                if progress_every and kind.self_completed:
+                    for step in range(1, max(seconds // progress_every, 1) + 1):
+                        share = min(step * progress_every / max(seconds, 1), 1.0)
+                        event(learner, "progressed", "item", ref, at + timedelta(seconds=step * progress_every),
+                              result={"extensions": {"progress": round(share, 2)}})  # fmt: skip
+                done_at = at + timedelta(seconds=seconds)
+                failed = kind.marked and rng.random() < hard
+                if kind.marked:
+                    if failed:
+                        nudge(learner, "failed_check", ref, done_at + timedelta(days=1), zone)
+                        event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S", "extensions": {"failed_competencies": missed[item.key]}}, context=context)  # fmt: skip
+                        if rng.random() < 0.3:
+                            asked = done_at + timedelta(minutes=rng.randint(1, 30))
+                            resolved = (
+                                asked + timedelta(hours=rng.lognormvariate(1.6, 0.9)) if rng.random() < 0.85 else None
+                            )
+                            if resolved is not None and resolved > now:
+                                resolved = None
+                            if asked < now:
+                                helps.append((learner, ref, item.title, asked, resolved))
+                        if rng.random() < 0.25 / persistence:
+                            break  # gave up after failing
+                        done_at += timedelta(minutes=rng.randint(10, 60 * 24))
+                        if done_at > now:
+                            break
+                    event(learner, "passed", "item", ref, done_at, result={"score": {"scaled": 0.9, "raw": 90, "min": 0, "max": 100}, "success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                elif kind.attended:
+                    event(learner, "attended", "item", ref, done_at, result={"completion": True, "extensions": {"attendance": "present"}})  # fmt: skip
+                elif kind.reviewed:
+                    event(learner, "attempted", "item", ref, done_at, result={"completion": False}, context=context)
+                    event(learner, "passed", "item", ref, min(done_at + timedelta(hours=rng.randint(2, 48)), now), result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                else:
+                    event(learner, "completed", "item", ref, done_at, result={"completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                mood = max(
+                    1, min(5, round(rng.gauss(4.1 - hard * 3 - (1.0 if failed else 0) - item.minutes / 60, 0.8)))
+                )
+                moods.append(mood)
+                if rng.random() < 0.6 and done_at + timedelta(minutes=1) < now:
+                    comment = rng.choice(COMMENTS[mood]) if rng.random() < 0.1 else None
+                    event(learner, "responded", "item", ref, done_at + timedelta(minutes=1),
+                          result={"response": comment, "extensions": {"mood": mood, "effort": max(1, min(5, round(rng.gauss(2 + item.minutes / 30 + hard * 3, 0.8)))), "useful": mood >= 3}},
+                          context={"journey": journey, "pulse": True})  # fmt: skip
+                if (
+                    len(moods) in (len(items) // 2, len(items) - len(alternatives))
+                    and rng.random() < 0.7
+                    and done_at + timedelta(minutes=2) < now
+                ):
+                    score = max(0, min(10, round(rng.gauss(sum(moods) / len(moods) * 2.2 - 1, 1.6))))
+                    event(learner, "responded", "journey", journey, done_at + timedelta(minutes=2),
+                          result={"score": {"raw": score, "min": 0, "max": 10}},
+                          context={"milestone": "halfway" if len(moods) == len(items) // 2 else "end", "nps": True})  # fmt: skip
+
+    bulk.insert_many(OutboxMessage.__table__, nudges)
+    # One statement for every request, their ids back in the order given (the "asked" events name them).
+    requests = [{"organisation_id": organisation.id, "learner_id": learner, "item_ref": ref, "item_title": title,
+                 "note": "I failed the check and do not see why.", "context": {}, "created_at": asked,
+                 "status": "resolved" if resolved else "open", "answer": "Let us look at it together." if resolved else None,
+                 "answered_at": resolved, "resolved_at": resolved}
+                for learner, ref, title, asked, resolved in helps]  # fmt: skip
+    request_ids = (
+        db.session.scalars(insert(HelpRequest).returning(HelpRequest.id, sort_by_parameter_order=True), requests).all()
+        if requests
+        else []
+    )
+    written += bulk.insert_many(LearningEvent.__table__, [
+        {"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": "asked",
+         "object_type": "help_request", "object_id": str(request_id), "result": None, "context": {"item": ref},
+         "occurred_at": asked, "recorded_at": asked}
+        for (learner, ref, _, asked, _), request_id in zip(helps, request_ids, strict=True)
+    ])  # fmt: skip
     db.session.flush()
     # A bulk insert leaves PostgreSQL's statistics stale until autovacuum notices (issue 20).
     table_statistics.refresh("users", "user_roles", "cohort_members", "journeys", "journey_courses", "learning_events",
