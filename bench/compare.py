@@ -19,6 +19,7 @@ measure how fast lxp says 429 (profile the limiter separately).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -199,6 +200,38 @@ def children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a server process and its direct children (gunicorn's workers),
+    with the children it has already reaped (workers recycled after ``max_requests``)."""
+    total = 0
+    for process in (pid, *children(pid)):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11 : 15 if process == pid else 13])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of this machine's PostgreSQL processes (the postmaster with the backends it has
+    reaped, and those alive): two readings give what the database spent between them."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                name, fields = (entry / "stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+                if name == "postgres":
+                    total += sum(int(value) for value in fields.split()[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, all) clock ticks of every core since boot, from ``/proc/stat``: two readings give
+    the share of the machine in use between them, whoever used it."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return sum(ticks) - idle, sum(ticks)
 
 
 def jobs_in(tree: Path) -> int:

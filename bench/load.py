@@ -28,6 +28,7 @@ import csv
 import json
 import os
 import re
+import resource
 import secrets
 import subprocess
 import sys
@@ -36,7 +37,16 @@ import time
 import uuid
 from pathlib import Path
 
-from compare import drop_scratch, pick_database, serve, stop, wait_until_up  # bench/compare.py
+from compare import (  # bench/compare.py
+    cpu_seconds,
+    drop_scratch,
+    machine_busy,
+    pick_database,
+    postgres_cpu_seconds,
+    serve,
+    stop,
+    wait_until_up,
+)
 from sqlalchemy import func, select
 from today import PASSWORD  # bench/today.py
 from werkzeug.security import generate_password_hash
@@ -135,6 +145,19 @@ def check_writes(app, writes: dict, before: int) -> tuple[int, int, int, int]:
     return len(acknowledged), missing, not_sent, len(stored - acknowledged)
 
 
+def spent_cpu(server_before: tuple, server_after: tuple, machine_before: tuple[int, int], locust_before) -> dict:
+    """CPU seconds of the run: lxp's server (gunicorn and its workers), PostgreSQL (all of this
+    machine's), Locust (this process's reaped children: Locust has just exited), the rest of the
+    machine, and the share busy. ``server_*``: (lxp's server, PostgreSQL) CPU seconds."""
+    busy, every = (after - before for after, before in zip(machine_busy(), machine_before, strict=True))
+    locust_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust = sum(getattr(locust_after, f) - getattr(locust_before, f) for f in ("ru_utime", "ru_stime"))
+    ticks = os.sysconf("SC_CLK_TCK")
+    server, database = (after - before for after, before in zip(server_after, server_before, strict=True))
+    return {"machine": busy / max(every, 1), "server": server, "database": database, "locust": locust,
+            "rest": max(busy / ticks - server - database - locust, 0.0)}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=300, help="simulated people (about 1 admin in 31)")
@@ -177,12 +200,17 @@ def main() -> None:
         try:
             wait_until_up(f"http://127.0.0.1:{PORT}/healthz", server)
             loadavg = os.getloadavg()[0]
+            server_before, machine_before = (cpu_seconds(server.pid), postgres_cpu_seconds()), machine_busy()
+            locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             run = subprocess.run([str(locust), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",  # noqa: S603
                                   "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
                                   "--run-time", f"{args.seconds}s", "--host", f"http://127.0.0.1:{PORT}",
                                   "--csv", prefix, "--only-summary", "--reset-stats", "--loglevel", "WARNING"],
                                  env={**os.environ, "LXP_LOAD_PEOPLE": people_file, "LXP_LOAD_ACKS": acks_file},
                                  capture_output=True, text=True)  # fmt: skip
+            cpu = spent_cpu(
+                server_before, (cpu_seconds(server.pid), postgres_cpu_seconds()), machine_before, locust_before
+            )
         finally:
             stop(server)
         if not Path(f"{prefix}_stats.csv").exists():
@@ -202,6 +230,12 @@ def main() -> None:
               f"{row['50%']:>8}{row['95%']:>8}{row['99%']:>8}")  # fmt: skip
     today = next((row for row in stats if row["Name"] == "/today"), None)
     total = next(row for row in stats if row["Name"] == "Aggregated")
+    answered = max(int(total["Request Count"]), 1)
+    print(f"CPU during the run: the machine {cpu['machine']:.0%} busy; lxp's server {cpu['server']:.0f} s "
+          f"({cpu['server'] * 1000 / answered:.1f} ms a request, so at most about "
+          f"{os.cpu_count() * answered / max(cpu['server'], 0.001):.0f} requests a second on these cores if "
+          f"nothing else ran); PostgreSQL {cpu['database']:.0f} s; Locust {cpu['locust']:.0f} s; "
+          f"the rest of the machine {cpu['rest']:.0f} s")  # fmt: skip
     for failure in failures:
         print(f"failed: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
     if today:

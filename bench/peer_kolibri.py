@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from compare import build_data, children, drop_scratch, pick_database, served_env, sign_in, stop, wait_until_up
+from compare import build_data, cpu_seconds, drop_scratch, pick_database, served_env, sign_in, stop, wait_until_up
 from compare import serve as serve_lxp
 from playwright.sync_api import sync_playwright
 
@@ -276,16 +276,6 @@ def replay(port: int, visit: list[Request], seconds: float, learners: int) -> Ro
         thread.join()
     result.seconds = time.perf_counter() - began
     return result
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a server process and its direct children (gunicorn's workers)."""
-    total = 0
-    for process in (pid, *children(pid)):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def kolibri_venv() -> Path:
