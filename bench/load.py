@@ -240,7 +240,10 @@ def main() -> None:
         print(f"failed: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
     if today:
         print(f"Today p95: {today['95%']} ms (goal <= 300 ms); errors: {total['Failure Count']} (goal 0)")
-    print(f"GETs sent again because a worker closed their kept-alive connection (as a browser does): {retried}")
+    print(
+        f"requests sent again because a worker closed their kept-alive connection: {retried} "
+        "(GETs as a browser does, writes with their event ids as the phone's queue does)"
+    )
     print(f"acknowledged writes: {writes}; missing from the database: {missing}; "
           f"statements no client sent (doubles): {extra} (goal 0 and 0); "
           f"stored but unanswered when the run stopped: {in_flight}")  # fmt: skip

@@ -29,13 +29,17 @@ CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
-RETRIED: list[str] = []  # each GET sent again because its kept-alive connection was closed
+RETRIED: list[str] = []  # each request sent again because its kept-alive connection was closed
 
 
 class BrowserRetry(Retry):
-    """A GET whose kept-alive connection the server closed (a worker recycled after
-    ``max_requests``) is sent once more on a new connection, as browsers do (RFC 9112, 9.3.1);
-    each is counted, and load.py prints the count. Writes are never retried here."""
+    """A request whose kept-alive connection the server closed (a worker recycled after
+    ``max_requests``) is sent once more on a new connection: a GET as browsers do (RFC 9112,
+    9.3.1), a write because each carries its own event id (a completion, an attempt, a pulse:
+    the phone's offline queue sends it again the same way, and the server must store it once,
+    which load.py checks). Each is counted, and load.py prints the count. (Signing in through
+    the form, only when load.py has not signed people in beforehand, is sent again too: a
+    second sign-in does no harm.)"""
 
     def increment(self, method=None, url=None, *args, **kwargs):
         RETRIED.append(f"{method} {url}")
@@ -44,7 +48,7 @@ class BrowserRetry(Retry):
 
 def browser_like(user: HttpUser) -> None:
     retry = BrowserRetry(total=1, connect=1, read=1, status=0, redirect=None, other=0,
-                         allowed_methods=frozenset({"GET"}), raise_on_status=False)  # fmt: skip
+                         allowed_methods=frozenset({"GET", "POST"}), raise_on_status=False)  # fmt: skip
     user.client.mount("http://", HTTPAdapter(max_retries=retry))
 
 
