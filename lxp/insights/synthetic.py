@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -62,9 +63,6 @@ MAX_MINUTES = 240  # a block longer than this counts as this long for the risk o
 # Ids and e-mails are read back in parts: PostgreSQL takes at most 65,535 parameters a
 # statement, and a population of 100,000 learners would name more in one IN list.
 READ_BACK_PART = 10_000
-# From this many learners (about a million events) the event log's indexes are built once after
-# the load instead of kept up event by event (``bulk.writer``); it locks the log until the commit.
-REBUILD_INDEXES_FROM = 10_000
 
 
 def _parts(values: list) -> list[list]:
@@ -101,13 +99,143 @@ def _local(rng: random.Random, day: date, zone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+class _Walk:
+    """The learners of one ``generate`` walking the course's stations in path order: the events
+    they leave (each handed to ``put_event``), the touchpoints they were sent
+    and the help they asked for. Every choice comes from ``rng`` in a fixed order, so the same
+    seed gives the same walk."""
+
+    def __init__(self, rng: random.Random, now: datetime, course: Course, version, items: list,
+                 difficulty: dict[str, float], missed: dict[str, list[str]], progress_every: int,
+                 put_event: Callable[[dict], None]) -> None:  # fmt: skip
+        self.rng, self.now, self.course, self.version, self.items = rng, now, course, version, items
+        self.progress_every, self.put_event = progress_every, put_event
+        self.alternatives = {a.id for i in items for a in i.alternatives}
+        self.difficulty, self.missed = difficulty, missed  # per marked item: share failing, what a failure names
+        self.helps: list[tuple] = []  # (learner, ref, title, asked, resolved)
+        self.nudges: list[dict] = []
+        self.written = 0
+        self.actors: set[int] = set()
+
+    def nudge(self, learner: int, rule: str, occurrence: str, when: datetime, zone: str) -> None:
+        """A touchpoint sent at ``when`` (the learner's daytime); opened or not, rarely refused."""
+        rng, now = self.rng, self.now
+        sent = _local(rng, when.date(), zone)
+        if sent >= now:
+            return
+        channel = rng.choices(("in_app", "email", "webpush"), (5, 3, 2))[0]
+        opened = sent + timedelta(minutes=rng.lognormvariate(3.5, 1.2)) if rng.random() < OPEN_RATE[channel] else None
+        opened = opened if opened is not None and opened < now else None
+        refused = (opened or sent) + timedelta(minutes=2) if rng.random() < 0.03 else None
+        self.nudges.append({"user_id": learner, "rule": rule, "occurrence": occurrence, "category": "nudge", "asked_for": False,
+                            "subject": NUDGE_SUBJECTS[rule], "body": "", "why": NUDGE_WHY[rule], "due_at": sent,
+                            "status": "sent", "channel": channel, "attempts": 1, "created_at": sent, "sent_at": sent,
+                            "course_id": self.course.id, "opened_at": opened, "opened_via": channel if opened else None,
+                            "opted_out_at": refused if refused is not None and refused < now else None})  # fmt: skip
+
+    def event(self, learner, verb, object_type, object_id, at, result=None, context=None) -> None:
+        self.actors.add(learner)
+        self.written += 1
+        self.put_event({"id": uuid.UUID(int=self.rng.getrandbits(128), version=4), "actor_id": learner, "verb": verb,
+                        "object_type": object_type, "object_id": str(object_id), "result": result, "context": context,
+                        "occurred_at": at, "recorded_at": at})  # fmt: skip
+
+    def learner(self, learner: int, zone: str, journey: int, day: date) -> None:
+        """One learner from the day they started: station after station until they stop for
+        good, give up after a failed check or reach today."""
+        rng, now, event = self.rng, self.now, self.event
+        persistence = rng.uniform(0.6, 1.4)
+        moods: list[int] = []
+        self.nudge(learner, "welcome", "goal", datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC), zone)
+        for item in self.items:
+            if item.id in self.alternatives and rng.random() < 0.7:
+                continue  # most take the live session, not its self-study stand-in
+            gap = min(int(rng.expovariate(1 / 1.6)), 20)
+            if gap > INACTIVE_DAYS:  # quiet for a while: the "inactive" touchpoint went out
+                quiet = day + timedelta(days=INACTIVE_DAYS)
+                self.nudge(learner, "inactive", quiet.isoformat(), datetime.combine(quiet, time(12), tzinfo=UTC), zone)
+            day += timedelta(days=gap)
+            at = _local(rng, day, zone)
+            if at > now - timedelta(minutes=5):
+                return  # still on their way: the rest lies in the future
+            ref = f"{self.course.id}:{item.key}"
+            context = {"journey": journey, "version": self.version.id}
+            event(learner, "launched", "item", ref, at, context=context)
+            # The risk of stopping for good grows with the length of the block.
+            if rng.random() < (0.012 + 0.0022 * min(item.minutes, MAX_MINUTES)) / persistence:
+                return
+            hard = self.difficulty.get(item.key, 0.0)
+            seconds = int(item.minutes * 60 * math.exp(rng.gauss(0.05 + hard * 0.8, 0.35)))
+            kind = kinds.get(item.kind)
+            if self.progress_every and kind.self_completed:
+                for step in range(1, max(seconds // self.progress_every, 1) + 1):
+                    share = min(step * self.progress_every / max(seconds, 1), 1.0)
+                    event(learner, "progressed", "item", ref, at + timedelta(seconds=step * self.progress_every),
+                          result={"extensions": {"progress": round(share, 2)}})  # fmt: skip
+            done_at = at + timedelta(seconds=seconds)
+            failed = kind.marked and rng.random() < hard
+            if kind.marked:
+                if failed:
+                    done_at = self._failed_check(learner, item, ref, context, done_at, seconds, persistence, zone)
+                    if done_at is None:
+                        return
+                event(learner, "passed", "item", ref, done_at, result={"score": {"scaled": 0.9, "raw": 90, "min": 0, "max": 100}, "success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+            elif kind.attended:
+                event(learner, "attended", "item", ref, done_at, result={"completion": True, "extensions": {"attendance": "present"}})  # fmt: skip
+            elif kind.reviewed:
+                event(learner, "attempted", "item", ref, done_at, result={"completion": False}, context=context)
+                event(learner, "passed", "item", ref, min(done_at + timedelta(hours=rng.randint(2, 48)), now), result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+            else:
+                event(learner, "completed", "item", ref, done_at, result={"completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+            self._pulse_and_nps(learner, item, ref, journey, done_at, hard, failed, moods)
+
+    def _failed_check(self, learner, item, ref, context, done_at, seconds, persistence, zone) -> datetime | None:
+        """A check failed at ``done_at``: the touchpoint, maybe a help request, and when the
+        learner passed it after all (None: they gave up, or have not passed it yet)."""
+        rng, now = self.rng, self.now
+        self.nudge(learner, "failed_check", ref, done_at + timedelta(days=1), zone)
+        self.event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S", "extensions": {"failed_competencies": self.missed[item.key]}}, context=context)  # fmt: skip
+        if rng.random() < 0.3:
+            asked = done_at + timedelta(minutes=rng.randint(1, 30))
+            resolved = asked + timedelta(hours=rng.lognormvariate(1.6, 0.9)) if rng.random() < 0.85 else None
+            if resolved is not None and resolved > now:
+                resolved = None
+            if asked < now:
+                self.helps.append((learner, ref, item.title, asked, resolved))
+        if rng.random() < 0.25 / persistence:
+            return None  # gave up after failing
+        done_at += timedelta(minutes=rng.randint(10, 60 * 24))
+        return None if done_at > now else done_at
+
+    def _pulse_and_nps(self, learner, item, ref, journey, done_at, hard, failed, moods: list[int]) -> None:
+        """How the station felt (most say), and halfway and at the end how likely they are to
+        recommend the course."""
+        rng, now = self.rng, self.now
+        mood = max(1, min(5, round(rng.gauss(4.1 - hard * 3 - (1.0 if failed else 0) - item.minutes / 60, 0.8))))
+        moods.append(mood)
+        if rng.random() < 0.6 and done_at + timedelta(minutes=1) < now:
+            comment = rng.choice(COMMENTS[mood]) if rng.random() < 0.1 else None
+            self.event(learner, "responded", "item", ref, done_at + timedelta(minutes=1),
+                       result={"response": comment, "extensions": {"mood": mood, "effort": max(1, min(5, round(rng.gauss(2 + item.minutes / 30 + hard * 3, 0.8)))), "useful": mood >= 3}},
+                       context={"journey": journey, "pulse": True})  # fmt: skip
+        halfway, end = len(self.items) // 2, len(self.items) - len(self.alternatives)
+        if len(moods) in (halfway, end) and rng.random() < 0.7 and done_at + timedelta(minutes=2) < now:
+            score = max(0, min(10, round(rng.gauss(sum(moods) / len(moods) * 2.2 - 1, 1.6))))
+            self.event(learner, "responded", "journey", journey, done_at + timedelta(minutes=2),
+                       result={"score": {"raw": score, "min": 0, "max": 10}},
+                       context={"milestone": "halfway" if len(moods) == halfway else "end", "nps": True})  # fmt: skip
+
+
 def generate(organisation: Organisation, learners: int, *, course_slug: str | None = None,
              cohort_names: tuple[str, ...] = (), seed: int = 1, now: datetime | None = None,
-             progress_every: int = 0) -> Report:  # fmt: skip
+             progress_every: int = 0, rebuild_indexes: bool = False) -> Report:  # fmt: skip
     """Add ``learners`` synthetic learners on one published course and their events (in the caller's transaction).
 
     ``progress_every`` (seconds) adds a ``progressed`` event per that many seconds on a
     self-paced block, as an xAPI player sends them (the benchmark uses it for volume).
+    ``rebuild_indexes`` drops the event log's secondary indexes for the load and builds them once
+    after it (``bulk.writer``): much quicker from about 10,000 learners (a million events), but
+    the event log is locked until the caller commits, so only for a database nobody uses yet.
     Raises ``Invalid`` for a count below 1 and ``NotFound`` without a published course.
     """
     if learners < 1:
@@ -120,7 +248,6 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
         list(db.session.execute(select(Package.id).where(Package.goal_id == goal_id)).scalars()) if goal_id else []
     )
     items = sorted(version.items, key=lambda i: (i.module.position, i.position, i.id))
-    alternatives = {a.id for i in items for a in i.alternatives}
     marked = {i.key for i in items if kinds.get(i.kind).marked}
     difficulty = {i.key: rng.choice((0.1, 0.2, 0.45)) for i in items if i.key in marked}  # share failing a quiz
     # What a failed check names as not yet shown, as the quiz player records it (the path adds a retry).
@@ -179,115 +306,12 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     if goal_id:
         bulk.insert_many(journey_goals, [{"journey_id": j, "goal_id": goal_id} for j in journey_of.values()])
 
-    helps, nudges = [], []
-
-    def nudge(learner, rule, occurrence, when, zone):
-        """A touchpoint sent at ``when`` (the learner's daytime); opened or not, rarely refused."""
-        sent = _local(rng, when.date(), zone)
-        if sent >= now:
-            return
-        channel = rng.choices(("in_app", "email", "webpush"), (5, 3, 2))[0]
-        opened = sent + timedelta(minutes=rng.lognormvariate(3.5, 1.2)) if rng.random() < OPEN_RATE[channel] else None
-        opened = opened if opened is not None and opened < now else None
-        refused = (opened or sent) + timedelta(minutes=2) if rng.random() < 0.03 else None
-        nudges.append({"user_id": learner, "rule": rule, "occurrence": occurrence, "category": "nudge", "asked_for": False,
-                       "subject": NUDGE_SUBJECTS[rule], "body": "", "why": NUDGE_WHY[rule], "due_at": sent,
-                       "status": "sent", "channel": channel, "attempts": 1, "created_at": sent, "sent_at": sent,
-                       "course_id": course.id, "opened_at": opened, "opened_via": channel if opened else None,
-                       "opted_out_at": refused if refused is not None and refused < now else None})  # fmt: skip
-
-    written = 0
-    actors: set[int] = set()
-
-    def event(learner, verb, object_type, object_id, at, result=None, context=None):
-        nonlocal written
-        actors.add(learner)
-        written += 1
-        put_event({"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": verb,
-                   "object_type": object_type, "object_id": str(object_id), "result": result, "context": context,
-                   "occurred_at": at, "recorded_at": at})  # fmt: skip
-
     # Streamed: PostgreSQL stores the events while the next learners' are made.
-    with bulk.writer(LearningEvent.__table__, rebuild_indexes=learners >= REBUILD_INDEXES_FROM) as put_event:
+    with bulk.writer(LearningEvent.__table__, rebuild_indexes=rebuild_indexes) as put_event:
+        walk = _Walk(rng, now, course, version, items, difficulty, missed, progress_every, put_event)
         for learner in ids:
-            zone = zone_of[learner]
-            journey = journey_of[learner]
-            day = starts[learner]
-            persistence = rng.uniform(0.6, 1.4)
-            moods = []
-            nudge(learner, "welcome", "goal", datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC), zone)
-            for item in items:
-                if item.id in alternatives and rng.random() < 0.7:
-                    continue  # most take the live session, not its self-study stand-in
-                gap = min(int(rng.expovariate(1 / 1.6)), 20)
-                if gap > INACTIVE_DAYS:  # quiet for a while: the "inactive" touchpoint went out
-                    nudge(learner, "inactive", (day + timedelta(days=INACTIVE_DAYS)).isoformat(),
-                          datetime.combine(day + timedelta(days=INACTIVE_DAYS), time(12), tzinfo=UTC), zone)  # fmt: skip
-                day += timedelta(days=gap)
-                at = _local(rng, day, zone)
-                if at > now - timedelta(minutes=5):
-                    break  # still on their way: the rest lies in the future
-                ref = f"{course.id}:{item.key}"
-                context = {"journey": journey, "version": version.id}
-                event(learner, "launched", "item", ref, at, context=context)
-                # The risk of stopping for good grows with the length of the block.
-                risk = (0.012 + 0.0022 * min(item.minutes, MAX_MINUTES)) / persistence
-                if rng.random() < risk:
-                    break
-                hard = difficulty.get(item.key, 0.0)
-                seconds = int(item.minutes * 60 * math.exp(rng.gauss(0.05 + hard * 0.8, 0.35)))
-                kind = kinds.get(item.kind)
-                if progress_every and kind.self_completed:
-                    for step in range(1, max(seconds // progress_every, 1) + 1):
-                        share = min(step * progress_every / max(seconds, 1), 1.0)
-                        event(learner, "progressed", "item", ref, at + timedelta(seconds=step * progress_every),
-                              result={"extensions": {"progress": round(share, 2)}})  # fmt: skip
-                done_at = at + timedelta(seconds=seconds)
-                failed = kind.marked and rng.random() < hard
-                if kind.marked:
-                    if failed:
-                        nudge(learner, "failed_check", ref, done_at + timedelta(days=1), zone)
-                        event(learner, "failed", "item", ref, done_at, result={"score": {"scaled": 0.4, "raw": 40, "min": 0, "max": 100}, "success": False, "completion": True, "duration": f"PT{seconds}S", "extensions": {"failed_competencies": missed[item.key]}}, context=context)  # fmt: skip
-                        if rng.random() < 0.3:
-                            asked = done_at + timedelta(minutes=rng.randint(1, 30))
-                            resolved = (
-                                asked + timedelta(hours=rng.lognormvariate(1.6, 0.9)) if rng.random() < 0.85 else None
-                            )
-                            if resolved is not None and resolved > now:
-                                resolved = None
-                            if asked < now:
-                                helps.append((learner, ref, item.title, asked, resolved))
-                        if rng.random() < 0.25 / persistence:
-                            break  # gave up after failing
-                        done_at += timedelta(minutes=rng.randint(10, 60 * 24))
-                        if done_at > now:
-                            break
-                    event(learner, "passed", "item", ref, done_at, result={"score": {"scaled": 0.9, "raw": 90, "min": 0, "max": 100}, "success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-                elif kind.attended:
-                    event(learner, "attended", "item", ref, done_at, result={"completion": True, "extensions": {"attendance": "present"}})  # fmt: skip
-                elif kind.reviewed:
-                    event(learner, "attempted", "item", ref, done_at, result={"completion": False}, context=context)
-                    event(learner, "passed", "item", ref, min(done_at + timedelta(hours=rng.randint(2, 48)), now), result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-                else:
-                    event(learner, "completed", "item", ref, done_at, result={"completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
-                mood = max(
-                    1, min(5, round(rng.gauss(4.1 - hard * 3 - (1.0 if failed else 0) - item.minutes / 60, 0.8)))
-                )
-                moods.append(mood)
-                if rng.random() < 0.6 and done_at + timedelta(minutes=1) < now:
-                    comment = rng.choice(COMMENTS[mood]) if rng.random() < 0.1 else None
-                    event(learner, "responded", "item", ref, done_at + timedelta(minutes=1),
-                          result={"response": comment, "extensions": {"mood": mood, "effort": max(1, min(5, round(rng.gauss(2 + item.minutes / 30 + hard * 3, 0.8)))), "useful": mood >= 3}},
-                          context={"journey": journey, "pulse": True})  # fmt: skip
-                if (
-                    len(moods) in (len(items) // 2, len(items) - len(alternatives))
-                    and rng.random() < 0.7
-                    and done_at + timedelta(minutes=2) < now
-                ):
-                    score = max(0, min(10, round(rng.gauss(sum(moods) / len(moods) * 2.2 - 1, 1.6))))
-                    event(learner, "responded", "journey", journey, done_at + timedelta(minutes=2),
-                          result={"score": {"raw": score, "min": 0, "max": 10}},
-                          context={"milestone": "halfway" if len(moods) == len(items) // 2 else "end", "nps": True})  # fmt: skip
+            walk.learner(learner, zone_of[learner], journey_of[learner], starts[learner])
+    helps, nudges, written, actors = walk.helps, walk.nudges, walk.written, walk.actors
 
     bulk.insert_many(OutboxMessage.__table__, nudges)
     # One statement for every request, their ids back in the order given (the "asked" events name them).

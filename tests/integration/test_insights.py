@@ -3,9 +3,11 @@ privacy rules hold, bad input gets a clear message, every table downloads as CSV
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import inspect
 
 from lxp import events
 from lxp.accounts.models import User
@@ -267,6 +269,21 @@ def test_seed_synthetic_adds_a_population_and_refuses_nonsense(app, published):
     assert refused.exit_code != 0 and "--learners must be at least 1" in refused.output
     unknown = runner.invoke(args=["lxp", "seed-synthetic", "--learners", "3", "--course", "nope"])
     assert unknown.exit_code != 0 and "no published course 'nope'" in unknown.output
+
+
+def test_seed_synthetic_with_the_indexes_rebuilt_stores_every_event_and_keeps_every_index(app, published):
+    """``--rebuild-indexes`` (for a database nobody uses yet) only changes how the rows go in:
+    every event it reports is stored, and the event log has all its indexes again afterwards."""
+    with committing(app):
+        indexes = sorted(index["name"] for index in inspect(db.session.connection()).get_indexes("learning_events"))
+        before = db.session.query(events.LearningEvent).count()
+    result = app.test_cli_runner().invoke(args=["lxp", "seed-synthetic", "--learners", "15", "--rebuild-indexes"])
+
+    assert result.exit_code == 0, result.output
+    reported = int(re.search(r": (\d+) events", result.output).group(1))
+    with committing(app):
+        assert db.session.query(events.LearningEvent).count() - before == reported > 15
+        assert sorted(i["name"] for i in inspect(db.session.connection()).get_indexes("learning_events")) == indexes
 
 
 def test_a_population_read_back_in_parts_gets_every_learner_a_journey(app, published, monkeypatch):
