@@ -4,7 +4,7 @@ every acknowledged write was stored exactly once.
 Prints figures; it is not a test. Goal (issue 20): 300 simulated learners on this 2-core machine
 with p95 <= 300 ms on Today, no errors, nothing lost or duplicated.
 
-    .venv/bin/python bench/load.py [--users 300] [--spawn-rate 20] [--seconds 120]
+    .venv/bin/python bench/load.py [--users 300 | --users 100,200,300] [--spawn-rate 20] [--seconds 120]
                                    [--learners 2000] [--courses 20] [--database-url URL]
 
 Builds the data of ``bench/today.py`` (on a scratch PostgreSQL database when a server answers on
@@ -158,9 +158,63 @@ def spent_cpu(server_before: tuple, server_after: tuple, machine_before: tuple[i
             "rest": max(busy / ticks - server - database - locust, 0.0)}  # fmt: skip
 
 
+def run_round(app, server, locust: Path, users: int, args, people_file: str, prefix: str) -> dict:
+    """One Locust run of ``users`` simulated people against the running ``server``: its figures,
+    where the CPU went, and the check of its writes (taken once the run has stopped)."""
+    acks_file = f"{prefix}-acks.json"
+    before = learner_statements(app)
+    loadavg = os.getloadavg()[0]
+    server_before, machine_before = (cpu_seconds(server.pid), postgres_cpu_seconds()), machine_busy()
+    locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run = subprocess.run([str(locust), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",  # noqa: S603
+                          "--users", str(users), "--spawn-rate", str(args.spawn_rate),
+                          "--run-time", f"{args.seconds}s", "--host", f"http://127.0.0.1:{PORT}",
+                          "--csv", prefix, "--only-summary", "--reset-stats", "--loglevel", "WARNING"],
+                         env={**os.environ, "LXP_LOAD_PEOPLE": people_file, "LXP_LOAD_ACKS": acks_file},
+                         capture_output=True, text=True)  # fmt: skip
+    cpu = spent_cpu(server_before, (cpu_seconds(server.pid), postgres_cpu_seconds()), machine_before, locust_before)
+    if not Path(f"{prefix}_stats.csv").exists():
+        raise SystemExit(f"Locust did not run: {run.stderr.strip().splitlines()[-1:]}")
+    time.sleep(2)  # requests Locust gave up on at its stop may still be finishing
+    stats = read_stats(prefix)
+    written = json.loads(Path(acks_file).read_text())
+    return {"users": users, "stats": stats, "failures": read_failures(prefix), "cpu": cpu, "loadavg": loadavg,
+            "today": next((row for row in stats if row["Name"] == "/today"), None),
+            "total": next(row for row in stats if row["Name"] == "Aggregated"),
+            "writes": check_writes(app, written, before), "retried": len(written.get("retried", ()))}  # fmt: skip
+
+
+def report_round(result: dict, seconds: int) -> None:
+    cpu, today, total = result["cpu"], result["today"], result["total"]
+    print(f"\nLocust {result['users']} people for {seconds} s; load average before {result['loadavg']:.2f}")
+    print(f"{'page':<32}{'requests':>9}{'failed':>8}{'per s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}")
+    for row in result["stats"]:
+        print(f"{row['Name']:<32}{row['Request Count']:>9}{row['Failure Count']:>8}{float(row['Requests/s']):>8.1f}"
+              f"{row['50%']:>8}{row['95%']:>8}{row['99%']:>8}")  # fmt: skip
+    answered = max(int(total["Request Count"]), 1)
+    print(f"CPU during the run: the machine {cpu['machine']:.0%} busy; lxp's server {cpu['server']:.0f} s "
+          f"({cpu['server'] * 1000 / answered:.1f} ms a request, so at most about "
+          f"{os.cpu_count() * answered / max(cpu['server'], 0.001):.0f} requests a second on these cores if "
+          f"nothing else ran); PostgreSQL {cpu['database']:.0f} s; Locust {cpu['locust']:.0f} s; "
+          f"the rest of the machine {cpu['rest']:.0f} s")  # fmt: skip
+    for failure in result["failures"]:
+        print(f"failed: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
+    if today:
+        print(f"Today p95: {today['95%']} ms (goal <= 300 ms); errors: {total['Failure Count']} (goal 0)")
+    print(f"requests sent again because a worker closed their kept-alive connection: {result['retried']} "
+          "(GETs as a browser does, writes with their event ids as the phone's queue does)")  # fmt: skip
+    writes, missing, extra, in_flight = result["writes"]
+    print(f"acknowledged writes: {writes}; missing from the database: {missing}; "
+          f"statements no client sent (doubles): {extra} (goal 0 and 0); "
+          f"stored but unanswered when the run stopped: {in_flight}")  # fmt: skip
+    print(f"load average after: {' '.join(f'{figure:.2f}' for figure in os.getloadavg())} (a shared machine)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=300, help="simulated people (about 1 admin in 31)")
+    parser.add_argument("--users", default="300",
+                        help="simulated people (about 1 admin in 31); several, comma-separated (100,200,300), run "
+                             "one after another against the same server and data")  # fmt: skip
     parser.add_argument("--spawn-rate", type=float, default=20)
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--learners", type=int, default=2000)
@@ -168,6 +222,10 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     locust = locust_command()
+    try:
+        crowds = [int(part) for part in args.users.split(",")]
+    except ValueError:
+        raise SystemExit(f"--users: whole numbers separated by commas, not {args.users!r}") from None
 
     url, scratch_admin = pick_database(args.database_url)
     with tempfile.TemporaryDirectory() as scratch:
@@ -178,18 +236,17 @@ def main() -> None:
         began = time.perf_counter()
         people = prepare(app, args.learners, args.courses)
         signing_in = time.perf_counter()
-        admins = max(1, args.users // 31)
+        admins = max(1, max(crowds) // 31)
         people["sessions"] = [sign_in_beforehand(app, people["learner_email"].format(n=n))
-                              for n in range(min(args.users, args.learners))]  # fmt: skip
+                              for n in range(min(max(crowds), args.learners))]  # fmt: skip
         people["admin_session"] = sign_in_beforehand(app, people["admin_email"])
         print(f"{len(people['sessions'])} learners and the admin ({admins} simulated) signed in beforehand "
               f"in {time.perf_counter() - signing_in:.0f} s")  # fmt: skip
-        before = learner_statements(app)
         with app.app_context():
             db.engine.dispose()
         print(f"database: {url.split(':')[0]}, {args.learners} learners, {args.courses * 20} items "
               f"(built in {time.perf_counter() - began:.0f} s)")  # fmt: skip
-        people_file, acks_file, prefix = (f"{scratch}/people.json", f"{scratch}/acks.json", f"{scratch}/locust")
+        people_file = f"{scratch}/people.json"
         Path(people_file).write_text(json.dumps(people))
 
         env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": scratch,
@@ -197,57 +254,25 @@ def main() -> None:
                "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
         env.setdefault("WEB_CONCURRENCY", "2")
         server = serve("wsgi:app", PORT, env)
+        rounds = []
         try:
             wait_until_up(f"http://127.0.0.1:{PORT}/healthz", server)
-            loadavg = os.getloadavg()[0]
-            server_before, machine_before = (cpu_seconds(server.pid), postgres_cpu_seconds()), machine_busy()
-            locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            run = subprocess.run([str(locust), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",  # noqa: S603
-                                  "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
-                                  "--run-time", f"{args.seconds}s", "--host", f"http://127.0.0.1:{PORT}",
-                                  "--csv", prefix, "--only-summary", "--reset-stats", "--loglevel", "WARNING"],
-                                 env={**os.environ, "LXP_LOAD_PEOPLE": people_file, "LXP_LOAD_ACKS": acks_file},
-                                 capture_output=True, text=True)  # fmt: skip
-            cpu = spent_cpu(
-                server_before, (cpu_seconds(server.pid), postgres_cpu_seconds()), machine_before, locust_before
-            )
+            for users in crowds:
+                rounds.append(run_round(app, server, locust, users, args, people_file, f"{scratch}/round-{users}"))
         finally:
             stop(server)
-        if not Path(f"{prefix}_stats.csv").exists():
-            raise SystemExit(f"Locust did not run: {run.stderr.strip().splitlines()[-1:]}")
-        stats = read_stats(prefix)
-        failures = read_failures(prefix)
-        written = json.loads(Path(acks_file).read_text())
-        writes, missing, extra, in_flight = check_writes(app, written, before)
-        retried = len(written.get("retried", ()))
 
     print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {os.environ.get('LXP_THREADS', '4')} "
-          f"threads; Locust {args.users} people for {args.seconds} s; load average before {loadavg:.2f} "
-          f"on {os.cpu_count()} cores")  # fmt: skip
-    print(f"{'page':<32}{'requests':>9}{'failed':>8}{'per s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}")
-    for row in stats:
-        print(f"{row['Name']:<32}{row['Request Count']:>9}{row['Failure Count']:>8}{float(row['Requests/s']):>8.1f}"
-              f"{row['50%']:>8}{row['95%']:>8}{row['99%']:>8}")  # fmt: skip
-    today = next((row for row in stats if row["Name"] == "/today"), None)
-    total = next(row for row in stats if row["Name"] == "Aggregated")
-    answered = max(int(total["Request Count"]), 1)
-    print(f"CPU during the run: the machine {cpu['machine']:.0%} busy; lxp's server {cpu['server']:.0f} s "
-          f"({cpu['server'] * 1000 / answered:.1f} ms a request, so at most about "
-          f"{os.cpu_count() * answered / max(cpu['server'], 0.001):.0f} requests a second on these cores if "
-          f"nothing else ran); PostgreSQL {cpu['database']:.0f} s; Locust {cpu['locust']:.0f} s; "
-          f"the rest of the machine {cpu['rest']:.0f} s")  # fmt: skip
-    for failure in failures:
-        print(f"failed: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
-    if today:
-        print(f"Today p95: {today['95%']} ms (goal <= 300 ms); errors: {total['Failure Count']} (goal 0)")
-    print(
-        f"requests sent again because a worker closed their kept-alive connection: {retried} "
-        "(GETs as a browser does, writes with their event ids as the phone's queue does)"
-    )
-    print(f"acknowledged writes: {writes}; missing from the database: {missing}; "
-          f"statements no client sent (doubles): {extra} (goal 0 and 0); "
-          f"stored but unanswered when the run stopped: {in_flight}")  # fmt: skip
-    print(f"load average after: {' '.join(f'{figure:.2f}' for figure in os.getloadavg())} (a shared machine)")
+          f"threads, on {os.cpu_count()} cores")  # fmt: skip
+    for result in rounds:
+        report_round(result, args.seconds)
+    if len(rounds) > 1:
+        print(f"\n{'people':>7}{'per s':>8}{'Today p50':>10}{'Today p95':>10}{'failed':>8}{'server ms/req':>14}")
+        for result in rounds:
+            today, total = result["today"] or {}, result["total"]
+            print(f"{result['users']:>7}{float(total['Requests/s']):>8.1f}{today.get('50%', '-'):>10}"
+                  f"{today.get('95%', '-'):>10}{total['Failure Count']:>8}"
+                  f"{result['cpu']['server'] * 1000 / max(int(total['Request Count']), 1):>14.1f}")  # fmt: skip
     if scratch_admin:
         drop_scratch(scratch_admin)
 
