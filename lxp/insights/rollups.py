@@ -381,6 +381,7 @@ def rebuild() -> int:
         )
         since.append(E.actor_id.in_(members) & (E.occurred_at >= until_at))
     mark = _claim_mark(wait=True)
+    _new_generation()
     until = newest(None, None)
     db.session.expire_all()
     if until is None:
@@ -395,13 +396,22 @@ def rebuild() -> int:
 
 def keep_for_good(organisation_id: int, until_at: datetime) -> None:
     """Note that the organisation's events before ``until_at`` are about to be deleted: its
-    rollups before it are final (``rebuild`` keeps them). Never moves the date back."""
+    rollups before it are final (``rebuild`` keeps them). Never moves the date back. A new
+    generation: some of the events may be past the mark the map's kept figures are of, which
+    bringing them forward reads."""
+    _new_generation()
     row = db.session.get(RollupKept, organisation_id)
     if row is None:
         db.session.add(RollupKept(organisation_id=organisation_id, until_at=until_at))
     elif until_at > row.until_at:
         row.until_at = until_at
     db.session.flush()
+
+
+def _new_generation() -> None:
+    """Mark the rollups as changed by something other than a roll-up of the events past the mark:
+    processes read them whole again instead of bringing what they keep forward."""
+    db.session.execute(update(RollupMark).where(RollupMark.name == MARK).values(generation=uuid.uuid4()))
 
 
 def _apply(delta: Changes) -> None:
