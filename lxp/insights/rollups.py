@@ -619,19 +619,27 @@ def _brought_forward(
         return None
     between = Changes(until=until)
     _add_measures_of(between, rows)
-    totals = _station_sums(refs)
+    timed: dict[str, Counter] = {}
+    for (ref, _), change in between.days.items():
+        timed.setdefault(ref, Counter()).update(change.durations)
+    totals, counts = _station_sums(refs), {}
     for ref, total in totals.items():
         kept = figures.totals.get(ref)
-        if kept is not None:
-            total.durations.update(kept.durations)
-    for (ref, _), change in between.days.items():
-        if ref in totals:
-            totals[ref].durations.update(change.durations)
-    counts = {
-        ref: figures.counts[ref] if figures.totals.get(ref) == total else _counts(total) for ref, total in totals.items()
-    }  # fmt: skip
+        if kept is not None and not timed.get(ref) and _same_sums(kept, total):
+            totals[ref], counts[ref] = kept, figures.counts[ref]  # untouched: shared as they are
+            continue
+        total.durations.update(kept.durations if kept is not None else {})
+        total.durations.update(timed.get(ref, {}))
+        counts[ref] = _counts(total)
     touched = select(E.actor_id).where(*_at_stations(), *_after(after), *_upto(until))
     return rolled_up.brought_forward(figures, totals, counts, _latest_moments(course_id, refs, touched))
+
+
+def _same_sums(one: DayDelta, other: DayDelta) -> bool:
+    """Whether two stations' totals have the same sums (times on task aside)."""
+    return (one.firsts, one.moods, one.effort_total, one.effort_answers) == (
+        other.firsts, other.moods, other.effort_total, other.effort_answers
+    )  # fmt: skip
 
 
 def _station_sums(refs: list[str]) -> dict[str, DayDelta]:
