@@ -4,6 +4,7 @@ the kept figures it started from are left as they were, and whatever else change
 (a rebuild, a retention purge) makes the next map read them whole, and right."""
 
 import copy
+import threading
 import uuid
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert
+from sqlalchemy import event as sql_event
 
 from lxp.accounts.models import User
 from lxp.core.time import utcnow
@@ -203,3 +205,53 @@ def test_an_erasure_between_two_maps_leaves_them_right(app, published, learners,
     with committing(app):
         assert rollups.station_figures(course, refs, now) == figures_now
     assert figures == as_kept
+
+
+@pytest.mark.real_commits
+def test_a_roll_up_committed_while_the_map_brings_figures_forward_is_not_half_counted(app, published, learners):
+    """PostgreSQL reads each statement afresh: a roll-up that commits after the map summed the
+    station days, but before it read the learners' latest moments and the events past the mark,
+    would mix two marks. The map sees the mark moved, brings the figures forward again to the
+    new one and keeps them there."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite: one transaction, one snapshot")
+    course, refs = published["course"], [published["lesson"], published["quiz"]]
+    now = utcnow()
+    _station_events(app, learners[:2], refs, now - timedelta(hours=2), now - timedelta(days=3))
+    with committing(app):
+        rollups.roll_up(now=now, settle=timedelta(0))
+    kept_before = _kept_at_a_mark(app, course, refs, now)
+    _station_events(app, learners[1:3], refs, now - timedelta(hours=1), now - timedelta(days=2), "failed", 30)
+    with committing(app):
+        rollups.roll_up(now=now, settle=timedelta(0))
+
+    def another_scheduler():
+        _station_events(app, learners[2:], refs, now - timedelta(minutes=30), now - timedelta(days=4), "passed", 90)
+        with committing(app):
+            rollups.roll_up(now=now, settle=timedelta(0))
+
+    rolled = []
+
+    def meanwhile(conn, cursor, statement, *_):
+        if "insight_station_days" in statement and not rolled:
+            rolled.append(threading.Thread(target=another_scheduler))
+            rolled[0].start()
+            rolled[0].join()
+
+    with app.app_context():
+        sql_event.listen(db.engine, "after_cursor_execute", meanwhile)
+    try:
+        with committing(app):
+            figures = rollups.station_figures(course, refs, now)
+    finally:
+        with app.app_context():
+            sql_event.remove(db.engine, "after_cursor_execute", meanwhile)
+    assert rolled, "the map never summed the station days"
+    with committing(app):
+        assert figures == _from_events(refs, now)
+        mark = rollups._mark_now()
+    assert kept_before[0].followed_by(mark) and _kept(app, course, refs)[0] == mark
+    rolled_up.forget_rolled_up()
+    with committing(app):
+        assert rollups.station_figures(course, refs, now) == figures
