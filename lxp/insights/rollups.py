@@ -631,8 +631,14 @@ def _brought_forward(
         total.durations.update(kept.durations if kept is not None else {})
         total.durations.update(timed.get(ref, {}))
         counts[ref] = _counts(total)
-    touched = select(E.actor_id).where(*_at_stations(), *_after(after), *_upto(until))
-    return rolled_up.brought_forward(figures, totals, counts, _latest_moments(course_id, refs, touched))
+    # From the rows already read: SQLite would scan the log for a subquery of the window.
+    touched = sorted(
+        {r.actor_id for r in rows if r.verb in maths.STATION_VERBS and course_of(r.object_id) == course_id}
+    )
+    moments: dict[int, rolled_up.LatestMoment] = {}
+    for chunk in _chunks(touched, 1000):
+        moments.update(_latest_moments(course_id, refs, chunk))
+    return rolled_up.brought_forward(figures, totals, counts, moments)
 
 
 def _same_sums(one: DayDelta, other: DayDelta) -> bool:
@@ -657,7 +663,9 @@ def _station_sums(refs: list[str]) -> dict[str, DayDelta]:
     return totals
 
 
-def _latest_moments(course_id: int, refs: list[str], whose=None) -> dict[int, rolled_up.LatestMoment]:
+def _latest_moments(
+    course_id: int, refs: list[str], whose: list[int] | None = None
+) -> dict[int, rolled_up.LatestMoment]:
     """The latest moments on the course of its learners (``whose``: of those only)."""
     place = {ref: n for n, ref in enumerate(refs)}
     final = json.dumps(refs[-1])
