@@ -7,6 +7,10 @@ on them. The cohort and period maps still count events. Each process keeps the r
 figures until the mark moves (``lxp.insights.rolled_up``): the first run of each map reads
 them, the others only the events past the mark; figures are printed also as multiples of
 ``GET /healthz`` measured just before, to compare runs on a busy machine with a quiet one.
+Then (with fresh statistics) the first map after a roll-up moved the mark (``MINUTE`` new
+events, as the scheduler rolls up every minute): with the figures kept at the mark before, brought forward, and with
+nothing kept, read whole (what every first map after a roll-up cost before). Those events stay
+in the database for a ``--reuse`` run.
 
     .venv/bin/python bench/insights.py [--learners 10000] [--progress-every 25] [--runs 5] [--database-url URL] [--reuse] [--everyone-only]
 
@@ -21,20 +25,24 @@ self-paced block, as an xAPI player sends them, for volume.
 from __future__ import annotations
 
 import argparse
+import random
 import tempfile
 import time
-from datetime import date
+import uuid
+from datetime import date, timedelta
 from statistics import median as statistics_median
 
 from flask_migrate import upgrade
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text
 
 from lxp import create_app
 from lxp.accounts.models import Organisation, User, UserRole
+from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
 
 COHORTS = ("Bench cohort A", "Bench cohort B", "Bench cohort C", "Bench cohort D")
+MINUTE = 100  # events between two roll-ups: 100,000 learners' busiest minute is about this
 
 
 def build(learners: int, progress_every: int) -> int:
@@ -115,6 +123,7 @@ def main() -> None:
             with app.app_context():
                 db.session.execute(text("ANALYZE"))
                 db.session.commit()
+        after_a_roll_up(app, course_id, args.runs)
 
 
 def measure(app, course_id: int, runs: int, statistics: str, everyone_only: bool = False) -> None:
@@ -153,6 +162,45 @@ def measure(app, course_id: int, runs: int, statistics: str, everyone_only: bool
                   f"max {max(timings) * 1000:.0f} ms (the first, which reads the rollups: {timings[0] * 1000:.0f} ms) over {runs} runs; "
                   f"{len(statements)} statements; {journey.learners} learners, {len(journey.stations)} stations")  # fmt: skip
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def after_a_roll_up(app, course_id: int, runs: int) -> None:
+    """The first map for everyone after a roll-up moved the mark, ``runs`` times each way: kept
+    figures brought forward, and nothing kept (read whole)."""
+    from lxp.insights import rollups, services
+    from lxp.insights.rolled_up import forget_rolled_up
+
+    timings: dict[str, list[float]] = {"brought forward": [], "read whole": []}
+    rng = random.Random(20)
+    with app.test_request_context():
+        admin = db.session.execute(select(User).where(User.email == "admin@bench.example")).scalar_one()
+        learners = db.session.scalars(
+            select(User.id).where(User.organisation_id == admin.organisation_id, User.id != admin.id)
+        ).all()  # fmt: skip
+        course, version = next((c, v) for c, v in services.courses_for(admin) if c.id == course_id)
+        refs = [station.ref for station in services.stations_of(course, version)]
+        db.session.rollback()
+        for _ in range(runs):
+            for way, timing in timings.items():
+                services.journey_map(admin, course_id, services.Filters())  # kept at the mark
+                now = utcnow()
+                db.session.execute(insert(LearningEvent), [
+                    {"id": uuid.uuid4(), "actor_id": rng.choice(learners), "verb": rng.choice(("launched", "completed")),
+                     "object_type": "item", "object_id": rng.choice(refs), "result": {"duration": "PT120S"},
+                     "context": None, "occurred_at": now - timedelta(seconds=rng.uniform(0, 60)), "recorded_at": now}
+                    for _ in range(MINUTE)
+                ])  # fmt: skip
+                rollups.roll_up(settle=timedelta(0))
+                db.session.commit()
+                if way == "read whole":
+                    forget_rolled_up()
+                db.session.expire_all()
+                t0 = time.perf_counter()
+                services.journey_map(admin, course_id, services.Filters())
+                timing.append(time.perf_counter() - t0)
+                db.session.rollback()
+    print(f"first journey map for everyone after a roll-up of {MINUTE} events, median over {runs}: "
+          + ", ".join(f"{way} {statistics_median(t) * 1000:.0f} ms" for way, t in timings.items()))  # fmt: skip
 
 
 def _healthz(app, runs: int) -> float:

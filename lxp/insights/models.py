@@ -5,7 +5,9 @@ many learners did something *for the first time* on that day (so the sum over th
 number of distinct learners), and plain per-event counts (moods, effort, times on task).
 ``LearnerEnd`` is each learner's latest moment on a course, for drop-off; it points at the
 (pseudonymous after erasure) learner like the events it is derived from.
-``RollupMark`` is the high-water mark: the (stored time, id) of the last event rolled up.
+``RollupMark`` is the high-water mark: the (stored time, id) of the last event rolled up, and
+its generation, set afresh by every change to the rollups that is not a roll-up of the events
+past the mark (so a process may bring figures it keeps forward while the generation holds).
 ``FirstMoment`` holds each learner's first moment per station and flag, ``RollupKept`` each
 organisation's "rolled up for good until" (retention deleted the events before it).
 """
@@ -58,6 +60,8 @@ class RollupMark(db.Model):
     until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     until_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Random, not a counter: a row deleted and created again (an emptied database) starts a new one.
+    generation: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=uuid.uuid4)
 
 
 class FirstMoment(db.Model):

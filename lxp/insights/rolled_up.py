@@ -1,10 +1,14 @@
-"""A course's rolled-up figures, kept per process until the rollups' mark moves (issue 20).
+"""A course's rolled-up figures, kept per process and brought forward as the rollups' mark moves (issue 20).
 
 The journey map for everyone reads the rollups (``lxp.insights.rollups``): the station totals
-and each learner's latest moment. They only change when a roll-up moves the mark, so each
-process keeps them under a key of (database, course, stations, the mark's position and the
-time it was set) and reads only the events past the mark on each request. A moved mark is a new
-key: nothing is ever invalidated; the first read under it replaces the course's older figures.
+and each learner's latest moment. They only change when the rollups do, so each process keeps
+them per (database, course, stations) with the mark they were read at (its position, the time
+it was set and its generation) and reads only the events past the mark on each request. When
+a roll-up has moved the mark since (same generation, later position), the kept figures are
+brought forward (``brought_forward``: the learners the events in between touched get their new
+latest moments) instead of read again; anything else that changes the rollups sets a new
+generation, and the next read is a whole one. Kept figures are never changed in place: threads
+share them, so bringing forward builds new ones.
 
 Held in memory: per station the summed totals (person-free), per learner their latest moment
 on the course (as ``insight_learner_ends``, ids and times, no content). Bounded to ``COURSES``
@@ -18,6 +22,7 @@ from bisect import bisect_left
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 COURSES = 256
@@ -61,6 +66,48 @@ def rolled_up(
     return RolledUp(totals, counts, moments, tuple(tuple(sorted(at)) for at in waiting), learners)
 
 
+def brought_forward(
+    figures: RolledUp, totals: dict[str, Any], counts: dict[str, Any], moments: dict[int, LatestMoment]
+) -> RolledUp:
+    """New figures: ``figures`` with ``totals`` and ``counts`` instead of theirs and ``moments``
+    replacing the latest moments of the learners in it (``figures`` stay as they are)."""
+    kept = dict(figures.moments)
+    removed: dict[int, list[datetime]] = {}
+    added: dict[int, list[datetime]] = {}
+    learners = figures.learners
+    for learner, moment in moments.items():
+        before = kept.get(learner)
+        if before == moment:
+            continue
+        kept[learner] = moment
+        for sign, counted, into in ((-1, before, removed), (1, moment, added)):
+            if counted is None or counted.place < 0:
+                continue
+            learners += sign
+            if not counted.through:
+                into.setdefault(counted.place, []).append(counted.at)
+    waiting = tuple(
+        _replaced(times, removed.get(place, []), added.get(place, [])) if place in removed or place in added else times
+        for place, times in enumerate(figures.waiting)
+    )
+    return RolledUp(totals, counts, kept, waiting, learners)
+
+
+def _replaced(times: tuple[datetime, ...], removed: list[datetime], added: list[datetime]) -> tuple[datetime, ...]:
+    """The sorted ``times`` without ``removed`` (each one of them) and with ``added``: slices and
+    a merge, not a loop over every learner waiting at the place."""
+    cut = []
+    for at, many in Counter(removed).items():
+        start = bisect_left(times, at)
+        cut.extend(range(start, start + many))
+    pieces, start = [], 0
+    for index in sorted(cut):
+        pieces.append(times[start:index])
+        start = index + 1
+    pieces.append(times[start:])
+    return tuple(sorted(chain(*pieces, added)))  # sorted runs: a linear merge
+
+
 def drop_off(figures: RolledUp, fresh: dict[int, LatestMoment], cutoff: datetime) -> tuple[Counter, int]:
     """Per place, the learners who stopped there for good (latest moment before ``cutoff``,
     final station not finished), and how many learners there are; ``fresh`` replaces the
@@ -78,35 +125,35 @@ def drop_off(figures: RolledUp, fresh: dict[int, LatestMoment], cutoff: datetime
 
 
 class _Kept:
-    """A thread-safe LRU of ``RolledUp`` by key, bounded in courses and moments."""
+    """A thread-safe LRU of ``RolledUp`` with the mark they are of, per (database, course,
+    stations), bounded in courses and moments."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._figures: OrderedDict[tuple, RolledUp] = OrderedDict()
+        self._figures: OrderedDict[tuple, tuple[Any, RolledUp]] = OrderedDict()
         self._moments = 0
 
-    def get(self, key: tuple) -> RolledUp | None:
+    def get(self, what: tuple) -> tuple[Any, RolledUp] | None:
+        """The mark and the figures kept of ``what``, if any."""
         with self._lock:
-            figures = self._figures.get(key)
-            if figures is not None:
-                self._figures.move_to_end(key)
-            return figures
+            held = self._figures.get(what)
+            if held is not None:
+                self._figures.move_to_end(what)
+            return held
 
-    def put(self, key: tuple, figures: RolledUp) -> None:
-        """Keep ``figures`` under ``key`` (what they are of, then the mark: position, time set),
-        dropping what was kept of the same course under an older mark."""
-        if len(figures.moments) > MOMENTS:
-            return
+    def put(self, what: tuple, mark: Any, figures: RolledUp) -> None:
+        """Keep ``figures`` of ``what`` at ``mark``, instead of what was kept of it."""
         with self._lock:
-            if key in self._figures:
+            gone = self._figures.pop(what, None)
+            if gone is not None:
+                self._moments -= len(gone[1].moments)
+            if len(figures.moments) > MOMENTS:
                 return
-            for older in [k for k in self._figures if k[:-2] == key[:-2]]:
-                self._moments -= len(self._figures.pop(older).moments)
-            self._figures[key] = figures
+            self._figures[what] = (mark, figures)
             self._moments += len(figures.moments)
             while len(self._figures) > COURSES or self._moments > MOMENTS:
-                _, gone = self._figures.popitem(last=False)
-                self._moments -= len(gone.moments)
+                _, (_, gone_figures) = self._figures.popitem(last=False)
+                self._moments -= len(gone_figures.moments)
 
     def clear(self) -> None:
         with self._lock:

@@ -19,8 +19,11 @@ when the run looks cannot fall behind the mark. A run is a delta, never a recoun
 Two runs at once: the mark's row is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so the
 second run does nothing; SQLite's single writer makes the second one wait and then find
 nothing new). A reader (the journey map, a GET) never writes: it adds the same delta of the
-events past the mark in memory to the rolled-up figures, which each process keeps until the
-mark moves (``lxp.insights.rolled_up``).
+events past the mark in memory to the rolled-up figures, which each process keeps and brings
+forward when a roll-up moves the mark (``lxp.insights.rolled_up``). Every other change to the
+rollups (``rebuild``, and ``keep_for_good`` before retention deletes rolled-up events) sets a
+new generation on the mark (``_new_generation``), so the next map reads them whole. Erasing a
+person changes none of them (their rows stay, under the pseudonym, with every figure).
 """
 
 from __future__ import annotations
@@ -381,6 +384,7 @@ def rebuild() -> int:
         )
         since.append(E.actor_id.in_(members) & (E.occurred_at >= until_at))
     mark = _claim_mark(wait=True)
+    _new_generation()
     until = newest(None, None)
     db.session.expire_all()
     if until is None:
@@ -395,13 +399,22 @@ def rebuild() -> int:
 
 def keep_for_good(organisation_id: int, until_at: datetime) -> None:
     """Note that the organisation's events before ``until_at`` are about to be deleted: its
-    rollups before it are final (``rebuild`` keeps them). Never moves the date back."""
+    rollups before it are final (``rebuild`` keeps them). Never moves the date back. A new
+    generation: some of the events may be past the mark the map's kept figures are of, which
+    bringing them forward reads."""
+    _new_generation()
     row = db.session.get(RollupKept, organisation_id)
     if row is None:
         db.session.add(RollupKept(organisation_id=organisation_id, until_at=until_at))
     elif until_at > row.until_at:
         row.until_at = until_at
     db.session.flush()
+
+
+def _new_generation() -> None:
+    """Mark the rollups as changed by something other than a roll-up of the events past the mark:
+    processes read them whole again instead of bringing what they keep forward."""
+    db.session.execute(update(RollupMark).where(RollupMark.name == MARK).values(generation=uuid.uuid4()))
 
 
 def _apply(delta: Changes) -> None:
@@ -468,37 +481,57 @@ def mark() -> Position | None:
     return None if row is None or row.until_at is None else Position(row.until_at, row.until_id)
 
 
-def _mark_now() -> tuple[Position | None, datetime | None]:
-    """The mark's position and when it was set, read afresh (not from the session's identity
-    map: a roll-up in another process may have moved it since)."""
+@dataclass(frozen=True)
+class Seen:
+    """The mark as a reader saw it: where it stands, when it was set and its generation."""
+
+    position: Position
+    stamp: datetime | None
+    generation: uuid.UUID | None
+
+    def followed_by(self, later: Seen | None) -> bool:
+        """Whether only roll-ups can have moved the mark from here to ``later``."""
+        return later is not None and later.generation == self.generation and later.position > self.position
+
+
+def _mark_now() -> Seen | None:
+    """The mark, read afresh (not from the session's identity map: a roll-up in another process
+    may have moved it since); None before the first roll-up."""
     row = db.session.execute(
-        select(RollupMark.until_at, RollupMark.until_id, RollupMark.updated_at).where(RollupMark.name == MARK)
+        select(RollupMark.until_at, RollupMark.until_id, RollupMark.updated_at, RollupMark.generation)
+        .where(RollupMark.name == MARK)
     ).first()  # fmt: skip
     if row is None or row.until_at is None:
-        return None, None
-    return Position(row.until_at, row.until_id), row.updated_at
+        return None
+    return Seen(Position(row.until_at, row.until_id), row.updated_at, row.generation)
 
 
 def station_figures(course_id: int, refs: list[str], now: datetime) -> tuple[dict[str, maths.StationCounts], int]:
     """What ``queries.station_counts`` and ``queries.times_and_moods`` give for everyone on the
     course over all time, from the rollups plus the events past the mark (added in memory).
-    The rolled-up part is kept per process until the mark moves (``rolled_up``), so a read is
-    the mark, the events past it and the mark again; the first read after a move sums the
-    station days in SQL and reads the learners' latest moments on the course."""
+    The rolled-up part is kept per process (``rolled_up``), so a read is the mark, the events
+    past it and the mark again; the first read after a roll-up moved the mark brings the kept
+    figures forward (``_brought_forward``), the first after any other change sums the station
+    days in SQL and reads all the learners' latest moments on the course."""
+    what = (str(db.engine.url), course_id, tuple(refs))
     for _ in range(3):
         seen = _mark_now()
-        position, stamp = seen
-        key = None if position is None else (str(db.engine.url), course_id, tuple(refs), position, stamp)
-        figures = None if key is None else rolled_up.kept.get(key)
-        read = figures is None
-        if read:
-            figures = _read_rolled_up(course_id, refs)
-        tail = changes(position, None)
+        held = None if seen is None else rolled_up.kept.get(what)
+        if held is not None and held[0] == seen:
+            figures, read = held[1], False
+        else:
+            figures, read = None, True
+            if held is not None and held[0].followed_by(seen):
+                figures = _brought_forward(held[1], course_id, refs, held[0].position, seen.position)
+            if figures is None:
+                figures = _read_rolled_up(course_id, refs)
+        tail = changes(None if seen is None else seen.position, None)
         # A roll-up that committed meanwhile (PostgreSQL reads each statement afresh) would have
-        # counted the tail twice or read first moments past it: read again under the new mark.
+        # counted the tail twice or read first moments past it, and a new generation may have
+        # deleted events the figures were brought forward by: read again under the new mark.
         if _mark_now() == seen:
-            if read and key is not None:
-                rolled_up.kept.put(key, figures)
+            if read and seen is not None:
+                rolled_up.kept.put(what, seen, figures)
             break
     touched: dict[str, DayDelta] = {}  # the kept totals are shared: the tail adds to copies
     wanted = set(refs)
@@ -558,6 +591,65 @@ def _json_entries(column):
 
 def _read_rolled_up(course_id: int, refs: list[str]) -> rolled_up.RolledUp:
     """The course's station days summed per station (in SQL) and its learners' latest moments."""
+    totals = _station_sums(refs)
+    durations = _json_entries(StationDay.durations)
+    for ref, seconds, finishes in db.session.execute(
+        select(StationDay.ref, durations.c.key, func.sum(cast(durations.c.value, Integer)))
+        .select_from(StationDay).join(durations, true())
+        .where(StationDay.ref.in_(refs)).group_by(StationDay.ref, durations.c.key)
+    ):  # fmt: skip
+        totals[ref].durations[int(seconds)] += finishes
+    moments = _latest_moments(course_id, refs)
+    counts = {ref: _counts(total) for ref, total in totals.items()}
+    return rolled_up.rolled_up(totals, counts, moments, len(refs))
+
+
+def _brought_forward(
+    figures: rolled_up.RolledUp, course_id: int, refs: list[str], after: Position, until: Position
+) -> rolled_up.RolledUp | None:
+    """The course's figures at mark ``until``, from ``figures`` kept at ``after`` when only
+    roll-ups moved the mark in between: the times on task of the events in between added to
+    the kept ones (the histograms, read whole, are most of the station days' cost), the plain
+    sums read again (a first time depends on the learner's first moments before those events,
+    which the rollups no longer hold once rolled past them), and the latest moments of the
+    learners those events touched read again. None when more than ``SMALL_WINDOW`` events lie
+    in between: reading whole is then as quick. ``figures`` stay as they are."""
+    rows = _small_window(after, until)
+    if rows is None:
+        return None
+    between = Changes(until=until)
+    _add_measures_of(between, rows)
+    timed: dict[str, Counter] = {}
+    for (ref, _), change in between.days.items():
+        timed.setdefault(ref, Counter()).update(change.durations)
+    totals, counts = _station_sums(refs), {}
+    for ref, total in totals.items():
+        kept = figures.totals.get(ref)
+        if kept is not None and not timed.get(ref) and _same_sums(kept, total):
+            totals[ref], counts[ref] = kept, figures.counts[ref]  # untouched: shared as they are
+            continue
+        total.durations.update(kept.durations if kept is not None else {})
+        total.durations.update(timed.get(ref, {}))
+        counts[ref] = _counts(total)
+    # From the rows already read: SQLite would scan the log for a subquery of the window.
+    touched = sorted(
+        {r.actor_id for r in rows if r.verb in maths.STATION_VERBS and course_of(r.object_id) == course_id}
+    )
+    moments: dict[int, rolled_up.LatestMoment] = {}
+    for chunk in _chunks(touched, 1000):
+        moments.update(_latest_moments(course_id, refs, chunk))
+    return rolled_up.brought_forward(figures, totals, counts, moments)
+
+
+def _same_sums(one: DayDelta, other: DayDelta) -> bool:
+    """Whether two stations' totals have the same sums (times on task aside)."""
+    return (one.firsts, one.moods, one.effort_total, one.effort_answers) == (
+        other.firsts, other.moods, other.effort_total, other.effort_answers
+    )  # fmt: skip
+
+
+def _station_sums(refs: list[str]) -> dict[str, DayDelta]:
+    """The stations' first-time counts, moods and effort summed over their days (no times on task)."""
     totals: dict[str, DayDelta] = {}
     sums = [func.sum(getattr(StationDay, name)) for name in (*FIRST_COUNTS, "effort_total", "effort_answers")]
     moods = [func.sum(StationDay.moods[n].as_integer()) for n in range(5)]
@@ -568,24 +660,25 @@ def _read_rolled_up(course_id: int, refs: list[str]) -> rolled_up.RolledUp:
         entry.firsts.update(dict(zip(FIRST_COUNTS, values, strict=False)))
         entry.effort_total, entry.effort_answers = values[len(FIRST_COUNTS)], values[len(FIRST_COUNTS) + 1]
         entry.moods = [value or 0 for value in values[len(FIRST_COUNTS) + 2 :]]
-    durations = _json_entries(StationDay.durations)
-    for ref, seconds, finishes in db.session.execute(
-        select(StationDay.ref, durations.c.key, func.sum(cast(durations.c.value, Integer)))
-        .select_from(StationDay).join(durations, true())
-        .where(StationDay.ref.in_(refs)).group_by(StationDay.ref, durations.c.key)
-    ):  # fmt: skip
-        totals[ref].durations[int(seconds)] += finishes
+    return totals
+
+
+def _latest_moments(
+    course_id: int, refs: list[str], whose: list[int] | None = None
+) -> dict[int, rolled_up.LatestMoment]:
+    """The latest moments on the course of its learners (``whose``: of those only)."""
     place = {ref: n for n, ref in enumerate(refs)}
     final = json.dumps(refs[-1])
     through = cast(LearnerEnd.finished_refs, String).contains(final, autoescape=True)
     places: dict[str, int] = {}  # the text of a learner's latest stations -> its place: few differ
     moments = {}
-    for learner, last_at, last_refs, is_through in db.session.execute(
-        select(LearnerEnd.learner_id, LearnerEnd.last_at, cast(LearnerEnd.last_refs, String), through)
-        .where(LearnerEnd.course_id == course_id)
-    ):  # fmt: skip
+    query = select(LearnerEnd.learner_id, LearnerEnd.last_at, cast(LearnerEnd.last_refs, String), through).where(
+        LearnerEnd.course_id == course_id
+    )
+    if whose is not None:
+        query = query.where(LearnerEnd.learner_id.in_(whose))
+    for learner, last_at, last_refs, is_through in db.session.execute(query):
         if last_refs not in places:
             places[last_refs] = max((place[ref] for ref in json.loads(last_refs) if ref in place), default=-1)
         moments[learner] = rolled_up.LatestMoment(last_at, places[last_refs], bool(is_through))
-    counts = {ref: _counts(total) for ref, total in totals.items()}
-    return rolled_up.rolled_up(totals, counts, moments, len(refs))
+    return moments

@@ -5,14 +5,14 @@ retention starts deleting old events."""
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import Uuid, column, insert, select, table
 
 from lxp.accounts.models import Organisation, User
 from lxp.completions import Completion
-from lxp.core.time import utcnow
+from lxp.core.time import UTCDateTime, utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from lxp.insights.models import FirstMoment, RollupMark
+from lxp.insights.models import FirstMoment
 from lxp.paths import services as paths
 from tests.conftest import committing
 from tests.integration.fresh_install import migrate
@@ -52,7 +52,10 @@ def test_an_upgrade_fills_completions_and_first_moments_from_the_events_already_
         ]  # fmt: skip
         db.session.execute(insert(LearningEvent), rows)
         # The journey map had rolled up everything but Bob's pulse.
-        db.session.add(RollupMark(name="journey_map", until_at=rows[-2]["recorded_at"], until_id=rows[-2]["id"]))
+        # The mark's table as it was at 0043 (the model has grown since).
+        marks = table("insight_rollup_marks", column("name"), column("until_at", UTCDateTime), column("until_id", Uuid))
+        db.session.execute(insert(marks).values(name="journey_map", until_at=rows[-2]["recorded_at"],
+                                                until_id=rows[-2]["id"]))  # fmt: skip
         ids = ada.id, bob.id
     migrate(fresh_app)
     with fresh_app.app_context():
