@@ -14,8 +14,9 @@ For the checkout (and, with ``--before REF``, for that git revision unpacked bes
 same database): ``create_app()`` in a fresh process (modules, resident MB, which heavy libraries
 came in) as gunicorn loads ``wsgi:app``; ``gunicorn -c deploy/gunicorn.conf.py`` serving learners' Today, path, inbox and profile pages
 ``--requests`` times from a few signed-in learners, then each worker's RSS, PSS and USS; and
-``flask lxp scheduler`` after its first round of jobs, also as a ratio to a bare ``import flask``
-process measured in the same run. Data: bench/today.py's courses, learners and
+``flask lxp scheduler`` after its first round of jobs (with the app and the ``Environment=`` settings
+of that tree's ``deploy/lxp-scheduler.service``, so what is deployed is measured), also as a ratio
+to a bare ``import flask`` process measured in the same run. Data: bench/today.py's courses, learners and
 plans on a scratch PostgreSQL database (``lxp_bench_compare`` as in bench/compare.py) or an
 SQLite file; a ``--database-url`` an earlier run filled is measured again as it is.
 """
@@ -133,13 +134,15 @@ def measure(tree: Path, env: dict, requests: int, learners: int, port: int) -> d
     clear_heartbeats(env["LXP_DATABASE_URL"])
     unit = (tree / "deploy" / "lxp-scheduler.service").read_text()
     app_spec = re.search(r"flask --app (\S+) lxp scheduler", unit).group(1)  # as deployed from that tree
+    deployed = dict(re.findall(r"^Environment=(\w+)=(\S*)$", unit, re.MULTILINE))  # MALLOC_ARENA_MAX, if set
     flask = str(Path(sys.executable).with_name("flask"))
-    scheduler = subprocess.Popen([flask, "--app", app_spec, "lxp", "scheduler"], cwd=tree, env=env,  # noqa: S603
+    scheduler = subprocess.Popen([flask, "--app", app_spec, "lxp", "scheduler"], cwd=tree, env={**env, **deployed},  # noqa: S603
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
         wait_for_every_job(scheduler, env["LXP_DATABASE_URL"], tree)
         figures["scheduler"] = memory(scheduler.pid) if scheduler.poll() is None else None
         figures["scheduler_app"] = app_spec
+        figures["scheduler_env"] = {name: value for name, value in deployed.items() if not name.startswith("LXP_")}
     finally:
         stop(scheduler)
     figures["bare_flask"] = bare_flask()
@@ -160,7 +163,8 @@ def report(name: str, figures: dict) -> None:
     scheduler = figures["scheduler"]
     if scheduler:
         bare = figures["bare_flask"]
-        print(f"  scheduler (flask --app {figures['scheduler_app']}, every plan stale): RSS {scheduler['rss']:.0f} MB, "
+        settings = "".join(f", {name}={value}" for name, value in figures["scheduler_env"].items())
+        print(f"  scheduler (flask --app {figures['scheduler_app']}{settings}, every plan stale): RSS {scheduler['rss']:.0f} MB, "
               f"PSS {scheduler['pss']:.0f} MB, USS {scheduler['uss']:.0f} MB; "
               f"{scheduler['rss'] / bare['rss']:.2f}x RSS and {scheduler['pss'] / bare['pss']:.2f}x PSS of a bare "
               f"`import flask` process (RSS {bare['rss']:.0f} MB, PSS {bare['pss']:.0f} MB)")  # fmt: skip

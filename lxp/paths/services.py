@@ -462,26 +462,31 @@ def refresh_plan(journey: Journey, cause: str, today: date | None = None) -> pla
     return result
 
 
-def refresh_stale_plans(limit: int = 500, today: date | None = None) -> int:
+def refresh_stale_plans(limit: int = 500, today: date | None = None, batch: int = 50) -> int:
     """Store afresh the plans that reads can only rebuild in memory (``current_plan``): those
     that could not be rebuilt after an event, and active ones made before this week began
     (oldest first, at most ``limit`` a run); returns how many were rebuilt. A journey that
-    fails again stays stale."""
+    fails again stays stale. Journeys are loaded ``batch`` at a time and let go once stored: a
+    Monday's journeys with their old and new plans, all held at once, raised the long-lived
+    scheduler's high-water mark in step with the number of stale plans (issue 20)."""
     monday = datetime.combine(week_start(today), datetime.min.time(), tzinfo=UTC)
-    stale = (
-        db.session.execute(
-            select(Journey)
-            .where(Journey.status == "active",
-                   Journey.plan_stale_since.is_not(None) | Journey.planned_at.is_(None) | (Journey.planned_at < monday))
-            .order_by(Journey.plan_stale_since, Journey.planned_at, Journey.id)
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )  # fmt: skip
-    wanted = [journey for journey in stale if journey.plan_stale_since or _outdated(journey, today)]
-    rebuilt = sum(refresh_plan(journey, "the scheduler's retry", today=today) is not None for journey in wanted)
-    db.session.flush()
+    order = (Journey.plan_stale_since, Journey.planned_at, Journey.id)
+    stale_ids = db.session.scalars(
+        select(Journey.id)
+        .where(Journey.status == "active",
+               Journey.plan_stale_since.is_not(None) | Journey.planned_at.is_(None) | (Journey.planned_at < monday))
+        .order_by(*order)
+        .limit(limit)
+    ).all()  # fmt: skip
+    rebuilt = 0
+    for start in range(0, len(stale_ids), batch):
+        journeys = db.session.scalars(
+            select(Journey).where(Journey.id.in_(stale_ids[start : start + batch])).order_by(*order)
+        ).all()
+        wanted = [journey for journey in journeys if journey.plan_stale_since or _outdated(journey, today)]
+        rebuilt += sum(refresh_plan(journey, "the scheduler's retry", today=today) is not None for journey in wanted)
+        db.session.flush()
+        del journeys, wanted  # let this batch go before the next is loaded (the session holds clean rows weakly)
     return rebuilt
 
 

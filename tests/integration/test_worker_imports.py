@@ -33,11 +33,11 @@ def test_wsgi_app_leaves_the_heavy_libraries_out_and_has_no_db_commands(tmp_path
     assert "db" not in answer["commands"] and "lxp" in answer["commands"]
 
 
-# What only requests need: the API and its OpenAPI document, security headers, compression,
-# metrics, the operator commands (demo data, backups) and the migrations behind their schema check.
+# What only requests need: the API and its OpenAPI document, security headers, compression, rate
+# limits, metrics, the operator commands (demo data, backups) and the migrations behind their schema check.
 WEB_ONLY = ("flask_smorest", "apispec", "webargs", "yaml", "flask_talisman", "flask_compress", "brotli",
-            "prometheus_client", "lxp.api", "lxp.ops.metrics", "lxp.cli", "lxp.demo", "lxp.ops.backup",
-            "flask_migrate", "alembic")  # fmt: skip
+            "flask_limiter", "limits", "prometheus_client", "lxp.api", "lxp.ops.metrics", "lxp.cli", "lxp.demo",
+            "lxp.ops.backup", "flask_migrate", "alembic")  # fmt: skip
 
 SCHEDULER_PROBE = """
 import json, sys
