@@ -26,15 +26,22 @@ from tests.seeded_demo import seeded_demo
 
 VERBS = ("launched", "progressed", "completed", "passed", "failed", "responded", "attended")
 
-an_event = st.fixed_dictionaries({
-    "learner": st.integers(0, 2),
-    "station": st.integers(0, 1),
-    "verb": st.sampled_from(VERBS),
-    "days_ago": st.integers(0, 20),
-    "minute": st.integers(0, 1439),
-    "seconds": st.sampled_from([None, 60, 90, 300]),
-    "mood": st.sampled_from([None, 1, 3, 5]),
-})  # fmt: skip
+
+def station_events(learners: int, days: int):
+    """One learner's event at one of two stations, ``days_ago`` and ``minute`` (of that day)
+    before now, with or without a time on task and a mood (also the map's brought-forward test)."""
+    return st.fixed_dictionaries({
+        "learner": st.integers(0, learners - 1),
+        "station": st.integers(0, 1),
+        "verb": st.sampled_from(VERBS),
+        "days_ago": st.integers(0, days),
+        "minute": st.integers(0, 1439),
+        "seconds": st.sampled_from([None, 60, 90, 300]),
+        "mood": st.sampled_from([None, 1, 3, 5]),
+    })  # fmt: skip
+
+
+an_event = station_events(3, 20)
 
 
 def _from_events(refs, now):

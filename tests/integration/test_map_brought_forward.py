@@ -23,20 +23,11 @@ from lxp.insights.models import FirstMoment, LearnerEnd, RollupKept, RollupMark,
 from lxp.privacy import erasure, retention
 from lxp.privacy.models import RetentionPolicy
 from tests.conftest import committing
-from tests.integration.test_insight_rollups import _from_events
+from tests.integration.test_insight_rollups import _from_events, station_events
 
-VERBS = ("launched", "progressed", "completed", "passed", "failed", "responded", "attended")
 MONTH = timedelta(days=30)
 
-an_event = st.fixed_dictionaries({
-    "learner": st.integers(0, 3),
-    "station": st.integers(0, 1),
-    "verb": st.sampled_from(VERBS),
-    "days_ago": st.integers(0, 30),
-    "hour": st.integers(0, 23),
-    "seconds": st.sampled_from([None, 60, 90, 300]),
-    "mood": st.sampled_from([None, 1, 3, 5]),
-})  # fmt: skip
+an_event = station_events(4, 30)
 
 
 @pytest.fixture
@@ -54,7 +45,7 @@ def _rows(learners, refs, batch, stored, now):
             result["extensions"] = {"mood": e["mood"], "effort": 6 - e["mood"]}
         rows.append({"id": uuid.uuid4(), "actor_id": learners[e["learner"]], "verb": e["verb"], "object_type": "item",
                      "object_id": refs[e["station"]], "result": result or None, "context": None,
-                     "recorded_at": stored, "occurred_at": now - timedelta(days=e["days_ago"], hours=e["hour"])})  # fmt: skip
+                     "recorded_at": stored, "occurred_at": now - timedelta(days=e["days_ago"], minutes=e["minute"])})  # fmt: skip
     return rows
 
 
