@@ -128,7 +128,8 @@ def main() -> None:
         drop_flashes, measured = requests_of(client, app.test_client(), ref)
         print(f"database: {url.split(':')[0]}, {args.learners} learners; trivial endpoint {trivial_ms:.3f} ms median")
         print(f"{'request':28} {'median ms':>9} {'x trivial':>9} {'statements':>10}")
-        for label, call in measured:
+        profiles = []
+        for label, call in measured:  # each timed and profiled before the next one's writes pile up
             timed(call, 10, drop_flashes)  # warm the caches
             statements.clear()
             call().close()
@@ -136,21 +137,26 @@ def main() -> None:
             drop_flashes()
             ms = timed(call, args.requests, drop_flashes)
             print(f"{label:28} {ms:9.2f} {ms / trivial_ms:9.1f} {count:10d}")
-        for label, call in measured:
-            if args.only and not any(part in label for part in args.only):
-                continue
-            profile = cProfile.Profile()
-            for _ in range(args.requests):
-                profile.enable()
-                call().close()
-                profile.disable()
-                drop_flashes()
-            out = io.StringIO()
-            stats = pstats.Stats(profile, stream=out).strip_dirs()
-            stats.sort_stats("tottime").print_stats(args.top)
-            stats.sort_stats("cumulative").print_stats(args.top)
+            if not args.only or any(part in label for part in args.only):
+                profiles.append((label, profiled(call, args.requests, drop_flashes, args.top)))
+        for label, report in profiles:
             print(f"\n===== {label}: {args.requests} requests =====")
-            print(out.getvalue())
+            print(report)
+
+
+def profiled(call, n, after, top) -> str:
+    """The profile of ``n`` calls, by own and by cumulative time (``after`` runs unprofiled)."""
+    profile = cProfile.Profile()
+    for _ in range(n):
+        profile.enable()
+        call().close()
+        profile.disable()
+        after()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out).strip_dirs()
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Services change the session and ``flush()`` when they need ids; they never commi
 transaction ends here:
 
 - **request**: a safe method (GET, HEAD, OPTIONS) never writes: its transaction is rolled
-  back at the end. Any other method commits when the view answered with a status below 400
+  back at the end (or, when it only read, committed: the same for the database, and it keeps
+  PostgreSQL's prepared statements; see ``_end_read_only``). Any other method commits when the view answered with a status below 400
   and the request was not marked ``refused()``; otherwise, and on any exception, it is rolled
   back. A view that catches a ``ServiceError`` and still answers 2xx/3xx (a flash and a
   redirect, a form shown again) marks the request refused through ``show_form_error`` or
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, flash, has_app_context, has_request_context, request
 from flask.cli import with_appcontext
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from lxp.extensions import db
@@ -104,6 +106,7 @@ class _RequestState:
     refused: bool = False
     writes: list[str] = field(default_factory=list)  # what a safe request tried to write
     ended: bool = False
+    may_have_written: bool = False  # SQL that may write went out (raw SQL, a boundary's write)
 
 
 def _request_state() -> _RequestState | None:
@@ -248,7 +251,7 @@ def _end_request(response):
     if not _has_session():
         return response
     if request.method in SAFE_METHODS:
-        rollback()
+        _end_read_only()
         if state.writes:
             log.error("%s %s (%s) wrote and was rolled back: %s", request.method, request.path, request.endpoint,
                       "; ".join(state.writes))  # fmt: skip
@@ -261,6 +264,38 @@ def _end_request(response):
     else:
         rollback()
     return response
+
+
+def _end_read_only() -> None:
+    """End a safe request's transaction. When it only read (no statement that may write went out,
+    nothing pending in the session, no side effect waiting), COMMIT ends it as ROLLBACK would
+    but keeps the connection's prepared statements: psycopg forgets them on every ROLLBACK,
+    so with every GET rolled back PostgreSQL parsed and planned each statement of each page
+    again (more than half its CPU for Today). Anything else is rolled back, so a GET never
+    keeps what it wrote."""
+    session = _session()
+    state = _request_state()
+    wrote = state is None or bool(state.writes) or state.may_have_written
+    if wrote or not session.in_transaction() or session.info.get(_KEY) or not session._is_clean():
+        rollback()
+        return
+    commit()
+
+
+# Statements that change no data: reads, SQLite's BEGIN IMMEDIATE opening each transaction, and
+# the savepoints of ``begin_nested`` (and of the tests' sessions joining an outer transaction).
+_WRITE_NOTHING = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def _note_statement(conn, cursor, statement: str, parameters, context, executemany) -> None:
+    if not statement.startswith(_WRITE_NOTHING):
+        state = _request_state()
+        if state is not None:
+            state.may_have_written = True
+
+
+if not event.contains(Engine, "before_cursor_execute", _note_statement):
+    event.listen(Engine, "before_cursor_execute", _note_statement)
 
 
 def _teardown_request(error: BaseException | None) -> None:

@@ -13,7 +13,7 @@ import click
 import pytest
 from flask import Blueprint, redirect, render_template_string
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from lxp import create_app, scheduler
 from lxp.accounts.models import Organisation
@@ -95,6 +95,39 @@ def reads_in_a_boundary():
     return "shown"
 
 
+@probe.get("/probe/changes-without-flushing")
+@public
+def changes_without_flushing():
+    organisation = db.session.scalars(select(Organisation).where(Organisation.slug == "reader")).one()
+    organisation.name = "changed by a GET"  # never flushed: nothing asks the database again
+    return "shown"
+
+
+@probe.get("/probe/writes-raw-sql")
+@public
+def writes_raw_sql():
+    db.session.execute(text("UPDATE organisations SET name = 'raw write by a GET' WHERE slug = 'reader'"))
+    return "shown"
+
+
+@probe.get("/probe/side-effect")
+@public
+def side_effect():
+    unit_of_work.after_commit(db.session(), lambda: told.append("told"))
+    return "shown"
+
+
+told: list[str] = []
+
+
+@probe.get("/probe/prepared")
+@public
+def prepared():
+    """How many statements PostgreSQL holds prepared for this connection, after a read."""
+    db.session.scalars(select(Organisation.slug)).all()
+    return str(db.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one())
+
+
 commands = AppGroup("probe")
 
 
@@ -171,6 +204,35 @@ def test_without_the_guard_a_writing_get_is_rolled_back_and_logged(probe_app, cl
         probe_app.config["UNIT_OF_WORK_GUARD"] = True
     assert "written-by-a-get" not in _slugs(probe_app)
     assert "reads_and_writes" in caplog.text
+
+
+def _names(app) -> set[str]:
+    with committing(app):
+        return set(db.session.scalars(select(Organisation.name)))
+
+
+@pytest.mark.parametrize("path", ["/probe/changes-without-flushing", "/probe/writes-raw-sql"])
+def test_a_get_that_changes_something_the_guard_does_not_see_keeps_nothing(probe_app, clean_db, path):
+    with committing(probe_app):
+        db.session.add(Organisation(slug="reader", name="Reader"))
+    assert probe_app.test_client().get(path).status_code == 200
+    assert _names(probe_app) == {"Reader"}
+
+
+def test_a_get_never_runs_a_side_effect(probe_app, clean_db):
+    told.clear()
+    assert probe_app.test_client().get("/probe/side-effect").status_code == 200
+    assert told == []
+
+
+def test_pages_that_only_read_keep_postgresql_s_prepared_statements(probe_app, clean_db):
+    """psycopg prepares a statement on its sixth run on a connection and forgets them all on a
+    ROLLBACK: ending reads with one would have PostgreSQL plan every page's statements anew."""
+    if not probe_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("prepared statements are PostgreSQL's")
+    client = probe_app.test_client()
+    held = [int(client.get("/probe/prepared").get_data(as_text=True)) for _ in range(8)]
+    assert held[0] == 0 and held[-1] >= 1, held
 
 
 def test_a_commit_in_application_code_names_its_caller(probe_app, clean_db):
