@@ -6,6 +6,8 @@ from flask import current_app, g, request
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from lxp.core import dates
 
@@ -53,15 +55,20 @@ def select_timezone() -> str:
 def _translations():
     """The catalogue for the current locale, looked up once per request (Flask-Babel finds the
     domain, the locale and its string form again for each of the ~90 strings of a page). Kept
-    with the locale object it is for, so ``force_locale`` (another language in a request, e.g.
-    a message to someone else) gets its own."""
+    beside the locale object it is for, in Flask-Babel's own per-request namespace: a
+    ``force_locale`` block (another language in a request, e.g. a message to someone else)
+    puts another locale object there, so it gets its own catalogue, and the request's comes
+    back after it."""
+    held = g.get("_flask_babel")
+    if held is not None:
+        locale = getattr(held, "babel_locale", None)
+        kept = getattr(held, "lxp_translations", None)
+        if locale is not None and kept is not None and kept[0] is locale:
+            return kept[1]
     locale = get_locale()
-    held = g.get("_lxp_translations")
-    if held is not None and held[0] is locale:
-        return held[1]
     found = get_translations()
     if locale is not None:
-        g._lxp_translations = (locale, found)
+        g._flask_babel.lxp_translations = (locale, found)
     return found
 
 
@@ -73,9 +80,31 @@ def translate(string: str, **variables) -> str:
     return translated % variables if variables else translated
 
 
+@pass_eval_context
+def _template_gettext(eval_context, string: str, /, **variables) -> str:
+    """The templates' ``_`` and ``gettext``: what Jinja's newstyle gettext does (the
+    translation marked safe when autoescaping, so only the variables are escaped, and always
+    formatted), in one call instead of three (Jinja's ``_`` alias resolves ``gettext``, which
+    calls the installed callable through the context again): a page has ~40 of them."""
+    translated = _translations().ugettext(string)
+    if eval_context.autoescape:
+        translated = Markup(translated)  # noqa: S704  our own catalogue, as Jinja trusts it
+    return translated % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_context, singular: str, plural: str, num: int, /, **variables) -> str:
+    """The templates' ``ngettext``, as ``_template_gettext`` (``num`` is a variable too)."""
+    variables.setdefault("num", num)
+    translated = _translations().ungettext(singular, plural, num)
+    if eval_context.autoescape:
+        translated = Markup(translated)  # noqa: S704  our own catalogue, as Jinja trusts it
+    return translated % variables
+
+
 def init_app(app) -> None:
     dates.init_app(app)
-    # Replaces Flask-Babel's template callables with the same ones reading _translations().
+    # Replaces Flask-Babel's template callables with the same ones reading _translations() ...
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
@@ -83,6 +112,8 @@ def init_app(app) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
+    # ... and the three every page calls with one-call versions of them.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
     app.add_template_global(get_locale, "current_locale")
     app.add_template_global(LANGUAGE_NAMES, "language_names")
     app.add_template_global(role_label, "role_label")
