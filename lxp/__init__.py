@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from config import Config, derived_settings
 from lxp.core import request_log
+from lxp.core.addresses import Lxp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +44,7 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
     settings = Config.from_env() if config is None else _as_mapping(config)
     base = {key: getattr(Config, key) for key in dir(Config) if key.isupper()}
     merged = {**base, **settings}
-    app = Flask(
+    app = Lxp(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
