@@ -157,7 +157,8 @@ class Fingerprints:
         return original, current == match["digest"]
 
 
-def _fingerprints() -> Fingerprints:
+def fingerprints() -> Fingerprints:
+    """The current app's fingerprints of its static files."""
     fingerprints = current_app.extensions[EXTENSION]
     if fingerprints.folder != current_app.static_folder:  # the folder was moved (tests do)
         fingerprints = current_app.extensions[EXTENSION] = Fingerprints(current_app.static_folder)
@@ -166,12 +167,12 @@ def _fingerprints() -> Fingerprints:
 
 def _add_fingerprint(endpoint: str | None, values: dict) -> None:
     if endpoint == "static" and isinstance(values.get("filename"), str):
-        values["filename"] = _fingerprints().url_name(values["filename"])
+        values["filename"] = fingerprints().url_name(values["filename"])
 
 
 def serve_static(filename: str):
     """The ``static`` endpoint: a fingerprinted name for good, any other revalidated."""
-    real, for_good = _fingerprints().resolve(filename)
+    real, for_good = fingerprints().resolve(filename)
     response = send_from_directory(current_app.static_folder, real, max_age=YEAR if for_good else 0)
     if response.mimetype in _TEXT_TYPES and response.status_code == 200:
         # Read the (small) file into the response, so Flask-Compress compresses it like a page;
