@@ -6,11 +6,12 @@ computed for them, in training or for flags.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from lxp import channels
 from lxp.accounts.models import User, UserRole
@@ -77,11 +78,13 @@ def histories(ids: list[int], now: datetime) -> list[History]:
         contacts[learner_id].append(at)
     zones = dict(db.session.execute(select(User.id, User.timezone).where(User.id.in_(ids))).all())
     plans, titles = {}, defaultdict(dict)
+    # Each plan as text, parsed one by one: the driver would parse the batch's plans all at once.
     for journey in db.session.execute(
-        select(Journey.learner_id, Journey.start_date, Journey.target_date, Journey.plan)
+        select(Journey.learner_id, Journey.start_date, Journey.target_date, cast(Journey.plan, Text).label("plan"))
         .where(Journey.learner_id.in_(ids)).order_by(Journey.created_at)
     ):  # fmt: skip
-        steps = (journey.plan or {}).get("steps", ())
+        plan = json.loads(journey.plan) if journey.plan is not None else None
+        steps = (plan or {}).get("steps", ())
         required = [s for s in steps if not s.get("optional")]
         plans[journey.learner_id] = Plan(journey.start_date, journey.target_date, len(required))
         titles[journey.learner_id].update({s["ref"]: s["title"] for s in steps if "ref" in s and "title" in s})
