@@ -172,6 +172,7 @@ def _init_extensions(app: Flask, migrations: bool, *, web: bool = True) -> None:
     app.add_template_filter(markdown.render_for_email, "email_markdown")
     app.add_template_filter(links.web_address, "web_address")
     if web:
+        markdown.load()  # before gunicorn forks the workers, so they share it (the scheduler never needs it)
         _init_sign_in(app)
 
 

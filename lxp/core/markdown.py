@@ -2,18 +2,19 @@
 
 Raw HTML in the source is escaped, and the rendered HTML is cleaned again, so neither a
 ``<script>`` nor a ``javascript:`` link can reach a page, whoever wrote the text.
+
+The two libraries are loaded on first use (``load``): the scheduler's jobs render no Markdown,
+and they are about 2.5 MB of its memory (issue 20). The web app loads them at start, so gunicorn's
+workers share them with the master rather than each loading its own.
 """
 
 from __future__ import annotations
 
 import html
+from functools import cache
+from types import SimpleNamespace
 
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
-
-_PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "code", "pre", "blockquote",
@@ -23,11 +24,27 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "t
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+@cache
+def load() -> SimpleNamespace:
+    """markdown-it-py's parsers (``page``, ``email``) and nh3 (``nh3``), made once."""
+    import nh3
+    from markdown_it import MarkdownIt
+
+    page = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    # In e-mail an image would be fetched by the reader's mail client from wherever its address
+    # points (a tracking pixel tells its author who read the mail, when and where): each becomes a
+    # link with its alt text, which loads nothing until it is followed.
+    email = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    email.add_render_rule("image", _image_as_link)
+    return SimpleNamespace(page=page, email=email, nh3=nh3)
+
+
 def render(text: str | None) -> Markup:
     """Safe HTML for ``text``; headings start at h2 because the page owns the h1."""
-    html = _PARSER.render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    loaded = load()
+    html = loaded.page.render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return Markup(  # noqa: S704 (nh3 has just cleaned it)
-        nh3.clean(
+        loaded.nh3.clean(
             html,
             tags=ALLOWED_TAGS,
             attributes=ALLOWED_ATTRIBUTES,
@@ -38,25 +55,21 @@ def render(text: str | None) -> Markup:
 
 
 def _image_as_link(renderer, tokens, idx, options, env) -> str:
+    from markdown_it.common.utils import escapeHtml
+
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     words = renderer.renderInlineAsText(token.children or [], options, env) or src
     return f'<a href="{escapeHtml(src)}">{escapeHtml(words)}</a>'
 
 
-# In e-mail an image would be fetched by the reader's mail client from wherever its address
-# points (a tracking pixel tells its author who read the mail, when and where): each becomes a
-# link with its alt text, which loads nothing until it is followed.
-_EMAIL_PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
-_EMAIL_PARSER.add_render_rule("image", _image_as_link)
-
-
 def render_for_email(text: str | None) -> Markup:
     """Safe HTML for ``text`` in an e-mail: as ``render``, but no image (``<img>`` is not even
     allowed through the cleaner); each image is a link to it, named by its alt text."""
-    html = _EMAIL_PARSER.render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    loaded = load()
+    html = loaded.email.render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return Markup(  # noqa: S704 (nh3 has just cleaned it)
-        nh3.clean(
+        loaded.nh3.clean(
             html,
             tags=ALLOWED_TAGS - {"img"},
             attributes={tag: names for tag, names in ALLOWED_ATTRIBUTES.items() if tag != "img"},
@@ -72,7 +85,8 @@ def plain_text(text: str | None) -> str:
     A plain string (``&`` is ``&``, not ``&amp;``): the page escapes it like any other text, so
     it must never be marked safe.
     """
-    return html.unescape(nh3.clean(_PARSER.render(text or ""), tags=set())).strip()
+    loaded = load()
+    return html.unescape(loaded.nh3.clean(loaded.page.render(text or ""), tags=set())).strip()
 
 
 PREVIEW_LENGTH = 140

@@ -10,6 +10,7 @@ here where that is cheap; the outbox's unique key is the guarantee.
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import g
-from sqlalchemy import and_, func, select
+from sqlalchemy import Text, and_, cast, func, select
 from sqlalchemy.orm import aliased
 
 from lxp.accounts.models import User, UserRole
@@ -189,7 +190,7 @@ def _titles(refs: set[str]) -> dict[str, str]:
 
 def _next_steps(user_ids: set[int]) -> dict[int, storage.OpenStep]:
     """Learner -> the first open step of their active path."""
-    return {p.learner_id: storage.first_open_step(p.plan) for p in paths_now() if p.learner_id in user_ids}
+    return {p.learner_id: p.glance.first_open_step() for p in paths_now() if p.learner_id in user_ids}
 
 
 def _describe_items(rows) -> list:
@@ -334,21 +335,24 @@ def before_session(rule: Rule, now: datetime) -> list[Occurrence]:
     return found
 
 
-def _active_journeys(*extra_columns):
+def _active_journeys(*extra_columns, plan=Journey.plan):
     course = _journey_course()
     return (
-        select(Journey.id, Journey.learner_id, course.c.course_id, Journey.plan, *extra_columns)
+        select(Journey.id, Journey.learner_id, course.c.course_id, plan, *extra_columns)
         .outerjoin(course, course.c.journey_id == Journey.id)
         .where(Journey.status == "active", Journey.learner_id.in_(learners()))
     )
 
 
-@dataclass(frozen=True)
+PATHS_BATCH = 50  # active journeys ``paths_now`` fetches at a time
+
+
+@dataclass(frozen=True, slots=True)
 class PathNow:
     journey_id: int
     learner_id: int
     course_id: int | None
-    plan: dict | None
+    glance: storage.Glance  # what the triggers read off the stored plan
     timezone: str
     digest_weekday: int
     digest_hour: int
@@ -356,25 +360,33 @@ class PathNow:
     @property
     def finished(self) -> bool:
         """Every required step of the stored plan is done (what ``goal_reached`` celebrates)."""
-        return storage.is_finished(self.plan)
+        return self.glance.finished
 
 
 def paths_now() -> list[PathNow]:
-    """Every active path with its stored plan and the learner's zone and digest time. Parsing
-    the plans is the dearest part of a tick, so within one planning tick (``open_tick``) it is
-    read once and shared by the triggers that need it."""
+    """Every active path (in journey order) with a glance at its stored plan and the learner's
+    zone and digest time. Parsing the plans is the dearest part of a tick, so within one planning
+    tick (``open_tick``) it is read once and shared by the triggers that need it.
+
+    The plans come ``PATHS_BATCH`` at a time from one statement (a server-side cursor on
+    PostgreSQL), as text parsed one by one and let go once glanced at: every active plan held
+    whole for the tick raised the long-lived scheduler's high-water mark in step with the number
+    of learners, and it kept most of it (issue 20); a batch parsed by the driver is 30 KB a plan."""
     cached = g.get("lxp_paths_now")
     if cached is not None:
         return cached
     prefs = aliased(NotificationPreferences)
+    query = (
+        _active_journeys(User.timezone, prefs.digest_weekday, prefs.digest_hour, plan=cast(Journey.plan, Text))
+        .join(User, User.id == Journey.learner_id)
+        .outerjoin(prefs, prefs.user_id == Journey.learner_id)
+        .order_by(Journey.id)
+        .execution_options(yield_per=PATHS_BATCH)
+    )
     rows = [
-        PathNow(jid, learner_id, course_id, plan, zone or "UTC", 0 if weekday is None else weekday,
-                9 if hour is None else hour)
-        for jid, learner_id, course_id, plan, zone, weekday, hour in db.session.execute(
-            _active_journeys(User.timezone, prefs.digest_weekday, prefs.digest_hour)
-            .join(User, User.id == Journey.learner_id)
-            .outerjoin(prefs, prefs.user_id == Journey.learner_id)
-        ).all()
+        PathNow(jid, learner_id, course_id, storage.glance(json.loads(plan) if plan is not None else None),
+                zone or "UTC", 0 if weekday is None else weekday, 9 if hour is None else hour)
+        for jid, learner_id, course_id, plan, zone, weekday, hour in db.session.execute(query)
     ]  # fmt: skip
     if g.get("lxp_tick_open"):
         g.lxp_paths_now = rows
@@ -430,10 +442,10 @@ def step_due(rule: Rule, now: datetime) -> list[Occurrence]:
     planned = _planned_since(rule, now - timedelta(days=rule.days + 1))
     found = []
     for path in paths_now():
-        learner_id, course_id, plan = path.learner_id, path.course_id, path.plan
+        learner_id, course_id = path.learner_id, path.course_id
         today = _local(now, path.timezone).date()
         day = today + timedelta(days=rule.days)
-        steps = storage.open_steps_due(plan, day)
+        steps = path.glance.open_steps_due(day)
         key = f"due:{day.isoformat()}"
         if not steps or (learner_id, key) in planned:
             continue
@@ -533,7 +545,7 @@ def digest(rule: Rule, now: datetime) -> list[Occurrence]:
     answered = _weekly_answers({path.learner_id for path, _today, _key in due}, now)
     for path, today, key in due:
         learner_id, course_id, weekday, hour = path.learner_id, path.course_id, path.digest_weekday, path.digest_hour
-        ahead = storage.open_steps_due_by(path.plan, today + timedelta(days=7))
+        ahead = path.glance.open_steps_due_by(today + timedelta(days=7))
         missed = folded.get(learner_id, [])
         if not ahead and not missed:
             continue
@@ -613,10 +625,10 @@ def milestone(rule: Rule, now: datetime) -> list[Occurrence]:
     celebrated = _planned_since(rule, now - timedelta(days=3650))
     found = []
     for path in paths_now():
-        journey_id, learner_id, course_id, plan = path.journey_id, path.learner_id, path.course_id, path.plan
+        journey_id, learner_id, course_id = path.journey_id, path.learner_id, path.course_id
         if (learner_id, f"journey:{journey_id}") in celebrated:
             continue
-        done, total = storage.required_progress(plan)
+        done, total = path.glance.required_done, path.glance.required
         if not total or not done:
             continue
         if (rule.milestone == "halfway" and done * 2 >= total and done < total) or (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import NamedTuple
 
@@ -93,35 +94,79 @@ class OpenStep(NamedTuple):
     minutes: int = 0
 
 
+class Glance(NamedTuple):
+    """What the touchpoint planner reads off a stored plan (``glance``): the steps not done, in
+    plan order, with the day each is due, and how many required steps there are and are done.
+    About 1.5 KB against 28 KB for the whole plan parsed (reasons, skipped items, feasibility), so
+    a planning tick can keep every active path's at hand without holding every plan (issue 20)."""
+
+    open_steps: tuple[OpenStep, ...] = ()
+    due: tuple[str | None, ...] = ()  # each open step's due day as stored (ISO), or None
+    required_done: int = 0
+    required: int = 0
+    planned: bool = False
+
+    def first_open_step(self) -> OpenStep:
+        """The first step not done, or ``OpenStep(None, "")`` when there is none."""
+        return self.open_steps[0] if self.open_steps else OpenStep(None, "")
+
+    @property
+    def finished(self) -> bool:
+        """Every required step is done (``Feasibility.finished``); a path never planned is not."""
+        return self.planned and self.required_done == self.required
+
+    def open_steps_due(self, day: date) -> list[OpenStep]:
+        """The steps not done that are due on ``day``, in plan order."""
+        wanted = day.isoformat()
+        return [step for step, due in zip(self.open_steps, self.due, strict=True) if due == wanted]
+
+    def open_steps_due_by(self, last_day: date) -> list[OpenStep]:
+        """The steps not done that are due on or before ``last_day`` (overdue ones too), in plan order."""
+        return [step for step, due in zip(self.open_steps, self.due, strict=True)
+                if due and date.fromisoformat(due) <= last_day]  # fmt: skip
+
+
+def _shared(text: str | None) -> str | None:
+    # The same titles, refs and days recur on every path of a course: one string each, not one per path.
+    return sys.intern(text) if type(text) is str else text
+
+
+def glance(data: dict | None) -> Glance:
+    """A glance at the stored plan ``data`` (None: a path not planned yet)."""
+    if data is None:
+        return Glance()
+    open_steps, due, required_done, required = [], [], 0, 0
+    for step in data.get("steps", ()):
+        if not step.get("optional"):
+            required += 1
+            required_done += 1 if step.get("done") else 0
+        if not step.get("done"):
+            open_steps.append(OpenStep(_shared(step["ref"]), _shared(step["title"]), step["minutes"]))
+            due.append(_shared(step.get("due")))
+    return Glance(tuple(open_steps), tuple(due), required_done, required, planned=True)
+
+
 def first_open_step(data: dict | None) -> OpenStep:
     """The first step not done, or ``OpenStep(None, "")`` when there is none."""
-    for step in (data or {}).get("steps", ()):
-        if not step.get("done"):
-            return OpenStep(step["ref"], step["title"], step["minutes"])
-    return OpenStep(None, "")
+    return glance(data).first_open_step()
 
 
 def is_finished(data: dict | None) -> bool:
     """Every required step is done (``Feasibility.finished``); a path never planned is not."""
-    if data is None:
-        return False
-    return all(step.get("done") or step.get("optional") for step in data.get("steps", ()))
+    return glance(data).finished
 
 
 def open_steps_due(data: dict | None, day: date) -> list[OpenStep]:
     """The steps not done that are due on ``day``, in plan order."""
-    wanted = day.isoformat()
-    return [OpenStep(s["ref"], s["title"], s["minutes"]) for s in (data or {}).get("steps", ())
-            if not s.get("done") and s.get("due") == wanted]  # fmt: skip
+    return glance(data).open_steps_due(day)
 
 
 def required_progress(data: dict | None) -> tuple[int, int]:
     """(done, total) of the required steps, what the halfway and goal milestones count."""
-    required = [s for s in (data or {}).get("steps", ()) if not s.get("optional")]
-    return sum(1 for s in required if s.get("done")), len(required)
+    read = glance(data)
+    return read.required_done, read.required
 
 
 def open_steps_due_by(data: dict | None, last_day: date) -> list[OpenStep]:
     """The steps not done that are due on or before ``last_day`` (overdue ones too), in plan order."""
-    return [OpenStep(s["ref"], s["title"], s["minutes"]) for s in (data or {}).get("steps", ())
-            if not s.get("done") and s.get("due") and date.fromisoformat(s["due"]) <= last_day]  # fmt: skip
+    return glance(data).open_steps_due_by(last_day)

@@ -6,10 +6,12 @@ computed for them, in training or for flags.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from lxp import channels
 from lxp.accounts.models import User, UserRole
@@ -22,6 +24,7 @@ from lxp.risk.features import Event, History, Plan, Touchpoint
 from lxp.risk.models import RiskOptOut
 
 LOOKBACK = timedelta(weeks=36)  # 26 weekly cut-offs, plus the 8 weeks before the oldest
+BATCH = 50  # learners whose histories ``each_history`` reads and holds at once
 
 
 def learner_ids(organisation_id: int) -> list[int]:
@@ -34,7 +37,7 @@ def learner_ids(organisation_id: int) -> list[int]:
     ).scalars())  # fmt: skip
 
 
-def _event(row: LearningEvent) -> Event:
+def _event(row) -> Event:
     result = row.result or {}
     extensions = result.get("extensions") or {}
     return Event(row.verb, row.object_type, row.object_id, row.occurred_at, success=result.get("success"),
@@ -47,9 +50,12 @@ def histories(ids: list[int], now: datetime) -> list[History]:
         return []
     since = now - LOOKBACK
     events, touchpoints, contacts = defaultdict(list), defaultdict(list), defaultdict(list)
+    # Columns, not entities: each row becomes plain values at once, nothing for the session to track.
     for row in db.session.execute(
-        select(LearningEvent).where(LearningEvent.actor_id.in_(ids), LearningEvent.occurred_at >= since)
-    ).scalars():
+        select(LearningEvent.actor_id, LearningEvent.verb, LearningEvent.object_type, LearningEvent.object_id,
+               LearningEvent.occurred_at, LearningEvent.result)
+        .where(LearningEvent.actor_id.in_(ids), LearningEvent.occurred_at >= since)
+    ):  # fmt: skip
         events[row.actor_id].append(_event(row))
     for user_id, sent, opened in db.session.execute(
         select(OutboxMessage.user_id, OutboxMessage.sent_at, OutboxMessage.opened_at).where(
@@ -72,10 +78,13 @@ def histories(ids: list[int], now: datetime) -> list[History]:
         contacts[learner_id].append(at)
     zones = dict(db.session.execute(select(User.id, User.timezone).where(User.id.in_(ids))).all())
     plans, titles = {}, defaultdict(dict)
+    # Each plan as text, parsed one by one: the driver would parse the batch's plans all at once.
     for journey in db.session.execute(
-        select(Journey).where(Journey.learner_id.in_(ids)).order_by(Journey.created_at)
-    ).scalars():
-        steps = (journey.plan or {}).get("steps", ())
+        select(Journey.learner_id, Journey.start_date, Journey.target_date, cast(Journey.plan, Text).label("plan"))
+        .where(Journey.learner_id.in_(ids)).order_by(Journey.created_at)
+    ):  # fmt: skip
+        plan = json.loads(journey.plan) if journey.plan is not None else None
+        steps = (plan or {}).get("steps", ())
         required = [s for s in steps if not s.get("optional")]
         plans[journey.learner_id] = Plan(journey.start_date, journey.target_date, len(required))
         titles[journey.learner_id].update({s["ref"]: s["title"] for s in steps if "ref" in s and "title" in s})
@@ -91,6 +100,14 @@ def histories(ids: list[int], now: datetime) -> list[History]:
         )  # fmt: skip
         for i in ids
     ]
+
+
+def each_history(ids: list[int], now: datetime) -> Iterator[History]:
+    """``histories(ids, now)`` one by one, read ``BATCH`` learners at a time: an organisation's
+    histories all at once (36 weeks of events and every plan) raised the long-lived scheduler's
+    high-water mark in step with the number of learners, and it kept most of it (issue 20)."""
+    for start in range(0, len(ids), BATCH):
+        yield from histories(ids[start : start + BATCH], now)
 
 
 def store(

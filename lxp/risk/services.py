@@ -52,7 +52,7 @@ def train(organisation: Organisation, now: datetime | None = None) -> tuple[Risk
     """Train and evaluate the organisation's model on its own history; store and return it
     (with the evaluation, None when there was not enough history to train)."""
     now = now or utcnow()
-    histories = stored.histories(stored.learner_ids(organisation.id), now)
+    histories = stored.each_history(stored.learner_ids(organisation.id), now)
     rows = engine.snapshots(histories, engine.cutoffs(now), now)
     run = RiskModel(organisation_id=organisation.id, trained_at=now)
     try:
@@ -139,7 +139,7 @@ def raise_flags(organisation: Organisation, now: datetime | None = None) -> list
         settings.holdout_seed = holdout.new_seed()
     seed = settings.holdout_seed if settings is not None else None
     raised = []
-    for learner in stored.histories(ids, now):
+    for learner in stored.each_history(ids, now):
         if not eligible(learner, now):
             continue
         values = features_at(learner, now)

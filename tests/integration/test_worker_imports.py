@@ -15,10 +15,14 @@ LEFT_OUT = ("onelogin", "xmlsec", "lxml", "authlib", "joserfc", "requests", "PIL
             "flask_migrate", "alembic", "mako", "pygments", "pywebpush", "aiohttp", "sklearn", "numpy", "scipy",
             "lxp.cli", "lxp.demo", "lxp.ops.backup")  # fmt: skip
 
+# What pages render on first use and gunicorn's master loads before it forks, so that the workers share it.
+SHARED = ("markdown_it", "nh3")
+
 PROBE = """
 import json, sys
 from wsgi import app
 print(json.dumps({"loaded": [name for name in %r if name in sys.modules],
+                  "shared": [name for name in %r if name in sys.modules],
                   "commands": sorted(app.cli.commands)}))
 """
 
@@ -26,18 +30,20 @@ print(json.dumps({"loaded": [name for name in %r if name in sys.modules],
 def test_wsgi_app_leaves_the_heavy_libraries_out_and_has_no_db_commands(tmp_path):
     env = {"LXP_DATABASE_URL": f"sqlite:///{tmp_path / 'lxp.db'}", "LXP_INSTANCE_PATH": str(tmp_path),
            "LXP_SECRET_KEY": "x" * 40, "PATH": "/usr/bin:/bin"}  # fmt: skip
-    result = subprocess.run([sys.executable, "-c", PROBE % (LEFT_OUT,)], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120, check=True)  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", PROBE % (LEFT_OUT, SHARED)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["loaded"] == [], f"wsgi:app imports {answer['loaded']}: import them where they are used"
+    assert answer["shared"] == list(SHARED), "each worker would load Markdown on its own: see lxp.core.markdown"
     assert "db" not in answer["commands"] and "lxp" in answer["commands"]
 
 
 # What only requests need: the API and its OpenAPI document, security headers, compression, rate
-# limits, metrics, the operator commands (demo data, backups) and the migrations behind their schema check.
+# limits, metrics, the operator commands (demo data, backups) and the migrations behind their schema
+# check; Markdown too (pages, and the mails requests send: the scheduler's mails have none).
 WEB_ONLY = ("flask_smorest", "apispec", "webargs", "yaml", "flask_talisman", "flask_compress", "brotli",
             "flask_limiter", "limits", "prometheus_client", "lxp.api", "lxp.ops.metrics", "lxp.cli", "lxp.demo",
-            "lxp.ops.backup", "flask_migrate", "alembic")  # fmt: skip
+            "lxp.ops.backup", "flask_migrate", "alembic", *SHARED)  # fmt: skip
 
 SCHEDULER_PROBE = """
 import json, sys
