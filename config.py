@@ -37,6 +37,9 @@ class Config:
     # Connections are replaced after 5 minutes instead of pinged before every checkout (a round
     # trip per request); shorter than PostgreSQL's and proxies' usual idle time-outs.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 300}
+    # PostgreSQL: psycopg prepares a statement run often on a connection (planned once). Off
+    # only behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+    DB_PREPARED_STATEMENTS = True
     BASE_URL = "http://127.0.0.1:5000"
     HTTPS = False
     # Cookie names with the ``__Host-`` prefix (the browser then keeps them only when Secure,
@@ -171,6 +174,7 @@ class Config:
         text("LXP_SECRET_KEY", "SECRET_KEY")
         text("LXP_ENCRYPTION_KEY", "ENCRYPTION_KEY")
         text("LXP_DATABASE_URL", "SQLALCHEMY_DATABASE_URI")
+        flag("LXP_DB_PREPARED_STATEMENTS", "DB_PREPARED_STATEMENTS")
         text("LXP_BASE_URL", "BASE_URL")
         flag("LXP_HTTPS", "HTTPS")
         flag("LXP_HOST_COOKIES", "HOST_COOKIES")

@@ -57,6 +57,10 @@ def create_app(config: Mapping | object | None = None, *, migrations: bool = Tru
     _check_rate_limit_storage(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lxp.db'}"
+    if not app.config["DB_PREPARED_STATEMENTS"] and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     # LOG_FORMAT text or json; lxp's own INFO lines (mails written to the log in development,
     # one line per request and job) shown.
     request_log.configure_logging(app.config["LOG_FORMAT"])

@@ -275,3 +275,21 @@ def test_a_command_commits_once_when_it_succeeds_and_not_when_it_fails(probe_app
     assert runner.invoke(args=["probe", "ok"]).exit_code == 0
     assert runner.invoke(args=["probe", "fails"]).exit_code == 1
     assert _slugs(probe_app) == {"command-ok"}
+
+
+def test_preparing_can_be_turned_off_for_a_pooler_that_cannot_keep_it(app):
+    """``LXP_DB_PREPARED_STATEMENTS=false`` (PgBouncer in transaction mode before 1.21)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("prepared statements are PostgreSQL's")
+    keep = ("SECRET_KEY", "SMTP_HOST", "SMTP_PORT", "BASE_URL", "RATELIMIT_STORAGE_URI")
+    settings = {**{key: app.config[key] for key in keep}, "SQLALCHEMY_DATABASE_URI": url, "TESTING": True}
+    for prepared, threshold in ((True, 5), (False, None)):
+        other = create_app({**settings, "DB_PREPARED_STATEMENTS": prepared})
+        with other.app_context():
+            connection = db.engine.raw_connection()
+            try:
+                assert connection.driver_connection.prepare_threshold == threshold
+            finally:
+                connection.close()
+                db.engine.dispose()

@@ -25,7 +25,15 @@ def test_variables_override_defaults():
     assert settings["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
 
 
-@pytest.mark.parametrize(("name", "value"), [("LXP_SMTP_PORT", "twenty-five"), ("LXP_HTTPS", "maybe")])
+def test_prepared_statements_are_on_unless_turned_off():
+    assert Config.from_env({})["DB_PREPARED_STATEMENTS"] is True
+    assert Config.from_env({"LXP_DB_PREPARED_STATEMENTS": "false"})["DB_PREPARED_STATEMENTS"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("LXP_SMTP_PORT", "twenty-five"), ("LXP_HTTPS", "maybe"), ("LXP_DB_PREPARED_STATEMENTS", "sometimes")],
+)
 def test_unreadable_values_name_the_variable(name, value):
     with pytest.raises(ValueError, match=name):
         Config.from_env({name: value})
