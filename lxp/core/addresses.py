@@ -1,14 +1,15 @@
 """lxp's Flask class: the pages' own addresses built once per process.
 
-A Today page asks ``url_for`` about 30 times (navigation, each step's card, its forms), and
+A Today page asks ``url_for`` about 36 times (navigation, each step's card, its forms), and
 werkzeug builds each address again from the URL rules: about 7% of the page's time. In a
 request, an address of an endpoint with given values is always the same (lxp uses no host or
 subdomain rules, and its one ``url_defaults`` function touches static files only), so it is
 remembered per script root, endpoint and values; a static file's per file and fingerprint
 (``lxp.core.serving``: the fingerprint follows the file's content, so its address does too).
 Not remembered: addresses relative to the current blueprint (``.name``), external ones and
-those with an anchor, method or scheme, and anything outside a request. A ``url_defaults`` function for pages would have to be pure in the
-endpoint and values (``tests/integration/test_addresses.py`` holds the list).
+those with an anchor, method or scheme, values other than text and whole numbers, and anything
+outside a request. A ``url_defaults`` function for pages would have to be pure in the endpoint
+and values (``tests/integration/test_addresses.py`` holds the list).
 """
 
 from __future__ import annotations

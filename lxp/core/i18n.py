@@ -58,7 +58,8 @@ def _translations():
     beside the locale object it is for, in Flask-Babel's own per-request namespace: a
     ``force_locale`` block (another language in a request, e.g. a message to someone else)
     puts another locale object there, so it gets its own catalogue, and the request's comes
-    back after it."""
+    back after it. (That namespace, ``g._flask_babel`` with its ``babel_locale``, is Flask-Babel
+    4's; without it this still answers, looking the catalogue up each time.)"""
     held = g.get("_flask_babel")
     if held is not None:
         locale = getattr(held, "babel_locale", None)
@@ -67,8 +68,9 @@ def _translations():
             return kept[1]
     locale = get_locale()
     found = get_translations()
-    if locale is not None:
-        g._flask_babel.lxp_translations = (locale, found)
+    held = g.get("_flask_babel")
+    if locale is not None and held is not None:
+        held.lxp_translations = (locale, found)
     return found
 
 

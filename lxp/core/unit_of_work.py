@@ -5,9 +5,9 @@ transaction ends here:
 
 - **request**: a safe method (GET, HEAD, OPTIONS) never writes: its transaction is rolled
   back at the end (or, when it only read, committed: the same for the database, and it keeps
-  PostgreSQL's prepared statements; see ``_end_read_only``). Any other method commits when the view answered with a status below 400
-  and the request was not marked ``refused()``; otherwise, and on any exception, it is rolled
-  back. A view that catches a ``ServiceError`` and still answers 2xx/3xx (a flash and a
+  PostgreSQL's prepared statements; see ``_end_read_only``). Any other method commits when
+  the view answered with a status below 400 and the request was not marked ``refused()``;
+  otherwise, and on any exception, it is rolled back. A view that catches a ``ServiceError`` and still answers 2xx/3xx (a flash and a
   redirect, a form shown again) marks the request refused through ``show_form_error`` or
   ``flash_refusal``, so nothing the service flushed before refusing is kept.
 - **scheduler job**: ``scheduler.run_job`` runs the job in ``boundary("job …")``.
@@ -276,7 +276,8 @@ def _end_read_only() -> None:
     session = _session()
     state = _request_state()
     wrote = state is None or bool(state.writes) or state.may_have_written
-    if wrote or not session.in_transaction() or session.info.get(_KEY) or not session._is_clean():
+    pending = session.new or session.deleted or session.dirty
+    if wrote or pending or not session.in_transaction() or session.info.get(_KEY):
         rollback()
         return
     commit()
