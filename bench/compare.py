@@ -1,5 +1,6 @@
 """lxp's pages beside a trivial Flask endpoint, on the same gunicorn settings: throughput shares,
-SQL statements per page, and the resident memory of a web worker and of the scheduler.
+SQL statements and CPU (lxp's server, this machine's PostgreSQL) per page, and the resident
+memory of a web worker and of the scheduler.
 
 Prints figures; it is not a test. Goals (issue 20): ``/healthz`` >= 50% of the trivial endpoint,
 ``/today`` >= 10% of it and >= 40% of ``/healthz``, ``/path`` >= half of Today; a web worker
@@ -317,10 +318,14 @@ def main() -> None:
                 load("http://127.0.0.1:8732" + path_of(page), 1, 4, headers_for(page, cookie, token))
             loadavg = os.getloadavg()[0]
             base, _ = load("http://127.0.0.1:8731/", args.seconds, args.connections, {})
-            rates = {}
+            rates, costs = {}, {}
             for page in PAGES:
+                server, database = cpu_seconds(lxp.pid), postgres_cpu_seconds()
                 rates[page] = load("http://127.0.0.1:8732" + path_of(page), args.seconds, args.connections,
                                    headers_for(page, cookie, token))  # fmt: skip
+                served = max(rates[page][0] * args.seconds, 1)
+                costs[page] = ((cpu_seconds(lxp.pid) - server) / served * 1000,
+                               (postgres_cpu_seconds() - database) / served * 1000)  # fmt: skip
             workers = [resident_mb(pid) for pid in children(lxp.pid)]
         finally:
             stop(trivial)
@@ -330,12 +335,15 @@ def main() -> None:
     print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {os.environ.get('LXP_THREADS', '4')}"
           f" threads; wrk {args.connections} connections, {args.seconds} s per page; "
           f"load average before the run {loadavg:.2f} on {os.cpu_count()} cores")  # fmt: skip
-    print(f"{'page':<20}{'share of trivial':>18}{'share of /healthz':>19}{'SQL (first, later)':>20}{'not 2xx':>9}")
+    print(f"{'page':<20}{'share of trivial':>18}{'share of /healthz':>19}{'SQL (first, later)':>20}{'not 2xx':>9}"
+          f"{'CPU ms a request: lxp, PostgreSQL':>35}")  # fmt: skip
     print(f"{'trivial':<20}{'100.0%':>18}{'':>19}{'':>20}{'':>9}")
     for page in PAGES:
         rate, bad = rates[page]
         first, later = statements[page]
-        print(f"{page:<20}{rate / base:>17.1%} {rate / rates['/healthz'][0]:>18.1%} {f'{first}, {later}':>19} {bad:>8}")
+        server, database = costs[page]
+        print(f"{page:<20}{rate / base:>17.1%} {rate / rates['/healthz'][0]:>18.1%} {f'{first}, {later}':>19} {bad:>8}"
+              f"{f'{server:.2f}, {database:.2f}':>35}")  # fmt: skip
     today, path = rates["/today"][0], rates["/path"][0]
     print(f"/path as a share of /today: {path / today:.0%} (goal >= 50%)")
     print(f"web worker resident: {', '.join(f'{mb:.0f} MB' for mb in workers)} (goal <= 100 MB); "
