@@ -44,10 +44,12 @@ class QuietSessionInterface(SecureCookieSessionInterface):
         return session
 
     def save_session(self, app, session, response) -> None:
-        # Static files and what the service worker fetches in the background neither set nor
+        # Static files and what the phone sends or fetches in the background neither set nor
         # delete the cookie: their answers may arrive after a newer one (a sign-out, then the
-        # sign-in form's CSRF token) and would put an older session back.
-        if g.get("leave_session_cookie") or request.endpoint == "static":
+        # sign-in form's CSRF token) and would put an older session back. A queued completion
+        # replayed after the session ended is sent to sign in, and the flash that redirect
+        # stores would replace the cookie of the sign-in form opened meanwhile.
+        if g.get("leave_session_cookie") or request.endpoint == "static" or _in_background():
             return
         super().save_session(app, session, response)
 
@@ -61,6 +63,12 @@ class QuietSessionInterface(SecureCookieSessionInterface):
             return True
         step = min(REFRESH_EVERY, app.permanent_session_lifetime / 10)
         return datetime.now(UTC) - signed_at >= step
+
+
+def _in_background() -> bool:
+    """Sent by ``static/js/offline.js`` replaying its queue or fetched ahead by ``static/sw.js``."""
+    headers = request.headers
+    return headers.get("X-LXP-Replay") == "1" or headers.get("X-LXP-Prefetch") == "1"
 
 
 def leave_session_cookie() -> None:

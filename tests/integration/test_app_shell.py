@@ -44,6 +44,22 @@ def test_the_offline_page_fetched_in_the_background_never_replaces_the_session_c
     assert client.get("/today").status_code == 200  # still signed in
 
 
+@pytest.mark.parametrize("header", ["X-LXP-Replay", "X-LXP-Prefetch"])
+def test_what_the_phone_sends_in_the_background_never_replaces_the_session_cookie(client, login_as, header):
+    """A completion queued offline is replayed when the phone is back online; if the session
+    ended meanwhile, the answer sends it to sign in, and the flash that redirect keeps would
+    have replaced the cookie of the sign-in form the next person on the phone just opened."""
+    assert client.get("/login").headers.get_all("Set-Cookie")  # the form's token is in the session
+    background = {header: "1", "Content-Type": "application/json"}
+    replay = client.post("/learn/some-step/done", data="{}", headers=background)
+    prefetch = client.get("/today", headers={header: "1"})
+    assert (replay.status_code, prefetch.status_code) == (302, 302)
+    assert not replay.headers.get_all("Set-Cookie") and not prefetch.headers.get_all("Set-Cookie")
+    assert client.get("/today").headers.get_all("Set-Cookie")  # in front of the person, the redirect's flash is kept
+    login_as("learner")
+    assert client.get("/today", headers={header: "1"}).status_code == 200  # signed in, it is answered as ever
+
+
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
