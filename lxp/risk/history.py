@@ -51,30 +51,33 @@ def histories(ids: list[int], now: datetime) -> list[History]:
     since = now - LOOKBACK
     events, touchpoints, contacts = defaultdict(list), defaultdict(list), defaultdict(list)
     # Columns, not entities: each row becomes plain values at once, nothing for the session to track.
+    # Each part oldest first, so a learner's history is the same however many learners share the read.
     for row in db.session.execute(
         select(LearningEvent.actor_id, LearningEvent.verb, LearningEvent.object_type, LearningEvent.object_id,
                LearningEvent.occurred_at, LearningEvent.result)
         .where(LearningEvent.actor_id.in_(ids), LearningEvent.occurred_at >= since)
+        .order_by(LearningEvent.occurred_at, LearningEvent.id)
     ):  # fmt: skip
         events[row.actor_id].append(_event(row))
     for user_id, sent, opened in db.session.execute(
-        select(OutboxMessage.user_id, OutboxMessage.sent_at, OutboxMessage.opened_at).where(
-            OutboxMessage.user_id.in_(ids), OutboxMessage.sent_at >= since
-        )
-    ):
+        select(OutboxMessage.user_id, OutboxMessage.sent_at, OutboxMessage.opened_at)
+        .where(OutboxMessage.user_id.in_(ids), OutboxMessage.sent_at >= since)
+        .order_by(OutboxMessage.sent_at, OutboxMessage.id)
+    ):  # fmt: skip
         touchpoints[user_id].append(Touchpoint(sent, opened))
     for learner_id, at in db.session.execute(
         select(CoachingThread.learner_id, CoachingMessage.created_at)
         .join(CoachingMessage, CoachingMessage.thread_id == CoachingThread.id)
         .where(CoachingThread.learner_id.in_(ids), CoachingMessage.author_id != CoachingThread.learner_id,
                CoachingMessage.created_at >= since)
+        .order_by(CoachingMessage.created_at, CoachingMessage.id)
     ):  # fmt: skip
         contacts[learner_id].append(at)
     for learner_id, at in db.session.execute(
-        select(HelpRequest.learner_id, HelpRequest.answered_at).where(
-            HelpRequest.learner_id.in_(ids), HelpRequest.answered_at >= since
-        )
-    ):
+        select(HelpRequest.learner_id, HelpRequest.answered_at)
+        .where(HelpRequest.learner_id.in_(ids), HelpRequest.answered_at >= since)
+        .order_by(HelpRequest.answered_at, HelpRequest.id)
+    ):  # fmt: skip
         contacts[learner_id].append(at)
     zones = dict(db.session.execute(select(User.id, User.timezone).where(User.id.in_(ids))).all())
     plans, titles = {}, defaultdict(dict)
