@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from lxp.core.forms import CheckboxListField, TimeZoneField
+from lxp.core.forms import CheckboxListField, Form, TimeZoneField
 from lxp.core.i18n import LANGUAGE_NAMES, ROLE_LABELS
 
 
@@ -21,7 +20,7 @@ def locale_choices(with_browser_default: bool = True):
     return first + list(LANGUAGE_NAMES.items())
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired()], render_kw={"autocomplete": "username"})
     password = PasswordField(
         _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
@@ -29,11 +28,11 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired()], render_kw={"autocomplete": "email"})
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"), validators=[DataRequired()], render_kw={"autocomplete": "new-password"}
     )
@@ -52,13 +51,13 @@ class ChangePasswordForm(NewPasswordForm):
     keep_tokens = CheckboxListField(_l("Keep these access tokens working"), choices=[], validate_choice=True)
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=locale_choices)
     timezone = TimeZoneField(_l("Time zone"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired()])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     roles = CheckboxListField(_l("Roles"), choices=role_choices, default=["learner"])
@@ -66,33 +65,33 @@ class InviteForm(FlaskForm):
     timezone = TimeZoneField(_l("Time zone"), default="UTC")
 
 
-class CsvImportForm(FlaskForm):
+class CsvImportForm(Form):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(_l("Choose a CSV file.")), FileAllowed(["csv", "txt"], _l("Upload a .csv file."))],
     )
 
 
-class RolesForm(FlaskForm):
+class RolesForm(Form):
     roles = CheckboxListField(_l("Roles"), choices=role_choices)
 
 
 _CODE_INPUT = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false", "maxlength": "20"}
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """A one-time code from the authenticator app (or, at sign-in, a recovery code)."""
 
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_INPUT)
 
 
-class TurnOffTwoStepForm(FlaskForm):
+class TurnOffTwoStepForm(Form):
     password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_INPUT)
 
 
-class TwoStepPolicyForm(FlaskForm):
+class TwoStepPolicyForm(Form):
     for_admins = BooleanField(_l("Require two-step sign-in of admins"))
     for_trainers = BooleanField(_l("Require two-step sign-in of trainers"))

@@ -7,14 +7,13 @@ from flask import Blueprint, flash, make_response, redirect, render_template, ur
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from lxp.accounts import api_tokens
 from lxp.core import unit_of_work
 from lxp.core.errors import ServiceError
-from lxp.core.forms import CheckboxListField, ConfirmForm, show_form_error
+from lxp.core.forms import CheckboxListField, ConfirmForm, Form, show_form_error
 
 bp = Blueprint("api_tokens", __name__)
 
@@ -29,7 +28,7 @@ def scope_choices():
     return [(key, label) for key, label in SCOPE_LABELS.items() if key != "admin" or current_user.has_role("admin")]
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)],
                        description=_l("Where you will use it, e.g. “My phone”."))  # fmt: skip
     scopes = CheckboxListField(_l("What it may do"), choices=scope_choices, default=["read"])

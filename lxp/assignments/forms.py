@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lxp.core.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField, Form
 
 
 def _id_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     goal = SelectField(_l("Goal"), coerce=_id_or_none, validate_choice=False)
     package = SelectField(_l("Package (optional)"), coerce=_id_or_none, validate_choice=False)
     reason = TextAreaField(_l("Why it is asked for"), validators=[Length(max=300)])
@@ -31,6 +30,6 @@ class AssignmentForm(FlaskForm):
     escalate = BooleanField(_l("Tell the manager when it is overdue, even if the learner did not allow it"))
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     parent = SelectField(_l("Inside"), coerce=_id_or_none, validate_choice=False)

@@ -7,15 +7,14 @@ A package's items are not a form field: the page lists them as plain ``include``
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lxp.core.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField, Form
 from lxp.core.i18n import LANGUAGE_NAMES
 
 
-class CompetencyEditForm(FlaskForm):
+class CompetencyEditForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 4})
 
@@ -50,7 +49,7 @@ class CompetencyForm(CompetencyEditForm):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=64)])
 
 
-class GoalForm(FlaskForm):
+class GoalForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name"), validators=[Optional(), Length(max=80)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)], render_kw={"rows": 4})
@@ -61,14 +60,14 @@ class GoalForm(FlaskForm):
     courses = CheckboxListField(_l("Courses it draws on"), coerce=int, choices=[])
 
 
-class PackageForm(FlaskForm):
+class PackageForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name"), validators=[Optional(), Length(max=80)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)], render_kw={"rows": 3})
     weeks = IntegerField(_l("Weeks"), validators=[InputRequired()], default=2, render_kw={"min": 1, "max": 104})
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """Move a package: the button pressed sends ``step`` -1 (up) or 1 (down)."""
 
     step = IntegerField(validators=[InputRequired()])

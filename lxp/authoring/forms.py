@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    Form,
     HiddenField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms import Form as RowForm  # a row inside a form: no CSRF of its own
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lxp.core.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField, Form
 from lxp.core.i18n import LANGUAGE_NAMES, MODALITY_LABELS
 
 
@@ -24,13 +23,13 @@ def language_choices():
     return list(LANGUAGE_NAMES.items())
 
 
-class NewCourseForm(FlaskForm):
+class NewCourseForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name for links and files (optional)"), validators=[Optional(), Length(max=80)])
     language = SelectField(_l("Language"), choices=language_choices)
 
 
-class ConceptForm(FlaskForm):
+class ConceptForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Language"), choices=language_choices)
     summary = TextAreaField(_l("What the course is"), validators=[Length(max=5000)])
@@ -85,41 +84,41 @@ class ConceptForm(FlaskForm):
             getattr(self, f"mix_{name}").data = version.modality_mix.get(name, 0)
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     statement = TextAreaField(_l("What people can do afterwards (\u201cI can \u2026\u201d)"),
                               validators=[DataRequired(), Length(max=1000)])  # fmt: skip
     competencies = CheckboxListField(_l("Competencies"), coerce=int)
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=5000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("Course document (JSON)"), validators=[FileRequired(_l("Choose a file."))])
 
 
-class SendBackForm(FlaskForm):
+class SendBackForm(Form):
     comment = TextAreaField(_l("What should change?"), validators=[Length(max=2000)])
 
 
 # --- quiz and rubric rows: plain wtforms.Form, so nested rows carry no CSRF of their own ---
 
 
-class OptionRow(Form):
+class OptionRow(RowForm):
     text = StringField(_l("Answer"), validators=[Length(max=500)])
     correct = BooleanField(_l("Correct"))
     feedback = StringField(_l("Feedback"), validators=[Length(max=1000)])
 
 
-class QuestionRow(Form):
+class QuestionRow(RowForm):
     key = HiddenField()
     prompt = TextAreaField(_l("Question"), validators=[Length(max=2000)])
     multiple = BooleanField(_l("Several answers are correct"))
     competency = SelectField(_l("Checks the competency"), choices=[], validate_choice=False)
 
 
-class CriterionRow(Form):
+class CriterionRow(RowForm):
     criterion = StringField(_l("Criterion"), validators=[Length(max=200)])
     description = StringField(_l("What good looks like"), validators=[Length(max=2000)])

@@ -8,12 +8,11 @@ to fill in; blank rows are ignored. No JavaScript is needed to add a question.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FieldList, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from lxp.authoring.forms import language_choices
-from lxp.core.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField, Form
 
 MARKDOWN_HINT = _l("Markdown: **bold**, lists, [links](https://…) and images ![description](https://…).")
 _COMMON_FIELDS = frozenset(
@@ -21,7 +20,7 @@ _COMMON_FIELDS = frozenset(
 )
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     module = SelectField(_l("Module"), coerce=int)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     minutes = IntegerField(_l("Estimated minutes"), validators=[DataRequired(), NumberRange(1, 600)])

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from lxp.core.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField, Form
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     coach = SelectField(_l("Coach"), coerce=lambda v: int(v) if v else None, validate_choice=False)
     members = CheckboxListField(_l("Members"), coerce=int, validate_choice=False)

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from lxp.core.forms import Form
 from lxp.credentials.services import MAX_REASON
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = TextAreaField(_l("Why is it revoked?"), validators=[DataRequired(), Length(max=MAX_REASON)],
                            description=_l("Kept for your organisation; the public page says only that it is revoked."))  # fmt: skip
 
 
-class CheckForm(FlaskForm):
+class CheckForm(Form):
     """Paste a credential or choose its picture; the service says which is missing."""
 
     token = TextAreaField(_l("The credential's text (VC-JWT)"),

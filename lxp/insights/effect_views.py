@@ -7,13 +7,12 @@ from flask import Blueprint, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 from lxp.core.auth import public, roles_required
 from lxp.core.errors import ServiceError
-from lxp.core.forms import show_form_error
+from lxp.core.forms import Form, show_form_error
 from lxp.insights import effect_presenting as present
 from lxp.insights import tabs
 from lxp.insights.forms import optional_int
@@ -22,7 +21,7 @@ from lxp.nudges import effect, effect_maths, rhythm
 bp = Blueprint("effect", __name__)
 
 
-class EffectFilterForm(FlaskForm):
+class EffectFilterForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 

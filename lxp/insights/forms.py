@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
+
+from lxp.core.forms import Form
 
 
 def optional_int(value):
@@ -18,7 +19,7 @@ def optional_int(value):
         raise ValueError(_l("Choose from the list.")) from None
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
@@ -29,7 +30,7 @@ class FilterForm(FlaskForm):
     package = SelectField(_l("Package"), coerce=optional_int, validate_choice=False)
 
 
-class CohortFilterForm(FlaskForm):
+class CohortFilterForm(Form):
     class Meta:
         csrf = False
 

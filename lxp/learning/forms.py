@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lxp.core.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField, Form
 from lxp.core.i18n import MODALITY_LABELS
 
 
-class JourneyForm(FlaskForm):
+class JourneyForm(Form):
     goals = CheckboxListField(_l("Your goals"), coerce=int)
     package = SelectField(_l("A ready-made package"), coerce=lambda v: int(v) if v else None, validate_choice=False)
     target_date = DateField(_l("When do you want to get there?"), validators=[Optional()])
@@ -21,7 +20,7 @@ class JourneyForm(FlaskForm):
                                    default=list(MODALITY_LABELS))  # fmt: skip
 
 
-class BlockDoneForm(FlaskForm):
+class BlockDoneForm(Form):
     """Posted when a lesson, job aid or reflection is done; the ids make a resubmit harmless."""
 
     event_id = HiddenField()
@@ -32,7 +31,7 @@ def _choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class PulseForm(FlaskForm):
+class PulseForm(Form):
     """One tap: how it felt. Everything but the face is optional."""
 
     event_id = HiddenField()

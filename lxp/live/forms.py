@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
@@ -16,14 +15,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lxp.core.forms import CheckboxListField, TimeZoneField
+from lxp.core.forms import CheckboxListField, Form, TimeZoneField
 
 EXTRA_DATES = 5
 PROMOTION_CHOICES = [SelectChoice("immediate", _l("At once: the first person waiting gets the seat")),
                      SelectChoice("claim", _l("With a claim window: they confirm within the hours below"))]  # fmt: skip
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """One date, or a series at the same time on further dates (scheduling only)."""
 
     item = SelectField(_l("Live session"), validators=[DataRequired()], validate_choice=False)  # the service checks

@@ -6,21 +6,20 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, URLField
 from wtforms import StringField as TextField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
-from lxp.core.forms import show_form_error
+from lxp.core.forms import Form, show_form_error
 from lxp.lrs import services
 
 bp = Blueprint("lrs", __name__, url_prefix="/admin/lrs")
 restrict_blueprint(bp, "admin")
 
 
-class LrsForm(FlaskForm):
+class LrsForm(Form):
     endpoint = URLField(_l("xAPI endpoint"), validators=[DataRequired(), Length(max=500)],
                         description=_l("The address the LRS gives for xAPI, e.g. https://lrs.example.com/xapi/"))  # fmt: skip
     username = TextField(_l("Key (user name)"), validators=[DataRequired(), Length(max=200)])

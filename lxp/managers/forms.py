@@ -3,37 +3,36 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lxp.core.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField, Form
 
 
 def _id_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class EncourageForm(FlaskForm):
+class EncourageForm(Form):
     message = TextAreaField(_l("A few encouraging words"), validators=[DataRequired(), Length(max=500)])
 
 
-class ConfirmPracticeForm(FlaskForm):
+class ConfirmPracticeForm(Form):
     ref = HiddenField(validators=[DataRequired()])
     note = TextAreaField(_l("What you saw (optional)"), validators=[Length(max=1000)])
 
 
-class LineForm(FlaskForm):
+class LineForm(Form):
     person = SelectField(_l("Person"), coerce=_id_or_none, validate_choice=False)
     manager = SelectField(_l("Manager"), coerce=_id_or_none, validate_choice=False)
 
 
-class LinesUploadForm(FlaskForm):
+class LinesUploadForm(Form):
     file = FileField(_l("CSV file"))
 
 
-class TeamAssignmentForm(FlaskForm):
+class TeamAssignmentForm(Form):
     goal = SelectField(_l("Goal"), coerce=_id_or_none, validate_choice=False)
     package = SelectField(_l("Package (optional)"), coerce=_id_or_none, validate_choice=False)
     people = CheckboxListField(_l("Who is asked"), coerce=int, validate_choice=False)

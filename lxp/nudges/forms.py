@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from lxp import channels
+from lxp.core.forms import Form
 from lxp.nudges import policy
 
 
-class NotificationsForm(FlaskForm):
+class NotificationsForm(Form):
     """The settings; ``notifications_form`` adds a switch ``<category>_<channel>`` per category
     for each channel the learner chooses per category."""
 

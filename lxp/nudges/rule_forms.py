@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lxp import channels
+from lxp.core.forms import Form
 
 
 def channel_choices() -> list[SelectChoice]:
@@ -15,7 +15,7 @@ def channel_choices() -> list[SelectChoice]:
     return [SelectChoice("", _l("(none)")), *(SelectChoice(c.name, c.label) for c in channels.ordered())]
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     enabled = BooleanField(_l("Send this touchpoint"))
     delay_hours = IntegerField(_l("Hours after the event"), validators=[Optional()])
     hours = IntegerField(_l("Hours before the session"), validators=[Optional()])
@@ -37,7 +37,7 @@ class RuleForm(FlaskForm):
     ru_body = TextAreaField(_l("Message (Russian)"), validators=[Length(max=2000)])
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(Form):
     class Meta:
         csrf = False  # a GET that changes nothing
 

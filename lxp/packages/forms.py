@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import EmailField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from lxp.authoring.models import Competency
-from lxp.core.forms import CheckboxListField
+from lxp.core.forms import CheckboxListField, Form
 from lxp.extensions import db
 
 
-class PackageForm(FlaskForm):
+class PackageForm(Form):
     module = SelectField(_l("Module"), coerce=int)
     package = FileField(_l("Package (a SCORM or cmi5 zip)"), validators=[FileRequired(_l("Choose a zip file."))],
                         render_kw={"accept": ".zip,application/zip"})  # fmt: skip
@@ -34,7 +33,7 @@ class PackageForm(FlaskForm):
         self.teaches.choices = self.assesses.choices = [(c.id, f"{c.name} ({c.code})") for c in competencies]
 
 
-class WaiveForm(FlaskForm):
+class WaiveForm(Form):
     """An admin excuses a learner from a cmi5 unit, or takes the waiver back, saying why."""
 
     action = RadioField(_l("What to do"), default="waive", choices=[

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
+from lxp.core.forms import Form
 
-class SettingsForm(FlaskForm):
+
+class SettingsForm(Form):
     holdout_percent = IntegerField(
         _l("Hold out this share of flags from coaches, in percent, to measure whether acting on them helps"),
         validators=[InputRequired(), NumberRange(0, 30)],

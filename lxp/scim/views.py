@@ -11,7 +11,6 @@ from flask import Blueprint, Response, current_app, flash, g, make_response, red
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from wtforms import StringField
@@ -21,7 +20,7 @@ from lxp.accounts.models import User
 from lxp.core import unit_of_work
 from lxp.core.auth import public, restrict_blueprint
 from lxp.core.errors import ServiceError
-from lxp.core.forms import ConfirmForm, show_form_error
+from lxp.core.forms import ConfirmForm, Form, show_form_error
 from lxp.extensions import csrf, db
 from lxp.scim import groups, patch, protocol, tokens, users
 from lxp.scim.models import ScimUser
@@ -376,7 +375,7 @@ def delete_group(ident: str):
 # --- the admin's page -------------------------------------------------------------------------
 
 
-class ScimTokenForm(FlaskForm):
+class ScimTokenForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)],
                        description=_l("Which directory uses it, e.g. “Entra ID”."))  # fmt: skip
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,12 +15,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from lxp.core.forms import Form
 
-class CompanyEmailForm(FlaskForm):
+
+class CompanyEmailForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired()], render_kw={"autocomplete": "username"})
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     enabled = BooleanField(_l("Company sign-in is on"))
     protocol = RadioField(_l("Your provider speaks"), default="oidc",
                           choices=[SelectChoice("oidc", _l("OpenID Connect")), SelectChoice("saml", _l("SAML 2.0"))])  # fmt: skip

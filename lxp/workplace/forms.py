@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from lxp.core.forms import Form
 from lxp.workplace.services import ACCOUNT_LIMIT, COMMENT_LIMIT, LINK_LENGTH, LINK_LIMIT
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     event_id = HiddenField()  # makes a submission posted twice one submission
     account = TextAreaField(_l("What you did and how it went"), validators=[Optional(), Length(max=ACCOUNT_LIMIT)],
                             render_kw={"rows": 8})  # fmt: skip
@@ -30,7 +30,7 @@ RATING_CHOICES = (
 )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     event_id = HiddenField()  # makes a review posted twice one review
     outcome = RadioField(_l("Your verdict"), validators=[DataRequired(_l("Choose accepted or another try."))], choices=[
         SelectChoice("accepted", _l("Accepted")), SelectChoice("needs_another_try", _l("Needs another try"))])  # fmt: skip
