@@ -106,7 +106,10 @@ def served_env(url: str, secret_key: str, instance: str) -> dict[str, str]:
     env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": instance,
            "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
            "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
+    # The settings the shares in the README were measured with since issue 20 was filed (the
+    # deploy file's defaults are now more processes with one thread: bench/load.py uses those).
     env.setdefault("WEB_CONCURRENCY", "2")
+    env.setdefault("LXP_THREADS", "4")
     return env
 
 
@@ -144,10 +147,11 @@ def wait_until_up(url: str, process: subprocess.Popen) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
-def serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
-    process = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec], cwd=ROOT, env=env,  # noqa: S603
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    return process
+def serve(app_spec: str, port: int, env: dict, log: Path | None = None) -> subprocess.Popen:
+    """gunicorn serving ``app_spec``; its error stream (lxp's request log among it) goes to ``log``."""
+    with open(log or os.devnull, "ab") as errors:  # noqa: PTH123  the server keeps its own copy
+        return subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec], cwd=ROOT, env=env,  # noqa: S603
+                                stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)  # fmt: skip
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -332,7 +336,7 @@ def main() -> None:
             stop(lxp)
         scheduler = scheduler_memory(env)
 
-    print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {os.environ.get('LXP_THREADS', '4')}"
+    print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {env['LXP_THREADS']}"
           f" threads; wrk {args.connections} connections, {args.seconds} s per page; "
           f"load average before the run {loadavg:.2f} on {os.cpu_count()} cores")  # fmt: skip
     print(f"{'page':<20}{'share of trivial':>18}{'share of /healthz':>19}{'SQL (first, later)':>20}{'not 2xx':>9}"

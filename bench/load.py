@@ -8,14 +8,17 @@ with p95 <= 300 ms on Today, no errors, nothing lost or duplicated.
                                    [--learners 2000] [--courses 20] [--database-url URL]
 
 Builds the data of ``bench/today.py`` (on a scratch PostgreSQL database when a server answers on
-127.0.0.1, else SQLite), serves lxp with ``deploy/gunicorn.conf.py`` as ``bench/compare.py``
-does (rate limits off: one machine's many learners would share one address), and drives it with
+127.0.0.1, else SQLite), serves lxp with ``deploy/gunicorn.conf.py`` and its defaults
+(``WEB_CONCURRENCY`` and ``LXP_THREADS`` change them; rate limits off: one machine's many
+learners would share one address), and drives it with
 Locust, headless, from its own virtualenv ``.venv-bench`` (``bench/requirements-load.txt``,
 made on first use; Locust brings gevent and its own Flask, which stay out of lxp's). The people
 are in ``bench/locustfile.py``. Afterwards it reads the database: every completion, quiz
 attempt and pulse the server acknowledged must be stored once under the id the learner sent,
 and the replays the simulated phones sent must not have added anything (writes still in flight
-when Locust stops are counted apart: stored, never answered). Every simulated person is signed in
+when Locust stops are counted apart: stored, never answered). Beside Locust's figures it prints
+how long each page took inside lxp, from the server's own request log: the difference is time a
+request waited for a free worker thread. Every simulated person is signed in
 through the real form before Locust starts (in this process, with the server's key and
 database), and Locust's users take those sessions: 300 people signing in at once measure the
 password hash (scrypt, on purpose slow), which held the first run's pages back for minutes.
@@ -122,6 +125,26 @@ def read_stats(prefix: str) -> list[dict]:
 LEARNER_VERBS = ("completed", "passed", "failed", "responded")  # what a completion, an attempt, a pulse record
 
 
+def app_times(log: Path, start: int) -> dict[str, list[float]]:
+    """Milliseconds each request spent inside lxp, per endpoint, from the server's JSON request
+    log (``LXP_LOG_FORMAT=json``) written after byte ``start``."""
+    times: dict[str, list[float]] = {}
+    with log.open("rb") as lines:
+        lines.seek(start)
+        for line in lines:
+            if not line.startswith(b"{"):
+                continue  # gunicorn's own lines
+            entry = json.loads(line)
+            if "duration_ms" in entry and entry.get("endpoint"):
+                times.setdefault(entry["endpoint"], []).append(entry["duration_ms"])
+    return times
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
 def learner_statements(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).where(LearningEvent.verb.in_(LEARNER_VERBS)))
@@ -158,10 +181,12 @@ def spent_cpu(server_before: tuple, server_after: tuple, machine_before: tuple[i
             "rest": max(busy / ticks - server - database - locust, 0.0)}  # fmt: skip
 
 
-def run_round(app, server, locust: Path, users: int, args, people_file: str, prefix: str) -> dict:
+def run_round(app, server, locust: Path, users: int, args, people_file: str, prefix: str, log: Path) -> dict:
     """One Locust run of ``users`` simulated people against the running ``server``: its figures,
-    where the CPU went, and the check of its writes (taken once the run has stopped)."""
+    where the CPU went, the time requests spent inside lxp (from ``log``), and the check of its
+    writes (taken once the run has stopped)."""
     acks_file = f"{prefix}-acks.json"
+    log_start = log.stat().st_size
     before = learner_statements(app)
     loadavg = os.getloadavg()[0]
     server_before, machine_before = (cpu_seconds(server.pid), postgres_cpu_seconds()), machine_busy()
@@ -181,7 +206,8 @@ def run_round(app, server, locust: Path, users: int, args, people_file: str, pre
     return {"users": users, "stats": stats, "failures": read_failures(prefix), "cpu": cpu, "loadavg": loadavg,
             "today": next((row for row in stats if row["Name"] == "/today"), None),
             "total": next(row for row in stats if row["Name"] == "Aggregated"),
-            "writes": check_writes(app, written, before), "retried": len(written.get("retried", ()))}  # fmt: skip
+            "writes": check_writes(app, written, before), "retried": len(written.get("retried", ())),
+            "app": app_times(log, log_start)}  # fmt: skip
 
 
 def report_round(result: dict, seconds: int) -> None:
@@ -201,6 +227,13 @@ def report_round(result: dict, seconds: int) -> None:
         print(f"failed: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
     if today:
         print(f"Today p95: {today['95%']} ms (goal <= 300 ms); errors: {total['Failure Count']} (goal 0)")
+    inside = result["app"]
+    if inside:
+        every = [ms for times in inside.values() for ms in times]
+        print("inside lxp (its request log; the rest of Locust's time waited for a free worker thread): "
+              + "; ".join(f"{endpoint} p50 {percentile(times, 0.5):.0f} p95 {percentile(times, 0.95):.0f} ms"
+                          for endpoint, times in sorted(inside.items(), key=lambda kv: -len(kv[1]))[:6])
+              + f"; all p50 {percentile(every, 0.5):.0f} p95 {percentile(every, 0.95):.0f} ms")  # fmt: skip
     print(f"requests sent again because a worker closed their kept-alive connection: {result['retried']} "
           "(GETs as a browser does, writes with their event ids as the phone's queue does)")  # fmt: skip
     writes, missing, extra, in_flight = result["writes"]
@@ -252,17 +285,19 @@ def main() -> None:
         env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": scratch,
                "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
                "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
-        env.setdefault("WEB_CONCURRENCY", "2")
-        server = serve("wsgi:app", PORT, env)
+        server_log = Path(scratch) / "server.log"
+        server = serve("wsgi:app", PORT, env, log=server_log)
         rounds = []
         try:
             wait_until_up(f"http://127.0.0.1:{PORT}/healthz", server)
+            workers = server_log.read_text().count("Booting worker")  # the deploy file's count unless set
             for users in crowds:
-                rounds.append(run_round(app, server, locust, users, args, people_file, f"{scratch}/round-{users}"))
+                rounds.append(run_round(app, server, locust, users, args, people_file, f"{scratch}/round-{users}",
+                                        server_log))  # fmt: skip
         finally:
             stop(server)
 
-    print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {os.environ.get('LXP_THREADS', '4')} "
+    print(f"gunicorn: deploy/gunicorn.conf.py, {workers} workers x {os.environ.get('LXP_THREADS', 'its default')} "
           f"threads, on {os.cpu_count()} cores")  # fmt: skip
     for result in rounds:
         report_round(result, args.seconds)

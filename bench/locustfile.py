@@ -1,10 +1,14 @@
 """Simulated people for ``bench/load.py`` (run by Locust in ``.venv-bench``; lxp is not imported).
 
-Learners sign in like a browser, read Today and their path, open a step, finish it through the
+Learners take the sessions load.py signed in through the real form, read Today and their path, open a step, finish it through the
 player's JSON endpoint with their own event id (a quiz as an attempt), say how it felt, and now
 and then send the same completion again as a phone replaying its queue would. Admins read the
 journey map. Every write the server acknowledged is written to ``LXP_LOAD_ACKS`` at the end, so
 ``load.py`` can check that each was stored exactly once.
+
+The people are FastHttpUsers (geventhttpclient): Locust's requests-based client cost about
+1.5 ms of CPU a request on the same two cores as the server it measures, several times this
+one's (Locust's "Increase performance" page).
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ import os
 import random
 import re
 import uuid
+from http.cookiejar import Cookie
 
-from locust import HttpUser, between, events, task
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+import geventhttpclient.client
+from locust import FastHttpUser, between, events, task
 
 PEOPLE = json.loads(open(os.environ["LXP_LOAD_PEOPLE"]).read())  # noqa: SIM115, PTH123
 NEXT_LEARNER = itertools.count()
@@ -26,64 +30,47 @@ ACKNOWLEDGED: list[dict] = []  # {"id", "learner", "kind", "ref"} per acknowledg
 SENT: list[str] = []  # the id of every write sent, answered or not
 STEP = re.compile(r'href="/learn/([^"/?#]+)"')
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+HOST = "127.0.0.1"  # load.py's server
 
 
 RETRIED: list[str] = []  # each request sent again because its kept-alive connection was closed
 
 
-class BrowserRetry(Retry):
+def _send_again(method: str) -> bool:
     """A request whose kept-alive connection the server closed (a worker recycled after
     ``max_requests``) is sent once more on a new connection: a GET as browsers do (RFC 9112,
-    9.3.1), a write because each carries its own event id (a completion, an attempt, a pulse:
-    the phone's offline queue sends it again the same way, and the server must store it once,
-    which load.py checks). Each is counted, and load.py prints the count. (Signing in through
-    the form, only when load.py has not signed people in beforehand, is sent again too: a
-    second sign-in does no harm.)"""
-
-    def increment(self, method=None, url=None, *args, **kwargs):
-        RETRIED.append(f"{method} {url}")
-        return super().increment(method, url, *args, **kwargs)
+    9.3.1), a write too, because each carries its own event id (a completion, an attempt, a
+    pulse: the phone's offline queue sends it again the same way, and the server must store it
+    once, which load.py checks). geventhttpclient asks this only when it has a connection left to
+    try; each is counted, and load.py prints the count."""
+    RETRIED.append(method)
+    return True
 
 
-def browser_like(user: HttpUser) -> None:
-    retry = BrowserRetry(total=1, connect=1, read=1, status=0, redirect=None, other=0,
-                         allowed_methods=frozenset({"GET", "POST"}), raise_on_status=False)  # fmt: skip
-    user.client.mount("http://", HTTPAdapter(max_retries=retry))
+# geventhttpclient sends only GETs again by itself (its module-level rule, asked per retry).
+assert hasattr(geventhttpclient.client, "_may_retry_after_send_error"), "geventhttpclient changed: see _send_again"
+geventhttpclient.client._may_retry_after_send_error = _send_again
 
 
-def sign_in(user: HttpUser, email: str) -> str:
-    """Sign in through the form; returns the CSRF token of the signed-in pages."""
-    page = user.client.get("/login", name="/login")
-    token = CSRF_FIELD.search(page.text).group(1)
-    answer = user.client.post("/login", data={"csrf_token": token, "email": email, "password": PEOPLE["password"]},
-                              name="/login (post)")  # fmt: skip
-    meta = CSRF_META.search(answer.text)
-    if "/login" in answer.url or meta is None:
-        raise RuntimeError(f"{email} could not sign in")
-    return meta.group(1)
-
-
-def take_session(user: HttpUser, session: dict) -> str:
+def take_session(user: FastHttpUser, session: dict) -> str:
     """Use a session bench/load.py signed in before the run (the cookies of a real sign-in);
-    returns its CSRF token."""
+    returns its CSRF token. The server may replace the cookies later (its session clock, a
+    flash): the jar keeps the newest, as a browser does."""
     for name, value in session["cookies"].items():
-        user.client.cookies.set(name, value)
+        user.client.cookiejar.set_cookie(
+            Cookie(0, name, value, None, False, HOST, False, False, "/", True, False, None, False, None, None, {})
+        )
     return session["csrf"]
 
 
-class Learner(HttpUser):
+class Learner(FastHttpUser):
     weight = 30
     wait_time = between(1, 4)  # a person reads between taps
 
     def on_start(self):
-        browser_like(self)
-        sessions = PEOPLE.get("sessions")  # signed in beforehand: the run measures pages, not password hashes
-        self.number = next(NEXT_LEARNER) % (len(sessions) if sessions else PEOPLE["learners"])
-        if sessions:
-            self.csrf = take_session(self, sessions[self.number])
-        else:
-            self.csrf = sign_in(self, PEOPLE["learner_email"].format(n=self.number))
+        sessions = PEOPLE["sessions"]  # signed in beforehand: the run measures pages, not password hashes
+        self.number = next(NEXT_LEARNER) % len(sessions)
+        self.csrf = take_session(self, sessions[self.number])
         self.done: list[tuple[str, str]] = []  # (ref, event id) acknowledged, for replays
 
     @task(4)
@@ -93,7 +80,7 @@ class Learner(HttpUser):
     @task(2)
     def work_on_a_step(self):
         path = self.client.get("/path", name="/path")
-        refs = list(dict.fromkeys(STEP.findall(path.text)))
+        refs = list(dict.fromkeys(STEP.findall(path.text or "")))
         if not refs:
             return
         ref = random.choice(refs[:5])  # what is next on the path, roughly
@@ -101,7 +88,8 @@ class Learner(HttpUser):
         headers = {"X-CSRFToken": self.csrf}
         event_id = str(uuid.uuid4())
         SENT.append(event_id)
-        if 'name="q"' in page.text or "data-quiz" in page.text:
+        text = page.text or ""
+        if 'name="q"' in text or "data-quiz" in text:
             body = {
                 "event_id": event_id,
                 "seconds": random.randint(60, 400),
@@ -119,7 +107,7 @@ class Learner(HttpUser):
             pulse_id = str(uuid.uuid4())
             SENT.append(pulse_id)
             form = self.client.get(f"/learn/{ref}/pulse", name="/learn/<ref>/pulse")
-            token = CSRF_FIELD.search(form.text)
+            token = CSRF_FIELD.search(form.text or "")
             data = {"csrf_token": token.group(1) if token else self.csrf, "event_id": pulse_id,
                     "mood": random.randint(1, 5), "effort": random.randint(1, 5)}  # fmt: skip
             with self.client.post(f"/learn/{ref}/pulse", data=data, name="/learn/<ref>/pulse (post)",
@@ -150,16 +138,12 @@ class Learner(HttpUser):
             answer.failure(f"{answer.status_code}")
 
 
-class Admin(HttpUser):
+class Admin(FastHttpUser):
     weight = 1
     wait_time = between(5, 15)
 
     def on_start(self):
-        browser_like(self)
-        if PEOPLE.get("admin_session"):
-            take_session(self, PEOPLE["admin_session"])
-        else:
-            sign_in(self, PEOPLE["admin_email"])
+        take_session(self, PEOPLE["admin_session"])
 
     @task
     def journey_map(self):

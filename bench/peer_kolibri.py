@@ -346,7 +346,7 @@ def start_lxp(args, scratch: str) -> tuple[subprocess.Popen, str | None]:
     with app.app_context():
         db.engine.dispose()
     env = served_env(url, secret_key, scratch)
-    print(f"lxp: gunicorn, {env['WEB_CONCURRENCY']} workers x {env.get('LXP_THREADS', '4')} threads; "
+    print(f"lxp: gunicorn, {env['WEB_CONCURRENCY']} workers x {env['LXP_THREADS']} threads; "
           f"{url.split(':')[0]}, {args.learners} learners, {args.courses * 20} items", flush=True)  # fmt: skip
     return serve_lxp("wsgi:app", LXP_PORT, env), scratch_admin
 
