@@ -482,6 +482,18 @@ def open_work(learner_id: int) -> list[AssignedWork]:
     return _latest(db.session.execute(_work_query(), {"learner_id": learner_id}).scalars())
 
 
+def _open_work_for_this_plan(learner_id: int) -> list[AssignedWork]:
+    """``open_work``, read once per replan: the planner's source and the listener completing
+    work share it (nothing between them assigns or withdraws work)."""
+    memo = paths.replanning_memo()
+    if memo is None:
+        return open_work(learner_id)
+    key = ("assignments.open_work", learner_id)
+    if key not in memo:
+        memo[key] = open_work(learner_id)
+    return memo[key]
+
+
 def title_of(assignment: Assignment) -> str:
     """What the learner is asked for, as their path names it."""
     return assignment.package.title if assignment.package is not None else assignment.goal.title
@@ -510,7 +522,7 @@ def planner_assignments(journey: Journey, today: date) -> tuple[planner.Assignme
     """What the organisation asks of the journey's learner, as the planner takes it: work not
     done yet, and a recertification's new cycle (whose earlier completions count no more)."""
     found = []
-    for work in open_work(journey.learner_id):
+    for work in _open_work_for_this_plan(journey.learner_id):
         if work.completed_at is not None:
             continue
         assignment = work.assignment
@@ -531,7 +543,7 @@ def planner_assignments(journey: Journey, today: date) -> tuple[planner.Assignme
 @paths.after_replan
 def record_completions(journey: Journey, plan: planner.Plan) -> None:
     """Work whose steps are all done on the new plan is completed now (once), with its expiry."""
-    for work in open_work(journey.learner_id):
+    for work in _open_work_for_this_plan(journey.learner_id):
         if work.completed_at is not None:
             continue
         title = title_of(work.assignment)

@@ -433,13 +433,30 @@ def plan_for(journey: Journey, choices: dict, today: date | None = None) -> plan
                         planner_assignments(journey, today))  # fmt: skip
 
 
+_REPLANNING = "lxp_replanning"
+
+
+def replanning_memo() -> dict | None:
+    """While ``replan`` runs: a dict its sources and ``after_replan`` listeners share, so what
+    one has read for this plan the other need not read again (the learner's assigned work, read
+    for the planner and again to complete what the new plan finished). None otherwise."""
+    return db.session.info.get(_REPLANNING)
+
+
 def replan(journey: Journey, today: date | None = None) -> planner.Plan:
     """Plan the journey afresh from its goals, calendar, choices and the learner's events; store it."""
-    result = plan_for(journey, journey.choices or {}, today)
-    journey.plan = {**plan_to_json(result), "week_start": week_start(today).isoformat()}
-    journey.planned_at = utcnow()
-    for listener in list(_after_replan):
-        listener(journey, result)
+    outermost = _REPLANNING not in db.session.info
+    if outermost:
+        db.session.info[_REPLANNING] = {}
+    try:
+        result = plan_for(journey, journey.choices or {}, today)
+        journey.plan = {**plan_to_json(result), "week_start": week_start(today).isoformat()}
+        journey.planned_at = utcnow()
+        for listener in list(_after_replan):
+            listener(journey, result)
+    finally:
+        if outermost:
+            db.session.info.pop(_REPLANNING, None)
     return result
 
 
