@@ -70,6 +70,14 @@ def on_starting(server):
         stale.unlink()
 
 
+def when_ready(server):
+    """In the master, before the first fork: compile every template once, for all workers."""
+    from lxp.core.serving import compile_templates  # the app is loaded (preload_app)
+
+    compiled = compile_templates(server.app.wsgi())
+    server.log.info("compiled %d templates before forking the workers", compiled)
+
+
 def pre_fork(server, worker):
     """Keep what the master loaded out of the collector's generations: a collection in a worker
     would otherwise touch every object and copy the pages it shares with the master."""

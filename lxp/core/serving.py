@@ -187,6 +187,18 @@ def serve_static(filename: str):
     return response
 
 
+def compile_templates(app: Flask) -> int:
+    """Compile every template into the app's template cache; returns how many. gunicorn's master
+    calls it before forking its workers (``deploy/gunicorn.conf.py``), so they share the compiled
+    templates instead of each compiling its own copy on first use: again after every recycle
+    (``max_requests``), with the first requests of each new worker waiting for it."""
+    environment = app.jinja_env
+    names = environment.list_templates(filter_func=lambda name: not name.startswith("."))
+    for name in names:
+        environment.get_template(name)
+    return len(names)
+
+
 def init_app(app: Flask) -> None:
     """Compression, fingerprinted static files and the trusted proxies, as the module says."""
     hops = app.config["PROXY_HOPS"]

@@ -11,6 +11,7 @@ import gzip
 import http.client
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -76,7 +77,11 @@ def test_gunicorn_with_the_deploy_config_keeps_connections_sums_metrics_and_logs
         assert samples[("lxp_outbox_depth", ())] == 0
     finally:
         stop(server)
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    text = log.read_text()
+    compiled = re.search(r"compiled (\d+) templates before forking the workers", text)
+    assert compiled and int(compiled.group(1)) > 150  # in the master, once, before the first worker
+    assert text.index(compiled.group(0)) < text.index("Booting worker")
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     served = {line["request_id"]: line for line in lines if line.get("logger") == "lxp.request"}
     assert served["keeptoday"]["endpoint"] == "learning.today" and served["keeptoday"]["status"] == 302
     assert served["keephealthz"]["sql_statements"] == 0  # liveness only: the database is /readyz's
