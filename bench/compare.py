@@ -340,14 +340,14 @@ def main() -> None:
           f" threads; wrk {args.connections} connections, {args.seconds} s per page; "
           f"load average before the run {loadavg:.2f} on {os.cpu_count()} cores")  # fmt: skip
     print(f"{'page':<20}{'share of trivial':>18}{'share of /healthz':>19}{'SQL (first, later)':>20}{'not 2xx':>9}"
-          f"{'CPU ms a request: lxp, PostgreSQL':>35}")  # fmt: skip
-    print(f"{'trivial':<20}{'100.0%':>18}{'':>19}{'':>20}{'':>9}")
+          f"{'CPU ms a request: lxp, PostgreSQL':>35}{'requests/s':>12}")  # fmt: skip
+    print(f"{'trivial':<20}{'100.0%':>18}{'':>19}{'':>20}{'':>9}{'':>35}{base:>12.0f}")
     for page in PAGES:
         rate, bad = rates[page]
         first, later = statements[page]
         server, database = costs[page]
         print(f"{page:<20}{rate / base:>17.1%} {rate / rates['/healthz'][0]:>18.1%} {f'{first}, {later}':>19} {bad:>8}"
-              f"{f'{server:.2f}, {database:.2f}':>35}")  # fmt: skip
+              f"{f'{server:.2f}, {database:.2f}':>35}{rate:>12.0f}")  # fmt: skip
     today, path = rates["/today"][0], rates["/path"][0]
     print(f"/path as a share of /today: {path / today:.0%} (goal >= 50%)")
     print(f"web worker resident: {', '.join(f'{mb:.0f} MB' for mb in workers)} (goal <= 100 MB); "

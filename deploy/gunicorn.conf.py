@@ -4,9 +4,10 @@ gthread workers with keep-alive: a phone's page and its few static files share o
 and a kept-alive connection waits in the worker's poller, not in a thread. Many processes with
 few threads: the threads of one process take turns on one interpreter lock, so a request waits
 for its neighbours' Python while another process could use the core. ``bench/load.py``, 300
-learners on 2 cores: 2 workers x 4 threads answered Today at p95 0.6-1.0 s, 5 x 2 at 350 ms, 5 x
-1 and 6 x 1 at 280 ms (the time inside lxp halved). Everything can be changed through the
-environment without editing this file:
+learners on 2 cores: 2 workers x 4 threads answered Today at p95 0.6-1.0 s, 5 x 2 at 350-430
+ms, 5 x 1 at 240-520 ms (the time inside lxp halved), and wrk's 16 connections got as many pages
+a second at 5 x 1 as at 2 x 4 or more (README, Performance). Everything can be changed through
+the environment without editing this file:
 
 - ``LXP_BIND`` (``127.0.0.1:8000``), ``WEB_CONCURRENCY`` worker processes (two per core this
   process may use, plus one, as gunicorn advises; lxp reads the same variable to insist on Redis
