@@ -18,6 +18,8 @@ unassigned ones of their organisation; nobody else (``NotFound``, so ids reveal 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -179,9 +181,6 @@ def _context(learner: User, ref: str, block) -> dict:
     }
 
 
-# Both run on every view of a step (the block page): prepared.
-
-
 @prepared
 def _open_request():
     return (
@@ -193,26 +192,37 @@ def _open_request():
     )  # fmt: skip
 
 
-@prepared
-def _answered():
-    return (
-        select(HelpRequest)
-        .where(HelpRequest.learner_id == bindparam("learner_id"), HelpRequest.item_ref == bindparam("ref"),
-               HelpRequest.status == "resolved", HelpRequest.answer.is_not(None))
-        .order_by(HelpRequest.answered_at.desc(), HelpRequest.id.desc())
-        .limit(bindparam("limit"))
-    )  # fmt: skip
-
-
 def open_request_for(learner_id: int, ref: str) -> HelpRequest | None:
     """The learner's unresolved request on this step, if any."""
     return db.session.execute(_open_request(), {"learner_id": learner_id, "ref": ref}).scalar_one_or_none()
 
 
-def answered_on_step(learner_id: int, ref: str, limit: int = 5) -> list[HelpRequest]:
-    """The learner's resolved requests on this step that carry an answer, newest first: the
-    answer stays where they asked, also once it is marked solved (by them or by the trainer)."""
-    return list(db.session.execute(_answered(), {"learner_id": learner_id, "ref": ref, "limit": limit}).scalars())
+@dataclass(frozen=True)
+class HelpOnStep:
+    """What the "I'm stuck" panel of a step shows its learner."""
+
+    open: HelpRequest | None  # their unresolved request, if any
+    answered: tuple[HelpRequest, ...]  # resolved ones that carry an answer, newest first
+
+
+@prepared
+def _on_step():
+    """The learner's requests on a step that the panel may show: unresolved, or answered."""
+    return select(HelpRequest).where(
+        HelpRequest.learner_id == bindparam("learner_id"), HelpRequest.item_ref == bindparam("ref"),
+        (HelpRequest.status != "resolved") | HelpRequest.answer.is_not(None),
+    )  # fmt: skip
+
+
+def help_on_step(learner_id: int, ref: str, answered: int = 5) -> HelpOnStep:
+    """The learner's open request on step ``ref`` and their ``answered`` latest answered ones
+    (an answer stays where they asked, also once it is marked solved, by them or the trainer).
+    One statement: it runs on every view of a step."""
+    rows = db.session.execute(_on_step(), {"learner_id": learner_id, "ref": ref}).scalars().all()
+    unresolved = [row for row in rows if row.status != "resolved"]
+    done = [row for row in rows if row.status == "resolved"]
+    done.sort(key=lambda row: (row.answered_at is not None, row.answered_at or utcnow(), row.id), reverse=True)
+    return HelpOnStep(max(unresolved, key=lambda row: row.id, default=None), tuple(done[:answered]))
 
 
 def ask_for_help(learner: User, ref: str, note: str = "") -> tuple[HelpRequest, bool]:

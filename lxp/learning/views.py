@@ -252,9 +252,9 @@ def block(ref: str):
     if kind.keeps_response and response is None:
         response = learning.last_response(current_user.id, ref)
     saved = learning.saved_answers(current_user.id, ref) if kind.marked and result is None else {}
+    asked = coaching.help_on_step(current_user.id, ref)
     return render_template("learning/block.html", block=block, item=block.item, kind=kind, form=fresh, result=result,
-                           response=response, saved=saved, help=coaching.open_request_for(current_user.id, ref),
-                           answered=coaching.answered_on_step(current_user.id, ref),
+                           response=response, saved=saved, help=asked.open, answered=asked.answered,
                            stuck_form=StuckForm(formdata=None))  # fmt: skip
 
 
