@@ -33,6 +33,7 @@ import os
 import re
 import resource
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ import uuid
 from pathlib import Path
 
 from compare import (  # bench/compare.py
+    children,
     cpu_seconds,
     drop_scratch,
     machine_busy,
@@ -140,9 +142,8 @@ def app_times(log: Path, start: int) -> dict[str, list[float]]:
     return times
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+def median_and_p95(values: list[float]) -> tuple[float, float]:
+    return statistics.median(values), statistics.quantiles(values, n=20)[18] if len(values) > 1 else values[0]
 
 
 def learner_statements(app) -> int:
@@ -229,11 +230,13 @@ def report_round(result: dict, seconds: int) -> None:
         print(f"Today p95: {today['95%']} ms (goal <= 300 ms); errors: {total['Failure Count']} (goal 0)")
     inside = result["app"]
     if inside:
-        every = [ms for times in inside.values() for ms in times]
-        print("inside lxp (its request log; the rest of Locust's time waited for a free worker thread): "
-              + "; ".join(f"{endpoint} p50 {percentile(times, 0.5):.0f} p95 {percentile(times, 0.95):.0f} ms"
-                          for endpoint, times in sorted(inside.items(), key=lambda kv: -len(kv[1]))[:6])
-              + f"; all p50 {percentile(every, 0.5):.0f} p95 {percentile(every, 0.95):.0f} ms")  # fmt: skip
+        busiest = sorted(inside.items(), key=lambda kv: -len(kv[1]))[:6]
+        every = ("all", [ms for times in inside.values() for ms in times])
+        figures = [(name, *median_and_p95(times)) for name, times in [*busiest, every]]
+        print(
+            "inside lxp (its request log; the rest of Locust's time waited for a free worker thread): "
+            + "; ".join(f"{name} p50 {p50:.0f} p95 {p95:.0f} ms" for name, p50, p95 in figures)
+        )
     print(f"requests sent again because a worker closed their kept-alive connection: {result['retried']} "
           "(GETs as a browser does, writes with their event ids as the phone's queue does)")  # fmt: skip
     writes, missing, extra, in_flight = result["writes"]
@@ -290,10 +293,10 @@ def main() -> None:
         rounds = []
         try:
             wait_until_up(f"http://127.0.0.1:{PORT}/healthz", server)
-            workers = server_log.read_text().count("Booting worker")  # the deploy file's count unless set
             for users in crowds:
                 rounds.append(run_round(app, server, locust, users, args, people_file, f"{scratch}/round-{users}",
                                         server_log))  # fmt: skip
+            workers = len(children(server.pid))  # the deploy file's count unless set; all booted by now
         finally:
             stop(server)
 
