@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, bindparam, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lxp.core.inserts import insert_unless_present
 from lxp.core.statements import prepared
 from lxp.core.time import UTCDateTime
 from lxp.extensions import db
@@ -125,13 +125,11 @@ def note(event: Any) -> None:
     if row is None:
         row = Completion(learner_id=key[0], object_type=key[1], object_id=key[2], placement=False, checks=0)
         fold(row, event)
-        try:
-            with db.session.begin_nested():  # the same learner finishing the same item twice at once
-                db.session.add(row)
+        if insert_unless_present(row):
             return
-        except IntegrityError:
-            row = db.session.execute(select(Completion).filter_by(learner_id=key[0], object_type=key[1],
-                                                                  object_id=key[2])).scalar_one()  # fmt: skip
+        # The same learner finished the same item in another request at the same moment.
+        row = db.session.execute(select(Completion).filter_by(learner_id=key[0], object_type=key[1],
+                                                              object_id=key[2])).scalar_one()  # fmt: skip
     fold(row, event)
     db.session.flush()
 

@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Uuid, delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lxp import completions
 from lxp.core import bulk
 from lxp.core.errors import Conflict, Invalid
+from lxp.core.inserts import insert_unless_present
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
 
@@ -190,14 +190,11 @@ def record(
     stored = None if fresh else db.session.get(LearningEvent, event_uuid)
     if stored is None:
         event = LearningEvent(id=event_uuid, recorded_at=now, **fields)
-        try:
-            with db.session.begin_nested():  # a concurrent insert of the same id lands here
-                db.session.add(event)
-        except IntegrityError:
-            stored = db.session.execute(select(LearningEvent).where(LearningEvent.id == event_uuid)).scalar_one()
-        else:
+        if insert_unless_present(event):
             _keep_completions(event)
             return event
+        # Another request stored the same id meanwhile (a phone's replay racing its first send).
+        stored = db.session.execute(select(LearningEvent).where(LearningEvent.id == event_uuid)).scalar_one()
     if not stored.same_statement(fields):
         raise Conflict(f"event {event_uuid} was already recorded with different content")
     return stored

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lxp.core.inserts import dialect_insert
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
 
@@ -36,8 +36,7 @@ def record(job_id: str, error: str | None = None, at: datetime | None = None) ->
     """Note that ``job_id`` ran just now (failing with ``error``, if given). An upsert, so two
     schedulers beating at once do not collide; the caller commits."""
     values = {"job_id": job_id, "last_run_at": at or utcnow(), "last_error": error[:500] if error else None}
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(SchedulerHeartbeat).values(**values)
+    statement = dialect_insert(SchedulerHeartbeat).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["job_id"],
         set_={"last_run_at": statement.excluded.last_run_at, "last_error": statement.excluded.last_error},

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Date, Integer, String, case, cast, delete, func, or_, select, true, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lxp.accounts.models import User
 from lxp.authoring.models import Course
 from lxp.core import bulk
+from lxp.core.inserts import dialect_insert
 from lxp.core.time import utcnow
 from lxp.events import CHECK_VERBS
 from lxp.events import LearningEvent as E
@@ -326,8 +326,7 @@ def _claim_mark(wait: bool = False) -> RollupMark | None:
     """The mark's row, locked for this transaction; None when another run holds it (PostgreSQL,
     unless ``wait``)."""
     dialect = db.session.get_bind().dialect.name
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(make(RollupMark).values(name=MARK).on_conflict_do_nothing(index_elements=["name"]))
+    db.session.execute(dialect_insert(RollupMark).values(name=MARK).on_conflict_do_nothing(index_elements=["name"]))
     if dialect == "postgresql":
         return db.session.execute(
             select(RollupMark).where(RollupMark.name == MARK).with_for_update(skip_locked=not wait)

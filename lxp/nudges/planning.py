@@ -23,12 +23,12 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lxp.accounts.models import User
 from lxp.authoring.models import Course
 from lxp.channels import in_app, path_for
 from lxp.core import unit_of_work
+from lxp.core.inserts import dialect_insert
 from lxp.core.time import utcnow
 from lxp.core.timezones import format_in_zone
 from lxp.events import LEARNING_VERBS, LearningEvent
@@ -289,13 +289,11 @@ def _add(key: str, found: list[tuple[Rule, Occurrence]], now: datetime, courses:
 def _insert_new(rows: list[dict]) -> int:
     """One multi-row insert; keys already planned (by an earlier run or another process) are
     skipped by the database, so the count is what this run added."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     added = 0
     for start in range(0, len(rows), 2000):  # within SQLite's limit of bound parameters
         chunk = rows[start : start + 2000]
         statement = (
-            insert(OutboxMessage)
+            dialect_insert(OutboxMessage)
             .values(chunk)
             .on_conflict_do_nothing(index_elements=["user_id", "rule", "occurrence"])
             .returning(OutboxMessage.id)  # rowcount is not reliable for multi-row inserts on every driver
