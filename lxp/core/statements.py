@@ -13,18 +13,36 @@ varies: a value written into the statement would be the first caller's for every
         return select(Journey).where(Journey.learner_id == bindparam("learner_id"))
 
     db.session.execute(_open_journey(), {"learner_id": learner.id})
+
+A fixed set of words in such a statement (the statuses of an open journey, the verbs of work
+done) goes in with ``one_of``, not ``in_``: ``in_`` sends a list parameter that SQLAlchemy writes
+out into the SQL text again on every run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import TypeVar
 
+from sqlalchemy import literal_column
+
 T = TypeVar("T")
+_WORD = re.compile(r"[a-z_]+\Z")
 
 
 def prepared(build: Callable[[], T]) -> Callable[[], T]:
     """``build()`` on the first call, the same statement on every later one. Two threads may
     both build it on a first call at once; either statement is the same, so that is harmless."""
     return cache(build)
+
+
+def one_of(column, words: Iterable[str]):
+    """``column IN ('a', 'b')``, the words written into the statement: for a fixed set known
+    when the statement is built (our own statuses and verbs, never a caller's value; only
+    lower-case words are taken, so nothing needs quoting)."""
+    words = sorted(set(words))
+    if not words or not all(_WORD.match(word) for word in words):
+        raise ValueError(f"one_of takes lower-case words, not {words!r}")
+    return column.in_([literal_column(f"'{word}'") for word in words])

@@ -22,7 +22,7 @@ from lxp.channels.in_app import InboxGlance
 from lxp.completions import Completion
 from lxp.core.errors import Conflict, Invalid, NotFound
 from lxp.core.markdown import plain_text
-from lxp.core.statements import prepared
+from lxp.core.statements import one_of, prepared
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.live import registration
@@ -148,7 +148,7 @@ def _answers_since_marked():
         select(LearningEvent.object_type, LearningEvent.object_id, LearningEvent.result)
         .where(LearningEvent.actor_id == bindparam("learner_id"),
                ((LearningEvent.object_type == "item") & (LearningEvent.object_id == bindparam("ref"))
-                & LearningEvent.verb.in_(events.CHECK_VERBS))
+                & one_of(LearningEvent.verb, events.CHECK_VERBS))
                | ((LearningEvent.object_type == "question") & (LearningEvent.verb == "answered")
                   & LearningEvent.object_id.startswith(bindparam("prefix"), escape="/")))
         .order_by(LearningEvent.occurred_at, LearningEvent.recorded_at)

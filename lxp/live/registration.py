@@ -31,7 +31,7 @@ from lxp.authoring.models import Item
 from lxp.cohorts.models import cohort_members
 from lxp.core.dates import viewer_datetime, viewer_span
 from lxp.core.errors import Conflict, NotFound
-from lxp.core.statements import prepared
+from lxp.core.statements import one_of, prepared
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.core.timezones import in_zone
@@ -342,7 +342,7 @@ def _seats_ahead():
                Registration.status, Registration.offer_expires_at)
         .join(Registration, Registration.session_id == LiveSession.id)
         .join(Item, Item.id == LiveSession.item_id)
-        .where(Registration.learner_id == bindparam("learner_id"), Registration.status.in_(SEAT_HOLDING),
+        .where(Registration.learner_id == bindparam("learner_id"), one_of(Registration.status, SEAT_HOLDING),
                LiveSession.status == "scheduled", LiveSession.ends_at > bindparam("now"))
         .order_by(LiveSession.starts_at, LiveSession.id)
         .limit(bindparam("limit"))
@@ -368,7 +368,7 @@ def _attendable():
     mine = aliased(Registration)
     taken = (
         select(func.count())
-        .where(Registration.session_id == LiveSession.id, Registration.status.in_(SEAT_HOLDING))
+        .where(Registration.session_id == LiveSession.id, one_of(Registration.status, SEAT_HOLDING))
         .correlate(LiveSession)
         .scalar_subquery()
     )

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from lxp.authoring.kinds import KINDS, ItemKind
 from lxp.authoring.models import Item
 from lxp.core.errors import NotFound
-from lxp.core.statements import prepared
+from lxp.core.statements import one_of, prepared
 from lxp.extensions import db
 from lxp.paths.models import Journey, JourneyCourse
 from lxp.paths.services import OPEN
@@ -57,7 +57,7 @@ def _open_item():
         select(Journey, Item)
         .outerjoin(JourneyCourse, course)
         .outerjoin(Item, (Item.version_id == JourneyCourse.version_id) & (Item.key == bindparam("key")))
-        .where(Journey.learner_id == bindparam("learner_id"), Journey.status.in_(OPEN))
+        .where(Journey.learner_id == bindparam("learner_id"), one_of(Journey.status, OPEN))
         .order_by(Journey.id.desc())
         .limit(1)
     )

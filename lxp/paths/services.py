@@ -33,7 +33,7 @@ from lxp.authoring.models import (
 )
 from lxp.authoring.services import current_published
 from lxp.core.errors import Conflict, Invalid
-from lxp.core.statements import prepared
+from lxp.core.statements import one_of, prepared
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
 from lxp.extensions import db
@@ -66,7 +66,7 @@ def offered_goals(learner) -> list[Goal]:
 
 @prepared
 def _open_journey():
-    query = select(Journey).where(Journey.learner_id == bindparam("learner_id"), Journey.status.in_(OPEN))
+    query = select(Journey).where(Journey.learner_id == bindparam("learner_id"), one_of(Journey.status, OPEN))
     return query.order_by(Journey.id.desc()).limit(1)
 
 
@@ -582,7 +582,7 @@ def competency_names(organisation_id: int, locale: str | None = None) -> dict[st
 def _learner_work():
     return select(LearningEvent.object_id, LearningEvent.occurred_at).where(
         LearningEvent.actor_id == bindparam("learner_id"), LearningEvent.object_type == "item",
-        LearningEvent.verb.in_(events.WORK_VERBS), LearningEvent.occurred_at >= bindparam("since"))  # fmt: skip
+        one_of(LearningEvent.verb, events.WORK_VERBS), LearningEvent.occurred_at >= bindparam("since"))  # fmt: skip
 
 
 def weekly_rhythm(journey: Journey, plan: planner.Plan, today: date | None = None) -> list:
