@@ -64,17 +64,22 @@ def _session() -> Session:
     return db.session()
 
 
-def commit() -> None:
+def commit(*, expire: bool = True) -> None:
     """Commit the current session's transaction now (and run its after-commit side effects).
+    ``expire=False`` keeps what the session loaded as it is instead of marking every object to
+    be read again (for a transaction that wrote nothing: what was read is what is stored).
 
     The public way for tests and the boundaries below; application code uses a request, a
     job, a command or ``boundary`` instead (the guard and ``tests/unit/test_commits.py`` check)."""
     session = _session()
     session.info[_COMMITTING] = True
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = expire and expire_on_commit
     try:
         session.commit()
     finally:
         session.info.pop(_COMMITTING, None)
+        session.expire_on_commit = expire_on_commit
 
 
 def rollback() -> None:
@@ -272,7 +277,8 @@ def _end_read_only() -> None:
     but keeps the connection's prepared statements: psycopg forgets them on every ROLLBACK,
     so with every GET rolled back PostgreSQL parsed and planned each statement of each page
     again (more than half its CPU for Today). Anything else is rolled back, so a GET never
-    keeps what it wrote."""
+    keeps what it wrote. Nothing is expired at that commit: nothing was written, and walking
+    every object the page loaded to mark it stale was a few per cent of a page's time."""
     session = _session()
     state = _request_state()
     wrote = state is None or bool(state.writes) or state.may_have_written
@@ -280,7 +286,7 @@ def _end_read_only() -> None:
     if wrote or pending or not session.in_transaction() or session.info.get(_KEY):
         rollback()
         return
-    commit()
+    commit(expire=False)
 
 
 # Statements that change no data: reads, SQLite's BEGIN IMMEDIATE opening each transaction, and
