@@ -35,6 +35,7 @@ import os
 import posixpath
 import re
 import threading
+import time
 from pathlib import Path
 from stat import S_ISREG
 
@@ -102,15 +103,23 @@ def allow_plain_http(view):
 
 
 class Fingerprints:
-    """The content hash of each static file, recomputed when its size or mtime changes."""
+    """The content hash of each static file, recomputed when its size or mtime changes. A file is
+    looked at on disk at most once every ``recheck_seconds`` (a page links a handful, each
+    asked for on every page view); an edit shows within that time."""
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, recheck_seconds: float = 1.0, clock=time.monotonic):
         self.folder = str(folder)
-        self._known: dict[str, tuple[tuple[int, int], str]] = {}
+        self.recheck_seconds = recheck_seconds
+        self._clock = clock
+        self._known: dict[str, tuple[tuple[int, int], str, float]] = {}  # name: (mtime and size, digest, seen at)
         self._lock = threading.Lock()
 
     def digest(self, filename: str) -> str | None:
         """The file's fingerprint, or None when ``filename`` is not a file inside the folder."""
+        now = self._clock()
+        known = self._known.get(filename)
+        if known is not None and now - known[2] < self.recheck_seconds:
+            return known[1]
         path = safe_join(self.folder, filename)
         if path is None:
             return None
@@ -121,12 +130,12 @@ class Fingerprints:
         if not S_ISREG(stat.st_mode):
             return None
         key = (stat.st_mtime_ns, stat.st_size)
-        known = self._known.get(filename)
         if known is not None and known[0] == key:
-            return known[1]
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:DIGEST_LENGTH]
+            digest = known[1]
+        else:
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:DIGEST_LENGTH]
         with self._lock:
-            self._known[filename] = (key, digest)
+            self._known[filename] = (key, digest, now)
         return digest
 
     def url_name(self, filename: str) -> str:
@@ -161,7 +170,9 @@ def fingerprints() -> Fingerprints:
     """The current app's fingerprints of its static files."""
     fingerprints = current_app.extensions[EXTENSION]
     if fingerprints.folder != current_app.static_folder:  # the folder was moved (tests do)
-        fingerprints = current_app.extensions[EXTENSION] = Fingerprints(current_app.static_folder)
+        fingerprints = current_app.extensions[EXTENSION] = Fingerprints(
+            current_app.static_folder, current_app.config["STATIC_RECHECK_SECONDS"]
+        )
     return fingerprints
 
 
@@ -212,6 +223,8 @@ def init_app(app: Flask) -> None:
     # Registered after Flask-Compress, so it runs before it (Flask runs them last first).
     app.after_request(_keep_out_of_browser_caches)
 
-    app.extensions[EXTENSION] = Fingerprints(app.static_folder)
+    # How often a static file is looked at on disk for edits (0: on every address of it).
+    app.config.setdefault("STATIC_RECHECK_SECONDS", 1.0)
+    app.extensions[EXTENSION] = Fingerprints(app.static_folder, app.config["STATIC_RECHECK_SECONDS"])
     app.url_defaults(_add_fingerprint)
     app.view_functions["static"] = serve_static

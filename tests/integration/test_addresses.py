@@ -38,10 +38,11 @@ def test_what_is_not_remembered_is_still_built(app):
 
 
 def test_a_static_file_s_address_follows_its_content(app, tmp_path):
-    folder, kept = tmp_path / "static", app.static_folder
+    folder, kept, recheck = tmp_path / "static", app.static_folder, app.config["STATIC_RECHECK_SECONDS"]
     folder.mkdir()
     (folder / "app.css").write_text("body { color: black }")
     app.static_folder = str(folder)
+    app.config["STATIC_RECHECK_SECONDS"] = 0  # the edit below shows at once, not within the second
     try:
         with app.test_request_context():
             before = url_for("static", filename="app.css")
@@ -49,6 +50,7 @@ def test_a_static_file_s_address_follows_its_content(app, tmp_path):
             after = url_for("static", filename="app.css")
     finally:
         app.static_folder = kept
+        app.config["STATIC_RECHECK_SECONDS"] = recheck
     assert before != after
 
 

@@ -131,7 +131,7 @@ def test_plain_names_and_the_service_worker_are_revalidated_never_immutable(clie
 def test_a_changed_asset_gets_a_new_url_and_the_old_url_is_no_longer_immutable(app, tmp_path):
     folder = tmp_path / "static"
     shutil.copytree(STATIC, folder)
-    own = _second_app(app)
+    own = _second_app(app, STATIC_RECHECK_SECONDS=0)  # the edit below shows at once, not within the second
     own.static_folder = str(folder)
     client = own.test_client()
     before = _stylesheet_url(client)

@@ -20,7 +20,7 @@ def test_the_url_changes_exactly_when_the_content_does_and_leads_back_to_the_fil
         path = Path(folder) / "css" / name
         path.parent.mkdir()
         path.write_bytes(first)
-        fingerprints = Fingerprints(folder)
+        fingerprints = Fingerprints(folder, recheck_seconds=0)  # every call looks at the disk
         before = fingerprints.url_name(f"css/{name}")
         assert before != f"css/{name}" and before.startswith("css/")
         assert fingerprints.resolve(before) == (f"css/{name}", True)
@@ -38,3 +38,21 @@ def test_names_that_are_no_file_stay_as_they_are(tmp_path):
     assert fingerprints.url_name("missing.css") == "missing.css"
     assert fingerprints.url_name("../outside.css") == "../outside.css"
     assert fingerprints.resolve("missing.0123456789ab.css") == ("missing.0123456789ab.css", False)
+
+
+def test_an_edit_shows_once_the_recheck_time_has_passed(tmp_path):
+    now = [100.0]
+    path = tmp_path / "app.js"
+    path.write_text("one")
+    fingerprints = Fingerprints(tmp_path, recheck_seconds=1.0, clock=lambda: now[0])
+    first = fingerprints.url_name("app.js")
+    path.write_text("two, longer")
+    now[0] += 0.5
+    assert fingerprints.url_name("app.js") == first  # not looked at again within the second
+    now[0] += 0.6
+    second = fingerprints.url_name("app.js")
+    assert second != first
+    assert fingerprints.resolve(second) == ("app.js", True)
+    path.unlink()
+    now[0] += 1.1
+    assert fingerprints.url_name("app.js") == "app.js"  # gone: the name stays as it is
