@@ -1,20 +1,27 @@
 """gunicorn settings for lxp: ``gunicorn -c deploy/gunicorn.conf.py wsgi:app`` from the checkout.
 
-gthread workers with keep-alive: a phone's page and its few static files share one connection,
-and a kept-alive connection waits in the worker's poller, not in a thread. Many processes with
-few threads: the threads of one process take turns on one interpreter lock, so a request waits
-for its neighbours' Python while another process could use the core. ``bench/load.py``, 300
-learners on 2 cores: 2 workers x 4 threads answered Today at p95 0.6-1.0 s, 5 x 2 at 350-430
-ms, 5 x 1 at 240-520 ms (the time inside lxp halved), and wrk's 16 connections got as many pages
-a second at 5 x 1 as at 2 x 4 or more (README, Performance). Everything can be changed through
-the environment without editing this file:
+One process per core, one request at a time each: gunicorn's ``sync`` workers. A sync worker
+takes a connection from the listening socket only when it is free, so every request waits in
+one queue (the kernel's) for the first free worker; a threaded worker keeps each client's
+kept-alive connection to itself, so a request can wait behind a busy worker while another is
+idle. And the threads of one process take turns on one interpreter lock, while more processes
+than cores take turns on the cores. ``bench/load.py``, 300 learners on 2 cores with PostgreSQL
+beside them, Today's p95: gthread 2 x 4 0.6-1.0 s, 5 x 1 0.15-0.52 s; sync 5 workers 390 ms,
+4 310 ms, 3 270 ms (twice), 2 140-230 ms (README, Performance). Behind Caddy (``deploy/``), the
+phone keeps its connection to Caddy; Caddy opens one to gunicorn per request, on the loopback.
 
-- ``LXP_BIND`` (``127.0.0.1:8000``), ``WEB_CONCURRENCY`` worker processes (two per core this
-  process may use, plus one, as gunicorn advises; lxp reads the same variable to insist on Redis
-  for rate limits when there are several), ``LXP_THREADS`` per worker (1; raise it when clients
-  upload slowly and no proxy buffers their bodies), ``LXP_KEEPALIVE`` seconds (5; keep it below
-  the proxy's idle time-out). Each worker holds at most ``LXP_THREADS`` database connections at
-  once: PostgreSQL's ``max_connections`` must exceed workers x threads plus the scheduler's.
+Everything can be changed through the environment without editing this file:
+
+- ``LXP_BIND`` (``127.0.0.1:8000``), ``WEB_CONCURRENCY`` worker processes (one per core this
+  process may use, at least two, so one long request never holds every request up; with the
+  database on another machine a request also waits for the network: raise it, about by the
+  share of a request's time spent waiting; lxp reads the same variable to insist on Redis for
+  rate limits when there are several). ``LXP_THREADS`` per worker (1: sync workers; more makes
+  them gthread workers, which read a slow client's upload without holding the process: use it
+  when clients upload slowly and no proxy buffers their bodies), ``LXP_KEEPALIVE`` seconds
+  (gthread only; 5; keep it below the proxy's idle time-out). Each worker holds at most
+  ``LXP_THREADS`` database connections at once: PostgreSQL's ``max_connections`` must exceed
+  workers x threads plus the scheduler's.
 - ``PROMETHEUS_MULTIPROC_DIR``: where the workers write their metrics so ``/metrics`` sums
   them. Emptied when gunicorn starts; a dead worker's gauges are dropped. Unset, a private
   temporary folder is used.
@@ -43,9 +50,9 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-workers = int(os.environ.setdefault("WEB_CONCURRENCY", str(2 * _cores() + 1)))  # setdefault: lxp sees it too
-worker_class = "gthread"
+workers = int(os.environ.setdefault("WEB_CONCURRENCY", str(max(2, _cores()))))  # setdefault: lxp sees it too
 threads = int(os.environ.get("LXP_THREADS", "1"))
+worker_class = "sync" if threads == 1 else "gthread"
 keepalive = int(os.environ.get("LXP_KEEPALIVE", "5"))
 timeout = 60
 preload_app = True  # workers share the loaded app's pages (copy on write); wsgi.py drops the master's connections

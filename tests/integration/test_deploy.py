@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -88,6 +89,29 @@ def test_gunicorn_with_the_deploy_config_keeps_connections_sums_metrics_and_logs
     assert served["keeplogin"]["sql_statements"] >= 1 and served["keeplogin"]["duration_ms"] > 0
     ready = [line for line in served.values() if line["endpoint"] == "core.ready"]
     assert len(ready) == asked and all(line["sql_statements"] >= 1 for line in ready)  # it reads the revision
+
+
+def test_by_default_each_process_takes_the_next_request_when_free_and_a_stuck_client_holds_only_one(tmp_path):
+    """Sync workers: a request goes to whichever process is free (one queue), not to the one its
+    kept-alive connection belongs to; a client that never finishes its request holds one process."""
+    port = free_port()
+    server, log = start_gunicorn(tmp_path, port, WEB_CONCURRENCY="2", LXP_THREADS="1")
+    stuck = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        stuck.sendall(b"GET /healthz HTTP/1.1\r\nHost: lxp\r\n")  # and never the blank line
+        for _ in range(5):  # the other process answers every one of them meanwhile
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200
+            assert response.getheader("Connection", "").lower() == "close"  # no connection keeps a process
+            response.close()
+            connection.close()
+    finally:
+        stuck.close()
+        stop(server)
+    assert "Using worker: sync" in log.read_text()
 
 
 def _healthcheck(bind: str) -> subprocess.CompletedProcess:

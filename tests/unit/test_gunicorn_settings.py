@@ -1,5 +1,6 @@
-"""The web server's defaults in ``deploy/gunicorn.conf.py``: processes by the cores it may use,
-one thread each, and the environment's word over both (read as gunicorn reads the file)."""
+"""The web server's defaults in ``deploy/gunicorn.conf.py``: a process per core it may use (two
+at least), each one sync worker taking one request at a time from the shared socket, and the
+environment's word over both (read as gunicorn reads the file)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 READ = (
     "import json, os, runpy; settings = runpy.run_path('deploy/gunicorn.conf.py'); "
     "print(json.dumps({'workers': settings['workers'], 'threads': settings['threads'], "
+    "'worker_class': settings['worker_class'], "
     "'seen': os.environ['WEB_CONCURRENCY'], 'cores': len(os.sched_getaffinity(0))}))"
 )
 
@@ -28,16 +30,17 @@ def settings(cores: str | None = None, **env: str) -> dict:
     return json.loads(done.stdout)
 
 
-def test_two_workers_a_core_plus_one_with_one_thread_each_by_default():
+def test_a_sync_worker_a_core_by_default():
     found = settings()
-    assert (found["workers"], found["threads"]) == (2 * found["cores"] + 1, 1)
+    assert (found["workers"], found["threads"], found["worker_class"]) == (max(2, found["cores"]), 1, "sync")
     assert found["seen"] == str(found["workers"])  # lxp reads the same count (rate limits insist on Redis)
 
 
-def test_a_process_pinned_to_one_core_runs_three_workers():
-    assert settings(cores="0")["workers"] == 3
+def test_a_process_pinned_to_one_core_still_runs_two_workers():
+    # One long request (an export, a journey map) must not hold every other one up.
+    assert settings(cores="0")["workers"] == 2
 
 
-def test_the_environment_sets_workers_and_threads():
-    found = settings(WEB_CONCURRENCY="2", LXP_THREADS="4")
-    assert (found["workers"], found["threads"], found["seen"]) == (2, 4, "2")
+def test_the_environment_sets_workers_and_threads_and_threads_make_gthread_workers():
+    found = settings(WEB_CONCURRENCY="3", LXP_THREADS="4")
+    assert (found["workers"], found["threads"], found["seen"], found["worker_class"]) == (3, 4, "3", "gthread")
