@@ -18,7 +18,7 @@ attempt and pulse the server acknowledged must be stored once under the id the l
 and the replays the simulated phones sent must not have added anything (writes still in flight
 when Locust stops are counted apart: stored, never answered). Beside Locust's figures it prints
 how long each page took inside lxp, from the server's own request log: the difference is time a
-request waited for a free worker thread. Every simulated person is signed in
+request waited for a free worker. Every simulated person is signed in
 through the real form before Locust starts (in this process, with the server's key and
 database), and Locust's users take those sessions: 300 people signing in at once measure the
 password hash (scrypt, on purpose slow), which held the first run's pages back for minutes.
@@ -234,7 +234,7 @@ def report_round(result: dict, seconds: int) -> None:
         every = ("all", [ms for times in inside.values() for ms in times])
         figures = [(name, *median_and_p95(times)) for name, times in [*busiest, every]]
         print(
-            "inside lxp (its request log; the rest of Locust's time waited for a free worker thread): "
+            "inside lxp (its request log; the rest of Locust's time waited for a free worker): "
             + "; ".join(f"{name} p50 {p50:.0f} p95 {p95:.0f} ms" for name, p50, p95 in figures)
         )
     print(f"requests sent again because a worker closed their kept-alive connection: {result['retried']} "
@@ -300,8 +300,9 @@ def main() -> None:
         finally:
             stop(server)
 
-    print(f"gunicorn: deploy/gunicorn.conf.py, {workers} workers x {os.environ.get('LXP_THREADS', 'its default')} "
-          f"threads, on {os.cpu_count()} cores")  # fmt: skip
+    threads = int(os.environ.get("LXP_THREADS", "1"))  # as the deploy file reads it
+    kind = "sync workers" if threads == 1 else f"gthread workers x {threads} threads"
+    print(f"gunicorn: deploy/gunicorn.conf.py, {workers} {kind}, on {os.cpu_count()} cores")
     for result in rounds:
         report_round(result, args.seconds)
     if len(rounds) > 1:

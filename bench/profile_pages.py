@@ -176,7 +176,9 @@ class MixLearner:
             ref, event_id = self.pick.choice(self.done)
             body = {"event_id": event_id, "seconds": 120, "fields": {}}
             headers = {"X-CSRFToken": self.csrf, "X-LXP-Replay": "1"}
-            request("/learn/<ref>/done (replay)", lambda: self.client.post(f"/learn/{ref}/done", json=body, headers=headers))
+            request(
+                "/learn/<ref>/done (replay)", lambda: self.client.post(f"/learn/{ref}/done", json=body, headers=headers)
+            )
 
     def work_on_a_step(self, request) -> None:
         path = request("/path", lambda: self.client.get("/path"))
@@ -188,8 +190,14 @@ class MixLearner:
         headers = {"X-CSRFToken": self.csrf}
         event_id = str(uuid.uuid4())
         if 'name="q"' in page or "data-quiz" in page:
-            body = {"event_id": event_id, "seconds": self.pick.randint(60, 400), "answers": {"q": [self.pick.choice([0, 0, 1])]}}
-            request("/learn/<ref>/attempt", lambda: self.client.post(f"/learn/{ref}/attempt", json=body, headers=headers))
+            body = {
+                "event_id": event_id,
+                "seconds": self.pick.randint(60, 400),
+                "answers": {"q": [self.pick.choice([0, 0, 1])]},
+            }
+            request(
+                "/learn/<ref>/attempt", lambda: self.client.post(f"/learn/{ref}/attempt", json=body, headers=headers)
+            )
         else:
             body = {"event_id": event_id, "seconds": self.pick.randint(60, 600), "fields": {}}
             request("/learn/<ref>/done", lambda: self.client.post(f"/learn/{ref}/done", json=body, headers=headers))
@@ -222,8 +230,10 @@ def replay_mix(app, tasks: int, learners: int) -> None:
     for _ in range(tasks):
         pick.choice(people).one_task(request)
     every = [ms for times in cpu.values() for ms in times]
-    print(f"\nLocust's learner mix in-process: {len(every)} requests by {learners} learners, "
-          f"{sum(every) / len(every):.2f} CPU ms a request")
+    print(
+        f"\nLocust's learner mix in-process: {len(every)} requests by {learners} learners, "
+        f"{sum(every) / len(every):.2f} CPU ms a request"
+    )
     print(f"{'page':28} {'requests':>8} {'CPU ms mean':>11} {'share':>6}")
     for label, times in sorted(cpu.items(), key=lambda item: -sum(item[1])):
         print(f"{label:28} {len(times):8d} {sum(times) / len(times):11.2f} {sum(times) / sum(every):6.0%}")
