@@ -42,7 +42,7 @@ def one_of(column, words: Iterable[str]):
     """``column IN ('a', 'b')``, the words written into the statement: for a fixed set known
     when the statement is built (our own statuses and verbs, never a caller's value; only
     lower-case words are taken, so nothing needs quoting)."""
-    words = sorted(set(words))
-    if not words or not all(_WORD.match(word) for word in words):
+    words = list(words)
+    if not words or not all(isinstance(word, str) and _WORD.match(word) for word in words):
         raise ValueError(f"one_of takes lower-case words, not {words!r}")
-    return column.in_([literal_column(f"'{word}'") for word in words])
+    return column.in_([literal_column(f"'{word}'") for word in sorted(set(words))])
