@@ -32,6 +32,8 @@ def insert_unless_present(obj: Any) -> bool:
 
     The row is what the ORM would insert: the attributes set on ``obj`` (None included), and the
     columns' defaults for the rest. Attributes left unset are read from the database if asked for.
+    Set the foreign-key columns themselves: a related object assigned to a relationship is only
+    turned into its key by a flush, which this insert does not go through.
     """
     mapper = sa_inspect(obj).mapper
     values = {
