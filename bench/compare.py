@@ -11,8 +11,8 @@ Prints figures; it is not a test. Goals (issue 20): ``/healthz`` >= 50% of the t
 
 Without ``--database-url`` it makes a scratch PostgreSQL database ``lxp_bench_compare`` on
 127.0.0.1 when a server answers there (dropped afterwards), else an SQLite file. Both servers run
-``gunicorn -c deploy/gunicorn.conf.py`` (gthread workers, keep-alive; ``WEB_CONCURRENCY`` and
-``LXP_THREADS`` apply to both). The load comes from ``wrk`` (Debian: ``apt-get install wrk``).
+``gunicorn -c deploy/gunicorn.conf.py`` with 2 gthread workers x 4 threads and keep-alive unless
+``WEB_CONCURRENCY`` and ``LXP_THREADS`` say otherwise (they apply to both). The load comes from ``wrk`` (Debian: ``apt-get install wrk``).
 Rate limits are off in the served lxp: one token asking thousands of times a second would only
 measure how fast lxp says 429 (profile the limiter separately).
 """
@@ -107,7 +107,7 @@ def served_env(url: str, secret_key: str, instance: str) -> dict[str, str]:
            "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
            "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
     # The settings the shares in the README were measured with since issue 20 was filed (the
-    # deploy file's defaults are now more processes with one thread: bench/load.py uses those).
+    # deploy file's default is now one sync worker per core: bench/load.py uses that).
     env.setdefault("WEB_CONCURRENCY", "2")
     env.setdefault("LXP_THREADS", "4")
     return env
