@@ -14,9 +14,10 @@ Everything can be changed through the environment without editing this file:
 
 - ``LXP_BIND`` (``127.0.0.1:8000``), ``WEB_CONCURRENCY`` worker processes (one per core this
   process may use, at least two, so one long request never holds every request up; with the
-  database on another machine a request also waits for the network: raise it, about by the
-  share of a request's time spent waiting; lxp reads the same variable to insist on Redis for
-  rate limits when there are several). ``LXP_THREADS`` per worker (1: sync workers; more makes
+  database on another machine a request also waits for the network: raise it to about the
+  cores divided by the share of a request's time spent computing, twice the cores when half of
+  it is waiting; lxp reads the same variable to insist on Redis for rate limits when there are
+  several). ``LXP_THREADS`` per worker (1: sync workers; more makes
   them gthread workers, which read a slow client's upload without holding the process: use it
   when clients upload slowly and no proxy buffers their bodies), ``LXP_KEEPALIVE`` seconds
   (gthread only; 5; keep it below the proxy's idle time-out). Each worker holds at most
