@@ -297,12 +297,12 @@ def main() -> None:
                 rounds.append(run_round(app, server, locust, users, args, people_file, f"{scratch}/round-{users}",
                                         server_log))  # fmt: skip
             workers = len(children(server.pid))  # the deploy file's count unless set; all booted by now
+            kind = re.search(r"Using worker: (\w+)", server_log.read_text(errors="replace")).group(1)  # the master's
         finally:
             stop(server)
 
-    threads = int(os.environ.get("LXP_THREADS", "1"))  # as the deploy file reads it
-    kind = "sync workers" if threads == 1 else f"gthread workers x {threads} threads"
-    print(f"gunicorn: deploy/gunicorn.conf.py, {workers} {kind}, on {os.cpu_count()} cores")
+    threads = f" x {os.environ.get('LXP_THREADS', '1')} threads" if kind != "sync" else ""
+    print(f"gunicorn: deploy/gunicorn.conf.py, {workers} {kind} workers{threads}, on {os.cpu_count()} cores")
     for result in rounds:
         report_round(result, args.seconds)
     if len(rounds) > 1:
