@@ -36,8 +36,9 @@ def drop_off(user, course_id: int, filters: services.Filters) -> list[UnitDropOf
     units = [s for s in services.stations_of(course, version) if s.kind in players]
     if not units:
         return []
-    rows = queries.package_unit_flags([u.ref for u in units], services.course_population(user, filters),
-                                      filters.start, filters.end)  # fmt: skip
+    with queries.counting_events():
+        rows = queries.package_unit_flags([u.ref for u in units], services.course_population(user, filters),
+                                          filters.start, filters.end)  # fmt: skip
     counts: dict[str, list[int]] = {u.ref: [0, 0, 0, 0] for u in units}
     for ref, launched, completed, passed, abandoned, suspended in rows:
         finished = bool(completed or passed)

@@ -7,6 +7,7 @@ fewer than five learners. Nothing here writes.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -174,20 +175,22 @@ def journey_map(user: User, course_id: int, filters: Filters) -> tuple[Course, C
     if not refs:
         return course, version, maths.JourneyMap((), 0)
     who = course_population(user, filters)
-    if who is None and filters.start is None and filters.end is None:
-        # Everyone over all time: the rollups, O(stations × days), whatever the log's size.
-        counts, learners = rollups.station_figures(course.id, refs, _now_for(filters))
-    else:
-        counts, learners = _station_figures_from_events(refs, who, filters)
-    asked = queries.help_asked(refs, who, filters.start, filters.end)
-    social = queries.social_reach(refs, who, filters.start, filters.end)
+    # Everyone over all time: the rollups, O(stations × days), whatever the log's size, on the
+    # planner's usual settings; a group or a period: the events, with the settings for counting them.
+    everyone = who is None and filters.start is None and filters.end is None
+    with nullcontext() if everyone else queries.counting_events():
+        if everyone:
+            counts, learners = rollups.station_figures(course.id, refs, _now_for(filters))
+        else:
+            counts, learners = _station_figures_from_events(refs, who, filters)
+        asked = queries.help_asked(refs, who, filters.start, filters.end)
+        social = queries.social_reach(refs, who, filters.start, filters.end)
     return course, version, maths.journey_map(stations, counts, asked, learners, social)
 
 
 def _station_figures_from_events(refs: list[str], who, filters: Filters) -> tuple[dict, int]:
     """The station counts straight from the events: for a group of learners or a period, which
     person-free daily rollups cannot tell (a learner counts once however many days they came)."""
-    queries.tune_for_aggregates()
     counts, learners = queries.station_counts(refs, who, _now_for(filters), filters.start, filters.end)
     for ref, measured in queries.times_and_moods(refs, who, filters.start, filters.end).items():
         if ref in counts:
@@ -218,10 +221,11 @@ def satisfaction(user: User, course_id: int, filters: Filters) -> tuple[Course, 
     stations = stations_of(course, version)
     refs = [s.ref for s in stations] or ["-"]
     who = course_population(user, filters)
-    answers = queries.nps_answers(course.id, who, filters.start, filters.end)
-    queries.tune_for_aggregates()
-    counts, _ = queries.station_counts(refs, who, _now_for(filters), filters.start, filters.end)
-    said = queries.comments(refs, who, filters.start, filters.end)
+    with queries.counting_events():
+        answers = queries.nps_answers(course.id, who, filters.start, filters.end)
+        counts, _ = queries.station_counts(refs, who, _now_for(filters), filters.start, filters.end)
+        said = queries.comments(refs, who, filters.start, filters.end)
+        pulses = queries.pulses_by_month(refs, who, filters.start, filters.end)
     listed, hidden = [], 0
     for station in stations:
         if station.ref not in said:
@@ -232,7 +236,7 @@ def satisfaction(user: User, course_id: int, filters: Filters) -> tuple[Course, 
             hidden += 1
     return course, version, Satisfaction(
         maths.nps(score for _, score in answers), maths.nps_by_month(answers),
-        queries.pulses_by_month(refs, who, filters.start, filters.end), listed, hidden,
+        pulses, listed, hidden,
     )  # fmt: skip
 
 
@@ -269,24 +273,26 @@ def people(
     their stored plan, or of their courses' items before one is stored), when last seen
     (signed in or learned), open help requests; those needing attention first. Returns (at
     most ``limit`` people, how many there are). Raises as ``check_filters``. Seven statements,
-    whatever the number of learners."""
+    whatever the number of learners (and on PostgreSQL two for ``queries.counting_events``)."""
     require_viewer(user)
     check_filters(user, filters)
     today = today or date.today()
     now = utcnow()
     who = select(User.id).where(User.id.in_(population(user, filters)), User.active)
-    learners = db.session.execute(
-        select(User.id, User.display_name, User.last_login_at).where(User.id.in_(who)).order_by(User.display_name, User.id)
-    ).all()  # fmt: skip
-    cohort_names: dict[int, list[str]] = {}
-    for learner_id, name in db.session.execute(
-        select(cohort_members.c.user_id, Cohort.name).join(Cohort, Cohort.id == cohort_members.c.cohort_id)
-        .where(cohort_members.c.user_id.in_(who)).order_by(Cohort.name)
-    ).all():  # fmt: skip
-        cohort_names.setdefault(learner_id, []).append(name)
-    activity = queries.activity_of(who)
-    open_help = queries.open_help_of(who)
-    journeys = queries.journeys_of(who)
+    with queries.counting_events():
+        learners = db.session.execute(
+            select(User.id, User.display_name, User.last_login_at).where(User.id.in_(who))
+            .order_by(User.display_name, User.id)
+        ).all()  # fmt: skip
+        cohort_names: dict[int, list[str]] = {}
+        for learner_id, name in db.session.execute(
+            select(cohort_members.c.user_id, Cohort.name).join(Cohort, Cohort.id == cohort_members.c.cohort_id)
+            .where(cohort_members.c.user_id.in_(who)).order_by(Cohort.name)
+        ).all():  # fmt: skip
+            cohort_names.setdefault(learner_id, []).append(name)
+        activity = queries.activity_of(who)
+        open_help = queries.open_help_of(who)
+        journeys = queries.journeys_of(who)
     found = []
     for learner_id, name, last_login in learners:
         last, done = activity.get(learner_id, (None, 0))
