@@ -106,7 +106,7 @@ def served_env(url: str, secret_key: str, instance: str) -> dict[str, str]:
     env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": instance,
            "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
            "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
-    # The settings the shares in the README were measured with since issue 20 was filed (the
+    # The settings every share in docs/performance.md and the README was measured with (the
     # deploy file's default is now one sync worker per core: bench/load.py uses that).
     env.setdefault("WEB_CONCURRENCY", "2")
     env.setdefault("LXP_THREADS", "4")

@@ -7,7 +7,7 @@ kept-alive connection to itself, so a request can wait behind a busy worker whil
 idle. And the threads of one process take turns on one interpreter lock, while more processes
 than cores take turns on the cores. ``bench/load.py``, 300 learners on 2 cores with PostgreSQL
 beside them, Today's p95: gthread 2 x 4 0.6-1.0 s, 5 x 1 0.15-0.52 s; sync 5 workers 390 ms,
-4 310 ms, 3 270 ms (twice), 2 140-230 ms (README, Performance). Behind Caddy (``deploy/``), the
+4 310 ms, 3 270 ms (twice), 2 140-230 ms (docs/performance.md). Behind Caddy (``deploy/``), the
 phone keeps its connection to Caddy; Caddy opens one to gunicorn per request, on the loopback.
 
 Everything can be changed through the environment without editing this file:
