@@ -11,8 +11,14 @@ Prints figures; it is not a test. Goals (issue 20): ``/healthz`` >= 50% of the t
 
 Without ``--database-url`` it makes a scratch PostgreSQL database ``lxp_bench_compare`` on
 127.0.0.1 when a server answers there (dropped afterwards), else an SQLite file. Both servers run
-``gunicorn -c deploy/gunicorn.conf.py`` with 2 gthread workers x 4 threads and keep-alive unless
-``WEB_CONCURRENCY`` and ``LXP_THREADS`` say otherwise (they apply to both). The load comes from ``wrk`` (Debian: ``apt-get install wrk``).
+``gunicorn -c deploy/gunicorn.conf.py`` with 2 sync workers (the deploy file's default on two
+cores) unless ``WEB_CONCURRENCY`` and ``LXP_THREADS`` say otherwise (they apply to both). Until
+2026-12-05 it served 2 gthread workers x 4 threads with keep-alive: each of wrk's 16 kept-alive
+connections stays with the worker that accepted it, so how they happened to be split between the
+two workers (and split again whenever ``max_requests`` recycled one) decided whether a page had
+one core or two: the same tree measured the trivial endpoint at 2,034 and 4,634 requests a second,
+Today at 119 and 234. A sync worker takes each request from the shared socket when it is free.
+The load comes from ``wrk`` (Debian: ``apt-get install wrk``).
 Rate limits are off in the served lxp: one token asking thousands of times a second would only
 measure how fast lxp says 429 (profile the limiter separately).
 """
@@ -106,8 +112,8 @@ def served_env(url: str, secret_key: str, instance: str) -> dict[str, str]:
     env = {**os.environ, "LXP_DATABASE_URL": url, "LXP_SECRET_KEY": secret_key, "LXP_INSTANCE_PATH": instance,
            "LXP_ENV": "development", "LXP_SCHEDULER": "off", "LXP_LOG_FORMAT": "json",
            "LXP_RATELIMIT_ENABLED": "0"}  # fmt: skip
-    # The settings every share in docs/performance.md and the README was measured with (the
-    # deploy file's default is now one sync worker per core: bench/load.py uses that).
+    # 2 gthread workers x 4 threads for memory.py and peer_kolibri.py (compare.py serves sync
+    # workers: see its docstring; load.py the deploy file's defaults).
     env.setdefault("WEB_CONCURRENCY", "2")
     env.setdefault("LXP_THREADS", "4")
     return env
@@ -311,6 +317,7 @@ def main() -> None:
             db.engine.dispose()
 
         env = served_env(url, secret_key, scratch)
+        env["LXP_THREADS"] = os.environ.get("LXP_THREADS", "1")  # sync workers: see the docstring
         trivial = serve("trivial_app:app", 8731, {**env, "PYTHONPATH": str(ROOT / "bench")})
         lxp = serve("wsgi:app", 8732, env)
         try:
@@ -336,8 +343,9 @@ def main() -> None:
             stop(lxp)
         scheduler = scheduler_memory(env)
 
-    print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers x {env['LXP_THREADS']}"
-          f" threads; wrk {args.connections} connections, {args.seconds} s per page; "
+    shape = "sync workers" if env["LXP_THREADS"] == "1" else f"gthread workers x {env['LXP_THREADS']} threads"
+    print(f"gunicorn: deploy/gunicorn.conf.py, {env['WEB_CONCURRENCY']} {shape}"
+          f"; wrk {args.connections} connections, {args.seconds} s per page; "
           f"load average before the run {loadavg:.2f} on {os.cpu_count()} cores")  # fmt: skip
     print(f"{'page':<20}{'share of trivial':>18}{'share of /healthz':>19}{'SQL (first, later)':>20}{'not 2xx':>9}"
           f"{'CPU ms a request: lxp, PostgreSQL':>35}{'requests/s':>12}")  # fmt: skip
