@@ -31,12 +31,13 @@ EXPIRES_AT = "lxp_expires_at"
 
 def init_app(app, load_user) -> None:
     """Headers, time-outs and sign-in; ``load_user`` is Flask-Login's loader (accounts owns users)."""
-    from flask_talisman import Talisman  # here: the scheduler's app (no requests) never loads it
+    # here: the scheduler's app (no requests) never loads Talisman
+    from lxp.core.security_headers import KeptHeadersTalisman
 
     https = app.config["HTTPS"]
     app.session_interface = QuietSessionInterface()  # no Set-Cookie on every answer
     # Talisman keeps its settings on the instance, so each app gets its own.
-    app.extensions["talisman"] = Talisman(
+    app.extensions["talisman"] = KeptHeadersTalisman(
         app,
         force_https=https,
         strict_transport_security=https,

@@ -39,6 +39,36 @@ def test_https_deployments_get_secure_cookies_and_hsts(app):
     assert client.get("/login", base_url="http://lxp.example").status_code == 302
 
 
+def test_each_view_and_scheme_keeps_its_own_security_headers(app):
+    """The headers are worked out once per view and scheme (``core.security_headers``): a view
+    with options of its own keeps them, the others keep theirs, and only HTTPS gets HSTS."""
+    keep = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING", "LXP_ENV")
+    secure_app = create_app({**{key: app.config[key] for key in keep}, "HTTPS": True})
+
+    @secure_app.get("/framed-for-this-test")
+    def framed():
+        return "framed"
+
+    framed.talisman_view_options = {"frame_options": "SAMEORIGIN", "content_security_policy": {"default-src": "'none'"}}
+    client = secure_app.test_client()
+    for _ in range(2):  # the second round comes from what the first kept
+        page = client.get("/healthz", base_url="https://lxp.example")
+        own = client.get("/framed-for-this-test", base_url="https://lxp.example")
+        plain = client.get("/healthz", base_url="http://lxp.example")  # the probe answers plain HTTP too
+        assert (
+            page.headers["X-Frame-Options"] == "DENY"
+            and "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+        )
+        assert (
+            own.headers["X-Frame-Options"] == "SAMEORIGIN"
+            and own.headers["Content-Security-Policy"] == "default-src 'none'"
+        )
+        assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        assert plain.status_code == 200 and "Strict-Transport-Security" not in plain.headers
+        assert plain.headers["X-Frame-Options"] == "DENY"
+        assert page.headers.getlist("Content-Security-Policy") == [page.headers["Content-Security-Policy"]]  # set once
+
+
 def test_https_deployments_name_their_cookies_host_only_and_the_session_works(app, make_user):
     keep = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING", "LXP_ENV", "RATELIMIT_ENABLED")
     make_user(email="secure@example.com")
