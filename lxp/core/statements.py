@@ -26,7 +26,9 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import literal_column
+from sqlalchemy import Boolean, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 T = TypeVar("T")
 _WORD = re.compile(r"[a-z_]+\Z")
@@ -46,3 +48,35 @@ def one_of(column, words: Iterable[str]):
     if not words or not all(isinstance(word, str) and _WORD.match(word) for word in words):
         raise ValueError(f"one_of takes lower-case words, not {words!r}")
     return column.in_([literal_column(f"'{word}'") for word in sorted(set(words))])
+
+
+class _among(FunctionElement):
+    """``column IN (query)``; on PostgreSQL ``column = ANY(ARRAY(query))``. See ``among``."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "among"
+
+
+@compiles(_among)
+def _among_anywhere(element, compiler, **kw):
+    column, query = list(element.clauses)
+    return f"{compiler.process(column, **kw)} IN {compiler.process(query, **kw)}"
+
+
+@compiles(_among, "postgresql")
+def _among_postgresql(element, compiler, **kw):
+    column, query = list(element.clauses)
+    return f"{compiler.process(column, **kw)} = ANY(ARRAY{compiler.process(query, **kw)})"
+
+
+def among(column, query):
+    """``column IN (query)`` for a ``query`` that depends on nothing outside it (a learner's own
+    rows, found through their own index), run first and once on PostgreSQL.
+
+    A plain ``IN`` becomes a semi-join, and PostgreSQL picks which side to start from by its
+    statistics: without them (a bulk load not yet ANALYZEd) it started from the other side, so
+    Today's "courses on my path" read every journey of every course of the organisation (29,000
+    pages, 14 ms, at 10,000 learners). ``ANY(ARRAY(query))`` is an InitPlan: the query runs on its
+    own plan, then its few values are looked up, whatever the statistics say."""
+    return _among(column, query.scalar_subquery())

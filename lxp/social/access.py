@@ -19,7 +19,7 @@ from lxp.accounts.models import User
 from lxp.authoring.models import Course, CourseVersion
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Invalid, NotFound
-from lxp.core.statements import prepared
+from lxp.core.statements import among, prepared
 from lxp.extensions import db
 from lxp.paths.models import Journey, JourneyCourse
 from lxp.social.models import CourseSpaceSetting, SpaceSetting, SpaceThread
@@ -159,9 +159,10 @@ def own_course_spaces(user_id) -> tuple:
     """SQL conditions on ``Course``: a course on the path of the user ``user_id`` (a value or a
     bind parameter) whose space is on."""
     switched_off = exists().where(CourseSpaceSetting.course_id == Course.id, CourseSpaceSetting.enabled.is_(False))
-    mine = select(JourneyCourse.course_id).join(Journey, Journey.id == JourneyCourse.journey_id).where(
-        Journey.learner_id == user_id, Journey.status != "left")  # fmt: skip
-    return Course.id.in_(mine), ~switched_off
+    # From the user's own journeys outwards, whatever the statistics (see ``among``).
+    journeys = select(Journey.id).where(Journey.learner_id == user_id, Journey.status != "left")
+    mine = select(JourneyCourse.course_id).where(among(JourneyCourse.journey_id, journeys))
+    return among(Course.id, mine), ~switched_off
 
 
 def course_space_for(user: User, course_id: int) -> CourseSpace:
