@@ -322,17 +322,23 @@ def _colleagues(marcus: User, how_many: int) -> None:
 
 
 def test_without_statistics_a_learners_pages_read_as_little_with_many_colleagues_as_with_few(app, client, demo_world):
-    """Today, the path page, a step and the spaces read the learner's own rows, not their
-    colleagues': with 1,500 more learners on Marcus's courses and in his cohort, and no table
-    statistics (a bulk import nobody ANALYZEd yet), no statement reads more than a few more
-    pages than before (an index a level deeper). Today's "courses on my path" once read every
-    journey of every course: 29,000 pages (14 ms) a visit at 10,000 learners (``statements.among``)."""
+    """A learner's pages (Today, the path, a step, the spaces, the inbox...) read the learner's
+    own rows, not their colleagues': with 3,000 more learners on Marcus's courses and in his
+    cohort, and no table statistics (a bulk import nobody ANALYZEd yet), no statement reads
+    more than a few more pages than before (an index a level deeper). Today's "courses on my
+    path" once read every journey of every course: 29,000 pages (14 ms) a visit at 10,000
+    learners (``statements.among``)."""
     with committing(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("needs PostgreSQL: the plans are PostgreSQL's")
     sign_in(client, MARCUS, demo.DEMO_PASSWORD)
     ref = re.search(r'href="/learn/([^"#]+)"', client.get("/path").get_data(as_text=True)).group(1)
-    urls = ("/today", "/path", f"/learn/{ref}", f"/learn/{ref}/pulse", "/spaces")
+    spaces = client.get("/spaces").get_data(as_text=True)
+    cohort_space, course_space = (
+        re.search(rf'href="(/spaces/{kind}\d+)"', spaces).group(1) for kind in ("", "courses/")
+    )
+    urls = ("/today", "/path", f"/learn/{ref}", f"/learn/{ref}/pulse", "/spaces", cohort_space, course_space,
+            "/inbox", "/help", "/credentials", "/me", "/job-aids", "/calendar", "/profile/notifications")  # fmt: skip
     for url in urls:
         client.get(url)  # the first visit of this process fills its caches
     engine = _engine(app)
@@ -341,10 +347,13 @@ def test_without_statistics_a_learners_pages_read_as_little_with_many_colleagues
                                 "(SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)"))  # fmt: skip
     few = _pages_read(client, engine, urls)
     with committing(app):
-        _colleagues(db.session.scalar(select(User).where(User.email == MARCUS)), 1500)
+        _colleagues(db.session.scalar(select(User).where(User.email == MARCUS)), 3000)
     many = _pages_read(client, engine, urls)
     assert few.keys() == many.keys() and len(few) >= 15
     for key, (before, statement) in few.items():
         after, same = many[key]
         assert same == statement, key
-        assert after <= before + 10, f"{key}: {before} pages with few colleagues, {after} with 1,500 more:\n{statement}"
+        # An index a level deeper costs a page more for each row looked up through it.
+        assert after <= before * 1.5 + 5, (
+            f"{key}: {before} pages with few colleagues, {after} with 3,000 more:\n{statement}"
+        )
