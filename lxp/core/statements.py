@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import Boolean, literal_column
+from sqlalchemy import literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -53,7 +53,8 @@ def one_of(column, words: Iterable[str]):
 class _among(FunctionElement):
     """``column IN (query)``; on PostgreSQL ``column = ANY(ARRAY(query))``. See ``among``."""
 
-    type = Boolean()
+    # No Boolean type: SQLite (no native booleans) would get ``… IN (…) = 1``, which its planner
+    # cannot look up through an index.
     inherit_cache = True
     name = "among"
 
@@ -78,5 +79,6 @@ def among(column, query):
     statistics: without them (a bulk load not yet ANALYZEd) it started from the other side, so
     Today's "courses on my path" read every journey of every course of the organisation (29,000
     pages, 14 ms, at 10,000 learners). ``ANY(ARRAY(query))`` is an InitPlan: the query runs on its
-    own plan, then its few values are looked up, whatever the statistics say."""
-    return _among(column, query.scalar_subquery())
+    own plan, then its few values are looked up, whatever the statistics say. ``query`` is never
+    correlated: a table it shares with the enclosing statement stays its own."""
+    return _among(column, query.correlate(None).scalar_subquery())

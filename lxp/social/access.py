@@ -119,9 +119,17 @@ def course_members(course_id: int):
 
 
 def is_course_member(user_id: int, course_id: int) -> bool:
-    return (
-        db.session.execute(course_members(course_id).where(Journey.learner_id == user_id).limit(1)).first() is not None
-    )
+    """Whether the user has a journey on the course they have not left: looked up from their own
+    journeys, not the course's (see ``among``)."""
+    return db.session.execute(
+        select(JourneyCourse.journey_id).where(JourneyCourse.course_id == course_id,
+                                               among(JourneyCourse.journey_id, _journeys_not_left(user_id))).limit(1)
+    ).first() is not None  # fmt: skip
+
+
+def _journeys_not_left(user_id):
+    """SQL: the ids of the journeys the user has not left (``user_id`` a value or a bind parameter)."""
+    return select(Journey.id).where(Journey.learner_id == user_id, Journey.status != "left")
 
 
 def _with_newest_title(query):
@@ -160,8 +168,7 @@ def own_course_spaces(user_id) -> tuple:
     bind parameter) whose space is on."""
     switched_off = exists().where(CourseSpaceSetting.course_id == Course.id, CourseSpaceSetting.enabled.is_(False))
     # From the user's own journeys outwards, whatever the statistics (see ``among``).
-    journeys = select(Journey.id).where(Journey.learner_id == user_id, Journey.status != "left")
-    mine = select(JourneyCourse.course_id).where(among(JourneyCourse.journey_id, journeys))
+    mine = select(JourneyCourse.course_id).where(among(JourneyCourse.journey_id, _journeys_not_left(user_id)))
     return among(Course.id, mine), ~switched_off
 
 
