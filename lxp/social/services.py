@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, case, func, literal, select, union_all, update
+from sqlalchemy.orm import aliased
 
 from lxp import events
 from lxp.accounts.models import User, UserRole
@@ -125,18 +126,21 @@ def threads_of(viewer: User, space) -> list[ThreadRow]:
     ).scalars())  # fmt: skip
     if not threads:
         return []
+    # One row per thread and replier (not per post, and not the posts of each thread one
+    # statement at a time): the replies they wrote, and when their first one came.
+    opening = aliased(SpacePost)
+    first_post = select(func.min(opening.id)).where(opening.thread_id == SpacePost.thread_id).scalar_subquery()
     repliers: dict[int, list[str]] = {}
     counts: dict[int, int] = {}
-    first_posts = {t.id: min((p.id for p in t.posts), default=None) for t in threads}
-    for thread_id, post_id, name in db.session.execute(
-        select(SpacePost.thread_id, SpacePost.id, User.display_name).join(User, User.id == SpacePost.author_id)
+    for thread_id, name, written in db.session.execute(
+        select(SpacePost.thread_id, User.display_name, func.count())
+        .join(User, User.id == SpacePost.author_id)
         .where(SpacePost.thread_id.in_([t.id for t in threads]), SpacePost.deleted_at.is_(None),
-               SpacePost.hidden_at.is_(None))
-        .order_by(SpacePost.created_at, SpacePost.id)
+               SpacePost.hidden_at.is_(None), SpacePost.id != first_post)
+        .group_by(SpacePost.thread_id, SpacePost.author_id, User.display_name)
+        .order_by(SpacePost.thread_id, func.min(SpacePost.created_at), func.min(SpacePost.id))
     ).all():  # fmt: skip
-        if post_id == first_posts.get(thread_id):
-            continue
-        counts[thread_id] = counts.get(thread_id, 0) + 1
+        counts[thread_id] = counts.get(thread_id, 0) + written
         if name not in repliers.setdefault(thread_id, []):
             repliers[thread_id].append(name)
     return [ThreadRow(t, counts.get(t.id, 0), repliers.get(t.id, [])) for t in threads]

@@ -220,3 +220,49 @@ def test_the_weekly_digest_says_in_one_line_how_many_colleagues_answered(app, wo
                form_page=f"/spaces/threads/{thread_id}")  # fmt: skip
     digest = digest_of(app, world["lena"])
     assert "1 colleague answered this week's question in your spaces." in digest.body
+
+
+def test_the_space_lists_each_threads_replies_and_repliers_in_two_statements(app, world):
+    """The list of a space's threads says how many replies each has and who wrote them (each
+    person once, in the order of their first reply), without the opening post or hidden and
+    deleted replies; and it takes two statements whether the space has one thread or seven."""
+    from sqlalchemy import event
+
+    from lxp.cohorts.models import Cohort
+    from lxp.social import moderation
+    from lxp.social import services as social
+
+    def listed(viewer_key):
+        with committing(app):
+            viewer, cohort = db.session.get(User, world[viewer_key]), db.session.get(Cohort, world["a"])
+            statements = []
+            listen = lambda *args: statements.append(args[2])  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", listen)
+            try:
+                rows = social.threads_of(viewer, cohort)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listen)
+            return {row.thread.title: (row.replies, row.repliers) for row in rows}, len(statements)
+
+    with committing(app):
+        person = {key: db.session.get(User, world[key]) for key in ("trainer", "lena", "mia")}
+        cohort = db.session.get(Cohort, world["a"])
+        busy = social.start_thread(person["lena"], cohort, "Difficult calls", "How do you open them?")
+        for author, text in (("mia", "With the name."), ("trainer", "Slowly."), ("mia", "And a pause."),
+                             ("lena", "Thanks!")):  # fmt: skip
+            social.reply(person[author], busy, text)
+        hidden = social.reply(person["trainer"], busy, "Off topic.")
+        deleted = social.reply(person["lena"], busy, "Typo.")
+        moderation.hide_post(person["trainer"], hidden.id)
+        moderation.delete_post(person["lena"], deleted.id)
+        social.start_thread(person["mia"], cohort, "Quiet one", "Anyone?")
+    shown, one_space = listed("lena")
+    assert shown == {"Difficult calls": (4, ["Mia Maier", "Tara Trainer", "Lena Learner"]), "Quiet one": (0, [])}
+    assert one_space == 2
+    with committing(app):
+        for n in range(5):
+            social.start_thread(
+                db.session.get(User, world["mia"]), db.session.get(Cohort, world["a"]), f"More {n}", "x"
+            )
+    shown, busier_space = listed("lena")
+    assert len(shown) == 7 and busier_space == one_space
