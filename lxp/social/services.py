@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, case, func, literal, select, union_all, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from lxp import events
 from lxp.accounts.models import User, UserRole
@@ -149,7 +149,9 @@ def threads_of(viewer: User, space) -> list[ThreadRow]:
 def thread_for(viewer: User, thread_id: int) -> SpaceThread:
     """A thread of a space the viewer may open. Raises ``NotFound`` (another cohort's or
     organisation's, deleted, or hidden from a learner)."""
-    thread = db.session.get(SpaceThread, thread_id)
+    # Its posts with their authors (and whoever endorsed one) in a statement each, not one per author.
+    posts = selectinload(SpaceThread.posts).options(selectinload(SpacePost.author), selectinload(SpacePost.endorsed_by))
+    thread = db.session.get(SpaceThread, thread_id, options=[posts])
     if thread is None or thread.deleted_at is not None or not access.may_see_thread(viewer, thread):
         raise NotFound(_l("No such thread."))
     if thread.hidden_at is not None and not access.is_staff(viewer):

@@ -266,3 +266,40 @@ def test_the_space_lists_each_threads_replies_and_repliers_in_two_statements(app
             )
     shown, busier_space = listed("lena")
     assert len(shown) == 7 and busier_space == one_space
+
+
+def test_a_thread_page_takes_as_many_statements_with_many_authors_as_with_one(app, world):
+    """The thread page loads its posts with their authors together, not each author (and their
+    roles) on its own when the page names them."""
+    from sqlalchemy import event
+
+    from lxp.cohorts.models import Cohort
+    from lxp.social import services as social
+
+    with committing(app):
+        cohort = db.session.get(Cohort, world["a"])
+        thread_id = social.start_thread(db.session.get(User, world["lena"]), cohort, "Openers", "Which work?").id
+    lena = _client(app, "lena@example.com")
+
+    def statements_of_the_page() -> tuple[int, str]:
+        lena.get(f"/spaces/threads/{thread_id}")  # the first visit of this process fills its caches
+        seen = []
+        listen = lambda *args: seen.append(args[2])  # noqa: E731
+        with committing(app):
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            page = lena.get(f"/spaces/threads/{thread_id}")
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        assert page.status_code == 200
+        return len(seen), page.get_data(as_text=True)
+
+    alone, _page = statements_of_the_page()
+    with committing(app):
+        thread = db.session.get(SpaceThread, thread_id)
+        social.reply(db.session.get(User, world["mia"]), thread, "A question about their day.")
+        social.reply(db.session.get(User, world["trainer"]), thread, "Their name, then a pause.")
+    with_others, page = statements_of_the_page()
+    assert "Mia Maier" in page and "Tara Trainer" in page
+    assert with_others == alone
