@@ -409,16 +409,38 @@ def live_dates(journey_id: int, learner_id: int, now: datetime) -> dict[str, lis
 def offerable_sessions(learner: User, now: datetime | None = None, limit: int = 10) -> list[LiveSession]:
     """Upcoming sessions of the courses on the learner's open journey that are open to them and
     still take registrations, soonest first (at most ``limit``): what a coach may offer them."""
+    return offerable_sessions_for([learner], now, limit)[learner.id]
+
+
+def offerable_sessions_for(learners: list[User], now: datetime | None = None,
+                           limit: int = 10) -> dict[int, list[LiveSession]]:  # fmt: skip
+    """``offerable_sessions`` of each of the learners, by id, in four statements however many
+    there are (the trainer's desk and the flagged learners' list show them for everyone)."""
     now = now or utcnow()
-    journey = paths.open_journey(learner)
-    if journey is None:
-        return []
-    course_ids = [jc.course_id for jc in journey.courses]
-    return list(db.session.execute(
+    journeys = paths.open_journeys_of(learner.id for learner in learners)
+    courses_of = {learner_id: {jc.course_id for jc in journey.courses} for learner_id, journey in journeys.items()}
+    wanted = set().union(*courses_of.values())
+    sessions = list(db.session.execute(
         select(LiveSession)
-        .where(LiveSession.organisation_id == learner.organisation_id, LiveSession.course_id.in_(course_ids),
-               LiveSession.status == "scheduled", LiveSession.starts_at > now,
-               LiveSession.registration_deadline > now, _open_to(learner.id))
-        .order_by(LiveSession.starts_at, LiveSession.id).limit(limit)
+        .where(LiveSession.organisation_id.in_({learner.organisation_id for learner in learners}),
+               LiveSession.course_id.in_(wanted), LiveSession.status == "scheduled", LiveSession.starts_at > now,
+               LiveSession.registration_deadline > now)
+        .order_by(LiveSession.starts_at, LiveSession.id)
         .options(selectinload(LiveSession.item))
-    ).scalars())  # fmt: skip
+    ).scalars()) if wanted else []  # fmt: skip
+    cohorts_of: dict[int, set[int]] = {}
+    if any(session.cohort_id is not None for session in sessions):
+        for user_id, cohort_id in db.session.execute(
+            select(cohort_members.c.user_id, cohort_members.c.cohort_id)
+            .where(cohort_members.c.user_id.in_(list(courses_of)))
+        ).all():  # fmt: skip
+            cohorts_of.setdefault(user_id, set()).add(cohort_id)
+    offered = {}
+    for learner in learners:
+        courses, cohorts = courses_of.get(learner.id, set()), cohorts_of.get(learner.id, set())
+        offered[learner.id] = [
+            s for s in sessions
+            if s.organisation_id == learner.organisation_id and s.course_id in courses
+            and (s.cohort_id is None or s.cohort_id in cohorts)  # as _open_to says in SQL
+        ][:limit]  # fmt: skip
+    return offered

@@ -85,6 +85,21 @@ def open_journey(learner, *, with_parts: bool = False) -> Journey | None:
     return db.session.execute(_open_journey_with_parts(), learner_id).unique().scalars().one_or_none()
 
 
+def open_journeys_of(learner_ids) -> dict[int, Journey]:
+    """``open_journey`` of each of the learners, by learner id (those with none left out), their
+    course versions loaded: one statement and one for the versions, however many learners."""
+    ids = sorted(set(learner_ids))
+    if not ids:
+        return {}
+    found: dict[int, Journey] = {}
+    for journey in db.session.execute(
+        select(Journey).where(Journey.learner_id.in_(ids), one_of(Journey.status, OPEN))
+        .order_by(Journey.id.desc()).options(selectinload(Journey.courses))
+    ).scalars():  # fmt: skip
+        found.setdefault(journey.learner_id, journey)  # the newest first
+    return found
+
+
 @dataclass(frozen=True)
 class JourneyChoice:
     goal_ids: tuple[int, ...]

@@ -41,14 +41,16 @@ def lighter_minutes(minutes: int) -> int:
 
 def session_choices(flags: list[RiskFlag]) -> dict[int, list[LiveSession]]:
     """Per flag id, the upcoming sessions of the learner's course a coach may offer."""
-    return {flag.id: registration.offerable_sessions(flag.learner) for flag in flags}
+    offered = registration.offerable_sessions_for([flag.learner for flag in flags])
+    return {flag.id: offered[flag.learner_id] for flag in flags}
 
 
 def plan_minutes(flags: list[RiskFlag]) -> dict[int, tuple[int, int] | None]:
     """Per flag id, the learner's weekly minutes now and in a simpler plan (None: no open path)."""
+    journeys = paths.open_journeys_of(flag.learner_id for flag in flags)
     found = {}
     for flag in flags:
-        journey = paths.open_journey(flag.learner)
+        journey = journeys.get(flag.learner_id)
         found[flag.id] = None if journey is None else (journey.weekly_minutes, lighter_minutes(journey.weekly_minutes))
     return found
 

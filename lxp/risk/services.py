@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from lxp.accounts.models import Organisation, User
 from lxp.assignments.models import ReportingLine
 from lxp.coaching import threads
-from lxp.coaching.services import coach_of
+from lxp.coaching.services import coaches
 from lxp.core.errors import Invalid, NotFound
 from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
@@ -222,7 +223,7 @@ def desk_flags(coach: User) -> list[RiskFlag]:
     coached = threads.coached_learner_ids(coach)
     return list(db.session.execute(
         select(RiskFlag).where(*_reaching_people(coach.organisation_id), RiskFlag.learner_id.in_(select(coached.c[0])))
-        .order_by(RiskFlag.raised_at, RiskFlag.id)
+        .order_by(RiskFlag.raised_at, RiskFlag.id).options(selectinload(RiskFlag.learner))
     ).scalars())  # fmt: skip
 
 
@@ -266,12 +267,22 @@ def organisation_flags(admin: User) -> list[RiskFlag]:
     coaches the learner or if nobody does, oldest first: a list to work through, not a ranking."""
     return list(db.session.execute(
         select(RiskFlag).where(*_reaching_people(admin.organisation_id)).order_by(RiskFlag.raised_at, RiskFlag.id)
+        .options(selectinload(RiskFlag.learner))
     ).scalars())  # fmt: skip
 
 
 def coaches_of(flags: list[RiskFlag]) -> dict[int, User | None]:
-    """Per flag id, the learner's coach (None: nobody coaches them)."""
-    return {flag.id: coach_of(flag.learner_id) for flag in flags}
+    """Per flag id, the learner's coach (None: nobody coaches them), ``coach_of``'s rule for all
+    of them in one statement."""
+    learner_ids = {flag.learner_id for flag in flags}
+    if not learner_ids:
+        return {}
+    pairs = coaches()
+    coach = dict(db.session.execute(
+        select(pairs.c.learner_id, User).join(User, User.id == pairs.c.coach_id)
+        .where(pairs.c.learner_id.in_(learner_ids))
+    ).all())  # fmt: skip
+    return {flag.id: coach.get(flag.learner_id) for flag in flags}
 
 
 def flag_for_admin(admin: User, flag_id: int) -> RiskFlag:

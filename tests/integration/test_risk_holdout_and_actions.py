@@ -143,3 +143,68 @@ def test_a_coach_makes_the_plan_lighter_and_the_learner_can_read_how_to_change_i
         assert journey.weekly_minutes == 80 and journey.plan_stale_since is None
         body = db.session.execute(select(CoachingMessage.body)).scalar_one()
         assert "80" in body and "120" in body and "Profil" in body
+
+
+def test_the_desk_offers_each_flagged_learner_their_sessions_in_as_many_statements_for_four_as_for_one(
+    app, live_course, trainer, make_user
+):
+    """Each flagged learner gets the sessions open to them (a cohort's session only to its
+    members), their lighter plan and their coach, read for all of them together: the desk takes
+    as many statements with four flagged learners as with one."""
+    from sqlalchemy import event
+
+    from lxp.accounts.models import User
+    from lxp.cohorts.models import Cohort
+    from lxp.risk import actions
+
+    first, _flag_id = _flagged_learner_on_the_live_course(app, live_course, trainer, make_user)
+    with committing(app):
+        cohort = Cohort(organisation_id=live_course["organisation"], name="Night shift",
+                        members=[db.session.get(User, first)])  # fmt: skip
+        db.session.add(cohort)
+        db.session.flush()
+        cohort_id = cohort.id
+    [everyone] = schedule(app, trainer, live_course["live"], soon(days=5))
+    [night_shift] = schedule(app, trainer, live_course["live"], soon(days=6), cohort_id=cohort_id)
+    coach = app.test_client()
+    sign_in(coach, "trainer@example.com")
+
+    def desk_statements() -> int:
+        coach.get("/desk")  # the first visit of this process fills its caches
+        seen = []
+        listen = lambda *args: seen.append(args[2])  # noqa: E731
+        with committing(app):
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            assert coach.get("/desk").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        return len(seen)
+
+    one = desk_statements()
+    others = []
+    for n in range(3):
+        learner = make_user(("learner",), email=f"other{n}@example.com", name=f"Other {n}")
+        client = app.test_client()
+        sign_in(client, f"other{n}@example.com")
+        start_path(client, live_course)
+        others.append(learner)
+    with committing(app):
+        for learner in others:
+            db.session.add(CoachAssignment(learner_id=learner, coach_id=trainer))
+            record(actor_id=learner, verb="launched", object_type="item", object_id=live_course["alt"],
+                   occurred_at=utcnow() - timedelta(days=12))  # fmt: skip
+        services.raise_flags(_organisation())
+    assert desk_statements() == one
+    with committing(app):
+        flags = services.desk_flags(db.session.get(User, trainer))
+        offered = actions.session_choices(flags)
+        lighter = actions.plan_minutes(flags)
+        coaches = services.coaches_of(flags)
+        by_learner = {flag.learner_id: flag.id for flag in flags}
+        assert set(by_learner) == {first, *others}
+        assert [s.id for s in offered[by_learner[first]]] == [everyone, night_shift]  # soonest first
+        assert all([s.id for s in offered[by_learner[o]]] == [everyone] for o in others)
+        assert all(lighter[flag_id] == (120, 80) for flag_id in by_learner.values())
+        assert all(coaches[flag_id].id == trainer for flag_id in by_learner.values())
