@@ -456,18 +456,23 @@ def refresh_path(learner: User) -> None:
         paths.refresh_plan(journey, "an assignment changed")
 
 
-@prepared
-def _work_query():
-    """The assigned work in force of the learner ``:learner_id`` with each assignment, its goal
-    and package, in one statement (``title_of`` reads them)."""
+def _work_of(learners):
+    """The assigned work in force of the ``learners`` (a condition on ``AssignedWork.learner_id``)
+    with each assignment, its goal and package, in one statement (``title_of`` reads them)."""
     return (
         select(AssignedWork)
         .join(AssignedWork.assignment).join(Assignment.goal).outerjoin(Assignment.package)
-        .where(AssignedWork.learner_id == bindparam("learner_id"), Assignment.withdrawn_at.is_(None))
+        .where(learners, Assignment.withdrawn_at.is_(None))
         .options(contains_eager(AssignedWork.assignment).contains_eager(Assignment.goal),
                  contains_eager(AssignedWork.assignment).contains_eager(Assignment.package))
         .order_by(AssignedWork.assignment_id, AssignedWork.cycle)
     )  # fmt: skip
+
+
+@prepared
+def _work_query():
+    """``_work_of`` the learner ``:learner_id``."""
+    return _work_of(AssignedWork.learner_id == bindparam("learner_id"))
 
 
 def _latest(rows) -> list[AssignedWork]:
@@ -480,6 +485,16 @@ def _latest(rows) -> list[AssignedWork]:
 def open_work(learner_id: int) -> list[AssignedWork]:
     """The learner's current share of each assignment in force: the latest cycle, done or not."""
     return _latest(db.session.execute(_work_query(), {"learner_id": learner_id}).scalars())
+
+
+def open_work_of(learner_ids) -> dict[int, list[AssignedWork]]:
+    """``open_work`` of each of the learners, by id, in one statement."""
+    ids = sorted(set(learner_ids))
+    rows = db.session.execute(_work_of(AssignedWork.learner_id.in_(ids))).scalars() if ids else []
+    by_learner: dict[int, list[AssignedWork]] = {learner_id: [] for learner_id in ids}
+    for work in rows:
+        by_learner[work.learner_id].append(work)
+    return {learner_id: _latest(work) for learner_id, work in by_learner.items()}
 
 
 def _open_work_for_this_plan(learner_id: int) -> list[AssignedWork]:
@@ -618,14 +633,15 @@ class WorkState:
     asked_by: str | None = None  # the manager's name when their manager asked for it (None: the organisation)
 
 
-def states_of(learner: User, today: date | None = None, plan: planner.Plan | None = None) -> list[WorkState]:
+def states_of(learner: User, today: date | None = None, plan: planner.Plan | None = None,
+              work: list[AssignedWork] | None = None) -> list[WorkState]:  # fmt: skip
     """Each assignment of the learner with how it stands, read from their current plan
-    (``plan`` when the caller has it already)."""
+    (``plan`` and their ``open_work`` when the caller has them already)."""
     today = today or date.today()
     if plan is None:
         journey = paths.open_journey(learner)
         plan = paths.current_plan(journey, today) if journey is not None else None
-    return _states(open_work(learner.id), today, plan)
+    return _states(open_work(learner.id) if work is None else work, today, plan)
 
 
 def _states(work_in_force: list[AssignedWork], today: date, plan: planner.Plan | None,

@@ -37,6 +37,7 @@ from lxp.core.errors import Invalid, NotAllowed, NotFound
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.paths import services as paths
+from lxp.paths.models import Journey
 from lxp.risk import services as risk
 
 ENCOURAGE_LIMIT = 500
@@ -219,20 +220,31 @@ class Member:
 
 def member_view(person: User, today: date | None = None) -> Member:
     """What a manager may see of one report: assignments and open on-the-job tasks."""
-    journey = paths.open_journey(person)
+    return _member(person, paths.open_journey(person), assignments.open_work(person.id), today)
+
+
+def _member(person: User, journey: Journey | None, work: list, today: date | None) -> Member:
+    """``member_view`` from the report's open ``journey`` and ``assignments.open_work``, read by
+    the caller (``team_view`` reads both for the whole team at once)."""
     plan = paths.current_plan(journey, today) if journey is not None else None
     tasks = [OpenTask(s.ref, s.title, s.due) for s in (plan.open_steps if plan else ()) if s.modality == "on_the_job"]
-    return Member(person, assignments.states_of(person, today, plan=plan) if plan else [], tasks)
+    return Member(person, assignments.states_of(person, today, plan=plan, work=work) if plan else [], tasks)
 
 
 def team_view(manager: User, today: date | None = None) -> list[Member]:
     """Every direct report's view, those who need attention (overdue, at risk) first, each
-    marked when predictive support flagged them and they let their manager know."""
+    marked when predictive support flagged them and they let their manager know. The team's
+    journeys and assigned work are read for everyone together."""
     order = {"overdue": 0, "at_risk": 1, "on_track": 2, "none": 3, "done": 4}
     flagged = risk.may_need_support(manager)
+    team = team_of(manager)
+    journeys = paths.open_journeys_of(person.id for person in team)
+    work = assignments.open_work_of(person.id for person in team)
     members = [
-        replace(member_view(person, today), may_need_support=person.id in flagged) for person in team_of(manager)
-    ]
+        replace(_member(person, journeys.get(person.id), work[person.id], today),
+                may_need_support=person.id in flagged)
+        for person in team
+    ]  # fmt: skip
     return sorted(members, key=lambda m: (order[m.worst], m.person.display_name))
 
 

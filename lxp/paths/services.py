@@ -22,6 +22,7 @@ from lxp.authoring import competency_names as competency_cache
 from lxp.authoring.kinds import KINDS
 from lxp.authoring.models import (
     Competency,
+    Course,
     CourseVersion,
     Goal,
     Item,
@@ -55,11 +56,11 @@ def item_ref(course_id: int, key: str) -> str:
 def offered_goals(learner) -> list[Goal]:
     """Goals of the learner's organisation that draw on at least one published course;
     those in the learner's language first."""
-    goals = (
-        db.session.execute(select(Goal).where(Goal.organisation_id == learner.organisation_id).order_by(Goal.title))
-        .scalars()
-        .all()
-    )
+    # With their courses' versions and their packages: the goal lists show them for every goal.
+    goals = db.session.execute(
+        select(Goal).where(Goal.organisation_id == learner.organisation_id).order_by(Goal.title)
+        .options(selectinload(Goal.courses).selectinload(Course.versions), selectinload(Goal.packages))
+    ).scalars().all()  # fmt: skip
     offered = [g for g in goals if any(current_published(c) for c in g.courses)]
     return sorted(offered, key=lambda g: (g.language != (learner.locale or "en"), g.title.lower()))
 
