@@ -414,16 +414,16 @@ def offerable_sessions(learner: User, now: datetime | None = None, limit: int = 
 
 def offerable_sessions_for(learners: list[User], now: datetime | None = None,
                            limit: int = 10) -> dict[int, list[LiveSession]]:  # fmt: skip
-    """``offerable_sessions`` of each of the learners, by id, in four statements however many
-    there are (the trainer's desk and the flagged learners' list show them for everyone)."""
+    """``offerable_sessions`` of each of the learners, by id, in at most five statements however
+    many there are (the trainer's desk and the flagged learners' list show them for everyone)."""
     now = now or utcnow()
     journeys = paths.open_journeys_of(learner.id for learner in learners)
     courses_of = {learner_id: {jc.course_id for jc in journey.courses} for learner_id, journey in journeys.items()}
     wanted = set().union(*courses_of.values())
     sessions = list(db.session.execute(
         select(LiveSession)
-        .where(LiveSession.organisation_id.in_({learner.organisation_id for learner in learners}),
-               LiveSession.course_id.in_(wanted), LiveSession.status == "scheduled", LiveSession.starts_at > now,
+        .where(LiveSession.organisation_id.in_(sorted({learner.organisation_id for learner in learners})),
+               LiveSession.course_id.in_(sorted(wanted)), LiveSession.status == "scheduled", LiveSession.starts_at > now,
                LiveSession.registration_deadline > now)
         .order_by(LiveSession.starts_at, LiveSession.id)
         .options(selectinload(LiveSession.item))
