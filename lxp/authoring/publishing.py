@@ -46,8 +46,9 @@ def coverage_report(version: CourseVersion) -> coverage.CoverageReport:
 
 def _load_links(version: CourseVersion) -> list:
     """Each item's competencies, prerequisites and alternatives, each outcome's competencies and
-    each module's items, a statement per kind of link for the whole version (the check reads them all; one at a
-    time they were four statements an item: 91 for the demo's first course page)."""
+    each module's items: a statement per kind of link for the whole version (the check reads
+    them all; one at a time they were four statements an item, 91 on the demo's first course
+    page). Returns what it loaded, for the caller to hold."""
     items = db.session.execute(
         select(Item).where(Item.version_id == version.id).options(
             selectinload(Item.teaches), selectinload(Item.assesses), selectinload(Item.prerequisites),
