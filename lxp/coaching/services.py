@@ -24,6 +24,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, exists, func, or_, select, union_all
+from sqlalchemy.orm import selectinload
 
 from lxp import events
 from lxp.accounts.models import User
@@ -340,6 +341,7 @@ def help_queue(trainer: User) -> list[HelpRequest]:
             select(HelpRequest)
             .where(_visible_to_trainer(trainer), HelpRequest.status != "resolved")
             .order_by(case((HelpRequest.status == "open", 0), else_=1), HelpRequest.created_at, HelpRequest.id)
+            .options(selectinload(HelpRequest.learner))  # the desk names them all
         ).scalars()
     )
 

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from lxp import events
 from lxp.accounts.models import User
@@ -252,9 +253,9 @@ def coach_inbox(trainer: User) -> list[ThreadRow]:
     ids = coached_learner_ids(trainer)
     threads = list(
         db.session.execute(
-            select(CoachingThread).where(
-                CoachingThread.learner_id.in_(select(ids.c[0])), CoachingThread.last_message_at.is_not(None)
-            )
+            select(CoachingThread)
+            .where(CoachingThread.learner_id.in_(select(ids.c[0])), CoachingThread.last_message_at.is_not(None))
+            .options(selectinload(CoachingThread.learner))  # the desk names them all
         ).scalars()
     )
     rows = _rows(trainer, threads)
@@ -295,18 +296,21 @@ def due_checkpoints(trainer: User, today: date | None = None, days_ahead: int = 
     ids = coached_learner_ids(trainer)
     journeys = db.session.execute(
         select(Journey).where(Journey.learner_id.in_(select(ids.c[0])), Journey.status == "active")
-    ).scalars()
+        .options(selectinload(Journey.courses))  # journey_item reads them
+    ).scalars().all()  # fmt: skip
+    found = [(journey, step) for journey in journeys if journey.plan
+             for step in plan_from_json(journey.plan).open_steps
+             if kinds.get(step.kind).coached and step.due is not None
+             and step.due <= today + timedelta(days=days_ahead)]  # fmt: skip
+    # Their learners read together, not one statement for each.
+    learners = {person.id: person for person in db.session.scalars(
+        select(User).where(User.id.in_(sorted({journey.learner_id for journey, _step in found})))
+    )} if found else {}  # fmt: skip
     due = []
-    for journey in journeys:
-        if not journey.plan:
-            continue
-        for step in plan_from_json(journey.plan).open_steps:
-            if not kinds.get(step.kind).coached or step.due is None or step.due > today + timedelta(days=days_ahead):
-                continue
-            item = journey_item(journey, step.ref)
-            learner = db.session.get(User, journey.learner_id)
-            due.append(DueConversation(learner, step.ref, step.title, step.due,
-                                       (item.content or {}).get("agenda", "") if item else ""))  # fmt: skip
+    for journey, step in found:
+        item = journey_item(journey, step.ref)
+        due.append(DueConversation(learners[journey.learner_id], step.ref, step.title, step.due,
+                                   (item.content or {}).get("agenda", "") if item else ""))  # fmt: skip
     return sorted(due, key=lambda d: (d.due, d.learner.display_name))
 
 

@@ -321,3 +321,51 @@ def test_a_learners_image_reaches_the_coachs_mail_as_a_link_never_as_a_remote_im
     assert '<a href="https://tracker.example/pixel.gif?coach=1"' in html
     # On the page, where lxp's own policy decides what loads, the message reads as written.
     assert "<img" in client.get(thread_url).get_data(as_text=True)
+
+
+def test_the_desk_names_every_learner_in_as_many_statements_for_three_as_for_one(app, make_user):
+    """The coach's desk lists help requests, conversations and due checkpoints with each
+    learner's name, reading the learners together: three learners with one of each take as many
+    statements as one."""
+    from sqlalchemy import event
+
+    from lxp.coaching import services as coaching
+    from lxp.coaching import threads
+
+    ids = _with_checkpoint(app, make_user)
+    coach_id = make_user(("trainer",), email="coach@example.com")
+    coach = _client(app, "coach@example.com")
+    with committing(app):
+        engine = db.engine
+
+    def learner_with_everything(n: int) -> str:
+        name = f"Learner {n}"
+        learner_id = make_user(("learner",), email=f"l{n}@example.com", name=name)
+        with committing(app):
+            db.session.add(CoachAssignment(learner_id=learner_id, coach_id=coach_id))
+        start_path(_client(app, f"l{n}@example.com"), ids, package=str(ids["package"]))
+        with committing(app):
+            learner = db.session.get(User, learner_id)
+            coaching.ask_for_help(learner, ids["lesson"], "The second half lost me.")
+            threads.post_message(learner, threads.open_thread(learner), "Can we talk on Friday?")
+        return name
+
+    def desk() -> tuple[int, str]:
+        coach.get("/desk")  # the first visit of this process fills its caches
+        seen = []
+        listen = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            page = coach.get("/desk")
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        assert page.status_code == 200
+        return len(seen), page.get_data(as_text=True)
+
+    first = learner_with_everything(0)
+    one, page = desk()
+    assert page.count(first) >= 3  # a help request, a conversation, a checkpoint due
+    names = [learner_with_everything(n) for n in (1, 2)]
+    three, page = desk()
+    assert all(page.count(name) >= 3 for name in names)
+    assert three == one
