@@ -404,6 +404,35 @@ def app_session(app):
 
 
 @contextmanager
+def statements_sent(app):
+    """The SQL statements the app's database is sent inside the block, as a list filled while it
+    runs (the test harness's savepoints left out), for tests that count what a page costs."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def page_cost(app, client, url: str) -> tuple[int, str]:
+    """GET ``url`` twice (the first visit fills this process's caches); how many statements the
+    second sent, and its page."""
+    client.get(url)
+    with statements_sent(app) as seen:
+        page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    return len(seen), page.get_data(as_text=True)
+
+
+@contextmanager
 def committing(app):
     """An application context whose work is committed when the block ends without an error, as
     a request, job or command would commit it: for set-up and steps that call services, which

@@ -12,7 +12,7 @@ from lxp.authoring.models import Goal, Package
 from lxp.coaching.models import CoachAssignment, CoachFeedback, CoachingMessage
 from lxp.events import LearningEvent
 from lxp.extensions import db
-from tests.conftest import committing, csrf_from, sign_in, submit
+from tests.conftest import committing, csrf_from, page_cost, sign_in, submit
 from tests.integration.conftest import MINI, start_path
 
 
@@ -327,16 +327,12 @@ def test_the_desk_names_every_learner_in_as_many_statements_for_three_as_for_one
     """The coach's desk lists help requests, conversations and due checkpoints with each
     learner's name, reading the learners together: three learners with one of each take as many
     statements as one."""
-    from sqlalchemy import event
-
     from lxp.coaching import services as coaching
     from lxp.coaching import threads
 
     ids = _with_checkpoint(app, make_user)
     coach_id = make_user(("trainer",), email="coach@example.com")
     coach = _client(app, "coach@example.com")
-    with committing(app):
-        engine = db.engine
 
     def learner_with_everything(n: int) -> str:
         name = f"Learner {n}"
@@ -350,22 +346,10 @@ def test_the_desk_names_every_learner_in_as_many_statements_for_three_as_for_one
             threads.post_message(learner, threads.open_thread(learner), "Can we talk on Friday?")
         return name
 
-    def desk() -> tuple[int, str]:
-        coach.get("/desk")  # the first visit of this process fills its caches
-        seen = []
-        listen = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listen)
-        try:
-            page = coach.get("/desk")
-        finally:
-            event.remove(engine, "before_cursor_execute", listen)
-        assert page.status_code == 200
-        return len(seen), page.get_data(as_text=True)
-
     first = learner_with_everything(0)
-    one, page = desk()
+    one, page = page_cost(app, coach, "/desk")
     assert page.count(first) >= 3  # a help request, a conversation, a checkpoint due
     names = [learner_with_everything(n) for n in (1, 2)]
-    three, page = desk()
+    three, page = page_cost(app, coach, "/desk")
     assert all(page.count(name) >= 3 for name in names)
     assert three == one

@@ -19,7 +19,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.managers import services as managers
 from lxp.paths import services as paths
-from tests.conftest import committing, csrf_from, sign_in, submit
+from tests.conftest import committing, csrf_from, page_cost, sign_in, submit
 from tests.integration.api.conftest import ApiClient, make_token
 
 SECRETS = ("SECRET-reflection-7f3a", "SECRET-pulse-comment-19bd", "SECRET-help-request-55c1",
@@ -387,32 +387,17 @@ def test_my_team_reads_the_whole_team_together(app, client):
     """The team page reads its reports' journeys and assigned work for everyone at once (and
     the goals to assign with their courses and packages together): as many statements for a
     team of three as for a team of one."""
-    from sqlalchemy import delete, event
+    from sqlalchemy import delete
 
     from lxp.assignments.models import ReportingLine
 
     _demo(app)
     sign_in(client, MANAGER, demo.DEMO_PASSWORD)
-    with committing(app):
-        engine = db.engine
-
-    def statements_of_the_page() -> tuple[int, str]:
-        client.get("/team")  # the first visit of this process fills its caches
-        seen = []
-        listen = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listen)
-        try:
-            page = client.get("/team")
-        finally:
-            event.remove(engine, "before_cursor_execute", listen)
-        assert page.status_code == 200
-        return len(seen), page.get_data(as_text=True)
-
-    three, page = statements_of_the_page()
+    three, page = page_cost(app, client, "/team")
     with committing(app):
         team = [_user(email) for email, *_ in TEAM]
         assert len(team) == 3 and all(person.display_name in page for person in team)
         db.session.execute(delete(ReportingLine).where(ReportingLine.user_id.in_([p.id for p in team[1:]])))
-    one, page = statements_of_the_page()
+    one, page = page_cost(app, client, "/team")
     assert team[0].display_name in page and team[1].display_name not in page
     assert one == three

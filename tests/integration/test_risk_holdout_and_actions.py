@@ -15,7 +15,7 @@ from lxp.extensions import db
 from lxp.paths.models import Journey
 from lxp.risk import history, holdout, population, services
 from lxp.risk.models import RiskFlag, RiskSettings
-from tests.conftest import committing, sign_in, submit
+from tests.conftest import committing, page_cost, sign_in, submit
 from tests.integration.test_live_fixtures import (  # noqa: F401  (fixtures)
     live_course_fixture,
     schedule,
@@ -151,8 +151,6 @@ def test_the_desk_offers_each_flagged_learner_their_sessions_in_as_many_statemen
     """Each flagged learner gets the sessions open to them (a cohort's session only to its
     members), their lighter plan and their coach, read for all of them together: the desk takes
     as many statements with four flagged learners as with one."""
-    from sqlalchemy import event
-
     from lxp.accounts.models import User
     from lxp.cohorts.models import Cohort
     from lxp.risk import actions
@@ -169,20 +167,7 @@ def test_the_desk_offers_each_flagged_learner_their_sessions_in_as_many_statemen
     coach = app.test_client()
     sign_in(coach, "trainer@example.com")
 
-    def desk_statements() -> int:
-        coach.get("/desk")  # the first visit of this process fills its caches
-        seen = []
-        listen = lambda *args: seen.append(args[2])  # noqa: E731
-        with committing(app):
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", listen)
-        try:
-            assert coach.get("/desk").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listen)
-        return len(seen)
-
-    one = desk_statements()
+    one, _page = page_cost(app, coach, "/desk")
     others = []
     for n in range(3):
         learner = make_user(("learner",), email=f"other{n}@example.com", name=f"Other {n}")
@@ -196,7 +181,7 @@ def test_the_desk_offers_each_flagged_learner_their_sessions_in_as_many_statemen
             record(actor_id=learner, verb="launched", object_type="item", object_id=live_course["alt"],
                    occurred_at=utcnow() - timedelta(days=12))  # fmt: skip
         services.raise_flags(_organisation())
-    assert desk_statements() == one
+    assert page_cost(app, coach, "/desk")[0] == one
     with committing(app):
         flags = services.desk_flags(db.session.get(User, trainer))
         offered = actions.session_choices(flags)

@@ -13,7 +13,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.nudges import services as nudges
 from lxp.social.models import SpacePost, SpaceThread
-from tests.conftest import committing, submit
+from tests.conftest import committing, page_cost, statements_sent, submit
 from tests.integration.social_fixtures import _client, digest_of, next_noon_utc, plan_and_deliver, world_fixture  # noqa: F401  (fixtures)
 
 
@@ -226,8 +226,6 @@ def test_the_space_lists_each_threads_replies_and_repliers_in_two_statements(app
     """The list of a space's threads says how many replies each has and who wrote them (each
     person once, in the order of their first reply), without the opening post or hidden and
     deleted replies; and it takes two statements whether the space has one thread or seven."""
-    from sqlalchemy import event
-
     from lxp.cohorts.models import Cohort
     from lxp.social import moderation
     from lxp.social import services as social
@@ -235,13 +233,8 @@ def test_the_space_lists_each_threads_replies_and_repliers_in_two_statements(app
     def listed(viewer_key):
         with committing(app):
             viewer, cohort = db.session.get(User, world[viewer_key]), db.session.get(Cohort, world["a"])
-            statements = []
-            listen = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listen)
-            try:
+            with statements_sent(app) as statements:
                 rows = social.threads_of(viewer, cohort)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listen)
             return {row.thread.title: (row.replies, row.repliers) for row in rows}, len(statements)
 
     with committing(app):
@@ -271,8 +264,6 @@ def test_the_space_lists_each_threads_replies_and_repliers_in_two_statements(app
 def test_a_thread_page_takes_as_many_statements_with_many_authors_as_with_one(app, world):
     """The thread page loads its posts with their authors together, not each author (and their
     roles) on its own when the page names them."""
-    from sqlalchemy import event
-
     from lxp.cohorts.models import Cohort
     from lxp.social import services as social
 
@@ -280,26 +271,11 @@ def test_a_thread_page_takes_as_many_statements_with_many_authors_as_with_one(ap
         cohort = db.session.get(Cohort, world["a"])
         thread_id = social.start_thread(db.session.get(User, world["lena"]), cohort, "Openers", "Which work?").id
     lena = _client(app, "lena@example.com")
-
-    def statements_of_the_page() -> tuple[int, str]:
-        lena.get(f"/spaces/threads/{thread_id}")  # the first visit of this process fills its caches
-        seen = []
-        listen = lambda *args: seen.append(args[2])  # noqa: E731
-        with committing(app):
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", listen)
-        try:
-            page = lena.get(f"/spaces/threads/{thread_id}")
-        finally:
-            event.remove(engine, "before_cursor_execute", listen)
-        assert page.status_code == 200
-        return len(seen), page.get_data(as_text=True)
-
-    alone, _page = statements_of_the_page()
+    alone, _page = page_cost(app, lena, f"/spaces/threads/{thread_id}")
     with committing(app):
         thread = db.session.get(SpaceThread, thread_id)
         social.reply(db.session.get(User, world["mia"]), thread, "A question about their day.")
         social.reply(db.session.get(User, world["trainer"]), thread, "Their name, then a pause.")
-    with_others, page = statements_of_the_page()
+    with_others, page = page_cost(app, lena, f"/spaces/threads/{thread_id}")
     assert "Mia Maier" in page and "Tara Trainer" in page
     assert with_others == alone
