@@ -406,13 +406,18 @@ def app_session(app):
 @contextmanager
 def statements_sent(app):
     """The SQL statements the app's database is sent inside the block, as a list filled while it
-    runs (the test harness's savepoints left out), for tests that count what a page costs."""
+    runs (the test harness's savepoints and SQLite's ``BEGIN`` left out), for tests that count
+    what a page costs."""
     with app.app_context():
         engine = db.engine
     seen: list[str] = []
 
     def note(_connection, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+        if (
+            not statement.lstrip()
+            .upper()
+            .startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN"))
+        ):
             seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", note)

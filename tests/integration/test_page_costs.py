@@ -29,11 +29,10 @@ from lxp.extensions import db
 from lxp.managers import services as managers
 from lxp.paths import services as paths
 from lxp.paths.models import Journey, JourneyCourse
-from tests.conftest import committing, csrf_from, sign_in, submit
+from tests.conftest import committing, csrf_from, sign_in, statements_sent, submit
 from tests.integration.conftest import MINI, start_path
 
 MARCUS = "marcus.johnson@northwind.example"
-HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")  # the test harness's and SQLite's
 
 
 @pytest.fixture
@@ -65,22 +64,6 @@ def _assign_marcus():
     assignments.refresh_path(marcus)
 
 
-class Statements:
-    def __init__(self, engine):
-        self.engine, self.seen = engine, []
-
-    def __call__(self, _conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(HARNESS):
-            self.seen.append(statement)
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self)
-        return self.seen
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self)
-
-
 def _engine(app):
     with committing(app):
         return db.engine
@@ -96,10 +79,9 @@ def test_a_demo_learners_path_and_today_take_few_statements_and_write_nothing(ap
     sign_in(client, email, demo.DEMO_PASSWORD)
     for page in ("/path", "/today"):
         client.get(page)  # the first visit of this process fills its caches
-    engine = _engine(app)
     costs, shown = {}, {}
     for page, most in (("/path", 7), ("/today", 8)):
-        with Statements(engine) as seen:
+        with statements_sent(app) as seen:
             response = client.get(page)
         assert response.status_code == 200
         writes = [s for s in seen if not s.lstrip().upper().startswith("SELECT")]
@@ -205,8 +187,7 @@ def test_a_renamed_competency_shows_on_the_next_page_although_names_are_cached(a
     start_path(client, published)
     first = client.get("/path")
     assert "Active listening" in first.get_data(as_text=True)  # no German name yet; now cached
-    engine = _engine(app)
-    with Statements(engine) as seen:
+    with statements_sent(app) as seen:
         client.get("/path")
     assert not [s for s in seen if "FROM competencies" in s]  # the names came from the cache
 
@@ -229,15 +210,14 @@ def test_a_step_its_completion_and_its_pulse_take_few_statements(app, client, de
     sign_in(client, MARCUS, demo.DEMO_PASSWORD)
     ref = re.search(r'href="/learn/([^"#]+)"', client.get("/path").get_data(as_text=True)).group(1)
     token = csrf_from(client.get("/today").get_data(as_text=True))
-    engine = _engine(app)
     for url, most in ((f"/learn/{ref}", 6), (f"/learn/{ref}/pulse", 2)):
         client.get(url)  # the first visit of this process fills its caches
-        with Statements(engine) as seen:
+        with statements_sent(app) as seen:
             assert client.get(url).status_code == 200
         assert [s for s in seen if not s.lstrip().upper().startswith("SELECT")] == [], f"GET {url} wrote"
         assert len(seen) <= most, f"GET {url} took {len(seen)} statements:\n" + "\n".join(seen)
     body = {"event_id": str(uuid.uuid4()), "seconds": 60, "fields": {}}
-    with Statements(engine) as seen:
+    with statements_sent(app) as seen:
         done = client.post(f"/learn/{ref}/done", json=body, headers={"X-CSRFToken": token, "X-LXP-Replay": "1"})
     assert done.status_code == 200
     assert len(seen) <= 15, f"marking a step done took {len(seen)} statements:\n" + "\n".join(seen)
