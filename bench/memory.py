@@ -58,7 +58,7 @@ from lxp.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("/today", "/path", "/inbox", "/healthz", "/me")
 HEAVY = ("sklearn", "numpy", "scipy", "alembic", "mako", "pygments", "authlib", "onelogin", "xmlsec", "lxml",
-         "joserfc", "PIL", "segno", "icalendar", "dkim", "dns", "requests", "pywebpush", "aiohttp")  # fmt: skip
+         "joserfc", "cryptography", "py_vapid", "PIL", "segno", "icalendar", "dkim", "dns", "requests", "pywebpush", "aiohttp")  # fmt: skip
 PROFILE = """
 import json, sys
 from wsgi import app  # what a gunicorn worker loads

@@ -9,13 +9,19 @@ an encrypted value fails with a message saying what to set, and ``flask lxp chec
 soon as an encrypted value is stored.
 
 A column holds ciphertext through ``EncryptedText``; application code sees plain text.
+
+``cryptography`` is imported when a value is first encrypted or opened, not with the app: most
+requests never touch an encrypted column, and it is 9 MB of every web worker (issue 20).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
 from sqlalchemy import Text, and_, literal, select, update
 from sqlalchemy import column as sa_column
@@ -24,6 +30,10 @@ from sqlalchemy.types import TypeDecorator
 KEY_FILE = "encryption_key"
 _EXTENSION = "lxp_crypto"
 _SOURCE = "lxp_crypto_source"
+_KEYS = "lxp_crypto_keys"
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 
 class EncryptionUnavailable(RuntimeError):
@@ -37,15 +47,26 @@ def parse_keys(text: str | None) -> list[bytes]:
         candidate = part.strip()
         if not candidate:
             continue
-        try:
-            Fernet(candidate.encode())
-        except (ValueError, TypeError):
+        if not _is_fernet_key(candidate):
             raise ValueError(
                 f"LXP_ENCRYPTION_KEY: key {position} is not a Fernet key (32 bytes in url-safe base64; "
                 "make one with: python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
             ) from None
         keys.append(candidate.encode())
     return keys
+
+
+def _is_fernet_key(text: str) -> bool:
+    """Fernet's own check of a key (32 bytes in url-safe base64), made without importing it."""
+    try:
+        return len(base64.urlsafe_b64decode(text.encode("ascii"))) == 32
+    except (ValueError, binascii.Error):
+        return False
+
+
+def _new_key() -> str:
+    """A new random key, as ``Fernet.generate_key()`` makes it."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
 
 
 def init_app(app: Flask) -> None:
@@ -56,25 +77,32 @@ def init_app(app: Flask) -> None:
     if not keys and app.config["LXP_ENV"] != "production":
         key_file = Path(app.instance_path) / KEY_FILE
         if not key_file.exists():
-            key_file.write_text(Fernet.generate_key().decode())
+            key_file.write_text(_new_key())
             key_file.chmod(0o600)
         keys = parse_keys(key_file.read_text())
         app.extensions[_SOURCE] = f"generated into {key_file}"
-    app.extensions[_EXTENSION] = MultiFernet([Fernet(key) for key in keys]) if keys else None
+    app.extensions[_KEYS] = keys
+    app.extensions[_EXTENSION] = None  # made from the keys on first use (``_fernet``)
 
 
 def _fernet() -> MultiFernet:
-    fernet = current_app.extensions.get(_EXTENSION)
-    if fernet is None:
+    """The keys as one ``MultiFernet``, made on first use and kept with the app."""
+    if not available():
         raise EncryptionUnavailable(
             "LXP_ENCRYPTION_KEY must be set when LXP_ENV=production: secrets in the database are encrypted with it"
         )
+    fernet = current_app.extensions.get(_EXTENSION)
+    if fernet is None:
+        from cryptography.fernet import Fernet, MultiFernet
+
+        keys = current_app.extensions[_KEYS]
+        fernet = current_app.extensions[_EXTENSION] = MultiFernet([Fernet(key) for key in keys])
     return fernet
 
 
 def available() -> bool:
     """Whether a key is configured (always outside production)."""
-    return current_app.extensions.get(_EXTENSION) is not None
+    return bool(current_app.extensions.get(_KEYS))
 
 
 def key_source() -> str:
@@ -91,6 +119,8 @@ def decrypt(token: str) -> str:
     """The plain text of a value ``encrypt`` made under any configured key. Raises
     ``EncryptionUnavailable`` when no key opens it (a wrong or dropped key, or plain text
     stored before encryption: ``flask db upgrade`` encrypts those)."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(token.encode("ascii")).decode()
     except (InvalidToken, UnicodeEncodeError):
@@ -110,6 +140,8 @@ def is_encrypted(value: str) -> bool:
 
 def rotate(token: str) -> str:
     """``token`` encrypted again under the first key (``MultiFernet.rotate``)."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken:

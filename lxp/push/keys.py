@@ -4,6 +4,9 @@ Configured through ``LXP_VAPID_PRIVATE_KEY``/``LXP_VAPID_PUBLIC_KEY``; without t
 generated on first use into ``<instance>/vapid.json`` (mode 0600) and reused afterwards, like
 the secret key. Browsers subscribe with the public key, so it must not change: a new key
 means every phone has to subscribe again.
+
+``cryptography`` and ``py_vapid`` are imported where a key is read: a web worker needs them only
+when someone turns push on, and they are 9 MB of every worker otherwise (issue 20).
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import tempfile
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
-from py_vapid import Vapid
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from py_vapid import Vapid
 
 KEY_FILE = "vapid.json"
 _EXTENSION = "lxp_vapid"
@@ -43,6 +48,8 @@ class VapidKeys:
 
 
 def _public_key_of(vapid: Vapid) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     point = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     return b64url(point)
 
@@ -53,6 +60,9 @@ def _private_raw(private_key: ec.EllipticCurvePrivateKey) -> str:
 
 def _from_text(private_key: str) -> Vapid:
     """A Vapid from a PEM, or base64url raw (32 bytes) or DER key. Raises ``ValueError``."""
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid
+
     text = private_key.strip()
     try:
         if text.startswith("-----BEGIN"):
@@ -66,6 +76,8 @@ def _load_or_create(key_file: Path) -> Vapid:
     """Read the generated key, or generate it. Two processes starting together agree on one
     key: the file appears complete and at once (a hard link), or not at all."""
     if not key_file.exists():
+        from py_vapid import Vapid
+
         vapid = Vapid()
         vapid.generate_keys()
         content = json.dumps({"private_key": _private_raw(vapid.private_key), "public_key": _public_key_of(vapid)})

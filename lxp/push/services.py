@@ -6,7 +6,6 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, select
@@ -59,6 +58,8 @@ def _check_endpoint(endpoint) -> str:
 
 def _check_keys(p256dh, auth) -> tuple[str, str]:
     """The browser's P-256 public key (65 bytes, a point on the curve) and 16-byte auth secret."""
+    from cryptography.hazmat.primitives.asymmetric import ec  # only here: workers seldom need it (issue 20)
+
     refused = Invalid(_("This browser sent push keys that cannot be used."), field="keys")
     if not isinstance(p256dh, str) or not isinstance(auth, str) or len(p256dh) > 100 or len(auth) > 50:
         raise refused

@@ -191,12 +191,12 @@ def test_rotating_a_key_fails_with_one_readable_line(app, published):
     assert unknown.exit_code != 0 and unknown.output.strip() == "Error: no organisation with the slug 'nowhere'"
     missing = _rotate(app)
     assert missing.exit_code != 0 and "--org" in missing.output
-    fernet = app.extensions[crypto._EXTENSION]
-    app.extensions[crypto._EXTENSION] = None  # production without LXP_ENCRYPTION_KEY
+    keys = app.extensions[crypto._KEYS]
+    app.extensions[crypto._KEYS] = []  # production without LXP_ENCRYPTION_KEY
     try:
         refused = _rotate(app, "--org", "acme")
     finally:
-        app.extensions[crypto._EXTENSION] = fernet
+        app.extensions[crypto._KEYS] = keys
     assert refused.exit_code != 0
     assert len(refused.output.strip().splitlines()) == 1 and refused.output.startswith("Error: cannot store a new key")
     with app.app_context():

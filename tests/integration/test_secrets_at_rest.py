@@ -2,12 +2,15 @@
 the plain text, the migration encrypts what was stored before, keys rotate, and production
 without the key is caught by `flask lxp check`."""
 
+import base64
 import uuid
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 from cryptography.fernet import Fernet
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 
@@ -140,3 +143,26 @@ def test_a_malformed_key_stops_the_app_with_a_readable_line(tmp_path):
         create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
                     "ENCRYPTION_KEY": f"{Fernet.generate_key().decode()},not-a-key"})  # fmt: skip
+
+
+_KEYLIKE = st.binary(min_size=28, max_size=36).map(lambda raw: base64.urlsafe_b64encode(raw).decode())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.text(max_size=60), _KEYLIKE, _KEYLIKE.map(lambda key: key.rstrip("="))).filter(lambda t: "," not in t)
+)
+def test_a_key_is_accepted_exactly_when_fernet_accepts_it(candidate):
+    """The app checks keys without importing ``cryptography`` (issue 20): the check must agree
+    with Fernet's own, or a key that works would stop the app, or a broken one pass until first use."""
+    key = candidate.strip()
+    if not key:
+        assert crypto.parse_keys(candidate) == []
+        return
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        with pytest.raises(ValueError, match="key 1 is not a Fernet key"):
+            crypto.parse_keys(candidate)
+    else:
+        assert crypto.parse_keys(candidate) == [key.encode()]

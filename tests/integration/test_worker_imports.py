@@ -1,5 +1,5 @@
 """A web worker and the scheduler load ``wsgi:app``: the libraries only a few pages or jobs need
-(company sign-in, credentials, calendars, DKIM, migrations, the risk model) must not come with it,
+(company sign-in, credentials, encrypted secrets, push keys, calendars, DKIM, migrations, the risk model) must not come with it,
 or every worker holds them (issue 20; ``bench/memory.py`` measures what that costs). The pages
 that need them still work: their own tests (SAML, OIDC, credentials, calendars, mail) cover that."""
 
@@ -11,7 +11,8 @@ import sys
 from tests.integration.served import ROOT
 
 # `flask lxp …` loads its commands (lxp.cli, the demo data, backups) only when one is run.
-LEFT_OUT = ("onelogin", "xmlsec", "lxml", "authlib", "joserfc", "requests", "PIL", "segno", "icalendar", "dkim",
+LEFT_OUT = ("onelogin", "xmlsec", "lxml", "authlib", "joserfc", "cryptography", "py_vapid", "requests", "PIL", "segno",
+            "icalendar", "dkim",
             "flask_migrate", "alembic", "mako", "pygments", "pywebpush", "aiohttp", "sklearn", "numpy", "scipy",
             "lxp.cli", "lxp.demo", "lxp.ops.backup")  # fmt: skip
 
