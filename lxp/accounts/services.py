@@ -37,7 +37,7 @@ from lxp.channels import email as email_channel
 from lxp.core import table_statistics
 from lxp.core.auth import ROLES
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
-from lxp.core.statements import prepared
+from lxp.core.statements import contains, prepared
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import is_valid_timezone, utcnow
 from lxp.extensions import db
@@ -557,8 +557,7 @@ def search_users(admin: User, query: str = "", role: str | None = None, page: in
     statement = select(User).where(User.organisation_id == admin.organisation_id)
     words = (query or "").strip()
     if words:
-        pattern = f"%{words.lower()}%"
-        statement = statement.where(or_(func.lower(User.display_name).like(pattern), User.email.like(pattern)))
+        statement = statement.where(or_(contains(User.display_name, words), contains(User.email, words)))
     if role in ROLES:
         statement = statement.where(User.role_rows.any(UserRole.role == role))
     statement = statement.order_by(func.lower(User.display_name), User.id)
@@ -572,6 +571,60 @@ def get_or_create_organisation(slug: str, name: str) -> Organisation:
         db.session.add(organisation)
         db.session.flush()
     return organisation
+
+
+@dataclass(frozen=True)
+class PeopleDirectory:
+    """The active people of an organisation (holding ``role``, if given) that a form chooses
+    among: found by name or e-mail, or by pasted addresses, never listed whole, since an
+    organisation may have tens of thousands (issue 20). ``core.forms.PeopleField`` reads it."""
+
+    organisation_id: int
+    role: str | None = None
+
+    def _people(self):
+        statement = select(User).where(User.organisation_id == self.organisation_id, User.active)
+        if self.role is not None:
+            statement = statement.where(User.role_rows.any(UserRole.role == self.role))
+        return statement
+
+    def named(self, user_ids: Iterable[int]) -> list[User]:
+        """Those of ``user_ids`` in the directory, by name (others are left out)."""
+        wanted = set(user_ids)
+        if not wanted:
+            return []
+        statement = self._people().where(User.id.in_(wanted))
+        return list(db.session.execute(statement.order_by(func.lower(User.display_name), User.id)).scalars())
+
+    def matching(self, text: str, limit: int = 20, excluding: Iterable[int] = ()) -> tuple[list[User], bool]:
+        """Up to ``limit`` people whose name or e-mail contains ``text`` (but not those
+        ``excluding``), by name, and whether more match."""
+        words = (text or "").strip()
+        if not words:
+            return [], False
+        statement = self._people().where(or_(contains(User.display_name, words), contains(User.email, words)))
+        left_out = set(excluding)
+        if left_out:
+            statement = statement.where(User.id.not_in(left_out))
+        found = list(db.session.execute(
+            statement.order_by(func.lower(User.display_name), User.id).limit(limit + 1)
+        ).scalars())  # fmt: skip
+        return found[:limit], len(found) > limit
+
+    def with_emails(self, addresses: Iterable[str]) -> tuple[list[User], list[str]]:
+        """The people of the directory with these e-mail addresses (spelt in any case), and the
+        addresses that are nobody's here or not addresses at all, as given."""
+        normalised, unknown = {}, []
+        for address in addresses:
+            try:
+                normalised[normalise_email(address)] = address
+            except Invalid:
+                unknown.append(address)
+        if not normalised:
+            return [], unknown
+        found = list(db.session.execute(self._people().where(User.email.in_(normalised))).scalars())
+        known = {user.email for user in found}
+        return found, unknown + [given for email, given in normalised.items() if email not in known]
 
 
 def active_with_role(organisation_id: int, role: str) -> list[User]:

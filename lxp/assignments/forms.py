@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lxp.core.forms import CheckboxListField, Form
+from lxp.core.forms import Form, PeopleField
 
 
 def _id_or_none(value):
@@ -18,7 +18,7 @@ class AssignmentForm(Form):
     package = SelectField(_l("Package (optional)"), coerce=_id_or_none, validate_choice=False)
     reason = TextAreaField(_l("Why it is asked for"), validators=[Length(max=300)])
     audience = SelectField(_l("Who is asked"), validate_choice=False)
-    people = CheckboxListField(_l("People"), coerce=int, validate_choice=False)
+    people = PeopleField(_l("People"))
     cohort = SelectField(_l("Cohort"), coerce=_id_or_none, validate_choice=False)
     unit = SelectField(_l("Organisation unit"), coerce=_id_or_none, validate_choice=False)
     role = SelectField(_l("Role"), validate_choice=False)

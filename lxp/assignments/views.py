@@ -7,14 +7,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lxp.accounts.services import active_with_role
+from lxp.accounts.services import PeopleDirectory
 from lxp.assignments import reports
 from lxp.assignments import services as assignments
 from lxp.assignments.forms import AssignmentForm, UnitForm
 from lxp.cohorts import services as cohorts
 from lxp.core.auth import ROLES, restrict_blueprint
 from lxp.core.errors import ServiceError
-from lxp.core.forms import ConfirmForm, show_form_error
+from lxp.core.forms import ConfirmForm, finding_people, show_form_error
 from lxp.core.i18n import ROLE_LABELS
 from lxp.paths import services as paths
 
@@ -32,7 +32,7 @@ def _form() -> AssignmentForm:
     form.audience.choices = [("people", _("Named people")), ("cohort", _("A cohort")),
                              ("unit", _("An organisation unit (and the units inside it)")),
                              ("role", _("Everyone with a role"))]  # fmt: skip
-    form.people.choices = [(u.id, u.display_name) for u in active_with_role(current_user.organisation_id, "learner")]
+    form.people.directory = PeopleDirectory(current_user.organisation_id, "learner")
     form.cohort.choices = [("", "—")] + [
         (c.id, c.name) for c, _count in cohorts.cohorts_of(current_user.organisation_id)
     ]
@@ -45,7 +45,7 @@ def _form() -> AssignmentForm:
 def list_assignments():
     """The assignments in force with how far their people are, and a form for a new one."""
     form = _form()
-    if form.validate_on_submit():
+    if not finding_people() and form.validate_on_submit():
         data = assignments.AssignmentInput(
             goal_id=form.goal.data, package_id=form.package.data, reason=form.reason.data or "",
             audience=form.audience.data, people=tuple(form.people.data or ()), cohort_id=form.cohort.data,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from lxp.authoring.kinds import KINDS
 from lxp.authoring.models import (
@@ -28,6 +28,7 @@ from lxp.authoring.models import (
 )
 from lxp.authoring.text import SLUG, ascii_slug, renumber
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.statements import contains
 from lxp.core.tenancy import get_in_organisation
 from lxp.extensions import db
 
@@ -113,12 +114,9 @@ def list_courses(admin, query: str = "", status: str | None = None) -> list[Cour
     """Courses of the organisation with their newest and current published version, by title."""
     statement = select(Course).where(Course.organisation_id == admin.organisation_id)
     if query.strip():
-        pattern = f"%{query.strip().lower()}%"
+        words = query.strip()
         statement = statement.where(
-            or_(
-                func.lower(Course.slug).like(pattern),
-                Course.versions.any(func.lower(CourseVersion.title).like(pattern)),
-            )
+            or_(contains(Course.slug, words), Course.versions.any(contains(CourseVersion.title, words)))
         )
     courses = db.session.execute(statement).scalars().all()
     rows = [CourseRow(c, latest_version(c), current_published(c)) for c in courses if c.versions]

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lxp.accounts.services import active_with_role
+from lxp.accounts.services import PeopleDirectory, active_with_role
 from lxp.cohorts import services as cohorts
 from lxp.cohorts.forms import CohortForm
 from lxp.core.auth import restrict_blueprint
 from lxp.core.errors import ServiceError
-from lxp.core.forms import show_form_error
+from lxp.core.forms import finding_people, show_form_error
 
 bp = Blueprint("cohorts", __name__, url_prefix="/admin/cohorts")
 restrict_blueprint(bp, "admin")
@@ -22,7 +22,7 @@ def _form(cohort=None) -> CohortForm:
     form.coach.choices = [("", _("No coach: each member's own"))] + [
         (t.id, t.display_name) for t in active_with_role(current_user.organisation_id, "trainer")
     ]
-    form.members.choices = [(u.id, u.display_name) for u in active_with_role(current_user.organisation_id, "learner")]
+    form.members.directory = PeopleDirectory(current_user.organisation_id, "learner")
     if cohort is not None and not form.is_submitted():
         form.name.data, form.coach.data = cohort.name, cohort.coach_id
         form.members.data = [m.id for m in cohort.members]
@@ -33,7 +33,7 @@ def _form(cohort=None) -> CohortForm:
 def list_cohorts():
     """The organisation's cohorts, and a form for a new one."""
     form = _form()
-    if form.validate_on_submit():
+    if not finding_people() and form.validate_on_submit():
         try:
             cohort = cohorts.create_cohort(current_user, form.name.data, form.coach.data, form.members.data or ())
         except ServiceError as error:
@@ -54,7 +54,7 @@ def edit_cohort(cohort_id: int):
     except ServiceError:
         abort(404)
     form = _form(cohort)
-    if form.validate_on_submit():
+    if not finding_people() and form.validate_on_submit():
         try:
             cohorts.update_cohort(current_user, cohort, form.name.data, form.coach.data, form.members.data or ())
         except ServiceError as error:

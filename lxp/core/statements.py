@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import literal_column
+from sqlalchemy import String, func, literal, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -82,3 +82,11 @@ def among(column, query):
     own plan, then its few values are looked up, whatever the statistics say. ``query`` is never
     correlated: a table it shares with the enclosing statement stays its own."""
     return _among(column, query.correlate(None).scalar_subquery())
+
+
+def contains(column, text: str):
+    """Whether ``column`` holds ``text`` anywhere, ignoring case: both sides lower-cased by the
+    database (Python's ``str.lower`` differs for some letters, such as "İ"), and the text's own
+    ``%``, ``_`` and backslashes taken literally (a search for "a_b" finds "a_b", not "axb")."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(func.lower(literal(f"%{escaped}%", String)), escape="\\")

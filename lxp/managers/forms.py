@@ -7,7 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lxp.core.forms import CheckboxListField, Form
+from lxp.core.forms import CheckboxListField, Form, PeopleField
 
 
 def _id_or_none(value):
@@ -24,8 +24,8 @@ class ConfirmPracticeForm(Form):
 
 
 class LineForm(Form):
-    person = SelectField(_l("Person"), coerce=_id_or_none, validate_choice=False)
-    manager = SelectField(_l("Manager"), coerce=_id_or_none, validate_choice=False)
+    person = PeopleField(_l("Person"), multiple=False)
+    manager = PeopleField(_l("Manager"), multiple=False, none_label=_l("Nobody"))
 
 
 class LinesUploadForm(Form):

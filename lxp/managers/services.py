@@ -24,7 +24,8 @@ from datetime import date
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased, contains_eager
 
 from lxp import events
 from lxp.accounts import joining
@@ -34,6 +35,7 @@ from lxp.assignments.models import ReportingLine
 from lxp.audit import services as audit
 from lxp.channels import in_app, path_for
 from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.statements import contains
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.paths import services as paths
@@ -101,14 +103,14 @@ def _require_admin(admin: User) -> None:
 def set_line_by_admin(admin: User, user_id: int, manager_id: int | None) -> None:
     """An admin sets one reporting line. Raises ``NotAllowed``, ``NotFound``, ``Invalid``."""
     _require_admin(admin)
-    user = _person(admin, user_id)
-    set_line(user, _person(admin, manager_id) if manager_id is not None else None, by=admin)
+    user = _person(admin, user_id, "person")
+    set_line(user, _person(admin, manager_id, "manager") if manager_id is not None else None, by=admin)
 
 
-def _person(admin: User, user_id: int) -> User:
-    user = db.session.get(User, user_id)
+def _person(admin: User, user_id: int | None, field: str) -> User:
+    user = db.session.get(User, user_id) if user_id is not None else None
     if user is None or user.organisation_id != admin.organisation_id:
-        raise NotFound(_l("No such person."), field="user")
+        raise NotFound(_l("Choose a person of your organisation."), field=field)
     return user
 
 
@@ -162,18 +164,23 @@ def upload_lines(admin: User, text: str) -> UploadResult:
     return UploadResult(lines, units)
 
 
-def people_of(organisation_id: int) -> list[User]:
-    """The organisation's active people, by name (to choose a person and their manager)."""
-    return list(db.session.execute(
-        select(User).where(User.organisation_id == organisation_id, User.active).order_by(User.display_name, User.id)
-    ).scalars())  # fmt: skip
-
-
-def lines_of(organisation_id: int) -> list[ReportingLine]:
-    return list(db.session.execute(
-        select(ReportingLine).join(User, User.id == ReportingLine.user_id)
-        .where(User.organisation_id == organisation_id).order_by(User.display_name)
-    ).scalars())  # fmt: skip
+def lines_of(organisation_id: int, query: str = "", page: int = 1, per_page: int = 50):
+    """The organisation's reporting lines by the person's name, a page at a time (Flask-SQLAlchemy's
+    ``Pagination``), those whose person or manager has ``query`` in their name or e-mail."""
+    person, manager = aliased(User), aliased(User)
+    statement = (
+        select(ReportingLine)
+        .join(person, person.id == ReportingLine.user_id)
+        .join(manager, manager.id == ReportingLine.manager_id)
+        .where(person.organisation_id == organisation_id)
+        .options(contains_eager(ReportingLine.user.of_type(person)), contains_eager(ReportingLine.manager.of_type(manager)))
+    )  # fmt: skip
+    words = (query or "").strip()
+    if words:
+        statement = statement.where(or_(*(contains(column, words) for column in (
+            person.display_name, person.email, manager.display_name, manager.email))))  # fmt: skip
+    statement = statement.order_by(func.lower(person.display_name), person.id)
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
 
 
 # --- the manager's side --------------------------------------------------------------------

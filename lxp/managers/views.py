@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lxp.accounts.services import PeopleDirectory
 from lxp.assignments import services as assignments
 from lxp.core.auth import restrict_blueprint, roles_required
 from lxp.core.errors import Invalid, ServiceError
-from lxp.core.forms import show_form_error
+from lxp.core.forms import finding_people, show_form_error
 from lxp.core.unit_of_work import flash_refusal
 from lxp.managers import services as managers
 from lxp.managers.forms import ConfirmPracticeForm, EncourageForm, LineForm, LinesUploadForm, TeamAssignmentForm
@@ -107,17 +108,16 @@ def confirm_practice(user_id: int):
 
 def _line_form() -> LineForm:
     form = LineForm()
-    people = managers.people_of(current_user.organisation_id)
-    form.person.choices = [(u.id, u.display_name) for u in people]
-    form.manager.choices = [("", _("Nobody"))] + [(u.id, u.display_name) for u in people]
+    form.person.directory = form.manager.directory = PeopleDirectory(current_user.organisation_id)
     return form
 
 
 @admin_bp.route("", methods=["GET", "POST"])
 def lines():
-    """Who reports to whom: one at a time, or a CSV of email, manager_email and unit."""
+    """Who reports to whom (found by name or e-mail, a page at a time): set one at a time, or
+    from a CSV of email, manager_email and unit."""
     form = _line_form()
-    if form.validate_on_submit():
+    if not finding_people() and form.validate_on_submit():
         try:
             managers.set_line_by_admin(current_user, form.person.data, form.manager.data)
         except ServiceError as error:
@@ -126,7 +126,11 @@ def lines():
             flash(_("Saved."), "success")
             return redirect(url_for("reporting_lines.lines"))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("managers/lines.html", lines=managers.lines_of(current_user.organisation_id), form=form,
+    query = request.args.get("q", "")
+    pagination = managers.lines_of(
+        current_user.organisation_id, query, page=max(request.args.get("page", 1, type=int), 1)
+    )
+    return render_template("managers/lines.html", pagination=pagination, query=query, form=form,
                            upload_form=LinesUploadForm()), status  # fmt: skip
 
 

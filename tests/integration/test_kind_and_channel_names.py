@@ -44,6 +44,7 @@ CONTRACTS = {
     ("email", "lxp/api/me.py"): ADDRESS,
     ("email", "lxp/managers/services.py"): ADDRESS,  # the reporting-lines CSV's column
     ("email", "lxp/paths/cli.py"): ADDRESS,
+    ("email", "templates/_macros.html"): ADDRESS,  # a people field's box for addresses (type="email")
     # Company sign-in: the claim that carries a person's address, and the field it is typed in.
     ("email", "lxp/sso/forms.py"): ADDRESS,
     ("email", "lxp/sso/models.py"): ADDRESS,
