@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from lxp.authoring import coverage
 from lxp.authoring.kinds import KINDS
-from lxp.authoring.models import AuthoringChange, Course, CourseVersion, Item, Module, Outcome
-from lxp.authoring.services import current_published, log_change
+from lxp.authoring.models import AuthoringChange, Course, CourseVersion
+from lxp.authoring.services import current_published, load_version_links, log_change
 from lxp.core.errors import Conflict, NotAllowed
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -22,7 +21,7 @@ from lxp.extensions import db
 
 def coverage_report(version: CourseVersion) -> coverage.CoverageReport:
     """The coverage check of a stored version, items in course order."""
-    _loaded = _load_links(version)  # held: the session keeps loaded objects only while referenced
+    _loaded = load_version_links(version)  # held: the session keeps loaded objects only while referenced
     outcomes = [
         coverage.OutcomeSpec(str(o.id), o.statement, frozenset(c.code for c in o.competencies))
         for o in version.outcomes
@@ -42,25 +41,6 @@ def coverage_report(version: CourseVersion) -> coverage.CoverageReport:
         for item in module.items
     ]
     return coverage.check(outcomes, items, version.expected_minutes)
-
-
-def _load_links(version: CourseVersion) -> list:
-    """Each item's competencies, prerequisites and alternatives, each outcome's competencies and
-    each module's items: a statement per kind of link for the whole version (the check reads
-    them all; one at a time they were four statements an item, 91 on the demo's first course
-    page). Returns what it loaded, for the caller to hold."""
-    items = db.session.execute(
-        select(Item).where(Item.version_id == version.id).options(
-            selectinload(Item.teaches), selectinload(Item.assesses), selectinload(Item.prerequisites),
-            selectinload(Item.alternatives))
-    ).scalars().all()  # fmt: skip
-    outcomes = db.session.execute(
-        select(Outcome).where(Outcome.version_id == version.id).options(selectinload(Outcome.competencies))
-    ).scalars().all()  # fmt: skip
-    modules = db.session.execute(
-        select(Module).where(Module.version_id == version.id).options(selectinload(Module.items))
-    ).scalars().all()  # fmt: skip
-    return [*items, *outcomes, *modules]
 
 
 class CoverageIncomplete(Conflict):

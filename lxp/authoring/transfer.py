@@ -348,6 +348,7 @@ def _upsert_goals(organisation_id: int, entries: list[dict], competencies: dict[
 def export_document(course: Course, version: CourseVersion | None = None) -> str:
     """The course (newest version unless ``version``) as a JSON document, deterministically."""
     version = version or services.latest_version(course)
+    _loaded = services.load_version_links(version)  # held: see its docstring
     used_codes: set[str] = set()
 
     def codes(competencies) -> list[str]:

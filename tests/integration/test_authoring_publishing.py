@@ -184,9 +184,9 @@ def test_moving_modules_and_outcomes_keeps_every_one_of_them(author, draft):
 
 
 def test_a_course_page_reads_its_items_links_together_however_many_items(app, client, login_as):
-    """The course page's coverage check reads every item's competencies, prerequisites and
-    alternatives and every module's items a statement per kind of link: a course of 17 items in
-    four modules takes as many statements as one of 2 items in one."""
+    """The course page's coverage check and the course document's export read every item's
+    competencies, prerequisites and alternatives and every module's items a statement per kind
+    of link: a course of 17 items in four modules takes as many statements as one of 2 items in one."""
     from tests.conftest import committing, page_cost
     from tests.integration.conftest import MINI
 
@@ -199,3 +199,6 @@ def test_a_course_page_reads_its_items_links_together_however_many_items(app, cl
     large_cost, _page = page_cost(app, client, f"/admin/courses/{large}")
     small_cost, _page = page_cost(app, client, f"/admin/courses/{small}")
     assert large_cost == small_cost
+    large_export, document = page_cost(app, client, f"/admin/courses/{large}/export")
+    assert len(json.loads(document)["course"]["modules"]) == 4
+    assert large_export == page_cost(app, client, f"/admin/courses/{small}/export")[0]

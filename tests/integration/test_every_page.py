@@ -36,7 +36,7 @@ from lxp.core.auth import ROLES, required_roles
 from lxp.core.security import EXPIRES_AT
 from lxp.demo import PEOPLE
 from lxp.extensions import db, limiter
-from tests.conftest import committing, empty_all_tables
+from tests.conftest import committing, empty_all_tables, statements_sent
 from tests.seeded_demo import seeded_demo
 
 # The stages of a journey the walk must see, each at least once among the demo people.
@@ -577,6 +577,7 @@ class Walked:
     links: int = 0
     seconds: float = 0.0
     people: set[str] = field(default_factory=set)
+    statements: dict[str, tuple[int, str]] = field(default_factory=dict)  # endpoint: the most any GET sent, where
 
 
 WALKED = Walked()
@@ -633,8 +634,11 @@ def walk(app, person: Person) -> list[str]:
     started = time.perf_counter()
     links = {}
     for endpoint, address, visit in addresses:
-        response = client.get(address)
+        with statements_sent(app) as sent:
+            response = client.get(address)
         WALKED.requests += 1
+        if len(sent) > WALKED.statements.get(endpoint, (0, ""))[0]:
+            WALKED.statements[endpoint] = (len(sent), f"{person.key}: {address}")
         wrong = _sensible(response, visit, endpoint)
         if response.status_code == 200 and response.mimetype == "text/html":
             for href in HREF.findall(response.get_data(as_text=True)):
@@ -655,8 +659,11 @@ def walk(app, person: Person) -> list[str]:
         per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
         if per_endpoint[endpoint] > LINKS_PER_ENDPOINT:
             continue
-        response = client.get(href)
+        with statements_sent(app) as sent:
+            response = client.get(href)
         WALKED.links += 1
+        if len(sent) > WALKED.statements.get(endpoint, (0, ""))[0]:
+            WALKED.statements[endpoint] = (len(sent), f"{person.key}: {href}")
         if response.status_code not in (200, 302, 303):
             problems.append(f"{person.key} ({person.stage}): {page} links to {href} -> status {response.status_code}: "
                             f"{_excerpt(response)}")  # fmt: skip
@@ -938,3 +945,29 @@ def test_the_walk_reached_every_page(app, demo):
         f"\nwalk: {WALKED.requests} requests and {WALKED.links} links in {WALKED.seconds:.1f} s; seeding {demo.seconds:.1f} s"
     )
     assert not missed, f"never opened with a sensible answer: {missed}"
+
+
+# The most SQL statements one GET of the walk may send. A page that reads each row's links one row
+# at a time passes a test with a row or two and grows with the organisation: the trainer's desk
+# once sent 166 for the demo, a course's export 96. Over this, read the rows' links together (a
+# batch ``*_of(ids)`` read or an eager load; README "Lists read together"), or name the page in
+# ``HEAVIER`` with its figure and why it must read more.
+STATEMENT_CEILING = 40
+HEAVIER: dict[str, tuple[int, str]] = {}
+
+
+def test_no_page_of_the_walk_reads_its_rows_one_at_a_time(app, demo):
+    """Every page and link the walk opened sent at most ``STATEMENT_CEILING`` statements (run
+    with the whole module: the demo's largest lists are those of a few people)."""
+    walkers = {*demo.people, *(p.key for people in demo.synthetic.values() for p in people)}
+    if WALKED.people != walkers:
+        pytest.skip(f"only {len(WALKED.people)} of {len(walkers)} people walked: run the whole module to check this")
+    assert set(HEAVIER) <= set(_get_endpoints(app)), "HEAVIER names endpoints that no longer exist"
+    over = sorted(
+        (count, endpoint, where)
+        for endpoint, (count, where) in WALKED.statements.items()
+        if count > HEAVIER.get(endpoint, (STATEMENT_CEILING, ""))[0]
+    )
+    assert not over, "pages sending more statements than allowed:\n" + "\n".join(
+        f"{count} {endpoint} ({where})" for count, endpoint, where in reversed(over)
+    )
