@@ -41,6 +41,9 @@ class Journey(db.Model):
     # {"swaps": {ref: alternative ref}, "moves": [[optional ref, ref it goes before or null]]}
     choices: Mapped[dict] = mapped_column(JSON, default=dict)
     plan: Mapped[dict | None] = mapped_column(JSON)  # the last plan, see ``paths.storage``
+    # How many steps ``plan`` has, written with it: the insights count every learner's steps
+    # without reading (and parsing) every plan.
+    plan_steps: Mapped[int | None] = mapped_column()
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when replanning after an event failed: the event stood, the plan is rebuilt on the
     # next read or scheduler tick (``paths.services.refresh_plan``).

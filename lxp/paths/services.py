@@ -467,6 +467,7 @@ def replan(journey: Journey, today: date | None = None) -> planner.Plan:
     try:
         result = plan_for(journey, journey.choices or {}, today)
         journey.plan = {**plan_to_json(result), "week_start": week_start(today).isoformat()}
+        journey.plan_steps = len(result.steps)
         journey.planned_at = utcnow()
         for listener in list(_after_replan):
             listener(journey, result)

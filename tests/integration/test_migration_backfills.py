@@ -5,7 +5,7 @@ retention starts deleting old events."""
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import Uuid, column, insert, select, table
+from sqlalchemy import JSON, Uuid, column, insert, select, table
 
 from lxp.accounts.models import Organisation, User
 from lxp.completions import Completion
@@ -14,6 +14,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.insights.models import FirstMoment
 from lxp.paths import services as paths
+from lxp.paths.models import Journey
 from tests.conftest import committing
 from tests.integration.fresh_install import migrate
 
@@ -86,3 +87,29 @@ def test_an_upgrade_fills_completions_and_first_moments_from_the_events_already_
         assert firsts[(ids[0], "1:quiz", "failed")] == now - 20 * day
         assert (ids[1], "1:lesson", "pulsed") not in firsts  # past the mark: the next roll-up adds it
         assert (ids[1], "1:live", "finished") in firsts  # the rollups count attendance, voided or not
+
+
+def test_an_upgrade_counts_the_steps_of_every_plan_already_stored(fresh_app):
+    """0047: the insights' people page reads each journey's step count from a column written
+    with the plan; plans stored before it are counted by the upgrade (none where none is stored)."""
+    migrate(fresh_app, "0046")
+    journeys = table("journeys", column("id"), column("learner_id"), column("status"), column("start_date"),
+                     column("weekly_minutes"), column("modalities", JSON), column("choices", JSON), column("plan", JSON),
+                     column("created_at", UTCDateTime))  # fmt: skip
+    with committing(fresh_app):
+        organisation = Organisation(slug="acme", name="Acme")
+        db.session.add(organisation)
+        db.session.flush()
+        people = [User(organisation_id=organisation.id, email=f"{n}@example.com", display_name=n) for n in "abc"]
+        db.session.add_all(people)
+        db.session.flush()
+        plans = [{"steps": [{"ref": f"1:{n}"} for n in range(3)], "skipped": []}, {"steps": [], "skipped": []}, None]
+        for person, plan in zip(people, plans, strict=True):
+            db.session.execute(insert(journeys).values(
+                learner_id=person.id, status="active", start_date=utcnow().date(), weekly_minutes=60, modalities=[],
+                choices={}, plan=plan, created_at=utcnow()))  # fmt: skip
+        ids = [p.id for p in people]
+    migrate(fresh_app)
+    with fresh_app.app_context():
+        counted = dict(db.session.execute(select(Journey.learner_id, Journey.plan_steps)).all())
+    assert [counted[i] for i in ids] == [3, 0, None]
