@@ -115,15 +115,23 @@ def _in_space(space):
     return SpaceThread.course_id == space.id if access.is_course_space(space) else SpaceThread.cohort_id == space.id
 
 
-def threads_of(viewer: User, space) -> list[ThreadRow]:
+THREADS_PER_PAGE = 30
+
+
+def threads_of(viewer: User, space, page: int | None = None) -> list[ThreadRow]:
     """The space's threads (a cohort's or a course's): an open weekly question first, then by
-    latest post. Hidden threads only for staff; deleted ones for nobody."""
+    latest post; all of them, or the ``THREADS_PER_PAGE`` of ``page`` (from 1) and the first of
+    the next one, if any, to tell there is more. Hidden threads only for staff; deleted ones
+    for nobody."""
     now = utcnow()
-    threads = list(db.session.execute(
+    statement = (
         _visible_threads(viewer).where(_in_space(space))
         .order_by(case((and_(SpaceThread.kind == "weekly", SpaceThread.open_until > now), 0), else_=1),
                   SpaceThread.last_post_at.desc(), SpaceThread.id.desc())
-    ).scalars())  # fmt: skip
+    )  # fmt: skip
+    if page is not None:
+        statement = statement.offset((max(page, 1) - 1) * THREADS_PER_PAGE).limit(THREADS_PER_PAGE + 1)
+    threads = list(db.session.execute(statement).scalars())
     if not threads:
         return []
     # One row per thread and replier (not per post, and not the posts of each thread one

@@ -67,8 +67,10 @@ def spaces():
 
 
 def _space_page(space, form: ThreadForm, status: int = 200):
-    return render_template("social/space.html", space=space, rows=social.threads_of(current_user, space),
-                           form=form, staff=access.is_staff(current_user), on_course=access.is_course_space(space),
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = social.threads_of(current_user, space, page=page)
+    return render_template("social/space.html", space=space, rows=rows[: social.THREADS_PER_PAGE], page=page,
+                           more=len(rows) > social.THREADS_PER_PAGE, form=form, staff=access.is_staff(current_user), on_course=access.is_course_space(space),
                            enabled=access.enabled(space), now_utc=utcnow(), confirm=ConfirmForm()), status  # fmt: skip
 
 

@@ -3,6 +3,7 @@ reply, quote and mention each other, a mention reaches the person through the to
 (respecting "fewer like this" and quiet hours), Today shows one quiet line while the question
 is open, and nobody opens another cohort's or organisation's space."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -279,3 +280,30 @@ def test_a_thread_page_takes_as_many_statements_with_many_authors_as_with_one(ap
     with_others, page = page_cost(app, lena, f"/spaces/threads/{thread_id}")
     assert "Mia Maier" in page and "Tara Trainer" in page
     assert with_others == alone
+
+
+def test_a_busy_space_lists_its_threads_a_page_at_a_time_the_open_question_first(app, world):
+    """A space busy for a year shows 30 threads a page, newest activity first after the open
+    weekly question, with links to older and newer ones; a page past the end leads back."""
+    from lxp.cohorts.models import Cohort
+    from lxp.social import services as social
+
+    trainer = _client(app, "tara@example.com")
+    _weekly(trainer, world, title="Open question")
+    with committing(app):
+        mia, cohort = db.session.get(User, world["mia"]), db.session.get(Cohort, world["a"])
+        for n in range(64):
+            thread = social.start_thread(mia, cohort, f"Thread {n:02d}", "x")
+            thread.last_post_at = utcnow() + timedelta(minutes=n)  # Thread 63 the latest
+    lena = _client(app, "lena@example.com")
+    first = lena.get(f"/spaces/{world['a']}").get_data(as_text=True)
+    titles = [t for t in re.findall(r"<strong>(?:This week: )?([^<]+)</strong>", first)]
+    assert titles[:3] == ["Open question", "Thread 63", "Thread 62"] and len(titles) == 30
+    assert "Older threads" in first and "Newer threads" not in first
+    third = lena.get(f"/spaces/{world['a']}?page=3").get_data(as_text=True)
+    assert re.findall(r"<strong>([^<]+)</strong>", third) == [f"Thread {n:02d}" for n in range(4, -1, -1)]
+    assert "Newer threads" in third and "Older threads" not in third
+    past = lena.get(f"/spaces/{world['a']}?page=9").get_data(as_text=True)
+    assert "Back to the newest threads" in past and "Thread" not in past.split("<h1>", 1)[1].split("new-thread")[0]
+    statements = [page_cost(app, lena, f"/spaces/{world['a']}?page={n}")[0] for n in (1, 3)]
+    assert statements[0] == statements[1]
