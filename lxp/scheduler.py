@@ -23,9 +23,6 @@ from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 import click
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
 
@@ -131,7 +128,12 @@ def build(app: Flask, *, blocking: bool = False):
     Each lane is one thread whose jobs take turns: the minute jobs, the slow ones (``SLOW``), and
     the delivery alone (messages never wait behind a rebuild). Side by side in APScheduler's ten
     threads, every job's largest moment came at once at start, and the process kept that memory
-    (about 20 MB more; issue 20, ``bench/memory.py``)."""
+    (about 20 MB more; issue 20, ``bench/memory.py``). APScheduler is imported here: a web
+    worker that runs no scheduler does without it."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     executors = {lane: ThreadPoolExecutor(max_workers=1) for lane in {job.lane for job in JOBS}}
     scheduler = scheduler_class(
