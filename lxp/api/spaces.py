@@ -5,11 +5,15 @@ space of another cohort, course or organisation is a 404."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_smorest import abort
 
 from lxp.api.common import area
-from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.api.paging import PageArgs, cursor, page_of, page_schema
 from lxp.core.auth import roles_required
 from lxp.core.time import utcnow
 from lxp.social import access, moderation, peer_help, sharing
@@ -151,11 +155,24 @@ def list_spaces():
 
 
 def _threads_page(space, args, list_name: str) -> dict:
+    """A page of the space's threads, read in SQL after the cursor's thread (``social.thread_key``)."""
     now = utcnow()
-    items = [_thread(row.thread, row.replies) for row in social.threads_of(current_user, space)]
-    return paginate(items, list_name=list_name, limit=args["limit"], page_token=args["page_token"],
-                    key=lambda t: (not (t["kind"] == "weekly" and t["open_until"] > now),
-                                   -t["last_post_at"].timestamp(), -t["id"]))  # fmt: skip
+    rows = social.threads_of(current_user, space, after=_thread_cursor(args["page_token"], list_name),
+                             limit=args["limit"])  # fmt: skip
+    page = page_of(rows, list_name=list_name, key=lambda row: social.thread_key(row.thread, now), limit=args["limit"])
+    return {**page, "items": [_thread(row.thread, row.replies) for row in page["items"]]}
+
+
+def _thread_cursor(page_token: str | None, list_name: str) -> tuple | None:
+    """The thread key a page token carries; 400 for one of another shape (a token of an older lxp)."""
+    after = cursor(page_token, list_name=list_name)
+    if after is None:
+        return None
+    try:
+        rank, at, thread_id = after
+        return int(rank), datetime.fromisoformat(at), int(thread_id)
+    except (TypeError, ValueError):
+        abort(400, message=_l("This page token is not valid."))
 
 
 def _start(space, args) -> dict:

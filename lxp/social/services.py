@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, case, func, literal, select, union_all, update
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import aliased, selectinload
 
 from lxp import events
@@ -118,19 +118,38 @@ def _in_space(space):
 THREADS_PER_PAGE = 30
 
 
-def threads_of(viewer: User, space, page: int | None = None) -> list[ThreadRow]:
+def _open_question_first(now):
+    """0 for an open weekly question, 1 for any other thread: the first part of a space's order."""
+    return case((and_(SpaceThread.kind == "weekly", SpaceThread.open_until > now), 0), else_=1)
+
+
+def thread_key(thread: SpaceThread, now: datetime) -> tuple[int, datetime, int]:
+    """Where a thread stands in its space's order (``threads_of``): open question first, then
+    latest post, then newest."""
+    open_question = thread.kind == "weekly" and thread.open_until is not None and thread.open_until > now
+    return (0 if open_question else 1, thread.last_post_at, thread.id)
+
+
+def threads_of(viewer: User, space, page: int | None = None, *, after: tuple | None = None,
+               limit: int = THREADS_PER_PAGE) -> list[ThreadRow]:  # fmt: skip
     """The space's threads (a cohort's or a course's): an open weekly question first, then by
-    latest post; all of them, or the ``THREADS_PER_PAGE`` of ``page`` (from 1) and the first of
-    the next one, if any, to tell there is more. Hidden threads only for staff; deleted ones
+    latest post. All of them; or ``limit`` of them, and the first of the next ones, if any, to
+    tell there are more: those of ``page`` (from 1), or those after the thread whose
+    ``thread_key`` is ``after`` (an API's cursor). Hidden threads only for staff; deleted ones
     for nobody."""
     now = utcnow()
+    first = _open_question_first(now)
     statement = (
-        _visible_threads(viewer).where(_in_space(space))
-        .order_by(case((and_(SpaceThread.kind == "weekly", SpaceThread.open_until > now), 0), else_=1),
-                  SpaceThread.last_post_at.desc(), SpaceThread.id.desc())
-    )  # fmt: skip
-    if page is not None:
-        statement = statement.offset((max(page, 1) - 1) * THREADS_PER_PAGE).limit(THREADS_PER_PAGE + 1)
+        _visible_threads(viewer)
+        .where(_in_space(space))
+        .order_by(first, SpaceThread.last_post_at.desc(), SpaceThread.id.desc())
+    )
+    if after is not None:
+        rank, at, thread_id = after
+        statement = statement.where(or_(first > rank, and_(first == rank, or_(
+            SpaceThread.last_post_at < at, and_(SpaceThread.last_post_at == at, SpaceThread.id < thread_id)))))  # fmt: skip
+    if page is not None or after is not None:
+        statement = statement.offset((max(page or 1, 1) - 1) * limit).limit(limit + 1)
     threads = list(db.session.execute(statement).scalars())
     if not threads:
         return []

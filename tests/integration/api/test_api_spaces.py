@@ -119,3 +119,38 @@ def test_nobody_outside_the_space_reaches_it_by_any_api_route(app, world, make_u
     assert {"api_spaces.ask_for_feedback", "api_spaces.give_feedback", "api_spaces.start_course_thread"} <= walked
     assert len(walked) >= 15
     assert _counts(app) == before
+
+
+def test_a_busy_spaces_threads_page_through_the_api_each_once_in_order(app, world):
+    """65 threads, 25 a page: every thread once, the open weekly question first, then by latest
+    post (two threads posted to at the same moment by id); a token of another shape is a 400."""
+    from datetime import timedelta
+
+    from lxp.core.time import utcnow
+
+    tara, lena = _api(app, world["trainer"]), _api(app, world["lena"])
+    made = tara.post(
+        f"/api/v1/spaces/{world['a']}/threads",
+        json={"title": "Open question", "body": "b", "weekly": True, "item_ref": world["quiz"]},
+    )
+    assert made.status_code == 201, made.get_json()
+    moment = utcnow()
+    with committing(app):
+        mia, cohort = db.session.get(User, world["mia"]), db.session.get(Cohort, world["a"])
+        for n in range(64):
+            thread = social.start_thread(mia, cohort, f"Thread {n:02d}", "x")
+            thread.last_post_at = moment + timedelta(minutes=n // 2)  # pairs at the same moment
+    titles, token, pages = [], None, 0
+    while True:
+        page = lena.get(f"/api/v1/spaces/{world['a']}/threads?limit=25" + (f"&page_token={token}" if token else ""))
+        assert page.status_code == 200, page.get_json()
+        body = page.get_json()
+        titles += [thread["title"] for thread in body["items"]]
+        pages += 1
+        token = body["next_page_token"]
+        if token is None:
+            break
+    assert pages == 3
+    assert titles == ["Open question"] + [f"Thread {n:02d}" for n in range(63, -1, -1)]
+    forged = lena.get(f"/api/v1/spaces/{world['a']}/threads?page_token=abc")
+    is_problem(forged, 400)
