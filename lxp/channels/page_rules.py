@@ -36,7 +36,7 @@ PAGE_RULES: dict[str, str] = {
     "nudges.notifications": "/profile/notifications",
     "nudges.unsubscribe": "/unsubscribe/<token>",
     "review.recall": "/review/<int:card_id>",
-    "social.thread": "/spaces/threads/<int:thread_id>",
+    "social.open_post": "/spaces/posts/<int:post_id>",
     "sso.start": "/sso/<slug>/start",
     "workplace.review_page": "/desk/evidence/<int:submission_id>",
 }

@@ -67,6 +67,6 @@ def describe_mentions(rows) -> list:
             continue
         described.append((None, triggers.course_of_ref(thread.item_ref), {
             "author": authors.get(row.actor_id, ""), "thread": thread.title,
-            "link": path_for("social.thread", thread_id=thread.id) + f"#post-{post.id}",
+            "link": path_for("social.open_post", post_id=post.id),
         }))  # fmt: skip
     return described

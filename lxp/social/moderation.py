@@ -26,7 +26,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.social import access
 from lxp.social.models import CourseSpaceSetting, SpacePost, SpaceReport, SpaceSetting, SpaceThread
-from lxp.social.services import clean_text, post_for
+from lxp.social.services import clean_text, opening_post_id, post_for
 
 REASON_LIMIT = 500
 
@@ -81,7 +81,7 @@ def delete_post(author: User, post_id: int) -> SpaceThread:
     now = utcnow()
     post.deleted_at, post.body = now, ""
     _void_about(author.id, "space_post", post.id)
-    if post.id == thread.posts[0].id:
+    if post.id == opening_post_id(thread.id):
         thread.deleted_at = now
         _void_about(author.id, "space_thread", thread.id)
     db.session.flush()
@@ -149,7 +149,7 @@ def hide_post(moderator: User, post_id: int) -> SpacePost:
     post = _moderated(moderator, post_id)
     now = utcnow()
     post.hidden_at = post.hidden_at or now
-    if post.id == post.thread.posts[0].id:
+    if post.id == opening_post_id(post.thread_id):
         post.thread.hidden_at = post.thread.hidden_at or now
     _resolve(moderator, post, "hidden")
     db.session.flush()
@@ -160,7 +160,7 @@ def restore_post(moderator: User, post_id: int) -> SpacePost:
     """Show a hidden post again, or keep a reported one as it is; its reports are resolved."""
     post = _moderated(moderator, post_id)
     post.hidden_at = None
-    if post.id == post.thread.posts[0].id:
+    if post.id == opening_post_id(post.thread_id):
         post.thread.hidden_at = None
     _resolve(moderator, post, "restored")
     db.session.flush()
@@ -178,7 +178,7 @@ def warn_author(moderator: User, post_id: int) -> SpacePost:
             subject=_("A word about your post in \u201c%(thread)s\u201d", thread=post.thread.title),
             body=_("A trainer looked at your post after someone reported it. Please keep the space kind and "
                    "on topic, so everyone can ask freely."),
-            link=path_for("social.thread", thread_id=post.thread_id) + f"#post-{post.id}",
+            link=path_for("social.open_post", post_id=post.id),
             why=_("Someone in your cohort reported the post, and a trainer agreed it needs a word."),
         ))  # fmt: skip
     _resolve(moderator, post, "warned")

@@ -27,7 +27,7 @@ from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.social import access
 from lxp.social.models import SpacePost, SpaceThread
-from lxp.social.services import new_thread, post_for
+from lxp.social.services import new_thread, opening_post_id, post_for
 
 OTHERS_LIMIT = 3
 
@@ -64,7 +64,7 @@ def ask_coach_and_peers(
 def _help_reply(viewer: User, post_id: int) -> tuple[SpacePost, SpaceThread]:
     post = post_for(viewer, post_id)
     thread = post.thread
-    if thread.kind != "help" or not post.visible or post.id == thread.posts[0].id:
+    if thread.kind != "help" or not post.visible or post.id == opening_post_id(thread.id):
         raise Invalid(_l("Only a reply to a shared question can be marked."))
     return post, thread
 

@@ -174,11 +174,10 @@ def threads_of(viewer: User, space, page: int | None = None, *, after: tuple | N
 
 
 def thread_for(viewer: User, thread_id: int) -> SpaceThread:
-    """A thread of a space the viewer may open. Raises ``NotFound`` (another cohort's or
-    organisation's, deleted, or hidden from a learner)."""
-    # Its posts with their authors (and whoever endorsed one) in a statement each, not one per author.
-    posts = selectinload(SpaceThread.posts).options(selectinload(SpacePost.author), selectinload(SpacePost.endorsed_by))
-    thread = db.session.get(SpaceThread, thread_id, options=[posts])
+    """A thread of a space the viewer may open, without its posts (``posts_page`` reads a page of
+    them). Raises ``NotFound`` (another cohort's or organisation's, deleted, or hidden from a
+    learner)."""
+    thread = db.session.get(SpaceThread, thread_id)
     if thread is None or thread.deleted_at is not None or not access.may_see_thread(viewer, thread):
         raise NotFound(_l("No such thread."))
     if thread.hidden_at is not None and not access.is_staff(viewer):
@@ -193,6 +192,87 @@ def post_for(viewer: User, post_id: int) -> SpacePost:
         raise NotFound(_l("No such post."))
     thread_for(viewer, post.thread_id)
     return post
+
+
+REPLIES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PostsPage:
+    """A page of a thread: its opening post (on every page: the question the replies answer) and
+    ``REPLIES_PER_PAGE`` of its replies, oldest first; reads as the ``pager`` macro's pagination."""
+
+    opening: SpacePost
+    replies: list[SpacePost]
+    page: int
+    pages: int
+
+    @property
+    def earlier(self) -> int:
+        """Replies on the pages before this one."""
+        return (self.page - 1) * REPLIES_PER_PAGE
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def opening_post_id(thread_id: int) -> int:
+    """The post a thread was started with (the first written; its replies may carry earlier times
+    when imported or seeded)."""
+    return db.session.execute(select(func.min(SpacePost.id)).where(SpacePost.thread_id == thread_id)).scalar_one()
+
+
+def _replies(thread_id: int, opening_id: int):
+    return select(SpacePost).where(SpacePost.thread_id == thread_id, SpacePost.id != opening_id)
+
+
+def posts_page(thread: SpaceThread, page: int | None = 1) -> PostsPage:
+    """The opening post and the replies of ``page`` (from 1; past the last or None, the last), with their
+    authors, endorsers and quotes read together: the same statements for a thread of any size."""
+    opening_id = opening_post_id(thread.id)
+    count = db.session.execute(select(func.count()).select_from(_replies(thread.id, opening_id).subquery())).scalar()
+    pages = max(-(-count // REPLIES_PER_PAGE), 1)
+    page = pages if page is None else min(max(page, 1), pages)
+    links = (selectinload(SpacePost.author), selectinload(SpacePost.endorsed_by),
+             selectinload(SpacePost.quote).selectinload(SpacePost.author))  # fmt: skip
+    replies = db.session.execute(
+        _replies(thread.id, opening_id).options(*links).order_by(SpacePost.created_at, SpacePost.id)
+        .offset((page - 1) * REPLIES_PER_PAGE).limit(REPLIES_PER_PAGE)
+    ).scalars().all()  # fmt: skip
+    opening = db.session.get(SpacePost, opening_id, options=links)
+    return PostsPage(opening, list(replies), page, pages)
+
+
+def quotable(thread: SpaceThread, post_id: int) -> SpacePost | None:
+    """The thread's visible post ``post_id``, which a reply may quote; else None."""
+    post = db.session.get(SpacePost, post_id)
+    return post if post is not None and post.thread_id == thread.id and post.visible else None
+
+
+def page_of_post(post: SpacePost) -> int:
+    """The page of its thread (``posts_page``) a post is on: 1 for the opening post."""
+    opening_id = opening_post_id(post.thread_id)
+    if post.id == opening_id:
+        return 1
+    earlier = db.session.execute(
+        select(func.count()).select_from(_replies(post.thread_id, opening_id).where(or_(
+            SpacePost.created_at < post.created_at, and_(SpacePost.created_at == post.created_at, SpacePost.id < post.id)
+        )).subquery())
+    ).scalar()  # fmt: skip
+    return earlier // REPLIES_PER_PAGE + 1
 
 
 @dataclass(frozen=True)
@@ -369,12 +449,14 @@ def reply(author: User, thread: SpaceThread, body: str, quote_id: int | None = N
     if not access.thread_enabled(thread):
         raise Invalid(_l("This space is switched off."))
     _title, body = clean_text(None, body, needs_title=False)
-    quote = db.session.get(SpacePost, quote_id) if quote_id else None
-    if quote_id and (quote is None or quote.thread_id != thread.id or not quote.visible):
+    quote = quotable(thread, quote_id) if quote_id else None
+    if quote_id and quote is None:
         raise Invalid(_l("You can quote a post of this thread only."), field="quote")
     now = utcnow()
-    post = SpacePost(author_id=author.id, body=body, quote_id=quote.id if quote else None, created_at=now)
-    thread.posts.append(post)
+    # Added by its thread's id: appending to ``thread.posts`` would read every post of the thread.
+    post = SpacePost(thread_id=thread.id, author_id=author.id, body=body, quote_id=quote.id if quote else None,
+                     created_at=now)  # fmt: skip
+    db.session.add(post)
     thread.last_post_at = now
     db.session.flush()
     context = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lxp import events
 from lxp.accounts.models import User
@@ -27,7 +27,7 @@ from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.social import access, moderation
 from lxp.social.models import SpacePost, SpaceThread
-from lxp.social.services import mentionable, new_thread, reply, thread_for
+from lxp.social.services import mentionable, new_thread, opening_post_id, reply, thread_for
 from lxp.workplace.models import TaskSubmission
 
 FEEDBACK_LIMIT = 1000
@@ -68,7 +68,11 @@ def shared_thread(learner: User, source: str, ref: str) -> SpaceThread | None:
 def feedback_givers(thread: SpaceThread) -> int:
     """How many colleagues answered the shared work (visible replies, each person once), for the
     sharer's page of the item."""
-    return len({p.author_id for p in thread.posts[1:] if p.visible and p.author_id != thread.author_id})
+    return db.session.execute(
+        select(func.count(func.distinct(SpacePost.author_id))).where(
+            SpacePost.thread_id == thread.id, SpacePost.id != opening_post_id(thread.id),
+            SpacePost.author_id != thread.author_id, SpacePost.hidden_at.is_(None), SpacePost.deleted_at.is_(None))
+    ).scalar()  # fmt: skip
 
 
 def can_share(learner: User, source: str, ref: str) -> bool:
@@ -124,12 +128,16 @@ def unshare(learner: User, source: str, ref: str) -> None:
     Not shared: nothing happens."""
     thread = shared_thread(learner, source, ref)
     if thread is not None:
-        moderation.delete_post(learner, thread.posts[0].id)
+        moderation.delete_post(learner, opening_post_id(thread.id))
 
 
 def feedback_asks(thread: SpaceThread) -> list[SpacePost]:
     """The sharer's visible requests for feedback in the thread, oldest first."""
-    return [p for p in thread.posts if p.asks_feedback_at is not None and p.visible]
+    return list(db.session.execute(
+        select(SpacePost).where(SpacePost.thread_id == thread.id, SpacePost.asks_feedback_at.is_not(None),
+                                SpacePost.hidden_at.is_(None), SpacePost.deleted_at.is_(None))
+        .order_by(SpacePost.created_at, SpacePost.id)
+    ).scalars())  # fmt: skip
 
 
 def who_may_be_asked(learner: User, thread: SpaceThread) -> dict[int, str]:

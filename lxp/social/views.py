@@ -158,8 +158,11 @@ def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackF
     quote = request.args.get("quote", type=int)
     if quote and not form.quote.data:
         form.quote.data = str(quote)
-    quoted = next((p for p in thread.posts if str(p.id) == (form.quote.data or "") and p.visible), None)
-    return render_template("social/thread.html", thread=thread, form=form, quoted=quoted, confirm=ConfirmForm(),
+    quoted = social.quotable(thread, int(form.quote.data)) if (form.quote.data or "").isdigit() else None
+    # A form sent back with errors shows the last page, where the reply would have gone.
+    page = request.args.get("page", 1, type=int) if status == 200 else None
+    return render_template("social/thread.html", thread=thread, posts=social.posts_page(thread, page), form=form,
+                           quoted=quoted, confirm=ConfirmForm(),
                            report=ReportForm(), feedback=feedback or FeedbackForm(formdata=None),
                            ask=_ask_form(thread, ask), asks=sharing.feedback_asks(thread),
                            staff=access.is_staff(current_user),
@@ -181,6 +184,24 @@ def thread(thread_id: int):
     return _thread_page(found, ReplyForm())
 
 
+def _post_address(post) -> str:
+    """The post on its page of the thread."""
+    page = social.page_of_post(post)
+    return (
+        url_for("social.thread", thread_id=post.thread_id, **({"page": page} if page > 1 else {})) + f"#post-{post.id}"
+    )
+
+
+@bp.get("/spaces/posts/<int:post_id>")
+def open_post(post_id: int):
+    """A post's lasting address (in notifications and mails): its page of the thread, at the post."""
+    try:
+        found = social.post_for(current_user, post_id)
+    except NotFound:
+        abort(404)
+    return redirect(_post_address(found))
+
+
 @bp.post("/spaces/threads/<int:thread_id>/replies")
 def reply(thread_id: int):
     """Reply in the thread, optionally quoting a post."""
@@ -193,7 +214,7 @@ def reply(thread_id: int):
         except ServiceError as error:
             show_form_error(form, error)
         else:
-            return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
+            return redirect(_post_address(post))
     return _thread_page(found, form, 400)
 
 
@@ -267,7 +288,7 @@ def _post_action(post_id: int, action, done: str):
         unit_of_work.flash_refusal(error)
     else:
         flash(done, "success")
-    return redirect(url_for("social.thread", thread_id=post.thread_id) + f"#post-{post.id}")
+    return redirect(_post_address(post))
 
 
 @bp.post("/spaces/posts/<int:post_id>/helped")
@@ -336,7 +357,7 @@ def edit_post(post_id: int):
         except ServiceError as error:
             show_form_error(form, error)
         else:
-            return redirect(url_for("social.thread", thread_id=post.thread_id) + f"#post-{post.id}")
+            return redirect(_post_address(post))
     status = 400 if request.method == "POST" else 200
     return render_template("social/edit.html", post=post, form=form, delete=ConfirmForm()), status
 
@@ -420,7 +441,7 @@ def give_feedback(thread_id: int):
         except ServiceError as error:
             show_form_error(form, error)
         else:
-            return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
+            return redirect(_post_address(post))
     return _thread_page(found, ReplyForm(formdata=None), 400, feedback=form)
 
 
@@ -441,5 +462,5 @@ def ask_for_feedback(thread_id: int):
             show_form_error(form, error)
         else:
             flash(_("Asked. The colleagues you named will hear of it, and you will when someone answers."), "success")
-            return redirect(url_for("social.thread", thread_id=thread_id) + f"#post-{post.id}")
+            return redirect(_post_address(post))
     return _thread_page(found, ReplyForm(formdata=None), 400, ask=form)

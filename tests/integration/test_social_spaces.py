@@ -6,7 +6,7 @@ is open, and nobody opens another cohort's or organisation's space."""
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lxp.accounts.models import User
 from lxp.core.time import utcnow
@@ -269,17 +269,70 @@ def test_a_thread_page_takes_as_many_statements_with_many_authors_as_with_one(ap
     from lxp.social import services as social
 
     with committing(app):
-        cohort = db.session.get(Cohort, world["a"])
-        thread_id = social.start_thread(db.session.get(User, world["lena"]), cohort, "Openers", "Which work?").id
+        cohort, lena_user = db.session.get(Cohort, world["a"]), db.session.get(User, world["lena"])
+        thread = social.start_thread(lena_user, cohort, "Openers", "Which work?")
+        thread_id, opening = thread.id, thread.posts[0].id
+        social.reply(lena_user, thread, "I start with the weather.", quote_id=opening)
     lena = _client(app, "lena@example.com")
     alone, _page = page_cost(app, lena, f"/spaces/threads/{thread_id}")
     with committing(app):
         thread = db.session.get(SpaceThread, thread_id)
-        social.reply(db.session.get(User, world["mia"]), thread, "A question about their day.")
-        social.reply(db.session.get(User, world["trainer"]), thread, "Their name, then a pause.")
+        asked = social.reply(db.session.get(User, world["mia"]), thread, "A question about their day.").id
+        social.reply(db.session.get(User, world["trainer"]), thread, "Their name, then a pause.", quote_id=asked)
     with_others, page = page_cost(app, lena, f"/spaces/threads/{thread_id}")
-    assert "Mia Maier" in page and "Tara Trainer" in page
+    assert "Mia Maier" in page and "Tara Trainer" in page and "Mia Maier wrote:" in page
     assert with_others == alone
+
+
+def test_a_long_thread_shows_fifty_replies_a_page_and_a_link_to_a_post_finds_its_page(app, world):
+    """A weekly question a whole cohort answered reads 50 replies a page under its question;
+    a post's address (a mention, a report, a reply just sent) opens the page it is on."""
+    from lxp.cohorts.models import Cohort
+    from lxp.social import services as social
+
+    with committing(app):
+        cohort, lena_user = db.session.get(Cohort, world["a"]), db.session.get(User, world["lena"])
+        people = [db.session.get(User, world[key]) for key in ("mia", "trainer")]
+        thread = social.start_thread(lena_user, cohort, "Openers", "Which **opener** works?")
+        thread_id, started = thread.id, thread.created_at
+        replies = [social.reply(people[n % 2], thread, f"Answer number {n}.").id for n in range(100)]
+        for n, post_id in enumerate(replies):  # a minute apart yesterday, in the order written
+            db.session.get(SpacePost, post_id).created_at = started - timedelta(days=1, minutes=-n)
+    lena = _client(app, "lena@example.com")
+    address = f"/spaces/threads/{thread_id}"
+
+    def answers(page: str) -> list[int]:
+        return [int(n) for n in re.findall(r"Answer number (\d+)\.", page)]
+
+    first = lena.get(address).get_data(as_text=True)
+    assert "<strong>opener</strong>" in first and answers(first) == list(range(50))
+    assert "Page 1 of 2" in first and f'href="{address}?page=2"' in first
+    second = lena.get(f"{address}?page=2").get_data(as_text=True)
+    assert "<strong>opener</strong>" in second and answers(second) == list(range(50, 100))
+    assert "50 earlier replies on the pages before." in second and f'href="{address}?page=1"' in second
+    assert answers(lena.get(f"{address}?page=7").get_data(as_text=True)) == list(range(50, 100))
+    assert answers(lena.get(f"{address}?page=-3").get_data(as_text=True)) == list(range(50))
+    assert page_cost(app, lena, address)[0] == page_cost(app, lena, f"{address}?page=2")[0]
+    # Quoting on the second page stays there.
+    assert f"{address}?quote={replies[60]}&amp;page=2#reply" in second
+
+    assert lena.get(f"/spaces/posts/{replies[49]}").location == f"{address}#post-{replies[49]}"
+    assert lena.get(f"/spaces/posts/{replies[50]}").location == f"{address}?page=2#post-{replies[50]}"
+    with committing(app):
+        opening = social.opening_post_id(thread_id)
+    assert lena.get(f"/spaces/posts/{opening}").location == f"{address}#post-{opening}"
+    # A reply sent back for a mistake shows the last page, where it would have gone.
+    refused = submit(lena, f"{address}/replies", {"body": "  "}, form_page=address)
+    assert refused.status_code == 400 and answers(refused.get_data(as_text=True)) == list(range(50, 100))
+    # The hundred-and-first reply opens a third page, where its author lands.
+    sent = submit(lena, f"{address}/replies", {"body": "Answer number 100."}, form_page=address)
+    with committing(app):
+        newest = db.session.scalar(select(func.max(SpacePost.id)).where(SpacePost.thread_id == thread_id))
+    assert sent.location == f"{address}?page=3#post-{newest}"
+    third = lena.get(f"{address}?page=3").get_data(as_text=True)
+    assert answers(third) == [100] and "Page 3 of 3" in third
+    # A learner of another cohort finds no post there.
+    assert _client(app, "ben@example.com").get(f"/spaces/posts/{replies[50]}").status_code == 404
 
 
 def test_a_busy_space_lists_its_threads_a_page_at_a_time_the_open_question_first(app, world):
