@@ -66,6 +66,9 @@ class SpaceThreadWithPostsSchema(SpaceThreadSchema):
     posts = ma.fields.List(ma.fields.Nested(SpacePostSchema))
 
 
+SpacePostPage = page_schema(SpacePostSchema, "SpacePostPage")
+
+
 class NewThreadSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=ma.validate.Length(1, social.TITLE_LIMIT))
     body = ma.fields.String(required=True, validate=ma.validate.Length(1, social.BODY_LIMIT))
@@ -229,9 +232,33 @@ for _kind in SPACE_KINDS:
 @bp.get("/space-threads/<int(max=2147483647):thread_id>")
 @bp.response(200, SpaceThreadWithPostsSchema)
 def get_thread(thread_id: int):
-    """One thread with its posts, oldest first (the first is its opening text)."""
+    """One thread with all its posts, oldest first (the first is its opening text). A long
+    thread reads better a page at a time: ``GET /space-threads/{id}/posts``."""
     thread = social.thread_for(current_user, thread_id)
     return {**_thread(thread), "posts": [_post(p) for p in thread.posts]}
+
+
+@bp.get("/space-threads/<int(max=2147483647):thread_id>/posts")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, SpacePostPage)
+def list_posts(args, thread_id: int):
+    """A thread's posts a page at a time: its opening post first, then the replies oldest first."""
+    thread = social.thread_for(current_user, thread_id)
+    list_name = f"space-threads.{thread_id}.posts"
+    posts, opening_id = social.posts_after(thread, _post_cursor(args["page_token"], list_name), args["limit"])
+    page = page_of(posts, list_name=list_name, key=lambda post: social.post_key(post, opening_id), limit=args["limit"])
+    return {**page, "items": [_post(p) for p in page["items"]]}
+
+
+def _post_cursor(page_token: str | None, list_name: str) -> tuple | None:
+    after = cursor(page_token, list_name=list_name)
+    if after is None:
+        return None
+    try:
+        rank, at, post_id = after
+        return int(rank), datetime.fromisoformat(at), int(post_id)
+    except (TypeError, ValueError):
+        abort(400, message=_l("This page token is not valid."))
 
 
 @bp.post("/space-threads/<int(max=2147483647):thread_id>/posts")

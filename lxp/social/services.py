@@ -256,6 +256,26 @@ def posts_page(thread: SpaceThread, page: int | None = 1) -> PostsPage:
     return PostsPage(opening, list(replies), page, pages)
 
 
+def post_key(post: SpacePost, opening_id: int) -> tuple[int, datetime, int]:
+    """Where a post stands in its thread (``posts_after``): the opening post first, then by time."""
+    return (0 if post.id == opening_id else 1, post.created_at, post.id)
+
+
+def posts_after(thread: SpaceThread, after: tuple | None, limit: int) -> tuple[list[SpacePost], int]:
+    """``limit`` posts of the thread, and the first of the next ones if any, after the post whose
+    ``post_key`` is ``after`` (an API's cursor; None: from the opening post), read in SQL; and
+    the opening post's id, which the key needs."""
+    opening_id = opening_post_id(thread.id)
+    rank = case((SpacePost.id == opening_id, 0), else_=1)
+    statement = select(SpacePost).where(SpacePost.thread_id == thread.id)
+    if after is not None:
+        first, at, post_id = after
+        statement = statement.where(or_(rank > first, and_(rank == first, or_(
+            SpacePost.created_at > at, and_(SpacePost.created_at == at, SpacePost.id > post_id)))))  # fmt: skip
+    statement = statement.order_by(rank, SpacePost.created_at, SpacePost.id).limit(limit + 1)
+    return list(db.session.execute(statement).scalars()), opening_id
+
+
 def quotable(thread: SpaceThread, post_id: int) -> SpacePost | None:
     """The thread's visible post ``post_id``, which a reply may quote; else None."""
     post = db.session.get(SpacePost, post_id)

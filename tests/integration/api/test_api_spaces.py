@@ -154,3 +154,37 @@ def test_a_busy_spaces_threads_page_through_the_api_each_once_in_order(app, worl
     assert titles == ["Open question"] + [f"Thread {n:02d}" for n in range(63, -1, -1)]
     forged = lena.get(f"/api/v1/spaces/{world['a']}/threads?page_token=abc")
     is_problem(forged, 400)
+
+
+def test_a_long_threads_posts_page_through_the_api_each_once_the_opening_post_first(app, world):
+    """60 replies, 25 posts a page: the opening post first even where replies carry earlier
+    times (imported), then oldest first (two at the same moment by id), each once; a token of
+    another list is a 400."""
+    from datetime import timedelta
+
+    from lxp.core.time import utcnow
+
+    lena, mia = _api(app, world["lena"]), _api(app, world["mia"])
+    moment = utcnow() - timedelta(days=1)
+    with committing(app):
+        author, cohort = db.session.get(User, world["mia"]), db.session.get(Cohort, world["a"])
+        thread = social.start_thread(author, cohort, "Openers", "Which opener works?")
+        for n in range(60):
+            social.reply(author, thread, f"Answer {n:02d}").created_at = moment + timedelta(minutes=n // 2)
+        thread_id = thread.id
+        social.start_thread(author, cohort, "Closers", "And how to end?")
+    bodies, token, pages = [], None, 0
+    while True:
+        page = lena.get(f"/api/v1/space-threads/{thread_id}/posts?limit=25" + (f"&page_token={token}" if token else ""))
+        assert page.status_code == 200, page.get_json()
+        body = page.get_json()
+        bodies += [post["body"] for post in body["items"]]
+        pages, token = pages + 1, body["next_page_token"]
+        if token is None:
+            break
+    assert pages == 3
+    assert bodies == ["Which opener works?"] + [f"Answer {n:02d}" for n in range(60)]
+    threads_token = lena.get(f"/api/v1/spaces/{world['a']}/threads?limit=1").get_json()["next_page_token"]
+    assert threads_token
+    is_problem(lena.get(f"/api/v1/space-threads/{thread_id}/posts?page_token={threads_token}"), 400)
+    is_problem(lena.get(f"/api/v1/space-threads/{thread_id}/posts?page_token=abc"), 400)
