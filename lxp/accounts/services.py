@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -581,6 +581,7 @@ class PeopleDirectory:
 
     organisation_id: int
     role: str | None = None
+    leave_out: Select | None = None  # ids a search never offers (a cohort's members, when adding)
 
     def _people(self):
         statement = select(User).where(User.organisation_id == self.organisation_id, User.active)
@@ -606,6 +607,8 @@ class PeopleDirectory:
         left_out = set(excluding)
         if left_out:
             statement = statement.where(User.id.not_in(left_out))
+        if self.leave_out is not None:
+            statement = statement.where(User.id.not_in(self.leave_out))
         found = list(db.session.execute(
             statement.order_by(func.lower(User.display_name), User.id).limit(limit + 1)
         ).scalars())  # fmt: skip

@@ -1,16 +1,17 @@
-"""Cohorts: create, rename, choose a coach, choose members. Admins of the organisation only."""
+"""Cohorts: create, rename, choose a coach, add and take out members. Admins of the organisation only."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 
 from lxp.accounts import joining
 from lxp.accounts.models import User, UserRole
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Conflict, Invalid, NotAllowed
+from lxp.core.statements import contains
 from lxp.core.tenancy import get_in_organisation
 from lxp.extensions import db
 
@@ -97,19 +98,69 @@ def create_cohort(admin: User, name: str, coach_id: int | None = None, member_id
     return cohort
 
 
-def update_cohort(admin: User, cohort: Cohort, name: str, coach_id: int | None, member_ids: Iterable[int]) -> None:
-    """Rename the cohort, change its coach and its members (the whole list). Raises as
-    ``create_cohort`` and ``NotFound``."""
+def update_cohort(admin: User, cohort: Cohort, name: str, coach_id: int | None) -> None:
+    """Rename the cohort and change its coach. Raises as ``create_cohort`` and ``NotFound``."""
     _require_admin(admin)
     cohort = cohort_in(admin, cohort.id)
     cohort.name = _check_name(admin, name, cohort.id)
     cohort.coach_id = _check_coach(admin, coach_id)
-    before = {member.id for member in cohort.members}
-    cohort.members = _learners(admin, member_ids)
     db.session.flush()
-    for member in cohort.members:
-        if member.id not in before:
-            joining.person_changed(member)
+
+
+MEMBERS_PER_PAGE = 50
+
+
+def members_query(cohort: Cohort):
+    """The cohort's members' ids, as a subquery (to leave them out of a search for people to add)."""
+    return select(cohort_members.c.user_id).where(cohort_members.c.cohort_id == cohort.id)
+
+
+def members_of(cohort: Cohort, text: str = "", page: int = 1):
+    """A page (``MEMBERS_PER_PAGE``, by name; past the last, the last) of the cohort's members,
+    those whose name or e-mail contains ``text`` if given: a cohort may hold thousands."""
+    statement = select(User).where(User.id.in_(members_query(cohort)))
+    if text.strip():
+        statement = statement.where(or_(contains(User.display_name, text.strip()), contains(User.email, text.strip())))
+    statement = statement.order_by(func.lower(User.display_name), User.id)
+    found = db.paginate(statement, page=max(page, 1), per_page=MEMBERS_PER_PAGE, error_out=False)
+    if found.page > 1 and found.page > found.pages:
+        found = db.paginate(statement, page=max(found.pages, 1), per_page=MEMBERS_PER_PAGE, error_out=False)
+    return found
+
+
+def add_members(admin: User, cohort: Cohort, user_ids: Iterable[int]) -> int:
+    """Put learners of the organisation into the cohort (those already in it stay as they are);
+    how many joined. Raises ``NotAllowed``, ``NotFound`` and ``Invalid`` (someone who is not
+    a learner of the organisation: nobody joins)."""
+    _require_admin(admin)
+    cohort = cohort_in(admin, cohort.id)
+    chosen = _learners(admin, user_ids)
+    current = set(db.session.scalars(members_query(cohort)))
+    joining_now = [person for person in chosen if person.id not in current]
+    if joining_now:
+        db.session.execute(insert(cohort_members), [{"cohort_id": cohort.id, "user_id": p.id} for p in joining_now])
+        db.session.expire(cohort, ["members"])
+    db.session.flush()
+    for member in joining_now:  # what the cohort is assigned reaches them
+        joining.person_changed(member)
+    return len(joining_now)
+
+
+def remove_members(admin: User, cohort: Cohort, user_ids: Iterable[int]) -> int:
+    """Take people out of the cohort (ids of people not in it are passed over: the page they
+    were ticked on may be older than someone else's change); how many left. Raises
+    ``NotAllowed`` and ``NotFound``."""
+    _require_admin(admin)
+    cohort = cohort_in(admin, cohort.id)
+    wanted = set(user_ids)
+    if not wanted:
+        return 0
+    left = db.session.execute(
+        delete(cohort_members).where(cohort_members.c.cohort_id == cohort.id, cohort_members.c.user_id.in_(wanted))
+    ).rowcount  # fmt: skip
+    db.session.expire(cohort, ["members"])
+    db.session.flush()
+    return left
 
 
 def cohort_coach_of(learner_id: int) -> User | None:

@@ -339,6 +339,7 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     "social.course_space": lambda s: _each(s.course_spaces, "course_id"),
     "api_spaces.list_course_threads": lambda s: _each(s.course_spaces, "course_id"),
     "api_spaces.get_thread": lambda s: _each(s.space_threads, "thread_id"),
+    "api_spaces.list_posts": lambda s: _each(s.space_threads, "thread_id"),
     # everyone: their own credentials, the share pages of those and of the ones an admin issued,
     # and their organisation's issuer documents
     **{

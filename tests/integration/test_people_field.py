@@ -67,8 +67,14 @@ def test_the_cohort_pages_cost_the_same_with_three_learners_or_three_hundred(app
         assert "Colleague 0150" not in html
 
 
-def test_find_shows_matches_to_tick_and_saves_nothing_then_save_keeps_the_ticked(app, client, organisation, login_as,
-                                                                                 make_user):  # fmt: skip
+def _post_from(client, page: str, action: str, data: dict):
+    """Send a form of ``page`` to ``action``, as the browser would from that page."""
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    return client.post(action, data={"csrf_token": token, **data})
+
+
+def test_find_offers_people_not_in_the_cohort_and_adds_nobody_then_add_and_take_out(app, client, organisation,
+                                                                                    login_as, make_user):  # fmt: skip
     login_as("admin")
     lena = make_user(("learner",), email="lena@example.com", name="Lena Fischer")
     make_user(("learner",), email="lennart@example.com", name="Lennart Olsen")
@@ -78,27 +84,38 @@ def test_find_shows_matches_to_tick_and_saves_nothing_then_save_keeps_the_ticked
     edit = created.headers["Location"]
     cohort_id = int(edit.rsplit("/", 1)[1])
 
-    found = _post(client, edit, {"name": "Spring renamed", "members": [str(lena)], "members-find": "LEN",
-                                 "find-people": "members"})  # fmt: skip
+    found = _post_from(client, edit, f"{edit}/members", {"members-find": "LEN", "find-people": "members"})
     html = found.get_data(as_text=True)
     assert found.status_code == 200
-    assert 'value="Spring renamed"' in html  # what was typed stays
     matches = _people_part(html)
-    assert "Lennart Olsen" in matches and "Max Weber" not in matches and "Lenora Trainer" not in matches
-    boxes = _boxes(html, "members")
-    assert boxes[str(lena)] is True and list(boxes.values()).count(False) == 1  # Lena chosen, Lennart to tick
-    with app.app_context():
-        assert db.session.get(Cohort, cohort_id).name == "Spring"  # nothing saved
-    lennart = next(value for value, ticked in boxes.items() if not ticked)
+    # Lena is in the cohort already: the search leaves her out.
+    assert "Lennart Olsen" in matches and "Lena Fischer" not in matches
+    assert "Max Weber" not in matches and "Lenora Trainer" not in matches
+    assert list(_boxes(html, "members").values()) == [False]
+    assert _members(app, cohort_id) == {"lena@example.com"}  # nothing saved
+    lennart = next(iter(_boxes(html, "members")))
 
-    saved = _post(client, edit, {"name": "Spring", "members": [lennart], "members-find": "LEN"})
-    assert saved.status_code == 302
-    assert _members(app, cohort_id) == {"lennart@example.com"}  # unticking Lena took her out
+    added = _post_from(client, edit, f"{edit}/members", {"members": [lennart], "members-find": "LEN"})
+    assert added.status_code == 302 and added.headers["Location"] == edit
+    assert "1 person added." in client.get(edit).get_data(as_text=True)
+    assert _members(app, cohort_id) == {"lena@example.com", "lennart@example.com"}
 
-    nothing = _post(
-        client, edit, {"name": "Spring", "members": [lennart], "members-find": "zzz", "find-people": "members"}
-    )
+    taken = _post_from(client, edit, f"{edit}/members/removed", {"remove": [str(lena)]})
+    assert taken.status_code == 302
+    page = client.get(edit).get_data(as_text=True)
+    assert "1 person taken out of the cohort." in page and "1 member" in page
+    assert _members(app, cohort_id) == {"lennart@example.com"}
+    assert _post_from(client, edit, f"{edit}/members/removed", {"remove": ["abc"]}).status_code == 400
+    none_ticked = _post_from(client, edit, f"{edit}/members/removed", {})
+    assert "Tick the members to take out." in client.get(none_ticked.headers["Location"]).get_data(as_text=True)
+    assert _members(app, cohort_id) == {"lennart@example.com"}
+
+    nothing = _post_from(client, edit, f"{edit}/members", {"members-find": "zzz", "find-people": "members"})
     assert "Nobody else matches \u201czzz\u201d." in nothing.get_data(as_text=True)
+
+    renamed = _post(client, edit, {"name": "Spring 2027", "coach": ""})
+    assert renamed.status_code == 302
+    assert _members(app, cohort_id) == {"lennart@example.com"}  # the name's form leaves the members be
 
 
 def test_pasted_addresses_are_added_and_an_unknown_one_changes_nothing(app, client, organisation, login_as, make_user):
@@ -109,8 +126,9 @@ def test_pasted_addresses_are_added_and_an_unknown_one_changes_nothing(app, clie
     created = _post(client, "/admin/cohorts", {"name": "Spring"})
     edit = created.headers["Location"]
     cohort_id = int(edit.rsplit("/", 1)[1])
+    assert "Nobody is in this cohort yet" in client.get(edit).get_data(as_text=True)
 
-    refused = _post(client, edit, {"name": "Spring", "members-emails": "Lena Fischer <LENA@example.com>; nobody@example.com\ngone@example.com, not-an-address"})  # fmt: skip
+    refused = _post_from(client, edit, f"{edit}/members", {"members-emails": "Lena Fischer <LENA@example.com>; nobody@example.com\ngone@example.com, not-an-address"})  # fmt: skip
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400
     assert (
@@ -119,13 +137,56 @@ def test_pasted_addresses_are_added_and_an_unknown_one_changes_nothing(app, clie
     assert "nobody@example.com" in html.split("<textarea", 1)[1]  # the pasted text is kept to mend
     assert _members(app, cohort_id) == set()
 
-    saved = _post(
-        client, edit, {"name": "Spring", "members-emails": "Lena Fischer <LENA@example.com>;\n max@example.com "}
-    )
+    saved = _post_from(client, edit, f"{edit}/members",
+                       {"members-emails": "Lena Fischer <LENA@example.com>;\n max@example.com "})  # fmt: skip
     assert saved.status_code == 302
     assert _members(app, cohort_id) == {"lena@example.com", "max@example.com"}
     page = client.get(edit).get_data(as_text=True)
-    assert set(_boxes(page, "members").values()) == {True} and len(_boxes(page, "members")) == 2
+    assert "2 members" in page and set(_boxes(page, "remove").values()) == {False} and len(_boxes(page, "remove")) == 2
+    # The same list pasted again, one more on it: only the new one joins.
+    make_user(("learner",), email="nina@example.com", name="Nina Brandt")
+    again = _post_from(client, edit, f"{edit}/members", {"members-emails": "lena@example.com, max@example.com, nina@example.com"})  # fmt: skip
+    assert again.status_code == 302 and "1 person added." in client.get(edit).get_data(as_text=True)
+    assert _members(app, cohort_id) == {"lena@example.com", "max@example.com", "nina@example.com"}
+
+
+def test_a_cohort_of_hundreds_lists_its_members_fifty_a_page_to_find_and_take_out(app, client, organisation, login_as):
+    login_as("admin")
+    _many_learners(app, organisation, 120)
+    pasted = "\n".join(f"colleague{n}@example.com" for n in range(120))
+    created = _post(client, "/admin/cohorts", {"name": "Everyone", "members-emails": pasted})
+    edit = created.headers["Location"]
+    cohort_id = int(edit.rsplit("/", 1)[1])
+
+    def listed(html: str) -> list[str]:
+        return re.findall(r"Colleague (\d{4})", html.split('id="members-title"', 1)[1].split("</section>", 1)[0])
+
+    first = client.get(edit).get_data(as_text=True)
+    assert "120 members" in first and "Page 1 of 3" in first
+    assert listed(first) == [f"{n:04d}" for n in range(50)]
+    third = client.get(f"{edit}?page=3").get_data(as_text=True)
+    assert listed(third) == [f"{n:04d}" for n in range(100, 120)]
+    assert listed(client.get(f"{edit}?page=9").get_data(as_text=True)) == listed(third)
+    statements = [page_cost(app, client, f"{edit}?page={n}")[0] for n in (1, 3)]
+    assert statements[0] == statements[1]
+
+    searched = client.get(f"{edit}?q=0105").get_data(as_text=True)
+    assert listed(searched) == ["0105"] and "1 member matches \u201c0105\u201d." in searched
+    person = next(iter(_boxes(searched, "remove")))
+    taken = _post_from(client, f"{edit}?q=0105", f"{edit}/members/removed?q=0105", {"remove": [person]})
+    assert taken.headers["Location"] == f"{edit}?q=0105"
+    after = client.get(taken.headers["Location"]).get_data(as_text=True)
+    assert "0 members match \u201c0105\u201d." in after
+    assert len(_members(app, cohort_id)) == 119 and "colleague105@example.com" not in _members(app, cohort_id)
+
+    # Everyone ticked on the last page taken out: back on the page that is now the last.
+    last = client.get(f"{edit}?page=3").get_data(as_text=True)
+    gone = _post_from(
+        client, f"{edit}?page=3", f"{edit}/members/removed?page=3", {"remove": list(_boxes(last, "remove"))}
+    )
+    assert gone.headers["Location"] == f"{edit}?page=3"
+    now = client.get(gone.headers["Location"]).get_data(as_text=True)
+    assert "100 members" in now and listed(now) == [f"{n:04d}" for n in range(50, 100) if n != 105]
 
 
 def test_an_assignment_to_pasted_addresses_reaches_those_people(app, client, organisation, login_as, make_user,

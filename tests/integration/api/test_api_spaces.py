@@ -164,7 +164,7 @@ def test_a_long_threads_posts_page_through_the_api_each_once_the_opening_post_fi
 
     from lxp.core.time import utcnow
 
-    lena, mia = _api(app, world["lena"]), _api(app, world["mia"])
+    lena = _api(app, world["lena"])
     moment = utcnow() - timedelta(days=1)
     with committing(app):
         author, cohort = db.session.get(User, world["mia"]), db.session.get(Cohort, world["a"])
