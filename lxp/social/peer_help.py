@@ -17,6 +17,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from lxp import events
 from lxp.accounts.models import User
@@ -32,10 +33,11 @@ from lxp.social.services import new_thread, opening_post_id, post_for
 OTHERS_LIMIT = 3
 
 
-def thread_of_request(request_id: int) -> SpaceThread | None:
+def thread_of_request(request_id: int, *options) -> SpaceThread | None:
     return db.session.execute(
         select(SpaceThread).where(SpaceThread.help_request_id == request_id, SpaceThread.deleted_at.is_(None))
-    ).scalar_one_or_none()
+        .options(*options)
+    ).scalar_one_or_none()  # fmt: skip
 
 
 def ask_coach_and_peers(
@@ -123,4 +125,5 @@ def peer_answers_for_coach(trainer: User, request_id: int) -> SpaceThread | None
         coaching.request_for_trainer(trainer, request_id)
     except NotFound:
         return None
-    return thread_of_request(request_id)
+    # The desk shows every answer with its author: read together, not an author at a time.
+    return thread_of_request(request_id, selectinload(SpaceThread.posts).selectinload(SpacePost.author))

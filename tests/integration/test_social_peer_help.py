@@ -12,7 +12,7 @@ from lxp.cohorts.models import Cohort
 from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.social.models import SpacePost, SpaceThread
-from tests.conftest import committing, submit
+from tests.conftest import committing, page_cost, submit
 from tests.integration.conftest import start_path
 from tests.integration.social_fixtures import _client, world_fixture  # noqa: F401  (fixtures)
 
@@ -173,3 +173,25 @@ def test_a_step_not_on_the_path_and_posts_of_other_cohorts_are_not_found(app, wo
     assert submit(outsider, f"/spaces/posts/{opening}/endorse", {}, form_page="/me").status_code == 404
     with committing(app):
         assert db.session.scalar(select(LearningEvent.id).where(LearningEvent.verb.in_(("helped", "endorsed")))) is None
+
+
+def test_the_coachs_view_of_a_shared_request_costs_the_same_with_one_answer_or_three(app, world, make_user):
+    colleagues = [make_user(("learner",), email=f"peer{n}@example.com", name=f"Peer {n}") for n in range(2)]
+    with committing(app):
+        cohort = db.session.get(Cohort, world["a"])
+        cohort.members.extend([db.session.get(User, person) for person in colleagues])
+    lena = _client(app, "lena@example.com")
+    start_path(lena, world)
+    _ask(lena, world["quiz"], "Which feeling do I name first?")
+    thread = _help_thread(app)
+    address = f"/spaces/threads/{thread.id}"
+    submit(_client(app, "mia@example.com"), f"{address}/replies", {"body": "Name it first."}, form_page=address)
+    with committing(app):
+        request_id = db.session.scalar(select(HelpRequest.id))
+    trainer = _client(app, "tara@example.com")
+    one, _page = page_cost(app, trainer, f"/desk/help/{request_id}")
+    for n, body in enumerate(("And then ask.", "Thank you both.")):  # colleagues the desk names nowhere else
+        submit(_client(app, f"peer{n}@example.com"), f"{address}/replies", {"body": body}, form_page=address)
+    three, desk = page_cost(app, trainer, f"/desk/help/{request_id}")
+    assert "Name it first." in desk and "Thank you both." in desk and "Peer 1" in desk
+    assert three == one
