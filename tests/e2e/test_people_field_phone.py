@@ -64,4 +64,3 @@ def test_the_admin_finds_and_pastes_the_members_of_a_new_cohort_on_a_phone(app, 
     members = phone.locator("section", has=phone.get_by_role("heading", name="2 members"))
     expect(members.get_by_label("Anna Ivanova")).to_have_count(0)
     expect(members.get_by_label("Lena Fischer")).to_be_visible()
-    phone.screenshot(path="/tmp/cohort-phone.png", full_page=True)
