@@ -160,20 +160,21 @@ def list_spaces():
 def _threads_page(space, args, list_name: str) -> dict:
     """A page of the space's threads, read in SQL after the cursor's thread (``social.thread_key``)."""
     now = utcnow()
-    rows = social.threads_of(current_user, space, after=_thread_cursor(args["page_token"], list_name),
+    rows = social.threads_of(current_user, space, after=_ranked_cursor(args["page_token"], list_name),
                              limit=args["limit"])  # fmt: skip
     page = page_of(rows, list_name=list_name, key=lambda row: social.thread_key(row.thread, now), limit=args["limit"])
     return {**page, "items": [_thread(row.thread, row.replies) for row in page["items"]]}
 
 
-def _thread_cursor(page_token: str | None, list_name: str) -> tuple | None:
-    """The thread key a page token carries; 400 for one of another shape (a token of an older lxp)."""
+def _ranked_cursor(page_token: str | None, list_name: str) -> tuple | None:
+    """The (rank, moment, id) key a page token carries (``social.thread_key``, ``social.post_key``);
+    400 for one of another shape (a token of an older lxp)."""
     after = cursor(page_token, list_name=list_name)
     if after is None:
         return None
     try:
-        rank, at, thread_id = after
-        return int(rank), datetime.fromisoformat(at), int(thread_id)
+        rank, at, row_id = after
+        return int(rank), datetime.fromisoformat(at), int(row_id)
     except (TypeError, ValueError):
         abort(400, message=_l("This page token is not valid."))
 
@@ -245,20 +246,9 @@ def list_posts(args, thread_id: int):
     """A thread's posts a page at a time: its opening post first, then the replies oldest first."""
     thread = social.thread_for(current_user, thread_id)
     list_name = f"space-threads.{thread_id}.posts"
-    posts, opening_id = social.posts_after(thread, _post_cursor(args["page_token"], list_name), args["limit"])
+    posts, opening_id = social.posts_after(thread, _ranked_cursor(args["page_token"], list_name), args["limit"])
     page = page_of(posts, list_name=list_name, key=lambda post: social.post_key(post, opening_id), limit=args["limit"])
     return {**page, "items": [_post(p) for p in page["items"]]}
-
-
-def _post_cursor(page_token: str | None, list_name: str) -> tuple | None:
-    after = cursor(page_token, list_name=list_name)
-    if after is None:
-        return None
-    try:
-        rank, at, post_id = after
-        return int(rank), datetime.fromisoformat(at), int(post_id)
-    except (TypeError, ValueError):
-        abort(400, message=_l("This page token is not valid."))
 
 
 @bp.post("/space-threads/<int(max=2147483647):thread_id>/posts")

@@ -121,6 +121,18 @@ def test_nobody_outside_the_space_reaches_it_by_any_api_route(app, world, make_u
     assert _counts(app) == before
 
 
+def _every_page(client, address: str) -> list[list[dict]]:
+    """The items of each page of a list, following its tokens to the end."""
+    pages, token = [], None
+    while True:
+        page = client.get(address + (f"&page_token={token}" if token else ""))
+        assert page.status_code == 200, page.get_json()
+        pages.append(page.get_json()["items"])
+        token = page.get_json()["next_page_token"]
+        if token is None:
+            return pages
+
+
 def test_a_busy_spaces_threads_page_through_the_api_each_once_in_order(app, world):
     """65 threads, 25 a page: every thread once, the open weekly question first, then by latest
     post (two threads posted to at the same moment by id); a token of another shape is a 400."""
@@ -140,17 +152,9 @@ def test_a_busy_spaces_threads_page_through_the_api_each_once_in_order(app, worl
         for n in range(64):
             thread = social.start_thread(mia, cohort, f"Thread {n:02d}", "x")
             thread.last_post_at = moment + timedelta(minutes=n // 2)  # pairs at the same moment
-    titles, token, pages = [], None, 0
-    while True:
-        page = lena.get(f"/api/v1/spaces/{world['a']}/threads?limit=25" + (f"&page_token={token}" if token else ""))
-        assert page.status_code == 200, page.get_json()
-        body = page.get_json()
-        titles += [thread["title"] for thread in body["items"]]
-        pages += 1
-        token = body["next_page_token"]
-        if token is None:
-            break
-    assert pages == 3
+    pages = _every_page(lena, f"/api/v1/spaces/{world['a']}/threads?limit=25")
+    titles = [thread["title"] for page in pages for thread in page]
+    assert len(pages) == 3
     assert titles == ["Open question"] + [f"Thread {n:02d}" for n in range(63, -1, -1)]
     forged = lena.get(f"/api/v1/spaces/{world['a']}/threads?page_token=abc")
     is_problem(forged, 400)
@@ -173,16 +177,9 @@ def test_a_long_threads_posts_page_through_the_api_each_once_the_opening_post_fi
             social.reply(author, thread, f"Answer {n:02d}").created_at = moment + timedelta(minutes=n // 2)
         thread_id = thread.id
         social.start_thread(author, cohort, "Closers", "And how to end?")
-    bodies, token, pages = [], None, 0
-    while True:
-        page = lena.get(f"/api/v1/space-threads/{thread_id}/posts?limit=25" + (f"&page_token={token}" if token else ""))
-        assert page.status_code == 200, page.get_json()
-        body = page.get_json()
-        bodies += [post["body"] for post in body["items"]]
-        pages, token = pages + 1, body["next_page_token"]
-        if token is None:
-            break
-    assert pages == 3
+    pages = _every_page(lena, f"/api/v1/space-threads/{thread_id}/posts?limit=25")
+    bodies = [post["body"] for page in pages for post in page]
+    assert len(pages) == 3
     assert bodies == ["Which opener works?"] + [f"Answer {n:02d}" for n in range(60)]
     threads_token = lena.get(f"/api/v1/spaces/{world['a']}/threads?limit=1").get_json()["next_page_token"]
     assert threads_token
