@@ -21,6 +21,7 @@ from lxp.authoring.services import current_published
 from lxp.coaching.threads import coached_learner_ids
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.paging import Page, page_of_list
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -261,7 +262,8 @@ class Person:
         return self.unseen_days is None or self.unseen_days >= maths.UNSEEN_AFTER_DAYS
 
 
-PEOPLE_LIMIT = 500
+PEOPLE_LIMIT = 500  # the API's list
+PEOPLE_PER_PAGE = 50  # the page's
 PACE_ORDER = {"behind": 0, "no_target": 1, "on_track": 2, "no_path": 3, "finished": 4}
 
 
@@ -310,6 +312,12 @@ def people(
     found.sort(key=lambda p: (PACE_ORDER[p.pace], -(p.unseen_days if p.unseen_days is not None else 10_000),
                               -p.open_help, p.name))  # fmt: skip
     return found[:limit], len(found)
+
+
+def people_page(user: User, filters: Filters, page: int, today: date | None = None) -> Page:
+    """Page ``page`` (``PEOPLE_PER_PAGE``; past the last, the last) of ``people``, in its order."""
+    found, _total = people(user, filters, today, limit=None)
+    return page_of_list(found, page, PEOPLE_PER_PAGE)
 
 
 def languages_for(user: User) -> list[str]:

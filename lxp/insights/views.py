@@ -122,23 +122,20 @@ def people():
     """A trainer's learners (an admin: everyone), on track or behind, last seen, open help."""
     form = CohortFilterForm(request.args)
     form.cohort.choices = [("", _("All cohorts"))] + [(c.id, c.name) for c in services.cohorts_for(current_user)]
-    status, found, total = 200, None, 0
+    status, found = 200, None
     if not form.validate():
         status = 400
     else:
+        filters = services.Filters(cohort_id=form.cohort.data)
         try:
-            found, total = services.people(
-                current_user,
-                services.Filters(cohort_id=form.cohort.data),
-                limit=None if request.args.get("format") == "csv" else services.PEOPLE_LIMIT,
-            )
+            if request.args.get("format") == "csv":
+                return exports.people_csv(services.people(current_user, filters, limit=None)[0])
+            found = services.people_page(current_user, filters, request.args.get("page", 1, type=int))
         except ServiceError as error:
             show_form_error(form, error)
             status = error.status
-    if found is not None and request.args.get("format") == "csv":
-        return exports.people_csv(found)
-    return render_template("insights/people.html", form=form, people=found, total=total,
-                           limit=services.PEOPLE_LIMIT, query=_query(), present=presenting), status  # fmt: skip
+    return render_template("insights/people.html", form=form, people=found, per_page=services.PEOPLE_PER_PAGE,
+                           query=_query(), present=presenting), status  # fmt: skip
 
 
 @bp.app_template_global()

@@ -27,6 +27,7 @@ from lxp.accounts.models import User, UserRole
 from lxp.authoring.models import Course, CourseVersion, Item
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.paging import Page, clamped, pages_for
 from lxp.core.statements import prepared
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -198,35 +199,20 @@ REPLIES_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
-class PostsPage:
-    """A page of a thread: its opening post (on every page: the question the replies answer) and
-    ``REPLIES_PER_PAGE`` of its replies, oldest first; reads as the ``pager`` macro's pagination."""
+class PostsPage(Page):
+    """A page of a thread: ``REPLIES_PER_PAGE`` of its replies (``items``), oldest first, and its
+    opening post, shown on every page (the question the replies answer)."""
 
     opening: SpacePost
-    replies: list[SpacePost]
-    page: int
-    pages: int
+
+    @property
+    def replies(self) -> list[SpacePost]:
+        return self.items
 
     @property
     def earlier(self) -> int:
         """Replies on the pages before this one."""
         return (self.page - 1) * REPLIES_PER_PAGE
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def opening_post_id(thread_id: int) -> int:
@@ -244,8 +230,8 @@ def posts_page(thread: SpaceThread, page: int | None = 1) -> PostsPage:
     authors, endorsers and quotes read together: the same statements for a thread of any size."""
     opening_id = opening_post_id(thread.id)
     count = db.session.execute(select(func.count()).select_from(_replies(thread.id, opening_id).subquery())).scalar()
-    pages = max(-(-count // REPLIES_PER_PAGE), 1)
-    page = pages if page is None else min(max(page, 1), pages)
+    pages = pages_for(count, REPLIES_PER_PAGE)
+    page = clamped(page, pages)
     links = (selectinload(SpacePost.author), selectinload(SpacePost.endorsed_by),
              selectinload(SpacePost.quote).selectinload(SpacePost.author))  # fmt: skip
     replies = db.session.execute(
@@ -253,7 +239,7 @@ def posts_page(thread: SpaceThread, page: int | None = 1) -> PostsPage:
         .offset((page - 1) * REPLIES_PER_PAGE).limit(REPLIES_PER_PAGE)
     ).scalars().all()  # fmt: skip
     opening = db.session.get(SpacePost, opening_id, options=links)
-    return PostsPage(opening, list(replies), page, pages)
+    return PostsPage(list(replies), page, pages, count, opening)
 
 
 def post_key(post: SpacePost, opening_id: int) -> tuple[int, datetime, int]:

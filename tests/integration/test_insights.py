@@ -398,3 +398,41 @@ def test_the_csv_counts_colleagues_active_in_the_spaces_per_station(app, client,
                                        .get_data(as_text=True))))  # fmt: skip
     assert rows[0][-1] == "Colleagues active in the spaces"
     assert [r[-1] for r in rows[1:]] == ["0", "3"]  # the lesson, the quiz: people, not posts
+
+
+def test_the_people_page_lists_fifty_a_page_in_one_order_and_the_csv_everyone(app, client, admin, make_user):
+    """120 learners: those never seen after everyone seen, then by name, 50 a page; the pager keeps
+    the cohort chosen; a page past the end shows the last; the CSV has all of them."""
+    from sqlalchemy import insert
+
+    from lxp.accounts.models import UserRole
+    from lxp.cohorts.models import cohort_members
+
+    with committing(app):
+        ids = list(db.session.execute(insert(User).returning(User.id), [
+            {"organisation_id": admin.organisation_id, "email": f"l{n}@example.com", "display_name": f"Person {n:03d}",
+             "timezone": "UTC", "active": True, "last_login_at": utcnow() - timedelta(days=1) if n % 2 else None}
+            for n in range(120)]).scalars())  # fmt: skip
+        db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+        cohort = Cohort(organisation_id=admin.organisation_id, name="Evens")
+        db.session.add(cohort)
+        db.session.flush()
+        db.session.execute(insert(cohort_members), [{"cohort_id": cohort.id, "user_id": i} for i in ids[::2]])
+        cohort_id = cohort.id
+
+    def names(url: str) -> list[str]:
+        html = client.get(url).get_data(as_text=True)
+        return re.findall(r'<th scope="row">(Person \d{3})', html)
+
+    # No path for anyone: never seen (the evens) first, then seen a day ago; by name in each.
+    expected = [f"Person {n:03d}" for n in range(0, 120, 2)] + [f"Person {n:03d}" for n in range(1, 120, 2)]
+    pages = [names(f"/insights/people?page={n}") for n in (1, 2, 3)]
+    assert [len(page) for page in pages] == [50, 50, 20] and sum(pages, []) == expected
+    first = client.get("/insights/people").get_data(as_text=True)
+    assert "120 learners, 50 a page." in first and "Page 1 of 3" in first
+    assert names("/insights/people?page=7") == pages[2]
+    in_cohort = client.get(f"/insights/people?cohort={cohort_id}").get_data(as_text=True)
+    assert f'href="/insights/people?page=2&amp;cohort={cohort_id}"' in in_cohort
+    assert names(f"/insights/people?cohort={cohort_id}&page=2") == expected[50:60]
+    rows = list(csv.reader(io.StringIO(client.get("/insights/people?format=csv").get_data(as_text=True))))
+    assert len(rows) == 121

@@ -1,0 +1,47 @@
+"""A page of a longer list, for the ``pager`` macro (it reads as Flask-SQLAlchemy's
+``Pagination`` does): for lists the page works out itself, such as one sorted in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    page: int  # from 1
+    pages: int  # at least 1, also for an empty list
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def pages_for(total: int, per_page: int) -> int:
+    return max(-(-total // per_page), 1)
+
+
+def clamped(page: int | None, pages: int) -> int:
+    """``page`` within 1..``pages``; None (or past the end) is the last."""
+    return pages if page is None else min(max(page, 1), pages)
+
+
+def page_of_list(rows: Sequence, page: int | None, per_page: int) -> Page:
+    """Page ``page`` of ``rows`` (clamped as ``clamped``)."""
+    pages = pages_for(len(rows), per_page)
+    page = clamped(page, pages)
+    return Page(list(rows[(page - 1) * per_page : page * per_page]), page, pages, len(rows))
