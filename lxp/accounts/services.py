@@ -37,6 +37,7 @@ from lxp.channels import email as email_channel
 from lxp.core import table_statistics
 from lxp.core.auth import ROLES
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
+from lxp.core.paging import paginate
 from lxp.core.statements import contains, prepared
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import is_valid_timezone, utcnow
@@ -561,7 +562,7 @@ def search_users(admin: User, query: str = "", role: str | None = None, page: in
     if role in ROLES:
         statement = statement.where(User.role_rows.any(UserRole.role == role))
     statement = statement.order_by(func.lower(User.display_name), User.id)
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return paginate(statement, page, per_page)
 
 
 def get_or_create_organisation(slug: str, name: str) -> Organisation:

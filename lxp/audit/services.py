@@ -22,6 +22,7 @@ from sqlalchemy import Select, select
 
 from lxp.audit.models import AuditEntry
 from lxp.core.errors import Invalid
+from lxp.core.paging import paginate
 from lxp.core.time import utcnow
 from lxp.core.timezones import zone
 from lxp.extensions import db
@@ -157,7 +158,7 @@ def _query(organisation_id: int, trail_filter: TrailFilter, zone_name: str) -> S
 
 def trail_page(organisation_id: int, trail_filter: TrailFilter, zone_name: str, page: int = 1, per_page: int = 50):
     """One page of the organisation's trail, newest first. Call ``check_filter`` first."""
-    return db.paginate(_query(organisation_id, trail_filter, zone_name), page=page, per_page=per_page, error_out=False)
+    return paginate(_query(organisation_id, trail_filter, zone_name), page, per_page)
 
 
 def trail_rows(organisation_id: int, trail_filter: TrailFilter, zone_name: str) -> Iterator[AuditEntry]:

@@ -27,6 +27,7 @@ from lxp.authoring.models import (
 from lxp.authoring.text import CODE, MAX_COMPETENCY_DESCRIPTION, MAX_TITLE, ascii_slug, check_text
 from lxp.core.errors import Conflict, Invalid
 from lxp.core.i18n import LANGUAGE_NAMES
+from lxp.core.paging import paginate
 from lxp.core.tenancy import get_in_organisation
 from lxp.extensions import db
 
@@ -58,7 +59,7 @@ def search_competencies(admin, query: str = "", page: int = 1, per_page: int = 5
         ]
         statement = statement.where(Competency.id.in_(matching))
     statement = statement.order_by(Competency.code, Competency.id)
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return paginate(statement, page, per_page)
 
 
 def _translated_names(translations: dict | None) -> list[str]:

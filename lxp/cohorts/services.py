@@ -11,6 +11,7 @@ from lxp.accounts import joining
 from lxp.accounts.models import User, UserRole
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Conflict, Invalid, NotAllowed
+from lxp.core.paging import paginate
 from lxp.core.statements import contains
 from lxp.core.tenancy import get_in_organisation
 from lxp.extensions import db
@@ -122,10 +123,7 @@ def members_of(cohort: Cohort, text: str = "", page: int = 1):
     if text.strip():
         statement = statement.where(or_(contains(User.display_name, text.strip()), contains(User.email, text.strip())))
     statement = statement.order_by(func.lower(User.display_name), User.id)
-    found = db.paginate(statement, page=max(page, 1), per_page=MEMBERS_PER_PAGE, error_out=False)
-    if found.page > 1 and found.page > found.pages:
-        found = db.paginate(statement, page=max(found.pages, 1), per_page=MEMBERS_PER_PAGE, error_out=False)
-    return found
+    return paginate(statement, page, MEMBERS_PER_PAGE)
 
 
 def add_members(admin: User, cohort: Cohort, user_ids: Iterable[int]) -> int:

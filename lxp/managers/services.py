@@ -35,6 +35,7 @@ from lxp.assignments.models import ReportingLine
 from lxp.audit import services as audit
 from lxp.channels import in_app, path_for
 from lxp.core.errors import Invalid, NotAllowed, NotFound
+from lxp.core.paging import paginate
 from lxp.core.statements import contains
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -180,7 +181,7 @@ def lines_of(organisation_id: int, query: str = "", page: int = 1, per_page: int
         statement = statement.where(or_(*(contains(column, words) for column in (
             person.display_name, person.email, manager.display_name, manager.email))))  # fmt: skip
     statement = statement.order_by(func.lower(person.display_name), person.id)
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return paginate(statement, page, per_page)
 
 
 # --- the manager's side --------------------------------------------------------------------

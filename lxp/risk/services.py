@@ -24,6 +24,7 @@ from lxp.assignments.models import ReportingLine
 from lxp.coaching import threads
 from lxp.coaching.services import coaches
 from lxp.core.errors import Invalid, NotFound
+from lxp.core.paging import paginate
 from lxp.core.time import utcnow
 from lxp.events import LEARNING_VERBS, LearningEvent
 from lxp.extensions import db
@@ -262,13 +263,26 @@ def _reaching_people(organisation_id: int):
             RiskFlag.learner_id.not_in(select(RiskOptOut.user_id)))  # fmt: skip
 
 
+def _organisation_flags(admin: User):
+    return (
+        select(RiskFlag).where(*_reaching_people(admin.organisation_id)).order_by(RiskFlag.raised_at, RiskFlag.id)
+        .options(selectinload(RiskFlag.learner))
+    )  # fmt: skip
+
+
 def organisation_flags(admin: User) -> list[RiskFlag]:
     """The open flags of the admin's organisation a coach would see (``desk_flags``), whoever
     coaches the learner or if nobody does, oldest first: a list to work through, not a ranking."""
-    return list(db.session.execute(
-        select(RiskFlag).where(*_reaching_people(admin.organisation_id)).order_by(RiskFlag.raised_at, RiskFlag.id)
-        .options(selectinload(RiskFlag.learner))
-    ).scalars())  # fmt: skip
+    return list(db.session.execute(_organisation_flags(admin)).scalars())
+
+
+FLAGS_PER_PAGE = 20
+
+
+def organisation_flags_page(admin: User, page: int | None):
+    """A page (``FLAGS_PER_PAGE``) of ``organisation_flags``: each flag brings three forms, and a
+    large organisation may have hundreds open."""
+    return paginate(_organisation_flags(admin), page, FLAGS_PER_PAGE)
 
 
 def coaches_of(flags: list[RiskFlag]) -> dict[int, User | None]:

@@ -128,8 +128,9 @@ def overview():
 
 
 def _flagged_page(errors: dict[int, str] | None = None, kept: dict[int, str] | None = None, status: int = 200):
-    flags = services.organisation_flags(current_user)
-    return render_template("risk/flagged.html", flags=flags, coaches=services.coaches_of(flags),
+    found = services.organisation_flags_page(current_user, request.args.get("page", 1, type=int))
+    flags = found.items
+    return render_template("risk/flagged.html", flags=flags, found=found, coaches=services.coaches_of(flags),
                            session_choices=actions.session_choices(flags), plan_minutes=actions.plan_minutes(flags),
                            acted_on=services.recent_actions(current_user),
                            holdout=services.holdout_comparison(current_user.organisation_id),
@@ -170,4 +171,5 @@ def act_as_admin(flag_id: int):
            "offer_session": _("Session offered. The learner was told in their inbox, with a link to sign up."),
            "simplify_plan": _("Their plan is lighter now. The learner was told in their inbox, and how to change it back.")}[action],
           "success")  # fmt: skip
-    return redirect(url_for("risk.flagged"))
+    page = request.args.get("page", 1, type=int)  # the page it was acted on from (clamped there)
+    return redirect(url_for("risk.flagged", **({"page": page} if page > 1 else {})))

@@ -3,6 +3,7 @@ and acts on them as a coach would: a message, a session offer, a lighter plan, e
 learner in their inbox and recorded. The same privacy rules: no held-out flags, none of learners
 who turned the support off, no score; learners, trainers and other organisations' admins refused."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -188,3 +189,37 @@ def test_learners_trainers_and_other_organisations_admins_are_refused(app, publi
     with committing(app):
         assert db.session.get(RiskFlag, flag_id).acted_at is None
         assert db.session.get(CoachAssignment, db.session.get(RiskFlag, flag_id).learner_id) is not None
+
+
+def test_a_long_list_of_flags_pages_twenty_at_a_time_and_acting_keeps_the_admin_on_their_page(app, make_user):
+    """41 learners flagged, oldest first, 20 a page: acting on the only flag of the last page
+    takes the admin back to the page that is now the last."""
+    learners = [make_user(("learner",), email=f"quiet{n}@example.com", name=f"Quiet {n:02d}") for n in range(41)]
+    start = utcnow() - timedelta(days=1)
+    with committing(app):
+        organisation = _organisation().id
+        flags = []
+        for n, learner in enumerate(learners):
+            flag = RiskFlag(organisation_id=organisation, learner_id=learner, raised_at=start + timedelta(minutes=n),
+                            source="rules", reasons=[{"code": "quiet", "values": {"days": 9}}], suggested="message")  # fmt: skip
+            db.session.add(flag)
+            flags.append(flag)
+        db.session.flush()
+        flag_ids = [flag.id for flag in flags]
+    admin = _admin(app, make_user)
+
+    def names(url: str) -> list[str]:
+        return [
+            f"Quiet {n}" for n in re.findall(r"<strong>Quiet (\d{2})</strong>", admin.get(url).get_data(as_text=True))
+        ]
+
+    assert names(PAGE) == [f"Quiet {n:02d}" for n in range(20)]
+    assert names(f"{PAGE}?page=3") == ["Quiet 40"] and "Page 3 of 3" in admin.get(f"{PAGE}?page=3").get_data(
+        as_text=True
+    )
+    acted = submit(admin, f"{PAGE}/{flag_ids[40]}?page=3", {"action": "message", "body": "How are you getting on?"},
+                   form_page=f"{PAGE}?page=3")  # fmt: skip
+    assert acted.headers["Location"] == f"{PAGE}?page=3"
+    after = admin.get(acted.headers["Location"]).get_data(as_text=True)
+    assert "Message sent." in after and "Page 2 of 2" in after
+    assert names(f"{PAGE}?page=3") == [f"Quiet {n:02d}" for n in range(20, 40)]
