@@ -29,15 +29,14 @@ from lxp.authoring.kinds import KINDS
 from lxp.channels import in_app
 from lxp.coaching import feedback as coach_feedback
 from lxp.coaching import services as coaching
-from lxp.coaching import threads
 from lxp.coaching.forms import StuckForm
 from lxp.core import sessions, unit_of_work
 from lxp.core.auth import public, roles_required
 from lxp.core.conditional import conditional_page
 from lxp.core.errors import ServiceError
 from lxp.core.forms import ConfirmForm, show_form_error
+from lxp.learning import desk, reasons
 from lxp.learning import placement as placement_service
-from lxp.learning import reasons
 from lxp.learning import services as learning
 from lxp.learning.forms import BlockDoneForm, JourneyForm, PulseForm
 from lxp.nudges import effect as touchpoint_effect
@@ -528,16 +527,29 @@ def mark_inbox_read():
     return redirect(url_for("learning.inbox"))
 
 
+def _desk_context(queues: dict[str, list]) -> dict:
+    """What the desk's queue sections read, for the queues shown."""
+    at_risk = queues.get("at-risk", [])
+    return {"help_queue": queues.get("help", []), "at_risk": at_risk, "reviews_waiting": queues.get("evidence", []),
+            "conversations": queues.get("conversations", []), "checkpoints": queues.get("checkpoints", []),
+            "session_choices": risk_actions.session_choices(at_risk), "plan_minutes": risk_actions.plan_minutes(at_risk),
+            "acted_on": risk.recent_actions(current_user),
+            "holdout": risk.holdout_comparison(current_user.organisation_id)}  # fmt: skip
+
+
 @bp.get("/desk")
 @roles_required("trainer")
 def trainer_desk():
-    """The trainer's start page: help requests waiting longest first; sessions and reviews join it."""
-    at_risk = risk.desk_flags(current_user)
-    return render_template("learning/trainer_desk.html", help_queue=coaching.help_queue(current_user),
-                           conversations=threads.coach_inbox(current_user),
-                           checkpoints=threads.due_checkpoints(current_user),
-                           reviews_waiting=workplace.reviews_waiting(current_user),
-                           at_risk=at_risk, acted_on=risk.recent_actions(current_user),
-                           session_choices=risk_actions.session_choices(at_risk),
-                           plan_minutes=risk_actions.plan_minutes(at_risk),
-                           holdout=risk.holdout_comparison(current_user.organisation_id))  # fmt: skip
+    """The trainer's start page: the first of each queue (help requests waiting longest first,
+    learners who may need a word, evidence, conversations, conversations due) and how many more."""
+    shown, more = desk.first_of_each(current_user)
+    return render_template("learning/trainer_desk.html", more=more, queue_page=None, **_desk_context(shown))
+
+
+@bp.get("/desk/<any(help, 'at-risk', evidence, conversations, checkpoints):queue>")
+@roles_required("trainer")
+def desk_queue(queue: str):
+    """One queue of the desk whole, a page at a time."""
+    found = desk.queue_page(current_user, queue, request.args.get("page", 1, type=int))
+    return render_template("learning/desk_queue.html", queue=queue, queue_page=found, more={},
+                           **_desk_context({queue: found.items}))  # fmt: skip

@@ -353,6 +353,8 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     "credentials.status_list": lambda s: _each(s.issuer, "slug"),
     "credentials_admin.revoke": lambda s: _each(s.issued, "credential_id"),
     "api_issued_credentials.get_issued": lambda s: _each(s.issued, "credential_id"),
+    # the trainer's desk, one queue at a time
+    "learning.desk_queue": lambda s: _each(("help", "at-risk", "evidence", "conversations", "checkpoints"), "queue"),
     # learners
     "learning.block": lambda s: _each(_steps(s), "ref"),
     "learning.pulse": lambda s: _each(_steps(s), "ref"),
