@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, bindpa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lxp.channels import Channel, register
+from lxp.core.paging import paginate
 from lxp.core.statements import prepared
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
@@ -149,16 +150,26 @@ def mark_read_at(user_id: int, path: str) -> int:
     return result.rowcount
 
 
-def messages_of(user_id: int, limit: int = 50) -> list[InAppMessage]:
-    """The user's messages, newest first."""
-    return list(
-        db.session.execute(
-            select(InAppMessage)
-            .where(InAppMessage.user_id == user_id)
-            .order_by(InAppMessage.created_at.desc(), InAppMessage.id.desc())
-            .limit(limit)
-        ).scalars()
+def _newest_first(user_id: int):
+    return (
+        select(InAppMessage)
+        .where(InAppMessage.user_id == user_id)
+        .order_by(InAppMessage.created_at.desc(), InAppMessage.id.desc())
     )
+
+
+def messages_of(user_id: int, limit: int = 50) -> list[InAppMessage]:
+    """The user's newest ``limit`` messages, newest first."""
+    return list(db.session.execute(_newest_first(user_id).limit(limit)).scalars())
+
+
+MESSAGES_PER_PAGE = 50
+
+
+def messages_page(user_id: int, page: int):
+    """A page of the user's messages, newest first: after a year of reminders, the older ones
+    are still there to read."""
+    return paginate(_newest_first(user_id), page, MESSAGES_PER_PAGE)
 
 
 def message_of(user_id: int, message_id: int) -> InAppMessage | None:

@@ -464,7 +464,8 @@ def job_aids():
 @roles_required("learner", "trainer")
 def inbox():
     """In-app messages: reminders, replies, celebrations, newest first."""
-    return render_template("learning/inbox.html", messages=in_app.messages_of(current_user.id), form=ConfirmForm())
+    found = in_app.messages_page(current_user.id, request.args.get("page", 1, type=int))
+    return render_template("learning/inbox.html", found=found, messages=found.items, form=ConfirmForm())
 
 
 @bp.get("/inbox/<int:message_id>")

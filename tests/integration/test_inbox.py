@@ -112,3 +112,25 @@ def test_a_coachs_answer_lands_in_the_inbox_with_its_reason(app, client, login_a
         assert message.category == "reply" and message.user_id == learner.id
         assert message.subject.startswith("Clara Coach hat Ihre Frage")  # in the learner's language
         assert message.link == f"/help#request-{request_id}"
+
+
+def test_a_year_of_messages_reads_fifty_a_page_newest_first_none_out_of_reach(app, client, login_as):
+    from datetime import timedelta
+
+    from lxp.core.time import utcnow
+
+    learner = login_as("learner")
+    start = utcnow() - timedelta(days=365)
+    with committing(app):
+        for n in range(120):
+            in_app.post(InAppNote(user_id=learner.id, category="reminder", key=f"week:{n}", subject=f"Week {n:03d}"))
+        for message in db.session.scalars(select(InAppMessage).where(InAppMessage.user_id == learner.id)):
+            message.created_at = start + timedelta(days=3 * int(message.subject[5:]))
+
+    def subjects(url: str) -> list[str]:
+        return re.findall(r"(Week \d{3})</strong>", client.get(url).get_data(as_text=True))
+
+    assert subjects("/inbox") == [f"Week {n:03d}" for n in range(119, 69, -1)]
+    assert "Page 1 of 3" in client.get("/inbox").get_data(as_text=True)
+    assert subjects("/inbox?page=3") == [f"Week {n:03d}" for n in range(19, -1, -1)]  # the oldest, still there
+    assert subjects("/inbox?page=8") == subjects("/inbox?page=3")
