@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -553,16 +553,33 @@ def deactivate(user: User) -> None:
     db.session.flush()
 
 
-def search_users(admin: User, query: str = "", role: str | None = None, page: int = 1, per_page: int = 25):
-    """People in the admin's organisation matching ``query`` (name or e-mail), by name."""
-    statement = select(User).where(User.organisation_id == admin.organisation_id)
+def _matching_users(admin: User, query: str, role: str | None, *columns):
+    statement = select(User, *columns).where(User.organisation_id == admin.organisation_id)
     words = (query or "").strip()
     if words:
         statement = statement.where(or_(contains(User.display_name, words), contains(User.email, words)))
     if role in ROLES:
         statement = statement.where(User.role_rows.any(UserRole.role == role))
-    statement = statement.order_by(func.lower(User.display_name), User.id)
+    return statement
+
+
+def search_users(admin: User, query: str = "", role: str | None = None, page: int = 1, per_page: int = 25):
+    """People in the admin's organisation matching ``query`` (name or e-mail), by name."""
+    statement = _matching_users(admin, query, role).order_by(func.lower(User.display_name), User.id)
     return paginate(statement, page, per_page)
+
+
+def users_after(admin: User, query: str, role: str | None, after: tuple[str, int] | None,
+                limit: int) -> list[tuple[User, str]]:  # fmt: skip
+    """``search_users``'s people, ``limit`` of them and the first of the next if any, after the one
+    whose key (name folded by the database, id) is ``after``, read in SQL (an API's cursor: an
+    organisation may have tens of thousands); each with its folded name, the next cursor's key."""
+    folded = func.lower(User.display_name)
+    statement = _matching_users(admin, query, role, folded.label("folded"))
+    if after is not None:
+        name, user_id = after
+        statement = statement.where(or_(folded > name, and_(folded == name, User.id > user_id)))
+    return [(user, key) for user, key in db.session.execute(statement.order_by(folded, User.id).limit(limit + 1))]
 
 
 def get_or_create_organisation(slug: str, name: str) -> Organisation:

@@ -11,7 +11,7 @@ from flask_smorest import abort
 
 from lxp.accounts import services as accounts
 from lxp.api.common import area
-from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.api.paging import PageArgs, cursor, page_of, page_schema, paginate
 from lxp.authoring import publishing, transfer
 from lxp.authoring import services as authoring
 from lxp.coaching import services as coaching
@@ -21,8 +21,6 @@ from lxp.core.problems import problem
 from lxp.extensions import db
 
 bp = area("admin", "For admins: people, and course import/export", "admin", admin=True)
-
-USER_LIST_LIMIT = 10_000
 
 
 class UserSchema(ma.Schema):
@@ -130,9 +128,14 @@ def _rejected(error: transfer.DocumentRejected):
 @bp.response(200, UserPage)
 def list_users(args):
     """People of your organisation by name; ``q`` filters by name or e-mail, ``role`` by role."""
-    found = accounts.search_users(current_user, args["q"], args["role"], page=1, per_page=USER_LIST_LIMIT).items
-    return paginate(found, list_name="admin.users", key=lambda u: (u.display_name.lower(), u.id), limit=args["limit"],
-                    page_token=args["page_token"])  # fmt: skip
+    after = cursor(args["page_token"], list_name="admin.users")
+    try:
+        after = (str(after[0]), int(after[1])) if after is not None else None
+    except (IndexError, TypeError, ValueError):
+        abort(400, message=_l("This page token is not valid."))
+    rows = accounts.users_after(current_user, args["q"], args["role"], after, args["limit"])
+    page = page_of(rows, list_name="admin.users", key=lambda row: (row[1], row[0].id), limit=args["limit"])
+    return {**page, "items": [user for user, _key in page["items"]]}
 
 
 @bp.post("/users")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_smorest import abort
 
 from lxp.api.common import area, not_found
-from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.api.paging import PageArgs, cursor, page_of, page_schema
 from lxp.channels import in_app
 from lxp.nudges import effect as touchpoint_effect
 
 bp = area("inbox", "The in-app inbox")
-
-INBOX_LIMIT = 500  # the newest this many are listed; older ones stay readable by id
 
 
 class MessageSchema(ma.Schema):
@@ -44,12 +45,14 @@ MessagePage = page_schema(MessageSchema, "MessagePage")
 @bp.response(200, MessagePage)
 def list_messages(args):
     """Your messages, newest first; ``unread=true`` for unread ones only."""
-    rows = in_app.messages_of(current_user.id, limit=INBOX_LIMIT)
-    if args["unread"]:
-        rows = [m for m in rows if m.read_at is None]
-    # newest first: the key sorts ascending, so negate time and id
-    return paginate(rows, list_name="inbox", key=lambda m: (-m.created_at.timestamp(), -m.id), limit=args["limit"],
-                    page_token=args["page_token"])  # fmt: skip
+    list_name = "inbox.unread" if args["unread"] else "inbox"
+    after = cursor(args["page_token"], list_name=list_name)
+    try:
+        after = (datetime.fromisoformat(after[0]), int(after[1])) if after is not None else None
+    except (IndexError, TypeError, ValueError):
+        abort(400, message=_l("This page token is not valid."))
+    rows = in_app.messages_after(current_user.id, args["unread"], after, args["limit"])
+    return page_of(rows, list_name=list_name, key=lambda m: (m.created_at, m.id), limit=args["limit"])
 
 
 @bp.get("/inbox/<int(max=2147483647):message_id>")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, bindparam, func, select, update
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lxp.channels import Channel, register
@@ -161,6 +161,21 @@ def _newest_first(user_id: int):
 def messages_of(user_id: int, limit: int = 50) -> list[InAppMessage]:
     """The user's newest ``limit`` messages, newest first."""
     return list(db.session.execute(_newest_first(user_id).limit(limit)).scalars())
+
+
+def messages_after(user_id: int, unread_only: bool, after: tuple[datetime, int] | None,
+                   limit: int) -> list[InAppMessage]:  # fmt: skip
+    """The user's messages newest first (unread ones only, if asked), ``limit`` of them and the
+    first of the next if any, after the one whose (time, id) is ``after``: an API's cursor,
+    read in SQL, so every message is reachable however many there are."""
+    statement = _newest_first(user_id)
+    if unread_only:
+        statement = statement.where(InAppMessage.read_at.is_(None))
+    if after is not None:
+        at, message_id = after
+        statement = statement.where(or_(InAppMessage.created_at < at,
+                                        and_(InAppMessage.created_at == at, InAppMessage.id < message_id)))  # fmt: skip
+    return list(db.session.execute(statement.limit(limit + 1)).scalars())
 
 
 MESSAGES_PER_PAGE = 50

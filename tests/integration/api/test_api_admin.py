@@ -26,6 +26,42 @@ def test_admins_find_people_page_by_page(app, api_as, make_user):
     is_problem(admin.get(f"/api/v1/admin/courses?page_token={first['next_page_token']}"), 400)
 
 
+def test_thousands_of_people_page_through_in_sql_each_once_by_name(app, api_as, make_user):
+    """1,200 more people, three of each name in two cases: 100 a page, each once, by name then id;
+    a page costs the statements it cost with three people, early or late in the list."""
+    from sqlalchemy import insert
+
+    from lxp.accounts.models import UserRole
+    from tests.conftest import statements_sent
+
+    admin = api_as("admin", scopes=ADMIN, name="Ada Admin")
+    for n in range(3):
+        make_user(("learner",), name=f"Early {n}")
+    admin.get("/api/v1/admin/users?role=learner&limit=100")  # this process's caches filled first
+    with statements_sent(app) as sent:
+        assert admin.get("/api/v1/admin/users?role=learner&limit=100").status_code == 200
+    few = len(sent)
+    with committing(app):
+        organisation = db.session.get(User, admin.user_id).organisation_id
+        names = [f"{'person' if n % 3 else 'Person'} {n % 400:03d}" for n in range(1200)]  # three of each name
+        ids = list(db.session.execute(insert(User).returning(User.id), [
+            {"organisation_id": organisation, "email": f"p{n}@example.com", "display_name": name,
+             "timezone": "UTC", "active": True} for n, name in enumerate(names)]).scalars())  # fmt: skip
+        db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+    seen, token, costs = [], None, []
+    while True:
+        with statements_sent(app) as sent:
+            page = admin.get("/api/v1/admin/users?role=learner&limit=100" + (f"&page_token={token}" if token else ""))
+        assert page.status_code == 200, page.get_json()
+        costs.append(len(sent))
+        seen += [(user["display_name"].lower(), user["id"]) for user in page.get_json()["items"]]
+        token = page.get_json()["next_page_token"]
+        if token is None:
+            break
+    assert len(seen) == 1203 and len(set(seen)) == 1203 and seen == sorted(seen)
+    assert len(costs) == 13 and set(costs) == {few}  # not the whole organisation read for each page
+
+
 def test_admins_change_roles_and_deactivate_people_whose_tokens_then_stop(app, api_as):
     admin = api_as("admin", scopes=ADMIN)
     learner = api_as("learner")

@@ -178,6 +178,39 @@ def test_the_inbox_pages_newest_first_and_refuses_a_page_token_from_another_list
     assert api.get("/api/v1/inbox?unread=true").get_json()["items"] == []
 
 
+def test_every_message_of_a_long_inbox_is_reachable_page_by_page(app, api_as):
+    """600 messages (the list stopped at the newest 500), two at each moment: 100 a page, each
+    once, newest first (the later id first at a tie); unread ones only page the same way."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from lxp.core.time import utcnow
+
+    api = api_as("learner")
+    start = utcnow() - timedelta(days=400)
+    with committing(app):
+        db.session.execute(insert(in_app.InAppMessage), [
+            {"user_id": api.user_id, "category": "nudge", "key": f"m{n}", "subject": f"Message {n:03d}", "body": "",
+             "why": "", "created_at": start + timedelta(hours=n // 2), "read_at": start if n % 3 == 0 else None}
+            for n in range(600)])  # fmt: skip
+
+    def every(address: str) -> list[str]:
+        subjects, token = [], None
+        while True:
+            page = api.get(address + (f"&page_token={token}" if token else "")).get_json()
+            subjects += [m["subject"] for m in page["items"]]
+            token = page["next_page_token"]
+            if token is None:
+                return subjects
+
+    newest_first = [f"Message {n:03d}" for n in range(599, -1, -1)]
+    assert every("/api/v1/inbox?limit=100") == newest_first
+    assert every("/api/v1/inbox?unread=true&limit=100") == [s for s in newest_first if int(s[8:]) % 3]
+    token = api.get("/api/v1/inbox?unread=true&limit=1").get_json()["next_page_token"]
+    is_problem(api.get(f"/api/v1/inbox?page_token={token}"), 400)  # another list's token
+
+
 def test_learner_resources_refuse_trainers_and_admins(app, published, api_as):
     for role in ("trainer", "admin"):
         api = api_as(role, scopes=("read", "write", "admin") if role == "admin" else ("read", "write"))
