@@ -531,10 +531,12 @@ def mark_inbox_read():
 def _desk_context(queues: dict[str, list]) -> dict:
     """What the desk's queue sections read, for the queues shown."""
     at_risk = queues.get("at-risk", [])
-    return {"help_queue": queues.get("help", []), "at_risk": at_risk, "reviews_waiting": queues.get("evidence", []),
-            "conversations": queues.get("conversations", []), "checkpoints": queues.get("checkpoints", []),
-            "session_choices": risk_actions.session_choices(at_risk), "plan_minutes": risk_actions.plan_minutes(at_risk),
-            "acted_on": risk.recent_actions(current_user),
+    shown = {"help_queue": queues.get("help", []), "at_risk": at_risk, "reviews_waiting": queues.get("evidence", []),
+             "conversations": queues.get("conversations", []), "checkpoints": queues.get("checkpoints", [])}  # fmt: skip
+    if "at-risk" not in queues:  # another queue's own page: the flags' section is not on it
+        return shown
+    return {**shown, "session_choices": risk_actions.session_choices(at_risk),
+            "plan_minutes": risk_actions.plan_minutes(at_risk), "acted_on": risk.recent_actions(current_user),
             "holdout": risk.holdout_comparison(current_user.organisation_id)}  # fmt: skip
 
 
