@@ -128,11 +128,7 @@ def _rejected(error: transfer.DocumentRejected):
 @bp.response(200, UserPage)
 def list_users(args):
     """People of your organisation by name; ``q`` filters by name or e-mail, ``role`` by role."""
-    after = cursor(args["page_token"], list_name="admin.users")
-    try:
-        after = (str(after[0]), int(after[1])) if after is not None else None
-    except (IndexError, TypeError, ValueError):
-        abort(400, message=_l("This page token is not valid."))
+    after = cursor(args["page_token"], list_name="admin.users", shape=(str, int))
     rows = accounts.users_after(current_user, args["q"], args["role"], after, args["limit"])
     page = page_of(rows, list_name="admin.users", key=lambda row: (row[1], row[0].id), limit=args["limit"])
     return {**page, "items": [user for user, _key in page["items"]]}

@@ -7,7 +7,6 @@ from datetime import datetime
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_smorest import abort
 
 from lxp.api.common import area, not_found
 from lxp.api.paging import PageArgs, cursor, page_of, page_schema
@@ -46,11 +45,7 @@ MessagePage = page_schema(MessageSchema, "MessagePage")
 def list_messages(args):
     """Your messages, newest first; ``unread=true`` for unread ones only."""
     list_name = "inbox.unread" if args["unread"] else "inbox"
-    after = cursor(args["page_token"], list_name=list_name)
-    try:
-        after = (datetime.fromisoformat(after[0]), int(after[1])) if after is not None else None
-    except (IndexError, TypeError, ValueError):
-        abort(400, message=_l("This page token is not valid."))
+    after = cursor(args["page_token"], list_name=list_name, shape=(datetime.fromisoformat, int))
     rows = in_app.messages_after(current_user.id, args["unread"], after, args["limit"])
     return page_of(rows, list_name=list_name, key=lambda m: (m.created_at, m.id), limit=args["limit"])
 

@@ -44,10 +44,11 @@ def _jsonable(key) -> list:
     return [k.isoformat() if hasattr(k, "isoformat") else k for k in key]
 
 
-def cursor(page_token: str | None, *, list_name: str) -> list | None:
+def cursor(page_token: str | None, *, list_name: str, shape: tuple[Callable, ...] | None = None) -> list | None:
     """The last key of the page before, read from ``page_token`` (None for the first page), for
-    lists paged in SQL. Answers 400 (problem+json) for a token that is forged or belongs to
-    another list or user."""
+    lists paged in SQL; with ``shape``, each part of it read by its function (``int``,
+    ``datetime.fromisoformat``...). Answers 400 (problem+json) for a token that is forged,
+    belongs to another list or user, or is of another shape (one an older lxp made)."""
     if not page_token:
         return None
     try:
@@ -56,9 +57,14 @@ def cursor(page_token: str | None, *, list_name: str) -> list | None:
         abort(400, message=_l("This page token is not valid."))
     if not isinstance(data, dict) or data.get("l") != list_name or data.get("u") != current_user.id:
         abort(400, message=_l("This page token belongs to another list."))
-    if not isinstance(data.get("a"), list):
+    if not isinstance(data.get("a"), list) or (shape is not None and len(data["a"]) != len(shape)):
         abort(400, message=_l("This page token is not valid."))
-    return data["a"]
+    if shape is None:
+        return data["a"]
+    try:
+        return [read(part) for read, part in zip(shape, data["a"], strict=True)]
+    except (TypeError, ValueError):
+        abort(400, message=_l("This page token is not valid."))
 
 
 def page_of(rows: list, *, list_name: str, key: Callable, limit: int) -> dict:

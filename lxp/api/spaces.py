@@ -8,9 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import marshmallow as ma
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_smorest import abort
 
 from lxp.api.common import area
 from lxp.api.paging import PageArgs, cursor, page_of, page_schema
@@ -18,6 +16,9 @@ from lxp.core.auth import roles_required
 from lxp.core.time import utcnow
 from lxp.social import access, moderation, peer_help, sharing
 from lxp.social import services as social
+
+# A thread's or a post's place in its list (``social.thread_key``, ``social.post_key``), as a page token carries it.
+RANKED = (int, datetime.fromisoformat, int)
 
 bp = area("spaces", "Cohort and course spaces: threads, replies, help from peers, moderation")
 
@@ -160,23 +161,10 @@ def list_spaces():
 def _threads_page(space, args, list_name: str) -> dict:
     """A page of the space's threads, read in SQL after the cursor's thread (``social.thread_key``)."""
     now = utcnow()
-    rows = social.threads_of(current_user, space, after=_ranked_cursor(args["page_token"], list_name),
+    rows = social.threads_of(current_user, space, after=cursor(args["page_token"], list_name=list_name, shape=RANKED),
                              limit=args["limit"])  # fmt: skip
     page = page_of(rows, list_name=list_name, key=lambda row: social.thread_key(row.thread, now), limit=args["limit"])
     return {**page, "items": [_thread(row.thread, row.replies) for row in page["items"]]}
-
-
-def _ranked_cursor(page_token: str | None, list_name: str) -> tuple | None:
-    """The (rank, moment, id) key a page token carries (``social.thread_key``, ``social.post_key``);
-    400 for one of another shape (a token of an older lxp)."""
-    after = cursor(page_token, list_name=list_name)
-    if after is None:
-        return None
-    try:
-        rank, at, row_id = after
-        return int(rank), datetime.fromisoformat(at), int(row_id)
-    except (TypeError, ValueError):
-        abort(400, message=_l("This page token is not valid."))
 
 
 def _start(space, args) -> dict:
@@ -246,7 +234,9 @@ def list_posts(args, thread_id: int):
     """A thread's posts a page at a time: its opening post first, then the replies oldest first."""
     thread = social.thread_for(current_user, thread_id)
     list_name = f"space-threads.{thread_id}.posts"
-    posts, opening_id = social.posts_after(thread, _ranked_cursor(args["page_token"], list_name), args["limit"])
+    posts, opening_id = social.posts_after(
+        thread, cursor(args["page_token"], list_name=list_name, shape=RANKED), args["limit"]
+    )
     page = page_of(posts, list_name=list_name, key=lambda post: social.post_key(post, opening_id), limit=args["limit"])
     return {**page, "items": [_post(p) for p in page["items"]]}
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lxp.extensions import db
+
 
 @dataclass(frozen=True)
 class Page:
@@ -50,8 +52,6 @@ def page_of_list(rows: Sequence, page: int | None, per_page: int) -> Page:
 def paginate(statement, page: int | None, per_page: int):
     """Flask-SQLAlchemy's ``Pagination`` of ``statement`` (ordered): page ``page``, clamped as
     ``clamped`` (a page past the end, as after the last rows there were taken away, is the last)."""
-    from lxp.extensions import db
-
     found = db.paginate(statement, page=max(page or 1, 1), per_page=per_page, error_out=False)
     if page is None or found.page > found.pages > 0:
         found = db.paginate(statement, page=max(found.pages, 1), per_page=per_page, error_out=False)
