@@ -11,6 +11,7 @@ from lxp.accounts import joining
 from lxp.accounts.models import User, UserRole
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Conflict, Invalid, NotAllowed
+from lxp.core.inserts import dialect_insert
 from lxp.core.paging import paginate
 from lxp.core.statements import contains
 from lxp.core.tenancy import get_in_organisation
@@ -135,8 +136,9 @@ def add_members(admin: User, cohort: Cohort, user_ids: Iterable[int]) -> int:
     chosen = _learners(admin, user_ids)
     current = set(db.session.scalars(members_query(cohort)))
     joining_now = [person for person in chosen if person.id not in current]
-    if joining_now:
-        db.session.execute(insert(cohort_members), [{"cohort_id": cohort.id, "user_id": p.id} for p in joining_now])
+    if joining_now:  # the same form sent twice at once: the database keeps one membership
+        db.session.execute(dialect_insert(cohort_members).on_conflict_do_nothing(),
+                           [{"cohort_id": cohort.id, "user_id": p.id} for p in joining_now])  # fmt: skip
         db.session.expire(cohort, ["members"])
     db.session.flush()
     for member in joining_now:  # what the cohort is assigned reaches them
