@@ -158,11 +158,6 @@ def _newest_first(user_id: int):
     )
 
 
-def messages_of(user_id: int, limit: int = 50) -> list[InAppMessage]:
-    """The user's newest ``limit`` messages, newest first."""
-    return list(db.session.execute(_newest_first(user_id).limit(limit)).scalars())
-
-
 def messages_after(user_id: int, unread_only: bool, after: tuple[datetime, int] | None,
                    limit: int) -> list[InAppMessage]:  # fmt: skip
     """The user's messages newest first (unread ones only, if asked), ``limit`` of them and the

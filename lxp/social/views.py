@@ -169,6 +169,14 @@ def _thread_page(thread, form: ReplyForm, status: int = 200, feedback: FeedbackF
                            enabled=access.thread_enabled(thread), now_utc=utcnow()), status  # fmt: skip
 
 
+def _post_or_404(post_id: int):
+    """The post as the person may open it; a 404 for anyone who may not."""
+    try:
+        return social.post_for(current_user, post_id)
+    except NotFound:
+        abort(404)
+
+
 def _thread_or_404(thread_id: int):
     """The thread as the person may open it; a 404 for anyone who may not."""
     try:
@@ -195,11 +203,7 @@ def _post_address(post) -> str:
 @bp.get("/spaces/posts/<int:post_id>")
 def open_post(post_id: int):
     """A post's lasting address (in notifications and mails): its page of the thread, at the post."""
-    try:
-        found = social.post_for(current_user, post_id)
-    except NotFound:
-        abort(404)
-    return redirect(_post_address(found))
+    return redirect(_post_address(_post_or_404(post_id)))
 
 
 @bp.post("/spaces/threads/<int:thread_id>/replies")
@@ -344,10 +348,7 @@ def warn_author(post_id: int):
 @bp.route("/spaces/posts/<int:post_id>/edit", methods=["GET", "POST"])
 def edit_post(post_id: int):
     """The author changes their post."""
-    try:
-        post = social.post_for(current_user, post_id)
-    except NotFound:
-        abort(404)
+    post = _post_or_404(post_id)
     if post.author_id != current_user.id or post.deleted_at is not None:
         abort(404)
     form = EditForm(data={"body": post.body} if request.method == "GET" else None)

@@ -184,7 +184,7 @@ def _learner_view(seen: Seen) -> None:
         seen.moves = [(ref, target) for ref, targets in paths.move_targets(seen.plan).items()
                       for target in targets.values()]  # fmt: skip
     seen.threads = [row.thread.id for row in threads.threads_of_learner(learner)]
-    seen.messages = [m.id for m in in_app.messages_of(learner.id, limit=3)]
+    seen.messages = [m.id for m in in_app.messages_page(learner.id, 1).items[:3]]
     seen.sessions = [s.session.id for s in registration.sessions_for_learner(learner)]
     seen.live_refs = registration.path_live_refs(learner)
     seen.cards = list(db.session.scalars(select(ReviewCard.id).where(ReviewCard.user_id == learner.id).limit(2)))
