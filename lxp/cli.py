@@ -13,6 +13,7 @@ from lxp.accounts.cli import init, organisation_cli
 from lxp.authoring.cli import course_cli
 from lxp.core import crypto, unit_of_work
 from lxp.core.migrations import schema_state
+from lxp.core.paging import pages_for
 from lxp.credentials.cli import credentials_cli
 from lxp.demo.assignments import seed_assignments
 from lxp.demo.coaching import COHORT, seed_coaching
@@ -26,7 +27,7 @@ from lxp.demo.provisioning import seed_provisioning
 from lxp.demo.risk import seed_risk
 from lxp.demo.saml_sign_in import EXAMPLE_ENTITY_ID, seed_saml_example
 from lxp.demo.security import seed_two_step
-from lxp.demo.social import seed_social
+from lxp.demo.social import seed_introductions, seed_social
 from lxp.demo.workplace import seed_workplace
 from lxp.extensions import db
 from lxp.insights.cli import insights_cli, seed_synthetic
@@ -35,6 +36,7 @@ from lxp.ops import backup
 from lxp.paths.cli import path_cli
 from lxp.privacy.cli import privacy_cli
 from lxp.risk.cli import risk_cli
+from lxp.social.services import REPLIES_PER_PAGE
 
 _COMMAND_ARGS = "lxp.command_args"
 # The doctor reports the database's state among its other findings instead of stopping at it;
@@ -135,6 +137,7 @@ def seed_demo(force: bool) -> None:
     evidence = seed_workplace()
     space = seed_social()
     synthetic = seed_insights()
+    introductions = seed_introductions()  # the synthetic learners are in the cohort now
     quiet_added, model_status, flags = seed_risk()
     company = seed_company_sign_in(demo.DEMO_ORGANISATION[0])
     saml_example = seed_saml_example(demo.DEMO_ORGANISATION[0])
@@ -167,6 +170,8 @@ def seed_demo(force: bool) -> None:
                f"model {model_status.replace('_', ' ')}; {flags} learners flagged for their coaches today. "
                "See flask lxp risk evaluate.")  # fmt: skip
     click.echo(f"Synthetic learners for the insights: {synthetic or 'already there'}{' added' if synthetic else ''}.")
+    click.echo(f"Introductions thread of {COHORT[0]!r}: "
+               f"{f'{introductions} replies ({pages_for(introductions, REPLIES_PER_PAGE)} pages)' if introductions else 'already there'}.")  # fmt: skip
     click.echo(f"Company sign-in for {EXAMPLE_ISSUER} (a local Keycloak): {'filled in' if company else 'already there'}, "
                "switched off; see /admin/sign-in.")  # fmt: skip
     click.echo(f"SAML 2.0 metadata of {EXAMPLE_ENTITY_ID} (an Entra ID example): "

@@ -2,15 +2,22 @@
 with the cohort and answered by a peer (marked helpful and endorsed), and a report in the
 trainers' queue; in the space of a course, learners of different cohorts talking, one of them
 naming the trainer, who answers, the course's own weekly question, and on-the-job evidence a
-learner chose to share there, with his request for feedback and a colleague's answer."""
+learner chose to share there, with his request for feedback and a colleague's answer. Once the
+synthetic learners have joined the English cohort, its introductions thread from the cohort's first
+days, long enough to read on two pages."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import random
+from datetime import timedelta
+
+from sqlalchemy import select, update
 
 from lxp.accounts.models import User
 from lxp.cohorts.models import Cohort
+from lxp.core.time import utcnow
 from lxp.demo.coaching import COHORT
+from lxp.events import LearningEvent
 from lxp.extensions import db
 from lxp.paths import services as paths
 from lxp.social import access, moderation, peer_help, sharing
@@ -149,3 +156,71 @@ def _seed_cohort_space() -> bool:
         moderation.report_post(reporter, off_topic.id, REPORTED[3])
     db.session.flush()
     return db.session.execute(select(SpacePost.id).where(SpacePost.thread_id == question.id)).first() is not None
+
+
+INTRODUCTIONS = ("Introduce yourself: where you work and one moment you want to handle better",
+                 "Welcome to the cohort! Tell us your first name, where you work and one customer moment you "
+                 "want to handle better by the end of the course. Then answer someone whose moment sounds "
+                 "like yours.")  # fmt: skip
+WHERE = ("at the returns desk", "on the phone line", "in the Berlin store", "in online chat support",
+         "at the service counter", "in the warehouse office, with customers calling in", "on the weekend shift",
+         "in a small branch where I do everything")  # fmt: skip
+MOMENTS = ("a customer who has already been passed on three times", "telling someone their refund is late",
+           "a caller who shouts before I can say hello", "saying no to a discount without losing the customer",
+           "a complaint about a colleague", "promising a date I cannot control",
+           "a customer who writes long angry e-mails", "ending a call that goes round in circles")  # fmt: skip
+ANSWERS = ("Same here: I never know how to start.", "I had that last week. Naming the feeling helped a bit.",
+           "Let's compare notes after the role-play session.",
+           "What worked for me: say what you will do next, then do it.")  # fmt: skip
+WELCOMES = ("Welcome! That moment is exactly what the second module is about.",
+            "Good choice: bring a real example to the live session and we will practise it.",
+            "Several of you named this one. We will come back to it in week two.")  # fmt: skip
+INTRODUCTIONS_BEGAN = timedelta(days=38)  # the cohort's first days, well before this week's question
+INTRODUCTIONS_SPACING = timedelta(hours=5)
+
+
+def seed_introductions() -> int:
+    """The English cohort's introductions thread, written in its first days: every member says
+    where they work and what they want to handle better, the trainer welcomes some, peers answer
+    others quoting them. Long enough to read on two pages. Runs after the synthetic learners joined
+    the cohort; returns how many replies it added (0 when the thread is there already)."""
+    cohort = db.session.execute(select(Cohort).where(Cohort.name == COHORT[0])).scalar_one_or_none()
+    trainer = _user(COHORT[1])
+    if cohort is None or trainer is None or not access.space_enabled(cohort.id):
+        return 0
+    if db.session.execute(select(SpaceThread.id).where(SpaceThread.cohort_id == cohort.id,
+                                                       SpaceThread.title == INTRODUCTIONS[0])).first():  # fmt: skip
+        return 0
+    members = [m for m in sorted(cohort.members, key=lambda u: u.id) if m.id != trainer.id]
+    thread = social.start_thread(trainer, cohort, *INTRODUCTIONS)
+    rng = random.Random(2026)  # the same thread on every machine
+    posts = []
+    for n, member in enumerate(members):
+        first_name = member.display_name.split()[0]
+        text = f"Hi, I'm {first_name}, {rng.choice(WHERE)}. I want to get better at {rng.choice(MOMENTS)}."
+        own = social.reply(member, thread, text)
+        posts.append(own)
+        if n % 6 == 5:
+            posts.append(social.reply(trainer, thread, WELCOMES[n // 6 % len(WELCOMES)], quote_id=own.id))
+        if n % 3 == 1 and (answerer := members[(n + 7) % len(members)]) is not member:
+            posts.append(social.reply(answerer, thread, rng.choice(ANSWERS), quote_id=own.id))
+    _date_back(thread, posts, utcnow() - INTRODUCTIONS_BEGAN)
+    return len(posts)
+
+
+def _date_back(thread: SpaceThread, posts: list[SpacePost], began) -> None:
+    """Move a thread written just now to the days it was written in, a reply every few hours:
+    its posts, its last activity and the events that recorded them."""
+    opening = db.session.get(SpacePost, social.opening_post_id(thread.id))
+    moments = {opening.id: began}
+    for n, post in enumerate(posts, start=1):
+        moments[post.id] = began + n * INTRODUCTIONS_SPACING
+    for post in (opening, *posts):
+        post.created_at = moments[post.id]
+    thread.created_at, thread.last_post_at = began, moments[posts[-1].id] if posts else began
+    db.session.execute(update(LearningEvent).where(LearningEvent.object_type == "space_thread",
+                                                   LearningEvent.object_id == str(thread.id)).values(occurred_at=began))  # fmt: skip
+    for post_id, moment in moments.items():
+        db.session.execute(update(LearningEvent).where(LearningEvent.object_type == "space_post",
+                                                       LearningEvent.object_id == str(post_id)).values(occurred_at=moment))  # fmt: skip
+    db.session.flush()

@@ -135,7 +135,7 @@ class Seen:
     course_spaces: list[int] = field(default_factory=list)
     space_threads: list[int] = field(default_factory=list)
     own_posts: list[int] = field(default_factory=list)
-    posts_seen: list[tuple[int, int]] = field(default_factory=list)  # (post, its thread)
+    posts_seen: list[tuple[int, int, int]] = field(default_factory=list)  # (post, its thread, its page)
     credentials: list = field(default_factory=list)  # their own
     issuer: list[str] = field(default_factory=list)  # their organisation's slug
     # trainers
@@ -270,7 +270,9 @@ def _social_view(seen: Seen) -> None:
         for row in social.threads_of(seen.user, cohort):
             seen.space_threads.append(row.thread.id)
             seen.own_posts += [p.id for p in row.thread.posts if p.author_id == seen.user.id and p.deleted_at is None]
-            seen.posts_seen += [(p.id, row.thread.id) for p in row.thread.posts[-2:]]
+            posts = row.thread.posts  # the opening post on every page, then the replies by time
+            seen.posts_seen += [(p.id, row.thread.id, max(n - 1, 0) // social.REPLIES_PER_PAGE + 1)
+                                for n, p in enumerate(posts) if n >= len(posts) - 2 or n in (1, 50, 51)]  # fmt: skip
 
 
 def what_they_see(user: User) -> Seen:
@@ -330,10 +332,15 @@ ADDRESSES: dict[str, Callable[[Seen], list[Visit]]] = {
     "social.space": lambda s: _each(s.spaces, "cohort_id"),
     "social.thread": lambda s: _each(s.space_threads, "thread_id"),
     "social.edit_post": lambda s: _each(s.own_posts, "post_id"),
-    # A post's lasting address leads to its thread at the post (the demo's threads fit on one page).
+    # A post's lasting address leads to its page of the thread, at the post (the demo's
+    # introductions run to a second page: its last reply on page 1 and its first on page 2).
     "social.open_post": lambda s: [
-        Visit({"post_id": post_id}, redirect=url_for("social.thread", thread_id=thread_id) + f"#post-{post_id}")
-        for post_id, thread_id in s.posts_seen
+        Visit(
+            {"post_id": post_id},
+            redirect=url_for("social.thread", thread_id=thread_id, **({"page": page} if page > 1 else {}))
+            + f"#post-{post_id}",
+        )
+        for post_id, thread_id, page in s.posts_seen
     ],  # fmt: skip
     "api_spaces.list_threads": lambda s: _each(s.spaces, "cohort_id"),
     "social.course_space": lambda s: _each(s.course_spaces, "course_id"),

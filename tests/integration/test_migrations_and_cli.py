@@ -17,9 +17,12 @@ from sqlalchemy import func, select
 from lxp.accounts.models import User
 from lxp.completions import Completion
 from lxp.demo import DEMO_PASSWORD
+from lxp.demo.social import INTRODUCTIONS, seed_introductions
 from lxp.events import STATE_VERBS, LearningEvent
 from lxp.extensions import db
 from lxp.insights.indexes import include_object
+from lxp.social.models import SpacePost, SpaceThread
+from lxp.social.services import REPLIES_PER_PAGE
 from tests.conftest import committing, empty_all_tables, keep_committed_data, sign_in, submit
 from tests.seeded_demo import SeededDemo, seeded_demo
 
@@ -200,3 +203,30 @@ def test_the_demo_trainer_finds_the_stuck_learners_request_and_demo_sessions_to_
     learner = app.test_client()
     sign_in(learner, "aarav.sharma@northwind.example", DEMO_PASSWORD)
     assert "Role-play lab" in learner.get("/sessions").get_data(as_text=True)
+
+
+def test_the_demo_cohort_reads_its_long_introductions_thread_a_page_at_a_time(app, client, first_seed):
+    """Once the synthetic learners joined the English cohort, its introductions thread from the
+    cohort's first days has every member's introduction: more replies than a page holds, so the
+    demo shows a thread read page by page and a post's lasting address finding its page."""
+    found = re.search(r"Introductions thread of 'Customer desk, autumn 2026': (\d+) replies \((\d+) pages\)",
+                      first_seed.output)  # fmt: skip
+    assert found and int(found.group(1)) > REPLIES_PER_PAGE and found.group(2) == "2"
+    with committing(app):
+        thread = db.session.scalar(select(SpaceThread).where(SpaceThread.title == INTRODUCTIONS[0]))
+        posts = db.session.scalars(select(SpacePost).where(SpacePost.thread_id == thread.id)
+                                   .order_by(SpacePost.created_at, SpacePost.id)).all()  # fmt: skip
+        members = {u.id for u in thread.cohort.members}
+        weekly = db.session.scalar(select(SpaceThread).where(SpaceThread.cohort_id == thread.cohort_id,
+                                                             SpaceThread.kind == "weekly"))  # fmt: skip
+        assert {p.author_id for p in posts} >= members - {thread.author_id}  # everyone introduced themselves
+        assert thread.last_post_at == posts[-1].created_at < weekly.created_at  # written in the first days
+        assert seed_introductions() == 0  # a second seed adds nothing
+    sign_in(client, "marcus.johnson@northwind.example", DEMO_PASSWORD)
+    space = client.get(f"/spaces/{thread.cohort_id}").get_data(as_text=True)
+    assert space.index(weekly.title) < space.index(INTRODUCTIONS[0])  # this week's question above it
+    second = client.get(f"/spaces/threads/{thread.id}?page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and INTRODUCTIONS[1] in second  # the opening post on every page
+    assert f'id="post-{posts[-1].id}"' in second and f'id="post-{posts[1].id}"' not in second
+    assert client.get(f"/spaces/posts/{posts[-1].id}").headers["Location"] == (
+        f"/spaces/threads/{thread.id}?page=2#post-{posts[-1].id}")  # fmt: skip

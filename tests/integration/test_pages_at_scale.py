@@ -23,6 +23,11 @@ WHOLE = {
     "/admin/audit.csv": "the audit trail's export, every entry",
     "/admin/audit": "paged (50); it grows here only because the walk's own CSV downloads are audited",
 }
+# A page of a fixed number of items whose sizes differ by kind: only its statements are compared.
+SIZE_VARIES = {
+    "/api/v1/xapi/statements": "the newest 100 statements; which kinds those are (a reply, a passed quiz with its "
+                               "result) moves with what was recorded last",
+}  # fmt: skip
 
 
 def _grow(app, learners: int, seed: int) -> None:
@@ -64,7 +69,12 @@ def test_no_staff_page_grows_with_the_organisation(app, smtp_server):
         f"{before[key][1] // 1024} -> {after[key][1] // 1024} KB"
         for key in before
         for email, page in [key]
-        if key in after and (after[key][0] != before[key][0] or after[key][1] > before[key][1] * 1.05 + 1024)
+        if key in after
+        and (
+            after[key][0] != before[key][0]
+            or (page not in SIZE_VARIES and after[key][1] > before[key][1] * 1.05 + 1024)
+        )
     ]
     assert grown == [], "pages that grow with the organisation:\n" + "\n".join(grown)
+    assert len(clients[PEOPLE[0]].get("/api/v1/xapi/statements").get_json()["statements"]) == 100  # SIZE_VARIES
     assert re.search(r"\d+ more waiting", clients[PEOPLE[1]].get("/desk").get_data(as_text=True))
