@@ -333,17 +333,21 @@ def _visible_to_trainer(trainer: User):
     )
 
 
-def help_queue(trainer: User) -> list[HelpRequest]:
+def help_queue_query(trainer: User):
     """Unresolved requests for this trainer (theirs and the unassigned ones): those still
-    waiting for an answer first, longest waiting first; then the answered ones."""
-    return list(
-        db.session.execute(
-            select(HelpRequest)
-            .where(_visible_to_trainer(trainer), HelpRequest.status != "resolved")
-            .order_by(case((HelpRequest.status == "open", 0), else_=1), HelpRequest.created_at, HelpRequest.id)
-            .options(selectinload(HelpRequest.learner))  # the desk names them all
-        ).scalars()
+    waiting for an answer first, longest waiting first; then the answered ones. A statement, so
+    the desk reads a page of them and counts the rest."""
+    return (
+        select(HelpRequest)
+        .where(_visible_to_trainer(trainer), HelpRequest.status != "resolved")
+        .order_by(case((HelpRequest.status == "open", 0), else_=1), HelpRequest.created_at, HelpRequest.id)
+        .options(selectinload(HelpRequest.learner))  # the desk names them all
     )
+
+
+def help_queue(trainer: User) -> list[HelpRequest]:
+    """``help_queue_query``'s requests, all of them."""
+    return list(db.session.execute(help_queue_query(trainer)).scalars())
 
 
 def request_for_trainer(trainer: User, request_id: int) -> HelpRequest:

@@ -218,14 +218,20 @@ def refresh(now: datetime | None = None) -> None:
 # --- the coach's desk --------------------------------------------------------------------
 
 
-def desk_flags(coach: User) -> list[RiskFlag]:
+def desk_flags_query(coach: User):
     """Open flags of the learners ``coach`` coaches that reach coaches (not held out, not acted
-    on), oldest first: a list to work through, not a ranking."""
+    on), oldest first: a list to work through, not a ranking. A statement, so the desk reads a
+    page of them and counts the rest."""
     coached = threads.coached_learner_ids(coach)
-    return list(db.session.execute(
+    return (
         select(RiskFlag).where(*_reaching_people(coach.organisation_id), RiskFlag.learner_id.in_(select(coached.c[0])))
         .order_by(RiskFlag.raised_at, RiskFlag.id).options(selectinload(RiskFlag.learner))
-    ).scalars())  # fmt: skip
+    )  # fmt: skip
+
+
+def desk_flags(coach: User) -> list[RiskFlag]:
+    """``desk_flags_query``'s flags, all of them."""
+    return list(db.session.execute(desk_flags_query(coach)).scalars())
 
 
 def act_on_flag(coach: User, flag_id: int, action: str):

@@ -29,7 +29,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, false, select
 from sqlalchemy.orm import selectinload
 
 from lxp import events
@@ -38,6 +38,7 @@ from lxp.authoring.kinds import HTTP_URL
 from lxp.channels import in_app, path_for
 from lxp.channels.email import external_url, mail_after_commit
 from lxp.coaching.services import coach_of
+from lxp.coaching.threads import coached_learner_ids
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from lxp.core.statements import prepared
 from lxp.core.tenancy import get_in_organisation
@@ -308,22 +309,24 @@ def submission_for_reviewer(trainer, submission_id: int) -> TaskSubmission:
     return submission
 
 
-def reviews_waiting(trainer) -> list[TaskSubmission]:
-    """Submitted tries of the trainer's learners waiting for review, the oldest first."""
-    waiting = db.session.execute(
+def reviews_waiting_query(trainer):
+    """Submitted tries of the trainer's learners (those they coach now, by ``coach_of``'s rule)
+    waiting for review, the oldest first. A statement, so the desk reads a page of them and counts
+    the rest (none for someone who is not a trainer, as ``_is_coach``)."""
+    coached = coached_learner_ids(trainer)
+    statement = (
         select(TaskSubmission)
-        .where(TaskSubmission.organisation_id == trainer.organisation_id, TaskSubmission.status == "submitted")
+        .where(TaskSubmission.organisation_id == trainer.organisation_id, TaskSubmission.status == "submitted",
+               TaskSubmission.learner_id.in_(select(coached.c[0])))
         .options(selectinload(TaskSubmission.learner))
         .order_by(TaskSubmission.submitted_at, TaskSubmission.id)
-    ).scalars()
-    coaches: dict[int, bool] = {}
-    found = []
-    for submission in waiting:
-        if submission.learner_id not in coaches:
-            coaches[submission.learner_id] = _is_coach(trainer, submission.learner_id)
-        if coaches[submission.learner_id]:
-            found.append(submission)
-    return found
+    )  # fmt: skip
+    return statement if trainer.has_role("trainer") else statement.where(false())
+
+
+def reviews_waiting(trainer) -> list[TaskSubmission]:
+    """``reviews_waiting_query``'s tries, all of them."""
+    return list(db.session.execute(reviews_waiting_query(trainer)).scalars())
 
 
 def _assessed_competencies(submission: TaskSubmission) -> list[str]:

@@ -8,8 +8,10 @@ from sqlalchemy import insert
 
 from lxp.accounts.models import User, UserRole
 from lxp.coaching.models import HelpRequest
+from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.time import utcnow
 from lxp.extensions import db
+from lxp.workplace.models import TaskSubmission
 from tests.conftest import committing, page_cost, sign_in
 
 
@@ -58,3 +60,50 @@ def test_the_desk_shows_ten_of_a_queue_and_its_page_shows_it_all(app, make_user)
     make_user(("learner",), email="lena@example.com")
     sign_in(learner, "lena@example.com")
     assert learner.get("/desk/help").status_code == 403
+
+
+def _learners_with_evidence(app, organisation_id: int, cohort_id: int, count: int, start: int) -> None:
+    """``count`` learners of the cohort, each with a try submitted for review, the first longest ago."""
+    moment = utcnow() - timedelta(days=3)
+    with committing(app):
+        ids = list(db.session.execute(insert(User).returning(User.id), [
+            {"organisation_id": organisation_id, "email": f"doer{n}@example.com", "display_name": f"Doer {n:02d}",
+             "timezone": "UTC", "active": True} for n in range(start, start + count)]).scalars())  # fmt: skip
+        db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+        db.session.execute(insert(cohort_members), [{"cohort_id": cohort_id, "user_id": i} for i in ids])
+        db.session.execute(insert(TaskSubmission), [
+            {"organisation_id": organisation_id, "learner_id": i, "item_ref": "1:task", "item_title": "A task",
+             "status": "submitted", "submitted_at": moment + timedelta(minutes=start + n), "rubric": [],
+             "competencies": [], "links": []} for n, i in enumerate(ids)])  # fmt: skip
+
+
+def _doers(html: str) -> list[str]:
+    return re.findall(r"Doer \d{2}", html.split('id="evidence-queue"', 1)[1].split("</section>", 1)[0])
+
+
+def test_evidence_on_the_desk_is_the_coachs_own_and_costs_the_same_for_any_number_of_learners(app, make_user):
+    """The desk asked who coaches each learner with a try waiting, one statement per learner of
+    the organisation; now the queue is read with its coach in one statement, ten at a time."""
+    trainer = make_user(("trainer",), email="tara@example.com", name="Tara Trainer")
+    other = make_user(("trainer",), email="otto@example.com", name="Otto Trainer")
+    with committing(app):
+        organisation_id = db.session.get(User, trainer).organisation_id
+        mine, theirs = Cohort(organisation_id=organisation_id, name="Mine", coach_id=trainer), Cohort(
+            organisation_id=organisation_id, name="Theirs", coach_id=other)  # fmt: skip
+        db.session.add_all([mine, theirs])
+        db.session.flush()
+        mine_id, theirs_id = mine.id, theirs.id
+    _learners_with_evidence(app, organisation_id, mine_id, 3, start=0)
+    _learners_with_evidence(app, organisation_id, theirs_id, 3, start=50)
+    client = app.test_client()
+    sign_in(client, "tara@example.com")
+    few, desk = page_cost(app, client, "/desk")
+    assert _doers(desk) == ["Doer 00", "Doer 01", "Doer 02"]
+
+    _learners_with_evidence(app, organisation_id, mine_id, 12, start=3)
+    _learners_with_evidence(app, organisation_id, theirs_id, 12, start=53)
+    many, desk = page_cost(app, client, "/desk")
+    assert _doers(desk) == [f"Doer {n:02d}" for n in range(10)] and "5 more waiting" in desk
+    assert many == few
+    last = client.get("/desk/evidence?page=9").get_data(as_text=True)  # past the end: the last page
+    assert "Page 1 of 1" not in last and _doers(last) == [f"Doer {n:02d}" for n in range(15)]
