@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,7 +37,7 @@ from lxp.channels import email as email_channel
 from lxp.core import table_statistics
 from lxp.core.auth import ROLES
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts
-from lxp.core.paging import paginate
+from lxp.core.paging import beyond, paginate
 from lxp.core.statements import contains, prepared
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import is_valid_timezone, utcnow
@@ -577,8 +577,7 @@ def users_after(admin: User, query: str, role: str | None, after: tuple[str, int
     folded = func.lower(User.display_name)
     statement = _matching_users(admin, query, role, folded.label("folded"))
     if after is not None:
-        name, user_id = after
-        statement = statement.where(or_(folded > name, and_(folded == name, User.id > user_id)))
+        statement = statement.where(beyond((folded, User.id), after))
     return [(user, key) for user, key in db.session.execute(statement.order_by(folded, User.id).limit(limit + 1))]
 
 

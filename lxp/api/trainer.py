@@ -4,14 +4,14 @@ they coach who may need support (predictive support), with reaching out to them.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import marshmallow as ma
 from flask_login import current_user
 
 from lxp.api.coaching import HelpRequestSchema
 from lxp.api.common import area
-from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.api.paging import PageArgs, cursor, page_of, page_schema, paginate
 from lxp.api.predictive_support import ActedSchema, FlagActionSchema, FlagSchema, flag_rows
 from lxp.api.tasks import SubmissionSchema
 from lxp.coaching import services as coaching
@@ -239,8 +239,9 @@ def mark_attendance(marks, session_id: int):
 @bp.response(200, SubmissionPage)
 def reviews_waiting(args):
     """Evidence of the learners you coach waiting for your review, the oldest first."""
-    return paginate(workplace.reviews_waiting(current_user), list_name="trainer.reviews",
-                    key=lambda s: (s.submitted_at, s.id), limit=args["limit"], page_token=args["page_token"])  # fmt: skip
+    after = cursor(args["page_token"], list_name="trainer.reviews", shape=(datetime.fromisoformat, int))
+    return page_of(workplace.reviews_waiting_after(current_user, after, args["limit"]), list_name="trainer.reviews",
+                   key=lambda s: (s.submitted_at, s.id), limit=args["limit"])  # fmt: skip
 
 
 @bp.get("/reviews/<int(max=2147483647):submission_id>")
@@ -265,8 +266,9 @@ def review(verdict, submission_id: int):
 @bp.response(200, HelpQueuePage)
 def help_queue(args):
     """Open help requests for you (or for any trainer), the oldest first."""
-    return paginate(coaching.help_queue(current_user), list_name="trainer.help", key=lambda r: (r.created_at, r.id),
-                    limit=args["limit"], page_token=args["page_token"])  # fmt: skip
+    after = cursor(args["page_token"], list_name="trainer.help", shape=(datetime.fromisoformat, int))
+    return page_of(coaching.help_queue_after(current_user, after, args["limit"]), list_name="trainer.help",
+                   key=lambda r: (r.created_at, r.id), limit=args["limit"])  # fmt: skip
 
 
 @bp.post("/help-requests/<int(max=2147483647):request_id>/answer")

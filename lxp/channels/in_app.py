@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_, bindparam, func, or_, select, update
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, bindparam, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lxp.channels import Channel, register
-from lxp.core.paging import paginate
+from lxp.core.paging import beyond, paginate
 from lxp.core.statements import prepared
 from lxp.core.time import UTCDateTime, utcnow
 from lxp.extensions import db
@@ -167,9 +167,7 @@ def messages_after(user_id: int, unread_only: bool, after: tuple[datetime, int] 
     if unread_only:
         statement = statement.where(InAppMessage.read_at.is_(None))
     if after is not None:
-        at, message_id = after
-        statement = statement.where(or_(InAppMessage.created_at < at,
-                                        and_(InAppMessage.created_at == at, InAppMessage.id < message_id)))  # fmt: skip
+        statement = statement.where(beyond((InAppMessage.created_at, InAppMessage.id), after, descending=True))
     return list(db.session.execute(statement.limit(limit + 1)).scalars())
 
 

@@ -19,6 +19,7 @@ unassigned ones of their organisation; nobody else (``NotFound``, so ids reveal 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
@@ -36,6 +37,7 @@ from lxp.coaching.models import CoachAssignment, HelpRequest
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.cohorts.services import cohort_coach_of
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.paging import beyond
 from lxp.core.statements import prepared
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
@@ -348,6 +350,16 @@ def help_queue_query(trainer: User):
 def help_queue(trainer: User) -> list[HelpRequest]:
     """``help_queue_query``'s requests, all of them."""
     return list(db.session.execute(help_queue_query(trainer)).scalars())
+
+
+def help_queue_after(trainer: User, after: tuple[datetime, int] | None, limit: int) -> list[HelpRequest]:
+    """``help_queue_query``'s requests in the order they were asked (answered or not), after the
+    one whose (asked, id) is ``after``, ``limit`` of them and the first of the next if any: an
+    API's cursor, read in SQL."""
+    statement = help_queue_query(trainer).order_by(None).order_by(HelpRequest.created_at, HelpRequest.id)
+    if after is not None:
+        statement = statement.where(beyond((HelpRequest.created_at, HelpRequest.id), after))
+    return list(db.session.execute(statement.limit(limit + 1)).scalars())
 
 
 def request_for_trainer(trainer: User, request_id: int) -> HelpRequest:

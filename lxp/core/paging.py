@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import and_, or_
+
 from lxp.extensions import db
 
 
@@ -56,3 +58,14 @@ def paginate(statement, page: int | None, per_page: int):
     if page is None or found.page > found.pages > 0:
         found = db.paginate(statement, page=max(found.pages, 1), per_page=per_page, error_out=False)
     return found
+
+
+def beyond(columns: Sequence, after: Sequence, *, descending: bool = False):
+    """The SQL condition "this row comes after the row whose ``columns`` were ``after``" in a list
+    ordered by ``columns`` (all ascending, or all ``descending``; the last never ties, an id): an
+    API's cursor read in SQL, so a page costs the same however deep in the list it is."""
+    column, value = columns[0], after[0]
+    past = column < value if descending else column > value
+    if len(columns) == 1:
+        return past
+    return or_(past, and_(column == value, beyond(columns[1:], after[1:], descending=descending)))

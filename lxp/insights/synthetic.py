@@ -4,8 +4,9 @@
 and lets them walk its stations in path order: the longer a block, the likelier they stop
 for good; hard quizzes are failed more, take longer and dip the mood; learners live in
 different time zones and learn in their own daytime; some fail a check and ask for help,
-most requests are resolved hours later; some say how likely they are to recommend it;
-touchpoints go out (a welcome, after five quiet days, after a failed check), and some are
+most requests are resolved hours later; on-the-job tasks are reviewed hours or days after they
+are sent (those sent since wait on their coach's desk); some say how likely they are to
+recommend it; touchpoints go out (a welcome, after five quiet days, after a failed check), and some are
 opened, a few refused.
 
 Rows go in with bulk inserts (a million events through ``events.record`` would take hours;
@@ -39,6 +40,7 @@ from lxp.extensions import db
 from lxp.insights import rollups
 from lxp.nudges.models import OutboxMessage
 from lxp.paths.models import Journey, JourneyCourse, journey_goals
+from lxp.workplace.models import TaskSubmission
 
 EMAIL = "synthetic-{n:06d}@{org}.example"
 LOCALES = (("en", 0.6, ("Europe/London", "America/New_York", "America/Chicago", "Asia/Kolkata", "Asia/Tokyo")),
@@ -53,6 +55,9 @@ COMMENTS = {
     4: ("Useful, I tried it the same day.", "Short and to the point.", "Good examples."),
     5: ("Loved it, my customer noticed!", "Best block so far.", "Exactly what I needed before my shift."),
 }
+TASK_ACCOUNTS = ("I tried it at the counter this morning: the customer calmed down once I named what went wrong.",
+                 "Two calls today. The first went well, in the second I forgot to say what happens next.",
+                 "I used the checklist with a colleague watching; her notes are below.")  # fmt: skip
 INACTIVE_DAYS = 5
 OPEN_RATE = {"in_app": 0.55, "email": 0.3, "webpush": 0.4}
 NUDGE_SUBJECTS = {"welcome": "Welcome! Your first step is ready", "inactive": "Your next step is waiting",
@@ -113,6 +118,7 @@ class _Walk:
         self.alternatives = {a.id for i in items for a in i.alternatives}
         self.difficulty, self.missed = difficulty, missed  # per marked item: share failing, what a failure names
         self.helps: list[tuple] = []  # (learner, ref, title, asked, resolved)
+        self.tries: list[dict] = []  # on-the-job tasks sent and waiting for review
         self.nudges: list[dict] = []
         self.written = 0
         self.actors: set[int] = set()
@@ -184,10 +190,23 @@ class _Walk:
                 event(learner, "attended", "item", ref, done_at, result={"completion": True, "extensions": {"attendance": "present"}})  # fmt: skip
             elif kind.reviewed:
                 event(learner, "attempted", "item", ref, done_at, result={"completion": False}, context=context)
-                event(learner, "passed", "item", ref, min(done_at + timedelta(hours=rng.randint(2, 48)), now), result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                reviewed_at = done_at + timedelta(hours=rng.randint(2, 48))
+                if reviewed_at < now:
+                    event(learner, "passed", "item", ref, reviewed_at, result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
+                else:  # not reviewed yet: the try waits on their coach's desk
+                    self.tries.append(self._try(learner, journey, item, ref, done_at))
             else:
                 event(learner, "completed", "item", ref, done_at, result={"completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
             self._pulse_and_nps(learner, item, ref, journey, done_at, hard, failed, moods)
+
+    def _try(self, learner: int, journey: int, item, ref: str, sent: datetime) -> dict:
+        """A task submission sent at ``sent``, as the learner's task page stores it."""
+        account = TASK_ACCOUNTS[learner % len(TASK_ACCOUNTS)]
+        return {"organisation_id": self.course.organisation_id, "learner_id": learner, "journey_id": journey,
+                "item_id": item.id, "item_ref": ref, "item_title": item.title,
+                "rubric": list((item.content or {}).get("rubric") or []), "competencies": [c.code for c in item.assesses],
+                "number": 1, "status": "submitted", "account": account, "links": [], "created_at": sent,
+                "updated_at": sent, "submitted_at": sent}  # fmt: skip
 
     def _failed_check(self, learner, item, ref, context, done_at, seconds, persistence, zone) -> datetime | None:
         """A check failed at ``done_at``: the touchpoint, maybe a help request, and when the
@@ -314,6 +333,7 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     helps, nudges, written, actors = walk.helps, walk.nudges, walk.written, walk.actors
 
     bulk.insert_many(OutboxMessage.__table__, nudges)
+    bulk.insert_many(TaskSubmission.__table__, walk.tries)
     # One statement for every request, their ids back in the order given (the "asked" events name them).
     requests = [{"organisation_id": organisation.id, "learner_id": learner, "item_ref": ref, "item_title": title,
                  "note": "I failed the check and do not see why.", "context": {}, "created_at": asked,
@@ -334,7 +354,7 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     db.session.flush()
     # A bulk insert leaves PostgreSQL's statistics stale until autovacuum notices (issue 20).
     table_statistics.refresh("users", "user_roles", "cohort_members", "journeys", "journey_courses", "learning_events",
-                       "outbox_messages", "help_requests")  # fmt: skip
+                       "outbox_messages", "help_requests", "task_submissions")  # fmt: skip
     fill_completions(sorted(actors))  # inserted past ``events.record``: their progress too
     rollups.rebuild()  # the events are stored in the past, behind the rollups' mark
     return Report(learners, written, len(helps), course.slug)

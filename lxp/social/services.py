@@ -27,7 +27,7 @@ from lxp.accounts.models import User, UserRole
 from lxp.authoring.models import Course, CourseVersion, Item
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.errors import Invalid, NotAllowed, NotFound
-from lxp.core.paging import Page, clamped, pages_for
+from lxp.core.paging import Page, beyond, clamped, pages_for
 from lxp.core.statements import prepared
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -255,9 +255,7 @@ def posts_after(thread: SpaceThread, after: tuple | None, limit: int) -> tuple[l
     rank = case((SpacePost.id == opening_id, 0), else_=1)
     statement = select(SpacePost).where(SpacePost.thread_id == thread.id)
     if after is not None:
-        first, at, post_id = after
-        statement = statement.where(or_(rank > first, and_(rank == first, or_(
-            SpacePost.created_at > at, and_(SpacePost.created_at == at, SpacePost.id > post_id)))))  # fmt: skip
+        statement = statement.where(beyond((rank, SpacePost.created_at, SpacePost.id), after))
     statement = statement.order_by(rank, SpacePost.created_at, SpacePost.id).limit(limit + 1)
     return list(db.session.execute(statement).scalars()), opening_id
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
@@ -40,6 +41,7 @@ from lxp.channels.email import external_url, mail_after_commit
 from lxp.coaching.services import coach_of
 from lxp.coaching.threads import coached_learner_ids
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from lxp.core.paging import beyond
 from lxp.core.statements import prepared
 from lxp.core.tenancy import get_in_organisation
 from lxp.core.time import utcnow
@@ -327,6 +329,15 @@ def reviews_waiting_query(trainer):
 def reviews_waiting(trainer) -> list[TaskSubmission]:
     """``reviews_waiting_query``'s tries, all of them."""
     return list(db.session.execute(reviews_waiting_query(trainer)).scalars())
+
+
+def reviews_waiting_after(trainer, after: tuple[datetime, int] | None, limit: int) -> list[TaskSubmission]:
+    """``reviews_waiting_query``'s tries after the one whose (sent, id) is ``after``, ``limit`` of
+    them and the first of the next if any, with their reviews: an API's cursor, read in SQL."""
+    statement = reviews_waiting_query(trainer).options(selectinload(TaskSubmission.review))
+    if after is not None:
+        statement = statement.where(beyond((TaskSubmission.submitted_at, TaskSubmission.id), after))
+    return list(db.session.execute(statement.limit(limit + 1)).scalars())
 
 
 def _assessed_competencies(submission: TaskSubmission) -> list[str]:
