@@ -291,11 +291,13 @@ class DueConversation:
 
 def due_checkpoints(trainer: User, today: date | None = None, days_ahead: int = 14) -> list[DueConversation]:
     """Coaching checkpoints on the paths of the trainer's learners that fall due within
-    ``days_ahead`` days (or are overdue), soonest first, with their agenda."""
+    ``days_ahead`` days (or are overdue), soonest first, with their agenda. Only the plans with
+    one due are read (``Journey.coached_due_on``), not every plan of the trainer's learners."""
     today = today or date.today()
     ids = coached_learner_ids(trainer)
     journeys = db.session.execute(
-        select(Journey).where(Journey.learner_id.in_(select(ids.c[0])), Journey.status == "active")
+        select(Journey).where(Journey.learner_id.in_(select(ids.c[0])), Journey.status == "active",
+                              Journey.coached_due_on <= today + timedelta(days=days_ahead))
         .options(selectinload(Journey.courses))  # journey_item reads them
     ).scalars().all()  # fmt: skip
     found = [(journey, step) for journey in journeys if journey.plan

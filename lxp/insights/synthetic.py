@@ -111,12 +111,13 @@ class _Walk:
     seed gives the same walk."""
 
     def __init__(self, rng: random.Random, now: datetime, course: Course, version, items: list,
-                 difficulty: dict[str, float], missed: dict[str, list[str]], progress_every: int,
+                 difficulty: dict[str, float], missed: dict[str, list[str]], tasks: dict[str, dict], progress_every: int,
                  put_event: Callable[[dict], None]) -> None:  # fmt: skip
         self.rng, self.now, self.course, self.version, self.items = rng, now, course, version, items
         self.progress_every, self.put_event = progress_every, put_event
         self.alternatives = {a.id for i in items for a in i.alternatives}
         self.difficulty, self.missed = difficulty, missed  # per marked item: share failing, what a failure names
+        self.tasks = tasks  # per on-the-job task: what a try stores from its item
         self.helps: list[tuple] = []  # (learner, ref, title, asked, resolved)
         self.tries: list[dict] = []  # on-the-job tasks sent and waiting for review
         self.nudges: list[dict] = []
@@ -194,19 +195,16 @@ class _Walk:
                 if reviewed_at < now:
                     event(learner, "passed", "item", ref, reviewed_at, result={"success": True, "completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
                 else:  # not reviewed yet: the try waits on their coach's desk
-                    self.tries.append(self._try(learner, journey, item, ref, done_at))
+                    self.tries.append(self._try(learner, journey, item.key, ref, done_at))
             else:
                 event(learner, "completed", "item", ref, done_at, result={"completion": True, "duration": f"PT{seconds}S"}, context=context)  # fmt: skip
             self._pulse_and_nps(learner, item, ref, journey, done_at, hard, failed, moods)
 
-    def _try(self, learner: int, journey: int, item, ref: str, sent: datetime) -> dict:
+    def _try(self, learner: int, journey: int, key: str, ref: str, sent: datetime) -> dict:
         """A task submission sent at ``sent``, as the learner's task page stores it."""
-        account = TASK_ACCOUNTS[learner % len(TASK_ACCOUNTS)]
-        return {"organisation_id": self.course.organisation_id, "learner_id": learner, "journey_id": journey,
-                "item_id": item.id, "item_ref": ref, "item_title": item.title,
-                "rubric": list((item.content or {}).get("rubric") or []), "competencies": [c.code for c in item.assesses],
-                "number": 1, "status": "submitted", "account": account, "links": [], "created_at": sent,
-                "updated_at": sent, "submitted_at": sent}  # fmt: skip
+        return {**self.tasks[key], "learner_id": learner, "journey_id": journey, "item_ref": ref, "number": 1,
+                "status": "submitted", "account": TASK_ACCOUNTS[learner % len(TASK_ACCOUNTS)], "links": [],
+                "created_at": sent, "updated_at": sent, "submitted_at": sent}  # fmt: skip
 
     def _failed_check(self, learner, item, ref, context, done_at, seconds, persistence, zone) -> datetime | None:
         """A check failed at ``done_at``: the touchpoint, maybe a help request, and when the
@@ -271,6 +269,11 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
     difficulty = {i.key: rng.choice((0.1, 0.2, 0.45)) for i in items if i.key in marked}  # share failing a quiz
     # What a failed check names as not yet shown, as the quiz player records it (the path adds a retry).
     missed = {i.key: sorted(c.code for c in (i.assesses or i.teaches)) for i in items if i.key in marked}
+    # What a try of each on-the-job task stores from its item, read now: nothing may be read
+    # while the events stream in (PostgreSQL's COPY holds the connection).
+    tasks = {i.key: {"organisation_id": organisation.id, "item_id": i.id, "item_title": i.title,
+                     "rubric": list((i.content or {}).get("rubric") or []), "competencies": [c.code for c in i.assesses]}
+             for i in items if kinds.get(i.kind).reviewed}  # fmt: skip
 
     cohorts = []
     for name in cohort_names:
@@ -327,7 +330,7 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
 
     # Streamed: PostgreSQL stores the events while the next learners' are made.
     with bulk.writer(LearningEvent.__table__, rebuild_indexes=rebuild_indexes) as put_event:
-        walk = _Walk(rng, now, course, version, items, difficulty, missed, progress_every, put_event)
+        walk = _Walk(rng, now, course, version, items, difficulty, missed, tasks, progress_every, put_event)
         for learner in ids:
             walk.learner(learner, zone_of[learner], journey_of[learner], starts[learner])
     helps, nudges, written, actors = walk.helps, walk.nudges, walk.written, walk.actors

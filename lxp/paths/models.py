@@ -44,6 +44,9 @@ class Journey(db.Model):
     # How many steps ``plan`` has, written with it: the insights count every learner's steps
     # without reading (and parsing) every plan.
     plan_steps: Mapped[int | None] = mapped_column()
+    # The earliest due date of ``plan``'s open coaching checkpoints, written with it: a coach's
+    # desk reads only the journeys with a conversation due, not every plan of their learners.
+    coached_due_on: Mapped[date | None] = mapped_column(Date)
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when replanning after an event failed: the event stood, the plan is rebuilt on the
     # next read or scheduler tick (``paths.services.refresh_plan``).

@@ -459,6 +459,13 @@ def replanning_memo() -> dict | None:
     return db.session.info.get(_REPLANNING)
 
 
+def first_conversation_due(plan: planner.Plan) -> date | None:
+    """The earliest due date of the plan's open coaching checkpoints (None: none is due)."""
+    return min((step.due for step in plan.open_steps
+                if step.due is not None and (kind := KINDS.get(step.kind)) is not None and kind.coached),
+               default=None)  # fmt: skip
+
+
 def replan(journey: Journey, today: date | None = None) -> planner.Plan:
     """Plan the journey afresh from its goals, calendar, choices and the learner's events; store it."""
     outermost = _REPLANNING not in db.session.info
@@ -468,6 +475,7 @@ def replan(journey: Journey, today: date | None = None) -> planner.Plan:
         result = plan_for(journey, journey.choices or {}, today)
         journey.plan = {**plan_to_json(result), "week_start": week_start(today).isoformat()}
         journey.plan_steps = len(result.steps)
+        journey.coached_due_on = first_conversation_due(result)
         journey.planned_at = utcnow()
         for listener in list(_after_replan):
             listener(journey, result)

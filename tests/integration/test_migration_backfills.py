@@ -3,7 +3,7 @@ rollups' first moments (0045) from the log, so nothing a learner did is forgotte
 retention starts deleting old events."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import JSON, Uuid, column, insert, select, table
 
@@ -113,3 +113,40 @@ def test_an_upgrade_counts_the_steps_of_every_plan_already_stored(fresh_app):
     with fresh_app.app_context():
         counted = dict(db.session.execute(select(Journey.learner_id, Journey.plan_steps)).all())
     assert [counted[i] for i in ids] == [3, 0, None]
+
+
+def test_an_upgrade_finds_the_first_conversation_due_of_every_plan_already_stored(fresh_app):
+    """0048: a coach's desk reads only the journeys whose stored plan has an open coaching
+    checkpoint due, from a column written with the plan; plans stored before it are read by the
+    upgrade (the earliest open checkpoint's date; none where none is open or dated)."""
+    migrate(fresh_app, "0047")
+    journeys = table("journeys", column("id"), column("learner_id"), column("status"), column("start_date"),
+                     column("weekly_minutes"), column("modalities", JSON), column("choices", JSON), column("plan", JSON),
+                     column("created_at", UTCDateTime))  # fmt: skip
+
+    def step(kind, due, done=False):
+        return {"ref": f"1:{kind}-{due}", "kind": kind, "due": due, "done": done}
+
+    plans = [
+        {"steps": [step("text", "2026-12-01"), step("coaching_checkpoint", "2026-12-20"),
+                   step("coaching_checkpoint", "2026-12-09"), step("coaching_checkpoint", "2026-12-02", done=True)]},
+        {"steps": [step("coaching_checkpoint", None), step("task", "2026-12-03")]},
+        {"steps": []},
+        None,
+    ]  # fmt: skip
+    with committing(fresh_app):
+        organisation = Organisation(slug="acme", name="Acme")
+        db.session.add(organisation)
+        db.session.flush()
+        people = [User(organisation_id=organisation.id, email=f"{n}@example.com", display_name=n) for n in "abcd"]
+        db.session.add_all(people)
+        db.session.flush()
+        for person, plan in zip(people, plans, strict=True):
+            db.session.execute(insert(journeys).values(
+                learner_id=person.id, status="active", start_date=utcnow().date(), weekly_minutes=60, modalities=[],
+                choices={}, plan=plan, created_at=utcnow()))  # fmt: skip
+        ids = [p.id for p in people]
+    migrate(fresh_app)
+    with fresh_app.app_context():
+        due = dict(db.session.execute(select(Journey.learner_id, Journey.coached_due_on)).all())
+    assert [due[i] for i in ids] == [date(2026, 12, 9), None, None, None]
