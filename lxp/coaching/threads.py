@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import selectinload
 
 from lxp import events
@@ -95,7 +95,7 @@ def open_thread(learner: User, item_ref: str | None = None, opened_by: User | No
 
 def is_unread(user: User, thread: CoachingThread) -> bool:
     """Whether the thread has a message by someone else that ``user`` has not marked read."""
-    return _rows(user, [thread])[0].unread
+    return with_read_state(user, [thread])[0].unread
 
 
 def mark_read(user: User, thread: CoachingThread) -> None:
@@ -214,7 +214,9 @@ class ThreadRow:
     waiting_since: datetime | None  # for a coach: when the learner's unanswered message came
 
 
-def _rows(user: User, threads) -> list[ThreadRow]:
+def with_read_state(user: User, threads) -> list[ThreadRow]:
+    """``threads`` as ``user`` sees them: whether they have read the last message, and for a
+    coach since when the learner waits for an answer."""
     marks = dict(
         db.session.execute(
             select(ThreadReadMark.thread_id, ThreadReadMark.read_at).where(
@@ -244,24 +246,28 @@ def threads_of_learner(learner: User) -> list[ThreadRow]:
             .order_by(CoachingThread.last_message_at.desc().nulls_last(), CoachingThread.id.desc())
         ).scalars()
     )
-    return _rows(learner, threads)
+    return with_read_state(learner, threads)
+
+
+def coach_inbox_query(trainer: User):
+    """The conversations of the trainer's learners: those waiting for an answer (the learner
+    wrote last) first, the longest waiting first; then the others, the latest first. A
+    statement, so the desk reads a page of them and counts the rest (``with_read_state`` adds
+    what the coach has read)."""
+    ids = coached_learner_ids(trainer)
+    waiting = CoachingThread.last_author_id == CoachingThread.learner_id
+    return (
+        select(CoachingThread)
+        .where(CoachingThread.learner_id.in_(select(ids.c[0])), CoachingThread.last_message_at.is_not(None))
+        .order_by(case((waiting, 0), else_=1), case((waiting, CoachingThread.last_message_at)),
+                  CoachingThread.last_message_at.desc(), CoachingThread.id)
+        .options(selectinload(CoachingThread.learner))  # the desk names them all
+    )  # fmt: skip
 
 
 def coach_inbox(trainer: User) -> list[ThreadRow]:
-    """The conversations of the trainer's learners: those waiting for an answer first, the
-    longest waiting first; then the others, the latest first."""
-    ids = coached_learner_ids(trainer)
-    threads = list(
-        db.session.execute(
-            select(CoachingThread)
-            .where(CoachingThread.learner_id.in_(select(ids.c[0])), CoachingThread.last_message_at.is_not(None))
-            .options(selectinload(CoachingThread.learner))  # the desk names them all
-        ).scalars()
-    )
-    rows = _rows(trainer, threads)
-    waiting = sorted((r for r in rows if r.waiting_since), key=lambda r: r.waiting_since)
-    answered = sorted((r for r in rows if not r.waiting_since), key=lambda r: r.thread.last_message_at, reverse=True)
-    return waiting + answered
+    """``coach_inbox_query``'s conversations, all of them, with what the coach has read."""
+    return with_read_state(trainer, list(db.session.execute(coach_inbox_query(trainer)).scalars()))
 
 
 def unread_for_learner(learner_id: int) -> int:

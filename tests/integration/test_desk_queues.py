@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from lxp.accounts.models import User, UserRole
-from lxp.coaching.models import HelpRequest
+from lxp.coaching.models import CoachingThread, HelpRequest
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core.time import utcnow
 from lxp.extensions import db
@@ -107,3 +107,53 @@ def test_evidence_on_the_desk_is_the_coachs_own_and_costs_the_same_for_any_numbe
     assert many == few
     last = client.get("/desk/evidence?page=9").get_data(as_text=True)  # past the end: the last page
     assert "Page 1 of 1" not in last and _doers(last) == [f"Doer {n:02d}" for n in range(15)]
+
+
+def _conversations(app, organisation_id: int, cohort_id: int, coach_id: int, count: int, start: int) -> None:
+    """``count`` learners of the cohort with a conversation each: every third answered by the
+    coach (at a later hour each), the others waiting since an hour that comes earlier each time."""
+    now = utcnow()
+    with committing(app):
+        ids = list(db.session.execute(insert(User).returning(User.id), [
+            {"organisation_id": organisation_id, "email": f"talker{n}@example.com", "display_name": f"Talker {n:02d}",
+             "timezone": "UTC", "active": True} for n in range(start, start + count)]).scalars())  # fmt: skip
+        db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+        db.session.execute(insert(cohort_members), [{"cohort_id": cohort_id, "user_id": i} for i in ids])
+        db.session.execute(insert(CoachingThread), [
+            {"organisation_id": organisation_id, "learner_id": i, "created_at": now - timedelta(days=30),
+             "last_author_id": coach_id if (start + n) % 3 == 0 else i,
+             "last_message_at": now - timedelta(hours=start + n if (start + n) % 3 == 0 else 100 + start + n)}
+            for n, i in enumerate(ids)])  # fmt: skip
+
+
+def _talkers(html: str) -> list[str]:
+    return re.findall(r"Talker (\d{2})", html.split('id="conversations"', 1)[1].split("</section>", 1)[0])
+
+
+def test_conversations_on_the_desk_wait_longest_first_then_the_latest_answered(app, make_user):
+    """The desk's conversations, ordered by the database a page at a time: those waiting for an
+    answer first (the longest waiting first), then the answered ones (the latest first)."""
+    trainer = make_user(("trainer",), email="tara@example.com", name="Tara Trainer")
+    with committing(app):
+        organisation_id = db.session.get(User, trainer).organisation_id
+        cohort = Cohort(organisation_id=organisation_id, name="Mine", coach_id=trainer)
+        db.session.add(cohort)
+        db.session.flush()
+        cohort_id = cohort.id
+    _conversations(app, organisation_id, cohort_id, trainer, 12, start=0)
+    client = app.test_client()
+    sign_in(client, "tara@example.com")
+    few, desk = page_cost(app, client, "/desk")
+    waiting = [n for n in range(12) if n % 3][::-1]  # the later the number, the longer it waits
+    answered = [n for n in range(12) if n % 3 == 0]  # the lower the number, the later the answer
+    assert [int(n) for n in _talkers(desk)] == (waiting + answered)[:10] and "2 more waiting" in desk
+
+    _conversations(app, organisation_id, cohort_id, trainer, 30, start=12)
+    many, desk = page_cost(app, client, "/desk")
+    assert many == few
+    waiting = [n for n in range(42) if n % 3][::-1]
+    answered = [n for n in range(42) if n % 3 == 0]
+    listed = []
+    for page in (1, 2, 3):
+        listed += [int(n) for n in _talkers(client.get(f"/desk/conversations?page={page}").get_data(as_text=True))]
+    assert listed == waiting + answered
