@@ -57,7 +57,7 @@ COMMENTS = {
 }
 TASK_ACCOUNTS = ("I tried it at the counter this morning: the customer calmed down once I named what went wrong.",
                  "Two calls today. The first went well, in the second I forgot to say what happens next.",
-                 "I used the checklist with a colleague watching; her notes are below.")  # fmt: skip
+                 "I went through the steps with a colleague watching; her notes are below.")  # fmt: skip
 INACTIVE_DAYS = 5
 OPEN_RATE = {"in_app": 0.55, "email": 0.3, "webpush": 0.4}
 NUDGE_SUBJECTS = {"welcome": "Welcome! Your first step is ready", "inactive": "Your next step is waiting",
