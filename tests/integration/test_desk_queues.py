@@ -15,14 +15,23 @@ from lxp.workplace.models import TaskSubmission
 from tests.conftest import committing, page_cost, sign_in
 
 
+def _learners(organisation_id: int, name: str, count: int, start: int, cohort_id: int | None = None) -> list[int]:
+    """``count`` learners called ``name`` and a number from ``start`` (of the cohort, if given);
+    their ids in that order. Inside a ``committing`` block."""
+    ids = list(db.session.execute(insert(User).returning(User.id, sort_by_parameter_order=True), [
+        {"organisation_id": organisation_id, "email": f"{name.lower()}{n}@example.com", "display_name": f"{name} {n:02d}",
+         "timezone": "UTC", "active": True} for n in range(start, start + count)]).scalars())  # fmt: skip
+    db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+    if cohort_id is not None:
+        db.session.execute(insert(cohort_members), [{"cohort_id": cohort_id, "user_id": i} for i in ids])
+    return ids
+
+
 def _stuck_learners(app, organisation_id: int, count: int, start: int = 0) -> None:
     """``count`` learners, each with an open help request, the first asked longest ago."""
     moment = utcnow() - timedelta(days=2)
     with committing(app):
-        ids = list(db.session.execute(insert(User).returning(User.id), [
-            {"organisation_id": organisation_id, "email": f"stuck{n}@example.com", "display_name": f"Stuck {n:02d}",
-             "timezone": "UTC", "active": True} for n in range(start, start + count)]).scalars())  # fmt: skip
-        db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
+        ids = _learners(organisation_id, "Stuck", count, start)
         db.session.execute(insert(HelpRequest), [
             {"organisation_id": organisation_id, "learner_id": i, "item_ref": "step", "item_title": "A step",
              "status": "open", "created_at": moment + timedelta(minutes=start + n)} for n, i in enumerate(ids)])  # fmt: skip
@@ -66,11 +75,7 @@ def _learners_with_evidence(app, organisation_id: int, cohort_id: int, count: in
     """``count`` learners of the cohort, each with a try submitted for review, the first longest ago."""
     moment = utcnow() - timedelta(days=3)
     with committing(app):
-        ids = list(db.session.execute(insert(User).returning(User.id), [
-            {"organisation_id": organisation_id, "email": f"doer{n}@example.com", "display_name": f"Doer {n:02d}",
-             "timezone": "UTC", "active": True} for n in range(start, start + count)]).scalars())  # fmt: skip
-        db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
-        db.session.execute(insert(cohort_members), [{"cohort_id": cohort_id, "user_id": i} for i in ids])
+        ids = _learners(organisation_id, "Doer", count, start, cohort_id)
         db.session.execute(insert(TaskSubmission), [
             {"organisation_id": organisation_id, "learner_id": i, "item_ref": "1:task", "item_title": "A task",
              "status": "submitted", "submitted_at": moment + timedelta(minutes=start + n), "rubric": [],
@@ -114,11 +119,7 @@ def _conversations(app, organisation_id: int, cohort_id: int, coach_id: int, cou
     coach (at a later hour each), the others waiting since an hour that comes earlier each time."""
     now = utcnow()
     with committing(app):
-        ids = list(db.session.execute(insert(User).returning(User.id), [
-            {"organisation_id": organisation_id, "email": f"talker{n}@example.com", "display_name": f"Talker {n:02d}",
-             "timezone": "UTC", "active": True} for n in range(start, start + count)]).scalars())  # fmt: skip
-        db.session.execute(insert(UserRole), [{"user_id": i, "role": "learner"} for i in ids])
-        db.session.execute(insert(cohort_members), [{"cohort_id": cohort_id, "user_id": i} for i in ids])
+        ids = _learners(organisation_id, "Talker", count, start, cohort_id)
         db.session.execute(insert(CoachingThread), [
             {"organisation_id": organisation_id, "learner_id": i, "created_at": now - timedelta(days=30),
              "last_author_id": coach_id if (start + n) % 3 == 0 else i,

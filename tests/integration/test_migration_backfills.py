@@ -89,10 +89,9 @@ def test_an_upgrade_fills_completions_and_first_moments_from_the_events_already_
         assert (ids[1], "1:live", "finished") in firsts  # the rollups count attendance, voided or not
 
 
-def test_an_upgrade_counts_the_steps_of_every_plan_already_stored(fresh_app):
-    """0047: the insights' people page reads each journey's step count from a column written
-    with the plan; plans stored before it are counted by the upgrade (none where none is stored)."""
-    migrate(fresh_app, "0046")
+def _journeys_with_plans(fresh_app, plans: list[dict | None]) -> list[int]:
+    """A learner with a journey for each of ``plans``, stored as a migration before the journey's
+    newer columns would find it; the learners' ids in that order."""
     journeys = table("journeys", column("id"), column("learner_id"), column("status"), column("start_date"),
                      column("weekly_minutes"), column("modalities", JSON), column("choices", JSON), column("plan", JSON),
                      column("created_at", UTCDateTime))  # fmt: skip
@@ -100,15 +99,23 @@ def test_an_upgrade_counts_the_steps_of_every_plan_already_stored(fresh_app):
         organisation = Organisation(slug="acme", name="Acme")
         db.session.add(organisation)
         db.session.flush()
-        people = [User(organisation_id=organisation.id, email=f"{n}@example.com", display_name=n) for n in "abc"]
+        people = [User(organisation_id=organisation.id, email=f"{n}@example.com", display_name=str(n))
+                  for n in range(len(plans))]  # fmt: skip
         db.session.add_all(people)
         db.session.flush()
-        plans = [{"steps": [{"ref": f"1:{n}"} for n in range(3)], "skipped": []}, {"steps": [], "skipped": []}, None]
         for person, plan in zip(people, plans, strict=True):
             db.session.execute(insert(journeys).values(
                 learner_id=person.id, status="active", start_date=utcnow().date(), weekly_minutes=60, modalities=[],
                 choices={}, plan=plan, created_at=utcnow()))  # fmt: skip
-        ids = [p.id for p in people]
+        return [p.id for p in people]
+
+
+def test_an_upgrade_counts_the_steps_of_every_plan_already_stored(fresh_app):
+    """0047: the insights' people page reads each journey's step count from a column written
+    with the plan; plans stored before it are counted by the upgrade (none where none is stored)."""
+    migrate(fresh_app, "0046")
+    plans = [{"steps": [{"ref": f"1:{n}"} for n in range(3)], "skipped": []}, {"steps": [], "skipped": []}, None]
+    ids = _journeys_with_plans(fresh_app, plans)
     migrate(fresh_app)
     with fresh_app.app_context():
         counted = dict(db.session.execute(select(Journey.learner_id, Journey.plan_steps)).all())
@@ -120,9 +127,6 @@ def test_an_upgrade_finds_the_first_conversation_due_of_every_plan_already_store
     checkpoint due, from a column written with the plan; plans stored before it are read by the
     upgrade (the earliest open checkpoint's date; none where none is open or dated)."""
     migrate(fresh_app, "0047")
-    journeys = table("journeys", column("id"), column("learner_id"), column("status"), column("start_date"),
-                     column("weekly_minutes"), column("modalities", JSON), column("choices", JSON), column("plan", JSON),
-                     column("created_at", UTCDateTime))  # fmt: skip
 
     def step(kind, due, done=False):
         return {"ref": f"1:{kind}-{due}", "kind": kind, "due": due, "done": done}
@@ -134,18 +138,7 @@ def test_an_upgrade_finds_the_first_conversation_due_of_every_plan_already_store
         {"steps": []},
         None,
     ]  # fmt: skip
-    with committing(fresh_app):
-        organisation = Organisation(slug="acme", name="Acme")
-        db.session.add(organisation)
-        db.session.flush()
-        people = [User(organisation_id=organisation.id, email=f"{n}@example.com", display_name=n) for n in "abcd"]
-        db.session.add_all(people)
-        db.session.flush()
-        for person, plan in zip(people, plans, strict=True):
-            db.session.execute(insert(journeys).values(
-                learner_id=person.id, status="active", start_date=utcnow().date(), weekly_minutes=60, modalities=[],
-                choices={}, plan=plan, created_at=utcnow()))  # fmt: skip
-        ids = [p.id for p in people]
+    ids = _journeys_with_plans(fresh_app, plans)
     migrate(fresh_app)
     with fresh_app.app_context():
         due = dict(db.session.execute(select(Journey.learner_id, Journey.coached_due_on)).all())
