@@ -3,12 +3,14 @@ their messages, and the learner's "I'm stuck" help requests."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import marshmallow as ma
 from flask_login import current_user
 from flask_smorest import abort
 
 from lxp.api.common import area
-from lxp.api.paging import PageArgs, page_schema, paginate
+from lxp.api.paging import PageArgs, cursor, page_of, page_schema
 from lxp.coaching import services as coaching
 from lxp.coaching import threads
 
@@ -84,12 +86,10 @@ def _thread(thread, unread=False) -> dict:
 def list_threads(args):
     """Your conversations (as a learner), or those of the learners you coach (as a trainer),
     the latest first."""
-    rows = threads.threads_of_learner(current_user) if current_user.has_role("learner") else []
-    if current_user.has_role("trainer"):
-        rows += threads.coach_inbox(current_user)
-    items = [_thread(r.thread, r.unread) for r in rows]
-    return paginate(items, list_name="coaching.threads", limit=args["limit"], page_token=args["page_token"],
-                    key=lambda t: (-(t["last_message_at"] or t["created_at"]).timestamp(), -t["id"]))  # fmt: skip
+    after = cursor(args["page_token"], list_name="coaching.threads", shape=(datetime.fromisoformat, int))
+    rows = threads.threads_after(current_user, after, args["limit"])
+    return page_of([_thread(r.thread, r.unread) for r in rows], list_name="coaching.threads", limit=args["limit"],
+                   key=lambda t: (t["last_message_at"] or t["created_at"], t["id"]))  # fmt: skip
 
 
 @bp.post("/coaching/threads")
@@ -129,9 +129,9 @@ def write_message(args, thread_id: int):
 @bp.response(200, HelpRequestPage)
 def my_help_requests(args):
     """Your own “I'm stuck” requests, newest first."""
-    rows = coaching.requests_of(current_user, limit=200) if current_user.has_role("learner") else []
-    return paginate(rows, list_name="help.mine", key=lambda r: (-r.created_at.timestamp(), -r.id),
-                    limit=args["limit"], page_token=args["page_token"])  # fmt: skip
+    after = cursor(args["page_token"], list_name="help.mine", shape=(datetime.fromisoformat, int))
+    rows = coaching.own_requests_after(current_user, after, args["limit"]) if current_user.has_role("learner") else []
+    return page_of(rows, list_name="help.mine", key=lambda r: (r.created_at, r.id), limit=args["limit"])
 
 
 @bp.post("/help-requests")

@@ -37,7 +37,7 @@ from lxp.coaching.models import CoachAssignment, HelpRequest
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.cohorts.services import cohort_coach_of
 from lxp.core.errors import Conflict, Invalid, NotAllowed, NotFound
-from lxp.core.paging import beyond
+from lxp.core.paging import beyond, paginate
 from lxp.core.statements import prepared
 from lxp.core.time import utcnow
 from lxp.events import LearningEvent
@@ -271,16 +271,46 @@ def ask_for_help(learner: User, ref: str, note: str = "") -> tuple[HelpRequest, 
     return request, True
 
 
-def requests_of(learner: User, limit: int = 50) -> list[HelpRequest]:
-    """The learner's own requests, unresolved first, newest first."""
-    return list(
-        db.session.execute(
-            select(HelpRequest)
-            .where(HelpRequest.learner_id == learner.id)
-            .order_by(case((HelpRequest.status == "resolved", 1), else_=0), HelpRequest.created_at.desc())
-            .limit(limit)
-        ).scalars()
+REQUESTS_PER_PAGE = 20
+
+
+def _unresolved():
+    return case((HelpRequest.status == "resolved", 0), else_=1)
+
+
+def own_requests_page(learner: User, page: int | None):
+    """Page ``page`` of the learner's own requests (``REQUESTS_PER_PAGE`` a page), unresolved
+    first, newest first, with who answered (a page past the end is the last)."""
+    statement = (
+        select(HelpRequest)
+        .where(HelpRequest.learner_id == learner.id)
+        .order_by(_unresolved().desc(), HelpRequest.created_at.desc(), HelpRequest.id.desc())
+        .options(selectinload(HelpRequest.answered_by))
     )
+    return paginate(statement, page, REQUESTS_PER_PAGE)
+
+
+def page_of_own_request(request: HelpRequest) -> int:
+    """The page of ``own_requests_page`` the request is on now."""
+    db.session.flush()  # its status may just have changed, which moves it
+    key = (_unresolved(), HelpRequest.created_at, HelpRequest.id)
+    ahead = db.session.scalar(
+        select(func.count()).select_from(HelpRequest).where(
+            HelpRequest.learner_id == request.learner_id,
+            beyond(key, (1 if request.status != "resolved" else 0, request.created_at, request.id)),
+        )
+    )  # fmt: skip
+    return ahead // REQUESTS_PER_PAGE + 1
+
+
+def own_requests_after(learner: User, after: tuple[datetime, int] | None, limit: int) -> list[HelpRequest]:
+    """The learner's own requests newest first, ``limit`` of them and the first of the next if
+    any, after the one whose (asked, id) is ``after``: an API's cursor, read in SQL."""
+    statement = select(HelpRequest).where(HelpRequest.learner_id == learner.id)
+    if after is not None:
+        statement = statement.where(beyond((HelpRequest.created_at, HelpRequest.id), after, descending=True))
+    statement = statement.order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc()).limit(limit + 1)
+    return list(db.session.execute(statement).scalars())
 
 
 def own_request(learner: User, request_id: int) -> HelpRequest:

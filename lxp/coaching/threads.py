@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lxp import events
@@ -27,6 +27,7 @@ from lxp.channels.email import external_url, mail_after_commit
 from lxp.coaching.models import CoachingMessage, CoachingThread, ThreadReadMark
 from lxp.coaching.services import coach_of, coaches
 from lxp.core.errors import Conflict, Invalid, NotFound
+from lxp.core.paging import beyond
 from lxp.core.time import utcnow
 from lxp.extensions import db
 from lxp.files import services as files
@@ -263,6 +264,29 @@ def coach_inbox_query(trainer: User):
                   CoachingThread.last_message_at.desc(), CoachingThread.id)
         .options(selectinload(CoachingThread.learner))  # the desk names them all
     )  # fmt: skip
+
+
+def _latest():
+    """When a thread last moved: its last message, or its opening if none was written yet."""
+    return func.coalesce(CoachingThread.last_message_at, CoachingThread.created_at)
+
+
+def threads_after(user: User, after: tuple[datetime, int] | None, limit: int) -> list[ThreadRow]:
+    """The conversations ``user`` takes part in, the latest first: their own (as a learner) and
+    those of the learners they coach that have a message (as a trainer); ``limit`` of them and
+    the first of the next if any, after the one whose (last moved, id) is ``after``: an API's
+    cursor, read in SQL."""
+    mine = [CoachingThread.learner_id == user.id] if user.has_role("learner") else []
+    if user.has_role("trainer"):
+        ids = coached_learner_ids(user)
+        mine.append(and_(CoachingThread.learner_id.in_(select(ids.c[0])), CoachingThread.last_message_at.is_not(None)))
+    if not mine:
+        return []
+    statement = select(CoachingThread).where(or_(*mine))
+    if after is not None:
+        statement = statement.where(beyond((_latest(), CoachingThread.id), after, descending=True))
+    statement = statement.order_by(_latest().desc(), CoachingThread.id.desc()).limit(limit + 1)
+    return with_read_state(user, list(db.session.execute(statement).scalars()))
 
 
 def coach_inbox(trainer: User) -> list[ThreadRow]:

@@ -62,8 +62,15 @@ def ask_for_help(ref: str):
 def my_help_requests():
     """The learner's help requests with their status, answers, and "did it help?"."""
     unread_here = in_app.unread_leading_to(current_user.id, url_for("coaching.my_help_requests"))
-    return render_template("coaching/my_requests.html", requests=coaching.requests_of(current_user),
+    found = coaching.own_requests_page(current_user, request.args.get("page", 1, type=int))
+    return render_template("coaching/my_requests.html", found=found, requests=found.items,
                            confirm=ConfirmForm(), helped=HelpedForm(), unread_here=unread_here)  # fmt: skip
+
+
+def _own_request_address(help_request) -> str:
+    """The request on its page of the learner's list."""
+    page = coaching.page_of_own_request(help_request)
+    return url_for("coaching.my_help_requests", **({"page": page} if page > 1 else {})) + f"#request-{help_request.id}"
 
 
 @bp.post("/help/<int:request_id>/solved")
@@ -73,11 +80,12 @@ def mark_solved(request_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        coaching.resolve_by_learner(current_user, coaching.own_request(current_user, request_id))
+        help_request = coaching.own_request(current_user, request_id)
+        coaching.resolve_by_learner(current_user, help_request)
     except ServiceError:
         abort(404)
     flash(_("Glad it is solved."), "success")
-    return redirect(url_for("coaching.my_help_requests") + f"#request-{request_id}")
+    return redirect(_own_request_address(help_request))
 
 
 @bp.post("/help/<int:request_id>/helped")
@@ -98,7 +106,7 @@ def rate_help(request_id: int):
             unit_of_work.flash_refusal(error)
         else:
             flash(_("Thank you for telling us."), "success")
-    return redirect(url_for("coaching.my_help_requests") + f"#request-{request_id}")
+    return redirect(_own_request_address(request))
 
 
 @bp.route("/desk/help/<int:request_id>", methods=["GET"])
