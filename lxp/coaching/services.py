@@ -377,11 +377,6 @@ def help_queue_query(trainer: User):
     )
 
 
-def help_queue(trainer: User) -> list[HelpRequest]:
-    """``help_queue_query``'s requests, all of them."""
-    return list(db.session.execute(help_queue_query(trainer)).scalars())
-
-
 def help_queue_after(trainer: User, after: tuple[datetime, int] | None, limit: int) -> list[HelpRequest]:
     """``help_queue_query``'s requests in the order they were asked (answered or not), after the
     one whose (asked, id) is ``after``, ``limit`` of them and the first of the next if any: an

@@ -289,11 +289,6 @@ def threads_after(user: User, after: tuple[datetime, int] | None, limit: int) ->
     return with_read_state(user, list(db.session.execute(statement).scalars()))
 
 
-def coach_inbox(trainer: User) -> list[ThreadRow]:
-    """``coach_inbox_query``'s conversations, all of them, with what the coach has read."""
-    return with_read_state(trainer, list(db.session.execute(coach_inbox_query(trainer)).scalars()))
-
-
 def unread_for_learner(learner_id: int) -> int:
     """How many of the learner's threads have a message they have not read."""
     mark = ThreadReadMark

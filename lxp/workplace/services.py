@@ -326,11 +326,6 @@ def reviews_waiting_query(trainer):
     return statement if trainer.has_role("trainer") else statement.where(false())
 
 
-def reviews_waiting(trainer) -> list[TaskSubmission]:
-    """``reviews_waiting_query``'s tries, all of them."""
-    return list(db.session.execute(reviews_waiting_query(trainer)).scalars())
-
-
 def reviews_waiting_after(trainer, after: tuple[datetime, int] | None, limit: int) -> list[TaskSubmission]:
     """``reviews_waiting_query``'s tries after the one whose (sent, id) is ``after``, ``limit`` of
     them and the first of the next if any, with their reviews: an API's cursor, read in SQL."""

@@ -199,10 +199,12 @@ def _trainer_view(seen: Seen) -> None:
     from lxp.workplace.models import TaskReview
 
     trainer = seen.user
-    seen.desk_threads = [row.thread.id for row in threads.coach_inbox(trainer)]
-    seen.help_requests = [r.id for r in coaching.help_queue(trainer)]
+    seen.desk_threads = [t.id for t in db.session.scalars(threads.coach_inbox_query(trainer))]
+    seen.help_requests = [r.id for r in db.session.scalars(coaching.help_queue_query(trainer))]
     reviewed = db.session.scalars(select(TaskReview.submission_id).where(TaskReview.reviewer_id == trainer.id))
-    seen.submissions = sorted({s.id for s in workplace.reviews_waiting(trainer)} | set(reviewed))
+    seen.submissions = sorted(
+        {s.id for s in db.session.scalars(workplace.reviews_waiting_query(trainer))} | set(reviewed)
+    )
     weeks, _clashes = scheduling.trainer_schedule(trainer)
     seen.taught = [row.session.id for week in weeks for row in week.rows]
     seen.coached = sorted(db.session.scalars(select(threads.coached_learner_ids(trainer))))

@@ -372,4 +372,4 @@ def test_the_demo_has_evidence_waiting_and_evidence_accepted_with_its_history(ap
             ("kenji.watanabe", "accepted"),
         ]
         coach = workplace.coach_of(tries[0].learner_id)
-        assert [s.id for s in workplace.reviews_waiting(coach)] == [tries[0].id]
+        assert [s.id for s in db.session.scalars(workplace.reviews_waiting_query(coach))] == [tries[0].id]
