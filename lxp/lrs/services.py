@@ -35,6 +35,7 @@ from sqlalchemy import and_, or_, select, update
 from lxp.accounts.models import User
 from lxp.core import unit_of_work
 from lxp.core.errors import Invalid, NotFound
+from lxp.core.paging import paginate
 from lxp.core.time import utcnow
 from lxp.events import VERBS, LearningEvent
 from lxp.extensions import db
@@ -407,12 +408,17 @@ def _record_conflicts(organisation_id: int, conflicts: list[tuple[dict, dict, li
     db.session.flush()
 
 
-def conflicts_of(organisation_id: int, limit: int = 50) -> list[LrsConflict]:
-    """The organisation's statements the LRS holds differently, newest first."""
-    return list(db.session.scalars(
+CONFLICTS_PER_PAGE = 20
+
+
+def conflicts_page(organisation_id: int, page: int | None):
+    """Page ``page`` of the organisation's statements the LRS holds differently, newest first,
+    ``CONFLICTS_PER_PAGE`` a page (each shows both versions whole; a page past the end is the last)."""
+    statement = (
         select(LrsConflict).where(LrsConflict.organisation_id == organisation_id)
-        .order_by(LrsConflict.noticed_at.desc(), LrsConflict.id.desc()).limit(limit)
-    ))  # fmt: skip
+        .order_by(LrsConflict.noticed_at.desc(), LrsConflict.id.desc())
+    )  # fmt: skip
+    return paginate(statement, page, CONFLICTS_PER_PAGE)
 
 
 def _backoff(failures: int) -> timedelta:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -45,5 +45,9 @@ def settings():
             return redirect(url_for("lrs.settings"))
     status = 400 if form.errors or form.form_errors else 200
     form.password.data = ""
-    conflicts = services.conflicts_of(current_user.organisation_id) if connection is not None else []
+    conflicts = (
+        services.conflicts_page(current_user.organisation_id, request.args.get("page", 1, type=int))
+        if connection is not None
+        else None
+    )
     return render_template("lrs/settings.html", form=form, connection=connection, conflicts=conflicts), status
