@@ -6,8 +6,8 @@ for good; hard quizzes are failed more, take longer and dip the mood; learners l
 different time zones and learn in their own daytime; some fail a check and ask for help,
 most requests are resolved hours later; on-the-job tasks are reviewed hours or days after they
 are sent (those sent since wait on their coach's desk); some say how likely they are to
-recommend it; touchpoints go out (a welcome, after five quiet days, after a failed check), and some are
-opened, a few refused.
+recommend it; touchpoints go out (a welcome, after five quiet days, after a failed check), and
+some are opened, a few refused.
 
 Rows go in with bulk inserts (a million events through ``events.record`` would take hours;
 on PostgreSQL ``COPY``, ``lxp.core.bulk``); they are the same rows ``events.record`` writes.
