@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import selectinload
 
 from lxp import events
 from lxp.accounts.models import User
@@ -19,6 +20,7 @@ from lxp.channels import in_app, path_for
 from lxp.coaching.models import FEEDBACK_RATINGS, SHOWN_AT, CoachFeedback
 from lxp.coaching.threads import is_coach_of
 from lxp.core.errors import Invalid, NotFound
+from lxp.core.paging import paginate
 from lxp.core.statements import prepared
 from lxp.extensions import db
 from lxp.paths import services as paths
@@ -97,3 +99,26 @@ def _feedback_newest_first():
 def feedback_for(learner_id: int, limit: int = 20) -> list[CoachFeedback]:
     """The feedback a learner received, newest first (the path page shows it on every visit)."""
     return list(db.session.execute(_feedback_newest_first(), {"learner_id": learner_id, "limit": limit}).scalars())
+
+
+ON_PATH = 20
+PER_PAGE = 20
+
+
+def recent_feedback(learner_id: int) -> tuple[list[CoachFeedback], bool]:
+    """The newest ``ON_PATH`` pieces of feedback the learner received, and whether there is older
+    feedback (read with them: one more row, no count)."""
+    found = feedback_for(learner_id, ON_PATH + 1)
+    return found[:ON_PATH], len(found) > ON_PATH
+
+
+def feedback_page(learner_id: int, page: int | None):
+    """Page ``page`` of all the feedback the learner received, newest first, ``PER_PAGE`` a page
+    with who gave it (a page past the end is the last)."""
+    statement = (
+        select(CoachFeedback)
+        .where(CoachFeedback.learner_id == learner_id)
+        .order_by(CoachFeedback.created_at.desc(), CoachFeedback.id.desc())
+        .options(selectinload(CoachFeedback.coach))
+    )
+    return paginate(statement, page, PER_PAGE)

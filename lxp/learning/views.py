@@ -96,14 +96,24 @@ def path():
     # e.g. a coach's feedback, shown here: the page offers to mark it read (a POST, see mark_read_at)
     unread_here = in_app.unread_leading_to(current_user.id, url_for("learning.path"))
     assigned, line = assignments.states_and_line(current_user, plan)  # the manager question only beside assigned work
+    feedback, older_feedback = coach_feedback.recent_feedback(current_user.id)
     return render_template("learning/path.html", journey=journey, plan=plan, names=_competency_names(), unread_here=unread_here,
                            outlook=paths.outlook(journey, plan), kinds=KINDS, achieved=paths.outcomes_reached(journey),
                            alternatives=paths.alternatives_of(journey), sections=paths.sections_of(journey),
                            move_targets=paths.move_targets(plan), swapped=paths.swapped_steps(journey),
-                           feedback=coach_feedback.feedback_for(current_user.id),
+                           feedback=feedback, older_feedback=older_feedback,
                            tasks=workplace.task_states(current_user.id),
                            assigned=assigned, askers={a.title: a.asked_by for a in assigned if a.asked_by},
                            line=line)  # fmt: skip
+
+
+@bp.get("/path/feedback")
+@roles_required("learner")
+def all_feedback():
+    """Every piece of feedback the learner's coaches gave, newest first, a page at a time (the
+    path page shows the newest)."""
+    found = coach_feedback.feedback_page(current_user.id, request.args.get("page", 1, type=int))
+    return render_template("learning/feedback.html", found=found, names=_competency_names())
 
 
 @bp.route("/path/manager-sharing", methods=["POST"])
