@@ -4,10 +4,10 @@
 and lets them walk its stations in path order: the longer a block, the likelier they stop
 for good; hard quizzes are failed more, take longer and dip the mood; learners live in
 different time zones and learn in their own daytime; some fail a check and ask for help,
-most requests are resolved hours later; on-the-job tasks are reviewed hours or days after they
-are sent (those sent since wait on their coach's desk); some say how likely they are to
-recommend it; touchpoints go out (a welcome, after five quiet days, after a failed check), and
-some are opened, a few refused.
+most requests are resolved hours later, and some who asked for none write to their coach
+instead; on-the-job tasks are reviewed hours or days after they are sent (those sent since wait
+on their coach's desk); some say how likely they are to recommend it; touchpoints go out (a
+welcome, after five quiet days, after a failed check), and some are opened, a few refused.
 
 Rows go in with bulk inserts (a million events through ``events.record`` would take hours;
 on PostgreSQL ``COPY``, ``lxp.core.bulk``); they are the same rows ``events.record`` writes.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,7 +31,7 @@ from lxp.accounts.models import Organisation, User, UserRole
 from lxp.authoring import kinds
 from lxp.authoring.models import Course, Package, goal_courses
 from lxp.authoring.services import current_published
-from lxp.coaching.models import HelpRequest
+from lxp.coaching.models import CoachingMessage, CoachingThread, HelpRequest, ThreadReadMark
 from lxp.cohorts.models import Cohort, cohort_members
 from lxp.core import bulk, table_statistics
 from lxp.core.errors import Invalid, NotFound
@@ -55,6 +56,9 @@ COMMENTS = {
     4: ("Useful, I tried it the same day.", "Short and to the point.", "Good examples."),
     5: ("Loved it, my customer noticed!", "Best block so far.", "Exactly what I needed before my shift."),
 }
+CONVERSATION_OPENERS = ("I failed the check and I am not sure which part I got wrong. Could we look at it?",
+                        "The check did not go well. Is there an example from our stores I could read first?",
+                        "I keep mixing up the steps in the check. What would you practise first?")  # fmt: skip
 TASK_ACCOUNTS = ("I tried it at the counter this morning: the customer calmed down once I named what went wrong.",
                  "Two calls today. The first went well, in the second I forgot to say what happens next.",
                  "I went through the steps with a colleague watching; her notes are below.")  # fmt: skip
@@ -104,6 +108,12 @@ def _local(rng: random.Random, day: date, zone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+def _writes_to_coach(learner: int, ref: str) -> bool:
+    """Whether a learner who failed a check and asked for no help writes to their coach about it
+    instead (one in four, the same for the same learner and step)."""
+    return zlib.crc32(f"{learner}:{ref}".encode()) % 4 == 0
+
+
 class _Walk:
     """The learners of one ``generate`` walking the course's stations in path order: the events
     they leave (each handed to ``put_event``), the touchpoints they were sent
@@ -120,6 +130,7 @@ class _Walk:
         self.tasks = tasks  # per on-the-job task: what a try stores from its item
         self.helps: list[tuple] = []  # (learner, ref, title, asked, resolved)
         self.tries: list[dict] = []  # on-the-job tasks sent and waiting for review
+        self.conversations: list[tuple] = []  # (learner, journey, ref, title, written): to their coach
         self.nudges: list[dict] = []
         self.written = 0
         self.actors: set[int] = set()
@@ -219,6 +230,9 @@ class _Walk:
                 resolved = None
             if asked < now:
                 self.helps.append((learner, ref, item.title, asked, resolved))
+        elif _writes_to_coach(learner, ref) and done_at + timedelta(minutes=20) < now:
+            # Not from ``rng``: the same seed gives the same population it gave before these existed.
+            self.conversations.append((learner, context["journey"], ref, item.title, done_at + timedelta(minutes=20)))
         if rng.random() < 0.25 / persistence:
             return None  # gave up after failing
         done_at += timedelta(minutes=rng.randint(10, 60 * 24))
@@ -354,10 +368,37 @@ def generate(organisation: Organisation, learners: int, *, course_slug: str | No
          "occurred_at": asked, "recorded_at": asked}
         for (learner, ref, _, asked, _), request_id in zip(helps, request_ids, strict=True)
     ])  # fmt: skip
+    written += _conversations(organisation.id, walk.conversations, rng)  # after the requests: their ids stay
     db.session.flush()
     # A bulk insert leaves PostgreSQL's statistics stale until autovacuum notices (issue 20).
     table_statistics.refresh("users", "user_roles", "cohort_members", "journeys", "journey_courses", "learning_events",
-                       "outbox_messages", "help_requests", "task_submissions")  # fmt: skip
+                       "outbox_messages", "help_requests", "task_submissions", "coaching_threads",
+                       "coaching_messages", "coaching_read_marks")  # fmt: skip
     fill_completions(sorted(actors))  # inserted past ``events.record``: their progress too
     rollups.rebuild()  # the events are stored in the past, behind the rollups' mark
     return Report(learners, written, len(helps), course.slug)
+
+
+def _conversations(organisation_id: int, written: list[tuple], rng: random.Random) -> int:
+    """The learners' messages to their coach about a check they failed, each in its own thread,
+    as ``coaching.threads.post_message`` stores them (the thread, the message, its ``commented``
+    event, the writer's read mark); none answered yet. Returns how many events it added."""
+    if not written:
+        return 0
+    thread_ids = db.session.scalars(insert(CoachingThread).returning(CoachingThread.id, sort_by_parameter_order=True), [
+        {"organisation_id": organisation_id, "learner_id": learner, "journey_id": journey, "item_ref": ref,
+         "item_title": title, "created_at": at, "last_message_at": at, "last_author_id": learner}
+        for learner, journey, ref, title, at in written]).all()  # fmt: skip
+    message_ids = db.session.scalars(insert(CoachingMessage).returning(CoachingMessage.id, sort_by_parameter_order=True), [
+        {"thread_id": thread, "author_id": learner, "body": CONVERSATION_OPENERS[thread % len(CONVERSATION_OPENERS)],
+         "created_at": at} for thread, (learner, _journey, _ref, _title, at) in zip(thread_ids, written, strict=True)
+    ]).all()  # fmt: skip
+    bulk.insert_many(ThreadReadMark.__table__, [
+        {"thread_id": thread, "user_id": learner, "read_at": at}
+        for thread, (learner, _journey, _ref, _title, at) in zip(thread_ids, written, strict=True)])  # fmt: skip
+    return bulk.insert_many(LearningEvent.__table__, [
+        {"id": uuid.UUID(int=rng.getrandbits(128), version=4), "actor_id": learner, "verb": "commented",
+         "object_type": "coaching_message", "object_id": str(message), "result": None,
+         "context": {"thread": thread, "item": ref, "learner": learner}, "occurred_at": at, "recorded_at": at}
+        for thread, message, (learner, _journey, ref, _title, at) in zip(thread_ids, message_ids, written, strict=True)
+    ])  # fmt: skip

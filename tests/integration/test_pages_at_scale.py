@@ -33,7 +33,8 @@ SIZE_VARIES = {
 
 def _grow(app, learners: int, seed: int) -> None:
     """``learners`` more synthetic learners in two cohorts, the first coached by the trainer, so
-    their desk's queues (evidence waiting, conversations due) fill as the organisation grows."""
+    their desk's queues (evidence waiting, conversations, conversations due) fill as the
+    organisation grows."""
     with committing(app):
         organisation = db.session.execute(select(Organisation).where(Organisation.slug == "northwind")).scalar_one()
         synthetic.generate(organisation, learners, cohort_names=("Synthetic A", "Synthetic B"), seed=seed)
@@ -94,4 +95,5 @@ def test_no_staff_page_grows_with_the_organisation(app, smtp_server):
     assert grown == [], "pages that grow with the organisation:\n" + "\n".join(grown)
     assert len(clients[PEOPLE[0]].get("/api/v1/xapi/statements").get_json()["statements"]) == 100  # SIZE_VARIES
     desk = clients[PEOPLE[1]].get("/desk").get_data(as_text=True)
-    assert re.search(r"\d+ more waiting", desk) and "No evidence is waiting." not in desk  # tries from Synthetic A
+    assert re.search(r"\d+ more waiting", desk)
+    assert "No evidence is waiting." not in desk and "No conversations yet." not in desk  # from Synthetic A
