@@ -274,8 +274,10 @@ def ask_for_help(learner: User, ref: str, note: str = "") -> tuple[HelpRequest, 
 REQUESTS_PER_PAGE = 20
 
 
-def _unresolved():
-    return case((HelpRequest.status == "resolved", 0), else_=1)
+def _own_order() -> tuple:
+    """What a learner's own requests are ordered by, each descending: unresolved (1) before
+    resolved (0), then the newest first."""
+    return case((HelpRequest.status == "resolved", 0), else_=1), HelpRequest.created_at, HelpRequest.id
 
 
 def own_requests_page(learner: User, page: int | None):
@@ -284,21 +286,20 @@ def own_requests_page(learner: User, page: int | None):
     statement = (
         select(HelpRequest)
         .where(HelpRequest.learner_id == learner.id)
-        .order_by(_unresolved().desc(), HelpRequest.created_at.desc(), HelpRequest.id.desc())
+        .order_by(*(column.desc() for column in _own_order()))
         .options(selectinload(HelpRequest.answered_by))
     )
     return paginate(statement, page, REQUESTS_PER_PAGE)
 
 
 def page_of_own_request(request: HelpRequest) -> int:
-    """The page of ``own_requests_page`` the request is on now."""
+    """The page of ``own_requests_page`` the request is on now: one more than the pages the
+    requests before it fill."""
     db.session.flush()  # its status may just have changed, which moves it
-    key = (_unresolved(), HelpRequest.created_at, HelpRequest.id)
+    position = (int(request.status != "resolved"), request.created_at, request.id)
     ahead = db.session.scalar(
         select(func.count()).select_from(HelpRequest).where(
-            HelpRequest.learner_id == request.learner_id,
-            beyond(key, (1 if request.status != "resolved" else 0, request.created_at, request.id)),
-        )
+            HelpRequest.learner_id == request.learner_id, beyond(_own_order(), position))
     )  # fmt: skip
     return ahead // REQUESTS_PER_PAGE + 1
 

@@ -23,7 +23,7 @@ SHOWN = 10
 PER_PAGE = 20
 
 
-def _as_read(_trainer: User, rows: list) -> list:
+def _rows_as_they_are(_trainer: User, rows: list) -> list:
     return rows
 
 
@@ -34,7 +34,7 @@ class Queue:
     read and ordered in Python."""
 
     query: Callable[[User], object] | None = None
-    shown: Callable[[User, list], list] = _as_read
+    shown: Callable[[User, list], list] = _rows_as_they_are
     whole: Callable[[User], list] | None = None
 
 
